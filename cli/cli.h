@@ -1,0 +1,26 @@
+/* Shared by the subcommands: the only place netto prints errors. */
+#ifndef NT_CLI_H
+#define NT_CLI_H
+
+#include "core/nt_error.h"
+
+/* Prints the error in the contract's form on stderr and returns the exit
+   code: 2 for NT_EUSAGE, 1 otherwise. */
+int cli_fail(const nt_error *err);
+/* Prints "netto CMD: MSG" plus a hint to --help and returns 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parsing of option values; each returns 0 on success. */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+int cli_parse_double(const char *s, double *out);
+int cli_parse_u64(const char *s, unsigned long long *out);
+
+/* The subcommands: argv[0] is the subcommand name. Return the exit code. */
+int nt_cmd_simulate(int argc, char **argv);
+int nt_cmd_ingest(int argc, char **argv);
+int nt_cmd_describe(int argc, char **argv);
+int nt_cmd_run(int argc, char **argv);
+int nt_cmd_match(int argc, char **argv);
+int nt_cmd_survival(int argc, char **argv);
+
+#endif

@@ -1,0 +1,51 @@
+/* netto: the command. Dispatches to one file per subcommand (cli/cmd_*.c). */
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *what;
+} commands[] = {
+    {"simulate", nt_cmd_simulate, "synthetic linked spell files with known true effects"},
+    {"ingest", nt_cmd_ingest, "validate spell files, build the cohort panel, write the store"},
+    {"describe", nt_cmd_describe, "summarise a cohort store"},
+    {"run", nt_cmd_run, "run the whole study described by a study file"},
+    {"match", nt_cmd_match, "propensity-score matching and weighting on a flat file"},
+    {"survival", nt_cmd_survival, "Kaplan-Meier and Cox models on a flat file"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "netto %s: net effects of labour-market reintegration programmes\n\n"
+                "usage: netto COMMAND [options]   (netto COMMAND --help for its options)\n\n"
+                "commands:\n", NETTO_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].what);
+    fprintf(fp, "\nexit codes: 0 success, 1 data, file or study-file problem, 2 usage error\n");
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("netto %s\n", NETTO_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "netto: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

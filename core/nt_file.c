@@ -1,0 +1,129 @@
+#include "core/nt_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <nettle/sha2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+nt_status nt_file_tmpname(const char *path, char *tmp, unsigned long size, nt_error *err)
+{
+    /* mkstemp gives a unique name; the empty file it creates is reused by
+       the caller (HDF5 truncates it). */
+    if ((unsigned long)snprintf(tmp, size, "%s.tmp-XXXXXX", path) >= size)
+        return nt_fail_at(err, NT_EIO, path, 0, NULL, "output path is too long");
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot create a file beside it: %s", strerror(errno));
+    close(fd);
+    return NT_OK;
+}
+
+nt_status nt_file_rename(const char *tmp, const char *path, nt_error *err)
+{
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot rename the finished file into place: %s", strerror(e));
+    }
+    return NT_OK;
+}
+
+nt_status nt_outfile_open(nt_outfile *f, const char *path, nt_error *err)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    nt_status s = nt_file_tmpname(path, f->tmp, sizeof f->tmp, err);
+    if (s) return s;
+    f->fp = fopen(f->tmp, "wb");
+    if (!f->fp) {
+        remove(f->tmp);
+        return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot write: %s", strerror(errno));
+    }
+    return NT_OK;
+}
+
+nt_status nt_outfile_commit(nt_outfile *f, nt_error *err)
+{
+    if (!f->fp) return nt_fail_at(err, NT_EIO, f->path, 0, NULL, "file was not open");
+    int bad = ferror(f->fp) || fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0;
+    if (fclose(f->fp) != 0) bad = 1;
+    f->fp = NULL;
+    if (bad) {
+        remove(f->tmp);
+        return nt_fail_at(err, NT_EIO, f->path, 0, NULL, "write failed (disk full?)");
+    }
+    return nt_file_rename(f->tmp, f->path, err);
+}
+
+void nt_outfile_abort(nt_outfile *f)
+{
+    if (f->fp) {
+        fclose(f->fp);
+        f->fp = NULL;
+        remove(f->tmp);
+    }
+}
+
+nt_status nt_mkdirs(const char *dir, nt_error *err)
+{
+    char buf[4096];
+    if ((unsigned long)snprintf(buf, sizeof buf, "%s", dir) >= sizeof buf)
+        return nt_fail(err, NT_EIO, "folder name too long: %s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return nt_fail_at(err, NT_EIO, buf, 0, NULL, "cannot create folder: %s", strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return nt_fail_at(err, NT_EIO, buf, 0, NULL, "cannot create folder: %s", strerror(errno));
+    return NT_OK;
+}
+
+int nt_dir_nonempty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int any = 0;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) { any = 1; break; }
+    }
+    closedir(d);
+    return any;
+}
+
+void nt_path_join(char *out, unsigned long size, const char *dir, const char *name)
+{
+    if (!dir || !*dir || name[0] == '/')
+        snprintf(out, size, "%s", name);
+    else if (dir[strlen(dir) - 1] == '/')
+        snprintf(out, size, "%s%s", dir, name);
+    else
+        snprintf(out, size, "%s/%s", dir, name);
+}
+
+nt_status nt_file_sha256(const char *path, char hex[65], nt_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    unsigned char *buf = malloc(1 << 20);
+    if (!buf) { fclose(fp); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    size_t n;
+    while ((n = fread(buf, 1, 1 << 20, fp)) > 0) sha256_update(&ctx, n, buf);
+    int bad = ferror(fp);
+    fclose(fp);
+    free(buf);
+    if (bad) return nt_fail_at(err, NT_EIO, path, 0, NULL, "read error");
+    uint8_t dig[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof dig, dig);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+    return NT_OK;
+}

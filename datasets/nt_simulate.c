@@ -1,0 +1,1 @@
+/* placeholder: the synthetic population generator goes here */

@@ -1,0 +1,54 @@
+/* The one table writer: CSV (the contract's format, %.10g), Markdown and
+   LaTeX, with statistical disclosure control applied here and nowhere else.
+
+   Columns have a kind:
+     NT_COL_KEY   labels (program, subgroup, month, term): never suppressed;
+     NT_COL_STAT  statistics: emptied when the row's basis (the fewest
+                  persons any statistic in the row rests on) < min_cell;
+     NT_COL_COUNT person counts: emptied when 0 < value < min_cell, and with
+                  the statistics when the basis is too small.
+   With min_cell > 0 every table ends with a `suppressed` column naming the
+   emptied columns of that row, joined by '|'. min_cell = 0: no control, no
+   extra column.
+
+   Typical use:
+     nt_table *t = nt_table_alloc(cols, kinds, ncols);
+     nt_table_add_row(t);  nt_table_set_str(t, "outcome", "employed");
+     nt_table_set_num(t, "estimate", 0.031);  nt_table_set_basis(t, n_treated);
+     nt_table_write_csv(t, "out/effects.csv", 10, &err);  nt_table_free(t); */
+#ifndef NT_TABLE_H
+#define NT_TABLE_H
+
+#include "core/nt_error.h"
+
+typedef enum { NT_COL_KEY, NT_COL_STAT, NT_COL_COUNT } nt_col_kind;
+
+typedef struct nt_table nt_table;
+
+nt_table *nt_table_alloc(const char *const *columns, const nt_col_kind *kinds, int ncols);
+void nt_table_free(nt_table *t);
+
+/* Starts a new row with every cell empty; 0 on success, -1 out of memory. */
+int nt_table_add_row(nt_table *t);
+/* Set a cell of the current row; an unknown column name aborts (a bug). */
+void nt_table_set_str(nt_table *t, const char *col, const char *value); /* NULL = empty */
+void nt_table_set_num(nt_table *t, const char *col, double value);      /* NaN = empty */
+void nt_table_set_int(nt_table *t, const char *col, long value);
+/* The fewest persons a statistic of this row rests on (default: no limit). */
+void nt_table_set_basis(nt_table *t, long n_persons);
+
+long nt_table_rows(const nt_table *t);
+/* The cell as it would be written with min_cell (empty string if emptied). */
+const char *nt_table_cell(const nt_table *t, long row, const char *col);
+
+nt_status nt_table_write_csv(const nt_table *t, const char *path, long min_cell, nt_error *err);
+/* Markdown / LaTeX for reports: numbers rounded to `digits` significant digits. */
+nt_status nt_table_write_markdown(const nt_table *t, const char *path, long min_cell,
+                                  const char *caption, int digits, nt_error *err);
+nt_status nt_table_write_latex(const nt_table *t, const char *path, long min_cell,
+                               const char *caption, int digits, nt_error *err);
+
+/* "%.10g" formatting used by every CSV (NaN -> ""). buf >= 32 bytes. */
+void nt_format_num(double v, char *buf);
+
+#endif
