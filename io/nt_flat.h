@@ -22,6 +22,7 @@ typedef struct {
     long *line;       /* physical line of each row (header = 1) */
     int n_cols;
     nt_flat_column *cols;
+    void *arena;      /* owns the strings (private) */
 } nt_flat;
 
 nt_status nt_flat_read(const char *path, nt_flat **out, nt_error *err);

@@ -1,1 +1,303 @@
-/* placeholder, implemented next */
+/* Table writer with disclosure control in one place (see nt_table.h). Cells
+   are kept as formatted strings (CSV precision) plus the number, so Markdown
+   and LaTeX can round for reports while the CSV keeps %.10g. */
+#include "io/nt_table.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nt_file.h"
+
+typedef struct {
+    char *text;     /* NULL = empty */
+    double num;     /* NaN unless numeric */
+} cell;
+
+struct nt_table {
+    int ncols;
+    char **names;
+    nt_col_kind *kinds;
+    long nrows, cap;
+    cell *cells;    /* nrows x ncols, row-major */
+    long *basis;
+    char scratch[4096];
+};
+
+void nt_format_num(double v, char *buf)
+{
+    if (isnan(v)) buf[0] = 0;
+    else if (isinf(v)) strcpy(buf, v > 0 ? "Inf" : "-Inf");
+    else snprintf(buf, 32, "%.10g", v == 0 ? 0.0 : v); /* no "-0" */
+}
+
+nt_table *nt_table_alloc(const char *const *columns, const nt_col_kind *kinds, int ncols)
+{
+    nt_table *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->ncols = ncols;
+    t->names = calloc((size_t)ncols, sizeof *t->names);
+    t->kinds = calloc((size_t)ncols, sizeof *t->kinds);
+    if (!t->names || !t->kinds) { nt_table_free(t); return NULL; }
+    for (int j = 0; j < ncols; j++) {
+        t->names[j] = strdup(columns[j]);
+        if (!t->names[j]) { nt_table_free(t); return NULL; }
+        t->kinds[j] = kinds[j];
+    }
+    return t;
+}
+
+void nt_table_free(nt_table *t)
+{
+    if (!t) return;
+    for (long i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i].text);
+    if (t->names)
+        for (int j = 0; j < t->ncols; j++) free(t->names[j]);
+    free(t->names);
+    free(t->kinds);
+    free(t->cells);
+    free(t->basis);
+    free(t);
+}
+
+int nt_table_add_row(nt_table *t)
+{
+    if (t->nrows == t->cap) {
+        long cap = t->cap ? 2 * t->cap : 64;
+        cell *c = realloc(t->cells, (size_t)(cap * t->ncols) * sizeof *c);
+        if (!c) return -1;
+        t->cells = c;
+        long *b = realloc(t->basis, (size_t)cap * sizeof *b);
+        if (!b) return -1;
+        t->basis = b;
+        t->cap = cap;
+    }
+    for (int j = 0; j < t->ncols; j++) {
+        t->cells[t->nrows * t->ncols + j].text = NULL;
+        t->cells[t->nrows * t->ncols + j].num = NAN;
+    }
+    t->basis[t->nrows] = LONG_MAX;
+    t->nrows++;
+    return 0;
+}
+
+static int col_index(const nt_table *t, const char *col)
+{
+    for (int j = 0; j < t->ncols; j++)
+        if (!strcmp(t->names[j], col)) return j;
+    /* A wrong column name is a programming error, not a data problem. */
+    fprintf(stderr, "netto: internal error: table has no column '%s'\n", col);
+    abort();
+}
+
+static cell *current(nt_table *t, const char *col)
+{
+    if (t->nrows == 0) {
+        fprintf(stderr, "netto: internal error: table cell set before a row was added\n");
+        abort();
+    }
+    return &t->cells[(t->nrows - 1) * t->ncols + col_index(t, col)];
+}
+
+void nt_table_set_str(nt_table *t, const char *col, const char *value)
+{
+    cell *c = current(t, col);
+    free(c->text);
+    c->text = value ? strdup(value) : NULL;
+    c->num = NAN;
+}
+
+void nt_table_set_num(nt_table *t, const char *col, double value)
+{
+    cell *c = current(t, col);
+    free(c->text);
+    c->text = NULL;
+    c->num = value;
+    if (!isnan(value)) {
+        char buf[32];
+        nt_format_num(value, buf);
+        c->text = strdup(buf);
+    }
+}
+
+void nt_table_set_int(nt_table *t, const char *col, long value)
+{
+    nt_table_set_num(t, col, (double)value);
+}
+
+void nt_table_set_basis(nt_table *t, long n_persons)
+{
+    if (t->nrows > 0) t->basis[t->nrows - 1] = n_persons;
+}
+
+long nt_table_rows(const nt_table *t) { return t->nrows; }
+
+/* The disclosure rule, in one place: 1 if cell (i, j) is emptied. */
+static int suppressed(const nt_table *t, long i, int j, long min_cell)
+{
+    if (min_cell <= 0) return 0;
+    const cell *c = &t->cells[i * t->ncols + j];
+    if (!c->text) return 0;
+    switch (t->kinds[j]) {
+    case NT_COL_KEY: return 0;
+    case NT_COL_STAT: return t->basis[i] < min_cell;
+    case NT_COL_COUNT:
+        return t->basis[i] < min_cell || (c->num > 0 && c->num < (double)min_cell);
+    }
+    return 0;
+}
+
+/* Names of the emptied columns of row i joined by '|' (into t->scratch). */
+static const char *suppressed_list(nt_table *t, long i, long min_cell)
+{
+    size_t n = 0;
+    t->scratch[0] = 0;
+    for (int j = 0; j < t->ncols; j++) {
+        if (!suppressed(t, i, j, min_cell)) continue;
+        int w = snprintf(t->scratch + n, sizeof t->scratch - n, "%s%s", n ? "|" : "", t->names[j]);
+        if (w < 0 || (size_t)w >= sizeof t->scratch - n) break;
+        n += (size_t)w;
+    }
+    return t->scratch;
+}
+
+const char *nt_table_cell(const nt_table *t, long row, const char *col)
+{
+    int j = col_index(t, col);
+    const cell *c = &t->cells[row * t->ncols + j];
+    return c->text ? c->text : "";
+}
+
+static void csv_field(FILE *fp, const char *s)
+{
+    if (!s) return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+nt_status nt_table_write_csv(const nt_table *tc, const char *path, long min_cell, nt_error *err)
+{
+    nt_table *t = (nt_table *)tc; /* scratch only */
+    nt_outfile f;
+    nt_status s = nt_outfile_open(&f, path, err);
+    if (s) return s;
+    for (int j = 0; j < t->ncols; j++) {
+        if (j) fputc(',', f.fp);
+        csv_field(f.fp, t->names[j]);
+    }
+    if (min_cell > 0) fputs(",suppressed", f.fp);
+    fputc('\n', f.fp);
+    for (long i = 0; i < t->nrows; i++) {
+        for (int j = 0; j < t->ncols; j++) {
+            if (j) fputc(',', f.fp);
+            if (!suppressed(t, i, j, min_cell)) csv_field(f.fp, t->cells[i * t->ncols + j].text);
+        }
+        if (min_cell > 0) {
+            fputc(',', f.fp);
+            csv_field(f.fp, suppressed_list(t, i, min_cell));
+        }
+        fputc('\n', f.fp);
+    }
+    return nt_outfile_commit(&f, err);
+}
+
+/* A cell for reports: numbers with `digits` significant digits, counts whole. */
+static void report_text(const nt_table *t, long i, int j, long min_cell, int digits, char *buf, size_t size)
+{
+    const cell *c = &t->cells[i * t->ncols + j];
+    if (suppressed(t, i, j, min_cell) || !c->text) { buf[0] = 0; return; }
+    if (t->kinds[j] == NT_COL_STAT && !isnan(c->num)) snprintf(buf, size, "%.*g", digits, c->num);
+    else snprintf(buf, size, "%s", c->text);
+}
+
+static void latex_escape(FILE *fp, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': case '%': case '$': case '#': case '_': case '{': case '}':
+            fputc('\\', fp); fputc(*s, fp); break;
+        case '\\': fputs("\\textbackslash{}", fp); break;
+        case '~': fputs("\\textasciitilde{}", fp); break;
+        case '^': fputs("\\textasciicircum{}", fp); break;
+        case '|': fputs("\\textbar{}", fp); break;
+        default: fputc(*s, fp);
+        }
+    }
+}
+
+static void md_escape(FILE *fp, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|') fputs("\\|", fp);
+        else if (*s == '\n' || *s == '\r') fputc(' ', fp);
+        else fputc(*s, fp);
+    }
+}
+
+nt_status nt_table_write_markdown(const nt_table *tc, const char *path, long min_cell,
+                                  const char *caption, int digits, nt_error *err)
+{
+    nt_table *t = (nt_table *)tc;
+    nt_outfile f;
+    nt_status s = nt_outfile_open(&f, path, err);
+    if (s) return s;
+    if (caption && *caption) fprintf(f.fp, "%s\n\n", caption);
+    fputc('|', f.fp);
+    for (int j = 0; j < t->ncols; j++) { fputc(' ', f.fp); md_escape(f.fp, t->names[j]); fputs(" |", f.fp); }
+    if (min_cell > 0) fputs(" suppressed |", f.fp);
+    fputs("\n|", f.fp);
+    for (int j = 0; j < t->ncols; j++) fputs(t->kinds[j] == NT_COL_KEY ? "---|" : "---:|", f.fp);
+    if (min_cell > 0) fputs("---|", f.fp);
+    fputc('\n', f.fp);
+    char buf[256];
+    for (long i = 0; i < t->nrows; i++) {
+        fputc('|', f.fp);
+        for (int j = 0; j < t->ncols; j++) {
+            report_text(t, i, j, min_cell, digits, buf, sizeof buf);
+            fputc(' ', f.fp); md_escape(f.fp, buf); fputs(" |", f.fp);
+        }
+        if (min_cell > 0) { fputc(' ', f.fp); md_escape(f.fp, suppressed_list(t, i, min_cell)); fputs(" |", f.fp); }
+        fputc('\n', f.fp);
+    }
+    return nt_outfile_commit(&f, err);
+}
+
+nt_status nt_table_write_latex(const nt_table *tc, const char *path, long min_cell,
+                               const char *caption, int digits, nt_error *err)
+{
+    nt_table *t = (nt_table *)tc;
+    nt_outfile f;
+    nt_status s = nt_outfile_open(&f, path, err);
+    if (s) return s;
+    int nc = t->ncols + (min_cell > 0);
+    fputs("\\begin{table}[htbp]\n\\centering\n", f.fp);
+    if (caption && *caption) { fputs("\\caption{", f.fp); latex_escape(f.fp, caption); fputs("}\n", f.fp); }
+    fputs("\\begin{tabular}{", f.fp);
+    for (int j = 0; j < nc; j++) fputc(j < t->ncols && t->kinds[j] != NT_COL_KEY ? 'r' : 'l', f.fp);
+    fputs("}\n\\hline\n", f.fp);
+    for (int j = 0; j < t->ncols; j++) { if (j) fputs(" & ", f.fp); latex_escape(f.fp, t->names[j]); }
+    if (min_cell > 0) fputs(" & suppressed", f.fp);
+    fputs(" \\\\\n\\hline\n", f.fp);
+    char buf[256];
+    for (long i = 0; i < t->nrows; i++) {
+        for (int j = 0; j < t->ncols; j++) {
+            if (j) fputs(" & ", f.fp);
+            report_text(t, i, j, min_cell, digits, buf, sizeof buf);
+            latex_escape(f.fp, buf);
+        }
+        if (min_cell > 0) { fputs(" & ", f.fp); latex_escape(f.fp, suppressed_list(t, i, min_cell)); }
+        fputs(" \\\\\n", f.fp);
+    }
+    fputs("\\hline\n\\end{tabular}\n\\end{table}\n", f.fp);
+    return nt_outfile_commit(&f, err);
+}

@@ -1,0 +1,141 @@
+/* io/nt_table (CSV/Markdown/LaTeX, disclosure control) and io/nt_manifest. */
+#include "tests/nt_test.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nt_file.h"
+#include "io/nt_manifest.h"
+#include "io/nt_table.h"
+
+static const char *cols[] = {"outcome", "month", "estimate", "se", "n_treated", "n_control"};
+static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};
+
+static nt_table *sample(void)
+{
+    nt_table *t = nt_table_alloc(cols, kinds, 6);
+    assert_non_null(t);
+    /* Row 1 rests on 25 treated: nothing hidden. */
+    assert_int_equal(nt_table_add_row(t), 0);
+    nt_table_set_str(t, "outcome", "employed");
+    nt_table_set_int(t, "month", 0);
+    nt_table_set_num(t, "estimate", -0.0312345678912);
+    nt_table_set_num(t, "se", 0.01);
+    nt_table_set_int(t, "n_treated", 25);
+    nt_table_set_int(t, "n_control", 400);
+    nt_table_set_basis(t, 25);
+    /* Row 2 rests on 4 treated: statistics and the small count go. */
+    assert_int_equal(nt_table_add_row(t), 0);
+    nt_table_set_str(t, "outcome", "earnings, gross"); /* needs quoting */
+    nt_table_set_int(t, "month", 1);
+    nt_table_set_num(t, "estimate", 120.5);
+    nt_table_set_num(t, "se", NAN);
+    nt_table_set_int(t, "n_treated", 4);
+    nt_table_set_int(t, "n_control", 0);
+    nt_table_set_basis(t, 4);
+    return t;
+}
+
+static void test_csv_plain_and_disclosure(void **state)
+{
+    (void)state;
+    nt_table *t = sample();
+    const char *dir = nt_test_dir("table_csv");
+    char path[4200];
+    nt_error err;
+    nt_path_join(path, sizeof path, dir, "plain.csv");
+    assert_int_equal(nt_table_write_csv(t, path, 0, &err), NT_OK);
+    char *text = nt_test_slurp(path);
+    assert_string_equal(text, "outcome,month,estimate,se,n_treated,n_control\n"
+                              "employed,0,-0.03123456789,0.01,25,400\n"
+                              "\"earnings, gross\",1,120.5,,4,0\n");
+    free(text);
+    nt_path_join(path, sizeof path, dir, "sdc.csv");
+    assert_int_equal(nt_table_write_csv(t, path, 10, &err), NT_OK);
+    text = nt_test_slurp(path);
+    /* min_cell 10: row 2's statistics and its count 4 are emptied; the zero
+       count is also emptied because the whole row's basis is below 10. */
+    assert_string_equal(text, "outcome,month,estimate,se,n_treated,n_control,suppressed\n"
+                              "employed,0,-0.03123456789,0.01,25,400,\n"
+                              "\"earnings, gross\",1,,,,,estimate|n_treated|n_control\n");
+    free(text);
+    nt_table_free(t);
+}
+
+static void test_markdown_latex(void **state)
+{
+    (void)state;
+    nt_table *t = sample();
+    const char *dir = nt_test_dir("table_md");
+    char path[4200];
+    nt_error err;
+    nt_path_join(path, sizeof path, dir, "t.md");
+    assert_int_equal(nt_table_write_markdown(t, path, 10, "Effects", 3, &err), NT_OK);
+    char *text = nt_test_slurp(path);
+    assert_non_null(strstr(text, "| employed | 0 | -0.0312 | 0.01 | 25 | 400 |  |"));
+    assert_non_null(strstr(text, "| earnings, gross | 1 |  |  |  |  | estimate\\|n_treated\\|n_control |"));
+    free(text);
+    nt_path_join(path, sizeof path, dir, "t.tex");
+    assert_int_equal(nt_table_write_latex(t, path, 0, "Effects of 50% programmes", 3, &err), NT_OK);
+    text = nt_test_slurp(path);
+    assert_non_null(strstr(text, "\\caption{Effects of 50\\% programmes}"));
+    assert_non_null(strstr(text, "employed & 0 & -0.0312 & 0.01 & 25 & 400 \\\\"));
+    free(text);
+    nt_table_free(t);
+}
+
+static void test_manifest(void **state)
+{
+    (void)state;
+    const char *dir = nt_test_dir("manifest");
+    char in[4200], path[4200];
+    nt_path_join(in, sizeof in, dir, "in.csv");
+    nt_test_write(in, "a,b\n");
+    nt_path_join(path, sizeof path, dir, "manifest.json");
+    char *argv[] = {"netto", "match", "--seed", "7"};
+    nt_manifest *m = nt_manifest_alloc(4, argv);
+    nt_error err;
+    nt_manifest_setting_str(m, "estimator", "method", "nn");
+    nt_manifest_setting_num(m, "estimator", "neighbors", 1);
+    nt_manifest_setting_bool(m, NULL, "replace", 0);
+    assert_int_equal(nt_manifest_add_input(m, in, &err), NT_OK);
+    nt_manifest_set_seed(m, 7);
+    nt_manifest_set_threads(m, 2);
+    nt_manifest_timing(m, "match", 0.5);
+    nt_manifest_timing(m, "match", 0.25);
+    nt_manifest_count(m, "rows_dropped_missing", 3);
+    nt_manifest_warning(m, "%d treated had no control within the caliper", 2);
+    nt_manifest_disclosure(m, 10, 1);
+    assert_int_equal(nt_manifest_write(m, path, &err), NT_OK);
+    nt_manifest_free(m);
+    char *text = nt_test_slurp(path);
+    cJSON *j = cJSON_Parse(text);
+    assert_non_null(j);
+    const char *keys[] = {"tool_version", "command", "settings", "inputs", "seed", "threads", "started",
+                          "finished", "timings", "platform", "warnings", "disclosure"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+        assert_non_null(cJSON_GetObjectItemCaseSensitive(j, keys[k]));
+    cJSON *est = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "settings"), "estimator");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(est, "method")->valuestring, "nn");
+    cJSON *input = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "inputs"), 0);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(input, "sha256")->valuestring,
+                        "5be08c9684a1d25efcee09318204824278b08bbfb4aef973ffefd0b9d7478313");
+    expect_near(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "timings"), "match")->valuedouble, 0.75, 1e-12);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "warnings")), 1);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "disclosure"), "cleared_for_export")));
+    cJSON_Delete(j);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_plain_and_disclosure),
+        cmocka_unit_test(test_markdown_latex),
+        cmocka_unit_test(test_manifest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
