@@ -33,7 +33,7 @@ static char *fx_strdup(const char *s)
     return d;
 }
 
-/* np persons "p00", "p01", ... born 1970-01-01, male; schemes WIA, WW, WWB;
+/* np persons "p00000", "p00001", ... born 1970-01-01, male; schemes WIA, WW, WWB;
    programme types bemiddeling (1), scholing (2); data end 2005-12-31. */
 static nt_spells *fx_new(int np)
 {
@@ -50,7 +50,7 @@ static nt_spells *fx_new(int np)
     p->emigration = calloc((size_t)np, sizeof *p->emigration);
     for (int i = 0; i < np; i++) {
         char b[16];
-        snprintf(b, sizeof b, "p%02d", i);
+        snprintf(b, sizeof b, "p%05d", i);
         p->id[i] = fx_strdup(b);
         p->birth[i] = D("1970-01-01");
         p->sex[i] = NT_SEX_M;

@@ -1,0 +1,86 @@
+/* The cohort store: one HDF5 file holding the cohort panel, the person
+   covariates and the ingest's metadata (layout: docs/store.md). Written to a
+   temporary name beside the target and renamed when complete. Read back in
+   row blocks, never the whole panel at once. Persons are in bytewise order
+   of person_id. */
+#ifndef NT_STORE_H
+#define NT_STORE_H
+
+#include <stdint.h>
+#include "core/nt_error.h"
+#include "io/nt_cohort.h"
+#include "io/nt_spells.h"
+
+#define NT_STORE_FORMAT_VERSION 1
+
+/* Reject reasons in the data contract's order (counts kept per file). */
+#define NT_STORE_N_REASONS 12
+extern const char *const nt_store_reason_names[NT_STORE_N_REASONS];
+
+/* What the ingest adds beside the spells and the cohort. */
+typedef struct {
+    const char *const *schemes;  /* the --scheme list as given */
+    int n_schemes;
+    int inflow_from, inflow_to;  /* calendar month numbers */
+    long records[4];             /* records read per file */
+    long rejected[4][NT_STORE_N_REASONS];  /* per file and reason (contract order) */
+    long merged[4];
+    long ignored_unknown[4];
+} nt_store_meta;
+
+/* Writes path atomically (HDF5 to a temporary name, then rename). Same data,
+   same bytes: no timestamps are stored. */
+nt_status nt_store_write(const char *path, const nt_spells *spells, const nt_cohort *cohort,
+                         const nt_store_meta *meta, nt_error *err);
+
+typedef struct nt_store nt_store;
+
+typedef enum { NT_COV_NUMERIC = 0, NT_COV_CATEGORICAL = 1 } nt_cov_kind;
+
+nt_status nt_store_open(const char *path, nt_store **out, nt_error *err);
+void nt_store_close(nt_store *st);
+
+long nt_store_persons(const nt_store *st);
+int nt_store_months(const nt_store *st);          /* H */
+int nt_store_chunk_rows(const nt_store *st);      /* persons per chunk: a good block size */
+int nt_store_format_version(const nt_store *st);
+const char *nt_store_tool_version(const nt_store *st);
+nt_day nt_store_data_end(const nt_store *st);
+int nt_store_inflow_from(const nt_store *st);     /* calendar month numbers */
+int nt_store_inflow_to(const nt_store *st);
+const char *nt_store_schemes(const nt_store *st); /* "WW,WWB" as given */
+/* Earliest start date per table (0 benefits, 1 programs, 2 jobs); NT_DAY_NONE if empty. */
+nt_day nt_store_earliest_start(const nt_store *st, int table);
+/* Input SHA-256 per file (0 persons, 1 benefits, 2 programs, 3 jobs). */
+const char *nt_store_sha256(const nt_store *st, int file);
+long nt_store_rejected(const nt_store *st, int file, int reason);
+long nt_store_merged(const nt_store *st, int file);
+long nt_store_records(const nt_store *st, int file);
+/* Programme type names: code i+1 <-> name i. */
+int nt_store_program_types(const nt_store *st, const char *const **names);
+
+/* Panel rows [first, first+n) of one series into buf (n x months, row-major),
+   widened to double; a censored month is NaN. */
+nt_status nt_store_read_rows(nt_store *st, long first, long n, nt_series series,
+                             double *buf, nt_error *err);
+
+/* Person ids (allocated array of n strings; free with nt_store_ids_free). */
+nt_status nt_store_read_ids(nt_store *st, char ***ids, nt_error *err);
+void nt_store_ids_free(char **ids, long n);
+
+/* Covariates: the contract's names (age, sex, ..., scheme, extra persons
+   columns) and the person-level treatment/exit variables (treat_type,
+   treat_month, treat_cost, exit_month, exit_dest, n_observed, index_start,
+   index_end). */
+int nt_store_n_covariates(const nt_store *st);
+const char *nt_store_covariate_name(const nt_store *st, int i);
+/* Kind of a covariate; -1 if there is none of that name. */
+int nt_store_covariate_kind(const nt_store *st, const char *name);
+/* All persons' values: numeric as double (NaN missing); categorical as the
+   level code (0 = missing, i = levels[i-1]). */
+nt_status nt_store_read_covariate(nt_store *st, const char *name, double *out, nt_error *err);
+/* Levels of a categorical covariate (allocated; free with nt_store_levels_free). */
+nt_status nt_store_read_levels(nt_store *st, const char *name, char ***levels, int *n, nt_error *err);
+void nt_store_levels_free(char **levels, int n);
+
+#endif
