@@ -1,0 +1,36 @@
+/* Covariate balance before and after matching or weighting (methods.md
+   section 4). For every column of x (n x p column-major; the caller leaves
+   out the intercept): treated mean, control means before and after,
+   standardised mean differences and variance ratios.
+   - before: unweighted, units with skip[i] == 0 (the estimation sample);
+   - after: weighted by w (units with w > 0), treated too (for the ATE, or
+     the ATT when some treated went unmatched);
+   - SMD = (mean1 - mean0) / s*, with s* fixed from the sample before:
+     ATT: s* = sd of the treated; ATE: s* = sqrt((s1^2 + s0^2)/2);
+     binary columns are standardised too;
+   - variances: weighted as cobalt, s2 = sum w (x - m)^2 * sum w /
+     ((sum w)^2 - sum w^2); unweighted before (n - 1 denominator);
+     variance ratio = s2_treated / s2_control. */
+#ifndef NT_BALANCE_H
+#define NT_BALANCE_H
+
+#include <stdint.h>
+#include "core/nt_error.h"
+#include "estimators/nt_weight.h"
+
+typedef struct {
+    double mean_treated;         /* before */
+    double mean_treated_after;   /* weighted */
+    double mean_control_before;
+    double mean_control_after;
+    double smd_before, smd_after;
+    double var_ratio_before, var_ratio_after;
+    double sd_denominator;       /* s* */
+} nt_balance_row;
+
+/* rows: p entries, filled. ESS per arm after weighting: ess[0] controls, ess[1] treated. */
+nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *treated,
+                             const uint8_t *skip, const double *w, nt_estimand estimand,
+                             nt_balance_row *rows, double ess[2], nt_error *err);
+
+#endif

@@ -1,0 +1,100 @@
+/* Matching on a scalar distance score (logit or probability propensity
+   score): nearest neighbour with and without replacement, radius and kernel
+   matching, within exact-match cells; the Abadie-Imbens (2006) variance.
+
+   Inputs are plain arrays over n units: score[i] (the distance is
+   |score_i - score_j|), treated[i] in {0,1}, optional cell[i] (exact-match
+   cell id; NULL = one cell). Units with skip[i] != 0 (off support, or not in
+   the estimation sample) take no part. Ties between candidates at equal
+   distance go to the lower input row, except that NN with replacement keeps
+   every candidate within tie_tolerance of the M-th distance and lets them
+   share the weight (R Matching's ties = TRUE).
+
+   The result is a match set: for every focal unit (treated for the ATT,
+   controls when matching them to the treated for the ATC part of the ATE),
+   the list of matched units with weights summing to 1, in CSR form. Every
+   estimator and variance below reads it. Work is O(n log n) (sort, binary
+   search, and for greedy matching a union-find over the sorted candidates)
+   plus the number of pairs. */
+#ifndef NT_MATCH_H
+#define NT_MATCH_H
+
+#include <stdint.h>
+#include "core/nt_error.h"
+
+typedef enum { NT_ORDER_LARGEST = 0, NT_ORDER_SMALLEST, NT_ORDER_DATA, NT_ORDER_RANDOM } nt_match_order;
+typedef enum { NT_KERNEL_EPANECHNIKOV = 0, NT_KERNEL_GAUSSIAN, NT_KERNEL_UNIFORM } nt_kernel;
+
+typedef struct {
+    int neighbors;         /* M >= 1 (default 1) */
+    int replace;           /* 0: greedy without replacement (default) */
+    nt_match_order order;  /* without replacement: order of the focal units */
+    double caliper;        /* maximum distance, in score units; <= 0: none */
+    double tie_tolerance;  /* with replacement: |d - d_M| <= tol is a tie (default 0) */
+    uint64_t seed;         /* NT_ORDER_RANDOM: permutation from stream (seed, 0) */
+} nt_match_opts;
+
+typedef struct {
+    long n;            /* units */
+    int focal_arm;     /* 1: treated are matched to controls; 0: controls to treated */
+    long *start;       /* n + 1: pairs of unit i are [start[i], start[i+1]) (empty if not focal or unmatched) */
+    long *match;       /* matched unit (row index) per pair */
+    double *w;         /* weight per pair; sums to 1 within a matched focal unit */
+    long n_focal;      /* focal units taking part */
+    long n_matched;    /* focal units with at least one match */
+    double radius;     /* radius used (radius matching), else 0 */
+    double bandwidth;  /* bandwidth used (kernel matching), else 0 */
+} nt_matchset;
+
+void nt_match_opts_default(nt_match_opts *o);
+void nt_matchset_free(nt_matchset *m);
+
+/* Nearest-neighbour matching of the focal arm to the other arm. */
+nt_status nt_match_nearest(const double *score, const uint8_t *treated, const long *cell,
+                           const uint8_t *skip, long n, int focal_arm, const nt_match_opts *o,
+                           nt_matchset **out, nt_error *err);
+
+/* Radius matching (Lechner, Miquel & Wunsch 2011): radius r = factor x the
+   largest 1:1 nearest-neighbour distance (with replacement, within caliper)
+   over the focal units; every other-arm unit within r gets an equal share. */
+nt_status nt_match_radius(const double *score, const uint8_t *treated, const long *cell,
+                          const uint8_t *skip, long n, int focal_arm, double factor,
+                          double caliper, nt_matchset **out, nt_error *err);
+
+/* Kernel matching (Heckman, Ichimura & Todd 1998): w_ij proportional to
+   K((s_j - s_i)/h). bandwidth <= 0: Silverman's rule h = 1.06 sd(s) n^-1/5
+   over the other-arm units taking part. The Gaussian kernel is truncated at
+   |u| <= 8 (weight < 1e-14 of the peak). Focal units with no kernel mass are
+   unmatched (off support). */
+nt_status nt_match_kernel(const double *score, const uint8_t *treated, const long *cell,
+                          const uint8_t *skip, long n, int focal_arm, nt_kernel kernel,
+                          double bandwidth, nt_matchset **out, nt_error *err);
+
+/* K[i] = sum of the weights unit i receives as a match, KK[i] = sum of their
+   squares (Matching's Kcount, KKcount); both n, zero-filled first. */
+void nt_matchset_counts(const nt_matchset *m, double *K, double *KK);
+
+/* For each matched focal unit: tau[i] = +-(y_i - sum_j w_ij y_j) (sign so that
+   tau is treated minus control); NaN for the others. */
+void nt_matchset_unit_effects(const nt_matchset *m, const double *y, double *tau);
+
+/* sigma2[i] = conditional variance of y at unit i by matching within its own
+   arm (Abadie & Imbens 2006, eq. 14): the J nearest same-arm units (ties at
+   the J-th distance included), sigma2 = (J'/(J'+1)) (y_i - mean)^2 with J'
+   the number used. NaN where no same-arm neighbour exists. */
+nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const long *cell,
+                          const uint8_t *skip, long n, int J, double tie_tolerance,
+                          const double *y, double *sigma2, nt_error *err);
+
+/* Abadie-Imbens (2006) variance, as Matching's Var.calc > 0:
+   ATT (one match set, focal = treated):
+     V = [sum_matched (tau_i - est)^2 + sum_controls (K_j^2 - KK_j) sigma2_j] / N1^2
+   ATE (att_m: treated focal, atc_m: controls focal; tau over all units):
+     V = [sum_i (tau_i - est)^2 + sum_i (K_i^2 + 2 K_i - KK_i) sigma2_i] / N^2.
+   Fills *est and *se. */
+nt_status nt_match_ai_att(const nt_matchset *m, const double *y, const double *sigma2,
+                          double *est, double *se, nt_error *err);
+nt_status nt_match_ai_ate(const nt_matchset *att_m, const nt_matchset *atc_m, const double *y,
+                          const double *sigma2, double *est, double *se, nt_error *err);
+
+#endif
