@@ -15,7 +15,7 @@ typedef struct {
     char ***cell;  /* nrow x ncol strings */
 } tcsv;
 
-static tcsv *tcsv_read(const char *path)
+static inline tcsv *tcsv_read(const char *path)
 {
     FILE *fp = fopen(path, "r");
     if (!fp) return NULL;
@@ -43,7 +43,7 @@ static tcsv *tcsv_read(const char *path)
     return t;
 }
 
-static void tcsv_free(tcsv *t)
+static inline void tcsv_free(tcsv *t)
 {
     if (!t) return;
     for (long i = 0; i < t->nrow; i++) {
@@ -54,23 +54,23 @@ static void tcsv_free(tcsv *t)
     free(t->name); free(t->cell); free(t);
 }
 
-static int tcsv_col(const tcsv *t, const char *name)
+static inline int tcsv_col(const tcsv *t, const char *name)
 {
     for (int j = 0; j < t->ncol; j++) if (!strcmp(t->name[j], name)) return j;
     fprintf(stderr, "no column %s\n", name);
     abort();
 }
 
-static const char *tcsv_str(const tcsv *t, long i, const char *col) { return t->cell[i][tcsv_col(t, col)]; }
+static inline const char *tcsv_str(const tcsv *t, long i, const char *col) { return t->cell[i][tcsv_col(t, col)]; }
 
-static double tcsv_num(const tcsv *t, long i, const char *col)
+static inline double tcsv_num(const tcsv *t, long i, const char *col)
 {
     const char *s = tcsv_str(t, i, col);
     return *s ? strtod(s, NULL) : NAN;
 }
 
 /* Column as a freshly allocated double array (caller frees). */
-static double *tcsv_column(const tcsv *t, const char *col)
+static inline double *tcsv_column(const tcsv *t, const char *col)
 {
     double *x = malloc((size_t)t->nrow * sizeof *x);
     for (long i = 0; i < t->nrow; i++) x[i] = tcsv_num(t, i, col);
@@ -78,7 +78,7 @@ static double *tcsv_column(const tcsv *t, const char *col)
 }
 
 /* NaN-aware comparison: both undefined, or relatively close. */
-static int tnear(double a, double b, double rel)
+static inline int tnear(double a, double b, double rel)
 {
     if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
     return fabs(a - b) <= rel * fmax(fabs(b), 1e-300) || fabs(a - b) < 1e-300;
