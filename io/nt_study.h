@@ -1,0 +1,159 @@
+/* The study file of `netto run` (spec: cli-and-results.md, "The study file";
+   reference: docs/study-file.md). INI syntax read with libinih through a
+   line-counting reader, so every key keeps its physical line.
+
+   Every problem is NT_EINPUT with err->file = the study file and err->line =
+   the offending key's line (for a missing required key: its section's
+   header line, 0 if the section is absent): unknown sections or keys,
+   duplicate keys, bad values, missing required keys, inconsistent [data].
+   A typo never falls back to a default.
+
+   Paths in the file are relative to the study file's folder; the struct
+   holds them resolved (joined to that folder, absolute paths kept).
+   Months: start_first/start_last are elapsed months on the index benefit
+   (months since inflow); horizon is months since programme start; inflow
+   months are calendar month numbers (nt_date.h). */
+#ifndef NT_STUDY_H
+#define NT_STUDY_H
+
+#include <stdint.h>
+#include "core/nt_date.h"
+#include "core/nt_error.h"
+#include "io/nt_manifest.h"
+
+typedef enum {
+    NT_STUDY_NN = 0, NT_STUDY_RADIUS, NT_STUDY_KERNEL, NT_STUDY_IPW, NT_STUDY_AIPW
+} nt_study_method;
+
+typedef enum { NT_STUDY_TRIM_NONE = 0, NT_STUDY_TRIM_MINMAX, NT_STUDY_TRIM_CRUMP } nt_study_trim;
+
+typedef enum { NT_STUDY_EPANECHNIKOV = 0, NT_STUDY_GAUSSIAN } nt_study_kernel;
+
+/* One group of a subgroup variable: a level ("low") or an inclusive
+   numeric range ("45-64" -> lo 45, hi 64). */
+typedef struct {
+    char *value;   /* as written, e.g. "low", "45-64" */
+    char *label;   /* "variable=value", e.g. "education=low" */
+    int is_range;
+    double lo, hi; /* is_range only */
+} nt_study_group;
+
+typedef struct {
+    char *variable;
+    int n_groups;
+    nt_study_group *groups;
+    int is_range;  /* all groups are ranges (a line never mixes the two) */
+    long line;
+} nt_study_subgroup;
+
+typedef struct {
+    char *program;
+    double euros;  /* per participant, >= 0 */
+    long line;
+} nt_study_cost;
+
+typedef struct nt_study_priv nt_study_priv;
+
+typedef struct {
+    char *path;            /* the study file as given */
+    char *dir;             /* its folder ("" when none) */
+
+    /* [study] */
+    char *name;            /* required */
+    uint64_t seed;         /* default 1 */
+    char *out;             /* resolved; default <dir>/results/<name> */
+
+    /* [data]: the four spell files or a store, never both */
+    char *persons_path, *benefits_path, *programs_path, *jobs_path; /* NULL with a store */
+    char *store_path;      /* NULL with spell files */
+    nt_day data_end;       /* NT_DAY_NONE (default): as in the data contract */
+    int lenient;           /* default 0 */
+    int cp1252;            /* encoding: 0 utf-8 (default), 1 cp1252 */
+    char decimal;          /* '.' (default) or ',' */
+    char *person_key;      /* NULL (default): person_id; "A+B" composite */
+    int ignore_unknown_persons; /* default 0 */
+
+    /* [cohort] (absent with a store) */
+    int n_schemes;
+    char **schemes;
+    int inflow_from, inflow_to;  /* calendar month numbers; 0 with a store */
+
+    /* [treatment] */
+    int n_programs;
+    char **programs;       /* required; "any" = any programme */
+    int start_first, start_last;  /* default 0:11 */
+    int start_interval;    /* default 3 */
+    int horizon;           /* default 96 */
+
+    /* [estimator] */
+    nt_study_method method;     /* default radius */
+    int neighbors;              /* default 1 */
+    double caliper;             /* SD of the logit PS; 0 = none; default 0.2 */
+    int replace;                /* default 1 */
+    int n_covariates;
+    char **covariates;          /* default age, sex, education, migration,
+                                   emp_prev12, emp_prev24, earn_prev12, ben_prev24 */
+    int history;                /* default 0 */
+    int n_exact;
+    char **exact;               /* default none (n_exact 0) */
+    nt_study_trim trim;         /* default none */
+    nt_study_kernel kernel;     /* extension; default epanechnikov */
+    double bandwidth;           /* extension; 0 = rule of thumb (default) */
+    double radius_factor;       /* extension; default 1.5 */
+    int ai_neighbors;           /* extension; Abadie-Imbens J, default 2 */
+
+    /* [outcomes] */
+    int n_series;
+    char **series;              /* default employed, earnings, on_benefit */
+
+    /* [inference] */
+    int bootstrap;              /* default 200; 0 = analytic SEs only */
+    double ci_level;            /* extension; default 0.95 */
+
+    /* [subgroups] (none by default) */
+    int n_subgroups;
+    nt_study_subgroup *subgroups;
+
+    /* [cost] (none by default) */
+    int n_costs;
+    nt_study_cost *costs;
+
+    /* [disclosure] */
+    long min_cell;              /* default 10; 0 = no disclosure control */
+
+    /* Warnings about valid but questionable settings (e.g. a bootstrap with
+       nn matching with replacement); nt_study_record puts them into the
+       manifest, the caller prints them. */
+    int n_warnings;
+    char **warnings;
+
+    nt_study_priv *priv;
+} nt_study;
+
+/* Reads and checks a study file; *out is set only on success. */
+nt_status nt_study_read(const char *path, nt_study **out, nt_error *err);
+void nt_study_free(nt_study *s);
+
+/* Physical line of a key as written (section "subgroups": key = variable,
+   "cost": key = programme); key NULL: the section's header line. 0 when the
+   key was not written (a default) or the section is absent. */
+long nt_study_line(const nt_study *s, const char *section, const char *key);
+
+/* Replaces out (the --out option; used as given, not resolved). */
+nt_status nt_study_set_out(nt_study *s, const char *out, nt_error *err);
+
+/* "nn", "radius", ...; "none", "minmax", "crump"; "epanechnikov", "gaussian". */
+const char *nt_study_method_name(nt_study_method m);
+const char *nt_study_trim_name(nt_study_trim t);
+const char *nt_study_kernel_name(nt_study_kernel k);
+
+/* The [cost] entry for a programme type, NaN if none. */
+double nt_study_cost_of(const nt_study *s, const char *program);
+/* 1 for outcomes where less is better (on_benefit, on_index_benefit). */
+int nt_study_less_is_better(const char *series);
+
+/* Every resolved setting, defaults included, into the manifest's settings
+   by section (lists as "a, b"), plus the study's warnings. */
+void nt_study_record(const nt_study *s, nt_manifest *m);
+
+#endif

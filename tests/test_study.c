@@ -1,0 +1,430 @@
+/* io/nt_study: the study file of `netto run`. */
+#include "tests/nt_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nt_file.h"
+#include "io/nt_manifest.h"
+#include "io/nt_study.h"
+
+static char study_path[4200];
+
+/* Writes text as <tmp>/<dir>/study.ini and reads it. */
+static nt_status read_text(const char *dir, const char *text, nt_study **s, nt_error *err)
+{
+    nt_path_join(study_path, sizeof study_path, nt_test_dir(dir), "study.ini");
+    nt_test_write(study_path, text);
+    nt_error_clear(err);
+    return nt_study_read(study_path, s, err);
+}
+
+static const char *full_study =
+    "# the spec's example, with comments of both kinds\n"                /* 1 */
+    "[study]\n"                                                          /* 2 */
+    "name = ww2003                 ; required; used in captions\n"       /* 3 */
+    "seed = 20131                  ; default 1\n"                        /* 4 */
+    "out = results/ww2003          # default results/<name>\n"           /* 5 */
+    "\n"                                                                 /* 6 */
+    "[data]                        ; either the four spell files ...\n"  /* 7 */
+    "persons = data/persons.csv\n"                                       /* 8 */
+    "benefits = data/benefits.csv\n"                                     /* 9 */
+    "programs = /abs/programs.csv\n"                                     /* 10 */
+    "jobs = data/jobs.csv\n"                                             /* 11 */
+    "data_end = 2011-12-31\n"                                            /* 12 */
+    "lenient = no\n"                                                     /* 13 */
+    "; store = cohort.h5\n"                                              /* 14 */
+    "[cohort]\n"                                                         /* 15 */
+    "scheme = WW, WWB\n"                                                 /* 16 */
+    "inflow = 2003-01:2003-12\n"                                         /* 17 */
+    "[treatment]\n"                                                      /* 18 */
+    "programs = scholing, bemiddeling   ; each on its own\n"             /* 19 */
+    "start_months = 0:23\n"                                              /* 20 */
+    "start_interval = 3\n"                                               /* 21 */
+    "horizon = 96\n"                                                     /* 22 */
+    "[estimator]\n"                                                      /* 23 */
+    "method = radius\n"                                                  /* 24 */
+    "neighbors = 1\n"                                                    /* 25 */
+    "caliper = 0.2\n"                                                    /* 26 */
+    "replace = yes\n"                                                    /* 27 */
+    "covariates = age, sex, education, migration, emp_prev12, emp_prev24, earn_prev12, ben_prev24\n"
+    "history = no\n"                                                     /* 29 */
+    "exact = sex\n"                                                      /* 30 */
+    "trim = minmax\n"                                                    /* 31 */
+    "[outcomes]\n"                                                       /* 32 */
+    "series = employed, earnings, on_benefit\n"                          /* 33 */
+    "[inference]\n"                                                      /* 34 */
+    "bootstrap = 200\n"                                                  /* 35 */
+    "[subgroups]\n"                                                      /* 36 */
+    "education = low, mid, high\n"                                       /* 37 */
+    "age = 18-44, 45-64\n"                                               /* 38 */
+    "[cost]\n"                                                           /* 39 */
+    "scholing = 4000\n"                                                  /* 40 */
+    "[disclosure]\n"                                                     /* 41 */
+    "min_cell = 10\n";                                                   /* 42 */
+
+static void test_full(void **state)
+{
+    (void)state;
+    nt_study *s = NULL;
+    nt_error err;
+    assert_int_equal(read_text("study_full", full_study, &s, &err), NT_OK);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", study_path);
+    *strrchr(dir, '/') = 0;
+    char want[4400];
+
+    assert_string_equal(s->name, "ww2003");
+    assert_true(s->seed == 20131);
+    snprintf(want, sizeof want, "%s/results/ww2003", dir);
+    assert_string_equal(s->out, want);
+    snprintf(want, sizeof want, "%s/data/persons.csv", dir);
+    assert_string_equal(s->persons_path, want);
+    assert_string_equal(s->programs_path, "/abs/programs.csv"); /* absolute: kept */
+    assert_null(s->store_path);
+    assert_int_equal(s->data_end, nt_day_from_ymd(2011, 12, 31));
+    assert_int_equal(s->lenient, 0);
+    assert_int_equal(s->n_schemes, 2);
+    assert_string_equal(s->schemes[1], "WWB");
+    assert_int_equal(s->inflow_from, 2003 * 12);
+    assert_int_equal(s->inflow_to, 2003 * 12 + 11);
+    assert_int_equal(s->n_programs, 2);
+    assert_string_equal(s->programs[0], "scholing");
+    assert_string_equal(s->programs[1], "bemiddeling");
+    assert_int_equal(s->start_first, 0);
+    assert_int_equal(s->start_last, 23);
+    assert_int_equal(s->start_interval, 3);
+    assert_int_equal(s->horizon, 96);
+    assert_int_equal(s->method, NT_STUDY_RADIUS);
+    assert_int_equal(s->neighbors, 1);
+    expect_near(s->caliper, 0.2, 0);
+    assert_int_equal(s->replace, 1);
+    assert_int_equal(s->n_covariates, 8);
+    assert_string_equal(s->covariates[7], "ben_prev24");
+    assert_int_equal(s->n_exact, 1);
+    assert_string_equal(s->exact[0], "sex");
+    assert_int_equal(s->trim, NT_STUDY_TRIM_MINMAX);
+    assert_int_equal(s->n_series, 3);
+    assert_string_equal(s->series[2], "on_benefit");
+    assert_int_equal(s->bootstrap, 200);
+    assert_int_equal(s->n_subgroups, 2);
+    assert_int_equal(s->n_costs, 1);
+    expect_near(nt_study_cost_of(s, "scholing"), 4000, 0);
+    assert_true(isnan(nt_study_cost_of(s, "bemiddeling")));
+    assert_int_equal(s->min_cell, 10);
+    assert_int_equal(s->n_warnings, 0);
+
+    /* Lines of keys, of section headers, and 0 for defaults. */
+    assert_int_equal(nt_study_line(s, "study", "name"), 3);
+    assert_int_equal(nt_study_line(s, "estimator", "covariates"), 28);
+    assert_int_equal(nt_study_line(s, "subgroups", "age"), 38);
+    assert_int_equal(nt_study_line(s, "cost", "scholing"), 40);
+    assert_int_equal(nt_study_line(s, "treatment", NULL), 18);
+    assert_int_equal(nt_study_line(s, "estimator", "kernel"), 0);
+    assert_int_equal(nt_study_line(s, "data", "store"), 0);
+
+    /* Every setting reaches the manifest. */
+    nt_manifest *m = nt_manifest_alloc(0, NULL);
+    nt_study_record(s, m);
+    char mpath[4400];
+    nt_path_join(mpath, sizeof mpath, dir, "manifest.json");
+    assert_int_equal(nt_manifest_write(m, mpath, &err), NT_OK);
+    nt_manifest_free(m);
+    char *json = nt_test_slurp(mpath);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"start_months\""));
+    assert_non_null(strstr(json, "0:23"));
+    assert_non_null(strstr(json, "epanechnikov"));       /* a default */
+    assert_non_null(strstr(json, "education"));
+    assert_non_null(strstr(json, "2003-01:2003-12"));
+    free(json);
+    nt_study_free(s);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    nt_study *s = NULL;
+    nt_error err;
+    assert_int_equal(read_text("study_defaults",
+                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
+                               "[treatment]\nprograms = any\n",
+                               &s, &err), NT_OK);
+    char want[4400];
+    snprintf(want, sizeof want, "%s", study_path);
+    *strrchr(want, '/') = 0;
+    strcat(want, "/results/mini");
+    assert_string_equal(s->out, want);
+    assert_true(s->seed == 1);
+    assert_null(s->persons_path);
+    assert_non_null(strstr(s->store_path, "/c.h5"));
+    assert_int_equal(s->data_end, NT_DAY_NONE);
+    assert_int_equal(s->n_schemes, 0);
+    assert_int_equal(s->start_first, 0);
+    assert_int_equal(s->start_last, 11);
+    assert_int_equal(s->start_interval, 3);
+    assert_int_equal(s->horizon, 96);
+    assert_int_equal(s->method, NT_STUDY_RADIUS);
+    assert_int_equal(s->neighbors, 1);
+    expect_near(s->caliper, 0.2, 0);
+    assert_int_equal(s->replace, 1);
+    assert_int_equal(s->n_covariates, 8);
+    assert_string_equal(s->covariates[0], "age");
+    assert_string_equal(s->covariates[6], "earn_prev12");
+    assert_int_equal(s->history, 0);
+    assert_int_equal(s->n_exact, 0);
+    assert_int_equal(s->trim, NT_STUDY_TRIM_NONE);
+    assert_int_equal(s->kernel, NT_STUDY_EPANECHNIKOV);
+    expect_near(s->bandwidth, 0, 0);
+    expect_near(s->radius_factor, 1.5, 0);
+    assert_int_equal(s->ai_neighbors, 2);
+    assert_int_equal(s->n_series, 3);
+    assert_string_equal(s->series[1], "earnings");
+    assert_int_equal(s->bootstrap, 200);
+    expect_near(s->ci_level, 0.95, 0);
+    assert_int_equal(s->n_subgroups, 0);
+    assert_int_equal(s->n_costs, 0);
+    assert_int_equal(s->min_cell, 10);
+    assert_int_equal(s->decimal, '.');
+    assert_int_equal(s->cp1252, 0);
+    nt_study_free(s);
+
+    /* A bootstrap with nn and replacement: valid, but warned about. */
+    assert_int_equal(read_text("study_defaults",
+                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
+                               "[treatment]\nprograms = any\n[estimator]\nmethod = nn\n"
+                               "caliper = none\nexact = none\n",
+                               &s, &err), NT_OK);
+    assert_int_equal(s->method, NT_STUDY_NN);
+    expect_near(s->caliper, 0, 0);
+    assert_int_equal(s->n_warnings, 1);
+    assert_non_null(strstr(s->warnings[0], "bootstrap"));
+    nt_study_free(s);
+}
+
+/* Each kind of error and the line it must name. */
+static void test_errors(void **state)
+{
+    (void)state;
+    static const char *head = "[study]\nname = x\n[data]\nstore = c.h5\n[treatment]\nprograms = a\n";
+    static const struct {
+        const char *tail;   /* appended to head (6 lines) */
+        long line;
+        const char *needle; /* in the message */
+    } cases[] = {
+        {"[estimatr]\nmethod = nn\n", 7, "unknown section"},
+        {"[estimator]\nmetod = nn\n", 8, "unknown key \"metod\""},
+        {"[estimator]\nmethod = nnn\n", 8, "nn, radius, kernel, ipw or aipw"},
+        {"[estimator]\ncaliper = 0\n", 8, "or none"},
+        {"[estimator]\ncaliper = 0.2x\n", 8, "0.2x"},
+        {"[estimator]\nneighbors = 0\n", 8, "neighbors"},
+        {"[estimator]\nreplace = maybe\n", 8, "yes or no"},
+        {"[estimator]\ntrim = both\n", 8, "minmax"},
+        {"[estimator]\nexact = sex, none\n", 8, "none"},
+        {"[estimator]\ncovariates = age,, sex\n", 8, "empty"},
+        {"[estimator]\ncovariates = age, sex, age\n", 8, "twice"},
+        {"[treatment]\nhorizon = 96\n", 8, "horizon"},        /* section repeated: fine */
+        {"; comment\n[inference]\nbootstrap = -1\n", 9, "bootstrap"},
+        {"[inference]\nbootstrap = 200\nbootstrap = 100\n", 9, "given twice (first on line 8)"},
+        {"[inference]\nci_level = 95\n", 8, "between 0 and 1"},
+        {"[treatment]\nstart_months = 5:2\n", 8, "a:b"},
+        {"[treatment]\nstart_months = -1:2\n", 8, "a:b"},
+        {"[treatment]\nstart_months = 12\n", 8, "a:b"},
+        {"[outcomes]\nseries = employed, wages\n", 8, "wages"},
+        {"[disclosure]\nmin_cell = ten\n", 8, "min_cell"},
+        {"[subgroups]\nage = 18-44, old\n", 8, "not both"},
+        {"[subgroups]\nage = 64-45\n", 8, "lower end"},
+        {"[cost]\nscholng = 4000\n", 8, "scholng"},
+        {"[cost]\na = -5\n", 8, ">= 0"},
+        {"[cohort]\nscheme = WW\n", 7, "not allowed with a store"},
+        {"[data]\nlenient = yes\n", 8, "applies to spell files"},
+        {"[study]\nseed = 1.5\n", 8, "whole number"},
+        {"this line has no equals sign\n", 7, "key = value"},
+        {"[estimator]\nhistory =\n", 8, "no value"},
+        {"[estimator] junk\n", 7, "after the section header"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s%s", head, cases[i].tail);
+        nt_study *s = NULL;
+        nt_error err;
+        nt_status st = read_text("study_errors", text, &s, &err);
+        if (cases[i].line == 8 && strstr(cases[i].tail, "horizon")) {
+            assert_int_equal(st, NT_OK); /* a repeated section header is allowed */
+            nt_study_free(s);
+            continue;
+        }
+        if (st != NT_EINPUT || err.line != cases[i].line || !strstr(err.msg, cases[i].needle))
+            fail_msg("case %zu (%s): status %d line %ld msg \"%s\"", i, cases[i].tail, st,
+                     err.line, err.msg);
+        assert_null(s);
+        assert_string_equal(err.file, study_path);
+    }
+}
+
+/* Missing required keys and the [data] / [cohort] rules. */
+static void test_required(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        long line;
+        const char *needle;
+    } cases[] = {
+        {"[study]\nseed = 3\n[data]\nstore = c.h5\n[treatment]\nprograms = a\n", 1, "name is required"},
+        {"[data]\nstore = c.h5\n[treatment]\nprograms = a\n", 0, "name is required"},
+        {"[study]\nname = x\n[data]\nstore = c.h5\n[treatment]\nhorizon = 12\n", 5, "programs is required"},
+        {"[study]\nname = x\n[data]\n\n[treatment]\nprograms = a\n", 3, "four spell files"},
+        {"[study]\nname = x\n[data]\npersons = p.csv\nbenefits = b.csv\n[treatment]\nprograms = a\n",
+         3, "missing programs jobs"},
+        {"[study]\nname = x\n[data]\npersons = p\nbenefits = b\nprograms = q\njobs = j\nstore = c.h5\n"
+         "[treatment]\nprograms = a\n", 8, "both a store and spell files"},
+        {"[study]\nname = x\n[data]\npersons = p\nbenefits = b\nprograms = q\njobs = j\n"
+         "[cohort]\ninflow = 2003-01:2003-12\n[treatment]\nprograms = a\n", 8, "scheme is required"},
+        {"[study]\nname = x\n[data]\npersons = p\nbenefits = b\nprograms = q\njobs = j\n"
+         "[cohort]\nscheme = WW\n[treatment]\nprograms = a\n", 8, "inflow is required"},
+        {"[study]\nname = x\n[data]\npersons = p\nbenefits = b\nprograms = q\njobs = j\n"
+         "[cohort]\nscheme = WW\ninflow = 2003-12:2003-01\n[treatment]\nprograms = a\n", 10,
+         "not after"},
+        {"[study]\nname = x\n[data]\npersons = p\nbenefits = b\nprograms = q\njobs = j\n"
+         "data_end = 2011-02-30\n", 8, "a date"},
+        {"[study]\nname = x\n[data]\npersons = p\nbenefits = b\nprograms = q\njobs = j\n"
+         "[cohort]\nscheme = WW\ninflow = 2003-1:2003-12\n", 10, "YYYY-MM:YYYY-MM"},
+        {"name = x\n", 1, "before any [section]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nt_study *s = NULL;
+        nt_error err;
+        nt_status st = read_text("study_required", cases[i].text, &s, &err);
+        if (st != NT_EINPUT || err.line != cases[i].line || !strstr(err.msg, cases[i].needle))
+            fail_msg("case %zu: status %d line %ld msg \"%s\"", i, st, err.line, err.msg);
+        assert_null(s);
+    }
+    nt_study *s = NULL;
+    nt_error err;
+    nt_error_clear(&err);
+    assert_int_equal(nt_study_read("/nonexistent/study.ini", &s, &err), NT_EINPUT);
+    assert_string_equal(err.file, "/nonexistent/study.ini");
+}
+
+static void test_paths_and_extensions(void **state)
+{
+    (void)state;
+    nt_study *s = NULL;
+    nt_error err;
+    /* A long covariate list (longer than inih's 200-byte line buffer). */
+    char text[4096];
+    char covs[2048] = "";
+    for (int i = 0; i < 60; i++) {
+        char one[32];
+        snprintf(one, sizeof one, "%scovariate_%02d", i ? ", " : "", i);
+        strcat(covs, one);
+    }
+    snprintf(text, sizeof text,
+             "\xEF\xBB\xBF[study]\nname = p\nout = /tmp/abs_out\n"
+             "[data]\npersons = ../p.csv\nbenefits = b.csv\nprograms = q.csv\njobs = j.csv\n"
+             "encoding = cp1252\ndecimal = ,\nperson_key = org+nr\nignore_unknown_persons = yes\n"
+             "[cohort]\nscheme = WW\ninflow = 2003-01:2003-01\n"
+             "[treatment]\nprograms = any\n"
+             "[estimator]\nmethod = kernel\nkernel = gaussian\nbandwidth = 0.05\n"
+             "radius_factor = 3\nai_neighbors = 4\ncovariates = %s   ; long\n"
+             "[inference]\nci_level = 0.9\nbootstrap = 0\n"
+             "[cost]\nscholing = 1e3\n",
+             covs);
+    assert_int_equal(read_text("study_paths", text, &s, &err), NT_OK);
+    char want[4400];
+    snprintf(want, sizeof want, "%s", study_path);
+    *strrchr(want, '/') = 0;
+    strcat(want, "/../p.csv");
+    assert_string_equal(s->persons_path, want);
+    assert_string_equal(s->out, "/tmp/abs_out");
+    assert_int_equal(s->cp1252, 1);
+    assert_int_equal(s->decimal, ',');
+    assert_string_equal(s->person_key, "org+nr");
+    assert_int_equal(s->ignore_unknown_persons, 1);
+    assert_int_equal(s->method, NT_STUDY_KERNEL);
+    assert_int_equal(s->kernel, NT_STUDY_GAUSSIAN);
+    expect_near(s->bandwidth, 0.05, 0);
+    expect_near(s->radius_factor, 3, 0);
+    assert_int_equal(s->ai_neighbors, 4);
+    assert_int_equal(s->n_covariates, 60);
+    assert_string_equal(s->covariates[59], "covariate_59");
+    expect_near(s->ci_level, 0.9, 0);
+    assert_int_equal(s->bootstrap, 0);
+    expect_near(nt_study_cost_of(s, "scholing"), 1000, 0); /* `any`: every type may have a cost */
+    assert_int_equal(nt_study_line(s, "estimator", "covariates"), 24);
+    assert_int_equal(nt_study_set_out(s, "cli/out", &err), NT_OK);
+    assert_string_equal(s->out, "cli/out");
+    nt_study_free(s);
+
+    /* A study file in the current folder: paths stay as written. */
+    nt_path_join(study_path, sizeof study_path, nt_test_dir("study_paths"), "x.ini");
+    nt_test_write(study_path, "[study]\nname=n\n[data]\nstore=c.h5\n[treatment]\nprograms=a\n");
+    /* nt_test_dir is absolute or relative; either way the store is beside the file. */
+    assert_int_equal(nt_study_read(study_path, &s, &err), NT_OK);
+    snprintf(want, sizeof want, "%s", study_path);
+    strcpy(strrchr(want, '/') + 1, "c.h5");
+    assert_string_equal(s->store_path, want);
+    nt_study_free(s);
+    nt_study_free(NULL);
+}
+
+static void test_subgroups(void **state)
+{
+    (void)state;
+    nt_study *s = NULL;
+    nt_error err;
+    assert_int_equal(read_text("study_subgroups",
+                               "[study]\nname = x\n[data]\nstore = c.h5\n[treatment]\nprograms = a\n"
+                               "[subgroups]\neducation = low, mid , high\nage = 18 - 44, 45-64.5\n",
+                               &s, &err), NT_OK);
+    assert_int_equal(s->n_subgroups, 2);
+    const nt_study_subgroup *e = &s->subgroups[0], *a = &s->subgroups[1];
+    assert_string_equal(e->variable, "education");
+    assert_int_equal(e->n_groups, 3);
+    assert_int_equal(e->is_range, 0);
+    assert_string_equal(e->groups[1].value, "mid");
+    assert_string_equal(e->groups[1].label, "education=mid");
+    assert_int_equal(e->groups[1].is_range, 0);
+    assert_int_equal(e->line, 8);
+    assert_string_equal(a->variable, "age");
+    assert_int_equal(a->is_range, 1);
+    assert_int_equal(a->n_groups, 2);
+    assert_string_equal(a->groups[0].label, "age=18-44");
+    expect_near(a->groups[0].lo, 18, 0);
+    expect_near(a->groups[0].hi, 44, 0);
+    expect_near(a->groups[1].hi, 64.5, 0);
+    assert_string_equal(a->groups[1].label, "age=45-64.5");
+    assert_int_equal(nt_study_line(s, "subgroups", "age"), 9);
+    nt_study_free(s);
+
+    /* "North-East" is a level, "-3--1" a range: a line may not mix them. */
+    assert_int_equal(read_text("study_subgroups",
+                               "[study]\nname = x\n[data]\nstore = c.h5\n[treatment]\nprograms = a\n"
+                               "[subgroups]\nregion = North-East, -3--1\n",
+                               &s, &err), NT_EINPUT);
+    assert_int_equal(err.line, 8);
+    assert_int_equal(read_text("study_subgroups",
+                               "[study]\nname = x\n[data]\nstore = c.h5\n[treatment]\nprograms = a\n"
+                               "[subgroups]\ntemp = -3--1, 0-2\nregion = North-East\n",
+                               &s, &err), NT_OK);
+    expect_near(s->subgroups[0].groups[0].lo, -3, 0);
+    expect_near(s->subgroups[0].groups[0].hi, -1, 0);
+    assert_int_equal(s->subgroups[1].is_range, 0);
+    nt_study_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_required),
+        cmocka_unit_test(test_paths_and_extensions),
+        cmocka_unit_test(test_subgroups),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
