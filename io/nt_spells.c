@@ -249,7 +249,16 @@ static int ieq_n(const char *s, size_t n, const char *lit)
     return 1;
 }
 
-static int ieq(const char *a, const char *b) { return ieq_n(a, strlen(a), b); }
+static int ieq(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z') x += 32;
+        if (y >= 'A' && y <= 'Z') y += 32;
+        if (x != y) return 0;
+        if (!x) return 1;
+    }
+}
 
 /* Decimal number: [+-] digits [dec digits] (or [+-] dec digits); no
    exponent, no thousands separators. *lead0 = integer part has a leading
@@ -668,6 +677,22 @@ static long get_key(ctx *c, char *key, nt_status *st)
     return o;
 }
 
+/* The key without judging it (0 if a part is empty or too long). */
+static long quiet_key(ctx *c, char *key)
+{
+    long o = 0;
+    for (int k = 0; k < c->nkey; k++) {
+        size_t n;
+        const char *v = fld(c, c->keycol[k], &n);
+        if (n == 0 || n > KEY_MAX) return 0;
+        if (k) key[o++] = '+';
+        memcpy(key + o, v, n);
+        o += (long)n;
+    }
+    key[o] = 0;
+    return o;
+}
+
 static const char *DATE_EXP = "a date (YYYY-MM-DD or YYYYMMDD)";
 
 /* Date column: 0 ok (*d NONE when empty and !required), 1 rejected, -1 error. */
@@ -860,7 +885,14 @@ static nt_status read_persons(ctx *c, persons_tmp *P)
         if (c->rep) c->rep->records[T_PERSONS]++;
         int ok = check_record(c, &st);
         if (ok < 0) return st;
-        if (!ok) continue;
+        if (!ok) {
+            /* a record rejected as a whole still claims its id, so later
+               records with it are duplicates and its spells unknown */
+            long kn = quiet_key(c, key);
+            if (kn > 0 && map_get(&c->ids, key, (size_t)kn) == -2 && !map_put(&c->ids, &c->pv->a, key, (size_t)kn, -1))
+                goto oom;
+            continue;
+        }
         long kn = get_key(c, key, &st);
         if (kn < 0) { if (st) return st; continue; }
         int32_t prev = map_get(&c->ids, key, (size_t)kn);
