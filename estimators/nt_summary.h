@@ -1,0 +1,83 @@
+/* The summary.csv figures of a monthly effect path (spec: cli-and-results.md,
+   "Result tables", summary.csv; background: methods.md section 6).
+
+   theta[tau], tau = 0..n_months-1, is the effect tau months since programme
+   start (NaN = undefined month). For outcomes where less is better
+   (on_benefit, on_index_benefit) pass less_is_better = 1: theta is negated
+   first, so every figure below reads "more is better" (a positive
+   cumulative effect on on_benefit = months on benefit saved). Over the
+   window tau = 0..T-1, with C(tau) = theta(0) + ... + theta(tau):
+     cumulative_effect = C(T-1); NaN if any theta in the window is NaN;
+     lockin_depth      = min(0, smallest defined theta); NaN if none defined;
+     lockin_months     = smallest tau with theta > 0 in tau, tau+1, tau+2 (as
+                         far as the window reaches); NaN if none;
+     breakeven_month   = smallest tau with C(s) > 0 for every s in tau..T-1;
+                         NaN if none.
+   Bootstrap replicates are B whole paths, row-major: reps[b * n_months + tau].
+   Inference on a sum uses the replicates' own sums (never summed per-month
+   variances). Percentile intervals use R's type 7 quantiles at
+   (1 -/+ ci_level) / 2. */
+#ifndef NT_SUMMARY_H
+#define NT_SUMMARY_H
+
+#include "core/nt_error.h"
+
+typedef struct {
+    int horizon;               /* T */
+    double cumulative_effect;
+    double lockin_depth;
+    double lockin_months;      /* months since start, NaN none */
+    double breakeven_month;    /* months since start, NaN none */
+} nt_summary_point;
+
+typedef struct {
+    nt_summary_point est;
+    /* From the replicates whose window has no undefined month (n_reps_used);
+       NaN without replicates (SE: with fewer than 2). */
+    long n_reps_used;
+    double cumulative_se;      /* sd of the replicates' C(T-1) */
+    double cumulative_lower, cumulative_upper;
+    double lockin_depth_lower, lockin_depth_upper;
+    /* A replicate with no lock-in end / no break-even counts as beyond the
+       window (+infinity) in the percentiles; a bound beyond the window is
+       NaN (written empty). */
+    double lockin_months_lower, lockin_months_upper;
+    double breakeven_lower, breakeven_upper;
+    double share_breakeven;    /* replicates breaking even within the window, P(T* <= T) */
+} nt_summary;
+
+/* Point figures of one path; horizon must be in 1..n_months (NT_EUSAGE). */
+nt_status nt_summary_figures(const double *theta, int n_months, int less_is_better,
+                             int horizon, nt_summary_point *out, nt_error *err);
+
+/* Figures with bootstrap inference (reps may be NULL with n_reps 0).
+   ci_level in (0, 1), 0.95 for the spec's tables. */
+nt_status nt_summary_compute(const double *theta, const double *reps, int n_reps,
+                             int n_months, int less_is_better, int horizon, double ci_level,
+                             nt_summary *out, nt_error *err);
+
+/* Per-month SE (sd over replicates) and percentile interval of theta(tau),
+   on the outcome's own scale (not negated); replicates with that month
+   undefined are left out. se, lower, upper: n_months each (caller's). */
+nt_status nt_summary_months(const double *reps, int n_reps, int n_months, double ci_level,
+                            double *se, double *lower, double *upper, nt_error *err);
+
+/* The cumulative path C(tau), tau = 0..n_months-1 (negated when less is
+   better, as the figures), and its percentile band from the replicates
+   (lower/upper may be NULL; NaN without replicates). For the plot. */
+nt_status nt_summary_cumulative(const double *theta, const double *reps, int n_reps,
+                                int n_months, int less_is_better, double ci_level,
+                                double *cum, double *lower, double *upper, nt_error *err);
+
+/* cost_per_participant: sum_i w_i c_i / sum_i w_i over the treated, where
+   c_i = cost[i] (the treating trajectory's cost_eur) or, when NaN, fallback
+   (the study's [cost] for the type; NaN if none). NaN when a treated person
+   has neither, n = 0, weights sum to 0 or a weight is negative or NaN.
+   weight NULL: equal weights. */
+double nt_summary_cost(const double *cost, const double *weight, long n, double fallback);
+
+/* net_benefit = cumulative earnings effect - cost per participant (nominal
+   euros); NaN if either is NaN (earnings not an outcome, or no cost). */
+double nt_summary_net_benefit(double earnings_cumulative, double cost_per_participant);
+
+#endif
