@@ -1,0 +1,107 @@
+/* Dynamic (timing-aware) evaluation: the estimand of cli-and-results.md,
+   "The dynamic estimand". For programme P and start month k (months since
+   inflow):
+     risk set   on the index benefit in k, observed in k, no programme
+                started in months 0..k-1 (treat_month >= k or none);
+     treated    risk set with treat_month = k and treat_type = P (P = 0: any);
+     controls   risk set with treat_month != k (they may start later).
+   One logit propensity model per start interval, fitted on the (unit, k)
+   rows of its start months: person covariates, dummies for the month within
+   the interval and, with history, months employed since inflow before k.
+   Indicator columns whose rows are all control (or all treated) are dropped
+   with those rows (they have no counterpart), as are constant columns.
+   Matching (nn, radius, kernel) or weighting (ipw, aipw) within k on the
+   logit score, caliper in SD of that score over the model's rows on support.
+
+   Outcomes, month tau since start (calendar-aligned: month k + tau since
+   inflow). A treated unit contributes to tau when it and at least one of its
+   matched controls are observed in k + tau; control weights are renormalised
+   over the observed ones. ATT_k(tau) is the mean over contributing treated;
+   ATT(tau) = sum_k pi_k(tau) ATT_k(tau), pi_k(tau) proportional to the
+   contributing treated at k (so ATT is the mean over all contributing
+   treated). ATT_fixed uses only start months whose treated are all
+   observable for the whole horizon by the data end.
+
+   Units: the population is a list of units, each a person row of the panel;
+   a bootstrap replicate passes a list with repeats and each copy is its own
+   unit. */
+#ifndef NT_DYNAMIC_H
+#define NT_DYNAMIC_H
+
+#include <stdint.h>
+#include "core/nt_error.h"
+#include "estimators/nt_dynpanel.h"
+
+typedef enum { NT_DYN_NN = 0, NT_DYN_RADIUS, NT_DYN_KERNEL, NT_DYN_IPW, NT_DYN_AIPW } nt_dyn_method;
+typedef enum { NT_DYN_TRIM_NONE = 0, NT_DYN_TRIM_MINMAX, NT_DYN_TRIM_CRUMP } nt_dyn_trim;
+
+typedef struct {
+    int program;            /* programme type code; 0 = any */
+    int start_first, start_last, start_interval;  /* months since inflow */
+    int horizon;            /* months since start followed: tau = 0..horizon-1 */
+    nt_dyn_method method;
+    int neighbors, replace; /* nn */
+    double caliper;         /* SD of the logit score; 0 = none */
+    nt_dyn_trim trim;
+    int history;
+    double radius_factor;   /* radius = factor x largest 1:1 NN distance */
+    int kernel;             /* nt_kernel */
+    double bandwidth;       /* <= 0: rule of thumb */
+    int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */
+    long min_cell;          /* start months with fewer treated are skipped */
+    const double *fallback_cost;  /* per type code: cost when cost_eur is missing (NaN none), or NULL */
+    int full;               /* 1: also balance, models, per-start SEs (the main run) */
+} nt_dyn_opts;
+
+typedef struct {   /* balance of one model column */
+    double mean_treated, mean_control_before, mean_control_after;
+    double smd_before, smd_after, var_ratio_before, var_ratio_after;
+} nt_dyn_balance;
+
+typedef struct {
+    int first, last;        /* start months */
+    int status;             /* 0 fitted; 1 skipped (see note) */
+    char note[640];
+    long n_rows, n_treated_rows, n_rows_dropped, n_off_support;
+    int p;
+    char **term;            /* model terms ("(Intercept)", covariates, "start_month=k", "emp_since_inflow") */
+    double *beta, *se;
+    long n_treated_matched; /* treated with a match (weights for pooling) */
+    int n_bal;              /* balance rows: covariate terms (no intercept, no month dummies) */
+    char **bal_term;
+    nt_dyn_balance *bal;
+} nt_dyn_interval;
+
+typedef struct {
+    int horizon, n_outcomes;
+    double *att, *att_fixed;      /* [o * horizon + tau]; NaN undefined */
+    long *n_treated;              /* [tau]: treated observed in k + tau */
+    long *n_treated_matched;      /* [tau]: contributing treated */
+    long *n_control_used;         /* [tau]: distinct controls with weight in contributing pairs */
+    long *n_treated_fixed, *n_treated_matched_fixed, *n_control_used_fixed;
+    long n_control;               /* distinct valid controls over the start months used */
+    long n_treated_total;         /* treated over the start months used */
+    double cost_mean;             /* mean treat_cost over matched treated (NaN if none known) */
+    long n_cost_known;
+    int n_k;                      /* start months */
+    int *k_month;
+    long *k_treated, *k_controls, *k_matched;
+    int *k_skipped;               /* 0 used, 1 too few treated, 2 no controls, 3 model failed */
+    int *k_fixed;                 /* 1 if all treated of k are followed for the whole horizon */
+    double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn) else NaN */
+    long *k_contrib;              /* [k * horizon + tau] */
+    int n_intervals;
+    nt_dyn_interval *interval;
+    int n_bal;                    /* pooled balance over intervals, weighted by matched treated */
+    char **bal_term;
+    nt_dyn_balance *bal;
+    int n_skipped;                /* start months skipped */
+} nt_dyn_result;
+
+void nt_dyn_opts_default(nt_dyn_opts *o);
+
+nt_status nt_dyn_estimate(const nt_dynpanel *panel, const long *unit_person, long n_units,
+                          const nt_dyn_opts *o, nt_dyn_result **out, nt_error *err);
+void nt_dyn_result_free(nt_dyn_result *r);
+
+#endif

@@ -1,0 +1,214 @@
+/* Loads the dynamic estimator's view of a cohort store (nt_dynpanel.h). */
+#include "estimators/nt_dynpanel.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int nt_outcome_less_is_better(const char *series)
+{
+    return !strcmp(series, "on_benefit") || !strcmp(series, "on_index_benefit");
+}
+
+void nt_dynpanel_free(nt_dynpanel *p)
+{
+    if (!p) return;
+    free(p->treat_month);
+    free(p->treat_type);
+    free(p->treat_cost);
+    free(p->n_observed);
+    free(p->admin_observed);
+    free(p->on_index);
+    free(p->emp_before);
+    for (int o = 0; o < p->n_outcomes; o++) {
+        if (p->outcome_name) free(p->outcome_name[o]);
+        if (p->outcome) free(p->outcome[o]);
+    }
+    free(p->outcome_name);
+    free(p->outcome);
+    free(p->x);
+    for (int j = 0; j < p->p && p->term; j++) free(p->term[j]);
+    free(p->term);
+    free(p->var_of_term);
+    free(p->exact_cell);
+    free(p->included);
+    free(p->missing_by_covariate);
+    free(p);
+}
+
+static nt_status read_int_cov(nt_store *st, const char *name, double *buf, int32_t *out, long n, nt_error *err)
+{
+    nt_status s = nt_store_read_covariate(st, name, buf, err);
+    if (s) return s;
+    for (long i = 0; i < n; i++) out[i] = isnan(buf[i]) ? -1 : (int32_t)buf[i];
+    return NT_OK;
+}
+
+/* Appends the model columns of one covariate to p->x / p->term. */
+static nt_status add_covariate(nt_store *st, nt_dynpanel *p, int k, const char *name, double *buf, nt_error *err)
+{
+    int kind = nt_store_covariate_kind(st, name);
+    if (kind < 0) return nt_fail(err, NT_EINPUT, "covariate \"%s\" is not in the cohort store", name);
+    nt_status s = nt_store_read_covariate(st, name, buf, err);
+    if (s) return s;
+    char **levels = NULL;
+    int nlev = 0, ncol = 1, has_missing = 0;
+    if (kind == NT_COV_CATEGORICAL) {
+        if ((s = nt_store_read_levels(st, name, &levels, &nlev, err))) return s;
+        for (long i = 0; i < p->n; i++) has_missing |= buf[i] == 0;
+        ncol = nlev - 1 + has_missing;
+    }
+    int p0 = p->p, p1 = p->p + ncol;
+    double *x = realloc(p->x, (size_t)p->n * (size_t)(p1 ? p1 : 1) * sizeof *x);
+    char **term = realloc(p->term, (size_t)(p1 ? p1 : 1) * sizeof *term);
+    int *vot = realloc(p->var_of_term, (size_t)(p1 ? p1 : 1) * sizeof *vot);
+    if (x) p->x = x;
+    if (term) p->term = term;
+    if (vot) p->var_of_term = vot;
+    if (!x || !term || !vot) { nt_store_levels_free(levels, nlev); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    for (int j = 0; j < ncol; j++) {
+        char t[600];
+        if (kind == NT_COV_NUMERIC) snprintf(t, sizeof t, "%s", name);
+        else if (j < nlev - 1) snprintf(t, sizeof t, "%s=%s", name, levels[j + 1]);
+        else snprintf(t, sizeof t, "%s=missing", name);
+        p->term[p0 + j] = strdup(t);
+        p->var_of_term[p0 + j] = k;
+        p->p = p0 + j + 1;
+        if (!p->term[p0 + j]) { nt_store_levels_free(levels, nlev); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+        double *col = p->x + (size_t)(p0 + j) * (size_t)p->n;
+        for (long i = 0; i < p->n; i++) {
+            if (kind == NT_COV_NUMERIC) {
+                col[i] = buf[i];
+                if (isnan(buf[i]) && p->included[i]) { p->included[i] = 0; p->missing_by_covariate[k]++; }
+            } else {
+                int code = (int)buf[i];      /* 0 = missing, i = levels[i-1] */
+                col[i] = j < nlev - 1 ? (code == j + 2) : (code == 0);
+            }
+        }
+    }
+    nt_store_levels_free(levels, nlev);
+    return NT_OK;
+}
+
+static nt_status exact_cells(nt_store *st, nt_dynpanel *p, const nt_dynpanel_spec *spec, double *buf, nt_error *err)
+{
+    p->exact_cell = calloc((size_t)(p->n ? p->n : 1), sizeof *p->exact_cell);
+    if (!p->exact_cell) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int e = 0; e < spec->n_exact; e++) {
+        const char *name = spec->exact[e];
+        if (nt_store_covariate_kind(st, name) != NT_COV_CATEGORICAL)
+            return nt_fail(err, NT_EINPUT, "exact-matching variable \"%s\" is not a categorical covariate of the cohort store", name);
+        char **levels;
+        int nlev;
+        nt_status s = nt_store_read_levels(st, name, &levels, &nlev, err);
+        if (s) return s;
+        nt_store_levels_free(levels, nlev);
+        if ((s = nt_store_read_covariate(st, name, buf, err))) return s;
+        /* Mixed radix: cell = cell * (levels + 1) + code. */
+        for (long i = 0; i < p->n; i++) p->exact_cell[i] = p->exact_cell[i] * (nlev + 1) + (int32_t)buf[i];
+    }
+    return NT_OK;
+}
+
+static nt_status load_series(nt_store *st, nt_dynpanel *p, const nt_dynpanel_spec *spec, nt_error *err)
+{
+    long n = p->n;
+    int m = p->months, nr = p->n_risk;
+    long block = nt_store_chunk_rows(st);
+    if (block < 1) block = 1024;
+    double *buf = malloc((size_t)block * (size_t)m * sizeof *buf);
+    if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status s = NT_OK;
+    for (long first = 0; first < n && !s; first += block) {
+        long cnt = n - first < block ? n - first : block;
+        if ((s = nt_store_read_rows(st, first, cnt, NT_SERIES_ON_INDEX_BENEFIT, buf, err))) break;
+        for (long i = 0; i < cnt; i++)
+            for (int k = 0; k < nr; k++) p->on_index[(first + i) * nr + k] = buf[i * m + k] == 1.0;
+        if ((s = nt_store_read_rows(st, first, cnt, NT_SERIES_EMPLOYED, buf, err))) break;
+        for (long i = 0; i < cnt; i++) {
+            int c = 0;
+            for (int k = 0; k < nr; k++) {
+                p->emp_before[(first + i) * nr + k] = (uint8_t)(c > 255 ? 255 : c);
+                c += buf[i * m + k] == 1.0;
+            }
+        }
+        for (int o = 0; o < spec->n_outcomes && !s; o++) {
+            if ((s = nt_store_read_rows(st, first, cnt, (nt_series)nt_series_find(spec->outcomes[o]), buf, err))) break;
+            float *dst = p->outcome[o] + first * m;
+            for (long t = 0; t < cnt * m; t++) dst[t] = (float)buf[t];
+        }
+    }
+    free(buf);
+    return s;
+}
+
+nt_status nt_dynpanel_load(nt_store *st, const nt_dynpanel_spec *spec, nt_dynpanel **out, nt_error *err)
+{
+    nt_status s = NT_OK;
+    nt_dynpanel *p = calloc(1, sizeof *p);
+    if (!p) return nt_fail(err, NT_ENOMEM, "out of memory");
+    long n = p->n = nt_store_persons(st);
+    int m = p->months = nt_store_months(st);
+    p->n_risk = spec->n_risk;
+    double *buf = NULL;
+    if (spec->n_risk > m) {
+        s = nt_fail(err, NT_EINPUT, "the cohort store has %d months since inflow; this study needs %d "
+                    "(rerun netto ingest with --horizon %d)", m, spec->n_risk, spec->n_risk);
+        goto done;
+    }
+    for (int o = 0; o < spec->n_outcomes; o++)
+        if (nt_series_find(spec->outcomes[o]) < 0) {
+            s = nt_fail_at(err, NT_EINPUT, NULL, 0, spec->outcomes[o], "not a panel series (employed, earnings, "
+                           "on_benefit, on_index_benefit, in_program)");
+            goto done;
+        }
+    size_t nn = (size_t)(n ? n : 1);
+    buf = malloc(nn * sizeof *buf);
+    p->treat_month = malloc(nn * sizeof *p->treat_month);
+    p->treat_type = malloc(nn * sizeof *p->treat_type);
+    p->treat_cost = malloc(nn * sizeof *p->treat_cost);
+    p->n_observed = malloc(nn * sizeof *p->n_observed);
+    p->admin_observed = malloc(nn * sizeof *p->admin_observed);
+    p->on_index = malloc(nn * (size_t)(spec->n_risk ? spec->n_risk : 1));
+    p->emp_before = malloc(nn * (size_t)(spec->n_risk ? spec->n_risk : 1));
+    p->included = malloc(nn);
+    p->missing_by_covariate = calloc((size_t)spec->n_covariates + 1, sizeof *p->missing_by_covariate);
+    p->outcome = calloc((size_t)spec->n_outcomes + 1, sizeof *p->outcome);
+    p->outcome_name = calloc((size_t)spec->n_outcomes + 1, sizeof *p->outcome_name);
+    if (!buf || !p->treat_month || !p->treat_type || !p->treat_cost || !p->n_observed || !p->admin_observed ||
+        !p->on_index || !p->emp_before || !p->included || !p->missing_by_covariate || !p->outcome || !p->outcome_name) {
+        s = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
+    p->n_outcomes = spec->n_outcomes;
+    for (int o = 0; o < spec->n_outcomes; o++) {
+        p->outcome_name[o] = strdup(spec->outcomes[o]);
+        p->outcome[o] = malloc(nn * (size_t)m * sizeof **p->outcome);
+        if (!p->outcome_name[o] || !p->outcome[o]) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    }
+    memset(p->included, 1, nn);
+    if ((s = read_int_cov(st, "treat_month", buf, p->treat_month, n, err))) goto done;
+    if ((s = nt_store_read_covariate(st, "treat_type", buf, err))) goto done;
+    for (long i = 0; i < n; i++) p->treat_type[i] = (int32_t)buf[i];
+    if ((s = nt_store_read_covariate(st, "treat_cost", p->treat_cost, err))) goto done;
+    if ((s = read_int_cov(st, "n_observed", buf, p->n_observed, n, err))) goto done;
+    /* Months observable by the data end alone: month k's last day <= data end. */
+    if ((s = nt_store_read_covariate(st, "index_start", buf, err))) goto done;
+    nt_day end = nt_store_data_end(st);
+    int end_month = nt_month_of_day(end), end_full = end == nt_month_last_day(end_month);
+    for (long i = 0; i < n; i++) {
+        int a = end_month - nt_month_of_day((nt_day)buf[i]) + end_full;
+        p->admin_observed[i] = a < 0 ? 0 : a > m ? m : a;
+    }
+    p->n_covariates = spec->n_covariates;
+    for (int k = 0; k < spec->n_covariates; k++)
+        if ((s = add_covariate(st, p, k, spec->covariates[k], buf, err))) goto done;
+    if (spec->n_exact > 0 && (s = exact_cells(st, p, spec, buf, err))) goto done;
+    s = load_series(st, p, spec, err);
+done:
+    free(buf);
+    if (s) { nt_dynpanel_free(p); return s; }
+    *out = p;
+    return NT_OK;
+}

@@ -1,0 +1,169 @@
+/* estimators/nt_dynamic: the dynamic estimand on hand-made panels. */
+#include "tests/nt_test.h"
+
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_match.h"
+
+/* Seven persons, one binary covariate x, start month 0 only, 4 months.
+     person x  treat  employed months 0..3     note
+     P0     0  k=0    0 0 1 1
+     P1     0  -      0 1 1 0
+     P2     0  -      1 1 . .                  censored from month 2
+     P3     1  k=0    0 1 1 1
+     P4     1  -      0 0 0 1
+     P5     1  k=0    0 0 0 0
+     P6     1  k=2    1 0 1 1                  starts later: a control at 0
+     P7     1  k=0 (type 2)  -                 another type at k: neither
+   The logit on (1, x) is saturated: e = 1/3 for x = 0 (P0 of P0..P2) and
+   1/2 for x = 1 (P3, P5 of P3..P6), so within a cell all scores are equal
+   and NN with replacement gives every treated the cell's controls as a tie
+   with weight 1/2 each: P0 <- {P1, P2}; P3, P5 <- {P4, P6}.
+     tau 0: P0 0-(0+1)/2, P3 0-(0+1)/2, P5 0-(0+1)/2       -> ATT -0.5
+     tau 1: P0 0-(1+1)/2 = -1, P3 1-0 = 1, P5 0-0 = 0      -> ATT 0
+     tau 2: P0 1-1 (P2 censored, P1 renormalised to 1) = 0,
+            P3 1-(0+1)/2 = .5, P5 0-.5 = -.5               -> ATT 0
+   IPW (ATT weights e/(1-e): .5 for x = 0, 1 for x = 1):
+     tau 0: treated mean 0, controls (.5*0+.5*1+0+1)/3 = .5 -> -0.5
+     tau 1: 1/3 - (.5+.5+0+0)/3 = 0
+     tau 2: 2/3 - (.5*1 + 1*0 + 1*1)/2.5 = 2/3 - .6        -> 0.0666...  */
+static nt_dynpanel *tiny_panel(void)
+{
+    static const int tm[8] = {0, -1, -1, 0, -1, 0, 2, 0};
+    static const int tt[8] = {1, 0, 0, 1, 0, 1, 1, 2};
+    static const int nobs[8] = {4, 4, 2, 4, 4, 4, 4, 4};
+    static const double x[8] = {0, 0, 0, 1, 1, 1, 1, 1};
+    static const float y[8][4] = {{0, 0, 1, 1}, {0, 1, 1, 0}, {1, 1, NAN, NAN}, {0, 1, 1, 1},
+                                  {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}, {1, 1, 1, 1}};
+    nt_dynpanel *p = calloc(1, sizeof *p);
+    p->n = 8;
+    p->months = 4;
+    p->n_risk = 1;
+    p->treat_month = malloc(8 * sizeof(int32_t));
+    p->treat_type = malloc(8 * sizeof(int32_t));
+    p->treat_cost = malloc(8 * sizeof(double));
+    p->n_observed = malloc(8 * sizeof(int32_t));
+    p->admin_observed = malloc(8 * sizeof(int32_t));
+    p->on_index = malloc(8);
+    p->emp_before = calloc(8, 1);
+    p->included = malloc(8);
+    p->n_outcomes = 1;
+    p->outcome_name = malloc(sizeof(char *));
+    p->outcome_name[0] = strdup("employed");
+    p->outcome = malloc(sizeof(float *));
+    p->outcome[0] = malloc(32 * sizeof(float));
+    p->p = 1;
+    p->x = malloc(8 * sizeof(double));
+    p->term = malloc(sizeof(char *));
+    p->term[0] = strdup("x");
+    p->var_of_term = calloc(1, sizeof(int));
+    p->n_covariates = 1;
+    p->missing_by_covariate = calloc(1, sizeof(long));
+    for (int i = 0; i < 8; i++) {
+        p->treat_month[i] = tm[i];
+        p->treat_type[i] = tt[i];
+        p->treat_cost[i] = tm[i] == 0 ? 1000.0 * (i + 1) : NAN;
+        p->n_observed[i] = nobs[i];
+        p->admin_observed[i] = 4;
+        p->on_index[i] = 1;
+        p->included[i] = 1;
+        p->x[i] = x[i];
+        for (int t = 0; t < 4; t++) p->outcome[0][i * 4 + t] = y[i][t];
+    }
+    return p;
+}
+
+static void run(nt_dyn_method method, nt_dyn_result **r)
+{
+    nt_dynpanel *p = tiny_panel();
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 3;
+    o.method = method;
+    o.caliper = 0;
+    o.min_cell = 1;
+    o.full = 1;
+    nt_error err;
+    nt_status s = nt_dyn_estimate(p, units, 8, &o, r, &err);
+    if (s) fail_msg("nt_dyn_estimate: %s", err.msg);
+    nt_dynpanel_free(p);
+}
+
+static void test_nn_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_result *r;
+    run(NT_DYN_NN, &r);
+    expect_near(r->att[0], -0.5, 1e-12);
+    expect_near(r->att[1], 0.0, 1e-12);
+    expect_near(r->att[2], 0.0, 1e-12);
+    assert_int_equal(r->n_treated[0], 3);
+    assert_int_equal(r->n_treated_matched[2], 3);
+    assert_int_equal(r->n_control_used[0], 4);
+    assert_int_equal(r->n_control_used[2], 3);
+    assert_int_equal(r->n_control, 4);
+    assert_int_equal(r->k_treated[0], 3);     /* P7 (another type) is neither */
+    assert_int_equal(r->k_controls[0], 4);    /* P6 counts: it starts later */
+    /* Full follow-up by the data end for all treated: ATT_fixed = ATT. */
+    expect_near(r->att_fixed[1], 0.0, 1e-12);
+    /* Matched treated costs 1000, 4000, 6000. */
+    expect_near(r->cost_mean, 11000.0 / 3.0, 1e-9);
+    /* Balance: x is exactly balanced after matching within cells. */
+    assert_int_equal(r->n_bal, 1);
+    expect_near(r->bal[0].mean_treated, 2.0 / 3.0, 1e-12);
+    expect_near(r->bal[0].mean_control_after, 2.0 / 3.0, 1e-12);
+    expect_near(r->bal[0].smd_after, 0.0, 1e-12);
+    nt_dyn_result_free(r);
+}
+
+static void test_ipw_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_result *r;
+    run(NT_DYN_IPW, &r);
+    expect_near(r->att[0], -0.5, 1e-9);
+    expect_near(r->att[1], 0.0, 1e-9);
+    expect_near(r->att[2], 2.0 / 3.0 - 0.6, 1e-9);
+    nt_dyn_result_free(r);
+}
+
+static void test_too_few_treated_skips(void **state)
+{
+    (void)state;
+    nt_dynpanel *p = tiny_panel();
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 3;
+    o.min_cell = 10;
+    nt_dyn_result *r;
+    nt_error err;
+    assert_int_equal(nt_dyn_estimate(p, units, 8, &o, &r, &err), NT_OK);
+    assert_int_equal(r->n_skipped, 1);
+    assert_int_equal(r->k_skipped[0], 1);
+    assert_true(isnan(r->att[0]));
+    nt_dyn_result_free(r);
+    nt_dynpanel_free(p);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nn_tiny),
+        cmocka_unit_test(test_ipw_tiny),
+        cmocka_unit_test(test_too_few_treated_skips),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
