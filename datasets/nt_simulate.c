@@ -89,7 +89,7 @@ static void model_init(model *m, const char *scenario)
     m->het_low = 1.5;
     m->het_high = 0.6;
     m->het_norecent = 1.5;
-    m->start_const = -3.3;
+    m->start_const = -3.1;
     m->start_bijstand = 0.35;
     m->start_low = 0.25;
     m->start_high = -0.25;
@@ -119,7 +119,7 @@ static void model_init(model *m, const char *scenario)
     m->exit_other_ww = 0.015;
     m->exit_other_bijstand = 0.02;
     m->to_bijstand_after_ww = 0.4;
-    m->reentry = 0.6;
+    m->reentry = 0.45;
     m->job_to_job = 0.3;
     m->death_rate40 = 0.001;
     m->emig_none = 0.002;
@@ -370,7 +370,7 @@ static int person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
             if (buf_push(b, s)) return -1;
         } else {
             int bm_hi = m < p->inflow - 2 ? m : p->inflow - 2;   /* never in month -1 */
-            if (bm_hi >= a && nt_rng_uniform(&r) < (bij ? 0.7 : 0.5)) {
+            if (bm_hi >= a && nt_rng_uniform(&r) < (bij ? 0.4 : 0.25)) {
                 spell s = {0};
                 s.kind = SP_BEN;
                 /* the scheme of an earlier spell: WW/BIJSTAND only if it

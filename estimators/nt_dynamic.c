@@ -19,6 +19,7 @@
 
 #include "estimators/nt_glm.h"
 #include "estimators/nt_match.h"
+#include "estimators/nt_weight.h"
 
 void nt_dyn_opts_default(nt_dyn_opts *o)
 {
@@ -254,66 +255,6 @@ static nt_status build_design(const nt_dynpanel *p, const long *unit_person, con
     return NT_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Crump et al. (2009) cut: with g = 1/(e(1-e)) sorted ascending, the root c
-   of c = 2 E[g | g <= c] lies where 2 * mean(g[0..i]) falls in
-   [g[i], g[i+1]); alpha = 1/2 - sqrt(1/4 - 1/c). When max g <= 2 E[g] the
-   bound does not bind and alpha = 0. */
-static double crump_alpha(double *g, long m)
-{
-    if (m == 0) return 0;
-    qsort(g, (size_t)m, sizeof *g, cmp_double);
-    double total = 0;
-    for (long i = 0; i < m; i++) total += g[i];
-    if (g[m - 1] <= 2.0 * total / (double)m) return 0;
-    double run = 0;
-    for (long i = 0; i < m; i++) {
-        run += g[i];
-        double c = 2.0 * run / (double)(i + 1);
-        double next = i + 1 < m ? g[i + 1] : INFINITY;
-        if (c >= g[i] && c < next) return 0.5 - sqrt(0.25 - 1.0 / c);
-    }
-    return 0;
-}
-
-/* Common support on the propensity score over the model's rows (keep[]):
-   minmax keeps [max(min e|T, min e|C), min(max e|T, max e|C)], crump keeps
-   alpha <= e <= 1 - alpha. Returns the rows dropped. */
-static long apply_support(const double *e, const uint8_t *dflag, uint8_t *keep, long n, nt_dyn_trim trim)
-{
-    if (trim == NT_DYN_TRIM_NONE) return 0;
-    double lo, hi;
-    if (trim == NT_DYN_TRIM_MINMAX) {
-        double mint = INFINITY, maxt = -INFINITY, minc = INFINITY, maxc = -INFINITY;
-        for (long i = 0; i < n; i++) {
-            if (!keep[i]) continue;
-            if (dflag[i]) { if (e[i] < mint) mint = e[i]; if (e[i] > maxt) maxt = e[i]; }
-            else { if (e[i] < minc) minc = e[i]; if (e[i] > maxc) maxc = e[i]; }
-        }
-        lo = mint > minc ? mint : minc;
-        hi = maxt < maxc ? maxt : maxc;
-    } else {
-        long m = 0;
-        double *g = malloc((size_t)(n ? n : 1) * sizeof *g);
-        if (!g) return 0;
-        for (long i = 0; i < n; i++)
-            if (keep[i]) g[m++] = 1.0 / (e[i] * (1.0 - e[i]));
-        double alpha = crump_alpha(g, m);
-        free(g);
-        lo = alpha;
-        hi = 1.0 - alpha;
-    }
-    long dropped = 0;
-    for (long i = 0; i < n; i++)
-        if (keep[i] && (e[i] < lo || e[i] > hi)) { keep[i] = 0; dropped++; }
-    return dropped;
-}
-
 /* ------------------------------------------------------------ balance */
 
 /* Weighted sums for one balance column; variances cobalt-style:
@@ -340,16 +281,20 @@ static double mom_var(const moments *m)
 
 typedef struct { moments t_all, t_matched, c_before, c_after; } bal_acc;
 
-/* SMD over the treated SD before matching (ATT), the same denominator
-   before and after; variance ratios treated / control. */
+/* The conventions of nt_balance.h (and so of `netto match`), computed in one
+   pass so rows pooled over start intervals need not be kept: mean_treated
+   is before matching; after matching the treated are the matched ones; SMD
+   over the treated SD before matching (ATT), the same denominator before
+   and after; variance ratios treated / control. */
 static void bal_finish(const bal_acc *a, nt_dyn_balance *b)
 {
     double sd = sqrt(mom_var(&a->t_all));
-    b->mean_treated = mom_mean(&a->t_matched);
+    b->mean_treated = mom_mean(&a->t_all);
+    b->mean_treated_after = mom_mean(&a->t_matched);
     b->mean_control_before = mom_mean(&a->c_before);
     b->mean_control_after = mom_mean(&a->c_after);
-    b->smd_before = sd > 0 ? (mom_mean(&a->t_all) - b->mean_control_before) / sd : NAN;
-    b->smd_after = sd > 0 ? (b->mean_treated - b->mean_control_after) / sd : NAN;
+    b->smd_before = sd > 0 ? (b->mean_treated - b->mean_control_before) / sd : NAN;
+    b->smd_after = sd > 0 ? (b->mean_treated_after - b->mean_control_after) / sd : NAN;
     double vc0 = mom_var(&a->c_before), vc1 = mom_var(&a->c_after);
     b->var_ratio_before = vc0 > 0 ? mom_var(&a->t_all) / vc0 : NAN;
     b->var_ratio_after = vc1 > 0 ? mom_var(&a->t_matched) / vc1 : NAN;
@@ -784,7 +729,24 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
         eta[i] = keep[i] ? fit->eta[a] : NAN;
         e[i] = keep[i] ? fit->mu[a++] : NAN;
     }
-    iv->n_off_support = apply_support(e, rows.d, keep, n, o->trim);
+    if (o->trim != NT_DYN_TRIM_NONE) {
+        /* Support over the model's rows (nt_weight.h); skip = not kept. */
+        uint8_t *skip = malloc((size_t)(n ? n : 1));
+        double *ek = malloc((size_t)(n ? n : 1) * sizeof *ek);
+        if (!skip || !ek) { free(skip); free(ek); s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        for (long i = 0; i < n; i++) {
+            skip[i] = !keep[i];
+            ek[i] = keep[i] ? e[i] : 0.5;
+        }
+        double lo, hi;
+        long dt = 0, dc = 0;
+        s = nt_support_trim(ek, rows.d, n, (nt_trim)o->trim, skip, &lo, &hi, &dt, &dc, err);
+        for (long i = 0; i < n; i++) keep[i] = !skip[i];
+        free(skip);
+        free(ek);
+        if (s) goto done;
+        iv->n_off_support = dt + dc;
+    }
     double caliper = 0;
     if (o->caliper > 0) {
         double s1 = 0, s2 = 0;

@@ -33,6 +33,7 @@
 #include "estimators/nt_dynpanel.h"
 
 typedef enum { NT_DYN_NN = 0, NT_DYN_RADIUS, NT_DYN_KERNEL, NT_DYN_IPW, NT_DYN_AIPW } nt_dyn_method;
+/* Same codes as nt_trim (nt_weight.h). */
 typedef enum { NT_DYN_TRIM_NONE = 0, NT_DYN_TRIM_MINMAX, NT_DYN_TRIM_CRUMP } nt_dyn_trim;
 
 typedef struct {
@@ -53,8 +54,8 @@ typedef struct {
     int full;               /* 1: also balance, models, per-start SEs (the main run) */
 } nt_dyn_opts;
 
-typedef struct {   /* balance of one model column */
-    double mean_treated, mean_control_before, mean_control_after;
+typedef struct {   /* balance of one model column (conventions of nt_balance.h) */
+    double mean_treated, mean_treated_after, mean_control_before, mean_control_after;
     double smd_before, smd_after, var_ratio_before, var_ratio_after;
 } nt_dyn_balance;
 

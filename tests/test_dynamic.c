@@ -119,6 +119,7 @@ static void test_nn_tiny(void **state)
     /* Balance: x is exactly balanced after matching within cells. */
     assert_int_equal(r->n_bal, 1);
     expect_near(r->bal[0].mean_treated, 2.0 / 3.0, 1e-12);
+    expect_near(r->bal[0].mean_treated_after, 2.0 / 3.0, 1e-12);
     expect_near(r->bal[0].mean_control_after, 2.0 / 3.0, 1e-12);
     expect_near(r->bal[0].smd_after, 0.0, 1e-12);
     nt_dyn_result_free(r);
