@@ -629,7 +629,7 @@ static int subgroups_of(const person *p, int *sub)
 }
 
 static const char *const sub_names[NSUB] = {"", "education=low", "education=mid", "education=high",
-                                            "emp_prev12=0", "emp_prev12=1-12"};
+                                            "emp_prev12=0-0", "emp_prev12=1-12"};
 
 /* Risk set counts for every person; differences for participants. */
 static void truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
@@ -948,7 +948,7 @@ static nt_status write_study(const nt_simulate_opts *o, const char *path, nt_err
             "history = no\nexact = scheme\ntrim = minmax\n\n"
             "[outcomes]\nseries = employed, earnings, on_benefit\n\n"
             "[inference]\nbootstrap = 0\n\n"
-            "[subgroups]\neducation = low, mid, high\nemp_prev12 = 0, 1-12\n\n"
+            "[subgroups]\neducation = low, mid, high\nemp_prev12 = 0-0, 1-12\n\n"
             "[cost]\nbemiddeling = 1200\nscholing = 4500\nworkfirst = 2500\nloonkostensubsidie = 6000\n\n"
             "[disclosure]\nmin_cell = 10\n",
             o->scenario, (unsigned long long)o->seed, o->persons, o->scenario, (unsigned long long)o->seed,
