@@ -1,0 +1,196 @@
+/* estimators/nt_dhazard: discrete-time hazard (logit, cloglog via nt_glm)
+   and the person-period expansion of the cohort store. */
+#include "tests/nt_test.h"
+
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nt_rng.h"
+#include "estimators/nt_dhazard.h"
+#include "io/nt_cohort.h"
+#include "io/nt_store.h"
+#include "tests/fx_spells.h"
+#include "tests/surv_testdata.h"
+
+/* Golden: R glm(y ~ tblock + trt + karno, binomial(link)) on veteran split
+   into 30-day periods (scripts/reference/survival_golden.R); tblock pieces
+   (0,1], (1,2], (2,4], (4,100] = cuts 1, 2, 4 on period. */
+static void test_dhazard_golden(void **state)
+{
+    (void)state;
+    tcsv *d = tcsv_read("data/pp_veteran.csv"), *g = tcsv_read("golden/dhazard.csv");
+    assert_non_null(d);
+    assert_non_null(g);
+    long n = d->nrow;
+    double *period = tcsv_column(d, "period"), *y = tcsv_column(d, "y"), *trt = tcsv_column(d, "trt"),
+           *karno = tcsv_column(d, "karno");
+    double *x = malloc((size_t)n * 2 * sizeof *x);
+    memcpy(x, trt, (size_t)n * sizeof *x);
+    memcpy(x + n, karno, (size_t)n * sizeof *x);
+    const char *xn[] = {"trt", "karno"};
+    double cuts[] = {1, 2, 4}, maxrel = 0;
+    const char *cases[] = {"logit", "cloglog"};
+    for (int c = 0; c < 2; c++) {
+        nt_dhazard_opts o = {.link = c ? NT_LINK_CLOGLOG : NT_LINK_LOGIT, .cuts = cuts, .n_cuts = 3};
+        nt_dhazard_result *r = NULL;
+        nt_error err = {0};
+        assert_int_equal(nt_dhazard_fit(period, y, x, 2, xn, NULL, n, &o, &r, &err), NT_OK);
+        assert_int_equal(r->p, 6);
+        assert_string_equal(r->term[1], "piece=(1,2]");
+        assert_string_equal(r->term[3], "piece=(4,Inf)");
+        int j = 0;
+        for (long i = 0; i < g->nrow; i++) {
+            if (strcmp(tcsv_str(g, i, "case"), cases[c])) continue;
+            double rc = tcsv_num(g, i, "coef"), rs = tcsv_num(g, i, "se"), rl = tcsv_num(g, i, "loglik");
+            expect_rel(r->glm->beta[j], rc, 1e-6);
+            expect_rel(r->glm->se[j], rs, 1e-6);
+            expect_rel(r->glm->loglik, rl, 1e-6);
+            maxrel = fmax(maxrel, fabs(r->glm->beta[j] - rc) / fabs(rc));
+            maxrel = fmax(maxrel, fabs(r->glm->se[j] - rs) / fabs(rs));
+            maxrel = fmax(maxrel, fabs(r->glm->loglik - rl) / fabs(rl));
+            j++;
+        }
+        assert_int_equal(j, 6);
+        nt_dhazard_result_free(r);
+    }
+    /* duration dummies: one level per distinct period */
+    nt_dhazard_opts o = {.link = NT_LINK_LOGIT};
+    nt_dhazard_result *r = NULL;
+    nt_error err = {0};
+    assert_int_equal(nt_dhazard_fit(period, y, x, 2, xn, NULL, n, &o, &r, &err), NT_OK);
+    assert_string_equal(r->term[1], "period=2");
+    nt_dhazard_result_free(r);
+    fprintf(stderr, "dhazard golden: max relative difference %.3g\n", maxrel);
+    free(period); free(y); free(trt); free(karno); free(x);
+    tcsv_free(d); tcsv_free(g);
+}
+
+/* Known truth: 6000 persons, months 0..23, cloglog hazard with baseline
+   -3 (months 0-5), -2.5 (6-11), -2.8 (12-23), b = 0.5 on x ~ N(0,1) and a
+   programme (half the persons, start month uniform on 0..11) with
+   delta = -0.4 from its start month on. Estimates within 4 SE. */
+static void test_dhazard_truth(void **state)
+{
+    (void)state;
+    long np = 6000, cap = np * 24, n = 0;
+    double *period = malloc((size_t)cap * sizeof(double)), *y = malloc((size_t)cap * sizeof(double));
+    double *xr = malloc((size_t)cap * 2 * sizeof(double));
+    nt_rng rng;
+    nt_rng_init(&rng, 99, 3);
+    for (long i = 0; i < np; i++) {
+        double z = nt_rng_normal(&rng);
+        long tp = (i % 2) ? (long)nt_rng_below(&rng, 12) : 1000;
+        for (long k = 0; k < 24; k++) {
+            double a = k < 6 ? -3 : k < 12 ? -2.5 : -2.8, tr = k >= tp;
+            double h = 1 - exp(-exp(a + 0.5 * z - 0.4 * tr));
+            int ev = nt_rng_uniform(&rng) < h;
+            period[n] = (double)k; y[n] = ev; xr[2 * n] = z; xr[2 * n + 1] = tr;
+            n++;
+            if (ev) break;
+        }
+    }
+    double *x = malloc((size_t)n * 2 * sizeof *x);
+    for (long i = 0; i < n; i++) { x[i] = xr[2 * i]; x[n + i] = xr[2 * i + 1]; }
+    double cuts[] = {5, 11};
+    nt_dhazard_opts o = {.link = NT_LINK_CLOGLOG, .cuts = cuts, .n_cuts = 2};
+    nt_dhazard_result *r = NULL;
+    nt_error err = {0};
+    const char *xn[] = {"x", "treat"};
+    assert_int_equal(nt_dhazard_fit(period, y, x, 2, xn, NULL, n, &o, &r, &err), NT_OK);
+    double truth[] = {-3, 0.5, 0.2, 0.5, -0.4};
+    for (int j = 0; j < 5; j++) assert_true(fabs(r->glm->beta[j] - truth[j]) < 4 * r->glm->se[j]);
+    nt_dhazard_result_free(r);
+    free(period); free(y); free(xr); free(x);
+}
+
+/* Person-period rows from a store built by hand (H = 12, data end 2005-12-31):
+     p00000 WW 2003-01-15..2003-04-10, job from 2003-04-20 (exit to work in
+            month 3), programme from 2003-02-05 (treat_month 1):
+            months 0..3, y = 0 0 0 1, treat = 0 1 1 1
+     p00001 WW from 2003-02-01, still running: censored at month 11:
+            months 0..11, y = 0
+     p00002 WW 2003-03-01..2003-03-20, no job (exit other in month 0):
+            month 0, y = 1 (any exit) or 0 (exits to work only). */
+typedef struct { long rows, chunks; } counter;
+static nt_status count_sink(const nt_pp *c, void *ctx, nt_error *err)
+{
+    (void)err;
+    counter *k = ctx;
+    k->rows += c->n;
+    k->chunks++;
+    return NT_OK;
+}
+
+static void test_pp_store(void **state)
+{
+    (void)state;
+    nt_spells *s = fx_new(3);
+    fx_benefit(s, 0, 2, "2003-01-15", "2003-04-10");
+    fx_job(s, 0, "2003-04-20", NULL, 2000);
+    fx_program(s, 0, 1, "2003-02-05", "2003-03-05", 1000);
+    fx_benefit(s, 1, 2, "2003-02-01", NULL);
+    fx_benefit(s, 2, 2, "2003-03-01", "2003-03-20");
+    fx_sort(s);
+    static const char *sch[] = {"WW", "WWB"};
+    nt_cohort_def def = {.n_schemes = 2, .schemes = sch, .inflow_from = M("2003-01"), .inflow_to = M("2003-12"), .horizon = 12};
+    nt_cohort *c = NULL;
+    nt_error err;
+    nt_error_clear(&err);
+    if (nt_cohort_build(s, &def, &c, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(c->n, 3);
+    nt_store_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.schemes = sch; meta.n_schemes = 2; meta.inflow_from = def.inflow_from; meta.inflow_to = def.inflow_to;
+    char path[512];
+    snprintf(path, sizeof path, "%s/pp.h5", nt_test_dir("dhazard_pp"));
+    if (nt_store_write(path, s, c, &meta, &err)) fail_msg("%s", err.msg);
+    nt_store *st = NULL;
+    if (nt_store_open(path, &st, &err)) fail_msg("%s", err.msg);
+    const char *cov[] = {"age"};
+    nt_pp_opts o = {.covariates = cov, .n_covariates = 1, .block = 2};
+    nt_pp *pp = NULL;
+    if (nt_pp_read_store(st, &o, &pp, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(pp->n, 4 + 12 + 1);
+    double y0[] = {0, 0, 0, 1}, t0[] = {0, 1, 1, 1};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(pp->person[k], 0);
+        expect_near(pp->period[k], k, 0);
+        expect_near(pp->y[k], y0[k], 0);
+        expect_near(pp->treat[k], t0[k], 0);
+        expect_near(pp->x[k], 33, 0);   /* born 1970-01-01: 33 at inflow in 2003 */
+    }
+    for (int k = 4; k < 16; k++) { assert_int_equal(pp->person[k], 1); expect_near(pp->y[k], 0, 0); expect_near(pp->treat[k], 0, 0); }
+    expect_near(pp->period[15], 11, 0);
+    assert_int_equal(pp->person[16], 2);
+    expect_near(pp->y[16], 1, 0);
+    nt_pp_free(pp);
+    o.exit_work_only = 1;
+    if (nt_pp_read_store(st, &o, &pp, &err)) fail_msg("%s", err.msg);
+    expect_near(pp->y[16], 0, 0);
+    expect_near(pp->y[3], 1, 0);
+    nt_pp_free(pp);
+    counter k = {0, 0};
+    if (nt_pp_expand_store(st, &o, count_sink, &k, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(k.rows, 17);
+    assert_int_equal(k.chunks, 2);   /* blocks of 2 persons */
+    const char *bad[] = {"sex"};
+    o.covariates = bad;
+    assert_int_equal(nt_pp_read_store(st, &o, &pp, &err), NT_EINPUT);
+    nt_store_close(st);
+    nt_cohort_free(c);
+    fx_free(s);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dhazard_golden),
+        cmocka_unit_test(test_dhazard_truth),
+        cmocka_unit_test(test_pp_store),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
