@@ -51,7 +51,13 @@ nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *trea
         moments(xj, n, treated, skip, NULL, 0, &m0, &v0);
         moments(xj, n, treated, NULL, w, 1, &m1a, &v1a);
         moments(xj, n, treated, NULL, w, 0, &m0a, &v0a);
-        double s = estimand == NT_ATT ? sqrt(v1) : sqrt((v1 + v0) / 2);
+        /* Binary column: the denominator uses p (1 - p), as MatchIt's
+           summary() and cobalt do for binary variables. */
+        int binary = 1;
+        for (long i = 0; i < n && binary; i++)
+            if (!(skip && skip[i])) binary = xj[i] == 0 || xj[i] == 1;
+        double d1 = binary ? m1 * (1 - m1) : v1, d0 = binary ? m0 * (1 - m0) : v0;
+        double s = estimand == NT_ATT ? sqrt(d1) : sqrt((d1 + d0) / 2);
         r->sd_denominator = s;
         r->mean_treated = m1;
         r->mean_treated_after = m1a;

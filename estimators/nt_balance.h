@@ -7,7 +7,8 @@
      the ATT when some treated went unmatched);
    - SMD = (mean1 - mean0) / s*, with s* fixed from the sample before:
      ATT: s* = sd of the treated; ATE: s* = sqrt((s1^2 + s0^2)/2);
-     binary columns are standardised too;
+     binary columns (0/1) are standardised too, with s^2 = p (1 - p) of
+     the group (MatchIt's summary() and cobalt's convention);
    - variances: weighted as cobalt, s2 = sum w (x - m)^2 * sum w /
      ((sum w)^2 - sum w^2); unweighted before (n - 1 denominator);
      variance ratio = s2_treated / s2_control. */

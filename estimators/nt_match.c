@@ -26,6 +26,7 @@ void nt_match_opts_default(nt_match_opts *o)
     o->order = NT_ORDER_LARGEST;
     o->caliper = 0;
     o->tie_tolerance = 0;
+    o->tie_scale = 0;
     o->seed = 1;
 }
 
@@ -89,6 +90,16 @@ static long lower_pos(const key *cand, long b, long e, double s)
 {
     while (b < e) { long m = b + (e - b) / 2; if (cand[m].s < s) b = m + 1; else e = m; }
     return b;
+}
+
+/* Is a candidate at distance d a tie with the M-th at dM? */
+static int is_tie(double d, double dM, double tol, double scale)
+{
+    if (scale > 0) {
+        double a = d / scale, b = dM / scale;
+        return a * a <= b * b + tol;
+    }
+    return d <= dM + tol;
 }
 
 /* Growable pair list. */
@@ -190,7 +201,7 @@ static nt_status match_replace(const double *score, const uint8_t *treated, cons
             if (got < o->neighbors) {
                 tmp[got++] = cand[k].row;
                 dM = d;
-            } else if (d <= dM + o->tie_tolerance) {
+            } else if (is_tie(d, dM, o->tie_tolerance, o->tie_scale)) {
                 tmp[got++] = cand[k].row;
             } else break;
         }
@@ -487,6 +498,13 @@ nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const lon
                           const uint8_t *skip, long n, int J, double tie_tolerance,
                           const double *y, double *sigma2, nt_error *err)
 {
+    return nt_match_sigma2_scaled(score, treated, cell, skip, n, J, tie_tolerance, 0, y, sigma2, err);
+}
+
+nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, const long *cell,
+                                 const uint8_t *skip, long n, int J, double tie_tolerance,
+                                 double tie_scale, const double *y, double *sigma2, nt_error *err)
+{
     if (J < 1) return nt_fail(err, NT_EUSAGE, "the number of same-arm neighbours J must be at least 1");
     for (long i = 0; i < n; i++) sigma2[i] = NAN;
     for (int arm = 0; arm <= 1; arm++) {
@@ -500,17 +518,26 @@ nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const lon
             for (long k = b; k < e; k++) {
                 walker wk = {k - 1, k + 1, b, e, s[k].s};
                 long got = 0;
-                double dJ = 0, d, sum = 0;
+                double dJ = 0, d;
+                double yi = y[s[k].row], sum = yi, sum2 = 0;
+                /* Two walks over the set {i} + neighbours: mean, then squares
+                   (the walk is deterministic, so the second replays the first). */
+                walker w2 = wk;
                 for (;;) {
                     long q = walk_next(s, &wk, &d);
                     if (q < 0) break;
                     if (got < J) { sum += y[s[q].row]; got++; dJ = d; }
-                    else if (d <= dJ + tie_tolerance) { sum += y[s[q].row]; got++; }
+                    else if (is_tie(d, dJ, tie_tolerance, tie_scale)) { sum += y[s[q].row]; got++; }
                     else break;
                 }
                 if (got == 0) continue;
-                double dev = y[s[k].row] - sum / (double)got;
-                sigma2[s[k].row] = (double)got / (double)(got + 1) * dev * dev;
+                double mean = sum / (double)(got + 1);
+                sum2 = (yi - mean) * (yi - mean);
+                for (long u = 0; u < got; u++) {
+                    long q = walk_next(s, &w2, &d);
+                    sum2 += (y[s[q].row] - mean) * (y[s[q].row] - mean);
+                }
+                sigma2[s[k].row] = sum2 / (double)got;
             }
             b = e;
         }

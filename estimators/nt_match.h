@@ -31,6 +31,9 @@ typedef struct {
     nt_match_order order;  /* without replacement: order of the focal units */
     double caliper;        /* maximum distance, in score units; <= 0: none */
     double tie_tolerance;  /* with replacement: |d - d_M| <= tol is a tie (default 0) */
+    double tie_scale;      /* > 0: R Matching's rule instead, (d/scale)^2 <= (d_M/scale)^2 + tol,
+                              with scale = sd of the score over all units (Matching
+                              standardises X and compares squared distances); 0: off */
     uint64_t seed;         /* NT_ORDER_RANDOM: permutation from stream (seed, 0) */
 } nt_match_opts;
 
@@ -79,12 +82,19 @@ void nt_matchset_counts(const nt_matchset *m, double *K, double *KK);
 void nt_matchset_unit_effects(const nt_matchset *m, const double *y, double *tau);
 
 /* sigma2[i] = conditional variance of y at unit i by matching within its own
-   arm (Abadie & Imbens 2006, eq. 14): the J nearest same-arm units (ties at
-   the J-th distance included), sigma2 = (J'/(J'+1)) (y_i - mean)^2 with J'
-   the number used. NaN where no same-arm neighbour exists. */
+   arm (Abadie & Imbens 2006, section 4; as R Matching's Var.calc = J): the J
+   nearest same-arm units (ties at the J-th distance included, by the tie
+   rule of tie_tolerance / tie_scale as in nt_match_opts), sigma2 = the
+   sample variance (n - 1) of y over unit i and those J' units. (For J' = 1
+   this equals AI's (J/(J+1)) (y_i - mean)^2.) NaN where no same-arm
+   neighbour exists. */
 nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const long *cell,
                           const uint8_t *skip, long n, int J, double tie_tolerance,
                           const double *y, double *sigma2, nt_error *err);
+/* The same with R Matching's tie rule when tie_scale > 0 (see nt_match_opts). */
+nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, const long *cell,
+                                 const uint8_t *skip, long n, int J, double tie_tolerance,
+                                 double tie_scale, const double *y, double *sigma2, nt_error *err);
 
 /* Abadie-Imbens (2006) variance, as Matching's Var.calc > 0:
    ATT (one match set, focal = treated):

@@ -147,7 +147,7 @@ nt_status nt_aipw_estimate(const double *e, const uint8_t *treated, const uint8_
 {
     nt_status st = check_e(e, skip, n, err);
     if (st) return st;
-    double *w = malloc((size_t)n * sizeof *w), *b1 = malloc((size_t)p * sizeof *b1), *b0 = malloc((size_t)p * sizeof *b0);
+    double *w = calloc((size_t)n, sizeof *w), *b1 = malloc((size_t)p * sizeof *b1), *b0 = malloc((size_t)p * sizeof *b0);
     double *psi = malloc((size_t)n * sizeof *psi);
     if (!w || !b1 || !b0 || !psi) { st = nt_fail(err, NT_ENOMEM, "out of memory in AIPW"); goto done; }
     for (int arm = 0; arm <= 1 && !st; arm++) {
