@@ -7,6 +7,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,9 @@
 #define MB 84.0
 #define FONT "DejaVu Sans"
 #define PI 3.14159265358979323846
+#ifndef RTLD_DEFAULT
+#define RTLD_DEFAULT ((void *)0) /* glibc's value; hidden without _GNU_SOURCE */
+#endif
 
 typedef struct {
     const double *est, *lower, *upper;
@@ -94,8 +98,8 @@ static void ranges(figure *f)
     if (lo < 0) lo -= pad;
     if (hi > 0) hi += pad;
     f->ystep = nice_step(hi - lo, 6);
-    f->y0 = floor(lo / f->ystep - 1e-9) * f->ystep;
-    f->y1 = ceil(hi / f->ystep + 1e-9) * f->ystep;
+    f->y0 = floor(lo / f->ystep + 1e-9) * f->ystep;
+    f->y1 = ceil(hi / f->ystep - 1e-9) * f->ystep;
     f->xstep = month_step(f->n);
 }
 
@@ -400,4 +404,18 @@ void nt_plot_axis_label(const char *series, int cumulative, char *buf, size_t si
     }
     snprintf(buf, size, "%s", series);
     if (scale) *scale = 1;
+}
+
+void nt_plot_cleanup(void)
+{
+    cairo_debug_reset_static_data();
+    /* cairo's toy font API leaves fontconfig's caches behind; FcFini frees
+       them. fontconfig is loaded as cairo's dependency but not linked by us,
+       so look it up instead of adding a link dependency. */
+    void *sym = dlsym(RTLD_DEFAULT, "FcFini");
+    if (sym) {
+        void (*fc_fini)(void);
+        memcpy(&fc_fini, &sym, sizeof fc_fini);
+        fc_fini();
+    }
 }

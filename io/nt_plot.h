@@ -44,4 +44,9 @@ nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const d
 void nt_plot_axis_label(const char *series, int cumulative, char *buf, size_t size,
                         double *scale);
 
+/* Releases cairo's and fontconfig's process-wide font caches; call once at
+   the very end of a program that plotted (after which no cairo call may
+   follow), so leak checkers see a clean exit. */
+void nt_plot_cleanup(void);
+
 #endif
