@@ -1,11 +1,287 @@
-/* Placeholder until the ingest command is built: says so and exits 2. */
+/* netto ingest: validate the four spell files, build the cohort panel, write
+   the store (and <store>.rejects.csv). Parses options and prints; the work is
+   in io/nt_spells, io/nt_cohort and io/nt_store. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "core/nt_date.h"
+#include "core/nt_progress.h"
+#include "io/nt_cohort.h"
+#include "io/nt_spells.h"
+#include "io/nt_store.h"
+
+#define CMD "ingest"
+
+_Static_assert(NT_REJECT_BORN_AFTER_INFLOW == NT_STORE_N_REASONS - 1,
+               "the store keeps the contract's reject reasons in nt_reject_reason order");
+#define MAX_SCHEMES 32
+
+static void help(void)
+{
+    printf("usage: netto ingest --persons F --benefits F --programs F --jobs F\n"
+           "                    --scheme S[,S] --inflow YYYY-MM:YYYY-MM -o STORE.h5 [options]\n\n"
+           "Validates the four linked spell files (data contract v1), builds the cohort\n"
+           "panel and writes it to one HDF5 store; rejected and merged records are listed\n"
+           "in STORE.h5.rejects.csv.\n\n"
+           "  --persons F, --benefits F, --programs F, --jobs F   the spell files (CSV, .sav, .dta)\n"
+           "  --scheme S[,S]          benefit scheme(s) of the index spell (case-insensitive)\n"
+           "  --inflow FROM:TO        inflow window of calendar months, YYYY-MM:YYYY-MM (inclusive)\n"
+           "  --horizon H             months since inflow in the panel (default 96)\n"
+           "  --data-end DATE         last day observed (default: latest start date in the spell files)\n"
+           "  --lenient               drop bad records into the rejects report instead of stopping\n"
+           "  --ignore-unknown-persons  count spells of persons not in the persons file, do not list them\n"
+           "  --encoding E            utf-8 (default) or cp1252\n"
+           "  --decimal C             decimal point: . (default) or ,\n"
+           "  --person-key A+B        person key from several columns (default person_id)\n"
+           "  -o, --out STORE.h5      the store to write\n"
+           "  --help                  this text\n\n"
+           "exit codes: 0 success (a lenient run with rejects included), 1 data or file problem,\n"
+           "2 usage error\n");
+}
+
+typedef struct {
+    const char *path[4];
+    char *scheme_list;
+    const char *schemes[MAX_SCHEMES];
+    int n_schemes;
+    int inflow_from, inflow_to;
+    long horizon;
+    nt_day data_end;
+    int lenient, ignore_unknown, cp1252;
+    char decimal;
+    const char *person_key, *out;
+} args;
+
+/* Value of an option given as "--opt v" or "--opt=v"; NULL if missing. */
+static const char *value(int argc, char **argv, int *i, const char *name)
+{
+    size_t l = strlen(name);
+    if (argv[*i][l] == '=') return argv[*i] + l + 1;
+    if (*i + 1 >= argc) return NULL;
+    return argv[++*i];
+}
+
+static int opt_is(const char *arg, const char *name)
+{
+    size_t l = strlen(name);
+    return !strncmp(arg, name, l) && (arg[l] == 0 || arg[l] == '=');
+}
+
+static int parse(int argc, char **argv, args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->horizon = 96;
+    a->data_end = NT_DAY_NONE;
+    a->decimal = '.';
+    a->inflow_from = -1;
+    static const char *files[4] = {"--persons", "--benefits", "--programs", "--jobs"};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        int f = -1;
+        for (int k = 0; k < 4; k++)
+            if (opt_is(arg, files[k])) f = k;
+        if (f >= 0) {
+            if (!(v = value(argc, argv, &i, files[f])) || !*v) return cli_usage(CMD, "%s needs a file", files[f]);
+            a->path[f] = v;
+        } else if (opt_is(arg, "--scheme")) {
+            if (!(v = value(argc, argv, &i, "--scheme")) || !*v) return cli_usage(CMD, "--scheme needs a value");
+            free(a->scheme_list);
+            a->scheme_list = strdup(v);
+            a->n_schemes = 0;
+            for (char *tok = strtok(a->scheme_list, ","); tok; tok = strtok(NULL, ",")) {
+                while (*tok == ' ') tok++;
+                char *e = tok + strlen(tok);
+                while (e > tok && e[-1] == ' ') *--e = 0;
+                if (!*tok) continue;
+                if (a->n_schemes == MAX_SCHEMES) return cli_usage(CMD, "--scheme: at most %d schemes", MAX_SCHEMES);
+                a->schemes[a->n_schemes++] = tok;
+            }
+            if (!a->n_schemes) return cli_usage(CMD, "--scheme: found \"%s\", expected scheme names like WW or WW,WWB", v);
+        } else if (opt_is(arg, "--inflow")) {
+            v = value(argc, argv, &i, "--inflow");
+            const char *colon = v ? strchr(v, ':') : NULL;
+            if (!colon || nt_month_parse(v, (unsigned long)(colon - v), &a->inflow_from) ||
+                nt_month_parse(colon + 1, strlen(colon + 1), &a->inflow_to))
+                return cli_usage(CMD, "--inflow: found \"%s\", expected YYYY-MM:YYYY-MM", v ? v : "");
+            if (a->inflow_to < a->inflow_from)
+                return cli_usage(CMD, "--inflow: found \"%s\", expected the first month on or before the second", v);
+        } else if (opt_is(arg, "--horizon")) {
+            v = value(argc, argv, &i, "--horizon");
+            if (cli_parse_long(v, 1, 1200, &a->horizon))
+                return cli_usage(CMD, "--horizon: found \"%s\", expected a number of months from 1 to 1200", v ? v : "");
+        } else if (opt_is(arg, "--data-end")) {
+            v = value(argc, argv, &i, "--data-end");
+            if (!v || nt_date_parse(v, strlen(v), &a->data_end))
+                return cli_usage(CMD, "--data-end: found \"%s\", expected a date (YYYY-MM-DD or YYYYMMDD)", v ? v : "");
+        } else if (!strcmp(arg, "--lenient")) {
+            a->lenient = 1;
+        } else if (!strcmp(arg, "--ignore-unknown-persons")) {
+            a->ignore_unknown = 1;
+        } else if (opt_is(arg, "--encoding")) {
+            v = value(argc, argv, &i, "--encoding");
+            if (v && (!strcasecmp(v, "utf-8") || !strcasecmp(v, "utf8"))) a->cp1252 = 0;
+            else if (v && (!strcasecmp(v, "cp1252") || !strcasecmp(v, "windows-1252"))) a->cp1252 = 1;
+            else return cli_usage(CMD, "--encoding: found \"%s\", expected utf-8 or cp1252", v ? v : "");
+        } else if (opt_is(arg, "--decimal")) {
+            v = value(argc, argv, &i, "--decimal");
+            if (!v || (strcmp(v, ".") && strcmp(v, ",")))
+                return cli_usage(CMD, "--decimal: found \"%s\", expected . or ,", v ? v : "");
+            a->decimal = v[0];
+        } else if (opt_is(arg, "--person-key")) {
+            if (!(v = value(argc, argv, &i, "--person-key")) || !*v)
+                return cli_usage(CMD, "--person-key needs column names joined by '+'");
+            a->person_key = v;
+        } else if (opt_is(arg, "--out") || !strcmp(arg, "-o")) {
+            v = !strcmp(arg, "-o") ? (i + 1 < argc ? argv[++i] : NULL) : value(argc, argv, &i, "--out");
+            if (!v || !*v) return cli_usage(CMD, "-o/--out needs a file name");
+            a->out = v;
+        } else {
+            return cli_usage(CMD, "unknown option '%s'", arg);
+        }
+    }
+    for (int k = 0; k < 4; k++)
+        if (!a->path[k]) return cli_usage(CMD, "%s is required", files[k]);
+    if (!a->n_schemes) return cli_usage(CMD, "--scheme is required");
+    if (a->inflow_from < 0) return cli_usage(CMD, "--inflow is required");
+    if (!a->out) return cli_usage(CMD, "-o/--out is required");
+    return 0;
+}
+
+static const char *file_label[4] = {"persons", "benefits", "programs", "jobs"};
+
+static void report(const args *a, const nt_spells *s, const nt_spells_report *r, const nt_cohort *c,
+                   const char *rejects, double seconds)
+{
+    printf("netto ingest: %s\n", a->out);
+    printf("records read:\n");
+    for (int f = 0; f < 4; f++) printf("  %-9s %12ld  %s\n", file_label[f], r->records[f], a->path[f]);
+    long nrej = 0, nmerged = 0, nign = 0;
+    for (int f = 0; f < 4; f++) {
+        for (int k = 0; k < NT_REJECT_N; k++)
+            if (k != NT_REJECT_MERGED) nrej += r->rejected[f][k];
+        nmerged += r->merged[f];
+        nign += r->ignored_unknown[f];
+    }
+    printf("rejected: %ld", nrej);
+    if (nrej) {
+        printf(" (");
+        int first = 1;
+        for (int f = 0; f < 4; f++)
+            for (int k = 0; k < NT_REJECT_N; k++)
+                if (k != NT_REJECT_MERGED && r->rejected[f][k]) {
+                    printf("%s%s %s %ld", first ? "" : ", ", file_label[f],
+                           nt_reject_reason_name((nt_reject_reason)k), r->rejected[f][k]);
+                    first = 0;
+                }
+        printf(")");
+    }
+    printf("\nmerged: %ld", nmerged);
+    if (nmerged) printf(" (benefits %ld, programs %ld)", r->merged[1], r->merged[2]);
+    printf("\n");
+    if (nign) printf("unknown persons ignored: %ld (benefits %ld, programs %ld, jobs %ld)\n", nign,
+                     r->ignored_unknown[1], r->ignored_unknown[2], r->ignored_unknown[3]);
+    if (s->n_jobs_missing_wage) printf("job spells without wage (earn 0): %ld\n", s->n_jobs_missing_wage);
+    char de[16];
+    nt_day_format(s->data_end, de);
+    printf("data end: %s%s\n", de, a->data_end == NT_DAY_NONE ? " (latest start date)" : "");
+    printf("cohort: %ld persons x %d months\n", c->n, c->months);
+    long cells = c->n * (long)c->months;
+    printf("censored: %ld persons, %ld of %ld person-months (%.1f%%)\n", c->n_censored_persons,
+           c->n_censored_months, cells, cells ? 100.0 * (double)c->n_censored_months / (double)cells : 0.0);
+    printf("rejects report: %s\n", rejects);
+    printf("time: %.2f s\n", seconds);
+}
 
 int nt_cmd_ingest(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "netto ingest: not built yet\n");
-    return 2;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            help();
+            return 0;
+        }
+    args a;
+    int rc = parse(argc, argv, &a);
+    if (rc) {
+        free(a.scheme_list);
+        return rc;
+    }
+    const double t0 = nt_now();
+    nt_error err;
+    nt_error_clear(&err);
+    nt_spells *s = NULL;
+    nt_cohort *c = NULL;
+    nt_spells_report rep;
+    memset(&rep, 0, sizeof rep);
+    char rejects[4200];
+    snprintf(rejects, sizeof rejects, "%s.rejects.csv", a.out);
+    int wrote_rejects = 0;
+    nt_status st;
+    nt_progress pr;
+
+    nt_spells_opts o = {.path = {a.path[0], a.path[1], a.path[2], a.path[3]},
+                        .person_key = a.person_key,
+                        .cp1252 = a.cp1252,
+                        .decimal = a.decimal,
+                        .lenient = a.lenient,
+                        .ignore_unknown_persons = a.ignore_unknown,
+                        .data_end = a.data_end,
+                        .rejects_path = NULL};
+    nt_progress_begin(&pr, "reading spell files", 0);
+    st = nt_spells_read(&o, &s, &rep, &err);
+    nt_progress_end(&pr);
+    if (st) goto done;
+
+    nt_progress_begin(&pr, "building the cohort panel", 0);
+    nt_cohort_def def = {.n_schemes = a.n_schemes, .schemes = a.schemes, .inflow_from = a.inflow_from,
+                         .inflow_to = a.inflow_to, .horizon = (int)a.horizon};
+    st = nt_cohort_build(s, &def, &c, &err);
+    nt_progress_end(&pr);
+    if (st) goto done;
+    for (long r = 0; r < c->n_born_after; r++) {
+        long p = c->born_after[r].person;
+        char found[16], start[16], expected[1400];
+        nt_day_format(s->persons.birth[p], found);
+        nt_day_format(c->born_after[r].start, start);
+        snprintf(expected, sizeof expected,
+                 "a birth date on or before the index spell's start %s (%s line %ld; born_after_inflow)", start,
+                 s->path[1], c->born_after[r].line);
+        st = nt_spells_reject_person(s, p, NT_REJECT_BORN_AFTER_INFLOW, "birth_date", found, expected, &rep, &err);
+        if (st) goto done;
+    }
+
+    nt_store_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.schemes = a.schemes;
+    meta.n_schemes = a.n_schemes;
+    meta.inflow_from = a.inflow_from;
+    meta.inflow_to = a.inflow_to;
+    for (int f = 0; f < 4; f++) {
+        meta.records[f] = rep.records[f];
+        meta.merged[f] = rep.merged[f];
+        meta.ignored_unknown[f] = rep.ignored_unknown[f];
+        for (int k = 0; k < NT_STORE_N_REASONS; k++) meta.rejected[f][k] = rep.rejected[f][k];
+    }
+    /* The rejects report first, the store last: a store on disk means the run completed. */
+    st = nt_spells_write_rejects(s, rejects, &err);
+    if (st) goto done;
+    wrote_rejects = 1;
+    nt_progress_begin(&pr, "writing the store", 0);
+    st = nt_store_write(a.out, s, c, &meta, &err);
+    nt_progress_end(&pr);
+    if (st) goto done;
+    report(&a, s, &rep, c, rejects, nt_now() - t0);
+
+done:
+    if (st) {
+        if (wrote_rejects) unlink(rejects);
+        rc = cli_fail(&err);
+    }
+    nt_cohort_free(c);
+    nt_spells_free(s);
+    free(a.scheme_list);
+    return rc;
 }

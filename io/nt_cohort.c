@@ -102,11 +102,12 @@ static void clip(nt_day s, nt_day e, int w0, int W, int *a, int *b)
     *b = me < w0 + W - 1 ? me : w0 + W - 1;
 }
 
-static long covered_days(nt_day s, nt_day e, int month)
+/* Days of month w (window index, first days in mf[w], mf[w+1]) that
+   [s, e] covers (e NT_DAY_NONE: open). */
+static long covered_days(nt_day s, nt_day e, const nt_day *mf, int w)
 {
-    nt_day f = nt_month_first_day(month), l = nt_month_last_day(month);
-    nt_day lo = s > f ? s : f;
-    nt_day hi = (e == NT_DAY_NONE || e > l) ? l : e;
+    nt_day lo = s > mf[w] ? s : mf[w];
+    nt_day hi = (e == NT_DAY_NONE || e >= mf[w + 1]) ? mf[w + 1] - 1 : e;
     return hi >= lo ? (long)hi - lo + 1 : 0;
 }
 
@@ -118,6 +119,7 @@ static int overlaps(nt_day s, nt_day e, nt_day a, nt_day b)
 typedef struct {
     uint8_t *emp, *ben, *idx, *prog;
     double *earn;
+    nt_day *mf;   /* first day of each window month, plus one past the end */
 } scratch;
 
 /* Fills row i of the cohort for person p (index spell bi). */
@@ -133,19 +135,27 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
     memset(w->idx, 0, (size_t)W);
     memset(w->prog, 0, (size_t)W);
     for (int k = 0; k < W; k++) w->earn[k] = 0.0;
+    nt_day *mf = w->mf;
+    {
+        int y = w0 / 12, mo = w0 % 12 + 1;
+        mf[0] = nt_day_from_ymd(y, mo, 1);
+        for (int k = 0; k < W; k++) {
+            mf[k + 1] = mf[k] + nt_days_in_month(y, mo);
+            if (++mo > 12) { mo = 1; y++; }
+        }
+    }
     int a, b;
 
     for (long j = joff[p]; j < joff[p + 1]; j++) {
         const nt_job_spell *js = &sp->jobs[j];
         clip(js->start, js->end, w0, W, &a, &b);
+        const int paid = !isnan(js->wage);
         for (int m = a; m <= b; m++) {
-            long days = covered_days(js->start, js->end, m);
+            const int k = m - w0;
+            long days = covered_days(js->start, js->end, mf, k);
             if (days <= 0) continue;
-            w->emp[m - w0] = 1;
-            if (!isnan(js->wage)) {
-                int y = m / 12, mm = m % 12 + 1;
-                w->earn[m - w0] += js->wage * (double)days / nt_days_in_month(y, mm);
-            }
+            w->emp[k] = 1;
+            if (paid) w->earn[k] += js->wage * (double)days / (double)(mf[k + 1] - mf[k]);
         }
     }
     for (long j = boff[p]; j < boff[p + 1]; j++) {
@@ -177,7 +187,7 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
     if (pe->emigration && pe->emigration[p] != NT_DAY_NONE && pe->emigration[p] - 1 < limit)
         limit = pe->emigration[p] - 1;
     int nobs = 0;
-    while (nobs < H && nt_month_last_day(m0 + nobs) <= limit) nobs++;
+    while (nobs < H && mf[PREV + nobs + 1] - 1 <= limit) nobs++;
 
     const size_t row = (size_t)i * (size_t)H;
     for (int k = 0; k < H; k++) {
@@ -294,6 +304,7 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
     long n = 0, nbad = 0;
     for (long p = 0; p < np; p++) {
         pick[p] = -1;
+        if (sp->persons.rejected && sp->persons.rejected[p]) continue;
         for (long j = boff[p]; j < boff[p + 1]; j++) {
             const nt_benefit_spell *b = &sp->benefits[j];
             if (b->scheme < 1 || b->scheme > sp->schemes.n || !c->scheme_selected[b->scheme - 1]) continue;
@@ -336,6 +347,7 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
             if (birth != NT_DAY_NONE && birth > sp->benefits[pick[p]].start) {
                 c->born_after[r].person = (int32_t)p;
                 c->born_after[r].line = sp->benefits[pick[p]].line;
+                c->born_after[r].start = sp->benefits[pick[p]].start;
                 r++;
                 continue;
             }
@@ -353,7 +365,8 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
         scratch w;
         w.emp = malloc((size_t)W * 4);
         w.earn = malloc((size_t)W * sizeof(double));
-        if (!w.emp || !w.earn) {
+        w.mf = malloc(((size_t)W + 1) * sizeof(nt_day));
+        if (!w.emp || !w.earn || !w.mf) {
 #pragma omp atomic write
             failed = 1;
         } else {
@@ -365,6 +378,7 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
         }
         free(w.emp);
         free(w.earn);
+        free(w.mf);
     }
     free(idx_spell);
     if (failed) goto nomem;

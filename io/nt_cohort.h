@@ -48,6 +48,7 @@ typedef struct {
 typedef struct {
     int32_t person;   /* index into spells->persons */
     long line;        /* benefits line of the index spell */
+    nt_day start;     /* its start date */
 } nt_cohort_reject;
 
 typedef struct {
