@@ -65,6 +65,7 @@ static nt_status match_arm(const nt_psm_result *r, const uint8_t *tr, const long
     if (o->method == NT_METHOD_NN) {
         nt_match_opts mo = o->match;
         mo.caliper = r->caliper;
+        mo.tie_scale = r->tie_scale;
         return nt_match_nearest(r->score, tr, cell, r->skip, r->n, focal, &mo, out, err);
     }
     if (o->method == NT_METHOD_RADIUS)
@@ -141,6 +142,7 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
     for (long i = 0; i < n; i++) if (!r->skip[i]) ss += (r->score[i] - s / (double)nk) * (r->score[i] - s / (double)nk);
     r->score_sd = nk > 1 ? sqrt(ss / (double)(nk - 1)) : 0;
     r->caliper = o->caliper_sd > 0 ? o->caliper_sd * r->score_sd : 0;
+    r->tie_scale = o->match.tie_scale < 0 ? r->score_sd : o->match.tie_scale;
 
     if (is_matching(o->method)) {
         K = malloc((size_t)n * sizeof *K);
@@ -191,7 +193,7 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
                 use = yadj;
             }
             if (with_se) {
-                st = nt_match_sigma2_scaled(r->score, tr, cell, r->skip, n, o->ai_j, o->match.tie_tolerance, o->match.tie_scale, use, sig, err);
+                st = nt_match_sigma2_scaled(r->score, tr, cell, r->skip, n, o->ai_j, o->match.tie_tolerance, r->tie_scale, use, sig, err);
                 if (st) goto done;
             } else {
                 for (long i = 0; i < n; i++) sig[i] = 0;

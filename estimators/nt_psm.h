@@ -27,7 +27,9 @@ typedef enum { NT_DIST_LOGIT = 0, NT_DIST_PROBABILITY } nt_distance;
 typedef struct {
     nt_psm_method method;    /* NN */
     nt_estimand estimand;    /* ATT */
-    nt_match_opts match;     /* neighbors 1, no replacement, largest first; match.caliper unused */
+    nt_match_opts match;     /* neighbors 1, no replacement, largest first; match.caliper unused;
+                                match.tie_scale < 0: R Matching's tie rule with the scale
+                                resolved to the sd of the score over the units kept */
     double caliper_sd;       /* caliper in SD of the distance; 0 = none */
     nt_distance distance;    /* LOGIT */
     nt_trim trim;            /* NONE */
@@ -60,6 +62,7 @@ typedef struct {
     long unmatched_treated, unmatched_controls;   /* no match within caliper / kernel mass */
     double caliper;          /* in score units (0 none) */
     double score_sd;         /* sd of the score over the units kept */
+    double tie_scale;        /* resolved tie scale (0: plain rule) */
     double trim_lo, trim_hi; /* kept interval of the probability */
     double radius, bandwidth;
     const char *se_method;   /* "abadie-imbens", "influence-function", "bootstrap" */
