@@ -22,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CSV_BLOCK (1u << 20)
+#ifndef CSV_BLOCK
+#define CSV_BLOCK (1u << 16)   /* 64 KiB reads: as fast as 1 MiB (docs/ingest.md), and cheap to open */
+#endif
 
 struct nt_csv {
     int fd;

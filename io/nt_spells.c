@@ -44,7 +44,10 @@ typedef struct { chunk *head; } arena;
 static char *arena_alloc(arena *a, size_t n)
 {
     if (!a->head || a->head->cap - a->head->used < n) {
-        size_t cap = n > (1u << 20) ? n : (1u << 20);
+        /* chunks grow from 16 KiB to 1 MiB: small inputs stay small */
+        size_t cap = a->head ? a->head->cap * 2 : (1u << 14);
+        if (cap > (1u << 20)) cap = 1u << 20;
+        if (cap < n) cap = n;
         chunk *c = malloc(sizeof *c + cap);
         if (!c) return NULL;
         c->next = a->head;
@@ -79,36 +82,50 @@ static void arena_free(arena *a)
 
 /* ------------------------------------------------------ string -> int map */
 
-typedef struct { char **key; int32_t *val; size_t cap, n; } strmap;
+typedef struct { char **key; int32_t *val; uint32_t *tag; size_t cap, n; } strmap;
 
 static uint64_t fnv(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    /* FNV's low bits mix poorly and the table is indexed by them: finish
+       with a 64-bit avalanche step */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
     return h;
 }
 
-/* Slot of s (its key NULL when absent). */
-static size_t map_slot(const strmap *m, const char *s, size_t n)
+/* Slot of s (its key NULL when absent). The 32-bit tag (high hash bits)
+   spares most string compares and their cache misses. */
+static size_t map_slot_h(const strmap *m, const char *s, size_t n, uint64_t h)
 {
-    size_t i = fnv(s, n) & (m->cap - 1);
-    while (m->key[i] && !(strncmp(m->key[i], s, n) == 0 && m->key[i][n] == 0)) i = (i + 1) & (m->cap - 1);
+    size_t i = h & (m->cap - 1);
+    uint32_t tag = (uint32_t)(h >> 32);
+    while (m->key[i] && !(m->tag[i] == tag && memcmp(m->key[i], s, n) == 0 && m->key[i][n] == 0))
+        i = (i + 1) & (m->cap - 1);
     return i;
 }
+
+static size_t map_slot(const strmap *m, const char *s, size_t n) { return map_slot_h(m, s, n, fnv(s, n)); }
 
 static int map_grow(strmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1024;
-    strmap t = {calloc(cap, sizeof(char *)), malloc(cap * sizeof(int32_t)), cap, m->n};
-    if (!t.key || !t.val) { free(t.key); free(t.val); return -1; }
+    strmap t = {calloc(cap, sizeof(char *)), malloc(cap * sizeof(int32_t)), malloc(cap * sizeof(uint32_t)), cap, m->n};
+    if (!t.key || !t.val || !t.tag) { free(t.key); free(t.val); free(t.tag); return -1; }
     for (size_t i = 0; i < m->cap; i++)
         if (m->key[i]) {
-            size_t j = map_slot(&t, m->key[i], strlen(m->key[i]));
+            size_t n = strlen(m->key[i]);
+            uint64_t h = fnv(m->key[i], n);
+            size_t j = map_slot_h(&t, m->key[i], n, h);
             t.key[j] = m->key[i];
             t.val[j] = m->val[i];
+            t.tag[j] = (uint32_t)(h >> 32);
         }
     free(m->key);
     free(m->val);
+    free(m->tag);
     *m = t;
     return 0;
 }
@@ -125,11 +142,13 @@ static int32_t map_get(const strmap *m, const char *s, size_t n)
 static char *map_put(strmap *m, arena *a, const char *s, size_t n, int32_t v)
 {
     if ((m->n + 1) * 2 > m->cap && map_grow(m)) return NULL;
-    size_t i = map_slot(m, s, n);
+    uint64_t h = fnv(s, n);
+    size_t i = map_slot_h(m, s, n, h);
     if (!m->key[i]) {
         char *k = arena_str(a, s, n);
         if (!k) return NULL;
         m->key[i] = k;
+        m->tag[i] = (uint32_t)(h >> 32);
         m->n++;
     }
     m->val[i] = v;
@@ -140,6 +159,7 @@ static void map_free(strmap *m)
 {
     free(m->key);
     free(m->val);
+    free(m->tag);
     memset(m, 0, sizeof *m);
 }
 
@@ -156,6 +176,7 @@ struct nt_spells_priv {
     char **rs_raw[4];         /* raw records of .sav/.dta tables */
     long rs_n[4];
     int64_t *person_offset;
+    int fd[4];                /* files re-read for the rejects report, opened on demand (+1: 0 = closed) */
 };
 
 /* -------------------------------------------------------- text helpers */
@@ -1002,7 +1023,9 @@ static nt_status read_spells(ctx *c, int t, spell_vec *out, strmap *codes, strma
     int c_a = t == T_PROGRAMS ? src_find(s, "cost_eur") : t == T_JOBS ? src_find(s, "wage_eur_month") : -1;
     int c_b = t == T_JOBS ? src_find(s, "hours_week") : -1;
     int c_prov = t == T_PROGRAMS ? src_find(s, "provider") : -1;
-    char key[KEY_MAX * 8 + 16];
+    char key[KEY_MAX * 8 + 16], last[KEY_MAX * 8 + 16];
+    long last_n = -1;
+    int32_t last_p = -2;
     int r;
     while ((r = next_record(c)) == 1) {
         if (c->rep) c->rep->records[t]++;
@@ -1011,7 +1034,16 @@ static nt_status read_spells(ctx *c, int t, spell_vec *out, strmap *codes, strma
         if (!ok) continue;
         long kn = get_key(c, key, &st);
         if (kn < 0) { if (st) return st; continue; }
-        int32_t p = map_get(&c->ids, key, (size_t)kn);
+        /* spells usually come grouped by person: remember the last key */
+        int32_t p;
+        if (kn == last_n && memcmp(key, last, (size_t)kn) == 0) {
+            p = last_p;
+        } else {
+            p = map_get(&c->ids, key, (size_t)kn);
+            memcpy(last, key, (size_t)kn);
+            last_n = kn;
+            last_p = p;
+        }
         if (p < 0) {
             st = bad(c, NT_REJECT_UNKNOWN_PERSON, src_colname(s, c->keycol[0]), key, (size_t)kn,
                      p == -1 ? "a person_id of an accepted persons record (this person's record was rejected)"
@@ -1093,15 +1125,6 @@ static int cmp_idx_name(const void *a, const void *b)
     return strcmp(sort_names[*(const int32_t *)a], sort_names[*(const int32_t *)b]);
 }
 
-static int cmp_group(const void *a, const void *b)
-{
-    const spell *x = a, *y = b;
-    if (x->person != y->person) return x->person < y->person ? -1 : 1;
-    if (x->code != y->code) return x->code < y->code ? -1 : 1;
-    if (x->start != y->start) return x->start < y->start ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
-}
-
 static int cmp_final(const void *a, const void *b)
 {
     const spell *x = a, *y = b;
@@ -1120,11 +1143,13 @@ static size_t raw_at(const nt_spells *s, int t, int64_t off, char *out, size_t m
         const char *r = pv->rs_raw[t][off];
         return escape_bytes((const unsigned char *)r, strlen(r), 0, out, max);
     }
-    int fd = open(s->path[t], O_RDONLY);
-    if (fd < 0) return 0;
+    if (!pv->fd[t]) {
+        int fd = open(s->path[t], O_RDONLY);
+        if (fd < 0) return 0;
+        pv->fd[t] = fd + 1;
+    }
     unsigned char buf[8192];
-    ssize_t n = pread(fd, buf, sizeof buf, (off_t)off);
-    close(fd);
+    ssize_t n = pread(pv->fd[t] - 1, buf, sizeof buf, (off_t)off);
     if (n <= 0) return 0;
     size_t p = 0, m = (size_t)n;
     for (;;) {   /* blank lines the reader skipped */
@@ -1150,28 +1175,52 @@ static int add_merged(nt_spells *s, int t, const spell *sp)
     return add_row(s->priv, t, sp->line, "start_date", NT_REJECT_MERGED, buf, strlen(buf), 0);
 }
 
+static void sort_final(spell_vec *v)
+{
+    for (long i = 1; i < v->n; i++)
+        if (cmp_final(&v->v[i - 1], &v->v[i]) > 0) {
+            qsort(v->v, (size_t)v->n, sizeof *v->v, cmp_final);
+            return;
+        }
+}
+
 /* Merges touching or overlapping spells with the same (person, code):
    a start on or before the previous end + 1 day. Programmes keep the
    earliest start, latest end, summed cost (NaN only if all are missing)
-   and the first record's provider and line. */
-static int merge(nt_spells *s, int t, spell_vec *v, nt_spells_report *rep)
+   and the first record's provider and line. The spells are in final
+   order (person, start, line); within a person the kept spells of one code
+   do not overlap, so only the last kept one of that code can absorb the
+   next (last[code]); an absorbed record leaves the order intact. */
+static int merge(nt_spells *s, int t, spell_vec *v, int ncodes, nt_spells_report *rep)
 {
-    if (v->n == 0) return 0;
-    qsort(v->v, (size_t)v->n, sizeof *v->v, cmp_group);
-    long w = 0;
-    for (long i = 1; i < v->n; i++) {
-        spell *cur = &v->v[w], *nx = &v->v[i];
-        if (nx->person == cur->person && nx->code == cur->code &&
-            (cur->end == NT_DAY_NONE || nx->start <= cur->end + 1)) {
-            if (cur->end != NT_DAY_NONE && (nx->end == NT_DAY_NONE || nx->end > cur->end)) cur->end = nx->end;
-            if (t == T_PROGRAMS && !isnan(nx->a)) cur->a = isnan(cur->a) ? nx->a : cur->a + nx->a;
-            if (rep) rep->merged[t]++;
-            if (add_merged(s, t, nx)) return -1;
-            continue;
+    sort_final(v);
+    long *last = malloc(((size_t)ncodes + 1) * sizeof *last);
+    if (!last) return -1;
+    for (int k = 0; k <= ncodes; k++) last[k] = -1;
+    long w = 0, run = 0;
+    for (long i = 0; i < v->n; i++) {
+        spell nx = v->v[i];
+        if (w > run && v->v[run].person != nx.person) {
+            for (long k = run; k < w; k++) last[v->v[k].code] = -1;
+            run = w;
         }
-        v->v[++w] = *nx;
+        long k = last[nx.code];
+        if (k >= 0) {
+            spell *cur = &v->v[k];
+            if (cur->end == NT_DAY_NONE || nx.start <= cur->end + 1) {
+                if (cur->end != NT_DAY_NONE && (nx.end == NT_DAY_NONE || nx.end > cur->end)) cur->end = nx.end;
+                if (t == T_PROGRAMS && !isnan(nx.a)) cur->a = isnan(cur->a) ? nx.a : cur->a + nx.a;
+                if (rep) rep->merged[t]++;
+                if (add_merged(s, t, &nx)) { free(last); return -1; }
+                continue;
+            }
+        }
+        v->v[w] = nx;
+        last[nx.code] = w;
+        w++;
     }
-    v->n = w + 1;
+    v->n = w;
+    free(last);
     return 0;
 }
 
@@ -1260,6 +1309,8 @@ void nt_spells_free(nt_spells *s)
         }
         free(s->priv->rows);
         free(s->priv->person_offset);
+        for (int t = 0; t < 4; t++)
+            if (s->priv->fd[t]) close(s->priv->fd[t] - 1);
         arena_free(&s->priv->a);
         free(s->priv);
     }
@@ -1442,9 +1493,10 @@ nt_status nt_spells_read(const nt_spells_opts *opts, nt_spells **out, nt_spells_
             for (long i = 0; i < v->n; i++) v->v[i].code = remap[v->v[i].code];
             free(remap);
             remap = NULL;
-            if (merge(s, t, v, report)) goto oom;
+            if (merge(s, t, v, (int)codes[t].n, report)) goto oom;
+        } else {
+            sort_final(v);
         }
-        if (v->n > 1) qsort(v->v, (size_t)v->n, sizeof *v->v, cmp_final);
     }
     if (build_dict(&prov, &s->providers, &remap)) goto oom;
     s->n_benefits = sv[1].n;
