@@ -14,6 +14,8 @@ void nt_dhazard_result_free(nt_dhazard_result *r)
         for (int j = 0; j < r->p; j++) free(r->term[j]);
     free(r->term);
     nt_glm_fit_free(r->glm);
+    free(r->robust_se);
+    free(r->robust_cov);
     free(r);
 }
 
@@ -28,6 +30,49 @@ static char *dupstr(const char *s)
     char *d = malloc(strlen(s) + 1);
     if (d) strcpy(d, s);
     return d;
+}
+
+/* Cluster-robust covariance of the GLM (see nt_dhazard.h). */
+static nt_status cluster_robust(nt_dhazard_result *r, const double *X, const double *y, const double *w, long n,
+                                const long *cluster, long G, nt_error *err)
+{
+    int p = r->p;
+    const nt_glm_fit *f = r->glm;
+    double *S = calloc((size_t)(G ? G : 1) * (size_t)p, sizeof *S);
+    double *M = calloc((size_t)p * (size_t)p, sizeof *M), *T = calloc((size_t)p * (size_t)p, sizeof *T);
+    r->robust_cov = calloc((size_t)p * (size_t)p, sizeof *r->robust_cov);
+    r->robust_se = malloc((size_t)p * sizeof *r->robust_se);
+    if (!S || !M || !T || !r->robust_cov || !r->robust_se) {
+        free(S); free(M); free(T);
+        return nt_fail(err, NT_ENOMEM, "out of memory for the cluster-robust variance");
+    }
+    nt_glm_link link = r->glm_link;
+    for (long i = 0; i < n; i++) {
+        double mu = f->mu[i], g = (y[i] - mu) * nt_glm_mu_eta(link, f->eta[i]) / (mu * (1 - mu));
+        if (w) g *= w[i];
+        double *Sg = S + cluster[i] * p;
+        for (int j = 0; j < p; j++) Sg[j] += g * X[(size_t)j * (size_t)n + i];
+    }
+    for (long c = 0; c < G; c++)
+        for (int j = 0; j < p; j++)
+            for (int k = 0; k < p; k++) M[j * p + k] += S[c * p + j] * S[c * p + k];
+    /* T = C M, V = adj T C */
+    for (int j = 0; j < p; j++)
+        for (int k = 0; k < p; k++) {
+            double s = 0;
+            for (int l = 0; l < p; l++) s += f->cov[l * p + j] * M[l * p + k];
+            T[j * p + k] = s;
+        }
+    double adj = G > 1 ? (double)G / (double)(G - 1) : NAN;
+    for (int j = 0; j < p; j++)
+        for (int k = 0; k < p; k++) {
+            double s = 0;
+            for (int l = 0; l < p; l++) s += T[j * p + l] * f->cov[l * p + k];
+            r->robust_cov[j * p + k] = adj * s;
+        }
+    for (int j = 0; j < p; j++) r->robust_se[j] = sqrt(r->robust_cov[j * p + j]);
+    free(S); free(M); free(T);
+    return NT_OK;
 }
 
 nt_status nt_dhazard_fit(const double *period, const double *y, const double *x, int nx,
@@ -106,8 +151,10 @@ nt_status nt_dhazard_fit(const double *period, const double *y, const double *x,
     nt_glm_opts go;
     nt_glm_opts_default(&go);
     go.link = o->link;
+    r->glm_link = o->link;
     go.check_separation = 0;   /* R's glm warns and still reports */
     if ((s = nt_glm_fit_alloc(X, n, r->p, y, w, (const char *const *)r->term, &go, &r->glm, err))) goto done;
+    if (o->cluster && (s = cluster_robust(r, X, y, w, n, o->cluster, o->n_clusters, err))) goto done;
     *out = r;
     r = NULL;
 done:

@@ -56,13 +56,22 @@ typedef struct {
     const double *cuts;   /* piece upper bounds, ascending: piece k = #cuts < period;
                              NULL: one dummy per distinct period */
     int n_cuts;
+    const long *cluster;  /* n codes 0..n_clusters-1 (the person), or NULL */
+    long n_clusters;
 } nt_dhazard_opts;
 
 typedef struct {
     int p;                /* 1 + (pieces - 1) + nx */
     char **term;          /* "(Intercept)", "period=3" or "piece=(2,4]", then the x names */
     int n_pieces;
+    nt_glm_link glm_link;
     nt_glm_fit *glm;      /* beta, se, cov, loglik, ... in term order */
+    /* With a cluster: sandwich::vcovCL(fit, cluster = ~id) (HC0 with the
+       G/(G-1) adjustment): V = G/(G-1) C (sum_g s_g s_g') C, C = glm->cov,
+       s_g = sum over the cluster's rows of w (y - mu) mu_eta / (mu (1 - mu)) x.
+       NULL without a cluster. */
+    double *robust_se;    /* p */
+    double *robust_cov;   /* p x p */
 } nt_dhazard_result;
 
 /* x: n x nx column-major (may be NULL when nx = 0); w: case weights or NULL. */

@@ -31,10 +31,14 @@ static void test_dhazard_golden(void **state)
     memcpy(x, trt, (size_t)n * sizeof *x);
     memcpy(x + n, karno, (size_t)n * sizeof *x);
     const char *xn[] = {"trt", "karno"};
+    double *idd = tcsv_column(d, "id");
+    long *cl = malloc((size_t)n * sizeof *cl), ncl = 0;
+    for (long i = 0; i < n; i++) { cl[i] = (long)idd[i] - 1; if (cl[i] + 1 > ncl) ncl = cl[i] + 1; }
     double cuts[] = {1, 2, 4}, maxrel = 0;
     const char *cases[] = {"logit", "cloglog"};
     for (int c = 0; c < 2; c++) {
-        nt_dhazard_opts o = {.link = c ? NT_LINK_CLOGLOG : NT_LINK_LOGIT, .cuts = cuts, .n_cuts = 3};
+        nt_dhazard_opts o = {.link = c ? NT_LINK_CLOGLOG : NT_LINK_LOGIT, .cuts = cuts, .n_cuts = 3,
+                             .cluster = cl, .n_clusters = ncl};
         nt_dhazard_result *r = NULL;
         nt_error err = {0};
         assert_int_equal(nt_dhazard_fit(period, y, x, 2, xn, NULL, n, &o, &r, &err), NT_OK);
@@ -48,6 +52,8 @@ static void test_dhazard_golden(void **state)
             expect_rel(r->glm->beta[j], rc, 1e-6);
             expect_rel(r->glm->se[j], rs, 1e-6);
             expect_rel(r->glm->loglik, rl, 1e-6);
+            expect_rel(r->robust_se[j], tcsv_num(g, i, "robust_se"), 1e-6);
+            maxrel = fmax(maxrel, fabs(r->robust_se[j] - tcsv_num(g, i, "robust_se")) / tcsv_num(g, i, "robust_se"));
             maxrel = fmax(maxrel, fabs(r->glm->beta[j] - rc) / fabs(rc));
             maxrel = fmax(maxrel, fabs(r->glm->se[j] - rs) / fabs(rs));
             maxrel = fmax(maxrel, fabs(r->glm->loglik - rl) / fabs(rl));
@@ -64,7 +70,7 @@ static void test_dhazard_golden(void **state)
     assert_string_equal(r->term[1], "period=2");
     nt_dhazard_result_free(r);
     fprintf(stderr, "dhazard golden: max relative difference %.3g\n", maxrel);
-    free(period); free(y); free(trt); free(karno); free(x);
+    free(period); free(y); free(trt); free(karno); free(x); free(idd); free(cl);
     tcsv_free(d); tcsv_free(g);
 }
 

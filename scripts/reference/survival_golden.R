@@ -86,7 +86,12 @@ wcsv(pp, file.path(dd, "pp_veteran.csv"))
 dh <- function(link, tag) {
   f <- glm(y ~ tblock + trt + karno, family = binomial(link = link), data = pp)
   s <- summary(f)$coefficients
-  data.frame(case = tag, term = rownames(s), coef = s[, 1], se = s[, 2], loglik = as.numeric(logLik(f)))
+  # cluster-robust by person, as sandwich::vcovCL(f, cluster = ~id) (type HC0, cadjust G/(G-1))
+  X <- model.matrix(f); mu <- fitted(f); me <- f$family$mu.eta(f$linear.predictors)
+  S <- rowsum(X * ((pp$y - mu) * me / (mu * (1 - mu))), pp$id); G <- nrow(S)
+  V <- G / (G - 1) * vcov(f) %*% crossprod(S) %*% vcov(f)
+  data.frame(case = tag, term = rownames(s), coef = s[, 1], se = s[, 2], robust_se = sqrt(diag(V)),
+             loglik = as.numeric(logLik(f)))
 }
 wgold(rbind(dh("logit", "logit"), dh("cloglog", "cloglog")), "dhazard.csv")
 cat("ok\n")
