@@ -176,6 +176,7 @@ struct nt_spells_priv {
     char **rs_raw[4];         /* raw records of .sav/.dta tables */
     long rs_n[4];
     int64_t *person_offset;
+    char keycol[64];          /* first person key column, for unknown_person rows */
     int fd[4];                /* files re-read for the rejects report, opened on demand (+1: 0 = closed) */
 };
 
@@ -401,20 +402,25 @@ static int rs_var(int index, readstat_variable_t *v, const char *labels, void *v
 static nt_day rs_date(const char *fmt, double v)
 {
     if (!fmt || !*fmt) return NT_DAY_NONE;
+    double days = NAN;
+    nt_day epoch = 0;
     if (fmt[0] == '%') {
-        if (strncmp(fmt, "%td", 3) == 0 || strncmp(fmt, "%d", 2) == 0)
-            return (nt_day)floor(v) + nt_day_from_ymd(1960, 1, 1);
-        if (strncmp(fmt, "%tc", 3) == 0 || strncmp(fmt, "%tC", 3) == 0)
-            return (nt_day)floor(v / 86400000.0) + nt_day_from_ymd(1960, 1, 1);
-        return NT_DAY_NONE;
+        epoch = nt_day_from_ymd(1960, 1, 1);
+        if (strncmp(fmt, "%td", 3) == 0 || strncmp(fmt, "%d", 2) == 0) days = floor(v);
+        else if (strncmp(fmt, "%tc", 3) == 0 || strncmp(fmt, "%tC", 3) == 0) days = floor(v / 86400000.0);
     }
     static const char *spss[] = {"DATE", "ADATE", "EDATE", "SDATE", "JDATE", "DATETIME", "YMDHMS", NULL};
-    for (int i = 0; spss[i]; i++) {
+    for (int i = 0; fmt[0] != '%' && spss[i]; i++) {
         size_t k = strlen(spss[i]);
-        if (strncmp(fmt, spss[i], k) == 0 && (fmt[k] == 0 || (fmt[k] >= '0' && fmt[k] <= '9')))
-            return (nt_day)floor(v / 86400.0) + nt_day_from_ymd(1582, 10, 14);
+        if (strncmp(fmt, spss[i], k) == 0 && (fmt[k] == 0 || (fmt[k] >= '0' && fmt[k] <= '9'))) {
+            epoch = nt_day_from_ymd(1582, 10, 14);
+            days = floor(v / 86400.0);
+        }
     }
-    return NT_DAY_NONE;
+    /* years 0..9999 only (and no out-of-range conversion to int) */
+    if (isnan(days) || days + epoch < nt_day_from_ymd(0, 1, 1) || days + epoch > nt_day_from_ymd(9999, 12, 31))
+        return NT_DAY_NONE;
+    return (nt_day)days + epoch;
 }
 
 static int rs_value(int obs, readstat_variable_t *v, readstat_value_t val, void *vctx)
@@ -447,7 +453,7 @@ static int rs_value(int obs, readstat_variable_t *v, readstat_value_t val, void 
         else if (readstat_value_type(val) == READSTAT_TYPE_FLOAT) x = readstat_float_value(val);
         if (!isfinite(x)) return READSTAT_HANDLER_OK;
         nt_day d = rs_date(c->fmt[j], x);
-        if (d != NT_DAY_NONE && d > nt_day_from_ymd(0, 1, 1) && d < nt_day_from_ymd(10000, 1, 1)) {
+        if (d != NT_DAY_NONE) {
             nt_day_format(d, buf);
         } else if (x == floor(x) && fabs(x) < 1e15) {
             snprintf(buf, sizeof buf, "%.0f", x);
@@ -1337,9 +1343,14 @@ nt_status nt_spells_reject_person(nt_spells *s, long p, nt_reject_reason reason,
     if (report) report->rejected[T_PERSONS][reason]++;
     for (int t = 1; t < 4; t++) {
         long n = t == 1 ? s->n_benefits : t == 2 ? s->n_programs : s->n_jobs;
-        for (long i = 0; i < n; i++) {
-            int32_t who = t == 1 ? s->benefits[i].person : t == 2 ? s->programs[i].person : s->jobs[i].person;
-            if (who != p) continue;
+#define WHO(i) (t == 1 ? s->benefits[i].person : t == 2 ? s->programs[i].person : s->jobs[i].person)
+        long lo = 0, hi = n;   /* spells are sorted by person: first of p */
+        while (lo < hi) {
+            long mid = lo + (hi - lo) / 2;
+            if (WHO(mid) < p) lo = mid + 1;
+            else hi = mid;
+        }
+        for (long i = lo; i < n && WHO(i) == p; i++) {
             if (pv->ignore_unknown) {
                 if (report) report->ignored_unknown[t]++;
                 continue;
@@ -1347,9 +1358,10 @@ nt_status nt_spells_reject_person(nt_spells *s, long p, nt_reject_reason reason,
             long line = t == 1 ? s->benefits[i].line : t == 2 ? s->programs[i].line : s->jobs[i].line;
             int64_t off = t == 1 ? s->benefits[i].offset : t == 2 ? s->programs[i].offset : s->jobs[i].offset;
             raw_at(s, t, off, buf, REC_MAX);
-            if (add_row(pv, t, line, "person_id", NT_REJECT_UNKNOWN_PERSON, buf, strlen(buf), 0)) goto oom;
+            if (add_row(pv, t, line, pv->keycol, NT_REJECT_UNKNOWN_PERSON, buf, strlen(buf), 0)) goto oom;
             if (report) report->rejected[t][NT_REJECT_UNKNOWN_PERSON]++;
         }
+#undef WHO
     }
     return NT_OK;
 oom:
@@ -1405,6 +1417,7 @@ nt_status nt_spells_read(const nt_spells_opts *opts, nt_spells **out, nt_spells_
             }
             memcpy(c.keyname[c.nkey], v, n);
             c.keyname[c.nkey++][n] = 0;
+            if (c.nkey == 1) snprintf(pv->keycol, sizeof pv->keycol, "%s", c.keyname[0]);
             if (!e) break;
             k = e + 1;
             if (!*k) { st = nt_fail(err, NT_EUSAGE, "--person-key: found \"%s\", expected column names joined by '+'", opts->person_key); goto done; }

@@ -526,13 +526,95 @@ static void test_readstat(void **state)
     check_readstat("dta");
 }
 
+/* Header-only tables; an open spell absorbs every later one of its scheme;
+   no spells and no --data-end: no data end, ends stay as given. */
+static void test_edges(void **state)
+{
+    (void)state;
+    files("edges", P_MIN,
+          "person_id,scheme,start_date,end_date\n1,WW,2020-01-01,\n1,WW,2021-01-01,2021-02-01\n1,WIA,2021-01-01,2021-01-31\n",
+          "person_id,program,start_date\n", "person_id,start_date\r\n");
+    nt_spells_opts o = opts(0);
+    nt_spells *s = NULL;
+    nt_spells_report rep;
+    nt_error err;
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_OK);
+    assert_int_equal(s->n_programs, 0);
+    assert_int_equal(s->n_jobs, 0);
+    assert_int_equal(s->earliest_start[1], NT_DAY_NONE);
+    assert_int_equal(s->earliest_start[2], NT_DAY_NONE);
+    assert_int_equal(s->data_end, D(2021, 1, 1));
+    assert_int_equal(s->n_benefits, 2);   /* WW 2020-01-01 open absorbs WW 2021 */
+    assert_int_equal(s->benefits[0].end, NT_DAY_NONE);
+    assert_int_equal(s->benefits[1].end, NT_DAY_NONE);   /* WIA ends after the data end */
+    assert_int_equal(rep.merged[1], 1);
+    nt_spells_free(s);
+    files("nospells", P_MIN, "person_id,scheme,start_date,end_date\n", "person_id,program,start_date\n",
+          "person_id,start_date\n");
+    o = opts(0);
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_OK);
+    assert_int_equal(s->data_end, NT_DAY_NONE);
+    assert_int_equal(s->persons.n, 2);
+    nt_spells_free(s);
+}
+
+/* The CLI's one-line message, a multi-line record reported at its first
+   line, cp1252's undefined bytes, decimal-comma numbers. */
+static void test_messages(void **state)
+{
+    (void)state;
+    files("msg", "person_id,birth_date,sex\n1,1980-02-30,M\n", B_MIN, G_MIN, J_MIN);
+    nt_spells_opts o = opts(0);
+    nt_spells *s = NULL;
+    nt_spells_report rep;
+    nt_error err;
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_EINPUT);
+    char line[2048], want[2048];
+    nt_error_format(&err, line, sizeof line);
+    snprintf(want, sizeof want, "%s:2: column birth_date: found \"1980-02-30\", expected a date (YYYY-MM-DD, YYYYMMDD or YYYY-MM)", P[0]);
+    assert_string_equal(line, want);
+
+    files("multiline", P_MIN, "person_id,scheme,start_date,end_date\n1,\"W\nW\",2020-01-01,\n1,WW,\"2020\n-01-01\",\n", G_MIN, J_MIN);
+    o = opts(0);
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_EINPUT);
+    assert_int_equal(err.line, 4);
+    assert_string_equal(err.column, "start_date");
+    o = opts(1);
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_OK);
+    assert_string_equal(s->schemes.name[0], "W\nW");
+    nt_spells_free(s);
+    char *txt = nt_test_slurp(REJ);
+    assert_non_null(strstr(txt, ",4,start_date,bad_date,\"1,WW,\"\"2020\n-01-01\"\",\"\n"));
+    free(txt);
+
+    files("cp", "person_id;birth_date;sex;region\n1;1980-01-01;M;\x81x\n2;1980-01-01;M;\xe9\n", B_MIN, G_MIN, J_MIN);
+    o = opts(1);
+    o.cp1252 = 1;
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_OK);
+    assert_int_equal(rep.rejected[0][NT_REJECT_INVALID_UTF8], 1);
+    assert_int_equal(s->persons.n, 1);
+    assert_string_equal(s->persons.region[0], "\xc3\xa9");
+    nt_spells_free(s);
+    txt = nt_test_slurp(REJ);
+    assert_non_null(strstr(txt, ",2,region,invalid_utf8,1;1980-01-01;M;\\x81x\n"));
+    free(txt);
+
+    files("comma", P_MIN, B_MIN, "person_id;program;start_date;cost_eur\n1;iro;2020-01-01;1.5\n", J_MIN);
+    o = opts(0);
+    o.decimal = ',';
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_EINPUT);
+    assert_string_equal(err.column, "cost_eur");
+    assert_non_null(strstr(err.msg, "found \"1.5\", expected a number with ','"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),           cmocka_unit_test(test_dutch_composite),
         cmocka_unit_test(test_record_defects), cmocka_unit_test(test_lenient_report),
         cmocka_unit_test(test_reject_person),  cmocka_unit_test(test_file_defects),
-        cmocka_unit_test(test_readstat),
+        cmocka_unit_test(test_readstat),       cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
