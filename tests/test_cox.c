@@ -115,12 +115,17 @@ static fitdata load(const tcsv *t, const char *start, const char *stop, const ch
         f.stop[m] = tcsv_num(t, i, stop);
         f.event[m] = tcsv_num(t, i, event);
         if (w) f.w[m] = tcsv_num(t, i, w);
-        if (strata) f.strata[m] = (int)tcsv_num(t, i, strata) - 1;
+        if (strata) f.strata[m] = (int)tcsv_num(t, i, strata);
         if (cluster) f.cluster[m] = (long)tcsv_num(t, i, cluster);
         for (int j = 0; j < p; j++) xr[m * p + j] = tcsv_num(t, i, xs[j]);
         m++;
     }
     f.n = m;
+    if (strata) {   /* codes from 0: subtract the smallest value (two-level strata here) */
+        int mn = f.strata[0];
+        for (long i = 1; i < m; i++) if (f.strata[i] < mn) mn = f.strata[i];
+        for (long i = 0; i < m; i++) f.strata[i] -= mn;
+    }
     f.x = malloc((size_t)m * (size_t)p * sizeof(double));
     for (long i = 0; i < m; i++)
         for (int j = 0; j < p; j++) f.x[(size_t)j * (size_t)m + i] = xr[i * p + j];
@@ -212,6 +217,8 @@ static void test_cox_golden(void **state)
     run_case(h, "heart_breslow", "start", "stop", "event", NULL, xh, 4, NULL, NULL, NT_TIES_BRESLOW);
     run_case(h, "heart_cluster", "start", "stop", "event", NULL, xh, 4, NULL, "id", NT_TIES_EFRON);
     run_case(h, "heart_cluster_breslow", "start", "stop", "event", NULL, xh, 4, NULL, "id", NT_TIES_BRESLOW);
+    const char *xs[] = {"age", "year", "transplant"};
+    run_case(h, "heart_strata_wcluster", "start", "stop", "event", "w", xs, 3, "surgery", "id", NT_TIES_EFRON);
     tcsv_free(h);
     fprintf(stderr, "cox golden: max relative difference %.3g\n", maxrel_all);
 }

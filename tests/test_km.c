@@ -159,7 +159,14 @@ static void test_km_golden(void **state)
     assert_int_equal(nt_km_fit(&dh, NT_CONF_LOG, 0.95, &r, &err), NT_OK);
     compare_km("heart_cp", r, &maxrel);
     nt_km_result_free(r);
-    free(hs); free(hst); free(he);
+    /* with non-integer weights: jackknife variance over (start, stop] rows */
+    double *hw = tcsv_column(h, "w");
+    dh.weight = hw;
+    assert_int_equal(nt_km_fit(&dh, NT_CONF_LOG, 0.95, &r, &err), NT_OK);
+    assert_int_equal(r->robust, 1);
+    compare_km("heart_cp_weighted", r, &maxrel);
+    nt_km_result_free(r);
+    free(hs); free(hst); free(he); free(hw);
     tcsv_free(h);
     fprintf(stderr, "km golden: max relative difference %.3g\n", maxrel);
 }

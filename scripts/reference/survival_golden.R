@@ -23,7 +23,8 @@ lung2 <- data.frame(time = lung$time, status = lung$status - 1, age = lung$age, 
                     w = 1 + (seq_len(nrow(lung)) %% 4) / 4)
 wcsv(lung2, file.path(dd, "lung.csv"))
 hrt <- heart; hrt$transplant <- as.integer(as.character(hrt$transplant))
-wcsv(hrt[, c("id", "start", "stop", "event", "age", "year", "surgery", "transplant")],
+hrt$w <- 0.5 + (seq_len(nrow(hrt)) %% 5) / 4          # case weights 0.5 .. 1.5
+wcsv(hrt[, c("id", "start", "stop", "event", "age", "year", "surgery", "transplant", "w")],
      file.path(dd, "heart.csv"))
 
 ## Kaplan-Meier ---------------------------------------------------------------
@@ -40,7 +41,8 @@ km <- rbind(
   km_rows(survfit(Surv(time, status) ~ trt, data = vet, conf.type = "plain"), "vet_plain"),
   km_rows(survfit(Surv(time, status) ~ trt, data = vet, weights = w), "vet_weighted"),
   km_rows(survfit(Surv(time, status) ~ 1, data = lung2), "lung_all"),
-  km_rows(survfit(Surv(start, stop, event) ~ 1, data = hrt), "heart_cp"))
+  km_rows(survfit(Surv(start, stop, event) ~ 1, data = hrt), "heart_cp"),
+  km_rows(survfit(Surv(start, stop, event) ~ 1, data = hrt, weights = w), "heart_cp_weighted"))
 wgold(km, "km.csv")
 
 lr <- function(f, d, tag) {
@@ -71,7 +73,8 @@ cx <- rbind(
   cox_rows(coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, data = hrt, ties = "efron"), "heart_efron"),
   cox_rows(coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, data = hrt, ties = "breslow"), "heart_breslow"),
   cox_rows(coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, data = hrt, cluster = id), "heart_cluster"),
-  cox_rows(coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, data = hrt, cluster = id, ties = "breslow"), "heart_cluster_breslow"))
+  cox_rows(coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, data = hrt, cluster = id, ties = "breslow"), "heart_cluster_breslow"),
+  cox_rows(coxph(Surv(start, stop, event) ~ age + year + transplant + strata(surgery), data = hrt, weights = w, cluster = id), "heart_strata_wcluster"))
 wgold(cx, "cox.csv")
 
 ## Discrete-time hazard: veteran in 30-day periods, 4 blocks ------------------
