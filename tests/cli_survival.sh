@@ -32,6 +32,11 @@ expect_rc 0 "$netto" survival cox --data data/heart.csv --start start --stop sto
 head -1 "$tmp/heart/cox.csv" | grep -q 'robust_se' || fail "robust_se column"
 grep -q '^age,0.0271520807' "$tmp/heart/cox.csv" || fail "heart breslow age"
 
+# counting-process KM with non-integer weights: jackknife SEs (R: 0.009979146025 at t=1), warning in manifest
+expect_rc 0 "$netto" survival km --data data/heart.csv --start start --time stop --event event --weight w --out "$tmp/kmcp"
+sed -n 2p "$tmp/kmcp/km.csv" | grep -q '^,1,99.75,1,2,0.9899749373,0.009979146025,' || { cat "$tmp/kmcp/km.csv" | head -3; fail "weighted cp KM row"; }
+grep -q 'jackknife' "$tmp/kmcp/manifest.json" || fail "jackknife note in manifest"
+
 # categorical covariate via :cat, and strata
 expect_rc 0 "$netto" survival cox --data data/lung.csv --stop time --event status --covariates age,ph_ecog:cat --strata sex --out "$tmp/cat"
 grep -q '^ph_ecog=1,' "$tmp/cat/cox.csv" || fail "X=level term"
