@@ -1,0 +1,868 @@
+/* The study pipeline behind `netto run` (see nt_pipeline.h). */
+#include "estimators/nt_pipeline.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/nt_file.h"
+#include "core/nt_progress.h"
+#include "core/nt_rng.h"
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_dynpanel.h"
+#include "estimators/nt_stats.h"
+#include "estimators/nt_summary.h"
+#include "io/nt_ingest.h"
+#include "io/nt_manifest.h"
+#include "io/nt_plot.h"
+#include "io/nt_store.h"
+#include "io/nt_table.h"
+
+/* ------------------------------------------------------------ state */
+
+typedef struct {
+    const nt_study *st;
+    const nt_pipeline_opts *o;
+    nt_pipeline_report *rep;
+    nt_manifest *m;
+    char out[4096], priv[4200];
+    nt_store *store;
+    nt_dynpanel *panel;
+    int n_prog;
+    int *prog_code;          /* type code per study programme; 0 = any */
+    int n_groups;            /* 1 + subgroups' groups; group 0 = whole cohort */
+    char **group_label;      /* "" for the whole cohort */
+    uint8_t **member;        /* per group: n persons */
+    double *fallback_cost;   /* per type code */
+    nt_dyn_result **res;     /* [prog * n_groups + group] */
+    double **reps, **reps_fixed; /* same index: B x n_outcomes x horizon, [(o * B + b) * H + tau] */
+    long *rep_failed;        /* replicates whose estimate failed, per (prog, group) */
+    long *included;          /* analysed persons */
+    long n_included;
+} pipe_t;
+
+static void warn(pipe_t *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(pipe_t *P, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    nt_manifest_warning(P->m, "%s", buf);
+    char **w = realloc(P->rep->warnings, (size_t)(P->rep->n_warnings + 1) * sizeof *w);
+    if (!w) return;
+    P->rep->warnings = w;
+    w[P->rep->n_warnings] = strdup(buf);
+    if (w[P->rep->n_warnings]) P->rep->n_warnings++;
+}
+
+void nt_pipeline_report_free(nt_pipeline_report *rep)
+{
+    if (!rep) return;
+    for (int i = 0; i < rep->n_warnings; i++) free(rep->warnings[i]);
+    free(rep->warnings);
+    rep->warnings = NULL;
+    rep->n_warnings = 0;
+}
+
+static const char *prog_name(const pipe_t *P, int pi) { return P->st->programs[pi]; }
+
+/* ------------------------------------------------------------ data */
+
+static nt_status open_data(pipe_t *P, nt_error *err)
+{
+    const nt_study *st = P->st;
+    int need = st->start_last + st->horizon;
+    nt_status s;
+    char store_path[4300];
+    if (st->store_path) {
+        snprintf(store_path, sizeof store_path, "%s", st->store_path);
+        if ((s = nt_manifest_add_input(P->m, st->store_path, err))) return s;
+    } else {
+        const char *paths[4] = {st->persons_path, st->benefits_path, st->programs_path, st->jobs_path};
+        for (int f = 0; f < 4; f++)
+            if ((s = nt_manifest_add_input(P->m, paths[f], err))) return s;
+        char rejects[4300];
+        nt_path_join(store_path, sizeof store_path, P->priv, "cohort.h5");
+        nt_path_join(rejects, sizeof rejects, P->priv, "rejects.csv");
+        nt_ingest_opts io;
+        memset(&io, 0, sizeof io);
+        for (int f = 0; f < 4; f++) io.spells.path[f] = paths[f];
+        io.spells.person_key = st->person_key;
+        io.spells.cp1252 = st->cp1252;
+        io.spells.decimal = st->decimal;
+        io.spells.lenient = st->lenient;
+        io.spells.ignore_unknown_persons = st->ignore_unknown_persons;
+        io.spells.data_end = st->data_end;
+        io.cohort.n_schemes = st->n_schemes;
+        io.cohort.schemes = (const char *const *)st->schemes;
+        io.cohort.inflow_from = st->inflow_from;
+        io.cohort.inflow_to = st->inflow_to;
+        io.cohort.horizon = need;
+        io.store_path = store_path;
+        io.rejects_path = rejects;
+        nt_spells_report sr;
+        double t0 = nt_now();
+        if ((s = nt_ingest(&io, NULL, NULL, &sr, err))) return s;
+        nt_manifest_timing(P->m, "ingest", nt_now() - t0);
+        long rejected = 0;
+        for (int f = 0; f < 4; f++)
+            for (int k = 0; k < 16; k++) rejected += sr.rejected[f][k];
+        nt_manifest_count(P->m, "records_rejected", (double)rejected);
+        if (rejected > 0) warn(P, "%ld input records were rejected (lenient mode); see private/rejects.csv", rejected);
+    }
+    if ((s = nt_store_open(store_path, &P->store, err))) return s;
+    if (nt_store_months(P->store) < need)
+        return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "treatment", "horizon"), NULL,
+                          "the cohort store has %d months since inflow; start months up to %d and a horizon of %d "
+                          "need %d (rerun netto ingest with --horizon %d)",
+                          nt_store_months(P->store), st->start_last, st->horizon, need, need);
+    return NT_OK;
+}
+
+static nt_status resolve_programs(pipe_t *P, nt_error *err)
+{
+    const char *const *names;
+    int nt = nt_store_program_types(P->store, &names);
+    P->n_prog = P->st->n_programs;
+    P->prog_code = calloc((size_t)P->n_prog, sizeof *P->prog_code);
+    P->fallback_cost = malloc((size_t)(nt + 1) * sizeof *P->fallback_cost);
+    if (!P->prog_code || !P->fallback_cost) return nt_fail(err, NT_ENOMEM, "out of memory");
+    P->fallback_cost[0] = NAN;
+    for (int t = 0; t < nt; t++) P->fallback_cost[t + 1] = nt_study_cost_of(P->st, names[t]);
+    for (int i = 0; i < P->n_prog; i++) {
+        const char *want = P->st->programs[i];
+        if (!strcasecmp(want, "any")) continue;
+        int code = 0;
+        for (int t = 0; t < nt && !code; t++)
+            if (!strcasecmp(names[t], want)) code = t + 1;
+        if (!code) {
+            char list[1024] = "";
+            size_t n = 0;
+            for (int t = 0; t < nt && n < sizeof list - 1; t++) {
+                int w = snprintf(list + n, sizeof list - n, "%s%s", t ? ", " : "", names[t]);
+                if (w > 0) n += (size_t)w;
+            }
+            return nt_fail_at(err, NT_EINPUT, P->st->path, nt_study_line(P->st, "treatment", "programs"), NULL,
+                              "programme \"%s\" does not occur in the data (its programmes: %s)", want,
+                              nt ? list : "none");
+        }
+        P->prog_code[i] = code;
+    }
+    return NT_OK;
+}
+
+static nt_status load_panel(pipe_t *P, nt_error *err)
+{
+    const nt_study *st = P->st;
+    for (int k = 0; k < st->n_covariates; k++)
+        if (nt_store_covariate_kind(P->store, st->covariates[k]) < 0)
+            return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "estimator", "covariates"), NULL,
+                              "covariate \"%s\" is not in the cohort (see docs/study-file.md for the derived ones)",
+                              st->covariates[k]);
+    for (int k = 0; k < st->n_exact; k++)
+        if (nt_store_covariate_kind(P->store, st->exact[k]) != NT_COV_CATEGORICAL)
+            return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "estimator", "exact"), NULL,
+                              "exact-matching variable \"%s\" is not a categorical variable of the cohort", st->exact[k]);
+    for (int k = 0; k < st->n_series; k++)
+        if (nt_series_find(st->series[k]) < 0)
+            return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "outcomes", "series"), NULL,
+                              "\"%s\" is not a panel series (employed, earnings, on_benefit, on_index_benefit, in_program)",
+                              st->series[k]);
+    nt_dynpanel_spec spec = {
+        .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
+        .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
+        .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
+        .n_risk = st->start_last + 1};
+    nt_status s = nt_dynpanel_load(P->store, &spec, &P->panel, err);
+    if (s) return s;
+    nt_dynpanel *p = P->panel;
+    P->included = malloc((size_t)(p->n ? p->n : 1) * sizeof *P->included);
+    if (!P->included) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long i = 0; i < p->n; i++)
+        if (p->included[i]) P->included[P->n_included++] = i;
+    P->rep->n_persons = p->n;
+    P->rep->n_analysed = P->n_included;
+    nt_manifest_count(P->m, "persons", (double)p->n);
+    nt_manifest_count(P->m, "persons_analysed", (double)P->n_included);
+    for (int k = 0; k < st->n_covariates; k++)
+        if (p->missing_by_covariate[k] > 0) {
+            char key[300];
+            snprintf(key, sizeof key, "persons_missing_%s", st->covariates[k]);
+            nt_manifest_count(P->m, key, (double)p->missing_by_covariate[k]);
+            warn(P, "%ld persons left out: %s is missing", p->missing_by_covariate[k], st->covariates[k]);
+        }
+    return NT_OK;
+}
+
+/* Group 0 is the whole cohort; then every group of every [subgroups] line. */
+static nt_status make_groups(pipe_t *P, nt_error *err)
+{
+    const nt_study *st = P->st;
+    long n = P->panel->n;
+    int ng = 1;
+    for (int v = 0; v < st->n_subgroups; v++) ng += st->subgroups[v].n_groups;
+    P->group_label = calloc((size_t)ng, sizeof *P->group_label);
+    P->member = calloc((size_t)ng, sizeof *P->member);
+    double *val = malloc((size_t)(n ? n : 1) * sizeof *val);
+    if (!P->group_label || !P->member || !val) { free(val); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    P->n_groups = ng;
+    P->group_label[0] = strdup("");
+    P->member[0] = malloc((size_t)(n ? n : 1));
+    if (!P->group_label[0] || !P->member[0]) { free(val); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    memset(P->member[0], 1, (size_t)n);
+    nt_status s = NT_OK;
+    int g = 1;
+    for (int v = 0; v < st->n_subgroups && !s; v++) {
+        const nt_study_subgroup *sg = &st->subgroups[v];
+        int kind = nt_store_covariate_kind(P->store, sg->variable);
+        if (kind < 0) {
+            s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "subgroup variable \"%s\" is not in the cohort", sg->variable);
+            break;
+        }
+        if ((s = nt_store_read_covariate(P->store, sg->variable, val, err))) break;
+        char **levels = NULL;
+        int nlev = 0;
+        if (kind == NT_COV_CATEGORICAL && (s = nt_store_read_levels(P->store, sg->variable, &levels, &nlev, err))) break;
+        for (int j = 0; j < sg->n_groups && !s; j++, g++) {
+            const nt_study_group *gr = &sg->groups[j];
+            P->group_label[g] = strdup(gr->label);
+            P->member[g] = calloc((size_t)(n ? n : 1), 1);
+            if (!P->group_label[g] || !P->member[g]) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
+            if (kind == NT_COV_CATEGORICAL) {
+                if (gr->is_range) {
+                    s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL,
+                                   "subgroup variable \"%s\" is categorical: name its levels, not a range \"%s\"",
+                                   sg->variable, gr->value);
+                    break;
+                }
+                int code = 0;
+                for (int l = 0; l < nlev && !code; l++)
+                    if (!strcmp(levels[l], gr->value)) code = l + 1;
+                if (!code && !strcmp(gr->value, "missing")) code = -1;
+                if (!code) {
+                    s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "\"%s\" is not a level of %s", gr->value, sg->variable);
+                    break;
+                }
+                /* A missing value belongs to no group, unless `missing` is named. */
+                for (long i = 0; i < n; i++) P->member[g][i] = code > 0 ? val[i] == code : val[i] == 0;
+            } else {
+                double lo, hi;
+                if (gr->is_range) { lo = gr->lo; hi = gr->hi; }
+                else {
+                    char *end;
+                    lo = hi = strtod(gr->value, &end);
+                    if (*end) {
+                        s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL,
+                                       "subgroup variable \"%s\" is numeric: give a value or a range a-b, not \"%s\"",
+                                       sg->variable, gr->value);
+                        break;
+                    }
+                }
+                for (long i = 0; i < n; i++) P->member[g][i] = !isnan(val[i]) && val[i] >= lo && val[i] <= hi;
+            }
+        }
+        nt_store_levels_free(levels, nlev);
+    }
+    free(val);
+    return s;
+}
+
+/* ------------------------------------------------------------ estimation */
+
+static void dyn_opts(const pipe_t *P, int pi, int full, nt_dyn_opts *d)
+{
+    const nt_study *st = P->st;
+    nt_dyn_opts_default(d);
+    d->program = P->prog_code[pi];
+    d->start_first = st->start_first;
+    d->start_last = st->start_last;
+    d->start_interval = st->start_interval;
+    d->horizon = st->horizon;
+    d->method = (nt_dyn_method)st->method;
+    d->neighbors = st->neighbors;
+    d->replace = st->replace;
+    d->caliper = st->caliper;
+    d->trim = (nt_dyn_trim)st->trim;
+    d->history = st->history;
+    d->radius_factor = st->radius_factor;
+    d->kernel = st->kernel == NT_STUDY_GAUSSIAN ? 1 : 0;
+    d->bandwidth = st->bandwidth;
+    d->ai_neighbors = st->ai_neighbors;
+    d->min_cell = st->min_cell > 0 ? st->min_cell : 1;
+    d->fallback_cost = P->fallback_cost;
+    d->full = full;
+}
+
+/* Units of one group among the drawn persons (all analysed persons for the
+   main estimate). */
+static long group_units(const pipe_t *P, int g, const long *draw, long n_draw, long *units)
+{
+    long m = 0;
+    for (long i = 0; i < n_draw; i++)
+        if (P->member[g][draw[i]]) units[m++] = draw[i];
+    return m;
+}
+
+static nt_status estimate_main(pipe_t *P, nt_error *err)
+{
+    int npg = P->n_prog * P->n_groups;
+    P->res = calloc((size_t)npg, sizeof *P->res);
+    long *units = malloc((size_t)(P->n_included ? P->n_included : 1) * sizeof *units);
+    if (!P->res || !units) { free(units); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    nt_status s = NT_OK;
+    nt_progress pr;
+    nt_progress_begin(&pr, "estimating", (double)npg);
+    for (int pg = 0; pg < npg && !s; pg++) {
+        int pi = pg / P->n_groups, g = pg % P->n_groups;
+        long nu = group_units(P, g, P->included, P->n_included, units);
+        nt_dyn_opts d;
+        dyn_opts(P, pi, 1, &d);
+        s = nt_dyn_estimate(P->panel, units, nu, &d, &P->res[pg], err);
+        if (s) break;
+        nt_dyn_result *r = P->res[pg];
+        const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
+        if (r->n_skipped > 0) {
+            P->rep->n_skipped_months += r->n_skipped;
+            warn(P, "%s, %s: %d of %d start months skipped (fewer than %ld treated, no controls, or the propensity "
+                 "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_cell);
+        }
+        for (int iv = 0; iv < r->n_intervals; iv++)
+            if (r->interval[iv].status && r->interval[iv].note[0])
+                warn(P, "%s, %s, start months %d-%d: %s", prog_name(P, pi), gl, r->interval[iv].first,
+                     r->interval[iv].last, r->interval[iv].note);
+        char extra[256];
+        snprintf(extra, sizeof extra, "%s, %s", prog_name(P, pi), gl);
+        nt_progress_update(&pr, pg + 1, extra);
+    }
+    nt_progress_end(&pr);
+    free(units);
+    return s;
+}
+
+static nt_status bootstrap(pipe_t *P, nt_error *err)
+{
+    int B = P->st->bootstrap, npg = P->n_prog * P->n_groups;
+    int H = P->st->horizon, NO = P->panel->n_outcomes;
+    if (B <= 0) return NT_OK;
+    P->reps = calloc((size_t)npg, sizeof *P->reps);
+    P->reps_fixed = calloc((size_t)npg, sizeof *P->reps_fixed);
+    P->rep_failed = calloc((size_t)npg, sizeof *P->rep_failed);
+    if (!P->reps || !P->reps_fixed || !P->rep_failed) return nt_fail(err, NT_ENOMEM, "out of memory");
+    size_t per = (size_t)B * (size_t)NO * (size_t)H;
+    for (int pg = 0; pg < npg; pg++) {
+        P->reps[pg] = malloc(per * sizeof **P->reps);
+        P->reps_fixed[pg] = malloc(per * sizeof **P->reps_fixed);
+        if (!P->reps[pg] || !P->reps_fixed[pg]) return nt_fail(err, NT_ENOMEM, "out of memory");
+        for (size_t i = 0; i < per; i++) P->reps[pg][i] = P->reps_fixed[pg][i] = NAN;
+    }
+    nt_progress pr;
+    nt_progress_begin(&pr, "bootstrap", (double)B);
+    long done = 0;
+    int oom = 0;
+    const long N = P->n_included;
+    #pragma omp parallel
+    {
+        long *draw = malloc((size_t)(N ? N : 1) * sizeof *draw);
+        long *units = malloc((size_t)(N ? N : 1) * sizeof *units);
+        if (!draw || !units) {
+            #pragma omp atomic write
+            oom = 1;
+        }
+        #pragma omp for schedule(dynamic, 1)
+        for (int b = 0; b < B; b++) {
+            if (!draw || !units) continue;
+            nt_rng rng;
+            nt_rng_init(&rng, P->st->seed, (uint64_t)b + 1);
+            for (long i = 0; i < N; i++) draw[i] = P->included[nt_rng_below(&rng, (uint64_t)N)];
+            for (int pg = 0; pg < npg; pg++) {
+                int pi = pg / P->n_groups, g = pg % P->n_groups;
+                long nu = group_units(P, g, draw, N, units);
+                nt_dyn_opts d;
+                dyn_opts(P, pi, 0, &d);
+                nt_dyn_result *r = NULL;
+                nt_error e;
+                if (nt_dyn_estimate(P->panel, units, nu, &d, &r, &e)) {
+                    #pragma omp atomic
+                    P->rep_failed[pg]++;
+                    continue;
+                }
+                for (int oc = 0; oc < NO; oc++)
+                    for (int tau = 0; tau < H; tau++) {
+                        size_t slot = ((size_t)oc * (size_t)B + (size_t)b) * (size_t)H + (size_t)tau;
+                        P->reps[pg][slot] = r->att[oc * H + tau];
+                        P->reps_fixed[pg][slot] = r->att_fixed[oc * H + tau];
+                    }
+                nt_dyn_result_free(r);
+            }
+            #pragma omp critical(nt_pipeline_progress)
+            {
+                done++;
+                char extra[64];
+                snprintf(extra, sizeof extra, "replicate %ld of %d", done, B);
+                nt_progress_update(&pr, (double)done, extra);
+            }
+        }
+        free(draw);
+        free(units);
+    }
+    nt_progress_end(&pr);
+    if (oom) return nt_fail(err, NT_ENOMEM, "out of memory in the bootstrap");
+    for (int pg = 0; pg < npg; pg++)
+        if (P->rep_failed[pg] > 0)
+            warn(P, "%s, %s: %ld of %d bootstrap replicates failed and were left out",
+                 prog_name(P, pg / P->n_groups), P->group_label[pg % P->n_groups][0] ? P->group_label[pg % P->n_groups] : "whole cohort",
+                 P->rep_failed[pg], B);
+    return NT_OK;
+}
+
+/* ------------------------------------------------------------ tables */
+
+static const char *method_name(const pipe_t *P) { return nt_study_method_name(P->st->method); }
+
+static long lmin(long a, long b) { return a < b ? a : b; }
+
+static nt_status write_table(pipe_t *P, nt_table *t, const char *name, nt_error *err)
+{
+    char path[4300];
+    nt_path_join(path, sizeof path, P->out, name);
+    return nt_table_write_csv(t, path, P->st->min_cell, err);
+}
+
+/* Analytic SE of ATT(tau) without a bootstrap (nn only): the per-start AI
+   variances combined with the weights pi_k, ignoring the covariance that
+   controls shared between start months bring (said in a warning). */
+static double analytic_se(const nt_dyn_result *r, int oc, int tau, int fixed)
+{
+    int H = r->horizon, NO = r->n_outcomes;
+    double v = 0;
+    long den = 0;
+    for (int ki = 0; ki < r->n_k; ki++) {
+        if (r->k_skipped[ki] || (fixed && !r->k_fixed[ki])) continue;
+        den += r->k_contrib[(long)ki * H + tau];
+    }
+    if (den == 0) return NAN;
+    for (int ki = 0; ki < r->n_k; ki++) {
+        if (r->k_skipped[ki] || (fixed && !r->k_fixed[ki])) continue;
+        long c = r->k_contrib[(long)ki * H + tau];
+        if (c == 0) continue;
+        double se = r->k_se[((long)ki * NO + oc) * H + tau];
+        if (isnan(se)) return NAN;
+        double pi = (double)c / (double)den;
+        v += pi * pi * se * se;
+    }
+    return sqrt(v);
+}
+
+static nt_status table_effects(pipe_t *P, nt_error *err)
+{
+    static const char *cols[] = {"program", "subgroup", "outcome", "month", "estimand", "method", "estimate", "se",
+                                 "ci_lower", "ci_upper", "n_treated", "n_control", "n_treated_matched", "n_control_used"};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT,
+                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
+    int H = P->st->horizon, NO = P->panel->n_outcomes, B = P->st->bootstrap;
+    double ci = P->st->ci_level > 0 ? P->st->ci_level : 0.95;
+    double z = NT_Z975;
+    nt_table *t = nt_table_alloc(cols, kinds, 14);
+    double *se = malloc((size_t)H * 3 * sizeof *se);
+    if (!t || !se) { nt_table_free(t); free(se); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    double *lo = se + H, *hi = se + 2 * H;
+    nt_status s = NT_OK;
+    for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
+        const nt_dyn_result *r = P->res[pg];
+        for (int oc = 0; oc < NO && !s; oc++)
+            for (int fixed = 0; fixed <= 1 && !s; fixed++) {
+                const double *att = (fixed ? r->att_fixed : r->att) + oc * H;
+                if (B > 0) {
+                    const double *reps = (fixed ? P->reps_fixed[pg] : P->reps[pg]) + (size_t)oc * B * H;
+                    if ((s = nt_summary_months(reps, B, H, ci, se, lo, hi, err))) break;
+                } else {
+                    for (int tau = 0; tau < H; tau++) {
+                        se[tau] = analytic_se(r, oc, tau, fixed);
+                        lo[tau] = att[tau] - z * se[tau];
+                        hi[tau] = att[tau] + z * se[tau];
+                    }
+                }
+                for (int tau = 0; tau < H; tau++) {
+                    if (nt_table_add_row(t)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
+                    long ntr = fixed ? r->n_treated_fixed[tau] : r->n_treated[tau];
+                    long ntm = fixed ? r->n_treated_matched_fixed[tau] : r->n_treated_matched[tau];
+                    long ncu = fixed ? r->n_control_used_fixed[tau] : r->n_control_used[tau];
+                    nt_table_set_str(t, "program", prog_name(P, pg / P->n_groups));
+                    nt_table_set_str(t, "subgroup", P->group_label[pg % P->n_groups]);
+                    nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
+                    nt_table_set_int(t, "month", tau);
+                    nt_table_set_str(t, "estimand", fixed ? "ATT_fixed" : "ATT");
+                    nt_table_set_str(t, "method", method_name(P));
+                    nt_table_set_num(t, "estimate", att[tau]);
+                    nt_table_set_num(t, "se", isnan(att[tau]) ? NAN : se[tau]);
+                    nt_table_set_num(t, "ci_lower", isnan(att[tau]) ? NAN : lo[tau]);
+                    nt_table_set_num(t, "ci_upper", isnan(att[tau]) ? NAN : hi[tau]);
+                    nt_table_set_int(t, "n_treated", ntr);
+                    nt_table_set_int(t, "n_control", r->n_control);
+                    nt_table_set_int(t, "n_treated_matched", ntm);
+                    nt_table_set_int(t, "n_control_used", ncu);
+                    nt_table_set_basis(t, lmin(ntm, ncu));
+                }
+            }
+    }
+    if (!s) s = write_table(P, t, "effects.csv", err);
+    free(se);
+    nt_table_free(t);
+    return s;
+}
+
+static nt_status table_summary(pipe_t *P, nt_error *err)
+{
+    static const char *cols[] = {"program", "subgroup", "outcome", "horizon_months", "cumulative_effect",
+                                 "cumulative_se", "lockin_depth", "lockin_months", "breakeven_month",
+                                 "cost_per_participant", "net_benefit", "n_treated", "n_control",
+                                 "cumulative_ci_lower", "cumulative_ci_upper", "share_breakeven"};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
+    int H = P->st->horizon, NO = P->panel->n_outcomes, B = P->st->bootstrap;
+    double ci = P->st->ci_level > 0 ? P->st->ci_level : 0.95;
+    int horizons[5] = {12, 24, 36, 60, H}, nh = 0, hs[5];
+    for (int i = 0; i < 5; i++) {
+        int dup = 0;
+        for (int j = 0; j < nh; j++) dup |= hs[j] == horizons[i];
+        if (horizons[i] <= H && !dup) hs[nh++] = horizons[i];
+    }
+    int earn = -1;
+    for (int oc = 0; oc < NO; oc++)
+        if (!strcmp(P->panel->outcome_name[oc], "earnings")) earn = oc;
+    nt_table *t = nt_table_alloc(cols, kinds, 16);
+    if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status s = NT_OK;
+    for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
+        const nt_dyn_result *r = P->res[pg];
+        for (int oc = 0; oc < NO && !s; oc++)
+            for (int h = 0; h < nh && !s; h++) {
+                nt_summary sm, se_earn;
+                const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
+                int less = nt_outcome_less_is_better(P->panel->outcome_name[oc]);
+                if ((s = nt_summary_compute(r->att + oc * H, reps, B, H, less, hs[h], ci, &sm, err))) break;
+                double net = NAN;
+                if (earn >= 0) {
+                    const double *er = B > 0 ? P->reps[pg] + (size_t)earn * B * H : NULL;
+                    if ((s = nt_summary_compute(r->att + earn * H, er, B, H, 0, hs[h], ci, &se_earn, err))) break;
+                    net = nt_summary_net_benefit(se_earn.est.cumulative_effect, r->cost_mean);
+                }
+                if (nt_table_add_row(t)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
+                nt_table_set_str(t, "program", prog_name(P, pg / P->n_groups));
+                nt_table_set_str(t, "subgroup", P->group_label[pg % P->n_groups]);
+                nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
+                nt_table_set_int(t, "horizon_months", hs[h]);
+                nt_table_set_num(t, "cumulative_effect", sm.est.cumulative_effect);
+                nt_table_set_num(t, "cumulative_se", sm.cumulative_se);
+                nt_table_set_num(t, "lockin_depth", sm.est.lockin_depth);
+                nt_table_set_num(t, "lockin_months", sm.est.lockin_months);
+                nt_table_set_num(t, "breakeven_month", sm.est.breakeven_month);
+                nt_table_set_num(t, "cost_per_participant", r->cost_mean);
+                nt_table_set_num(t, "net_benefit", net);
+                nt_table_set_int(t, "n_treated", r->n_treated[0]);
+                nt_table_set_int(t, "n_control", r->n_control);
+                nt_table_set_num(t, "cumulative_ci_lower", sm.cumulative_lower);
+                nt_table_set_num(t, "cumulative_ci_upper", sm.cumulative_upper);
+                nt_table_set_num(t, "share_breakeven", sm.share_breakeven);
+                nt_table_set_basis(t, lmin(r->n_treated_matched[0], r->n_control_used[0]));
+            }
+    }
+    if (!s) s = write_table(P, t, "summary.csv", err);
+    if (!s) {
+        char path[4300], cap[600];
+        snprintf(cap, sizeof cap, "Study %s: cumulative effects (%s, %s)", P->st->name, method_name(P),
+                 B > 0 ? "bootstrap standard errors" : "no bootstrap");
+        nt_path_join(path, sizeof path, P->out, "summary.md");
+        s = nt_table_write_markdown(t, path, P->st->min_cell, cap, 4, err);
+        nt_path_join(path, sizeof path, P->out, "summary.tex");
+        if (!s) s = nt_table_write_latex(t, path, P->st->min_cell, cap, 4, err);
+    }
+    nt_table_free(t);
+    return s;
+}
+
+static void balance_row(nt_table *t, const char *prog, const char *group, const char *term,
+                        const nt_dyn_balance *b, const char *interval, long basis)
+{
+    nt_table_add_row(t);
+    nt_table_set_str(t, "program", prog);
+    nt_table_set_str(t, "subgroup", group);
+    nt_table_set_str(t, "covariate", term);
+    nt_table_set_num(t, "mean_treated", b->mean_treated);
+    nt_table_set_num(t, "mean_control_before", b->mean_control_before);
+    nt_table_set_num(t, "mean_control_after", b->mean_control_after);
+    nt_table_set_num(t, "smd_before", b->smd_before);
+    nt_table_set_num(t, "smd_after", b->smd_after);
+    nt_table_set_num(t, "var_ratio_before", b->var_ratio_before);
+    nt_table_set_num(t, "var_ratio_after", b->var_ratio_after);
+    nt_table_set_str(t, "start_interval", interval);
+    nt_table_set_num(t, "mean_treated_after", b->mean_treated_after);
+    nt_table_set_basis(t, basis);
+}
+
+static nt_status table_balance_pscore(pipe_t *P, nt_error *err)
+{
+    static const char *bc[] = {"program", "subgroup", "covariate", "mean_treated", "mean_control_before",
+                               "mean_control_after", "smd_before", "smd_after", "var_ratio_before",
+                               "var_ratio_after", "start_interval", "mean_treated_after"};
+    static const nt_col_kind bk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                     NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_KEY, NT_COL_STAT};
+    static const char *pc[] = {"program", "subgroup", "start_interval", "term", "estimate", "se"};
+    static const nt_col_kind pk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT};
+    static const char *sc[] = {"program", "subgroup", "start_month", "status", "n_treated", "n_control", "n_treated_matched"};
+    static const nt_col_kind sk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
+    static const char *status_name[] = {"used", "too_few_treated", "no_controls", "model_failed"};
+    nt_table *bt = nt_table_alloc(bc, bk, 12), *pt = nt_table_alloc(pc, pk, 6), *st = nt_table_alloc(sc, sk, 7);
+    nt_status s = NT_OK;
+    if (!bt || !pt || !st) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
+        const nt_dyn_result *r = P->res[pg];
+        const char *prog = prog_name(P, pg / P->n_groups), *group = P->group_label[pg % P->n_groups];
+        long tot_t = 0, tot_c = 0;
+        for (int iv = 0; iv < r->n_intervals; iv++) {
+            const nt_dyn_interval *I = &r->interval[iv];
+            char lab[32];
+            snprintf(lab, sizeof lab, "%d-%d", I->first, I->last);
+            long basis = lmin(I->n_treated_rows, I->n_rows - I->n_treated_rows);
+            tot_t += I->n_treated_rows;
+            tot_c += I->n_rows - I->n_treated_rows;
+            for (int j = 0; j < I->n_bal; j++) balance_row(bt, prog, group, I->bal_term[j], &I->bal[j], lab, basis);
+            for (int j = 0; j < I->p; j++) {
+                nt_table_add_row(pt);
+                nt_table_set_str(pt, "program", prog);
+                nt_table_set_str(pt, "subgroup", group);
+                nt_table_set_str(pt, "start_interval", lab);
+                nt_table_set_str(pt, "term", I->term[j]);
+                nt_table_set_num(pt, "estimate", I->beta[j]);
+                nt_table_set_num(pt, "se", I->se[j]);
+                nt_table_set_basis(pt, I->n_treated_rows);
+            }
+        }
+        for (int j = 0; j < r->n_bal; j++) balance_row(bt, prog, group, r->bal_term[j], &r->bal[j], "all", lmin(tot_t, tot_c));
+        for (int ki = 0; ki < r->n_k; ki++) {
+            nt_table_add_row(st);
+            nt_table_set_str(st, "program", prog);
+            nt_table_set_str(st, "subgroup", group);
+            nt_table_set_int(st, "start_month", r->k_month[ki]);
+            nt_table_set_str(st, "status", status_name[r->k_skipped[ki] & 3]);
+            nt_table_set_int(st, "n_treated", r->k_treated[ki]);
+            nt_table_set_int(st, "n_control", r->k_controls[ki]);
+            nt_table_set_int(st, "n_treated_matched", r->k_matched[ki]);
+        }
+    }
+    s = write_table(P, bt, "balance.csv", err);
+    if (!s) s = write_table(P, pt, "pscore.csv", err);
+    if (!s) s = write_table(P, st, "start_months.csv", err);
+done:
+    nt_table_free(bt);
+    nt_table_free(pt);
+    nt_table_free(st);
+    return s;
+}
+
+/* Effects per start month k (an extension): the building blocks of ATT(tau),
+   with the analytic Abadie-Imbens SE per k for nn matching. */
+static nt_status table_effects_by_start(pipe_t *P, nt_error *err)
+{
+    static const char *cols[] = {"program", "subgroup", "outcome", "start_month", "month", "method", "estimate",
+                                 "se", "n_treated_matched"};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT};
+    int H = P->st->horizon, NO = P->panel->n_outcomes;
+    nt_table *t = nt_table_alloc(cols, kinds, 9);
+    if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
+        const nt_dyn_result *r = P->res[pg];
+        for (int oc = 0; oc < NO; oc++)
+            for (int ki = 0; ki < r->n_k; ki++) {
+                if (r->k_skipped[ki]) continue;
+                for (int tau = 0; tau < H; tau++) {
+                    long c = r->k_contrib[(long)ki * H + tau];
+                    if (nt_table_add_row(t)) { nt_table_free(t); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+                    nt_table_set_str(t, "program", prog_name(P, pg / P->n_groups));
+                    nt_table_set_str(t, "subgroup", P->group_label[pg % P->n_groups]);
+                    nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
+                    nt_table_set_int(t, "start_month", r->k_month[ki]);
+                    nt_table_set_int(t, "month", tau);
+                    nt_table_set_str(t, "method", method_name(P));
+                    nt_table_set_num(t, "estimate", r->k_att[((long)ki * NO + oc) * H + tau]);
+                    nt_table_set_num(t, "se", r->k_se[((long)ki * NO + oc) * H + tau]);
+                    nt_table_set_int(t, "n_treated_matched", c);
+                    nt_table_set_basis(t, c);
+                }
+            }
+    }
+    nt_status s = write_table(P, t, "effects_by_start.csv", err);
+    nt_table_free(t);
+    return s;
+}
+
+static nt_status plots(pipe_t *P, nt_error *err)
+{
+    int H = P->st->horizon, NO = P->panel->n_outcomes, B = P->st->bootstrap;
+    double ci = P->st->ci_level > 0 ? P->st->ci_level : 0.95;
+    char dir[4300];
+    nt_path_join(dir, sizeof dir, P->out, "plots");
+    nt_status s = nt_mkdirs(dir, err);
+    double *buf = malloc((size_t)H * 6 * sizeof *buf);
+    if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
+    double *se = buf, *lo = buf + H, *hi = buf + 2 * H, *cum = buf + 3 * H, *clo = buf + 4 * H, *chi = buf + 5 * H;
+    for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
+        const nt_dyn_result *r = P->res[pg];
+        const char *prog = prog_name(P, pg / P->n_groups), *group = P->group_label[pg % P->n_groups];
+        for (int oc = 0; oc < NO && !s; oc++) {
+            const char *series = P->panel->outcome_name[oc];
+            const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
+            /* Disclosure: a month resting on too few persons is not drawn. */
+            double *att = malloc((size_t)H * sizeof *att);
+            if (!att) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
+            for (int tau = 0; tau < H; tau++) {
+                long basis = lmin(r->n_treated_matched[tau], r->n_control_used[tau]);
+                att[tau] = P->st->min_cell > 0 && basis < P->st->min_cell ? NAN : r->att[oc * H + tau];
+            }
+            if (B > 0) s = nt_summary_months(reps, B, H, ci, se, lo, hi, err);
+            if (!s) s = nt_summary_cumulative(att, reps, B, H, nt_outcome_less_is_better(series), ci, cum, clo, chi, err);
+            nt_summary_point pt;
+            if (!s) s = nt_summary_figures(att, H, nt_outcome_less_is_better(series), H, &pt, err);
+            char title[600], sub[300], ylab[200], base[700], png[5200], pdf[5200];
+            double scale;
+            snprintf(title, sizeof title, "%s: %s%s%s", P->st->name, prog, group[0] ? ", " : "", group);
+            snprintf(sub, sizeof sub, "ATT by month since programme start, %s%s", method_name(P),
+                     B > 0 ? "" : " (no bootstrap: no confidence band)");
+            snprintf(base, sizeof base, "%s_%s_%s", prog, group[0] ? group : "all", series);
+            for (char *c = base; *c; c++)
+                if (*c == '=' || *c == ' ' || *c == '/' || *c == ',') *c = '_';
+            nt_plot_axis_label(series, 0, ylab, sizeof ylab, &scale);
+            nt_plot_opts po = {.title = title, .subtitle = sub, .y_label = ylab, .y_scale = scale, .ci_level = ci};
+            char name[800];
+            snprintf(name, sizeof name, "effect_%s.png", base);
+            nt_path_join(png, sizeof png, dir, name);
+            snprintf(name, sizeof name, "effect_%s.pdf", base);
+            nt_path_join(pdf, sizeof pdf, dir, name);
+            if (!s) s = nt_plot_effect(png, pdf, att, B > 0 ? lo : NULL, B > 0 ? hi : NULL, H, &po, err);
+            nt_plot_axis_label(series, 1, ylab, sizeof ylab, &scale);
+            snprintf(sub, sizeof sub, "Cumulative ATT since programme start, %s", method_name(P));
+            po.y_scale = scale;
+            snprintf(name, sizeof name, "cumulative_%s.png", base);
+            nt_path_join(png, sizeof png, dir, name);
+            snprintf(name, sizeof name, "cumulative_%s.pdf", base);
+            nt_path_join(pdf, sizeof pdf, dir, name);
+            if (!s) s = nt_plot_cumulative(png, pdf, cum, B > 0 ? clo : NULL, B > 0 ? chi : NULL, H, pt.breakeven_month, &po, err);
+            free(att);
+        }
+    }
+    free(buf);
+    return s;
+}
+
+/* ------------------------------------------------------------ driver */
+
+static void pipe_free(pipe_t *P)
+{
+    int npg = P->n_prog * P->n_groups;
+    if (P->res)
+        for (int i = 0; i < npg; i++) nt_dyn_result_free(P->res[i]);
+    if (P->reps)
+        for (int i = 0; i < npg; i++) free(P->reps[i]);
+    if (P->reps_fixed)
+        for (int i = 0; i < npg; i++) free(P->reps_fixed[i]);
+    free(P->res);
+    free(P->reps);
+    free(P->reps_fixed);
+    free(P->rep_failed);
+    for (int g = 0; g < P->n_groups; g++) {
+        if (P->group_label) free(P->group_label[g]);
+        if (P->member) free(P->member[g]);
+    }
+    free(P->group_label);
+    free(P->member);
+    free(P->prog_code);
+    free(P->fallback_cost);
+    free(P->included);
+    nt_dynpanel_free(P->panel);
+    nt_store_close(P->store);
+    nt_manifest_free(P->m);
+}
+
+nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipeline_report *rep, nt_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    pipe_t P;
+    memset(&P, 0, sizeof P);
+    P.st = st;
+    P.o = o;
+    P.rep = rep;
+    double t0 = nt_now(), t;
+    snprintf(P.out, sizeof P.out, "%s", st->out);
+    snprintf(rep->out, sizeof rep->out, "%s", st->out);
+    nt_path_join(P.priv, sizeof P.priv, P.out, "private");
+    char manifest[4300];
+    nt_path_join(manifest, sizeof manifest, P.out, "manifest.json");
+    if (nt_dir_nonempty(P.out)) {
+        if (!o->overwrite)
+            return nt_fail_at(err, NT_EINPUT, P.out, 0, NULL, "the output folder exists and is not empty "
+                              "(give --overwrite to replace its results)");
+        /* Without a manifest the old results no longer look complete. */
+        unlink(manifest);
+    }
+    nt_status s = nt_mkdirs(P.priv, err);
+    if (s) return s;
+    if (o->threads > 0) omp_set_num_threads(o->threads);
+    P.m = nt_manifest_alloc(o->argc, o->argv);
+    if (!P.m) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_study_record(st, P.m);
+    for (int i = 0; i < st->n_warnings; i++) warn(&P, "%s", st->warnings[i]);
+    nt_manifest_set_seed(P.m, st->seed);
+    nt_manifest_set_threads(P.m, o->threads > 0 ? o->threads : omp_get_max_threads());
+    if ((s = nt_manifest_add_input(P.m, st->path, err))) goto done;
+    t = nt_now();
+    if ((s = open_data(&P, err))) goto done;
+    if ((s = resolve_programs(&P, err))) goto done;
+    if ((s = load_panel(&P, err))) goto done;
+    if ((s = make_groups(&P, err))) goto done;
+    nt_manifest_timing(P.m, "load", nt_now() - t);
+    rep->n_programs = P.n_prog;
+    rep->n_groups = P.n_groups;
+    if (st->method == NT_STUDY_NN && st->replace && st->bootstrap > 0)
+        warn(&P, "the bootstrap is not valid for nearest-neighbour matching with replacement and a fixed number of "
+                 "neighbours (Abadie & Imbens 2008): its standard errors may be too large or too small; "
+                 "effects_by_start.csv has the analytic Abadie-Imbens SEs per start month (bootstrap = 0), or use "
+                 "radius, kernel or ipw");
+    if (st->bootstrap == 0 && st->method == NT_STUDY_NN)
+        warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
+                 "the covariance of controls shared between start months; cumulative effects get no SE");
+    else if (st->bootstrap == 0)
+        warn(&P, "no bootstrap: effects of method %s get no standard errors", method_name(&P));
+    t = nt_now();
+    if ((s = estimate_main(&P, err))) goto done;
+    nt_manifest_timing(P.m, "estimate", nt_now() - t);
+    t = nt_now();
+    if ((s = bootstrap(&P, err))) goto done;
+    nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
+    t = nt_now();
+    if ((s = table_effects(&P, err))) goto done;
+    if ((s = table_summary(&P, err))) goto done;
+    if ((s = table_balance_pscore(&P, err))) goto done;
+    if ((s = table_effects_by_start(&P, err))) goto done;
+    nt_manifest_timing(P.m, "tables", nt_now() - t);
+    t = nt_now();
+    if ((s = plots(&P, err))) goto done;
+    nt_manifest_timing(P.m, "plots", nt_now() - t);
+    nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
+    nt_manifest_disclosure(P.m, st->min_cell, st->min_cell > 0);
+    rep->seconds = nt_now() - t0;
+    nt_manifest_timing(P.m, "total", rep->seconds);
+    s = nt_manifest_write(P.m, manifest, err);
+done:
+    pipe_free(&P);
+    return s;
+}

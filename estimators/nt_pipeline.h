@@ -1,0 +1,41 @@
+/* `netto run`: the whole study of one study file (io/nt_study.h), from the
+   spell files (ingested on the fly into <out>/private/cohort.h5) or a store,
+   through the dynamic estimator (nt_dynamic.h) for every programme x
+   subgroup, the person-level bootstrap of the whole pipeline, to the result
+   tables, plots and manifest in the output folder (spec: cli-and-results.md,
+   "Result tables"; docs/results.md).
+
+   Bootstrap: replicate b resamples the analysed persons with replacement
+   (stream (seed, b + 1) of nt_rng), once for the whole run, and redoes every
+   model, match and path in every programme and subgroup on that sample
+   (subgroups keep their resampled members). Replicates run in parallel;
+   each writes only its own slots, so the tables are byte-identical for any
+   thread count. */
+#ifndef NT_PIPELINE_H
+#define NT_PIPELINE_H
+
+#include "core/nt_error.h"
+#include "io/nt_study.h"
+
+typedef struct {
+    int threads;      /* OpenMP threads; 0 = the OpenMP default */
+    int overwrite;    /* allow a non-empty output folder */
+    int argc;         /* the command line, for the manifest */
+    char **argv;
+} nt_pipeline_opts;
+
+typedef struct {
+    char out[4096];        /* output folder */
+    long n_persons;        /* cohort members */
+    long n_analysed;       /* without a missing numeric covariate */
+    int n_programs, n_groups;
+    long n_skipped_months; /* (programme, subgroup, start month) skipped */
+    int n_warnings;
+    char **warnings;       /* also in the manifest; free with nt_pipeline_report_free */
+    double seconds;
+} nt_pipeline_report;
+
+nt_status nt_pipeline_run(const nt_study *study, const nt_pipeline_opts *o, nt_pipeline_report *rep, nt_error *err);
+void nt_pipeline_report_free(nt_pipeline_report *rep);
+
+#endif
