@@ -29,6 +29,9 @@ extern void openblas_set_num_threads(int num_threads);
 
 #define NT_GLM_CHUNKS 64
 #define NT_GLM_BLOCK 2048
+/* Below this many rows threads cost more than they save (the chunks, and so
+   the result, are the same either way). */
+#define NT_GLM_PAR_MIN 65536
 #define NT_GLM_ALIAS_TOL 1e-10
 
 void nt_glm_opts_default(nt_glm_opts *o)
@@ -102,7 +105,7 @@ static void chunk_range(long n, int c, long *lo, long *hi)
 static double deviance(const double *y, const double *mu, const double *w, long n)
 {
     double part[NT_GLM_CHUNKS];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= NT_GLM_PAR_MIN)
     for (int c = 0; c < NT_GLM_CHUNKS; c++) {
         long lo, hi;
         chunk_range(n, c, &lo, &hi);
@@ -125,7 +128,7 @@ static double deviance(const double *y, const double *mu, const double *w, long 
 static void predict(const double *x, long n, int p, const double *beta, nt_glm_link link,
                     double *eta, double *mu)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= NT_GLM_PAR_MIN)
     for (int c = 0; c < NT_GLM_CHUNKS; c++) {
         long lo, hi;
         chunk_range(n, c, &lo, &hi);
@@ -149,7 +152,7 @@ static int cross_products(const double *x, long n, int p, const double *y, const
     double *partb = calloc((size_t)NT_GLM_CHUNKS * (size_t)p, sizeof *partb);
     int fail = !partA || !partb;
     if (!fail) {
-#pragma omp parallel
+#pragma omp parallel if (n >= NT_GLM_PAR_MIN)
         {
             double *blk = malloc((size_t)NT_GLM_BLOCK * (size_t)p * sizeof *blk);
             double *zs = malloc((size_t)NT_GLM_BLOCK * sizeof *zs);
@@ -436,58 +439,55 @@ nt_status nt_glm_check_cells(const double *x, long n, int p, const double *y,
                              const char *what_y, nt_error *err)
 {
     if (!what_y) what_y = "the outcome";
-    char *isbin = calloc((size_t)p, 1);
-    if (!isbin) return nt_fail(err, NT_ENOMEM, "out of memory");
+    /* Variables: groups of terms with one var_of_term index (each column its
+       own variable without var_of_term); only groups of 0/1 columns whose
+       rows have at most one 1 are categorical. */
+    int *first = malloc((size_t)p * sizeof *first);
+    long *cnt = malloc((size_t)(p + 1) * 3 * sizeof *cnt);
+    if (!first || !cnt) { free(first); free(cnt); return nt_fail(err, NT_ENOMEM, "out of memory"); }
     nt_status st = NT_OK;
-    for (int j = 0; j < p; j++) {
-        if (var_of_term && var_of_term[j] < 0) continue;
-        const double *xj = x + (size_t)j * (size_t)n;
-        int ok = 1;
-        for (long i = 0; i < n && ok; i++) ok = xj[i] == 0 || xj[i] == 1;
-        isbin[j] = (char)ok;
-    }
     char nb[32];
-    for (int j = 0; j < p && !st; j++) {
-        if (!isbin[j]) continue;
-        int v = var_of_term ? var_of_term[j] : -1;
-        if (var_of_term) {
-            /* Handle each variable once, at its first term. */
-            int first = 1;
-            for (int k = 0; k < j; k++) if (var_of_term[k] == v) first = 0;
-            if (!first) continue;
-        }
-        /* Terms of this variable, all binary; else it is numeric: skip. */
-        int nt = 0, allbin = 1;
-        for (int k = j; k < p; k++)
-            if (k == j || (var_of_term && var_of_term[k] == v)) { nt++; allbin &= isbin[k]; }
-        if (!allbin) continue;
-        /* Cells: level k (its indicator is 1) or the reference (none is 1). */
-        long ref_n = 0, ref_y1 = 0, ref_y0 = 0;
-        for (long i = 0; i < n && !st; i++) {
-            int any = 0;
-            for (int k = j; k < p; k++)
-                if ((k == j || (var_of_term && var_of_term[k] == v)) && x[(size_t)k * n + i] == 1) any = 1;
-            if (!any) { ref_n++; ref_y1 += y[i] == 1; ref_y0 += y[i] == 0; }
-        }
-        for (int k = j; k < p && !st; k++) {
-            if (!(k == j || (var_of_term && var_of_term[k] == v))) continue;
-            long c = 0, c1 = 0, c0 = 0;
-            const double *xk = x + (size_t)k * (size_t)n;
-            for (long i = 0; i < n; i++)
-                if (xk[i] == 1) { c++; c1 += y[i] == 1; c0 += y[i] == 0; }
-            if (c > 0 && (c1 == c || c0 == c))
-                st = nt_fail(err, NT_EINPUT, "%s predicts %s perfectly (all %ld rows have %s = %d); drop or merge that category",
-                             term_name(terms, k, nb, sizeof nb), what_y, c, what_y, c1 == c ? 1 : 0);
-        }
-        if (!st && ref_n > 0 && (ref_y1 == ref_n || ref_y0 == ref_n)) {
-            const char *t = term_name(terms, j, nb, sizeof nb);
-            const char *eq = strchr(t, '=');
-            int len = eq ? (int)(eq - t) : (int)strlen(t);
-            st = nt_fail(err, NT_EINPUT, "the reference level of %.*s predicts %s perfectly (all %ld rows have %s = %d); drop or merge that category",
-                         len, t, what_y, ref_n, what_y, ref_y1 == ref_n ? 1 : 0);
-        }
-        (void)nt;
+    for (int j = 0; j < p; j++) {
+        first[j] = j;
+        if (var_of_term)
+            for (int k = 0; k < j; k++) if (var_of_term[k] == var_of_term[j]) { first[j] = first[k]; break; }
     }
-    free(isbin);
+    for (int j = 0; j < p && !st; j++) {
+        if (first[j] != j || (var_of_term && var_of_term[j] < 0)) continue;
+        int terms_of[256], nt = 0;
+        for (int k = j; k < p && nt < 256; k++) if (first[k] == j) terms_of[nt++] = k;
+        /* cnt[3c + 0/1/2]: rows, y == 1, y == 0 of cell c (c = nt: reference). */
+        memset(cnt, 0, (size_t)(nt + 1) * 3 * sizeof *cnt);
+        int categorical = 1;
+        for (long i = 0; i < n && categorical; i++) {
+            int c = nt, ones = 0;
+            for (int t = 0; t < nt; t++) {
+                double v = x[(size_t)terms_of[t] * n + i];
+                if (v == 1) { c = t; ones++; }
+                else if (v != 0) { categorical = 0; break; }
+            }
+            if (ones > 1) categorical = 0;
+            cnt[3 * c]++;
+            cnt[3 * c + 1] += y[i] == 1;
+            cnt[3 * c + 2] += y[i] == 0;
+        }
+        if (!categorical) continue;
+        for (int c = 0; c <= nt && !st; c++) {
+            long rows = cnt[3 * c], y1 = cnt[3 * c + 1], y0 = cnt[3 * c + 2];
+            if (rows == 0 || (y1 != rows && y0 != rows)) continue;
+            if (c < nt) {
+                st = nt_fail(err, NT_EINPUT, "%s predicts %s perfectly (all %ld rows have %s = %d); drop or merge that category",
+                             term_name(terms, terms_of[c], nb, sizeof nb), what_y, rows, what_y, y1 == rows ? 1 : 0);
+            } else {
+                const char *t = term_name(terms, j, nb, sizeof nb);
+                const char *eq = strchr(t, '=');
+                int len = eq ? (int)(eq - t) : (int)strlen(t);
+                st = nt_fail(err, NT_EINPUT, "the reference level of %.*s predicts %s perfectly (all %ld rows have %s = %d); drop or merge that category",
+                             len, t, what_y, rows, what_y, y1 == rows ? 1 : 0);
+            }
+        }
+    }
+    free(first);
+    free(cnt);
     return st;
 }
