@@ -4,32 +4,41 @@
 #include <math.h>
 #include <stddef.h>
 
-/* Weighted mean and cobalt-style weighted variance of column xj over units
-   of arm `arm` with weight wt(i) > 0. w == NULL: weights 1 (plain n - 1
-   variance, which is the same formula with unit weights). */
-static void moments(const double *xj, long n, const uint8_t *treated, const uint8_t *skip,
-                    const double *w, int arm, double *mean, double *var)
+/* Moments of one column in two passes over the rows: slot 0/1 = controls /
+   treated before (unweighted, skip excluded), slot 2/3 = after (weight w).
+   Variance: cobalt-style sum w (x - m)^2 * sum w / ((sum w)^2 - sum w^2),
+   which with unit weights is the usual n - 1 variance. */
+static void moments4(const double *xj, long n, const uint8_t *treated, const uint8_t *skip,
+                     const double *w, double mean[4], double var[4], int *binary)
 {
-    double sw = 0, sw2 = 0, swx = 0;
+    double sw[4] = {0}, sw2[4] = {0}, swx[4] = {0}, ss[4] = {0};
+    int bin = 1;
     for (long i = 0; i < n; i++) {
-        if ((treated[i] != 0) != arm) continue;
-        double wi = w ? w[i] : (skip && skip[i] ? 0 : 1);
-        if (!(wi > 0)) continue;
-        sw += wi;
-        sw2 += wi * wi;
-        swx += wi * xj[i];
+        int a = treated[i] != 0;
+        double x = xj[i];
+        if (!(skip && skip[i])) {
+            sw[a] += 1;
+            swx[a] += x;
+            bin &= x == 0 || x == 1;
+        }
+        double wi = w ? w[i] : 0;
+        if (wi > 0) { sw[2 + a] += wi; sw2[2 + a] += wi * wi; swx[2 + a] += wi * x; }
     }
-    if (!(sw > 0)) { *mean = NAN; *var = NAN; return; }
-    double m = swx / sw, ss = 0;
+    sw2[0] = sw[0];
+    sw2[1] = sw[1];
+    for (int k = 0; k < 4; k++) mean[k] = sw[k] > 0 ? swx[k] / sw[k] : NAN;
     for (long i = 0; i < n; i++) {
-        if ((treated[i] != 0) != arm) continue;
-        double wi = w ? w[i] : (skip && skip[i] ? 0 : 1);
-        if (!(wi > 0)) continue;
-        ss += wi * (xj[i] - m) * (xj[i] - m);
+        int a = treated[i] != 0;
+        double x = xj[i];
+        if (!(skip && skip[i])) ss[a] += (x - mean[a]) * (x - mean[a]);
+        double wi = w ? w[i] : 0;
+        if (wi > 0) ss[2 + a] += wi * (x - mean[2 + a]) * (x - mean[2 + a]);
     }
-    *mean = m;
-    double den = sw * sw - sw2;
-    *var = den > 0 ? ss * sw / den : NAN;
+    for (int k = 0; k < 4; k++) {
+        double den = sw[k] * sw[k] - sw2[k];
+        var[k] = sw[k] > 0 && den > 0 ? ss[k] * sw[k] / den : NAN;
+    }
+    *binary = bin;
 }
 
 nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *treated,
@@ -43,19 +52,19 @@ nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *trea
             if ((treated[i] != 0) == arm && w && w[i] > 0) { sw += w[i]; sw2 += w[i] * w[i]; }
         ess[arm] = sw2 > 0 ? sw * sw / sw2 : 0;
     }
+    /* Columns are independent: parallel over columns, same result for any
+       thread count. */
+#pragma omp parallel for schedule(dynamic, 1)
     for (int j = 0; j < p; j++) {
         const double *xj = x + (size_t)j * (size_t)n;
         nt_balance_row *r = &rows[j];
-        double m1, v1, m0, v0, m1a, v1a, m0a, v0a;
-        moments(xj, n, treated, skip, NULL, 1, &m1, &v1);
-        moments(xj, n, treated, skip, NULL, 0, &m0, &v0);
-        moments(xj, n, treated, NULL, w, 1, &m1a, &v1a);
-        moments(xj, n, treated, NULL, w, 0, &m0a, &v0a);
+        double m[4], v[4];
+        int binary;
+        moments4(xj, n, treated, skip, w, m, v, &binary);
+        double m0 = m[0], m1 = m[1], m0a = m[2], m1a = m[3];
+        double v0 = v[0], v1 = v[1], v0a = v[2], v1a = v[3];
         /* Binary column: the denominator uses p (1 - p), as MatchIt's
            summary() and cobalt do for binary variables. */
-        int binary = 1;
-        for (long i = 0; i < n && binary; i++)
-            if (!(skip && skip[i])) binary = xj[i] == 0 || xj[i] == 1;
         double d1 = binary ? m1 * (1 - m1) : v1, d0 = binary ? m0 * (1 - m0) : v0;
         double s = estimand == NT_ATT ? sqrt(d1) : sqrt((d1 + d0) / 2);
         r->sd_denominator = s;
