@@ -173,6 +173,40 @@ static void test_greedy_vs_bruteforce(void **state)
                 }
 }
 
+/* Random order: a permutation from stream (seed, 0): the same seed gives the
+   same pairs, another seed (on data where order matters) other pairs. */
+static void test_random_order(void **state)
+{
+    (void)state;
+    const long n = 200;
+    double s[200];
+    uint8_t t[200];
+    nt_rng r;
+    nt_rng_init(&r, 3, 0);
+    for (long i = 0; i < n; i++) { s[i] = nt_rng_uniform(&r); t[i] = i % 2; }
+    nt_match_opts o;
+    nt_match_opts_default(&o);
+    o.order = NT_ORDER_RANDOM;
+    o.seed = 1;
+    nt_matchset *a = NULL, *b = NULL, *c = NULL;
+    nt_error err;
+    assert_int_equal(nt_match_nearest(s, t, NULL, NULL, n, 1, &o, &a, &err), NT_OK);
+    assert_int_equal(nt_match_nearest(s, t, NULL, NULL, n, 1, &o, &b, &err), NT_OK);
+    o.seed = 2;
+    assert_int_equal(nt_match_nearest(s, t, NULL, NULL, n, 1, &o, &c, &err), NT_OK);
+    int same_ab = 1, same_ac = 1;
+    for (long i = 0; i < n; i++) {
+        if (!t[i]) continue;
+        same_ab &= a->match[a->start[i]] == b->match[b->start[i]];
+        same_ac &= a->match[a->start[i]] == c->match[c->start[i]];
+    }
+    assert_true(same_ab);
+    assert_false(same_ac);
+    nt_matchset_free(a);
+    nt_matchset_free(b);
+    nt_matchset_free(c);
+}
+
 /* Lalonde: x with intercept + 10 covariates, treat, re78. */
 static const char *covs[] = {"age", "educ", "black", "hisp", "married", "nodegr", "re74", "re75", "u74", "u75"};
 
@@ -421,7 +455,8 @@ static void test_balance_tiny(void **state)
 /* Known truth: y0 = 1 + x1 + 0.5 x2 + N(0,1), y1 = y0 + 2 + 0.5 x1 (so the
    ATT depends on the treated's x1: ATT = 2 + 0.5 E[x1|D=1], computed from the
    sample's own treated as the sample ATT); D ~ logit(-1 + 0.8 x1 - 0.5 x2).
-   Every method within 4 SE of the truth (SATT for ATT methods, SATE). */
+   Every method within 4 SE of the truth (SATT for ATT methods, SATE);
+   every other case matches within exact cells. */
 static void test_truth_all_methods(void **state)
 {
     (void)state;
@@ -443,6 +478,9 @@ static void test_truth_all_methods(void **state)
     }
     satt /= (double)n1;
     sate /= (double)n;
+    /* Odd cases match within exact cells (sign of x2): still unbiased. */
+    long *cell = malloc((size_t)n * sizeof *cell);
+    for (long i = 0; i < n; i++) cell[i] = x[2 * n + i] > 0;
     const char *terms[] = {"(Intercept)", "x1", "x2"};
     const int vot[] = {-1, 0, 1};
     struct { nt_psm_method m; nt_estimand e; int replace; } cases[] = {
@@ -459,7 +497,7 @@ static void test_truth_all_methods(void **state)
         o.match.replace = cases[c].replace;
         nt_psm_result *res = NULL;
         nt_error err;
-        assert_int_equal(nt_psm_estimate(x, n, 3, terms, vot, t, y, 1, NULL, &o, &res, &err), NT_OK);
+        assert_int_equal(nt_psm_estimate(x, n, 3, terms, vot, t, y, 1, c % 2 ? cell : NULL, &o, &res, &err), NT_OK);
         double truth = cases[c].e == NT_ATT ? satt : sate;
         double est = res->effects[0].estimate, se = res->effects[0].se;
         if (!(fabs(est - truth) < 4 * se))
@@ -467,6 +505,7 @@ static void test_truth_all_methods(void **state)
         assert_true(se > 0);
         nt_psm_result_free(res);
     }
+    free(cell);
     free(x);
     free(y);
     free(t);
@@ -517,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_nn_tiny),
         cmocka_unit_test(test_greedy_tiny),
         cmocka_unit_test(test_greedy_vs_bruteforce),
+        cmocka_unit_test(test_random_order),
         cmocka_unit_test(test_ai_golden),
         cmocka_unit_test(test_matchit_golden),
         cmocka_unit_test(test_weighting_golden),
