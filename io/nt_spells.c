@@ -82,7 +82,11 @@ static void arena_free(arena *a)
 
 /* ------------------------------------------------------ string -> int map */
 
-typedef struct { char **key; int32_t *val; uint32_t *tag; size_t cap, n; } strmap;
+/* One slot = key pointer, value and a 32-bit tag (high hash bits) in 16
+   bytes, so a probe touches one cache line and most misses need no string
+   compare. */
+typedef struct { char *key; int32_t val; uint32_t tag; } slot;
+typedef struct { slot *sl; size_t cap, n; } strmap;
 
 static uint64_t fnv(const char *s, size_t n)
 {
@@ -96,37 +100,33 @@ static uint64_t fnv(const char *s, size_t n)
     return h;
 }
 
-/* Slot of s (its key NULL when absent). The 32-bit tag (high hash bits)
-   spares most string compares and their cache misses. */
+/* Slot of s (its key NULL when absent). */
 static size_t map_slot_h(const strmap *m, const char *s, size_t n, uint64_t h)
 {
     size_t i = h & (m->cap - 1);
     uint32_t tag = (uint32_t)(h >> 32);
-    while (m->key[i] && !(m->tag[i] == tag && memcmp(m->key[i], s, n) == 0 && m->key[i][n] == 0))
+    for (;;) {
+        const slot *x = &m->sl[i];
+        if (!x->key || (x->tag == tag && memcmp(x->key, s, n) == 0 && x->key[n] == 0)) return i;
         i = (i + 1) & (m->cap - 1);
-    return i;
+    }
 }
-
-static size_t map_slot(const strmap *m, const char *s, size_t n) { return map_slot_h(m, s, n, fnv(s, n)); }
 
 static int map_grow(strmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1024;
-    strmap t = {calloc(cap, sizeof(char *)), malloc(cap * sizeof(int32_t)), malloc(cap * sizeof(uint32_t)), cap, m->n};
-    if (!t.key || !t.val || !t.tag) { free(t.key); free(t.val); free(t.tag); return -1; }
+    slot *sl = calloc(cap, sizeof *sl);
+    if (!sl) return -1;
     for (size_t i = 0; i < m->cap; i++)
-        if (m->key[i]) {
-            size_t n = strlen(m->key[i]);
-            uint64_t h = fnv(m->key[i], n);
-            size_t j = map_slot_h(&t, m->key[i], n, h);
-            t.key[j] = m->key[i];
-            t.val[j] = m->val[i];
-            t.tag[j] = (uint32_t)(h >> 32);
+        if (m->sl[i].key) {
+            uint64_t h = fnv(m->sl[i].key, strlen(m->sl[i].key));
+            size_t q = h & (cap - 1);
+            while (sl[q].key) q = (q + 1) & (cap - 1);
+            sl[q] = m->sl[i];
         }
-    free(m->key);
-    free(m->val);
-    free(m->tag);
-    *m = t;
+    free(m->sl);
+    m->sl = sl;
+    m->cap = cap;
     return 0;
 }
 
@@ -134,32 +134,32 @@ static int map_grow(strmap *m)
 static int32_t map_get(const strmap *m, const char *s, size_t n)
 {
     if (!m->cap) return -2;
-    size_t i = map_slot(m, s, n);
-    return m->key[i] ? m->val[i] : -2;
+    size_t i = map_slot_h(m, s, n, fnv(s, n));
+    return m->sl[i].key ? m->sl[i].val : -2;
 }
 
-/* Inserts s (copied into the arena) with value v; returns the stored key. */
-static char *map_put(strmap *m, arena *a, const char *s, size_t n, int32_t v)
+/* Inserts s (copied into the arena) with value v unless present; returns
+   the stored key and, in *old (may be NULL), the value it had (-2 if new). */
+static char *map_put(strmap *m, arena *a, const char *s, size_t n, int32_t v, int32_t *old)
 {
     if ((m->n + 1) * 2 > m->cap && map_grow(m)) return NULL;
     uint64_t h = fnv(s, n);
-    size_t i = map_slot_h(m, s, n, h);
-    if (!m->key[i]) {
+    slot *x = &m->sl[map_slot_h(m, s, n, h)];
+    if (old) *old = x->key ? x->val : -2;
+    if (!x->key) {
         char *k = arena_str(a, s, n);
         if (!k) return NULL;
-        m->key[i] = k;
-        m->tag[i] = (uint32_t)(h >> 32);
+        x->key = k;
+        x->tag = (uint32_t)(h >> 32);
+        x->val = v;
         m->n++;
     }
-    m->val[i] = v;
-    return m->key[i];
+    return x->key;
 }
 
 static void map_free(strmap *m)
 {
-    free(m->key);
-    free(m->val);
-    free(m->tag);
+    free(m->sl);
     memset(m, 0, sizeof *m);
 }
 
@@ -545,6 +545,8 @@ typedef struct {
     int keycol[8];
     char keyname[8][64];
     strmap ids;      /* person key -> provisional person index, -1 rejected */
+    char **pid;      /* accepted person keys in persons-file order */
+    long np;
 } ctx;
 
 static const char *fld(ctx *c, int col, size_t *n)
@@ -916,7 +918,7 @@ static nt_status read_persons(ctx *c, persons_tmp *P)
             /* a record rejected as a whole still claims its id, so later
                records with it are duplicates and its spells unknown */
             long kn = quiet_key(c, key);
-            if (kn > 0 && map_get(&c->ids, key, (size_t)kn) == -2 && !map_put(&c->ids, &c->pv->a, key, (size_t)kn, -1))
+            if (kn > 0 && !map_put(&c->ids, &c->pv->a, key, (size_t)kn, -1, NULL))
                 goto oom;
             continue;
         }
@@ -961,7 +963,7 @@ static nt_status read_persons(ctx *c, persons_tmp *P)
         if (!e) e = get_date(c, c_emig, 0, 0, &emig, &st);
         if (e < 0 || st) return st ? st : NT_EINPUT;
         if (e) {
-            if (!map_put(&c->ids, &c->pv->a, key, (size_t)kn, -1)) goto oom;
+            if (!map_put(&c->ids, &c->pv->a, key, (size_t)kn, -1, NULL)) goto oom;
             continue;
         }
         long i = P->n;
@@ -973,7 +975,7 @@ static nt_status read_persons(ctx *c, persons_tmp *P)
 #undef RE
             P->cap = cap;
         }
-        char *id = map_put(&c->ids, &c->pv->a, key, (size_t)kn, (int32_t)i);
+        char *id = map_put(&c->ids, &c->pv->a, key, (size_t)kn, (int32_t)i, NULL);
         if (!id) goto oom;
         P->id[i] = id;
         P->birth[i] = birth;
@@ -1040,12 +1042,15 @@ static nt_status read_spells(ctx *c, int t, spell_vec *out, strmap *codes, strma
         if (!ok) continue;
         long kn = get_key(c, key, &st);
         if (kn < 0) { if (st) return st; continue; }
-        /* spells usually come grouped by person: remember the last key */
+        /* spells usually come grouped by person, often in the persons
+           file's order: try the last person and the next one before the
+           hash table (whose probes are cache misses) */
         int32_t p;
         if (kn == last_n && memcmp(key, last, (size_t)kn) == 0) {
             p = last_p;
         } else {
-            p = map_get(&c->ids, key, (size_t)kn);
+            if (last_p >= 0 && last_p + 1 < c->np && strcmp(c->pid[last_p + 1], key) == 0) p = last_p + 1;
+            else p = map_get(&c->ids, key, (size_t)kn);
             memcpy(last, key, (size_t)kn);
             last_n = kn;
             last_p = p;
@@ -1080,7 +1085,7 @@ static nt_status read_spells(ctx *c, int t, spell_vec *out, strmap *codes, strma
                 int32_t code = map_get(codes, k, n);
                 if (code == -2) {
                     code = (int32_t)codes->n;
-                    if (!map_put(codes, &c->pv->a, k, n, code)) { if (k != tmp) free(k); goto oom; }
+                    if (!map_put(codes, &c->pv->a, k, n, code, NULL)) { if (k != tmp) free(k); goto oom; }
                 }
                 if (k != tmp) free(k);
                 sp.code = code;
@@ -1106,7 +1111,7 @@ static nt_status read_spells(ctx *c, int t, spell_vec *out, strmap *codes, strma
                 int32_t code = map_get(prov, v, n);
                 if (code == -2) {
                     code = (int32_t)prov->n;
-                    if (!map_put(prov, &c->pv->a, v, n, code)) goto oom;
+                    if (!map_put(prov, &c->pv->a, v, n, code, NULL)) goto oom;
                 }
                 sp.provider = code + 1;
             }
@@ -1240,7 +1245,7 @@ static int build_dict(const strmap *m, nt_dict *d, int32_t **remap)
     *remap = malloc(((size_t)n + 1) * sizeof **remap);
     if (!d->name || !idx || !*remap) { free(idx); return -1; }
     for (size_t i = 0; i < m->cap; i++)
-        if (m->key[i]) d->name[m->val[i]] = m->key[i];
+        if (m->sl[i].key) d->name[m->sl[i].val] = m->sl[i].key;
     for (int i = 0; i < n; i++) idx[i] = i;
     sort_names = (const char *const *)d->name;
     qsort(idx, (size_t)n, sizeof *idx, cmp_idx_name);
@@ -1430,6 +1435,8 @@ nt_status nt_spells_read(const nt_spells_opts *opts, nt_spells **out, nt_spells_
     }
     st = read_persons(&c, &P);
     if (st) goto done;
+    c.pid = P.id;
+    c.np = P.n;
     keep_rs_raws(&c);
     src_close(&c.src);
     nt_day latest = NT_DAY_NONE;
