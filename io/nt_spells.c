@@ -1471,9 +1471,9 @@ nt_status nt_spells_read(const nt_spells_opts *opts, nt_spells **out, nt_spells_
     PERMUTE(pv->person_offset, P.off, int64_t);
     pp->rejected = calloc((size_t)n + 1, 1);
     if (!pp->rejected) goto oom;
-    pp->n_extra = P.n_extra;
     pp->extra = calloc((size_t)P.n_extra + 1, sizeof *pp->extra);
     if (!pp->extra) goto oom;
+    pp->n_extra = P.n_extra;
     for (int k = 0; k < P.n_extra; k++) {
         nt_extra_column *x = &pp->extra[k];
         x->name = P.extra_name[k];
