@@ -607,6 +607,41 @@ static void test_messages(void **state)
     assert_non_null(strstr(err.msg, "found \"1.5\", expected a number with ','"));
 }
 
+/* Every accepted spelling of the contract's codes, normalised to the
+   first form listed (ids a..l sort in file order). */
+static void test_codes(void **state)
+{
+    (void)state;
+    files("codes",
+          "person_id,birth_date,sex,education,migration\n"
+          "a,1980-01-01,M,low,none\n" "b,1980-01-01,F,mid,western\n" "c,1980-01-01,m,HIGH,nonwestern\n"
+          "d,1980-01-01,V,laag,0\n" "e,1980-01-01,v,Middelbaar,1\n" "f,1980-01-01,1,hoog,2\n"
+          "g,1980-01-01,2,1,NONE\n" "h,1980-01-01,f,2,\n" "i,1980-01-01,M,3,NonWestern\n"
+          "j,1980-01-01,M,,\n",
+          B_MIN, G_MIN, J_MIN);
+    nt_spells_opts o = opts(0);
+    o.ignore_unknown_persons = 1;   /* the spell files use ids 1 and 2 */
+    nt_spells *s = NULL;
+    nt_error err;
+    if (nt_spells_read(&o, &s, NULL, &err)) fail_msg("%ld %s: %s", err.line, err.column, err.msg);
+    static const uint8_t sex[] = {1, 2, 1, 2, 2, 1, 2, 2, 1, 1};
+    static const uint8_t edu[] = {1, 2, 3, 1, 2, 3, 1, 2, 3, 0};
+    static const uint8_t mig[] = {1, 2, 3, 1, 2, 3, 1, 0, 3, 0};
+    assert_int_equal(s->persons.n, 10);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(s->persons.sex[i], sex[i]);
+        assert_int_equal(s->persons.education[i], edu[i]);
+        assert_int_equal(s->persons.migration[i], mig[i]);
+    }
+    nt_spells_free(s);
+    /* a malformed --person-key is a usage error */
+    o = opts(0);
+    o.person_key = "A+";
+    assert_int_equal(nt_spells_read(&o, &s, NULL, &err), NT_EUSAGE);
+    o.person_key = "+B";
+    assert_int_equal(nt_spells_read(&o, &s, NULL, &err), NT_EUSAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,7 +649,7 @@ int main(void)
         cmocka_unit_test(test_record_defects), cmocka_unit_test(test_lenient_report),
         cmocka_unit_test(test_reject_person),  cmocka_unit_test(test_file_defects),
         cmocka_unit_test(test_readstat),       cmocka_unit_test(test_edges),
-        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_messages),       cmocka_unit_test(test_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
