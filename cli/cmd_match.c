@@ -27,7 +27,7 @@ static void usage(FILE *fp)
             "         [--order largest|smallest|data|random] [--tie-tolerance D] [--tie-rule plain|matching]\n"
             "         [--exact X1,..] [--trim none|minmax|crump] [--bootstrap B] [--seed S]\n"
             "         [--kernel epanechnikov|gaussian] [--bandwidth H] [--radius-factor Q] [--ai-j J]\n"
-            "         [--pairs] [--threads T] [--min-cell N] [--overwrite] --out DIR\n"
+            "         [--ps-adjust] [--pairs] [--threads T] [--min-cell N] [--overwrite] --out DIR\n"
             "\n"
             "Fits a logit propensity score on the covariates (text columns and X:cat are categorical),\n"
             "then estimates the effect on each outcome:\n"
@@ -44,6 +44,8 @@ static void usage(FILE *fp)
             "the k-th distance share the weight; --tie-rule matching applies D as R Matching's\n"
             "distance.tolerance (squared standardised distances). --bootstrap B resamples persons and\n"
             "redoes everything (standard error = sd of the replicates, percentile intervals).\n"
+            "--ps-adjust (nn) adds the Abadie-Imbens (2016) term for the estimated propensity score\n"
+            "to the standard error (as Stata teffects psmatch).\n"
             "--pairs writes DIR/private/matched_pairs.csv (person level; never beside the tables).\n"
             "--overwrite allows a non-empty DIR. --min-cell N empties statistics resting on fewer\n"
             "than N persons. Writes effects.csv, balance.csv, pscore.csv, manifest.json.\n");
@@ -89,6 +91,7 @@ static int parse(int argc, char **argv, opts *o)
         if (!strcmp(a, "--replace")) { o->psm.match.replace = 1; continue; }
         if (!strcmp(a, "--pairs")) { o->pairs = 1; continue; }
         if (!strcmp(a, "--overwrite")) { o->overwrite = 1; continue; }
+        if (!strcmp(a, "--ps-adjust")) { o->psm.ps_adjust = 1; continue; }
         if (strncmp(a, "-", 1)) return cli_usage("match", "unexpected argument \"%s\"", a);
         if (i + 1 >= argc) return cli_usage("match", "%s needs a value", a);
         const char *v = argv[++i];
@@ -455,6 +458,8 @@ int nt_cmd_match(int argc, char **argv)
     nt_manifest_setting_num(man, NULL, "radius_factor", o.psm.radius_factor);
     nt_manifest_setting_num(man, NULL, "radius", res->radius);
     nt_manifest_setting_num(man, NULL, "ai_j", o.psm.ai_j);
+    nt_manifest_setting_bool(man, NULL, "ps_adjust", o.psm.ps_adjust);
+    nt_manifest_setting_num(man, NULL, "ps_adjust_neighbors", o.psm.ps_adjust_l);
     nt_manifest_setting_str(man, NULL, "se_method", res->se_method);
     nt_manifest_setting_str(man, NULL, "aipw_outcome_model", "OLS of the outcome on the covariates (model terms), separately per arm");
     nt_manifest_setting_num(man, NULL, "bootstrap", o.psm.bootstrap);
@@ -486,6 +491,10 @@ int nt_cmd_match(int argc, char **argv)
     }
     if (res->unmatched_controls > 0)
         nt_manifest_warning(man, "%ld controls have no treated match (ATE part) and are dropped", res->unmatched_controls);
+    if (res->ps_adjust_negative > 0)
+        nt_manifest_warning(man, "the Abadie-Imbens (2016) term made the variance non-positive for %d outcome(s); their unadjusted standard error is reported", res->ps_adjust_negative);
+    if (o.psm.ps_adjust && o.psm.method != NT_METHOD_NN)
+        nt_manifest_warning(man, "--ps-adjust applies to --method nn only and was ignored");
     if (res->bootstrap_failed > 0)
         nt_manifest_warning(man, "%d bootstrap replicates failed (e.g. separation in the resample) and were left out", res->bootstrap_failed);
     if (o.psm.bootstrap > 0 && o.psm.method == NT_METHOD_NN && o.psm.match.replace)

@@ -614,3 +614,87 @@ done:
     free(t1); free(t0); free(K); free(KK); free(K0); free(KK0);
     return st;
 }
+
+/* Local covariance cov(X, Y | p) near p0 in the sorted arm `s` (keys by
+   (cell 0, p, row)): the L nearest units; out[p] filled. */
+static void local_cov(const key *s, long ns, double p0, int L, const double *x, long n, int p,
+                      const double *y, long *idx, double *xbar, double *out)
+{
+    long pos = lower_pos(s, 0, ns, p0);
+    walker wk = {pos - 1, pos, 0, ns, p0};
+    int got = 0;
+    double d;
+    while (got < L) {
+        long q = walk_next(s, &wk, &d);
+        if (q < 0) break;
+        idx[got++] = s[q].row;
+    }
+    for (int j = 0; j < p; j++) out[j] = 0;
+    if (got < 2) return;
+    double ybar = 0;
+    for (int k = 0; k < got; k++) ybar += y[idx[k]];
+    ybar /= got;
+    for (int j = 0; j < p; j++) {
+        double m = 0;
+        for (int k = 0; k < got; k++) m += x[(size_t)j * n + idx[k]];
+        xbar[j] = m / got;
+    }
+    for (int j = 0; j < p; j++) {
+        double c = 0;
+        for (int k = 0; k < got; k++) c += (x[(size_t)j * n + idx[k]] - xbar[j]) * (y[idx[k]] - ybar);
+        out[j] = c / (got - 1);
+    }
+}
+
+nt_status nt_match_ai2016_delta(const double *x, long n, int p, const double *pscore,
+                                const double *cov_theta, const uint8_t *treated, const uint8_t *skip,
+                                const nt_matchset *att, const nt_matchset *atc, const double *y,
+                                double est, int ate, int L, double *delta, nt_error *err)
+{
+    if (L < 2) return nt_fail(err, NT_EUSAGE, "the AI (2016) adjustment needs at least 2 neighbours");
+    if (!ate && !atc) return nt_fail(err, NT_EUSAGE, "the AI (2016) ATT adjustment needs controls matched to the treated");
+    long n1c, n0c;
+    key *s1 = sorted_arm(pscore, treated, NULL, skip, n, 1, &n1c);
+    key *s0 = sorted_arm(pscore, treated, NULL, skip, n, 0, &n0c);
+    double *c = calloc((size_t)p, sizeof *c), *dv = calloc((size_t)p, sizeof *dv);
+    double *c1 = malloc((size_t)p * sizeof *c1), *c0 = malloc((size_t)p * sizeof *c0), *xb = malloc((size_t)p * sizeof *xb);
+    long *idx = malloc((size_t)L * sizeof *idx);
+    double *t1 = malloc((size_t)n * sizeof *t1), *t0 = NULL;
+    nt_status st = NT_OK;
+    if (!s1 || !s0 || !c || !dv || !c1 || !c0 || !xb || !idx || !t1) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    nt_matchset_unit_effects(att, y, t1);
+    if (atc) {
+        t0 = malloc((size_t)n * sizeof *t0);
+        if (!t0) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        nt_matchset_unit_effects(atc, y, t0);
+    }
+    long N = 0, N1 = 0;
+    for (long i = 0; i < n; i++) {
+        if (skip && skip[i]) continue;
+        N++;
+        N1 += treated[i] != 0;
+        double pi = pscore[i], f = pi * (1 - pi);
+        local_cov(s1, n1c, pi, L, x, n, p, y, idx, xb, c1);
+        local_cov(s0, n0c, pi, L, x, n, p, y, idx, xb, c0);
+        for (int j = 0; j < p; j++)
+            c[j] += ate ? f * (c1[j] / pi + c0[j] / (1 - pi)) : f * (c1[j] + pi / (1 - pi) * c0[j]);
+        if (!ate) {
+            double tau = treated[i] ? t1[i] : t0[i];
+            if (isnan(tau)) continue;
+            for (int j = 0; j < p; j++) dv[j] += x[(size_t)j * n + i] * f * (tau - est);
+        }
+    }
+    if (N == 0 || N1 == 0) { st = nt_fail(err, NT_EINPUT, "no units for the AI (2016) adjustment"); goto done; }
+    double scale = ate ? (double)N : (double)N1; /* N pbar = N1 */
+    for (int j = 0; j < p; j++) { c[j] /= scale; dv[j] /= scale; }
+    double qc = 0, qd = 0;
+    for (int j = 0; j < p; j++)
+        for (int k = 0; k < p; k++) {
+            qc += c[j] * cov_theta[(size_t)k * p + j] * c[k];
+            qd += dv[j] * cov_theta[(size_t)k * p + j] * dv[k];
+        }
+    *delta = ate ? -qc : -qc + qd;
+done:
+    free(s1); free(s0); free(c); free(dv); free(c1); free(c0); free(xb); free(idx); free(t1); free(t0);
+    return st;
+}

@@ -107,4 +107,22 @@ nt_status nt_match_ai_att(const nt_matchset *m, const double *y, const double *s
 nt_status nt_match_ai_ate(const nt_matchset *att_m, const nt_matchset *atc_m, const double *y,
                           const double *sigma2, double *est, double *se, nt_error *err);
 
+/* Abadie & Imbens (2016) adjustment of the nearest-neighbour variance for a
+   logit propensity score estimated by maximum likelihood (as Stata's
+   teffects psmatch). x: the logit's model matrix (n x p, column-major),
+   pscore the fitted probabilities, cov_theta = (X'WX)^-1 from the fit (p x p);
+   f_i = p_i (1 - p_i). Local covariances C_w(i) = cov(X, Y | p) in arm w
+   near p_i from the L units of arm w nearest in p (the unit itself included
+   when it is in arm w), divisor L - 1. With N units taking part:
+     ATE: c = (1/N) sum f_i [C_1(i)/p_i + C_0(i)/(1-p_i)],  delta = -c' cov c;
+     ATT: c = (1/(N pbar)) sum f_i [C_1(i) + p_i/(1-p_i) C_0(i)],
+          d = (1/(N pbar)) sum f_i x_i (Y1hat_i - Y0hat_i - est),
+          delta = -c' cov c + d' cov d  (pbar = N1/N; Y1hat, Y0hat: own
+          outcome or the match average, so the ATT needs `atc` too).
+   *delta is added to the variance (se^2) of the estimate. */
+nt_status nt_match_ai2016_delta(const double *x, long n, int p, const double *pscore,
+                                const double *cov_theta, const uint8_t *treated, const uint8_t *skip,
+                                const nt_matchset *att, const nt_matchset *atc, const double *y,
+                                double est, int ate, int L, double *delta, nt_error *err);
+
 #endif

@@ -35,6 +35,8 @@ void nt_psm_opts_default(nt_psm_opts *o)
     o->bandwidth = 0;
     o->radius_factor = 1.5;
     o->ai_j = 2;
+    o->ps_adjust = 0;
+    o->ps_adjust_l = 4;
     o->bootstrap = 0;
     o->seed = 1;
 }
@@ -100,10 +102,11 @@ static void match_weights(nt_psm_result *r, const uint8_t *tr, nt_estimand est, 
 static nt_status run_pass(const double *x, long n, int p, const char *const *terms, const int *vot,
                           const uint8_t *tr, const double *y, int nout, const long *cell,
                           const nt_psm_opts *o, int with_se, nt_psm_result *r,
-                          double *est, double *se, nt_error *err)
+                          double *est, double *se, double *se0, nt_error *err)
 {
     nt_status st = NT_OK;
     double *yadj = NULL, *sig = NULL, *K = NULL, *xr = NULL, *beta = NULL;
+    nt_matchset *atc_adj = NULL;
     r->n = n;
     r->p = p;
     r->nout = nout;
@@ -201,8 +204,27 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
             st = o->estimand == NT_ATT ? nt_match_ai_att(r->att, use, sig, &est[k], &se[k], err)
                                        : nt_match_ai_ate(r->att, r->atc, use, sig, &est[k], &se[k], err);
             if (st) goto done;
+            if (se0) se0[k] = se[k];
+            if (with_se && o->ps_adjust && o->method == NT_METHOD_NN) {
+                if (o->estimand == NT_ATT && !atc_adj) {
+                    nt_match_opts mo = o->match;
+                    mo.caliper = r->caliper;
+                    mo.tie_scale = r->tie_scale;
+                    mo.replace = 1;
+                    st = nt_match_nearest(r->score, tr, cell, r->skip, n, 0, &mo, &atc_adj, err);
+                    if (st) goto done;
+                }
+                double delta;
+                st = nt_match_ai2016_delta(x, n, p, r->pscore, r->glm->cov, tr, r->skip, r->att,
+                                           o->estimand == NT_ATT ? atc_adj : r->atc, use, est[k],
+                                           o->estimand == NT_ATE, o->ps_adjust_l, &delta, err);
+                if (st) goto done;
+                double v = se[k] * se[k] + delta;
+                if (v > 0) se[k] = sqrt(v);
+                else r->ps_adjust_negative++;
+            }
         }
-        r->se_method = "abadie-imbens";
+        r->se_method = o->ps_adjust && o->method == NT_METHOD_NN ? "abadie-imbens-2016" : "abadie-imbens";
     } else {
         nt_ipw_weights(r->pscore, tr, r->skip, n, o->estimand, r->weight);
         for (int k = 0; k < nout; k++) {
@@ -211,10 +233,12 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
                      ? nt_ipw_estimate(r->pscore, tr, r->skip, n, o->estimand, yk, &est[k], &se[k], err)
                      : nt_aipw_estimate(r->pscore, tr, r->skip, n, x, p, o->estimand, yk, &est[k], &se[k], err);
             if (st) goto done;
+            if (se0) se0[k] = se[k];
         }
         r->se_method = "influence-function";
     }
 done:
+    nt_matchset_free(atc_adj);
     free(d);
     free(yadj);
     free(sig);
@@ -265,7 +289,7 @@ static int bootstrap_one(const double *x, long n, int p, const uint8_t *tr, cons
         nt_error e;
         nt_psm_opts ob = *o;
         ob.bootstrap = 0;
-        ok = run_pass(xb, n, p, NULL, NULL, tb, yb, nout, cb, &ob, 0, &pass, est, se, &e) == NT_OK;
+        ok = run_pass(xb, n, p, NULL, NULL, tb, yb, nout, cb, &ob, 0, &pass, est, se, NULL, &e) == NT_OK;
         release_pass(&pass);
     }
     free(cnt);
@@ -290,14 +314,15 @@ nt_status nt_psm_estimate(const double *x, long n, int p, const char *const *ter
     if (n1 == n) return nt_fail(err, NT_EINPUT, "no control rows (treatment = 0) in the estimation sample");
     nt_psm_result *r = calloc(1, sizeof *r);
     double *est = malloc((size_t)nout * sizeof *est), *se = malloc((size_t)nout * sizeof *se);
+    double *se0 = malloc((size_t)nout * sizeof *se0);
     double *reps = NULL;
     int *okrep = NULL;
     nt_status st = NT_OK;
-    if (!r || !est || !se) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (!r || !est || !se || !se0) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     r->effects = calloc((size_t)nout, sizeof *r->effects);
     r->balance = calloc((size_t)(p > 1 ? p - 1 : 1), sizeof *r->balance);
     if (!r->effects || !r->balance) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    st = run_pass(x, n, p, terms, var_of_term, treated, y, nout, cell, o, 1, r, est, se, err);
+    st = run_pass(x, n, p, terms, var_of_term, treated, y, nout, cell, o, 1, r, est, se, se0, err);
     if (st) goto done;
     /* Counts of distinct persons. */
     long tm = 0, cu = 0;
@@ -309,6 +334,7 @@ nt_status nt_psm_estimate(const double *x, long n, int p, const char *const *ter
         nt_psm_effect *e = &r->effects[k];
         e->estimate = est[k];
         e->se = e->se_analytic = se[k];
+        e->se_unadjusted = se0[k];
         e->ci_lower = est[k] - NT_Z975 * se[k];
         e->ci_upper = est[k] + NT_Z975 * se[k];
         e->n_treated = n1;
@@ -352,6 +378,7 @@ nt_status nt_psm_estimate(const double *x, long n, int p, const char *const *ter
 done:
     free(est);
     free(se);
+    free(se0);
     free(reps);
     free(okrep);
     if (st) { nt_psm_result_free(r); return st; }

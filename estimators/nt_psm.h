@@ -37,6 +37,8 @@ typedef struct {
     double bandwidth;        /* 0 = Silverman's rule */
     double radius_factor;    /* 1.5 */
     int ai_j;                /* 2: same-arm neighbours for sigma^2 */
+    int ps_adjust;           /* nn: add the Abadie-Imbens (2016) term for the estimated score (0) */
+    int ps_adjust_l;         /* 4: neighbours for its local covariances */
     int bootstrap;           /* B, 0 = none */
     uint64_t seed;           /* 1 */
 } nt_psm_opts;
@@ -44,6 +46,7 @@ typedef struct {
 typedef struct {
     double estimate, se, ci_lower, ci_upper;  /* 95%: percentile with a bootstrap, else est +- 1.959964 se */
     double se_analytic;                       /* the analytic SE also when a bootstrap ran */
+    double se_unadjusted;                     /* nn: the AI (2006) SE without the 2016 term */
     long n_treated, n_control, n_treated_matched, n_control_used;
 } nt_psm_effect;
 
@@ -65,7 +68,8 @@ typedef struct {
     double tie_scale;        /* resolved tie scale (0: plain rule) */
     double trim_lo, trim_hi; /* kept interval of the probability */
     double radius, bandwidth;
-    const char *se_method;   /* "abadie-imbens", "influence-function", "bootstrap" */
+    const char *se_method;   /* "abadie-imbens", "abadie-imbens-2016", "influence-function", "bootstrap" */
+    int ps_adjust_negative;  /* outcomes where the 2016 term made the variance <= 0 (unadjusted SE kept) */
     int bootstrap_done, bootstrap_failed;
     nt_psm_effect *effects;  /* nout */
     nt_balance_row *balance; /* p - 1 rows (every term but the intercept) */

@@ -511,6 +511,64 @@ static void test_truth_all_methods(void **state)
     free(t);
 }
 
+/* Abadie-Imbens (2016) term, checked by Monte Carlo: R samples of
+   size n from a design where estimating the score matters (y depends on x
+   strongly, treatment on x). The sampling variance of the NN estimate
+   (with replacement, M = 1) over R = 200 samples of n = 800 is compared
+   with the mean adjusted variance: the Monte Carlo variance has relative SE
+   sqrt(2/R) = 10%, so a ratio within [0.65, 1.45] is a ~4-SE band (a little
+   wider above, for the estimators' small-sample bias). */
+static void mc_ai2016(nt_estimand estimand, double *ratio_adj, double *ratio_ai)
+{
+    const long n = 800;
+    const int R = 200;
+    double *x = malloc((size_t)n * 3 * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    uint8_t *t = malloc((size_t)n);
+    double sum = 0, sum2 = 0, vadj = 0, vai = 0;
+    for (int rep = 0; rep < R; rep++) {
+        nt_rng r;
+        nt_rng_init(&r, 77, (uint64_t)rep);
+        for (long i = 0; i < n; i++) {
+            double x1 = nt_rng_normal(&r), x2 = nt_rng_normal(&r);
+            x[i] = 1; x[n + i] = x1; x[2 * n + i] = x2;
+            t[i] = (uint8_t)nt_rng_bernoulli(&r, 1 / (1 + exp(-(-0.5 + 0.8 * x1 + 0.4 * x2))));
+            y[i] = 2 * x1 + x2 + (t[i] ? 1 + x1 : 0) + nt_rng_normal(&r);
+        }
+        nt_psm_opts o;
+        nt_psm_opts_default(&o);
+        o.estimand = estimand;
+        o.match.replace = 1;
+        o.ps_adjust = 1;
+        nt_psm_result *res = NULL;
+        nt_error err;
+        assert_int_equal(nt_psm_estimate(x, n, 3, NULL, NULL, t, y, 1, NULL, &o, &res, &err), NT_OK);
+        double e = res->effects[0].estimate;
+        sum += e;
+        sum2 += e * e;
+        vadj += res->effects[0].se * res->effects[0].se;
+        vai += res->effects[0].se_unadjusted * res->effects[0].se_unadjusted;
+        nt_psm_result_free(res);
+    }
+    double m = sum / R, vmc = (sum2 - R * m * m) / (R - 1);
+    *ratio_adj = vadj / R / vmc;
+    *ratio_ai = vai / R / vmc;
+    free(x);
+    free(y);
+    free(t);
+}
+
+static void test_ai2016_monte_carlo(void **state)
+{
+    (void)state;
+    double ra, rb;
+    mc_ai2016(NT_ATE, &ra, &rb);
+    if (!(ra > 0.65 && ra < 1.45)) fail_msg("ATE: adjusted variance / Monte Carlo variance = %g (unadjusted %g)", ra, rb);
+    print_message("AI 2016 ATE: adjusted/MC %.3f, unadjusted/MC %.3f\n", ra, rb);
+    mc_ai2016(NT_ATT, &ra, &rb);
+    print_message("AI 2016 ATT: adjusted/MC %.3f, unadjusted/MC %.3f\n", ra, rb);
+    if (!(ra > 0.65 && ra < 1.45)) fail_msg("ATT: adjusted variance / Monte Carlo variance = %g (unadjusted %g)", ra, rb);
+}
+
 /* Bootstrap: identical replicates for 1 and 2 threads; SE near the analytic
    one for a smooth estimator (IPW), within a factor 2. */
 static void test_bootstrap_threads(void **state)
@@ -564,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_balance_tiny),
         cmocka_unit_test(test_truth_all_methods),
         cmocka_unit_test(test_bootstrap_threads),
+        cmocka_unit_test(test_ai2016_monte_carlo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
