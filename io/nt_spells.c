@@ -627,7 +627,8 @@ static nt_status bad(ctx *c, nt_reject_reason r, const char *column, const char 
     }
     if (!c->o->lenient) {
         char v[220];
-        escape_bytes((const unsigned char *)found, fn, c->pv->cp1252 && !c->src.readstat, v, 200);
+        /* found is a field: already UTF-8 (cp1252 was transcoded by the reader) */
+        escape_bytes((const unsigned char *)found, fn, 0, v, 200);
         if (found == NULL) return nt_fail_at(c->err, NT_EINPUT, c->path, c->line, column, "%s", expected);
         return nt_fail_at(c->err, NT_EINPUT, c->path, c->line, column, "found \"%s\"%s, expected %s", v,
                           fn > 200 ? "..." : "", expected);
@@ -1175,7 +1176,7 @@ static size_t raw_at(const nt_spells *s, int t, int64_t off, char *out, size_t m
         if (buf[e] == '"') inq = !inq;
         else if (buf[e] == '\n' && !inq) break;
     }
-    if (e > p && buf[e - 1] == '\r' && e < m) e--;
+    if (e > p && buf[e - 1] == '\r') e--;
     return escape_bytes(buf + p, e - p, pv->cp1252, out, max);
 }
 

@@ -599,6 +599,14 @@ static void test_messages(void **state)
     assert_non_null(strstr(txt, ",2,region,invalid_utf8,1;1980-01-01;M;\\x81x\n"));
     free(txt);
 
+    /* strict, cp1252: the value in the message is UTF-8 */
+    files("cp2", "person_id;birth_date;sex;education\n1;1980-01-01;M;h\xe9\n", B_MIN, G_MIN, J_MIN);
+    o = opts(0);
+    o.cp1252 = 1;
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_EINPUT);
+    assert_string_equal(err.column, "education");
+    assert_non_null(strstr(err.msg, "found \"h\xc3\xa9\", expected"));
+
     files("comma", P_MIN, B_MIN, "person_id;program;start_date;cost_eur\n1;iro;2020-01-01;1.5\n", J_MIN);
     o = opts(0);
     o.decimal = ',';
