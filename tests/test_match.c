@@ -108,6 +108,38 @@ static void test_greedy_tiny(void **state)
     nt_matchset_free(m);
 }
 
+/* Radius by hand: treated scores 0, 1 (y 5, 7); controls 0.125, 0.375, 1.25
+   (y 1, 3, 4), all exact in binary. 1:1 NN distances: 0 -> 0.125 (0.125),
+   1 -> 1.25 (0.25): the largest is 0.25, radius = 1.5 x 0.25 = 0.375.
+   Treated 0 takes 0.125 and 0.375 (d = 0.375, on the radius), weights 1/2
+   each; treated 1 takes 1.25 only (0.375 is 0.625 away). Unadjusted ATT =
+   ((5 - (1 + 3)/2) + (7 - 4)) / 2 = 3.
+   Kernel by hand: same data, Epanechnikov, h = 0.5: treated 0 sees 0.125
+   (u = .25, K = .75 (1 - .0625) = .703125) and 0.375 (u = .75, K = .75 (1 -
+   .5625) = .328125); treated 1 sees 1.25 (u = .5, K = .5625) only. Y0hat(0)
+   = (.703125 * 1 + .328125 * 3) / 1.03125 = 1.6363636..., so ATT =
+   ((5 - 1.6363636363636365) + (7 - 4)) / 2 = 3.1818181818181817. */
+static void test_radius_kernel_tiny(void **state)
+{
+    (void)state;
+    const double s[5] = {0, 1, 0.125, 0.375, 1.25}, y[5] = {5, 7, 1, 3, 4}, sig[5] = {0};
+    const uint8_t t[5] = {1, 1, 0, 0, 0};
+    nt_matchset *m = NULL;
+    nt_error err;
+    double est, se;
+    assert_int_equal(nt_match_radius(s, t, NULL, NULL, 5, 1, 1.5, 0, &m, &err), NT_OK);
+    expect_near(m->radius, 0.375, 0);
+    assert_int_equal(m->start[1] - m->start[0], 2);
+    assert_int_equal(m->start[2] - m->start[1], 1);
+    assert_int_equal(nt_match_ai_att(m, y, sig, &est, &se, &err), NT_OK);
+    expect_near(est, 3, 1e-12);
+    nt_matchset_free(m);
+    assert_int_equal(nt_match_kernel(s, t, NULL, NULL, 5, 1, NT_KERNEL_EPANECHNIKOV, 0.5, &m, &err), NT_OK);
+    assert_int_equal(nt_match_ai_att(m, y, sig, &est, &se, &err), NT_OK);
+    expect_near(est, 3.1818181818181817, 1e-12);
+    nt_matchset_free(m);
+}
+
 /* The union-find greedy against a plain O(n^2) loop on random data with many
    exact ties (scores rounded to 1/16), several orders, k = 1..3, caliper. */
 static void test_greedy_vs_bruteforce(void **state)
@@ -614,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_nn_tiny),
         cmocka_unit_test(test_greedy_tiny),
         cmocka_unit_test(test_greedy_vs_bruteforce),
+        cmocka_unit_test(test_radius_kernel_tiny),
         cmocka_unit_test(test_random_order),
         cmocka_unit_test(test_ai_golden),
         cmocka_unit_test(test_matchit_golden),
