@@ -809,6 +809,16 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
             }
             int weighting = o->method == NT_DYN_IPW || o->method == NT_DYN_AIPW;
             s = month_paths(p, R->unit_person, o, &km, ki, weighting, fixed, &R->ctx, r, err);
+            /* Treated left without a match (caliper, no kernel mass) are not
+               in km but still count as treated observed in k + tau. */
+            for (long a = 0; a < m && !s && !weighting; a++) {
+                if (!rows.d[idx[a]] || Kw[a] > 0) continue;
+                long person = R->unit_person[rows.unit[idx[a]]];
+                for (int tau = 0; tau < o->horizon && observed(p, person, k + tau); tau++) {
+                    r->n_treated[tau]++;
+                    if (fixed) r->n_treated_fixed[tau]++;
+                }
+            }
         }
         if (!s && acc) {
             for (long a = 0; a < m; a++) {

@@ -1,0 +1,277 @@
+# Independent reference for netto's dynamic (timing-aware) estimator
+# (spec: cli-and-results.md, "The dynamic estimand"; docs/dynamic.md).
+#
+# Written against: R 4.2.2, hdf5r 1.3.8 (reading the store); glm() from
+# base stats for the logit. Matching and weighting are written out below in
+# base R (nearest neighbour with replacement, 1 neighbour, exact ties share
+# the weight: the rule of R Matching's ties = TRUE with distance.tolerance 0).
+# No netto code is used: the store is read with hdf5r, the study file with a
+# ten-line INI reader.
+#
+# Usage (from the repository root):
+#   Rscript scripts/reference/dynamic_golden.R tests/data/dynamic/study_nn.ini tests/golden/dynamic_nn.csv
+# The study must name its data as `[data] store = ...`; supported: method
+# nn (1 neighbour, replace = yes, caliper none or c) and ipw, trim = none,
+# history = no, no exact matching, no subgroups.
+#
+# Output: program, subgroup, outcome, month, estimand (ATT, ATT_fixed),
+# estimate (%.17g, empty where undefined or suppressed), n_treated,
+# n_control, n_treated_matched, n_control_used (empty where suppressed by
+# the study's min_cell, as netto's tables do), in netto's row order.
+
+suppressPackageStartupMessages(library(hdf5r))
+
+args <- commandArgs(trailingOnly = TRUE)
+if (length(args) != 2) stop("usage: dynamic_golden.R STUDY.ini OUT.csv")
+study_path <- args[1]
+out_path <- args[2]
+
+## ---------------------------------------------------------------- study file
+read_ini <- function(path) {
+  ini <- list(); sec <- ""
+  for (ln in readLines(path)) {
+    ln <- trimws(sub("[;#].*$", "", ln))
+    if (ln == "") next
+    if (grepl("^\\[.*\\]$", ln)) { sec <- gsub("^\\[|\\]$", "", ln); next }
+    kv <- regmatches(ln, regexpr("=", ln), invert = TRUE)[[1]]
+    ini[[paste0(sec, ".", trimws(kv[1]))]] <- trimws(kv[2])
+  }
+  ini
+}
+ini <- read_ini(study_path)
+get <- function(key, default = NULL) if (is.null(ini[[key]])) default else ini[[key]]
+csv_list <- function(s) trimws(strsplit(s, ",")[[1]])
+
+programs <- csv_list(get("treatment.programs"))
+sm <- as.integer(strsplit(get("treatment.start_months"), ":")[[1]])
+start_first <- sm[1]; start_last <- sm[length(sm)]
+interval_len <- as.integer(get("treatment.start_interval", "3"))
+H <- as.integer(get("treatment.horizon"))
+method <- get("estimator.method")
+caliper_sd <- get("estimator.caliper", "none")
+caliper_sd <- if (caliper_sd == "none") 0 else as.numeric(caliper_sd)
+covariates <- csv_list(get("estimator.covariates"))
+outcomes <- csv_list(get("outcomes.series"))
+min_cell <- as.integer(get("disclosure.min_cell", "10"))
+stopifnot(method %in% c("nn", "ipw"), as.integer(get("estimator.neighbors", "1")) == 1,
+          get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
+          get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]),
+          as.integer(get("inference.bootstrap", "0")) == 0)
+skip_below <- max(min_cell, 1)   # start months with fewer treated are skipped
+verbose <- nzchar(Sys.getenv("NT_GOLDEN_VERBOSE"))   # report dropped design columns on stderr
+store_path <- file.path(dirname(study_path), get("data.store"))
+
+## ---------------------------------------------------------------- the store
+f <- H5File$new(store_path, "r")
+pers <- function(name) f[[paste0("persons/", name)]][]
+# hdf5r shows the row-major (person x month) panel as months x persons.
+panel <- function(name) t(f[[paste0("panel/", name)]][, ])
+n <- length(pers("person_id"))
+months <- ncol(panel("employed"))
+stopifnot(months >= start_last + H)
+treat_month <- pers("treat_month")
+treat_type <- pers("treat_type")
+n_observed <- pers("n_observed")
+on_index <- panel("on_index_benefit") == 1            # 255 (censored) is not 1
+Y <- lapply(outcomes, function(o) {
+  y <- panel(o)
+  if (is.integer(y)) y[y == 255L] <- NA                 # uint8 fill value
+  storage.mode(y) <- "double"
+  y
+})
+names(Y) <- outcomes
+program_types <- f[["dict/program_types"]][]
+
+# admin_observed: months whose last day is on or before the data end
+# (death and emigration ignored): end_month - month(index_start) + [data end
+# is the last day of its month], clipped to 0..months.
+data_end <- as.Date(h5attr(f, "data_end"))
+mon <- function(d) as.integer(format(d, "%Y")) * 12L + as.integer(format(d, "%m")) - 1L
+end_full <- as.integer(mon(data_end + 1) != mon(data_end))
+admin <- mon(data_end) - mon(as.Date(pers("index_start"), origin = "1970-01-01")) + end_full
+admin <- pmin(pmax(admin, 0L), months)
+
+# Person covariates as model columns (as nt_dynpanel.c expands them):
+# numeric: one column, a person with NaN is left out of the analysis;
+# categorical: codes 0 = missing, i = levels[i]; one indicator per level but
+# the first, then `name=missing` when any person in the store has code 0.
+X <- list(); included <- rep(TRUE, n)
+for (v in covariates) {
+  ds <- f[[paste0("persons/", v)]]
+  x <- ds[]
+  if (h5attr(ds, "kind") == "numeric") {
+    included <- included & !is.nan(x) & !is.na(x)
+    X[[v]] <- as.numeric(x)
+  } else {
+    lev <- h5attr(ds, "levels")
+    for (j in seq_along(lev)[-1]) X[[paste0(v, "=", lev[j])]] <- as.numeric(x == j)
+    if (any(x == 0)) X[[paste0(v, "=missing")]] <- as.numeric(x == 0)
+  }
+}
+X <- do.call(cbind, X)
+f$close_all()
+
+observed <- function(person, t) t < months & n_observed[person] > t
+
+## ---------------------------------------------------------------- design
+# Model matrix of the interval's (person, k) rows: intercept, covariates,
+# start_month=k dummies for the months after the first. Then, sweeping the
+# columns left to right and repeating until nothing changes: a column
+# constant over the kept rows is dropped; an indicator column (0/1 over all
+# the interval's rows) whose 1-rows among the kept ones are all treated or
+# all control is dropped together with those rows.
+build_design <- function(person, k, d, first, last) {
+  Z <- cbind("(Intercept)" = 1, X[person, , drop = FALSE])
+  if (last > first) for (kk in (first + 1):last) Z <- cbind(Z, setNames(as.numeric(k == kk), NULL))
+  if (last > first) colnames(Z)[(ncol(Z) - (last - first) + 1):ncol(Z)] <- paste0("start_month=", (first + 1):last)
+  keep <- rep(TRUE, nrow(Z))
+  repeat {
+    changed <- FALSE
+    j <- 2
+    while (j <= ncol(Z)) {
+      col <- Z[, j]
+      kv <- col[keep]
+      constant <- length(kv) == 0 || all(kv == kv[1])
+      indicator <- all(col == 0 | col == 1)
+      ones_t <- sum(kv == 1 & d[keep] == 1); ones_c <- sum(kv == 1 & d[keep] == 0)
+      drop_rows <- !constant && indicator && (ones_t == 0 || ones_c == 0)
+      if (!constant && !drop_rows) { j <- j + 1; next }
+      if (drop_rows) keep[keep & col == 1] <- FALSE
+      if (verbose) message(sprintf("  months %d-%d: drop %s (%s%s)", first, last, colnames(Z)[j],
+                                   if (constant) "constant" else "1-rows all ",
+                                   if (constant) "" else sprintf("%s, %d rows", if (ones_t == 0) "control" else "treated",
+                                                                 ones_t + ones_c)))
+      Z <- Z[, -j, drop = FALSE]
+      changed <- TRUE
+    }
+    if (!changed) break
+  }
+  list(Z = Z, keep = keep)
+}
+
+## ---------------------------------------------------------------- one programme
+estimate_program <- function(prog) {
+  code <- if (prog == "any") 0L else match(prog, program_types)
+  stopifnot(!is.na(code))
+  ks <- start_first:start_last
+  NK <- length(ks)
+  k_att <- array(NA_real_, c(NK, length(outcomes), H))
+  k_contrib <- matrix(0L, NK, H)
+  k_nobs <- matrix(0L, NK, H)
+  k_used <- rep(FALSE, NK); k_fixed <- rep(FALSE, NK)
+  used_controls <- vector("list", NK)                       # per k: list over tau of persons
+  valid_controls <- integer(0)
+  for (first in seq(start_first, start_last, by = interval_len)) {
+    last <- min(first + interval_len - 1, start_last)
+    # Risk sets of the interval's start months, rows in (k, person) order.
+    rp <- integer(0); rk <- integer(0); rd <- integer(0)
+    for (k in first:last) {
+      at_risk <- included & n_observed > k & on_index[, k + 1] & !(treat_month >= 0 & treat_month < k)
+      tr <- at_risk & treat_month == k & (code == 0 | treat_type == code)
+      co <- at_risk & treat_month != k                      # another type at k: neither
+      i <- which(tr | co)
+      rp <- c(rp, i); rk <- c(rk, rep(k, length(i))); rd <- c(rd, as.integer(tr[i]))
+    }
+    des <- build_design(rp, rk, rd, first, last)
+    keep <- des$keep
+    ntr <- sum(rd[keep]); nco <- sum(keep) - ntr
+    if (ntr < skip_below || nco == 0) next                  # interval skipped: no model
+    Zk <- des$Z[keep, , drop = FALSE]
+    fit <- glm(rd[keep] ~ 0 + Zk, family = binomial())
+    stopifnot(fit$converged, max(abs(fit$linear.predictors)) <= 30)
+    eta <- rep(NA_real_, length(rp)); eta[keep] <- fit$linear.predictors
+    e <- rep(NA_real_, length(rp)); e[keep] <- fit$fitted.values
+    caliper <- if (caliper_sd > 0) caliper_sd * sd(eta[keep]) else 0
+    for (k in first:last) {
+      ki <- k - start_first + 1
+      idx <- which(keep & rk == k)
+      ti <- idx[rd[idx] == 1]; ci <- idx[rd[idx] == 0]
+      if (length(ti) < skip_below || length(ci) == 0) next  # start month skipped
+      k_used[ki] <- TRUE
+      k_fixed[ki] <- all(admin[rp[ti]] >= k + H)
+      valid_controls <- union(valid_controls, rp[ci])
+      # Matches: for each treated row, its controls and their weights.
+      if (method == "nn") {
+        m <- lapply(ti, function(a) {
+          dist <- abs(eta[ci] - eta[a])
+          ok <- if (caliper > 0) dist <= caliper else rep(TRUE, length(ci))
+          if (!any(ok)) return(NULL)
+          j <- which(ok & dist == min(dist[ok]))
+          list(t = rp[a], c = rp[ci[j]], w = rep(1 / length(j), length(j)))
+        })
+        m <- m[!vapply(m, is.null, TRUE)]
+        if (verbose) message(sprintf("  %s k=%d: %d treated, %d controls, %d matched, %d with tied controls",
+                                     prog, k, length(ti), length(ci), length(m), sum(vapply(m, function(pr) length(pr$c) > 1, TRUE))))
+      } else {
+        wc <- e[ci] / (1 - e[ci])                           # ATT weights of the controls
+      }
+      used_controls[[ki]] <- vector("list", H)
+      for (tau in 0:(H - 1)) {
+        tt <- k + tau
+        if (method == "nn") {
+          nobs <- sum(observed(rp[ti], tt))                 # every treated, matched or not
+          deltas <- NULL; used <- integer(0)
+          for (pr in m) {
+            if (!observed(pr$t, tt)) next
+            oc <- observed(pr$c, tt)
+            if (sum(pr$w[oc]) <= 0) next
+            w <- pr$w[oc] / sum(pr$w[oc])                   # renormalised over observed controls
+            deltas <- rbind(deltas, vapply(outcomes, function(o)
+              Y[[o]][pr$t, tt + 1] - sum(w * Y[[o]][pr$c[oc], tt + 1]), 0))
+            used <- c(used, pr$c[oc][pr$w[oc] > 0])
+          }
+          ncontrib <- if (is.null(deltas)) 0L else nrow(deltas)
+          if (ncontrib > 0) k_att[ki, , tau + 1] <- colMeans(deltas)
+        } else {
+          ot <- observed(rp[ti], tt); ocn <- observed(rp[ci], tt)
+          nobs <- sum(ot)
+          ncontrib <- if (sum(wc[ocn]) > 0) nobs else 0L
+          used <- rp[ci][ocn & wc > 0]
+          if (ncontrib > 0) for (o in seq_along(outcomes))  # Hajek over the observed controls
+            k_att[ki, o, tau + 1] <- mean(Y[[o]][rp[ti][ot], tt + 1]) -
+              sum(wc[ocn] * Y[[o]][rp[ci][ocn], tt + 1]) / sum(wc[ocn])
+        }
+        k_nobs[ki, tau + 1] <- nobs
+        k_contrib[ki, tau + 1] <- ncontrib
+        used_controls[[ki]][[tau + 1]] <- unique(used)
+      }
+    }
+  }
+  # ATT(tau) = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau); ATT_fixed over the
+  # start months whose treated are all followed for the whole horizon.
+  rows <- NULL
+  for (o in seq_along(outcomes)) for (fixed in c(FALSE, TRUE)) {
+    use <- k_used & (!fixed | k_fixed)
+    for (tau in 0:(H - 1)) {
+      c_k <- k_contrib[, tau + 1] * use
+      est <- if (sum(c_k) > 0) sum((c_k * k_att[, o, tau + 1])[c_k > 0]) / sum(c_k) else NA
+      ncu <- length(unique(unlist(lapply(which(use), function(ki) used_controls[[ki]][[tau + 1]]))))
+      rows <- rbind(rows, data.frame(program = prog, subgroup = "", outcome = outcomes[o], month = tau,
+                                     estimand = if (fixed) "ATT_fixed" else "ATT", estimate = est,
+                                     n_treated = sum(k_nobs[use, tau + 1]), n_control = length(valid_controls),
+                                     n_treated_matched = sum(c_k), n_control_used = ncu,
+                                     stringsAsFactors = FALSE))
+    }
+  }
+  rows
+}
+
+res <- do.call(rbind, lapply(programs, estimate_program))
+
+## ---------------------------------------------------------------- output
+# Disclosure control as netto's tables apply it: with min_cell > 0 a row
+# resting on fewer than min_cell persons (min of n_treated_matched and
+# n_control_used) loses its statistics and counts; a count below min_cell
+# (and above 0) is emptied on its own.
+fmt_num <- function(x) ifelse(is.na(x), "", sprintf("%.17g", x))
+out <- res
+counts <- c("n_treated", "n_control", "n_treated_matched", "n_control_used")
+basis <- pmin(res$n_treated_matched, res$n_control_used)
+row_sup <- min_cell > 0 & basis < min_cell
+out$estimate <- fmt_num(ifelse(row_sup, NA, res$estimate))
+for (cn in counts) {
+  v <- res[[cn]]
+  out[[cn]] <- ifelse(row_sup | (min_cell > 0 & v > 0 & v < min_cell), "", as.character(v))
+}
+write.csv(out, out_path, row.names = FALSE, quote = FALSE, na = "")
+cat(sprintf("%s: %d rows (%d with an estimate)\n", out_path, nrow(out), sum(out$estimate != "")))
