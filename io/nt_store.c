@@ -42,6 +42,9 @@ typedef struct {
     int bad;   /* an HDF5 call failed */
 } writer;
 
+static void write_chunks(writer *w, hid_t d, const void *data, size_t esize, const void *fill,
+                         long n, int H, long R);
+
 static hid_t ocpl_untimed(hid_t cls)
 {
     hid_t p = H5Pcreate(cls);
@@ -117,23 +120,37 @@ static void attr_strings(writer *w, hid_t loc, const char *name, const char *con
     free(buf);
 }
 
-/* A 1-D dataset of n elements, chunked and deflated when large enough. */
+/* A 1-D dataset of n elements, chunked and deflated (chunks compressed in
+   parallel like the panel's). */
 static hid_t dataset_1d(writer *w, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                         long n, const void *buf)
 {
     hsize_t dim = (hsize_t)n;
     hid_t s = H5Screate_simple(1, &dim, NULL);
     hid_t dcpl = ocpl_untimed(H5P_DATASET_CREATE);
+    const size_t esize = H5Tget_size(ftype);
+    const long R = n < COV_CHUNK ? n : COV_CHUNK;
     if (n > 0) {
-        hsize_t ch = (hsize_t)(n < COV_CHUNK ? n : COV_CHUNK);
+        hsize_t ch = (hsize_t)R;
         H5Pset_chunk(dcpl, 1, &ch);
-        if (H5Tget_size(ftype) > 1) H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, 4);
+        if (esize > 1) H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, DEFLATE_LEVEL);
     }
     hid_t d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d < 0 || (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)) w->bad = 1;
     H5Pclose(dcpl);
     H5Sclose(s);
+    if (d < 0) {
+        w->bad = 1;
+        return d;
+    }
+    if (n > 0) {
+        /* The memory type must be the file type for raw chunks: convert
+           through HDF5 only when they differ (strings are written as is). */
+        if (H5Tequal(ftype, mtype) > 0 || H5Tget_class(ftype) == H5T_STRING)
+            write_chunks(w, d, buf, esize, NULL, n, 1, R);
+        else if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+            w->bad = 1;
+    }
     return d;
 }
 
@@ -212,30 +229,39 @@ static void shuffle_bytes(const unsigned char *in, unsigned char *out, size_t n,
         for (size_t i = 0; i < n; i++) out[j * n + i] = in[i * size + j];
 }
 
-/* One panel series: n x H, chunks of R full rows. */
-static void panel_series(writer *w, hid_t g, const char *name, hid_t ftype, size_t esize,
-                         const void *data, const void *fill, long n, int H, long R)
+/* Compresses one chunk as HDF5's shuffle + deflate filters would store it:
+   shuffled bytes (esize > 1), then a zlib stream. Z_RLE finds the runs that
+   dominate panel data (flags, repeated wages) faster than the default
+   strategy and compresses them better; any inflate decodes it. */
+static int deflate_chunk(const unsigned char *src, size_t raw, unsigned char *out, uLong *len)
 {
-    hsize_t dims[2] = {(hsize_t)n, (hsize_t)H};
-    hid_t s = H5Screate_simple(2, dims, NULL);
-    hid_t dcpl = ocpl_untimed(H5P_DATASET_CREATE);
-    H5Pset_fill_value(dcpl, ftype, fill);
-    if (n > 0) {
-        hsize_t ch[2] = {(hsize_t)R, (hsize_t)H};
-        H5Pset_chunk(dcpl, 2, ch);
-        if (esize > 1) H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, DEFLATE_LEVEL);
-    }
-    hid_t d = H5Dcreate2(g, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Pclose(dcpl);
-    H5Sclose(s);
-    if (d < 0) { w->bad = 1; return; }
-    attr_str(w, d, "censored", esize > 1 ? "NaN" : "255");
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, DEFLATE_LEVEL, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) return -1;
+    z.next_in = (unsigned char *)src;
+    z.avail_in = (uInt)raw;
+    z.next_out = out;
+    z.avail_out = (uInt)*len;
+    int r = deflate(&z, Z_FINISH);
+    *len = z.total_out;
+    deflateEnd(&z);
+    return r == Z_STREAM_END ? 0 : -1;
+}
 
+/* Writes data (n rows of H elements of esize bytes) into dataset d whose
+   chunks are R rows (2-D: R x H; 1-D: H = 1); fill pads the last chunk
+   (NULL: zero bytes). Chunks are compressed in parallel, in fixed batches,
+   and written in order. */
+static void write_chunks(writer *w, hid_t d, const void *data, size_t esize, const void *fill,
+                         long n, int H, long R)
+{
     const long nchunks = n > 0 ? (n + R - 1) / R : 0;
     const size_t raw = (size_t)R * (size_t)H * esize;
     const uLong bound = compressBound((uLong)raw);
-    const long batch = 64;
+    /* Batches of about 32 MiB of output space: few barriers, bounded memory. */
+    long batch = (long)((32u << 20) / bound);
+    if (batch < 8) batch = 8;
+    if (batch > nchunks) batch = nchunks > 0 ? nchunks : 1;
     unsigned char *out = malloc((size_t)batch * bound);
     uLong *outlen = malloc((size_t)batch * sizeof *outlen);
     int failed = !out || !outlen;
@@ -255,14 +281,16 @@ static void panel_series(writer *w, hid_t g, const char *name, hid_t ftype, size
                 size_t have = (size_t)rows * (size_t)H * esize;
                 unsigned char *chunk = tmp, *sh = tmp + raw;
                 memcpy(chunk, (const unsigned char *)data + (size_t)r0 * (size_t)H * esize, have);
-                for (size_t o = have; o < raw; o += esize) memcpy(chunk + o, fill, esize);
+                if (!fill) memset(chunk + have, 0, raw - have);
+                else
+                    for (size_t o = have; o < raw; o += esize) memcpy(chunk + o, fill, esize);
                 const unsigned char *src = chunk;
                 if (esize > 1) {
                     shuffle_bytes(chunk, sh, raw / esize, esize);
                     src = sh;
                 }
-                uLongf len = bound;
-                if (compress2(out + (size_t)(c - c0) * bound, &len, src, (uLong)raw, DEFLATE_LEVEL) != Z_OK) {
+                uLong len = bound;
+                if (deflate_chunk(src, raw, out + (size_t)(c - c0) * bound, &len)) {
 #pragma omp atomic write
                     failed = 1;
                 }
@@ -280,6 +308,28 @@ static void panel_series(writer *w, hid_t g, const char *name, hid_t ftype, size
     if (failed) w->bad = 1;
     free(out);
     free(outlen);
+}
+
+/* One panel series: n x H, chunks of R full rows. */
+static void panel_series(writer *w, hid_t g, const char *name, hid_t ftype, size_t esize,
+                         const void *data, const void *fill, long n, int H, long R)
+{
+    hsize_t dims[2] = {(hsize_t)n, (hsize_t)H};
+    hid_t s = H5Screate_simple(2, dims, NULL);
+    hid_t dcpl = ocpl_untimed(H5P_DATASET_CREATE);
+    H5Pset_fill_value(dcpl, ftype, fill);
+    if (n > 0) {
+        hsize_t ch[2] = {(hsize_t)R, (hsize_t)H};
+        H5Pset_chunk(dcpl, 2, ch);
+        if (esize > 1) H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, DEFLATE_LEVEL);
+    }
+    hid_t d = H5Dcreate2(g, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(s);
+    if (d < 0) { w->bad = 1; return; }
+    attr_str(w, d, "censored", esize > 1 ? "NaN" : "255");
+    write_chunks(w, d, data, esize, fill, n, H, R);
     H5Dclose(d);
 }
 
