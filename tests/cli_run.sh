@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# netto run on simulated populations with a known truth (issue 7):
+# - default scenario: monthly effects within 3 bootstrap SE of truth.csv in
+#   at least 90% of months, and the cumulative effect over the horizon
+#   within 3 SE, per programme and outcome;
+# - null scenario (with censoring): the cumulative effect within 3 SE of 0;
+# - tables byte-identical for 1 and 2 threads; a killed run leaves no
+#   manifest; study-file errors name the line; exit codes.
+# IPW is used because the bootstrap is valid for it and it is fast; the SEs
+# come from the bootstrap replicates, so the tolerances are derived from them.
+set -u
+netto=$1
+tmp="${NT_TMP:-/tmp}/cli_run.$$"
+rm -rf "$tmp"; mkdir -p "$tmp"
+export NETTO_QUIET=1
+fails=0
+# Under the sanitizers the point is memory errors, not statistics: a smaller
+# population and fewer replicates keep the suite inside its time budget.
+persons=6000; reps=40
+if [ -n "${NT_SANITIZED:-}" ]; then persons=2500; reps=15; fi
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+study() { # dir name method bootstrap
+  cat > "$1/$2.ini" <<INI
+[study]
+name = $2
+seed = 7
+[data]
+persons = persons.csv
+benefits = benefits.csv
+programs = programs.csv
+jobs = jobs.csv
+data_end = 2012-12-31
+[cohort]
+scheme = WW, BIJSTAND
+inflow = 2003-01:2004-12
+[treatment]
+programs = any, scholing
+start_months = 0:23
+start_interval = 3
+horizon = 96
+[estimator]
+method = $3
+covariates = age, sex, education, migration, region, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24
+[outcomes]
+series = employed, earnings, on_benefit
+[inference]
+bootstrap = $4
+[disclosure]
+min_cell = 10
+INI
+}
+
+# Monthly and cumulative comparison with the truth (ATT, whole cohort).
+check_truth() { # effects.csv summary.csv truth.csv label
+  awk -F, -v label="$4" '
+    FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+    FILENAME == ARGV[1] {
+      if ($col[FILENAME, "estimand"] != "ATT" || $col[FILENAME, "subgroup"] != "") next
+      k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"] SUBSEP $col[FILENAME, "month"]
+      est[k] = $col[FILENAME, "estimate"]; se[k] = $col[FILENAME, "se"]; next }
+    FILENAME == ARGV[2] {
+      if ($col[FILENAME, "subgroup"] != "" || $col[FILENAME, "horizon_months"] != 96) next
+      k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"]
+      cum[k] = $col[FILENAME, "cumulative_effect"]; cse[k] = $col[FILENAME, "cumulative_se"]; next }
+    {
+      if ($col[FILENAME, "subgroup"] != "") next
+      k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"] SUBSEP $col[FILENAME, "month"]
+      if (!(k in est) || est[k] == "" || se[k] == "") next
+      p = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"]
+      n[p]++; d = est[k] - $col[FILENAME, "true_att"]; if (d < 0) d = -d
+      if (d <= 3 * se[k]) ok[p]++
+      sign = ($col[FILENAME, "outcome"] ~ /benefit/) ? -1 : 1
+      tcum[p] += sign * $col[FILENAME, "true_att"] }
+    END {
+      bad = 0
+      for (p in n) {
+        split(p, a, SUBSEP)
+        share = ok[p] / n[p]
+        d = cum[p] - tcum[p]; if (d < 0) d = -d
+        printf "%s %s %s: %d months, %.2f within 3 SE; cumulative %.4g vs true %.4g (SE %.4g)\n", label, a[1], a[2], n[p], share, cum[p], tcum[p], cse[p]
+        if (n[p] < 90 || share < 0.9) { print "  monthly effects too far from the truth"; bad = 1 }
+        if (cse[p] == "" || d > 3 * cse[p]) { print "  cumulative effect too far from the truth"; bad = 1 }
+      }
+      exit bad }' "$1" "$2" "$3"
+}
+
+# Default scenario: effects vs truth.
+"$netto" simulate --persons $persons --seed 11 --out "$tmp/def" >/dev/null || fail "simulate default"
+study "$tmp/def" ipw ipw $reps
+"$netto" run "$tmp/def/ipw.ini" --threads 2 >"$tmp/run.out" 2>"$tmp/run.err" || { cat "$tmp/run.err"; fail "run default"; }
+check_truth "$tmp/def/results/ipw/effects.csv" "$tmp/def/results/ipw/summary.csv" "$tmp/def/truth.csv" default || fail "default scenario vs truth"
+
+# Same tables with one thread.
+"$netto" run "$tmp/def/ipw.ini" --threads 1 --out "$tmp/def/one" >/dev/null 2>&1 || fail "run with 1 thread"
+for f in effects.csv summary.csv balance.csv pscore.csv start_months.csv effects_by_start.csv; do
+  cmp -s "$tmp/def/results/ipw/$f" "$tmp/def/one/$f" || fail "$f differs between 1 and 2 threads"
+done
+
+# Null scenario: the truth is 0 and so must the cumulative effect be, within 3 SE.
+"$netto" simulate --persons $persons --seed 12 --scenario null --out "$tmp/null" >/dev/null || fail "simulate null"
+study "$tmp/null" ipw ipw $reps
+"$netto" run "$tmp/null/ipw.ini" >/dev/null 2>&1 || fail "run null"
+check_truth "$tmp/null/results/ipw/effects.csv" "$tmp/null/results/ipw/summary.csv" "$tmp/null/truth.csv" null || fail "null scenario"
+
+# Output folder: not empty without --overwrite is exit 1; with it, fine.
+"$netto" run "$tmp/null/ipw.ini" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 1 ] && grep -q "not empty" "$tmp/err" || fail "non-empty output folder: exit $rc"
+
+# A killed run leaves no manifest (the mark of a complete run).
+study "$tmp/def" slow ipw 400
+"$netto" run "$tmp/def/slow.ini" >/dev/null 2>&1 &
+pid=$!
+sleep 2; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+[ ! -e "$tmp/def/results/slow/manifest.json" ] || fail "killed run left a manifest"
+ls "$tmp/def/results/slow" 2>/dev/null | grep -q 'tmp-' && fail "killed run left a temporary file that looks like a table"
+
+# Study-file errors name the line; usage errors exit 2.
+printf '[study]\nname = x\nsed = 3\n' > "$tmp/bad.ini"
+"$netto" run "$tmp/bad.ini" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc = 1 ] && grep -q "bad.ini:3" "$tmp/err" || { cat "$tmp/err"; fail "unknown key: exit $rc"; }
+"$netto" run >/dev/null 2>&1; [ $? = 2 ] || fail "no study file: exit 2"
+"$netto" run "$tmp/bad.ini" --threads zero >/dev/null 2>&1; [ $? = 2 ] || fail "bad --threads: exit 2"
+
+# Table columns per the spec.
+head -1 "$tmp/def/results/ipw/effects.csv" | grep -q '^program,subgroup,outcome,month,estimand,method,estimate,se,ci_lower,ci_upper,n_treated,n_control,n_treated_matched,n_control_used,suppressed$' || fail "effects.csv columns"
+head -1 "$tmp/def/results/ipw/summary.csv" | grep -q '^program,subgroup,outcome,horizon_months,cumulative_effect,cumulative_se,lockin_depth,lockin_months,breakeven_month,cost_per_participant,net_benefit,n_treated,n_control' || fail "summary.csv columns"
+head -1 "$tmp/def/results/ipw/balance.csv" | grep -q '^program,subgroup,covariate,mean_treated,mean_control_before,mean_control_after,smd_before,smd_after,var_ratio_before,var_ratio_after,start_interval' || fail "balance.csv columns"
+head -1 "$tmp/def/results/ipw/pscore.csv" | grep -q '^program,subgroup,start_interval,term,estimate,se' || fail "pscore.csv columns"
+[ -d "$tmp/def/results/ipw/private" ] && [ -f "$tmp/def/results/ipw/private/cohort.h5" ] || fail "person-level store not in private/"
+
+rm -rf "$tmp"
+if [ $fails -gt 0 ]; then echo "$fails failed"; exit 1; fi
+echo "cli_run: all passed"
