@@ -23,17 +23,123 @@ static void write_file(const char *path, const uint8_t *d, size_t n)
     fclose(fp);
 }
 
-static void fuzz_csv(const char *path, int cp1252)
+/* A slow, obviously-correct reference reader over the whole input in
+   memory, to compare the streaming reader with (UTF-8 input only). It
+   returns the next record's fields into a scratch buffer. */
+typedef struct {
+    const uint8_t *d;
+    size_t n, p;
+    long line;
+    char delim;
+    /* current record */
+    long rec_line;
+    size_t raw0, raw1;
+    int nf;
+    size_t off[4096], len[4096];
+    char buf[8192];
+} ref;
+
+/* 1 record, 0 end, -1 unterminated quote (line in r->rec_line), -2 too big */
+static int ref_next(ref *r)
+{
+    for (;;) {   /* blank lines */
+        size_t q = r->p;
+        while (q < r->n && (r->d[q] == ' ' || r->d[q] == '\t' || r->d[q] == '\r')) q++;
+        if (q == r->n) {
+            r->p = q;
+            return 0;
+        }
+        if (r->d[q] != '\n') break;
+        r->p = q + 1;
+        r->line++;
+    }
+    r->rec_line = r->line;
+    r->raw0 = r->p;
+    r->nf = 0;
+    size_t o = 0;
+    for (;;) {
+        if (r->nf == 4096) return -2;
+        r->off[r->nf] = o;
+        if (r->p < r->n && r->d[r->p] == '"') {
+            long qline = r->line;
+            r->p++;
+            for (;;) {
+                if (r->p == r->n) {
+                    r->rec_line = qline;
+                    return -1;
+                }
+                uint8_t ch = r->d[r->p++];
+                if (ch == '"') {
+                    if (r->p < r->n && r->d[r->p] == '"') { r->p++; if (o < sizeof r->buf) r->buf[o++] = '"'; continue; }
+                    break;
+                }
+                if (ch == '\n') r->line++;
+                if (o < sizeof r->buf) r->buf[o++] = (char)ch;
+            }
+        }
+        size_t s0 = o;
+        while (r->p < r->n && r->d[r->p] != (uint8_t)r->delim && r->d[r->p] != '\n')
+            if (o < sizeof r->buf) r->buf[o++] = (char)r->d[r->p++]; else r->p++;
+        int end = r->p == r->n || r->d[r->p] == '\n';
+        if (end && o > s0 && r->buf[o - 1] == '\r') o--;
+        r->len[r->nf] = o - r->off[r->nf];
+        r->nf++;
+        if (!end) { r->p++; continue; }
+        r->raw1 = r->p;
+        if (r->raw1 > r->raw0 && r->d[r->raw1 - 1] == '\r') r->raw1--;
+        if (r->p < r->n) { r->p++; r->line++; }
+        return 1;
+    }
+}
+
+static void compare(nt_csv *c, ref *r)
+{
+    if (nt_csv_line(c) != r->rec_line || nt_csv_count(c) != r->nf) abort();
+    for (int i = 0; i < r->nf; i++) {
+        size_t n;
+        const char *f = nt_csv_field(c, i, &n);
+        if (n != r->len[i] || (n && memcmp(f, r->buf + r->off[i], n))) abort();
+    }
+    size_t rn;
+    const char *raw = nt_csv_raw(c, &rn);
+    if (rn != r->raw1 - r->raw0 || memcmp(raw, r->d + r->raw0, rn)) abort();
+    if (((nt_csv_flags(c) & NT_CSV_NUL) != 0) != (memchr(raw, 0, rn) != NULL)) abort();
+}
+
+static void fuzz_csv(const char *path, int cp1252, const uint8_t *data, size_t size)
 {
     nt_csv_opts o = {cp1252};
     nt_csv *c = NULL;
     nt_error err;
-    if (nt_csv_open(path, &o, &c, &err)) return;
+    static ref r;
+    r.d = data;
+    r.n = size;
+    r.p = size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    r.line = 1;
+    int check = !cp1252 && size < 8000;
+    if (nt_csv_open(path, &o, &c, &err)) {
+        if (check && err.status == NT_EINPUT && err.line == 0) {   /* empty: no record at all */
+            r.delim = ',';
+            if (ref_next(&r) != 0) abort();
+        }
+        return;
+    }
+    r.delim = nt_csv_delimiter(c);
+    if (check) {
+        if (ref_next(&r) != 1) abort();
+        compare(c, &r);
+    }
     volatile size_t sink = 0;
     for (int i = 0; i < nt_csv_header_count(c); i++) sink += strlen(nt_csv_header(c, i));
     long last = 0;
-    int r;
-    while ((r = nt_csv_next(c, &err)) == 1) {
+    int k;
+    while ((k = nt_csv_next(c, &err)) == 1) {
+        if (check) {
+            int rk = ref_next(&r);
+            if (rk == -2) check = 0;
+            else if (rk != 1) abort();
+            else compare(c, &r);
+        }
         if (nt_csv_line(c) <= last) abort();   /* lines strictly increase */
         last = nt_csv_line(c);
         for (int i = 0; i < nt_csv_count(c); i++) {
@@ -47,7 +153,12 @@ static void fuzz_csv(const char *path, int cp1252)
         const char *raw = nt_csv_raw(c, &rn);
         for (size_t i = 0; i < rn; i++) sink += (unsigned char)raw[i];
     }
-    if (r < 0 && err.line < 1) abort();
+    if (k < 0 && err.line < 1) abort();
+    if (check) {
+        int rk = ref_next(&r);
+        if (k == 0 && rk != 0) abort();
+        if (k < 0 && (rk != -1 || err.line != r.rec_line)) abort();
+    }
     (void)sink;
     nt_csv_close(c);
 }
@@ -69,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *names[4] = {"persons.csv", "benefits.csv", "programs.csv", "jobs.csv"};
     for (int i = 0; i < 4; i++) snprintf(p[i], sizeof p[i], "%s/%s", dir, names[i]);
     write_file(p[0], data, size);
-    fuzz_csv(p[0], opt & 1);
+    fuzz_csv(p[0], opt & 1, data, size);
 
     /* spells: up to four tables separated by 0xFF; missing ones get a
        small valid default so the later tables are reached */
