@@ -58,6 +58,7 @@ stopifnot(method %in% c("nn", "ipw"), as.integer(get("estimator.neighbors", "1")
           get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]),
           as.integer(get("inference.bootstrap", "0")) == 0)
 skip_below <- max(min_cell, 1)   # start months with fewer treated are skipped
+check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
 verbose <- nzchar(Sys.getenv("NT_GOLDEN_VERBOSE"))   # report dropped design columns on stderr
 store_path <- file.path(dirname(study_path), get("data.store"))
 
@@ -204,6 +205,16 @@ estimate_program <- function(prog) {
                                      prog, k, length(ti), length(ci), length(m), sum(vapply(m, function(pr) length(pr$c) > 1, TRUE))))
       } else {
         wc <- e[ci] / (1 - e[ci])                           # ATT weights of the controls
+      }
+      if (method == "nn" && caliper == 0 && check_matching) {
+        # Cross-check of the written-out matching at tau = 0 (everyone at
+        # risk is observed in k): R Matching with exact ties only.
+        y0 <- Y[[1]][rp[c(ti, ci)], k + 1]
+        mm <- Matching::Match(Y = y0, Tr = rep(1:0, c(length(ti), length(ci))), X = eta[c(ti, ci)],
+                              estimand = "ATT", M = 1, replace = TRUE, ties = TRUE,
+                              distance.tolerance = 0, Var.calc = 0, version = "standard")
+        mine <- mean(vapply(m, function(pr) Y[[1]][pr$t, k + 1] - sum(pr$w * Y[[1]][pr$c, k + 1]), 0))
+        stopifnot(abs(mm$est - mine) < 1e-12)
       }
       used_controls[[ki]] <- vector("list", H)
       for (tau in 0:(H - 1)) {
