@@ -5,6 +5,8 @@
 # base stats for the logit. Matching and weighting are written out below in
 # base R (nearest neighbour with replacement, 1 neighbour, exact ties share
 # the weight: the rule of R Matching's ties = TRUE with distance.tolerance 0).
+# When Matching (4.10.8) is installed, the written-out nn matching without a
+# caliper is checked against Matching::Match at tau = 0 of every start month.
 # No netto code is used: the store is read with hdf5r, the study file with a
 # ten-line INI reader.
 #
