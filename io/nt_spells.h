@@ -39,8 +39,8 @@ typedef struct {
 } nt_persons;
 
 /* line: line (record number for .sav/.dta) of the spell's first record;
-   offset (added): where that record starts in its file, used for the rejects
-   report only. cost, wage, hours: NaN = missing; provider 0 = missing. */
+   offset (added): byte offset in the CSV file where that record starts (the
+   record index for .sav/.dta), used for the rejects report only. cost, wage, hours: NaN = missing; provider 0 = missing. */
 typedef struct { int32_t person, scheme; nt_day start, end; long line; int64_t offset; } nt_benefit_spell;
 typedef struct { int32_t person, type; nt_day start, end; double cost; int32_t provider; long line; int64_t offset; } nt_program_spell;
 typedef struct { int32_t person; nt_day start, end; double wage, hours; long line; int64_t offset; } nt_job_spell;
