@@ -106,6 +106,11 @@ static void test_empty_fields(void **state)
     for (int i = 0; i < 3; i++) expect_field(c, i, "");
     assert_null(nt_csv_field(c, 3, NULL));
     nt_csv_close(c);
+    /* a last line of blanks without a line end is blank too */
+    c = OPEN("a,b\n1,2\n  \t", 0);
+    assert_int_equal(nt_csv_next(c, &err), 1);
+    assert_int_equal(nt_csv_next(c, &err), 0);
+    nt_csv_close(c);
     /* header only: valid, no records */
     c = OPEN("a,b\n", 0);
     assert_int_equal(nt_csv_next(c, &err), 0);

@@ -650,6 +650,58 @@ static void test_codes(void **state)
     assert_int_equal(nt_spells_read(&o, &s, NULL, &err), NT_EUSAGE);
 }
 
+/* Enough persons to grow the id hash table several times; persons in a
+   scrambled order (i * 7919 mod N), spells in reverse person order (so the
+   hash table, not the next-person shortcut, finds them); a cost beyond 15
+   significant digits; a cp1252 record in the report comes out as UTF-8. */
+static void test_many(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    size_t cap = (size_t)N * 64 + 256;
+    char *pt = malloc(cap), *bt = malloc(cap), *gt = malloc(cap);
+    char *p = pt, *b = bt;
+    p += sprintf(p, "person_id;birth_date;sex;region\n");
+    for (long i = 0; i < N; i++) p += sprintf(p, "p%05ld;1980-01-01;M;R\xe9\n", (i * 7919) % N);
+    p += sprintf(p, "p00007;1980-01-01;M;caf\xe9 \x80\n");   /* a duplicate: listed */
+    b += sprintf(b, "person_id;scheme;start_date\n");
+    for (long i = N - 1; i >= 0; i--) b += sprintf(b, "p%05ld;WW;2020-01-01\n", i);
+    sprintf(gt, "person_id;program;start_date;cost_eur\np00001;iro;2020-01-01;12345678901234567.5\n");
+    files("many", pt, bt, gt, "person_id;start_date\n");
+    nt_spells_opts o = opts(1);
+    o.cp1252 = 1;
+    nt_spells *s = NULL;
+    nt_spells_report rep;
+    nt_error err;
+    if (nt_spells_read(&o, &s, &rep, &err)) fail_msg("%s:%ld %s", err.file, err.line, err.msg);
+    assert_int_equal(s->persons.n, N);
+    assert_int_equal(s->n_benefits, N);
+    for (long i = 0; i < N; i++) {
+        char want[16];
+        sprintf(want, "p%05ld", i);
+        assert_string_equal(s->persons.id[i], want);
+        assert_int_equal(s->benefits[i].person, i);
+        assert_int_equal(s->benefits[i].line, N + 1 - i);
+    }
+    assert_string_equal(s->persons.region[0], "R\xc3\xa9");
+    expect_rel(s->programs[0].cost, 12345678901234567.5, 1e-15);
+    assert_int_equal(rep.rejected[0][NT_REJECT_DUPLICATE_PERSON], 1);
+    char *txt = nt_test_slurp(REJ);
+    assert_non_null(strstr(txt, ",person_id,duplicate_person,p00007;1980-01-01;M;caf\xc3\xa9 \xe2\x82\xac\n"));
+    free(txt);
+    /* reject_person under --ignore-unknown-persons: the spells are counted */
+    nt_spells_free(s);
+    o.ignore_unknown_persons = 1;
+    assert_int_equal(nt_spells_read(&o, &s, &rep, &err), NT_OK);
+    assert_int_equal(nt_spells_reject_person(s, 3, NT_REJECT_BORN_AFTER_INFLOW, "birth_date", "1980-01-01", "x", &rep, &err), NT_OK);
+    assert_int_equal(rep.ignored_unknown[1], 1);
+    assert_int_equal(rep.rejected[1][NT_REJECT_UNKNOWN_PERSON], 0);
+    nt_spells_free(s);
+    free(pt);
+    free(bt);
+    free(gt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_reject_person),  cmocka_unit_test(test_file_defects),
         cmocka_unit_test(test_readstat),       cmocka_unit_test(test_edges),
         cmocka_unit_test(test_messages),       cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
