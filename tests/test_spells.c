@@ -677,8 +677,8 @@ static void test_many(void **state)
     assert_int_equal(s->persons.n, N);
     assert_int_equal(s->n_benefits, N);
     for (long i = 0; i < N; i++) {
-        char want[16];
-        sprintf(want, "p%05ld", i);
+        char want[32];
+        snprintf(want, sizeof want, "p%05ld", i);
         assert_string_equal(s->persons.id[i], want);
         assert_int_equal(s->benefits[i].person, i);
         assert_int_equal(s->benefits[i].line, N + 1 - i);
