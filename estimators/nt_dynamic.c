@@ -93,6 +93,12 @@ typedef struct {
     long *start;                 /* matching: n_t + 1 offsets into pair_c / w */
     long *pair_c;                /* matching: control (index into c_unit) of each pair */
     double *w;                   /* matching: pair weights; weighting: control weights (n_c) */
+    /* Range mode (radius, Epanechnikov kernel): the controls in c_unit are
+       sorted by (cell, score) and treated i uses [rlo[i], rhi[i]) of them,
+       with weight 1 (radius) or 1 - ((s_j - s_i)/h)^2 (kernel). */
+    int range_mode, epan;
+    double h, shift;             /* bandwidth; scores are centred by shift */
+    long *rlo, *rhi;
     int qx;                      /* AIPW: outcome-model columns (intercept + covariates) */
     double *xz;                  /* AIPW: (n_t + n_c) x qx row-major, treated first */
 } kmatch;
@@ -107,6 +113,8 @@ static void kmatch_free(kmatch *m)
     free(m->pair_c);
     free(m->w);
     free(m->xz);
+    free(m->rlo);
+    free(m->rhi);
     memset(m, 0, sizeof *m);
 }
 
@@ -392,12 +400,103 @@ done:
     gsl_vector_free(b);
 }
 
+/* Range mode: every treated unit's controls are a run of the score-sorted
+   controls, so for each month t prefix sums over the observed controls give
+   each treated unit's weighted control mean in O(1): O(n_t + n_c) per month
+   instead of O(pairs). Kernel weights 1 - ((s_j - s_i)/h)^2 expand into
+   sums of 1, s_j and s_j^2 (scores centred by m->shift). */
+static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, kmatch *m, int ki, int fixed,
+                             path_ctx *ctx, nt_dyn_result *r, nt_error *err)
+{
+    int H = ctx->horizon, NO = ctx->n_outcomes, k = r->k_month[ki];
+    size_t nc1 = (size_t)m->n_c + 1;
+    int np = m->epan ? 3 : 1;    /* powers of s kept */
+    double *P = malloc(nc1 * (size_t)np * (size_t)(NO + 1) * sizeof *P);
+    long *cover = malloc(nc1 * sizeof *cover);
+    double *sum = malloc((size_t)NO * sizeof *sum);
+    if (!P || !cover || !sum) { free(P); free(cover); free(sum); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    /* P[(q * np + e) * nc1 + j]: q = 0 counts, q = 1 + o outcome o; e = power. */
+    for (int tau = 0; tau < H; tau++) {
+        int t = k + tau;
+        for (int q = 0; q <= NO; q++)
+            for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
+        for (long j = 0; j < m->n_c; j++) {
+            long pc = unit_person[m->c_unit[j]];
+            int obs = observed(p, pc, t);
+            double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
+            for (int q = 0; q <= NO; q++) {
+                double v = !obs ? 0 : q == 0 ? 1 : (double)p->outcome[q - 1][pc * p->months + t];
+                for (int e = 0; e < np; e++) {
+                    double *row = P + ((size_t)q * np + e) * nc1;
+                    row[j + 1] = row[j] + v * pw[e];
+                }
+            }
+        }
+        long nobs = 0, ncontrib = 0;
+        for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
+        memset(cover, 0, nc1 * sizeof *cover);
+        for (long i = 0; i < m->n_t; i++) {
+            long pi = unit_person[m->t_unit[i]];
+            if (!observed(p, pi, t)) continue;
+            nobs++;
+            long lo = m->rlo[i], hi = m->rhi[i];
+            double coef[3] = {1, 0, 0};
+            if (m->epan) {
+                double si = m->t_score[i] - m->shift, h2 = m->h * m->h;
+                coef[0] = 1 - si * si / h2;
+                coef[1] = 2 * si / h2;
+                coef[2] = -1 / h2;
+            }
+            double den = 0;
+            for (int e = 0; e < np; e++) den += coef[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
+            if (!(den > 1e-12)) continue;
+            for (int oc = 0; oc < NO; oc++) {
+                double num = 0;
+                for (int e = 0; e < np; e++) {
+                    const double *row = P + ((size_t)(oc + 1) * np + e) * nc1;
+                    num += coef[e] * (row[hi] - row[lo]);
+                }
+                sum[oc] += (double)p->outcome[oc][pi * p->months + t] - num / den;
+            }
+            cover[lo]++;
+            cover[hi]--;
+            ncontrib++;
+        }
+        /* Distinct controls with weight: observed and inside a contributing range. */
+        uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
+        uint8_t *bits_f = ctx->bits_used_fixed + (size_t)tau * (size_t)ctx->bitset_bytes;
+        long c = 0;
+        for (long j = 0; j < m->n_c; j++) {
+            c += cover[j];
+            if (c <= 0) continue;
+            long pc = unit_person[m->c_unit[j]];
+            if (!observed(p, pc, t)) continue;
+            if (bit_set(bits, pc)) r->n_control_used[tau]++;
+            if (fixed && bit_set(bits_f, pc)) r->n_control_used_fixed[tau]++;
+        }
+        r->k_contrib[(long)ki * H + tau] = ncontrib;
+        r->n_treated[tau] += nobs;
+        r->n_treated_matched[tau] += ncontrib;
+        if (fixed) { r->n_treated_fixed[tau] += nobs; r->n_treated_matched_fixed[tau] += ncontrib; }
+        for (int oc = 0; oc < NO; oc++) {
+            long slot = ((long)ki * NO + oc) * H + tau;
+            r->k_att[slot] = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
+            r->k_se[slot] = NAN;
+        }
+    }
+    free(P);
+    free(cover);
+    free(sum);
+    return NT_OK;
+}
+
 /* Effects of one start month for every tau, into r's k slots. */
 static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, const nt_dyn_opts *o, kmatch *m,
                              int ki, int weighting, int fixed, path_ctx *ctx, nt_dyn_result *r, nt_error *err)
 {
     int H = ctx->horizon, NO = ctx->n_outcomes;
     int k = r->k_month[ki];
+    if (m->range_mode) return range_paths(p, unit_person, m, ki, fixed, ctx, r, err);
     int do_ai = o->full && o->method == NT_DYN_NN;
     nt_status status = NT_OK;
     double *K = NULL, *KK = NULL, *sig = NULL, *bs = NULL, *by = NULL;
@@ -538,6 +637,140 @@ typedef struct {
     long cost_n;
 } run_t;
 
+typedef struct { long cell; double s; long a; } ckey;
+
+static int cmp_ckey(const void *x, const void *y)
+{
+    const ckey *a = x, *b = y;
+    if (a->cell != b->cell) return a->cell < b->cell ? -1 : 1;
+    if (a->s != b->s) return a->s < b->s ? -1 : 1;
+    return (a->a > b->a) - (a->a < b->a);
+}
+
+/* First index in [lo, hi) of the sorted keys with (cell, s) not below (cell, v)
+   (strict: above). */
+static long bound(const ckey *k, long lo, long hi, long cell, double v, int strict)
+{
+    while (lo < hi) {
+        long mid = lo + (hi - lo) / 2;
+        int below = k[mid].cell < cell || (k[mid].cell == cell && (strict ? k[mid].s <= v : k[mid].s < v));
+        if (below) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Radius and Epanechnikov-kernel matching as ranges over the score-sorted
+   controls (see kmatch). The radius is nt_match_radius's: factor x the
+   largest 1:1 nearest-neighbour distance within the caliper, |d| <= r; the
+   bandwidth nt_match_kernel's: given, or 1.06 sd(control scores) n_c^-1/5,
+   |d| < h (the kernel is 0 at |d| = h). */
+static nt_status range_match(const nt_dyn_opts *o, const double *score, const uint8_t *tr, const long *cell,
+                             long n, const long *unit, double caliper, kmatch *m, double *Kw, nt_error *err)
+{
+    nt_status s = NT_OK;
+    long nc = 0, nt = 0;
+    for (long a = 0; a < n; a++) { if (tr[a]) nt++; else nc++; }
+    ckey *key = malloc((size_t)(nc + 1) * sizeof *key);
+    double *acc = calloc(3 * ((size_t)nc + 1), sizeof *acc);
+    m->c_unit = malloc((size_t)(nc + 1) * sizeof *m->c_unit);
+    m->c_score = malloc((size_t)(nc + 1) * sizeof *m->c_score);
+    m->t_unit = malloc((size_t)(nt + 1) * sizeof *m->t_unit);
+    m->t_score = malloc((size_t)(nt + 1) * sizeof *m->t_score);
+    m->rlo = malloc((size_t)(nt + 1) * sizeof *m->rlo);
+    m->rhi = malloc((size_t)(nt + 1) * sizeof *m->rhi);
+    double *den = malloc((size_t)(nt + 1) * sizeof *den);
+    if (!key || !acc || !m->c_unit || !m->c_score || !m->t_unit || !m->t_score || !m->rlo || !m->rhi || !den) {
+        s = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
+    long c = 0;
+    double mean = 0;
+    for (long a = 0; a < n; a++)
+        if (!tr[a]) { key[c].cell = cell ? cell[a] : 0; key[c].s = score[a]; key[c].a = a; mean += score[a]; c++; }
+    mean = nc ? mean / (double)nc : 0;
+    qsort(key, (size_t)nc, sizeof *key, cmp_ckey);
+    m->range_mode = 1;
+    m->epan = o->method == NT_DYN_KERNEL;
+    m->shift = mean;
+    m->n_c = nc;
+    for (long j = 0; j < nc; j++) {
+        m->c_unit[j] = unit[key[j].a];
+        m->c_score[j] = key[j].s;
+    }
+    double reach;
+    if (!m->epan) {
+        nt_match_opts mo;
+        nt_match_opts_default(&mo);
+        mo.replace = 1;
+        mo.caliper = caliper;
+        nt_matchset *nn = NULL;
+        if ((s = nt_match_nearest(score, tr, cell, NULL, n, 1, &mo, &nn, err))) goto done;
+        double dmax = 0;
+        for (long a = 0; a < n; a++)
+            if (nn->start[a + 1] > nn->start[a]) {
+                double d = fabs(score[a] - score[nn->match[nn->start[a]]]);
+                if (d > dmax) dmax = d;
+            }
+        nt_matchset_free(nn);
+        reach = o->radius_factor * dmax;
+    } else {
+        double ss = 0;
+        for (long j = 0; j < nc; j++) ss += (key[j].s - mean) * (key[j].s - mean);
+        reach = o->bandwidth > 0 ? o->bandwidth : nc > 1 ? 1.06 * sqrt(ss / (double)(nc - 1)) * pow((double)nc, -0.2) : 0;
+        if (!(reach > 0)) goto done;   /* no spread: nobody matched */
+    }
+    m->h = reach;
+    for (long a = 0; a < n; a++) {
+        Kw[a] = 0;
+        if (!tr[a]) continue;
+        long cl = cell ? cell[a] : 0;
+        long lo = m->epan ? bound(key, 0, nc, cl, score[a] - reach, 1) : bound(key, 0, nc, cl, score[a] - reach, 0);
+        long hi = m->epan ? bound(key, lo, nc, cl, score[a] + reach, 0) : bound(key, lo, nc, cl, score[a] + reach, 1);
+        if (hi <= lo) continue;
+        long i = m->n_t++;
+        m->t_unit[i] = unit[a];
+        m->t_score[i] = score[a];
+        m->rlo[i] = lo;
+        m->rhi[i] = hi;
+        Kw[a] = 1;
+    }
+    /* Balance weights of the controls, K_j = sum_i w_ij / sum_j' w_ij', by
+       difference arrays over the sorted controls (coefficients of 1, s, s^2). */
+    for (long i = 0; i < m->n_t; i++) {
+        double co[3] = {1, 0, 0};
+        if (m->epan) {
+            double si = m->t_score[i] - m->shift, h2 = reach * reach;
+            co[0] = 1 - si * si / h2;
+            co[1] = 2 * si / h2;
+            co[2] = -1 / h2;
+        }
+        double d = 0;
+        for (long j = m->rlo[i]; j < m->rhi[i] && m->epan; j++) {
+            double sj = m->c_score[j] - m->shift;
+            d += co[0] + co[1] * sj + co[2] * sj * sj;
+        }
+        if (!m->epan) d = (double)(m->rhi[i] - m->rlo[i]);
+        den[i] = d;
+        for (int e = 0; e < 3; e++) {
+            acc[(size_t)e * (nc + 1) + m->rlo[i]] += co[e] / d;
+            acc[(size_t)e * (nc + 1) + m->rhi[i]] -= co[e] / d;
+        }
+    }
+    double run[3] = {0, 0, 0};
+    for (long j = 0; j < nc; j++) {
+        double sj = m->c_score[j] - m->shift;
+        for (int e = 0; e < 3; e++) run[e] += acc[(size_t)e * (nc + 1) + j];
+        double w = run[0] + run[1] * sj + run[2] * sj * sj;
+        Kw[key[j].a] = w > 1e-15 ? w : 0;
+    }
+done:
+    free(key);
+    free(acc);
+    free(den);
+    return s;
+}
+
 /* Step 2 for one start month: the kmatch of rows idx[0..n) of the interval. */
 static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d, const uint8_t *keep,
                              const double *eta, const double *e, const long *idx, long n, double caliper,
@@ -563,7 +796,14 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d, co
     }
     (void)keep;
     int weighting = o->method == NT_DYN_IPW || o->method == NT_DYN_AIPW;
-    if (!weighting) {
+    long *unit = NULL;
+    if (o->method == NT_DYN_RADIUS || (o->method == NT_DYN_KERNEL && o->kernel == NT_KERNEL_EPANECHNIKOV)) {
+        unit = malloc((size_t)(n ? n : 1) * sizeof *unit);
+        if (!unit) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        for (long a = 0; a < n; a++) unit[a] = rows->unit[idx[a]];
+        s = range_match(o, score, tr, cell, n, unit, caliper, m, Kw, err);
+        free(unit);
+    } else if (!weighting) {
         if (o->method == NT_DYN_NN) {
             nt_match_opts mo;
             nt_match_opts_default(&mo);
@@ -571,8 +811,6 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d, co
             mo.replace = o->replace;
             mo.caliper = caliper;
             s = nt_match_nearest(score, tr, cell, NULL, n, 1, &mo, &ms, err);
-        } else if (o->method == NT_DYN_RADIUS) {
-            s = nt_match_radius(score, tr, cell, NULL, n, 1, o->radius_factor, caliper, &ms, err);
         } else {
             s = nt_match_kernel(score, tr, cell, NULL, n, 1, (nt_kernel)o->kernel, o->bandwidth, &ms, err);
         }
@@ -781,11 +1019,14 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     for (int k = first; k <= last && !s; k++) {
         int ki = k - o->start_first;
         long m = 0, nt = 0, nc = 0;
+        long off_support = 0;   /* treated dropped by the column rule or trimming */
+        long first_pos = pos;
         while (pos < n && rows.k[pos] == k) {
             if (keep[pos]) { idx[m++] = pos; if (rows.d[pos]) nt++; else nc++; }
+            else if (rows.d[pos]) off_support++;
             pos++;
         }
-        r->k_treated[ki] = nt;
+        r->k_treated[ki] = nt + off_support;
         r->k_controls[ki] = nc;
         r->k_skipped[ki] = nt < o->min_cell || nt == 0 ? 1 : nc == 0 ? 2 : 0;
         if (r->k_skipped[ki]) continue;
@@ -814,6 +1055,15 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
             for (long a = 0; a < m && !s && !weighting; a++) {
                 if (!rows.d[idx[a]] || Kw[a] > 0) continue;
                 long person = R->unit_person[rows.unit[idx[a]]];
+                for (int tau = 0; tau < o->horizon && observed(p, person, k + tau); tau++) {
+                    r->n_treated[tau]++;
+                    if (fixed) r->n_treated_fixed[tau]++;
+                }
+            }
+            /* So are treated taken off support (column rule, trimming). */
+            for (long q = first_pos; q < pos && !s; q++) {
+                if (!rows.d[q] || keep[q]) continue;
+                long person = R->unit_person[rows.unit[q]];
                 for (int tau = 0; tau < o->horizon && observed(p, person, k + tau); tau++) {
                     r->n_treated[tau]++;
                     if (fixed) r->n_treated_fixed[tau]++;
