@@ -165,6 +165,10 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
         if (j == bi)
             for (int m = a; m <= b; m++) w->idx[m - w0] = 1;
     }
+    /* Spells starting after the data end (kept by the reader with an early
+       --data-end) only reach censored months; they never make a treatment
+       or an exit to work. */
+    const nt_day dend = sp->data_end == NT_DAY_NONE ? INT32_MAX : sp->data_end;
     /* Programmes in (start, line) order: the first to claim a month keeps it. */
     int32_t treat = 0, tmonth = -1;
     double tcost = NAN;
@@ -173,7 +177,8 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
         clip(ps->start, ps->end, w0, W, &a, &b);
         for (int m = a; m <= b; m++)
             if (!w->prog[m - w0]) w->prog[m - w0] = (uint8_t)ps->type;
-        if (!treat && ps->start >= ix->start && (ix->end == NT_DAY_NONE || ps->start <= ix->end)) {
+        if (!treat && ps->start >= ix->start && (ix->end == NT_DAY_NONE || ps->start <= ix->end) &&
+            ps->start <= dend) {
             treat = ps->type;
             tmonth = nt_month_of_day(ps->start) - m0;
             tcost = ps->cost;
@@ -238,7 +243,8 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
         c->exit_month[i] = em;
         uint8_t dest = NT_EXIT_OTHER;
         for (long j = joff[p]; j < joff[p + 1]; j++)
-            if (overlaps(sp->jobs[j].start, sp->jobs[j].end, ix->end + 1, ix->end + 31)) {
+            if (sp->jobs[j].start <= dend &&
+                overlaps(sp->jobs[j].start, sp->jobs[j].end, ix->end + 1, ix->end + 31)) {
                 dest = NT_EXIT_WORK;
                 break;
             }

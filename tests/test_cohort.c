@@ -180,6 +180,16 @@ static void test_treat_timing(void **state)
         assert_int_equal(c->treat_month[p], want_month[p]);
     }
     assert_true(isnan(c->treat_cost[1]));
+    nt_cohort_free(c);
+    /* p4's programme starts after an early data end: no treatment. */
+    s->data_end = D("2004-01-31");
+    c = build_ww(s);
+    assert_int_equal(c->treat_type[4], 0);
+    assert_int_equal(c->treat_month[4], -1);
+    assert_int_equal(c->treat_type[0], SCH);
+    nt_cohort_free(c);
+    s->data_end = D("2005-12-31");
+    c = build_ww(s);
     row_u8(c, c->in_program, 1, (int[]){0, 0, 0, 0, SCH, SCH}, "in_program p1 (later programme visible)");
     nt_cohort_free(c);
     fx_free(s);
@@ -205,6 +215,21 @@ static void test_exit(void **state)
     fx_job(s, 3, "2003-01-01", "2003-07-10", 1);
     nt_cohort *c = build_ww(s);
     int want_dest[] = {NT_EXIT_WORK, NT_EXIT_OTHER, NT_EXIT_WORK, NT_EXIT_OTHER, NT_EXIT_CENSORED, NT_EXIT_OTHER};
+    for (int p = 0; p < 6; p++) {
+        assert_int_equal(c->exit_dest[p], want_dest[p]);
+    }
+    nt_cohort_free(c);
+    /* A data end of 2003-08-09 (given early): p0's job starts after it and
+       makes no exit to work; p4's and p5's spells now run past the data end. */
+    s->data_end = D("2003-08-09");
+    c = build_ww(s);
+    assert_int_equal(c->exit_dest[0], NT_EXIT_OTHER);
+    assert_int_equal(c->exit_dest[2], NT_EXIT_WORK);
+    assert_int_equal(c->exit_dest[4], NT_EXIT_CENSORED);
+    assert_int_equal(c->exit_month[4], 5);  /* August 2003 (the data end's month) = month 5 */
+    nt_cohort_free(c);
+    s->data_end = D("2005-12-31");
+    c = build_ww(s);
     int want_month[] = {4, 4, 4, 4, 5, 5};
     for (int p = 0; p < 6; p++) {
         assert_int_equal(c->exit_dest[p], want_dest[p]);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "io/nt_cohort.h"
+#include "io/nt_describe.h"
 #include "io/nt_store.h"
 #include "tests/fx_spells.h"
 
@@ -256,11 +257,86 @@ static void test_edges(void **state)
     fx_free(s);
 }
 
+
+/* nt_store_describe on a cohort worked out by hand. H = 4, data end
+   2003-05-31.
+   p0: WW 2003-01-10..02-15, job from 2003-03-01 at 3000: employed 0 0 1 1,
+       benefit 1 1 0 0; exit month 1 to work (job within 31 days).
+   p1: WW from 2003-02-01 (open), scholing 2003-02-15..03-31: programme 2 2 0 0,
+       benefit 1 1 1 1 (Feb..May, May 31 = data end is observed); treat k 0.
+   p2: WW from 2003-03-05 (open), bemiddeling in April, dies 2003-05-10:
+       observed Mar, Apr only; programme 0 1; treat k 1.
+   Month table: k0 n 3, in_program 1/3; k1 n 3, in_program 2/3;
+   k2, k3: n 2 (p0, p1), employed 1/2, earnings 3000/2, benefit 1/2. */
+static void test_describe(void **state)
+{
+    (void)state;
+    nt_spells *s = fx_new(3);
+    fx_benefit(s, 0, WW, "2003-01-10", "2003-02-15");
+    fx_job(s, 0, "2003-03-01", NULL, 3000);
+    fx_benefit(s, 1, WW, "2003-02-01", NULL);
+    fx_program(s, 1, 2, "2003-02-15", "2003-03-31", NAN);
+    fx_benefit(s, 2, WW, "2003-03-05", NULL);
+    fx_program(s, 2, 1, "2003-04-01", "2003-04-30", NAN);
+    s->persons.death[2] = D("2003-05-10");
+    s->data_end = D("2003-05-31");
+    fx_sort(s);
+    nt_cohort *c = make_cohort(s, 4);
+    assert_int_equal(c->n, 3);
+    nt_store_meta meta = meta_for();
+    const char *dir = nt_test_dir("store_describe");
+    char path[512], csv[600];
+    snprintf(path, sizeof path, "%s/d.h5", dir);
+    snprintf(csv, sizeof csv, "%s/months.csv", dir);
+    nt_error err;
+    if (nt_store_write(path, s, c, &meta, &err)) fail_msg("%s", err.msg);
+    nt_store *st = NULL;
+    nt_describe *d = NULL;
+    if (nt_store_open(path, &st, &err)) fail_msg("%s", err.msg);
+    if (nt_store_describe(st, &d, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(d->persons, 3);
+    assert_int_equal(d->censored_persons, 1);
+    assert_int_equal(d->censored_months, 2);
+    long nobs[] = {3, 3, 2, 2};
+    double emp[] = {0, 0, .5, .5}, earn[] = {0, 0, 1500, 1500}, ben[] = {1, 1, .5, .5},
+           prog[] = {1.0 / 3, 2.0 / 3, 0, 0};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(d->n_observed[k], nobs[k]);
+        expect_near(d->employed[k], emp[k], 1e-12);
+        expect_near(d->earnings[k], earn[k], 1e-9);
+        expect_near(d->on_benefit[k], ben[k], 1e-12);
+        expect_near(d->on_index_benefit[k], ben[k], 1e-12);
+        expect_near(d->in_program[k], prog[k], 1e-12);
+    }
+    assert_int_equal(d->n_inflow, 3);
+    assert_string_equal(d->inflow_label[2], "2003-03");
+    assert_int_equal(d->inflow_count[0] + d->inflow_count[1] + d->inflow_count[2], 3);
+    assert_int_equal(d->n_treated, 2);
+    assert_int_equal(d->starts[1 * 4 + 0], 1);  /* scholing, month 0 */
+    assert_int_equal(d->starts[0 * 4 + 1], 1);  /* bemiddeling, month 1 */
+    assert_int_equal(d->exit_count[0], 1);
+    assert_int_equal(d->exit_count[1], 2);
+    assert_int_equal(d->exit_count[2], 0);
+    if (nt_describe_write_csv(d, csv, &err)) fail_msg("%s", err.msg);
+    char *text = nt_test_slurp(csv);
+    assert_string_equal(text, "month,n_observed,employed,earnings,on_benefit,on_index_benefit,in_program\n"
+                              "0,3,0,0,1,1,0.3333333333\n"
+                              "1,3,0,0,1,1,0.6666666667\n"
+                              "2,2,0.5,1500,0.5,0.5,0\n"
+                              "3,2,0.5,1500,0.5,0.5,0\n");
+    free(text);
+    nt_describe_free(d);
+    nt_store_close(st);
+    nt_cohort_free(c);
+    fx_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
