@@ -157,6 +157,12 @@ static char *map_put(strmap *m, arena *a, const char *s, size_t n, int32_t v, in
     return x->key;
 }
 
+/* Sets the value of a key that is present. */
+static void map_set(strmap *m, const char *s, size_t n, int32_t v)
+{
+    m->sl[map_slot_h(m, s, n, fnv(s, n))].val = v;
+}
+
 static void map_free(strmap *m)
 {
     free(m->sl);
@@ -925,7 +931,11 @@ static nt_status read_persons(ctx *c, persons_tmp *P)
         }
         long kn = get_key(c, key, &st);
         if (kn < 0) { if (st) return st; continue; }
-        int32_t prev = map_get(&c->ids, key, (size_t)kn);
+        /* claim the id (as rejected, -1) in one probe; set to the person's
+           index once the record is accepted */
+        int32_t prev;
+        char *id = map_put(&c->ids, &c->pv->a, key, (size_t)kn, -1, &prev);
+        if (!id) goto oom;
         if (prev != -2) {
             char msg[200];
             snprintf(msg, sizeof msg, "a person_id not seen before (it is already at line %ld)",
@@ -964,8 +974,7 @@ static nt_status read_persons(ctx *c, persons_tmp *P)
         if (!e) e = get_date(c, c_emig, 0, 0, &emig, &st);
         if (e < 0 || st) return st ? st : NT_EINPUT;
         if (e) {
-            if (!map_put(&c->ids, &c->pv->a, key, (size_t)kn, -1, NULL)) goto oom;
-            continue;
+            continue;   /* the id stays claimed as rejected */
         }
         long i = P->n;
         if (i >= P->cap) {
@@ -976,8 +985,7 @@ static nt_status read_persons(ctx *c, persons_tmp *P)
 #undef RE
             P->cap = cap;
         }
-        char *id = map_put(&c->ids, &c->pv->a, key, (size_t)kn, (int32_t)i, NULL);
-        if (!id) goto oom;
+        map_set(&c->ids, key, (size_t)kn, (int32_t)i);
         P->id[i] = id;
         P->birth[i] = birth;
         P->death[i] = death;
