@@ -198,6 +198,18 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
             if (with_se) {
                 st = nt_match_sigma2_scaled(r->score, tr, cell, r->skip, n, o->ai_j, o->match.tie_tolerance, r->tie_scale, use, sig, err);
                 if (st) goto done;
+                /* A unit alone in its arm within its exact cell has no
+                   same-arm neighbour there: use the neighbours across cells. */
+                long holes = 0;
+                for (long i = 0; i < n; i++) holes += !r->skip[i] && isnan(sig[i]);
+                if (cell && holes) {
+                    double *g = malloc((size_t)n * sizeof *g);
+                    if (!g) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+                    st = nt_match_sigma2_scaled(r->score, tr, NULL, r->skip, n, o->ai_j, o->match.tie_tolerance, r->tie_scale, use, g, err);
+                    for (long i = 0; i < n && !st; i++) if (isnan(sig[i])) sig[i] = g[i];
+                    free(g);
+                    if (st) goto done;
+                }
             } else {
                 for (long i = 0; i < n; i++) sig[i] = 0;
             }
