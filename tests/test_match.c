@@ -519,14 +519,15 @@ static void test_truth_all_methods(void **state)
         {NT_METHOD_NN, NT_ATT, 1}, {NT_METHOD_NN, NT_ATT, 0}, {NT_METHOD_NN, NT_ATE, 1},
         {NT_METHOD_RADIUS, NT_ATT, 1}, {NT_METHOD_KERNEL, NT_ATT, 1}, {NT_METHOD_KERNEL, NT_ATE, 1},
         {NT_METHOD_IPW, NT_ATT, 0}, {NT_METHOD_IPW, NT_ATE, 0}, {NT_METHOD_AIPW, NT_ATT, 0},
-        {NT_METHOD_AIPW, NT_ATE, 0}, {NT_METHOD_RADIUS, NT_ATE, 1},
+        {NT_METHOD_AIPW, NT_ATE, 0}, {NT_METHOD_RADIUS, NT_ATE, 1}, {NT_METHOD_KERNEL, NT_ATT, 2},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         nt_psm_opts o;
         nt_psm_opts_default(&o);
         o.method = cases[c].m;
         o.estimand = cases[c].e;
-        o.match.replace = cases[c].replace;
+        o.match.replace = cases[c].replace != 0;
+        if (cases[c].replace == 2) o.kernel = NT_KERNEL_GAUSSIAN;
         nt_psm_result *res = NULL;
         nt_error err;
         assert_int_equal(nt_psm_estimate(x, n, 3, terms, vot, t, y, 1, c % 2 ? cell : NULL, &o, &res, &err), NT_OK);
