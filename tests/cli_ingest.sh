@@ -104,7 +104,7 @@ grep -q 'benefits.csv,8,person_id,unknown_person' "$T/len.h5.rejects.csv" || fai
 cmp -s "$T/len.csv" "$T/m.csv" || fail "lenient cohort differs from the clean one"
 
 # --- a killed ingest leaves no store -----------------------------------------
-awk -v n=100000 'BEGIN {
+awk -v n=50000 'BEGIN {
   print "person_id,birth_date,sex" > "'"$T"'/bp.csv"
   print "person_id,scheme,start_date,end_date" > "'"$T"'/bb.csv"
   print "person_id,program,start_date,end_date" > "'"$T"'/bg.csv"
@@ -118,7 +118,7 @@ awk -v n=100000 'BEGIN {
     printf "%s,2004-%02d-%02d,,2500\n", id, m, d > "'"$T"'/bj.csv"
   } }'
 "$NETTO" ingest --persons "$T/bp.csv" --benefits "$T/bb.csv" --programs "$T/bg.csv" --jobs "$T/bj.csv" \
-  --scheme WW --inflow 2003-01:2003-12 --horizon 240 -o "$T/big.h5" >/dev/null 2>&1 &
+  --scheme WW --inflow 2003-01:2003-12 --horizon 480 -o "$T/big.h5" >/dev/null 2>&1 &
 pid=$!
 killed=0
 for _ in $(seq 1 1000); do
