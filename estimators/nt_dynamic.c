@@ -956,8 +956,21 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     nt_glm_opts go;
     nt_glm_opts_default(&go);
     go.check_separation = 1;
+    /* Bootstrap: start from the full-sample model, matched by term name. */
+    double *start = NULL;
+    if (o->warm && iv_index < o->warm->n_intervals && o->warm->interval[iv_index].beta) {
+        const nt_dyn_interval *W = &o->warm->interval[iv_index];
+        start = calloc((size_t)d.q, sizeof *start);
+        if (!start) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        for (int j = 0; j < d.q; j++)
+            for (int w = 0; w < W->p; w++)
+                if (!strcmp(d.term[j], W->term[w])) { start[j] = W->beta[w]; break; }
+        go.start = start;
+    }
     nt_error ferr;
-    if (nt_glm_fit_alloc(zc, nk, d.q, y, NULL, (const char *const *)d.term, &go, &fit, &ferr)) {
+    int bad = nt_glm_fit_alloc(zc, nk, d.q, y, NULL, (const char *const *)d.term, &go, &fit, &ferr) != NT_OK;
+    free(start);
+    if (bad) {
         iv->status = 1;
         snprintf(iv->note, sizeof iv->note, "propensity model failed: %s", ferr.msg);
         for (int k = first; k <= last; k++) r->k_skipped[k - o->start_first] = 3;

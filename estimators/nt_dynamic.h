@@ -52,6 +52,8 @@ typedef struct {
     long min_cell;          /* start months with fewer treated are skipped */
     const double *fallback_cost;  /* per type code: cost when cost_eur is missing (NaN none), or NULL */
     int full;               /* 1: also balance, models, per-start SEs (the main run) */
+    const struct nt_dyn_result_s *warm; /* a full-sample result whose interval models
+                                           start this run's logits (bootstrap), or NULL */
 } nt_dyn_opts;
 
 typedef struct {   /* balance of one model column (conventions of nt_balance.h) */
@@ -73,7 +75,7 @@ typedef struct {
     nt_dyn_balance *bal;
 } nt_dyn_interval;
 
-typedef struct {
+typedef struct nt_dyn_result_s {
     int horizon, n_outcomes;
     double *att, *att_fixed;      /* [o * horizon + tau]; NaN undefined */
     long *n_treated;              /* [tau]: treated observed in k + tau */

@@ -40,6 +40,7 @@ void nt_glm_opts_default(nt_glm_opts *o)
     o->maxit = 25;
     o->epsilon = 1e-8;
     o->check_separation = 1;
+    o->start = NULL;
 }
 
 void nt_glm_fit_free(nt_glm_fit *f)
@@ -365,6 +366,10 @@ nt_status nt_glm_fit_alloc(const double *x, long n, int p, const double *y, cons
         swy += wi * y[i];
     }
     if (!(sw > 0)) { st = nt_fail(err, NT_EINPUT, "GLM: every row has weight 0"); goto done; }
+    if (o.start) {
+        memcpy(f->beta, o.start, (size_t)p * sizeof *f->beta);
+        predict(x, n, p, o.start, o.link, f->eta, f->mu);
+    }
     double devold = deviance(y, f->mu, w, n), dev = devold;
     int conv = 0, iter;
     for (iter = 1; iter <= o.maxit; iter++) {

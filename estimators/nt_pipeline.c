@@ -386,6 +386,7 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
                 long nu = group_units(P, g, draw, N, units);
                 nt_dyn_opts d;
                 dyn_opts(P, pi, 0, &d);
+                d.warm = P->res[pg];
                 nt_dyn_result *r = NULL;
                 nt_error e;
                 if (nt_dyn_estimate(P->panel, units, nu, &d, &r, &e)) {
