@@ -1,16 +1,16 @@
 /* netto ingest: validate the four spell files, build the cohort panel, write
    the store (and <store>.rejects.csv). Parses options and prints; the work is
-   in io/nt_spells, io/nt_cohort and io/nt_store. */
+   io/nt_ingest (nt_spells -> nt_cohort -> nt_store). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/nt_date.h"
 #include "core/nt_progress.h"
 #include "io/nt_cohort.h"
+#include "io/nt_ingest.h"
 #include "io/nt_spells.h"
 #include "io/nt_store.h"
 
@@ -218,68 +218,22 @@ int nt_cmd_ingest(int argc, char **argv)
     memset(&rep, 0, sizeof rep);
     char rejects[4200];
     snprintf(rejects, sizeof rejects, "%s.rejects.csv", a.out);
-    int wrote_rejects = 0;
-    nt_status st;
-    nt_progress pr;
+    nt_ingest_opts o = {
+        .spells = {.path = {a.path[0], a.path[1], a.path[2], a.path[3]},
+                   .person_key = a.person_key,
+                   .cp1252 = a.cp1252,
+                   .decimal = a.decimal,
+                   .lenient = a.lenient,
+                   .ignore_unknown_persons = a.ignore_unknown,
+                   .data_end = a.data_end},
+        .cohort = {.n_schemes = a.n_schemes, .schemes = a.schemes, .inflow_from = a.inflow_from,
+                   .inflow_to = a.inflow_to, .horizon = (int)a.horizon},
+        .store_path = a.out,
+        .rejects_path = rejects};
+    nt_status st = nt_ingest(&o, &s, &c, &rep, &err);
+    if (!st) report(&a, s, &rep, c, rejects, nt_now() - t0);
 
-    nt_spells_opts o = {.path = {a.path[0], a.path[1], a.path[2], a.path[3]},
-                        .person_key = a.person_key,
-                        .cp1252 = a.cp1252,
-                        .decimal = a.decimal,
-                        .lenient = a.lenient,
-                        .ignore_unknown_persons = a.ignore_unknown,
-                        .data_end = a.data_end,
-                        .rejects_path = NULL};
-    nt_progress_begin(&pr, "reading spell files", 0);
-    st = nt_spells_read(&o, &s, &rep, &err);
-    nt_progress_end(&pr);
-    if (st) goto done;
-
-    nt_progress_begin(&pr, "building the cohort panel", 0);
-    nt_cohort_def def = {.n_schemes = a.n_schemes, .schemes = a.schemes, .inflow_from = a.inflow_from,
-                         .inflow_to = a.inflow_to, .horizon = (int)a.horizon};
-    st = nt_cohort_build(s, &def, &c, &err);
-    nt_progress_end(&pr);
-    if (st) goto done;
-    for (long r = 0; r < c->n_born_after; r++) {
-        long p = c->born_after[r].person;
-        char found[16], start[16], expected[1400];
-        nt_day_format(s->persons.birth[p], found);
-        nt_day_format(c->born_after[r].start, start);
-        snprintf(expected, sizeof expected,
-                 "a birth date on or before the index spell's start %s (%s line %ld; born_after_inflow)", start,
-                 s->path[1], c->born_after[r].line);
-        st = nt_spells_reject_person(s, p, NT_REJECT_BORN_AFTER_INFLOW, "birth_date", found, expected, &rep, &err);
-        if (st) goto done;
-    }
-
-    nt_store_meta meta;
-    memset(&meta, 0, sizeof meta);
-    meta.schemes = a.schemes;
-    meta.n_schemes = a.n_schemes;
-    meta.inflow_from = a.inflow_from;
-    meta.inflow_to = a.inflow_to;
-    for (int f = 0; f < 4; f++) {
-        meta.records[f] = rep.records[f];
-        meta.merged[f] = rep.merged[f];
-        meta.ignored_unknown[f] = rep.ignored_unknown[f];
-        for (int k = 0; k < NT_STORE_N_REASONS; k++) meta.rejected[f][k] = rep.rejected[f][k];
-    }
-    /* The rejects report first, the store last: a store on disk means the run completed. */
-    st = nt_spells_write_rejects(s, rejects, &err);
-    if (st) goto done;
-    wrote_rejects = 1;
-    nt_progress_begin(&pr, "writing the store", 0);
-    st = nt_store_write(a.out, s, c, &meta, &err);
-    nt_progress_end(&pr);
-    if (st) goto done;
-    report(&a, s, &rep, c, rejects, nt_now() - t0);
-
-done:
-    if (st) {
-        if (wrote_rejects) unlink(rejects);
-        rc = cli_fail(&err);
-    }
+    if (st) rc = cli_fail(&err);
     nt_cohort_free(c);
     nt_spells_free(s);
     free(a.scheme_list);
