@@ -4,6 +4,7 @@
 #   at least 90% of months, and the cumulative effect over the horizon
 #   within 3 SE, per programme and outcome;
 # - null scenario (with censoring): the cumulative effect within 3 SE of 0;
+# - unobserved scenario: visibly biased (more than 4 SE), as documented;
 # - tables byte-identical for 1 and 2 threads; a killed run leaves no
 #   manifest; study-file errors name the line; exit codes.
 # IPW is used because the bootstrap is valid for it and it is fast; the SEs
@@ -102,6 +103,18 @@ done
 study "$tmp/null" ipw ipw $reps
 "$netto" run "$tmp/null/ipw.ini" >/dev/null 2>&1 || fail "run null"
 check_truth "$tmp/null/results/ipw/effects.csv" "$tmp/null/results/ipw/summary.csv" "$tmp/null/truth.csv" null || fail "null scenario"
+
+# Unobserved scenario: selection on a trait the data do not hold, so matching
+# on observables must be biased (documented in docs/dynamic.md): the
+# cumulative employment effect of `any` lies more than 4 SE above the truth.
+"$netto" simulate --persons $persons --seed 13 --scenario unobserved --out "$tmp/unob" >/dev/null || fail "simulate unobserved"
+study "$tmp/unob" ipw ipw $reps
+"$netto" run "$tmp/unob/ipw.ini" >/dev/null 2>&1 || fail "run unobserved"
+awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] { if ($1 == "any" && $2 == "" && $3 == "employed") t += $col[FILENAME, "true_att"]; next }
+  $1 == "any" && $2 == "" && $3 == "employed" && $4 == 96 { e = $col[FILENAME, "cumulative_effect"]; se = $col[FILENAME, "cumulative_se"] }
+  END { printf "unobserved any employed: cumulative %.4g vs true %.4g (SE %.4g)\n", e, t, se; exit !(se > 0 && e - t > 4 * se) }' \
+  "$tmp/unob/truth.csv" "$tmp/unob/results/ipw/summary.csv" || fail "unobserved scenario is not visibly biased"
 
 # Output folder: not empty without --overwrite is exit 1; with it, fine.
 "$netto" run "$tmp/null/ipw.ini" >/dev/null 2>"$tmp/err"; rc=$?
