@@ -33,6 +33,9 @@ typedef struct {
 nt_status nt_store_write(const char *path, const nt_spells *spells, const nt_cohort *cohort,
                          const nt_store_meta *meta, nt_error *err);
 
+/* A store handle is not thread-safe (nor is the HDF5 library netto links):
+   read from one thread, e.g. row blocks in a serial loop, and parallelise
+   the work on the block. */
 typedef struct nt_store nt_store;
 
 typedef enum { NT_COV_NUMERIC = 0, NT_COV_CATEGORICAL = 1 } nt_cov_kind;

@@ -37,6 +37,10 @@ if command -v h5dump >/dev/null; then
   check "format_version via h5dump" "$v" "(0):1"
   ids=$(h5dump -d /persons/person_id "$T/c.h5" | grep -o '"000[0-9]"' | tr -d '"' | tr '\n' ' ')
   check "person ids in bytewise order" "$ids" "0001 0002 0003 0004 "
+  # age at the index start: 1975-06-15 -> 2003-02-10: 27; "1980-02" (= 1980-02-01) -> 2003-03-01: 23;
+  # 1990-01-01 -> 2003-01-15: 13; 1985-05-05 -> 2003-09-01: 18.
+  age=$(h5dump -d /persons/age "$T/c.h5" | grep -A1 '^   DATA {' | tail -1 | tr -d ' ')
+  check "age" "$age" "(0):27,23,13,18"
   row=$(h5dump -d /panel/employed -s "3,0" -c "1,12" "$T/c.h5" | grep -o '([0-9],[0-9]*):.*' | tr -d ' \n')
   check "employed row of 0004 (censored = 255)" "$row" "(3,0):0,1,1,1,1,1,1,1,1,1,255,255"
 else

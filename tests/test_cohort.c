@@ -377,6 +377,16 @@ static void test_errors(void **state)
     def.n_schemes = 1;
     def.horizon = 0;
     assert_int_equal(nt_cohort_build(s, &def, &c, &err), NT_EUSAGE);
+    def.horizon = 6;
+    /* An extra persons column named like a derived covariate. */
+    s->persons.n_extra = 1;
+    s->persons.extra = calloc(1, sizeof *s->persons.extra);
+    s->persons.extra[0].name = fx_strdup("Age");
+    s->persons.extra[0].is_numeric = 1;
+    s->persons.extra[0].num = calloc(1, sizeof(double));
+    assert_int_equal(nt_cohort_build(s, &def, &c, &err), NT_EINPUT);
+    assert_string_equal(err.column, "Age");
+    assert_null(c);
     fx_free(s);
 }
 
