@@ -19,6 +19,7 @@
 
 #include "estimators/nt_glm.h"
 #include "estimators/nt_match.h"
+#include "estimators/nt_sort.h"
 #include "estimators/nt_weight.h"
 
 void nt_dyn_opts_default(nt_dyn_opts *o)
@@ -639,14 +640,6 @@ typedef struct {
 
 typedef struct { long cell; double s; long a; } ckey;
 
-static int cmp_ckey(const void *x, const void *y)
-{
-    const ckey *a = x, *b = y;
-    if (a->cell != b->cell) return a->cell < b->cell ? -1 : 1;
-    if (a->s != b->s) return a->s < b->s ? -1 : 1;
-    return (a->a > b->a) - (a->a < b->a);
-}
-
 /* First index in [lo, hi) of the sorted keys with (cell, s) not below (cell, v)
    (strict: above). */
 static long bound(const ckey *k, long lo, long hi, long cell, double v, int strict)
@@ -689,7 +682,24 @@ static nt_status range_match(const nt_dyn_opts *o, const double *score, const ui
     for (long a = 0; a < n; a++)
         if (!tr[a]) { key[c].cell = cell ? cell[a] : 0; key[c].s = score[a]; key[c].a = a; mean += score[a]; c++; }
     mean = nc ? mean / (double)nc : 0;
-    qsort(key, (size_t)nc, sizeof *key, cmp_ckey);
+    /* Stable radix order by (cell, score); keys are in row order. */
+    {
+        long *ord = malloc((size_t)(nc + 1) * sizeof *ord);
+        double *sc = malloc((size_t)(nc + 1) * sizeof *sc);
+        long *cl = malloc((size_t)(nc + 1) * sizeof *cl);
+        ckey *sorted = malloc((size_t)(nc + 1) * sizeof *sorted);
+        int ok = ord && sc && cl && sorted;
+        if (ok) {
+            for (long j = 0; j < nc; j++) { sc[j] = key[j].s; cl[j] = key[j].cell; }
+            ok = nt_sort_cell_score(nc, cl, sc, ord) == 0;
+        }
+        if (ok)
+            for (long j = 0; j < nc; j++) sorted[j] = key[ord[j]];
+        free(ord); free(sc); free(cl);
+        if (!ok) { free(sorted); s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        free(key);
+        key = sorted;
+    }
     m->range_mode = 1;
     m->epan = o->method == NT_DYN_KERNEL;
     m->shift = mean;

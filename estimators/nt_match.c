@@ -12,6 +12,7 @@
    within a run of equal (cell, score) candidates the available one with the
    lowest row is the leftmost, so ties go to the lower input row. */
 #include "estimators/nt_match.h"
+#include "estimators/nt_sort.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -69,7 +70,29 @@ static key *sorted_arm(const double *score, const uint8_t *treated, const long *
             k[c].row = i;
             c++;
         }
-    qsort(k, (size_t)c, sizeof *k, cmp_key);
+    /* Keys were built in row order and the radix sort is stable, so ties keep
+       the lower row first, as cmp_key orders them. Small arms: qsort. */
+    if (c >= 4096) {
+        long *ord = malloc((size_t)c * sizeof *ord);
+        double *sc = malloc((size_t)c * sizeof *sc);
+        long *cl = malloc((size_t)c * sizeof *cl);
+        key *sorted = malloc((size_t)c * sizeof *sorted);
+        int ok = ord && sc && cl && sorted;
+        if (ok) {
+            for (long i = 0; i < c; i++) { sc[i] = k[i].s; cl[i] = k[i].cell; }
+            ok = nt_sort_cell_score(c, cl, sc, ord) == 0;
+        }
+        if (ok) {
+            for (long i = 0; i < c; i++) sorted[i] = k[ord[i]];
+            free(k);
+            k = sorted;
+            sorted = NULL;
+        }
+        free(ord); free(sc); free(cl); free(sorted);
+        if (!ok) qsort(k, (size_t)c, sizeof *k, cmp_key);
+    } else {
+        qsort(k, (size_t)c, sizeof *k, cmp_key);
+    }
     *count = c;
     return k;
 }
