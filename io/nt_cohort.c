@@ -221,7 +221,7 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
     c->index_end[i] = ix->end;
     c->index_line[i] = ix->line;
     c->n_observed[i] = nobs;
-    c->age[i] = nt_age_years(pe->birth[p], ix->start);
+    c->age[i] = pe->birth[p] == NT_DAY_NONE ? INT32_MIN : nt_age_years(pe->birth[p], ix->start);
     c->emp_prev12[i] = e12;
     c->emp_prev24[i] = e24;
     c->ben_prev24[i] = b24;

@@ -66,7 +66,7 @@ typedef struct {
     nt_day *index_start, *index_end;  /* index_end NT_DAY_NONE: still running at data end */
     long *index_line;        /* benefits line of the index spell */
     int32_t *n_observed;     /* observed months (a prefix 0..n_observed-1) */
-    int32_t *age;            /* completed years at index_start */
+    int32_t *age;            /* completed years at index_start; INT32_MIN if no birth date */
     int32_t *emp_prev12, *emp_prev24, *ben_prev24;
     double *earn_prev12;
     int32_t *treat_type;     /* programme type code, 0 none */

@@ -441,7 +441,7 @@ static int write_all(writer *w, const nt_spells *sp, const nt_cohort *c, const n
     for (long i = 0; i < n; i++) sv[i] = pe->id[c->person[i]];
     dataset_strings(w, g, "person_id", sv, n);
 
-    for (long i = 0; i < n; i++) dv[i] = c->age[i];
+    for (long i = 0; i < n; i++) dv[i] = c->age[i] == INT32_MIN ? NAN : c->age[i];
     cov_numeric(w, g, "age", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, dv, "completed years at the index spell's start");
     static const char *sex_lv[] = {"M", "F"};
     static const char *edu_lv[] = {"low", "mid", "high"};
