@@ -380,7 +380,13 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
             if (!draw || !units) continue;
             nt_rng rng;
             nt_rng_init(&rng, P->st->seed, (uint64_t)b + 1);
-            for (long i = 0; i < N; i++) draw[i] = P->included[nt_rng_below(&rng, (uint64_t)N)];
+            /* N draws with replacement, listed in person order (copies side
+               by side): the same sample as in draw order, but the panel is
+               then read front to back instead of at random. */
+            for (long i = 0; i < N; i++) units[i] = 0;
+            for (long i = 0; i < N; i++) units[nt_rng_below(&rng, (uint64_t)N)]++;
+            for (long i = 0, m = 0; i < N; i++)
+                for (long c = 0; c < units[i]; c++) draw[m++] = P->included[i];
             for (int pg = 0; pg < npg; pg++) {
                 int pi = pg / P->n_groups, g = pg % P->n_groups;
                 long nu = group_units(P, g, draw, N, units);
