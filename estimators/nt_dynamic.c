@@ -177,12 +177,6 @@ static void design_free(design_t *d)
     free(d->orig);
 }
 
-static int is_indicator(const double *col, long n)
-{
-    for (long i = 0; i < n; i++)
-        if (col[i] != 0.0 && col[i] != 1.0) return 0;
-    return 1;
-}
 
 /* Builds the model matrix of the rows, then drops what cannot be fitted:
    constant columns, and indicator columns whose 1-rows are all treated or
@@ -230,37 +224,52 @@ static nt_status build_design(const nt_dynpanel *p, const long *unit_person, con
     }
     d->q = q;
     for (long i = 0; i < n; i++) keep[i] = 1;
-    int changed = 1;
-    while (changed) {
-        changed = 0;
+    /* Sweep the columns left to right; a sweep that dropped rows may have
+       made earlier columns constant, so only then sweep again (dropping a
+       constant column changes no other column). Dropped columns are marked
+       and compacted once at the end. "0/1" is judged over all the rows. */
+    uint8_t *gone = calloc((size_t)d->q, 1);
+    if (!gone) return nt_fail(err, NT_ENOMEM, "out of memory");
+    int rows_dropped = 1;
+    while (rows_dropped) {
+        rows_dropped = 0;
         for (int j = 1; j < d->q; j++) {
-            double *col = d->z + (size_t)j * (size_t)n;
+            if (gone[j]) continue;
+            const double *col = d->z + (size_t)j * (size_t)n;
             double v0 = NAN;
-            int constant = 1;
+            int constant = 1, indicator = 1;
             long ones_t = 0, ones_c = 0;
             for (long i = 0; i < n; i++) {
+                double v = col[i];
+                indicator &= v == 0.0 || v == 1.0;
                 if (!keep[i]) continue;
-                if (isnan(v0)) v0 = col[i];
-                else if (col[i] != v0) constant = 0;
-                if (col[i] == 1.0) { if (rows->d[i]) ones_t++; else ones_c++; }
+                if (v0 != v0) v0 = v;
+                else constant &= v == v0;
+                if (v == 1.0) { if (rows->d[i]) ones_t++; else ones_c++; }
             }
-            int drop_rows = !constant && is_indicator(col, n) && (ones_t == 0 || ones_c == 0);
+            int drop_rows = !constant && indicator && (ones_t == 0 || ones_c == 0);
             if (!constant && !drop_rows) continue;
-            if (drop_rows)
+            if (drop_rows) {
                 for (long i = 0; i < n; i++)
                     if (keep[i] && col[i] == 1.0) { keep[i] = 0; (*dropped)++; }
-            /* Remove column j by moving the later ones down. */
-            free(d->term[j]);
-            memmove(d->z + (size_t)j * (size_t)n, d->z + (size_t)(j + 1) * (size_t)n,
-                    (size_t)(d->q - j - 1) * (size_t)n * sizeof *d->z);
-            memmove(d->term + j, d->term + j + 1, (size_t)(d->q - j - 1) * sizeof *d->term);
-            memmove(d->bal_col + j, d->bal_col + j + 1, (size_t)(d->q - j - 1) * sizeof *d->bal_col);
-            memmove(d->orig + j, d->orig + j + 1, (size_t)(d->q - j - 1) * sizeof *d->orig);
-            d->q--;
-            j--;
-            changed = 1;
+                rows_dropped = 1;
+            }
+            gone[j] = 1;
         }
     }
+    int kept = 1;
+    for (int j = 1; j < d->q; j++) {
+        if (gone[j]) { free(d->term[j]); continue; }
+        if (kept != j) {
+            memcpy(d->z + (size_t)kept * (size_t)n, d->z + (size_t)j * (size_t)n, (size_t)n * sizeof *d->z);
+            d->term[kept] = d->term[j];
+            d->bal_col[kept] = d->bal_col[j];
+            d->orig[kept] = d->orig[j];
+        }
+        kept++;
+    }
+    d->q = kept;
+    free(gone);
     return NT_OK;
 }
 
@@ -950,13 +959,13 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
         for (int k = first; k <= last; k++) r->k_skipped[k - o->start_first] = nk - ntr == 0 && ntr >= o->min_cell ? 2 : 1;
         goto done;
     }
-    /* The kept rows, compacted for the fit. */
-    zc = malloc((size_t)nk * (size_t)d.q * sizeof *zc);
+    /* The kept rows, compacted for the fit (the design itself when all are kept). */
+    zc = nk < n ? malloc((size_t)nk * (size_t)d.q * sizeof *zc) : NULL;
     y = malloc((size_t)nk * sizeof *y);
     eta = malloc((size_t)n * sizeof *eta);
     e = malloc((size_t)n * sizeof *e);
-    if (!zc || !y || !eta || !e) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    for (int j = 0; j < d.q; j++) {
+    if ((nk < n && !zc) || !y || !eta || !e) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    for (int j = 0; j < d.q && zc; j++) {
         long a = 0;
         for (long i = 0; i < n; i++)
             if (keep[i]) zc[(size_t)j * (size_t)nk + (size_t)a++] = d.z[(size_t)j * (size_t)n + (size_t)i];
@@ -978,7 +987,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
         go.start = start;
     }
     nt_error ferr;
-    int bad = nt_glm_fit_alloc(zc, nk, d.q, y, NULL, (const char *const *)d.term, &go, &fit, &ferr) != NT_OK;
+    int bad = nt_glm_fit_alloc(zc ? zc : d.z, nk, d.q, y, NULL, (const char *const *)d.term, &go, &fit, &ferr) != NT_OK;
     free(start);
     if (bad) {
         iv->status = 1;
