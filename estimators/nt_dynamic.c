@@ -1050,6 +1050,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     long pos = 0;
     for (int k = first; k <= last && !s; k++) {
         int ki = k - o->start_first;
+        if (o->on_start_month) o->on_start_month(o->progress, k, o->start_first, o->start_last);
         long m = 0, nt = 0, nc = 0;
         long off_support = 0;   /* treated dropped by the column rule or trimming */
         long first_pos = pos;

@@ -52,6 +52,9 @@ typedef struct {
     long min_cell;          /* start months with fewer treated are skipped */
     const double *fallback_cost;  /* per type code: cost when cost_eur is missing (NaN none), or NULL */
     int full;               /* 1: also balance, models, per-start SEs (the main run) */
+    /* Called at each start month (progress), or NULL. */
+    void (*on_start_month)(void *progress, int k, int start_first, int start_last);
+    void *progress;
     const struct nt_dyn_result_s *warm; /* a full-sample result whose interval models
                                            start this run's logits (bootstrap), or NULL */
 } nt_dyn_opts;

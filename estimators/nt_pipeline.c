@@ -310,6 +310,18 @@ static long group_units(const pipe_t *P, int g, const long *draw, long n_draw, l
     return m;
 }
 
+/* Progress within one (programme, group) estimate: its start months. */
+typedef struct { nt_progress *pr; int pg, npg; const char *prog, *group; } month_note;
+
+static void progress_month(void *ctx, int k, int first, int last)
+{
+    month_note *m = ctx;
+    char extra[400];
+    snprintf(extra, sizeof extra, "%s, %s, start month %d", m->prog, m->group, k);
+    nt_progress_update(m->pr, m->pg + (double)(k - first + 1) / (double)(last - first + 1), extra);
+    (void)m->npg;
+}
+
 static nt_status estimate_main(pipe_t *P, nt_error *err)
 {
     int npg = P->n_prog * P->n_groups;
@@ -324,6 +336,10 @@ static nt_status estimate_main(pipe_t *P, nt_error *err)
         long nu = group_units(P, g, P->included, P->n_included, units);
         nt_dyn_opts d;
         dyn_opts(P, pi, 1, &d);
+        month_note note = {&pr, pg, P->n_prog * P->n_groups, prog_name(P, pi),
+                           P->group_label[g][0] ? P->group_label[g] : "whole cohort"};
+        d.on_start_month = progress_month;
+        d.progress = &note;
         s = nt_dyn_estimate(P->panel, units, nu, &d, &P->res[pg], err);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
@@ -531,10 +547,15 @@ static nt_status table_summary(pipe_t *P, nt_error *err)
     static const char *cols[] = {"program", "subgroup", "outcome", "horizon_months", "cumulative_effect",
                                  "cumulative_se", "lockin_depth", "lockin_months", "breakeven_month",
                                  "cost_per_participant", "net_benefit", "n_treated", "n_control",
-                                 "cumulative_ci_lower", "cumulative_ci_upper", "share_breakeven"};
+                                 "cumulative_ci_lower", "cumulative_ci_upper", "share_breakeven",
+                                 "lockin_depth_ci_lower", "lockin_depth_ci_upper", "lockin_months_ci_lower",
+                                 "lockin_months_ci_upper", "breakeven_ci_lower", "breakeven_ci_upper",
+                                 "net_benefit_se"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT,
                                         NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
+                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT, NT_COL_STAT};
     int H = P->st->horizon, NO = P->panel->n_outcomes, B = P->st->bootstrap;
     double ci = P->st->ci_level > 0 ? P->st->ci_level : 0.95;
     int horizons[5] = {12, 24, 36, 60, H}, nh = 0, hs[5];
@@ -546,7 +567,7 @@ static nt_status table_summary(pipe_t *P, nt_error *err)
     int earn = -1;
     for (int oc = 0; oc < NO; oc++)
         if (!strcmp(P->panel->outcome_name[oc], "earnings")) earn = oc;
-    nt_table *t = nt_table_alloc(cols, kinds, 16);
+    nt_table *t = nt_table_alloc(cols, kinds, 23);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
@@ -554,6 +575,7 @@ static nt_status table_summary(pipe_t *P, nt_error *err)
         for (int oc = 0; oc < NO && !s; oc++)
             for (int h = 0; h < nh && !s; h++) {
                 nt_summary sm, se_earn;
+                se_earn.cumulative_se = NAN;
                 const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
                 int less = nt_outcome_less_is_better(P->panel->outcome_name[oc]);
                 if ((s = nt_summary_compute(r->att + oc * H, reps, B, H, less, hs[h], ci, &sm, err))) break;
@@ -580,6 +602,14 @@ static nt_status table_summary(pipe_t *P, nt_error *err)
                 nt_table_set_num(t, "cumulative_ci_lower", sm.cumulative_lower);
                 nt_table_set_num(t, "cumulative_ci_upper", sm.cumulative_upper);
                 nt_table_set_num(t, "share_breakeven", sm.share_breakeven);
+                nt_table_set_num(t, "lockin_depth_ci_lower", sm.lockin_depth_lower);
+                nt_table_set_num(t, "lockin_depth_ci_upper", sm.lockin_depth_upper);
+                nt_table_set_num(t, "lockin_months_ci_lower", sm.lockin_months_lower);
+                nt_table_set_num(t, "lockin_months_ci_upper", sm.lockin_months_upper);
+                nt_table_set_num(t, "breakeven_ci_lower", sm.breakeven_lower);
+                nt_table_set_num(t, "breakeven_ci_upper", sm.breakeven_upper);
+                /* The cost is fixed, so net benefit varies as the earnings effect. */
+                nt_table_set_num(t, "net_benefit_se", isnan(net) ? NAN : se_earn.cumulative_se);
                 nt_table_set_basis(t, lmin(r->n_treated_matched[0], r->n_control_used[0]));
             }
     }
