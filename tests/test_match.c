@@ -403,6 +403,32 @@ static void test_matchit_golden(void **state)
     lalonde_free(&L);
 }
 
+/* Golden: radius matching with regression bias adjustment (radius 1.5 x the
+   largest 1:1 distance on eta, equal weights, weighted lm of re78 on treat +
+   the ten covariates) and Epanechnikov kernel matching with Silverman's
+   bandwidth over the controls' eta, both written out in plain R
+   (scripts/reference/match_lalonde.R, section 5). */
+static void test_radius_kernel_golden(void **state)
+{
+    (void)state;
+    lalonde L = load_lalonde();
+    csv_small *g = csv_small_read("golden/match_lalonde_radius_kernel.csv");
+    assert_non_null(g);
+    for (long r = 0; r < g->nrow; r++) {
+        nt_psm_opts o;
+        nt_psm_opts_default(&o);
+        o.method = strcmp(g->cell[r][0], "radius") ? NT_METHOD_KERNEL : NT_METHOD_RADIUS;
+        nt_psm_result *res = NULL;
+        nt_error err;
+        assert_int_equal(nt_psm_estimate(L.x, L.n, 11, NULL, NULL, L.t, L.y, 1, NULL, &o, &res, &err), NT_OK);
+        expect_rel(res->effects[0].estimate, csv_small_num(g, r, 1), 1e-8);
+        expect_rel(o.method == NT_METHOD_RADIUS ? res->radius : res->bandwidth, csv_small_num(g, r, 2), 1e-8);
+        nt_psm_result_free(res);
+    }
+    csv_small_free(g);
+    lalonde_free(&L);
+}
+
 /* Golden: IPW (Hajek) and AIPW in base R, same logit. */
 static void test_weighting_golden(void **state)
 {
@@ -652,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_ai_golden),
         cmocka_unit_test(test_matchit_golden),
         cmocka_unit_test(test_weighting_golden),
+        cmocka_unit_test(test_radius_kernel_golden),
         cmocka_unit_test(test_weighting_tiny),
         cmocka_unit_test(test_balance_tiny),
         cmocka_unit_test(test_truth_all_methods),

@@ -101,3 +101,21 @@ ord <- which(D == 1); ord <- ord[order(-p[ord], ord)]; avail <- which(D == 0); b
 for (i in ord) { j <- ct[tr == i]; best <- min(abs(p[avail] - p[i]))
   if (best < abs(p[j] - p[i])) bad <- bad + 1; avail <- setdiff(avail, j) }
 out(data.frame(matchit_not_nearest = bad), "match_lalonde_matchit_not_nearest.csv")
+
+# 5. Radius matching with regression bias adjustment and kernel matching, in
+#    plain R (no package implements them as netto does; methods.md): on eta.
+tr <- which(D == 1); ct <- which(D == 0)
+nn_d <- sapply(tr, function(i) min(abs(eta[ct] - eta[i])))
+r <- 1.5 * max(nn_d)
+K <- numeric(N)
+for (i in tr) { j <- ct[abs(eta[ct] - eta[i]) <= r]; K[j] <- K[j] + 1 / length(j) }
+w <- ifelse(D == 1, 1, K)
+keep <- w > 0
+rad <- coef(lm(re78 ~ treat + age + educ + black + hisp + married + nodegr + re74 + re75 + u74 + u75,
+               data = d[keep, ], weights = w[keep]))[["treat"]]
+h <- 1.06 * sd(eta[ct]) * length(ct)^(-1/5)
+kern <- mean(sapply(tr, function(i) {
+  u <- (eta[ct] - eta[i]) / h; k <- ifelse(abs(u) <= 1, 0.75 * (1 - u^2), 0)
+  Y[i] - sum(k * Y[ct]) / sum(k) }))
+out(data.frame(method = c("radius", "kernel"), est = c(rad, kern), radius_or_bandwidth = c(r, h)),
+    "match_lalonde_radius_kernel.csv")
