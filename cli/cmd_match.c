@@ -183,22 +183,6 @@ static int parse(int argc, char **argv, opts *o)
     return 0;
 }
 
-/* A numeric outcome column: fails at the first value that is not a number. */
-static nt_status numeric_column(const nt_flat *f, const char *name, int *col, nt_error *err)
-{
-    nt_status s = nt_flat_require(f, name, col, err);
-    if (s) return s;
-    const nt_flat_column *c = &f->cols[*col];
-    if (c->is_numeric) return NT_OK;
-    for (long i = 0; i < f->n_rows; i++) {
-        if (!c->str[i]) continue;
-        char *end;
-        strtod(c->str[i], &end);
-        if (*end || end == c->str[i])
-            return nt_fail_at(err, NT_EINPUT, f->path, f->line[i], c->name, "found \"%s\", expected a number", c->str[i]);
-    }
-    return nt_fail_at(err, NT_EINPUT, f->path, 0, c->name, "expected a numeric column");
-}
 
 static const nt_flat_column *g_col;
 static int cmp_rows_by_value(const void *a, const void *b)
@@ -272,7 +256,7 @@ int nt_cmd_match(int argc, char **argv)
     int ct, *cy = calloc((size_t)nout, sizeof *cy), *cx = calloc((size_t)(nex ? nex : 1), sizeof *cx);
     if (!cy || !cx) { free(cy); free(cx); s = nt_fail(&err, NT_ENOMEM, "out of memory"); goto done; }
     if (!(s = nt_flat_require(f, o.treatment, &ct, &err))) s = nt_flat_require_binary(f, ct, &err);
-    for (int k = 0; k < nout && !s; k++) s = numeric_column(f, outs[k], &cy[k], &err);
+    for (int k = 0; k < nout && !s; k++) s = nt_flat_require_numeric(f, outs[k], &cy[k], &err);
     for (int k = 0; k < nex && !s; k++) s = nt_flat_require(f, exs[k], &cx[k], &err);
     if (s) { free(cy); free(cx); goto done; }
     req = malloc((size_t)(1 + nout + nex) * sizeof *req);

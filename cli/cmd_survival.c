@@ -51,23 +51,6 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A numeric column named by the user (time, start, weight); fails at the
-   first value that is not a number. */
-static nt_status numeric_column(const nt_flat *f, const char *name, int *col, nt_error *err)
-{
-    nt_status s = nt_flat_require(f, name, col, err);
-    if (s) return s;
-    const nt_flat_column *c = &f->cols[*col];
-    if (c->is_numeric) return NT_OK;
-    for (long i = 0; i < f->n_rows; i++) {
-        if (!c->str[i]) continue;
-        char *end;
-        strtod(c->str[i], &end);
-        if (*end || end == c->str[i])
-            return nt_fail_at(err, NT_EINPUT, f->path, f->line[i], c->name, "found \"%s\", expected a number", c->str[i]);
-    }
-    return nt_fail_at(err, NT_EINPUT, f->path, 0, c->name, "expected a numeric column");
-}
 
 static const nt_flat_column *g_codecol;
 static int cmp_rowstr(const void *a, const void *b)
@@ -173,9 +156,9 @@ static nt_status load_rows(const opts *o, const char *const *vars, int nvars, co
     r->cs = r->cw = -1;
     if ((s = nt_flat_read(o->data, &r->f, err))) return s;
     nt_flat *f = r->f;
-    if ((s = numeric_column(f, o->time, &r->ct, err))) return s;
-    if (o->start && (s = numeric_column(f, o->start, &r->cs, err))) return s;
-    if (o->weight && (s = numeric_column(f, o->weight, &r->cw, err))) return s;
+    if ((s = nt_flat_require_numeric(f, o->time, &r->ct, err))) return s;
+    if (o->start && (s = nt_flat_require_numeric(f, o->start, &r->cs, err))) return s;
+    if (o->weight && (s = nt_flat_require_numeric(f, o->weight, &r->cw, err))) return s;
     if ((s = nt_flat_require(f, o->event, &r->ce, err))) return s;
     if ((s = nt_flat_require_binary(f, r->ce, err))) return s;
     const char *req[8];

@@ -61,7 +61,7 @@ static const uint16_t cp1252_hi[32] = {
     0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
 
-static int utf8_valid(const unsigned char *s, size_t n)
+int nt_utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -248,7 +248,7 @@ static int parse(nt_csv *c, size_t *next, long *nl, long *qline, int *qfield)
     }
     if ((orbits & 0x80) && !c->cp1252) {
         for (int i = 0; i < nf; i++)
-            if (!utf8_valid((const unsigned char *)c->fbuf + c->foff[i], c->flen[i])) {
+            if (!nt_utf8_valid((const unsigned char *)c->fbuf + c->foff[i], c->flen[i])) {
                 flags |= NT_CSV_BAD_UTF8;
                 break;
             }

@@ -41,6 +41,9 @@ long nt_csv_line(const nt_csv *c);                       /* line where it starts
 int nt_csv_flags(const nt_csv *c);                       /* NT_CSV_* bits */
 /* The raw bytes of the record as in the file (for the rejects report). */
 const char *nt_csv_raw(const nt_csv *c, size_t *len);
+/* 1 if s[0..n) is valid UTF-8 (no overlongs, surrogates or code points
+   above U+10FFFF): the check behind NT_CSV_BAD_UTF8, for other readers. */
+int nt_utf8_valid(const unsigned char *s, size_t n);
 /* Bytes consumed so far (for progress). */
 long long nt_csv_offset(const nt_csv *c);
 

@@ -175,6 +175,19 @@ nt_status nt_flat_require(const nt_flat *f, const char *name, int *index, nt_err
     return nt_fail_at(err, NT_EINPUT, f->path, 0, name, "no such column in the file (its columns: %s)", list);
 }
 
+nt_status nt_flat_require_numeric(const nt_flat *f, const char *name, int *index, nt_error *err)
+{
+    nt_status s = nt_flat_require(f, name, index, err);
+    if (s) return s;
+    const nt_flat_column *c = &f->cols[*index];
+    if (c->is_numeric) return NT_OK;
+    double v;
+    for (long i = 0; i < f->n_rows; i++)
+        if (c->str[i] && parse_number(c->str[i], &v))
+            return nt_fail_at(err, NT_EINPUT, f->path, f->line[i], c->name, "found \"%s\", expected a number", c->str[i]);
+    return nt_fail_at(err, NT_EINPUT, f->path, 0, c->name, "expected a numeric column");
+}
+
 nt_status nt_flat_require_binary(const nt_flat *f, int col, nt_error *err)
 {
     const nt_flat_column *c = &f->cols[col];

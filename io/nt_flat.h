@@ -31,6 +31,9 @@ void nt_flat_free(nt_flat *f);
 int nt_flat_find(const nt_flat *f, const char *name);
 /* Like nt_flat_find but fails with "PATH: column NAME: no such column (columns: ...)". */
 nt_status nt_flat_require(const nt_flat *f, const char *name, int *index, nt_error *err);
+/* A numeric column named by the user (outcome, time, weight): fails naming
+   file, line and column at the first value that is not a number. */
+nt_status nt_flat_require_numeric(const nt_flat *f, const char *name, int *index, nt_error *err);
 /* A 0/1 column (treatment, event): fails naming file, line and column at the
    first other value. Missing values are allowed (rows dropped later). */
 nt_status nt_flat_require_binary(const nt_flat *f, int col, nt_error *err);

@@ -188,29 +188,6 @@ struct nt_spells_priv {
 
 /* -------------------------------------------------------- text helpers */
 
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t k;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; min = 0x80; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
-        else return 0;
-        if (k >= n - i) return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 /* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -219,7 +196,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     size_t k = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
     if (k > n) k = n;
     for (size_t m = k; m >= 2; m--)
-        if (utf8_ok(s, m)) return m;
+        if (nt_utf8_valid(s, m)) return m;
     return 0;
 }
 
@@ -669,7 +646,7 @@ static int check_record(ctx *c, nt_status *st)
         for (int j = 0; j < nf; j++) {
             size_t n;
             const char *v = nt_csv_field(s->csv, j, &n);
-            int badf = c->pv->cp1252 ? (n >= 3 && strstr(v, "\xEF\xBF\xBD") != NULL) : !utf8_ok((const unsigned char *)v, n);
+            int badf = c->pv->cp1252 ? (n >= 3 && strstr(v, "\xEF\xBF\xBD") != NULL) : !nt_utf8_valid((const unsigned char *)v, n);
             if (badf || j == nf - 1) {
                 /* with cp1252 the undefined byte became U+FFFD: report the raw field */
                 *st = bad(c, NT_REJECT_INVALID_UTF8, j < nh ? nt_csv_header(s->csv, j) : "", v, n,
