@@ -2,6 +2,7 @@
 #include "io/nt_design.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,20 +68,55 @@ typedef struct {
     int categorical;
     int nlev;
     char **levels;    /* bytewise order; borrowed pointers into the flat file */
+    int *code;        /* per kept row: level index (categorical only) */
 } var_info;
 
-/* Distinct values of a text column over the kept rows, bytewise sorted. */
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+/* Levels of a text column over the kept rows (bytewise order) and each
+   row's level index: one hash lookup per row, a sort of the distinct
+   values only. */
 static int collect_levels(const nt_flat *f, int col, const long *row, long n, var_info *v)
 {
-    char **vals = malloc((size_t)(n ? n : 1) * sizeof *vals);
-    if (!vals) return -1;
-    for (long i = 0; i < n; i++) vals[i] = f->cols[col].str[row[i]];
-    qsort(vals, (size_t)n, sizeof *vals, cmp_str);
-    int k = 0;
-    for (long i = 0; i < n; i++)
-        if (i == 0 || strcmp(vals[i], vals[i - 1])) vals[k++] = vals[i];
-    v->levels = vals;
-    v->nlev = k;
+    char *const *str = f->cols[col].str;
+    long cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    long *slot = malloc((size_t)cap * sizeof *slot);     /* index into distinct, -1 empty */
+    char **distinct = malloc((size_t)(n ? n : 1) * sizeof *distinct);
+    int *code = malloc((size_t)(n ? n : 1) * sizeof *code);
+    if (!slot || !distinct || !code) { free(slot); free(distinct); free(code); return -1; }
+    for (long i = 0; i < cap; i++) slot[i] = -1;
+    long nd = 0;
+    for (long i = 0; i < n; i++) {
+        const char *x = str[row[i]];
+        long h = (long)(hash_str(x) & (uint64_t)(cap - 1));
+        while (slot[h] >= 0 && strcmp(distinct[slot[h]], x)) h = (h + 1) & (cap - 1);
+        if (slot[h] < 0) { slot[h] = nd; distinct[nd++] = (char *)x; }
+        code[i] = (int)slot[h];
+    }
+    /* Sort the distinct values, then renumber the rows' codes. */
+    int *rank = malloc((size_t)(nd ? nd : 1) * sizeof *rank);
+    char **sorted = malloc((size_t)(nd ? nd : 1) * sizeof *sorted);
+    if (!rank || !sorted) { free(slot); free(distinct); free(code); free(rank); free(sorted); return -1; }
+    for (long d = 0; d < nd; d++) sorted[d] = distinct[d];
+    qsort(sorted, (size_t)nd, sizeof *sorted, cmp_str);
+    for (long d = 0; d < nd; d++) {
+        long h = (long)(hash_str(sorted[d]) & (uint64_t)(cap - 1));
+        while (strcmp(distinct[slot[h]], sorted[d])) h = (h + 1) & (cap - 1);
+        rank[slot[h]] = (int)d;
+    }
+    for (long i = 0; i < n; i++) code[i] = rank[code[i]];
+    free(slot);
+    free(distinct);
+    free(rank);
+    v->levels = sorted;
+    v->nlev = (int)nd;
+    v->code = code;
     return 0;
 }
 
@@ -192,15 +228,15 @@ nt_status nt_design_build(const nt_flat *f, const char *const *vars, int nvars,
             const double *num = f->cols[vi[k].col].num;
             for (long i = 0; i < d->n; i++) col[i] = num[d->row[i]];
         } else {
-            /* The level name follows "column=" in the term name. */
-            const char *lev = d->term[j] + strlen(f->cols[vi[k].col].name) + 1;
-            char *const *str = f->cols[vi[k].col].str;
-            for (long i = 0; i < d->n; i++) col[i] = strcmp(str[d->row[i]], lev) == 0;
+            /* Terms of a categorical come in level order 1..nlev-1. */
+            int lev = 1;
+            for (int t = j - 1; t >= 0 && d->var_of_term[t] == k; t--) lev++;
+            for (long i = 0; i < d->n; i++) col[i] = vi[k].code[i] == lev;
         }
     }
 done:
     if (vi)
-        for (int k = 0; k < nvars; k++) free(vi[k].levels);
+        for (int k = 0; k < nvars; k++) { free(vi[k].levels); free(vi[k].code); }
     free(vi);
     free(req);
     free(keep);
