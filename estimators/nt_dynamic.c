@@ -334,6 +334,8 @@ static int bit_set(uint8_t *bits, long i)
     return 1;
 }
 
+static long ucount(const long *count, long u) { return count ? count[u] : 1; }
+
 static int observed(const nt_dynpanel *p, long person, int t)
 {
     return t < p->months && p->n_observed[person] > t;
@@ -371,7 +373,8 @@ static double mu0(const kmatch *m, long r, const double *beta)
    controls, by the normal equations (qx is small). A singular X'X gets a
    ridge of 1e-9 x its largest diagonal element, enough for an indicator
    that no observed control has. */
-static void ols_controls(const nt_dynpanel *p, const long *unit_person, const kmatch *m, int t, int oc, double *beta)
+static void ols_controls(const nt_dynpanel *p, const long *unit_person, const long *count, const kmatch *m, int t,
+                         int oc, double *beta)
 {
     int q = m->qx;
     gsl_matrix *xtx = gsl_matrix_calloc((size_t)q, (size_t)q);
@@ -382,10 +385,10 @@ static void ols_controls(const nt_dynpanel *p, const long *unit_person, const km
         long pc = unit_person[m->c_unit[j]];
         if (!observed(p, pc, t)) continue;
         const double *x = m->xz + (size_t)(m->n_t + j) * (size_t)q;
-        double y = (double)p->outcome[oc][pc * p->months + t];
+        double y = (double)p->outcome[oc][pc * p->months + t], cw = (double)ucount(count, m->c_unit[j]);
         for (int a = 0; a < q; a++) {
-            xty->data[a] += x[a] * y;
-            for (int c = 0; c <= a; c++) xtx->data[a * q + c] += x[a] * x[c];
+            xty->data[a] += cw * x[a] * y;
+            for (int c = 0; c <= a; c++) xtx->data[a * q + c] += cw * x[a] * x[c];
         }
     }
     double maxd = 0;
@@ -415,8 +418,8 @@ done:
    each treated unit's weighted control mean in O(1): O(n_t + n_c) per month
    instead of O(pairs). Kernel weights 1 - ((s_j - s_i)/h)^2 expand into
    sums of 1, s_j and s_j^2 (scores centred by m->shift). */
-static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, kmatch *m, int ki, int fixed,
-                             path_ctx *ctx, nt_dyn_result *r, nt_error *err)
+static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, const long *count, kmatch *m, int ki,
+                             int fixed, path_ctx *ctx, nt_dyn_result *r, nt_error *err)
 {
     int H = ctx->horizon, NO = ctx->n_outcomes, k = r->k_month[ki];
     size_t nc1 = (size_t)m->n_c + 1;
@@ -434,8 +437,9 @@ static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, kmat
             long pc = unit_person[m->c_unit[j]];
             int obs = observed(p, pc, t);
             double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
+            double cj = (double)ucount(count, m->c_unit[j]);
             for (int q = 0; q <= NO; q++) {
-                double v = !obs ? 0 : q == 0 ? 1 : (double)p->outcome[q - 1][pc * p->months + t];
+                double v = !obs ? 0 : q == 0 ? cj : cj * (double)p->outcome[q - 1][pc * p->months + t];
                 for (int e = 0; e < np; e++) {
                     double *row = P + ((size_t)q * np + e) * nc1;
                     row[j + 1] = row[j] + v * pw[e];
@@ -446,9 +450,9 @@ static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, kmat
         for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
         memset(cover, 0, nc1 * sizeof *cover);
         for (long i = 0; i < m->n_t; i++) {
-            long pi = unit_person[m->t_unit[i]];
+            long pi = unit_person[m->t_unit[i]], ci = ucount(count, m->t_unit[i]);
             if (!observed(p, pi, t)) continue;
-            nobs++;
+            nobs += ci;
             long lo = m->rlo[i], hi = m->rhi[i];
             double coef[3] = {1, 0, 0};
             if (m->epan) {
@@ -466,11 +470,11 @@ static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, kmat
                     const double *row = P + ((size_t)(oc + 1) * np + e) * nc1;
                     num += coef[e] * (row[hi] - row[lo]);
                 }
-                sum[oc] += (double)p->outcome[oc][pi * p->months + t] - num / den;
+                sum[oc] += (double)ci * ((double)p->outcome[oc][pi * p->months + t] - num / den);
             }
             cover[lo]++;
             cover[hi]--;
-            ncontrib++;
+            ncontrib += ci;
         }
         /* Distinct controls with weight: observed and inside a contributing range. */
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
@@ -506,8 +510,9 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
 {
     int H = ctx->horizon, NO = ctx->n_outcomes;
     int k = r->k_month[ki];
-    if (m->range_mode) return range_paths(p, unit_person, m, ki, fixed, ctx, r, err);
-    int do_ai = o->full && o->method == NT_DYN_NN;
+    const long *count = o->unit_count;
+    if (m->range_mode) return range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
+    int do_ai = o->full && o->method == NT_DYN_NN && !count;
     nt_status status = NT_OK;
     double *K = NULL, *KK = NULL, *sig = NULL, *bs = NULL, *by = NULL;
     uint8_t *bd = NULL, *bk = NULL;
@@ -534,9 +539,9 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
         if (!weighting) {
             if (do_ai) { memset(K, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *K); memset(KK, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *KK); }
             for (long i = 0; i < m->n_t; i++) {
-                long pi = unit_person[m->t_unit[i]];
+                long pi = unit_person[m->t_unit[i]], ci = ucount(count, m->t_unit[i]);
                 if (!observed(p, pi, t)) continue;
-                nobs++;
+                nobs += ci;
                 double den = 0;
                 for (long a = m->start[i]; a < m->start[i + 1]; a++)
                     if (observed(p, unit_person[m->c_unit[m->pair_c[a]]], t)) den += m->w[a];
@@ -549,7 +554,7 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
                         if (observed(p, pc, t)) c += m->w[a] * (double)y[pc * p->months + t];
                     }
                     double dlt = (double)y[pi * p->months + t] - c / den;
-                    sum[oc] += dlt;
+                    sum[oc] += (double)ci * dlt;
                     if (do_ai) diffs[ncontrib * NO + oc] = dlt;
                 }
                 for (long a = m->start[i]; a < m->start[i + 1]; a++) {
@@ -564,7 +569,7 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
                         KK[slot] += v * v;
                     }
                 }
-                ncontrib++;
+                ncontrib += ci;
             }
         } else {
             /* Weighting: treated mean minus the weighted control mean, both
@@ -575,7 +580,7 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
             double *csum = calloc((size_t)NO, sizeof *csum);
             double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
             if (!csum || (m->xz && !beta)) { free(csum); free(beta); free(sum); free(diffs); status = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
-            for (int oc = 0; oc < NO && m->xz; oc++) ols_controls(p, unit_person, m, t, oc, beta + (size_t)oc * m->qx);
+            for (int oc = 0; oc < NO && m->xz; oc++) ols_controls(p, unit_person, count, m, t, oc, beta + (size_t)oc * m->qx);
             for (long j = 0; j < m->n_c; j++) {
                 long pc = unit_person[m->c_unit[j]];
                 if (!observed(p, pc, t) || m->w[j] <= 0) continue;
@@ -587,13 +592,14 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
                 if (fixed && bit_set(bits_f, pc)) r->n_control_used_fixed[tau]++;
             }
             for (long i = 0; i < m->n_t; i++) {
-                long pi = unit_person[m->t_unit[i]];
+                long pi = unit_person[m->t_unit[i]], ci = ucount(count, m->t_unit[i]);
                 if (!observed(p, pi, t)) continue;
-                nobs++;
+                nobs += ci;
                 if (wsum <= 0) continue;
-                ncontrib++;
+                ncontrib += ci;
                 for (int oc = 0; oc < NO; oc++)
-                    sum[oc] += (double)p->outcome[oc][pi * p->months + t] - mu0(m, i, beta ? beta + (size_t)oc * m->qx : NULL);
+                    sum[oc] += (double)ci * ((double)p->outcome[oc][pi * p->months + t] -
+                                             mu0(m, i, beta ? beta + (size_t)oc * m->qx : NULL));
             }
             for (int oc = 0; oc < NO && ncontrib > 0; oc++) sum[oc] -= (double)ncontrib * csum[oc] / wsum;
             free(csum);
@@ -734,9 +740,17 @@ static nt_status range_match(const nt_dyn_opts *o, const double *score, const ui
         nt_matchset_free(nn);
         reach = o->radius_factor * dmax;
     } else {
-        double ss = 0;
-        for (long j = 0; j < nc; j++) ss += (key[j].s - mean) * (key[j].s - mean);
-        reach = o->bandwidth > 0 ? o->bandwidth : nc > 1 ? 1.06 * sqrt(ss / (double)(nc - 1)) * pow((double)nc, -0.2) : 0;
+        /* Silverman's rule over the controls, copies counted. */
+        double sw = 0, swx = 0, ss = 0;
+        for (long j = 0; j < nc; j++) {
+            double c = (double)ucount(o->unit_count, m->c_unit[j]);
+            sw += c;
+            swx += c * key[j].s;
+        }
+        double wmean = sw > 0 ? swx / sw : 0;
+        for (long j = 0; j < nc; j++)
+            ss += (double)ucount(o->unit_count, m->c_unit[j]) * (key[j].s - wmean) * (key[j].s - wmean);
+        reach = o->bandwidth > 0 ? o->bandwidth : sw > 1 ? 1.06 * sqrt(ss / (sw - 1)) * pow(sw, -0.2) : 0;
         if (!(reach > 0)) goto done;   /* no spread: nobody matched */
     }
     m->h = reach;
@@ -890,7 +904,7 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d, co
             } else {
                 m->c_unit[m->n_c] = rows->unit[i];
                 m->c_score[m->n_c] = score[a];
-                m->w[m->n_c++] = Kw[a] = e[i] / (1.0 - e[i]);
+                m->w[m->n_c++] = Kw[a] = e[i] / (1.0 - e[i]) * (double)ucount(o->unit_count, rows->unit[i]);
             }
         }
         if (o->method == NT_DYN_AIPW) {
@@ -932,7 +946,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     rows_t rows = {0};
     design_t d = {0};
     uint8_t *keep = NULL;
-    double *zc = NULL, *y = NULL, *eta = NULL, *e = NULL, *Kw = NULL;
+    double *zc = NULL, *y = NULL, *fw = NULL, *eta = NULL, *e = NULL, *Kw = NULL;
     long *idx = NULL;
     nt_glm_fit *fit = NULL;
     bal_acc *acc = NULL;
@@ -947,21 +961,27 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     keep = malloc((size_t)(n ? n : 1));
     if (!keep) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     if ((s = build_design(p, R->unit_person, &rows, first, last, o->history, keep, &d, &iv->n_rows_dropped, err))) goto done;
-    long nk = 0, ntr = 0;
+    long nk = 0, ntr = 0, wtr = 0, wco = 0;   /* rows; weighted by unit counts */
     for (long i = 0; i < n; i++)
-        if (keep[i]) { nk++; ntr += rows.d[i]; }
+        if (keep[i]) {
+            nk++;
+            ntr += rows.d[i];
+            if (rows.d[i]) wtr += ucount(o->unit_count, rows.unit[i]);
+            else wco += ucount(o->unit_count, rows.unit[i]);
+        }
     iv->n_rows = nk;
     iv->n_treated_rows = ntr;
     for (int k = first; k <= last; k++) r->k_skipped[k - o->start_first] = 1;
-    if (ntr < o->min_cell || ntr == 0 || nk - ntr == 0) {
+    if (wtr < o->min_cell || wtr == 0 || wco == 0) {
         iv->status = 1;
-        snprintf(iv->note, sizeof iv->note, "%ld treated and %ld controls: too few to fit a propensity model", ntr, nk - ntr);
-        for (int k = first; k <= last; k++) r->k_skipped[k - o->start_first] = nk - ntr == 0 && ntr >= o->min_cell ? 2 : 1;
+        snprintf(iv->note, sizeof iv->note, "%ld treated and %ld controls: too few to fit a propensity model", wtr, wco);
+        for (int k = first; k <= last; k++) r->k_skipped[k - o->start_first] = wco == 0 && wtr >= o->min_cell ? 2 : 1;
         goto done;
     }
     /* The kept rows, compacted for the fit (the design itself when all are kept). */
     zc = nk < n ? malloc((size_t)nk * (size_t)d.q * sizeof *zc) : NULL;
     y = malloc((size_t)nk * sizeof *y);
+    if (o->unit_count && !(fw = malloc((size_t)nk * sizeof *fw))) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     eta = malloc((size_t)n * sizeof *eta);
     e = malloc((size_t)n * sizeof *e);
     if ((nk < n && !zc) || !y || !eta || !e) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
@@ -971,7 +991,10 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
             if (keep[i]) zc[(size_t)j * (size_t)nk + (size_t)a++] = d.z[(size_t)j * (size_t)n + (size_t)i];
     }
     for (long i = 0, a = 0; i < n; i++)
-        if (keep[i]) y[a++] = rows.d[i];
+        if (keep[i]) {
+            if (fw) fw[a] = (double)ucount(o->unit_count, rows.unit[i]);
+            y[a++] = rows.d[i];
+        }
     nt_glm_opts go;
     nt_glm_opts_default(&go);
     go.check_separation = 1;
@@ -987,7 +1010,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
         go.start = start;
     }
     nt_error ferr;
-    int bad = nt_glm_fit_alloc(zc ? zc : d.z, nk, d.q, y, NULL, (const char *const *)d.term, &go, &fit, &ferr) != NT_OK;
+    int bad = nt_glm_fit_alloc(zc ? zc : d.z, nk, d.q, y, fw, (const char *const *)d.term, &go, &fit, &ferr) != NT_OK;
     free(start);
     if (bad) {
         iv->status = 1;
@@ -1019,14 +1042,14 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     }
     double caliper = 0;
     if (o->caliper > 0) {
-        double s1 = 0, s2 = 0;
-        long m = 0;
+        /* SD of the score over the model's rows on support (copies counted). */
+        double s1 = 0, s2 = 0, m = 0;
         for (long i = 0; i < n; i++)
-            if (keep[i]) { s1 += eta[i]; m++; }
-        double mean = m ? s1 / (double)m : 0;
+            if (keep[i]) { double c = (double)ucount(o->unit_count, rows.unit[i]); s1 += c * eta[i]; m += c; }
+        double mean = m > 0 ? s1 / m : 0;
         for (long i = 0; i < n; i++)
-            if (keep[i]) s2 += (eta[i] - mean) * (eta[i] - mean);
-        caliper = m > 1 ? o->caliper * sqrt(s2 / (double)(m - 1)) : 0;
+            if (keep[i]) s2 += (double)ucount(o->unit_count, rows.unit[i]) * (eta[i] - mean) * (eta[i] - mean);
+        caliper = m > 1 ? o->caliper * sqrt(s2 / (m - 1)) : 0;
     }
     if (o->full) {
         iv->p = d.q;
@@ -1054,14 +1077,18 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
         long m = 0, nt = 0, nc = 0;
         long off_support = 0;   /* treated dropped by the column rule or trimming */
         long first_pos = pos;
+        long wt = 0;   /* treated copies, for the min_cell rule */
         while (pos < n && rows.k[pos] == k) {
-            if (keep[pos]) { idx[m++] = pos; if (rows.d[pos]) nt++; else nc++; }
-            else if (rows.d[pos]) off_support++;
+            if (keep[pos]) {
+                idx[m++] = pos;
+                if (rows.d[pos]) { nt++; wt += ucount(o->unit_count, rows.unit[pos]); }
+                else nc++;
+            } else if (rows.d[pos]) off_support++;
             pos++;
         }
         r->k_treated[ki] = nt + off_support;
         r->k_controls[ki] = nc;
-        r->k_skipped[ki] = nt < o->min_cell || nt == 0 ? 1 : nc == 0 ? 2 : 0;
+        r->k_skipped[ki] = wt < o->min_cell || nt == 0 ? 1 : nc == 0 ? 2 : 0;
         if (r->k_skipped[ki]) continue;
         for (long a = 0; a < m; a++)
             if (!rows.d[idx[a]]) bit_set(R->bits_control, R->unit_person[rows.unit[idx[a]]]);
@@ -1146,6 +1173,7 @@ done:
     free(keep);
     free(zc);
     free(y);
+    free(fw);
     free(eta);
     free(e);
     free(idx);

@@ -55,7 +55,16 @@ typedef struct {
     /* Called at each start month (progress), or NULL. */
     void (*on_start_month)(void *progress, int k, int start_first, int start_last);
     void *progress;
-    const struct nt_dyn_result_s *warm; /* a full-sample result whose interval models
+    const struct nt_dyn_result_s *warm;
+    /* Frequency weights (bootstrap): unit u stands for unit_count[u] copies of
+       its person, or NULL (1 each). The logit gets them as case weights,
+       treated weigh by them in each month's mean and controls' weights are
+       multiplied by them, which equals listing the copies except where
+       different persons tie exactly on the score (they share a match by
+       person, not by copy). Not for NN without replacement (copies must
+       be matched one by one) nor Crump trimming (its threshold ignores
+       them): list copies there. */
+    const long *unit_count; /* a full-sample result whose interval models
                                            start this run's logits (bootstrap), or NULL */
 } nt_dyn_opts;
 

@@ -383,17 +383,22 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
     long done = 0;
     int oom = 0;
     const long N = P->n_included;
+    /* Copies of a drawn person become one unit with a frequency weight,
+       except where copies must be handled one by one (nt_dynamic.h). */
+    const int by_count = !(P->st->method == NT_STUDY_NN && !P->st->replace) && P->st->trim != NT_STUDY_TRIM_CRUMP;
     #pragma omp parallel
     {
         long *draw = malloc((size_t)(N ? N : 1) * sizeof *draw);
         long *units = malloc((size_t)(N ? N : 1) * sizeof *units);
-        if (!draw || !units) {
+        long *cnt = malloc((size_t)(N ? N : 1) * sizeof *cnt);
+        long *gcnt = malloc((size_t)(N ? N : 1) * sizeof *gcnt);
+        if (!draw || !units || !cnt || !gcnt) {
             #pragma omp atomic write
             oom = 1;
         }
         #pragma omp for schedule(dynamic, 1)
         for (int b = 0; b < B; b++) {
-            if (!draw || !units) continue;
+            if (!draw || !units || !cnt || !gcnt) continue;
             nt_rng rng;
             nt_rng_init(&rng, P->st->seed, (uint64_t)b + 1);
             /* N draws with replacement, listed in person order (copies side
@@ -401,14 +406,26 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
                then read front to back instead of at random. */
             for (long i = 0; i < N; i++) units[i] = 0;
             for (long i = 0; i < N; i++) units[nt_rng_below(&rng, (uint64_t)N)]++;
-            for (long i = 0, m = 0; i < N; i++)
-                for (long c = 0; c < units[i]; c++) draw[m++] = P->included[i];
+            long nd = 0;
+            for (long i = 0; i < N; i++) {
+                if (by_count) {
+                    if (units[i] > 0) { draw[nd] = P->included[i]; cnt[nd++] = units[i]; }
+                } else {
+                    for (long c = 0; c < units[i]; c++) draw[nd++] = P->included[i];
+                }
+            }
             for (int pg = 0; pg < npg; pg++) {
                 int pi = pg / P->n_groups, g = pg % P->n_groups;
-                long nu = group_units(P, g, draw, N, units);
+                long nu = 0;
+                for (long i = 0; i < nd; i++)
+                    if (P->member[g][draw[i]]) {
+                        if (by_count) gcnt[nu] = cnt[i];
+                        units[nu++] = draw[i];
+                    }
                 nt_dyn_opts d;
                 dyn_opts(P, pi, 0, &d);
                 d.warm = P->res[pg];
+                d.unit_count = by_count ? gcnt : NULL;
                 nt_dyn_result *r = NULL;
                 nt_error e;
                 if (nt_dyn_estimate(P->panel, units, nu, &d, &r, &e)) {
@@ -434,6 +451,8 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
         }
         free(draw);
         free(units);
+        free(cnt);
+        free(gcnt);
     }
     nt_progress_end(&pr);
     if (oom) return nt_fail(err, NT_ENOMEM, "out of memory in the bootstrap");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "estimators/nt_dynamic.h"
+#include "core/nt_rng.h"
 #include "estimators/nt_match.h"
 
 /* Seven persons, one binary covariate x, start month 0 only, 4 months.
@@ -158,6 +159,104 @@ static void test_too_few_treated_skips(void **state)
     nt_dynpanel_free(p);
 }
 
+
+/* A random panel: 600 persons, a continuous covariate (so different persons
+   never tie on the score), starts in months 0..2, censoring. */
+static nt_dynpanel *random_panel(void)
+{
+    const long n = 600;
+    const int months = 10, nr = 3;
+    nt_rng r;
+    nt_rng_init(&r, 99, 0);
+    nt_dynpanel *p = calloc(1, sizeof *p);
+    p->n = n;
+    p->months = months;
+    p->n_risk = nr;
+    p->treat_month = malloc((size_t)n * sizeof(int32_t));
+    p->treat_type = malloc((size_t)n * sizeof(int32_t));
+    p->treat_cost = malloc((size_t)n * sizeof(double));
+    p->n_observed = malloc((size_t)n * sizeof(int32_t));
+    p->admin_observed = malloc((size_t)n * sizeof(int32_t));
+    p->on_index = malloc((size_t)n * nr);
+    p->emp_before = calloc((size_t)n * nr, 1);
+    p->included = malloc((size_t)n);
+    p->n_outcomes = 1;
+    p->outcome_name = malloc(sizeof(char *));
+    p->outcome_name[0] = strdup("earnings");
+    p->outcome = malloc(sizeof(float *));
+    p->outcome[0] = malloc((size_t)n * months * sizeof(float));
+    p->p = 1;
+    p->x = malloc((size_t)n * sizeof(double));
+    p->term = malloc(sizeof(char *));
+    p->term[0] = strdup("x");
+    p->var_of_term = calloc(1, sizeof(int));
+    p->n_covariates = 1;
+    p->missing_by_covariate = calloc(1, sizeof(long));
+    for (long i = 0; i < n; i++) {
+        double x = nt_rng_normal(&r);
+        p->x[i] = x;
+        p->treat_month[i] = -1;
+        for (int k = 0; k < nr && p->treat_month[i] < 0; k++)
+            if (nt_rng_uniform(&r) < 1 / (1 + exp(1.5 - 0.8 * x))) p->treat_month[i] = k;
+        p->treat_type[i] = p->treat_month[i] >= 0;
+        p->treat_cost[i] = NAN;
+        p->n_observed[i] = nt_rng_uniform(&r) < 0.2 ? 3 + (int)nt_rng_below(&r, 7) : months;
+        p->admin_observed[i] = months;
+        p->included[i] = 1;
+        for (int k = 0; k < nr; k++) p->on_index[i * nr + k] = 1;
+        for (int t = 0; t < months; t++)
+            p->outcome[0][i * months + t] = t < p->n_observed[i] ? (float)(100 * x + 10 * t + 5 * nt_rng_normal(&r)) : NAN;
+    }
+    return p;
+}
+
+/* A bootstrap draw given as copies and as counts gives the same effects. */
+static void test_counts_equal_copies(void **state)
+{
+    (void)state;
+    nt_dynpanel *p = random_panel();
+    nt_rng r;
+    nt_rng_init(&r, 5, 1);
+    long n = p->n, *cnt = calloc((size_t)n, sizeof *cnt);
+    for (long i = 0; i < n; i++) cnt[nt_rng_below(&r, (uint64_t)n)]++;
+    long *copies = malloc((size_t)n * sizeof *copies), *distinct = malloc((size_t)n * sizeof *distinct);
+    long *dc = malloc((size_t)n * sizeof *dc), nc = 0, nd = 0;
+    for (long i = 0; i < n; i++) {
+        for (long c = 0; c < cnt[i]; c++) copies[nc++] = i;
+        if (cnt[i]) { distinct[nd] = i; dc[nd++] = cnt[i]; }
+    }
+    const nt_dyn_method methods[] = {NT_DYN_NN, NT_DYN_RADIUS, NT_DYN_KERNEL, NT_DYN_IPW, NT_DYN_AIPW};
+    for (int mi = 0; mi < 5; mi++) {
+        nt_dyn_opts o;
+        nt_dyn_opts_default(&o);
+        o.program = 1;
+        o.start_first = 0;
+        o.start_last = 2;
+        o.start_interval = 3;
+        o.horizon = 6;
+        o.method = methods[mi];
+        o.caliper = 0.2;
+        o.min_cell = 5;
+        nt_dyn_result *a, *b;
+        nt_error err;
+        assert_int_equal(nt_dyn_estimate(p, copies, nc, &o, &a, &err), NT_OK);
+        o.unit_count = dc;
+        assert_int_equal(nt_dyn_estimate(p, distinct, nd, &o, &b, &err), NT_OK);
+        for (int t = 0; t < 6; t++) {
+            assert_false(isnan(a->att[t]));
+            expect_near(b->att[t], a->att[t], 1e-7 * (1 + fabs(a->att[t])));
+            assert_int_equal(b->n_treated_matched[t], a->n_treated_matched[t]);
+        }
+        nt_dyn_result_free(a);
+        nt_dyn_result_free(b);
+    }
+    free(cnt);
+    free(copies);
+    free(distinct);
+    free(dc);
+    nt_dynpanel_free(p);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -165,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_nn_tiny),
         cmocka_unit_test(test_ipw_tiny),
         cmocka_unit_test(test_too_few_treated_skips),
+        cmocka_unit_test(test_counts_equal_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
