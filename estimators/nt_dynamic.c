@@ -341,10 +341,12 @@ static int observed(const nt_dynpanel *p, long person, int t)
     return t < p->months && p->n_observed[person] > t;
 }
 
-/* sigma^2 of the AI variance for the units of one start month at month t. */
-static nt_status ai_sigma2(const nt_dynpanel *p, const long *unit_person, const kmatch *m, int t, int o,
-                           int J, double *sigma2, double *buf_score, uint8_t *buf_d, uint8_t *buf_skip,
-                           double *buf_y, nt_error *err)
+/* sigma^2 of the AI variance for the units of one start month at month t,
+   every outcome at once (one neighbour search): sigma2[o], buf_y[o] have
+   n_t + n_c entries. */
+static nt_status ai_sigma2(const nt_dynpanel *p, const long *unit_person, const kmatch *m, int t, int J,
+                           double **sigma2, double *buf_score, uint8_t *buf_d, uint8_t *buf_skip,
+                           double **buf_y, nt_error *err)
 {
     long n = m->n_t + m->n_c;
     for (long i = 0; i < n; i++) {
@@ -354,9 +356,11 @@ static nt_status ai_sigma2(const nt_dynpanel *p, const long *unit_person, const 
         buf_score[i] = tr ? m->t_score[i] : m->c_score[i - m->n_t];
         buf_d[i] = (uint8_t)tr;
         buf_skip[i] = !observed(p, person, t);
-        buf_y[i] = buf_skip[i] ? 0 : p->outcome[o][person * p->months + t];
+        for (int o = 0; o < p->n_outcomes; o++)
+            buf_y[o][i] = buf_skip[i] ? 0 : p->outcome[o][person * p->months + t];
     }
-    return nt_match_sigma2(buf_score, buf_d, NULL, buf_skip, n, J, 0.0, buf_y, sigma2, err);
+    return nt_match_sigma2_many(buf_score, buf_d, NULL, buf_skip, n, J, 0.0, 0.0, p->n_outcomes,
+                                (const double *const *)buf_y, sigma2, err);
 }
 
 /* Outcome model prediction for row r of the month's AIPW design (0 without one). */
@@ -512,21 +516,26 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
     int k = r->k_month[ki];
     const long *count = o->unit_count;
     if (m->range_mode) return range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
-    int do_ai = o->full && o->method == NT_DYN_NN && !count;
+    int do_ai = o->full && o->method == NT_DYN_NN && !count && ctx->n_outcomes <= 64;
     nt_status status = NT_OK;
-    double *K = NULL, *KK = NULL, *sig = NULL, *bs = NULL, *by = NULL;
+    double *K = NULL, *KK = NULL, *bs = NULL;
+    double *sig[64] = {0}, *by[64] = {0};   /* per outcome */
     uint8_t *bd = NULL, *bk = NULL;
     if (do_ai) {
         /* The AI variance works on distinct controls: index pairs to them. */
         long n = m->n_t + m->n_c;
         K = calloc((size_t)n + 1, sizeof *K);
         KK = calloc((size_t)n + 1, sizeof *KK);
-        sig = malloc(((size_t)n + 1) * sizeof *sig);
+        for (int oc = 0; oc < NO && oc < 64; oc++) {
+            sig[oc] = malloc(((size_t)n + 1) * sizeof **sig);
+            by[oc] = malloc(((size_t)n + 1) * sizeof **by);
+            if (!sig[oc] || !by[oc]) status = nt_fail(err, NT_ENOMEM, "out of memory");
+        }
         bs = malloc(((size_t)n + 1) * sizeof *bs);
-        by = malloc(((size_t)n + 1) * sizeof *by);
+
         bd = malloc((size_t)n + 1);
         bk = malloc((size_t)n + 1);
-        if (!K || !KK || !sig || !bs || !by || !bd || !bk) { status = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        if (status || !K || !KK || !bs || !bd || !bk) { status = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     }
     for (int tau = 0; tau < H && !status; tau++) {
         int t = k + tau;
@@ -609,7 +618,9 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
         r->n_treated[tau] += nobs;
         r->n_treated_matched[tau] += ncontrib;
         if (fixed) { r->n_treated_fixed[tau] += nobs; r->n_treated_matched_fixed[tau] += ncontrib; }
-        for (int oc = 0; oc < NO; oc++) {
+        if (do_ai && ncontrib > 0)
+            status = ai_sigma2(p, unit_person, m, t, o->ai_neighbors, sig, bs, bd, bk, by, err);
+        for (int oc = 0; oc < NO && !status; oc++) {
             long slot = ((long)ki * NO + oc) * H + tau;
             double att = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
             r->k_att[slot] = att;
@@ -617,12 +628,10 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
             if (!do_ai || ncontrib == 0) continue;
             /* Abadie & Imbens (2006) eq. 14 / Theorem 6 for the ATT at k:
                V = [sum_i (d_i - att)^2 + sum_j (K_j^2 - KK_j) sigma2_j] / N1^2. */
-            status = ai_sigma2(p, unit_person, m, t, oc, o->ai_neighbors, sig, bs, bd, bk, by, err);
-            if (status) break;
             double v = 0;
             for (long i = 0; i < ncontrib; i++) v += (diffs[i * NO + oc] - att) * (diffs[i * NO + oc] - att);
             for (long j = m->n_t; j < m->n_t + m->n_c; j++)
-                if (K[j] > 0 && !isnan(sig[j])) v += (K[j] * K[j] - KK[j]) * sig[j];
+                if (K[j] > 0 && !isnan(sig[oc][j])) v += (K[j] * K[j] - KK[j]) * sig[oc][j];
             r->k_se[slot] = sqrt(v) / (double)ncontrib;
         }
         free(sum);
@@ -631,9 +640,8 @@ static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, cons
 done:
     free(K);
     free(KK);
-    free(sig);
+    for (int oc = 0; oc < 64; oc++) { free(sig[oc]); free(by[oc]); }
     free(bs);
-    free(by);
     free(bd);
     free(bk);
     return status;
@@ -998,6 +1006,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     nt_glm_opts go;
     nt_glm_opts_default(&go);
     go.check_separation = 1;
+    if (o->glm_epsilon > 0) go.epsilon = o->glm_epsilon;
     /* Bootstrap: start from the full-sample model, matched by term name. */
     double *start = NULL;
     if (o->warm && iv_index < o->warm->n_intervals && o->warm->interval[iv_index].beta) {

@@ -55,7 +55,8 @@ typedef struct {
     /* Called at each start month (progress), or NULL. */
     void (*on_start_month)(void *progress, int k, int start_first, int start_last);
     void *progress;
-    const struct nt_dyn_result_s *warm;
+    const struct nt_dyn_result_s *warm; /* a full-sample result whose interval models
+                                           start this run's logits (bootstrap), or NULL */
     /* Frequency weights (bootstrap): unit u stands for unit_count[u] copies of
        its person, or NULL (1 each). The logit gets them as case weights,
        treated weigh by them in each month's mean and controls' weights are
@@ -64,8 +65,13 @@ typedef struct {
        person, not by copy). Not for NN without replacement (copies must
        be matched one by one) nor Crump trimming (its threshold ignores
        them): list copies there. */
-    const long *unit_count; /* a full-sample result whose interval models
-                                           start this run's logits (bootstrap), or NULL */
+    const long *unit_count;
+    /* Convergence of the logits (R's relative deviance change); 0: R's 1e-8.
+       Bootstrap replicates use 1e-6: started from the full-sample fit they
+       then stop an iteration earlier, and the coefficients move by far less
+       than their standard errors, well inside the replicates' Monte Carlo
+       error. */
+    double glm_epsilon;
 } nt_dyn_opts;
 
 typedef struct {   /* balance of one model column (conventions of nt_balance.h) */

@@ -528,12 +528,23 @@ nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, co
                                  const uint8_t *skip, long n, int J, double tie_tolerance,
                                  double tie_scale, const double *y, double *sigma2, nt_error *err)
 {
+    return nt_match_sigma2_many(score, treated, cell, skip, n, J, tie_tolerance, tie_scale, 1, &y, &sigma2, err);
+}
+
+nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, const long *cell,
+                               const uint8_t *skip, long n, int J, double tie_tolerance, double tie_scale,
+                               int ny, const double *const *y, double *const *sigma2, nt_error *err)
+{
     if (J < 1) return nt_fail(err, NT_EUSAGE, "the number of same-arm neighbours J must be at least 1");
-    for (long i = 0; i < n; i++) sigma2[i] = NAN;
+    for (int o = 0; o < ny; o++)
+        for (long i = 0; i < n; i++) sigma2[o][i] = NAN;
+    /* The neighbours depend on the scores only: found once, used for every y. */
+    long *nb = malloc(((size_t)n + 1) * sizeof *nb);
+    if (!nb) return nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate");
     for (int arm = 0; arm <= 1; arm++) {
         long nc;
         key *s = sorted_arm(score, treated, cell, skip, n, arm, &nc);
-        if (!s) return nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate");
+        if (!s) { free(nb); return nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate"); }
         long b = 0;
         while (b < nc) {
             long e = b;
@@ -542,30 +553,32 @@ nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, co
                 walker wk = {k - 1, k + 1, b, e, s[k].s};
                 long got = 0;
                 double dJ = 0, d;
-                double yi = y[s[k].row], sum = yi, sum2 = 0;
-                /* Two walks over the set {i} + neighbours: mean, then squares
-                   (the walk is deterministic, so the second replays the first). */
-                walker w2 = wk;
                 for (;;) {
                     long q = walk_next(s, &wk, &d);
                     if (q < 0) break;
-                    if (got < J) { sum += y[s[q].row]; got++; dJ = d; }
-                    else if (is_tie(d, dJ, tie_tolerance, tie_scale)) { sum += y[s[q].row]; got++; }
+                    if (got < J) { nb[got++] = s[q].row; dJ = d; }
+                    else if (is_tie(d, dJ, tie_tolerance, tie_scale)) nb[got++] = s[q].row;
                     else break;
+                    if (got >= n) break;
                 }
                 if (got == 0) continue;
-                double mean = sum / (double)(got + 1);
-                sum2 = (yi - mean) * (yi - mean);
-                for (long u = 0; u < got; u++) {
-                    long q = walk_next(s, &w2, &d);
-                    sum2 += (y[s[q].row] - mean) * (y[s[q].row] - mean);
+                /* Sample variance over the unit and its neighbours (Matching's form). */
+                long row = s[k].row;
+                for (int o = 0; o < ny; o++) {
+                    const double *yo = y[o];
+                    double sum = yo[row];
+                    for (long u = 0; u < got; u++) sum += yo[nb[u]];
+                    double mean = sum / (double)(got + 1);
+                    double sum2 = (yo[row] - mean) * (yo[row] - mean);
+                    for (long u = 0; u < got; u++) sum2 += (yo[nb[u]] - mean) * (yo[nb[u]] - mean);
+                    sigma2[o][row] = sum2 / (double)got;
                 }
-                sigma2[s[k].row] = sum2 / (double)got;
             }
             b = e;
         }
         free(s);
     }
+    free(nb);
     return NT_OK;
 }
 

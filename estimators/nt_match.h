@@ -95,6 +95,10 @@ nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const lon
 nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, const long *cell,
                                  const uint8_t *skip, long n, int J, double tie_tolerance,
                                  double tie_scale, const double *y, double *sigma2, nt_error *err);
+/* The same for ny outcomes at once (one neighbour search): y[o], sigma2[o]. */
+nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, const long *cell,
+                               const uint8_t *skip, long n, int J, double tie_tolerance, double tie_scale,
+                               int ny, const double *const *y, double *const *sigma2, nt_error *err);
 
 /* Abadie-Imbens (2006) variance, as Matching's Var.calc > 0:
    ATT (one match set, focal = treated):

@@ -426,6 +426,7 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
                 dyn_opts(P, pi, 0, &d);
                 d.warm = P->res[pg];
                 d.unit_count = by_count ? gcnt : NULL;
+                d.glm_epsilon = 1e-6;
                 nt_dyn_result *r = NULL;
                 nt_error e;
                 if (nt_dyn_estimate(P->panel, units, nu, &d, &r, &e)) {
