@@ -224,13 +224,36 @@ static nt_status build_design(const nt_dynpanel *p, const long *unit_person, con
     }
     d->q = q;
     for (long i = 0; i < n; i++) keep[i] = 1;
+    /* The usual case first, in one read of the design: if no indicator
+       column would take rows with it, the sweep below would only drop the
+       constant columns, so drop those and skip it. */
+    int needs_sweep = 0;
+    uint8_t *constant_col = calloc((size_t)d->q, 1);
+    if (!constant_col) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int j = 1; j < d->q && !needs_sweep; j++) {
+        const double *col = d->z + (size_t)j * (size_t)n;
+        int constant = 1, indicator = 1;
+        long ones_t = 0, ones_c = 0;
+        double v0 = n > 0 ? col[0] : 0;
+        for (long i = 0; i < n; i++) {
+            double v = col[i];
+            constant &= v == v0;
+            indicator &= v == 0.0 || v == 1.0;
+            if (v == 1.0) { if (rows->d[i]) ones_t++; else ones_c++; }
+        }
+        constant_col[j] = (uint8_t)constant;
+        if (!constant && indicator && (ones_t == 0 || ones_c == 0)) needs_sweep = 1;
+    }
     /* Sweep the columns left to right; a sweep that dropped rows may have
        made earlier columns constant, so only then sweep again (dropping a
        constant column changes no other column). Dropped columns are marked
        and compacted once at the end. "0/1" is judged over all the rows. */
     uint8_t *gone = calloc((size_t)d->q, 1);
-    if (!gone) return nt_fail(err, NT_ENOMEM, "out of memory");
-    int rows_dropped = 1;
+    if (!gone) { free(constant_col); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    if (!needs_sweep)
+        for (int j = 1; j < d->q; j++) gone[j] = constant_col[j];
+    free(constant_col);
+    int rows_dropped = needs_sweep;
     while (rows_dropped) {
         rows_dropped = 0;
         for (int j = 1; j < d->q; j++) {
