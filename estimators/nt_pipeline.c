@@ -1,6 +1,7 @@
 /* The study pipeline behind `netto run` (see nt_pipeline.h). */
 #include "estimators/nt_pipeline.h"
 
+#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdarg.h>
@@ -75,6 +76,15 @@ static const char *prog_name(const pipe_t *P, int pi) { return P->st->programs[p
 
 /* ------------------------------------------------------------ data */
 
+/* A data file named in the study must be readable: the error names the
+   study file's line, as every study-file problem does. */
+static nt_status check_readable(const nt_study *st, const char *key, const char *path, nt_error *err)
+{
+    if (access(path, R_OK) == 0) return NT_OK;
+    return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "data", key), key,
+                      "cannot read %s: %s", path, strerror(errno));
+}
+
 static nt_status open_data(pipe_t *P, nt_error *err)
 {
     const nt_study *st = P->st;
@@ -82,10 +92,14 @@ static nt_status open_data(pipe_t *P, nt_error *err)
     nt_status s;
     char store_path[4300];
     if (st->store_path) {
+        if ((s = check_readable(st, "store", st->store_path, err))) return s;
         snprintf(store_path, sizeof store_path, "%s", st->store_path);
         if ((s = nt_manifest_add_input(P->m, st->store_path, err))) return s;
     } else {
         const char *paths[4] = {st->persons_path, st->benefits_path, st->programs_path, st->jobs_path};
+        const char *keys[4] = {"persons", "benefits", "programs", "jobs"};
+        for (int f = 0; f < 4; f++)
+            if ((s = check_readable(st, keys[f], paths[f], err))) return s;
         for (int f = 0; f < 4; f++)
             if ((s = nt_manifest_add_input(P->m, paths[f], err))) return s;
         char rejects[4300];

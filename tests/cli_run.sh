@@ -133,6 +133,10 @@ printf '[study]\nname = x\nsed = 3\n' > "$tmp/bad.ini"
 "$netto" run "$tmp/bad.ini" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc = 1 ] && grep -q "bad.ini:3" "$tmp/err" || { cat "$tmp/err"; fail "unknown key: exit $rc"; }
 "$netto" run >/dev/null 2>&1; [ $? = 2 ] || fail "no study file: exit 2"
+sed 's/^jobs = jobs.csv/jobs = nojobs.csv/; s/^name = .*/name = nofile/' "$tmp/def/ipw.ini" > "$tmp/def/nofile.ini"
+"$netto" run "$tmp/def/nofile.ini" >/dev/null 2>"$tmp/err"; rc=$?
+line=$(grep -n '^jobs = ' "$tmp/def/nofile.ini" | cut -d: -f1)
+[ $rc = 1 ] && grep -q "nofile.ini:$line: column jobs: cannot read" "$tmp/err" || { cat "$tmp/err"; fail "missing data file: exit $rc, not at the study line"; }
 "$netto" run "$tmp/bad.ini" --threads zero >/dev/null 2>&1; [ $? = 2 ] || fail "bad --threads: exit 2"
 
 # Table columns per the spec.
