@@ -431,6 +431,19 @@ static double start_logit(const model *M, const person *p, int dur)
 /* Simulates months 0..last_t after inflow and appends the spells to b
    (after the history). suppress: the month in which a programme start is
    not allowed (-1: none). */
+/* A job spell starting on `start`, still open, with its wage (plus a
+   programme's wage gain) and hours drawn from month t's numbers. */
+static int push_job(const model *M, const person *p, int t, nt_day start, double gain, spell_buf *b)
+{
+    spell s = {0};
+    s.kind = SP_JOB;
+    s.start = start;
+    s.end = NT_DAY_NONE;
+    s.wage = draw_wage(M, p, unif(p, t, U_WAGE), gain);
+    s.hours = (int16_t)(16 + 4 * (int)(unif(p, t, U_HOURS) * 7));
+    return buf_push(b, s);
+}
+
 static int path_sim(const model *M, const person *p, int suppress, spell_buf *b, path_info *info)
 {
     b->n = p->nhist;
@@ -495,13 +508,7 @@ static int path_sim(const model *M, const person *p, int suppress, spell_buf *b,
                 }
                 if (state == ST_BEN_INDEX) info->index_last = t;
                 open_ben = -1;
-                spell s = {0};
-                s.kind = SP_JOB;
-                s.start = js;
-                s.end = NT_DAY_NONE;
-                s.wage = draw_wage(M, p, unif(p, t, U_WAGE), prog ? M->prog[prog].wage * h : 0);
-                s.hours = (int16_t)(16 + 4 * (int)(unif(p, t, U_HOURS) * 7));
-                if (buf_push(b, s)) return -1;
+                if (push_job(M, p, t, js, prog ? M->prog[prog].wage * h : 0, b)) return -1;
                 open_job = b->n - 1;
                 job_t0 = t;
                 state = ST_EMP;
@@ -573,13 +580,8 @@ static int path_sim(const model *M, const person *p, int suppress, spell_buf *b,
             }
             double pj = logistic(job_logit(M, p, 12) + M->job_nonemp + eff_job);
             if (unif(p, t, U_JOB) < pj) {
-                spell s = {0};
-                s.kind = SP_JOB;
-                s.start = day_in(m, 1 + (int)(unif(p, t, U_DAY) * dim));
-                s.end = NT_DAY_NONE;
-                s.wage = draw_wage(M, p, unif(p, t, U_WAGE), prog ? M->prog[prog].wage * h : 0);
-                s.hours = (int16_t)(16 + 4 * (int)(unif(p, t, U_HOURS) * 7));
-                if (buf_push(b, s)) return -1;
+                if (push_job(M, p, t, day_in(m, 1 + (int)(unif(p, t, U_DAY) * dim)),
+                             prog ? M->prog[prog].wage * h : 0, b)) return -1;
                 open_job = b->n - 1;
                 job_t0 = t;
                 state = ST_EMP;
