@@ -237,6 +237,9 @@ static void test_counts_equal_copies(void **state)
         o.method = methods[mi];
         o.caliper = 0.2;
         o.min_cell = 5;
+        /* Copies and weights start IRLS from different points (R's binomial
+           mustart depends on the weights), so converge both to the MLE. */
+        o.glm_epsilon = 1e-13;
         nt_dyn_result *a, *b;
         nt_error err;
         assert_int_equal(nt_dyn_estimate(p, copies, nc, &o, &a, &err), NT_OK);
@@ -244,7 +247,8 @@ static void test_counts_equal_copies(void **state)
         assert_int_equal(nt_dyn_estimate(p, distinct, nd, &o, &b, &err), NT_OK);
         for (int t = 0; t < 6; t++) {
             assert_false(isnan(a->att[t]));
-            expect_near(b->att[t], a->att[t], 1e-7 * (1 + fabs(a->att[t])));
+            /* Same MLE and the same matches: only rounding differs. */
+            expect_near(b->att[t], a->att[t], 1e-10 * (1 + fabs(a->att[t])));
             assert_int_equal(b->n_treated_matched[t], a->n_treated_matched[t]);
         }
         nt_dyn_result_free(a);
