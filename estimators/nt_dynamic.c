@@ -836,7 +836,7 @@ done:
 }
 
 /* Step 2 for one start month: the kmatch of rows idx[0..n) of the interval. */
-static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d, const uint8_t *keep,
+static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d,
                              const double *eta, const double *e, const long *idx, long n, double caliper,
                              kmatch *m, double *Kw, nt_error *err)
 {
@@ -858,7 +858,6 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d, co
         if (tr[a]) nt++; else nc++;
         Kw[a] = 0;
     }
-    (void)keep;
     int weighting = o->method == NT_DYN_IPW || o->method == NT_DYN_AIPW;
     long *unit = NULL;
     if (o->method == NT_DYN_RADIUS || (o->method == NT_DYN_KERNEL && o->kernel == NT_KERNEL_EPANECHNIKOV)) {
@@ -965,7 +964,7 @@ done:
     return s;
 }
 
-static nt_status run_interval(run_t *R, int iv_index, int first, int last, const long *units, long n_units, nt_error *err)
+static nt_status run_interval(run_t *R, int iv_index, int first, int last, long n_units, nt_error *err)
 {
     const nt_dynpanel *p = R->p;
     const nt_dyn_opts *o = R->o;
@@ -981,7 +980,6 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
     long *idx = NULL;
     nt_glm_fit *fit = NULL;
     bal_acc *acc = NULL;
-    (void)units;
 
     for (int k = first; k <= last; k++)
         for (long u = 0; u < n_units; u++) {
@@ -1129,7 +1127,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, const
             if (rows.d[idx[a]] && p->admin_observed[R->unit_person[rows.unit[idx[a]]]] < k + o->horizon) fixed = 0;
         r->k_fixed[ki] = fixed;
         kmatch km = {0};
-        s = match_month(R, &rows, &d, keep, eta, e, idx, m, caliper, &km, Kw, err);
+        s = match_month(R, &rows, &d, eta, e, idx, m, caliper, &km, Kw, err);
         if (!s) {
             r->k_matched[ki] = km.n_t;
             r->n_treated_total += nt;
@@ -1289,7 +1287,7 @@ nt_status nt_dyn_estimate(const nt_dynpanel *p, const long *unit_person, long n_
         int first = o->start_first + iv * o->start_interval;
         int last = first + o->start_interval - 1;
         if (last > o->start_last) last = o->start_last;
-        s = run_interval(&R, iv, first, last, unit_person, n_units, err);
+        s = run_interval(&R, iv, first, last, n_units, err);
     }
     if (s) goto done;
     int *use = malloc(ks * sizeof *use), *use_fixed = malloc(ks * sizeof *use_fixed);

@@ -325,7 +325,7 @@ static long group_units(const pipe_t *P, int g, const long *draw, long n_draw, l
 }
 
 /* Progress within one (programme, group) estimate: its start months. */
-typedef struct { nt_progress *pr; int pg, npg; const char *prog, *group; } month_note;
+typedef struct { nt_progress *pr; int pg; const char *prog, *group; } month_note;
 
 static void progress_month(void *ctx, int k, int first, int last)
 {
@@ -333,7 +333,6 @@ static void progress_month(void *ctx, int k, int first, int last)
     char extra[400];
     snprintf(extra, sizeof extra, "%s, %s, start month %d", m->prog, m->group, k);
     nt_progress_update(m->pr, m->pg + (double)(k - first + 1) / (double)(last - first + 1), extra);
-    (void)m->npg;
 }
 
 static nt_status estimate_main(pipe_t *P, nt_error *err)
@@ -350,7 +349,7 @@ static nt_status estimate_main(pipe_t *P, nt_error *err)
         long nu = group_units(P, g, P->included, P->n_included, units);
         nt_dyn_opts d;
         dyn_opts(P, pi, 1, &d);
-        month_note note = {&pr, pg, P->n_prog * P->n_groups, prog_name(P, pi),
+        month_note note = {&pr, pg, prog_name(P, pi),
                            P->group_label[g][0] ? P->group_label[g] : "whole cohort"};
         d.on_start_month = progress_month;
         d.progress = &note;
