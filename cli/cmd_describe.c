@@ -6,8 +6,8 @@
 
 #include "cli/cli.h"
 #include "core/nt_date.h"
-#include "io/nt_describe.h"
-#include "io/nt_store.h"
+#include "data/nt_describe.h"
+#include "data/nt_store.h"
 
 #define CMD "describe"
 

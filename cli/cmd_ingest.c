@@ -9,10 +9,10 @@
 #include "cli/cli.h"
 #include "core/nt_date.h"
 #include "core/nt_progress.h"
-#include "io/nt_cohort.h"
-#include "io/nt_ingest.h"
-#include "io/nt_spells.h"
-#include "io/nt_store.h"
+#include "data/nt_cohort.h"
+#include "data/nt_ingest.h"
+#include "data/nt_spells.h"
+#include "data/nt_store.h"
 
 #define CMD "ingest"
 

@@ -13,10 +13,11 @@
 #include "cli/cli.h"
 #include "core/nt_file.h"
 #include "estimators/nt_psm.h"
-#include "io/nt_design.h"
-#include "io/nt_flat.h"
-#include "io/nt_manifest.h"
-#include "io/nt_table.h"
+#include "data/nt_design.h"
+#include "data/nt_flat.h"
+#include "data/nt_store.h"
+#include "report/nt_manifest.h"
+#include "report/nt_table.h"
 
 static void usage(FILE *fp)
 {
@@ -488,6 +489,7 @@ int nt_cmd_match(int argc, char **argv)
     nt_manifest_set_threads(man, omp_get_max_threads());
     nt_manifest_timing(man, "total", now() - t0);
     nt_path_join(path, sizeof path, o.out, "manifest.json");
+    nt_manifest_platform(man, "hdf5", nt_store_hdf5_version());
     s = nt_manifest_write(man, path, &err);
 done:
     rc = s ? cli_fail(&err) : 0;

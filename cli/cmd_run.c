@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "estimators/nt_pipeline.h"
-#include "io/nt_plot.h"
-#include "io/nt_study.h"
+#include "study/nt_run.h"
+#include "report/nt_plot.h"
+#include "study/nt_study.h"
 
 static void help(void)
 {

@@ -13,10 +13,11 @@
 #include "estimators/nt_cox.h"
 #include "estimators/nt_km.h"
 #include "estimators/nt_stats.h"
-#include "io/nt_design.h"
-#include "io/nt_flat.h"
-#include "io/nt_manifest.h"
-#include "io/nt_table.h"
+#include "data/nt_design.h"
+#include "data/nt_flat.h"
+#include "data/nt_store.h"
+#include "report/nt_manifest.h"
+#include "report/nt_table.h"
 
 static void usage(FILE *fp)
 {
@@ -233,6 +234,7 @@ static nt_status write_manifest(nt_manifest *m, const opts *o, double t0, nt_err
     nt_manifest_set_threads(m, omp_get_max_threads());
     nt_manifest_timing(m, "total", now() - t0);
     nt_path_join(path, sizeof path, o->out, "manifest.json");
+    nt_manifest_platform(m, "hdf5", nt_store_hdf5_version());
     return nt_manifest_write(m, path, err);
 }
 

@@ -149,7 +149,7 @@ static int rows_push(rows_t *r, long unit, int k, uint8_t d)
 }
 
 /* 1 treated, 0 control, -1 neither (not at risk, or another type at k). */
-static int role_at(const nt_dynpanel *p, long person, int k, int program)
+static int role_at(const nt_dyn_panel *p, long person, int k, int program)
 {
     if (!p->included[person] || k >= p->n_risk || p->n_observed[person] <= k) return -1;
     if (!p->on_index[person * p->n_risk + k]) return -1;
@@ -182,7 +182,7 @@ static void design_free(design_t *d)
    constant columns, and indicator columns whose 1-rows are all treated or
    all control (those rows are dropped too: no counterpart exists). Repeats
    until nothing changes. keep[] marks the surviving rows. */
-static nt_status build_design(const nt_dynpanel *p, const long *unit_person, const rows_t *rows, int first,
+static nt_status build_design(const nt_dyn_panel *p, const long *unit_person, const rows_t *rows, int first,
                               int last, int history, uint8_t *keep, design_t *d, long *dropped, nt_error *err)
 {
     long n = rows->n;
@@ -359,7 +359,7 @@ static int bit_set(uint8_t *bits, long i)
 
 static long ucount(const long *count, long u) { return count ? count[u] : 1; }
 
-static int observed(const nt_dynpanel *p, long person, int t)
+static int observed(const nt_dyn_panel *p, long person, int t)
 {
     return t < p->months && p->n_observed[person] > t;
 }
@@ -367,7 +367,7 @@ static int observed(const nt_dynpanel *p, long person, int t)
 /* sigma^2 of the AI variance for the units of one start month at month t,
    every outcome at once (one neighbour search): sigma2[o], buf_y[o] have
    n_t + n_c entries. */
-static nt_status ai_sigma2(const nt_dynpanel *p, const long *unit_person, const kmatch *m, int t, int J,
+static nt_status ai_sigma2(const nt_dyn_panel *p, const long *unit_person, const kmatch *m, int t, int J,
                            double **sigma2, double *buf_score, uint8_t *buf_d, uint8_t *buf_skip,
                            double **buf_y, nt_error *err)
 {
@@ -400,7 +400,7 @@ static double mu0(const kmatch *m, long r, const double *beta)
    controls, by the normal equations (qx is small). A singular X'X gets a
    ridge of 1e-9 x its largest diagonal element, enough for an indicator
    that no observed control has. */
-static void ols_controls(const nt_dynpanel *p, const long *unit_person, const long *count, const kmatch *m, int t,
+static void ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count, const kmatch *m, int t,
                          int oc, double *beta)
 {
     int q = m->qx;
@@ -445,7 +445,7 @@ done:
    each treated unit's weighted control mean in O(1): O(n_t + n_c) per month
    instead of O(pairs). Kernel weights 1 - ((s_j - s_i)/h)^2 expand into
    sums of 1, s_j and s_j^2 (scores centred by m->shift). */
-static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, const long *count, kmatch *m, int ki,
+static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, const long *count, kmatch *m, int ki,
                              int fixed, path_ctx *ctx, nt_dyn_result *r, nt_error *err)
 {
     int H = ctx->horizon, NO = ctx->n_outcomes, k = r->k_month[ki];
@@ -532,7 +532,7 @@ static nt_status range_paths(const nt_dynpanel *p, const long *unit_person, cons
 }
 
 /* Effects of one start month for every tau, into r's k slots. */
-static nt_status month_paths(const nt_dynpanel *p, const long *unit_person, const nt_dyn_opts *o, kmatch *m,
+static nt_status month_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o, kmatch *m,
                              int ki, int weighting, int fixed, path_ctx *ctx, nt_dyn_result *r, nt_error *err)
 {
     int H = ctx->horizon, NO = ctx->n_outcomes;
@@ -673,7 +673,7 @@ done:
 /* ------------------------------------------------------------ driver */
 
 typedef struct {
-    const nt_dynpanel *p;
+    const nt_dyn_panel *p;
     const long *unit_person;
     const nt_dyn_opts *o;
     nt_dyn_result *r;
@@ -841,7 +841,7 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d,
                              kmatch *m, double *Kw, nt_error *err)
 {
     const nt_dyn_opts *o = R->o;
-    const nt_dynpanel *p = R->p;
+    const nt_dyn_panel *p = R->p;
     nt_status s = NT_OK;
     double *score = malloc((size_t)n * sizeof *score);
     uint8_t *tr = malloc((size_t)n);
@@ -966,7 +966,7 @@ done:
 
 static nt_status run_interval(run_t *R, int iv_index, int first, int last, long n_units, nt_error *err)
 {
-    const nt_dynpanel *p = R->p;
+    const nt_dyn_panel *p = R->p;
     const nt_dyn_opts *o = R->o;
     nt_dyn_result *r = R->r;
     nt_dyn_interval *iv = &r->interval[iv_index];
@@ -1230,7 +1230,7 @@ static void combine(nt_dyn_result *r, const int *use_k, double *att)
         }
 }
 
-nt_status nt_dyn_estimate(const nt_dynpanel *p, const long *unit_person, long n_units,
+nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n_units,
                           const nt_dyn_opts *o, nt_dyn_result **out, nt_error *err)
 {
     if (o->start_first < 0 || o->start_last < o->start_first || o->start_interval < 1 || o->horizon < 1)

@@ -30,7 +30,28 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
-#include "estimators/nt_dynpanel.h"
+
+/* The cohort as the estimator reads it (arrays, not owned; study/ fills it
+   from data/nt_panel). Months are months since inflow. */
+typedef struct {
+    long n;                        /* persons */
+    int months;                    /* panel months */
+    const int32_t *treat_month;    /* first programme start while on the index benefit; -1 none */
+    const int32_t *treat_type;     /* its type code (1-based); 0 none */
+    const double *treat_cost;      /* its cost_eur; NaN missing */
+    const int32_t *n_observed;     /* months 0..n_observed-1 are observed */
+    const int32_t *admin_observed; /* months observable by the data end alone */
+    int n_risk;                    /* months with risk-set data: 0..n_risk-1 */
+    const uint8_t *on_index;       /* n x n_risk: on the index benefit in month k */
+    const uint8_t *emp_before;     /* n x n_risk: months employed since inflow before k */
+    int n_outcomes;
+    const float *const *outcome;   /* n x months each, row-major; NaN censored */
+    int p;                         /* model columns */
+    const double *x;               /* n x p, column-major */
+    const char *const *term;       /* p names */
+    const int32_t *exact_cell;     /* n cell ids, or NULL */
+    const uint8_t *included;       /* n: 0 if a numeric covariate is missing */
+} nt_dyn_panel;
 
 typedef enum { NT_DYN_NN = 0, NT_DYN_RADIUS, NT_DYN_KERNEL, NT_DYN_IPW, NT_DYN_AIPW } nt_dyn_method;
 /* Same codes as nt_trim (nt_weight.h). */
@@ -121,7 +142,7 @@ typedef struct nt_dyn_result_s {
 
 void nt_dyn_opts_default(nt_dyn_opts *o);
 
-nt_status nt_dyn_estimate(const nt_dynpanel *panel, const long *unit_person, long n_units,
+nt_status nt_dyn_estimate(const nt_dyn_panel *panel, const long *unit_person, long n_units,
                           const nt_dyn_opts *o, nt_dyn_result **out, nt_error *err);
 void nt_dyn_result_free(nt_dyn_result *r);
 

@@ -1,9 +1,9 @@
 /* Ingest benchmark for the CSV reader and the spell validator (numbers in
    docs/ingest.md). Not part of the build; compile against build/:
      gcc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I. scripts/bench_csv.c \
-       build/libnetto_io.a build/libnetto_core.a -lcsv -lreadstat -lnettle -lm -fopenmp -o /tmp/bench_csv
+       build/libnetto_data.a build/libnetto_core.a -lcsv -lreadstat -lnettle -lm -fopenmp -o /tmp/bench_csv
    /tmp/bench_csv gen DIR N     writes DIR/{persons,benefits,programs,jobs}.csv for N persons
-   /tmp/bench_csv csv FILE      parses FILE with io/nt_csv (all fields touched)
+   /tmp/bench_csv csv FILE      parses FILE with data/nt_csv (all fields touched)
    /tmp/bench_csv libcsv FILE   parses FILE with libcsv (callbacks count fields)
    /tmp/bench_csv spells DIR    nt_spells_read on the four files (strict) */
 #include <csv.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "io/nt_csv.h"
-#include "io/nt_spells.h"
+#include "data/nt_csv.h"
+#include "data/nt_spells.h"
 
 static double now(void)
 {

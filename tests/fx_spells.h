@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/nt_date.h"
-#include "io/nt_spells.h"
+#include "data/nt_spells.h"
 
 static nt_day D(const char *s)
 {

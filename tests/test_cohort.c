@@ -5,7 +5,7 @@
 
 #include <omp.h>
 
-#include "io/nt_cohort.h"
+#include "data/nt_cohort.h"
 #include "tests/fx_spells.h"
 
 #define C 255

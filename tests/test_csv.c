@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/nt_csv.h"
+#include "data/nt_csv.h"
 
 static char path[4096];
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "core/nt_file.h"
-#include "io/nt_design.h"
-#include "io/nt_flat.h"
+#include "data/nt_design.h"
+#include "data/nt_flat.h"
 
 static const char *write_file(const char *name, const char *text)
 {

@@ -10,8 +10,9 @@
 
 #include "core/nt_rng.h"
 #include "estimators/nt_dhazard.h"
-#include "io/nt_cohort.h"
-#include "io/nt_store.h"
+#include "data/nt_pp.h"
+#include "data/nt_cohort.h"
+#include "data/nt_store.h"
 #include "tests/fx_spells.h"
 #include "tests/surv_testdata.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/nt_file.h"
-#include "io/nt_plot.h"
+#include "report/nt_plot.h"
 
 /* A lock-in path of 48 months: dip to -6 pp, recovery to +4 pp. */
 static void lockin_path(double *est, double *lo, double *hi, int n)

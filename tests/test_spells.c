@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/nt_spells.h"
+#include "data/nt_spells.h"
 
 static char P[4][1024], REJ[1024];
 static const char *NAMES[4] = {"persons.csv", "benefits.csv", "programs.csv", "jobs.csv"};

@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/nt_cohort.h"
-#include "io/nt_describe.h"
-#include "io/nt_store.h"
+#include "data/nt_cohort.h"
+#include "data/nt_describe.h"
+#include "data/nt_store.h"
 #include "tests/fx_spells.h"
 
 enum { WIA = 1, WW = 2, WWB = 3 };

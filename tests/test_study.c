@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "core/nt_file.h"
-#include "io/nt_manifest.h"
-#include "io/nt_study.h"
+#include "report/nt_manifest.h"
+#include "study/nt_study.h"
 
 static char study_path[4200];
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "core/nt_file.h"
-#include "io/nt_manifest.h"
-#include "io/nt_table.h"
+#include "report/nt_manifest.h"
+#include "report/nt_table.h"
 
 static const char *cols[] = {"outcome", "month", "estimate", "se", "n_treated", "n_control"};
 static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};

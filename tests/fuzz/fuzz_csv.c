@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/nt_csv.h"
-#include "io/nt_spells.h"
+#include "data/nt_csv.h"
+#include "data/nt_spells.h"
 
 static char dir[256];
 

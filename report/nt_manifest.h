@@ -31,6 +31,9 @@ void nt_manifest_disclosure(nt_manifest *m, long min_cell, int cleared_for_expor
 /* A top-level object for command-specific content, created on first use. */
 struct cJSON *nt_manifest_object(nt_manifest *m, const char *key);
 
+/* A library version the caller used (e.g. "hdf5" from data/nt_store). */
+void nt_manifest_platform(nt_manifest *m, const char *library, const char *version);
+
 /* Adds finished time and platform (CPU model, library versions), writes atomically. */
 nt_status nt_manifest_write(nt_manifest *m, const char *path, nt_error *err);
 

@@ -8,7 +8,7 @@
    2. Each (section, key) is checked against the known keys and duplicates,
       then converted in file order (so the first bad line is reported).
    3. Required keys and the consistency rules of [data] and [cohort]. */
-#include "io/nt_study.h"
+#include "study/nt_study.h"
 
 #include <ctype.h>
 #include <errno.h>

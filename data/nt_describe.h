@@ -7,7 +7,7 @@
 #define NT_DESCRIBE_H
 
 #include "core/nt_error.h"
-#include "io/nt_store.h"
+#include "data/nt_store.h"
 
 typedef struct {
     long persons;

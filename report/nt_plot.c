@@ -3,7 +3,7 @@
    surface at scale 0.72 (576 x 360 pt = 8 x 5 in), so both look alike.
    Axis ticks are "nice" numbers (1, 2, 2.5 or 5 times a power of ten;
    months in steps of 1, 2, 3, 6, 12 or 24). */
-#include "io/nt_plot.h"
+#include "report/nt_plot.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>

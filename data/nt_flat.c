@@ -1,5 +1,5 @@
 /* Flat files read whole into typed columns, on top of the one CSV reader. */
-#include "io/nt_flat.h"
+#include "data/nt_flat.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "io/nt_csv.h"
+#include "data/nt_csv.h"
 
 /* A decimal number as written by statistics packages: optional sign,
    digits, optional fraction and exponent; no hex, inf or nan. */

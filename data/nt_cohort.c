@@ -19,7 +19,7 @@
    H-1 (then exit_month is the last month it is seen inside the panel:
    min(H-1, month of the data end)); otherwise `work` when some job covers a
    day in [end+1, end+31] (a job already running counts), else `other`. */
-#include "io/nt_cohort.h"
+#include "data/nt_cohort.h"
 
 #include <limits.h>
 #include <math.h>

@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
-#include "io/nt_cohort.h"
-#include "io/nt_spells.h"
+#include "data/nt_cohort.h"
+#include "data/nt_spells.h"
 
 #define NT_STORE_FORMAT_VERSION 1
 
@@ -47,6 +47,8 @@ long nt_store_persons(const nt_store *st);
 int nt_store_months(const nt_store *st);          /* H */
 int nt_store_chunk_rows(const nt_store *st);      /* persons per chunk: a good block size */
 int nt_store_format_version(const nt_store *st);
+/* The HDF5 library's version, "1.10.8" (for manifests). */
+const char *nt_store_hdf5_version(void);
 const char *nt_store_tool_version(const nt_store *st);
 nt_day nt_store_data_end(const nt_store *st);
 int nt_store_inflow_from(const nt_store *st);     /* calendar month numbers */

@@ -1,7 +1,7 @@
 /* Table writer with disclosure control in one place (see nt_table.h). Cells
    are kept as formatted strings (CSV precision) plus the number, so Markdown
    and LaTeX can round for reports while the CSV keeps %.10g. */
-#include "io/nt_table.h"
+#include "report/nt_table.h"
 
 #include <limits.h>
 #include <math.h>

@@ -7,8 +7,8 @@
 #define NT_INGEST_H
 
 #include "core/nt_error.h"
-#include "io/nt_cohort.h"
-#include "io/nt_spells.h"
+#include "data/nt_cohort.h"
+#include "data/nt_spells.h"
 
 typedef struct {
     nt_spells_opts spells;     /* rejects_path is ignored: see below */

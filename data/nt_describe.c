@@ -1,6 +1,6 @@
 /* Cohort summary from a store: one pass over the panel in row blocks, sums
    in person order (deterministic), means = sum / persons observed. */
-#include "io/nt_describe.h"
+#include "data/nt_describe.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Model matrices from flat files (see nt_design.h). */
-#include "io/nt_design.h"
+#include "data/nt_design.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -15,7 +15,7 @@
 #define NT_PIPELINE_H
 
 #include "core/nt_error.h"
-#include "io/nt_study.h"
+#include "study/nt_study.h"
 
 typedef struct {
     int threads;      /* OpenMP threads; 0 = the OpenMP default */

@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
-#include "io/nt_spells.h"
+#include "data/nt_spells.h"
 
 #define NT_COHORT_FILL 255  /* censored month in a uint8 series */
 

@@ -10,7 +10,7 @@
 #define NT_DESIGN_H
 
 #include "core/nt_error.h"
-#include "io/nt_flat.h"
+#include "data/nt_flat.h"
 
 typedef struct {
     long n;            /* rows kept */

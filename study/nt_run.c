@@ -1,5 +1,5 @@
 /* The study pipeline behind `netto run` (see nt_pipeline.h). */
-#include "estimators/nt_pipeline.h"
+#include "study/nt_run.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,14 +15,14 @@
 #include "core/nt_progress.h"
 #include "core/nt_rng.h"
 #include "estimators/nt_dynamic.h"
-#include "estimators/nt_dynpanel.h"
+#include "data/nt_panel.h"
 #include "estimators/nt_stats.h"
 #include "estimators/nt_summary.h"
-#include "io/nt_ingest.h"
-#include "io/nt_manifest.h"
-#include "io/nt_plot.h"
-#include "io/nt_store.h"
-#include "io/nt_table.h"
+#include "data/nt_ingest.h"
+#include "report/nt_manifest.h"
+#include "report/nt_plot.h"
+#include "data/nt_store.h"
+#include "report/nt_table.h"
 
 /* ------------------------------------------------------------ state */
 
@@ -33,7 +33,8 @@ typedef struct {
     nt_manifest *m;
     char out[4096], priv[4200];
     nt_store *store;
-    nt_dynpanel *panel;
+    nt_panel *panel;
+    nt_dyn_panel view;       /* the estimator's view of panel */
     int n_prog;
     int *prog_code;          /* type code per study programme; 0 = any */
     int n_groups;            /* 1 + subgroups' groups; group 0 = whole cohort */
@@ -189,14 +190,20 @@ static nt_status load_panel(pipe_t *P, nt_error *err)
             return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "outcomes", "series"), NULL,
                               "\"%s\" is not a panel series (employed, earnings, on_benefit, on_index_benefit, in_program)",
                               st->series[k]);
-    nt_dynpanel_spec spec = {
+    nt_panel_spec spec = {
         .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
         .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
         .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
         .n_risk = st->start_last + 1};
-    nt_status s = nt_dynpanel_load(P->store, &spec, &P->panel, err);
+    nt_status s = nt_panel_load(P->store, &spec, &P->panel, err);
     if (s) return s;
-    nt_dynpanel *p = P->panel;
+    nt_panel *p = P->panel;
+    P->view = (nt_dyn_panel){
+        .n = p->n, .months = p->months, .treat_month = p->treat_month, .treat_type = p->treat_type,
+        .treat_cost = p->treat_cost, .n_observed = p->n_observed, .admin_observed = p->admin_observed,
+        .n_risk = p->n_risk, .on_index = p->on_index, .emp_before = p->emp_before,
+        .n_outcomes = p->n_outcomes, .outcome = (const float *const *)p->outcome, .p = p->p, .x = p->x,
+        .term = (const char *const *)p->term, .exact_cell = p->exact_cell, .included = p->included};
     P->included = malloc((size_t)(p->n ? p->n : 1) * sizeof *P->included);
     if (!P->included) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (long i = 0; i < p->n; i++)
@@ -353,7 +360,7 @@ static nt_status estimate_main(pipe_t *P, nt_error *err)
                            P->group_label[g][0] ? P->group_label[g] : "whole cohort"};
         d.on_start_month = progress_month;
         d.progress = &note;
-        s = nt_dyn_estimate(P->panel, units, nu, &d, &P->res[pg], err);
+        s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
@@ -442,7 +449,7 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
                 d.glm_epsilon = 1e-6;
                 nt_dyn_result *r = NULL;
                 nt_error e;
-                if (nt_dyn_estimate(P->panel, units, nu, &d, &r, &e)) {
+                if (nt_dyn_estimate(&P->view, units, nu, &d, &r, &e)) {
                     #pragma omp atomic
                     P->rep_failed[pg]++;
                     continue;
@@ -858,7 +865,7 @@ static void pipe_free(pipe_t *P)
     free(P->prog_code);
     free(P->fallback_cost);
     free(P->included);
-    nt_dynpanel_free(P->panel);
+    nt_panel_free(P->panel);
     nt_store_close(P->store);
     nt_manifest_free(P->m);
 }
@@ -931,6 +938,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_manifest_disclosure(P.m, st->min_cell, st->min_cell > 0);
     rep->seconds = nt_now() - t0;
     nt_manifest_timing(P.m, "total", rep->seconds);
+    nt_manifest_platform(P.m, "hdf5", nt_store_hdf5_version());
     s = nt_manifest_write(P.m, manifest, err);
 done:
     pipe_free(&P);

@@ -1,9 +1,8 @@
 /* manifest.json through cJSON. The manifest collects settings, inputs,
    timings and warnings as a run goes, and is written last. */
-#include "io/nt_manifest.h"
+#include "report/nt_manifest.h"
 
 #include <cjson/cJSON.h>
-#include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +172,11 @@ static void cpu_model(char *buf, size_t size)
     fclose(fp);
 }
 
+void nt_manifest_platform(nt_manifest *m, const char *library, const char *version)
+{
+    put(cJSON_GetObjectItemCaseSensitive(m->root, "platform"), library, cJSON_CreateString(version));
+}
+
 nt_status nt_manifest_write(nt_manifest *m, const char *path, nt_error *err)
 {
     char buf[512];
@@ -181,10 +185,6 @@ nt_status nt_manifest_write(nt_manifest *m, const char *path, nt_error *err)
     cJSON *p = cJSON_GetObjectItemCaseSensitive(m->root, "platform");
     cpu_model(buf, sizeof buf);
     put(p, "cpu", cJSON_CreateString(buf));
-    unsigned maj, min, rel;
-    H5get_libversion(&maj, &min, &rel);
-    snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
-    put(p, "hdf5", cJSON_CreateString(buf));
     put(p, "zlib", cJSON_CreateString(zlibVersion()));
     put(p, "cjson", cJSON_CreateString(cJSON_Version()));
     put(p, "compiler", cJSON_CreateString(__VERSION__));

@@ -7,7 +7,7 @@
    result (priv); numeric columns are plain arrays. Person ids are found by
    an open-addressing hash table (FNV-1a), not by search in sorted order,
    because spells arrive before the persons are sorted. */
-#include "io/nt_spells.h"
+#include "data/nt_spells.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "core/nt_file.h"
-#include "io/nt_csv.h"
+#include "data/nt_csv.h"
 
 enum { T_PERSONS, T_BENEFITS, T_PROGRAMS, T_JOBS };
 static const char *table_name[4] = {"persons", "benefits", "programs", "jobs"};

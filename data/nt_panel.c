@@ -1,5 +1,5 @@
-/* Loads the dynamic estimator's view of a cohort store (nt_dynpanel.h). */
-#include "estimators/nt_dynpanel.h"
+/* Loads the dynamic estimator's view of a cohort store (nt_panel.h). */
+#include "data/nt_panel.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@ int nt_outcome_less_is_better(const char *series)
     return !strcmp(series, "on_benefit") || !strcmp(series, "on_index_benefit");
 }
 
-void nt_dynpanel_free(nt_dynpanel *p)
+void nt_panel_free(nt_panel *p)
 {
     if (!p) return;
     free(p->treat_month);
@@ -46,7 +46,7 @@ static nt_status read_int_cov(nt_store *st, const char *name, double *buf, int32
 }
 
 /* Appends the model columns of one covariate to p->x / p->term. */
-static nt_status add_covariate(nt_store *st, nt_dynpanel *p, int k, const char *name, double *buf, nt_error *err)
+static nt_status add_covariate(nt_store *st, nt_panel *p, int k, const char *name, double *buf, nt_error *err)
 {
     int kind = nt_store_covariate_kind(st, name);
     if (kind < 0) return nt_fail(err, NT_EINPUT, "covariate \"%s\" is not in the cohort store", name);
@@ -91,7 +91,7 @@ static nt_status add_covariate(nt_store *st, nt_dynpanel *p, int k, const char *
     return NT_OK;
 }
 
-static nt_status exact_cells(nt_store *st, nt_dynpanel *p, const nt_dynpanel_spec *spec, double *buf, nt_error *err)
+static nt_status exact_cells(nt_store *st, nt_panel *p, const nt_panel_spec *spec, double *buf, nt_error *err)
 {
     p->exact_cell = calloc((size_t)(p->n ? p->n : 1), sizeof *p->exact_cell);
     if (!p->exact_cell) return nt_fail(err, NT_ENOMEM, "out of memory");
@@ -111,7 +111,7 @@ static nt_status exact_cells(nt_store *st, nt_dynpanel *p, const nt_dynpanel_spe
     return NT_OK;
 }
 
-static nt_status load_series(nt_store *st, nt_dynpanel *p, const nt_dynpanel_spec *spec, nt_error *err)
+static nt_status load_series(nt_store *st, nt_panel *p, const nt_panel_spec *spec, nt_error *err)
 {
     long n = p->n;
     int m = p->months, nr = p->n_risk;
@@ -143,10 +143,10 @@ static nt_status load_series(nt_store *st, nt_dynpanel *p, const nt_dynpanel_spe
     return s;
 }
 
-nt_status nt_dynpanel_load(nt_store *st, const nt_dynpanel_spec *spec, nt_dynpanel **out, nt_error *err)
+nt_status nt_panel_load(nt_store *st, const nt_panel_spec *spec, nt_panel **out, nt_error *err)
 {
     nt_status s = NT_OK;
-    nt_dynpanel *p = calloc(1, sizeof *p);
+    nt_panel *p = calloc(1, sizeof *p);
     if (!p) return nt_fail(err, NT_ENOMEM, "out of memory");
     long n = p->n = nt_store_persons(st);
     int m = p->months = nt_store_months(st);
@@ -208,7 +208,7 @@ nt_status nt_dynpanel_load(nt_store *st, const nt_dynpanel_spec *spec, nt_dynpan
     s = load_series(st, p, spec, err);
 done:
     free(buf);
-    if (s) { nt_dynpanel_free(p); return s; }
+    if (s) { nt_panel_free(p); return s; }
     *out = p;
     return NT_OK;
 }

@@ -12,7 +12,7 @@
    not end inside the buffer, the unparsed tail is moved to the front, the
    buffer grows if it is full, more is read, and the record is parsed again
    from its start, so a record's raw bytes are always contiguous in buf. */
-#include "io/nt_csv.h"
+#include "data/nt_csv.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,12 +9,12 @@
    bytewise order otherwise); a missing categorical value is its own level,
    `missing`, placed last. A person with a missing numeric covariate is left
    out (included[i] = 0) and counted per variable. */
-#ifndef NT_DYNPANEL_H
-#define NT_DYNPANEL_H
+#ifndef NT_PANEL_H
+#define NT_PANEL_H
 
 #include <stdint.h>
 #include "core/nt_error.h"
-#include "io/nt_store.h"
+#include "data/nt_store.h"
 
 typedef struct {
     long n;                  /* persons (store order: bytewise person_id) */
@@ -38,20 +38,20 @@ typedef struct {
     uint8_t *included;       /* n: 0 if a numeric covariate is missing */
     int n_covariates;
     long *missing_by_covariate; /* persons left out per covariate */
-} nt_dynpanel;
+} nt_panel;
 
 typedef struct {
     const char *const *covariates; int n_covariates;
     const char *const *exact; int n_exact;      /* categorical variables matched exactly */
     const char *const *outcomes; int n_outcomes; /* panel series names */
     int n_risk;                                  /* last start month + 1 */
-} nt_dynpanel_spec;
+} nt_panel_spec;
 
 /* Loads what the dynamic estimator needs. Fails (NT_EINPUT) on an unknown
    covariate, exact variable or outcome series (column = its name), on a
    store whose panel is shorter than n_risk months. */
-nt_status nt_dynpanel_load(nt_store *st, const nt_dynpanel_spec *spec, nt_dynpanel **out, nt_error *err);
-void nt_dynpanel_free(nt_dynpanel *p);
+nt_status nt_panel_load(nt_store *st, const nt_panel_spec *spec, nt_panel **out, nt_error *err);
+void nt_panel_free(nt_panel *p);
 
 /* 1 for series where less is better (on_benefit, on_index_benefit). */
 int nt_outcome_less_is_better(const char *series);

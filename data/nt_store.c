@@ -6,7 +6,7 @@
    the file is the same for any thread count and any reader decodes it with
    the standard filters. Object timestamps are switched off, so the same
    cohort gives the same bytes. */
-#include "io/nt_store.h"
+#include "data/nt_store.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -883,4 +883,13 @@ nt_status nt_store_read_levels(nt_store *st, const char *name, char ***levels, i
     if (r) return nt_fail(err, NT_EINPUT, "covariate \"%s\" of the store is not categorical", name);
     *n = (int)cnt;
     return NT_OK;
+}
+
+const char *nt_store_hdf5_version(void)
+{
+    static char buf[32];
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(buf, sizeof buf, "%u.%u.%u", maj, min, rel);
+    return buf;
 }

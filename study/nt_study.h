@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include "core/nt_date.h"
 #include "core/nt_error.h"
-#include "io/nt_manifest.h"
+#include "report/nt_manifest.h"
 
 typedef enum {
     NT_STUDY_NN = 0, NT_STUDY_RADIUS, NT_STUDY_KERNEL, NT_STUDY_IPW, NT_STUDY_AIPW

@@ -1,11 +1,11 @@
-#include "io/nt_ingest.h"
+#include "data/nt_ingest.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/nt_progress.h"
-#include "io/nt_store.h"
+#include "data/nt_store.h"
 
 nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort **cohort_out,
                     nt_spells_report *rep, nt_error *err)
