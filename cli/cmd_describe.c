@@ -1,5 +1,5 @@
 /* netto describe: a cohort store's summary on stdout, the month table with
-   --csv. The numbers come from io/nt_describe. */
+   --csv. The numbers come from data/nt_describe. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

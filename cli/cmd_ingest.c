@@ -1,6 +1,6 @@
 /* netto ingest: validate the four spell files, build the cohort panel, write
    the store (and <store>.rejects.csv). Parses options and prints; the work is
-   io/nt_ingest (nt_spells -> nt_cohort -> nt_store). */
+   data/nt_ingest (nt_spells -> nt_cohort -> nt_store). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

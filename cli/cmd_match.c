@@ -1,7 +1,7 @@
 /* netto match: propensity-score matching and weighting on a flat file (one
-   row per person). Parses options, reads the file through io/nt_flat and
-   io/nt_design, calls estimators/nt_psm, writes effects.csv, balance.csv,
-   pscore.csv and manifest.json through io/nt_table and io/nt_manifest.
+   row per person). Parses options, reads the file through data/nt_flat and
+   data/nt_design, calls estimators/nt_psm, writes effects.csv, balance.csv,
+   pscore.csv and manifest.json through report/nt_table and report/nt_manifest.
    No statistics are computed here. */
 #include <math.h>
 #include <omp.h>

@@ -1,5 +1,5 @@
 /* netto survival km|cox: reads a flat file, checks the columns, calls
-   estimators/nt_km and nt_cox, writes the tables through io/nt_table and the
+   estimators/nt_km and nt_cox, writes the tables through report/nt_table and the
    manifest. No statistics are computed here. */
 #include <math.h>
 #include <omp.h>

@@ -1,4 +1,4 @@
-/* Streaming CSV record reader (contract in io/nt_csv.h).
+/* Streaming CSV record reader (contract in data/nt_csv.h).
 
    Why hand-written and not libcsv: the contract needs the physical line where
    each record starts and the raw bytes of the record (rejects report), and

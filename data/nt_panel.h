@@ -1,5 +1,5 @@
 /* The cohort as the dynamic (timing-aware) estimator reads it: compact
-   arrays loaded from a cohort store (io/nt_store.h) in row blocks.
+   arrays loaded from a cohort store (data/nt_store.h) in row blocks.
 
    Months are months since inflow (month 0 = calendar month of the index
    spell's start). Covariates are person-level, measured at inflow; they are

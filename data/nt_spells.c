@@ -1,5 +1,5 @@
 /* Reads the four linked spell tables (data contract sections 1 and 2):
-   CSV through io/nt_csv, .sav/.dta through ReadStat (turned into text cells
+   CSV through data/nt_csv, .sav/.dta through ReadStat (turned into text cells
    first, so one validator serves all formats), validates every record,
    rejects or fails on bad ones, merges overlapping spells, sorts.
 

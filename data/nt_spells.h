@@ -1,5 +1,5 @@
 /* The four linked spell tables after reading, validation and merging: what
-   io/nt_cohort builds the panel from. Owned by the reader (io/nt_spells.c);
+   data/nt_cohort builds the panel from. Owned by the reader (data/nt_spells.c);
    additions must be backward compatible (the cohort builder uses the fields
    below). Dates are nt_day; an open end (empty, or after the data end) is
    NT_DAY_NONE. Persons are sorted in bytewise order of person_id and spells

@@ -9,7 +9,7 @@
    iterations. cov = (X'WX)^-1 from the last iteration's weights, as
    summary.glm uses (dispersion 1); se = sqrt(diag(cov)).
 
-   Data layout: x is n x p column-major (x[j * n + i]), as io/nt_design.h
+   Data layout: x is n x p column-major (x[j * n + i]), as data/nt_design.h
    builds it; y in [0, 1] (0/1 for the models netto fits); w optional case
    weights (NULL = all 1; 0 drops a row from the fit, as bootstrap-by-weights
    needs). The linear predictor eta is kept: calipers and balance use it.

@@ -1,4 +1,4 @@
-/* `netto run`: the whole study of one study file (io/nt_study.h), from the
+/* `netto run`: the whole study of one study file (study/nt_study.h), from the
    spell files (ingested on the fly into <out>/private/cohort.h5) or a store,
    through the dynamic estimator (nt_dynamic.h) for every programme x
    subgroup, the person-level bootstrap of the whole pipeline, to the result

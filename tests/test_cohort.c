@@ -1,4 +1,4 @@
-/* io/nt_cohort: every rule of data contract section 3 on hand-made spells,
+/* data/nt_cohort: every rule of data contract section 3 on hand-made spells,
    with the expected panel written out. Unless said otherwise: cohort WW,
    inflow 2003-01:2003-12, data end 2005-12-31, H = 6. C = censored. */
 #include "tests/nt_test.h"

@@ -1,4 +1,4 @@
-/* io/nt_csv: the streaming CSV reader (contract in io/nt_csv.h and the data
+/* data/nt_csv: the streaming CSV reader (contract in data/nt_csv.h and the data
    contract, section 1). Fixtures are written inline to a temp folder. */
 #include "tests/nt_test.h"
 

@@ -1,4 +1,4 @@
-/* io/nt_flat (flat CSV into typed columns) and io/nt_design (model matrices). */
+/* data/nt_flat (flat CSV into typed columns) and data/nt_design (model matrices). */
 #include "tests/nt_test.h"
 
 #include <math.h>

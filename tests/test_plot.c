@@ -1,4 +1,4 @@
-/* io/nt_plot: PNG/PDF plots of effect paths. */
+/* report/nt_plot: PNG/PDF plots of effect paths. */
 #include "tests/nt_test.h"
 
 #include <cairo.h>

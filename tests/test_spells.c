@@ -1,4 +1,4 @@
-/* io/nt_spells: reading, validating and merging the four spell tables
+/* data/nt_spells: reading, validating and merging the four spell tables
    (data contract sections 1 and 2), strict and lenient, CSV and .sav/.dta.
    CSV fixtures are written inline; .sav/.dta ones come from
    scripts/reference/make_readstat_fixtures.R (tests/data/spells/). */

@@ -1,4 +1,4 @@
-/* io/nt_store: write a cohort, read it back (metadata, covariates, panel rows
+/* data/nt_store: write a cohort, read it back (metadata, covariates, panel rows
    in blocks), byte-identical rewrites, and no store left behind on failure. */
 #include "tests/nt_test.h"
 

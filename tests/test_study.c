@@ -1,4 +1,4 @@
-/* io/nt_study: the study file of `netto run`. */
+/* study/nt_study: the study file of `netto run`. */
 #include "tests/nt_test.h"
 
 #include <math.h>

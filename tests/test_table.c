@@ -1,4 +1,4 @@
-/* io/nt_table (CSV/Markdown/LaTeX, disclosure control) and io/nt_manifest. */
+/* report/nt_table (CSV/Markdown/LaTeX, disclosure control) and report/nt_manifest. */
 #include "tests/nt_test.h"
 
 #include <cjson/cJSON.h>
