@@ -66,20 +66,10 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const char *method_name(nt_psm_method m)
-{
-    static const char *n[] = {"nn", "radius", "kernel", "ipw", "aipw"};
-    return n[m];
-}
 static const char *order_name(nt_match_order o)
 {
     static const char *n[] = {"largest", "smallest", "data", "random"};
     return n[o];
-}
-static const char *trim_name(nt_trim t)
-{
-    static const char *n[] = {"none", "minmax", "crump"};
-    return n[t];
 }
 
 static int parse(int argc, char **argv, opts *o)
@@ -106,11 +96,9 @@ static int parse(int argc, char **argv, opts *o)
         else if (!strcmp(a, "--exact")) o->exact = v;
         else if (!strcmp(a, "--out") || !strcmp(a, "-o")) o->out = v;
         else if (!strcmp(a, "--method")) {
-            const char *names[] = {"nn", "radius", "kernel", "ipw", "aipw"};
-            int k = -1;
-            for (int j = 0; j < 5; j++) if (!strcmp(v, names[j])) k = j;
+            int k = nt_method_parse(v);
             if (k < 0) return cli_usage("match", "--method: found \"%s\", expected nn, radius, kernel, ipw or aipw", v);
-            o->psm.method = (nt_psm_method)k;
+            o->psm.method = (nt_method)k;
         } else if (!strcmp(a, "--estimand")) {
             if (!strcmp(v, "ATT")) o->psm.estimand = NT_ATT;
             else if (!strcmp(v, "ATE")) o->psm.estimand = NT_ATE;
@@ -333,7 +321,7 @@ int nt_cmd_match(int argc, char **argv)
         if (nt_table_add_row(te)) { s = nt_fail(&err, NT_ENOMEM, "out of memory"); goto done; }
         nt_table_set_str(te, "outcome", outs[k]);
         nt_table_set_str(te, "estimand", o.psm.estimand == NT_ATT ? "ATT" : "ATE");
-        nt_table_set_str(te, "method", method_name(o.psm.method));
+        nt_table_set_str(te, "method", nt_method_name(o.psm.method));
         nt_table_set_num(te, "estimate", e->estimate);
         nt_table_set_num(te, "se", e->se);
         nt_table_set_num(te, "ci_lower", e->ci_lower);
@@ -421,7 +409,7 @@ int nt_cmd_match(int argc, char **argv)
     nt_manifest_setting_str(man, NULL, "outcomes", o.outcomes);
     nt_manifest_setting_str(man, NULL, "covariates", o.covariates);
     nt_manifest_setting_str(man, NULL, "exact", o.exact ? o.exact : "");
-    nt_manifest_setting_str(man, NULL, "method", method_name(o.psm.method));
+    nt_manifest_setting_str(man, NULL, "method", nt_method_name(o.psm.method));
     nt_manifest_setting_str(man, NULL, "estimand", o.psm.estimand == NT_ATT ? "ATT" : "ATE");
     nt_manifest_setting_str(man, NULL, "propensity_model", "logit, IRLS as R glm (epsilon 1e-8, maxit 25)");
     nt_manifest_setting_str(man, NULL, "distance", o.psm.distance == NT_DIST_LOGIT ? "logit" : "probability");
@@ -434,10 +422,10 @@ int nt_cmd_match(int argc, char **argv)
     nt_manifest_setting_num(man, NULL, "distance_sd", res->score_sd);
     nt_manifest_setting_num(man, NULL, "tie_tolerance", o.psm.match.tie_tolerance);
     nt_manifest_setting_str(man, NULL, "tie_rule", o.tie_matching ? "matching (squared standardised distance)" : "plain (|d - d_k| <= tolerance)");
-    nt_manifest_setting_str(man, NULL, "trim", trim_name(o.psm.trim));
+    nt_manifest_setting_str(man, NULL, "trim", nt_trim_name(o.psm.trim));
     nt_manifest_setting_num(man, NULL, "trim_lower", isfinite(res->trim_lo) ? res->trim_lo : 0);
     nt_manifest_setting_num(man, NULL, "trim_upper", isfinite(res->trim_hi) ? res->trim_hi : 1);
-    nt_manifest_setting_str(man, NULL, "kernel", o.psm.kernel == NT_KERNEL_GAUSSIAN ? "gaussian" : "epanechnikov");
+    nt_manifest_setting_str(man, NULL, "kernel", nt_kernel_name(o.psm.kernel));
     nt_manifest_setting_num(man, NULL, "bandwidth", o.psm.method == NT_METHOD_KERNEL ? res->bandwidth : o.psm.bandwidth);
     nt_manifest_setting_str(man, NULL, "bandwidth_rule", o.psm.bandwidth > 0 ? "given" : "1.06 sd(score of the arm matched to) n^-1/5");
     nt_manifest_setting_num(man, NULL, "radius_factor", o.psm.radius_factor);
@@ -465,7 +453,7 @@ int nt_cmd_match(int argc, char **argv)
     }
     if (res->dropped_support_treated + res->dropped_support_controls > 0) {
         nt_manifest_warning(man, "%ld treated and %ld controls dropped outside common support (%s)",
-                            res->dropped_support_treated, res->dropped_support_controls, trim_name(o.psm.trim));
+                            res->dropped_support_treated, res->dropped_support_controls, nt_trim_name(o.psm.trim));
         fprintf(stderr, "netto match: warning: %ld treated and %ld controls dropped outside common support\n",
                 res->dropped_support_treated, res->dropped_support_controls);
     }

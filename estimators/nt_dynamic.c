@@ -29,7 +29,7 @@ void nt_dyn_opts_default(nt_dyn_opts *o)
     o->start_last = 23;
     o->start_interval = 3;
     o->horizon = 96;
-    o->method = NT_DYN_RADIUS;
+    o->method = NT_METHOD_RADIUS;
     o->neighbors = 1;
     o->replace = 1;
     o->caliper = 0.2;
@@ -539,7 +539,7 @@ static nt_status month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int k = r->k_month[ki];
     const long *count = o->unit_count;
     if (m->range_mode) return range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
-    int do_ai = o->full && o->method == NT_DYN_NN && !count && ctx->n_outcomes <= 64;
+    int do_ai = o->full && o->method == NT_METHOD_NN && !count && ctx->n_outcomes <= 64;
     nt_status status = NT_OK;
     double *K = NULL, *KK = NULL, *bs = NULL;
     double *sig[64] = {0}, *by[64] = {0};   /* per outcome */
@@ -747,7 +747,7 @@ static nt_status range_match(const nt_dyn_opts *o, const double *score, const ui
         key = sorted;
     }
     m->range_mode = 1;
-    m->epan = o->method == NT_DYN_KERNEL;
+    m->epan = o->method == NT_METHOD_KERNEL;
     m->shift = mean;
     m->n_c = nc;
     for (long j = 0; j < nc; j++) {
@@ -858,16 +858,16 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d,
         if (tr[a]) nt++; else nc++;
         Kw[a] = 0;
     }
-    int weighting = o->method == NT_DYN_IPW || o->method == NT_DYN_AIPW;
+    int weighting = o->method == NT_METHOD_IPW || o->method == NT_METHOD_AIPW;
     long *unit = NULL;
-    if (o->method == NT_DYN_RADIUS || (o->method == NT_DYN_KERNEL && o->kernel == NT_KERNEL_EPANECHNIKOV)) {
+    if (o->method == NT_METHOD_RADIUS || (o->method == NT_METHOD_KERNEL && o->kernel == NT_KERNEL_EPANECHNIKOV)) {
         unit = malloc((size_t)(n ? n : 1) * sizeof *unit);
         if (!unit) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
         for (long a = 0; a < n; a++) unit[a] = rows->unit[idx[a]];
         s = range_match(o, score, tr, cell, n, unit, caliper, m, Kw, err);
         free(unit);
     } else if (!weighting) {
-        if (o->method == NT_DYN_NN) {
+        if (o->method == NT_METHOD_NN) {
             nt_match_opts mo;
             nt_match_opts_default(&mo);
             mo.neighbors = o->neighbors;
@@ -875,7 +875,7 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d,
             mo.caliper = caliper;
             s = nt_match_nearest(score, tr, cell, NULL, n, 1, &mo, &ms, err);
         } else {
-            s = nt_match_kernel(score, tr, cell, NULL, n, 1, (nt_kernel)o->kernel, o->bandwidth, &ms, err);
+            s = nt_match_kernel(score, tr, cell, NULL, n, 1, o->kernel, o->bandwidth, &ms, err);
         }
         if (s) goto done;
         long nm = 0, np = 0;
@@ -937,7 +937,7 @@ static nt_status match_month(run_t *R, const rows_t *rows, const design_t *d,
                 m->w[m->n_c++] = Kw[a] = e[i] / (1.0 - e[i]) * (double)ucount(o->unit_count, rows->unit[i]);
             }
         }
-        if (o->method == NT_DYN_AIPW) {
+        if (o->method == NT_METHOD_AIPW) {
             /* Outcome model columns: intercept and the balance columns. */
             int qx = 1;
             for (int j = 0; j < d->q; j++) qx += d->bal_col[j];
@@ -1052,7 +1052,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, long 
         eta[i] = keep[i] ? fit->eta[a] : NAN;
         e[i] = keep[i] ? fit->mu[a++] : NAN;
     }
-    if (o->trim != NT_DYN_TRIM_NONE) {
+    if (o->trim != NT_TRIM_NONE) {
         /* Support over the model's rows (nt_weight.h); skip = not kept. */
         uint8_t *skip = malloc((size_t)(n ? n : 1));
         double *ek = malloc((size_t)(n ? n : 1) * sizeof *ek);
@@ -1063,7 +1063,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, long 
         }
         double lo, hi;
         long dt = 0, dc = 0;
-        s = nt_support_trim(ek, rows.d, n, (nt_trim)o->trim, skip, &lo, &hi, &dt, &dc, err);
+        s = nt_support_trim(ek, rows.d, n, o->trim, skip, &lo, &hi, &dt, &dc, err);
         for (long i = 0; i < n; i++) keep[i] = !skip[i];
         free(skip);
         free(ek);
@@ -1138,7 +1138,7 @@ static nt_status run_interval(run_t *R, int iv_index, int first, int last, long 
                 if (isnan(c) && o->fallback_cost) c = o->fallback_cost[p->treat_type[person]];
                 if (!isnan(c)) { R->cost_sum += c; R->cost_n++; }
             }
-            int weighting = o->method == NT_DYN_IPW || o->method == NT_DYN_AIPW;
+            int weighting = o->method == NT_METHOD_IPW || o->method == NT_METHOD_AIPW;
             s = month_paths(p, R->unit_person, o, &km, ki, weighting, fixed, &R->ctx, r, err);
             /* Treated left without a match (caliper, no kernel mass) are not
                in km but still count as treated observed in k + tau. */

@@ -30,6 +30,7 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
+#include "estimators/nt_method.h"
 
 /* The cohort as the estimator reads it (arrays, not owned; study/ fills it
    from data/nt_panel). Months are months since inflow. */
@@ -53,21 +54,18 @@ typedef struct {
     const uint8_t *included;       /* n: 0 if a numeric covariate is missing */
 } nt_dyn_panel;
 
-typedef enum { NT_DYN_NN = 0, NT_DYN_RADIUS, NT_DYN_KERNEL, NT_DYN_IPW, NT_DYN_AIPW } nt_dyn_method;
-/* Same codes as nt_trim (nt_weight.h). */
-typedef enum { NT_DYN_TRIM_NONE = 0, NT_DYN_TRIM_MINMAX, NT_DYN_TRIM_CRUMP } nt_dyn_trim;
 
 typedef struct {
     int program;            /* programme type code; 0 = any */
     int start_first, start_last, start_interval;  /* months since inflow */
     int horizon;            /* months since start followed: tau = 0..horizon-1 */
-    nt_dyn_method method;
+    nt_method method;
     int neighbors, replace; /* nn */
     double caliper;         /* SD of the logit score; 0 = none */
-    nt_dyn_trim trim;
+    nt_trim trim;
     int history;
     double radius_factor;   /* radius = factor x largest 1:1 NN distance */
-    int kernel;             /* nt_kernel */
+    nt_kernel kernel;
     double bandwidth;       /* <= 0: rule of thumb */
     int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */
     long min_cell;          /* start months with fewer treated are skipped */

@@ -21,9 +21,9 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
+#include "estimators/nt_method.h"
 
 typedef enum { NT_ORDER_LARGEST = 0, NT_ORDER_SMALLEST, NT_ORDER_DATA, NT_ORDER_RANDOM } nt_match_order;
-typedef enum { NT_KERNEL_EPANECHNIKOV = 0, NT_KERNEL_GAUSSIAN, NT_KERNEL_UNIFORM } nt_kernel;
 
 typedef struct {
     int neighbors;         /* M >= 1 (default 1) */

@@ -56,10 +56,6 @@ void nt_psm_result_free(nt_psm_result *r)
     free(r);
 }
 
-static int is_matching(nt_psm_method m)
-{
-    return m == NT_METHOD_NN || m == NT_METHOD_RADIUS || m == NT_METHOD_KERNEL;
-}
 
 static nt_status match_arm(const nt_psm_result *r, const uint8_t *tr, const long *cell, int focal,
                            const nt_psm_opts *o, nt_matchset **out, nt_error *err)
@@ -147,7 +143,7 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
     r->caliper = o->caliper_sd > 0 ? o->caliper_sd * r->score_sd : 0;
     r->tie_scale = o->match.tie_scale < 0 ? r->score_sd : o->match.tie_scale;
 
-    if (is_matching(o->method)) {
+    if (nt_method_is_matching(o->method)) {
         K = malloc((size_t)n * sizeof *K);
         sig = malloc((size_t)n * sizeof *sig);
         yadj = malloc((size_t)n * sizeof *yadj);

@@ -21,11 +21,10 @@
 #include "estimators/nt_match.h"
 #include "estimators/nt_weight.h"
 
-typedef enum { NT_METHOD_NN = 0, NT_METHOD_RADIUS, NT_METHOD_KERNEL, NT_METHOD_IPW, NT_METHOD_AIPW } nt_psm_method;
 typedef enum { NT_DIST_LOGIT = 0, NT_DIST_PROBABILITY } nt_distance;
 
 typedef struct {
-    nt_psm_method method;    /* NN */
+    nt_method method;    /* NN */
     nt_estimand estimand;    /* ATT */
     nt_match_opts match;     /* neighbors 1, no replacement, largest first; match.caliper unused;
                                 match.tie_scale < 0: R Matching's tie rule with the scale

@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
+#include "estimators/nt_method.h"
 
 typedef enum { NT_ATT = 0, NT_ATE = 1 } nt_estimand;
-typedef enum { NT_TRIM_NONE = 0, NT_TRIM_MINMAX, NT_TRIM_CRUMP } nt_trim;
 
 /* Unit weights: ATT w = D + (1-D) e/(1-e); ATE w = D/e + (1-D)/(1-e);
    0 where skipped. Normalising within arm is left to the users of w. */

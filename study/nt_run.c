@@ -306,14 +306,14 @@ static void dyn_opts(const pipe_t *P, int pi, int full, nt_dyn_opts *d)
     d->start_last = st->start_last;
     d->start_interval = st->start_interval;
     d->horizon = st->horizon;
-    d->method = (nt_dyn_method)st->method;
+    d->method = st->method;
     d->neighbors = st->neighbors;
     d->replace = st->replace;
     d->caliper = st->caliper;
-    d->trim = (nt_dyn_trim)st->trim;
+    d->trim = st->trim;
     d->history = st->history;
     d->radius_factor = st->radius_factor;
-    d->kernel = st->kernel == NT_STUDY_GAUSSIAN ? 1 : 0;
+    d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
     d->min_cell = st->min_cell > 0 ? st->min_cell : 1;
@@ -405,7 +405,7 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
     const long N = P->n_included;
     /* Copies of a drawn person become one unit with a frequency weight,
        except where copies must be handled one by one (nt_dynamic.h). */
-    const int by_count = !(P->st->method == NT_STUDY_NN && !P->st->replace) && P->st->trim != NT_STUDY_TRIM_CRUMP;
+    const int by_count = !(P->st->method == NT_METHOD_NN && !P->st->replace) && P->st->trim != NT_TRIM_CRUMP;
     #pragma omp parallel
     {
         long *draw = malloc((size_t)(N ? N : 1) * sizeof *draw);
@@ -487,7 +487,7 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
 
 /* ------------------------------------------------------------ tables */
 
-static const char *method_name(const pipe_t *P) { return nt_study_method_name(P->st->method); }
+static const char *method_name(const pipe_t *P) { return nt_method_name(P->st->method); }
 
 static long lmin(long a, long b) { return a < b ? a : b; }
 
@@ -909,12 +909,12 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_manifest_timing(P.m, "load", nt_now() - t);
     rep->n_programs = P.n_prog;
     rep->n_groups = P.n_groups;
-    if (st->method == NT_STUDY_NN && st->replace && st->bootstrap > 0)
+    if (st->method == NT_METHOD_NN && st->replace && st->bootstrap > 0)
         warn(&P, "the bootstrap is not valid for nearest-neighbour matching with replacement and a fixed number of "
                  "neighbours (Abadie & Imbens 2008): its standard errors may be too large or too small; "
                  "effects_by_start.csv has the analytic Abadie-Imbens SEs per start month (bootstrap = 0), or use "
                  "radius, kernel or ipw");
-    if (st->bootstrap == 0 && st->method == NT_STUDY_NN)
+    if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
         warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
                  "the covariance of controls shared between start months; cumulative effects get no SE");
     else if (st->bootstrap == 0)

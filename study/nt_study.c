@@ -609,10 +609,10 @@ static nt_status convert(ctx *c, const entry *e)
             return parse_int(v, 1, 1200, &s->horizon) ? bad(c, e, "a whole number of months from 1 to 1200") : NT_OK;
     } else if (!strcmp(sec, "estimator")) {
         if (!strcmp(k, "method")) {
-            static const char *const m[] = {"nn", "radius", "kernel", "ipw", "aipw", NULL};
-            for (int i = 0; m[i]; i++)
-                if (!strcmp(v, m[i])) { s->method = (nt_study_method)i; return NT_OK; }
-            return bad(c, e, "nn, radius, kernel, ipw or aipw");
+            int m = nt_method_parse(v);
+            if (m < 0) return bad(c, e, "nn, radius, kernel, ipw or aipw");
+            s->method = (nt_method)m;
+            return NT_OK;
         }
         if (!strcmp(k, "neighbors"))
             return parse_int(v, 1, 1000, &s->neighbors) ? bad(c, e, "a whole number >= 1") : NT_OK;
@@ -636,15 +636,15 @@ static nt_status convert(ctx *c, const entry *e)
             return NT_OK;
         }
         if (!strcmp(k, "trim")) {
-            if (!strcmp(v, "none")) s->trim = NT_STUDY_TRIM_NONE;
-            else if (!strcmp(v, "minmax")) s->trim = NT_STUDY_TRIM_MINMAX;
-            else if (!strcmp(v, "crump")) s->trim = NT_STUDY_TRIM_CRUMP;
+            if (!strcmp(v, "none")) s->trim = NT_TRIM_NONE;
+            else if (!strcmp(v, "minmax")) s->trim = NT_TRIM_MINMAX;
+            else if (!strcmp(v, "crump")) s->trim = NT_TRIM_CRUMP;
             else return bad(c, e, "none, minmax or crump");
             return NT_OK;
         }
         if (!strcmp(k, "kernel")) {
-            if (!strcmp(v, "epanechnikov")) s->kernel = NT_STUDY_EPANECHNIKOV;
-            else if (!strcmp(v, "gaussian")) s->kernel = NT_STUDY_GAUSSIAN;
+            if (!strcmp(v, "epanechnikov")) s->kernel = NT_KERNEL_EPANECHNIKOV;
+            else if (!strcmp(v, "gaussian")) s->kernel = NT_KERNEL_GAUSSIAN;
             else return bad(c, e, "epanechnikov or gaussian");
             return NT_OK;
         }
@@ -818,7 +818,7 @@ static nt_status check(ctx *c)
         return st;
     if (!s->series && (st = copy_list(c, default_series, &s->n_series, &s->series))) return st;
 
-    if (s->method == NT_STUDY_NN && s->replace && s->bootstrap > 0)
+    if (s->method == NT_METHOD_NN && s->replace && s->bootstrap > 0)
         if ((st = add_warning(c, "the bootstrap is not valid for nearest-neighbour matching with "
                                  "replacement and a fixed number of neighbours (Abadie & Imbens "
                                  "2008); its standard errors and intervals may be too small or too "
@@ -836,12 +836,12 @@ static void set_defaults(nt_study *s)
     s->start_last = 11;
     s->start_interval = 3;
     s->horizon = 96;
-    s->method = NT_STUDY_RADIUS;
+    s->method = NT_METHOD_RADIUS;
     s->neighbors = 1;
     s->caliper = 0.2;
     s->replace = 1;
-    s->trim = NT_STUDY_TRIM_NONE;
-    s->kernel = NT_STUDY_EPANECHNIKOV;
+    s->trim = NT_TRIM_NONE;
+    s->kernel = NT_KERNEL_EPANECHNIKOV;
     s->bandwidth = 0;
     s->radius_factor = 1.5;
     s->ai_neighbors = 2;
@@ -960,23 +960,6 @@ nt_status nt_study_set_out(nt_study *s, const char *out, nt_error *err)
     return NT_OK;
 }
 
-const char *nt_study_method_name(nt_study_method m)
-{
-    static const char *const n[] = {"nn", "radius", "kernel", "ipw", "aipw"};
-    return (unsigned)m < 5 ? n[m] : "?";
-}
-
-const char *nt_study_trim_name(nt_study_trim t)
-{
-    static const char *const n[] = {"none", "minmax", "crump"};
-    return (unsigned)t < 3 ? n[t] : "?";
-}
-
-const char *nt_study_kernel_name(nt_study_kernel k)
-{
-    static const char *const n[] = {"epanechnikov", "gaussian"};
-    return (unsigned)k < 2 ? n[k] : "?";
-}
 
 double nt_study_cost_of(const nt_study *s, const char *program)
 {
@@ -1055,7 +1038,7 @@ void nt_study_record(const nt_study *s, nt_manifest *m)
     nt_manifest_setting_num(m, "treatment", "start_interval", s->start_interval);
     nt_manifest_setting_num(m, "treatment", "horizon", s->horizon);
 
-    nt_manifest_setting_str(m, "estimator", "method", nt_study_method_name(s->method));
+    nt_manifest_setting_str(m, "estimator", "method", nt_method_name(s->method));
     nt_manifest_setting_num(m, "estimator", "neighbors", s->neighbors);
     if (s->caliper > 0) nt_manifest_setting_num(m, "estimator", "caliper", s->caliper);
     else nt_manifest_setting_str(m, "estimator", "caliper", "none");
@@ -1063,8 +1046,8 @@ void nt_study_record(const nt_study *s, nt_manifest *m)
     record_list(m, "estimator", "covariates", s->covariates, s->n_covariates, "");
     nt_manifest_setting_bool(m, "estimator", "history", s->history);
     record_list(m, "estimator", "exact", s->exact, s->n_exact, "none");
-    nt_manifest_setting_str(m, "estimator", "trim", nt_study_trim_name(s->trim));
-    nt_manifest_setting_str(m, "estimator", "kernel", nt_study_kernel_name(s->kernel));
+    nt_manifest_setting_str(m, "estimator", "trim", nt_trim_name(s->trim));
+    nt_manifest_setting_str(m, "estimator", "kernel", nt_kernel_name(s->kernel));
     if (s->bandwidth > 0) nt_manifest_setting_num(m, "estimator", "bandwidth", s->bandwidth);
     else nt_manifest_setting_str(m, "estimator", "bandwidth", "auto");
     nt_manifest_setting_num(m, "estimator", "radius_factor", s->radius_factor);

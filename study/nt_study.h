@@ -19,15 +19,8 @@
 #include <stdint.h>
 #include "core/nt_date.h"
 #include "core/nt_error.h"
+#include "estimators/nt_method.h"
 #include "report/nt_manifest.h"
-
-typedef enum {
-    NT_STUDY_NN = 0, NT_STUDY_RADIUS, NT_STUDY_KERNEL, NT_STUDY_IPW, NT_STUDY_AIPW
-} nt_study_method;
-
-typedef enum { NT_STUDY_TRIM_NONE = 0, NT_STUDY_TRIM_MINMAX, NT_STUDY_TRIM_CRUMP } nt_study_trim;
-
-typedef enum { NT_STUDY_EPANECHNIKOV = 0, NT_STUDY_GAUSSIAN } nt_study_kernel;
 
 /* One group of a subgroup variable: a level ("low") or an inclusive
    numeric range ("45-64" -> lo 45, hi 64). */
@@ -86,7 +79,7 @@ typedef struct {
     int horizon;           /* default 96 */
 
     /* [estimator] */
-    nt_study_method method;     /* default radius */
+    nt_method method;     /* default radius */
     int neighbors;              /* default 1 */
     double caliper;             /* SD of the logit PS; 0 = none; default 0.2 */
     int replace;                /* default 1 */
@@ -96,8 +89,8 @@ typedef struct {
     int history;                /* default 0 */
     int n_exact;
     char **exact;               /* default none (n_exact 0) */
-    nt_study_trim trim;         /* default none */
-    nt_study_kernel kernel;     /* extension; default epanechnikov */
+    nt_trim trim;         /* default none */
+    nt_kernel kernel;     /* extension; default epanechnikov */
     double bandwidth;           /* extension; 0 = rule of thumb (default) */
     double radius_factor;       /* extension; default 1.5 */
     int ai_neighbors;           /* extension; Abadie-Imbens J, default 2 */
@@ -143,9 +136,6 @@ long nt_study_line(const nt_study *s, const char *section, const char *key);
 nt_status nt_study_set_out(nt_study *s, const char *out, nt_error *err);
 
 /* "nn", "radius", ...; "none", "minmax", "crump"; "epanechnikov", "gaussian". */
-const char *nt_study_method_name(nt_study_method m);
-const char *nt_study_trim_name(nt_study_trim t);
-const char *nt_study_kernel_name(nt_study_kernel k);
 
 /* The [cost] entry for a programme type, NaN if none. */
 double nt_study_cost_of(const nt_study *s, const char *program);

@@ -107,7 +107,7 @@ static tpanel *tiny_panel(void)
     return p;
 }
 
-static void run(nt_dyn_method method, nt_dyn_result **r)
+static void run(nt_method method, nt_dyn_result **r)
 {
     tpanel *p = tiny_panel();
     long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -131,7 +131,7 @@ static void test_nn_tiny(void **state)
 {
     (void)state;
     nt_dyn_result *r;
-    run(NT_DYN_NN, &r);
+    run(NT_METHOD_NN, &r);
     expect_near(r->att[0], -0.5, 1e-12);
     expect_near(r->att[1], 0.0, 1e-12);
     expect_near(r->att[2], 0.0, 1e-12);
@@ -159,7 +159,7 @@ static void test_ipw_tiny(void **state)
 {
     (void)state;
     nt_dyn_result *r;
-    run(NT_DYN_IPW, &r);
+    run(NT_METHOD_IPW, &r);
     expect_near(r->att[0], -0.5, 1e-9);
     expect_near(r->att[1], 0.0, 1e-9);
     expect_near(r->att[2], 2.0 / 3.0 - 0.6, 1e-9);
@@ -249,7 +249,7 @@ static void test_counts_equal_copies(void **state)
         for (long c = 0; c < cnt[i]; c++) copies[nc++] = i;
         if (cnt[i]) { distinct[nd] = i; dc[nd++] = cnt[i]; }
     }
-    const nt_dyn_method methods[] = {NT_DYN_NN, NT_DYN_RADIUS, NT_DYN_KERNEL, NT_DYN_IPW, NT_DYN_AIPW};
+    const nt_method methods[] = {NT_METHOD_NN, NT_METHOD_RADIUS, NT_METHOD_KERNEL, NT_METHOD_IPW, NT_METHOD_AIPW};
     for (int mi = 0; mi < 5; mi++) {
         nt_dyn_opts o;
         nt_dyn_opts_default(&o);

@@ -541,7 +541,7 @@ static void test_truth_all_methods(void **state)
     for (long i = 0; i < n; i++) cell[i] = x[2 * n + i] > 0;
     const char *terms[] = {"(Intercept)", "x1", "x2"};
     const int vot[] = {-1, 0, 1};
-    struct { nt_psm_method m; nt_estimand e; int replace; } cases[] = {
+    struct { nt_method m; nt_estimand e; int replace; } cases[] = {
         {NT_METHOD_NN, NT_ATT, 1}, {NT_METHOD_NN, NT_ATT, 0}, {NT_METHOD_NN, NT_ATE, 1},
         {NT_METHOD_RADIUS, NT_ATT, 1}, {NT_METHOD_KERNEL, NT_ATT, 1}, {NT_METHOD_KERNEL, NT_ATE, 1},
         {NT_METHOD_IPW, NT_ATT, 0}, {NT_METHOD_IPW, NT_ATE, 0}, {NT_METHOD_AIPW, NT_ATT, 0},

@@ -97,7 +97,7 @@ static void test_full(void **state)
     assert_int_equal(s->start_last, 23);
     assert_int_equal(s->start_interval, 3);
     assert_int_equal(s->horizon, 96);
-    assert_int_equal(s->method, NT_STUDY_RADIUS);
+    assert_int_equal(s->method, NT_METHOD_RADIUS);
     assert_int_equal(s->neighbors, 1);
     expect_near(s->caliper, 0.2, 0);
     assert_int_equal(s->replace, 1);
@@ -105,7 +105,7 @@ static void test_full(void **state)
     assert_string_equal(s->covariates[7], "ben_prev24");
     assert_int_equal(s->n_exact, 1);
     assert_string_equal(s->exact[0], "sex");
-    assert_int_equal(s->trim, NT_STUDY_TRIM_MINMAX);
+    assert_int_equal(s->trim, NT_TRIM_MINMAX);
     assert_int_equal(s->n_series, 3);
     assert_string_equal(s->series[2], "on_benefit");
     assert_int_equal(s->bootstrap, 200);
@@ -166,7 +166,7 @@ static void test_defaults(void **state)
     assert_int_equal(s->start_last, 11);
     assert_int_equal(s->start_interval, 3);
     assert_int_equal(s->horizon, 96);
-    assert_int_equal(s->method, NT_STUDY_RADIUS);
+    assert_int_equal(s->method, NT_METHOD_RADIUS);
     assert_int_equal(s->neighbors, 1);
     expect_near(s->caliper, 0.2, 0);
     assert_int_equal(s->replace, 1);
@@ -175,8 +175,8 @@ static void test_defaults(void **state)
     assert_string_equal(s->covariates[6], "earn_prev12");
     assert_int_equal(s->history, 0);
     assert_int_equal(s->n_exact, 0);
-    assert_int_equal(s->trim, NT_STUDY_TRIM_NONE);
-    assert_int_equal(s->kernel, NT_STUDY_EPANECHNIKOV);
+    assert_int_equal(s->trim, NT_TRIM_NONE);
+    assert_int_equal(s->kernel, NT_KERNEL_EPANECHNIKOV);
     expect_near(s->bandwidth, 0, 0);
     expect_near(s->radius_factor, 1.5, 0);
     assert_int_equal(s->ai_neighbors, 2);
@@ -197,7 +197,7 @@ static void test_defaults(void **state)
                                "[treatment]\nprograms = any\n[estimator]\nmethod = nn\n"
                                "caliper = none\nexact = none\n",
                                &s, &err), NT_OK);
-    assert_int_equal(s->method, NT_STUDY_NN);
+    assert_int_equal(s->method, NT_METHOD_NN);
     expect_near(s->caliper, 0, 0);
     assert_int_equal(s->n_warnings, 1);
     assert_non_null(strstr(s->warnings[0], "bootstrap"));
@@ -344,8 +344,8 @@ static void test_paths_and_extensions(void **state)
     assert_int_equal(s->decimal, ',');
     assert_string_equal(s->person_key, "org+nr");
     assert_int_equal(s->ignore_unknown_persons, 1);
-    assert_int_equal(s->method, NT_STUDY_KERNEL);
-    assert_int_equal(s->kernel, NT_STUDY_GAUSSIAN);
+    assert_int_equal(s->method, NT_METHOD_KERNEL);
+    assert_int_equal(s->kernel, NT_KERNEL_GAUSSIAN);
     expect_near(s->bandwidth, 0.05, 0);
     expect_near(s->radius_factor, 3, 0);
     assert_int_equal(s->ai_neighbors, 4);
