@@ -1,7 +1,8 @@
 /* Cox partial likelihood: see nt_cox.h for the model, R's conventions and
    the data layout. Everything below works on rows permuted into
-   (stratum, stop) order ("positions"), covariates centred and stored
-   row-major so that each sweep reads memory in order. */
+   (stratum, stop) order ("positions"), covariates centred and scaled
+   (centre_scale) and stored row-major so that each sweep reads memory in
+   order. */
 #include "estimators/nt_cox.h"
 
 #include <float.h>
@@ -9,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "estimators/nt_stats.h"
 
 void nt_cox_opts_default(nt_cox_opts *o)
 {
@@ -280,6 +279,38 @@ static int cox_score_by_cluster(cox_work *W, const long *posrow, const long *clu
     return 0;
 }
 
+/* Centring and scaling, as R's coxfit6 / agfit4 before the fit. With case
+   weights w (1 when NULL) and W = sum w, column j becomes
+     x~_ij = (x_ij - m_j) s_j,  m_j = sum_i w_i x_ij / W,
+     s_j = W / sum_i w_i |x_ij - m_j|   (1 when that sum is 0),
+   except that s_j = 1 for a column whose values are all -1, 0 or 1 (coxph's
+   nocenter = c(-1, 0, 1); R leaves such a column uncentred too, netto
+   centres it, which changes no estimate). The fit runs on x~, so the
+   singularity test (pivot < toler_chol x largest diagonal of the
+   information) compares covariates on one scale: a covariate is not
+   "singular" because its unit is small (x * 1e-7) or another's is large
+   (pgr^2). b = s b~ and V = S V~ S bring the results back. Writes xs (n x p
+   row-major, position order: row k is input row os[k]) and scale (p). */
+static void centre_scale(const double *x, const double *w, long n, int p, const long *os, double *xs,
+                         double *scale)
+{
+    double sw = 0;
+    for (long i = 0; i < n; i++) sw += w ? w[i] : 1;
+    for (int j = 0; j < p; j++) {
+        const double *xj = x + (size_t)j * (size_t)n;
+        double m = 0, ad = 0;
+        int unit = 1;   /* all values in {-1, 0, 1} */
+        for (long i = 0; i < n; i++) {
+            m += (w ? w[i] : 1) * xj[i];
+            unit = unit && (xj[i] == 0 || xj[i] == 1 || xj[i] == -1);
+        }
+        m = sw > 0 ? m / sw : 0;
+        for (long i = 0; i < n; i++) ad += (w ? w[i] : 1) * fabs(xj[i] - m);
+        scale[j] = !unit && ad > 0 ? sw / ad : 1;
+        for (long k = 0; k < n; k++) xs[(size_t)k * (size_t)p + j] = (xj[os[k]] - m) * scale[j];
+    }
+}
+
 static const char *term_name(const char *const *terms, int j, char *buf)
 {
     if (terms && terms[j]) return terms[j];
@@ -300,6 +331,7 @@ nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *
     nt_cox_result *res = NULL;
     long *os = NULL, *pos = NULL, *oe = NULL;
     double *beta = NULL, *nbeta = NULL, *u = NULL, *imat = NULL, *a = NULL, *u0 = NULL, *D = NULL, *tmp = NULL;
+    double *scale = NULL;
     char nb[32];
     if (p < 1) return nt_fail(err, NT_EUSAGE, "a Cox model needs at least one covariate");
     size_t nn = (size_t)(n ? n : 1), pp = (size_t)p * (size_t)p;
@@ -318,9 +350,10 @@ nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *
     beta = calloc((size_t)p, sizeof *beta); nbeta = calloc((size_t)p, sizeof *nbeta);
     u = malloc((size_t)p * sizeof *u); u0 = malloc((size_t)p * sizeof *u0); a = malloc((size_t)p * sizeof *a);
     imat = malloc(pp * sizeof *imat); tmp = malloc(pp * sizeof *tmp);
+    scale = malloc((size_t)p * sizeof *scale);
     res = calloc(1, sizeof *res);
     if (!os || !pos || !W.x || !W.w || !W.ev || !W.stop || !W.sb || !W.eta || !W.r || !W.S1 || !W.e1 || !W.a ||
-        !W.S2 || !W.e2 || !beta || !nbeta || !u || !u0 || !a || !imat || !tmp || !res) {
+        !W.S2 || !W.e2 || !beta || !nbeta || !u || !u0 || !a || !imat || !tmp || !scale || !res) {
         st = nt_fail(err, NT_ENOMEM, "out of memory fitting a Cox model on %ld rows", n);
         goto done;
     }
@@ -331,7 +364,6 @@ nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *
         if (!W.start || !W.oe || !oe) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     }
     if ((st = nt_surv_order(d->stop, d->strata, ns, n, os, err))) goto done;
-    /* centre: column means (any centring gives the same fit) */
     long n_events = 0;
     for (long k = 0; k < n; k++) {
         long i = os[k];
@@ -344,10 +376,7 @@ nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *
         W.sb[(d->strata ? d->strata[i] : 0) + 1]++;
     }
     for (int s = 0; s < ns; s++) W.sb[s + 1] += W.sb[s];
-    for (int j = 0; j < p; j++) {
-        double m = nt_sum(x + (size_t)j * (size_t)n, n) / (double)(n ? n : 1);
-        for (long k = 0; k < n; k++) W.x[(size_t)k * (size_t)p + j] = x[(size_t)j * (size_t)n + os[k]] - m;
-    }
+    centre_scale(x, d->weight, n, p, os, W.x, scale);
     if (d->start) {
         if ((st = nt_surv_order(d->start, d->strata, ns, n, oe, err))) goto done;
         for (long k = 0; k < n; k++) W.oe[k] = pos[oe[k]];
@@ -406,13 +435,19 @@ nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *
     res->var = malloc(pp * sizeof *res->var);
     res->infinite = calloc((size_t)p, sizeof *res->infinite);
     if (!res->coef || !res->se || !res->var || !res->infinite) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    memcpy(res->coef, nbeta, (size_t)p * sizeof *nbeta);
-    /* Wald with the model information: b' I b. */
+    /* Wald with the model information: b' I b (the same on either scale). */
     double wald = 0;
     for (int j = 0; j < p; j++)
         for (int l = 0; l < p; l++) wald += nbeta[j] * imat[j * p + l] * nbeta[l];
     memcpy(res->var, tmp, pp * sizeof *tmp);
     nt_ldl_invert(res->var, p);
+    /* Back to the covariates' own scale (coxfit6's last loop): b = s b~,
+       V = S V~ S, U = U~ / s. */
+    for (int j = 0; j < p; j++) {
+        res->coef[j] = nbeta[j] * scale[j];
+        u[j] /= scale[j];
+        for (int l = 0; l < p; l++) res->var[j * p + l] *= scale[j] * scale[l];
+    }
     for (int j = 0; j < p; j++) res->se[j] = sqrt(res->var[j * p + j]);
     res->loglik_null = ll0;
     res->loglik = nll;
@@ -452,6 +487,8 @@ nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *
             st = nt_fail(err, NT_ENOMEM, "out of memory for the robust variance");
             goto done;
         }
+        for (long c = 0; c < n_clusters; c++)   /* score residuals on the covariates' scale */
+            for (int j = 0; j < p; j++) D[c * p + j] /= scale[j];
         /* dfbeta per cluster: D_c V; robust var = sum_c (D_c V)'(D_c V) */
         for (long c = 0; c < n_clusters; c++) {
             double *Dc = D + c * p;
@@ -478,6 +515,6 @@ done:
     nt_cox_result_free(res);
     free(os); free(pos); free(oe); free(W.x); free(W.w); free(W.ev); free(W.stop); free(W.start); free(W.sb);
     free(W.oe); free(W.eta); free(W.r); free(W.S1); free(W.S2); free(W.e1); free(W.e2); free(W.a);
-    free(beta); free(nbeta); free(u); free(u0); free(a); free(imat); free(tmp); free(D);
+    free(beta); free(nbeta); free(u); free(u0); free(a); free(imat); free(tmp); free(D); free(scale);
     return st;
 }

@@ -16,7 +16,10 @@
    each iteration sweeps times downward adding rows at their stop and
    removing them at their start (agreg's two index lists), keeping S0, S1, S2
    as running sums: O(n p^2) per iteration, O(n log n) once. Covariates are
-   centred and max(x'b) is subtracted before exp().
+   centred and scaled as R's (mean absolute deviation 1; -1/0/1 columns
+   unscaled), so the singularity test (LDL pivot < toler_chol x largest
+   diagonal) does not depend on a covariate's unit; results are reported on
+   the covariates' own scale. max(x'b) is subtracted before exp().
 
    Robust variance: score residuals U_i (Efron-adjusted as R's), dfbeta
    D_i = w_i U_i V, summed within cluster: V_r = sum_c D_c' D_c.

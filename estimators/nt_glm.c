@@ -6,11 +6,20 @@
      A = X'WX,  b = X'Wz,  beta = A^-1 b.
    A is accumulated by dsyrk over row blocks of sqrt(W) X; NT_GLM_CHUNKS fixed
    chunks of rows are summed in chunk order (thread-count independent).
-   A is solved after scaling to unit diagonal (D A D, D = diag(A)^-1/2): the
-   Cholesky factor's squared pivots are then the share of each column not
-   explained by the earlier ones, and a pivot below 1e-10 names the aliased
-   column. If GSL's Cholesky fails outright, QR with column pivoting (GSL
-   QRPT) finds the rank and the first aliased column. */
+
+   Aliasing (R's rule, decided without BLAS). A is scaled to unit diagonal
+   (D A D, D = diag(A)^-1/2), so a squared Cholesky pivot is the share of a
+   column's norm not explained by the earlier columns. When every squared
+   pivot is >= NT_GLM_SCREEN_TOL (1e-10) no column can be aliased (R's
+   threshold is a share of tol^2 <= 1e-14, and the rounding of A, which
+   depends on the BLAS kernel, is ~1e-15) and the Cholesky solve is used.
+   Otherwise the rounding of A could decide, so the step is redone from the
+   QR of sqrt(W) X itself: Householder reflections in plain loops, per chunk
+   then chunk by chunk in order (qr_products), and R's dqrdc2 rule in column
+   order on the factor (solve_qr): column l is aliased when its residual
+   norm after the accepted earlier columns is below tol x its own norm,
+   tol = min(1e-7, epsilon / 1000) as glm.fit's. So of a dependent set the
+   later column is the aliased one, whatever the kernel or thread count. */
 #include "estimators/nt_glm.h"
 
 #include <float.h>
@@ -32,7 +41,8 @@ extern void openblas_set_num_threads(int num_threads);
 /* Below this many rows threads cost more than they save (the chunks, and so
    the result, are the same either way). */
 #define NT_GLM_PAR_MIN 65536
-#define NT_GLM_ALIAS_TOL 1e-10
+/* Squared scaled Cholesky pivot below which the QR decides aliasing. */
+#define NT_GLM_SCREEN_TOL 1e-10
 
 void nt_glm_opts_default(nt_glm_opts *o)
 {
@@ -230,11 +240,16 @@ static const char *term_name(const char *const *terms, int j, char *buf, size_t 
     return buf;
 }
 
-/* Solves A beta = b; fills cov = A^-1 when cov != NULL. A is p x p symmetric. */
-static nt_status solve(const double *A, const double *b, int p, const char *const *terms,
-                       double *beta, double *cov, nt_error *err)
+/* The screen: solves A beta = b by Cholesky of the unit-diagonal matrix
+   D A D. Sets *need_qr (and solves nothing) when the factorisation fails or
+   a squared pivot is below NT_GLM_SCREEN_TOL: only the QR of sqrt(W) X can
+   then tell an aliased column from a nearly aliased one. Fills cov = A^-1
+   when cov != NULL. A is p x p symmetric. */
+static nt_status solve_chol(const double *A, const double *b, int p, const char *const *terms,
+                            double *beta, double *cov, int *need_qr, nt_error *err)
 {
     nt_status st = NT_OK;
+    *need_qr = 0;
     gsl_matrix *S = gsl_matrix_alloc((size_t)p, (size_t)p);
     gsl_vector *d = gsl_vector_alloc((size_t)p), *rhs = gsl_vector_alloc((size_t)p);
     gsl_vector *sol = gsl_vector_alloc((size_t)p);
@@ -254,64 +269,13 @@ static nt_status solve(const double *A, const double *b, int p, const char *cons
             gsl_matrix_set(S, (size_t)j, (size_t)k,
                            A[(size_t)k * p + j] * gsl_vector_get(d, (size_t)j) * gsl_vector_get(d, (size_t)k));
     for (int j = 0; j < p; j++) gsl_vector_set(rhs, (size_t)j, b[j] * gsl_vector_get(d, (size_t)j));
-    gsl_matrix *keep = gsl_matrix_alloc((size_t)p, (size_t)p);
-    if (!keep) { st = nt_fail(err, NT_ENOMEM, "out of memory in the GLM solve"); goto done; }
-    gsl_matrix_memcpy(keep, S);
-    int gs = gsl_linalg_cholesky_decomp1(S);
-    if (gs == GSL_SUCCESS) {
-        for (int j = 0; j < p; j++) {
-            double l = gsl_matrix_get(S, (size_t)j, (size_t)j);
-            if (l * l < NT_GLM_ALIAS_TOL) {
-                st = nt_fail(err, NT_EINPUT, "%s is a linear combination of earlier columns (collinear covariates)",
-                             term_name(terms, j, nb, sizeof nb));
-                gsl_matrix_free(keep);
-                goto done;
-            }
-        }
-        gsl_linalg_cholesky_solve(S, rhs, sol);
-        if (cov) gsl_linalg_cholesky_invert(S);
-    } else {
-        /* Fallback: QR with column pivoting on the scaled matrix. */
-        gsl_vector *tau = gsl_vector_alloc((size_t)p), *norm = gsl_vector_alloc((size_t)p);
-        gsl_permutation *perm = gsl_permutation_alloc((size_t)p);
-        int signum;
-        if (!tau || !norm || !perm) {
-            st = nt_fail(err, NT_ENOMEM, "out of memory in the GLM solve");
-        } else {
-            gsl_matrix_memcpy(S, keep);
-            gsl_linalg_QRPT_decomp(S, tau, perm, &signum, norm);
-            double r0 = fabs(gsl_matrix_get(S, 0, 0));
-            int rank = 0;
-            while (rank < p && fabs(gsl_matrix_get(S, (size_t)rank, (size_t)rank)) > NT_GLM_ALIAS_TOL * r0) rank++;
-            if (rank < p) {
-                st = nt_fail(err, NT_EINPUT, "%s is a linear combination of other columns (collinear covariates)",
-                             term_name(terms, (int)gsl_permutation_get(perm, (size_t)rank), nb, sizeof nb));
-            } else {
-                gsl_linalg_QRPT_solve(S, tau, perm, rhs, sol);
-                if (cov) {
-                    gsl_vector *e = gsl_vector_alloc((size_t)p), *col = gsl_vector_alloc((size_t)p);
-                    gsl_matrix *inv = gsl_matrix_alloc((size_t)p, (size_t)p);
-                    if (!e || !col || !inv) st = nt_fail(err, NT_ENOMEM, "out of memory in the GLM solve");
-                    else {
-                        for (int k = 0; k < p; k++) {
-                            gsl_vector_set_basis(e, (size_t)k);
-                            gsl_linalg_QRPT_solve(S, tau, perm, e, col);
-                            gsl_matrix_set_col(inv, (size_t)k, col);
-                        }
-                        gsl_matrix_memcpy(S, inv);
-                    }
-                    gsl_vector_free(e);
-                    gsl_vector_free(col);
-                    gsl_matrix_free(inv);
-                }
-            }
-        }
-        gsl_vector_free(tau);
-        gsl_vector_free(norm);
-        gsl_permutation_free(perm);
+    if (gsl_linalg_cholesky_decomp1(S) != GSL_SUCCESS) { *need_qr = 1; goto done; }
+    for (int j = 0; j < p; j++) {
+        double l = gsl_matrix_get(S, (size_t)j, (size_t)j);
+        if (!(l * l >= NT_GLM_SCREEN_TOL)) { *need_qr = 1; goto done; }
     }
-    gsl_matrix_free(keep);
-    if (st) goto done;
+    gsl_linalg_cholesky_solve(S, rhs, sol);
+    if (cov) gsl_linalg_cholesky_invert(S);
     for (int j = 0; j < p; j++) beta[j] = gsl_vector_get(sol, (size_t)j) * gsl_vector_get(d, (size_t)j);
     if (cov)
         for (int j = 0; j < p; j++)
@@ -323,6 +287,192 @@ done:
     gsl_vector_free(d);
     gsl_vector_free(rhs);
     gsl_vector_free(sol);
+    return st;
+}
+
+/* R := the R factor of [R; B] (R q x q upper triangular, B nb x q, both
+   column-major; B is overwritten). Householder reflections in column order,
+   LAPACK dlarfg's convention: for column j, alpha = R_jj, sigma = |B_.j|^2,
+   beta = -sign(alpha) sqrt(alpha^2 + sigma), v = (1, B_.j / (alpha - beta)),
+   tau = (beta - alpha) / beta, and H = I - tau v v' is applied to columns
+   j+1.. of R's row j and of B. Plain loops with sums in row order: the
+   result depends on no BLAS kernel and no thread count. */
+static void qr_fold(double *R, int q, double *B, long nb)
+{
+    for (int j = 0; j < q; j++) {
+        double *bj = B + (size_t)j * (size_t)nb;
+        double sigma = 0;
+        for (long r = 0; r < nb; r++) sigma += bj[r] * bj[r];
+        if (sigma == 0) continue;
+        double alpha = R[(size_t)j * q + j], norm = sqrt(alpha * alpha + sigma);
+        double beta = alpha > 0 ? -norm : norm, v0 = alpha - beta, tau = (beta - alpha) / beta;
+        for (long r = 0; r < nb; r++) bj[r] /= v0;
+        R[(size_t)j * q + j] = beta;
+        for (int k = j + 1; k < q; k++) {
+            double *bk = B + (size_t)k * (size_t)nb, s = R[(size_t)k * q + j];
+            for (long r = 0; r < nb; r++) s += bj[r] * bk[r];
+            s *= tau;
+            R[(size_t)k * q + j] -= s;
+            for (long r = 0; r < nb; r++) bk[r] -= s * bj[r];
+        }
+    }
+}
+
+/* R (q x q, q = p + 1, column-major, upper triangular) of the QR of
+   [sqrt(W) X | sqrt(W) z] over the rows with positive weight: each of the
+   NT_GLM_CHUNKS chunks folds its row blocks into its own R, then the chunks'
+   R are folded into chunk 0's in chunk order (thread-count independent).
+   Returns 0, or -1 out of memory. */
+static int qr_products(const double *x, long n, int p, const double *y, const double *w,
+                       const double *eta, const double *mu, nt_glm_link link, double *R)
+{
+    int q = p + 1;
+    size_t qq = (size_t)q * (size_t)q;
+    double *partR = calloc((size_t)NT_GLM_CHUNKS * qq, sizeof *partR);
+    int fail = !partR;
+    if (!fail) {
+#pragma omp parallel if (n >= NT_GLM_PAR_MIN)
+        {
+            double *blk = malloc((size_t)NT_GLM_BLOCK * (size_t)q * sizeof *blk);
+            if (!blk) {
+#pragma omp atomic write
+                fail = 1;
+            }
+#pragma omp for schedule(static)
+            for (int c = 0; c < NT_GLM_CHUNKS; c++) {
+                if (!blk) continue;
+                long lo, hi;
+                chunk_range(n, c, &lo, &hi);
+                for (long s = lo; s < hi; s += NT_GLM_BLOCK) {
+                    long e = s + NT_GLM_BLOCK < hi ? s + NT_GLM_BLOCK : hi, nb = 0;
+                    for (long i = s; i < e; i++) {
+                        double wi = w ? w[i] : 1;
+                        if (!(wi > 0)) continue;
+                        double m = nt_glm_mu_eta(link, eta[i]);
+                        if (m == 0) continue;
+                        nb++;
+                    }
+                    if (nb == 0) continue;
+                    long r = 0;
+                    for (long i = s; i < e; i++) {
+                        double wi = w ? w[i] : 1;
+                        if (!(wi > 0)) continue;
+                        double m = nt_glm_mu_eta(link, eta[i]);
+                        if (m == 0) continue;
+                        double sw = sqrt(wi * m * m / (mu[i] * (1 - mu[i])));
+                        for (int j = 0; j < p; j++) blk[(size_t)j * nb + r] = sw * x[(size_t)j * (size_t)n + i];
+                        blk[(size_t)p * nb + r] = sw * (eta[i] + (y[i] - mu[i]) / m);
+                        r++;
+                    }
+                    qr_fold(partR + (size_t)c * qq, q, blk, nb);
+                }
+            }
+            free(blk);
+        }
+    }
+    if (!fail) {
+        memcpy(R, partR, qq * sizeof *R);
+        for (int c = 1; c < NT_GLM_CHUNKS; c++) qr_fold(R, q, partR + (size_t)c * qq, q);
+    }
+    free(partR);
+    return fail ? -1 : 0;
+}
+
+/* R's aliasing rule (dqrdc2 with limited column pivoting) on the factor R
+   of qr_products, then the solve. Columns are taken in order; column l's
+   residual norm, after projecting out the columns accepted before it, is
+   compared with tol times its own norm (so the rule is per-column scaled):
+   below it, l is aliased and left out (dqrdc2 moves it to the end), else it
+   is accepted and its Householder reflection applied to the later columns.
+   Any aliased column is an error naming every aliased column. Otherwise
+   beta solves R beta = Q'z and cov = R^-1 R^-T (R's chol2inv). */
+static nt_status solve_qr(const double *R, int p, double tol, const char *const *terms,
+                          double *beta, double *cov, nt_error *err)
+{
+    int q = p + 1;
+    double *M = malloc((size_t)q * (size_t)q * sizeof *M), *v = malloc((size_t)q * sizeof *v);
+    int *aliased = calloc((size_t)p, sizeof *aliased);
+    if (!M || !v || !aliased) { free(M); free(v); free(aliased); return nt_fail(err, NT_ENOMEM, "out of memory in the GLM solve"); }
+    memcpy(M, R, (size_t)q * (size_t)q * sizeof *M);
+    int r = 0, n_aliased = 0;
+    for (int l = 0; l < p; l++) {
+        double *ml = M + (size_t)l * q, norm0 = 0, res = 0;
+        for (int i = 0; i <= l; i++) norm0 += R[(size_t)l * q + i] * R[(size_t)l * q + i];
+        for (int i = r; i <= l; i++) res += ml[i] * ml[i];
+        if (!(sqrt(res) >= tol * sqrt(norm0)) || norm0 == 0) { aliased[l] = 1; n_aliased++; continue; }
+        double alpha = ml[r], sigma = 0;
+        for (int i = r + 1; i <= l; i++) sigma += ml[i] * ml[i];
+        if (sigma > 0) {   /* reflect rows r..l so column l ends at row r */
+            double nrm = sqrt(res), bt = alpha > 0 ? -nrm : nrm, v0 = alpha - bt, tau = (bt - alpha) / bt;
+            for (int i = r + 1; i <= l; i++) { v[i] = ml[i] / v0; ml[i] = 0; }
+            ml[r] = bt;
+            for (int k = l + 1; k < q; k++) {
+                double *mk = M + (size_t)k * q, s = mk[r];
+                for (int i = r + 1; i <= l; i++) s += v[i] * mk[i];
+                s *= tau;
+                mk[r] -= s;
+                for (int i = r + 1; i <= l; i++) mk[i] -= s * v[i];
+            }
+        }
+        r++;
+    }
+    nt_status st = NT_OK;
+    if (n_aliased) {
+        char names[400] = "", nb[32];
+        size_t len = 0;
+        for (int j = 0; j < p && len < sizeof names; j++)
+            if (aliased[j])
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", term_name(terms, j, nb, sizeof nb));
+        st = nt_fail(err, NT_EINPUT, "%s %s a linear combination of earlier columns (collinear covariates); drop %s",
+                     names, n_aliased > 1 ? "are each" : "is", n_aliased > 1 ? "them" : "it");
+    } else {
+        /* No column left out: M is R (no reflection was needed). */
+        for (int j = p - 1; j >= 0; j--) {
+            double s = R[(size_t)p * q + j];
+            for (int k = j + 1; k < p; k++) s -= R[(size_t)k * q + j] * beta[k];
+            beta[j] = s / R[(size_t)j * q + j];
+        }
+        if (cov) {   /* M := R^-1 (upper triangular, leading dimension q), cov = M M' */
+            for (int k = 0; k < p; k++)
+                for (int j = k; j >= 0; j--) {
+                    double s = j == k ? 1 : 0;
+                    for (int m = j + 1; m <= k; m++) s -= R[(size_t)m * q + j] * M[(size_t)k * q + m];
+                    M[(size_t)k * q + j] = s / R[(size_t)j * q + j];
+                }
+            for (int j = 0; j < p; j++)
+                for (int k = j; k < p; k++) {
+                    double s = 0;
+                    for (int m = k; m < p; m++) s += M[(size_t)m * q + j] * M[(size_t)m * q + k];
+                    cov[(size_t)k * p + j] = cov[(size_t)j * p + k] = s;
+                }
+        }
+    }
+    free(M);
+    free(v);
+    free(aliased);
+    return st;
+}
+
+/* One IRLS solve at the current eta and mu: beta (and cov) from X'WX when
+   the Cholesky screen passes, else from the QR of sqrt(W) X with R's rule.
+   A (p x p) and b (p) are workspace. */
+static nt_status irls_solve(const double *x, long n, int p, const double *y, const double *w,
+                            const double *eta, const double *mu, nt_glm_link link, double tol,
+                            const char *const *terms, double *A, double *b, double *beta, double *cov,
+                            nt_error *err)
+{
+    if (cross_products(x, n, p, y, w, eta, mu, link, A, b))
+        return nt_fail(err, NT_ENOMEM, "out of memory fitting a GLM with %d columns", p);
+    int need_qr;
+    nt_status st = solve_chol(A, b, p, terms, beta, cov, &need_qr, err);
+    if (st || !need_qr) return st;
+    double *R = malloc((size_t)(p + 1) * (size_t)(p + 1) * sizeof *R);
+    if (!R || qr_products(x, n, p, y, w, eta, mu, link, R)) {
+        free(R);
+        return nt_fail(err, NT_ENOMEM, "out of memory fitting a GLM with %d columns", p);
+    }
+    st = solve_qr(R, p, tol, terms, beta, cov, err);
+    free(R);
     return st;
 }
 
@@ -371,13 +521,10 @@ nt_status nt_glm_fit_alloc(const double *x, long n, int p, const double *y, cons
         predict(x, n, p, o.start, o.link, f->eta, f->mu);
     }
     double devold = deviance(y, f->mu, w, n), dev = devold;
+    double tol = o.epsilon / 1000 < 1e-7 ? o.epsilon / 1000 : 1e-7;   /* glm.fit's qr tolerance */
     int conv = 0, iter;
     for (iter = 1; iter <= o.maxit; iter++) {
-        if (cross_products(x, n, p, y, w, f->eta, f->mu, o.link, A, b)) {
-            st = nt_fail(err, NT_ENOMEM, "out of memory fitting a GLM with %d columns", p);
-            goto done;
-        }
-        st = solve(A, b, p, terms, beta_new, NULL, err);
+        st = irls_solve(x, n, p, y, w, f->eta, f->mu, o.link, tol, terms, A, b, beta_new, f->cov, err);
         if (st) goto done;
         predict(x, n, p, beta_new, o.link, f->eta, f->mu);
         dev = deviance(y, f->mu, w, n);
@@ -393,9 +540,7 @@ nt_status nt_glm_fit_alloc(const double *x, long n, int p, const double *y, cons
         devold = dev;
     }
     if (iter > o.maxit) iter = o.maxit;
-    /* Covariance from the last iteration's X'WX, as summary.glm. */
-    st = solve(A, b, p, terms, beta_new, f->cov, err);
-    if (st) goto done;
+    /* f->cov is from the last iteration's weights, as summary.glm. */
     for (int j = 0; j < p; j++) f->se[j] = sqrt(f->cov[(size_t)j * p + j]);
     f->deviance = dev;
     f->loglik = -dev / 2;

@@ -15,15 +15,22 @@
    needs). The linear predictor eta is kept: calipers and balance use it.
 
    Failures (nt_error filled, NT_ENUMERIC unless said otherwise):
-   - collinearity (NT_EINPUT): "column T is a linear combination of earlier
-     columns", T named from `terms` (or "column j" when terms is NULL);
+   - collinearity (NT_EINPUT): "T is a linear combination of earlier
+     columns", or "T1, T2 are each ...", naming every aliased column by R's
+     rule (glm.fit's dqrdc2 on sqrt(W) X, columns in order, a column whose
+     residual norm is below min(1e-7, epsilon / 1000) x its own norm is
+     aliased: of a dependent set, the later column), from `terms` (or
+     "column j" when terms is NULL); the decision does not depend on the
+     BLAS kernel or thread count (nt_glm.c);
    - separation: after the fit, max |eta| > 30 or a fitted probability
      within 1e-10 of 0 or 1 (R: "fitted probabilities numerically 0 or 1");
      nt_glm_check_cells detects the categorical cases before fitting;
    - no convergence in maxit iterations.
    Computation: X'WX by OpenBLAS dsyrk (single-threaded inside) over fixed
    row blocks; blocks run in parallel with OpenMP and are summed in block
-   order, so the result does not depend on the thread count. */
+   order, so the result does not depend on the thread count. When a scaled
+   Cholesky pivot is small, the step is redone from a Householder QR of
+   sqrt(W) X in plain loops (same chunks, folded in order). */
 #ifndef NT_GLM_H
 #define NT_GLM_H
 

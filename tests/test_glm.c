@@ -176,6 +176,7 @@ static void test_glm_errors(void **state)
     const char *terms[] = {"(Intercept)", "x", "x_plus_one"};
     assert_int_equal(nt_glm_fit_alloc(x, 8, 3, y, NULL, terms, NULL, &f, &err), NT_EINPUT);
     assert_non_null(strstr(err.msg, "x_plus_one"));
+    assert_null(strstr(err.msg, "(Intercept)"));
     assert_null(f);
     /* Separation by a numeric covariate: y = 1 exactly when z > 0. */
     double z[16], yz[8];
@@ -205,6 +206,147 @@ static void test_glm_errors(void **state)
     assert_int_equal(nt_glm_check_cells(c, 6, 3, ok, vot, ct, "treatment", &err), NT_OK);
 }
 
+/* R's aliasing rule (nt_glm.c: QR of sqrt(W) X in column order, dqrdc2's
+   tolerance relative to each column's own norm): of a dependent set the
+   later column is named, every aliased column is named, and a column is
+   never aliased for its unit alone. */
+static void test_glm_alias_rule(void **state)
+{
+    (void)state;
+    nt_error err;
+    nt_glm_fit *f = NULL;
+    double x[40], y[8];
+    tiny(x, y);
+    /* x_plus_one before x: now x is the later column. */
+    for (int i = 0; i < 8; i++) { x[16 + i] = x[8 + i]; x[8 + i] = x[i] + x[16 + i]; }
+    const char *t1[] = {"(Intercept)", "x_plus_one", "x"};
+    assert_int_equal(nt_glm_fit_alloc(x, 8, 3, y, NULL, t1, NULL, &f, &err), NT_EINPUT);
+    assert_string_equal(err.msg, "x is a linear combination of earlier columns (collinear covariates); drop it");
+    assert_null(f);
+    /* Two dependent sets: both later columns are named, in column order. */
+    tiny(x, y);
+    for (int i = 0; i < 8; i++) {
+        x[16 + i] = x[i] + x[8 + i];
+        x[24 + i] = (double)(i * i) / 7;
+        x[32 + i] = 2 * x[24 + i] - 3 * x[8 + i];
+    }
+    const char *t2[] = {"(Intercept)", "x", "x_plus_one", "z", "z2"};
+    assert_int_equal(nt_glm_fit_alloc(x, 8, 5, y, NULL, t2, NULL, &f, &err), NT_EINPUT);
+    assert_string_equal(err.msg, "x_plus_one, z2 are each a linear combination of earlier columns (collinear covariates); drop them");
+    /* Without names: "column j" (1-based). */
+    assert_int_equal(nt_glm_fit_alloc(x, 8, 5, y, NULL, NULL, NULL, &f, &err), NT_EINPUT);
+    assert_non_null(strstr(err.msg, "column 3, column 5 are each"));
+    /* Units: x * 1e-9 and x * 1e9 fit, with b1 scaled by 1e9 and 1e-9. */
+    const double units[2] = {1e-9, 1e9};
+    for (int u = 0; u < 2; u++) {
+        tiny(x, y);
+        for (int i = 0; i < 8; i++) x[8 + i] *= units[u];
+        assert_int_equal(nt_glm_fit_alloc(x, 8, 2, y, NULL, NULL, NULL, &f, &err), NT_OK);
+        expect_rel(f->beta[0], -log(3.0), 1e-9);
+        expect_rel(f->beta[1], 2 * log(3.0) / units[u], 1e-9);
+        expect_rel(f->se[1], sqrt(8.0 / 3) / units[u], 1e-5);
+        nt_glm_fit_free(f);
+    }
+}
+
+/* Against R glm (scripts/reference/glm_alias.R): nearly aliased columns
+   that R keeps (residual share 4e-7 and 4e-10 of the column's norm, both
+   above glm.fit's tol 1e-11; the Cholesky screen sends both to the QR) fit
+   with R's coefficients and SEs; for an aliased column netto names the term
+   R reports as NA. */
+static void test_glm_alias_golden(void **state)
+{
+    (void)state;
+    csv_small *c = csv_small_read("data/glm_alias.csv"), *g = csv_small_read("golden/glm_alias.csv");
+    assert_non_null(c);
+    assert_non_null(g);
+    long n = c->nrow;
+    const struct { const char *model, *cols[3]; double tol; } m[] = {
+        {"near6", {"x1", "x2", "v6"}, 1e-6},
+        {"near9", {"x1", "x2", "v9"}, 1e-4},
+        {"alias_last", {"x1", "x2", "v0"}, 0},
+        {"alias_order", {"v0", "x1", "x2"}, 0},
+    };
+    double *x = malloc((size_t)n * 4 * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+        const char *terms[4] = {"(Intercept)", m[k].cols[0], m[k].cols[1], m[k].cols[2]};
+        for (long i = 0; i < n; i++) {
+            x[i] = 1;
+            y[i] = csv_small_num(c, i, csv_small_col(c, "y"));
+            for (int j = 0; j < 3; j++) x[(j + 1) * n + i] = csv_small_num(c, i, csv_small_col(c, m[k].cols[j]));
+        }
+        nt_glm_fit *f = NULL;
+        nt_error err;
+        nt_status st = nt_glm_fit_alloc(x, n, 4, y, NULL, terms, NULL, &f, &err);
+        int j = 0;
+        for (long r = 0; r < g->nrow; r++) {
+            if (strcmp(g->cell[r][0], m[k].model)) continue;
+            assert_string_equal(g->cell[r][1], terms[j]);
+            if (m[k].tol > 0) {
+                assert_int_equal(st, NT_OK);
+                expect_rel(f->beta[j], csv_small_num(g, r, 2), m[k].tol);
+                expect_rel(f->se[j], csv_small_num(g, r, 3), m[k].tol);
+                expect_rel(f->deviance, csv_small_num(g, r, 4), 1e-10);
+                assert_int_equal(f->iterations, (int)csv_small_num(g, r, 5));
+            } else if (g->cell[r][3][0] == 0) {   /* R: NA */
+                assert_int_equal(st, NT_EINPUT);
+                char want[64];
+                snprintf(want, sizeof want, "%s is a linear combination", terms[j]);
+                assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
+            }
+            j++;
+        }
+        assert_int_equal(j, 4);
+        nt_glm_fit_free(f);
+    }
+    free(x);
+    free(y);
+    csv_small_free(c);
+    csv_small_free(g);
+}
+
+/* A dummy-variable trap on 100000 rows (the parallel chunked path): rows in
+   three levels, columns (Intercept), u, a, b, c with a + b + c = 1; c is the
+   later column. A nearly aliased column (c + 1e-6 noise) instead fits, with
+   bit-identical results for 1 and 2 threads (the QR is folded chunk by
+   chunk in order). */
+static void test_glm_alias_large(void **state)
+{
+    (void)state;
+    const long n = 100000;
+    double *x = malloc((size_t)n * 5 * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    nt_rng r;
+    nt_rng_init(&r, 11, 0);
+    for (long i = 0; i < n; i++) {
+        int lev = (int)(i % 3);
+        x[i] = 1;
+        x[n + i] = nt_rng_normal(&r);
+        for (int k = 0; k < 3; k++) x[(2 + k) * n + i] = lev == k;
+        double eta = -0.5 + 0.7 * x[n + i] + 0.4 * (lev == 1);
+        y[i] = nt_rng_bernoulli(&r, 1 / (1 + exp(-eta)));
+    }
+    const char *terms[] = {"(Intercept)", "u", "level=a", "level=b", "level=c"};
+    nt_error err;
+    nt_glm_fit *f = NULL, *f2 = NULL;
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+        assert_int_equal(nt_glm_fit_alloc(x, n, 5, y, NULL, terms, NULL, &f, &err), NT_EINPUT);
+        assert_string_equal(err.msg, "level=c is a linear combination of earlier columns (collinear covariates); drop it");
+    }
+    for (long i = 0; i < n; i++) x[4 * n + i] += 1e-6 * sin((double)i);
+    omp_set_num_threads(1);
+    assert_int_equal(nt_glm_fit_alloc(x, n, 5, y, NULL, terms, NULL, &f, &err), NT_OK);
+    omp_set_num_threads(2);
+    assert_int_equal(nt_glm_fit_alloc(x, n, 5, y, NULL, terms, NULL, &f2, &err), NT_OK);
+    assert_memory_equal(f->beta, f2->beta, 5 * sizeof(double));
+    assert_memory_equal(f->se, f2->se, 5 * sizeof(double));
+    assert_true(fabs(f->beta[1] - 0.7) < 4 * f->se[1]);
+    nt_glm_fit_free(f);
+    nt_glm_fit_free(f2);
+    free(x);
+    free(y);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -216,6 +358,9 @@ int main(void)
         cmocka_unit_test(test_glm_golden_weighted),
         cmocka_unit_test(test_glm_truth_threads),
         cmocka_unit_test(test_glm_errors),
+        cmocka_unit_test(test_glm_alias_rule),
+        cmocka_unit_test(test_glm_alias_golden),
+        cmocka_unit_test(test_glm_alias_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

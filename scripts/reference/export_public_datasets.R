@@ -41,3 +41,5 @@ l <- survival::lung; attr(l, "pkg") <- paste("survival", packageVersion("surviva
 export(l, "lung")
 h <- survival::heart; attr(h, "pkg") <- paste("survival", packageVersion("survival"))
 export(h, "heart")
+r <- survival::rotterdam; attr(r, "pkg") <- paste("survival", packageVersion("survival"))
+export(r, "rotterdam")
