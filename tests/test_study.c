@@ -461,6 +461,12 @@ static void test_keys_defaults(void **state)
     (void)state;
     nt_study *s = NULL;
     nt_error err;
+    /* The rows of a section are together (the manifest and the messages
+       list sections in table order, each once). */
+    for (int i = 1; i < nt_study_n_keys; i++)
+        for (int j = 0; j + 1 < i && strcmp(nt_study_keys[i].section, nt_study_keys[i - 1].section); j++)
+            if (!strcmp(nt_study_keys[j].section, nt_study_keys[i].section))
+                fail_msg("[%s] rows are not together (row %d)", nt_study_keys[i].section, i);
     assert_int_equal(read_text("study_keys", spell_head, &s, &err), NT_OK);
     cJSON *implicit = settings_of(s);
     char text[4096];
