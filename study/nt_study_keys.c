@@ -558,15 +558,19 @@ static nt_status set_span(nt_study *s, const nt_study_key *k, const nt_study_val
 {
     char a[64], b[64];
     long lo, hi;
+    if (split_colon(v->value, a, b, sizeof a) || parse_long(a, k->lo, k->hi, &lo) ||
+        parse_long(b, k->lo, k->hi, &hi) || lo > hi)
+        return bad(s, v, v->value, k->expected, err);
+    *AT(s, k->off, int) = (int)lo;
+    *AT(s, k->off2, int) = (int)hi;
+    return NT_OK;
+}
+
+static nt_status set_months(nt_study *s, const nt_study_key *k, const nt_study_value *v,
+                            nt_error *err)
+{
+    char a[64], b[64];
     int from, to;
-    if (k->type == NT_KEY_SPAN) {
-        if (split_colon(v->value, a, b, sizeof a) || parse_long(a, k->lo, k->hi, &lo) ||
-            parse_long(b, k->lo, k->hi, &hi) || lo > hi)
-            return bad(s, v, v->value, k->expected, err);
-        *AT(s, k->off, int) = (int)lo;
-        *AT(s, k->off2, int) = (int)hi;
-        return NT_OK;
-    }
     if (split_colon(v->value, a, b, sizeof a) || nt_month_parse(a, strlen(a), &from) ||
         nt_month_parse(b, strlen(b), &to))
         return bad(s, v, v->value, k->expected, err);
@@ -641,8 +645,9 @@ nt_status nt_study_key_set(nt_study *s, const nt_study_key *k, const nt_study_va
     case NT_KEY_SEED:
         return set_seed(s, k, v, err);
     case NT_KEY_SPAN:
-    case NT_KEY_MONTHS:
         return set_span(s, k, v, err);
+    case NT_KEY_MONTHS:
+        return set_months(s, k, v, err);
     case NT_KEY_DATE:
         return nt_date_parse(x, strlen(x), AT(s, k->off, nt_day)) ? bad(s, v, x, k->expected, err)
                                                                    : NT_OK;
