@@ -316,7 +316,7 @@ static void dyn_opts(const pipe_t *P, int pi, int full, nt_dyn_opts *d)
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
-    d->min_cell = st->min_cell > 0 ? st->min_cell : 1;
+    d->min_cell = st->min_treated;
     d->fallback_cost = P->fallback_cost;
     d->full = full;
 }

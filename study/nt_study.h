@@ -1,6 +1,8 @@
 /* The study file of `netto run` (spec: cli-and-results.md, "The study file";
    reference: docs/study-file.md). INI syntax read with libinih through a
-   line-counting reader, so every key keeps its physical line.
+   line-counting reader, so every key keeps its physical line. Every key is
+   one row of study/nt_study_keys.c (section, name, type, field, default,
+   bounds, message): the defaults below are written there, once.
 
    Every problem is NT_EINPUT with err->file = the study file and err->line =
    the offending key's line (for a missing required key: its section's
@@ -47,24 +49,27 @@ typedef struct {
 
 typedef struct nt_study_priv nt_study_priv;
 
+/* Every key's default, bounds and message are in its row of the table in
+   study/nt_study_keys.c (and docs/study-file.md); the comments here say
+   what a field holds, not its default. */
 typedef struct {
     char *path;            /* the study file as given */
     char *dir;             /* its folder ("" when none) */
 
     /* [study] */
     char *name;            /* required */
-    uint64_t seed;         /* default 1 */
-    char *out;             /* resolved; default <dir>/results/<name> */
+    uint64_t seed;
+    char *out;             /* resolved against dir */
 
     /* [data]: the four spell files or a store, never both */
     char *persons_path, *benefits_path, *programs_path, *jobs_path; /* NULL with a store */
     char *store_path;      /* NULL with spell files */
-    nt_day data_end;       /* NT_DAY_NONE (default): as in the data contract */
-    int lenient;           /* default 0 */
-    int cp1252;            /* encoding: 0 utf-8 (default), 1 cp1252 */
-    char decimal;          /* '.' (default) or ',' */
-    char *person_key;      /* NULL (default): person_id; "A+B" composite */
-    int ignore_unknown_persons; /* default 0 */
+    nt_day data_end;       /* NT_DAY_NONE: as in the data contract */
+    int lenient;
+    int cp1252;            /* encoding: 0 utf-8, 1 cp1252 */
+    char decimal;          /* '.' or ',' */
+    char *person_key;      /* NULL: person_id; "A+B" composite */
+    int ignore_unknown_persons;
 
     /* [cohort] (absent with a store) */
     int n_schemes;
@@ -74,34 +79,35 @@ typedef struct {
     /* [treatment] */
     int n_programs;
     char **programs;       /* required; "any" = any programme */
-    int start_first, start_last;  /* default 0:11 */
-    int start_interval;    /* default 3 */
-    int horizon;           /* default 96 */
+    int start_first, start_last;  /* elapsed months on the index benefit */
+    int start_interval;    /* start months pooled per propensity model */
+    int horizon;           /* months since programme start */
 
     /* [estimator] */
-    nt_method method;     /* default radius */
-    int neighbors;              /* default 1 */
-    double caliper;             /* SD of the logit PS; 0 = none; default 0.2 */
-    int replace;                /* default 1 */
+    nt_method method;
+    int neighbors;
+    double caliper;        /* SD of the logit PS; 0 = none */
+    int replace;
     int n_covariates;
-    char **covariates;          /* default age, sex, education, migration,
-                                   emp_prev12, emp_prev24, earn_prev12, ben_prev24 */
-    int history;                /* default 0 */
+    char **covariates;
+    int history;
     int n_exact;
-    char **exact;               /* default none (n_exact 0) */
-    nt_trim trim;         /* default none */
-    nt_kernel kernel;     /* extension; default epanechnikov */
-    double bandwidth;           /* extension; 0 = rule of thumb (default) */
-    double radius_factor;       /* extension; default 1.5 */
-    int ai_neighbors;           /* extension; Abadie-Imbens J, default 2 */
+    char **exact;          /* n_exact 0: none */
+    nt_trim trim;
+    nt_kernel kernel;      /* extension */
+    double bandwidth;      /* extension; 0 = rule of thumb */
+    double radius_factor;  /* extension */
+    int ai_neighbors;      /* extension; Abadie-Imbens J */
+    long min_treated;      /* start months with fewer treated are not estimated
+                              (counted in start_months.csv); not a disclosure rule */
 
     /* [outcomes] */
     int n_series;
-    char **series;              /* default employed, earnings, on_benefit */
+    char **series;
 
     /* [inference] */
-    int bootstrap;              /* default 200; 0 = analytic SEs only */
-    double ci_level;            /* extension; default 0.95 */
+    int bootstrap;         /* replicates; 0 = analytic SEs only */
+    double ci_level;       /* extension */
 
     /* [subgroups] (none by default) */
     int n_subgroups;
@@ -112,7 +118,7 @@ typedef struct {
     nt_study_cost *costs;
 
     /* [disclosure] */
-    long min_cell;              /* default 10; 0 = no disclosure control */
+    long min_cell;         /* statistics on fewer persons are emptied; 0 = off */
 
     /* Warnings about valid but questionable settings (e.g. a bootstrap with
        nn matching with replacement); nt_study_record puts them into the
@@ -135,12 +141,8 @@ long nt_study_line(const nt_study *s, const char *section, const char *key);
 /* Replaces out (the --out option; used as given, not resolved). */
 nt_status nt_study_set_out(nt_study *s, const char *out, nt_error *err);
 
-/* "nn", "radius", ...; "none", "minmax", "crump"; "epanechnikov", "gaussian". */
-
 /* The [cost] entry for a programme type, NaN if none. */
 double nt_study_cost_of(const nt_study *s, const char *program);
-/* 1 for outcomes where less is better (on_benefit, on_index_benefit). */
-int nt_study_less_is_better(const char *series);
 
 /* Every resolved setting, defaults included, into the manifest's settings
    by section (lists as "a, b"), plus the study's warnings. */

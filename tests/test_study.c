@@ -1,6 +1,7 @@
 /* study/nt_study: the study file of `netto run`. */
 #include "tests/nt_test.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "core/nt_file.h"
 #include "report/nt_manifest.h"
 #include "study/nt_study.h"
+#include "study/nt_study_keys.h"
 
 static char study_path[4200];
 
@@ -163,7 +165,7 @@ static void test_defaults(void **state)
     assert_int_equal(s->data_end, NT_DAY_NONE);
     assert_int_equal(s->n_schemes, 0);
     assert_int_equal(s->start_first, 0);
-    assert_int_equal(s->start_last, 11);
+    assert_int_equal(s->start_last, 23); /* the spec's 0:23 (was 11 here, 23 in the estimator) */
     assert_int_equal(s->start_interval, 3);
     assert_int_equal(s->horizon, 96);
     assert_int_equal(s->method, NT_METHOD_RADIUS);
@@ -187,6 +189,7 @@ static void test_defaults(void **state)
     assert_int_equal(s->n_subgroups, 0);
     assert_int_equal(s->n_costs, 0);
     assert_int_equal(s->min_cell, 10);
+    assert_int_equal(s->min_treated, 10);
     assert_int_equal(s->decimal, '.');
     assert_int_equal(s->cp1252, 0);
     nt_study_free(s);
@@ -416,6 +419,292 @@ static void test_subgroups(void **state)
     nt_study_free(s);
 }
 
+/* ------------------------------------------------ walking the table of keys */
+
+/* 14 lines: a valid study with spell files, so every key may follow. */
+static const char *spell_head =
+    "[study]\nname = x\n[data]\npersons = p.csv\nbenefits = b.csv\nprograms = q.csv\njobs = j.csv\n"
+    "[cohort]\nscheme = WW\ninflow = 2003-01:2003-12\n[treatment]\nprograms = a\n";
+#define SPELL_HEAD_LINES 12
+
+/* The manifest's settings of a study (caller deletes). */
+static cJSON *settings_of(const nt_study *s)
+{
+    nt_manifest *m = nt_manifest_alloc(0, NULL);
+    nt_study_record(s, m);
+    char mpath[4400];
+    snprintf(mpath, sizeof mpath, "%s.manifest.json", study_path);
+    nt_error err;
+    assert_int_equal(nt_manifest_write(m, mpath, &err), NT_OK);
+    nt_manifest_free(m);
+    char *json = nt_test_slurp(mpath);
+    assert_non_null(json);
+    cJSON *root = cJSON_Parse(json);
+    free(json);
+    assert_non_null(root);
+    cJSON *settings = cJSON_DetachItemFromObjectCaseSensitive(root, "settings");
+    cJSON_Delete(root);
+    assert_non_null(settings);
+    return settings;
+}
+
+static const cJSON *setting(const cJSON *settings, const nt_study_key *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(settings, k->section),
+                                            k->name);
+}
+
+/* Every named key is in the manifest, a default as its row writes it; and
+   a study that writes every default out gives the same settings. */
+static void test_keys_defaults(void **state)
+{
+    (void)state;
+    nt_study *s = NULL;
+    nt_error err;
+    /* The rows of a section are together (the manifest and the messages
+       list sections in table order, each once). */
+    for (int i = 1; i < nt_study_n_keys; i++)
+        for (int j = 0; j + 1 < i && strcmp(nt_study_keys[i].section, nt_study_keys[i - 1].section); j++)
+            if (!strcmp(nt_study_keys[j].section, nt_study_keys[i].section))
+                fail_msg("[%s] rows are not together (row %d)", nt_study_keys[i].section, i);
+    assert_int_equal(read_text("study_keys", spell_head, &s, &err), NT_OK);
+    cJSON *implicit = settings_of(s);
+    char text[4096];
+    snprintf(text, sizeof text, "%s", spell_head);
+    const char *section = "";
+    int n_def = 0;
+    for (int i = 0; i < nt_study_n_keys; i++) {
+        const nt_study_key *k = &nt_study_keys[i];
+        if (!k->name) continue;
+        const cJSON *v = setting(implicit, k);
+        if (!strcmp(k->section, "data") && !strcmp(k->name, "store")) {
+            assert_null(v); /* spell files: no store */
+            continue;
+        }
+        if (!v) fail_msg("[%s] %s is not in the manifest", k->section, k->name);
+        if (!k->def) continue;
+        assert_int_equal(nt_study_line(s, k->section, k->name), 0);
+        n_def++;
+        /* The recorded default is the row's text (numbers and yes/no as such). */
+        if (cJSON_IsNumber(v)) expect_near(v->valuedouble, strtod(k->def, NULL), 0);
+        else if (cJSON_IsBool(v)) assert_int_equal(cJSON_IsTrue(v), !strcmp(k->def, "yes"));
+        else if (strstr(k->def, "<name>")) assert_non_null(strstr(v->valuestring, "/results/x"));
+        else if (strcmp(v->valuestring, k->def))
+            fail_msg("[%s] %s: recorded \"%s\", default \"%s\"", k->section, k->name,
+                     v->valuestring, k->def);
+        if (strstr(k->def, "<name>")) continue; /* out: left to its default in both */
+        size_t used = strlen(text);
+        if (strcmp(section, k->section))
+            snprintf(text + used, sizeof text - used, "[%s]\n", k->section);
+        used = strlen(text);
+        snprintf(text + used, sizeof text - used, "%s = %s\n", k->name, k->def);
+        section = k->section;
+    }
+    assert_true(n_def >= 25);
+    nt_study_free(s);
+
+    assert_int_equal(read_text("study_keys", text, &s, &err), NT_OK);
+    cJSON *explicit = settings_of(s);
+    nt_study_free(s);
+    if (!cJSON_Compare(implicit, explicit, 1)) {
+        char *a = cJSON_Print(implicit), *b = cJSON_Print(explicit);
+        fail_msg("defaults differ from the defaults written out:\n%s\n%s", a, b);
+    }
+    cJSON_Delete(implicit);
+    cJSON_Delete(explicit);
+}
+
+/* Rewrites the current study_path with text and reads it (no new folder:
+   the loops below read hundreds of small studies). */
+static nt_status read_again(const char *text, nt_study **s, nt_error *err)
+{
+    nt_test_write(study_path, text);
+    nt_error_clear(err);
+    return nt_study_read(study_path, s, err);
+}
+
+static void expect_rejected(const char *section, const char *key, const char *value)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "%s[%s]\n%s = %s\n", spell_head, section, key, value);
+    nt_study *s = NULL;
+    nt_error err;
+    nt_status st = read_again(text, &s, &err);
+    if (st != NT_EINPUT || err.line != SPELL_HEAD_LINES + 2 || !strstr(err.msg, key) ||
+        !strstr(err.msg, value))
+        fail_msg("[%s] %s = %s: status %d line %ld msg \"%s\"", section, key, value, st, err.line,
+                 err.msg);
+    assert_null(s);
+}
+
+static void expect_accepted(const char *section, const char *key, const char *value)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "%s[%s]\n%s = %s\n", spell_head, section, key, value);
+    nt_study *s = NULL;
+    nt_error err;
+    if (read_again(text, &s, &err) != NT_OK)
+        fail_msg("[%s] %s = %s: \"%s\"", section, key, value, err.msg);
+    assert_int_equal(nt_study_line(s, section, key), SPELL_HEAD_LINES + 2);
+    nt_study_free(s);
+}
+
+/* Each numeric key: a value just outside its bounds is rejected on its own
+   line, the bounds themselves are accepted where they are inclusive. */
+static void test_keys_bounds(void **state)
+{
+    (void)state;
+    nt_path_join(study_path, sizeof study_path, nt_test_dir("study_keys"), "study.ini");
+    int n_numeric = 0;
+    for (int i = 0; i < nt_study_n_keys; i++) {
+        const nt_study_key *k = &nt_study_keys[i];
+        char lo[64], hi[64], v[160];
+        switch (k->type) {
+        case NT_KEY_INT:
+        case NT_KEY_LONG:
+        case NT_KEY_SPAN:
+            snprintf(lo, sizeof lo, "%.0f", k->lo);
+            snprintf(hi, sizeof hi, "%.0f", k->hi);
+            if (k->type == NT_KEY_SPAN) {
+                snprintf(v, sizeof v, "%s:%s", lo, hi);
+                expect_accepted(k->section, k->name, v);
+                snprintf(v, sizeof v, "%.0f:%s", k->lo - 1, hi);
+                expect_rejected(k->section, k->name, v);
+                snprintf(v, sizeof v, "%s:%.0f", lo, k->hi + 1);
+                expect_rejected(k->section, k->name, v);
+                snprintf(v, sizeof v, "%s:%s", hi, lo);
+                expect_rejected(k->section, k->name, v); /* a > b */
+            } else {
+                expect_accepted(k->section, k->name, lo);
+                expect_accepted(k->section, k->name, hi);
+                snprintf(v, sizeof v, "%.0f", k->lo - 1);
+                expect_rejected(k->section, k->name, v);
+                snprintf(v, sizeof v, "%.0f", k->hi + 1);
+                expect_rejected(k->section, k->name, v);
+                expect_rejected(k->section, k->name, "1.5");
+            }
+            break;
+        case NT_KEY_NUM:
+            snprintf(v, sizeof v, "%.17g", k->lo); /* open bounds */
+            expect_rejected(k->section, k->name, v);
+            if (isfinite(k->hi)) {
+                snprintf(v, sizeof v, "%.17g", k->hi);
+                expect_rejected(k->section, k->name, v);
+                snprintf(v, sizeof v, "%.17g", (k->lo + k->hi) / 2);
+            } else {
+                snprintf(v, sizeof v, "%.17g", k->lo + 1);
+            }
+            expect_accepted(k->section, k->name, v);
+            expect_rejected(k->section, k->name, "nan");
+            break;
+        default:
+            continue;
+        }
+        n_numeric++;
+    }
+    assert_true(n_numeric >= 12);
+}
+
+/* Each word key accepts every word of its vocabulary and lists them all
+   when it finds another. */
+static void test_keys_words(void **state)
+{
+    (void)state;
+    nt_path_join(study_path, sizeof study_path, nt_test_dir("study_keys"), "study.ini");
+    for (int i = 0; i < nt_study_n_keys; i++) {
+        const nt_study_key *k = &nt_study_keys[i];
+        if (k->type != NT_KEY_WORD) continue;
+        int n = 0;
+        for (; k->words->name(n) && strcmp(k->words->name(n), "?"); n++)
+            expect_accepted(k->section, k->name, k->words->name(n));
+        assert_true(n >= 2);
+        expect_rejected(k->section, k->name, "bogus");
+        char text[1024];
+        nt_study *s = NULL;
+        nt_error err;
+        snprintf(text, sizeof text, "%s[%s]\n%s = bogus\n", spell_head, k->section, k->name);
+        assert_int_equal(read_again(text, &s, &err), NT_EINPUT);
+        for (int j = 0; j < n; j++) assert_non_null(strstr(err.msg, k->words->name(j)));
+    }
+}
+
+/* [estimator] min_treated: the estimation threshold, apart from the
+   disclosure threshold [disclosure] min_cell. */
+static void test_min_treated(void **state)
+{
+    (void)state;
+    nt_study *s = NULL;
+    nt_error err;
+    char text[1024];
+    snprintf(text, sizeof text, "%s[disclosure]\nmin_cell = 0\n", spell_head);
+    assert_int_equal(read_text("study_min_treated", text, &s, &err), NT_OK);
+    assert_int_equal(s->min_cell, 0);
+    assert_int_equal(s->min_treated, 10); /* the default does not follow min_cell */
+    assert_int_equal(nt_study_line(s, "estimator", "min_treated"), 0);
+    cJSON *settings = settings_of(s);
+    cJSON *est = cJSON_GetObjectItemCaseSensitive(settings, "estimator");
+    expect_near(cJSON_GetObjectItemCaseSensitive(est, "min_treated")->valuedouble, 10, 0);
+    cJSON_Delete(settings);
+    nt_study_free(s);
+
+    snprintf(text, sizeof text, "%s[estimator]\nmin_treated = 3\n[disclosure]\nmin_cell = 20\n",
+             spell_head);
+    assert_int_equal(read_text("study_min_treated", text, &s, &err), NT_OK);
+    assert_int_equal(s->min_treated, 3);
+    assert_int_equal(s->min_cell, 20);
+    assert_int_equal(nt_study_line(s, "estimator", "min_treated"), SPELL_HEAD_LINES + 2);
+    settings = settings_of(s);
+    est = cJSON_GetObjectItemCaseSensitive(settings, "estimator");
+    expect_near(cJSON_GetObjectItemCaseSensitive(est, "min_treated")->valuedouble, 3, 0);
+    expect_near(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(settings, "disclosure"),
+                                                 "min_cell")->valuedouble, 20, 0);
+    cJSON_Delete(settings);
+    nt_study_free(s);
+
+    expect_rejected("estimator", "min_treated", "0");     /* a start month needs a treated */
+    snprintf(text, sizeof text, "%s[disclosure]\nmin_treated = 5\n", spell_head);
+    assert_int_equal(read_text("study_min_treated", text, &s, &err), NT_EINPUT);
+    assert_int_equal(err.line, SPELL_HEAD_LINES + 2);
+    assert_non_null(strstr(err.msg, "unknown key \"min_treated\" in [disclosure]"));
+}
+
+/* docs/study-file.md lists every key in its section's table with its default. */
+static void test_keys_documented(void **state)
+{
+    (void)state;
+    char *doc = nt_test_slurp("../docs/study-file.md");
+    assert_non_null(doc);
+    for (int i = 0; i < nt_study_n_keys; i++) {
+        const nt_study_key *k = &nt_study_keys[i];
+        char heading[64], name[64], def[160];
+        snprintf(heading, sizeof heading, "\n## [%s]", k->section);
+        const char *sec = strstr(doc, heading);
+        if (!sec) fail_msg("docs/study-file.md has no section %s", heading + 1);
+        if (!k->name) continue;
+        const char *end = strstr(sec + 1, "\n## ");
+        snprintf(name, sizeof name, "`%s`", k->name);
+        snprintf(def, sizeof def, "`%s`", k->def ? k->def : "");
+        int found = 0;
+        for (const char *l = strstr(sec, "\n| "); l && (!end || l < end); l = strstr(l + 1, "\n| ")) {
+            const char *eol = strchr(l + 1, '\n');
+            size_t len = eol ? (size_t)(eol - l) : strlen(l);
+            char line[1024];
+            snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), l);
+            char *cell = strchr(line + 3, '|'); /* the first column names the key(s) */
+            if (!cell) continue;
+            *cell = 0;
+            if (!strstr(line, name)) continue;
+            *cell = '|';
+            found = !k->def || strstr(cell, def);
+            break;
+        }
+        if (!found)
+            fail_msg("docs/study-file.md: [%s] %s is not listed with its default %s", k->section,
+                     k->name, def);
+    }
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +714,11 @@ int main(void)
         cmocka_unit_test(test_required),
         cmocka_unit_test(test_paths_and_extensions),
         cmocka_unit_test(test_subgroups),
+        cmocka_unit_test(test_keys_defaults),
+        cmocka_unit_test(test_keys_bounds),
+        cmocka_unit_test(test_keys_words),
+        cmocka_unit_test(test_min_treated),
+        cmocka_unit_test(test_keys_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ stopifnot(method %in% c("nn", "ipw"), as.integer(get("estimator.neighbors", "1")
           get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
           get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]),
           as.integer(get("inference.bootstrap", "0")) == 0)
-skip_below <- max(min_cell, 1)   # start months with fewer treated are skipped
+skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
 verbose <- nzchar(Sys.getenv("NT_GOLDEN_VERBOSE"))   # report dropped design columns on stderr
 store_path <- file.path(dirname(study_path), get("data.store"))
