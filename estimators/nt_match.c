@@ -386,8 +386,72 @@ nt_status nt_match_nearest(const double *score, const uint8_t *treated, const lo
     return NT_OK;
 }
 
+nt_status nt_match_range(const double *score, const uint8_t *treated, const long *cell,
+                         const uint8_t *skip, long n, int focal_arm, double reach, int open,
+                         nt_match_ranges **out, nt_error *err)
+{
+    nt_status st = check_args(score, skip, n, err);
+    if (st) return st;
+    long nc = 0, nf = 0;
+    for (long i = 0; i < n; i++) nf += (!skip || !skip[i]) && (treated[i] != 0) == focal_arm;
+    key *cand = sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
+    nt_match_ranges *r = calloc(1, sizeof *r);
+    if (!cand || !r) goto nomem;
+    r->cand = malloc((size_t)(nc ? nc : 1) * sizeof *r->cand);
+    r->focal = malloc((size_t)(nf ? nf : 1) * sizeof *r->focal);
+    r->lo = malloc((size_t)(nf ? nf : 1) * sizeof *r->lo);
+    r->hi = malloc((size_t)(nf ? nf : 1) * sizeof *r->hi);
+    if (!r->cand || !r->focal || !r->lo || !r->hi) goto nomem;
+    r->n_cand = nc;
+    for (long k = 0; k < nc; k++) r->cand[k] = cand[k].row;
+    for (long i = 0; i < n; i++) {
+        if ((skip && skip[i]) || (treated[i] != 0) != focal_arm) continue;
+        long b, e, f = r->n_focal++;
+        cell_range(cand, nc, cell ? cell[i] : 0, &b, &e);
+        /* d = s_k - s_i rises with k: lo = first d >= -reach (open: > -reach),
+           hi = first d > reach (open: >= reach). */
+        double s = score[i];
+        long lo = b, hi = e;
+        while (lo < hi) {
+            long m = lo + (hi - lo) / 2, below;
+            double d = cand[m].s - s;
+            below = open ? d <= -reach : d < -reach;
+            if (below) lo = m + 1; else hi = m;
+        }
+        r->lo[f] = lo;
+        hi = e;
+        long a = lo;
+        while (a < hi) {
+            long m = a + (hi - a) / 2, inside;
+            double d = cand[m].s - s;
+            inside = open ? d < reach : d <= reach;
+            if (inside) a = m + 1; else hi = m;
+        }
+        r->focal[f] = i;
+        r->hi[f] = a;
+    }
+    free(cand);
+    *out = r;
+    return NT_OK;
+nomem:
+    free(cand);
+    nt_match_ranges_free(r);
+    return nt_fail(err, NT_ENOMEM, "out of memory in matching");
+}
+
+void nt_match_ranges_free(nt_match_ranges *r)
+{
+    if (!r) return;
+    free(r->cand);
+    free(r->focal);
+    free(r->lo);
+    free(r->hi);
+    free(r);
+}
+
 /* Window matcher shared by radius and kernel matching: for each focal unit,
-   every candidate with |d| <= reach gets weight kern(d) (normalised). */
+   every candidate with |d| <= reach (nt_match_range) gets weight kern(d)
+   (normalised); zero weights are left out. */
 typedef double (*kern_fn)(double d, double h);
 
 static double k_uniform(double d, double h) { return fabs(d) <= h ? 1.0 : 0.0; }
@@ -398,25 +462,21 @@ static nt_status match_window(const double *score, const uint8_t *treated, const
                               const uint8_t *skip, long n, int focal_arm, kern_fn kf, double h,
                               double reach, nt_matchset *m, nt_error *err)
 {
-    long nc;
-    key *cand = sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
+    nt_match_ranges *rg = NULL;
+    nt_status st = nt_match_range(score, treated, cell, skip, n, focal_arm, reach, 0, &rg, err);
+    if (st) return st;
     long *first = calloc((size_t)n, sizeof *first), *count = calloc((size_t)n, sizeof *count);
     pairs p = {0, 0, NULL, NULL};
-    nt_status st = NT_OK;
-    if (!cand || !first || !count) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
-    for (long i = 0; i < n; i++) {
-        if ((skip && skip[i]) || (treated[i] != 0) != focal_arm) continue;
+    if (!first || !count) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
+    for (long f = 0; f < rg->n_focal; f++) {
+        long i = rg->focal[f];
         m->n_focal++;
-        long b, e;
-        cell_range(cand, nc, cell ? cell[i] : 0, &b, &e);
-        double s = score[i];
-        long lo = lower_pos(cand, b, e, s - reach);
         long p0 = p.n;
         double tot = 0;
-        for (long k = lo; k < e && cand[k].s - s <= reach; k++) {
-            double wk = kf(cand[k].s - s, h);
+        for (long k = rg->lo[f]; k < rg->hi[f]; k++) {
+            double wk = kf(score[rg->cand[k]] - score[i], h);
             if (wk <= 0) continue;
-            if (pairs_push(&p, cand[k].row, wk)) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
+            if (pairs_push(&p, rg->cand[k], wk)) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
             tot += wk;
         }
         if (p.n == p0 || !(tot > 0)) { p.n = p0; continue; }
@@ -427,7 +487,7 @@ static nt_status match_window(const double *score, const uint8_t *treated, const
     }
     if (matchset_finish(m, &p, first, count)) st = nt_fail(err, NT_ENOMEM, "out of memory in matching");
 done:
-    free(cand);
+    nt_match_ranges_free(rg);
     free(first);
     free(count);
     free(p.match);
@@ -435,11 +495,10 @@ done:
     return st;
 }
 
-nt_status nt_match_radius(const double *score, const uint8_t *treated, const long *cell,
-                          const uint8_t *skip, long n, int focal_arm, double factor,
-                          double caliper, nt_matchset **out, nt_error *err)
+nt_status nt_match_radius_width(const double *score, const uint8_t *treated, const long *cell,
+                                const uint8_t *skip, long n, int focal_arm, double factor,
+                                double caliper, double *radius, nt_error *err)
 {
-    if (!(factor > 0)) return nt_fail(err, NT_EUSAGE, "radius matching: the radius factor must be positive");
     nt_match_opts o;
     nt_match_opts_default(&o);
     o.replace = 1;
@@ -455,8 +514,37 @@ nt_status nt_match_radius(const double *score, const uint8_t *treated, const lon
             if (d > dmax) dmax = d;
         }
     nt_matchset_free(nn);
-    /* All matched exactly (dmax = 0): the radius keeps exact ties only. */
-    double r = factor * dmax;
+    *radius = factor * dmax;
+    return NT_OK;
+}
+
+double nt_match_bandwidth(const double *score, const uint8_t *treated, const uint8_t *skip,
+                          const double *w, long n, int focal_arm)
+{
+    double sw = 0, swx = 0, ss = 0;
+    for (long i = 0; i < n; i++)
+        if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm) {
+            double wi = w ? w[i] : 1.0;
+            sw += wi;
+            swx += wi * score[i];
+        }
+    if (!(sw > 1)) return 0;
+    double mean = swx / sw;
+    for (long i = 0; i < n; i++)
+        if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm)
+            ss += (w ? w[i] : 1.0) * (score[i] - mean) * (score[i] - mean);
+    return 1.06 * sqrt(ss / (sw - 1)) * pow(sw, -0.2);
+}
+
+nt_status nt_match_radius(const double *score, const uint8_t *treated, const long *cell,
+                          const uint8_t *skip, long n, int focal_arm, double factor,
+                          double caliper, nt_matchset **out, nt_error *err)
+{
+    if (!(factor > 0)) return nt_fail(err, NT_EUSAGE, "radius matching: the radius factor must be positive");
+    double r;
+    nt_status st = nt_match_radius_width(score, treated, cell, skip, n, focal_arm, factor, caliper, &r, err);
+    if (st) return st;
+    /* All matched exactly (r = 0): the radius keeps exact ties only. */
     nt_matchset *m = matchset_new(n, focal_arm);
     if (!m) return nt_fail(err, NT_ENOMEM, "out of memory in matching");
     st = match_window(score, treated, cell, skip, n, focal_arm, k_uniform, r, r, m, err);
@@ -474,15 +562,10 @@ nt_status nt_match_kernel(const double *score, const uint8_t *treated, const lon
     if (st) return st;
     double h = bandwidth;
     if (!(h > 0)) {
-        double s = 0, ss = 0;
         long c = 0;
-        for (long i = 0; i < n; i++)
-            if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm) { s += score[i]; c++; }
+        for (long i = 0; i < n; i++) c += (!skip || !skip[i]) && (treated[i] != 0) != focal_arm;
         if (c < 2) return nt_fail(err, NT_EINPUT, "kernel matching: fewer than two units to match to");
-        double mean = s / (double)c;
-        for (long i = 0; i < n; i++)
-            if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm) ss += (score[i] - mean) * (score[i] - mean);
-        h = 1.06 * sqrt(ss / (double)(c - 1)) * pow((double)c, -0.2);
+        h = nt_match_bandwidth(score, treated, skip, NULL, n, focal_arm);
         if (!(h > 0)) return nt_fail(err, NT_EINPUT, "kernel matching: the score does not vary, so no bandwidth can be chosen");
     }
     kern_fn kf = kernel == NT_KERNEL_GAUSSIAN ? k_gauss : kernel == NT_KERNEL_UNIFORM ? k_uniform : k_epan;
@@ -515,13 +598,6 @@ void nt_matchset_unit_effects(const nt_matchset *m, const double *y, double *tau
         for (long k = m->start[i]; k < m->start[i + 1]; k++) yc += m->w[k] * y[m->match[k]];
         tau[i] = m->focal_arm ? y[i] - yc : yc - y[i];
     }
-}
-
-nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const long *cell,
-                          const uint8_t *skip, long n, int J, double tie_tolerance,
-                          const double *y, double *sigma2, nt_error *err)
-{
-    return nt_match_sigma2_scaled(score, treated, cell, skip, n, J, tie_tolerance, 0, y, sigma2, err);
 }
 
 nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, const long *cell,
@@ -582,29 +658,34 @@ nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, cons
     return NT_OK;
 }
 
+double nt_match_ai_att_se(const double *tau, long n1, double est, const double *K, const double *KK,
+                          const double *sigma2, long n, int skip_nan)
+{
+    double v = 0;
+    for (long i = 0; i < n1; i++) v += (tau[i] - est) * (tau[i] - est);
+    for (long j = 0; j < n; j++) {
+        if (!(K[j] > 0) || (skip_nan && isnan(sigma2[j]))) continue;
+        v += (K[j] * K[j] - KK[j]) * sigma2[j];
+    }
+    return sqrt(v) / (double)n1;
+}
+
 nt_status nt_match_ai_att(const nt_matchset *m, const double *y, const double *sigma2,
                           double *est, double *se, nt_error *err)
 {
     long n = m->n;
-    double *tau = malloc((size_t)n * sizeof *tau), *K = malloc((size_t)n * sizeof *K), *KK = malloc((size_t)n * sizeof *KK);
+    double *tau = malloc((size_t)(n ? n : 1) * sizeof *tau), *K = malloc((size_t)(n ? n : 1) * sizeof *K);
+    double *KK = malloc((size_t)(n ? n : 1) * sizeof *KK);
     if (!tau || !K || !KK) { free(tau); free(K); free(KK); return nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate"); }
     nt_matchset_unit_effects(m, y, tau);
     nt_matchset_counts(m, K, KK);
     double s = 0;
     long n1 = 0;
-    for (long i = 0; i < n; i++) if (!isnan(tau[i])) { s += tau[i]; n1++; }
+    for (long i = 0; i < n; i++) if (!isnan(tau[i])) { s += tau[i]; tau[n1++] = tau[i]; }
     nt_status st = NT_OK;
     if (n1 == 0) { st = nt_fail(err, NT_EINPUT, "no focal unit has a match, so no effect can be estimated"); goto done; }
-    double e = s / (double)n1, v = 0;
-    for (long i = 0; i < n; i++) {
-        if (!isnan(tau[i])) v += (tau[i] - e) * (tau[i] - e);
-        if (K[i] > 0) {
-            if (isnan(sigma2[i])) { v = NAN; break; }
-            v += (K[i] * K[i] - KK[i]) * sigma2[i];
-        }
-    }
-    *est = e;
-    *se = sqrt(v) / (double)n1;
+    *est = s / (double)n1;
+    *se = nt_match_ai_att_se(tau, n1, *est, K, KK, sigma2, n, 0);
 done:
     free(tau);
     free(K);
