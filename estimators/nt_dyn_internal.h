@@ -65,7 +65,8 @@ typedef struct {
     double h, shift;             /* bandwidth; scores are centred by shift */
     long *rlo, *rhi;
     int qx;                      /* AIPW: outcome-model columns (intercept + covariates) */
-    double *xz;                  /* AIPW: (n_t + n_c) x qx row-major, treated first */
+    double *xz;                  /* AIPW: the controls' design, n_c x qx column-major */
+    double *xt;                  /* AIPW: the treated's design, n_t x qx column-major */
 } nt_dyn_kmatch;
 
 void nt_dyn_kmatch_free(nt_dyn_kmatch *m);

@@ -40,6 +40,7 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->pair_c);
     free(m->w);
     free(m->xz);
+    free(m->xt);
     free(m->rlo);
     free(m->rhi);
     memset(m, 0, sizeof *m);
@@ -258,16 +259,18 @@ static nt_status weights(const nt_dyn_month *mo, const double *score, const uint
     int qx = 1;
     for (int j = 0; j < d->q; j++) qx += d->bal_col[j];
     m->qx = qx;
-    m->xz = malloc((size_t)(m->n_t + m->n_c) * (size_t)qx * sizeof *m->xz);
-    if (!m->xz) return NOMEM(err);
+    m->xz = malloc((size_t)(m->n_c + 1) * (size_t)qx * sizeof *m->xz);
+    m->xt = malloc((size_t)(m->n_t + 1) * (size_t)qx * sizeof *m->xt);
+    if (!m->xz || !m->xt) return NOMEM(err);
     long ti = 0, ci = 0;
     for (long a = 0; a < n; a++) {
-        long row = tr[a] ? ti++ : m->n_t + ci++;
-        double *x = m->xz + (size_t)row * (size_t)qx;
+        long row = tr[a] ? ti++ : ci++, ld = tr[a] ? m->n_t : m->n_c;
+        double *x = tr[a] ? m->xt : m->xz;
         int c = 0;
-        x[c++] = 1.0;
+        x[(size_t)c++ * (size_t)ld + (size_t)row] = 1.0;
         for (int j = 0; j < d->q; j++)
-            if (d->bal_col[j]) x[c++] = d->z[(size_t)j * (size_t)d->n + (size_t)mo->idx[a]];
+            if (d->bal_col[j])
+                x[(size_t)c++ * (size_t)ld + (size_t)row] = d->z[(size_t)j * (size_t)d->n + (size_t)mo->idx[a]];
     }
     return NT_OK;
 }

@@ -22,10 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_matrix.h>
-
 #include "estimators/nt_match.h"
+#include "estimators/nt_weight.h"
 
 #define NOMEM(err) nt_fail(err, NT_ENOMEM, "out of memory")
 
@@ -51,58 +49,39 @@ static nt_status ai_sigma2(const nt_dyn_panel *p, const long *unit_person, const
                                 (const double *const *)buf_y, sigma2, err);
 }
 
-/* Outcome model prediction for row r of the month's AIPW design (0 without one). */
-static double mu0(const nt_dyn_kmatch *m, long r, const double *beta)
+/* Outcome model prediction for row r of an AIPW design x (column-major,
+   ld rows); 0 without a model. */
+static double mu0(const double *x, long ld, int qx, long r, const double *beta)
 {
     if (!beta) return 0;
     double v = 0;
-    const double *x = m->xz + (size_t)r * (size_t)m->qx;
-    for (int j = 0; j < m->qx; j++) v += x[j] * beta[j];
+    for (int j = 0; j < qx; j++) v += x[(size_t)j * (size_t)ld + (size_t)r] * beta[j];
     return v;
 }
 
-/* OLS of the outcome in month t on the AIPW design over the observed
-   controls, by the normal equations (qx is small). A singular X'X gets a
-   ridge of 1e-9 x its largest diagonal element, enough for an indicator
-   that no observed control has. */
-static void ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m, int t,
-                         int oc, double *beta)
+/* AIPW: the OLS of each outcome in month t on the design over the observed
+   controls, copies as weights (nt_wls_fit_ridge; a model that cannot be
+   solved leaves beta 0). */
+static nt_status ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                              const nt_dyn_kmatch *m, int t, int NO, double *beta, nt_error *err)
 {
-    int q = m->qx;
-    gsl_matrix *xtx = gsl_matrix_calloc((size_t)q, (size_t)q);
-    gsl_vector *xty = gsl_vector_calloc((size_t)q);
-    gsl_vector *b = gsl_vector_alloc((size_t)q);
-    if (!xtx || !xty || !b) goto done;
+    double *y = malloc((size_t)(m->n_c + 1) * sizeof *y), *w = malloc((size_t)(m->n_c + 1) * sizeof *w);
+    if (!y || !w) { free(y); free(w); return NOMEM(err); }
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_observed(p, pc, t)) continue;
-        const double *x = m->xz + (size_t)(m->n_t + j) * (size_t)q;
-        double y = (double)p->outcome[oc][pc * p->months + t], cw = (double)nt_dyn_ucount(count, m->c_unit[j]);
-        for (int a = 0; a < q; a++) {
-            xty->data[a] += cw * x[a] * y;
-            for (int c = 0; c <= a; c++) xtx->data[a * q + c] += cw * x[a] * x[c];
-        }
+        w[j] = nt_dyn_observed(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
     }
-    double maxd = 0;
-    for (int a = 0; a < q; a++) {
-        for (int c = 0; c < a; c++) xtx->data[c * q + a] = xtx->data[a * q + c];
-        if (xtx->data[a * q + a] > maxd) maxd = xtx->data[a * q + a];
+    nt_status s = NT_OK;
+    for (int oc = 0; oc < NO && !s; oc++) {
+        for (long j = 0; j < m->n_c; j++)
+            y[j] = w[j] > 0 ? (double)p->outcome[oc][unit_person[m->c_unit[j]] * p->months + t] : 0;
+        nt_error e2;
+        if (nt_wls_fit_ridge(m->xz, m->n_c, m->qx, y, w, beta + (size_t)oc * m->qx, &e2) == NT_ENOMEM)
+            s = NOMEM(err);
     }
-    gsl_matrix *work = gsl_matrix_alloc((size_t)q, (size_t)q);
-    if (!work) goto done;
-    gsl_matrix_memcpy(work, xtx);
-    if (gsl_linalg_cholesky_decomp1(work) != GSL_SUCCESS) {
-        gsl_matrix_memcpy(work, xtx);
-        for (int a = 0; a < q; a++) work->data[a * q + a] += 1e-9 * (maxd > 0 ? maxd : 1);
-        if (gsl_linalg_cholesky_decomp1(work) != GSL_SUCCESS) { gsl_matrix_free(work); goto done; }
-    }
-    if (gsl_linalg_cholesky_solve(work, xty, b) == GSL_SUCCESS)
-        for (int a = 0; a < q; a++) beta[a] = b->data[a];
-    gsl_matrix_free(work);
-done:
-    gsl_matrix_free(xtx);
-    gsl_vector_free(xty);
-    gsl_vector_free(b);
+    free(y);
+    free(w);
+    return s;
 }
 
 /* Range mode: every treated unit's controls are a run of the score-sorted
@@ -294,14 +273,18 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
     double *csum = calloc((size_t)NO, sizeof *csum);
     double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
     if (!csum || (m->xz && !beta)) { free(csum); free(beta); return NOMEM(err); }
-    for (int oc = 0; oc < NO && m->xz; oc++) ols_controls(p, unit_person, count, m, t, oc, beta + (size_t)oc * m->qx);
+    if (m->xz && ols_controls(p, unit_person, count, m, t, NO, beta, err)) {
+        free(csum);
+        free(beta);
+        return NT_ENOMEM;
+    }
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
         if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0) continue;
         wsum += m->w[j];
         for (int oc = 0; oc < NO; oc++)
             csum[oc] += m->w[j] * ((double)p->outcome[oc][pc * p->months + t] -
-                                   mu0(m, m->n_t + j, beta ? beta + (size_t)oc * m->qx : NULL));
+                                   mu0(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)oc * m->qx : NULL));
         if (nt_dyn_bit_set(bits, pc)) (*used)++;
         if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
     }
@@ -313,7 +296,7 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
         *ncontrib += ci;
         for (int oc = 0; oc < NO; oc++)
             sum[oc] += (double)ci * ((double)p->outcome[oc][pi * p->months + t] -
-                                     mu0(m, i, beta ? beta + (size_t)oc * m->qx : NULL));
+                                     mu0(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)oc * m->qx : NULL));
     }
     for (int oc = 0; oc < NO && *ncontrib > 0; oc++) sum[oc] -= (double)*ncontrib * csum[oc] / wsum;
     free(csum);
