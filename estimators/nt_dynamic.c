@@ -157,7 +157,8 @@ static nt_status interval_rows(run_t *R, interval_t *I, long n_units, int *skip,
     *skip = wtr < o->min_treated || wtr == 0 || wco == 0;
     if (*skip) {
         iv->status = 1;
-        snprintf(iv->note, sizeof iv->note, "%ld treated and %ld controls: too few to fit a propensity model", wtr, wco);
+        snprintf(iv->note, sizeof iv->note, "%ld treated and %ld controls: too few to fit a propensity model",
+                 wtr, wco);
         for (int k = I->first; k <= I->last; k++)
             r->k_skipped[k - o->start_first] = wco == 0 && wtr >= o->min_treated ? 2 : 1;
     }
@@ -361,7 +362,8 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
         /* Treated left without a match (caliper, no kernel mass) are not in
            km; neither are treated taken off support (column rule, trimming). */
         for (long a = 0; a < m && !s && !nt_dyn_weighting(o); a++)
-            if (rows->d[I->idx[a]] && !(I->Kw[a] > 0)) count_treated(R, R->unit_person[rows->unit[I->idx[a]]], k, fixed);
+            if (rows->d[I->idx[a]] && !(I->Kw[a] > 0))
+                count_treated(R, R->unit_person[rows->unit[I->idx[a]]], k, fixed);
         for (long q = first_pos; q < *pos && !s; q++)
             if (rows->d[q] && !I->keep[q]) count_treated(R, R->unit_person[rows->unit[q]], k, fixed);
     }

@@ -1,6 +1,8 @@
 /* Matching on a scalar distance score (logit or probability propensity
    score): nearest neighbour with and without replacement, radius and kernel
-   matching, within exact-match cells; the Abadie-Imbens (2006) variance.
+   matching, within exact-match cells (radius, kernel and the dynamic
+   estimator share one range search, nt_match_range); the Abadie-Imbens
+   variances (nt_match_var.c).
 
    Inputs are plain arrays over n units: score[i] (the distance is
    |score_i - score_j|), treated[i] in {0,1}, optional cell[i] (exact-match
@@ -112,8 +114,8 @@ void nt_matchset_counts(const nt_matchset *m, double *K, double *KK);
    tau is treated minus control); NaN for the others. */
 void nt_matchset_unit_effects(const nt_matchset *m, const double *y, double *tau);
 
-/* nt_match_sigma2_scaled: sigma2[i] = conditional variance of y at unit i by matching within its own
-   arm (Abadie & Imbens 2006, section 4; as R Matching's Var.calc = J): the J
+/* sigma2[i] = conditional variance of y at unit i by matching within its
+   own arm (Abadie & Imbens 2006, section 4; as R Matching's Var.calc = J): the J
    nearest same-arm units (ties at the J-th distance included, by the tie
    rule of tie_tolerance / tie_scale as in nt_match_opts), sigma2 = the
    sample variance (n - 1) of y over unit i and those J' units. (For J' = 1
