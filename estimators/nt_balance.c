@@ -41,6 +41,28 @@ static void moments4(const double *xj, long n, const uint8_t *treated, const uin
     *binary = bin;
 }
 
+/* The row from the four means and variances (slots of moments4) and s*. */
+static void fill_row(const double m[4], const double v[4], double s, nt_balance_row *r)
+{
+    r->sd_denominator = s;
+    r->mean_treated = m[1];
+    r->mean_treated_after = m[3];
+    r->mean_control_before = m[0];
+    r->mean_control_after = m[2];
+    r->smd_before = s > 0 ? (m[1] - m[0]) / s : NAN;
+    r->smd_after = s > 0 ? (m[3] - m[2]) / s : NAN;
+    r->var_ratio_before = v[0] > 0 ? v[1] / v[0] : NAN;
+    r->var_ratio_after = v[2] > 0 ? v[3] / v[2] : NAN;
+}
+
+static void moment_add(nt_balance_moments *g, double x, double w)
+{
+    g->w += w;
+    g->ww += w * w;
+    g->wx += w * x;
+    g->wxx += w * x * x;
+}
+
 nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *treated,
                              const uint8_t *skip, const double *w, nt_estimand estimand,
                              nt_balance_row *rows, double ess[2], nt_error *err)
@@ -61,21 +83,30 @@ nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *trea
         double m[4], v[4];
         int binary;
         moments4(xj, n, treated, skip, w, m, v, &binary);
-        double m0 = m[0], m1 = m[1], m0a = m[2], m1a = m[3];
-        double v0 = v[0], v1 = v[1], v0a = v[2], v1a = v[3];
+        double m0 = m[0], m1 = m[1], v0 = v[0], v1 = v[1];
         /* Binary column: the denominator uses p (1 - p), as MatchIt's
            summary() and cobalt do for binary variables. */
         double d1 = binary ? m1 * (1 - m1) : v1, d0 = binary ? m0 * (1 - m0) : v0;
-        double s = estimand == NT_ATT ? sqrt(d1) : sqrt((d1 + d0) / 2);
-        r->sd_denominator = s;
-        r->mean_treated = m1;
-        r->mean_treated_after = m1a;
-        r->mean_control_before = m0;
-        r->mean_control_after = m0a;
-        r->smd_before = s > 0 ? (m1 - m0) / s : NAN;
-        r->smd_after = s > 0 ? (m1a - m0a) / s : NAN;
-        r->var_ratio_before = v0 > 0 ? v1 / v0 : NAN;
-        r->var_ratio_after = v0a > 0 ? v1a / v0a : NAN;
+        fill_row(m, v, estimand == NT_ATT ? sqrt(d1) : sqrt((d1 + d0) / 2), r);
     }
     return NT_OK;
+}
+
+void nt_balance_acc_add(nt_balance_acc *a, double x, int treated, double w_after)
+{
+    int t = treated != 0;
+    moment_add(&a->g[t], x, 1);
+    if (w_after > 0) moment_add(&a->g[2 + t], x, w_after);
+}
+
+void nt_balance_acc_row(const nt_balance_acc *a, nt_balance_row *row)
+{
+    double m[4], v[4];
+    for (int k = 0; k < 4; k++) {
+        const nt_balance_moments *g = &a->g[k];
+        double den = g->w * g->w - g->ww, ss = g->wxx - g->wx * g->wx / g->w;
+        m[k] = g->w > 0 ? g->wx / g->w : NAN;
+        v[k] = g->w <= 0 || den <= 0 ? NAN : (ss < 0 ? 0 : ss) * g->w / den;
+    }
+    fill_row(m, v, sqrt(v[1]), row);
 }

@@ -34,4 +34,16 @@ nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *trea
                              const uint8_t *skip, const double *w, nt_estimand estimand,
                              nt_balance_row *rows, double ess[2], nt_error *err);
 
+/* The streaming form, for rows that cannot be kept (the dynamic estimator
+   pools its start intervals): one pass of weighted sums per group, slots
+   0/1 controls/treated before (weight 1), 2/3 after (weight w_after > 0).
+   nt_balance_acc_row gives the ATT row: s* = sd of the treated before, the
+   variances of every column (binary ones too) cobalt-style from the sums,
+   s2 = (S_wxx - S_wx^2 / S_w) S_w / (S_w^2 - S_ww). */
+typedef struct { double w, ww, wx, wxx; } nt_balance_moments;
+typedef struct { nt_balance_moments g[4]; } nt_balance_acc;
+
+void nt_balance_acc_add(nt_balance_acc *a, double x, int treated, double w_after);
+void nt_balance_acc_row(const nt_balance_acc *a, nt_balance_row *row);
+
 #endif

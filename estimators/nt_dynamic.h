@@ -30,6 +30,7 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
+#include "estimators/nt_balance.h"
 #include "estimators/nt_method.h"
 
 /* The cohort as the estimator reads it (arrays, not owned; study/ fills it
@@ -68,7 +69,8 @@ typedef struct {
     nt_kernel kernel;
     double bandwidth;       /* <= 0: rule of thumb */
     int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */
-    long min_cell;          /* start months with fewer treated are skipped */
+    long min_treated;       /* start months (and intervals) with fewer treated are skipped;
+                               an estimation threshold, not disclosure control */
     const double *fallback_cost;  /* per type code: cost when cost_eur is missing (NaN none), or NULL */
     int full;               /* 1: also balance, models, per-start SEs (the main run) */
     /* Called at each start month (progress), or NULL. */
@@ -93,10 +95,10 @@ typedef struct {
     double glm_epsilon;
 } nt_dyn_opts;
 
-typedef struct {   /* balance of one model column (conventions of nt_balance.h) */
-    double mean_treated, mean_treated_after, mean_control_before, mean_control_after;
-    double smd_before, smd_after, var_ratio_before, var_ratio_after;
-} nt_dyn_balance;
+/* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT
+   conventions of `netto match` except that binary columns use their sample
+   variance. */
+typedef nt_balance_row nt_dyn_balance;
 
 typedef struct {
     int first, last;        /* start months */

@@ -1,4 +1,5 @@
-/* Matching on a scalar score (contract in nt_match.h).
+/* Matching on a scalar score (contract in nt_match.h; the variances are in
+   nt_match_var.c).
 
    Layout: the units of the other arm taking part are sorted once by
    (cell, score, row) into `cand`; a focal unit finds its cell's range by
@@ -12,6 +13,7 @@
    within a run of equal (cell, score) candidates the available one with the
    lowest row is the leftmost, so ties go to the lower input row. */
 #include "estimators/nt_match.h"
+#include "estimators/nt_match_internal.h"
 #include "estimators/nt_sort.h"
 
 #include <math.h>
@@ -40,27 +42,22 @@ void nt_matchset_free(nt_matchset *m)
     free(m);
 }
 
-typedef struct {
-    long cell;
-    double s;
-    long row;
-} key;
 
 static int cmp_key(const void *a, const void *b)
 {
-    const key *x = a, *y = b;
+    const nt_match_key *x = a, *y = b;
     if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
     if (x->s != y->s) return x->s < y->s ? -1 : 1;
     return (x->row > y->row) - (x->row < y->row);
 }
 
 /* Sorted candidates of arm `arm` taking part. */
-static key *sorted_arm(const double *score, const uint8_t *treated, const long *cell,
+nt_match_key *nt_match_sorted_arm(const double *score, const uint8_t *treated, const long *cell,
                        const uint8_t *skip, long n, int arm, long *count)
 {
     long c = 0;
     for (long i = 0; i < n; i++) c += (!skip || !skip[i]) && (treated[i] != 0) == arm;
-    key *k = malloc((size_t)(c ? c : 1) * sizeof *k);
+    nt_match_key *k = malloc((size_t)(c ? c : 1) * sizeof *k);
     if (!k) return NULL;
     c = 0;
     for (long i = 0; i < n; i++)
@@ -76,7 +73,7 @@ static key *sorted_arm(const double *score, const uint8_t *treated, const long *
         long *ord = malloc((size_t)c * sizeof *ord);
         double *sc = malloc((size_t)c * sizeof *sc);
         long *cl = malloc((size_t)c * sizeof *cl);
-        key *sorted = malloc((size_t)c * sizeof *sorted);
+        nt_match_key *sorted = malloc((size_t)c * sizeof *sorted);
         int ok = ord && sc && cl && sorted;
         if (ok) {
             for (long i = 0; i < c; i++) { sc[i] = k[i].s; cl[i] = k[i].cell; }
@@ -98,7 +95,7 @@ static key *sorted_arm(const double *score, const uint8_t *treated, const long *
 }
 
 /* [*b, *e): the positions of cell `cl` in cand[0..nc). */
-static void cell_range(const key *cand, long nc, long cl, long *b, long *e)
+static void cell_range(const nt_match_key *cand, long nc, long cl, long *b, long *e)
 {
     long lo = 0, hi = nc;
     while (lo < hi) { long m = lo + (hi - lo) / 2; if (cand[m].cell < cl) lo = m + 1; else hi = m; }
@@ -109,14 +106,14 @@ static void cell_range(const key *cand, long nc, long cl, long *b, long *e)
 }
 
 /* First position in [b, e) with score >= s. */
-static long lower_pos(const key *cand, long b, long e, double s)
+long nt_match_lower_pos(const nt_match_key *cand, long b, long e, double s)
 {
     while (b < e) { long m = b + (e - b) / 2; if (cand[m].s < s) b = m + 1; else e = m; }
     return b;
 }
 
 /* Is a candidate at distance d a tie with the M-th at dM? */
-static int is_tie(double d, double dM, double tol, double scale)
+int nt_match_is_tie(double d, double dM, double tol, double scale)
 {
     if (scale > 0) {
         double a = d / scale, b = dM / scale;
@@ -182,9 +179,8 @@ static int matchset_finish(nt_matchset *m, pairs *p, const long *first, const lo
 
 /* Next-nearest walker over cand[b, e) from a focal score s: L moves left,
    R moves right. Returns the position of the next nearest, or -1. */
-typedef struct { long L, R, b, e; double s; } walker;
 
-static long walk_next(const key *cand, walker *w, double *dist)
+long nt_match_walk_next(const nt_match_key *cand, nt_match_walker *w, double *dist)
 {
     int hasL = w->L >= w->b, hasR = w->R < w->e;
     if (!hasL && !hasR) return -1;
@@ -202,7 +198,7 @@ static nt_status match_replace(const double *score, const uint8_t *treated, cons
                                nt_matchset *m, nt_error *err)
 {
     long nc;
-    key *cand = sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
+    nt_match_key *cand = nt_match_sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
     pairs p = {0, 0, NULL, NULL};
     long *first = calloc((size_t)n, sizeof *first), *count = calloc((size_t)n, sizeof *count);
     long *tmp = malloc((size_t)(nc + 1) * sizeof *tmp);
@@ -213,18 +209,18 @@ static nt_status match_replace(const double *score, const uint8_t *treated, cons
         m->n_focal++;
         long b, e;
         cell_range(cand, nc, cell ? cell[i] : 0, &b, &e);
-        long pos = lower_pos(cand, b, e, score[i]);
-        walker wk = {pos - 1, pos, b, e, score[i]};
+        long pos = nt_match_lower_pos(cand, b, e, score[i]);
+        nt_match_walker wk = {pos - 1, pos, b, e, score[i]};
         long got = 0;
         double dM = 0, d;
         for (;;) {
-            long k = walk_next(cand, &wk, &d);
+            long k = nt_match_walk_next(cand, &wk, &d);
             if (k < 0) break;
             if (o->caliper > 0 && d > o->caliper) break;
             if (got < o->neighbors) {
                 tmp[got++] = cand[k].row;
                 dM = d;
-            } else if (is_tie(d, dM, o->tie_tolerance, o->tie_scale)) {
+            } else if (nt_match_is_tie(d, dM, o->tie_tolerance, o->tie_scale)) {
                 tmp[got++] = cand[k].row;
             } else break;
         }
@@ -275,7 +271,7 @@ static nt_status match_greedy(const double *score, const uint8_t *treated, const
                               nt_matchset *m, nt_error *err)
 {
     long nc;
-    key *cand = sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
+    nt_match_key *cand = nt_match_sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
     long *right = malloc((size_t)(nc + 1) * sizeof *right), *left = malloc((size_t)(nc + 1) * sizeof *left);
     long *run = malloc((size_t)(nc + 1) * sizeof *run);
     okey *ord = malloc((size_t)(n ? n : 1) * sizeof *ord);
@@ -313,7 +309,7 @@ static nt_status match_greedy(const double *score, const uint8_t *treated, const
             cell_range(cand, nc, cell ? cell[i] : 0, &b, &e);
             if (b == e) continue;
             double s = score[i];
-            long pos = lower_pos(cand, b, e, s);
+            long pos = nt_match_lower_pos(cand, b, e, s);
             long R = find_up(right, pos);
             if (R >= e) R = -1;
             long L = pos > b ? find_up(left, pos) - 1 : -1; /* left is shifted: left[k+1] for k */
@@ -386,8 +382,67 @@ nt_status nt_match_nearest(const double *score, const uint8_t *treated, const lo
     return NT_OK;
 }
 
+/* First position k in [b, e) with d = s_k - s > lim (strict) or >= lim;
+   d rises with k, so a binary search. */
+static long first_beyond(const nt_match_key *cand, long b, long e, double s, double lim, int strict)
+{
+    while (b < e) {
+        long m = b + (e - b) / 2;
+        double d = cand[m].s - s;
+        if (strict ? d <= lim : d < lim) b = m + 1;
+        else e = m;
+    }
+    return b;
+}
+
+nt_status nt_match_range(const double *score, const uint8_t *treated, const long *cell,
+                         const uint8_t *skip, long n, int focal_arm, double reach, int open,
+                         nt_match_ranges **out, nt_error *err)
+{
+    nt_status st = check_args(score, skip, n, err);
+    if (st) return st;
+    long nc = 0, nf = 0;
+    for (long i = 0; i < n; i++) nf += (!skip || !skip[i]) && (treated[i] != 0) == focal_arm;
+    nt_match_key *cand = nt_match_sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
+    nt_match_ranges *r = calloc(1, sizeof *r);
+    if (!cand || !r) goto nomem;
+    r->cand = malloc((size_t)(nc ? nc : 1) * sizeof *r->cand);
+    r->focal = malloc((size_t)(nf ? nf : 1) * sizeof *r->focal);
+    r->lo = malloc((size_t)(nf ? nf : 1) * sizeof *r->lo);
+    r->hi = malloc((size_t)(nf ? nf : 1) * sizeof *r->hi);
+    if (!r->cand || !r->focal || !r->lo || !r->hi) goto nomem;
+    r->n_cand = nc;
+    for (long k = 0; k < nc; k++) r->cand[k] = cand[k].row;
+    for (long i = 0; i < n; i++) {
+        if ((skip && skip[i]) || (treated[i] != 0) != focal_arm) continue;
+        long b, e, f = r->n_focal++;
+        cell_range(cand, nc, cell ? cell[i] : 0, &b, &e);
+        r->focal[f] = i;
+        r->lo[f] = first_beyond(cand, b, e, score[i], -reach, open);
+        r->hi[f] = first_beyond(cand, r->lo[f], e, score[i], reach, !open);
+    }
+    free(cand);
+    *out = r;
+    return NT_OK;
+nomem:
+    free(cand);
+    nt_match_ranges_free(r);
+    return nt_fail(err, NT_ENOMEM, "out of memory in matching");
+}
+
+void nt_match_ranges_free(nt_match_ranges *r)
+{
+    if (!r) return;
+    free(r->cand);
+    free(r->focal);
+    free(r->lo);
+    free(r->hi);
+    free(r);
+}
+
 /* Window matcher shared by radius and kernel matching: for each focal unit,
-   every candidate with |d| <= reach gets weight kern(d) (normalised). */
+   every candidate with |d| <= reach (nt_match_range) gets weight kern(d)
+   (normalised); zero weights are left out. */
 typedef double (*kern_fn)(double d, double h);
 
 static double k_uniform(double d, double h) { return fabs(d) <= h ? 1.0 : 0.0; }
@@ -398,25 +453,21 @@ static nt_status match_window(const double *score, const uint8_t *treated, const
                               const uint8_t *skip, long n, int focal_arm, kern_fn kf, double h,
                               double reach, nt_matchset *m, nt_error *err)
 {
-    long nc;
-    key *cand = sorted_arm(score, treated, cell, skip, n, !focal_arm, &nc);
+    nt_match_ranges *rg = NULL;
+    nt_status st = nt_match_range(score, treated, cell, skip, n, focal_arm, reach, 0, &rg, err);
+    if (st) return st;
     long *first = calloc((size_t)n, sizeof *first), *count = calloc((size_t)n, sizeof *count);
     pairs p = {0, 0, NULL, NULL};
-    nt_status st = NT_OK;
-    if (!cand || !first || !count) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
-    for (long i = 0; i < n; i++) {
-        if ((skip && skip[i]) || (treated[i] != 0) != focal_arm) continue;
+    if (!first || !count) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
+    for (long f = 0; f < rg->n_focal; f++) {
+        long i = rg->focal[f];
         m->n_focal++;
-        long b, e;
-        cell_range(cand, nc, cell ? cell[i] : 0, &b, &e);
-        double s = score[i];
-        long lo = lower_pos(cand, b, e, s - reach);
         long p0 = p.n;
         double tot = 0;
-        for (long k = lo; k < e && cand[k].s - s <= reach; k++) {
-            double wk = kf(cand[k].s - s, h);
+        for (long k = rg->lo[f]; k < rg->hi[f]; k++) {
+            double wk = kf(score[rg->cand[k]] - score[i], h);
             if (wk <= 0) continue;
-            if (pairs_push(&p, cand[k].row, wk)) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
+            if (pairs_push(&p, rg->cand[k], wk)) { st = nt_fail(err, NT_ENOMEM, "out of memory in matching"); goto done; }
             tot += wk;
         }
         if (p.n == p0 || !(tot > 0)) { p.n = p0; continue; }
@@ -427,7 +478,7 @@ static nt_status match_window(const double *score, const uint8_t *treated, const
     }
     if (matchset_finish(m, &p, first, count)) st = nt_fail(err, NT_ENOMEM, "out of memory in matching");
 done:
-    free(cand);
+    nt_match_ranges_free(rg);
     free(first);
     free(count);
     free(p.match);
@@ -435,11 +486,10 @@ done:
     return st;
 }
 
-nt_status nt_match_radius(const double *score, const uint8_t *treated, const long *cell,
-                          const uint8_t *skip, long n, int focal_arm, double factor,
-                          double caliper, nt_matchset **out, nt_error *err)
+nt_status nt_match_radius_width(const double *score, const uint8_t *treated, const long *cell,
+                                const uint8_t *skip, long n, int focal_arm, double factor,
+                                double caliper, double *radius, nt_error *err)
 {
-    if (!(factor > 0)) return nt_fail(err, NT_EUSAGE, "radius matching: the radius factor must be positive");
     nt_match_opts o;
     nt_match_opts_default(&o);
     o.replace = 1;
@@ -455,8 +505,37 @@ nt_status nt_match_radius(const double *score, const uint8_t *treated, const lon
             if (d > dmax) dmax = d;
         }
     nt_matchset_free(nn);
-    /* All matched exactly (dmax = 0): the radius keeps exact ties only. */
-    double r = factor * dmax;
+    *radius = factor * dmax;
+    return NT_OK;
+}
+
+double nt_match_bandwidth(const double *score, const uint8_t *treated, const uint8_t *skip,
+                          const double *w, long n, int focal_arm)
+{
+    double sw = 0, swx = 0, ss = 0;
+    for (long i = 0; i < n; i++)
+        if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm) {
+            double wi = w ? w[i] : 1.0;
+            sw += wi;
+            swx += wi * score[i];
+        }
+    if (!(sw > 1)) return 0;
+    double mean = swx / sw;
+    for (long i = 0; i < n; i++)
+        if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm)
+            ss += (w ? w[i] : 1.0) * (score[i] - mean) * (score[i] - mean);
+    return 1.06 * sqrt(ss / (sw - 1)) * pow(sw, -0.2);
+}
+
+nt_status nt_match_radius(const double *score, const uint8_t *treated, const long *cell,
+                          const uint8_t *skip, long n, int focal_arm, double factor,
+                          double caliper, nt_matchset **out, nt_error *err)
+{
+    if (!(factor > 0)) return nt_fail(err, NT_EUSAGE, "radius matching: the radius factor must be positive");
+    double r;
+    nt_status st = nt_match_radius_width(score, treated, cell, skip, n, focal_arm, factor, caliper, &r, err);
+    if (st) return st;
+    /* All matched exactly (r = 0): the radius keeps exact ties only. */
     nt_matchset *m = matchset_new(n, focal_arm);
     if (!m) return nt_fail(err, NT_ENOMEM, "out of memory in matching");
     st = match_window(score, treated, cell, skip, n, focal_arm, k_uniform, r, r, m, err);
@@ -474,15 +553,10 @@ nt_status nt_match_kernel(const double *score, const uint8_t *treated, const lon
     if (st) return st;
     double h = bandwidth;
     if (!(h > 0)) {
-        double s = 0, ss = 0;
         long c = 0;
-        for (long i = 0; i < n; i++)
-            if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm) { s += score[i]; c++; }
+        for (long i = 0; i < n; i++) c += (!skip || !skip[i]) && (treated[i] != 0) != focal_arm;
         if (c < 2) return nt_fail(err, NT_EINPUT, "kernel matching: fewer than two units to match to");
-        double mean = s / (double)c;
-        for (long i = 0; i < n; i++)
-            if ((!skip || !skip[i]) && (treated[i] != 0) != focal_arm) ss += (score[i] - mean) * (score[i] - mean);
-        h = 1.06 * sqrt(ss / (double)(c - 1)) * pow((double)c, -0.2);
+        h = nt_match_bandwidth(score, treated, skip, NULL, n, focal_arm);
         if (!(h > 0)) return nt_fail(err, NT_EINPUT, "kernel matching: the score does not vary, so no bandwidth can be chosen");
     }
     kern_fn kf = kernel == NT_KERNEL_GAUSSIAN ? k_gauss : kernel == NT_KERNEL_UNIFORM ? k_uniform : k_epan;
@@ -515,222 +589,4 @@ void nt_matchset_unit_effects(const nt_matchset *m, const double *y, double *tau
         for (long k = m->start[i]; k < m->start[i + 1]; k++) yc += m->w[k] * y[m->match[k]];
         tau[i] = m->focal_arm ? y[i] - yc : yc - y[i];
     }
-}
-
-nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const long *cell,
-                          const uint8_t *skip, long n, int J, double tie_tolerance,
-                          const double *y, double *sigma2, nt_error *err)
-{
-    return nt_match_sigma2_scaled(score, treated, cell, skip, n, J, tie_tolerance, 0, y, sigma2, err);
-}
-
-nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, const long *cell,
-                                 const uint8_t *skip, long n, int J, double tie_tolerance,
-                                 double tie_scale, const double *y, double *sigma2, nt_error *err)
-{
-    return nt_match_sigma2_many(score, treated, cell, skip, n, J, tie_tolerance, tie_scale, 1, &y, &sigma2, err);
-}
-
-nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, const long *cell,
-                               const uint8_t *skip, long n, int J, double tie_tolerance, double tie_scale,
-                               int ny, const double *const *y, double *const *sigma2, nt_error *err)
-{
-    if (J < 1) return nt_fail(err, NT_EUSAGE, "the number of same-arm neighbours J must be at least 1");
-    for (int o = 0; o < ny; o++)
-        for (long i = 0; i < n; i++) sigma2[o][i] = NAN;
-    /* The neighbours depend on the scores only: found once, used for every y. */
-    long *nb = malloc(((size_t)n + 1) * sizeof *nb);
-    if (!nb) return nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate");
-    for (int arm = 0; arm <= 1; arm++) {
-        long nc;
-        key *s = sorted_arm(score, treated, cell, skip, n, arm, &nc);
-        if (!s) { free(nb); return nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate"); }
-        long b = 0;
-        while (b < nc) {
-            long e = b;
-            while (e < nc && s[e].cell == s[b].cell) e++;
-            for (long k = b; k < e; k++) {
-                walker wk = {k - 1, k + 1, b, e, s[k].s};
-                long got = 0;
-                double dJ = 0, d;
-                for (;;) {
-                    long q = walk_next(s, &wk, &d);
-                    if (q < 0) break;
-                    if (got < J) { nb[got++] = s[q].row; dJ = d; }
-                    else if (is_tie(d, dJ, tie_tolerance, tie_scale)) nb[got++] = s[q].row;
-                    else break;
-                    if (got >= n) break;
-                }
-                if (got == 0) continue;
-                /* Sample variance over the unit and its neighbours (Matching's form). */
-                long row = s[k].row;
-                for (int o = 0; o < ny; o++) {
-                    const double *yo = y[o];
-                    double sum = yo[row];
-                    for (long u = 0; u < got; u++) sum += yo[nb[u]];
-                    double mean = sum / (double)(got + 1);
-                    double sum2 = (yo[row] - mean) * (yo[row] - mean);
-                    for (long u = 0; u < got; u++) sum2 += (yo[nb[u]] - mean) * (yo[nb[u]] - mean);
-                    sigma2[o][row] = sum2 / (double)got;
-                }
-            }
-            b = e;
-        }
-        free(s);
-    }
-    free(nb);
-    return NT_OK;
-}
-
-nt_status nt_match_ai_att(const nt_matchset *m, const double *y, const double *sigma2,
-                          double *est, double *se, nt_error *err)
-{
-    long n = m->n;
-    double *tau = malloc((size_t)n * sizeof *tau), *K = malloc((size_t)n * sizeof *K), *KK = malloc((size_t)n * sizeof *KK);
-    if (!tau || !K || !KK) { free(tau); free(K); free(KK); return nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate"); }
-    nt_matchset_unit_effects(m, y, tau);
-    nt_matchset_counts(m, K, KK);
-    double s = 0;
-    long n1 = 0;
-    for (long i = 0; i < n; i++) if (!isnan(tau[i])) { s += tau[i]; n1++; }
-    nt_status st = NT_OK;
-    if (n1 == 0) { st = nt_fail(err, NT_EINPUT, "no focal unit has a match, so no effect can be estimated"); goto done; }
-    double e = s / (double)n1, v = 0;
-    for (long i = 0; i < n; i++) {
-        if (!isnan(tau[i])) v += (tau[i] - e) * (tau[i] - e);
-        if (K[i] > 0) {
-            if (isnan(sigma2[i])) { v = NAN; break; }
-            v += (K[i] * K[i] - KK[i]) * sigma2[i];
-        }
-    }
-    *est = e;
-    *se = sqrt(v) / (double)n1;
-done:
-    free(tau);
-    free(K);
-    free(KK);
-    return st;
-}
-
-nt_status nt_match_ai_ate(const nt_matchset *att_m, const nt_matchset *atc_m, const double *y,
-                          const double *sigma2, double *est, double *se, nt_error *err)
-{
-    long n = att_m->n;
-    double *t1 = malloc((size_t)n * sizeof *t1), *t0 = malloc((size_t)n * sizeof *t0);
-    double *K = malloc((size_t)n * sizeof *K), *KK = malloc((size_t)n * sizeof *KK);
-    double *K0 = malloc((size_t)n * sizeof *K0), *KK0 = malloc((size_t)n * sizeof *KK0);
-    nt_status st = NT_OK;
-    if (!t1 || !t0 || !K || !KK || !K0 || !KK0) { st = nt_fail(err, NT_ENOMEM, "out of memory in the variance estimate"); goto done; }
-    nt_matchset_unit_effects(att_m, y, t1);
-    nt_matchset_unit_effects(atc_m, y, t0);
-    nt_matchset_counts(att_m, K, KK);
-    nt_matchset_counts(atc_m, K0, KK0);
-    double s = 0;
-    long nn = 0;
-    for (long i = 0; i < n; i++) {
-        double t = !isnan(t1[i]) ? t1[i] : t0[i];
-        t1[i] = t;
-        if (!isnan(t)) { s += t; nn++; }
-        K[i] += K0[i];
-        KK[i] += KK0[i];
-    }
-    if (nn == 0) { st = nt_fail(err, NT_EINPUT, "no unit has a match, so no effect can be estimated"); goto done; }
-    double e = s / (double)nn, v = 0;
-    for (long i = 0; i < n; i++) {
-        if (isnan(t1[i])) continue;
-        v += (t1[i] - e) * (t1[i] - e);
-        if (K[i] > 0) {
-            if (isnan(sigma2[i])) { v = NAN; break; }
-            v += (K[i] * K[i] + 2 * K[i] - KK[i]) * sigma2[i];
-        }
-    }
-    *est = e;
-    *se = sqrt(v) / (double)nn;
-done:
-    free(t1); free(t0); free(K); free(KK); free(K0); free(KK0);
-    return st;
-}
-
-/* Local covariance cov(X, Y | p) near p0 in the sorted arm `s` (keys by
-   (cell 0, p, row)): the L nearest units; out[p] filled. */
-static void local_cov(const key *s, long ns, double p0, int L, const double *x, long n, int p,
-                      const double *y, long *idx, double *xbar, double *out)
-{
-    long pos = lower_pos(s, 0, ns, p0);
-    walker wk = {pos - 1, pos, 0, ns, p0};
-    int got = 0;
-    double d;
-    while (got < L) {
-        long q = walk_next(s, &wk, &d);
-        if (q < 0) break;
-        idx[got++] = s[q].row;
-    }
-    for (int j = 0; j < p; j++) out[j] = 0;
-    if (got < 2) return;
-    double ybar = 0;
-    for (int k = 0; k < got; k++) ybar += y[idx[k]];
-    ybar /= got;
-    for (int j = 0; j < p; j++) {
-        double m = 0;
-        for (int k = 0; k < got; k++) m += x[(size_t)j * n + idx[k]];
-        xbar[j] = m / got;
-    }
-    for (int j = 0; j < p; j++) {
-        double c = 0;
-        for (int k = 0; k < got; k++) c += (x[(size_t)j * n + idx[k]] - xbar[j]) * (y[idx[k]] - ybar);
-        out[j] = c / (got - 1);
-    }
-}
-
-nt_status nt_match_ai2016_delta(const double *x, long n, int p, const double *pscore,
-                                const double *cov_theta, const uint8_t *treated, const uint8_t *skip,
-                                const nt_matchset *att, const nt_matchset *atc, const double *y,
-                                double est, int ate, int L, double *delta, nt_error *err)
-{
-    if (L < 2) return nt_fail(err, NT_EUSAGE, "the AI (2016) adjustment needs at least 2 neighbours");
-    if (!ate && !atc) return nt_fail(err, NT_EUSAGE, "the AI (2016) ATT adjustment needs controls matched to the treated");
-    long n1c, n0c;
-    key *s1 = sorted_arm(pscore, treated, NULL, skip, n, 1, &n1c);
-    key *s0 = sorted_arm(pscore, treated, NULL, skip, n, 0, &n0c);
-    double *c = calloc((size_t)p, sizeof *c), *dv = calloc((size_t)p, sizeof *dv);
-    double *c1 = malloc((size_t)p * sizeof *c1), *c0 = malloc((size_t)p * sizeof *c0), *xb = malloc((size_t)p * sizeof *xb);
-    long *idx = malloc((size_t)L * sizeof *idx);
-    double *t1 = malloc((size_t)n * sizeof *t1), *t0 = NULL;
-    nt_status st = NT_OK;
-    if (!s1 || !s0 || !c || !dv || !c1 || !c0 || !xb || !idx || !t1) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    nt_matchset_unit_effects(att, y, t1);
-    if (atc) {
-        t0 = malloc((size_t)n * sizeof *t0);
-        if (!t0) { st = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-        nt_matchset_unit_effects(atc, y, t0);
-    }
-    long N = 0, N1 = 0;
-    for (long i = 0; i < n; i++) {
-        if (skip && skip[i]) continue;
-        N++;
-        N1 += treated[i] != 0;
-        double pi = pscore[i], f = pi * (1 - pi);
-        local_cov(s1, n1c, pi, L, x, n, p, y, idx, xb, c1);
-        local_cov(s0, n0c, pi, L, x, n, p, y, idx, xb, c0);
-        for (int j = 0; j < p; j++)
-            c[j] += ate ? f * (c1[j] / pi + c0[j] / (1 - pi)) : f * (c1[j] + pi / (1 - pi) * c0[j]);
-        if (!ate) {
-            double tau = treated[i] ? t1[i] : t0[i];
-            if (isnan(tau)) continue;
-            for (int j = 0; j < p; j++) dv[j] += x[(size_t)j * n + i] * f * (tau - est);
-        }
-    }
-    if (N == 0 || N1 == 0) { st = nt_fail(err, NT_EINPUT, "no units for the AI (2016) adjustment"); goto done; }
-    double scale = ate ? (double)N : (double)N1; /* N pbar = N1 */
-    for (int j = 0; j < p; j++) { c[j] /= scale; dv[j] /= scale; }
-    double qc = 0, qd = 0;
-    for (int j = 0; j < p; j++)
-        for (int k = 0; k < p; k++) {
-            qc += c[j] * cov_theta[(size_t)k * p + j] * c[k];
-            qd += dv[j] * cov_theta[(size_t)k * p + j] * dv[k];
-        }
-    *delta = ate ? -qc : -qc + qd;
-done:
-    free(s1); free(s0); free(c); free(dv); free(c1); free(c0); free(xb); free(idx); free(t1); free(t0);
-    return st;
 }

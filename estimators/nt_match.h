@@ -1,6 +1,8 @@
 /* Matching on a scalar distance score (logit or probability propensity
    score): nearest neighbour with and without replacement, radius and kernel
-   matching, within exact-match cells; the Abadie-Imbens (2006) variance.
+   matching, within exact-match cells (radius, kernel and the dynamic
+   estimator share one range search, nt_match_range); the Abadie-Imbens
+   variances (nt_match_var.c).
 
    Inputs are plain arrays over n units: score[i] (the distance is
    |score_i - score_j|), treated[i] in {0,1}, optional cell[i] (exact-match
@@ -73,6 +75,37 @@ nt_status nt_match_kernel(const double *score, const uint8_t *treated, const lon
                           const uint8_t *skip, long n, int focal_arm, nt_kernel kernel,
                           double bandwidth, nt_matchset **out, nt_error *err);
 
+/* The other-arm units within reach of each focal unit on the score, within
+   exact cells: the one range search behind radius and kernel matching and
+   the dynamic estimator. cand[0..n_cand) are the other arm's units taking
+   part, sorted by (cell, score, row); focal unit f (rows in focal[], in row
+   order) has the run cand[lo[f]..hi[f]) of those with d = s_j - s_f in
+   [-reach, reach] (open = 1: (-reach, reach)), d computed as s_j - s_f. */
+typedef struct {
+    long n_cand;
+    long *cand;
+    long n_focal;
+    long *focal;
+    long *lo, *hi;
+} nt_match_ranges;
+
+nt_status nt_match_range(const double *score, const uint8_t *treated, const long *cell,
+                         const uint8_t *skip, long n, int focal_arm, double reach, int open,
+                         nt_match_ranges **out, nt_error *err);
+void nt_match_ranges_free(nt_match_ranges *r);
+
+/* The radius of nt_match_radius: factor x the largest 1:1 nearest-neighbour
+   distance (with replacement, within caliper) over the focal units. */
+nt_status nt_match_radius_width(const double *score, const uint8_t *treated, const long *cell,
+                                const uint8_t *skip, long n, int focal_arm, double factor,
+                                double caliper, double *radius, nt_error *err);
+
+/* Silverman's rule over the other-arm units taking part, with frequency
+   weights w (NULL = 1 each; N = sum w): h = 1.06 sd(s) N^-1/5, sd with
+   divisor N - 1. 0 when N <= 1. */
+double nt_match_bandwidth(const double *score, const uint8_t *treated, const uint8_t *skip,
+                          const double *w, long n, int focal_arm);
+
 /* K[i] = sum of the weights unit i receives as a match, KK[i] = sum of their
    squares (Matching's Kcount, KKcount); both n, zero-filled first. */
 void nt_matchset_counts(const nt_matchset *m, double *K, double *KK);
@@ -81,17 +114,14 @@ void nt_matchset_counts(const nt_matchset *m, double *K, double *KK);
    tau is treated minus control); NaN for the others. */
 void nt_matchset_unit_effects(const nt_matchset *m, const double *y, double *tau);
 
-/* sigma2[i] = conditional variance of y at unit i by matching within its own
-   arm (Abadie & Imbens 2006, section 4; as R Matching's Var.calc = J): the J
+/* sigma2[i] = conditional variance of y at unit i by matching within its
+   own arm (Abadie & Imbens 2006, section 4; as R Matching's Var.calc = J): the J
    nearest same-arm units (ties at the J-th distance included, by the tie
    rule of tie_tolerance / tie_scale as in nt_match_opts), sigma2 = the
    sample variance (n - 1) of y over unit i and those J' units. (For J' = 1
    this equals AI's (J/(J+1)) (y_i - mean)^2.) NaN where no same-arm
-   neighbour exists. */
-nt_status nt_match_sigma2(const double *score, const uint8_t *treated, const long *cell,
-                          const uint8_t *skip, long n, int J, double tie_tolerance,
-                          const double *y, double *sigma2, nt_error *err);
-/* The same with R Matching's tie rule when tie_scale > 0 (see nt_match_opts). */
+   neighbour exists. R Matching's tie rule when tie_scale > 0 (see
+   nt_match_opts); tie_scale = 0: |d - d_J| <= tie_tolerance. */
 nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, const long *cell,
                                  const uint8_t *skip, long n, int J, double tie_tolerance,
                                  double tie_scale, const double *y, double *sigma2, nt_error *err);
@@ -108,6 +138,14 @@ nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, cons
    Fills *est and *se. */
 nt_status nt_match_ai_att(const nt_matchset *m, const double *y, const double *sigma2,
                           double *est, double *se, nt_error *err);
+/* The ATT form from its parts, for callers that build K, KK themselves (the
+   dynamic estimator renormalises weights over the controls observed in a
+   month): tau[0..n1) the unit effects of the matched focal units, est their
+   mean, K, KK, sigma2 over n units (K = 0: not a match). Returns the se.
+   A NaN sigma2 of a match gives NaN (skip_nan = 0) or is left out
+   (skip_nan = 1: no same-arm neighbour counts as no variance term). */
+double nt_match_ai_att_se(const double *tau, long n1, double est, const double *K, const double *KK,
+                          const double *sigma2, long n, int skip_nan);
 nt_status nt_match_ai_ate(const nt_matchset *att_m, const nt_matchset *atc_m, const double *y,
                           const double *sigma2, double *est, double *se, nt_error *err);
 

@@ -69,14 +69,10 @@ nt_status nt_ipw_estimate(const double *e, const uint8_t *treated, const uint8_t
     return NT_OK;
 }
 
-nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const double *w,
-                     const char *const *terms, double *beta, double *cov, nt_error *err)
+/* X'WX (both triangles) and X'Wy over the units with w > 0 (w NULL = 1). */
+static void normal_equations(const double *x, long n, int p, const double *y, const double *w, gsl_matrix *A,
+                             gsl_vector *b)
 {
-    nt_status st = NT_OK;
-    gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p);
-    gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
-    double *d = malloc((size_t)p * sizeof *d);
-    if (!A || !b || !sol || !d) { st = nt_fail(err, NT_ENOMEM, "out of memory in least squares"); goto done; }
     for (int j = 0; j < p; j++) {
         const double *xj = x + (size_t)j * (size_t)n;
         double bj = 0;
@@ -90,6 +86,50 @@ nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const doub
             gsl_matrix_set(A, (size_t)k, (size_t)j, a);
         }
     }
+}
+
+nt_status nt_wls_fit_ridge(const double *x, long n, int p, const double *y, const double *w, double *beta,
+                           nt_error *err)
+{
+    nt_status st = NT_OK;
+    gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p), *work = gsl_matrix_alloc((size_t)p, (size_t)p);
+    gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
+    if (!A || !work || !b || !sol) { st = nt_fail(err, NT_ENOMEM, "out of memory in least squares"); goto done; }
+    normal_equations(x, n, p, y, w, A, b);
+    double maxd = 0;
+    for (int j = 0; j < p; j++)
+        if (gsl_matrix_get(A, (size_t)j, (size_t)j) > maxd) maxd = gsl_matrix_get(A, (size_t)j, (size_t)j);
+    gsl_matrix_memcpy(work, A);
+    if (gsl_linalg_cholesky_decomp1(work) != GSL_SUCCESS) {
+        gsl_matrix_memcpy(work, A);
+        for (int j = 0; j < p; j++) work->data[j * work->tda + j] += 1e-9 * (maxd > 0 ? maxd : 1);
+        if (gsl_linalg_cholesky_decomp1(work) != GSL_SUCCESS) {
+            st = nt_fail(err, NT_ENUMERIC, "least squares: X'WX is singular even with a ridge");
+            goto done;
+        }
+    }
+    if (gsl_linalg_cholesky_solve(work, b, sol) != GSL_SUCCESS) {
+        st = nt_fail(err, NT_ENUMERIC, "least squares: the solve failed");
+        goto done;
+    }
+    for (int j = 0; j < p; j++) beta[j] = gsl_vector_get(sol, (size_t)j);
+done:
+    gsl_matrix_free(A);
+    gsl_matrix_free(work);
+    gsl_vector_free(b);
+    gsl_vector_free(sol);
+    return st;
+}
+
+nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const double *w,
+                     const char *const *terms, double *beta, double *cov, nt_error *err)
+{
+    nt_status st = NT_OK;
+    gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p);
+    gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
+    double *d = malloc((size_t)p * sizeof *d);
+    if (!A || !b || !sol || !d) { st = nt_fail(err, NT_ENOMEM, "out of memory in least squares"); goto done; }
+    normal_equations(x, n, p, y, w, A, b);
     for (int j = 0; j < p; j++) {
         double a = gsl_matrix_get(A, (size_t)j, (size_t)j);
         if (!(a > 0)) { st = nt_fail(err, NT_EINPUT, "least squares: %s is zero in every row used", terms ? terms[j] : "a column"); goto done; }

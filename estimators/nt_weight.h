@@ -40,6 +40,14 @@ nt_status nt_aipw_estimate(const double *e, const uint8_t *treated, const uint8_
 nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const double *w,
                      const char *const *terms, double *beta, double *cov, nt_error *err);
 
+/* The same without equilibration, for an outcome model that must always
+   give coefficients (the dynamic AIPW, where an indicator may be 0 in every
+   observed control): X'WX beta = X'Wy by Cholesky; a singular X'WX gets a
+   ridge of 1e-9 x its largest diagonal element. Still singular: NT_ENUMERIC
+   and beta untouched. */
+nt_status nt_wls_fit_ridge(const double *x, long n, int p, const double *y, const double *w, double *beta,
+                           nt_error *err);
+
 /* Common support: sets skip[i] = 1 (leaves others unchanged) for units off
    support. MINMAX: e outside [max(min e|D=1, min e|D=0), min(max e|D=1,
    max e|D=0)] (MatchIt discard = "both"). CRUMP (Crump et al. 2009): with

@@ -316,7 +316,7 @@ static void dyn_opts(const pipe_t *P, int pi, int full, nt_dyn_opts *d)
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
-    d->min_cell = st->min_treated;
+    d->min_treated = st->min_treated;
     d->fallback_cost = P->fallback_cost;
     d->full = full;
 }
@@ -367,7 +367,7 @@ static nt_status estimate_main(pipe_t *P, nt_error *err)
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
             warn(P, "%s, %s: %d of %d start months skipped (fewer than %ld treated, no controls, or the propensity "
-                 "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_cell);
+                 "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_treated);
         }
         for (int iv = 0; iv < r->n_intervals; iv++)
             if (r->interval[iv].status && r->interval[iv].note[0])

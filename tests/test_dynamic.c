@@ -119,7 +119,7 @@ static void run(nt_method method, nt_dyn_result **r)
     o.horizon = 3;
     o.method = method;
     o.caliper = 0;
-    o.min_cell = 1;
+    o.min_treated = 1;
     o.full = 1;
     nt_error err;
     nt_status s = nt_dyn_estimate(view(p), units, 8, &o, r, &err);
@@ -177,7 +177,7 @@ static void test_too_few_treated_skips(void **state)
     o.start_first = o.start_last = 0;
     o.start_interval = 1;
     o.horizon = 3;
-    o.min_cell = 10;
+    o.min_treated = 10;
     nt_dyn_result *r;
     nt_error err;
     assert_int_equal(nt_dyn_estimate(view(p), units, 8, &o, &r, &err), NT_OK);
@@ -260,7 +260,7 @@ static void test_counts_equal_copies(void **state)
         o.horizon = 6;
         o.method = methods[mi];
         o.caliper = 0.2;
-        o.min_cell = 5;
+        o.min_treated = 5;
         /* Copies and weights start IRLS from different points (R's binomial
            mustart depends on the weights), so converge both to the MLE. */
         o.glm_epsilon = 1e-13;

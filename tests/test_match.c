@@ -1,4 +1,4 @@
-/* estimators/nt_match, nt_weight, nt_balance, nt_psm: matching, weighting,
+/* estimators/nt_match (nt_match_var), nt_weight, nt_balance, nt_psm: matching, weighting,
    balance, Abadie-Imbens variance; hand computations, goldens from R
    (scripts/reference/match_lalonde.R), known truth. */
 #include "tests/nt_test.h"
@@ -666,6 +666,73 @@ static void test_bootstrap_threads(void **state)
     free(t);
 }
 
+/* nt_match_range: cells 1 and 2, exact binary scores. Treated 0.0 (row 0,
+   cell 1) and 0.5 (row 1, cell 2); controls -0.25, 0.25 (cell 1), 0.5, 0.75,
+   1.0, 0.25 (cell 2, rows 4..7). Reach 0.25 closed: row 0 gets both cell-1
+   controls, row 1 the cell-2 ones at 0.25, 0.5, 0.75; open: none and 0.5. */
+static void test_range_tiny(void **state)
+{
+    (void)state;
+    const double s[8] = {0.0, 0.5, -0.25, 0.25, 0.5, 0.75, 1.0, 0.25};
+    const uint8_t t[8] = {1, 1, 0, 0, 0, 0, 0, 0};
+    const long cell[8] = {1, 2, 1, 1, 2, 2, 2, 2};
+    nt_match_ranges *r = NULL;
+    nt_error err;
+    assert_int_equal(nt_match_range(s, t, cell, NULL, 8, 1, 0.25, 0, &r, &err), NT_OK);
+    assert_int_equal(r->n_cand, 6);
+    assert_int_equal(r->n_focal, 2);
+    assert_int_equal(r->focal[0], 0);
+    assert_int_equal(r->hi[0] - r->lo[0], 2);
+    assert_int_equal(r->hi[1] - r->lo[1], 3);
+    assert_int_equal(r->cand[r->lo[1]], 7);   /* cell 2 sorted: 0.25 (row 7) first */
+    nt_match_ranges_free(r);
+    assert_int_equal(nt_match_range(s, t, cell, NULL, 8, 1, 0.25, 1, &r, &err), NT_OK);
+    assert_int_equal(r->hi[0] - r->lo[0], 0);
+    assert_int_equal(r->hi[1] - r->lo[1], 1);
+    assert_int_equal(r->cand[r->lo[1]], 4);
+    nt_match_ranges_free(r);
+    /* Frequency weights equal listed copies in the bandwidth. */
+    const double s3[5] = {0.0, -0.25, 0.25, 0.75, 0.75}, w3[4] = {1, 1, 1, 2};
+    const uint8_t t3[5] = {1, 0, 0, 0, 0};
+    double h_copies = nt_match_bandwidth(s3, t3, NULL, NULL, 5, 1);
+    double h_weights = nt_match_bandwidth(s3, t3, NULL, w3, 4, 1);
+    expect_near(h_weights, h_copies, 1e-14);
+    assert_true(h_copies > 0);
+    /* The AI ATT se from its parts equals nt_match_ai_att (test_nn_tiny). */
+    const double tau[2] = {2, 1}, K[3] = {1, 0.5, 0.5}, KK[3] = {1, 0.25, 0.25}, sg[3] = {9, 9, 9};
+    expect_near(nt_match_ai_att_se(tau, 2, 1.5, K, KK, sg, 3, 0), 0.3535533905932738, 1e-12);
+}
+
+/* The streaming balance equals nt_balance_compute on a non-binary column
+   (ATT); nt_wls_fit_ridge solves around a column that is 0 in every row. */
+static void test_balance_acc_wls_ridge(void **state)
+{
+    (void)state;
+    const double x[6] = {0.5, 1.5, 2.0, 3.0, 0.25, 4.0}, w[6] = {1, 0, 1, 2, 0.5, 0};
+    const uint8_t t[6] = {1, 1, 1, 0, 0, 0};
+    nt_balance_row a, b;
+    double ess[2];
+    nt_error err;
+    assert_int_equal(nt_balance_compute(x, 6, 1, t, NULL, w, NT_ATT, &b, ess, &err), NT_OK);
+    nt_balance_acc acc = {0};
+    for (int i = 0; i < 6; i++) nt_balance_acc_add(&acc, x[i], t[i], w[i]);
+    nt_balance_acc_row(&acc, &a);
+    expect_near(a.mean_treated, b.mean_treated, 1e-12);
+    expect_near(a.mean_control_after, b.mean_control_after, 1e-12);
+    expect_near(a.smd_before, b.smd_before, 1e-12);
+    expect_near(a.smd_after, b.smd_after, 1e-12);
+    expect_near(a.var_ratio_before, b.var_ratio_before, 1e-12);
+    expect_near(a.var_ratio_after, b.var_ratio_after, 1e-12);
+    /* y = 1 + 2 x exactly; the third column is 0: its coefficient ~0. */
+    const double X[18] = {1, 1, 1, 1, 1, 1, 0.5, 1.5, 2.0, 3.0, 0.25, 4.0, 0, 0, 0, 0, 0, 0};
+    const double y[6] = {2, 4, 5, 7, 1.5, 9};
+    double beta[3] = {0, 0, 0};
+    assert_int_equal(nt_wls_fit_ridge(X, 6, 3, y, NULL, beta, &err), NT_OK);
+    expect_near(beta[0], 1.0, 1e-6);
+    expect_near(beta[1], 2.0, 1e-6);
+    expect_near(beta[2], 0.0, 1e-12);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -684,6 +751,8 @@ int main(void)
         cmocka_unit_test(test_truth_all_methods),
         cmocka_unit_test(test_bootstrap_threads),
         cmocka_unit_test(test_ai2016_monte_carlo),
+        cmocka_unit_test(test_range_tiny),
+        cmocka_unit_test(test_balance_acc_wls_ridge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,130 @@
+/* Shared inside the dynamic estimator only (nt_dynamic.c and nt_dyn_*.c);
+   nothing outside estimators/nt_dyn* includes this. The work of one run:
+     nt_dyn_rows.c   step 1: the (unit, k) rows of a start interval and the
+                     design of its logit (columns dropped without counterpart);
+     nt_dyn_match.c  step 2: matching (nt_match_range / nt_match.h) or
+                     weights within one start month: a kmatch;
+     nt_dyn_paths.c  step 3: ATT_k(tau) per start month and tau, the AI
+                     standard errors, and the pooling over k (ATT, ATT_fixed);
+     nt_dynamic.c    the entry point: intervals, fits, support, balance. */
+#ifndef NT_DYN_INTERNAL_H
+#define NT_DYN_INTERNAL_H
+
+#include <stdint.h>
+#include "estimators/nt_balance.h"
+#include "estimators/nt_dynamic.h"
+
+/* ------------------------------------------------------------ step 1 */
+
+typedef struct {
+    long n, cap;
+    long *unit;
+    int *k;
+    uint8_t *d;
+} nt_dyn_rows;
+
+int nt_dyn_rows_push(nt_dyn_rows *r, long unit, int k, uint8_t d);
+void nt_dyn_rows_free(nt_dyn_rows *r);
+/* 1 treated, 0 control, -1 neither (not at risk, or another type at k). */
+int nt_dyn_role(const nt_dyn_panel *p, long person, int k, int program);
+
+typedef struct {
+    long n;
+    int q;
+    double *z;          /* n x q column-major */
+    char **term;
+    int *bal_col;       /* 1 if a balance column (covariates and history) */
+    int *orig;          /* column before drops: 0 intercept, 1..p covariates, then months, history */
+} nt_dyn_design;
+
+/* Builds the model matrix of the rows and drops what cannot be fitted;
+   keep[] marks the surviving rows, *dropped counts the rows dropped. */
+nt_status nt_dyn_design_build(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_rows *rows,
+                              int first, int last, int history, uint8_t *keep, nt_dyn_design *d,
+                              long *dropped, nt_error *err);
+void nt_dyn_design_free(nt_dyn_design *d);
+
+/* ------------------------------------------------------------ step 2 */
+
+/* What step 2 leaves for step 3, per start month. Matching: every treated
+   unit has a list of (control unit, weight). Weighting: one list of control
+   units with weights, shared by all treated (and e for AIPW). */
+typedef struct {
+    long n_t;
+    long *t_unit;                /* treated units (matched ones only, for matching) */
+    long n_c;
+    long *c_unit;                /* distinct controls */
+    double *t_score, *c_score;   /* logit scores (AI sigma^2 neighbours) */
+    long *start;                 /* matching: n_t + 1 offsets into pair_c / w */
+    long *pair_c;                /* matching: control (index into c_unit) of each pair */
+    double *w;                   /* matching: pair weights; weighting: control weights (n_c) */
+    /* Range mode (radius, Epanechnikov kernel): the controls in c_unit are
+       sorted by (cell, score) and treated i uses [rlo[i], rhi[i]) of them,
+       with weight 1 (radius) or 1 - ((s_j - s_i)/h)^2 (kernel). */
+    int range_mode, epan;
+    double h, shift;             /* bandwidth; scores are centred by shift */
+    long *rlo, *rhi;
+    int qx;                      /* AIPW: outcome-model columns (intercept + covariates) */
+    double *xz;                  /* AIPW: the controls' design, n_c x qx column-major */
+    double *xt;                  /* AIPW: the treated's design, n_t x qx column-major */
+} nt_dyn_kmatch;
+
+void nt_dyn_kmatch_free(nt_dyn_kmatch *m);
+
+/* The rows idx[0..n) of one start month of an interval: scores eta, fitted
+   probabilities e (weighting), design d (AIPW columns). Kw[a] receives the
+   balance weight of row a after matching (0: unmatched). */
+typedef struct {
+    const nt_dyn_panel *p;
+    const long *unit_person;
+    const nt_dyn_opts *o;
+    const nt_dyn_rows *rows;
+    const nt_dyn_design *d;
+    const double *eta, *e;
+    const long *idx;
+    long n;
+    double caliper;              /* in score units; 0 none */
+} nt_dyn_month;
+
+nt_status nt_dyn_match_month(const nt_dyn_month *mo, nt_dyn_kmatch *m, double *Kw, nt_error *err);
+
+/* ------------------------------------------------------------ step 3 */
+
+typedef struct {
+    int horizon, n_outcomes, months;
+    uint8_t *bits_used, *bits_used_fixed; /* horizon x bitset over persons */
+    long bitset_bytes;
+} nt_dyn_paths;
+
+/* Effects of start month ki (index into r->k_month) for every tau, into r's
+   k slots and the tau counts. */
+nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
+                             nt_dyn_kmatch *m, int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r,
+                             nt_error *err);
+/* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
+   the start months with use_k[k] (c: contributing treated). */
+void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
+
+/* ------------------------------------------------------------ helpers */
+
+static inline int nt_dyn_bit_set(uint8_t *bits, long i)
+{
+    uint8_t m = (uint8_t)(1u << (i & 7));
+    if (bits[i >> 3] & m) return 0;
+    bits[i >> 3] |= m;
+    return 1;
+}
+
+static inline long nt_dyn_ucount(const long *count, long u) { return count ? count[u] : 1; }
+
+static inline int nt_dyn_observed(const nt_dyn_panel *p, long person, int t)
+{
+    return t < p->months && p->n_observed[person] > t;
+}
+
+static inline int nt_dyn_weighting(const nt_dyn_opts *o)
+{
+    return o->method == NT_METHOD_IPW || o->method == NT_METHOD_AIPW;
+}
+
+#endif

@@ -1,0 +1,309 @@
+/* Step 2 of the dynamic estimator (nt_dyn_internal.h): matching or weights
+   within one start month k, on the logit score of the interval's model.
+
+     nn       nt_match_nearest (M neighbours, with or without replacement,
+              caliper in score units), pairs with weights 1/M';
+     radius   radius r = nt_match_radius_width (factor x the largest 1:1
+              NN distance within the caliper); treated i uses every control
+              with |s_j - s_i| <= r, weight 1;
+     kernel   Epanechnikov: bandwidth h given or nt_match_bandwidth (Silverman
+              over the controls, copies counted); controls with
+              |s_j - s_i| < h, weight 1 - ((s_j - s_i)/h)^2; Gaussian:
+              nt_match_kernel's pairs;
+     ipw      treated 1, controls e/(1 - e) (times copies);
+     aipw     the same and the outcome-model design (intercept + balance
+              columns).
+   Radius and Epanechnikov keep the controls as one score-sorted run per
+   treated unit (nt_match_range), so step 3 works in O(n_t + n_c) per month
+   by prefix sums instead of O(pairs).
+
+   Balance weights Kw (the weight a row has after matching): matched
+   treated 1; control j: K_j = sum_i w_ij / sum_j' w_ij' (the matches' total
+   weight); weighting: 1 and e/(1 - e). */
+#include "estimators/nt_dyn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimators/nt_match.h"
+
+#define NOMEM(err) nt_fail(err, NT_ENOMEM, "out of memory")
+
+void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
+{
+    free(m->t_unit);
+    free(m->c_unit);
+    free(m->t_score);
+    free(m->c_score);
+    free(m->start);
+    free(m->pair_c);
+    free(m->w);
+    free(m->xz);
+    free(m->xt);
+    free(m->rlo);
+    free(m->rhi);
+    memset(m, 0, sizeof *m);
+}
+
+/* The reach of range matching: the radius, or the Epanechnikov bandwidth
+   (0: no spread, nobody matched). */
+static nt_status range_reach(const nt_dyn_opts *o, const double *score, const uint8_t *tr, const long *cell,
+                             long n, const long *unit, double caliper, double *reach, nt_error *err)
+{
+    if (o->method != NT_METHOD_KERNEL)
+        return nt_match_radius_width(score, tr, cell, NULL, n, 1, o->radius_factor, caliper, reach, err);
+    if (o->bandwidth > 0) { *reach = o->bandwidth; return NT_OK; }
+    double *cw = NULL;
+    if (o->unit_count) {
+        cw = malloc((size_t)(n ? n : 1) * sizeof *cw);
+        if (!cw) return NOMEM(err);
+        for (long a = 0; a < n; a++) cw[a] = (double)o->unit_count[unit[a]];
+    }
+    *reach = nt_match_bandwidth(score, tr, NULL, cw, n, 1);
+    free(cw);
+    return NT_OK;
+}
+
+/* Balance weights of the controls, K_j = sum_i w_ij / sum_j' w_ij', by
+   difference arrays over the sorted controls: w_ij = co0 + co1 s_j +
+   co2 s_j^2 (scores centred by shift), so each treated unit adds co_e / den_i
+   to three running sums over its run. */
+static nt_status range_kw(const nt_dyn_kmatch *m, const long *cand, double *Kw, nt_error *err)
+{
+    long nc = m->n_c;
+    double *acc = calloc(3 * ((size_t)nc + 1), sizeof *acc);
+    if (!acc) return NOMEM(err);
+    for (long i = 0; i < m->n_t; i++) {
+        double co[3] = {1, 0, 0};
+        if (m->epan) {
+            double si = m->t_score[i] - m->shift, h2 = m->h * m->h;
+            co[0] = 1 - si * si / h2;
+            co[1] = 2 * si / h2;
+            co[2] = -1 / h2;
+        }
+        double d = 0;
+        for (long j = m->rlo[i]; j < m->rhi[i] && m->epan; j++) {
+            double sj = m->c_score[j] - m->shift;
+            d += co[0] + co[1] * sj + co[2] * sj * sj;
+        }
+        if (!m->epan) d = (double)(m->rhi[i] - m->rlo[i]);
+        for (int e = 0; e < 3; e++) {
+            acc[(size_t)e * (nc + 1) + m->rlo[i]] += co[e] / d;
+            acc[(size_t)e * (nc + 1) + m->rhi[i]] -= co[e] / d;
+        }
+    }
+    double run[3] = {0, 0, 0};
+    for (long j = 0; j < nc; j++) {
+        double sj = m->c_score[j] - m->shift;
+        for (int e = 0; e < 3; e++) run[e] += acc[(size_t)e * (nc + 1) + j];
+        double w = run[0] + run[1] * sj + run[2] * sj * sj;
+        Kw[cand[j]] = w > 1e-15 ? w : 0;
+    }
+    free(acc);
+    return NT_OK;
+}
+
+/* Radius and Epanechnikov-kernel matching as runs of the score-sorted
+   controls (see nt_dyn_kmatch): |d| <= r (radius), |d| < h (the kernel is
+   0 at |d| = h). */
+static nt_status range_match(const nt_dyn_opts *o, const double *score, const uint8_t *tr, const long *cell,
+                             long n, const long *unit, double caliper, nt_dyn_kmatch *m, double *Kw,
+                             nt_error *err)
+{
+    long nc = 0, nt = 0;
+    double mean = 0;
+    for (long a = 0; a < n; a++) {
+        Kw[a] = 0;
+        if (tr[a]) nt++;
+        else { nc++; mean += score[a]; }
+    }
+    mean = nc ? mean / (double)nc : 0;
+    m->range_mode = 1;
+    m->epan = o->method == NT_METHOD_KERNEL;
+    m->shift = mean;
+    double reach = 0;
+    nt_status s = range_reach(o, score, tr, cell, n, unit, caliper, &reach, err);
+    if (s) return s;
+    m->h = reach;
+    if (m->epan && !(reach > 0)) reach = -1;   /* no spread: nobody matched */
+    nt_match_ranges *rg = NULL;
+    if ((s = nt_match_range(score, tr, cell, NULL, n, 1, reach, m->epan, &rg, err))) return s;
+    m->c_unit = malloc((size_t)(nc + 1) * sizeof *m->c_unit);
+    m->c_score = malloc((size_t)(nc + 1) * sizeof *m->c_score);
+    m->t_unit = malloc((size_t)(nt + 1) * sizeof *m->t_unit);
+    m->t_score = malloc((size_t)(nt + 1) * sizeof *m->t_score);
+    m->rlo = malloc((size_t)(nt + 1) * sizeof *m->rlo);
+    m->rhi = malloc((size_t)(nt + 1) * sizeof *m->rhi);
+    if (!m->c_unit || !m->c_score || !m->t_unit || !m->t_score || !m->rlo || !m->rhi) {
+        nt_match_ranges_free(rg);
+        return NOMEM(err);
+    }
+    m->n_c = rg->n_cand;
+    for (long j = 0; j < rg->n_cand; j++) {
+        m->c_unit[j] = unit[rg->cand[j]];
+        m->c_score[j] = score[rg->cand[j]];
+    }
+    for (long f = 0; f < rg->n_focal; f++) {
+        long a = rg->focal[f];
+        if (rg->hi[f] <= rg->lo[f]) continue;
+        long i = m->n_t++;
+        m->t_unit[i] = unit[a];
+        m->t_score[i] = score[a];
+        m->rlo[i] = rg->lo[f];
+        m->rhi[i] = rg->hi[f];
+        Kw[a] = 1;
+    }
+    s = range_kw(m, rg->cand, Kw, err);
+    nt_match_ranges_free(rg);
+    return s;
+}
+
+/* NN and Gaussian-kernel matching: pairs from nt_match.h, controls indexed
+   in order of first use. */
+static nt_status pair_match(const nt_dyn_opts *o, const double *score, const uint8_t *tr, const long *cell,
+                            long n, const long *unit, double caliper, nt_dyn_kmatch *m, double *Kw,
+                            nt_error *err)
+{
+    nt_matchset *ms = NULL;
+    nt_status s;
+    if (o->method == NT_METHOD_NN) {
+        nt_match_opts mo;
+        nt_match_opts_default(&mo);
+        mo.neighbors = o->neighbors;
+        mo.replace = o->replace;
+        mo.caliper = caliper;
+        s = nt_match_nearest(score, tr, cell, NULL, n, 1, &mo, &ms, err);
+    } else {
+        s = nt_match_kernel(score, tr, cell, NULL, n, 1, o->kernel, o->bandwidth, &ms, err);
+    }
+    if (s) return s;
+    long nm = 0, np = 0, nc = 0;
+    for (long a = 0; a < n; a++) {
+        Kw[a] = 0;
+        nc += !tr[a];
+        if (tr[a] && ms->start[a + 1] > ms->start[a]) { nm++; np += ms->start[a + 1] - ms->start[a]; }
+    }
+    long *slot = malloc((size_t)(n + 1) * sizeof *slot);
+    m->t_unit = malloc((size_t)(nm + 1) * sizeof *m->t_unit);
+    m->t_score = malloc((size_t)(nm + 1) * sizeof *m->t_score);
+    m->start = malloc((size_t)(nm + 1) * sizeof *m->start);
+    m->pair_c = malloc((size_t)(np + 1) * sizeof *m->pair_c);
+    m->w = malloc((size_t)(np + 1) * sizeof *m->w);
+    m->c_unit = malloc((size_t)(nc + 1) * sizeof *m->c_unit);
+    m->c_score = malloc((size_t)(nc + 1) * sizeof *m->c_score);
+    if (!slot || !m->t_unit || !m->t_score || !m->start || !m->pair_c || !m->w || !m->c_unit || !m->c_score) {
+        free(slot);
+        nt_matchset_free(ms);
+        return NOMEM(err);
+    }
+    for (long a = 0; a < n; a++) slot[a] = -1;
+    long ti = 0, pi = 0;
+    m->start[0] = 0;
+    for (long a = 0; a < n; a++) {
+        if (!tr[a] || ms->start[a + 1] == ms->start[a]) continue;
+        m->t_unit[ti] = unit[a];
+        m->t_score[ti] = score[a];
+        Kw[a] = 1;   /* matched treated: weight 1 in the balance after matching */
+        for (long q = ms->start[a]; q < ms->start[a + 1]; q++) {
+            long c = ms->match[q];
+            if (slot[c] < 0) {
+                slot[c] = m->n_c;
+                m->c_unit[m->n_c] = unit[c];
+                m->c_score[m->n_c] = score[c];
+                m->n_c++;
+            }
+            m->pair_c[pi] = slot[c];
+            m->w[pi] = ms->w[q];
+            Kw[c] += ms->w[q];
+            pi++;
+        }
+        ti++;
+        m->start[ti] = pi;
+    }
+    m->n_t = ti;
+    free(slot);
+    nt_matchset_free(ms);
+    return NT_OK;
+}
+
+/* IPW and AIPW: ATT weights, treated 1, controls e / (1 - e) (normalised
+   per month t in step 3); AIPW also keeps the outcome-model design. */
+static nt_status weights(const nt_dyn_month *mo, const double *score, const uint8_t *tr, const long *unit,
+                         nt_dyn_kmatch *m, double *Kw, nt_error *err)
+{
+    const nt_dyn_opts *o = mo->o;
+    long n = mo->n, nt = 0, nc = 0;
+    for (long a = 0; a < n; a++) { if (tr[a]) nt++; else nc++; }
+    m->t_unit = malloc((size_t)(nt + 1) * sizeof *m->t_unit);
+    m->t_score = malloc((size_t)(nt + 1) * sizeof *m->t_score);
+    m->c_unit = malloc((size_t)(nc + 1) * sizeof *m->c_unit);
+    m->c_score = malloc((size_t)(nc + 1) * sizeof *m->c_score);
+    m->w = malloc((size_t)(nc + 1) * sizeof *m->w);
+    if (!m->t_unit || !m->t_score || !m->c_unit || !m->c_score || !m->w) return NOMEM(err);
+    for (long a = 0; a < n; a++) {
+        long i = mo->idx[a];
+        if (tr[a]) {
+            m->t_unit[m->n_t] = unit[a];
+            m->t_score[m->n_t++] = score[a];
+            Kw[a] = 1;
+        } else {
+            m->c_unit[m->n_c] = unit[a];
+            m->c_score[m->n_c] = score[a];
+            m->w[m->n_c++] = Kw[a] = mo->e[i] / (1.0 - mo->e[i]) * (double)nt_dyn_ucount(o->unit_count, unit[a]);
+        }
+    }
+    if (o->method != NT_METHOD_AIPW) return NT_OK;
+    /* Outcome model columns: intercept and the balance columns. */
+    const nt_dyn_design *d = mo->d;
+    int qx = 1;
+    for (int j = 0; j < d->q; j++) qx += d->bal_col[j];
+    m->qx = qx;
+    m->xz = malloc((size_t)(m->n_c + 1) * (size_t)qx * sizeof *m->xz);
+    m->xt = malloc((size_t)(m->n_t + 1) * (size_t)qx * sizeof *m->xt);
+    if (!m->xz || !m->xt) return NOMEM(err);
+    long ti = 0, ci = 0;
+    for (long a = 0; a < n; a++) {
+        long row = tr[a] ? ti++ : ci++, ld = tr[a] ? m->n_t : m->n_c;
+        double *x = tr[a] ? m->xt : m->xz;
+        int c = 0;
+        x[(size_t)c++ * (size_t)ld + (size_t)row] = 1.0;
+        for (int j = 0; j < d->q; j++)
+            if (d->bal_col[j])
+                x[(size_t)c++ * (size_t)ld + (size_t)row] = d->z[(size_t)j * (size_t)d->n + (size_t)mo->idx[a]];
+    }
+    return NT_OK;
+}
+
+nt_status nt_dyn_match_month(const nt_dyn_month *mo, nt_dyn_kmatch *m, double *Kw, nt_error *err)
+{
+    const nt_dyn_opts *o = mo->o;
+    const nt_dyn_panel *p = mo->p;
+    long n = mo->n;
+    nt_status s = NT_OK;
+    double *score = malloc((size_t)(n ? n : 1) * sizeof *score);
+    uint8_t *tr = malloc((size_t)(n ? n : 1));
+    long *cell = p->exact_cell ? malloc((size_t)(n ? n : 1) * sizeof *cell) : NULL;
+    long *unit = malloc((size_t)(n ? n : 1) * sizeof *unit);
+    if (!score || !tr || !unit || (p->exact_cell && !cell)) { s = NOMEM(err); goto done; }
+    for (long a = 0; a < n; a++) {
+        long i = mo->idx[a];
+        score[a] = mo->eta[i];
+        tr[a] = mo->rows->d[i];
+        unit[a] = mo->rows->unit[i];
+        if (cell) cell[a] = p->exact_cell[mo->unit_person[unit[a]]];
+        Kw[a] = 0;
+    }
+    if (o->method == NT_METHOD_RADIUS || (o->method == NT_METHOD_KERNEL && o->kernel == NT_KERNEL_EPANECHNIKOV))
+        s = range_match(o, score, tr, cell, n, unit, mo->caliper, m, Kw, err);
+    else if (!nt_dyn_weighting(o))
+        s = pair_match(o, score, tr, cell, n, unit, mo->caliper, m, Kw, err);
+    else
+        s = weights(mo, score, tr, unit, m, Kw, err);
+done:
+    free(score);
+    free(tr);
+    free(cell);
+    free(unit);
+    return s;
+}

@@ -1,0 +1,371 @@
+/* Step 3 of the dynamic estimator (nt_dyn_internal.h): the effect paths.
+
+   For start month k and month tau since start (t = k + tau since inflow):
+   treated i contributes when it and at least one of its matched controls
+   are observed in t; the control weights are renormalised over the
+   observed ones:
+     ATT_k(tau) = sum_i c_i [y_i(t) - sum_j w_ij y_j(t) / sum_j w_ij] / sum_i c_i
+   over the contributing treated (c_i: copies of unit i, 1 without
+   bootstrap counts). Weighting: ATT_k(tau) = mean_T (y - mu0) -
+   sum_C w (y - mu0) / sum_C w over the observed units, mu0 = 0 (IPW) or the
+   OLS of y(t) on the AIPW design over the observed controls.
+   NN (full run, no counts): Abadie & Imbens (2006) standard errors per k and
+   tau (nt_match_ai_att_se, sigma^2 by nt_match_sigma2_many).
+   Pooling: ATT(tau) = sum_k pi_k(tau) ATT_k(tau), pi_k(tau) proportional to
+   the contributing treated of k; ATT_fixed the same over the start months
+   whose treated are all followed for the whole horizon.
+   Each call writes its own start month's slots and adds to the tau counts
+   in a fixed order of k, so the result is the same for any thread count. */
+#include "estimators/nt_dyn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimators/nt_match.h"
+#include "estimators/nt_weight.h"
+
+#define NOMEM(err) nt_fail(err, NT_ENOMEM, "out of memory")
+
+/* sigma^2 of the AI variance for the units of one start month at month t,
+   every outcome at once (one neighbour search): sigma2[o], buf_y[o] have
+   n_t + n_c entries. */
+static nt_status ai_sigma2(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t, int J,
+                           double **sigma2, double *buf_score, uint8_t *buf_d, uint8_t *buf_skip,
+                           double **buf_y, nt_error *err)
+{
+    long n = m->n_t + m->n_c;
+    for (long i = 0; i < n; i++) {
+        int tr = i < m->n_t;
+        long u = tr ? m->t_unit[i] : m->c_unit[i - m->n_t];
+        long person = unit_person[u];
+        buf_score[i] = tr ? m->t_score[i] : m->c_score[i - m->n_t];
+        buf_d[i] = (uint8_t)tr;
+        buf_skip[i] = !nt_dyn_observed(p, person, t);
+        for (int o = 0; o < p->n_outcomes; o++)
+            buf_y[o][i] = buf_skip[i] ? 0 : p->outcome[o][person * p->months + t];
+    }
+    return nt_match_sigma2_many(buf_score, buf_d, NULL, buf_skip, n, J, 0.0, 0.0, p->n_outcomes,
+                                (const double *const *)buf_y, sigma2, err);
+}
+
+/* Outcome model prediction for row r of an AIPW design x (column-major,
+   ld rows); 0 without a model. */
+static double mu0(const double *x, long ld, int qx, long r, const double *beta)
+{
+    if (!beta) return 0;
+    double v = 0;
+    for (int j = 0; j < qx; j++) v += x[(size_t)j * (size_t)ld + (size_t)r] * beta[j];
+    return v;
+}
+
+/* AIPW: the OLS of each outcome in month t on the design over the observed
+   controls, copies as weights (nt_wls_fit_ridge; a model that cannot be
+   solved leaves beta 0). */
+static nt_status ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                              const nt_dyn_kmatch *m, int t, int NO, double *beta, nt_error *err)
+{
+    double *y = malloc((size_t)(m->n_c + 1) * sizeof *y), *w = malloc((size_t)(m->n_c + 1) * sizeof *w);
+    if (!y || !w) { free(y); free(w); return NOMEM(err); }
+    for (long j = 0; j < m->n_c; j++) {
+        long pc = unit_person[m->c_unit[j]];
+        w[j] = nt_dyn_observed(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
+    }
+    nt_status s = NT_OK;
+    for (int oc = 0; oc < NO && !s; oc++) {
+        for (long j = 0; j < m->n_c; j++)
+            y[j] = w[j] > 0 ? (double)p->outcome[oc][unit_person[m->c_unit[j]] * p->months + t] : 0;
+        nt_error e2;
+        if (nt_wls_fit_ridge(m->xz, m->n_c, m->qx, y, w, beta + (size_t)oc * m->qx, &e2) == NT_ENOMEM)
+            s = NOMEM(err);
+    }
+    free(y);
+    free(w);
+    return s;
+}
+
+/* Range mode: every treated unit's controls are a run of the score-sorted
+   controls, so for each month t prefix sums over the observed controls give
+   each treated unit's weighted control mean in O(1): O(n_t + n_c) per month
+   instead of O(pairs). Kernel weights 1 - ((s_j - s_i)/h)^2 expand into
+   sums of 1, s_j and s_j^2 (scores centred by m->shift). */
+static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
+                             int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r, nt_error *err)
+{
+    int H = ctx->horizon, NO = ctx->n_outcomes, k = r->k_month[ki];
+    size_t nc1 = (size_t)m->n_c + 1;
+    int np = m->epan ? 3 : 1;    /* powers of s kept */
+    double *P = malloc(nc1 * (size_t)np * (size_t)(NO + 1) * sizeof *P);
+    long *cover = malloc(nc1 * sizeof *cover);
+    double *sum = malloc((size_t)NO * sizeof *sum);
+    if (!P || !cover || !sum) { free(P); free(cover); free(sum); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    /* P[(q * np + e) * nc1 + j]: q = 0 counts, q = 1 + o outcome o; e = power. */
+    for (int tau = 0; tau < H; tau++) {
+        int t = k + tau;
+        for (int q = 0; q <= NO; q++)
+            for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
+        for (long j = 0; j < m->n_c; j++) {
+            long pc = unit_person[m->c_unit[j]];
+            int obs = nt_dyn_observed(p, pc, t);
+            double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
+            double cj = (double)nt_dyn_ucount(count, m->c_unit[j]);
+            for (int q = 0; q <= NO; q++) {
+                double v = !obs ? 0 : q == 0 ? cj : cj * (double)p->outcome[q - 1][pc * p->months + t];
+                for (int e = 0; e < np; e++) {
+                    double *row = P + ((size_t)q * np + e) * nc1;
+                    row[j + 1] = row[j] + v * pw[e];
+                }
+            }
+        }
+        long nobs = 0, ncontrib = 0;
+        for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
+        memset(cover, 0, nc1 * sizeof *cover);
+        for (long i = 0; i < m->n_t; i++) {
+            long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]);
+            if (!nt_dyn_observed(p, pi, t)) continue;
+            nobs += ci;
+            long lo = m->rlo[i], hi = m->rhi[i];
+            double coef[3] = {1, 0, 0};
+            if (m->epan) {
+                double si = m->t_score[i] - m->shift, h2 = m->h * m->h;
+                coef[0] = 1 - si * si / h2;
+                coef[1] = 2 * si / h2;
+                coef[2] = -1 / h2;
+            }
+            double den = 0;
+            for (int e = 0; e < np; e++) den += coef[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
+            if (!(den > 1e-12)) continue;
+            for (int oc = 0; oc < NO; oc++) {
+                double num = 0;
+                for (int e = 0; e < np; e++) {
+                    const double *row = P + ((size_t)(oc + 1) * np + e) * nc1;
+                    num += coef[e] * (row[hi] - row[lo]);
+                }
+                sum[oc] += (double)ci * ((double)p->outcome[oc][pi * p->months + t] - num / den);
+            }
+            cover[lo]++;
+            cover[hi]--;
+            ncontrib += ci;
+        }
+        /* Distinct controls with weight: observed and inside a contributing range. */
+        uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
+        uint8_t *bits_f = ctx->bits_used_fixed + (size_t)tau * (size_t)ctx->bitset_bytes;
+        long c = 0;
+        for (long j = 0; j < m->n_c; j++) {
+            c += cover[j];
+            if (c <= 0) continue;
+            long pc = unit_person[m->c_unit[j]];
+            if (!nt_dyn_observed(p, pc, t)) continue;
+            if (nt_dyn_bit_set(bits, pc)) r->n_control_used[tau]++;
+            if (fixed && nt_dyn_bit_set(bits_f, pc)) r->n_control_used_fixed[tau]++;
+        }
+        r->k_contrib[(long)ki * H + tau] = ncontrib;
+        r->n_treated[tau] += nobs;
+        r->n_treated_matched[tau] += ncontrib;
+        if (fixed) { r->n_treated_fixed[tau] += nobs; r->n_treated_matched_fixed[tau] += ncontrib; }
+        for (int oc = 0; oc < NO; oc++) {
+            long slot = ((long)ki * NO + oc) * H + tau;
+            r->k_att[slot] = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
+            r->k_se[slot] = NAN;
+        }
+    }
+    free(P);
+    free(cover);
+    free(sum);
+    return NT_OK;
+}
+
+/* Buffers of the AI variance of one start month (NN only), sized for its
+   n_t + n_c units; outcomes at most AI_MAX_OUTCOMES. */
+#define AI_MAX_OUTCOMES 64
+typedef struct {
+    double *K, *KK, *score, *diffs, *tau;
+    double *sig[AI_MAX_OUTCOMES], *y[AI_MAX_OUTCOMES];
+    uint8_t *d, *skip;
+} ai_buf;
+
+static void ai_free(ai_buf *b)
+{
+    free(b->K);
+    free(b->KK);
+    free(b->score);
+    free(b->diffs);
+    free(b->tau);
+    for (int oc = 0; oc < AI_MAX_OUTCOMES; oc++) { free(b->sig[oc]); free(b->y[oc]); }
+    free(b->d);
+    free(b->skip);
+}
+
+static int ai_alloc(ai_buf *b, const nt_dyn_kmatch *m, int NO)
+{
+    size_t n = (size_t)(m->n_t + m->n_c) + 1, nt = (size_t)m->n_t + 1;
+    b->K = calloc(n, sizeof *b->K);
+    b->KK = calloc(n, sizeof *b->KK);
+    b->score = malloc(n * sizeof *b->score);
+    b->diffs = malloc(nt * (size_t)NO * sizeof *b->diffs);
+    b->tau = malloc(nt * sizeof *b->tau);
+    b->d = malloc(n);
+    b->skip = malloc(n);
+    int ok = b->K && b->KK && b->score && b->diffs && b->tau && b->d && b->skip;
+    for (int oc = 0; oc < NO && ok; oc++) {
+        b->sig[oc] = malloc(n * sizeof **b->sig);
+        b->y[oc] = malloc(n * sizeof **b->y);
+        ok = b->sig[oc] && b->y[oc];
+    }
+    return ok ? 0 : -1;
+}
+
+/* Matching at month t: sum[oc] += c_i (y_i - weighted control mean) over
+   the contributing treated; the controls used are marked; with ai the unit
+   differences and the controls' K, KK (weights renormalised). */
+static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                        const nt_dyn_kmatch *m, int t, int NO, ai_buf *ai, uint8_t *bits, uint8_t *bits_f,
+                        long *used, long *used_f, double *sum, long *nobs, long *ncontrib)
+{
+    if (ai) {
+        memset(ai->K, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *ai->K);
+        memset(ai->KK, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *ai->KK);
+    }
+    for (long i = 0; i < m->n_t; i++) {
+        long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]);
+        if (!nt_dyn_observed(p, pi, t)) continue;
+        *nobs += ci;
+        double den = 0;
+        for (long a = m->start[i]; a < m->start[i + 1]; a++)
+            if (nt_dyn_observed(p, unit_person[m->c_unit[m->pair_c[a]]], t)) den += m->w[a];
+        if (den <= 0) continue;
+        for (int oc = 0; oc < NO; oc++) {
+            const float *y = p->outcome[oc];
+            double c = 0;
+            for (long a = m->start[i]; a < m->start[i + 1]; a++) {
+                long pc = unit_person[m->c_unit[m->pair_c[a]]];
+                if (nt_dyn_observed(p, pc, t)) c += m->w[a] * (double)y[pc * p->months + t];
+            }
+            double dlt = (double)y[pi * p->months + t] - c / den;
+            sum[oc] += (double)ci * dlt;
+            if (ai) ai->diffs[*ncontrib * NO + oc] = dlt;
+        }
+        for (long a = m->start[i]; a < m->start[i + 1]; a++) {
+            long pc = unit_person[m->c_unit[m->pair_c[a]]];
+            if (!nt_dyn_observed(p, pc, t) || m->w[a] <= 0) continue;
+            if (nt_dyn_bit_set(bits, pc)) (*used)++;
+            if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
+            if (ai) {
+                long slot = m->n_t + m->pair_c[a];
+                double v = m->w[a] / den;
+                ai->K[slot] += v;
+                ai->KK[slot] += v * v;
+            }
+        }
+        *ncontrib += ci;
+    }
+}
+
+/* Weighting at month t: treated mean minus the weighted control mean, both
+   over the units observed in t. AIPW first takes off the outcome model mu0
+   fitted on the observed controls:
+   ATT_k = mean_T (y - mu0) - sum_C w (y - mu0) / sum_C w. */
+static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                              const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f,
+                              long *used, long *used_f, double *sum, long *nobs, long *ncontrib, nt_error *err)
+{
+    double wsum = 0;
+    double *csum = calloc((size_t)NO, sizeof *csum);
+    double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
+    if (!csum || (m->xz && !beta)) { free(csum); free(beta); return NOMEM(err); }
+    if (m->xz && ols_controls(p, unit_person, count, m, t, NO, beta, err)) {
+        free(csum);
+        free(beta);
+        return NT_ENOMEM;
+    }
+    for (long j = 0; j < m->n_c; j++) {
+        long pc = unit_person[m->c_unit[j]];
+        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0) continue;
+        wsum += m->w[j];
+        for (int oc = 0; oc < NO; oc++)
+            csum[oc] += m->w[j] * ((double)p->outcome[oc][pc * p->months + t] -
+                                   mu0(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)oc * m->qx : NULL));
+        if (nt_dyn_bit_set(bits, pc)) (*used)++;
+        if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
+    }
+    for (long i = 0; i < m->n_t; i++) {
+        long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]);
+        if (!nt_dyn_observed(p, pi, t)) continue;
+        *nobs += ci;
+        if (wsum <= 0) continue;
+        *ncontrib += ci;
+        for (int oc = 0; oc < NO; oc++)
+            sum[oc] += (double)ci * ((double)p->outcome[oc][pi * p->months + t] -
+                                     mu0(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)oc * m->qx : NULL));
+    }
+    for (int oc = 0; oc < NO && *ncontrib > 0; oc++) sum[oc] -= (double)*ncontrib * csum[oc] / wsum;
+    free(csum);
+    free(beta);
+    return NT_OK;
+}
+
+nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
+                             nt_dyn_kmatch *m, int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r,
+                             nt_error *err)
+{
+    int H = ctx->horizon, NO = ctx->n_outcomes;
+    int k = r->k_month[ki], weighting = nt_dyn_weighting(o);
+    const long *count = o->unit_count;
+    if (m->range_mode) return range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
+    int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES;
+    nt_status status = NT_OK;
+    ai_buf ai = {0};
+    double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum);
+    if (!sum || (do_ai && ai_alloc(&ai, m, NO))) status = NOMEM(err);
+    for (int tau = 0; tau < H && !status; tau++) {
+        int t = k + tau;
+        long nobs = 0, ncontrib = 0;
+        for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
+        uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
+        uint8_t *bits_f = fixed ? ctx->bits_used_fixed + (size_t)tau * (size_t)ctx->bitset_bytes : NULL;
+        long *used = &r->n_control_used[tau], *used_f = &r->n_control_used_fixed[tau];
+        if (!weighting)
+            matched_tau(p, unit_person, count, m, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
+                        &nobs, &ncontrib);
+        else if ((status = weighted_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
+                                        &ncontrib, err)))
+            break;
+        r->k_contrib[(long)ki * H + tau] = ncontrib;
+        r->n_treated[tau] += nobs;
+        r->n_treated_matched[tau] += ncontrib;
+        if (fixed) { r->n_treated_fixed[tau] += nobs; r->n_treated_matched_fixed[tau] += ncontrib; }
+        if (do_ai && ncontrib > 0)
+            status = ai_sigma2(p, unit_person, m, t, o->ai_neighbors, ai.sig, ai.score, ai.d, ai.skip, ai.y, err);
+        for (int oc = 0; oc < NO && !status; oc++) {
+            long slot = ((long)ki * NO + oc) * H + tau;
+            double att = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
+            r->k_att[slot] = att;
+            r->k_se[slot] = NAN;
+            if (!do_ai || ncontrib == 0) continue;
+            for (long i = 0; i < ncontrib; i++) ai.tau[i] = ai.diffs[i * NO + oc];
+            r->k_se[slot] = nt_match_ai_att_se(ai.tau, ncontrib, att, ai.K + m->n_t, ai.KK + m->n_t,
+                                               ai.sig[oc] + m->n_t, m->n_c, 1);
+        }
+    }
+    ai_free(&ai);
+    free(sum);
+    return status;
+}
+
+void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att)
+{
+    int H = r->horizon, NO = r->n_outcomes;
+    for (int oc = 0; oc < NO; oc++)
+        for (int tau = 0; tau < H; tau++) {
+            double num = 0;
+            long den = 0;
+            for (int ki = 0; ki < r->n_k; ki++) {
+                long c = r->k_contrib[(long)ki * H + tau];
+                if (!use_k[ki] || c == 0) continue;
+                num += (double)c * r->k_att[((long)ki * NO + oc) * H + tau];
+                den += c;
+            }
+            att[oc * H + tau] = den > 0 ? num / (double)den : NAN;
+        }
+}
+
