@@ -901,15 +901,15 @@ static nt_status write_truth(const truth_acc *T, const char *path, nt_error *err
     if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
     fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated\n");
-    const int min_cell = 10;
+    const int min_treated = 10;
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         for (int s = 0; s < NSUB; s++) {
-            /* start months the study skips: fewer than min_cell treated or no controls */
+            /* start months the study skips: fewer than min_treated treated or no controls */
             int use[NT_SIM_START_MONTHS];
             for (int k = 0; k < NT_SIM_START_MONTHS; k++)
-                use[k] = T->treated[pr][s][k] >= min_cell && T->controls[s][k] > 0;
+                use[k] = T->treated[pr][s][k] >= min_treated && T->controls[s][k] > 0;
             for (int o = 0; o < 3; o++) {
                 for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
                     int64_t sum = 0, n = 0;
