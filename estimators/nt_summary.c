@@ -66,15 +66,6 @@ static void figures(const double *theta, int T, double sign, nt_summary_point *p
     free(cum);
 }
 
-nt_status nt_summary_figures(const double *theta, int n_months, int less_is_better,
-                             int horizon, nt_summary_point *out, nt_error *err)
-{
-    nt_status s = check_args(n_months, horizon, 0, 0.5, err);
-    if (s) return s;
-    figures(theta, horizon, less_is_better ? -1.0 : 1.0, out);
-    return NT_OK;
-}
-
 /* Type 7 quantile of sorted x[0..n-1] where values may be +infinity (a
    figure beyond the window): an interpolation touching +inf is +inf. */
 static double quantile_inf(const double *x, long n, double p)

@@ -46,12 +46,9 @@ typedef struct {
     double share_breakeven;    /* replicates breaking even within the window, P(T* <= T) */
 } nt_summary;
 
-/* Point figures of one path; horizon must be in 1..n_months (NT_EUSAGE). */
-nt_status nt_summary_figures(const double *theta, int n_months, int less_is_better,
-                             int horizon, nt_summary_point *out, nt_error *err);
-
-/* Figures with bootstrap inference (reps may be NULL with n_reps 0).
-   ci_level in (0, 1), 0.95 for the spec's tables. */
+/* Figures with bootstrap inference (reps may be NULL with n_reps 0: the
+   point figures only). horizon must be in 1..n_months (NT_EUSAGE); ci_level
+   in (0, 1), 0.95 for the spec's tables. */
 nt_status nt_summary_compute(const double *theta, const double *reps, int n_reps,
                              int n_months, int less_is_better, int horizon, double ci_level,
                              nt_summary *out, nt_error *err);

@@ -194,14 +194,11 @@ static void draw_line(cairo_t *cr, const figure *f)
     }
 }
 
-static void draw(cairo_t *cr, const figure *f)
+/* Title, subtitle, legend (above the plot area, never over the data). */
+static void draw_header(cairo_t *cr, const figure *f)
 {
     const nt_plot_opts *o = f->o;
     char buf[256];
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-
-    /* Title, subtitle, legend (above the plot area, never over the data). */
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     text_at(cr, f, o->title ? o->title : "", ML, 28, 17, 1, 0);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
@@ -231,6 +228,15 @@ static void draw(cairo_t *cr, const figure *f)
     cairo_move_to(cr, lx - 22, 62);
     cairo_line_to(cr, lx, 62);
     cairo_stroke(cr);
+}
+
+static void draw(cairo_t *cr, const figure *f)
+{
+    const nt_plot_opts *o = f->o;
+    char buf[256];
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    draw_header(cr, f);
 
     /* Grid and tick labels. */
     double x0 = ML, x1 = W - MR, yt = MT, yb = H - MB;
