@@ -19,9 +19,9 @@ static const double path[9] = {-0.1, -0.05, 0.02, -0.01, 0.03, 0.04, 0.05, 0.06,
 static nt_status figures(const double *theta, int n_months, int less_is_better, int horizon,
                          nt_summary_point *out, nt_error *err)
 {
-    nt_summary s;
+    nt_summary s = {0};
     nt_status st = nt_summary_compute(theta, NULL, 0, n_months, less_is_better, horizon, 0.95, &s, err);
-    if (!st) *out = s.est;
+    *out = s.est;
     return st;
 }
 
