@@ -118,19 +118,10 @@ static double py(const figure *f, double v)
     return MT + (H - MT - MB) * (f->y1 - v) / (f->y1 - f->y0);
 }
 
-static nt_plot_text_fn text_hook;
-static void *text_hook_ctx;
-
-void nt_plot_set_text_hook(nt_plot_text_fn fn, void *ctx)
-{
-    text_hook = fn;
-    text_hook_ctx = ctx;
-}
-
 static void text_at(cairo_t *cr, const figure *f, const char *s, double x, double y, double size, int bold,
                     double align /* 0 left, 0.5 centre, 1 right */)
 {
-    if (text_hook && f->path) text_hook(text_hook_ctx, f->path, s);
+    if (f->o->on_text && f->path) f->o->on_text(f->o->on_text_ctx, f->path, s);
     cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, size);

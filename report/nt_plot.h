@@ -21,6 +21,12 @@ typedef struct {
     const char *y_label;      /* the outcome and its units */
     double y_scale;           /* values are multiplied by it; 0 means 1 */
     double ci_level;          /* for the legend ("95% CI"); 0 means 0.95 */
+    /* Test hook, or NULL: called with every text the plot draws into its
+       PNG (title, legend, tick labels, note, axis labels, caption), in
+       drawing order, so a test can check what a plot states without
+       reading pixels. */
+    void (*on_text)(void *ctx, const char *png_path, const char *text);
+    void *on_text_ctx;
 } nt_plot_opts;
 
 /* theta(tau) with its confidence band (lower/upper may be NULL: no band)
@@ -36,13 +42,6 @@ nt_status nt_plot_effect(const char *png_path, const char *pdf_path, const doubl
 nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const double *cum,
                              const double *lower, const double *upper, int n_months,
                              double marker, const char *note, const nt_plot_opts *o, nt_error *err);
-
-/* Test hook: fn(ctx, png_path, text) is called with every text a plot
-   draws into its PNG (title, legend, tick labels, note, axis labels,
-   caption), in drawing order; fn NULL switches it off. Process-wide, for
-   tests that check what a plot states without reading pixels. */
-typedef void (*nt_plot_text_fn)(void *ctx, const char *png_path, const char *text);
-void nt_plot_set_text_hook(nt_plot_text_fn fn, void *ctx);
 
 /* Releases cairo's and fontconfig's process-wide font caches; call once at
    the very end of a program that plotted (after which no cairo call may

@@ -22,6 +22,10 @@ typedef struct {
     int overwrite;    /* allow a non-empty output folder */
     int argc;         /* the command line, for the manifest */
     char **argv;
+    /* Test hook, or NULL: given to every plot as nt_plot_opts on_text (what
+       the plots state, e.g. their break-even notes). */
+    void (*on_plot_text)(void *ctx, const char *png_path, const char *text);
+    void *on_plot_text_ctx;
 } nt_pipeline_opts;
 
 typedef struct {

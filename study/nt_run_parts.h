@@ -8,7 +8,8 @@
      nt_run_tables.c  the result tables, from those values;
      nt_run_plots.c   the plots, from the same values.
    Tables and plots leave the disclosure decision to report/nt_disclose.h,
-   with the same bases (nt_run_month_basis, nt_run_window_basis), so a
+   with the same bases (per month: nt_disclose_basis of the matched treated
+   and controls used; per window: nt_run_window_basis), so a
    figure is in summary.csv exactly when its plot states it. */
 #ifndef NT_RUN_PARTS_H
 #define NT_RUN_PARTS_H
@@ -67,9 +68,9 @@ const char *nt_run_group(const nt_run_state *P, int pg);    /* "" for the whole 
 const char *nt_run_method(const nt_run_state *P);
 double nt_run_ci_level(const nt_run_state *P);
 
-/* The disclosure bases of an (programme, group) estimate's ATT: month tau
-   (matched treated and controls used), and a figure over months 0..h-1. */
-long nt_run_month_basis(const nt_dyn_result *r, int tau);
+/* The disclosure basis of a figure over months 0..h-1 of a (programme,
+   group) estimate's ATT, from each month's matched treated and controls
+   used (nt_disclose_window): summary.csv rows and the cumulative plots. */
 long nt_run_window_basis(const nt_dyn_result *r, int h);
 
 nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);

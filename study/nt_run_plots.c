@@ -97,7 +97,8 @@ static nt_status plot_path(const nt_run_state *P, const char *dir, int pg, int o
     for (char *c = base; *c; c++)
         if (*c == '=' || *c == ' ' || *c == '/' || *c == ',') *c = '_';
     nt_run_axis_label(series, 0, ylab, sizeof ylab, &scale);
-    nt_plot_opts po = {.title = title, .subtitle = sub, .y_label = ylab, .y_scale = scale, .ci_level = nt_run_ci_level(P)};
+    nt_plot_opts po = {.title = title, .subtitle = sub, .y_label = ylab, .y_scale = scale, .ci_level = nt_run_ci_level(P),
+                       .on_text = P->o->on_plot_text, .on_text_ctx = P->o->on_plot_text_ctx};
     plot_paths(dir, "effect", base, png, pdf, sizeof png);
     nt_status s = nt_plot_effect(png, pdf, att, B > 0 ? lo : NULL, B > 0 ? hi : NULL, H, &po, err);
     if (s) return s;

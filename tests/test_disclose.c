@@ -138,12 +138,11 @@ static void run_and_compare(const char *data, long min_cell, char *note, char *c
     assert_int_equal(nt_study_read(ini, &st, &err), NT_OK);
     assert_int_equal(nt_study_set_out(st, out, &err), NT_OK);
     char *argv[] = {"netto", "run", ini};
-    nt_pipeline_opts o = {.threads = 1, .overwrite = 1, .argc = 3, .argv = argv};
-    nt_pipeline_report rep;
     notes N = {0};
-    nt_plot_set_text_hook(collect, &N);
+    nt_pipeline_opts o = {.threads = 1, .overwrite = 1, .argc = 3, .argv = argv, .on_plot_text = collect,
+                          .on_plot_text_ctx = &N};
+    nt_pipeline_report rep;
     nt_status s = nt_pipeline_run(st, &o, &rep, &err);
-    nt_plot_set_text_hook(NULL, NULL);
     if (s) fail_msg("run: %s", err.msg);
     nt_pipeline_report_free(&rep);
     nt_study_free(st);

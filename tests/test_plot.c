@@ -11,7 +11,7 @@
 #include "core/nt_file.h"
 #include "report/nt_plot.h"
 
-/* Texts a plot draws (nt_plot_set_text_hook). */
+/* Texts a plot draws (nt_plot_opts on_text). */
 typedef struct {
     int n, n_note;
     char last_path[4200];
@@ -74,8 +74,10 @@ static void test_png_written(void **state)
     lockin_path(est, lo, hi, N);
     const char *ylab = "Effect on the employment rate (percentage points)";
     double scale = 100;
-    nt_plot_opts o = {"ww2003: scholing, education=low", "ATT, radius matching, 200 bootstrap replicates",
-                      "netto 0.1.0; shaded: 95% bootstrap percentile interval", NULL, ylab, scale, 0.95};
+    nt_plot_opts o = {.title = "ww2003: scholing, education=low",
+                      .subtitle = "ATT, radius matching, 200 bootstrap replicates",
+                      .caption = "netto 0.1.0; shaded: 95% bootstrap percentile interval", .y_label = ylab,
+                      .y_scale = scale, .ci_level = 0.95};
     nt_error err;
     assert_int_equal(nt_plot_effect(png, pdf, est, lo, hi, N, &o, &err), NT_OK);
 
@@ -134,7 +136,7 @@ static void test_nan_gap(void **state)
         lo[t] = gap ? NAN : 0.4;
         hi[t] = gap ? NAN : 0.6;
     }
-    nt_plot_opts o = {"gap", NULL, NULL, NULL, "effect", 1, 0.95};
+    nt_plot_opts o = {.title = "gap", .y_label = "effect", .y_scale = 1, .ci_level = 0.95};
     nt_error err;
     assert_int_equal(nt_plot_effect(png, NULL, est, lo, hi, N, &o, &err), NT_OK);
     cairo_surface_t *img = cairo_image_surface_create_from_png(png);
@@ -198,16 +200,18 @@ static void test_cumulative(void **state)
     assert_true(be > 0);
     const char *ylab = "Cumulative effect (months employed)";
     double scale = 1;
-    nt_plot_opts o = {"ww2003: scholing, whole cohort", "ATT, cumulative over months since start",
-                      "netto 0.1.0; shaded: 95% bootstrap percentile interval of C(t)", NULL, ylab,
-                      scale, 0.95};
+    nt_plot_opts o = {.title = "ww2003: scholing, whole cohort",
+                      .subtitle = "ATT, cumulative over months since start",
+                      .caption = "netto 0.1.0; shaded: 95% bootstrap percentile interval of C(t)", .y_label = ylab,
+                      .y_scale = scale, .ci_level = 0.95};
     nt_error err;
     char note[64];
     snprintf(note, sizeof note, "break-even: month %d", be);
     texts seen = {0};
-    nt_plot_set_text_hook(collect, &seen);
+    o.on_text = collect;
+    o.on_text_ctx = &seen;
     assert_int_equal(nt_plot_cumulative(png, pdf, cum, clo, chi, N, be, note, &o, &err), NT_OK);
-    nt_plot_set_text_hook(NULL, NULL);
+    o.on_text = NULL;
     /* The hook sees what the PNG draws, once (not the PDF's copy). */
     assert_int_equal(seen.n_note, 1);
     assert_true(seen.n > 10);
