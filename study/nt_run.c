@@ -24,7 +24,9 @@
 
 /* ------------------------------------------------------------ shared */
 
-void nt_run_warn(nt_run_state *P, const char *fmt, ...)
+/* A warning: into the manifest and the run's report. */
+static void warn(nt_run_state *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(nt_run_state *P, const char *fmt, ...)
 {
     char buf[2048];
     va_list ap;
@@ -115,7 +117,7 @@ static nt_status open_data(nt_run_state *P, nt_error *err)
         for (int f = 0; f < 4; f++)
             for (int k = 0; k < 16; k++) rejected += sr.rejected[f][k];
         nt_manifest_count(P->m, "records_rejected", (double)rejected);
-        if (rejected > 0) nt_run_warn(P, "%ld input records were rejected (lenient mode); see private/rejects.csv", rejected);
+        if (rejected > 0) warn(P, "%ld input records were rejected (lenient mode); see private/rejects.csv", rejected);
     }
     if ((s = nt_store_open(store_path, &P->store, err))) return s;
     if (nt_store_months(P->store) < need)
@@ -202,7 +204,7 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
             char key[300];
             snprintf(key, sizeof key, "persons_missing_%s", st->covariates[k]);
             nt_manifest_count(P->m, key, (double)p->missing_by_covariate[k]);
-            nt_run_warn(P, "%ld persons left out: %s is missing", p->missing_by_covariate[k], st->covariates[k]);
+            warn(P, "%ld persons left out: %s is missing", p->missing_by_covariate[k], st->covariates[k]);
         }
     return NT_OK;
 }
@@ -351,12 +353,12 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
-            nt_run_warn(P, "%s, %s: %d of %d start months skipped (fewer than %ld treated, no controls, or the propensity "
+            warn(P, "%s, %s: %d of %d start months skipped (fewer than %ld treated, no controls, or the propensity "
                  "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_cell);
         }
         for (int iv = 0; iv < r->n_intervals; iv++)
             if (r->interval[iv].status && r->interval[iv].note[0])
-                nt_run_warn(P, "%s, %s, start months %d-%d: %s", prog_name(P, pi), gl, r->interval[iv].first,
+                warn(P, "%s, %s, start months %d-%d: %s", prog_name(P, pi), gl, r->interval[iv].first,
                      r->interval[iv].last, r->interval[iv].note);
         char extra[256];
         snprintf(extra, sizeof extra, "%s, %s", prog_name(P, pi), gl);
@@ -464,7 +466,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
     if (oom) return nt_fail(err, NT_ENOMEM, "out of memory in the bootstrap");
     for (int pg = 0; pg < npg; pg++)
         if (P->rep_failed[pg] > 0)
-            nt_run_warn(P, "%s, %s: %ld of %d bootstrap replicates failed and were left out",
+            warn(P, "%s, %s: %ld of %d bootstrap replicates failed and were left out",
                  prog_name(P, pg / P->n_groups), P->group_label[pg % P->n_groups][0] ? P->group_label[pg % P->n_groups] : "whole cohort",
                  P->rep_failed[pg], B);
     return NT_OK;
@@ -528,7 +530,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     P.m = nt_manifest_alloc(o->argc, o->argv);
     if (!P.m) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_study_record(st, P.m);
-    for (int i = 0; i < st->n_warnings; i++) nt_run_warn(&P, "%s", st->warnings[i]);
+    for (int i = 0; i < st->n_warnings; i++) warn(&P, "%s", st->warnings[i]);
     nt_manifest_set_seed(P.m, st->seed);
     nt_manifest_set_threads(P.m, o->threads > 0 ? o->threads : omp_get_max_threads());
     if ((s = nt_manifest_add_input(P.m, st->path, err))) goto done;
@@ -541,15 +543,15 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     rep->n_programs = P.n_prog;
     rep->n_groups = P.n_groups;
     if (st->method == NT_METHOD_NN && st->replace && st->bootstrap > 0)
-        nt_run_warn(&P, "the bootstrap is not valid for nearest-neighbour matching with replacement and a fixed number of "
+        warn(&P, "the bootstrap is not valid for nearest-neighbour matching with replacement and a fixed number of "
                  "neighbours (Abadie & Imbens 2008): its standard errors may be too large or too small; "
                  "effects_by_start.csv has the analytic Abadie-Imbens SEs per start month (bootstrap = 0), or use "
                  "radius, kernel or ipw");
     if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
-        nt_run_warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
+        warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
                  "the covariance of controls shared between start months; cumulative effects get no SE");
     else if (st->bootstrap == 0)
-        nt_run_warn(&P, "no bootstrap: effects of method %s get no standard errors", nt_run_method(&P));
+        warn(&P, "no bootstrap: effects of method %s get no standard errors", nt_run_method(&P));
     t = nt_now();
     if ((s = estimate_main(&P, err))) goto done;
     nt_manifest_timing(P.m, "estimate", nt_now() - t);

@@ -60,9 +60,6 @@ typedef struct {
     nt_run_path *path;       /* [(prog * n_groups + group) * n_outcomes + outcome] */
 } nt_run_state;
 
-/* A warning: into the manifest and the run's report. */
-void nt_run_warn(nt_run_state *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
 const char *nt_run_group(const nt_run_state *P, int pg);    /* "" for the whole cohort */
 const char *nt_run_method(const nt_run_state *P);
