@@ -29,21 +29,6 @@
 
 #define PREV 24
 
-static const char *series_names[NT_SERIES_COUNT] = {
-    "employed", "earnings", "on_benefit", "on_index_benefit", "in_program"};
-
-const char *nt_series_name(nt_series s)
-{
-    return (s >= 0 && s < NT_SERIES_COUNT) ? series_names[s] : NULL;
-}
-
-int nt_series_find(const char *name)
-{
-    for (int i = 0; i < NT_SERIES_COUNT; i++)
-        if (!strcmp(name, series_names[i])) return i;
-    return -1;
-}
-
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int nt_age_years(nt_day birth, nt_day day)

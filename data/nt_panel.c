@@ -6,11 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nt_outcome_less_is_better(const char *series)
-{
-    return !strcmp(series, "on_benefit") || !strcmp(series, "on_index_benefit");
-}
-
 void nt_panel_free(nt_panel *p)
 {
     if (!p) return;

@@ -127,8 +127,8 @@ static nt_status open_data(pipe_t *P, nt_error *err)
         if ((s = nt_ingest(&io, NULL, NULL, &sr, err))) return s;
         nt_manifest_timing(P->m, "ingest", nt_now() - t0);
         long rejected = 0;
-        for (int f = 0; f < 4; f++)
-            for (int k = 0; k < 16; k++) rejected += sr.rejected[f][k];
+        for (int f = 0; f < NT_FILE_N; f++)
+            for (int k = 0; k < NT_REJECT_N; k++) rejected += sr.rejected[f][k];
         nt_manifest_count(P->m, "records_rejected", (double)rejected);
         if (rejected > 0) warn(P, "%ld input records were rejected (lenient mode); see private/rejects.csv", rejected);
     }
@@ -617,7 +617,7 @@ static nt_status table_summary(pipe_t *P, nt_error *err)
                 nt_summary sm, se_earn;
                 se_earn.cumulative_se = NAN;
                 const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
-                int less = nt_outcome_less_is_better(P->panel->outcome_name[oc]);
+                int less = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
                 if ((s = nt_summary_compute(r->att + oc * H, reps, B, H, less, hs[h], ci, &sm, err))) break;
                 double net = NAN;
                 if (earn >= 0) {
@@ -807,9 +807,9 @@ static nt_status plots(pipe_t *P, nt_error *err)
                 att[tau] = P->st->min_cell > 0 && basis < P->st->min_cell ? NAN : r->att[oc * H + tau];
             }
             if (B > 0) s = nt_summary_months(reps, B, H, ci, se, lo, hi, err);
-            if (!s) s = nt_summary_cumulative(att, reps, B, H, nt_outcome_less_is_better(series), ci, cum, clo, chi, err);
+            if (!s) s = nt_summary_cumulative(att, reps, B, H, nt_series_less_is_better(nt_series_find(series)), ci, cum, clo, chi, err);
             nt_summary_point pt;
-            if (!s) s = nt_summary_figures(att, H, nt_outcome_less_is_better(series), H, &pt, err);
+            if (!s) s = nt_summary_figures(att, H, nt_series_less_is_better(nt_series_find(series)), H, &pt, err);
             char title[600], sub[300], ylab[200], base[700], png[5200], pdf[5200];
             double scale;
             snprintf(title, sizeof title, "%s: %s%s%s", P->st->name, prog, group[0] ? ", " : "", group);
