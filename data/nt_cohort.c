@@ -244,7 +244,7 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
     nt_cohort *c = NULL;
     long *boff = NULL, *poff = NULL, *joff = NULL, *pick = NULL;
     const long np = sp->persons.n;
-    const char *benefits_path = sp->path[1];
+    const char *benefits_path = sp->path[NT_FILE_BENEFITS];
 
     if (def->horizon < 1 || def->horizon > 100000)
         return nt_fail(err, NT_EUSAGE, "the horizon must be at least 1 month, found %d", def->horizon);
@@ -253,12 +253,12 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
     for (int e = 0; e < sp->persons.n_extra; e++)
         for (size_t k = 0; k < sizeof derived_names / sizeof *derived_names; k++)
             if (!strcasecmp(sp->persons.extra[e].name, derived_names[k]))
-                return nt_fail_at(err, NT_EINPUT, sp->path[0], 1, sp->persons.extra[e].name,
+                return nt_fail_at(err, NT_EINPUT, sp->path[NT_FILE_PERSONS], 1, sp->persons.extra[e].name,
                                   "found an extra column named like the derived covariate \"%s\", "
                                   "expected another name (rename the column)", derived_names[k]);
 
     if (sp->program_types.n > 254)
-        return nt_fail_at(err, NT_EINPUT, sp->path[2], 0, "program",
+        return nt_fail_at(err, NT_EINPUT, sp->path[NT_FILE_PROGRAMS], 0, "program",
                           "found %d programme types, expected at most 254", sp->program_types.n);
     c = calloc(1, sizeof *c);
     if (!c) return nt_fail(err, NT_ENOMEM, "out of memory");
