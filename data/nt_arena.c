@@ -6,7 +6,7 @@
 
 struct nt_arena_chunk { nt_arena_chunk *next; size_t used, cap; char data[]; };
 
-char *nt_arena_alloc(nt_arena *a, size_t n)
+static char *arena_alloc(nt_arena *a, size_t n)
 {
     if (!a->head || a->head->cap - a->head->used < n) {
         size_t cap = a->head ? a->head->cap * 2 : (1u << 14);
@@ -26,7 +26,7 @@ char *nt_arena_alloc(nt_arena *a, size_t n)
 
 char *nt_arena_str(nt_arena *a, const char *s, size_t n)
 {
-    char *p = nt_arena_alloc(a, n + 1);
+    char *p = arena_alloc(a, n + 1);
     if (!p) return NULL;
     memcpy(p, s, n);
     p[n] = 0;

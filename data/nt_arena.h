@@ -9,9 +9,8 @@
 typedef struct nt_arena_chunk nt_arena_chunk;
 typedef struct { nt_arena_chunk *head; } nt_arena;   /* zero-initialised = empty */
 
-/* n bytes (not aligned: for text), NULL when out of memory. */
-char *nt_arena_alloc(nt_arena *a, size_t n);
-/* A NUL-terminated copy of s[0..n). */
+/* A NUL-terminated copy of s[0..n) (not aligned: for text), NULL when out
+   of memory. */
 char *nt_arena_str(nt_arena *a, const char *s, size_t n);
 void nt_arena_free(nt_arena *a);
 

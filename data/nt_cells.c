@@ -31,7 +31,7 @@ struct nt_cells {
     char **raws;       /* the record as text, made on demand (owned until kept) */
 };
 
-struct nt_records {
+struct nt_cells_kept {
     char *path;
     int cp1252;
     int fd;            /* CSV re-read on demand: +1, 0 = not open */
@@ -342,9 +342,9 @@ size_t nt_cells_record(nt_cells *c, char *out, size_t max)
     return nt_text_escape((const unsigned char *)raw, n, c->cp1252, out, max);
 }
 
-nt_status nt_cells_keep(nt_cells *c, nt_records **out, nt_error *err)
+nt_status nt_cells_keep(nt_cells *c, nt_cells_kept **out, nt_error *err)
 {
-    nt_records *r = calloc(1, sizeof *r);
+    nt_cells_kept *r = calloc(1, sizeof *r);
     if (!r) return nt_fail(err, NT_ENOMEM, "out of memory");
     r->path = c->path;
     c->path = NULL;
@@ -359,7 +359,7 @@ nt_status nt_cells_keep(nt_cells *c, nt_records **out, nt_error *err)
     return NT_OK;
 }
 
-size_t nt_records_text(nt_records *r, int64_t off, char *out, size_t max)
+size_t nt_cells_kept_text(nt_cells_kept *r, int64_t off, char *out, size_t max)
 {
     out[0] = 0;
     if (r->raws) {
@@ -391,7 +391,7 @@ size_t nt_records_text(nt_records *r, int64_t off, char *out, size_t max)
     return nt_text_escape(buf + p, e - p, r->cp1252, out, max);
 }
 
-void nt_records_free(nt_records *r)
+void nt_cells_kept_free(nt_cells_kept *r)
 {
     if (!r) return;
     if (r->raws) for (long i = 0; i < r->n; i++) free(r->raws[i]);

@@ -9,7 +9,7 @@
    A record has a line (CSV: the physical line where it starts, header = 1;
    .sav/.dta: the record number, first = 1) and an offset (CSV: the byte
    where it starts; .sav/.dta: the record index) by which the rejects
-   report finds it again later (nt_records). */
+   report finds it again later (nt_cells_kept). */
 #ifndef NT_CELLS_H
 #define NT_CELLS_H
 
@@ -69,12 +69,12 @@ size_t nt_cells_record(nt_cells *c, char *out, size_t max);
 
 /* Records of a file read to its end, found again by offset: a CSV file is
    re-read on demand, .sav/.dta records are kept as text. */
-typedef struct nt_records nt_records;
+typedef struct nt_cells_kept nt_cells_kept;
 
 /* Takes the records from c (call after the last nt_cells_next). */
-nt_status nt_cells_keep(nt_cells *c, nt_records **out, nt_error *err);
+nt_status nt_cells_keep(nt_cells *c, nt_cells_kept **out, nt_error *err);
 /* The record at offset as in nt_cells_record; "" (0) if it cannot be read. */
-size_t nt_records_text(nt_records *r, int64_t offset, char *out, size_t max);
-void nt_records_free(nt_records *r);
+size_t nt_cells_kept_text(nt_cells_kept *r, int64_t offset, char *out, size_t max);
+void nt_cells_kept_free(nt_cells_kept *r);
 
 #endif

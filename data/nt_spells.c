@@ -31,7 +31,7 @@ void nt_spells_free(nt_spells *s)
     free(s->benefits); free(s->programs); free(s->jobs);
     free(s->schemes.name); free(s->program_types.name); free(s->providers.name);
     if (s->priv) {
-        for (int t = 0; t < NT_FILE_N; t++) nt_records_free(s->priv->records[t]);
+        for (int t = 0; t < NT_FILE_N; t++) nt_cells_kept_free(s->priv->records[t]);
         free(s->priv->rows);
         free(s->priv->person_offset);
         nt_arena_free(&s->priv->a);
@@ -116,10 +116,10 @@ static int assemble_spells(nt_spells *s, nt_spell_vec *sv, nt_strmap *codes, con
                 s->earliest_start[t - 1] = sp->start;
         }
         if (t == NT_FILE_JOBS) {
-            nt_spells_sort_table(v);
+            nt_spells_merge_sort(v);
             continue;
         }
-        int fail = nt_spells_dict_build(&codes[t], t == NT_FILE_BENEFITS ? &s->schemes : &s->program_types, &remap);
+        int fail = nt_spells_merge_dict(&codes[t], t == NT_FILE_BENEFITS ? &s->schemes : &s->program_types, &remap);
         if (!fail) {
             for (long i = 0; i < v->n; i++) v->v[i].code = remap[v->v[i].code];
             fail = nt_spells_merge_table(s, t, v, (int)codes[t].n, report);
@@ -128,7 +128,7 @@ static int assemble_spells(nt_spells *s, nt_spell_vec *sv, nt_strmap *codes, con
         remap = NULL;
         if (fail) return -1;
     }
-    if (nt_spells_dict_build(prov, &s->providers, &remap)) { free(remap); return -1; }
+    if (nt_spells_merge_dict(prov, &s->providers, &remap)) { free(remap); return -1; }
     const nt_spell_vec *b = &sv[NT_FILE_BENEFITS], *p = &sv[NT_FILE_PROGRAMS], *j = &sv[NT_FILE_JOBS];
     s->n_benefits = b->n;
     s->benefits = malloc(((size_t)b->n + 1) * sizeof *s->benefits);
@@ -205,7 +205,7 @@ nt_status nt_spells_read(const nt_spells_opts *opts, nt_spells **out, nt_spells_
     order = malloc(((size_t)P.n + 1) * sizeof *order);
     rank = malloc(((size_t)P.n + 1) * sizeof *rank);
     if (!order || !rank) goto oom;
-    nt_spells_order_by_name((const char *const *)P.id, P.n, order);
+    nt_spells_merge_order((const char *const *)P.id, P.n, order);
     for (long i = 0; i < P.n; i++) rank[order[i]] = (int32_t)i;
     if (assemble_persons(s, &P, order)) goto oom;
     if (assemble_spells(s, sv, codes, &prov, rank, report)) goto oom;
@@ -220,7 +220,7 @@ done:
     nt_strmap_free(&c.ids);
     for (int t = 0; t < NT_FILE_N; t++) { nt_strmap_free(&codes[t]); free(sv[t].v); }
     nt_strmap_free(&prov);
-    nt_persons_tmp_free(&P);
+    nt_spells_check_free(&P);
     free(order);
     free(rank);
     nt_spells_free(s);

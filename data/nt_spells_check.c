@@ -238,7 +238,7 @@ static nt_status close_table(nt_spells_ctx *c, nt_status st)
     return st;
 }
 
-void nt_persons_tmp_free(nt_persons_tmp *p)
+void nt_spells_check_free(nt_persons_tmp *p)
 {
     free(p->id); free(p->birth); free(p->death); free(p->emig);
     free(p->sex); free(p->edu); free(p->mig); free(p->region);

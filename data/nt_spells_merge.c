@@ -13,7 +13,7 @@ static int cmp_idx_name(const void *a, const void *b)
     return strcmp(sort_names[*(const int32_t *)a], sort_names[*(const int32_t *)b]);
 }
 
-void nt_spells_order_by_name(const char *const *names, long n, int32_t *order)
+void nt_spells_merge_order(const char *const *names, long n, int32_t *order)
 {
     for (long i = 0; i < n; i++) order[i] = (int32_t)i;
     sort_names = names;
@@ -28,7 +28,7 @@ static int cmp_final(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-void nt_spells_sort_table(nt_spell_vec *v)
+void nt_spells_merge_sort(nt_spell_vec *v)
 {
     for (long i = 1; i < v->n; i++)
         if (cmp_final(&v->v[i - 1], &v->v[i]) > 0) {
@@ -46,7 +46,7 @@ void nt_spells_sort_table(nt_spell_vec *v)
    next (last[code]); an absorbed record leaves the order intact. */
 int nt_spells_merge_table(nt_spells *s, nt_file_kind t, nt_spell_vec *v, int ncodes, nt_spells_report *rep)
 {
-    nt_spells_sort_table(v);
+    nt_spells_merge_sort(v);
     long *last = malloc(((size_t)ncodes + 1) * sizeof *last);
     if (!last) return -1;
     for (int k = 0; k <= ncodes; k++) last[k] = -1;
@@ -78,7 +78,7 @@ int nt_spells_merge_table(nt_spells *s, nt_file_kind t, nt_spell_vec *v, int nco
 }
 
 /* Sorts dictionary names bytewise; fills names and old->new code map. */
-int nt_spells_dict_build(const nt_strmap *m, nt_dict *d, int32_t **remap)
+int nt_spells_merge_dict(const nt_strmap *m, nt_dict *d, int32_t **remap)
 {
     int n = (int)m->n;
     d->n = n;
@@ -88,7 +88,7 @@ int nt_spells_dict_build(const nt_strmap *m, nt_dict *d, int32_t **remap)
     if (!d->name || !idx || !*remap) { free(idx); return -1; }
     for (size_t i = 0; i < m->cap; i++)
         if (m->sl[i].key) d->name[m->sl[i].val] = m->sl[i].key;
-    nt_spells_order_by_name((const char *const *)d->name, n, idx);
+    nt_spells_merge_order((const char *const *)d->name, n, idx);
     char **sorted = malloc(((size_t)n + 1) * sizeof *sorted);
     if (!sorted) { free(idx); return -1; }
     for (int i = 0; i < n; i++) {

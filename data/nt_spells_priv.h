@@ -35,7 +35,7 @@ struct nt_spells_priv {
     nt_spells_reject_row *rows;
     long n_rows, cap_rows;
     int lenient, ignore_unknown;
-    nt_records *records[NT_FILE_N];
+    nt_cells_kept *records[NT_FILE_N];
     int64_t *person_offset;   /* per person (sorted order): offset of its record */
     char keycol[64];          /* first person key column, for unknown_person rows */
 };
@@ -91,13 +91,13 @@ nt_status nt_spells_check_key(nt_spells_ctx *c);   /* the --person-key columns *
 nt_status nt_spells_check_persons(nt_spells_ctx *c, nt_persons_tmp *P);
 nt_status nt_spells_check_table(nt_spells_ctx *c, nt_file_kind t, nt_spell_vec *out, nt_strmap *codes,
                                 nt_strmap *prov, nt_day *latest);
-void nt_persons_tmp_free(nt_persons_tmp *P);
+void nt_spells_check_free(nt_persons_tmp *P);
 
 /* merging (nt_spells_merge.c) */
-void nt_spells_sort_table(nt_spell_vec *v);
+void nt_spells_merge_sort(nt_spell_vec *v);
 int nt_spells_merge_table(nt_spells *s, nt_file_kind t, nt_spell_vec *v, int ncodes, nt_spells_report *rep);
-int nt_spells_dict_build(const nt_strmap *m, nt_dict *d, int32_t **remap);
-void nt_spells_order_by_name(const char *const *names, long n, int32_t *order);
+int nt_spells_merge_dict(const nt_strmap *m, nt_dict *d, int32_t **remap);
+void nt_spells_merge_order(const char *const *names, long n, int32_t *order);
 
 /* rejects (nt_spells_rejects.c): a row of the rejects report; text is the
    record as nt_cells_record gives it. Return -1 when out of memory. */

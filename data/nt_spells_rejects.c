@@ -35,7 +35,7 @@ int nt_spells_rejects_add(struct nt_spells_priv *pv, nt_file_kind t, long line, 
 static void record_at(const nt_spells *s, nt_file_kind t, int64_t off, char *out)
 {
     out[0] = 0;
-    if (s->priv->records[t]) nt_records_text(s->priv->records[t], off, out, NT_SPELLS_REC_MAX);
+    if (s->priv->records[t]) nt_cells_kept_text(s->priv->records[t], off, out, NT_SPELLS_REC_MAX);
 }
 
 int nt_spells_rejects_add_merged(nt_spells *s, nt_file_kind t, long line, int64_t off)
