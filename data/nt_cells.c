@@ -241,8 +241,9 @@ int64_t nt_cells_offset(const nt_cells *c) { return c->offset; }
 
 int nt_cells_find(const nt_cells *c, const char *name)
 {
-    for (int i = 0; i < nt_cells_columns(c); i++)
-        if (nt_text_ieq(nt_cells_name(c, i), name)) return i;
+    if (!c->readstat) return nt_csv_header_find(c->csv, name);
+    for (int i = 0; i < c->ncol; i++)
+        if (nt_text_ieq(c->names[i], name)) return i;
     return -1;
 }
 
