@@ -6,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "core/nt_date.h"
+#include "core/nt_exit.h"
+#include "core/nt_file_kind.h"
 #include "data/nt_describe.h"
 #include "data/nt_store.h"
 
@@ -41,19 +43,20 @@ static void print(const nt_store *st, const nt_describe *d)
     nt_day de = nt_store_data_end(st);
     if (de != NT_DAY_NONE) nt_day_format(de, buf);
     printf("data end: %s\n", de != NT_DAY_NONE ? buf : "none");
-    static const char *tab[3] = {"benefits", "programs", "jobs"};
     printf("earliest start:");
-    for (int t = 0; t < 3; t++) {
-        nt_day e = nt_store_earliest_start(st, t);
+    for (int t = NT_FILE_BENEFITS; t < NT_FILE_N; t++) {
+        nt_day e = nt_store_earliest_start(st, t - 1);
         if (e != NT_DAY_NONE) nt_day_format(e, buf);
-        printf(" %s %s%s", tab[t], e != NT_DAY_NONE ? buf : "none", t < 2 ? "," : "\n");
+        printf(" %s %s%s", nt_file_kind_name(t), e != NT_DAY_NONE ? buf : "none", t < NT_FILE_N - 1 ? "," : "\n");
     }
     printf("persons: %ld\nmonths: %d\n", d->persons, d->months);
     long cells = d->persons * (long)d->months;
     printf("censored: %ld persons, %ld of %ld person-months (%.1f%%)\n", d->censored_persons,
            d->censored_months, cells, cells ? 100.0 * (double)d->censored_months / (double)cells : 0.0);
-    printf("exit from the index spell: work %ld, censored %ld, other %ld\n", d->exit_count[0],
-           d->exit_count[1], d->exit_count[2]);
+    printf("exit from the index spell:");
+    for (int e = 1; e <= NT_EXIT_N; e++)
+        printf("%s %s %ld", e > 1 ? "," : "", nt_exit_name(e), d->exit_count[e - 1]);
+    printf("\n");
 
     printf("\ninflow by month:\n");
     for (int i = 0; i < d->n_inflow; i++) printf("  %s %10ld\n", d->inflow_label[i], d->inflow_count[i]);

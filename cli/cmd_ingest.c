@@ -8,7 +8,9 @@
 
 #include "cli/cli.h"
 #include "core/nt_date.h"
+#include "core/nt_file_kind.h"
 #include "core/nt_progress.h"
+#include "core/nt_reject.h"
 #include "data/nt_cohort.h"
 #include "data/nt_ingest.h"
 #include "data/nt_spells.h"
@@ -16,8 +18,6 @@
 
 #define CMD "ingest"
 
-_Static_assert(NT_REJECT_BORN_AFTER_INFLOW == NT_STORE_N_REASONS - 1,
-               "the store keeps the contract's reject reasons in nt_reject_reason order");
 #define MAX_SCHEMES 32
 
 static void help(void)
@@ -151,18 +151,15 @@ static int parse(int argc, char **argv, args *a)
     return 0;
 }
 
-static const char *file_label[4] = {"persons", "benefits", "programs", "jobs"};
-
 static void report(const args *a, const nt_spells *s, const nt_spells_report *r, const nt_cohort *c,
                    const char *rejects, double seconds)
 {
     printf("netto ingest: %s\n", a->out);
     printf("records read:\n");
-    for (int f = 0; f < 4; f++) printf("  %-9s %12ld  %s\n", file_label[f], r->records[f], a->path[f]);
+    for (int f = 0; f < NT_FILE_N; f++) printf("  %-9s %12ld  %s\n", nt_file_kind_name(f), r->records[f], a->path[f]);
     long nrej = 0, nmerged = 0, nign = 0;
-    for (int f = 0; f < 4; f++) {
-        for (int k = 0; k < NT_REJECT_N; k++)
-            if (k != NT_REJECT_MERGED) nrej += r->rejected[f][k];
+    for (int f = 0; f < NT_FILE_N; f++) {
+        for (int k = 0; k < NT_REJECT_N; k++) nrej += r->rejected[f][k];
         nmerged += r->merged[f];
         nign += r->ignored_unknown[f];
     }
@@ -170,10 +167,10 @@ static void report(const args *a, const nt_spells *s, const nt_spells_report *r,
     if (nrej) {
         printf(" (");
         int first = 1;
-        for (int f = 0; f < 4; f++)
+        for (int f = 0; f < NT_FILE_N; f++)
             for (int k = 0; k < NT_REJECT_N; k++)
-                if (k != NT_REJECT_MERGED && r->rejected[f][k]) {
-                    printf("%s%s %s %ld", first ? "" : ", ", file_label[f],
+                if (r->rejected[f][k]) {
+                    printf("%s%s %s %ld", first ? "" : ", ", nt_file_kind_name(f),
                            nt_reject_reason_name((nt_reject_reason)k), r->rejected[f][k]);
                     first = 0;
                 }
