@@ -15,6 +15,7 @@
 
 #include "core/nt_error.h"
 #include "estimators/nt_glm.h"
+#include "estimators/nt_stats.h"
 
 typedef struct {
     nt_glm_link link;     /* NT_LINK_CLOGLOG */
@@ -37,6 +38,16 @@ typedef struct {
        NULL without a cluster. */
     double *robust_se;    /* p */
     double *robust_cov;   /* p x p */
+    /* z, p_value, exp(estimate) (odds ratio for logit, hazard ratio for
+       cloglog) and its 95% interval per term (estimators/nt_stats.h), on
+       robust_se with a cluster and on glm->se otherwise. */
+    nt_wald *wald;
+    long *piece_rows;     /* n_pieces, reference first: person-period rows */
+    long *piece_events;   /* n_pieces: events (y = 1 rows) */
+    /* "" or R's glm.fit warning "fitted probabilities numerically 0 or 1
+       occurred" (some mu within 10 DBL_EPSILON of 0 or 1): the fit is still
+       reported, as R does. */
+    char warning[128];
 } nt_dhazard_result;
 
 /* x: n x nx column-major (may be NULL when nx = 0); w: case weights or NULL. */

@@ -314,6 +314,7 @@ nt_status nt_psm_estimate(const double *x, long n, int p, const char *const *ter
                           int nout, const long *cell, const nt_psm_opts *o,
                           nt_psm_result **out, nt_error *err)
 {
+    nt_gsl_quiet();
     nt_psm_opts def;
     if (!o) { nt_psm_opts_default(&def); o = &def; }
     long n1 = 0;
