@@ -18,7 +18,6 @@ void nt_dhazard_result_free(nt_dhazard_result *r)
     free(r->robust_se);
     free(r->robust_cov);
     nt_wald_free(r->wald);
-    free(r->piece_rows);
     free(r->piece_events);
     free(r);
 }
@@ -127,10 +126,9 @@ nt_status nt_dhazard_fit(const double *period, const double *y, const double *x,
     r->n_pieces = used + 1;
     r->p = 1 + used + nx;
     r->term = calloc((size_t)r->p, sizeof *r->term);
-    r->piece_rows = calloc((size_t)r->n_pieces, sizeof *r->piece_rows);
     r->piece_events = calloc((size_t)r->n_pieces, sizeof *r->piece_events);
     X = calloc((size_t)n * (size_t)r->p, sizeof *X);
-    if (!r->term || !r->piece_rows || !r->piece_events || !X) {
+    if (!r->term || !r->piece_events || !X) {
         free(cnt); free(col);
         s = nt_fail(err, NT_ENOMEM, "out of memory");
         goto done;
@@ -154,7 +152,6 @@ nt_status nt_dhazard_fit(const double *period, const double *y, const double *x,
     for (long i = 0; i < n; i++) {
         X[i] = 1;
         if (col[piece[i]] >= 0) X[(size_t)(1 + col[piece[i]]) * (size_t)n + i] = 1;
-        r->piece_rows[col[piece[i]] + 1]++;
         r->piece_events[col[piece[i]] + 1] += y[i] == 1;
     }
     for (int j = 0; j < nx; j++)

@@ -9,7 +9,8 @@
    a time-varying treatment indicator enters as one of the x columns.
    Mirrors glm(y ~ factor(piece) + x, family = binomial(link)).
 
-   The person-period rows of the cohort come from data/nt_pp.h. */
+   The person-period rows come from data/nt_pp.h (the cohort store, or a
+   flat file with one row per person for `netto survival dhazard`). */
 #ifndef NT_DHAZARD_H
 #define NT_DHAZARD_H
 
@@ -42,8 +43,7 @@ typedef struct {
        cloglog) and its 95% interval per term (estimators/nt_stats.h), on
        robust_se with a cluster and on glm->se otherwise. */
     nt_wald *wald;
-    long *piece_rows;     /* n_pieces, reference first: person-period rows */
-    long *piece_events;   /* n_pieces: events (y = 1 rows) */
+    long *piece_events;   /* n_pieces, reference first: events (y = 1 rows) in each */
     /* "" or R's glm.fit warning "fitted probabilities numerically 0 or 1
        occurred" (some mu within 10 DBL_EPSILON of 0 or 1): the fit is still
        reported, as R does. */
