@@ -288,6 +288,13 @@ static const char *term_name(const char *const *terms, int j, char *buf)
     return buf;
 }
 
+/* The fit (nt_cox.h states the model and R's conventions). Per stratum and
+   event time t with tied events D (m rows, weighted count d), risk set R:
+     Breslow  l += sum_D w x'b - d log S0,                      S0 = sum_R w exp(x'b)
+     Efron    l += sum_D w x'b - (d/m) sum_{k<m} log(S0 - (k/m) sum_D w exp(x'b))
+   score U = dl/db and information I from the matching weighted means and
+   covariances of x (S1/S0, S2/S0); Newton-Raphson b += I^-1 U from b = 0
+   with step halving; V = I^-1; robust V = sum_c (D_c V)'(D_c V). */
 static nt_status cox_fit(const nt_surv_data *d, const double *x, int p, const char *const *terms,
                      const long *cluster, long n_clusters, const nt_cox_opts *opts_in,
                      nt_cox_result **out, nt_error *err)

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "estimators/nt_stats.h"
-#include "gsl/gsl_cdf.h"
+#include <gsl/gsl_cdf.h>
 
 void nt_km_result_free(nt_km_result *r)
 {
