@@ -72,7 +72,6 @@ nt_status nt_ipw_estimate(const double *e, const uint8_t *treated, const uint8_t
 nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const double *w,
                      const char *const *terms, double *beta, double *cov, nt_error *err)
 {
-    nt_gsl_quiet();
     nt_status st = NT_OK;
     gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p);
     gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
