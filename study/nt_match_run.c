@@ -51,41 +51,6 @@ typedef struct {
     nt_manifest *man;
 } match_run;
 
-static const nt_flat_column *g_col;
-static int cmp_rows_by_value(const void *a, const void *b)
-{
-    long i = *(const long *)a, j = *(const long *)b;
-    int c = strcmp(g_col->str[i], g_col->str[j]);
-    return c ? c : (i > j) - (i < j);
-}
-
-/* Exact-match cell id per kept row: the combination of the exact columns'
-   values (levels coded in bytewise order, mixed radix). */
-static nt_status exact_cells(const nt_flat *f, const int *cols, int ncols, const long *row, long n,
-                             long *cell, long *ncells, nt_error *err)
-{
-    long *o = malloc((size_t)(n ? n : 1) * sizeof *o), *pos = malloc((size_t)(f->n_rows ? f->n_rows : 1) * sizeof *pos);
-    if (!o || !pos) { free(o); free(pos); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-    for (long i = 0; i < n; i++) { cell[i] = 0; pos[row[i]] = i; }
-    long radix = 1;
-    for (int c = 0; c < ncols; c++) {
-        g_col = &f->cols[cols[c]];
-        for (long i = 0; i < n; i++) o[i] = row[i];
-        qsort(o, (size_t)n, sizeof *o, cmp_rows_by_value);
-        long k = 0;
-        for (long i = 0; i < n; i++) {
-            if (i > 0 && strcmp(g_col->str[o[i]], g_col->str[o[i - 1]])) k++;
-            cell[pos[o[i]]] += k * radix;
-        }
-        if (radix > (1L << 40) / (k + 1)) { free(o); free(pos); return nt_fail(err, NT_EINPUT, "too many exact-match cells"); }
-        radix *= k + 1;
-    }
-    *ncells = radix;
-    free(o);
-    free(pos);
-    return NT_OK;
-}
-
 /* The flat file, the model matrix, treatment, outcomes and exact cells of
    the rows kept; the rows dropped for a missing value counted and noted. */
 static nt_status read_input(match_run *R, nt_notes *notes, nt_error *err)
@@ -126,7 +91,13 @@ static nt_status read_input(match_run *R, nt_notes *notes, nt_error *err)
     }
     R->n1 = n1;
     R->ncells = 1;
-    if (nex) s = exact_cells(f, cx, nex, des->row, n, R->cell, &R->ncells, err);
+    if (nex) {   /* one coding of exact cells for every command (data/nt_design) */
+        int32_t *c32 = malloc((size_t)(n ? n : 1) * sizeof *c32);
+        if (!c32) s = nt_fail(err, NT_ENOMEM, "out of memory");
+        else if (!(s = nt_design_cells_flat(f, cx, nex, des->row, n, c32, &R->ncells, err)))
+            for (long i = 0; i < n; i++) R->cell[i] = c32[i];
+        free(c32);
+    }
     free(cy);
     free(cx);
     if (s) return s;
