@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "estimators/nt_dyn_internal.h"
 #include "estimators/nt_glm.h"
 #include "estimators/nt_stats.h"
