@@ -2,13 +2,14 @@
    the method in docs/toe.md).
 
    For K = 1, 2, ...: maximise log L(theta) with GSL's BFGS (vector_bfgs2)
-   on -log L / N (N persons), then Newton steps with the Hessian from
+   on -log L / N (N persons) to a gradient of 1e-5 from every start; the
+   start with the highest log L then takes Newton steps with the Hessian from
    central differences of the analytic gradient (step 1e-4, as R's
    optimHess(ndeps = 1e-4)) until max_j |d log L / d theta_j| / N < gtol.
    Starts: K = 1 from the cloglog of each baseline piece's event rate and
    zero slopes; K >= 2 from the K - 1 optimum plus one new mass point at a
-   fixed list of spread locations (+-1, +-2 in both v) with probability 0.2,
-   the best of n_starts kept. The optimum is put in canonical form (the
+   fixed list of spread locations (+-1, +-2 in both v) with probability 0.2
+   (n_starts of them). The optimum is put in canonical form (the
    most probable type is the reference, the others ordered by v_exit), so
    label switching does not change the reported numbers.
    K minimises AIC = -2 log L + 2p (or BIC = -2 log L + p log N); the search
@@ -188,16 +189,16 @@ static int bfgs(const nt_toe_model *m, int K, double *th, double tol, int max_it
     return it;
 }
 
-/* BFGS to a loose tolerance (1e-5), Newton to gtol; if Newton cannot finish
+/* From th (the loose BFGS result): Newton to gtol; if Newton cannot finish
    (Hessian not negative definite there), BFGS to gtol and Newton again. */
-static nt_toe_kfit fit_from(const nt_toe_model *m, int K, double *th, const nt_toe_opts *o, int *fail)
+static nt_toe_kfit polish(const nt_toe_model *m, int K, double *th, const nt_toe_opts *o, int *fail)
 {
     int p = nt_toe_model_np(m, K);
     nt_toe_kfit kf = {.K = K, .p = p, .loglik = -INFINITY};
     double *g = malloc((size_t)p * sizeof *g), scale = 1.0 / (double)m->n_persons;
     if (!g) { *fail = 1; return kf; }
     for (int phase = 0; phase < 2 && !kf.converged && !*fail; phase++) {
-        kf.iterations += bfgs(m, K, th, phase ? o->gtol : fmax(o->gtol, 1e-5), o->max_iter, fail);
+        if (phase) kf.iterations += bfgs(m, K, th, o->gtol, o->max_iter, fail);
         if (*fail || nt_toe_model_eval(m, K, th, &kf.loglik, g, NULL)) { *fail = 1; break; }
         kf.iterations += newton(m, K, th, &kf.loglik, g, o->gtol, fail);
         kf.converged = isfinite(kf.loglik) && max_abs(g, p, scale) < o->gtol;
@@ -366,18 +367,34 @@ nt_status nt_toe_fit(const nt_toe_data *d, const nt_toe_opts *opts, nt_toe_resul
     double logN = log((double)m->n_persons);
     for (int K = 1; K <= o.k_max; K++) {
         int p = nt_toe_model_np(m, K), ns = K == 1 ? 1 : o.n_starts;
-        nt_toe_kfit kb = {.K = K, .p = p, .loglik = -INFINITY};
+        /* every start by BFGS to a gradient of 1e-5; the highest log L (then the
+           earliest start) is polished to gtol */
+        double bl = -INFINITY;
+        int bit = 0;
         for (int st = 0; st < ns; st++) {
             if (K == 1) start_k1(m, cur);
             else start_from(m, K, prev, st, cur);
-            nt_toe_kfit kf = fit_from(m, K, cur, &o, &fail);
-            if (fail) { s = nt_fail(err, NT_ENOMEM, "out of memory in the timing-of-events fit"); goto done; }
-            /* a converged fit beats an unconverged one; then the higher loglik, then the earlier start */
-            if ((kf.converged && !kb.converged) ||
-                (kf.converged == kb.converged && kf.loglik > kb.loglik + 1e-9 * fabs(kf.loglik))) {
-                kb = kf;
+            int it = bfgs(m, K, cur, fmax(o.gtol, 1e-5), o.max_iter, &fail);
+            double l = -INFINITY;
+            if (fail || nt_toe_model_eval(m, K, cur, &l, NULL, NULL)) {
+                s = nt_fail(err, NT_ENOMEM, "out of memory in the timing-of-events fit");
+                goto done;
+            }
+            if (isfinite(l) && l > bl + 1e-9 * fabs(l)) {
+                bl = l;
+                bit = it;
                 memcpy(best, cur, (size_t)p * sizeof *cur);
             }
+        }
+        nt_toe_kfit kb = {.K = K, .p = p, .loglik = -INFINITY};
+        if (isfinite(bl)) {
+            kb = polish(m, K, best, &o, &fail);
+            kb.iterations += bit;
+            if (fail) { s = nt_fail(err, NT_ENOMEM, "out of memory in the timing-of-events fit"); goto done; }
+        }
+        if (!isfinite(kb.loglik)) {
+            s = nt_fail(err, NT_ENUMERIC, "timing-of-events: no finite likelihood from any start with %d mass points", K);
+            goto done;
         }
         canonical(m, K, best);
         kb.aic = -2 * kb.loglik + 2 * p;

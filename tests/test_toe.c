@@ -347,6 +347,23 @@ static void test_toe_truth(void **state)
     assert_memory_equal(&l1, &l2, sizeof l1);
     assert_memory_equal(g1, g2, sizeof g1);
     nt_toe_model_free(m);
+    /* effects by months since programme start: lock-in (0,2] (2,Inf), post (0,8] (8,Inf) */
+    const double lc[] = {2}, pc[] = {8};
+    o.lockin_cuts = lc;
+    o.n_lockin_cuts = 1;
+    o.post_cuts = pc;
+    o.n_post_cuts = 1;
+    assert_int_equal(nt_toe_model_alloc(&d, &o, &m, &err), NT_OK);
+    assert_int_equal(m->n_eff, 4);
+    assert_string_equal(m->base_name[4], "exit:lockin(0,2]");
+    assert_string_equal(m->base_name[5], "exit:lockin(2,Inf)");
+    assert_string_equal(m->base_name[6], "exit:post(0,8]");
+    assert_string_equal(m->base_name[7], "exit:post(8,Inf)");
+    double th4[14] = {-2, -2.5, -3, 0.3, -0.4, -0.6, 0.2, 0.4, -3, -2.5, -0.2, 1, 1, -0.5};
+    double gw = grad_check(m, 2, th4);
+    printf("effect pieces: gradient vs central differences, max rel. error %.2e\n", gw);
+    assert_true(gw < 1e-5); /* central differences on a loglik of -2.4e4: noise ~ 1e-16 * 2.4e4 / 1e-6 */
+    nt_toe_model_free(m);
 
     const double truth[2] = {-0.5, 0.3};
     nt_toe_result *r[2] = {NULL, NULL};
