@@ -292,7 +292,7 @@ static nt_status fill_result(const nt_toe_model *m, int K, const double *th, con
     }
     memcpy(r->coef, th, (size_t)p * sizeof *th);
     for (int j = 0; j < p; j++) {
-        char b[64];
+        char b[256];
         if (j < pb) snprintf(b, sizeof b, "%s", m->base_name[j]);
         else if (j < pb + 2 * (K - 1))
             snprintf(b, sizeof b, "%s[%d]", (j - pb) % 2 ? "v_entry" : "v_exit", (j - pb) / 2 + 2);
