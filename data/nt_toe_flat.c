@@ -26,6 +26,17 @@ static nt_status no_missing(const nt_flat *f, int col, const char *what, nt_erro
     return NT_OK;
 }
 
+/* 0/1 only; in a text column the first value that is neither (not the first row). */
+static nt_status binary(const nt_flat *f, int col, nt_error *err)
+{
+    const nt_flat_column *c = &f->cols[col];
+    if (c->is_numeric) return nt_flat_require_binary(f, col, err);
+    for (long r = 0; r < f->n_rows; r++)
+        if (c->str[r] && strcmp(c->str[r], "0") && strcmp(c->str[r], "1"))
+            return nt_fail_at(err, NT_EINPUT, f->path, f->line[r], c->name, "found \"%s\", expected 0 or 1", c->str[r]);
+    return nt_flat_require_binary(f, col, err);
+}
+
 /* A person's rows together: the same id on two lines with another between. */
 static nt_status check_together(const nt_flat *f, int id_col, nt_error *err)
 {
@@ -102,10 +113,10 @@ nt_status nt_toe_flat_read(const nt_flat *f, const nt_design *des, const nt_toe_
     *out = NULL;
     if ((s = no_missing(f, c->id, "a person id", err)) || (s = no_missing(f, c->time, "a period", err)) ||
         (s = no_missing(f, c->exit, "0 or 1", err)) || (s = no_missing(f, c->entry, "0 or 1", err)) ||
-        (s = nt_flat_require_binary(f, c->exit, err)) || (s = nt_flat_require_binary(f, c->entry, err)))
+        (s = binary(f, c->exit, err)) || (s = binary(f, c->entry, err)))
         return s;
     if (c->program >= 0 && ((s = no_missing(f, c->program, "0 or 1", err)) ||
-                            (s = nt_flat_require_binary(f, c->program, err))))
+                            (s = binary(f, c->program, err))))
         return s;
     if ((s = check_together(f, c->id, err)) || (s = check_paths(f, c, err))) return s;
     /* kept[r]: the design's position of flat row r, or -1; a person is kept when all rows are */
