@@ -1,13 +1,12 @@
-/* netto survival km|cox|dhazard|toe: parses the options and calls
+/* netto survival km|cox|dhazard|toe: the option table, then
    study/nt_survival_run (the file, the fit, the tables, the manifest).
    No statistics here. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "study/nt_survival_run.h"
-
-#define MAX_CUTS 256
 
 static void usage(FILE *fp)
 {
@@ -47,104 +46,46 @@ static void usage(FILE *fp)
             "counted. --min-cell N empties statistics resting on fewer than N persons.\n");
 }
 
-/* "3,6,12": ascending numbers. */
-static int parse_cuts(const char *v, double *cuts, int *n)
-{
-    char buf[4096];
-    if (strlen(v) >= sizeof buf) return -1;
-    strcpy(buf, v);
-    *n = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (*n == MAX_CUTS || cli_parse_double(tok, &cuts[*n])) return -1;
-        if (*n > 0 && !(cuts[*n] > cuts[*n - 1])) return -1;
-        ++*n;
-    }
-    return *n > 0 ? 0 : -1;
-}
-
-static int parse_toe(const char *a, const char *v, nt_survival_run_opts *o, double (*cuts)[MAX_CUTS])
-{
-    static const char *names[] = {"--baseline-cuts", "--exit-cuts", "--entry-cuts", "--effect-cuts", "--lockin-cuts", "--post-cuts"};
-    const double **ptr[] = {&o->baseline_cuts, &o->exit_cuts, &o->entry_cuts, &o->effect_cuts, &o->lockin_cuts, &o->post_cuts};
-    int *num[] = {&o->n_baseline_cuts, &o->n_exit_cuts, &o->n_entry_cuts, &o->n_effect_cuts, &o->n_lockin_cuts, &o->n_post_cuts};
-    for (int k = 0; k < 6; k++)
-        if (!strcmp(a, names[k])) {
-            if (parse_cuts(v, cuts[k + 1], num[k]))
-                return cli_usage("survival", "%s: found \"%s\", expected ascending bounds like 3,6,12", a, v);
-            *ptr[k] = cuts[k + 1];
-            return 0;
-        }
-    if (!strcmp(a, "--exit")) o->event = v;
-    else if (!strcmp(a, "--entry")) o->entry = v;
-    else if (!strcmp(a, "--in-program")) o->program = v;
-    else if (!strcmp(a, "--mass-points")) o->mass_points = v;
-    else if (!strcmp(a, "--lockin-months")) {
-        if (cli_parse_double(v, &o->lockin_months) || !(o->lockin_months > 0))
-            return cli_usage("survival", "--lockin-months: found \"%s\", expected a number > 0", v);
-    } else if (!strcmp(a, "--criterion")) {
-        if (!strcmp(v, "aic")) o->criterion = 0;
-        else if (!strcmp(v, "bic")) o->criterion = 1;
-        else return cli_usage("survival", "--criterion: found \"%s\", expected aic or bic", v);
-    } else return 1;
-    return 0;
-}
-
-static int parse(int argc, char **argv, nt_survival_model model, nt_survival_run_opts *o, double (*cuts)[MAX_CUTS])
-{
-    nt_survival_run_opts_default(o);
-    o->model = model;
-    int km = model == NT_SURVIVAL_KM, cox = model == NT_SURVIVAL_COX, dh = model == NT_SURVIVAL_DHAZARD;
-    int toe = model == NT_SURVIVAL_TOE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return -1; }
-        if (i + 1 >= argc) return cli_usage("survival", "%s needs a value", a);
-        const char *v = argv[++i];
-        int rc = toe ? parse_toe(a, v, o, cuts) : 1;
-        if (rc != 1) { if (rc) return rc; continue; }
-        if (!strcmp(a, "--data")) o->data = v;
-        else if (!dh && !toe && !strcmp(a, "--start")) o->start = v;
-        else if (!cox && !strcmp(a, "--time")) o->time = v;
-        else if (cox && !strcmp(a, "--stop")) o->time = v;
-        else if (!toe && !strcmp(a, "--event")) o->event = v;
-        else if (km && !strcmp(a, "--group")) o->group = v;
-        else if (!dh && !toe && !strcmp(a, "--weight")) o->weight = v;
-        else if (!km && !strcmp(a, "--covariates")) o->covariates = v;
-        else if (cox && !strcmp(a, "--strata")) o->strata = v;
-        else if ((cox || dh) && !strcmp(a, "--cluster")) o->cluster = v;
-        else if ((dh || toe) && !strcmp(a, "--id")) o->id = v;
-        else if (!strcmp(a, "--out") || !strcmp(a, "-o")) o->out = v;
-        else if (!strcmp(a, "--min-cell")) {
-            if (cli_parse_long(v, 0, 1000000000L, &o->min_cell))
-                return cli_usage("survival", "--min-cell: found \"%s\", expected a whole number >= 0", v);
-        } else if (km && !strcmp(a, "--conf-type")) {
-            if (!strcmp(v, "log")) o->conf = NT_CONF_LOG;
-            else if (!strcmp(v, "log-log")) o->conf = NT_CONF_LOGLOG;
-            else if (!strcmp(v, "plain")) o->conf = NT_CONF_PLAIN;
-            else return cli_usage("survival", "--conf-type: found \"%s\", expected log, log-log or plain", v);
-        } else if (cox && !strcmp(a, "--ties")) {
-            if (!strcmp(v, "efron")) o->ties = NT_TIES_EFRON;
-            else if (!strcmp(v, "breslow")) o->ties = NT_TIES_BRESLOW;
-            else return cli_usage("survival", "--ties: found \"%s\", expected efron or breslow", v);
-        } else if (dh && !strcmp(a, "--link")) {
-            if (!strcmp(v, "logit")) o->link = NT_LINK_LOGIT;
-            else if (!strcmp(v, "cloglog")) o->link = NT_LINK_CLOGLOG;
-            else return cli_usage("survival", "--link: found \"%s\", expected logit or cloglog", v);
-        } else if (dh && !strcmp(a, "--cuts")) {
-            if (parse_cuts(v, cuts[0], &o->n_cuts))
-                return cli_usage("survival", "--cuts: found \"%s\", expected ascending period bounds like 3,6,12", v);
-            o->cuts = cuts[0];
-        } else return cli_usage("survival", "%s %s: unknown option %s", "survival", argv[0], a);
-    }
-    if (!o->data) return cli_usage("survival", "--data is required");
-    if (!o->time) return cli_usage("survival", cox ? "--stop is required" : "--time is required");
-    if (!o->event) return cli_usage("survival", toe ? "--exit is required" : "--event is required");
-    if (toe && !o->entry) return cli_usage("survival", "--entry is required");
-    if (!km && !o->covariates) return cli_usage("survival", "--covariates is required");
-    if ((dh || toe) && !o->id) return cli_usage("survival", "--id is required");
-    if (!o->out) return cli_usage("survival", "--out is required");
-    return 0;
-}
+#define F(m) CLI_FIELD(nt_survival_run_opts, m)
+#define CUTS(opt, m, what) {opt, CLI_NUMBERS, F(m), .off2 = offsetof(nt_survival_run_opts, n_##m), .hi = 256, \
+                           .only = TOE, .bad = "expected ascending " what " like 3,6,12"}
+enum { KM = 1 << NT_SURVIVAL_KM, COX = 1 << NT_SURVIVAL_COX, DH = 1 << NT_SURVIVAL_DHAZARD, TOE = 1 << NT_SURVIVAL_TOE };
+static const cli_opt rows[] = {
+    {"--data", CLI_STR, F(data), CLI_REQUIRED},
+    {"--start", CLI_STR, F(start), .only = KM | COX},
+    {"--time", CLI_STR, F(time), CLI_REQUIRED, .only = KM | DH | TOE},
+    {"--stop", CLI_STR, F(time), CLI_REQUIRED, .only = COX},
+    {"--event", CLI_STR, F(event), CLI_REQUIRED, .only = KM | COX | DH},
+    {"--exit", CLI_STR, F(event), CLI_REQUIRED, .only = TOE},
+    {"--entry", CLI_STR, F(entry), CLI_REQUIRED, .only = TOE},
+    {"--in-program", CLI_STR, F(program), .only = TOE},
+    {"--lockin-months", CLI_DOUBLE, F(lockin_months), CLI_ABOVE(0), .only = TOE, .bad = "expected a number of months > 0"},
+    CUTS("--baseline-cuts", baseline_cuts, "periods"),
+    CUTS("--exit-cuts", exit_cuts, "periods"),
+    CUTS("--entry-cuts", entry_cuts, "periods"),
+    CUTS("--effect-cuts", effect_cuts, "months since entry"),
+    CUTS("--lockin-cuts", lockin_cuts, "months since entry"),
+    CUTS("--post-cuts", post_cuts, "months since entry"),
+    {"--mass-points", CLI_STR, F(mass_points), .only = TOE},
+    {"--criterion", CLI_CHOICE, F(criterion), .only = TOE, .bad = "expected aic or bic",
+     CLI_CHOICES({"aic", 0}, {"bic", 1})},
+    {"--group", CLI_STR, F(group), .only = KM},
+    {"--weight", CLI_STR, F(weight), .only = KM | COX},
+    {"--covariates", CLI_STR, F(covariates), CLI_REQUIRED, .only = COX | DH | TOE},
+    {"--strata", CLI_STR, F(strata), .only = COX},
+    {"--cluster", CLI_STR, F(cluster), .only = COX | DH},
+    {"--id", CLI_STR, F(id), CLI_REQUIRED, .only = DH | TOE},
+    {"--out|-o", CLI_STR, F(out), CLI_REQUIRED},
+    {"--min-cell", CLI_LONG, F(min_cell), CLI_RANGE(0, 1000000000L), .bad = "expected a whole number >= 0"},
+    {"--conf-type", CLI_CHOICE, F(conf), .only = KM, .bad = "expected log, log-log or plain",
+     CLI_CHOICES({"log", NT_CONF_LOG}, {"log-log", NT_CONF_LOGLOG}, {"plain", NT_CONF_PLAIN})},
+    {"--ties", CLI_CHOICE, F(ties), .only = COX, .bad = "expected efron or breslow",
+     CLI_CHOICES({"efron", NT_TIES_EFRON}, {"breslow", NT_TIES_BRESLOW})},
+    {"--link", CLI_CHOICE, F(link), .only = DH, .bad = "expected logit or cloglog",
+     CLI_CHOICES({"logit", NT_LINK_LOGIT}, {"cloglog", NT_LINK_CLOGLOG})},
+    {"--cuts", CLI_NUMBERS, F(cuts), .off2 = offsetof(nt_survival_run_opts, n_cuts), .hi = 256, .only = DH,
+     .bad = "expected ascending period bounds like 3,6,12"},
+    {0}};
 
 int nt_cmd_survival(int argc, char **argv)
 {
@@ -155,15 +96,20 @@ int nt_cmd_survival(int argc, char **argv)
     int k = 0;
     while (k < 4 && strcmp(cmd, models[k])) k++;
     if (k == 4) return cli_usage("survival", "unknown subcommand '%s' (expected km, cox, dhazard or toe)", cmd);
+    char unknown[64];
+    snprintf(unknown, sizeof unknown, "survival %s: unknown option %%s", cmd);
+    cli_spec spec = {.cmd = "survival", .help = usage, .rows = rows, .unknown = unknown, .missing = "%s needs a value", .variant = 1u << k};
     nt_survival_run_opts o;
-    static double cuts[7][MAX_CUTS];
-    int rc = parse(argc - 1, argv + 1, (nt_survival_model)k, &o, cuts);
-    if (rc) return rc < 0 ? 0 : rc;
+    nt_survival_run_opts_default(&o);
+    o.model = (nt_survival_model)k;
+    int rc = cli_parse(&spec, argc - 1, argv + 1, &o);
+    if (rc >= 0) return rc;
     o.argc = argc + 1;
     o.argv = argv - 1;
     nt_error err;
     nt_error_clear(&err);
     nt_notes notes = {0};
     nt_status s = nt_survival_run(&o, &notes, &err);
+    cli_free(&spec, &o);
     return cli_report(&notes, s, &err, NULL);
 }

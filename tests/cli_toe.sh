@@ -125,6 +125,13 @@ expect_rc 2 "$netto" "${u[@]}" --lockin-months 3 --mass-points 7
 expect_rc 2 "$netto" "${u[@]}" --lockin-months 3 --criterion hqic
 grep -q -- '--criterion: found "hqic", expected aic or bic' "$tmp/err" || { cat "$tmp/err"; fail "--criterion message"; }
 expect_rc 2 "$netto" "${u[@]}" --lockin-months 3 --baseline-cuts 6,3
+expect_rc 2 "$netto" "${u[@]}" --lockin-months 3 --exit-cuts 6,3
+grep -q -- '--exit-cuts: found "6,3", expected ascending periods' "$tmp/err" || { cat "$tmp/err"; fail "--exit-cuts message"; }
+expect_rc 2 "$netto" "${u[@]}" --lockin-months 0
+grep -q -- '--lockin-months: found "0", expected a number of months > 0' "$tmp/err" || { cat "$tmp/err"; fail "--lockin-months message"; }
+expect_rc 2 "$netto" survival toe --data $D --id person --time period --entry y_entry --covariates x1 --lockin-months 3 --out "$tmp/u"
+grep -q -- '--exit is required' "$tmp/err" || fail "--exit required"
+expect_rc 2 "$netto" survival dhazard --data $D --id person --time period --exit y_exit --covariates x1 --out "$tmp/u"
 expect_rc 2 "$netto" "${u[@]}" --lockin-months 3 --event y_exit
 expect_rc 2 "$netto" "${u[@]}" --lockin-months 3 --out
 [ -e "$tmp/u" ] && fail "a usage error left an output folder"
