@@ -107,33 +107,3 @@ done:
     free(chunk.person); free(chunk.period); free(chunk.y); free(chunk.treat); free(chunk.x);
     return s;
 }
-
-static nt_status append_sink(const nt_pp *c, void *ctx, nt_error *err)
-{
-    nt_pp *all = ctx;
-    if (pp_reserve(all, all->n + c->n)) return nt_fail(err, NT_ENOMEM, "out of memory collecting person-period rows");
-    memcpy(all->person + all->n, c->person, (size_t)c->n * sizeof *c->person);
-    memcpy(all->period + all->n, c->period, (size_t)c->n * sizeof *c->period);
-    memcpy(all->y + all->n, c->y, (size_t)c->n * sizeof *c->y);
-    memcpy(all->treat + all->n, c->treat, (size_t)c->n * sizeof *c->treat);
-    for (int j = 0; j < c->nx; j++)
-        memcpy(all->x + (size_t)j * (size_t)all->cap + all->n, c->x + (size_t)j * (size_t)c->cap, (size_t)c->n * sizeof *c->x);
-    all->n += c->n;
-    return NT_OK;
-}
-
-nt_status nt_pp_read_store(nt_store *st, const nt_pp_opts *o, nt_pp **out, nt_error *err)
-{
-    nt_pp *all = calloc(1, sizeof *all);
-    if (!all) return nt_fail(err, NT_ENOMEM, "out of memory");
-    all->nx = o->n_covariates;
-    nt_status s = nt_pp_expand_store(st, o, append_sink, all, err);
-    if (s) { nt_pp_free(all); return s; }
-    if (all->nx && all->cap != all->n) {   /* compact the columns to stride n */
-        for (int j = 1; j < all->nx; j++)
-            memmove(all->x + (size_t)j * (size_t)all->n, all->x + (size_t)j * (size_t)all->cap, (size_t)all->n * sizeof *all->x);
-        all->cap = all->n;
-    }
-    *out = all;
-    return NT_OK;
-}

@@ -25,8 +25,7 @@ typedef struct {
     double *period;      /* months since inflow; flat: periods 1..time */
     double *y;           /* 1 in the exit month */
     double *treat;       /* time-varying programme indicator (NULL from a flat file) */
-    double *x;           /* covariates, column-major with stride cap (x[j * cap + i]);
-                            nt_pp_read_store returns cap == n */
+    double *x;           /* covariates, column-major with stride cap (x[j * cap + i]) */
 } nt_pp;
 
 typedef struct {
@@ -41,8 +40,6 @@ typedef struct {
 typedef nt_status (*nt_pp_sink)(const nt_pp *chunk, void *ctx, nt_error *err);
 
 nt_status nt_pp_expand_store(nt_store *st, const nt_pp_opts *o, nt_pp_sink sink, void *ctx, nt_error *err);
-/* All rows at once (a sink that appends). */
-nt_status nt_pp_read_store(nt_store *st, const nt_pp_opts *o, nt_pp **out, nt_error *err);
 void nt_pp_free(nt_pp *pp);
 
 /* Person-period rows from a flat file, one row per person: the design's

@@ -91,8 +91,12 @@ static void test_outfile_atomic(void **state)
     assert_int_equal(nt_file_sha256(path, hex, &err), NT_OK);
     /* sha256("a,b\n") computed with sha256sum. */
     assert_string_equal(hex, "5be08c9684a1d25efcee09318204824278b08bbfb4aef973ffefd0b9d7478313");
+    /* a second writer replaces the file only when it commits */
     assert_int_equal(nt_outfile_open(&f, path, &err), NT_OK);
-    nt_outfile_abort(&f);
+    fputs("c,d\n", f.fp);
+    assert_int_equal(nt_file_sha256(path, hex, &err), NT_OK);
+    assert_string_equal(hex, "5be08c9684a1d25efcee09318204824278b08bbfb4aef973ffefd0b9d7478313");
+    assert_int_equal(nt_outfile_commit(&f, &err), NT_OK);
     assert_true(nt_dir_nonempty(dir));
 }
 
