@@ -40,9 +40,9 @@ typedef struct {
     int *n_observed;              /* months 0..n_observed-1 are observed */
     uint8_t *employed, *on_benefit, *employed_cf, *on_benefit_cf;
     double *earnings, *earnings_cf;
-} nt_sim_population;
+} sim_population;
 
-static void nt_sim_population_free(nt_sim_population *p)
+static void population_free(sim_population *p)
 {
     if (!p) return;
     free(p->inflow_month);
@@ -62,14 +62,14 @@ static void nt_sim_population_free(nt_sim_population *p)
     free(p);
 }
 
-static nt_status nt_simulate_generate(const nt_simulate_opts *o, nt_sim_population **out, nt_error *err)
+static nt_status population_generate(const nt_simulate_opts *o, sim_population **out, nt_error *err)
 {
     nt_status st = NT_OK;
     model M;
     nt_sim_model_init(&M, o->scenario);
     long n = o->persons;
     size_t H = NT_SIM_PANEL_MONTHS, nh = (size_t)n * H;
-    nt_sim_population *P = calloc(1, sizeof *P);
+    sim_population *P = calloc(1, sizeof *P);
     if (!P) return nt_fail(err, NT_ENOMEM, "out of memory");
     P->n = n;
     P->months = (int)H;
@@ -136,7 +136,7 @@ done:
         }
     free(works);
     if (st) {
-        nt_sim_population_free(P);
+        population_free(P);
         return st;
     }
     *out = P;
@@ -308,7 +308,7 @@ static int same_scheme_touching(const spells *s)
 }
 
 /* Builds the panel of person r and compares it with the generator's. */
-static void check_person(const ref_person *r, const nt_sim_population *P, long i)
+static void check_person(const ref_person *r, const sim_population *P, long i)
 {
     const nt_day data_end = nt_day_from_ymd(2012, 12, 31);
     const int from = 2003 * 12, to = 2004 * 12 + 11;
@@ -364,8 +364,8 @@ static void check_person(const ref_person *r, const nt_sim_population *P, long i
 static void check_panel_variant(const nt_simulate_opts *o, const char *tag)
 {
     nt_error err;
-    nt_sim_population *P = NULL;
-    assert_int_equal(nt_simulate_generate(o, &P, &err), NT_OK);
+    sim_population *P = NULL;
+    assert_int_equal(population_generate(o, &P, &err), NT_OK);
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/out", nt_test_dir(tag));
     assert_int_equal(nt_simulate_write(o, dir, NULL, &err), NT_OK);
@@ -379,7 +379,7 @@ static void check_panel_variant(const nt_simulate_opts *o, const char *tag)
     assert_true(treated > P->n / 5);   /* the check met participants */
     assert_true(censored > P->n / 5);  /* and censoring */
     free(R);
-    nt_sim_population_free(P);
+    population_free(P);
 }
 
 static void test_panel_matches_spells(void **state)
@@ -484,14 +484,14 @@ static void test_null_truth_is_zero(void **state)
     nt_simulate_opts_init(&o);
     o.persons = 5000;
     snprintf(o.scenario, sizeof o.scenario, "null");
-    nt_sim_population *P;
+    sim_population *P;
     nt_error err;
-    assert_int_equal(nt_simulate_generate(&o, &P, &err), NT_OK);
+    assert_int_equal(population_generate(&o, &P, &err), NT_OK);
     size_t nh = (size_t)P->n * (size_t)P->months;
     assert_memory_equal(P->employed, P->employed_cf, nh);
     assert_memory_equal(P->on_benefit, P->on_benefit_cf, nh);
     assert_memory_equal(P->earnings, P->earnings_cf, nh * sizeof(double));
-    nt_sim_population_free(P);
+    population_free(P);
 }
 
 /* Lock-in: theta < 0 in the first months; break-even (spec's definition:
@@ -558,9 +558,9 @@ static void test_naive_is_biased(void **state)
     nt_simulate_opts_init(&o);
     o.persons = 20000;
     o.seed = 3;
-    nt_sim_population *P;
+    sim_population *P;
     nt_error err;
-    assert_int_equal(nt_simulate_generate(&o, &P, &err), NT_OK);
+    assert_int_equal(population_generate(&o, &P, &err), NT_OK);
     double s[2] = {0}, s2[2] = {0}, cnt[2] = {0}, eff = 0;
     for (long i = 0; i < P->n; i++) {
         if (P->n_observed[i] < 48) continue;
@@ -594,7 +594,7 @@ static void test_naive_is_biased(void **state)
     assert_true(fabs(naive - tr) > 4 * se);
     assert_true(fabs(naive - eff) > 4 * se);
     assert_true(tr > 0 && eff > 0);
-    nt_sim_population_free(P);
+    population_free(P);
 }
 
 /* ------------------------------------------------------- determinism */
