@@ -129,6 +129,16 @@ static nt_status read_input(match_run *R, nt_notes *notes, nt_error *err)
     return NT_OK;
 }
 
+/* Writes table t as <out>/name and frees it. */
+static nt_status write_out(const match_run *R, nt_table *t, const char *name, nt_error *err)
+{
+    char path[4200];
+    nt_path_join(path, sizeof path, R->o->out, name);
+    nt_status s = nt_table_write_csv(t, path, R->o->min_cell, err);
+    nt_table_free(t);
+    return s;
+}
+
 static nt_status write_effects(const match_run *R, nt_error *err)
 {
     static const char *const extra[] = {"se_method"};
@@ -146,11 +156,7 @@ static nt_status write_effects(const match_run *R, nt_error *err)
         if (nt_effects_table_add(te, &row)) { nt_table_free(te); return nt_fail(err, NT_ENOMEM, "out of memory"); }
         nt_table_set_str(te, "se_method", R->res->se_method);
     }
-    char path[4200];
-    nt_path_join(path, sizeof path, R->o->out, "effects.csv");
-    nt_status s = nt_table_write_csv(te, path, R->o->min_cell, err);
-    nt_table_free(te);
-    return s;
+    return write_out(R, te, "effects.csv", err);
 }
 
 static nt_status write_balance(const match_run *R, nt_error *err)
@@ -167,11 +173,7 @@ static nt_status write_balance(const match_run *R, nt_error *err)
             nt_table_free(tb);
             return nt_fail(err, NT_ENOMEM, "out of memory");
         }
-    char path[4200];
-    nt_path_join(path, sizeof path, R->o->out, "balance.csv");
-    nt_status s = nt_table_write_csv(tb, path, R->o->min_cell, err);
-    nt_table_free(tb);
-    return s;
+    return write_out(R, tb, "balance.csv", err);
 }
 
 static nt_status write_pscore(const match_run *R, nt_error *err)
@@ -185,11 +187,7 @@ static nt_status write_pscore(const match_run *R, nt_error *err)
             nt_table_free(tp);
             return nt_fail(err, NT_ENOMEM, "out of memory");
         }
-    char path[4200];
-    nt_path_join(path, sizeof path, R->o->out, "pscore.csv");
-    nt_status s = nt_table_write_csv(tp, path, R->o->min_cell, err);
-    nt_table_free(tp);
-    return s;
+    return write_out(R, tp, "pscore.csv", err);
 }
 
 /* Person level: only under <out>/private/. Rows are the file's physical lines. */
