@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "data/nt_text.h"
+
 #ifndef CSV_BLOCK
 #define CSV_BLOCK (1u << 16)   /* 64 KiB reads: as fast as 1 MiB (docs/ingest.md), and cheap to open */
 #endif
@@ -425,25 +427,13 @@ const char *nt_csv_header(const nt_csv *c, int i)
     return i >= 0 && i < c->nh ? c->hdr[i] : NULL;
 }
 
-static int ieq(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        unsigned x = (unsigned char)*a, y = (unsigned char)*b;
-        if (x >= 'A' && x <= 'Z') x += 32;
-        if (y >= 'A' && y <= 'Z') y += 32;
-        if (x != y) return 0;
-        if (!x) return 1;
-    }
-}
-
 int nt_csv_header_find(const nt_csv *c, const char *name)
 {
     for (int i = 0; i < c->nh; i++)
-        if (ieq(c->hdr[i], name)) return i;
+        if (nt_text_ieq(c->hdr[i], name)) return i;
     return -1;
 }
 
-char nt_csv_delimiter(const nt_csv *c) { return c->delim; }
 int nt_csv_count(const nt_csv *c) { return c->nf; }
 
 const char *nt_csv_field(const nt_csv *c, int i, size_t *len)

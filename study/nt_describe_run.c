@@ -6,6 +6,7 @@
 #include "core/nt_date.h"
 #include "core/nt_exit.h"
 #include "core/nt_file_kind.h"
+#include "core/nt_reject.h"
 #include "data/nt_describe.h"
 #include "data/nt_store.h"
 
@@ -83,6 +84,42 @@ static void print_tables(const nt_describe *d, nt_notes *notes)
     }
 }
 
+/* What the store records about its inputs and covariates, so a store can
+   be traced to its spell files and inspected from itself: each file's
+   SHA-256 and records read, rejected (by reason) and merged, as the ingest
+   counted them; then every covariate with its kind. */
+static void print_inputs(nt_store *st, nt_notes *notes)
+{
+    OUT("\ninputs as read by netto ingest:\n");
+    OUT("  %-9s %10s %10s %10s  %s\n", "file", "records", "rejected", "merged", "sha256");
+    for (int f = 0; f < NT_FILE_N; f++) {
+        long rej = 0;
+        for (int r = 0; r < NT_REJECT_N; r++) rej += nt_store_rejected(st, f, r);
+        const char *sha = nt_store_sha256(st, f);
+        OUT("  %-9s %10ld %10ld %10ld  %s\n", nt_file_kind_name((nt_file_kind)f), nt_store_records(st, f), rej,
+            nt_store_merged(st, f), sha && *sha ? sha : "none");
+    }
+    for (int f = 0; f < NT_FILE_N; f++) {
+        int any = 0;
+        for (int r = 0; r < NT_REJECT_N; r++) {
+            long k = nt_store_rejected(st, f, r);
+            if (!k) continue;
+            if (!any) OUT("  rejected from %s:", nt_file_kind_name((nt_file_kind)f));
+            OUT("%s %s %ld", any ? "," : "", nt_reject_reason_name((nt_reject_reason)r), k);
+            any = 1;
+        }
+        if (any) OUT("\n");
+    }
+    int n = nt_store_n_covariates(st), n_cov = 0;
+    for (int i = 0; i < n; i++) n_cov += nt_store_covariate_kind(st, nt_store_covariate_name(st, i)) >= 0;
+    OUT("\ncovariates (%d):\n", n_cov);
+    for (int i = 0; i < n; i++) {   /* person_id is the key, not a covariate */
+        const char *name = nt_store_covariate_name(st, i);
+        int kind = nt_store_covariate_kind(st, name);
+        if (kind >= 0) OUT("  %-20s %s\n", name, kind == NT_COV_CATEGORICAL ? "categorical" : "numeric");
+    }
+}
+
 nt_status nt_describe_run(const char *store_path, const char *csv_path, nt_notes *notes, nt_error *err)
 {
     nt_store *st = NULL;
@@ -93,6 +130,7 @@ nt_status nt_describe_run(const char *store_path, const char *csv_path, nt_notes
     if (!s) {
         print_header(st, d, notes);
         print_tables(d, notes);
+        print_inputs(st, notes);
     }
     nt_describe_free(d);
     nt_store_close(st);
