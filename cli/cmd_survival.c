@@ -1,4 +1,4 @@
-/* netto survival km|cox|dhazard: the option table, then
+/* netto survival km|cox|dhazard|toe: the option table, then
    study/nt_survival_run (the file, the fit, the tables, the manifest).
    No statistics here. */
 #include <stdio.h>
@@ -19,6 +19,11 @@ static void usage(FILE *fp)
             "       netto survival dhazard --data F.csv --id ID --time T --event E --covariates X1[,..]\n"
             "                          [--link logit|cloglog] [--cluster ID] [--cuts C1,C2,..]\n"
             "                          [--min-cell N] --out DIR\n"
+            "       netto survival toe --data F.csv --id ID --time T --exit E --entry P --covariates X1[,..]\n"
+            "                          (--in-program C | --lockin-months N) [--baseline-cuts C1,..]\n"
+            "                          [--exit-cuts ..] [--entry-cuts ..] [--effect-cuts ..] [--lockin-cuts ..]\n"
+            "                          [--post-cuts ..] [--mass-points K|K1:K2] [--criterion aic|bic]\n"
+            "                          [--min-cell N] --out DIR\n"
             "\n"
             "km:  Kaplan-Meier and Nelson-Aalen per group -> km.csv; log-rank test when grouped\n"
             "     -> logrank.csv. Greenwood SEs (jackknife SEs with non-integer weights), 95%% CIs.\n"
@@ -31,24 +36,45 @@ static void usage(FILE *fp)
             "     -> dhazard.csv (odds ratios for logit, hazard ratios for cloglog), dhazard_fit.csv.\n"
             "     --cluster adds robust (sandwich) SEs by that id; z, p and CIs then use them.\n"
             "     X:cat makes a numeric covariate categorical; text covariates are categorical.\n"
+            "toe: timing-of-events model (docs/toe.md) on person-period rows (a person's rows\n"
+            "     together, T increasing; E = 1 in the month of the exit to work, P = 1 in the\n"
+            "     month of programme entry): cloglog hazards of exit and entry, piecewise-constant\n"
+            "     baselines (pieces (C_k-1, C_k] of T), lock-in and post-programme effects on the\n"
+            "     exit (pieces of months since entry), 1..6 mass points (default 1:6, chosen by AIC)\n"
+            "     -> toe.csv, toe_fit.csv. In the programme: the 0/1 column C, or N months after entry.\n"
             "Event columns are 0/1. Rows with a missing value in a used column are dropped and\n"
             "counted. --min-cell N empties statistics resting on fewer than N persons.\n");
 }
 
 #define F(m) CLI_FIELD(nt_survival_run_opts, m)
-enum { KM = 1 << NT_SURVIVAL_KM, COX = 1 << NT_SURVIVAL_COX, DH = 1 << NT_SURVIVAL_DHAZARD };
+#define CUTS(opt, m, what) {opt, CLI_NUMBERS, F(m), .off2 = offsetof(nt_survival_run_opts, n_##m), .hi = 256, \
+                           .only = TOE, .bad = "expected ascending " what " like 3,6,12"}
+enum { KM = 1 << NT_SURVIVAL_KM, COX = 1 << NT_SURVIVAL_COX, DH = 1 << NT_SURVIVAL_DHAZARD, TOE = 1 << NT_SURVIVAL_TOE };
 static const cli_opt rows[] = {
     {"--data", CLI_STR, F(data), CLI_REQUIRED},
     {"--start", CLI_STR, F(start), .only = KM | COX},
-    {"--time", CLI_STR, F(time), CLI_REQUIRED, .only = KM | DH},
+    {"--time", CLI_STR, F(time), CLI_REQUIRED, .only = KM | DH | TOE},
     {"--stop", CLI_STR, F(time), CLI_REQUIRED, .only = COX},
-    {"--event", CLI_STR, F(event), CLI_REQUIRED},
+    {"--event", CLI_STR, F(event), CLI_REQUIRED, .only = KM | COX | DH},
+    {"--exit", CLI_STR, F(event), CLI_REQUIRED, .only = TOE},
+    {"--entry", CLI_STR, F(entry), CLI_REQUIRED, .only = TOE},
+    {"--in-program", CLI_STR, F(program), .only = TOE},
+    {"--lockin-months", CLI_DOUBLE, F(lockin_months), CLI_ABOVE(0), .only = TOE, .bad = "expected a number of months > 0"},
+    CUTS("--baseline-cuts", baseline_cuts, "periods"),
+    CUTS("--exit-cuts", exit_cuts, "periods"),
+    CUTS("--entry-cuts", entry_cuts, "periods"),
+    CUTS("--effect-cuts", effect_cuts, "months since entry"),
+    CUTS("--lockin-cuts", lockin_cuts, "months since entry"),
+    CUTS("--post-cuts", post_cuts, "months since entry"),
+    {"--mass-points", CLI_STR, F(mass_points), .only = TOE},
+    {"--criterion", CLI_CHOICE, F(criterion), .only = TOE, .bad = "expected aic or bic",
+     CLI_CHOICES({"aic", 0}, {"bic", 1})},
     {"--group", CLI_STR, F(group), .only = KM},
     {"--weight", CLI_STR, F(weight), .only = KM | COX},
-    {"--covariates", CLI_STR, F(covariates), CLI_REQUIRED, .only = COX | DH},
+    {"--covariates", CLI_STR, F(covariates), CLI_REQUIRED, .only = COX | DH | TOE},
     {"--strata", CLI_STR, F(strata), .only = COX},
     {"--cluster", CLI_STR, F(cluster), .only = COX | DH},
-    {"--id", CLI_STR, F(id), CLI_REQUIRED, .only = DH},
+    {"--id", CLI_STR, F(id), CLI_REQUIRED, .only = DH | TOE},
     {"--out|-o", CLI_STR, F(out), CLI_REQUIRED},
     {"--min-cell", CLI_LONG, F(min_cell), CLI_RANGE(0, 1000000000L), .bad = "expected a whole number >= 0"},
     {"--conf-type", CLI_CHOICE, F(conf), .only = KM, .bad = "expected log, log-log or plain",
@@ -66,10 +92,10 @@ int nt_cmd_survival(int argc, char **argv)
     if (argc < 2) { usage(stderr); return 2; }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
-    static const char *models[] = {"km", "cox", "dhazard"};
+    static const char *models[] = {"km", "cox", "dhazard", "toe"};
     int k = 0;
-    while (k < 3 && strcmp(cmd, models[k])) k++;
-    if (k == 3) return cli_usage("survival", "unknown subcommand '%s' (expected km, cox or dhazard)", cmd);
+    while (k < 4 && strcmp(cmd, models[k])) k++;
+    if (k == 4) return cli_usage("survival", "unknown subcommand '%s' (expected km, cox, dhazard or toe)", cmd);
     char unknown[64];
     snprintf(unknown, sizeof unknown, "survival %s: unknown option %%s", cmd);
     cli_spec spec = {.cmd = "survival", .help = usage, .rows = rows, .unknown = unknown, .missing = "%s needs a value", .variant = 1u << k};

@@ -1,5 +1,5 @@
 /* Shared by the survival runs (study/nt_survival_run.c for km and cox,
-   study/nt_survival_dhazard.c): the rows of the flat file kept for the
+   study/nt_survival_dhazard.c, nt_survival_toe.c): the rows of the flat file kept for the
    model, their survival columns, codes for a grouping column, the
    dropped-row report and the manifest's end. Internal to study/. */
 #ifndef NT_SURVIVAL_ROWS_H
@@ -43,5 +43,7 @@ nt_status nt_survival_finish(nt_manifest *m, const nt_survival_run_opts *o, doub
 
 /* The dhazard model of nt_survival_run (study/nt_survival_dhazard.c). */
 nt_status nt_survival_dhazard(const nt_survival_run_opts *o, nt_manifest *m, nt_notes *notes, nt_error *err);
+/* The timing-of-events model of nt_survival_run (study/nt_survival_toe.c). */
+nt_status nt_survival_toe(const nt_survival_run_opts *o, nt_manifest *m, nt_notes *notes, nt_error *err);
 
 #endif

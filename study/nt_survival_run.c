@@ -1,5 +1,5 @@
 /* `netto survival km|cox` (see nt_survival_run.h; dhazard in
-   nt_survival_dhazard.c). Column -> source:
+   nt_survival_dhazard.c, toe in nt_survival_toe.c). Column -> source:
      km.csv       every column                 nt_km_result (estimators/nt_km)
      logrank.csv  chisq, df, p_value           nt_logrank_test
      cox.csv      coef, se, robust_se          nt_cox_result (estimators/nt_cox)
@@ -283,8 +283,8 @@ nt_status nt_survival_run(const nt_survival_run_opts *o, nt_notes *notes, nt_err
     if (!m) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_manifest_setting_str(m, NULL, "data", o->data);
     nt_status s;
-    if (o->model == NT_SURVIVAL_DHAZARD) {
-        s = nt_survival_dhazard(o, m, notes, err);
+    if (o->model == NT_SURVIVAL_DHAZARD || o->model == NT_SURVIVAL_TOE) {
+        s = o->model == NT_SURVIVAL_TOE ? nt_survival_toe(o, m, notes, err) : nt_survival_dhazard(o, m, notes, err);
         nt_manifest_free(m);
         return s;
     }
