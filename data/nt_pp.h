@@ -16,18 +16,22 @@ typedef struct {
     long *person;        /* the design's kept row */
     double *period;      /* periods 1..time */
     double *y;           /* 1 in the event period */
+    long n_ids;          /* persons (distinct ids) */
     double *treat;       /* a time-varying programme indicator; NULL from a flat file */
     double *x;           /* covariates, column-major with stride cap (x[j * cap + i]) */
 } nt_pp;
 
 void nt_pp_free(nt_pp *pp);
 
-/* Person-period rows from a flat file, one row per person: the design's
-   kept row i (flat row des->row[i]) with time t (a whole number of periods
-   >= 1) and event e (0/1) gives rows for periods 1..t, y = 1 in period t
-   when e = 1, person = i, x = the design's p columns (nx = des->p,
-   cap == n), treat NULL. Fails naming file, line and column at a time that
-   is not a whole number >= 1 and at an id seen before among the kept rows. */
+/* Person-period rows from a flat file. One row per person (every id once
+   among the kept rows): the design's kept row i (flat row des->row[i]) with
+   time t (a whole number of periods >= 1) and event e (0/1) gives rows for
+   periods 1..t, y = 1 in period t when e = 1. A person-period file (an id
+   on several rows): each kept row is one row (period t, y = e), checked
+   per id: periods distinct whole numbers >= 1, the event only in the id's
+   last period; covariates may then change between periods. Either way
+   person = the kept row it came from, x = the design's p columns (nx =
+   des->p, cap == n), treat NULL. Fails naming file, line and column. */
 nt_status nt_pp_read_flat(const nt_flat *f, const nt_design *des, int id_col, int time_col, int event_col,
                           nt_pp **out, nt_error *err);
 

@@ -107,7 +107,7 @@ static void record_settings(const nt_survival_run_opts *o, nt_manifest *m)
     nt_manifest_setting_str(m, NULL, "cuts", cuts);
     nt_manifest_setting_str(m, NULL, "baseline", o->n_cuts ? "one dummy per piece (c_k-1, c_k] of periods, the first piece the reference"
                                                           : "one dummy per period, the first period the reference");
-    nt_manifest_setting_str(m, NULL, "person_periods", "periods 1..time per person; y = 1 in period time when the event is 1");
+    nt_manifest_setting_str(m, NULL, "person_periods", "as given when an id is on several rows; else periods 1..time per person, y = 1 in period time when the event is 1");
     nt_manifest_setting_str(m, NULL, "variance", o->cluster ? "robust (sandwich::vcovCL, HC0 with G/(G-1), by cluster); z, p and intervals use it"
                                                             : "model-based (summary.glm)");
     nt_manifest_setting_str(m, NULL, "mirrors", "glm(y ~ factor(piece) + covariates, family = binomial(link)), stats 4.2");
@@ -175,8 +175,8 @@ nt_status nt_survival_dhazard(const nt_survival_run_opts *o, nt_manifest *m, nt_
     }
     if ((s = nt_mkdirs(o->out, err))) goto done;
     if ((s = write_coefficients(o, &r, fit, n_events, err))) goto done;
-    if ((s = write_fit(o, fit, r.n, pp->n, n_events, err))) goto done;
-    nt_manifest_count(m, "persons", (double)r.n);
+    if ((s = write_fit(o, fit, pp->n_ids, pp->n, n_events, err))) goto done;
+    nt_manifest_count(m, "persons", (double)pp->n_ids);
     nt_manifest_count(m, "person_periods", (double)pp->n);
     nt_manifest_count(m, "n_events", (double)n_events);
     nt_manifest_count(m, "pieces", (double)fit->n_pieces);
@@ -185,7 +185,7 @@ nt_status nt_survival_dhazard(const nt_survival_run_opts *o, nt_manifest *m, nt_
     if ((s = nt_manifest_add_input(m, o->data, err))) goto done;
     if ((s = nt_survival_finish(m, o, t0, err))) goto done;
     nt_notes_add(notes, NT_NOTES_OUT, "netto survival dhazard: %ld persons, %ld person-periods, %ld events, %d iterations, "
-                 "loglik %.6f; written to %s\n", r.n, pp->n, n_events, fit->glm->iterations, fit->glm->loglik, o->out);
+                 "loglik %.6f; written to %s\n", pp->n_ids, pp->n, n_events, fit->glm->iterations, fit->glm->loglik, o->out);
 done:
     nt_dhazard_result_free(fit);
     nt_pp_free(pp);

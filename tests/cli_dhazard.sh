@@ -94,15 +94,37 @@ grep -q 'zero.csv:3: column t: found "0", expected a whole number' "$tmp/err" ||
 printf 'id,t,e,x\n1,2,1,0.5\n2,3,2,0.1\n3,1,1,0.3\n' > "$tmp/ev.csv"
 expect_rc 1 "$netto" survival dhazard --data "$tmp/ev.csv" --id id --time t --event e --covariates x --out "$tmp/x3"
 grep -q 'ev.csv:3: column e: found "2", expected 0 or 1' "$tmp/err" || { cat "$tmp/err"; fail "event not 0/1"; }
+# an id on several rows: a person-period file; a period twice, or the event
+# before the id's last period, is an error
 printf 'id,t,e,x\na,2,1,0.5\nb,3,0,0.1\na,1,1,0.3\n' > "$tmp/dup.csv"
 expect_rc 1 "$netto" survival dhazard --data "$tmp/dup.csv" --id id --time t --event e --covariates x --out "$tmp/x4"
-grep -q 'dup.csv:4: column id: found "a" again (first on line 2), expected one row per person' "$tmp/err" || { cat "$tmp/err"; fail "duplicate id"; }
+grep -q 'dup.csv:4: column e: found the event in period 1 of id "a", expected it only in the id.s last period' "$tmp/err" || { cat "$tmp/err"; fail "event before the last period"; }
+printf 'id,t,e,x\na,1,0,0.5\nb,3,0,0.1\na,1,1,0.3\n' > "$tmp/dup2.csv"
+expect_rc 1 "$netto" survival dhazard --data "$tmp/dup2.csv" --id id --time t --event e --covariates x --out "$tmp/x4"
+grep -q 'dup2.csv:4: column t: found period 1 of id "a" again (first on line 2), expected one row per person and period' "$tmp/err" || { cat "$tmp/err"; fail "period twice"; }
 printf 'id,t,e,x\n1,2,1,0.5\n2,x,0,0.1\n' > "$tmp/txt.csv"
 expect_rc 1 "$netto" survival dhazard --data "$tmp/txt.csv" --id id --time t --event e --covariates x --out "$tmp/x5"
 grep -q 'txt.csv:3: column t: found "x", expected a number' "$tmp/err" || { cat "$tmp/err"; fail "text time"; }
 expect_rc 1 "$netto" survival dhazard --data $V --id nosuch --time months --event status --covariates trt --out "$tmp/x6"
 grep -q 'nosuch' "$tmp/err" || fail "unknown id column named"
 [ -e "$tmp/x1" ] && fail "a failed run left an output folder"
+
+# A person-period file (pp_veteran: an id on every period) against R's glm
+# on the same rows (tests/golden/dhazard.csv, scripts/reference/survival_golden.R):
+# intercept, trt and karno with cuts 1,2,4 and SEs clustered by id.
+for link in logit cloglog; do
+  expect_rc 0 "$netto" survival dhazard --data data/pp_veteran.csv --id id --time period --event y \
+    --covariates trt,karno --cuts 1,2,4 --link $link --cluster id --out "$tmp/pp_$link"
+  grep -q '137 persons, 623 person-periods, 128 events' "$tmp/out" || { cat "$tmp/out"; fail "pp_veteran counts"; }
+  awk -F, -v tag=$link '
+    function rel(a, b) { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; return m > 0 ? d / m : d }
+    FILENAME == ARGV[1] { if (FNR > 1 && $1 == tag) { c[$2] = $3; s[$2] = $4; r[$2] = $5 }; next }
+    FNR == 1 { for (j = 1; j <= NF; j++) k[$j] = j; next }
+    ($1 in c) { n++; if (rel($k["estimate"], c[$1]) > 1e-6 || rel($k["se"], s[$1]) > 1e-6 || rel($k["robust_se"], r[$1]) > 1e-6) {
+                  printf "%s %s: %s %s %s vs R %s %s %s\n", tag, $1, $k["estimate"], $k["se"], $k["robust_se"], c[$1], s[$1], r[$1]; bad = 1 } }
+    END { if (n != 3 || bad) { print tag ": " n " of 3 terms matched"; exit 1 } }' golden/dhazard.csv "$tmp/pp_$link/dhazard.csv" \
+    || fail "person-period $link against R"
+done
 
 # usage errors: exit 2 ---------------------------------------------------------
 expect_rc 2 "$netto" survival dhazard --data $V --time months --event status --covariates trt --out "$tmp/u"
