@@ -159,12 +159,35 @@ static void test_pp_flat(void **state)
     nt_design_free(des);
     nt_flat_free(f);
 
+    /* An id on several rows: a person-period file. Here a's event is in
+       period 2 (line 2) but a is still at risk in period 3: refused at the
+       event's line. */
     nt_test_write(path, "id,t,e,x\na,2,1,0.5\nb,1,0,1.5\na,3,0,2\n");
     if (nt_flat_read(path, &f, &err)) fail_msg("%s", err.msg);
     if (nt_design_build(f, vars, 1, req, 3, &dopt, &des, &err)) fail_msg("%s", err.msg);
     assert_int_equal(nt_pp_read_flat(f, des, 0, 1, 2, &pp, &err), NT_EINPUT);
-    assert_int_equal(err.line, 4);
-    assert_string_equal(err.column, "id");
+    assert_int_equal(err.line, 2);
+    assert_string_equal(err.column, "e");
+    nt_design_free(des);
+    nt_flat_free(f);
+
+    /* A valid person-period file is taken row by row: a in periods 2 and 1
+       (any order) with its event in 2, b censored after period 1; x varies
+       by period. person = the kept row, n_ids = 2. */
+    nt_test_write(path, "id,t,e,x\na,2,1,0.7\nb,1,0,1.5\na,1,0,0.5\n");
+    if (nt_flat_read(path, &f, &err)) fail_msg("%s", err.msg);
+    if (nt_design_build(f, vars, 1, req, 3, &dopt, &des, &err)) fail_msg("%s", err.msg);
+    if (nt_pp_read_flat(f, des, 0, 1, 2, &pp, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(pp->n, 3);
+    assert_int_equal(pp->n_ids, 2);
+    const double pp_period[3] = {2, 1, 1}, pp_y[3] = {1, 0, 0}, pp_x[3] = {0.7, 1.5, 0.5};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(pp->person[k], k);
+        expect_near(pp->period[k], pp_period[k], 0);
+        expect_near(pp->y[k], pp_y[k], 0);
+        expect_near(pp->x[k], pp_x[k], 0);
+    }
+    nt_pp_free(pp);
     nt_design_free(des);
     nt_flat_free(f);
 }
