@@ -407,7 +407,7 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
-            warn(P, "%s, %s: %d of %d start months skipped (fewer than %ld treated, no controls, or the propensity "
+            warn(P, "%s, %s: %d of %d start months skipped (fewer treated than min_treated = %ld, no controls, or the propensity "
                  "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_treated);
         }
         for (int iv = 0; iv < r->n_intervals; iv++) {
