@@ -25,6 +25,15 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return 2;
 }
 
+int cli_report(nt_notes *notes, nt_status s, const nt_error *err, const char *usage_cmd)
+{
+    for (int i = 0; i < notes->n; i++) fputs(notes->text[i], notes->stream[i] == NT_NOTES_ERR ? stderr : stdout);
+    nt_notes_free(notes);
+    if (!s) return 0;
+    if (usage_cmd && s == NT_EUSAGE) return cli_usage(usage_cmd, "%s", err->msg);
+    return cli_fail(err);
+}
+
 int cli_parse_long(const char *s, long lo, long hi, long *out)
 {
     if (!s || !*s) return -1;

@@ -1,13 +1,10 @@
 /* netto describe: a cohort store's summary on stdout, the month table with
-   --csv. The numbers come from data/nt_describe. */
-#include <math.h>
+   --csv. The numbers and the text come from study/nt_describe_run. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/nt_date.h"
-#include "data/nt_describe.h"
-#include "data/nt_store.h"
+#include "study/nt_describe_run.h"
 
 #define CMD "describe"
 
@@ -21,77 +18,6 @@ static void help(void)
            "               on_benefit, on_index_benefit, in_program (share in any programme)\n"
            "  --help       this text\n\n"
            "exit codes: 0 success, 1 file problem, 2 usage error\n");
-}
-
-static void num(double x)
-{
-    if (isnan(x)) printf(" %9s", "");
-    else printf(" %9.4f", x);
-}
-
-static void print(const nt_store *st, const nt_describe *d)
-{
-    char buf[16];
-    printf("store: format %d, written by netto %s\n", nt_store_format_version(st), nt_store_tool_version(st));
-    printf("cohort: scheme %s, inflow ", nt_store_schemes(st));
-    nt_month_format(nt_store_inflow_from(st), buf);
-    printf("%s to ", buf);
-    nt_month_format(nt_store_inflow_to(st), buf);
-    printf("%s\n", buf);
-    nt_day de = nt_store_data_end(st);
-    if (de != NT_DAY_NONE) nt_day_format(de, buf);
-    printf("data end: %s\n", de != NT_DAY_NONE ? buf : "none");
-    static const char *tab[3] = {"benefits", "programs", "jobs"};
-    printf("earliest start:");
-    for (int t = 0; t < 3; t++) {
-        nt_day e = nt_store_earliest_start(st, t);
-        if (e != NT_DAY_NONE) nt_day_format(e, buf);
-        printf(" %s %s%s", tab[t], e != NT_DAY_NONE ? buf : "none", t < 2 ? "," : "\n");
-    }
-    printf("persons: %ld\nmonths: %d\n", d->persons, d->months);
-    long cells = d->persons * (long)d->months;
-    printf("censored: %ld persons, %ld of %ld person-months (%.1f%%)\n", d->censored_persons,
-           d->censored_months, cells, cells ? 100.0 * (double)d->censored_months / (double)cells : 0.0);
-    printf("exit from the index spell: work %ld, censored %ld, other %ld\n", d->exit_count[0],
-           d->exit_count[1], d->exit_count[2]);
-
-    printf("\ninflow by month:\n");
-    for (int i = 0; i < d->n_inflow; i++) printf("  %s %10ld\n", d->inflow_label[i], d->inflow_count[i]);
-
-    printf("\nfirst programme start during the index spell, by month since inflow (%ld persons):\n",
-           d->n_treated);
-    printf("  %5s", "month");
-    for (int t = 0; t < d->n_types; t++) printf(" %12.12s", d->type_name[t]);
-    printf("\n");
-    for (int k = 0; k < d->months; k++) {
-        long row = 0;
-        for (int t = 0; t < d->n_types; t++) row += d->starts[(size_t)t * d->months + k];
-        if (!row) continue;
-        printf("  %5d", k);
-        for (int t = 0; t < d->n_types; t++) printf(" %12ld", d->starts[(size_t)t * d->months + k]);
-        printf("\n");
-    }
-    long later = 0;
-    for (int t = 0; t < d->n_types; t++) later += d->starts_later[t];
-    if (later) {
-        printf("  %5s", "later");
-        for (int t = 0; t < d->n_types; t++) printf(" %12ld", d->starts_later[t]);
-        printf("\n");
-    }
-
-    printf("\nmeans over persons observed in the month:\n");
-    printf("  %5s %10s %9s %9s %9s %9s %9s\n", "month", "observed", "employed", "earnings", "benefit",
-           "index_ben", "program");
-    for (int k = 0; k < d->months; k++) {
-        printf("  %5d %10ld", k, d->n_observed[k]);
-        num(d->employed[k]);
-        if (isnan(d->earnings[k])) printf(" %9s", "");
-        else printf(" %9.1f", d->earnings[k]);
-        num(d->on_benefit[k]);
-        num(d->on_index_benefit[k]);
-        num(d->in_program[k]);
-        printf("\n");
-    }
 }
 
 int nt_cmd_describe(int argc, char **argv)
@@ -120,15 +46,7 @@ int nt_cmd_describe(int argc, char **argv)
     if (!path) return cli_usage(CMD, "which store? (netto describe STORE.h5)");
     nt_error err;
     nt_error_clear(&err);
-    nt_store *st = NULL;
-    nt_describe *d = NULL;
-    int rc = 0;
-    nt_status s = nt_store_open(path, &st, &err);
-    if (!s) s = nt_store_describe(st, &d, &err);
-    if (!s && csv) s = nt_describe_write_csv(d, csv, &err);
-    if (s) rc = cli_fail(&err);
-    else print(st, d);
-    nt_describe_free(d);
-    nt_store_close(st);
-    return rc;
+    nt_notes notes = {0};
+    nt_status s = nt_describe_run(path, csv, &notes, &err);
+    return cli_report(&notes, s, &err, NULL);
 }

@@ -1,6 +1,6 @@
 /* netto ingest: validate the four spell files, build the cohort panel, write
    the store (and <store>.rejects.csv). Parses options and prints; the work is
-   data/nt_ingest (nt_spells -> nt_cohort -> nt_store). */
+   study/nt_ingest_run (data/nt_ingest: nt_spells -> nt_cohort -> nt_store). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +8,9 @@
 
 #include "cli/cli.h"
 #include "core/nt_date.h"
-#include "core/nt_progress.h"
-#include "data/nt_cohort.h"
-#include "data/nt_ingest.h"
-#include "data/nt_spells.h"
-#include "data/nt_store.h"
+#include "study/nt_ingest_run.h"
 
 #define CMD "ingest"
-
-_Static_assert(NT_REJECT_BORN_AFTER_INFLOW == NT_STORE_N_REASONS - 1,
-               "the store keeps the contract's reject reasons in nt_reject_reason order");
 #define MAX_SCHEMES 32
 
 static void help(void)
@@ -151,51 +144,6 @@ static int parse(int argc, char **argv, args *a)
     return 0;
 }
 
-static const char *file_label[4] = {"persons", "benefits", "programs", "jobs"};
-
-static void report(const args *a, const nt_spells *s, const nt_spells_report *r, const nt_cohort *c,
-                   const char *rejects, double seconds)
-{
-    printf("netto ingest: %s\n", a->out);
-    printf("records read:\n");
-    for (int f = 0; f < 4; f++) printf("  %-9s %12ld  %s\n", file_label[f], r->records[f], a->path[f]);
-    long nrej = 0, nmerged = 0, nign = 0;
-    for (int f = 0; f < 4; f++) {
-        for (int k = 0; k < NT_REJECT_N; k++)
-            if (k != NT_REJECT_MERGED) nrej += r->rejected[f][k];
-        nmerged += r->merged[f];
-        nign += r->ignored_unknown[f];
-    }
-    printf("rejected: %ld", nrej);
-    if (nrej) {
-        printf(" (");
-        int first = 1;
-        for (int f = 0; f < 4; f++)
-            for (int k = 0; k < NT_REJECT_N; k++)
-                if (k != NT_REJECT_MERGED && r->rejected[f][k]) {
-                    printf("%s%s %s %ld", first ? "" : ", ", file_label[f],
-                           nt_reject_reason_name((nt_reject_reason)k), r->rejected[f][k]);
-                    first = 0;
-                }
-        printf(")");
-    }
-    printf("\nmerged: %ld", nmerged);
-    if (nmerged) printf(" (benefits %ld, programs %ld)", r->merged[1], r->merged[2]);
-    printf("\n");
-    if (nign) printf("unknown persons ignored: %ld (benefits %ld, programs %ld, jobs %ld)\n", nign,
-                     r->ignored_unknown[1], r->ignored_unknown[2], r->ignored_unknown[3]);
-    if (s->n_jobs_missing_wage) printf("job spells without wage (earn 0): %ld\n", s->n_jobs_missing_wage);
-    char de[16];
-    nt_day_format(s->data_end, de);
-    printf("data end: %s%s\n", de, a->data_end == NT_DAY_NONE ? " (latest start date)" : "");
-    printf("cohort: %ld persons x %d months\n", c->n, c->months);
-    long cells = c->n * (long)c->months;
-    printf("censored: %ld persons, %ld of %ld person-months (%.1f%%)\n", c->n_censored_persons,
-           c->n_censored_months, cells, cells ? 100.0 * (double)c->n_censored_months / (double)cells : 0.0);
-    printf("rejects report: %s\n", rejects);
-    printf("time: %.2f s\n", seconds);
-}
-
 int nt_cmd_ingest(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -209,13 +157,6 @@ int nt_cmd_ingest(int argc, char **argv)
         free(a.scheme_list);
         return rc;
     }
-    const double t0 = nt_now();
-    nt_error err;
-    nt_error_clear(&err);
-    nt_spells *s = NULL;
-    nt_cohort *c = NULL;
-    nt_spells_report rep;
-    memset(&rep, 0, sizeof rep);
     char rejects[4200];
     snprintf(rejects, sizeof rejects, "%s.rejects.csv", a.out);
     nt_ingest_opts o = {
@@ -230,12 +171,10 @@ int nt_cmd_ingest(int argc, char **argv)
                    .inflow_to = a.inflow_to, .horizon = (int)a.horizon},
         .store_path = a.out,
         .rejects_path = rejects};
-    nt_status st = nt_ingest(&o, &s, &c, &rep, &err);
-    if (!st) report(&a, s, &rep, c, rejects, nt_now() - t0);
-
-    if (st) rc = cli_fail(&err);
-    nt_cohort_free(c);
-    nt_spells_free(s);
+    nt_error err;
+    nt_error_clear(&err);
+    nt_notes notes = {0};
+    nt_status st = nt_ingest_run(&o, &notes, &err);
     free(a.scheme_list);
-    return rc;
+    return cli_report(&notes, st, &err, NULL);
 }

@@ -4,7 +4,7 @@
 
 #include "cli/cli.h"
 #include "study/nt_run.h"
-#include "report/nt_plot.h"
+#include "study/nt_process.h"
 #include "study/nt_study.h"
 
 static void help(void)
@@ -70,6 +70,6 @@ int nt_cmd_run(int argc, char **argv)
     }
     nt_pipeline_report_free(&rep);
     nt_study_free(st);
-    nt_plot_cleanup();
+    nt_process_cleanup();
     return rc;
 }

@@ -15,7 +15,7 @@ static const struct {
     {"describe", nt_cmd_describe, "summarise a cohort store"},
     {"run", nt_cmd_run, "run the whole study described by a study file"},
     {"match", nt_cmd_match, "propensity-score matching and weighting on a flat file"},
-    {"survival", nt_cmd_survival, "Kaplan-Meier and Cox models on a flat file"},
+    {"survival", nt_cmd_survival, "Kaplan-Meier, Cox and discrete-time hazard models on a flat file"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

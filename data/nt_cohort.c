@@ -29,21 +29,6 @@
 
 #define PREV 24
 
-static const char *series_names[NT_SERIES_COUNT] = {
-    "employed", "earnings", "on_benefit", "on_index_benefit", "in_program"};
-
-const char *nt_series_name(nt_series s)
-{
-    return (s >= 0 && s < NT_SERIES_COUNT) ? series_names[s] : NULL;
-}
-
-int nt_series_find(const char *name)
-{
-    for (int i = 0; i < NT_SERIES_COUNT; i++)
-        if (!strcmp(name, series_names[i])) return i;
-    return -1;
-}
-
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int nt_age_years(nt_day birth, nt_day day)
@@ -121,6 +106,53 @@ typedef struct {
     double *earn;
     nt_day *mf;   /* first day of each window month, plus one past the end */
 } scratch;
+
+/* History covariates of row i from the 24 window months before inflow. */
+static void row_history(nt_cohort *c, long i, const scratch *w)
+{
+    int e12 = 0, e24 = 0, b24 = 0;
+    double r12 = 0;
+    for (int k = 0; k < PREV; k++) {
+        e24 += w->emp[k];
+        b24 += w->ben[k];
+        if (k >= PREV - 12) {
+            e12 += w->emp[k];
+            r12 += w->earn[k];
+        }
+    }
+    c->emp_prev12[i] = e12;
+    c->emp_prev24[i] = e24;
+    c->ben_prev24[i] = b24;
+    c->earn_prev12[i] = r12;
+}
+
+/* exit_month and exit_dest of row i (index spell ix starting in calendar
+   month m0; the person's jobs are [j0, j1)), as in the header. */
+static void row_exit(const nt_spells *sp, nt_cohort *c, long i, const nt_benefit_spell *ix, int m0, long j0, long j1)
+{
+    const int H = c->months;
+    const nt_day dend = sp->data_end == NT_DAY_NONE ? INT32_MAX : sp->data_end;
+    const int open = ix->end == NT_DAY_NONE ||
+                     (sp->data_end != NT_DAY_NONE && ix->end > sp->data_end);
+    const int em = open ? INT_MAX : nt_month_of_day(ix->end) - m0;
+    if (open || em > H - 1) {
+        int last = H - 1;
+        if (sp->data_end != NT_DAY_NONE && nt_month_of_day(sp->data_end) - m0 < last)
+            last = nt_month_of_day(sp->data_end) - m0;
+        c->exit_month[i] = last;
+        c->exit_dest[i] = NT_EXIT_CENSORED;
+    } else {
+        c->exit_month[i] = em;
+        uint8_t dest = NT_EXIT_OTHER;
+        for (long j = j0; j < j1; j++)
+            if (sp->jobs[j].start <= dend &&
+                overlaps(sp->jobs[j].start, sp->jobs[j].end, ix->end + 1, ix->end + 31)) {
+                dest = NT_EXIT_WORK;
+                break;
+            }
+        c->exit_dest[i] = dest;
+    }
+}
 
 /* Fills row i of the cohort for person p (index spell bi). */
 static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const long *boff,
@@ -204,17 +236,7 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
         c->earnings[row + k] = o ? (float)w->earn[PREV + k] : NAN;
     }
 
-    int e12 = 0, e24 = 0, b24 = 0;
-    double r12 = 0;
-    for (int k = 0; k < PREV; k++) {
-        e24 += w->emp[k];
-        b24 += w->ben[k];
-        if (k >= PREV - 12) {
-            e12 += w->emp[k];
-            r12 += w->earn[k];
-        }
-    }
-
+    row_history(c, i, w);
     c->inflow_month[i] = m0;
     c->scheme[i] = ix->scheme;
     c->index_start[i] = ix->start;
@@ -222,34 +244,91 @@ static void build_row(const nt_spells *sp, nt_cohort *c, long i, long bi, const 
     c->index_line[i] = ix->line;
     c->n_observed[i] = nobs;
     c->age[i] = pe->birth[p] == NT_DAY_NONE ? INT32_MIN : nt_age_years(pe->birth[p], ix->start);
-    c->emp_prev12[i] = e12;
-    c->emp_prev24[i] = e24;
-    c->ben_prev24[i] = b24;
-    c->earn_prev12[i] = r12;
     c->treat_type[i] = treat;
     c->treat_month[i] = tmonth;
     c->treat_cost[i] = tcost;
 
-    const int open = ix->end == NT_DAY_NONE ||
-                     (sp->data_end != NT_DAY_NONE && ix->end > sp->data_end);
-    const int em = open ? INT_MAX : nt_month_of_day(ix->end) - m0;
-    if (open || em > H - 1) {
-        int last = H - 1;
-        if (sp->data_end != NT_DAY_NONE && nt_month_of_day(sp->data_end) - m0 < last)
-            last = nt_month_of_day(sp->data_end) - m0;
-        c->exit_month[i] = last;
-        c->exit_dest[i] = NT_EXIT_CENSORED;
-    } else {
-        c->exit_month[i] = em;
-        uint8_t dest = NT_EXIT_OTHER;
-        for (long j = joff[p]; j < joff[p + 1]; j++)
-            if (sp->jobs[j].start <= dend &&
-                overlaps(sp->jobs[j].start, sp->jobs[j].end, ix->end + 1, ix->end + 31)) {
-                dest = NT_EXIT_WORK;
-                break;
-            }
-        c->exit_dest[i] = dest;
+    row_exit(sp, c, i, ix, m0, joff[p], joff[p + 1]);
+}
+
+/* The definition and the data fit together: horizon, inflow window, extra
+   columns not named like derived covariates, programme type codes in a
+   uint8 series. */
+static nt_status check_def(const nt_spells *sp, const nt_cohort_def *def, nt_error *err)
+{
+    if (def->horizon < 1 || def->horizon > 100000)
+        return nt_fail(err, NT_EUSAGE, "the horizon must be at least 1 month, found %d", def->horizon);
+    if (def->inflow_from > def->inflow_to)
+        return nt_fail(err, NT_EUSAGE, "the inflow window ends before it starts");
+    for (int e = 0; e < sp->persons.n_extra; e++)
+        for (size_t k = 0; k < sizeof derived_names / sizeof *derived_names; k++)
+            if (!strcasecmp(sp->persons.extra[e].name, derived_names[k]))
+                return nt_fail_at(err, NT_EINPUT, sp->path[NT_FILE_PERSONS], 1, sp->persons.extra[e].name,
+                                  "found an extra column named like the derived covariate \"%s\", "
+                                  "expected another name (rename the column)", derived_names[k]);
+    if (sp->program_types.n > 254)
+        return nt_fail_at(err, NT_EINPUT, sp->path[NT_FILE_PROGRAMS], 0, "program",
+                          "found %d programme types, expected at most 254", sp->program_types.n);
+    return NT_OK;
+}
+
+/* pick[p]: person p's index spell (the first selected-scheme spell starting
+   inside the window, not after the data end), -1 none; *n members, *nbad
+   born after their index spell's start. Rejected persons have none. */
+static void pick_index_spells(const nt_spells *sp, const nt_cohort_def *def, const nt_cohort *c, const long *boff,
+                              long *pick, long *n, long *nbad)
+{
+    for (long p = 0; p < sp->persons.n; p++) {
+        pick[p] = -1;
+        if (sp->persons.rejected && sp->persons.rejected[p]) continue;
+        for (long j = boff[p]; j < boff[p + 1]; j++) {
+            const nt_benefit_spell *b = &sp->benefits[j];
+            if (b->scheme < 1 || b->scheme > sp->schemes.n || !c->scheme_selected[b->scheme - 1]) continue;
+            int m = nt_month_of_day(b->start);
+            if (m < def->inflow_from || m > def->inflow_to) continue;
+            if (sp->data_end != NT_DAY_NONE && b->start > sp->data_end) break;
+            pick[p] = j;
+            break;
+        }
+        if (pick[p] < 0) continue;
+        nt_day birth = sp->persons.birth[p];
+        if (birth != NT_DAY_NONE && birth > sp->benefits[pick[p]].start) {
+            (*nbad)++;
+            continue;
+        }
+        (*n)++;
     }
+}
+
+/* All rows, in parallel with one scratch window per thread. Returns 1 when
+   out of memory. */
+static int build_rows(const nt_spells *sp, nt_cohort *c, const long *idx_spell, const long *boff, const long *poff,
+                      const long *joff)
+{
+    int failed = 0;
+    const long n = c->n;
+    const int W = PREV + c->months;
+#pragma omp parallel
+    {
+        scratch w;
+        w.emp = malloc((size_t)W * 4);
+        w.earn = malloc((size_t)W * sizeof(double));
+        w.mf = malloc(((size_t)W + 1) * sizeof(nt_day));
+        if (!w.emp || !w.earn || !w.mf) {
+#pragma omp atomic write
+            failed = 1;
+        } else {
+            w.ben = w.emp + W;
+            w.idx = w.emp + 2 * W;
+            w.prog = w.emp + 3 * W;
+#pragma omp for schedule(static, 1024)
+            for (long i = 0; i < n; i++) build_row(sp, c, i, idx_spell[i], boff, poff, joff, &w);
+        }
+        free(w.emp);
+        free(w.earn);
+        free(w.mf);
+    }
+    return failed;
 }
 
 nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
@@ -259,22 +338,9 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
     nt_cohort *c = NULL;
     long *boff = NULL, *poff = NULL, *joff = NULL, *pick = NULL;
     const long np = sp->persons.n;
-    const char *benefits_path = sp->path[1];
+    const char *benefits_path = sp->path[NT_FILE_BENEFITS];
 
-    if (def->horizon < 1 || def->horizon > 100000)
-        return nt_fail(err, NT_EUSAGE, "the horizon must be at least 1 month, found %d", def->horizon);
-    if (def->inflow_from > def->inflow_to)
-        return nt_fail(err, NT_EUSAGE, "the inflow window ends before it starts");
-    for (int e = 0; e < sp->persons.n_extra; e++)
-        for (size_t k = 0; k < sizeof derived_names / sizeof *derived_names; k++)
-            if (!strcasecmp(sp->persons.extra[e].name, derived_names[k]))
-                return nt_fail_at(err, NT_EINPUT, sp->path[0], 1, sp->persons.extra[e].name,
-                                  "found an extra column named like the derived covariate \"%s\", "
-                                  "expected another name (rename the column)", derived_names[k]);
-
-    if (sp->program_types.n > 254)
-        return nt_fail_at(err, NT_EINPUT, sp->path[2], 0, "program",
-                          "found %d programme types, expected at most 254", sp->program_types.n);
+    if ((st = check_def(sp, def, err))) return st;
     c = calloc(1, sizeof *c);
     if (!c) return nt_fail(err, NT_ENOMEM, "out of memory");
     c->months = def->horizon;
@@ -308,26 +374,7 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
 
     /* Index spells; born_after_inflow. */
     long n = 0, nbad = 0;
-    for (long p = 0; p < np; p++) {
-        pick[p] = -1;
-        if (sp->persons.rejected && sp->persons.rejected[p]) continue;
-        for (long j = boff[p]; j < boff[p + 1]; j++) {
-            const nt_benefit_spell *b = &sp->benefits[j];
-            if (b->scheme < 1 || b->scheme > sp->schemes.n || !c->scheme_selected[b->scheme - 1]) continue;
-            int m = nt_month_of_day(b->start);
-            if (m < def->inflow_from || m > def->inflow_to) continue;
-            if (sp->data_end != NT_DAY_NONE && b->start > sp->data_end) break;
-            pick[p] = j;
-            break;
-        }
-        if (pick[p] < 0) continue;
-        nt_day birth = sp->persons.birth[p];
-        if (birth != NT_DAY_NONE && birth > sp->benefits[pick[p]].start) {
-            nbad++;
-            continue;
-        }
-        n++;
-    }
+    pick_index_spells(sp, def, c, boff, pick, &n, &nbad);
 
     const size_t H = (size_t)def->horizon;
     c->n = n;
@@ -364,28 +411,7 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
         c->n_born_after = r;
     }
 
-    int failed = 0;
-    const int W = PREV + def->horizon;
-#pragma omp parallel
-    {
-        scratch w;
-        w.emp = malloc((size_t)W * 4);
-        w.earn = malloc((size_t)W * sizeof(double));
-        w.mf = malloc(((size_t)W + 1) * sizeof(nt_day));
-        if (!w.emp || !w.earn || !w.mf) {
-#pragma omp atomic write
-            failed = 1;
-        } else {
-            w.ben = w.emp + W;
-            w.idx = w.emp + 2 * W;
-            w.prog = w.emp + 3 * W;
-#pragma omp for schedule(static, 1024)
-            for (long i = 0; i < n; i++) build_row(sp, c, i, idx_spell[i], boff, poff, joff, &w);
-        }
-        free(w.emp);
-        free(w.earn);
-        free(w.mf);
-    }
+    int failed = build_rows(sp, c, idx_spell, boff, poff, joff);
     free(idx_spell);
     if (failed) goto nomem;
 

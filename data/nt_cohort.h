@@ -22,21 +22,11 @@
 
 #include <stdint.h>
 #include "core/nt_error.h"
+#include "core/nt_exit.h"
+#include "core/nt_series.h"
 #include "data/nt_spells.h"
 
 #define NT_COHORT_FILL 255  /* censored month in a uint8 series */
-
-enum { NT_EXIT_WORK = 1, NT_EXIT_CENSORED = 2, NT_EXIT_OTHER = 3 };
-
-typedef enum {
-    NT_SERIES_EMPLOYED = 0, NT_SERIES_EARNINGS, NT_SERIES_ON_BENEFIT,
-    NT_SERIES_ON_INDEX_BENEFIT, NT_SERIES_IN_PROGRAM, NT_SERIES_COUNT
-} nt_series;
-
-/* "employed", "earnings", ... ; NULL for an unknown id. */
-const char *nt_series_name(nt_series s);
-/* -1 if the name is not a series. */
-int nt_series_find(const char *name);
 
 typedef struct {
     int n_schemes;
@@ -73,7 +63,7 @@ typedef struct {
     int32_t *treat_month;    /* months since inflow, -1 none */
     double *treat_cost;      /* cost_eur of the treating trajectory, NaN none/missing */
     int32_t *exit_month;     /* see nt_cohort.c: months since inflow */
-    uint8_t *exit_dest;      /* NT_EXIT_* */
+    uint8_t *exit_dest;      /* nt_exit (core/nt_exit.h) */
 
     int *scheme_selected;    /* per scheme code-1: 1 if part of the definition */
     long n_censored_months;  /* person-months censored, over the whole panel */

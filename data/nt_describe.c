@@ -33,9 +33,9 @@ nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err)
     if (!d) return nt_fail(err, NT_ENOMEM, "out of memory");
     d->persons = n;
     d->months = H;
-    double *mean[NT_SERIES_COUNT];
+    double *mean[NT_SERIES_N];
     d->n_observed = calloc((size_t)H, sizeof(long));
-    for (int i = 0; i < NT_SERIES_COUNT; i++) mean[i] = calloc((size_t)H, sizeof(double));
+    for (int i = 0; i < NT_SERIES_N; i++) mean[i] = calloc((size_t)H, sizeof(double));
     d->employed = mean[NT_SERIES_EMPLOYED];
     d->earnings = mean[NT_SERIES_EARNINGS];
     d->on_benefit = mean[NT_SERIES_ON_BENEFIT];
@@ -48,10 +48,10 @@ nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err)
     v = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
     v2 = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
     if (!d->n_observed || !buf || !v || !v2) goto nomem;
-    for (int i = 0; i < NT_SERIES_COUNT; i++)
+    for (int i = 0; i < NT_SERIES_N; i++)
         if (!mean[i]) goto nomem;
 
-    for (int series = 0; series < NT_SERIES_COUNT; series++) {
+    for (int series = 0; series < NT_SERIES_N; series++) {
         for (long first = 0; first < n; first += block) {
             long m = n - first < block ? n - first : block;
             if ((s = nt_store_read_rows(st, first, m, (nt_series)series, buf, err))) goto done;
@@ -67,7 +67,7 @@ nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err)
                 }
         }
     }
-    for (int series = 0; series < NT_SERIES_COUNT; series++)
+    for (int series = 0; series < NT_SERIES_N; series++)
         for (int k = 0; k < H; k++)
             mean[series][k] = d->n_observed[k] ? mean[series][k] / (double)d->n_observed[k] : NAN;
 
@@ -99,7 +99,7 @@ nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err)
     }
     if ((s = nt_store_read_covariate(st, "exit_dest", v, err))) goto done;
     for (long i = 0; i < n; i++)
-        if (v[i] >= 1 && v[i] <= 3) d->exit_count[(int)v[i] - 1]++;
+        if (v[i] >= 1 && v[i] <= NT_EXIT_N) d->exit_count[(int)v[i] - 1]++;
     goto done;
 nomem:
     s = nt_fail(err, NT_ENOMEM, "out of memory");

@@ -28,7 +28,7 @@ typedef struct {
     char **type_name;
     long *starts, *starts_later;
     long n_treated;
-    long exit_count[3];      /* work, censored, other */
+    long exit_count[NT_EXIT_N];  /* per exit destination: exit_count[nt_exit - 1] */
 } nt_describe;
 
 nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err);

@@ -36,7 +36,7 @@ nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort *
         nt_day_format(c->born_after[r].start, start);
         snprintf(expected, sizeof expected,
                  "a birth date on or before the index spell's start %s (%s line %ld; born_after_inflow)", start,
-                 s->path[1], c->born_after[r].line);
+                 s->path[NT_FILE_BENEFITS], c->born_after[r].line);
         st = nt_spells_reject_person(s, p, NT_REJECT_BORN_AFTER_INFLOW, "birth_date", found, expected, rep, err);
         if (st) goto done;
     }
@@ -47,12 +47,7 @@ nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort *
     meta.n_schemes = o->cohort.n_schemes;
     meta.inflow_from = o->cohort.inflow_from;
     meta.inflow_to = o->cohort.inflow_to;
-    for (int f = 0; f < 4; f++) {
-        meta.records[f] = rep->records[f];
-        meta.merged[f] = rep->merged[f];
-        meta.ignored_unknown[f] = rep->ignored_unknown[f];
-        for (int k = 0; k < NT_STORE_N_REASONS; k++) meta.rejected[f][k] = rep->rejected[f][k];
-    }
+    meta.counts = *rep;
     st = nt_spells_write_rejects(s, o->rejects_path, err);
     if (st) goto done;
     wrote_rejects = 1;

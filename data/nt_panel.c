@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nt_outcome_less_is_better(const char *series)
-{
-    return !strcmp(series, "on_benefit") || !strcmp(series, "on_index_benefit");
-}
+#include "data/nt_design.h"
 
 void nt_panel_free(nt_panel *p)
 {
@@ -45,70 +42,104 @@ static nt_status read_int_cov(nt_store *st, const char *name, double *buf, int32
     return NT_OK;
 }
 
-/* Appends the model columns of one covariate to p->x / p->term. */
+/* Grows p->x, p->term and p->var_of_term to p1 columns. */
+static nt_status grow_columns(nt_panel *p, int p1, nt_error *err)
+{
+    double *x = realloc(p->x, (size_t)p->n * (size_t)(p1 ? p1 : 1) * sizeof *x);
+    if (x) p->x = x;
+    char **term = realloc(p->term, (size_t)(p1 ? p1 : 1) * sizeof *term);
+    if (term) p->term = term;
+    int *vot = realloc(p->var_of_term, (size_t)(p1 ? p1 : 1) * sizeof *vot);
+    if (vot) p->var_of_term = vot;
+    if (!x || !term || !vot) return nt_fail(err, NT_ENOMEM, "out of memory");
+    return NT_OK;
+}
+
+/* A store categorical's codes (0 missing, i = levels[i-1]) as the design
+   rule's (-1 missing, i-1). */
+static int32_t *store_codes(const double *buf, long n)
+{
+    int32_t *code = malloc((size_t)(n ? n : 1) * sizeof *code);
+    if (code)
+        for (long i = 0; i < n; i++) code[i] = (int32_t)buf[i] - 1;
+    return code;
+}
+
+/* Appends the model columns of one covariate to p->x / p->term: a numeric
+   one as is (a person missing it is left out), a categorical one by the
+   design rule with missing as its own level (data/nt_design.h). */
 static nt_status add_covariate(nt_store *st, nt_panel *p, int k, const char *name, double *buf, nt_error *err)
 {
     int kind = nt_store_covariate_kind(st, name);
     if (kind < 0) return nt_fail(err, NT_EINPUT, "covariate \"%s\" is not in the cohort store", name);
     nt_status s = nt_store_read_covariate(st, name, buf, err);
     if (s) return s;
-    char **levels = NULL;
-    int nlev = 0, ncol = 1, has_missing = 0;
-    if (kind == NT_COV_CATEGORICAL) {
-        if ((s = nt_store_read_levels(st, name, &levels, &nlev, err))) return s;
-        for (long i = 0; i < p->n; i++) has_missing |= buf[i] == 0;
-        ncol = nlev - 1 + has_missing;
-    }
-    int p0 = p->p, p1 = p->p + ncol;
-    double *x = realloc(p->x, (size_t)p->n * (size_t)(p1 ? p1 : 1) * sizeof *x);
-    char **term = realloc(p->term, (size_t)(p1 ? p1 : 1) * sizeof *term);
-    int *vot = realloc(p->var_of_term, (size_t)(p1 ? p1 : 1) * sizeof *vot);
-    if (x) p->x = x;
-    if (term) p->term = term;
-    if (vot) p->var_of_term = vot;
-    if (!x || !term || !vot) { nt_store_levels_free(levels, nlev); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-    for (int j = 0; j < ncol; j++) {
-        char t[600];
-        if (kind == NT_COV_NUMERIC) snprintf(t, sizeof t, "%s", name);
-        else if (j < nlev - 1) snprintf(t, sizeof t, "%s=%s", name, levels[j + 1]);
-        else snprintf(t, sizeof t, "%s=missing", name);
-        p->term[p0 + j] = strdup(t);
-        p->var_of_term[p0 + j] = k;
-        p->p = p0 + j + 1;
-        if (!p->term[p0 + j]) { nt_store_levels_free(levels, nlev); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-        double *col = p->x + (size_t)(p0 + j) * (size_t)p->n;
+    if (kind == NT_COV_NUMERIC) {
+        if ((s = grow_columns(p, p->p + 1, err))) return s;
+        if (!(p->term[p->p] = strdup(name))) return nt_fail(err, NT_ENOMEM, "out of memory");
+        p->var_of_term[p->p] = k;
+        double *col = p->x + (size_t)p->p * (size_t)p->n;
+        p->p++;
         for (long i = 0; i < p->n; i++) {
-            if (kind == NT_COV_NUMERIC) {
-                col[i] = buf[i];
-                if (isnan(buf[i]) && p->included[i]) { p->included[i] = 0; p->missing_by_covariate[k]++; }
-            } else {
-                int code = (int)buf[i];      /* 0 = missing, i = levels[i-1] */
-                col[i] = j < nlev - 1 ? (code == j + 2) : (code == 0);
-            }
+            col[i] = buf[i];
+            if (isnan(buf[i]) && p->included[i]) { p->included[i] = 0; p->missing_by_covariate[k]++; }
+        }
+        return NT_OK;
+    }
+    char **levels = NULL;
+    int nlev = 0;
+    if ((s = nt_store_read_levels(st, name, &levels, &nlev, err))) return s;
+    int32_t *code = store_codes(buf, p->n);
+    nt_design_block b = {0, NULL, NULL};
+    if (!code) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!s) s = nt_design_categorical(name, (const char *const *)levels, nlev, code, p->n, NT_DESIGN_MISSING_LEVEL, &b, err);
+    if (!s) s = grow_columns(p, p->p + b.p, err);
+    if (!s) {
+        memcpy(p->x + (size_t)p->p * (size_t)p->n, b.x, (size_t)p->n * (size_t)b.p * sizeof *b.x);
+        for (int j = 0; j < b.p; j++) {
+            p->term[p->p] = b.term[j];   /* moved */
+            b.term[j] = NULL;
+            p->var_of_term[p->p++] = k;
         }
     }
+    nt_design_block_free(&b);
+    free(code);
     nt_store_levels_free(levels, nlev);
-    return NT_OK;
+    return s;
 }
 
-static nt_status exact_cells(nt_store *st, nt_panel *p, const nt_panel_spec *spec, double *buf, nt_error *err)
+/* Exact-matching cells by the design rule's cell coding (data/nt_design.h):
+   a store categorical's codes 0 (missing) .. nlev are its nlev + 1 levels. */
+static nt_status exact_cells(nt_store *st, nt_panel *p, const nt_panel_spec *spec, nt_error *err)
 {
-    p->exact_cell = calloc((size_t)(p->n ? p->n : 1), sizeof *p->exact_cell);
-    if (!p->exact_cell) return nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int e = 0; e < spec->n_exact; e++) {
+    int k = spec->n_exact;
+    size_t nn = (size_t)(p->n ? p->n : 1);
+    int32_t **code = calloc((size_t)k, sizeof *code);
+    int *nlev = calloc((size_t)k, sizeof *nlev);
+    double *buf = malloc(nn * sizeof *buf);
+    p->exact_cell = malloc(nn * sizeof *p->exact_cell);
+    nt_status s = !code || !nlev || !buf || !p->exact_cell ? nt_fail(err, NT_ENOMEM, "out of memory") : NT_OK;
+    for (int e = 0; e < k && !s; e++) {
         const char *name = spec->exact[e];
-        if (nt_store_covariate_kind(st, name) != NT_COV_CATEGORICAL)
-            return nt_fail(err, NT_EINPUT, "exact-matching variable \"%s\" is not a categorical covariate of the cohort store", name);
+        if (nt_store_covariate_kind(st, name) != NT_COV_CATEGORICAL) {
+            s = nt_fail(err, NT_EINPUT, "exact-matching variable \"%s\" is not a categorical covariate of the cohort store", name);
+            break;
+        }
         char **levels;
-        int nlev;
-        nt_status s = nt_store_read_levels(st, name, &levels, &nlev, err);
-        if (s) return s;
-        nt_store_levels_free(levels, nlev);
-        if ((s = nt_store_read_covariate(st, name, buf, err))) return s;
-        /* Mixed radix: cell = cell * (levels + 1) + code. */
-        for (long i = 0; i < p->n; i++) p->exact_cell[i] = p->exact_cell[i] * (nlev + 1) + (int32_t)buf[i];
+        if ((s = nt_store_read_levels(st, name, &levels, &nlev[e], err))) break;
+        nt_store_levels_free(levels, nlev[e]);
+        nlev[e]++;
+        if ((s = nt_store_read_covariate(st, name, buf, err))) break;
+        if (!(code[e] = malloc(nn * sizeof **code))) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
+        for (long i = 0; i < p->n; i++) code[e][i] = (int32_t)buf[i];
     }
-    return NT_OK;
+    long ncells;
+    if (!s) s = nt_design_cells((const int32_t *const *)code, nlev, k, p->n, p->exact_cell, &ncells, err);
+    for (int e = 0; e < k && code; e++) free(code[e]);
+    free(code);
+    free(nlev);
+    free(buf);
+    return s;
 }
 
 static nt_status load_series(nt_store *st, nt_panel *p, const nt_panel_spec *spec, nt_error *err)
@@ -204,7 +235,7 @@ nt_status nt_panel_load(nt_store *st, const nt_panel_spec *spec, nt_panel **out,
     p->n_covariates = spec->n_covariates;
     for (int k = 0; k < spec->n_covariates; k++)
         if ((s = add_covariate(st, p, k, spec->covariates[k], buf, err))) goto done;
-    if (spec->n_exact > 0 && (s = exact_cells(st, p, spec, buf, err))) goto done;
+    if (spec->n_exact > 0 && (s = exact_cells(st, p, spec, err))) goto done;
     s = load_series(st, p, spec, err);
 done:
     free(buf);

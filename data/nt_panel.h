@@ -53,7 +53,4 @@ typedef struct {
 nt_status nt_panel_load(nt_store *st, const nt_panel_spec *spec, nt_panel **out, nt_error *err);
 void nt_panel_free(nt_panel *p);
 
-/* 1 for series where less is better (on_benefit, on_index_benefit). */
-int nt_outcome_less_is_better(const char *series);
-
 #endif

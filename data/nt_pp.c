@@ -62,8 +62,8 @@ nt_status nt_pp_expand_store(nt_store *st, const nt_pp_opts *o, nt_pp_sink sink,
         if ((s = nt_store_read_levels(st, "exit_dest", &lv, &nl, err))) goto done;
         code_censored = code_work = -1;
         for (int k = 0; k < nl; k++) {
-            if (!strcmp(lv[k], "censored")) code_censored = k + 1;
-            if (!strcmp(lv[k], "work")) code_work = k + 1;
+            if (nt_exit_find(lv[k]) == NT_EXIT_CENSORED) code_censored = k + 1;
+            if (nt_exit_find(lv[k]) == NT_EXIT_WORK) code_work = k + 1;
         }
         nt_store_levels_free(lv, nl);
     }

@@ -1,31 +1,30 @@
 /* The cohort store: one HDF5 file holding the cohort panel, the person
-   covariates and the ingest's metadata (layout: docs/store.md). Written to a
-   temporary name beside the target and renamed when complete. Read back in
-   row blocks, never the whole panel at once. Persons are in bytewise order
-   of person_id. */
+   covariates and the ingest's metadata (layout: docs/store.md). Written
+   (nt_store_write.c) to a temporary name beside the target and renamed when
+   complete. Read back (nt_store_read.c) in row blocks, never the whole
+   panel at once. Persons are in bytewise order of person_id. Per-file
+   arrays are indexed by nt_file_kind (core/nt_file_kind.h), reject counts
+   by nt_reject_reason (core/nt_reject.h), panel series by nt_series
+   (core/nt_series.h). */
 #ifndef NT_STORE_H
 #define NT_STORE_H
 
 #include <stdint.h>
 #include "core/nt_error.h"
+#include "core/nt_file_kind.h"
+#include "core/nt_reject.h"
+#include "core/nt_series.h"
 #include "data/nt_cohort.h"
 #include "data/nt_spells.h"
 
 #define NT_STORE_FORMAT_VERSION 1
-
-/* Reject reasons in the data contract's order (counts kept per file). */
-#define NT_STORE_N_REASONS 12
-extern const char *const nt_store_reason_names[NT_STORE_N_REASONS];
 
 /* What the ingest adds beside the spells and the cohort. */
 typedef struct {
     const char *const *schemes;  /* the --scheme list as given */
     int n_schemes;
     int inflow_from, inflow_to;  /* calendar month numbers */
-    long records[4];             /* records read per file */
-    long rejected[4][NT_STORE_N_REASONS];  /* per file and reason (contract order) */
-    long merged[4];
-    long ignored_unknown[4];
+    nt_spells_report counts;     /* records, rejects, merged, ignored per file */
 } nt_store_meta;
 
 /* Writes path atomically (HDF5 to a temporary name, then rename). Same data,
@@ -54,9 +53,10 @@ nt_day nt_store_data_end(const nt_store *st);
 int nt_store_inflow_from(const nt_store *st);     /* calendar month numbers */
 int nt_store_inflow_to(const nt_store *st);
 const char *nt_store_schemes(const nt_store *st); /* "WW,WWB" as given */
-/* Earliest start date per table (0 benefits, 1 programs, 2 jobs); NT_DAY_NONE if empty. */
+/* Earliest start date per spell table (file kind - 1: 0 benefits, 1 programs,
+   2 jobs); NT_DAY_NONE if empty. */
 nt_day nt_store_earliest_start(const nt_store *st, int table);
-/* Input SHA-256 per file (0 persons, 1 benefits, 2 programs, 3 jobs). */
+/* Input SHA-256 per file (nt_file_kind). */
 const char *nt_store_sha256(const nt_store *st, int file);
 long nt_store_rejected(const nt_store *st, int file, int reason);
 long nt_store_merged(const nt_store *st, int file);

@@ -24,6 +24,7 @@ void nt_cox_result_free(nt_cox_result *r)
 {
     if (!r) return;
     free(r->coef); free(r->se); free(r->var); free(r->robust_se); free(r->robust_var); free(r->infinite);
+    nt_wald_free(r->wald);
     free(r);
 }
 
@@ -318,7 +319,14 @@ static const char *term_name(const char *const *terms, int j, char *buf)
     return buf;
 }
 
-nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *const *terms,
+/* The fit (nt_cox.h states the model and R's conventions). Per stratum and
+   event time t with tied events D (m rows, weighted count d), risk set R:
+     Breslow  l += sum_D w x'b - d log S0,                      S0 = sum_R w exp(x'b)
+     Efron    l += sum_D w x'b - (d/m) sum_{k<m} log(S0 - (k/m) sum_D w exp(x'b))
+   score U = dl/db and information I from the matching weighted means and
+   covariances of x (S1/S0, S2/S0); Newton-Raphson b += I^-1 U from b = 0
+   with step halving; V = I^-1; robust V = sum_c (D_c V)'(D_c V). */
+static nt_status cox_fit(const nt_surv_data *d, const double *x, int p, const char *const *terms,
                      const long *cluster, long n_clusters, const nt_cox_opts *opts_in,
                      nt_cox_result **out, nt_error *err)
 {
@@ -517,4 +525,22 @@ done:
     free(W.oe); free(W.eta); free(W.r); free(W.S1); free(W.S2); free(W.e1); free(W.e2); free(W.a);
     free(beta); free(nbeta); free(u); free(u0); free(a); free(imat); free(tmp); free(D); free(scale);
     return st;
+}
+
+/* The entry point: GSL quiet, the fit, then its Wald inference (z, p,
+   hazard ratios) computed once, on the robust SEs when clustered. */
+nt_status nt_cox_fit(const nt_surv_data *d, const double *x, int p, const char *const *terms,
+                     const long *cluster, long n_clusters, const nt_cox_opts *opts,
+                     nt_cox_result **out, nt_error *err)
+{
+    nt_gsl_quiet();
+    nt_cox_result *r = NULL;
+    nt_status st = cox_fit(d, x, p, terms, cluster, n_clusters, opts, &r, err);
+    if (st) return st;
+    if (!(r->wald = nt_wald_alloc(r->coef, r->robust_se ? r->robust_se : r->se, r->p))) {
+        nt_cox_result_free(r);
+        return nt_fail(err, NT_ENOMEM, "out of memory");
+    }
+    *out = r;
+    return NT_OK;
 }

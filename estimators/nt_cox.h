@@ -33,6 +33,7 @@
 #define NT_COX_H
 
 #include "core/nt_error.h"
+#include "estimators/nt_stats.h"
 #include "estimators/nt_surv.h"
 
 typedef enum { NT_TIES_EFRON = 0, NT_TIES_BRESLOW = 1 } nt_cox_ties;
@@ -65,6 +66,10 @@ typedef struct {
     long n_clusters;
     int *infinite;         /* p flags: the "may be infinite" rule */
     char warning[512];     /* "" or R's warning, with term names */
+    /* z, p_value, hazard ratio exp(coef) and its 95% interval per
+       coefficient (estimators/nt_stats.h), on robust_se when clustered and
+       on se otherwise, as R's summary.coxph. */
+    nt_wald *wald;
 } nt_cox_result;
 
 /* x: n x p column-major (x[j * n + i]); terms: p names (for messages), may

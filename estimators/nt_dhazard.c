@@ -2,6 +2,7 @@
    nt_glm (see nt_dhazard.h). The person-period rows come from data/nt_pp. */
 #include "estimators/nt_dhazard.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@ void nt_dhazard_result_free(nt_dhazard_result *r)
     nt_glm_fit_free(r->glm);
     free(r->robust_se);
     free(r->robust_cov);
+    nt_wald_free(r->wald);
+    free(r->piece_events);
     free(r);
 }
 
@@ -79,6 +82,7 @@ nt_status nt_dhazard_fit(const double *period, const double *y, const double *x,
                          const char *const *xnames, const double *w, long n, const nt_dhazard_opts *o,
                          nt_dhazard_result **out, nt_error *err)
 {
+    nt_gsl_quiet();
     nt_status s = NT_OK;
     nt_dhazard_result *r = calloc(1, sizeof *r);
     double *lev = NULL, *X = NULL;
@@ -122,8 +126,13 @@ nt_status nt_dhazard_fit(const double *period, const double *y, const double *x,
     r->n_pieces = used + 1;
     r->p = 1 + used + nx;
     r->term = calloc((size_t)r->p, sizeof *r->term);
+    r->piece_events = calloc((size_t)r->n_pieces, sizeof *r->piece_events);
     X = calloc((size_t)n * (size_t)r->p, sizeof *X);
-    if (!r->term || !X) { free(cnt); free(col); s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (!r->term || !r->piece_events || !X) {
+        free(cnt); free(col);
+        s = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
     r->term[0] = dupstr("(Intercept)");
     for (int k = 0; k < K; k++) {
         if (col[k] < 0) continue;
@@ -143,6 +152,7 @@ nt_status nt_dhazard_fit(const double *period, const double *y, const double *x,
     for (long i = 0; i < n; i++) {
         X[i] = 1;
         if (col[piece[i]] >= 0) X[(size_t)(1 + col[piece[i]]) * (size_t)n + i] = 1;
+        r->piece_events[col[piece[i]] + 1] += y[i] == 1;
     }
     for (int j = 0; j < nx; j++)
         memcpy(X + (size_t)(1 + used + j) * (size_t)n, x + (size_t)j * (size_t)n, (size_t)n * sizeof *X);
@@ -155,6 +165,15 @@ nt_status nt_dhazard_fit(const double *period, const double *y, const double *x,
     go.check_separation = 0;   /* R's glm warns and still reports */
     if ((s = nt_glm_fit_alloc(X, n, r->p, y, w, (const char *const *)r->term, &go, &r->glm, err))) goto done;
     if (o->cluster && (s = cluster_robust(r, X, y, w, n, o->cluster, o->n_clusters, err))) goto done;
+    if (!(r->wald = nt_wald_alloc(r->glm->beta, r->robust_se ? r->robust_se : r->glm->se, r->p))) {
+        s = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (long i = 0; i < n; i++)   /* binomial()'s check in R's glm.fit */
+        if ((!w || w[i] > 0) && (r->glm->mu[i] < 10 * DBL_EPSILON || r->glm->mu[i] > 1 - 10 * DBL_EPSILON)) {
+            snprintf(r->warning, sizeof r->warning, "glm.fit: fitted probabilities numerically 0 or 1 occurred");
+            break;
+        }
     *out = r;
     r = NULL;
 done:

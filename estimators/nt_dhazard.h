@@ -9,12 +9,14 @@
    a time-varying treatment indicator enters as one of the x columns.
    Mirrors glm(y ~ factor(piece) + x, family = binomial(link)).
 
-   The person-period rows of the cohort come from data/nt_pp.h. */
+   The person-period rows come from data/nt_pp.h (the cohort store, or a
+   flat file with one row per person for `netto survival dhazard`). */
 #ifndef NT_DHAZARD_H
 #define NT_DHAZARD_H
 
 #include "core/nt_error.h"
 #include "estimators/nt_glm.h"
+#include "estimators/nt_stats.h"
 
 typedef struct {
     nt_glm_link link;     /* NT_LINK_CLOGLOG */
@@ -37,6 +39,15 @@ typedef struct {
        NULL without a cluster. */
     double *robust_se;    /* p */
     double *robust_cov;   /* p x p */
+    /* z, p_value, exp(estimate) (odds ratio for logit, hazard ratio for
+       cloglog) and its 95% interval per term (estimators/nt_stats.h), on
+       robust_se with a cluster and on glm->se otherwise. */
+    nt_wald *wald;
+    long *piece_events;   /* n_pieces, reference first: events (y = 1 rows) in each */
+    /* "" or R's glm.fit warning "fitted probabilities numerically 0 or 1
+       occurred" (some mu within 10 DBL_EPSILON of 0 or 1): the fit is still
+       reported, as R does. */
+    char warning[128];
 } nt_dhazard_result;
 
 /* x: n x nx column-major (may be NULL when nx = 0); w: case weights or NULL. */

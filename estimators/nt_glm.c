@@ -21,6 +21,7 @@
    tol = min(1e-7, epsilon / 1000) as glm.fit's. So of a dependent set the
    later column is the aliased one, whatever the kernel or thread count. */
 #include "estimators/nt_glm.h"
+#include "estimators/nt_stats.h"
 
 #include <float.h>
 #include <gsl/gsl_errno.h>
@@ -480,6 +481,7 @@ nt_status nt_glm_fit_alloc(const double *x, long n, int p, const double *y, cons
                            const char *const *terms, const nt_glm_opts *opts,
                            nt_glm_fit **out, nt_error *err)
 {
+    nt_gsl_quiet();
     nt_glm_opts o;
     if (opts) o = *opts; else nt_glm_opts_default(&o);
     if (n <= 0 || p <= 0) return nt_fail(err, NT_EINPUT, "GLM: no rows or no columns to fit");

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "estimators/nt_stats.h"
-#include "gsl/gsl_cdf.h"
+#include <gsl/gsl_cdf.h>
 
 void nt_km_result_free(nt_km_result *r)
 {
@@ -78,6 +78,7 @@ static long group_end(const nt_surv_data *d, const long *ord, long lo)
 nt_status nt_km_fit(const nt_surv_data *d, nt_conf_type conf, double conf_level,
                     nt_km_result **out, nt_error *err)
 {
+    nt_gsl_quiet();
     long n = d->n;
     int ns = d->strata ? d->n_strata : 1;
     nt_status st = NT_OK;
@@ -189,6 +190,7 @@ done:
 
 nt_status nt_logrank_test(const nt_surv_data *d, nt_logrank_result *out, nt_error *err)
 {
+    nt_gsl_quiet();
     long n = d->n;
     int k = d->strata ? d->n_strata : 1;
     nt_status st = NT_OK;

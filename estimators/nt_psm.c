@@ -93,19 +93,12 @@ static void match_weights(nt_psm_result *r, const uint8_t *tr, nt_estimand est, 
     }
 }
 
-/* One pass of steps 1-6 on arrays; with_se = 0 in bootstrap replicates
-   (estimates only). est/se: nout each. */
-static nt_status run_pass(const double *x, long n, int p, const char *const *terms, const int *vot,
-                          const uint8_t *tr, const double *y, int nout, const long *cell,
-                          const nt_psm_opts *o, int with_se, nt_psm_result *r,
-                          double *est, double *se, double *se0, nt_error *err)
+/* Steps 1-4 of a pass: the logit, the distance score, common support, the
+   score's sd over the units kept, the caliper and the tie scale. */
+static nt_status fit_score(const double *x, long n, int p, const char *const *terms, const int *vot,
+                           const uint8_t *tr, const nt_psm_opts *o, int with_se, nt_psm_result *r, nt_error *err)
 {
     nt_status st = NT_OK;
-    double *yadj = NULL, *sig = NULL, *K = NULL, *xr = NULL, *beta = NULL;
-    nt_matchset *atc_adj = NULL;
-    r->n = n;
-    r->p = p;
-    r->nout = nout;
     double *d = malloc((size_t)n * sizeof *d);
     r->pscore = malloc((size_t)n * sizeof *r->pscore);
     r->score = malloc((size_t)n * sizeof *r->score);
@@ -142,6 +135,24 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
     r->score_sd = nk > 1 ? sqrt(ss / (double)(nk - 1)) : 0;
     r->caliper = o->caliper_sd > 0 ? o->caliper_sd * r->score_sd : 0;
     r->tie_scale = o->match.tie_scale < 0 ? r->score_sd : o->match.tie_scale;
+done:
+    free(d);
+    return st;
+}
+
+/* One pass of steps 1-6 on arrays; with_se = 0 in bootstrap replicates
+   (estimates only). est/se: nout each. */
+static nt_status run_pass(const double *x, long n, int p, const char *const *terms, const int *vot,
+                          const uint8_t *tr, const double *y, int nout, const long *cell,
+                          const nt_psm_opts *o, int with_se, nt_psm_result *r,
+                          double *est, double *se, double *se0, nt_error *err)
+{
+    nt_status st = NT_OK;
+    double *yadj = NULL, *sig = NULL, *K = NULL, *xr = NULL, *beta = NULL;
+    nt_matchset *atc_adj = NULL;
+    r->n = n, r->p = p, r->nout = nout;
+    st = fit_score(x, n, p, terms, vot, tr, o, with_se, r, err);
+    if (st) goto done;
 
     if (nt_method_is_matching(o->method)) {
         K = malloc((size_t)n * sizeof *K);
@@ -247,7 +258,6 @@ static nt_status run_pass(const double *x, long n, int p, const char *const *ter
     }
 done:
     nt_matchset_free(atc_adj);
-    free(d);
     free(yadj);
     free(sig);
     free(K);
@@ -314,6 +324,7 @@ nt_status nt_psm_estimate(const double *x, long n, int p, const char *const *ter
                           int nout, const long *cell, const nt_psm_opts *o,
                           nt_psm_result **out, nt_error *err)
 {
+    nt_gsl_quiet();
     nt_psm_opts def;
     if (!o) { nt_psm_opts_default(&def); o = &def; }
     long n1 = 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/nt_file_kind.h"
 #include "data/nt_csv.h"
 #include "data/nt_spells.h"
 
@@ -31,11 +32,10 @@ static unsigned rnd(unsigned n)
 
 static void gen(const char *dir, long n)
 {
-    char p[4][1024];
-    const char *nm[4] = {"persons", "benefits", "programs", "jobs"};
-    FILE *f[4];
-    for (int i = 0; i < 4; i++) {
-        snprintf(p[i], sizeof p[i], "%s/%s.csv", dir, nm[i]);
+    char p[NT_FILE_N][1024];
+    FILE *f[NT_FILE_N];
+    for (int i = 0; i < NT_FILE_N; i++) {
+        snprintf(p[i], sizeof p[i], "%s/%s.csv", dir, nt_file_kind_name(i));
         f[i] = fopen(p[i], "w");
         if (!f[i]) { perror(p[i]); exit(1); }
     }
@@ -108,11 +108,13 @@ int main(int argc, char **argv)
         double t = now() - t0;
         printf("libcsv: %ld records, %zu bytes in %.3f s = %.0f MB/s\n", nrecs, bytes, t, bytes / t / 1e6);
     } else if (!strcmp(argv[1], "spells")) {
-        char p[4][1024];
-        const char *nm[4] = {"persons", "benefits", "programs", "jobs"};
+        char p[NT_FILE_N][1024];
         nt_spells_opts o;
         memset(&o, 0, sizeof o);
-        for (int i = 0; i < 4; i++) { snprintf(p[i], sizeof p[i], "%s/%s.csv", argv[2], nm[i]); o.path[i] = p[i]; }
+        for (int i = 0; i < NT_FILE_N; i++) {
+            snprintf(p[i], sizeof p[i], "%s/%s.csv", argv[2], nt_file_kind_name(i));
+            o.path[i] = p[i];
+        }
         o.decimal = '.';
         o.data_end = NT_DAY_NONE;
         nt_spells *s;
@@ -120,7 +122,7 @@ int main(int argc, char **argv)
         nt_error err;
         if (nt_spells_read(&o, &s, &rep, &err)) { fprintf(stderr, "%s:%ld: %s\n", err.file, err.line, err.msg); return 1; }
         printf("nt_spells_read: %ld persons, %ld benefits (%ld merged), %ld programs, %ld jobs in %.3f s\n",
-               s->persons.n, s->n_benefits, rep.merged[1], s->n_programs, s->n_jobs, now() - t0);
+               s->persons.n, s->n_benefits, rep.merged[NT_FILE_BENEFITS], s->n_programs, s->n_jobs, now() - t0);
         nt_spells_free(s);
     }
     return 0;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/nt_file.h"
+#include "core/nt_file_kind.h"
 #include "core/nt_progress.h"
 #include "core/nt_rng.h"
 #include "data/nt_ingest.h"
@@ -124,18 +125,17 @@ static nt_status open_data(nt_run_state *P, nt_error *err)
         snprintf(store_path, sizeof store_path, "%s", st->store_path);
         if ((s = nt_manifest_add_input(P->m, st->store_path, err))) return s;
     } else {
-        const char *paths[4] = {st->persons_path, st->benefits_path, st->programs_path, st->jobs_path};
-        const char *keys[4] = {"persons", "benefits", "programs", "jobs"};
-        for (int f = 0; f < 4; f++)
-            if ((s = check_readable(st, keys[f], paths[f], err))) return s;
-        for (int f = 0; f < 4; f++)
+        const char *paths[NT_FILE_N] = {st->persons_path, st->benefits_path, st->programs_path, st->jobs_path};
+        for (int f = 0; f < NT_FILE_N; f++)
+            if ((s = check_readable(st, nt_file_kind_name((nt_file_kind)f), paths[f], err))) return s;
+        for (int f = 0; f < NT_FILE_N; f++)
             if ((s = nt_manifest_add_input(P->m, paths[f], err))) return s;
         char rejects[4300];
         nt_path_join(store_path, sizeof store_path, P->priv, "cohort.h5");
         nt_path_join(rejects, sizeof rejects, P->priv, "rejects.csv");
         nt_ingest_opts io;
         memset(&io, 0, sizeof io);
-        for (int f = 0; f < 4; f++) io.spells.path[f] = paths[f];
+        for (int f = 0; f < NT_FILE_N; f++) io.spells.path[f] = paths[f];
         io.spells.person_key = st->person_key;
         io.spells.cp1252 = st->cp1252;
         io.spells.decimal = st->decimal;
@@ -154,8 +154,8 @@ static nt_status open_data(nt_run_state *P, nt_error *err)
         if ((s = nt_ingest(&io, NULL, NULL, &sr, err))) return s;
         nt_manifest_timing(P->m, "ingest", nt_now() - t0);
         long rejected = 0;
-        for (int f = 0; f < 4; f++)
-            for (int k = 0; k < 16; k++) rejected += sr.rejected[f][k];
+        for (int f = 0; f < NT_FILE_N; f++)
+            for (int k = 0; k < NT_REJECT_N; k++) rejected += sr.rejected[f][k];
         char n[32];
         nt_manifest_count_persons(P->m, "records_rejected", rejected, st->min_cell, st->round);
         if (rejected > 0) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nt_series.h"
 #include "study/nt_run_parts.h"
 
 static void set_horizons(nt_run_state *P)
@@ -54,7 +55,7 @@ static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run
     int H = P->st->horizon, B = P->st->bootstrap;
     double ci = nt_run_ci_level(P);
     const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
-    int less = nt_outcome_less_is_better(P->panel->outcome_name[oc]);
+    int less = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
     nt_status s = nt_summary_cumulative(r->att + oc * H, reps, B, H, less, ci, p->cum, p->cum_lower, p->cum_upper, err);
     for (int h = 0; h < P->n_horizons && !s; h++) {
         s = nt_summary_compute(r->att + oc * H, reps, B, H, less, P->horizons[h], ci, &p->fig[h], err);

@@ -7,8 +7,12 @@
 
 #include "core/nt_date.h"
 #include "core/nt_error.h"
+#include "core/nt_exit.h"
 #include "core/nt_file.h"
+#include "core/nt_file_kind.h"
+#include "core/nt_reject.h"
 #include "core/nt_rng.h"
+#include "core/nt_series.h"
 
 static void test_dates(void **state)
 {
@@ -105,6 +109,46 @@ static void test_error_format(void **state)
     assert_string_equal(buf, "bad option");
 }
 
+/* The vocabulary tables: every code has a distinct name that finds it
+   again, the codes outside a table have none, and the words are the
+   store's and the data contract's (they are part of the store format). */
+static void test_vocabularies(void **state)
+{
+    (void)state;
+    const char *series[] = {"employed", "earnings", "on_benefit", "on_index_benefit", "in_program"};
+    assert_int_equal(NT_SERIES_N, 5);
+    for (int s = 0; s < NT_SERIES_N; s++) {
+        assert_string_equal(nt_series_name((nt_series)s), series[s]);
+        assert_int_equal(nt_series_find(series[s]), s);
+        assert_int_equal(nt_series_less_is_better((nt_series)s), s == NT_SERIES_ON_BENEFIT || s == NT_SERIES_ON_INDEX_BENEFIT);
+    }
+    assert_null(nt_series_name(NT_SERIES_N));
+    assert_int_equal(nt_series_find("Employed"), -1);
+    assert_int_equal(nt_series_less_is_better((nt_series)-1), 0);
+
+    const char *reasons[] = {"missing_value", "bad_date", "bad_number", "negative_money", "bad_code",
+                             "end_before_start", "unknown_person", "duplicate_person", "column_count",
+                             "nul_byte", "invalid_utf8", "born_after_inflow", "merged"};
+    assert_int_equal(NT_REJECT_N, 12);
+    for (int r = 0; r <= NT_REJECT_MERGED; r++) assert_string_equal(nt_reject_reason_name((nt_reject_reason)r), reasons[r]);
+    assert_string_equal(nt_reject_reason_name((nt_reject_reason)(NT_REJECT_MERGED + 1)), "unknown");
+
+    const char *files[] = {"persons", "benefits", "programs", "jobs"};
+    assert_int_equal(NT_FILE_N, 4);
+    for (int f = 0; f < NT_FILE_N; f++) assert_string_equal(nt_file_kind_name((nt_file_kind)f), files[f]);
+    assert_null(nt_file_kind_name(NT_FILE_N));
+
+    const char *exits[] = {"work", "censored", "other"};
+    assert_int_equal(NT_EXIT_WORK, 1);
+    for (int e = 1; e <= NT_EXIT_N; e++) {
+        assert_string_equal(nt_exit_name((nt_exit)e), exits[e - 1]);
+        assert_int_equal(nt_exit_find(exits[e - 1]), e);
+    }
+    assert_null(nt_exit_name((nt_exit)0));
+    assert_null(nt_exit_name((nt_exit)(NT_EXIT_N + 1)));
+    assert_int_equal(nt_exit_find("missing"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_outfile_atomic),
         cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_vocabularies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,15 @@
-/* data/nt_flat (flat CSV into typed columns) and data/nt_design (model matrices). */
+/* data/nt_flat (flat CSV into typed columns) and data/nt_design (model
+   matrices: the categorical rule, exact-matching cells). */
 #include "tests/nt_test.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/nt_file.h"
+#include "core/nt_rng.h"
 #include "data/nt_design.h"
 #include "data/nt_flat.h"
 
@@ -121,6 +124,130 @@ static void test_design_errors(void **state)
     nt_flat_free(f);
 }
 
+/* The categorical rule with missing as its own level (store covariates):
+   levels low, mid, high (reference low); rows mid, high, -, low, - give
+   the columns edu=mid 1 0 0 0 0, edu=high 0 1 0 0 0, edu=missing 0 0 1 0 1.
+   Without a missing row there is no missing column; with no level at all,
+   missing is the reference and there is no column. Under "drop" a missing
+   code is the caller's error. */
+static void test_categorical_rule(void **state)
+{
+    (void)state;
+    const char *lev[] = {"low", "mid", "high"};
+    const int32_t code[] = {1, 2, -1, 0, -1};
+    nt_design_block b;
+    nt_error err;
+    assert_int_equal(nt_design_categorical("edu", lev, 3, code, 5, NT_DESIGN_MISSING_LEVEL, &b, &err), NT_OK);
+    assert_int_equal(b.p, 3);
+    const char *terms[] = {"edu=mid", "edu=high", "edu=missing"};
+    const double x[3][5] = {{1, 0, 0, 0, 0}, {0, 1, 0, 0, 0}, {0, 0, 1, 0, 1}};
+    for (int j = 0; j < 3; j++) {
+        assert_string_equal(b.term[j], terms[j]);
+        for (int i = 0; i < 5; i++) expect_near(b.x[j * 5 + i], x[j][i], 0);
+    }
+    nt_design_block_free(&b);
+    assert_int_equal(nt_design_categorical("edu", lev, 3, code, 2, NT_DESIGN_MISSING_LEVEL, &b, &err), NT_OK);
+    assert_int_equal(b.p, 2);
+    nt_design_block_free(&b);
+    const int32_t none[] = {-1, -1};
+    assert_int_equal(nt_design_categorical("r", NULL, 0, none, 2, NT_DESIGN_MISSING_LEVEL, &b, &err), NT_OK);
+    assert_int_equal(b.p, 0);
+    nt_design_block_free(&b);
+    assert_int_equal(nt_design_categorical("edu", lev, 3, code, 5, NT_DESIGN_MISSING_DROP, &b, &err), NT_EUSAGE);
+    const int32_t out_of_range[] = {3};
+    assert_int_equal(nt_design_categorical("edu", lev, 3, out_of_range, 1, NT_DESIGN_MISSING_LEVEL, &b, &err), NT_EUSAGE);
+}
+
+static int tuple_cmp(int32_t *const *code, int k, long i, long j)
+{
+    for (int c = 0; c < k; c++)
+        if (code[c][i] != code[c][j]) return code[c][i] < code[c][j] ? -1 : 1;
+    return 0;
+}
+
+/* Four exact-matching columns of 182, 250, 311 and 400 levels: the tuple
+   space is 182 * 250 * 311 * 400 = 5,660,200,000 > 2^32 cells. The tuples
+   (0,0,0,0) and (138,25,143,96) are 0 and ((138*250 + 25)*311 + 143)*400
+   + 96 = 2^32 apart: a 32-bit product wraps them onto one cell. In 64
+   bits they are two cells; ids are compact (0..ncells-1, each used) and
+   follow the tuples' lexicographic order, so equal ids <=> equal tuples. */
+static void test_exact_cells_beyond_32_bits(void **state)
+{
+    (void)state;
+    enum { K = 4, N = 2000 };
+    const int nlev[K] = {182, 250, 311, 400};
+    int32_t *code[K];
+    nt_rng r;
+    nt_rng_init(&r, 20261129, 0);
+    for (int c = 0; c < K; c++) {
+        code[c] = malloc(N * sizeof **code);
+        /* few distinct values per column in most rows, so cells repeat */
+        for (long i = 0; i < N; i++)
+            code[c][i] = (int32_t)(i % 3 ? nt_rng_below(&r, 4) : nt_rng_below(&r, (uint64_t)nlev[c]));
+    }
+    const int32_t a[K] = {0, 0, 0, 0}, b[K] = {138, 25, 143, 96}, top[K] = {181, 249, 310, 399};
+    for (int c = 0; c < K; c++) { code[c][0] = a[c]; code[c][1] = b[c]; code[c][2] = top[c]; }
+    uint64_t key_b = 0;
+    for (int c = 0; c < K; c++) key_b = key_b * (uint64_t)nlev[c] + (uint64_t)b[c];
+    assert_true(key_b == (1ull << 32));
+
+    int32_t *cell = malloc(N * sizeof *cell);
+    long ncells = -1;
+    nt_error err;
+    assert_int_equal(nt_design_cells((const int32_t *const *)code, nlev, K, N, cell, &ncells, &err), NT_OK);
+    assert_int_not_equal(cell[0], cell[1]);
+    assert_int_equal(cell[0], 0);               /* the smallest tuple */
+    assert_int_equal(cell[2], ncells - 1);      /* the largest */
+    char *used = calloc((size_t)ncells, 1);
+    long distinct = 0;
+    for (long i = 0; i < N; i++) {
+        assert_true(cell[i] >= 0 && cell[i] < ncells);
+        used[cell[i]] = 1;
+        for (long j = 0; j < i; j++) {
+            int t = tuple_cmp(code, K, i, j), u = (cell[i] > cell[j]) - (cell[i] < cell[j]);
+            if (t != u) fail_msg("rows %ld, %ld: tuple order %d, cell order %d", i, j, t, u);
+        }
+    }
+    for (long c = 0; c < ncells; c++) distinct += used[c];
+    assert_int_equal(distinct, ncells);
+    free(used);
+
+    /* Beyond 64 bits: eight columns of 300 levels (300^8 > 2^63). */
+    int32_t *code8[8];
+    int nlev8[8];
+    for (int c = 0; c < 8; c++) { code8[c] = code[c % K]; nlev8[c] = 300; }
+    assert_int_equal(nt_design_cells((const int32_t *const *)code8, nlev8, 8, N, cell, &ncells, &err), NT_EINPUT);
+    assert_non_null(strstr(err.msg, "too many exact-match cells"));
+    /* a code outside its levels is the caller's error */
+    code[3][5] = 400;
+    assert_int_equal(nt_design_cells((const int32_t *const *)code, nlev, K, N, cell, &ncells, &err), NT_EUSAGE);
+    for (int c = 0; c < K; c++) free(code[c]);
+    free(cell);
+}
+
+/* Cells of flat-file rows: values coded bytewise per column ("10" < "9"),
+   cells in lexicographic order of (g, h) over the kept rows 0, 1, 3, 4:
+   (9,b) (10,a) (9,b) (10,b) -> ids 2 0 2 1. */
+static void test_exact_cells_flat(void **state)
+{
+    (void)state;
+    const char *path = write_file("design_cells", "g,h\n9,b\n10,a\n,a\n9,b\n10,b\n");
+    nt_flat *f;
+    nt_error err;
+    assert_int_equal(nt_flat_read(path, &f, &err), NT_OK);
+    const int cols[2] = {0, 1};
+    const long row[4] = {0, 1, 3, 4};
+    int32_t cell[4];
+    long ncells;
+    assert_int_equal(nt_design_cells_flat(f, cols, 2, row, 4, cell, &ncells, &err), NT_OK);
+    assert_int_equal(ncells, 3);
+    const int32_t want[4] = {2, 0, 2, 1};
+    for (int i = 0; i < 4; i++) assert_int_equal(cell[i], want[i]);
+    const long with_missing[2] = {0, 2};
+    assert_int_equal(nt_design_cells_flat(f, cols, 2, with_missing, 2, cell, &ncells, &err), NT_EUSAGE);
+    nt_flat_free(f);
+}
+
 static void test_words(void **state)
 {
     (void)state;
@@ -138,6 +265,9 @@ int main(void)
         cmocka_unit_test(test_flat_binary_error_names_line),
         cmocka_unit_test(test_design_categories),
         cmocka_unit_test(test_design_errors),
+        cmocka_unit_test(test_categorical_rule),
+        cmocka_unit_test(test_exact_cells_beyond_32_bits),
+        cmocka_unit_test(test_exact_cells_flat),
         cmocka_unit_test(test_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

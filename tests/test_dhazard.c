@@ -10,6 +10,8 @@
 
 #include "core/nt_rng.h"
 #include "estimators/nt_dhazard.h"
+#include "data/nt_design.h"
+#include "data/nt_flat.h"
 #include "data/nt_pp.h"
 #include "data/nt_cohort.h"
 #include "data/nt_store.h"
@@ -191,6 +193,100 @@ static void test_pp_store(void **state)
     fx_free(s);
 }
 
+/* Flat file, one row per person: ids a, b, c with times 2, 1, 3 and events
+   1, 0, 1 give periods 1 2 | 1 | 1 2 3 with y = 0 1 | 0 | 0 0 1 and the
+   covariate x copied to each period; d has a missing x and is dropped.
+   Then a time of 1.5, and an id seen twice, each name file, line and column. */
+static void test_pp_flat(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/pp.csv", nt_test_dir("dhazard_flat"));
+    nt_test_write(path, "id,t,e,x\na,2,1,0.5\nb,1,0,1.5\nd,4,1,\nc,3,1,2.5\n");
+    nt_flat *f = NULL;
+    nt_design *des = NULL;
+    nt_pp *pp = NULL;
+    nt_error err;
+    nt_error_clear(&err);
+    if (nt_flat_read(path, &f, &err)) fail_msg("%s", err.msg);
+    const char *vars[] = {"x"}, *req[] = {"id", "t", "e"};
+    nt_design_opts dopt = {.intercept = 0, .reject_constant = 1};
+    if (nt_design_build(f, vars, 1, req, 3, &dopt, &des, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(des->n, 3);
+    if (nt_pp_read_flat(f, des, 0, 1, 2, &pp, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(pp->n, 6);
+    assert_int_equal(pp->nx, 1);
+    double period[] = {1, 2, 1, 1, 2, 3}, y[] = {0, 1, 0, 0, 0, 1}, x[] = {0.5, 0.5, 1.5, 2.5, 2.5, 2.5};
+    long person[] = {0, 0, 1, 2, 2, 2};
+    for (int k = 0; k < 6; k++) {
+        expect_near(pp->period[k], period[k], 0);
+        expect_near(pp->y[k], y[k], 0);
+        expect_near(pp->x[k], x[k], 0);
+        assert_int_equal(pp->person[k], person[k]);
+    }
+    assert_null(pp->treat);
+    nt_pp_free(pp);
+    pp = NULL;
+    nt_design_free(des);
+    nt_flat_free(f);
+
+    nt_test_write(path, "id,t,e,x\na,2,1,0.5\nb,1.5,0,1.5\n");
+    if (nt_flat_read(path, &f, &err)) fail_msg("%s", err.msg);
+    if (nt_design_build(f, vars, 1, req, 3, &dopt, &des, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(nt_pp_read_flat(f, des, 0, 1, 2, &pp, &err), NT_EINPUT);
+    assert_int_equal(err.line, 3);
+    assert_string_equal(err.column, "t");
+    assert_null(pp);
+    nt_design_free(des);
+    nt_flat_free(f);
+
+    nt_test_write(path, "id,t,e,x\na,2,1,0.5\nb,1,0,1.5\na,3,0,2\n");
+    if (nt_flat_read(path, &f, &err)) fail_msg("%s", err.msg);
+    if (nt_design_build(f, vars, 1, req, 3, &dopt, &des, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(nt_pp_read_flat(f, des, 0, 1, 2, &pp, &err), NT_EINPUT);
+    assert_int_equal(err.line, 4);
+    assert_string_equal(err.column, "id");
+    nt_design_free(des);
+    nt_flat_free(f);
+}
+
+/* The Wald fields: z = b / se, p = 2 (1 - Phi(|z|)), exp(b -/+ 1.959964 se),
+   on the robust SE when clustered. */
+static void test_dhazard_wald(void **state)
+{
+    (void)state;
+    tcsv *d = tcsv_read("data/pp_veteran.csv");
+    assert_non_null(d);
+    long n = d->nrow;
+    double *period = tcsv_column(d, "period"), *y = tcsv_column(d, "y"), *karno = tcsv_column(d, "karno");
+    double *idd = tcsv_column(d, "id");
+    long *cl = malloc((size_t)n * sizeof *cl), ncl = 0;
+    for (long i = 0; i < n; i++) { cl[i] = (long)idd[i] - 1; if (cl[i] + 1 > ncl) ncl = cl[i] + 1; }
+    double cuts[] = {1, 2, 4};
+    const char *xn[] = {"karno"};
+    for (int c = 0; c < 2; c++) {
+        nt_dhazard_opts o = {.link = NT_LINK_CLOGLOG, .cuts = cuts, .n_cuts = 3, .cluster = c ? cl : NULL, .n_clusters = c ? ncl : 0};
+        nt_dhazard_result *r = NULL;
+        nt_error err = {0};
+        assert_int_equal(nt_dhazard_fit(period, y, karno, 1, xn, NULL, n, &o, &r, &err), NT_OK);
+        for (int j = 0; j < r->p; j++) {
+            double b = r->glm->beta[j], se = c ? r->robust_se[j] : r->glm->se[j];
+            expect_rel(r->wald->z[j], b / se, 1e-15);
+            expect_rel(r->wald->p_value[j], erfc(fabs(b / se) / sqrt(2)), 1e-12);
+            expect_rel(r->wald->ratio[j], exp(b), 1e-15);
+            expect_rel(r->wald->ratio_lower[j], exp(b - 1.959963984540054 * se), 1e-15);
+            expect_rel(r->wald->ratio_upper[j], exp(b + 1.959963984540054 * se), 1e-15);
+        }
+        long ev = 0;
+        for (int k = 0; k < r->n_pieces; k++) ev += r->piece_events[k];
+        assert_int_equal(ev, 128);
+        assert_string_equal(r->warning, "");
+        nt_dhazard_result_free(r);
+    }
+    free(period); free(y); free(karno); free(idd); free(cl);
+    tcsv_free(d);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -198,6 +294,8 @@ int main(void)
         cmocka_unit_test(test_dhazard_golden),
         cmocka_unit_test(test_dhazard_truth),
         cmocka_unit_test(test_pp_store),
+        cmocka_unit_test(test_pp_flat),
+        cmocka_unit_test(test_dhazard_wald),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

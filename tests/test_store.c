@@ -74,9 +74,9 @@ static nt_store_meta meta_for(void)
     m.n_schemes = 2;
     m.inflow_from = M("2003-01");
     m.inflow_to = M("2003-12");
-    m.records[0] = 5000;
-    m.rejected[1][2] = 3;   /* benefits, bad_number */
-    m.merged[2] = 7;
+    m.counts.records[NT_FILE_PERSONS] = 5000;
+    m.counts.rejected[NT_FILE_BENEFITS][NT_REJECT_BAD_NUMBER] = 3;
+    m.counts.merged[NT_FILE_PROGRAMS] = 7;
     return m;
 }
 
@@ -106,9 +106,9 @@ static void test_round_trip(void **state)
     assert_int_equal(nt_store_earliest_start(st, 1), NT_DAY_NONE);
     assert_int_equal(nt_store_earliest_start(st, 2), D("2002-03-01"));
     assert_string_equal(nt_store_sha256(st, 0), s->sha256[0]);
-    assert_int_equal(nt_store_records(st, 0), 5000);
-    assert_int_equal(nt_store_rejected(st, 1, 2), 3);
-    assert_int_equal(nt_store_merged(st, 2), 7);
+    assert_int_equal(nt_store_records(st, NT_FILE_PERSONS), 5000);
+    assert_int_equal(nt_store_rejected(st, NT_FILE_BENEFITS, NT_REJECT_BAD_NUMBER), 3);
+    assert_int_equal(nt_store_merged(st, NT_FILE_PROGRAMS), 7);
     const char *const *pt;
     assert_int_equal(nt_store_program_types(st, &pt), 2);
     assert_string_equal(pt[1], "scholing");
@@ -118,7 +118,7 @@ static void test_round_trip(void **state)
     assert_true(R >= 1);
     const long block = R + 17;
     double *buf = malloc((size_t)block * H * sizeof(double));
-    for (int series = 0; series < NT_SERIES_COUNT; series++) {
+    for (int series = 0; series < NT_SERIES_N; series++) {
         for (long first = 0; first < c->n; first += block) {
             long n = c->n - first < block ? c->n - first : block;
             if (nt_store_read_rows(st, first, n, (nt_series)series, buf, &err)) fail_msg("%s", err.msg);

@@ -1,5 +1,6 @@
 /* libFuzzer harness over the CSV reader (data/nt_csv.c) and the spell-file
-   validator (data/nt_spells.c). How to build and run: docs/fuzzing.md.
+   validator (data/nt_spells*.c, through the cell source data/nt_cells). How
+   to build and run: docs/fuzzing.md.
 
    The input is written to files in a private temporary folder (the readers
    take paths). Byte 0 picks options; the rest is the CSV reader's input, and,
