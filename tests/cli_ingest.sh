@@ -52,7 +52,7 @@ rc=$(ingest "${base[@]}" --scheme WW --inflow 2003-01:2003-12 --horizon 12 --dat
 cmp -s "$T/c.h5" "$T/c2.h5" || fail "the same input gave a different store"
 
 # --- describe ---------------------------------------------------------------
-"$NETTO" describe "$T/c.h5" --csv "$T/m.csv" >"$T/dout" 2>"$T/derr"
+"$NETTO" describe "$T/c.h5" --csv "$T/m.csv" --min-cell 0 --not-for-export >"$T/dout" 2>"$T/derr"
 check "describe exit" "$?" 0
 grep -q "persons: 4" "$T/dout" || fail "describe lacks persons"
 check "describe csv header" "$(head -1 "$T/m.csv")" "month,n_observed,employed,earnings,on_benefit,on_index_benefit,in_program"
@@ -63,6 +63,14 @@ check "month 0" "$(sed -n 2p "$T/m.csv")" "0,4,0,0,1,1,0.25"
 check "month 3" "$(sed -n 5p "$T/m.csv")" "3,4,0.25,500,0.75,0.75,0.5"
 # month 10: only 0001 (2500) and 0002 observed.
 check "month 10" "$(sed -n 12p "$T/m.csv")" "10,2,0.5,1250,0.5,0.5,0"
+grep -q "^NOT FOR EXPORT" "$T/dout" || fail "describe --min-cell 0 is not marked NOT FOR EXPORT"
+# Disclosure control by default (docs/disclosure.md): 4 persons are "< 10",
+# no month's means are shown; --min-cell 0 only with --not-for-export.
+"$NETTO" describe "$T/c.h5" --csv "$T/m10.csv" >"$T/dout10" 2>&1
+check "describe default exit" "$?" 0
+grep -q "^persons: < 10$" "$T/dout10" || fail "describe shows a count below 10: $(grep persons "$T/dout10")"
+check "describe default month 0" "$(sed -n 2p "$T/m10.csv")" "0,,,,,,,n_observed|employed|earnings|on_benefit|on_index_benefit|in_program"
+"$NETTO" describe "$T/c.h5" --min-cell 0 >/dev/null 2>&1; check "describe --min-cell 0 without --not-for-export" "$?" 2
 "$NETTO" describe "$T/nonesuch.h5" >/dev/null 2>&1; check "describe missing store" "$?" 1
 "$NETTO" describe >/dev/null 2>&1; check "describe without store" "$?" 2
 
@@ -104,7 +112,7 @@ grep -q "cohort: 4 persons" "$T/out" || fail "lenient cohort: $(cat "$T/out")"
 grep -q "born_after_inflow" "$T/len.h5.rejects.csv" || fail "rejects lack born_after_inflow"
 grep -q ',bad_date,' "$T/len.h5.rejects.csv" || fail "rejects lack bad_date"
 grep -q 'benefits.csv,8,person_id,unknown_person' "$T/len.h5.rejects.csv" || fail "the rejected person's spell is not listed: $(cat "$T/len.h5.rejects.csv")"
-"$NETTO" describe "$T/len.h5" --csv "$T/len.csv" >/dev/null
+"$NETTO" describe "$T/len.h5" --csv "$T/len.csv" --min-cell 0 --not-for-export >/dev/null
 cmp -s "$T/len.csv" "$T/m.csv" || fail "lenient cohort differs from the clean one"
 
 # --- a killed ingest leaves no store -----------------------------------------
