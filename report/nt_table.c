@@ -16,6 +16,8 @@
 typedef struct {
     char *text;     /* NULL = empty */
     double num;     /* NaN unless numeric */
+    long basis;     /* the cell's own basis beyond its row's (LONG_MAX: none) */
+    unsigned char why;
 } cell;
 
 struct nt_table {
@@ -86,6 +88,7 @@ int nt_table_add_row(nt_table *t)
     for (int j = 0; j < t->ncols; j++) {
         t->cells[t->nrows * t->ncols + j].text = NULL;
         t->cells[t->nrows * t->ncols + j].num = NAN;
+        t->cells[t->nrows * t->ncols + j].basis = LONG_MAX;
     }
     t->basis[t->nrows] = LONG_MAX;
     t->why[t->nrows] = NT_WHY_PERSONS;
@@ -153,6 +156,15 @@ void nt_table_limit_basis(nt_table *t, long n_persons, nt_disclose_why why)
     }
 }
 
+void nt_table_limit_cell(nt_table *t, const char *col, long n_persons, nt_disclose_why why)
+{
+    cell *c = current(t, col);
+    if (n_persons < c->basis) {
+        c->basis = n_persons;
+        c->why = (unsigned char)why;
+    }
+}
+
 void nt_table_set_round(nt_table *t, long base) { t->round = base > 1 ? base : 1; }
 
 long nt_table_rows(const nt_table *t) { return t->nrows; }
@@ -180,6 +192,7 @@ static int why_suppressed(const nt_table *t, long i, int j, long min_cell)
     const cell *c = &t->cells[i * t->ncols + j];
     if (!c->text || t->kinds[j] == NT_COL_KEY) return -1;
     if (!nt_disclose_stat(t->basis[i], min_cell)) return t->why[i];
+    if (!nt_disclose_stat(c->basis, min_cell)) return c->why;
     if (t->kinds[j] == NT_COL_COUNT && !nt_disclose_count(c->num, t->basis[i], min_cell)) return NT_WHY_COUNT;
     return -1;
 }

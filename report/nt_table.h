@@ -45,6 +45,9 @@ void nt_table_set_basis(nt_table *t, long n_persons);
    a suppression then has (a share's persons with and without the level,
    a window of months). */
 void nt_table_limit_basis(nt_table *t, long n_persons, nt_disclose_why why);
+/* The same for one cell of the current row only (a share among the row's
+   persons: the other cells stay). */
+void nt_table_limit_cell(nt_table *t, const char *col, long n_persons, nt_disclose_why why);
 /* Person counts (NT_COL_COUNT) are published rounded to this base when
    min_cell > 0 (nt_disclose_round); default 1: exact. */
 void nt_table_set_round(nt_table *t, long base);

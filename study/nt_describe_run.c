@@ -139,7 +139,7 @@ nt_status nt_describe_write_table(const nt_describe *d, const char *path, long m
         for (int j = 0; j < 4; j++) nt_table_set_num(t, share[j], x[j]);
         nt_table_set_num(t, "earnings", d->earnings[k]);
         nt_table_set_basis(t, n);
-        for (int j = 0; j < 4; j++) nt_table_limit_basis(t, nt_disclose_share_basis(x[j], n), NT_WHY_SHARE);
+        for (int j = 0; j < 4; j++) nt_table_limit_cell(t, share[j], nt_disclose_share_basis(x[j], n), NT_WHY_SHARE);
     }
     nt_status s = nt_table_write_csv(t, path, min_cell, err);
     nt_table_free(t);
