@@ -226,8 +226,9 @@ static void strip_paths(cJSON *item)
 {
     for (cJSON *c = item ? item->child : NULL; c; c = c->next) {
         if (cJSON_IsString(c) && c->valuestring && strchr(c->valuestring, '/')) {
-            char *base = strrchr(c->valuestring, '/') + 1;
-            cJSON_SetValuestring(c, *base ? base : ".");
+            char base[1024]; /* a copy: cJSON may not set a string from itself */
+            snprintf(base, sizeof base, "%s", strrchr(c->valuestring, '/') + 1);
+            cJSON_SetValuestring(c, base[0] ? base : ".");
         } else if (cJSON_IsObject(c) || cJSON_IsArray(c))
             strip_paths(c);
     }
