@@ -16,11 +16,6 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
    cli_usage(usage_cmd, ...), else as cli_fail. Returns the exit code. */
 int cli_report(nt_notes *notes, nt_status s, const nt_error *err, const char *usage_cmd);
 
-/* Parsing of option values; each returns 0 on success. */
-int cli_parse_long(const char *s, long lo, long hi, long *out);
-int cli_parse_double(const char *s, double *out);
-int cli_parse_u64(const char *s, unsigned long long *out);
-
 /* The subcommands: argv[0] is the subcommand name. Return the exit code. */
 int nt_cmd_simulate(int argc, char **argv);
 int nt_cmd_ingest(int argc, char **argv);

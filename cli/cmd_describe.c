@@ -1,16 +1,14 @@
 /* netto describe: a cohort store's summary on stdout, the month table with
    --csv. The numbers and the text come from study/nt_describe_run. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "study/nt_describe_run.h"
 
-#define CMD "describe"
-
-static void help(void)
+static void help(FILE *fp)
 {
-    printf("usage: netto describe STORE.h5 [--csv FILE] [--min-cell N] [--round N]\n\n"
+    fprintf(fp, "usage: netto describe STORE.h5 [--csv FILE] [--min-cell N] [--round N]\n\n"
            "Summarises a cohort store written by netto ingest: persons, months, censoring,\n"
            "inflow by month, first programme starts by month since inflow and type, exits,\n"
            "and the mean of each series per month over the persons observed in that month.\n\n"
@@ -25,44 +23,33 @@ static void help(void)
            "exit codes: 0 success, 1 file problem, 2 usage error\n");
 }
 
+typedef struct {
+    const char *store, *csv;
+    long min_cell, round;
+    int not_for_export;
+} args;
+
+#define F(m) CLI_FIELD(args, m)
+static const cli_opt rows[] = {
+    {"", CLI_ARG, F(store), .bad = "one store at a time; found '%s' after '%s'",
+     .req = "which store? (netto describe STORE.h5)"},
+    {"--csv", CLI_STR, F(csv), .need = "--csv needs a file name"},
+    {"--min-cell", CLI_LONG, F(min_cell), CLI_RANGE(0, 1e9), .bad = "expected a whole number of persons >= 0"},
+    {"--round", CLI_LONG, F(round), CLI_RANGE(1, 1000), .bad = "expected a whole number from 1 to 1000"},
+    {"--not-for-export", CLI_FLAG, F(not_for_export)},
+    {0}};
+static const cli_spec spec = {.cmd = "describe", .help = help, .rows = rows, .unknown = "unknown option '%s'", .eq = 1};
+
 int nt_cmd_describe(int argc, char **argv)
 {
-    const char *path = NULL, *csv = NULL;
-    long min_cell = 10, round = 5;
-    int not_for_export = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help();
-            return 0;
-        }
-        if (!strcmp(a, "--csv")) {
-            if (i + 1 >= argc || !*argv[i + 1]) return cli_usage(CMD, "--csv needs a file name");
-            csv = argv[++i];
-        } else if (!strncmp(a, "--csv=", 6)) {
-            if (!a[6]) return cli_usage(CMD, "--csv needs a file name");
-            csv = a + 6;
-        } else if (!strcmp(a, "--min-cell") || !strcmp(a, "--round")) {
-            long *v = a[2] == 'm' ? &min_cell : &round;
-            if (i + 1 >= argc || cli_parse_long(argv[i + 1], a[2] == 'm' ? 0 : 1, 1000000000L, v))
-                return cli_usage(CMD, "%s needs a whole number%s", a, a[2] == 'm' ? " >= 0" : " >= 1");
-            i++;
-        } else if (!strcmp(a, "--not-for-export")) {
-            not_for_export = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage(CMD, "unknown option '%s'", a);
-        } else if (path) {
-            return cli_usage(CMD, "one store at a time; found '%s' after '%s'", a, path);
-        } else {
-            path = a;
-        }
-    }
-    if (!path) return cli_usage(CMD, "which store? (netto describe STORE.h5)");
-    if (min_cell == 0 && !not_for_export)
-        return cli_usage(CMD, "--min-cell 0 shows exact small counts: add --not-for-export to confirm");
+    args a = {.min_cell = 10, .round = 5};
+    int rc = cli_parse(&spec, argc, argv, &a);
+    if (rc >= 0) return rc;
+    if (a.min_cell == 0 && !a.not_for_export)
+        return cli_usage("describe", "--min-cell 0 shows exact small counts: add --not-for-export to confirm");
     nt_error err;
     nt_error_clear(&err);
     nt_notes notes = {0};
-    nt_status s = nt_describe_run(path, csv, min_cell, round, &notes, &err);
+    nt_status s = nt_describe_run(a.store, a.csv, a.min_cell, a.round, &notes, &err);
     return cli_report(&notes, s, &err, NULL);
 }

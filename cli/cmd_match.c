@@ -1,9 +1,9 @@
-/* netto match: parses the options and calls study/nt_match_run (the file,
-   the estimate, the tables and the manifest). No statistics here. */
+/* netto match: the option table, then study/nt_match_run (the file, the
+   estimate, the tables and the manifest). No statistics here. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "study/nt_match_run.h"
 
 static void usage(FILE *fp)
@@ -39,111 +39,58 @@ static void usage(FILE *fp)
             "than N persons. Writes effects.csv, balance.csv, pscore.csv, manifest.json.\n");
 }
 
-static int parse(int argc, char **argv, nt_match_run_opts *o)
-{
-    nt_match_run_opts_default(o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return -1; }
-        if (!strcmp(a, "--replace")) { o->psm.match.replace = 1; continue; }
-        if (!strcmp(a, "--pairs")) { o->pairs = 1; continue; }
-        if (!strcmp(a, "--overwrite")) { o->overwrite = 1; continue; }
-        if (!strcmp(a, "--ps-adjust")) { o->psm.ps_adjust = 1; continue; }
-        if (strncmp(a, "-", 1)) return cli_usage("match", "unexpected argument \"%s\"", a);
-        if (i + 1 >= argc) return cli_usage("match", "%s needs a value", a);
-        const char *v = argv[++i];
-        long l;
-        double d;
-        unsigned long long u;
-        if (!strcmp(a, "--data")) o->data = v;
-        else if (!strcmp(a, "--treatment")) o->treatment = v;
-        else if (!strcmp(a, "--outcomes")) o->outcomes = v;
-        else if (!strcmp(a, "--covariates")) o->covariates = v;
-        else if (!strcmp(a, "--exact")) o->exact = v;
-        else if (!strcmp(a, "--out") || !strcmp(a, "-o")) o->out = v;
-        else if (!strcmp(a, "--method")) {
-            int k = nt_method_parse(v);
-            if (k < 0) return cli_usage("match", "--method: found \"%s\", expected nn, radius, kernel, ipw or aipw", v);
-            o->psm.method = (nt_method)k;
-        } else if (!strcmp(a, "--estimand")) {
-            if (!strcmp(v, "ATT")) o->psm.estimand = NT_ATT;
-            else if (!strcmp(v, "ATE")) o->psm.estimand = NT_ATE;
-            else return cli_usage("match", "--estimand: found \"%s\", expected ATT or ATE", v);
-        } else if (!strcmp(a, "--neighbors") || !strcmp(a, "--neighbours")) {
-            if (cli_parse_long(v, 1, 1000, &l)) return cli_usage("match", "%s: found \"%s\", expected a whole number from 1 to 1000", a, v);
-            o->psm.match.neighbors = (int)l;
-        } else if (!strcmp(a, "--caliper")) {
-            if (cli_parse_double(v, &d) || !(d > 0))
-                return cli_usage("match", "--caliper: found \"%s\", expected a positive number of standard deviations (leave it out for no caliper)", v);
-            o->psm.caliper_sd = d;
-        } else if (!strcmp(a, "--distance")) {
-            if (!strcmp(v, "logit")) o->psm.distance = NT_DIST_LOGIT;
-            else if (!strcmp(v, "probability")) o->psm.distance = NT_DIST_PROBABILITY;
-            else return cli_usage("match", "--distance: found \"%s\", expected logit or probability", v);
-        } else if (!strcmp(a, "--order")) {
-            const char *names[] = {"largest", "smallest", "data", "random"};
-            int k = -1;
-            for (int j = 0; j < 4; j++) if (!strcmp(v, names[j])) k = j;
-            if (k < 0) return cli_usage("match", "--order: found \"%s\", expected largest, smallest, data or random", v);
-            o->psm.match.order = (nt_match_order)k;
-        } else if (!strcmp(a, "--tie-tolerance")) {
-            if (cli_parse_double(v, &d) || d < 0) return cli_usage("match", "--tie-tolerance: found \"%s\", expected a number >= 0", v);
-            o->psm.match.tie_tolerance = d;
-        } else if (!strcmp(a, "--tie-rule")) {
-            if (!strcmp(v, "plain")) o->tie_matching = 0;
-            else if (!strcmp(v, "matching")) o->tie_matching = 1;
-            else return cli_usage("match", "--tie-rule: found \"%s\", expected plain or matching", v);
-        } else if (!strcmp(a, "--trim")) {
-            if (!strcmp(v, "none")) o->psm.trim = NT_TRIM_NONE;
-            else if (!strcmp(v, "minmax")) o->psm.trim = NT_TRIM_MINMAX;
-            else if (!strcmp(v, "crump")) o->psm.trim = NT_TRIM_CRUMP;
-            else return cli_usage("match", "--trim: found \"%s\", expected none, minmax or crump", v);
-        } else if (!strcmp(a, "--bootstrap")) {
-            if (cli_parse_long(v, 0, 1000000, &l)) return cli_usage("match", "--bootstrap: found \"%s\", expected a whole number >= 0", v);
-            o->psm.bootstrap = (int)l;
-        } else if (!strcmp(a, "--seed")) {
-            if (cli_parse_u64(v, &u)) return cli_usage("match", "--seed: found \"%s\", expected a whole number >= 0", v);
-            o->psm.seed = u;
-            o->psm.match.seed = u;
-        } else if (!strcmp(a, "--kernel")) {
-            if (!strcmp(v, "epanechnikov")) o->psm.kernel = NT_KERNEL_EPANECHNIKOV;
-            else if (!strcmp(v, "gaussian")) o->psm.kernel = NT_KERNEL_GAUSSIAN;
-            else return cli_usage("match", "--kernel: found \"%s\", expected epanechnikov or gaussian", v);
-        } else if (!strcmp(a, "--bandwidth")) {
-            if (cli_parse_double(v, &d) || !(d > 0)) return cli_usage("match", "--bandwidth: found \"%s\", expected a positive number", v);
-            o->psm.bandwidth = d;
-        } else if (!strcmp(a, "--radius-factor")) {
-            if (cli_parse_double(v, &d) || !(d > 0)) return cli_usage("match", "--radius-factor: found \"%s\", expected a positive number", v);
-            o->psm.radius_factor = d;
-        } else if (!strcmp(a, "--ai-j")) {
-            if (cli_parse_long(v, 1, 1000, &l)) return cli_usage("match", "--ai-j: found \"%s\", expected a whole number from 1 to 1000", v);
-            o->psm.ai_j = (int)l;
-        } else if (!strcmp(a, "--threads")) {
-            if (cli_parse_long(v, 1, 4096, &l)) return cli_usage("match", "--threads: found \"%s\", expected a whole number >= 1", v);
-            o->threads = (int)l;
-        } else if (!strcmp(a, "--min-cell")) {
-            if (cli_parse_long(v, 0, 1000000000L, &o->min_cell))
-                return cli_usage("match", "--min-cell: found \"%s\", expected a whole number >= 0", v);
-        } else return cli_usage("match", "unknown option %s", a);
-    }
-    if (!o->data) return cli_usage("match", "--data is required");
-    if (!o->treatment) return cli_usage("match", "--treatment is required");
-    if (!o->outcomes) return cli_usage("match", "--outcomes is required");
-    if (!o->covariates) return cli_usage("match", "--covariates is required");
-    if (!o->out) return cli_usage("match", "--out is required");
-    if (o->psm.method != NT_METHOD_NN && o->psm.match.neighbors != 1)
-        return cli_usage("match", "--neighbors applies to --method nn only");
-    if (o->psm.method == NT_METHOD_NN && o->psm.estimand == NT_ATE && !o->psm.match.replace)
-        return cli_usage("match", "--estimand ATE with nearest-neighbour matching needs --replace");
-    return 0;
-}
-
+#define F(m) CLI_FIELD(nt_match_run_opts, m)
+#define WHOLE_1_1000 CLI_RANGE(1, 1000), .bad = "expected a whole number from 1 to 1000"
+static const cli_opt rows[] = {
+    {"--data", CLI_STR, F(data), CLI_REQUIRED},
+    {"--treatment", CLI_STR, F(treatment), CLI_REQUIRED},
+    {"--outcomes", CLI_STR, F(outcomes), CLI_REQUIRED},
+    {"--covariates", CLI_STR, F(covariates), CLI_REQUIRED},
+    {"--out|-o", CLI_STR, F(out), CLI_REQUIRED},
+    {"--exact", CLI_STR, F(exact)},
+    {"--replace", CLI_FLAG, F(psm.match.replace)},
+    {"--pairs", CLI_FLAG, F(pairs)},
+    {"--overwrite", CLI_FLAG, F(overwrite)},
+    {"--ps-adjust", CLI_FLAG, F(psm.ps_adjust)},
+    {"--method", CLI_CHOICE, F(psm.method), .bad = "expected nn, radius, kernel, ipw or aipw",
+     CLI_CHOICES({"nn", NT_METHOD_NN}, {"radius", NT_METHOD_RADIUS}, {"kernel", NT_METHOD_KERNEL},
+                 {"ipw", NT_METHOD_IPW}, {"aipw", NT_METHOD_AIPW})},
+    {"--estimand", CLI_CHOICE, F(psm.estimand), CLI_CHOICES({"ATT", NT_ATT}, {"ATE", NT_ATE}), .bad = "expected ATT or ATE"},
+    {"--neighbors|--neighbours", CLI_LONG, F(psm.match.neighbors), WHOLE_1_1000},
+    {"--caliper", CLI_DOUBLE, F(psm.caliper_sd), CLI_ABOVE(0),
+     .bad = "expected a positive number of standard deviations (leave it out for no caliper)"},
+    {"--distance", CLI_CHOICE, F(psm.distance), .bad = "expected logit or probability",
+     CLI_CHOICES({"logit", NT_DIST_LOGIT}, {"probability", NT_DIST_PROBABILITY})},
+    {"--order", CLI_CHOICE, F(psm.match.order), .bad = "expected largest, smallest, data or random",
+     CLI_CHOICES({"largest", NT_ORDER_LARGEST}, {"smallest", NT_ORDER_SMALLEST}, {"data", NT_ORDER_DATA},
+                 {"random", NT_ORDER_RANDOM})},
+    {"--tie-tolerance", CLI_DOUBLE, F(psm.match.tie_tolerance), CLI_FROM(0), .bad = "expected a number >= 0"},
+    {"--tie-rule", CLI_CHOICE, F(tie_matching), CLI_CHOICES({"plain", 0}, {"matching", 1}), .bad = "expected plain or matching"},
+    {"--trim", CLI_CHOICE, F(psm.trim), .bad = "expected none, minmax or crump",
+     CLI_CHOICES({"none", NT_TRIM_NONE}, {"minmax", NT_TRIM_MINMAX}, {"crump", NT_TRIM_CRUMP})},
+    {"--bootstrap", CLI_LONG, F(psm.bootstrap), CLI_RANGE(0, 1000000), .bad = "expected a whole number >= 0"},
+    {"--seed", CLI_U64, F(psm.seed), .off2 = offsetof(nt_match_run_opts, psm.match.seed), .bad = "expected a whole number >= 0"},
+    {"--kernel", CLI_CHOICE, F(psm.kernel), .bad = "expected epanechnikov or gaussian",
+     CLI_CHOICES({"epanechnikov", NT_KERNEL_EPANECHNIKOV}, {"gaussian", NT_KERNEL_GAUSSIAN})},
+    {"--bandwidth", CLI_DOUBLE, F(psm.bandwidth), CLI_ABOVE(0), .bad = "expected a positive number"},
+    {"--radius-factor", CLI_DOUBLE, F(psm.radius_factor), CLI_ABOVE(0), .bad = "expected a positive number"},
+    {"--ai-j", CLI_LONG, F(psm.ai_j), WHOLE_1_1000},
+    {"--threads", CLI_LONG, F(threads), CLI_RANGE(1, 4096), .bad = "expected a whole number >= 1"},
+    {"--min-cell", CLI_LONG, F(min_cell), CLI_RANGE(0, 1000000000L), .bad = "expected a whole number >= 0"},
+    {0}};
+static const cli_spec spec = {.cmd = "match", .help = usage, .rows = rows, .unknown = "unknown option %s",
+                              .missing = "%s needs a value", .unexpected = "unexpected argument \"%s\""};
 
 int nt_cmd_match(int argc, char **argv)
 {
     nt_match_run_opts o;
-    int rc = parse(argc, argv, &o);
-    if (rc) return rc < 0 ? 0 : rc;
+    nt_match_run_opts_default(&o);
+    int rc = cli_parse(&spec, argc, argv, &o);
+    if (rc >= 0) return rc;
+    if (o.psm.method != NT_METHOD_NN && o.psm.match.neighbors != 1)
+        return cli_usage("match", "--neighbors applies to --method nn only");
+    if (o.psm.method == NT_METHOD_NN && o.psm.estimand == NT_ATE && !o.psm.match.replace)
+        return cli_usage("match", "--estimand ATE with nearest-neighbour matching needs --replace");
     o.argc = argc + 1;
     o.argv = argv - 1;
     nt_error err;

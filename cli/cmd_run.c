@@ -1,15 +1,15 @@
 /* netto run STUDY.ini [--out DIR] [--threads T] [--overwrite] */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "study/nt_run.h"
 #include "study/nt_process.h"
 #include "study/nt_study.h"
 
-static void help(void)
+static void help(FILE *fp)
 {
-    printf("usage: netto run STUDY.ini [--out DIR] [--threads T] [--overwrite]\n\n"
+    fprintf(fp, "usage: netto run STUDY.ini [--out DIR] [--threads T] [--overwrite]\n\n"
            "Runs the whole study described by the study file (docs/study-file.md): the cohort\n"
            "from the spell files or a store, the dynamic matching or weighting estimates per\n"
            "programme and subgroup, the bootstrap, and the result tables, plots and manifest.\n\n"
@@ -21,44 +21,36 @@ static void help(void)
            "person-level files (the cohort store, rejects) go to DIR/private/.\n");
 }
 
+typedef struct {
+    const char *study, *out;
+    int threads, overwrite;
+} args;
+
+#define F(m) CLI_FIELD(args, m)
+static const cli_opt rows[] = {
+    {"", CLI_ARG, F(study), .bad = "one study file only (got %s after %s)", .req = "name the study file"},
+    {"--out|-o", CLI_STR, F(out), .need = "%s needs a folder"},
+    {"--threads", CLI_LONG, F(threads), CLI_RANGE(1, 1024), .need = "--threads needs a whole number from 1 to 1024"},
+    {"--overwrite", CLI_FLAG, F(overwrite)},
+    {0}};
+static const cli_spec spec = {.cmd = "run", .help = help, .rows = rows, .unknown = "unknown option %s"};
+
 int nt_cmd_run(int argc, char **argv)
 {
-    const char *study_path = NULL, *out = NULL;
-    long threads = 0;
-    int overwrite = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help();
-            return 0;
-        } else if (!strcmp(a, "--out") || !strcmp(a, "-o")) {
-            if (++i >= argc) return cli_usage("run", "%s needs a folder", a);
-            out = argv[i];
-        } else if (!strcmp(a, "--threads")) {
-            if (++i >= argc || cli_parse_long(argv[i], 1, 1024, &threads))
-                return cli_usage("run", "--threads needs a whole number from 1 to 1024");
-        } else if (!strcmp(a, "--overwrite")) {
-            overwrite = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage("run", "unknown option %s", a);
-        } else if (!study_path) {
-            study_path = a;
-        } else {
-            return cli_usage("run", "one study file only (got %s and %s)", study_path, a);
-        }
-    }
-    if (!study_path) return cli_usage("run", "name the study file");
+    args a = {0};
+    int rc = cli_parse(&spec, argc, argv, &a);
+    if (rc >= 0) return rc;
     nt_error err;
     nt_error_clear(&err);
     nt_study *st = NULL;
-    if (nt_study_read(study_path, &st, &err)) return cli_fail(&err);
-    if (out && nt_study_set_out(st, out, &err)) {
+    if (nt_study_read(a.study, &st, &err)) return cli_fail(&err);
+    if (a.out && nt_study_set_out(st, a.out, &err)) {
         nt_study_free(st);
         return cli_fail(&err);
     }
-    nt_pipeline_opts po = {.threads = (int)threads, .overwrite = overwrite, .argc = argc + 1, .argv = argv - 1};
+    nt_pipeline_opts po = {.threads = a.threads, .overwrite = a.overwrite, .argc = argc + 1, .argv = argv - 1};
     nt_pipeline_report rep;
-    int rc = 0;
+    rc = 0;
     if (nt_pipeline_run(st, &po, &rep, &err)) {
         rc = cli_fail(&err);
     } else {

@@ -1,13 +1,12 @@
-/* netto survival km|cox|dhazard: parses the options and calls
+/* netto survival km|cox|dhazard: the option table, then
    study/nt_survival_run (the file, the fit, the tables, the manifest).
    No statistics here. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "study/nt_survival_run.h"
-
-#define MAX_CUTS 256
 
 static void usage(FILE *fp)
 {
@@ -36,73 +35,31 @@ static void usage(FILE *fp)
             "counted. --min-cell N empties statistics resting on fewer than N persons.\n");
 }
 
-/* "3,6,12": ascending numbers. */
-static int parse_cuts(const char *v, double *cuts, int *n)
-{
-    char buf[4096];
-    if (strlen(v) >= sizeof buf) return -1;
-    strcpy(buf, v);
-    *n = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (*n == MAX_CUTS || cli_parse_double(tok, &cuts[*n])) return -1;
-        if (*n > 0 && !(cuts[*n] > cuts[*n - 1])) return -1;
-        ++*n;
-    }
-    return *n > 0 ? 0 : -1;
-}
-
-static int parse(int argc, char **argv, nt_survival_model model, nt_survival_run_opts *o, double *cuts)
-{
-    nt_survival_run_opts_default(o);
-    o->model = model;
-    int km = model == NT_SURVIVAL_KM, cox = model == NT_SURVIVAL_COX, dh = model == NT_SURVIVAL_DHAZARD;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return -1; }
-        if (i + 1 >= argc) return cli_usage("survival", "%s needs a value", a);
-        const char *v = argv[++i];
-        if (!strcmp(a, "--data")) o->data = v;
-        else if (!dh && !strcmp(a, "--start")) o->start = v;
-        else if (!cox && !strcmp(a, "--time")) o->time = v;
-        else if (cox && !strcmp(a, "--stop")) o->time = v;
-        else if (!strcmp(a, "--event")) o->event = v;
-        else if (km && !strcmp(a, "--group")) o->group = v;
-        else if (!dh && !strcmp(a, "--weight")) o->weight = v;
-        else if (!km && !strcmp(a, "--covariates")) o->covariates = v;
-        else if (cox && !strcmp(a, "--strata")) o->strata = v;
-        else if (!km && !strcmp(a, "--cluster")) o->cluster = v;
-        else if (dh && !strcmp(a, "--id")) o->id = v;
-        else if (!strcmp(a, "--out") || !strcmp(a, "-o")) o->out = v;
-        else if (!strcmp(a, "--min-cell")) {
-            if (cli_parse_long(v, 0, 1000000000L, &o->min_cell))
-                return cli_usage("survival", "--min-cell: found \"%s\", expected a whole number >= 0", v);
-        } else if (km && !strcmp(a, "--conf-type")) {
-            if (!strcmp(v, "log")) o->conf = NT_CONF_LOG;
-            else if (!strcmp(v, "log-log")) o->conf = NT_CONF_LOGLOG;
-            else if (!strcmp(v, "plain")) o->conf = NT_CONF_PLAIN;
-            else return cli_usage("survival", "--conf-type: found \"%s\", expected log, log-log or plain", v);
-        } else if (cox && !strcmp(a, "--ties")) {
-            if (!strcmp(v, "efron")) o->ties = NT_TIES_EFRON;
-            else if (!strcmp(v, "breslow")) o->ties = NT_TIES_BRESLOW;
-            else return cli_usage("survival", "--ties: found \"%s\", expected efron or breslow", v);
-        } else if (dh && !strcmp(a, "--link")) {
-            if (!strcmp(v, "logit")) o->link = NT_LINK_LOGIT;
-            else if (!strcmp(v, "cloglog")) o->link = NT_LINK_CLOGLOG;
-            else return cli_usage("survival", "--link: found \"%s\", expected logit or cloglog", v);
-        } else if (dh && !strcmp(a, "--cuts")) {
-            if (parse_cuts(v, cuts, &o->n_cuts))
-                return cli_usage("survival", "--cuts: found \"%s\", expected ascending period bounds like 3,6,12", v);
-            o->cuts = cuts;
-        } else return cli_usage("survival", "%s %s: unknown option %s", "survival", argv[0], a);
-    }
-    if (!o->data) return cli_usage("survival", "--data is required");
-    if (!o->time) return cli_usage("survival", cox ? "--stop is required" : "--time is required");
-    if (!o->event) return cli_usage("survival", "--event is required");
-    if (!km && !o->covariates) return cli_usage("survival", "--covariates is required");
-    if (dh && !o->id) return cli_usage("survival", "--id is required");
-    if (!o->out) return cli_usage("survival", "--out is required");
-    return 0;
-}
+#define F(m) CLI_FIELD(nt_survival_run_opts, m)
+enum { KM = 1 << NT_SURVIVAL_KM, COX = 1 << NT_SURVIVAL_COX, DH = 1 << NT_SURVIVAL_DHAZARD };
+static const cli_opt rows[] = {
+    {"--data", CLI_STR, F(data), CLI_REQUIRED},
+    {"--start", CLI_STR, F(start), .only = KM | COX},
+    {"--time", CLI_STR, F(time), CLI_REQUIRED, .only = KM | DH},
+    {"--stop", CLI_STR, F(time), CLI_REQUIRED, .only = COX},
+    {"--event", CLI_STR, F(event), CLI_REQUIRED},
+    {"--group", CLI_STR, F(group), .only = KM},
+    {"--weight", CLI_STR, F(weight), .only = KM | COX},
+    {"--covariates", CLI_STR, F(covariates), CLI_REQUIRED, .only = COX | DH},
+    {"--strata", CLI_STR, F(strata), .only = COX},
+    {"--cluster", CLI_STR, F(cluster), .only = COX | DH},
+    {"--id", CLI_STR, F(id), CLI_REQUIRED, .only = DH},
+    {"--out|-o", CLI_STR, F(out), CLI_REQUIRED},
+    {"--min-cell", CLI_LONG, F(min_cell), CLI_RANGE(0, 1000000000L), .bad = "expected a whole number >= 0"},
+    {"--conf-type", CLI_CHOICE, F(conf), .only = KM, .bad = "expected log, log-log or plain",
+     CLI_CHOICES({"log", NT_CONF_LOG}, {"log-log", NT_CONF_LOGLOG}, {"plain", NT_CONF_PLAIN})},
+    {"--ties", CLI_CHOICE, F(ties), .only = COX, .bad = "expected efron or breslow",
+     CLI_CHOICES({"efron", NT_TIES_EFRON}, {"breslow", NT_TIES_BRESLOW})},
+    {"--link", CLI_CHOICE, F(link), .only = DH, .bad = "expected logit or cloglog",
+     CLI_CHOICES({"logit", NT_LINK_LOGIT}, {"cloglog", NT_LINK_CLOGLOG})},
+    {"--cuts", CLI_NUMBERS, F(cuts), .off2 = offsetof(nt_survival_run_opts, n_cuts), .hi = 256, .only = DH,
+     .bad = "expected ascending period bounds like 3,6,12"},
+    {0}};
 
 int nt_cmd_survival(int argc, char **argv)
 {
@@ -113,15 +70,20 @@ int nt_cmd_survival(int argc, char **argv)
     int k = 0;
     while (k < 3 && strcmp(cmd, models[k])) k++;
     if (k == 3) return cli_usage("survival", "unknown subcommand '%s' (expected km, cox or dhazard)", cmd);
+    char unknown[64];
+    snprintf(unknown, sizeof unknown, "survival %s: unknown option %%s", cmd);
+    cli_spec spec = {.cmd = "survival", .help = usage, .rows = rows, .unknown = unknown, .missing = "%s needs a value", .variant = 1u << k};
     nt_survival_run_opts o;
-    double cuts[MAX_CUTS];
-    int rc = parse(argc - 1, argv + 1, (nt_survival_model)k, &o, cuts);
-    if (rc) return rc < 0 ? 0 : rc;
+    nt_survival_run_opts_default(&o);
+    o.model = (nt_survival_model)k;
+    int rc = cli_parse(&spec, argc - 1, argv + 1, &o);
+    if (rc >= 0) return rc;
     o.argc = argc + 1;
     o.argv = argv - 1;
     nt_error err;
     nt_error_clear(&err);
     nt_notes notes = {0};
     nt_status s = nt_survival_run(&o, &notes, &err);
+    cli_free(&spec, &o);
     return cli_report(&notes, s, &err, NULL);
 }

@@ -1,5 +1,4 @@
 /* netto: the command. Dispatches to one file per subcommand (cli/cmd_*.c). */
-#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +29,6 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
-    gsl_set_error_handler_off();
     if (argc < 2) {
         usage(stderr);
         return 2;

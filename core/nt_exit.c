@@ -2,7 +2,6 @@
 #include "core/nt_exit.h"
 
 #include <stddef.h>
-#include <string.h>
 
 static const char *const names[] = {
     [NT_EXIT_WORK - 1] = "work",
@@ -14,11 +13,4 @@ _Static_assert(sizeof names / sizeof names[0] == NT_EXIT_N, "one name per exit d
 const char *nt_exit_name(nt_exit e)
 {
     return (int)e >= 1 && (int)e <= NT_EXIT_N ? names[e - 1] : NULL;
-}
-
-int nt_exit_find(const char *name)
-{
-    for (int e = 1; e <= NT_EXIT_N; e++)
-        if (!strcmp(name, names[e - 1])) return e;
-    return -1;
 }

@@ -14,7 +14,5 @@ typedef enum {
 
 /* "work", "censored", "other"; NULL for another code. */
 const char *nt_exit_name(nt_exit e);
-/* The code of a name, -1 if it is not a destination. */
-int nt_exit_find(const char *name);
 
 #endif

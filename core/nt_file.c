@@ -74,15 +74,6 @@ nt_status nt_outfile_commit(nt_outfile *f, nt_error *err)
     return nt_file_rename(f->tmp, f->path, err);
 }
 
-void nt_outfile_abort(nt_outfile *f)
-{
-    if (f->fp) {
-        fclose(f->fp);
-        f->fp = NULL;
-        remove(f->tmp);
-    }
-}
-
 nt_status nt_mkdirs(const char *dir, nt_error *err)
 {
     char buf[4096];

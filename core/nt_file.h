@@ -16,8 +16,6 @@ typedef struct {
 nt_status nt_outfile_open(nt_outfile *f, const char *path, nt_error *err);
 /* Flushes, fsyncs, closes and renames; on failure removes the temporary. */
 nt_status nt_outfile_commit(nt_outfile *f, nt_error *err);
-/* Closes and removes the temporary (safe to call after commit or on NULL fp). */
-void nt_outfile_abort(nt_outfile *f);
 
 /* A temporary name beside path for writers that open files themselves (HDF5):
    fills tmp; the caller renames with nt_file_rename. */

@@ -443,7 +443,6 @@ int nt_csv_header_find(const nt_csv *c, const char *name)
     return -1;
 }
 
-char nt_csv_delimiter(const nt_csv *c) { return c->delim; }
 int nt_csv_count(const nt_csv *c) { return c->nf; }
 
 const char *nt_csv_field(const nt_csv *c, int i, size_t *len)

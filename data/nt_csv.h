@@ -30,7 +30,6 @@ int nt_csv_header_count(const nt_csv *c);
 const char *nt_csv_header(const nt_csv *c, int i);
 /* Header column by case-insensitive name, -1 if absent. */
 int nt_csv_header_find(const nt_csv *c, const char *name);
-char nt_csv_delimiter(const nt_csv *c);
 
 /* Next record: returns 1 with a record, 0 at end of file, -1 on a file-level
    error (err filled, e.g. an unterminated quote). */

@@ -69,10 +69,6 @@ int nt_store_program_types(const nt_store *st, const char *const **names);
 nt_status nt_store_read_rows(nt_store *st, long first, long n, nt_series series,
                              double *buf, nt_error *err);
 
-/* Person ids (allocated array of n strings; free with nt_store_ids_free). */
-nt_status nt_store_read_ids(nt_store *st, char ***ids, nt_error *err);
-void nt_store_ids_free(char **ids, long n);
-
 /* Covariates: the contract's names (age, sex, ..., scheme, extra persons
    columns) and the person-level treatment/exit variables (treat_type,
    treat_month, treat_cost, exit_month, exit_dest, n_observed, index_start,

@@ -38,6 +38,13 @@ static int read_attr_i64(hid_t loc, const char *name, long long *v)
     return r;
 }
 
+static void strings_free(char **v, long n)
+{
+    if (!v) return;
+    for (long i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
 static int read_attr_str(hid_t loc, const char *name, char *buf, size_t size)
 {
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
@@ -63,7 +70,7 @@ static int unpack_strings(const char *raw, size_t wd, long n, char ***out)
     for (long i = 0; i < n; i++) {
         v[i] = calloc(wd + 1, 1);
         if (!v[i]) {
-            nt_store_ids_free(v, i);
+            strings_free(v, i);
             return -1;
         }
         memcpy(v[i], raw + (size_t)i * wd, wd);
@@ -92,14 +99,8 @@ static int read_strings_obj(hid_t obj, int is_attr, char ***out, long *n)
     return r;
 }
 
-void nt_store_ids_free(char **ids, long n)
-{
-    if (!ids) return;
-    for (long i = 0; i < n; i++) free(ids[i]);
-    free(ids);
-}
 
-void nt_store_levels_free(char **levels, int n) { nt_store_ids_free(levels, n); }
+void nt_store_levels_free(char **levels, int n) { strings_free(levels, n); }
 
 void nt_store_close(nt_store *st)
 {
@@ -107,8 +108,8 @@ void nt_store_close(nt_store *st)
     for (int s = 0; s < NT_SERIES_N; s++)
         if (st->panel[s] >= 0) H5Dclose(st->panel[s]);
     if (st->file >= 0) H5Fclose(st->file);
-    nt_store_ids_free(st->ptypes, st->n_ptypes);
-    nt_store_ids_free(st->cov, st->n_cov);
+    strings_free(st->ptypes, st->n_ptypes);
+    strings_free(st->cov, st->n_cov);
     free(st->rowbuf);
     free(st);
 }
@@ -194,7 +195,7 @@ nt_status nt_store_open(const char *path, nt_store **out, nt_error *err)
                 size_t l = strlen(st->schemes);
                 snprintf(st->schemes + l, sizeof st->schemes - l, "%s%s", i ? "," : "", sv[i]);
             }
-            nt_store_ids_free(sv, ns);
+            strings_free(sv, ns);
         }
         if (a >= 0) H5Aclose(a);
     }
@@ -225,7 +226,7 @@ nt_status nt_store_open(const char *path, nt_store **out, nt_error *err)
         hsize_t idx = 0;
         herr_t r = H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, list_cb, st);
         if (r < 0) {  /* creation order not tracked: name order */
-            nt_store_ids_free(st->cov, st->n_cov);
+            strings_free(st->cov, st->n_cov);
             st->cov = NULL;
             st->n_cov = 0;
             idx = 0;
@@ -295,16 +296,6 @@ nt_status nt_store_read_rows(nt_store *st, long first, long n, nt_series series,
         const uint8_t *u = st->rowbuf;
         for (size_t i = 0; i < cells; i++) buf[i] = u[i] == NT_COHORT_FILL ? NAN : (double)u[i];
     }
-    return NT_OK;
-}
-
-nt_status nt_store_read_ids(nt_store *st, char ***ids, nt_error *err)
-{
-    hid_t d = H5Dopen2(st->file, "persons/person_id", H5P_DEFAULT);
-    long n = 0;
-    int r = d < 0 ? -1 : read_strings_obj(d, 0, ids, &n);
-    if (d >= 0) H5Dclose(d);
-    if (r) return nt_fail(err, NT_EIO, "reading the person ids of the store failed");
     return NT_OK;
 }
 

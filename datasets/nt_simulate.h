@@ -63,28 +63,4 @@ typedef struct {
 nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir,
                             nt_simulate_summary *sum, nt_error *err);
 
-/* In-memory population for tests: for each person (index i, id i+1) the
-   panel the contract's rules give, months 0..months-1 since inflow, row i
-   at [i * months]; months from n_observed[i] on are censored (their values
-   are 0 and must not be used). The _cf arrays hold the counterfactual path
-   (no programme start in treat_month, still eligible later) for persons with
-   treat_month in 0..23, and the factual path for everybody else. */
-typedef struct {
-    long n;
-    int months;                   /* NT_SIM_PANEL_MONTHS */
-    int *inflow_month;            /* calendar month number (year*12 + month-1) */
-    uint8_t *scheme;              /* 0 WW, 1 BIJSTAND */
-    int8_t *education;            /* 0 low, 1 mid, 2 high, -1 missing */
-    uint8_t *emp_prev12;          /* months employed in the 12 months before month 0 */
-    int *treat_month;             /* first programme start in the index spell, -1 none */
-    uint8_t *treat_type;          /* 1..4, 0 none */
-    int *index_last;              /* last month (since inflow) of the index spell within the simulation */
-    int *n_observed;              /* months 0..n_observed-1 are observed */
-    uint8_t *employed, *on_benefit, *employed_cf, *on_benefit_cf;
-    double *earnings, *earnings_cf;
-} nt_sim_population;
-
-nt_status nt_simulate_generate(const nt_simulate_opts *o, nt_sim_population **out, nt_error *err);
-void nt_sim_population_free(nt_sim_population *p);
-
 #endif

@@ -20,10 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "estimators/nt_dyn_internal.h"
 #include "estimators/nt_glm.h"
+#include "estimators/nt_stats.h"
 #include "estimators/nt_weight.h"
 
 #define NOMEM(err) nt_fail(err, NT_ENOMEM, "out of memory")
@@ -476,7 +475,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
         return nt_fail(err, NT_EUSAGE, "start months, interval and horizon must be positive and ordered");
     if (o->start_last >= p->n_risk)
         return nt_fail(err, NT_EINPUT, "start month %d is past the %d months loaded", o->start_last, p->n_risk);
-    gsl_set_error_handler_off();
+    nt_gsl_quiet();
     nt_dyn_result *r = NULL;
     run_t R = {.p = p, .unit_person = unit_person, .o = o};
     nt_status s = result_alloc(&R, &r, err);

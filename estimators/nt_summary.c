@@ -225,21 +225,6 @@ nt_status nt_summary_pooled(const double *theta, const long *contrib, const doub
     return NT_OK;
 }
 
-double nt_summary_cost(const double *cost, const double *weight, long n, double fallback)
-{
-    if (n <= 0) return NAN;
-    double sw = 0, swc = 0;
-    for (long i = 0; i < n; i++) {
-        double w = weight ? weight[i] : 1.0;
-        if (!(w >= 0)) return NAN;
-        double c = isnan(cost[i]) ? fallback : cost[i];
-        if (isnan(c)) return NAN;
-        sw += w;
-        swc += w * c;
-    }
-    return sw > 0 ? swc / sw : NAN;
-}
-
 double nt_summary_net_benefit(double earnings_cumulative, double cost_per_participant)
 {
     return earnings_cumulative - cost_per_participant; /* NaN in, NaN out */

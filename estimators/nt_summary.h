@@ -81,13 +81,6 @@ nt_status nt_summary_pooled(const double *theta, const long *contrib, const doub
                             const int *use, int n_k, int n_months, double ci_level,
                             double *se, double *lower, double *upper, nt_error *err);
 
-/* cost_per_participant: sum_i w_i c_i / sum_i w_i over the treated, where
-   c_i = cost[i] (the treating trajectory's cost_eur) or, when NaN, fallback
-   (the study's [cost] for the type; NaN if none). NaN when a treated person
-   has neither, n = 0, weights sum to 0 or a weight is negative or NaN.
-   weight NULL: equal weights. */
-double nt_summary_cost(const double *cost, const double *weight, long n, double fallback);
-
 /* net_benefit = cumulative earnings effect - cost per participant (nominal
    euros); NaN if either is NaN (earnings not an outcome, or no cost). */
 double nt_summary_net_benefit(double earnings_cumulative, double cost_per_participant);

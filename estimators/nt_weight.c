@@ -91,6 +91,7 @@ static void normal_equations(const double *x, long n, int p, const double *y, co
 nt_status nt_wls_fit_ridge(const double *x, long n, int p, const double *y, const double *w, double *beta,
                            nt_error *err)
 {
+    nt_gsl_quiet();
     nt_status st = NT_OK;
     gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p), *work = gsl_matrix_alloc((size_t)p, (size_t)p);
     gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
@@ -124,6 +125,7 @@ done:
 nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const double *w,
                      const char *const *terms, double *beta, double *cov, nt_error *err)
 {
+    nt_gsl_quiet();
     nt_status st = NT_OK;
     gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p);
     gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);

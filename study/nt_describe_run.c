@@ -6,6 +6,7 @@
 #include "core/nt_date.h"
 #include "core/nt_exit.h"
 #include "core/nt_file_kind.h"
+#include "core/nt_reject.h"
 #include "data/nt_describe.h"
 #include "data/nt_store.h"
 #include "report/nt_disclose.h"
@@ -120,6 +121,47 @@ static void print_tables(const nt_describe *d, const rule *R, nt_notes *notes)
     }
 }
 
+/* What the store records about its inputs and covariates, so a store can
+   be traced to its spell files and inspected from itself: each file's
+   SHA-256 and records read, rejected (by reason) and merged, as the ingest
+   counted them (records and rejects are persons' records: counted as
+   persons are); then every covariate with its kind. */
+static void print_inputs(nt_store *st, const rule *R, nt_notes *notes)
+{
+    OUT("\ninputs as read by netto ingest:\n");
+    OUT("  %-9s %10s %10s %10s  %s\n", "file", "records", "rejected", "merged", "sha256");
+    for (int f = 0; f < NT_FILE_N; f++) {
+        long rej = 0;
+        for (int r = 0; r < NT_REJECT_N; r++) rej += nt_store_rejected(st, f, r);
+        const char *sha = nt_store_sha256(st, f);
+        OUT("  %-9s", nt_file_kind_name((nt_file_kind)f));
+        count(notes, R, " %10s", nt_store_records(st, f));
+        count(notes, R, " %10s", rej);
+        count(notes, R, " %10s", nt_store_merged(st, f));
+        OUT("  %s\n", sha && *sha ? sha : "none");
+    }
+    for (int f = 0; f < NT_FILE_N; f++) {
+        int any = 0;
+        for (int r = 0; r < NT_REJECT_N; r++) {
+            long k = nt_store_rejected(st, f, r);
+            if (!k) continue;
+            if (!any) OUT("  rejected from %s:", nt_file_kind_name((nt_file_kind)f));
+            OUT("%s %s", any ? "," : "", nt_reject_reason_name((nt_reject_reason)r));
+            count(notes, R, " %s", k);
+            any = 1;
+        }
+        if (any) OUT("\n");
+    }
+    int n = nt_store_n_covariates(st), n_cov = 0;
+    for (int i = 0; i < n; i++) n_cov += nt_store_covariate_kind(st, nt_store_covariate_name(st, i)) >= 0;
+    OUT("\ncovariates (%d):\n", n_cov);
+    for (int i = 0; i < n; i++) {   /* person_id is the key, not a covariate */
+        const char *name = nt_store_covariate_name(st, i);
+        int kind = nt_store_covariate_kind(st, name);
+        if (kind >= 0) OUT("  %-20s %s\n", name, kind == NT_COV_CATEGORICAL ? "categorical" : "numeric");
+    }
+}
+
 nt_status nt_describe_write_table(const nt_describe *d, const char *path, long min_cell, long round, nt_error *err)
 {
     static const char *cols[] = {"month", "n_observed", "employed", "earnings", "on_benefit", "on_index_benefit",
@@ -158,6 +200,7 @@ nt_status nt_describe_run(const char *store_path, const char *csv_path, long min
     if (!s) {
         print_header(st, d, &R, notes);
         print_tables(d, &R, notes);
+        print_inputs(st, &R, notes);
     }
     nt_describe_free(d);
     nt_store_close(st);

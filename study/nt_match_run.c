@@ -21,6 +21,7 @@
 #include "data/nt_store.h"
 #include "report/nt_manifest.h"
 #include "report/nt_table.h"
+#include "study/nt_result_tables.h"
 
 void nt_match_run_opts_default(nt_match_run_opts *o)
 {
@@ -50,41 +51,6 @@ typedef struct {
     nt_psm_result *res;
     nt_manifest *man;
 } match_run;
-
-static const nt_flat_column *g_col;
-static int cmp_rows_by_value(const void *a, const void *b)
-{
-    long i = *(const long *)a, j = *(const long *)b;
-    int c = strcmp(g_col->str[i], g_col->str[j]);
-    return c ? c : (i > j) - (i < j);
-}
-
-/* Exact-match cell id per kept row: the combination of the exact columns'
-   values (levels coded in bytewise order, mixed radix). */
-static nt_status exact_cells(const nt_flat *f, const int *cols, int ncols, const long *row, long n,
-                             long *cell, long *ncells, nt_error *err)
-{
-    long *o = malloc((size_t)(n ? n : 1) * sizeof *o), *pos = malloc((size_t)(f->n_rows ? f->n_rows : 1) * sizeof *pos);
-    if (!o || !pos) { free(o); free(pos); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-    for (long i = 0; i < n; i++) { cell[i] = 0; pos[row[i]] = i; }
-    long radix = 1;
-    for (int c = 0; c < ncols; c++) {
-        g_col = &f->cols[cols[c]];
-        for (long i = 0; i < n; i++) o[i] = row[i];
-        qsort(o, (size_t)n, sizeof *o, cmp_rows_by_value);
-        long k = 0;
-        for (long i = 0; i < n; i++) {
-            if (i > 0 && strcmp(g_col->str[o[i]], g_col->str[o[i - 1]])) k++;
-            cell[pos[o[i]]] += k * radix;
-        }
-        if (radix > (1L << 40) / (k + 1)) { free(o); free(pos); return nt_fail(err, NT_EINPUT, "too many exact-match cells"); }
-        radix *= k + 1;
-    }
-    *ncells = radix;
-    free(o);
-    free(pos);
-    return NT_OK;
-}
 
 /* The flat file, the model matrix, treatment, outcomes and exact cells of
    the rows kept; the rows dropped for a missing value counted and noted. */
@@ -126,7 +92,13 @@ static nt_status read_input(match_run *R, nt_notes *notes, nt_error *err)
     }
     R->n1 = n1;
     R->ncells = 1;
-    if (nex) s = exact_cells(f, cx, nex, des->row, n, R->cell, &R->ncells, err);
+    if (nex) {   /* one coding of exact cells for every command (data/nt_design) */
+        int32_t *c32 = malloc((size_t)(n ? n : 1) * sizeof *c32);
+        if (!c32) s = nt_fail(err, NT_ENOMEM, "out of memory");
+        else if (!(s = nt_design_cells_flat(f, cx, nex, des->row, n, c32, &R->ncells, err)))
+            for (long i = 0; i < n; i++) R->cell[i] = c32[i];
+        free(c32);
+    }
     free(cy);
     free(cx);
     if (s) return s;
@@ -159,28 +131,20 @@ static nt_status read_input(match_run *R, nt_notes *notes, nt_error *err)
 
 static nt_status write_effects(const match_run *R, nt_error *err)
 {
-    const char *ec[] = {"program", "subgroup", "outcome", "month", "estimand", "method", "estimate", "se", "ci_lower",
-                        "ci_upper", "n_treated", "n_control", "n_treated_matched", "n_control_used", "se_method"};
-    const nt_col_kind ek[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT,
-                              NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_KEY};
-    nt_table *te = nt_table_alloc(ec, ek, 15);
+    static const char *const extra[] = {"se_method"};
+    static const nt_col_kind extra_kind[] = {NT_COL_KEY};
+    nt_table *te = nt_effects_table_alloc(extra, extra_kind, 1);
     if (!te) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (int k = 0; k < R->nout; k++) {
         const nt_psm_effect *e = &R->res->effects[k];
-        if (nt_table_add_row(te)) { nt_table_free(te); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-        nt_table_set_str(te, "outcome", R->outs[k]);
-        nt_table_set_str(te, "estimand", R->psm.estimand == NT_ATT ? "ATT" : "ATE");
-        nt_table_set_str(te, "method", nt_method_name(R->psm.method));
-        nt_table_set_num(te, "estimate", e->estimate);
-        nt_table_set_num(te, "se", e->se);
-        nt_table_set_num(te, "ci_lower", e->ci_lower);
-        nt_table_set_num(te, "ci_upper", e->ci_upper);
-        nt_table_set_int(te, "n_treated", e->n_treated);
-        nt_table_set_int(te, "n_control", e->n_control);
-        nt_table_set_int(te, "n_treated_matched", e->n_treated_matched);
-        nt_table_set_int(te, "n_control_used", e->n_control_used);
+        nt_effect_row row = {.outcome = R->outs[k], .month = -1,
+                             .estimand = R->psm.estimand == NT_ATT ? "ATT" : "ATE",
+                             .method = nt_method_name(R->psm.method), .estimate = e->estimate, .se = e->se,
+                             .ci_lower = e->ci_lower, .ci_upper = e->ci_upper, .n_treated = e->n_treated,
+                             .n_control = e->n_control, .n_treated_matched = e->n_treated_matched,
+                             .n_control_used = e->n_control_used};
+        if (nt_effects_table_add(te, &row)) { nt_table_free(te); return nt_fail(err, NT_ENOMEM, "out of memory"); }
         nt_table_set_str(te, "se_method", R->res->se_method);
-        nt_table_set_basis(te, e->n_treated_matched < e->n_control_used ? e->n_treated_matched : e->n_control_used);
     }
     char path[4200];
     nt_path_join(path, sizeof path, R->o->out, "effects.csv");
@@ -191,31 +155,18 @@ static nt_status write_effects(const match_run *R, nt_error *err)
 
 static nt_status write_balance(const match_run *R, nt_error *err)
 {
-    const char *bc[] = {"program", "subgroup", "covariate", "mean_treated", "mean_control_before", "mean_control_after",
-                        "smd_before", "smd_after", "var_ratio_before", "var_ratio_after", "mean_treated_after"};
-    const nt_col_kind bk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                              NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
-    nt_table *tb = nt_table_alloc(bc, bk, 11);
+    nt_table *tb = nt_balance_table_alloc(0);
     if (!tb) return nt_fail(err, NT_ENOMEM, "out of memory");
     const nt_psm_result *res = R->res;
     long tm = res->effects[0].n_treated_matched, cu = res->effects[0].n_control_used;
     long bbasis = res->n_treated < res->n_control ? res->n_treated : res->n_control;
     if (tm < bbasis) bbasis = tm;
     if (cu < bbasis) bbasis = cu;
-    for (int j = 1; j < R->des->p; j++) {
-        const nt_balance_row *b = &res->balance[j - 1];
-        if (nt_table_add_row(tb)) { nt_table_free(tb); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-        nt_table_set_str(tb, "covariate", R->des->term[j]);
-        nt_table_set_num(tb, "mean_treated", b->mean_treated);
-        nt_table_set_num(tb, "mean_control_before", b->mean_control_before);
-        nt_table_set_num(tb, "mean_control_after", b->mean_control_after);
-        nt_table_set_num(tb, "smd_before", b->smd_before);
-        nt_table_set_num(tb, "smd_after", b->smd_after);
-        nt_table_set_num(tb, "var_ratio_before", b->var_ratio_before);
-        nt_table_set_num(tb, "var_ratio_after", b->var_ratio_after);
-        nt_table_set_num(tb, "mean_treated_after", b->mean_treated_after);
-        nt_table_set_basis(tb, bbasis);
-    }
+    for (int j = 1; j < R->des->p; j++)
+        if (nt_balance_table_add(tb, NULL, NULL, R->des->term[j], &res->balance[j - 1], NULL, bbasis)) {
+            nt_table_free(tb);
+            return nt_fail(err, NT_ENOMEM, "out of memory");
+        }
     char path[4200];
     nt_path_join(path, sizeof path, R->o->out, "balance.csv");
     nt_status s = nt_table_write_csv(tb, path, R->o->min_cell, err);
@@ -225,18 +176,15 @@ static nt_status write_balance(const match_run *R, nt_error *err)
 
 static nt_status write_pscore(const match_run *R, nt_error *err)
 {
-    const char *pc[] = {"program", "subgroup", "start_interval", "term", "estimate", "se"};
-    const nt_col_kind pk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT};
-    nt_table *tp = nt_table_alloc(pc, pk, 6);
+    nt_table *tp = nt_pscore_table_alloc();
     if (!tp) return nt_fail(err, NT_ENOMEM, "out of memory");
     long n1 = R->n1, n = R->n;
-    for (int j = 0; j < R->des->p; j++) {
-        if (nt_table_add_row(tp)) { nt_table_free(tp); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-        nt_table_set_str(tp, "term", R->des->term[j]);
-        nt_table_set_num(tp, "estimate", R->res->glm->beta[j]);
-        nt_table_set_num(tp, "se", R->res->glm->se[j]);
-        nt_table_set_basis(tp, n1 < n - n1 ? n1 : n - n1);
-    }
+    for (int j = 0; j < R->des->p; j++)
+        if (nt_pscore_table_add(tp, NULL, NULL, NULL, R->des->term[j], R->res->glm->beta[j], R->res->glm->se[j],
+                                n1 < n - n1 ? n1 : n - n1)) {
+            nt_table_free(tp);
+            return nt_fail(err, NT_ENOMEM, "out of memory");
+        }
     char path[4200];
     nt_path_join(path, sizeof path, R->o->out, "pscore.csv");
     nt_status s = nt_table_write_csv(tp, path, R->o->min_cell, err);

@@ -109,7 +109,11 @@ static nt_status copy_file(const char *src, const char *dst, nt_error *err)
         if (fwrite(buf, 1, n, f.fp) != n) break;
     int bad = ferror(in);
     fclose(in);
-    if (bad) { nt_outfile_abort(&f); return nt_fail_at(err, NT_EIO, src, 0, NULL, "read failed"); }
+    if (bad) {
+        fclose(f.fp);
+        remove(f.tmp);
+        return nt_fail_at(err, NT_EIO, src, 0, NULL, "read failed");
+    }
     return nt_outfile_commit(&f, err);
 }
 

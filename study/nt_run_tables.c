@@ -34,6 +34,7 @@
 #include "core/nt_file.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
+#include "study/nt_result_tables.h"
 #include "study/nt_run_parts.h"
 
 static const char *method_name(const nt_run_state *P) { return nt_run_method(P); }
@@ -50,13 +51,8 @@ static nt_status write_table(nt_run_state *P, nt_table *t, const char *name, nt_
 
 static nt_status table_effects(nt_run_state *P, nt_error *err)
 {
-    static const char *cols[] = {"program", "subgroup", "outcome", "month", "estimand", "method", "estimate", "se",
-                                 "ci_lower", "ci_upper", "n_treated", "n_control", "n_treated_matched", "n_control_used"};
-    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT,
-                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 14);
+    nt_table *t = nt_effects_table_alloc(NULL, NULL, 0);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
@@ -67,25 +63,16 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                 const double *att = (fixed ? r->att_fixed : r->att) + oc * H;
                 const double *se = p->se + fixed * H, *lo = p->lower + fixed * H, *hi = p->upper + fixed * H;
                 for (int tau = 0; tau < H; tau++) {
-                    if (nt_table_add_row(t)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
-                    long ntr = fixed ? r->n_treated_fixed[tau] : r->n_treated[tau];
-                    long ntm = fixed ? r->n_treated_matched_fixed[tau] : r->n_treated_matched[tau];
-                    long ncu = fixed ? r->n_control_used_fixed[tau] : r->n_control_used[tau];
-                    nt_table_set_str(t, "program", nt_run_program(P, pg));
-                    nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
-                    nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
-                    nt_table_set_int(t, "month", tau);
-                    nt_table_set_str(t, "estimand", fixed ? "ATT_fixed" : "ATT");
-                    nt_table_set_str(t, "method", method_name(P));
-                    nt_table_set_num(t, "estimate", att[tau]);
-                    nt_table_set_num(t, "se", isnan(att[tau]) ? NAN : se[tau]);
-                    nt_table_set_num(t, "ci_lower", isnan(att[tau]) ? NAN : lo[tau]);
-                    nt_table_set_num(t, "ci_upper", isnan(att[tau]) ? NAN : hi[tau]);
-                    nt_table_set_int(t, "n_treated", ntr);
-                    nt_table_set_int(t, "n_control", r->n_control);
-                    nt_table_set_int(t, "n_treated_matched", ntm);
-                    nt_table_set_int(t, "n_control_used", ncu);
-                    nt_table_set_basis(t, nt_disclose_basis(ntm, ncu));
+                    int nan = isnan(att[tau]);
+                    nt_effect_row row = {
+                        .program = nt_run_program(P, pg), .subgroup = nt_run_group(P, pg),
+                        .outcome = P->panel->outcome_name[oc], .month = tau,
+                        .estimand = fixed ? "ATT_fixed" : "ATT", .method = method_name(P), .estimate = att[tau],
+                        .se = nan ? NAN : se[tau], .ci_lower = nan ? NAN : lo[tau], .ci_upper = nan ? NAN : hi[tau],
+                        .n_treated = fixed ? r->n_treated_fixed[tau] : r->n_treated[tau], .n_control = r->n_control,
+                        .n_treated_matched = fixed ? r->n_treated_matched_fixed[tau] : r->n_treated_matched[tau],
+                        .n_control_used = fixed ? r->n_control_used_fixed[tau] : r->n_control_used[tau]};
+                    if (nt_effects_table_add(t, &row)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
                 }
             }
     }
@@ -201,26 +188,6 @@ static long share_basis(const nt_dyn_interval *I, const nt_dyn_balance *b, doubl
     return basis;
 }
 
-static void balance_row(nt_table *t, const char *prog, const char *group, const char *term,
-                        const nt_dyn_balance *b, const char *interval, long n_treated, long basis, long shares)
-{
-    nt_table_add_row(t);
-    nt_table_set_str(t, "program", prog);
-    nt_table_set_str(t, "subgroup", group);
-    nt_table_set_str(t, "covariate", term);
-    nt_table_set_num(t, "mean_treated", b->mean_treated);
-    nt_table_set_num(t, "mean_control_before", b->mean_control_before);
-    nt_table_set_num(t, "mean_control_after", b->mean_control_after);
-    nt_table_set_num(t, "smd_before", b->smd_before);
-    nt_table_set_num(t, "smd_after", b->smd_after);
-    nt_table_set_num(t, "var_ratio_before", b->var_ratio_before);
-    nt_table_set_num(t, "var_ratio_after", b->var_ratio_after);
-    nt_table_set_str(t, "start_interval", interval);
-    nt_table_set_num(t, "mean_treated_after", b->mean_treated_after);
-    nt_table_set_int(t, "n_treated", n_treated);
-    nt_table_set_basis(t, basis);
-    nt_table_limit_basis(t, shares, NT_WHY_SHARE);
-}
 
 /* The basis of a propensity-model term beyond its interval's: a level's
    persons with and without it (its balance row), a start month's treated
@@ -270,18 +237,10 @@ static long pooled_share_basis(const nt_dyn_result *r, const char *term)
 
 static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
 {
-    static const char *bc[] = {"program", "subgroup", "covariate", "mean_treated", "mean_control_before",
-                               "mean_control_after", "smd_before", "smd_after", "var_ratio_before",
-                               "var_ratio_after", "start_interval", "mean_treated_after", "n_treated"};
-    static const nt_col_kind bk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                     NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_KEY, NT_COL_STAT,
-                                     NT_COL_COUNT};
-    static const char *pc[] = {"program", "subgroup", "start_interval", "term", "estimate", "se"};
-    static const nt_col_kind pk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT};
     static const char *sc[] = {"program", "subgroup", "start_month", "status", "n_treated", "n_control", "n_treated_matched"};
     static const nt_col_kind sk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
     static const char *status_name[] = {"used", "too_few_treated", "no_controls", "model_failed"};
-    nt_table *bt = nt_table_alloc(bc, bk, 13), *pt = nt_table_alloc(pc, pk, 6), *st = nt_table_alloc(sc, sk, 7);
+    nt_table *bt = nt_balance_table_alloc(1), *pt = nt_pscore_table_alloc(), *st = nt_table_alloc(sc, sk, 7);
     nt_status s = NT_OK;
     if (!bt || !pt || !st) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
@@ -296,25 +255,22 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             long basis = nt_disclose_basis(I->n_treated_rows, (long)controls);
             tot_t += I->n_treated_rows;
             if ((long)controls > tot_c) tot_c = (long)controls;
-            for (int j = 0; j < I->n_bal; j++)
-                balance_row(bt, prog, group, I->bal_term[j], &I->bal[j], lab, I->n_treated_rows, basis,
-                            is_binary(I->bal_term[j], &I->bal[j], I->n_treated_rows)
-                                ? share_basis(I, &I->bal[j], controls) : LONG_MAX);
+            for (int j = 0; j < I->n_bal; j++) {
+                nt_balance_table_add(bt, prog, group, I->bal_term[j], &I->bal[j], lab, basis);
+                nt_table_set_int(bt, "n_treated", I->n_treated_rows);
+                if (is_binary(I->bal_term[j], &I->bal[j], I->n_treated_rows))
+                    nt_table_limit_basis(bt, share_basis(I, &I->bal[j], controls), NT_WHY_SHARE);
+            }
             for (int j = 0; j < I->p; j++) {
-                nt_table_add_row(pt);
-                nt_table_set_str(pt, "program", prog);
-                nt_table_set_str(pt, "subgroup", group);
-                nt_table_set_str(pt, "start_interval", lab);
-                nt_table_set_str(pt, "term", I->term[j]);
-                nt_table_set_num(pt, "estimate", I->beta[j]);
-                nt_table_set_num(pt, "se", I->se[j]);
-                nt_table_set_basis(pt, basis);
+                nt_pscore_table_add(pt, prog, group, lab, I->term[j], I->beta[j], I->se[j], basis);
                 nt_table_limit_basis(pt, term_basis(r, I, I->term[j], controls), NT_WHY_SHARE);
             }
         }
-        for (int j = 0; j < r->n_bal; j++)
-            balance_row(bt, prog, group, r->bal_term[j], &r->bal[j], "all", tot_t, nt_disclose_basis(tot_t, tot_c),
-                        pooled_share_basis(r, r->bal_term[j]));
+        for (int j = 0; j < r->n_bal; j++) {
+            nt_balance_table_add(bt, prog, group, r->bal_term[j], &r->bal[j], "all", nt_disclose_basis(tot_t, tot_c));
+            nt_table_set_int(bt, "n_treated", tot_t);
+            nt_table_limit_basis(bt, pooled_share_basis(r, r->bal_term[j]), NT_WHY_SHARE);
+        }
         for (int ki = 0; ki < r->n_k; ki++) {
             nt_table_add_row(st);
             nt_table_set_str(st, "program", prog);

@@ -63,6 +63,16 @@ check "month 0" "$(sed -n 2p "$T/m.csv")" "0,4,0,0,1,1,0.25"
 check "month 3" "$(sed -n 5p "$T/m.csv")" "3,4,0.25,500,0.75,0.75,0.5"
 # month 10: only 0001 (2500) and 0002 observed.
 check "month 10" "$(sed -n 12p "$T/m.csv")" "10,2,0.5,1250,0.5,0.5,0"
+# after the month table: what the store records about its inputs and covariates
+sha=$(sha256sum "$D/persons.csv" | cut -d' ' -f1)
+grep -qx "  persons            4          0          0  $sha" "$T/dout" || fail "describe lacks the persons file's counts and sha256: $(cat "$T/dout")"
+sha=$(sha256sum "$D/benefits.csv" | cut -d' ' -f1)
+grep -qx "  benefits           6          0          1  $sha" "$T/dout" || fail "describe lacks the benefit file's merge"
+grep -qx "covariates (20):" "$T/dout" || fail "describe lacks the covariate count"
+grep -qx "  exit_dest  *categorical" "$T/dout" || fail "describe lacks exit_dest's kind"
+grep -qx "  children  *numeric" "$T/dout" || fail "describe lacks the extra persons column"
+[ "$(grep -n 'inputs as read' "$T/dout" | cut -d: -f1)" -gt "$(grep -n 'means over persons' "$T/dout" | cut -d: -f1)" ] ||
+  fail "the inputs come after the existing describe output"
 grep -q "^NOT FOR EXPORT" "$T/dout" || fail "describe --min-cell 0 is not marked NOT FOR EXPORT"
 # Disclosure control by default (docs/disclosure.md): 4 persons are "< 10",
 # no month's means are shown; --min-cell 0 only with --not-for-export.
@@ -112,7 +122,11 @@ grep -q "cohort: 4 persons" "$T/out" || fail "lenient cohort: $(cat "$T/out")"
 grep -q "born_after_inflow" "$T/len.h5.rejects.csv" || fail "rejects lack born_after_inflow"
 grep -q ',bad_date,' "$T/len.h5.rejects.csv" || fail "rejects lack bad_date"
 grep -q 'benefits.csv,8,person_id,unknown_person' "$T/len.h5.rejects.csv" || fail "the rejected person's spell is not listed: $(cat "$T/len.h5.rejects.csv")"
-"$NETTO" describe "$T/len.h5" --csv "$T/len.csv" --min-cell 0 --not-for-export >/dev/null
+"$NETTO" describe "$T/len.h5" --csv "$T/len.csv" --min-cell 0 --not-for-export >"$T/ldout"
+grep -qx "  rejected from persons: born_after_inflow 1" "$T/ldout" || fail "describe lacks the persons reject: $(grep rejected "$T/ldout")"
+grep -qx "  rejected from benefits: bad_date 1, unknown_person 1" "$T/ldout" || fail "describe lacks the benefit rejects: $(grep rejected "$T/ldout")"
+"$NETTO" describe "$T/len.h5" >"$T/ldout10"
+grep -qx "  rejected from benefits: bad_date < 10, unknown_person < 10" "$T/ldout10" || fail "describe states a small reject count: $(grep rejected "$T/ldout10")"
 cmp -s "$T/len.csv" "$T/m.csv" || fail "lenient cohort differs from the clean one"
 
 # --- a killed ingest leaves no store -----------------------------------------

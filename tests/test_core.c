@@ -91,8 +91,12 @@ static void test_outfile_atomic(void **state)
     assert_int_equal(nt_file_sha256(path, hex, &err), NT_OK);
     /* sha256("a,b\n") computed with sha256sum. */
     assert_string_equal(hex, "5be08c9684a1d25efcee09318204824278b08bbfb4aef973ffefd0b9d7478313");
+    /* a second writer replaces the file only when it commits */
     assert_int_equal(nt_outfile_open(&f, path, &err), NT_OK);
-    nt_outfile_abort(&f);
+    fputs("c,d\n", f.fp);
+    assert_int_equal(nt_file_sha256(path, hex, &err), NT_OK);
+    assert_string_equal(hex, "5be08c9684a1d25efcee09318204824278b08bbfb4aef973ffefd0b9d7478313");
+    assert_int_equal(nt_outfile_commit(&f, &err), NT_OK);
     assert_true(nt_dir_nonempty(dir));
 }
 
@@ -142,11 +146,9 @@ static void test_vocabularies(void **state)
     assert_int_equal(NT_EXIT_WORK, 1);
     for (int e = 1; e <= NT_EXIT_N; e++) {
         assert_string_equal(nt_exit_name((nt_exit)e), exits[e - 1]);
-        assert_int_equal(nt_exit_find(exits[e - 1]), e);
     }
     assert_null(nt_exit_name((nt_exit)0));
     assert_null(nt_exit_name((nt_exit)(NT_EXIT_N + 1)));
-    assert_int_equal(nt_exit_find("missing"), -1);
 }
 
 int main(void)

@@ -13,9 +13,6 @@
 #include "data/nt_design.h"
 #include "data/nt_flat.h"
 #include "data/nt_pp.h"
-#include "data/nt_cohort.h"
-#include "data/nt_store.h"
-#include "tests/fx_spells.h"
 #include "tests/surv_testdata.h"
 
 /* Golden: R glm(y ~ tblock + trt + karno, binomial(link)) on veteran split
@@ -113,84 +110,6 @@ static void test_dhazard_truth(void **state)
     for (int j = 0; j < 5; j++) assert_true(fabs(r->glm->beta[j] - truth[j]) < 4 * r->glm->se[j]);
     nt_dhazard_result_free(r);
     free(period); free(y); free(xr); free(x);
-}
-
-/* Person-period rows from a store built by hand (H = 12, data end 2005-12-31):
-     p00000 WW 2003-01-15..2003-04-10, job from 2003-04-20 (exit to work in
-            month 3), programme from 2003-02-05 (treat_month 1):
-            months 0..3, y = 0 0 0 1, treat = 0 1 1 1
-     p00001 WW from 2003-02-01, still running: censored at month 11:
-            months 0..11, y = 0
-     p00002 WW 2003-03-01..2003-03-20, no job (exit other in month 0):
-            month 0, y = 1 (any exit) or 0 (exits to work only). */
-typedef struct { long rows, chunks; } counter;
-static nt_status count_sink(const nt_pp *c, void *ctx, nt_error *err)
-{
-    (void)err;
-    counter *k = ctx;
-    k->rows += c->n;
-    k->chunks++;
-    return NT_OK;
-}
-
-static void test_pp_store(void **state)
-{
-    (void)state;
-    nt_spells *s = fx_new(3);
-    fx_benefit(s, 0, 2, "2003-01-15", "2003-04-10");
-    fx_job(s, 0, "2003-04-20", NULL, 2000);
-    fx_program(s, 0, 1, "2003-02-05", "2003-03-05", 1000);
-    fx_benefit(s, 1, 2, "2003-02-01", NULL);
-    fx_benefit(s, 2, 2, "2003-03-01", "2003-03-20");
-    fx_sort(s);
-    static const char *sch[] = {"WW", "WWB"};
-    nt_cohort_def def = {.n_schemes = 2, .schemes = sch, .inflow_from = M("2003-01"), .inflow_to = M("2003-12"), .horizon = 12};
-    nt_cohort *c = NULL;
-    nt_error err;
-    nt_error_clear(&err);
-    if (nt_cohort_build(s, &def, &c, &err)) fail_msg("%s", err.msg);
-    assert_int_equal(c->n, 3);
-    nt_store_meta meta;
-    memset(&meta, 0, sizeof meta);
-    meta.schemes = sch; meta.n_schemes = 2; meta.inflow_from = def.inflow_from; meta.inflow_to = def.inflow_to;
-    char path[512];
-    snprintf(path, sizeof path, "%s/pp.h5", nt_test_dir("dhazard_pp"));
-    if (nt_store_write(path, s, c, &meta, &err)) fail_msg("%s", err.msg);
-    nt_store *st = NULL;
-    if (nt_store_open(path, &st, &err)) fail_msg("%s", err.msg);
-    const char *cov[] = {"age"};
-    nt_pp_opts o = {.covariates = cov, .n_covariates = 1, .block = 2};
-    nt_pp *pp = NULL;
-    if (nt_pp_read_store(st, &o, &pp, &err)) fail_msg("%s", err.msg);
-    assert_int_equal(pp->n, 4 + 12 + 1);
-    double y0[] = {0, 0, 0, 1}, t0[] = {0, 1, 1, 1};
-    for (int k = 0; k < 4; k++) {
-        assert_int_equal(pp->person[k], 0);
-        expect_near(pp->period[k], k, 0);
-        expect_near(pp->y[k], y0[k], 0);
-        expect_near(pp->treat[k], t0[k], 0);
-        expect_near(pp->x[k], 33, 0);   /* born 1970-01-01: 33 at inflow in 2003 */
-    }
-    for (int k = 4; k < 16; k++) { assert_int_equal(pp->person[k], 1); expect_near(pp->y[k], 0, 0); expect_near(pp->treat[k], 0, 0); }
-    expect_near(pp->period[15], 11, 0);
-    assert_int_equal(pp->person[16], 2);
-    expect_near(pp->y[16], 1, 0);
-    nt_pp_free(pp);
-    o.exit_work_only = 1;
-    if (nt_pp_read_store(st, &o, &pp, &err)) fail_msg("%s", err.msg);
-    expect_near(pp->y[16], 0, 0);
-    expect_near(pp->y[3], 1, 0);
-    nt_pp_free(pp);
-    counter k = {0, 0};
-    if (nt_pp_expand_store(st, &o, count_sink, &k, &err)) fail_msg("%s", err.msg);
-    assert_int_equal(k.rows, 17);
-    assert_int_equal(k.chunks, 2);   /* blocks of 2 persons */
-    const char *bad[] = {"sex"};
-    o.covariates = bad;
-    assert_int_equal(nt_pp_read_store(st, &o, &pp, &err), NT_EINPUT);
-    nt_store_close(st);
-    nt_cohort_free(c);
-    fx_free(s);
 }
 
 /* Flat file, one row per person: ids a, b, c with times 2, 1, 3 and events
@@ -293,7 +212,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dhazard_golden),
         cmocka_unit_test(test_dhazard_truth),
-        cmocka_unit_test(test_pp_store),
         cmocka_unit_test(test_pp_flat),
         cmocka_unit_test(test_dhazard_wald),
     };

@@ -7,6 +7,7 @@
 #include "tests/nt_test.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,133 @@
 #include <sys/stat.h>
 
 #include "core/nt_date.h"
+#include "datasets/nt_sim_model.h"
 #include "datasets/nt_simulate.h"
+
+/* ------------------------------------------ the population in memory */
+
+/* For each person (index i, id i+1) the panel the contract's rules give,
+   months 0..months-1 since inflow, row i at [i * months]; months from
+   n_observed[i] on are censored (their values are 0 and must not be used).
+   The _cf arrays hold the counterfactual path (no programme start in
+   treat_month, still eligible later) for persons with treat_month in 0..23,
+   and the factual path for everybody else. Built with the simulator's own
+   per-person engine (nt_sim_person_run), the one nt_simulate_write runs. */
+typedef struct {
+    long n;
+    int months;                   /* NT_SIM_PANEL_MONTHS */
+    int *inflow_month;            /* calendar month number (year*12 + month-1) */
+    uint8_t *scheme;              /* 0 WW, 1 BIJSTAND */
+    int8_t *education;            /* 0 low, 1 mid, 2 high, -1 missing */
+    uint8_t *emp_prev12;          /* months employed in the 12 months before month 0 */
+    int *treat_month;             /* first programme start in the index spell, -1 none */
+    uint8_t *treat_type;          /* 1..4, 0 none */
+    int *index_last;              /* last month (since inflow) of the index spell within the simulation */
+    int *n_observed;              /* months 0..n_observed-1 are observed */
+    uint8_t *employed, *on_benefit, *employed_cf, *on_benefit_cf;
+    double *earnings, *earnings_cf;
+} sim_population;
+
+static void population_free(sim_population *p)
+{
+    if (!p) return;
+    free(p->inflow_month);
+    free(p->scheme);
+    free(p->education);
+    free(p->emp_prev12);
+    free(p->treat_month);
+    free(p->treat_type);
+    free(p->index_last);
+    free(p->n_observed);
+    free(p->employed);
+    free(p->on_benefit);
+    free(p->employed_cf);
+    free(p->on_benefit_cf);
+    free(p->earnings);
+    free(p->earnings_cf);
+    free(p);
+}
+
+static nt_status population_generate(const nt_simulate_opts *o, sim_population **out, nt_error *err)
+{
+    nt_status st = NT_OK;
+    model M;
+    nt_sim_model_init(&M, o->scenario);
+    long n = o->persons;
+    size_t H = NT_SIM_PANEL_MONTHS, nh = (size_t)n * H;
+    sim_population *P = calloc(1, sizeof *P);
+    if (!P) return nt_fail(err, NT_ENOMEM, "out of memory");
+    P->n = n;
+    P->months = (int)H;
+    P->inflow_month = calloc((size_t)n, sizeof(int));
+    P->scheme = calloc((size_t)n, 1);
+    P->education = calloc((size_t)n, 1);
+    P->emp_prev12 = calloc((size_t)n, 1);
+    P->treat_month = calloc((size_t)n, sizeof(int));
+    P->treat_type = calloc((size_t)n, 1);
+    P->index_last = calloc((size_t)n, sizeof(int));
+    P->n_observed = calloc((size_t)n, sizeof(int));
+    P->employed = calloc(nh, 1);
+    P->on_benefit = calloc(nh, 1);
+    P->employed_cf = calloc(nh, 1);
+    P->on_benefit_cf = calloc(nh, 1);
+    P->earnings = calloc(nh, sizeof(double));
+    P->earnings_cf = calloc(nh, sizeof(double));
+    int nth = o->threads > 0 ? o->threads : omp_get_max_threads();
+    work *works = calloc((size_t)nth, sizeof *works);
+    int failed = 0;
+    if (!P->inflow_month || !P->scheme || !P->education || !P->emp_prev12 || !P->treat_month || !P->treat_type ||
+        !P->index_last || !P->n_observed || !P->employed || !P->on_benefit || !P->employed_cf ||
+        !P->on_benefit_cf || !P->earnings || !P->earnings_cf || !works) {
+        st = nt_fail(err, NT_ENOMEM, "out of memory for %ld persons", n);
+        goto done;
+    }
+#pragma omp parallel num_threads(nth)
+    {
+        work *w = &works[omp_get_thread_num()];
+#pragma omp for schedule(static)
+        for (long i = 0; i < n; i++) {
+            if (failed) continue;
+            if (nt_sim_person_run(&M, o->seed, i, w, NULL)) {
+#pragma omp atomic write
+                failed = 1;
+                continue;
+            }
+            const person *p = &w->p;
+            P->inflow_month[i] = p->inflow;
+            P->scheme[i] = (uint8_t)p->scheme;
+            P->education[i] = (int8_t)p->edu;
+            P->emp_prev12[i] = (uint8_t)p->emp12;
+            P->treat_month[i] = w->info.treat_month;
+            P->treat_type[i] = (uint8_t)w->info.treat_type;
+            P->index_last[i] = w->info.index_last;
+            P->n_observed[i] = p->n_observed;
+            size_t r = (size_t)i * H;
+            for (int t = 0; t < p->n_observed; t++) {
+                P->employed[r + t] = w->e1[t];
+                P->on_benefit[r + t] = w->b1[t];
+                P->earnings[r + t] = (double)w->w1[t] / (double)EARN_L;
+                P->employed_cf[r + t] = w->e0[t];
+                P->on_benefit_cf[r + t] = w->b0[t];
+                P->earnings_cf[r + t] = (double)w->w0[t] / (double)EARN_L;
+            }
+        }
+    }
+    if (failed) st = nt_fail(err, NT_ENOMEM, "out of memory");
+done:
+    if (works)
+        for (int t = 0; t < nth; t++) {
+            free(works[t].f.v);
+            free(works[t].c.v);
+        }
+    free(works);
+    if (st) {
+        population_free(P);
+        return st;
+    }
+    *out = P;
+    return NT_OK;
+}
 
 /* ------------------------------------------------ reference CSV reading */
 
@@ -181,7 +308,7 @@ static int same_scheme_touching(const spells *s)
 }
 
 /* Builds the panel of person r and compares it with the generator's. */
-static void check_person(const ref_person *r, const nt_sim_population *P, long i)
+static void check_person(const ref_person *r, const sim_population *P, long i)
 {
     const nt_day data_end = nt_day_from_ymd(2012, 12, 31);
     const int from = 2003 * 12, to = 2004 * 12 + 11;
@@ -237,8 +364,8 @@ static void check_person(const ref_person *r, const nt_sim_population *P, long i
 static void check_panel_variant(const nt_simulate_opts *o, const char *tag)
 {
     nt_error err;
-    nt_sim_population *P = NULL;
-    assert_int_equal(nt_simulate_generate(o, &P, &err), NT_OK);
+    sim_population *P = NULL;
+    assert_int_equal(population_generate(o, &P, &err), NT_OK);
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/out", nt_test_dir(tag));
     assert_int_equal(nt_simulate_write(o, dir, NULL, &err), NT_OK);
@@ -252,7 +379,7 @@ static void check_panel_variant(const nt_simulate_opts *o, const char *tag)
     assert_true(treated > P->n / 5);   /* the check met participants */
     assert_true(censored > P->n / 5);  /* and censoring */
     free(R);
-    nt_sim_population_free(P);
+    population_free(P);
 }
 
 static void test_panel_matches_spells(void **state)
@@ -357,14 +484,14 @@ static void test_null_truth_is_zero(void **state)
     nt_simulate_opts_init(&o);
     o.persons = 5000;
     snprintf(o.scenario, sizeof o.scenario, "null");
-    nt_sim_population *P;
+    sim_population *P;
     nt_error err;
-    assert_int_equal(nt_simulate_generate(&o, &P, &err), NT_OK);
+    assert_int_equal(population_generate(&o, &P, &err), NT_OK);
     size_t nh = (size_t)P->n * (size_t)P->months;
     assert_memory_equal(P->employed, P->employed_cf, nh);
     assert_memory_equal(P->on_benefit, P->on_benefit_cf, nh);
     assert_memory_equal(P->earnings, P->earnings_cf, nh * sizeof(double));
-    nt_sim_population_free(P);
+    population_free(P);
 }
 
 /* Lock-in: theta < 0 in the first months; break-even (spec's definition:
@@ -431,9 +558,9 @@ static void test_naive_is_biased(void **state)
     nt_simulate_opts_init(&o);
     o.persons = 20000;
     o.seed = 3;
-    nt_sim_population *P;
+    sim_population *P;
     nt_error err;
-    assert_int_equal(nt_simulate_generate(&o, &P, &err), NT_OK);
+    assert_int_equal(population_generate(&o, &P, &err), NT_OK);
     double s[2] = {0}, s2[2] = {0}, cnt[2] = {0}, eff = 0;
     for (long i = 0; i < P->n; i++) {
         if (P->n_observed[i] < 48) continue;
@@ -467,7 +594,7 @@ static void test_naive_is_biased(void **state)
     assert_true(fabs(naive - tr) > 4 * se);
     assert_true(fabs(naive - eff) > 4 * se);
     assert_true(tr > 0 && eff > 0);
-    nt_sim_population_free(P);
+    population_free(P);
 }
 
 /* ------------------------------------------------------- determinism */

@@ -1,0 +1,171 @@
+/* Internals of the simulator (datasets/nt_sim_*.c), shared by its files:
+   nt_sim_population.c (model, person attributes and history),
+   nt_sim_spells.c (the months after inflow, factual and counterfactual),
+   nt_sim_truth.c (truth.csv) and nt_sim_write.c (the files, nt_simulate_write).
+   Not for other layers.
+
+   Layout of the work for one person i:
+     1. nt_sim_person_draw: attributes and the pre-inflow history (36+ months of job
+        and benefit spells) from RNG stream (seed, i);
+     2. path_sim (nt_sim_spells.c): the months from inflow (month 0) to the data end or the
+        month before death/emigration, driven by uniforms U(t, purpose) that
+        are a hash of (person key, month, purpose), so the factual path and
+        the counterfactual path (programme start in month k suppressed) use
+        the same draw for the same decision in the same month;
+     3. panel_derive (nt_sim_spells.c): the contract's panel (employed, earnings, on_benefit)
+        from the spells, so what is written and what the truth is computed
+        from cannot disagree;
+     4. nt_sim_truth_add: for each participant who starts in month k = 0..23, the
+        differences factual - counterfactual at k + tau, tau = 0..95, added
+        to integer accumulators (earnings in units of 1/377580 euro, the lcm
+        of the month lengths 28..31, so sums are exact and order-free).
+   ATT(tau) = sum over k of sum over treated at k observed at k+tau of the
+   difference / number of such treated: the spec's pi_k(tau) weighting. */
+#ifndef NT_SIM_MODEL_H
+#define NT_SIM_MODEL_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "core/nt_date.h"
+#include "core/nt_rng.h"
+#include "datasets/nt_simulate.h"
+
+/* ---------------------------------------------------------------- model */
+
+#define HIST_MONTHS 36          /* history simulated before month 0 */
+#define WINDOW_FROM (2003 * 12 + 0)
+#define WINDOW_TO (2004 * 12 + 11)
+#define DATA_END_MONTH (2012 * 12 + 11)   /* data end 2012-12-31 */
+#define MAX_SIM_MONTHS (DATA_END_MONTH - WINDOW_FROM + 1)
+#define EARN_L 377580LL          /* lcm(28, 29, 30, 31) */
+#define NPROG NT_SIM_PROGRAMS
+#define NSUB 6                   /* all, education low/mid/high, emp_prev12 0 / 1-12 */
+#define MAX_START_DUR 36         /* no programme starts after 36 months on the index benefit */
+
+enum { ST_BEN_INDEX, ST_BEN_OTHER, ST_EMP, ST_NONEMP };
+enum { SP_JOB, SP_BEN, SP_PROG };
+enum { SCH_WW, SCH_BIJSTAND, SCH_ZW };
+/* purposes of the monthly uniforms */
+enum { U_START, U_TYPE, U_COST, U_JOB, U_DAY, U_WAGE, U_EXIT, U_LOSS, U_J2J, U_REENT, U_BDAY, U_HOURS, U_NPURPOSE };
+
+typedef struct {
+    int duration;        /* planned months in the programme */
+    double lockin;       /* logit shift of job finding while in the programme */
+    double post;         /* logit shift of job finding after it (times heterogeneity) */
+    double retention;    /* logit shift of job loss after the start (times heterogeneity) */
+    double wage;         /* relative wage gain of jobs started after the start (times heterogeneity) */
+    double cost;         /* mean cost in euros */
+    double share_ww, share_bijstand;   /* type shares among starts */
+} prog_par;
+
+typedef struct {
+    char name[32];
+    prog_par prog[NPROG + 1];          /* 1..4 */
+    double het_low, het_high, het_norecent;  /* effect multipliers */
+    double start_const, start_bijstand, start_low, start_high, start_norecent, start_age,
+        start_benhist, start_dur, start_trait;
+    double job_const, job_ww, job_low, job_high, job_age, job_female, job_western, job_nonwestern,
+        job_emp12, job_ben24, job_dur, job_trait, job_nonemp;
+    double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
+    double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
+    double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
+} model;
+
+/* Municipality codes (CBS GM codes, leading zeros) with inflow shares and a
+   regional labour-market shift of the job-finding logit. */
+#define NREGION 15
+typedef struct { const char *code; double share, shift; } sim_region;
+extern const sim_region nt_sim_regions[NREGION];
+
+typedef struct {
+    nt_day start, end;   /* end NT_DAY_NONE: running at the data end */
+    int32_t wage;        /* jobs: euros per month */
+    int16_t hours;       /* jobs: hours per week */
+    uint8_t kind, code;  /* SP_*; scheme or programme code */
+    int32_t cost_cents;  /* programmes */
+} spell;
+
+typedef struct {
+    spell *v;
+    int n, cap;
+} spell_buf;
+
+typedef struct {
+    long index;
+    uint64_t key;
+    int scheme, sex, edu, mig, region;   /* sex 0 M 1 F; edu -1..2; mig 0..2 */
+    int inflow;                          /* calendar month of month 0 */
+    int d0;                              /* day of month of the index start */
+    nt_day birth, death, emig;
+    double age, trait;
+    int emp12, emp24, ben24;             /* derived from the history spells */
+    int ww_maxdur;
+    int last_t;                          /* last simulated month since inflow */
+    int n_observed;                      /* observed months since inflow (panel) */
+    int nhist;                           /* history spells at the start of the buffer */
+} person;
+
+typedef struct {
+    int treat_month, treat_type, index_last;
+} path_info;
+
+typedef struct {
+    int64_t sum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
+    int64_t controls[NSUB][NT_SIM_START_MONTHS];
+} truth_acc;
+
+/* The work space of one thread for one person at a time. */
+typedef struct {
+    spell_buf f, c;
+    uint8_t e1[NT_SIM_PANEL_MONTHS], b1[NT_SIM_PANEL_MONTHS], e0[NT_SIM_PANEL_MONTHS], b0[NT_SIM_PANEL_MONTHS];
+    int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
+    person p;
+    path_info info;
+} work;
+
+static inline double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* U(t, purpose) in (0, 1): a hash of the person key, month and purpose. */
+static inline double unif(const person *p, int t, int purpose)
+{
+    uint64_t x = p->key ^ ((uint64_t)(t + 64) * U_NPURPOSE + (uint64_t)purpose) * 0xd1342543de82ef95ULL;
+    x = nt_mix64(nt_mix64(x));
+    return ((double)(x >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static inline int dim_of(int month) { return nt_month_last_day(month) - nt_month_first_day(month) + 1; }
+
+static inline nt_day day_in(int month, int d) { return nt_month_first_day(month) + d - 1; }
+
+/* nt_sim_population.c */
+void nt_sim_model_init(model *m, const char *scenario);
+/* Appends s to b; -1 when out of memory. */
+int nt_sim_spell_push(spell_buf *b, spell s);
+/* Index i with probability w[i] / sum(w), from the uniform u. */
+int nt_sim_pick(const double *w, int n, double u);
+/* Months covered by the spells of one kind over [mfrom, mfrom + nm):
+   flag[j] = 1 if a spell covers a day of month mfrom + j; earnL[j] = sum of
+   wage x days covered x (EARN_L / days in month) (jobs only, may be NULL).
+   An open spell runs to the end of the simulation (the data end). */
+void nt_sim_cover(const spell *s, int n, int kind, int mfrom, int nm, uint8_t *flag, int64_t *earnL);
+int nt_sim_draw_wage(const model *M, const person *p, double u, double gain);
+/* Attributes and the pre-inflow history, from RNG stream (seed, i). */
+int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_buf *b);
+
+/* nt_sim_spells.c */
+/* Draws person i, simulates the factual path and, for a participant in
+   months 0..23, the counterfactual one; fills w and adds to the truth T
+   (T may be NULL). -1 when out of memory. */
+int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T);
+
+/* nt_sim_truth.c */
+/* Risk set counts for every person; differences for participants. */
+void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
+                      const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0);
+void nt_sim_truth_merge(truth_acc *into, const truth_acc *from);
+nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err);
+
+#endif

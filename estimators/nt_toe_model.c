@@ -1,0 +1,405 @@
+/* Timing-of-events likelihood (see nt_toe.h, nt_toe_model.h, docs/toe.md).
+
+   theta = [ a_e (n_pe) | b_e (nx) | d (n_eff) | a_p (n_pp) | b_p (nx) |
+             (v_e^k, v_p^k) for k = 2..K | c_k for k = 2..K ]
+
+   Person i, rows r, type k with (v_e^1, v_p^1, c_1) = (0, 0, 0):
+     eta_er = a_e[piece_e(r)] + x_r'b_e + d[eff(r)]       (every row)
+     eta_pr = a_p[piece_p(r)] + x_r'b_p                   (rows at risk of entry)
+     l_ik   = sum_r [ y_er log(1 - exp(-exp(eta_er + v_e^k))) - (1 - y_er) exp(eta_er + v_e^k) ]
+            + sum_r [ y_pr log(1 - exp(-exp(eta_pr + v_p^k))) - (1 - y_pr) exp(eta_pr + v_p^k) ]
+     log L_i = log sum_k pi_k exp(l_ik),  pi_k = exp(c_k) / sum_m exp(c_m)
+   A person has at most one exit and one entry event, so with
+   S_e = sum over exit non-event rows of exp(eta_er) (S_p likewise)
+     l_ik = [exit event] F(eta_e* + v_e^k) - exp(v_e^k) S_e + [entry event] F(eta_p* + v_p^k) - exp(v_p^k) S_p
+   with F(u) = log(1 - exp(-exp(u))), F'(u) = g(exp(u)), g(mu) = mu / (exp(mu) - 1).
+
+   Gradient, with posterior weights w_ik = pi_k exp(l_ik) / L_i:
+     d log L_i / d eta_er = -exp(eta_er) sum_k w_ik exp(v_e^k)   (non-event row)
+                          = sum_k w_ik g(exp(eta_er + v_e^k))    (event row)
+     (and the same for entry rows), chained to a, b, d by the row's design;
+     d / d v_e^k = w_ik ([exit event] g(exp(eta_e* + v_e^k)) - exp(v_e^k) S_e), likewise v_p^k;
+     d / d c_k   = w_ik - pi_k.
+   Cost per evaluation: O(rows (nx + 1) + persons K). */
+#include "estimators/nt_toe_model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int nt_toe_model_np(const nt_toe_model *m, int K) { return m->p_base + 3 * (K - 1); }
+
+void nt_toe_model_free(nt_toe_model *m)
+{
+    if (!m) return;
+    if (m->base_name)
+        for (int j = 0; j < m->p_base; j++) free(m->base_name[j]);
+    free(m->base_name);
+    free(m->start);
+    free(m->piece_e);
+    free(m->piece_p);
+    free(m->eff);
+    free(m->ev_e);
+    free(m->ev_p);
+    free(m->at_e);
+    free(m->at_p);
+    free(m);
+}
+
+static int piece_of(double v, const double *cuts, int nc)
+{
+    int k = 0;
+    while (k < nc && cuts[k] < v) k++;
+    return k;
+}
+
+static char *piece_name(const char *prefix, const double *cuts, int nc, int k, const char *lo0)
+{
+    char b[160];
+    if (nc == 0) snprintf(b, sizeof b, "%s", prefix);
+    else if (k == 0) snprintf(b, sizeof b, "%s(%s,%.10g]", prefix, lo0, cuts[0]);
+    else if (k == nc) snprintf(b, sizeof b, "%s(%.10g,Inf)", prefix, cuts[nc - 1]);
+    else snprintf(b, sizeof b, "%s(%.10g,%.10g]", prefix, cuts[k - 1], cuts[k]);
+    char *s = malloc(strlen(b) + 1);
+    if (s) strcpy(s, b);
+    return s;
+}
+
+static nt_status check_cuts(const double *c, int nc, const char *what, nt_error *err)
+{
+    if (nc < 0 || (nc > 0 && !c)) return nt_fail(err, NT_EUSAGE, "%s: %d cut points given without values", what, nc);
+    for (int k = 0; k < nc; k++)
+        if (!isfinite(c[k]) || (k && c[k] <= c[k - 1]))
+            return nt_fail(err, NT_EUSAGE, "%s must be finite and strictly ascending", what);
+    return NT_OK;
+}
+
+static int is01(double v) { return v == 0 || v == 1; }
+
+/* One person's rows r0..r1-1: the layout rules of nt_toe.h. */
+static nt_status check_person(const nt_toe_data *d, long r0, long r1, nt_error *err)
+{
+    int entered = 0;
+    for (long r = r0; r < r1; r++) {
+        double se = d->since_entry[r];
+        if (!isfinite(d->period[r]) || (r > r0 && d->period[r] <= d->period[r - 1]))
+            return nt_fail(err, NT_EINPUT, "row %ld: periods of person %ld must be finite and increasing", r + 1,
+                           d->person[r]);
+        if (!is01(d->y_exit[r]) || !is01(d->y_entry[r]) || !is01(d->in_program[r]))
+            return nt_fail(err, NT_EINPUT, "row %ld: y_exit, y_entry and in_program must be 0 or 1", r + 1);
+        if (d->y_exit[r] == 1 && r != r1 - 1)
+            return nt_fail(err, NT_EINPUT, "row %ld: exit to work before the last row of person %ld", r + 1,
+                           d->person[r]);
+        if (!isfinite(se) || se < 0)
+            return nt_fail(err, NT_EINPUT, "row %ld: since_entry must be 0 or positive", r + 1);
+        if (entered && se <= 0)
+            return nt_fail(err, NT_EINPUT, "row %ld: since_entry must be positive after the entry month", r + 1);
+        if (!entered && se > 0)
+            return nt_fail(err, NT_EINPUT, "row %ld: since_entry is positive but person %ld has not entered", r + 1,
+                           d->person[r]);
+        if (se == 0 && d->in_program[r] == 1)
+            return nt_fail(err, NT_EINPUT, "row %ld: in_program = 1 before the programme started", r + 1);
+        if (d->y_entry[r] == 1) entered = 1;
+        for (int j = 0; j < d->nx; j++)
+            if (!isfinite(d->x[(size_t)j * (size_t)d->n + (size_t)r]))
+                return nt_fail(err, NT_EINPUT, "row %ld: covariate %d is not finite", r + 1, j + 1);
+    }
+    return NT_OK;
+}
+
+static nt_status build_names(nt_toe_model *m, const nt_toe_data *d, const nt_toe_opts *o, int nl, nt_error *err)
+{
+    int j = 0;
+    m->base_name = calloc((size_t)m->p_base, sizeof *m->base_name);
+    if (!m->base_name) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int k = 0; k < m->n_pe; k++) m->base_name[j++] = piece_name("exit:", o->exit_cuts, o->n_exit_cuts, k, "-Inf");
+    for (int h = 0; h < 2; h++) {
+        for (int c = 0; c < d->nx; c++) {
+            char b[160];
+            if (d->xnames && d->xnames[c]) snprintf(b, sizeof b, "%s:%s", h ? "entry" : "exit", d->xnames[c]);
+            else snprintf(b, sizeof b, "%s:x%d", h ? "entry" : "exit", c + 1);
+            m->base_name[j] = malloc(strlen(b) + 1);
+            if (m->base_name[j]) strcpy(m->base_name[j], b);
+            j++;
+        }
+        if (h) break;
+        for (int k = 0; k < nl; k++)
+            m->base_name[j++] = piece_name("exit:lockin", o->lockin_cuts, o->n_lockin_cuts, k, "0");
+        for (int k = 0; k < m->n_eff - nl; k++)
+            m->base_name[j++] = piece_name("exit:post", o->post_cuts, o->n_post_cuts, k, "0");
+        for (int k = 0; k < m->n_pp; k++)
+            m->base_name[j++] = piece_name("entry:", o->entry_cuts, o->n_entry_cuts, k, "-Inf");
+    }
+    for (j = 0; j < m->p_base; j++)
+        if (!m->base_name[j]) return nt_fail(err, NT_ENOMEM, "out of memory");
+    return NT_OK;
+}
+
+/* Every baseline piece and effect needs an event, else its MLE is -Inf. */
+static nt_status check_events(nt_toe_model *m, const nt_toe_data *d, nt_error *err)
+{
+    double *ev_eff = calloc((size_t)m->n_eff + 1, sizeof *ev_eff);
+    if (!ev_eff) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long r = 0; r < m->n; r++) {
+        m->at_e[m->piece_e[r]] += 1;
+        m->ev_e[m->piece_e[r]] += d->y_exit[r];
+        if (m->eff[r] >= 0) ev_eff[m->eff[r]] += d->y_exit[r];
+        if (m->piece_p[r] >= 0) {
+            m->at_p[m->piece_p[r]] += 1;
+            m->ev_p[m->piece_p[r]] += d->y_entry[r];
+        }
+    }
+    nt_status s = NT_OK;
+    for (int k = 0; k < m->n_pe && !s; k++)
+        if (m->ev_e[k] == 0 || m->ev_e[k] == m->at_e[k])
+            s = nt_fail(err, NT_EINPUT, "%s: %g exits to work in %g rows at risk; merge the baseline pieces",
+                        m->base_name[k], m->ev_e[k], m->at_e[k]);
+    for (int k = 0; k < m->n_pp && !s; k++)
+        if (m->ev_p[k] == 0 || m->ev_p[k] == m->at_p[k])
+            s = nt_fail(err, NT_EINPUT, "%s: %g programme entries in %g rows at risk; merge the baseline pieces",
+                        m->base_name[m->o_ap + k], m->ev_p[k], m->at_p[k]);
+    for (int k = 0; k < m->n_eff && !s; k++)
+        if (ev_eff[k] == 0)
+            s = nt_fail(err, NT_EINPUT, "%s: no exit to work in these months; merge the effect pieces",
+                        m->base_name[m->o_eff + k]);
+    free(ev_eff);
+    return s;
+}
+
+nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_model **out, nt_error *err)
+{
+    nt_status s;
+    if (!d || !o || !out) return nt_fail(err, NT_EUSAGE, "timing-of-events: missing data or options");
+    if (d->n <= 0 || !d->person || !d->period || !d->y_exit || !d->y_entry || !d->since_entry || !d->in_program ||
+        d->nx < 0 || (d->nx > 0 && !d->x))
+        return nt_fail(err, NT_EUSAGE, "timing-of-events: no rows, or a required column is missing");
+    if ((s = check_cuts(o->exit_cuts, o->n_exit_cuts, "exit_cuts", err)) ||
+        (s = check_cuts(o->entry_cuts, o->n_entry_cuts, "entry_cuts", err)) ||
+        (s = check_cuts(o->lockin_cuts, o->n_lockin_cuts, "lockin_cuts", err)) ||
+        (s = check_cuts(o->post_cuts, o->n_post_cuts, "post_cuts", err)))
+        return s;
+    nt_toe_model *m = calloc(1, sizeof *m);
+    if (!m) return nt_fail(err, NT_ENOMEM, "out of memory");
+    long n = d->n;
+    m->d = d;
+    m->n = n;
+    m->nx = d->nx;
+    m->n_pe = o->n_exit_cuts + 1;
+    m->n_pp = o->n_entry_cuts + 1;
+    int nl = o->n_lockin_cuts + 1;
+    m->n_eff = nl + o->n_post_cuts + 1;
+    m->o_be = m->n_pe;
+    m->o_eff = m->o_be + m->nx;
+    m->o_ap = m->o_eff + m->n_eff;
+    m->o_bp = m->o_ap + m->n_pp;
+    m->p_base = m->o_bp + m->nx;
+    long np = 1;
+    for (long r = 1; r < n; r++) {
+        if (d->person[r] < d->person[r - 1]) {
+            s = nt_fail(err, NT_EINPUT, "row %ld: person indices must be non-decreasing (a person's rows together)",
+                        r + 1);
+            goto fail;
+        }
+        np += d->person[r] != d->person[r - 1];
+    }
+    m->n_persons = np;
+    m->n_blocks = (np + NT_TOE_BLOCK - 1) / NT_TOE_BLOCK;
+    m->start = malloc((size_t)(np + 1) * sizeof *m->start);
+    m->piece_e = malloc((size_t)n * sizeof *m->piece_e);
+    m->piece_p = malloc((size_t)n * sizeof *m->piece_p);
+    m->eff = malloc((size_t)n * sizeof *m->eff);
+    m->ev_e = calloc((size_t)m->n_pe, sizeof *m->ev_e);
+    m->at_e = calloc((size_t)m->n_pe, sizeof *m->at_e);
+    m->ev_p = calloc((size_t)m->n_pp, sizeof *m->ev_p);
+    m->at_p = calloc((size_t)m->n_pp, sizeof *m->at_p);
+    if (!m->start || !m->piece_e || !m->piece_p || !m->eff || !m->ev_e || !m->at_e || !m->ev_p || !m->at_p) {
+        s = nt_fail(err, NT_ENOMEM, "out of memory for %ld person-period rows", n);
+        goto fail;
+    }
+    long i = 0;
+    m->start[0] = 0;
+    for (long r = 1; r <= n; r++)
+        if (r == n || d->person[r] != d->person[r - 1]) {
+            m->start[++i] = r;
+            long len = r - m->start[i - 1];
+            if (len > m->max_rows) m->max_rows = (int)len;
+            if ((s = check_person(d, m->start[i - 1], r, err))) goto fail;
+        }
+    for (long r = 0; r < n; r++) {
+        double se = d->since_entry[r];
+        m->piece_e[r] = piece_of(d->period[r], o->exit_cuts, o->n_exit_cuts);
+        m->piece_p[r] = se > 0 ? -1 : piece_of(d->period[r], o->entry_cuts, o->n_entry_cuts);
+        if (se <= 0) m->eff[r] = -1;
+        else if (d->in_program[r] == 1) m->eff[r] = piece_of(se, o->lockin_cuts, o->n_lockin_cuts);
+        else m->eff[r] = nl + piece_of(se, o->post_cuts, o->n_post_cuts);
+    }
+    if ((s = build_names(m, d, o, nl, err)) || (s = check_events(m, d, err))) goto fail;
+    *out = m;
+    return NT_OK;
+fail:
+    nt_toe_model_free(m);
+    return s;
+}
+
+typedef struct {
+    int K;
+    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], eve[NT_TOE_KMAX], evp[NT_TOE_KMAX], lpi[NT_TOE_KMAX],
+        pi[NT_TOE_KMAX];
+} mix;
+
+static void mix_set(mix *q, const nt_toe_model *m, int K, const double *th)
+{
+    q->K = K;
+    double c[NT_TOE_KMAX], cmax = 0, sum = 0;
+    for (int k = 0; k < K; k++) {
+        q->ve[k] = k ? th[m->p_base + 2 * (k - 1)] : 0;
+        q->vp[k] = k ? th[m->p_base + 2 * (k - 1) + 1] : 0;
+        q->eve[k] = exp(q->ve[k]);
+        q->evp[k] = exp(q->vp[k]);
+        c[k] = k ? th[m->p_base + 2 * (K - 1) + k - 1] : 0;
+        if (c[k] > cmax) cmax = c[k];
+    }
+    for (int k = 0; k < K; k++) sum += exp(c[k] - cmax);
+    for (int k = 0; k < K; k++) {
+        q->lpi[k] = c[k] - cmax - log(sum);
+        q->pi[k] = exp(q->lpi[k]);
+    }
+}
+
+static double logF(double u) { return log(-expm1(-exp(u))); }
+
+static double gfun(double mu)
+{
+    if (mu < 1e-300) return 1.0;
+    if (mu > 700) return 0.0;
+    return mu / expm1(mu);
+}
+
+/* One person, rows r0..r1-1: returns log L_i; adds its score to s (p) when
+   s is not NULL (s must be zeroed by the caller). mu: max_rows x 2 work. */
+static double person_eval(const nt_toe_model *m, const mix *q, const double *th, long r0, long r1, double *mu,
+                          double *s)
+{
+    const nt_toe_data *d = m->d;
+    const size_t n = (size_t)m->n;
+    const int nx = m->nx, K = q->K;
+    double *mue = mu, *mup = mu + m->max_rows;
+    double Se = 0, Sp = 0, ee = 0, ep = 0;
+    int has_e = 0, has_p = 0;
+    for (long r = r0; r < r1; r++) {
+        double eta = th[m->piece_e[r]];
+        for (int j = 0; j < nx; j++) eta += th[m->o_be + j] * d->x[(size_t)j * n + (size_t)r];
+        if (m->eff[r] >= 0) eta += th[m->o_eff + m->eff[r]];
+        if (d->y_exit[r] == 1) { has_e = 1; ee = eta; }
+        else Se += (mue[r - r0] = exp(eta));
+        if (m->piece_p[r] < 0) continue;
+        eta = th[m->o_ap + m->piece_p[r]];
+        for (int j = 0; j < nx; j++) eta += th[m->o_bp + j] * d->x[(size_t)j * n + (size_t)r];
+        if (d->y_entry[r] == 1) { has_p = 1; ep = eta; }
+        else Sp += (mup[r - r0] = exp(eta));
+    }
+    double l[NT_TOE_KMAX], lmax = -INFINITY, sum = 0;
+    for (int k = 0; k < K; k++) {
+        l[k] = q->lpi[k] - q->eve[k] * Se - q->evp[k] * Sp;
+        if (has_e) l[k] += logF(ee + q->ve[k]);
+        if (has_p) l[k] += logF(ep + q->vp[k]);
+        if (l[k] > lmax) lmax = l[k];
+    }
+    for (int k = 0; k < K; k++) sum += exp(l[k] - lmax);
+    double ll = lmax + log(sum);
+    if (!s) return ll;
+    double w[NT_TOE_KMAX], Ee = 0, Ep = 0, Ge = 0, Gp = 0, ge[NT_TOE_KMAX] = {0}, gp[NT_TOE_KMAX] = {0};
+    for (int k = 0; k < K; k++) {
+        w[k] = exp(l[k] - ll);
+        Ee += w[k] * q->eve[k];
+        Ep += w[k] * q->evp[k];
+        if (has_e) Ge += w[k] * (ge[k] = gfun(exp(ee + q->ve[k])));
+        if (has_p) Gp += w[k] * (gp[k] = gfun(exp(ep + q->vp[k])));
+    }
+    for (long r = r0; r < r1; r++) {
+        double c = d->y_exit[r] == 1 ? Ge : -mue[r - r0] * Ee;
+        s[m->piece_e[r]] += c;
+        for (int j = 0; j < nx; j++) s[m->o_be + j] += c * d->x[(size_t)j * n + (size_t)r];
+        if (m->eff[r] >= 0) s[m->o_eff + m->eff[r]] += c;
+        if (m->piece_p[r] < 0) continue;
+        c = d->y_entry[r] == 1 ? Gp : -mup[r - r0] * Ep;
+        s[m->o_ap + m->piece_p[r]] += c;
+        for (int j = 0; j < nx; j++) s[m->o_bp + j] += c * d->x[(size_t)j * n + (size_t)r];
+    }
+    for (int k = 1; k < K; k++) {
+        s[m->p_base + 2 * (k - 1)] += w[k] * (ge[k] - q->eve[k] * Se);
+        s[m->p_base + 2 * (k - 1) + 1] += w[k] * (gp[k] - q->evp[k] * Sp);
+        s[m->p_base + 2 * (K - 1) + k - 1] += w[k] - q->pi[k];
+    }
+    return ll;
+}
+
+/* Block b's persons, in person order: partial loglik, gradient, meat. */
+static void block_eval(const nt_toe_model *m, const mix *q, const double *th, long b, double *ll, double *g,
+                       double *meat, double *work, int p)
+{
+    long i0 = b * NT_TOE_BLOCK, i1 = i0 + NT_TOE_BLOCK < m->n_persons ? i0 + NT_TOE_BLOCK : m->n_persons;
+    double *s = work + 2 * (size_t)m->max_rows, acc = 0;
+    for (long i = i0; i < i1; i++) {
+        if (g) memset(s, 0, (size_t)p * sizeof *s);
+        acc += person_eval(m, q, th, m->start[i], m->start[i + 1], work, g ? s : NULL);
+        if (!g) continue;
+        for (int j = 0; j < p; j++) g[j] += s[j];
+        if (meat)
+            for (int j = 0; j < p; j++)
+                for (int k = 0; k <= j; k++) meat[(size_t)j * (size_t)p + (size_t)k] += s[j] * s[k];
+    }
+    *ll = acc;
+}
+
+int nt_toe_model_eval(const nt_toe_model *m, int K, const double *theta, double *loglik, double *grad,
+                      double *meat)
+{
+    const int p = nt_toe_model_np(m, K);
+    const long nb = m->n_blocks;
+    const size_t pp = (size_t)p * (size_t)p;
+    mix q;
+    mix_set(&q, m, K, theta);
+    double *bll = malloc((size_t)nb * sizeof *bll);
+    double *bg = (grad || meat) ? calloc((size_t)nb * (size_t)p, sizeof *bg) : NULL;
+    double *bm = meat ? calloc((size_t)nb * pp, sizeof *bm) : NULL;
+    int fail = !bll || ((grad || meat) && !bg) || (meat && !bm);
+    if (!fail) {
+#pragma omp parallel if (nb > 1)
+        {
+            double *work = malloc((2 * (size_t)m->max_rows + (size_t)p) * sizeof *work);
+            if (!work) {
+#pragma omp atomic write
+                fail = 1;
+            }
+#pragma omp for schedule(dynamic, 1)
+            for (long b = 0; b < nb; b++)
+                if (work)
+                    block_eval(m, &q, theta, b, bll + b, bg ? bg + (size_t)b * (size_t)p : NULL,
+                               bm ? bm + (size_t)b * pp : NULL, work, p);
+            free(work);
+        }
+    }
+    if (!fail) {
+        double ll = 0;
+        for (long b = 0; b < nb; b++) ll += bll[b];
+        *loglik = ll;
+        if (grad) {
+            memset(grad, 0, (size_t)p * sizeof *grad);
+            for (long b = 0; b < nb; b++)
+                for (int j = 0; j < p; j++) grad[j] += bg[(size_t)b * (size_t)p + (size_t)j];
+        }
+        if (meat) {
+            memset(meat, 0, pp * sizeof *meat);
+            for (long b = 0; b < nb; b++)
+                for (size_t j = 0; j < pp; j++) meat[j] += bm[(size_t)b * pp + j];
+            for (int j = 0; j < p; j++)
+                for (int k = j + 1; k < p; k++) meat[(size_t)j * (size_t)p + (size_t)k] = meat[(size_t)k * (size_t)p + (size_t)j];
+        }
+    }
+    free(bll);
+    free(bg);
+    free(bm);
+    return fail ? -1 : 0;
+}

@@ -1,0 +1,43 @@
+/* Internal to the timing-of-events estimator (nt_toe.c): the validated
+   person-period layout and the log-likelihood as a sum over fixed blocks of
+   persons. A block's partial sums depend only on the block, and blocks are
+   combined in block order, so the result is the same for any thread count;
+   a streaming reader can later hand over one block of persons at a time. */
+#ifndef NT_TOE_MODEL_H
+#define NT_TOE_MODEL_H
+
+#include "core/nt_error.h"
+#include "estimators/nt_toe.h"
+
+#define NT_TOE_BLOCK 512 /* persons per block */
+
+typedef struct {
+    const nt_toe_data *d;
+    long n, n_persons, n_blocks;
+    long *start;          /* n_persons + 1 row offsets */
+    int *piece_e;         /* n: exit-baseline piece */
+    int *piece_p;         /* n: entry-baseline piece, -1 when not at risk of entry */
+    int *eff;             /* n: effect index, -1 before the programme */
+    int n_pe, n_pp, n_eff, nx;
+    int p_base;           /* n_pe + nx + n_eff + n_pp + nx */
+    int o_be, o_eff, o_ap, o_bp; /* offsets in theta (a_e starts at 0, mass points at p_base) */
+    int max_rows;         /* most rows of one person */
+    char **base_name;     /* p_base names */
+    double *ev_e, *ev_p;  /* events per exit / entry piece (start values) */
+    double *at_e, *at_p;  /* rows at risk per piece */
+} nt_toe_model;
+
+/* Checks the layout (nt_toe.h) and builds the piece and effect codes. */
+nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_model **out, nt_error *err);
+void nt_toe_model_free(nt_toe_model *m);
+
+/* Parameters for K mass points: p_base + 3 (K - 1). */
+int nt_toe_model_np(const nt_toe_model *m, int K);
+
+/* Log-likelihood at theta; grad (p, may be NULL) its gradient; meat (p x p,
+   may be NULL) the sum over persons of the outer product of the person
+   scores. Returns 0, or -1 when out of memory. */
+int nt_toe_model_eval(const nt_toe_model *m, int K, const double *theta, double *loglik, double *grad,
+                      double *meat);
+
+#endif
