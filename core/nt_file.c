@@ -22,9 +22,24 @@ nt_status nt_file_tmpname(const char *path, char *tmp, unsigned long size, nt_er
     return NT_OK;
 }
 
+/* The mode of a finished file: as fopen would create it (0666 less the
+   umask; mkstemp's temporary is 0600). The umask is read once. */
+static mode_t finished_mode(void)
+{
+    static mode_t mode;
+    static int known;
+    if (!known) {
+        mode_t u = umask(022);
+        umask(u);
+        mode = 0666 & ~u;
+        known = 1;
+    }
+    return mode;
+}
+
 nt_status nt_file_rename(const char *tmp, const char *path, nt_error *err)
 {
-    if (rename(tmp, path) != 0) {
+    if (chmod(tmp, finished_mode()) != 0 || rename(tmp, path) != 0) {
         int e = errno;
         remove(tmp);
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot rename the finished file into place: %s", strerror(e));

@@ -3,11 +3,9 @@
 #include "data/nt_describe.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/nt_file.h"
 
 void nt_describe_free(nt_describe *d)
 {
@@ -113,28 +111,4 @@ done:
     }
     *out = d;
     return NT_OK;
-}
-
-static void put(FILE *fp, double x)
-{
-    if (isnan(x)) fputs(",", fp);
-    else fprintf(fp, ",%.10g", x);
-}
-
-nt_status nt_describe_write_csv(const nt_describe *d, const char *path, nt_error *err)
-{
-    nt_outfile f;
-    nt_status s = nt_outfile_open(&f, path, err);
-    if (s) return s;
-    fputs("month,n_observed,employed,earnings,on_benefit,on_index_benefit,in_program\n", f.fp);
-    for (int k = 0; k < d->months; k++) {
-        fprintf(f.fp, "%d,%ld", k, d->n_observed[k]);
-        put(f.fp, d->employed[k]);
-        put(f.fp, d->earnings[k]);
-        put(f.fp, d->on_benefit[k]);
-        put(f.fp, d->on_index_benefit[k]);
-        put(f.fp, d->in_program[k]);
-        fputc('\n', f.fp);
-    }
-    return nt_outfile_commit(&f, err);
 }

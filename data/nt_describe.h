@@ -34,9 +34,6 @@ typedef struct {
 nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err);
 void nt_describe_free(nt_describe *d);
 
-/* The month table as CSV (atomically): month, n_observed, employed, earnings,
-   on_benefit, on_index_benefit, in_program (means, %.10g; empty when no
-   person is observed in that month; in_program = share in any programme). */
-nt_status nt_describe_write_csv(const nt_describe *d, const char *path, nt_error *err);
+/* Its month table as CSV, with disclosure control: study/nt_describe_run.h. */
 
 #endif

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "core/nt_file.h"
+#include "report/nt_disclose.h"
 
 struct nt_manifest {
     cJSON *root;
@@ -146,6 +147,15 @@ void nt_manifest_disclosure(nt_manifest *m, long min_cell, int cleared)
     put(m->root, "disclosure", d);
 }
 
+void nt_manifest_disclosure_export(nt_manifest *m, long round, const char *export_dir, const char *not_cleared)
+{
+    cJSON *d = nt_manifest_object(m, "disclosure");
+    put(d, "round", cJSON_CreateNumber((double)round));
+    put(d, "export", export_dir ? cJSON_CreateString(export_dir) : cJSON_CreateNull());
+    put(d, "export_cleared", cJSON_CreateBool(export_dir && !not_cleared));
+    if (not_cleared) put(d, "not_cleared_because", cJSON_CreateString(not_cleared));
+}
+
 cJSON *nt_manifest_object(nt_manifest *m, const char *key)
 {
     cJSON *o = cJSON_GetObjectItemCaseSensitive(m->root, key);
@@ -190,6 +200,52 @@ nt_status nt_manifest_write(nt_manifest *m, const char *path, nt_error *err)
     put(p, "compiler", cJSON_CreateString(__VERSION__));
     char *text = cJSON_Print(m->root);
     if (!text) return nt_fail(err, NT_ENOMEM, "out of memory writing the manifest");
+    nt_outfile f;
+    nt_status s = nt_outfile_open(&f, path, err);
+    if (!s) {
+        fputs(text, f.fp);
+        fputc('\n', f.fp);
+        s = nt_outfile_commit(&f, err);
+    }
+    cJSON_free(text);
+    return s;
+}
+
+void nt_manifest_count_persons(nt_manifest *m, const char *key, long count, long min_cell, long round)
+{
+    if (min_cell > 0 && count > 0 && count < min_cell) {
+        char buf[64];
+        nt_disclose_count_text(count, min_cell, round, buf, sizeof buf);
+        put(nt_manifest_object(m, "counts"), key, cJSON_CreateString(buf));
+    } else
+        nt_manifest_count(m, key, nt_disclose_round((double)count, min_cell, round));
+}
+
+/* Cuts every string that holds a '/' to what follows its last '/'. */
+static void strip_paths(cJSON *item)
+{
+    for (cJSON *c = item ? item->child : NULL; c; c = c->next) {
+        if (cJSON_IsString(c) && c->valuestring && strchr(c->valuestring, '/')) {
+            char base[1024]; /* a copy: cJSON may not set a string from itself */
+            snprintf(base, sizeof base, "%s", strrchr(c->valuestring, '/') + 1);
+            cJSON_SetValuestring(c, base[0] ? base : ".");
+        } else if (cJSON_IsObject(c) || cJSON_IsArray(c))
+            strip_paths(c);
+    }
+}
+
+nt_status nt_manifest_write_export(nt_manifest *m, const char *path, int cleared, nt_error *err)
+{
+    cJSON *copy = cJSON_Duplicate(m->root, 1);
+    if (!copy) return nt_fail(err, NT_ENOMEM, "out of memory writing the export manifest");
+    strip_paths(cJSON_GetObjectItemCaseSensitive(copy, "inputs"));
+    strip_paths(cJSON_GetObjectItemCaseSensitive(copy, "settings"));
+    strip_paths(cJSON_GetObjectItemCaseSensitive(copy, "command"));
+    cJSON *d = cJSON_GetObjectItemCaseSensitive(copy, "disclosure");
+    if (d) put(d, "cleared_for_export", cJSON_CreateBool(cleared));
+    char *text = cJSON_Print(copy);
+    cJSON_Delete(copy);
+    if (!text) return nt_fail(err, NT_ENOMEM, "out of memory writing the export manifest");
     nt_outfile f;
     nt_status s = nt_outfile_open(&f, path, err);
     if (!s) {

@@ -16,6 +16,8 @@
 typedef struct {
     char *text;     /* NULL = empty */
     double num;     /* NaN unless numeric */
+    long basis;     /* the cell's own basis beyond its row's (LONG_MAX: none) */
+    unsigned char why;
 } cell;
 
 struct nt_table {
@@ -25,6 +27,8 @@ struct nt_table {
     long nrows, cap;
     cell *cells;    /* nrows x ncols, row-major */
     long *basis;
+    unsigned char *why; /* nt_disclose_why of each row's basis */
+    long round;         /* base counts are published rounded to */
     char scratch[4096];
 };
 
@@ -40,6 +44,7 @@ nt_table *nt_table_alloc(const char *const *columns, const nt_col_kind *kinds, i
     nt_table *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->ncols = ncols;
+    t->round = 1;
     t->names = calloc((size_t)ncols, sizeof *t->names);
     t->kinds = calloc((size_t)ncols, sizeof *t->kinds);
     if (!t->names || !t->kinds) { nt_table_free(t); return NULL; }
@@ -61,6 +66,7 @@ void nt_table_free(nt_table *t)
     free(t->kinds);
     free(t->cells);
     free(t->basis);
+    free(t->why);
     free(t);
 }
 
@@ -74,13 +80,18 @@ int nt_table_add_row(nt_table *t)
         long *b = realloc(t->basis, (size_t)cap * sizeof *b);
         if (!b) return -1;
         t->basis = b;
+        unsigned char *w = realloc(t->why, (size_t)cap);
+        if (!w) return -1;
+        t->why = w;
         t->cap = cap;
     }
     for (int j = 0; j < t->ncols; j++) {
         t->cells[t->nrows * t->ncols + j].text = NULL;
         t->cells[t->nrows * t->ncols + j].num = NAN;
+        t->cells[t->nrows * t->ncols + j].basis = LONG_MAX;
     }
     t->basis[t->nrows] = LONG_MAX;
+    t->why[t->nrows] = NT_WHY_PERSONS;
     t->nrows++;
     return 0;
 }
@@ -131,21 +142,75 @@ void nt_table_set_int(nt_table *t, const char *col, long value)
 
 void nt_table_set_basis(nt_table *t, long n_persons)
 {
-    if (t->nrows > 0) t->basis[t->nrows - 1] = n_persons;
+    if (t->nrows > 0) {
+        t->basis[t->nrows - 1] = n_persons;
+        t->why[t->nrows - 1] = NT_WHY_PERSONS;
+    }
+}
+
+void nt_table_limit_basis(nt_table *t, long n_persons, nt_disclose_why why)
+{
+    if (t->nrows > 0 && n_persons < t->basis[t->nrows - 1]) {
+        t->basis[t->nrows - 1] = n_persons;
+        t->why[t->nrows - 1] = (unsigned char)why;
+    }
+}
+
+void nt_table_limit_cell(nt_table *t, const char *col, long n_persons, nt_disclose_why why)
+{
+    cell *c = current(t, col);
+    if (n_persons < c->basis) {
+        c->basis = n_persons;
+        c->why = (unsigned char)why;
+    }
+}
+
+void nt_table_set_round(nt_table *t, long base) { t->round = base > 1 ? base : 1; }
+
+long nt_table_rows(const nt_table *t) { return t->nrows; }
+
+/* The reason cell (i, j) is emptied, or -1 if it is shown. */
+static int why_suppressed(const nt_table *t, long i, int j, long min_cell);
+
+void nt_table_disclosure_counts(const nt_table *t, long min_cell, long cells[NT_WHY_N], long *rows)
+{
+    for (int w = 0; w < NT_WHY_N; w++) cells[w] = 0;
+    *rows = 0;
+    for (long i = 0; i < t->nrows; i++) {
+        int any = 0;
+        for (int j = 0; j < t->ncols; j++) {
+            int w = why_suppressed(t, i, j, min_cell);
+            if (w >= 0) { cells[w]++; any = 1; }
+        }
+        *rows += any;
+    }
+}
+
+static int why_suppressed(const nt_table *t, long i, int j, long min_cell)
+{
+    if (min_cell <= 0) return -1;
+    const cell *c = &t->cells[i * t->ncols + j];
+    if (!c->text || t->kinds[j] == NT_COL_KEY) return -1;
+    if (!nt_disclose_stat(t->basis[i], min_cell)) return t->why[i];
+    if (!nt_disclose_stat(c->basis, min_cell)) return c->why;
+    if (t->kinds[j] == NT_COL_COUNT && !nt_disclose_count(c->num, t->basis[i], min_cell)) return NT_WHY_COUNT;
+    return -1;
 }
 
 /* 1 if cell (i, j) is emptied: nt_disclose decides, from the row's basis. */
 static int suppressed(const nt_table *t, long i, int j, long min_cell)
 {
-    if (min_cell <= 0) return 0;
+    return why_suppressed(t, i, j, min_cell) >= 0;
+}
+
+/* The text of a shown cell: counts rounded as published. */
+static const char *cell_text(const nt_table *tc, long i, int j, long min_cell)
+{
+    nt_table *t = (nt_table *)tc; /* scratch only */
     const cell *c = &t->cells[i * t->ncols + j];
-    if (!c->text) return 0;
-    switch (t->kinds[j]) {
-    case NT_COL_KEY: return 0;
-    case NT_COL_STAT: return !nt_disclose_stat(t->basis[i], min_cell);
-    case NT_COL_COUNT: return !nt_disclose_count(c->num, t->basis[i], min_cell);
-    }
-    return 0;
+    if (t->kinds[j] != NT_COL_COUNT || min_cell <= 0 || t->round <= 1 || isnan(c->num)) return c->text;
+    nt_format_num(nt_disclose_round(c->num, min_cell, t->round), t->scratch);
+    return t->scratch;
 }
 
 /* Names of the emptied columns of row i joined by '|' (into t->scratch). */
@@ -192,7 +257,7 @@ nt_status nt_table_write_csv(const nt_table *tc, const char *path, long min_cell
     for (long i = 0; i < t->nrows; i++) {
         for (int j = 0; j < t->ncols; j++) {
             if (j) fputc(',', f.fp);
-            if (!suppressed(t, i, j, min_cell)) csv_field(f.fp, t->cells[i * t->ncols + j].text);
+            if (!suppressed(t, i, j, min_cell)) csv_field(f.fp, cell_text(t, i, j, min_cell));
         }
         if (min_cell > 0) {
             fputc(',', f.fp);
@@ -209,7 +274,12 @@ static void report_text(const nt_table *t, long i, int j, long min_cell, int dig
     const cell *c = &t->cells[i * t->ncols + j];
     if (suppressed(t, i, j, min_cell) || !c->text) { buf[0] = 0; return; }
     if (t->kinds[j] == NT_COL_STAT && !isnan(c->num)) snprintf(buf, size, "%.*g", digits, c->num);
-    else snprintf(buf, size, "%s", c->text);
+    else {
+        const char *x = cell_text(t, i, j, min_cell);
+        size_t n = strlen(x) < size - 1 ? strlen(x) : size - 1;
+        memcpy(buf, x, n);
+        buf[n] = 0;
+    }
 }
 
 static void latex_escape(FILE *fp, const char *s)

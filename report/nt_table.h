@@ -8,7 +8,8 @@
                   persons any statistic in the row rests on, see
                   nt_disclose_basis and nt_disclose_window) is too small;
      NT_COL_COUNT person counts: emptied when 0 < value < min_cell, and with
-                  the statistics when the basis is too small.
+                  the statistics when the basis is too small; shown ones
+                  rounded to the table's base (nt_table_set_round).
    With min_cell > 0 every table ends with a `suppressed` column naming the
    emptied columns of that row, joined by '|'. min_cell = 0: no control, no
    extra column.
@@ -22,6 +23,7 @@
 #define NT_TABLE_H
 
 #include "core/nt_error.h"
+#include "report/nt_disclose.h"
 
 typedef enum { NT_COL_KEY, NT_COL_STAT, NT_COL_COUNT } nt_col_kind;
 
@@ -36,8 +38,23 @@ int nt_table_add_row(nt_table *t);
 void nt_table_set_str(nt_table *t, const char *col, const char *value); /* NULL = empty */
 void nt_table_set_num(nt_table *t, const char *col, double value);      /* NaN = empty */
 void nt_table_set_int(nt_table *t, const char *col, long value);
-/* The fewest persons a statistic of this row rests on (default: no limit). */
+/* The fewest persons a statistic of this row rests on (default: no limit),
+   suppressed for NT_WHY_PERSONS. */
 void nt_table_set_basis(nt_table *t, long n_persons);
+/* Lowers the row's basis to n_persons if that is smaller, with the reason
+   a suppression then has (a share's persons with and without the level,
+   a window of months). */
+void nt_table_limit_basis(nt_table *t, long n_persons, nt_disclose_why why);
+/* The same for one cell of the current row only (a share among the row's
+   persons: the other cells stay). */
+void nt_table_limit_cell(nt_table *t, const char *col, long n_persons, nt_disclose_why why);
+/* Person counts (NT_COL_COUNT) are published rounded to this base when
+   min_cell > 0 (nt_disclose_round); default 1: exact. */
+void nt_table_set_round(nt_table *t, long base);
+/* What the writers suppress at min_cell: cells emptied per reason, and rows
+   with any emptied cell. */
+void nt_table_disclosure_counts(const nt_table *t, long min_cell, long cells[NT_WHY_N], long *rows);
+long nt_table_rows(const nt_table *t);
 
 
 nt_status nt_table_write_csv(const nt_table *t, const char *path, long min_cell, nt_error *err);

@@ -9,8 +9,28 @@
 #include "core/nt_reject.h"
 #include "data/nt_describe.h"
 #include "data/nt_store.h"
+#include "report/nt_disclose.h"
+#include "report/nt_table.h"
 
 #define OUT(...) nt_notes_add(notes, NT_NOTES_OUT, __VA_ARGS__)
+
+/* The disclosure settings of one describe. */
+typedef struct { long min_cell, round; } rule;
+
+/* A count as published (nt_disclose_count_text), in a field of width w. */
+static void count(nt_notes *notes, const rule *R, const char *fmt, long n)
+{
+    char buf[32];
+    nt_disclose_count_text(n, R->min_cell, R->round, buf, sizeof buf);
+    OUT(fmt, buf);
+}
+
+/* A month's mean over n persons (share: a binary series) as shown. */
+static double shown(double x, long n, int share, const rule *R)
+{
+    long basis = share ? nt_disclose_share_basis(x, n) : n;
+    return nt_disclose_stat(basis, R->min_cell) ? x : NAN;
+}
 
 static void num(nt_notes *notes, double x)
 {
@@ -18,9 +38,11 @@ static void num(nt_notes *notes, double x)
     else OUT(" %9.4f", x);
 }
 
-static void print_header(const nt_store *st, const nt_describe *d, nt_notes *notes)
+static void print_header(const nt_store *st, const nt_describe *d, const rule *R, nt_notes *notes)
 {
     char buf[16];
+    if (R->min_cell <= 0) OUT("NOT FOR EXPORT: no disclosure control (--min-cell 0)\n");
+    else OUT("disclosure: counts below %ld as \"< %ld\", others rounded to %ld; means on fewer than %ld persons not shown\n", R->min_cell, R->min_cell, R->round, R->min_cell);
     OUT("store: format %d, written by netto %s\n", nt_store_format_version(st), nt_store_tool_version(st));
     OUT("cohort: scheme %s, inflow ", nt_store_schemes(st));
     nt_month_format(nt_store_inflow_from(st), buf);
@@ -36,21 +58,33 @@ static void print_header(const nt_store *st, const nt_describe *d, nt_notes *not
         if (e != NT_DAY_NONE) nt_day_format(e, buf);
         OUT(" %s %s%s", nt_file_kind_name((nt_file_kind)t), e != NT_DAY_NONE ? buf : "none", t < NT_FILE_N - 1 ? "," : "\n");
     }
-    OUT("persons: %ld\nmonths: %d\n", d->persons, d->months);
+    count(notes, R, "persons: %s\n", d->persons);
+    OUT("months: %d\n", d->months);
     long cells = d->persons * (long)d->months;
-    OUT("censored: %ld persons, %ld of %ld person-months (%.1f%%)\n", d->censored_persons,
-        d->censored_months, cells, cells ? 100.0 * (double)d->censored_months / (double)cells : 0.0);
+    count(notes, R, "censored: %s persons, ", d->censored_persons);
+    count(notes, R, "%s of ", d->censored_months);
+    count(notes, R, "%s person-months", cells);
+    /* a share of persons' months, not of persons: shown with the months */
+    if (nt_disclose_stat(nt_disclose_share_basis(cells ? (double)d->censored_months / (double)cells : 0, cells), R->min_cell))
+        OUT(" (%.1f%%)", cells ? 100.0 * (double)d->censored_months / (double)cells : 0.0);
+    OUT("\n");
     OUT("exit from the index spell:");
-    for (int e = 1; e <= NT_EXIT_N; e++) OUT("%s %s %ld", e > 1 ? "," : "", nt_exit_name((nt_exit)e), d->exit_count[e - 1]);
+    for (int e = 1; e <= NT_EXIT_N; e++) {
+        OUT("%s %s", e > 1 ? "," : "", nt_exit_name((nt_exit)e));
+        count(notes, R, " %s", d->exit_count[e - 1]);
+    }
     OUT("\n");
 }
 
-static void print_tables(const nt_describe *d, nt_notes *notes)
+static void print_tables(const nt_describe *d, const rule *R, nt_notes *notes)
 {
     OUT("\ninflow by month:\n");
-    for (int i = 0; i < d->n_inflow; i++) OUT("  %s %10ld\n", d->inflow_label[i], d->inflow_count[i]);
+    for (int i = 0; i < d->n_inflow; i++) {
+        OUT("  %s", d->inflow_label[i]);
+        count(notes, R, " %10s\n", d->inflow_count[i]);
+    }
 
-    OUT("\nfirst programme start during the index spell, by month since inflow (%ld persons):\n", d->n_treated);
+    count(notes, R, "\nfirst programme start during the index spell, by month since inflow (%s persons):\n", d->n_treated);
     OUT("  %5s", "month");
     for (int t = 0; t < d->n_types; t++) OUT(" %12.12s", d->type_name[t]);
     OUT("\n");
@@ -59,27 +93,30 @@ static void print_tables(const nt_describe *d, nt_notes *notes)
         for (int t = 0; t < d->n_types; t++) row += d->starts[(size_t)t * d->months + k];
         if (!row) continue;
         OUT("  %5d", k);
-        for (int t = 0; t < d->n_types; t++) OUT(" %12ld", d->starts[(size_t)t * d->months + k]);
+        for (int t = 0; t < d->n_types; t++) count(notes, R, " %12s", d->starts[(size_t)t * d->months + k]);
         OUT("\n");
     }
     long later = 0;
     for (int t = 0; t < d->n_types; t++) later += d->starts_later[t];
     if (later) {
         OUT("  %5s", "later");
-        for (int t = 0; t < d->n_types; t++) OUT(" %12ld", d->starts_later[t]);
+        for (int t = 0; t < d->n_types; t++) count(notes, R, " %12s", d->starts_later[t]);
         OUT("\n");
     }
 
     OUT("\nmeans over persons observed in the month:\n");
     OUT("  %5s %10s %9s %9s %9s %9s %9s\n", "month", "observed", "employed", "earnings", "benefit", "index_ben", "program");
     for (int k = 0; k < d->months; k++) {
-        OUT("  %5d %10ld", k, d->n_observed[k]);
-        num(notes, d->employed[k]);
-        if (isnan(d->earnings[k])) OUT(" %9s", "");
-        else OUT(" %9.1f", d->earnings[k]);
-        num(notes, d->on_benefit[k]);
-        num(notes, d->on_index_benefit[k]);
-        num(notes, d->in_program[k]);
+        long n = d->n_observed[k];
+        OUT("  %5d", k);
+        count(notes, R, " %10s", n);
+        num(notes, shown(d->employed[k], n, 1, R));
+        double e = shown(d->earnings[k], n, 0, R);
+        if (isnan(e)) OUT(" %9s", "");
+        else OUT(" %9.1f", e);
+        num(notes, shown(d->on_benefit[k], n, 1, R));
+        num(notes, shown(d->on_index_benefit[k], n, 1, R));
+        num(notes, shown(d->in_program[k], n, 1, R));
         OUT("\n");
     }
 }
@@ -87,8 +124,9 @@ static void print_tables(const nt_describe *d, nt_notes *notes)
 /* What the store records about its inputs and covariates, so a store can
    be traced to its spell files and inspected from itself: each file's
    SHA-256 and records read, rejected (by reason) and merged, as the ingest
-   counted them; then every covariate with its kind. */
-static void print_inputs(nt_store *st, nt_notes *notes)
+   counted them (records and rejects are persons' records: counted as
+   persons are); then every covariate with its kind. */
+static void print_inputs(nt_store *st, const rule *R, nt_notes *notes)
 {
     OUT("\ninputs as read by netto ingest:\n");
     OUT("  %-9s %10s %10s %10s  %s\n", "file", "records", "rejected", "merged", "sha256");
@@ -96,8 +134,11 @@ static void print_inputs(nt_store *st, nt_notes *notes)
         long rej = 0;
         for (int r = 0; r < NT_REJECT_N; r++) rej += nt_store_rejected(st, f, r);
         const char *sha = nt_store_sha256(st, f);
-        OUT("  %-9s %10ld %10ld %10ld  %s\n", nt_file_kind_name((nt_file_kind)f), nt_store_records(st, f), rej,
-            nt_store_merged(st, f), sha && *sha ? sha : "none");
+        OUT("  %-9s", nt_file_kind_name((nt_file_kind)f));
+        count(notes, R, " %10s", nt_store_records(st, f));
+        count(notes, R, " %10s", rej);
+        count(notes, R, " %10s", nt_store_merged(st, f));
+        OUT("  %s\n", sha && *sha ? sha : "none");
     }
     for (int f = 0; f < NT_FILE_N; f++) {
         int any = 0;
@@ -105,7 +146,8 @@ static void print_inputs(nt_store *st, nt_notes *notes)
             long k = nt_store_rejected(st, f, r);
             if (!k) continue;
             if (!any) OUT("  rejected from %s:", nt_file_kind_name((nt_file_kind)f));
-            OUT("%s %s %ld", any ? "," : "", nt_reject_reason_name((nt_reject_reason)r), k);
+            OUT("%s %s", any ? "," : "", nt_reject_reason_name((nt_reject_reason)r));
+            count(notes, R, " %s", k);
             any = 1;
         }
         if (any) OUT("\n");
@@ -120,17 +162,45 @@ static void print_inputs(nt_store *st, nt_notes *notes)
     }
 }
 
-nt_status nt_describe_run(const char *store_path, const char *csv_path, nt_notes *notes, nt_error *err)
+nt_status nt_describe_write_table(const nt_describe *d, const char *path, long min_cell, long round, nt_error *err)
 {
+    static const char *cols[] = {"month", "n_observed", "employed", "earnings", "on_benefit", "on_index_benefit",
+                                 "in_program"};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT};
+    static const char *share[] = {"employed", "on_benefit", "on_index_benefit", "in_program"};
+    nt_table *t = nt_table_alloc(cols, kinds, 7);
+    if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_table_set_round(t, round);
+    for (int k = 0; k < d->months; k++) {
+        if (nt_table_add_row(t)) { nt_table_free(t); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+        long n = d->n_observed[k];
+        const double x[4] = {d->employed[k], d->on_benefit[k], d->on_index_benefit[k], d->in_program[k]};
+        nt_table_set_int(t, "month", k);
+        nt_table_set_int(t, "n_observed", n);
+        for (int j = 0; j < 4; j++) nt_table_set_num(t, share[j], x[j]);
+        nt_table_set_num(t, "earnings", d->earnings[k]);
+        nt_table_set_basis(t, n);
+        for (int j = 0; j < 4; j++) nt_table_limit_cell(t, share[j], nt_disclose_share_basis(x[j], n), NT_WHY_SHARE);
+    }
+    nt_status s = nt_table_write_csv(t, path, min_cell, err);
+    nt_table_free(t);
+    return s;
+}
+
+nt_status nt_describe_run(const char *store_path, const char *csv_path, long min_cell, long round, nt_notes *notes,
+                          nt_error *err)
+{
+    const rule R = {min_cell, round};
     nt_store *st = NULL;
     nt_describe *d = NULL;
     nt_status s = nt_store_open(store_path, &st, err);
     if (!s) s = nt_store_describe(st, &d, err);
-    if (!s && csv_path) s = nt_describe_write_csv(d, csv_path, err);
+    if (!s && csv_path) s = nt_describe_write_table(d, csv_path, min_cell, round, err);
     if (!s) {
-        print_header(st, d, notes);
-        print_tables(d, notes);
-        print_inputs(st, notes);
+        print_header(st, d, &R, notes);
+        print_tables(d, &R, notes);
+        print_inputs(st, &R, notes);
     }
     nt_describe_free(d);
     nt_store_close(st);

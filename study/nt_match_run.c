@@ -338,7 +338,7 @@ static nt_status run(match_run *R, double t0, nt_notes *notes, nt_error *err)
     record_counts(R, notes);
     if ((s = nt_manifest_add_input(R->man, o->data, err))) return s;
     char path[4200];
-    nt_manifest_disclosure(R->man, o->min_cell, o->min_cell > 0);
+    nt_manifest_disclosure(R->man, o->min_cell, 0); /* only netto run makes a cleared export/ (docs/disclosure.md) */
     nt_manifest_set_threads(R->man, omp_get_max_threads());
     nt_manifest_timing(R->man, "total", nt_now() - t0);
     nt_path_join(path, sizeof path, o->out, "manifest.json");

@@ -51,9 +51,11 @@ nt_table *nt_balance_table_alloc(int with_interval)
 {
     static const char *const cols[] = {"program", "subgroup", "covariate", "mean_treated", "mean_control_before",
                                        "mean_control_after", "smd_before", "smd_after", "var_ratio_before",
-                                       "var_ratio_after", "start_interval", "mean_treated_after"};
-    static const nt_col_kind kinds[] = {K, K, K, S, S, S, S, S, S, S, K, S};
-    if (with_interval) return nt_table_alloc(cols, kinds, 12);
+                                       "var_ratio_after", "start_interval", "mean_treated_after", "n_treated"};
+    static const nt_col_kind kinds[] = {K, K, K, S, S, S, S, S, S, S, K, S, C};
+    /* `netto run` also gives the treated the shares are among (its caller
+       sets n_treated; docs/disclosure.md) */
+    if (with_interval) return nt_table_alloc(cols, kinds, 13);
     const char *c[11];
     nt_col_kind k[11];
     for (int j = 0, o = 0; j < 12; j++)

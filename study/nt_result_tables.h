@@ -9,7 +9,8 @@
               n_*                 person counts; basis = min(n_treated_matched, n_control_used)
      balance: covariate, means, smd_*, var_ratio_*, mean_treated_after
                                   estimators/nt_balance.h's nt_balance_row; basis from the caller
-              start_interval      `netto run` only (before mean_treated_after)
+              start_interval      `netto run` only (before mean_treated_after);
+              n_treated           `netto run` only (last; set by the caller)
      pscore:  term, estimate, se  the propensity model; basis from the caller */
 #ifndef NT_RESULT_TABLES_H
 #define NT_RESULT_TABLES_H

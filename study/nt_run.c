@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/nt_file.h"
@@ -25,7 +26,9 @@
 
 /* ------------------------------------------------------------ shared */
 
-/* A warning: into the manifest and the run's report. */
+/* A warning: into the manifest and the run's report (and stderr). Counts of
+   persons in it go through report/nt_disclose (count_text); the exact text,
+   if different, goes to private/warnings.txt with detail(). */
 static void warn(nt_run_state *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(nt_run_state *P, const char *fmt, ...)
 {
@@ -40,6 +43,43 @@ static void warn(nt_run_state *P, const char *fmt, ...)
     P->rep->warnings = w;
     w[P->rep->n_warnings] = strdup(buf);
     if (w[P->rep->n_warnings]) P->rep->n_warnings++;
+}
+
+/* A warning's exact text, for private/warnings.txt only. */
+static void detail(nt_run_state *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void detail(nt_run_state *P, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **d = realloc(P->detail, (size_t)(P->n_detail + 1) * sizeof *d);
+    if (!d) return;
+    P->detail = d;
+    if ((d[P->n_detail] = strdup(buf))) P->n_detail++;
+}
+
+/* A count of persons as a warning or the manifest may state it. */
+static const char *count_text(const nt_run_state *P, long count, char *buf, size_t size)
+{
+    nt_disclose_count_text(count, P->st->min_cell, P->st->round, buf, size);
+    return buf;
+}
+
+/* private/warnings.txt: the warnings with their exact counts (person-level
+   detail stays private). */
+static nt_status write_details(const nt_run_state *P, nt_error *err)
+{
+    char path[4400];
+    nt_path_join(path, sizeof path, P->priv, "warnings.txt");
+    nt_outfile f;
+    nt_status s = nt_outfile_open(&f, path, err);
+    if (s) return s;
+    for (int i = 0; i < P->n_detail; i++) fprintf(f.fp, "%s\n", P->detail[i]);
+    s = nt_outfile_commit(&f, err);
+    if (!s && chmod(path, 0600) != 0) s = nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot make it private: %s", strerror(errno));
+    return s;
 }
 
 void nt_pipeline_report_free(nt_pipeline_report *rep)
@@ -116,8 +156,19 @@ static nt_status open_data(nt_run_state *P, nt_error *err)
         long rejected = 0;
         for (int f = 0; f < NT_FILE_N; f++)
             for (int k = 0; k < NT_REJECT_N; k++) rejected += sr.rejected[f][k];
-        nt_manifest_count(P->m, "records_rejected", (double)rejected);
-        if (rejected > 0) warn(P, "%ld input records were rejected (lenient mode); see private/rejects.csv", rejected);
+        char n[32];
+        nt_manifest_count_persons(P->m, "records_rejected", rejected, st->min_cell, st->round);
+        if (rejected > 0) {
+            warn(P, "%s input records were rejected (lenient mode); see private/rejects.csv", count_text(P, rejected, n, sizeof n));
+            detail(P, "%ld input records were rejected (lenient mode)", rejected);
+        }
+    }
+    /* Person-level files are the owner's only (their folder is 0700). */
+    chmod(store_path, 0600);
+    if (!st->store_path) {
+        char rejects[4300];
+        nt_path_join(rejects, sizeof rejects, P->priv, "rejects.csv");
+        chmod(rejects, 0600);
     }
     if ((s = nt_store_open(store_path, &P->store, err))) return s;
     if (nt_store_months(P->store) < need)
@@ -197,14 +248,17 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
         if (p->included[i]) P->included[P->n_included++] = i;
     P->rep->n_persons = p->n;
     P->rep->n_analysed = P->n_included;
-    nt_manifest_count(P->m, "persons", (double)p->n);
-    nt_manifest_count(P->m, "persons_analysed", (double)P->n_included);
+    nt_manifest_count_persons(P->m, "persons", p->n, st->min_cell, st->round);
+    nt_manifest_count_persons(P->m, "persons_analysed", P->n_included, st->min_cell, st->round);
     for (int k = 0; k < st->n_covariates; k++)
         if (p->missing_by_covariate[k] > 0) {
             char key[300];
             snprintf(key, sizeof key, "persons_missing_%s", st->covariates[k]);
-            nt_manifest_count(P->m, key, (double)p->missing_by_covariate[k]);
-            warn(P, "%ld persons left out: %s is missing", p->missing_by_covariate[k], st->covariates[k]);
+            char c[32];
+            nt_manifest_count_persons(P->m, key, p->missing_by_covariate[k], st->min_cell, st->round);
+            warn(P, "%s persons left out: %s is missing", count_text(P, p->missing_by_covariate[k], c, sizeof c),
+                 st->covariates[k]);
+            detail(P, "%ld persons left out: %s is missing", p->missing_by_covariate[k], st->covariates[k]);
         }
     return NT_OK;
 }
@@ -353,13 +407,23 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
-            warn(P, "%s, %s: %d of %d start months skipped (fewer than %ld treated, no controls, or the propensity "
+            warn(P, "%s, %s: %d of %d start months skipped (fewer treated than min_treated = %ld, no controls, or the propensity "
                  "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_treated);
         }
-        for (int iv = 0; iv < r->n_intervals; iv++)
-            if (r->interval[iv].status && r->interval[iv].note[0])
-                warn(P, "%s, %s, start months %d-%d: %s", prog_name(P, pi), gl, r->interval[iv].first,
-                     r->interval[iv].last, r->interval[iv].note);
+        for (int iv = 0; iv < r->n_intervals; iv++) {
+            const nt_dyn_interval *I = &r->interval[iv];
+            if (!I->status || !I->note[0]) continue;
+            /* The estimator's note has exact counts: named by cell and reason here. */
+            char a[32], b[32];
+            if (!strncmp(I->note, "propensity model failed", 23))
+                warn(P, "%s, %s, start months %d-%d: not estimated: the propensity model failed (see private/warnings.txt)",
+                     prog_name(P, pi), gl, I->first, I->last);
+            else
+                warn(P, "%s, %s, start months %d-%d: not estimated: too few to fit a propensity model (%s treated, %s "
+                     "control rows)", prog_name(P, pi), gl, I->first, I->last, count_text(P, I->n_treated_rows, a, sizeof a),
+                     count_text(P, I->n_rows - I->n_treated_rows, b, sizeof b));
+            detail(P, "%s, %s, start months %d-%d: %s", prog_name(P, pi), gl, I->first, I->last, I->note);
+        }
         char extra[256];
         snprintf(extra, sizeof extra, "%s, %s", prog_name(P, pi), gl);
         nt_progress_update(&pr, pg + 1, extra);
@@ -498,6 +562,7 @@ static void run_free(nt_run_state *P)
     free(P->fallback_cost);
     free(P->included);
     nt_run_paths_free(P);
+    nt_run_export_free(P);
     nt_panel_free(P->panel);
     nt_store_close(P->store);
     nt_manifest_free(P->m);
@@ -524,8 +589,11 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
         /* Without a manifest the old results no longer look complete. */
         unlink(manifest);
     }
-    nt_status s = nt_mkdirs(P.priv, err);
+    nt_status s = nt_run_export_clear(P.out, err);
+    if (!s) s = nt_mkdirs(P.priv, err);
     if (s) return s;
+    if (chmod(P.priv, 0700) != 0) /* person-level files: the owner's only */
+        return nt_fail_at(err, NT_EIO, P.priv, 0, NULL, "cannot make the folder private: %s", strerror(errno));
     if (o->threads > 0) omp_set_num_threads(o->threads);
     P.m = nt_manifest_alloc(o->argc, o->argv);
     if (!P.m) return nt_fail(err, NT_ENOMEM, "out of memory");
@@ -566,11 +634,16 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_plots_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "plots", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
-    nt_manifest_disclosure(P.m, st->min_cell, st->min_cell > 0);
+    if ((s = write_details(&P, err))) goto done;
     rep->seconds = nt_now() - t0;
     nt_manifest_timing(P.m, "total", rep->seconds);
     nt_manifest_platform(P.m, "hdf5", nt_store_hdf5_version());
+    /* export/ is built aside, then the manifest marks the run complete, then
+       export/ appears whole (docs/disclosure.md). */
+    char export_tmp[4400];
+    if ((s = nt_run_export_build(&P, export_tmp, sizeof export_tmp, err))) goto done;
     s = nt_manifest_write(P.m, manifest, err);
+    if (!s) s = nt_run_export_commit(&P, export_tmp, err);
 done:
     run_free(&P);
     return s;

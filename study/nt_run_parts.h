@@ -6,7 +6,10 @@
                       once (estimators/nt_summary.h): per-month SEs and
                       intervals, the cumulative path, the summary figures;
      nt_run_tables.c  the result tables, from those values;
-     nt_run_plots.c   the plots, from the same values.
+     nt_run_plots.c   the plots, from the same values;
+     nt_run_export.c  <out>/export/: the cleared tables and plots, a
+                      manifest without paths and disclosure.txt (the
+                      output-checking request), built aside and renamed.
    Tables and plots leave the disclosure decision to report/nt_disclose.h,
    with the same bases (per month: nt_disclose_basis of the matched treated
    and controls used; per window: nt_run_window_basis), so a
@@ -21,7 +24,9 @@
 #include "data/nt_store.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_summary.h"
+#include "report/nt_disclose.h"
 #include "report/nt_manifest.h"
+#include "report/nt_table.h"
 #include "study/nt_run.h"
 
 #define NT_RUN_MAX_HORIZONS 5
@@ -34,6 +39,14 @@ typedef struct {
     nt_summary fig[NT_RUN_MAX_HORIZONS];  /* the ATT's figures at each summary horizon */
     double net_benefit[NT_RUN_MAX_HORIZONS], net_benefit_se[NT_RUN_MAX_HORIZONS];
 } nt_run_path;
+
+/* What the disclosure rule did to one written table (disclosure.txt). */
+typedef struct {
+    char name[64];
+    long rows, rows_suppressed, cells[NT_WHY_N];
+} nt_run_table_note;
+
+#define NT_RUN_MAX_TABLES 16
 
 typedef struct {
     const nt_study *st;
@@ -58,6 +71,12 @@ typedef struct {
     int n_horizons;          /* summary horizons: 12, 24, 36, 60, horizon (those <= horizon) */
     int horizons[NT_RUN_MAX_HORIZONS];
     nt_run_path *path;       /* [(prog * n_groups + group) * n_outcomes + outcome] */
+    nt_run_table_note table_note[NT_RUN_MAX_TABLES];
+    int n_table_notes;
+    char **files;            /* the written aggregates, relative to out (export/ copies them) */
+    int n_files;
+    char **detail;           /* the warnings word for word, exact counts: private/warnings.txt */
+    int n_detail;
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
@@ -74,6 +93,21 @@ nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);
 void nt_run_paths_free(nt_run_state *P);
 nt_status nt_run_tables_write(nt_run_state *P, nt_error *err);
 nt_status nt_run_plots_write(nt_run_state *P, nt_error *err);
+
+/* Records a written aggregate file (relative to out) for export/. */
+nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);
+/* Records table `name` (written with P->st->min_cell) and its suppressions. */
+nt_status nt_run_disclosure_note(nt_run_state *P, const char *name, const nt_table *t, nt_error *err);
+/* Removes a former run's export/ and unfinished .export-* folders (called
+   before anything is written, so a failed run leaves no export/). */
+nt_status nt_run_export_clear(const char *out, nt_error *err);
+/* Builds the export folder aside, in tmp (size >= 4300): nothing when
+   min_cell = 0 (tmp[0] = 0). Records the disclosure settings and checks in
+   the manifest (cleared_for_export false at the top level). */
+nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error *err);
+/* Renames the built folder to <out>/export. */
+nt_status nt_run_export_commit(nt_run_state *P, const char *tmp, nt_error *err);
+void nt_run_export_free(nt_run_state *P);
 
 /* Axis label and scale of a panel series' plot: cumulative 0 -> "Effect on
    the employment rate (percentage points)", scale 100; cumulative 1 ->

@@ -70,8 +70,18 @@ static void plot_paths(const char *dir, const char *kind, const char *base, char
     nt_path_join(pdf, size, dir, name);
 }
 
+/* Records a plot's two files for export/. */
+static nt_status add_files(nt_run_state *P, const char *kind, const char *base, nt_error *err)
+{
+    char rel[900];
+    snprintf(rel, sizeof rel, "plots/%s_%s.png", kind, base);
+    nt_status s = nt_run_file_add(P, rel, err);
+    snprintf(rel, sizeof rel, "plots/%s_%s.pdf", kind, base);
+    return s ? s : nt_run_file_add(P, rel, err);
+}
+
 /* Both plots of one path; buf: 6 x H scratch. */
-static nt_status plot_path(const nt_run_state *P, const char *dir, int pg, int oc, double *buf, nt_error *err)
+static nt_status plot_path(nt_run_state *P, const char *dir, int pg, int oc, double *buf, nt_error *err)
 {
     int H = P->st->horizon, B = P->st->bootstrap;
     long min_cell = P->st->min_cell;
@@ -101,13 +111,15 @@ static nt_status plot_path(const nt_run_state *P, const char *dir, int pg, int o
                        .on_text = P->o->on_plot_text, .on_text_ctx = P->o->on_plot_text_ctx};
     plot_paths(dir, "effect", base, png, pdf, sizeof png);
     nt_status s = nt_plot_effect(png, pdf, att, B > 0 ? lo : NULL, B > 0 ? hi : NULL, H, &po, err);
+    if (!s) s = add_files(P, "effect", base, err);
     if (s) return s;
     nt_run_axis_label(series, 1, ylab, sizeof ylab, &scale);
     snprintf(sub, sizeof sub, "Cumulative ATT since programme start, %s", nt_run_method(P));
     po.y_scale = scale;
     plot_paths(dir, "cumulative", base, png, pdf, sizeof png);
     breakeven_note(P, pg, oc, note, sizeof note, &marker);
-    return nt_plot_cumulative(png, pdf, cum, B > 0 ? clo : NULL, B > 0 ? chi : NULL, H, marker, note, &po, err);
+    s = nt_plot_cumulative(png, pdf, cum, B > 0 ? clo : NULL, B > 0 ? chi : NULL, H, marker, note, &po, err);
+    return s ? s : add_files(P, "cumulative", base, err);
 }
 
 nt_status nt_run_plots_write(nt_run_state *P, nt_error *err)

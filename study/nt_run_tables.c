@@ -10,8 +10,22 @@
                    window of months 0..h-1 (nt_run_window_basis), the same
                    the cumulative plot is disclosed by.
      balance.csv, pscore.csv, start_months.csv: nt_dyn_result's intervals.
-     effects_by_start.csv: nt_dyn_result k_att, k_se, k_contrib.
-   Which cells are emptied is report/nt_disclose's decision (nt_table). */
+     effects_by_start.csv: nt_dyn_result k_att, k_se, k_contrib; n_control
+                   the start month's controls (k_controls).
+   Which cells are emptied is report/nt_disclose's decision (nt_table), on
+   these bases (docs/disclosure.md):
+     effects.csv   the month's matched treated and controls used;
+     summary.csv   the window of months 0..h-1 (NT_WHY_WINDOW);
+     balance.csv   the interval's treated and controls (a control is a row
+                   per start month: at least rows / months persons), and for
+                   a binary covariate the persons with and without the
+                   level on each side (NT_WHY_SHARE); "all": summed treated;
+     pscore.csv    as its interval, and a term as its level's balance row
+                   or its start month's treated and controls;
+     effects_by_start.csv  the (k, tau) contributing treated and k's controls;
+     start_months.csv      counts only (0 or >= min_cell).
+   Counts are published rounded to [disclosure] round. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +43,10 @@ static nt_status write_table(nt_run_state *P, nt_table *t, const char *name, nt_
 {
     char path[4300];
     nt_path_join(path, sizeof path, P->out, name);
-    return nt_table_write_csv(t, path, P->st->min_cell, err);
+    nt_table_set_round(t, P->st->round);
+    nt_status s = nt_table_write_csv(t, path, P->st->min_cell, err);
+    if (!s) s = nt_run_disclosure_note(P, name, t, err);
+    return s;
 }
 
 static nt_status table_effects(nt_run_state *P, nt_error *err)
@@ -112,7 +129,7 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_num(t, "breakeven_ci_lower", sm->breakeven_lower);
                 nt_table_set_num(t, "breakeven_ci_upper", sm->breakeven_upper);
                 nt_table_set_num(t, "net_benefit_se", p->net_benefit_se[h]);
-                nt_table_set_basis(t, nt_run_window_basis(r, P->horizons[h]));
+                nt_table_limit_basis(t, nt_run_window_basis(r, P->horizons[h]), NT_WHY_WINDOW);
             }
     }
     if (!s) s = write_table(P, t, "summary.csv", err);
@@ -124,9 +141,98 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
         s = nt_table_write_markdown(t, path, P->st->min_cell, cap, 4, err);
         nt_path_join(path, sizeof path, P->out, "summary.tex");
         if (!s) s = nt_table_write_latex(t, path, P->st->min_cell, cap, 4, err);
+        if (!s) s = nt_run_file_add(P, "summary.md", err);
+        if (!s) s = nt_run_file_add(P, "summary.tex", err);
     }
     nt_table_free(t);
     return s;
+}
+
+/* The persons a start interval's model rows rest on. Every treated person
+   is one row; a control is one row per start month it is at risk in, so the
+   controls are at least rows / (months in the interval), and at least the
+   controls of any one start month. */
+static double interval_controls(const nt_dyn_result *r, const nt_dyn_interval *I)
+{
+    double n = (double)(I->n_rows - I->n_treated_rows) / (double)(I->last - I->first + 1);
+    for (int ki = 0; ki < r->n_k; ki++)
+        if (r->k_month[ki] >= I->first && r->k_month[ki] <= I->last && (double)r->k_controls[ki] > n)
+            n = (double)r->k_controls[ki];
+    return ceil(n - 1e-9);
+}
+
+/* 1 if a balance row is a binary variable's: a level of a categorical
+   ("education=low") or a column whose treated variance is p (1 - p) n/(n-1). */
+static int is_binary(const char *term, const nt_dyn_balance *b, long n)
+{
+    if (strchr(term, '=')) return 1;
+    double p = b->mean_treated, s2 = b->sd_denominator * b->sd_denominator;
+    if (isnan(p) || p < 0 || p > 1 || n < 2) return 0;
+    double v = p * (1 - p) * (double)n / (double)(n - 1);
+    return fabs(s2 - v) <= 1e-9 * (v > 1 ? v : 1);
+}
+
+/* The persons with and without the level behind a binary row's shares
+   (nt_disclose_share_basis): among the treated (exact), the treated
+   matched, and a lower bound among the controls (their rows per month). */
+static long share_basis(const nt_dyn_interval *I, const nt_dyn_balance *b, double controls)
+{
+    long basis = nt_disclose_share_basis(b->mean_treated, I->n_treated_rows);
+    long m = nt_disclose_share_basis(b->mean_treated_after, I->n_treated_matched);
+    if (m < basis) basis = m;
+    double c = (double)(I->n_rows - I->n_treated_rows), len = (double)(I->last - I->first + 1);
+    double with = isnan(b->mean_control_before) ? controls : ceil(b->mean_control_before * c / len - 1e-9);
+    double without = isnan(b->mean_control_before) ? controls : ceil((1 - b->mean_control_before) * c / len - 1e-9);
+    if (with < basis) basis = (long)with;
+    if (without < basis) basis = (long)without;
+    return basis;
+}
+
+
+/* The basis of a propensity-model term beyond its interval's: a level's
+   persons with and without it (its balance row), a start month's treated
+   and controls. */
+static long term_basis(const nt_dyn_result *r, const nt_dyn_interval *I, const char *term, double controls)
+{
+    int k;
+    if (sscanf(term, "start_month=%d", &k) == 1) {
+        for (int ki = 0; ki < r->n_k; ki++)
+            if (r->k_month[ki] == k) return nt_disclose_basis(r->k_treated[ki], r->k_controls[ki]);
+        return 0;
+    }
+    for (int j = 0; j < I->n_bal; j++)
+        if (!strcmp(I->bal_term[j], term) && is_binary(term, &I->bal[j], I->n_treated_rows))
+            return share_basis(I, &I->bal[j], controls);
+    return LONG_MAX;
+}
+
+/* The pooled ("all") balance row of a binary term: the treated with and
+   without the level summed over intervals (each treated person is in one);
+   the controls with and without it at least the largest interval's bound. */
+static long pooled_share_basis(const nt_dyn_result *r, const char *term)
+{
+    double with = 0, without = 0, c_with = 0, c_without = 0;
+    int found = 0;
+    for (int iv = 0; iv < r->n_intervals; iv++) {
+        const nt_dyn_interval *I = &r->interval[iv];
+        double c = (double)(I->n_rows - I->n_treated_rows), len = (double)(I->last - I->first + 1);
+        for (int j = 0; j < I->n_bal; j++) {
+            const nt_dyn_balance *b = &I->bal[j];
+            if (strcmp(I->bal_term[j], term) || !is_binary(term, b, I->n_treated_rows)) continue;
+            found = 1;
+            if (!isnan(b->mean_treated)) {
+                with += b->mean_treated * (double)I->n_treated_rows;
+                without += (1 - b->mean_treated) * (double)I->n_treated_rows;
+            }
+            if (!isnan(b->mean_control_before)) {
+                c_with = fmax(c_with, ceil(b->mean_control_before * c / len - 1e-9));
+                c_without = fmax(c_without, ceil((1 - b->mean_control_before) * c / len - 1e-9));
+            }
+        }
+    }
+    if (!found) return LONG_MAX;
+    double m = fmin(fmin(with, without), fmin(c_with, c_without));
+    return m <= 0 ? 0 : (long)floor(m + 0.5);
 }
 
 static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
@@ -145,16 +251,26 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             const nt_dyn_interval *I = &r->interval[iv];
             char lab[32];
             snprintf(lab, sizeof lab, "%d-%d", I->first, I->last);
-            long basis = nt_disclose_basis(I->n_treated_rows, I->n_rows - I->n_treated_rows);
+            double controls = interval_controls(r, I);
+            long basis = nt_disclose_basis(I->n_treated_rows, (long)controls);
             tot_t += I->n_treated_rows;
-            tot_c += I->n_rows - I->n_treated_rows;
-            for (int j = 0; j < I->n_bal; j++)
+            if ((long)controls > tot_c) tot_c = (long)controls;
+            for (int j = 0; j < I->n_bal; j++) {
                 nt_balance_table_add(bt, prog, group, I->bal_term[j], &I->bal[j], lab, basis);
-            for (int j = 0; j < I->p; j++)
-                nt_pscore_table_add(pt, prog, group, lab, I->term[j], I->beta[j], I->se[j], I->n_treated_rows);
+                nt_table_set_int(bt, "n_treated", I->n_treated_rows);
+                if (is_binary(I->bal_term[j], &I->bal[j], I->n_treated_rows))
+                    nt_table_limit_basis(bt, share_basis(I, &I->bal[j], controls), NT_WHY_SHARE);
+            }
+            for (int j = 0; j < I->p; j++) {
+                nt_pscore_table_add(pt, prog, group, lab, I->term[j], I->beta[j], I->se[j], basis);
+                nt_table_limit_basis(pt, term_basis(r, I, I->term[j], controls), NT_WHY_SHARE);
+            }
         }
-        for (int j = 0; j < r->n_bal; j++)
+        for (int j = 0; j < r->n_bal; j++) {
             nt_balance_table_add(bt, prog, group, r->bal_term[j], &r->bal[j], "all", nt_disclose_basis(tot_t, tot_c));
+            nt_table_set_int(bt, "n_treated", tot_t);
+            nt_table_limit_basis(bt, pooled_share_basis(r, r->bal_term[j]), NT_WHY_SHARE);
+        }
         for (int ki = 0; ki < r->n_k; ki++) {
             nt_table_add_row(st);
             nt_table_set_str(st, "program", prog);
@@ -181,11 +297,11 @@ done:
 static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "outcome", "start_month", "month", "method", "estimate",
-                                 "se", "n_treated_matched"};
+                                 "se", "n_treated_matched", "n_control"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT};
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 9);
+    nt_table *t = nt_table_alloc(cols, kinds, 10);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
         const nt_dyn_result *r = P->res[pg];
@@ -204,7 +320,8 @@ static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
                     nt_table_set_num(t, "estimate", r->k_att[((long)ki * NO + oc) * H + tau]);
                     nt_table_set_num(t, "se", r->k_se[((long)ki * NO + oc) * H + tau]);
                     nt_table_set_int(t, "n_treated_matched", c);
-                    nt_table_set_basis(t, c);
+                    nt_table_set_int(t, "n_control", r->k_controls[ki]);
+                    nt_table_set_basis(t, nt_disclose_basis(c, r->k_controls[ki]));
                 }
             }
     }

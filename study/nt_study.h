@@ -119,6 +119,7 @@ typedef struct {
 
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */
+    long round;            /* published person counts are rounded to this base (with min_cell > 0) */
 
     /* Warnings about valid but questionable settings (e.g. a bootstrap with
        nn matching with replacement); nt_study_record puts them into the

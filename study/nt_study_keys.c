@@ -549,6 +549,8 @@ const nt_study_key nt_study_keys[] = {
 
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},
+    {"disclosure", "round", NT_KEY_LONG, F(round), 0, "5", 1, 1000,
+     "a whole number from 1 (exact counts) to 1000", .flags = 0},
 };
 const int nt_study_n_keys = (int)(sizeof nt_study_keys / sizeof nt_study_keys[0]);
 

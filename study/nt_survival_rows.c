@@ -137,7 +137,7 @@ void nt_survival_rows_report(nt_manifest *m, const nt_survival_rows *r, const ch
 nt_status nt_survival_finish(nt_manifest *m, const nt_survival_run_opts *o, double t0, nt_error *err)
 {
     char path[4096];
-    nt_manifest_disclosure(m, o->min_cell, o->min_cell > 0);
+    nt_manifest_disclosure(m, o->min_cell, 0); /* only netto run makes a cleared export/ (docs/disclosure.md) */
     nt_manifest_set_threads(m, omp_get_max_threads());
     nt_manifest_timing(m, "total", nt_now() - t0);
     nt_path_join(path, sizeof path, o->out, "manifest.json");

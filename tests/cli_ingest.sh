@@ -52,7 +52,7 @@ rc=$(ingest "${base[@]}" --scheme WW --inflow 2003-01:2003-12 --horizon 12 --dat
 cmp -s "$T/c.h5" "$T/c2.h5" || fail "the same input gave a different store"
 
 # --- describe ---------------------------------------------------------------
-"$NETTO" describe "$T/c.h5" --csv "$T/m.csv" >"$T/dout" 2>"$T/derr"
+"$NETTO" describe "$T/c.h5" --csv "$T/m.csv" --min-cell 0 --not-for-export >"$T/dout" 2>"$T/derr"
 check "describe exit" "$?" 0
 grep -q "persons: 4" "$T/dout" || fail "describe lacks persons"
 check "describe csv header" "$(head -1 "$T/m.csv")" "month,n_observed,employed,earnings,on_benefit,on_index_benefit,in_program"
@@ -73,6 +73,14 @@ grep -qx "  exit_dest  *categorical" "$T/dout" || fail "describe lacks exit_dest
 grep -qx "  children  *numeric" "$T/dout" || fail "describe lacks the extra persons column"
 [ "$(grep -n 'inputs as read' "$T/dout" | cut -d: -f1)" -gt "$(grep -n 'means over persons' "$T/dout" | cut -d: -f1)" ] ||
   fail "the inputs come after the existing describe output"
+grep -q "^NOT FOR EXPORT" "$T/dout" || fail "describe --min-cell 0 is not marked NOT FOR EXPORT"
+# Disclosure control by default (docs/disclosure.md): 4 persons are "< 10",
+# no month's means are shown; --min-cell 0 only with --not-for-export.
+"$NETTO" describe "$T/c.h5" --csv "$T/m10.csv" >"$T/dout10" 2>&1
+check "describe default exit" "$?" 0
+grep -q "^persons: < 10$" "$T/dout10" || fail "describe shows a count below 10: $(grep persons "$T/dout10")"
+check "describe default month 0" "$(sed -n 2p "$T/m10.csv")" "0,,,,,,,n_observed|employed|earnings|on_benefit|on_index_benefit|in_program"
+"$NETTO" describe "$T/c.h5" --min-cell 0 >/dev/null 2>&1; check "describe --min-cell 0 without --not-for-export" "$?" 2
 "$NETTO" describe "$T/nonesuch.h5" >/dev/null 2>&1; check "describe missing store" "$?" 1
 "$NETTO" describe >/dev/null 2>&1; check "describe without store" "$?" 2
 
@@ -114,9 +122,11 @@ grep -q "cohort: 4 persons" "$T/out" || fail "lenient cohort: $(cat "$T/out")"
 grep -q "born_after_inflow" "$T/len.h5.rejects.csv" || fail "rejects lack born_after_inflow"
 grep -q ',bad_date,' "$T/len.h5.rejects.csv" || fail "rejects lack bad_date"
 grep -q 'benefits.csv,8,person_id,unknown_person' "$T/len.h5.rejects.csv" || fail "the rejected person's spell is not listed: $(cat "$T/len.h5.rejects.csv")"
-"$NETTO" describe "$T/len.h5" --csv "$T/len.csv" >"$T/ldout"
+"$NETTO" describe "$T/len.h5" --csv "$T/len.csv" --min-cell 0 --not-for-export >"$T/ldout"
 grep -qx "  rejected from persons: born_after_inflow 1" "$T/ldout" || fail "describe lacks the persons reject: $(grep rejected "$T/ldout")"
 grep -qx "  rejected from benefits: bad_date 1, unknown_person 1" "$T/ldout" || fail "describe lacks the benefit rejects: $(grep rejected "$T/ldout")"
+"$NETTO" describe "$T/len.h5" >"$T/ldout10"
+grep -qx "  rejected from benefits: bad_date < 10, unknown_person < 10" "$T/ldout10" || fail "describe states a small reject count: $(grep rejected "$T/ldout10")"
 cmp -s "$T/len.csv" "$T/m.csv" || fail "lenient cohort differs from the clean one"
 
 # --- a killed ingest leaves no store -----------------------------------------

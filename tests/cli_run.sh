@@ -6,7 +6,8 @@
 # - null scenario (with censoring): the cumulative effect within 3 SE of 0;
 # - unobserved scenario: visibly biased (more than 4 SE), as documented;
 # - tables byte-identical for 1 and 2 threads; a killed run leaves no
-#   manifest; study-file errors name the line; exit codes.
+#   manifest; study-file errors name the line; exit codes; export/ passes
+#   tests/disclosure_check.sh.
 # IPW is used because the bootstrap is valid for it and it is fast; the SEs
 # come from the bootstrap replicates, so the tolerances are derived from them.
 set -u
@@ -145,6 +146,11 @@ head -1 "$tmp/def/results/ipw/summary.csv" | grep -q '^program,subgroup,outcome,
 head -1 "$tmp/def/results/ipw/balance.csv" | grep -q '^program,subgroup,covariate,mean_treated,mean_control_before,mean_control_after,smd_before,smd_after,var_ratio_before,var_ratio_after,start_interval' || fail "balance.csv columns"
 head -1 "$tmp/def/results/ipw/pscore.csv" | grep -q '^program,subgroup,start_interval,term,estimate,se' || fail "pscore.csv columns"
 [ -d "$tmp/def/results/ipw/private" ] && [ -f "$tmp/def/results/ipw/private/cohort.h5" ] || fail "person-level store not in private/"
+
+# Export (docs/disclosure.md): cleared only in export/, which the checker passes.
+grep -q '"cleared_for_export":[[:space:]]*false' "$tmp/def/results/ipw/manifest.json" || fail "top-level manifest cleared for export"
+grep -q '"cleared_for_export":[[:space:]]*true' "$tmp/def/results/ipw/export/manifest.json" || fail "export/ not cleared"
+bash "$(dirname "$0")/disclosure_check.sh" "$tmp/def/results/ipw/export" 10 5 || fail "export/ fails the disclosure check"
 
 rm -rf "$tmp"
 if [ $fails -gt 0 ]; then echo "$fails failed"; exit 1; fi

@@ -56,6 +56,44 @@ static void test_rule(void **state)
     for (int t = 0; t < 6; t++) assert_true(t == 4 ? isnan(out[t]) : out[t] == x[t]);
 }
 
+/* Issue 11's rules beyond the basis: shares, rounding, texts, clearance. */
+static void test_export_rules(void **state)
+{
+    (void)state;
+    /* A share of 2/158 is 2 persons; 1 - share is the others. */
+    assert_int_equal(nt_disclose_share_basis(2.0 / 158, 158), 2);
+    assert_int_equal(nt_disclose_share_basis(150.0 / 158, 158), 8);
+    assert_int_equal(nt_disclose_share_basis(0.5, 40), 20);
+    assert_int_equal(nt_disclose_share_basis(0, 500), 0); /* nobody with the level: group disclosure */
+    assert_int_equal(nt_disclose_share_basis(NAN, 30), 30);
+    /* Counts rounded to the base, only with disclosure control. */
+    assert_true(nt_disclose_round(158, 10, 5) == 160);
+    assert_true(nt_disclose_round(157, 10, 5) == 155);
+    assert_true(nt_disclose_round(12, 10, 5) == 10);
+    assert_true(nt_disclose_round(0, 10, 5) == 0);
+    assert_true(nt_disclose_round(158, 0, 5) == 158);
+    assert_true(nt_disclose_round(158, 10, 1) == 158);
+    assert_true(nt_disclose_round(15, 10, 10) == 20); /* halves up */
+    char buf[32];
+    nt_disclose_count_text(2, 10, 5, buf, sizeof buf);
+    assert_string_equal(buf, "< 10");
+    nt_disclose_count_text(0, 10, 5, buf, sizeof buf);
+    assert_string_equal(buf, "0");
+    nt_disclose_count_text(158, 10, 5, buf, sizeof buf);
+    assert_string_equal(buf, "160");
+    nt_disclose_count_text(2, 0, 5, buf, sizeof buf);
+    assert_string_equal(buf, "2");
+    /* Consecutive counts 158, 157, 152 published: no exact difference. */
+    assert_true(nt_disclose_round(158, 10, 5) - nt_disclose_round(157, 10, 5) == 5);
+    assert_true(nt_disclose_round(157, 10, 5) - nt_disclose_round(156, 10, 5) == 0);
+    /* Clearance: at least 10 and rounded. */
+    assert_null(nt_disclose_settings_check(10, 5));
+    assert_non_null(nt_disclose_settings_check(0, 5));
+    assert_non_null(nt_disclose_settings_check(5, 5));
+    assert_non_null(nt_disclose_settings_check(10, 1));
+    for (int w = 0; w < NT_WHY_N; w++) assert_true(nt_disclose_why_text((nt_disclose_why)w)[0] != 0);
+}
+
 static void test_axis_label(void **state)
 {
     (void)state;
@@ -229,6 +267,7 @@ int main(void)
     gsl_set_error_handler_off(); /* as cli/main.c: a singular fit is an error, not an abort */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule),
+        cmocka_unit_test(test_export_rules),
         cmocka_unit_test(test_axis_label),
         cmocka_unit_test(test_breakeven_agrees),
     };

@@ -65,6 +65,48 @@ static void test_csv_plain_and_disclosure(void **state)
     nt_table_free(t);
 }
 
+/* Rounded counts, a cell's own basis, and what the writers suppress by reason. */
+static void test_round_and_reasons(void **state)
+{
+    (void)state;
+    nt_table *t = sample();
+    /* Row 3: 158 treated, a share of 2/158 with the level: only that cell goes. */
+    assert_int_equal(nt_table_add_row(t), 0);
+    nt_table_set_str(t, "outcome", "on_benefit");
+    nt_table_set_int(t, "month", 2);
+    nt_table_set_num(t, "estimate", 2.0 / 158);
+    nt_table_set_num(t, "se", 0.5);
+    nt_table_set_int(t, "n_treated", 158);
+    nt_table_set_int(t, "n_control", 402);
+    nt_table_set_basis(t, 158);
+    nt_table_limit_cell(t, "estimate", nt_disclose_share_basis(2.0 / 158, 158), NT_WHY_SHARE);
+    nt_table_set_round(t, 5);
+    const char *dir = nt_test_dir("table_round");
+    char path[4200];
+    nt_error err;
+    nt_path_join(path, sizeof path, dir, "r.csv");
+    assert_int_equal(nt_table_write_csv(t, path, 10, &err), NT_OK);
+    char *text = nt_test_slurp(path);
+    assert_string_equal(text, "outcome,month,estimate,se,n_treated,n_control,suppressed\n"
+                              "employed,0,-0.03123456789,0.01,25,400,\n"
+                              "\"earnings, gross\",1,,,,,estimate|n_treated|n_control\n"
+                              "on_benefit,2,,0.5,160,400,estimate\n");
+    free(text);
+    long cells[NT_WHY_N], rows;
+    nt_table_disclosure_counts(t, 10, cells, &rows);
+    assert_int_equal(rows, 2);
+    assert_int_equal(cells[NT_WHY_PERSONS], 3); /* row 2: estimate, n_treated, n_control */
+    assert_int_equal(cells[NT_WHY_SHARE], 1);
+    assert_int_equal(nt_table_rows(t), 3);
+    /* min_cell 0: exact counts, nothing suppressed. */
+    nt_path_join(path, sizeof path, dir, "r0.csv");
+    assert_int_equal(nt_table_write_csv(t, path, 0, &err), NT_OK);
+    text = nt_test_slurp(path);
+    assert_non_null(strstr(text, "on_benefit,2,0.01265822785,0.5,158,402\n"));
+    free(text);
+    nt_table_free(t);
+}
+
 static void test_markdown_latex(void **state)
 {
     (void)state;
@@ -134,6 +176,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_plain_and_disclosure),
+        cmocka_unit_test(test_round_and_reasons),
         cmocka_unit_test(test_markdown_latex),
         cmocka_unit_test(test_manifest),
     };

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Export-safe results (issue 11, docs/disclosure.md): a simulated study with
+# subgroups of 8-40 treated persons and min_cell = 10;
+# - tests/disclosure_check.sh proves every file of export/ safe (and fails
+#   on the same study's unsuppressed tables: the checker has teeth);
+# - the issue's cases one by one: warnings and manifest counts "< 10"
+#   (stderr too), balance shares, effects_by_start and pscore control side,
+#   totals minus months, rounded counts, permissions, export/ only whole,
+#   cleared_for_export only there and only when every check passed;
+# - min_cell = 0 shows the very numbers min_cell = 10 shows, and no export/.
+set -u
+netto=$1
+here=$(cd "$(dirname "$0")" && pwd)
+tmp="${NT_TMP:-/tmp}/cli_disclosure.$$"
+rm -rf "$tmp"; mkdir -p "$tmp"
+export NETTO_QUIET=1
+umask 022
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+"$netto" simulate --persons 3000 --seed 5 --out "$tmp/sim" >/dev/null || fail "simulate"
+study() { # name min_cell [round]
+  cat > "$tmp/sim/$1.ini" <<INI
+[study]
+name = $1
+seed = 5
+[data]
+persons = persons.csv
+benefits = benefits.csv
+programs = programs.csv
+jobs = jobs.csv
+data_end = 2012-12-31
+[cohort]
+scheme = WW, BIJSTAND
+inflow = 2003-01:2004-12
+[treatment]
+programs = scholing, any
+start_months = 0:23
+start_interval = 3
+horizon = 36
+[estimator]
+method = ipw
+covariates = age, sex, education, migration, region, scheme, emp_prev12, earn_prev12
+min_treated = 5
+[outcomes]
+series = employed, earnings
+[inference]
+bootstrap = 10
+[subgroups]
+education = missing, low
+age = 55-65
+[disclosure]
+min_cell = $2
+${3:+round = $3}
+INI
+}
+study safe 10
+study open 0
+study low 5
+"$netto" run "$tmp/sim/safe.ini" --threads 2 >/dev/null 2>"$tmp/safe.err" || { cat "$tmp/safe.err"; fail "run min_cell 10"; }
+"$netto" run "$tmp/sim/open.ini" --threads 2 >/dev/null 2>"$tmp/open.err" || fail "run min_cell 0"
+"$netto" run "$tmp/sim/low.ini" --threads 2 >/dev/null 2>&1 || fail "run min_cell 5"
+S="$tmp/sim/results/safe"; O="$tmp/sim/results/open"; L="$tmp/sim/results/low"
+
+# The study has subgroups of 8-40 treated persons.
+awk -F, '$4 == 0 && $5 == "ATT" && $3 == "employed" && $2 != "" && $11 >= 8 && $11 <= 40 { n++ } END { exit !(n > 0) }' \
+  "$O/effects.csv" || fail "no subgroup of 8-40 treated persons"
+
+# The checker passes export/ and rejects the unsuppressed tables.
+bash "$here/disclosure_check.sh" "$S/export" 10 5 || fail "export/ is not safe"
+mkdir -p "$tmp/fake"; cp "$O"/*.csv "$O"/summary.md "$O"/summary.tex "$S/export/disclosure.txt" "$S/export/manifest.json" "$tmp/fake/"
+bash "$here/disclosure_check.sh" "$tmp/fake" 10 5 >/dev/null && fail "the checker passed unsuppressed tables"
+
+# export/: the top-level tables and plots byte for byte, nothing private.
+for f in effects.csv summary.csv balance.csv pscore.csv start_months.csv effects_by_start.csv summary.md summary.tex; do
+  cmp -s "$S/$f" "$S/export/$f" || fail "export/$f is not the table the run wrote"
+done
+[ "$(ls "$S/plots" | wc -l)" = "$(ls "$S/export/plots" | wc -l)" ] || fail "export/plots is not the run's plots"
+grep -q '"cleared_for_export":[[:space:]]*false' "$S/manifest.json" || fail "the top-level manifest claims to be cleared"
+grep -q '"cleared_for_export":[[:space:]]*true' "$S/export/manifest.json" || fail "export/ is not cleared"
+grep -q "^1. Cleared for export: yes" "$S/export/disclosure.txt" || fail "disclosure.txt: not cleared"
+grep -q "^   balance.csv .*a share" "$S/export/disclosure.txt" || fail "disclosure.txt: no share suppressions counted"
+grep -q "5. What this folder does not contain" "$S/export/disclosure.txt" || fail "disclosure.txt: no statement of what it leaves out"
+
+# min_cell = 5 (below the usual 10): export/ made, not cleared, and says why.
+grep -q '"cleared_for_export":[[:space:]]*false' "$L/export/manifest.json" || fail "min_cell 5 cleared"
+grep -q "^1. Cleared for export: NO" "$L/export/disclosure.txt" || fail "min_cell 5: disclosure.txt does not say not cleared"
+
+# min_cell = 0: no export/, no suppressed column, and every number the
+# min_cell = 10 run shows is the same (the rule changes what is shown only).
+[ ! -e "$O/export" ] || fail "min_cell 0 made an export folder"
+head -1 "$O/effects.csv" | grep -q suppressed && fail "min_cell 0 has a suppressed column"
+for f in effects.csv summary.csv balance.csv pscore.csv effects_by_start.csv; do
+  awk -F, 'FNR == 1 { next } FILENAME == ARGV[1] { row[FNR] = $0; next }
+    { n = split(row[FNR], a, ","); for (i = 1; i <= n && i <= NF; i++) {
+        if ($i == "" || $i == a[i]) continue
+        if (i > 0 && $i ~ /^[0-9]+$/ && a[i] ~ /^[0-9]+$/ && (a[i] - $i <= 2 && $i - a[i] <= 2)) continue # rounded count
+        printf "%s:%d col %d: %s shown, %s without disclosure control\n", FILENAME, FNR, i, $i, a[i]; bad = 1; exit } }
+    END { exit bad }' "$O/$f" "$S/$f" || fail "$f: min_cell 10 shows a number min_cell 0 does not"
+done
+
+# Warnings (stderr and manifest): no exact count below 10; exact text private.
+grep -E " [1-9] (treated|control|persons|input)" "$tmp/safe.err" && fail "stderr states a count below 10"
+grep -q "< 10 treated" "$tmp/safe.err" || fail "stderr: no count written as < 10"
+grep -q "start months [0-9]*-[0-9]*: not estimated" "$tmp/safe.err" || fail "warnings do not name the cell and reason"
+[ -s "$S/private/warnings.txt" ] || fail "no private/warnings.txt"
+
+# Balance: the issue's share leak (education=missing among few treated).
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["covariate"] == "education=missing" && $c["mean_treated"] != "" && $c["start_interval"] != "all" {
+    if ($c["mean_treated"] * $c["n_treated"] < 9) { print "education=missing share of few persons: " $0; bad = 1 } }
+  END { exit bad }' "$S/balance.csv" || fail "balance.csv: share x n below 10"
+
+# Permissions: person-level private, aggregates readable by the project.
+[ "$(stat -c %a "$S/private")" = 700 ] || fail "private/ is not 0700"
+for f in cohort.h5 rejects.csv warnings.txt; do
+  [ "$(stat -c %a "$S/private/$f")" = 600 ] || fail "private/$f is not 0600"
+done
+for f in effects.csv manifest.json plots/$(ls "$S/plots" | head -1) export/effects.csv export/manifest.json; do
+  [ "$(stat -c %a "$S/$f")" = 644 ] || fail "$f is not 0644"
+done
+
+# A run that fails after a former run's export/ leaves none (and no temporary).
+sed 's/^programs = scholing, any/programs = nosuchprogramme/' "$tmp/sim/safe.ini" > "$tmp/sim/bad.ini"
+sed -i 's/^name = safe/name = safe\nout = results\/safe/' "$tmp/sim/bad.ini"
+"$netto" run "$tmp/sim/bad.ini" --overwrite >/dev/null 2>&1 && fail "a run with an unknown programme succeeded"
+[ ! -e "$S/export" ] || fail "a failed run left the former export/"
+# A killed run leaves no export/.
+"$netto" run "$tmp/sim/safe.ini" --overwrite >/dev/null 2>&1 &
+pid=$!; sleep 1; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+[ -e "$S/manifest.json" ] || [ ! -e "$S/export" ] || fail "a killed run left export/ without a manifest"
+ls -a "$S" | grep -q '^\.export-' && [ -e "$S/export" ] && fail "a killed run left both export/ and a temporary"
+
+rm -rf "$tmp"
+if [ $fails -gt 0 ]; then echo "$fails failed"; exit 1; fi
+echo "cli_disclosure: all passed"

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The output checker of docs/disclosure.md, as a program: scans every file of
+# a `netto run` export folder and proves, column by column, that no number
+# rests on fewer than MIN_CELL persons and that none can be derived by one
+# difference:
+#   - the folder: only tables, plots, manifest.json and disclosure.txt; no
+#     person-level file, no file path in the manifest, cleared_for_export;
+#   - every count column (n_*): 0 or >= MIN_CELL, and a multiple of ROUND,
+#     so two counts (consecutive months, a total and its parts) never differ
+#     by an exact number of persons;
+#   - effects.csv, effects_by_start.csv: a shown statistic has both sides
+#     (treated, controls) shown and >= MIN_CELL;
+#   - summary.csv: a shown total at horizon h has no suppressed month < h in
+#     effects.csv (totals minus parts);
+#   - balance.csv: a shown share of a binary level ("x=level") among the
+#     treated of an interval: every n_treated consistent with the rounded
+#     count and the share's digits gives >= MIN_CELL persons with and
+#     without the level (share x n rule, done as a reader would);
+#   - pscore.csv: a shown level's coefficient has its balance row shown; a
+#     start month's has that month's treated and controls >= MIN_CELL;
+#   - summary.md/.tex: empty exactly where summary.csv is;
+#   - manifest.json counts and warnings: no count of 1..MIN_CELL-1.
+# Usage: disclosure_check.sh EXPORT_DIR MIN_CELL ROUND; exit 0 if all hold.
+set -u
+dir=$1; m=$2; r=$3
+bad=0
+fail() { echo "disclosure_check: $*"; bad=1; }
+
+[ -f "$dir/disclosure.txt" ] || fail "no disclosure.txt"
+[ -f "$dir/manifest.json" ] || fail "no manifest.json"
+while IFS= read -r f; do
+  case "$f" in
+    *.csv|*.md|*.tex|*.png|*.pdf|*/manifest.json|*/disclosure.txt) ;;
+    *) fail "unexpected file in export: $f" ;;
+  esac
+  case "$f" in *cohort*|*rejects*|*private*|*.h5|*tmp-*) fail "person-level or temporary file in export: $f" ;; esac
+done < <(find "$dir" -type f)
+[ -z "$(find "$dir" -mindepth 1 -type d ! -name plots)" ] || fail "unexpected folder in export"
+grep -q '"cleared_for_export":[[:space:]]*true' "$dir/manifest.json" || fail "manifest not cleared_for_export"
+grep -E '"(path|persons|benefits|programs|jobs|store|out)":[[:space:]]*"[^"]*/' "$dir/manifest.json" && fail "a file path in the manifest"
+
+# Count columns, all CSVs.
+for f in "$dir"/*.csv; do
+  awk -F, -v m="$m" -v r="$r" -v f="$(basename "$f")" '
+    NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^n_/) cnt[i] = $i; next }
+    { for (i in cnt) if ($i != "") {
+        if ($i > 0 && $i < m) { printf "%s:%d: %s = %s below %d\n", f, NR, cnt[i], $i, m; bad = 1 }
+        if (r > 1 && $i % r != 0) { printf "%s:%d: %s = %s not a multiple of %d\n", f, NR, cnt[i], $i, r; bad = 1 } } }
+    END { exit bad }' "$f" || fail "$(basename "$f"): counts"
+done
+
+# Both sides of every shown statistic.
+both_sides() { # file treated_col control_col
+  [ -f "$dir/$1" ] || return 0
+  awk -F, -v m="$m" -v t="$2" -v c="$3" -v f="$1" '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $col["estimate"] != "" || $col["se"] != "" {
+      if ($col[t] == "" || $col[t] < m || $col[c] == "" || $col[c] < m) {
+        printf "%s:%d: a statistic on %s treated and %s controls\n", f, NR, $col[t], $col[c]; bad = 1 } }
+    END { exit bad }' "$dir/$1" || fail "$1: a statistic on fewer than $m persons"
+}
+both_sides effects.csv n_treated_matched n_control_used
+both_sides effects_by_start.csv n_treated_matched n_control
+
+# Totals minus parts: a shown total at horizon h rests on no suppressed month < h.
+awk -F, '
+  FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] {
+    if ($col[FILENAME, "estimand"] == "ATT" && $col[FILENAME, "suppressed"] ~ /(^|\|)estimate(\||$)/) {
+      k = $1 SUBSEP $2 SUBSEP $3; mo = $col[FILENAME, "month"]
+      if (!(k in first) || mo < first[k]) first[k] = mo }
+    next }
+  { k = $1 SUBSEP $2 SUBSEP $3; h = $col[FILENAME, "horizon_months"]
+    shown = 0
+    for (i = col[FILENAME, "cumulative_effect"]; i <= NF; i++) if ($i != "" && i != col[FILENAME, "n_treated"] && i != col[FILENAME, "n_control"] && i != col[FILENAME, "suppressed"] && i != col[FILENAME, "cost_per_participant"]) shown = 1
+    if (shown && (k in first) && first[k] < h) {
+      printf "summary.csv:%d: a total over %d months shown while month %d is suppressed\n", FNR, h, first[k]; bad = 1 } }
+  END { exit bad }' "$dir/effects.csv" "$dir/summary.csv" || fail "summary.csv: a total recovers a suppressed month"
+
+# Shares of binary levels among the treated, as a reader would recover them.
+awk -F, -v m="$m" -v r="$r" '
+  NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i
+            if (!("n_treated" in col)) { print "balance.csv: no n_treated column"; bad = 1; exit }
+            next }
+  $col["covariate"] ~ /=/ && $col["start_interval"] != "all" && $col["mean_treated"] != "" {
+    p = $col["mean_treated"] + 0; n = $col["n_treated"]
+    if (n == "") { printf "balance.csv:%d: a share without its n\n", NR; bad = 1; next }
+    half = (r > 1) ? int(r / 2) : 0
+    for (nn = n - half; nn <= n + half; nn++) {
+      if (nn <= 0) continue
+      c = p * nn; ci = int(c + 0.5)
+      if (c - ci > 1e-6 || ci - c > 1e-6) continue   # not a possible count
+      if (ci < m || nn - ci < m) {
+        printf "balance.csv:%d: %s share %s of n = %d is %d persons with, %d without\n", NR, $col["covariate"], $col["mean_treated"], nn, ci, nn - ci
+        bad = 1 } } }
+  END { exit bad }' "$dir/balance.csv" || fail "balance.csv: a share is a count below $m"
+
+# pscore terms: levels as their balance rows, start months as start_months.csv.
+awk -F, -v m="$m" '
+  FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] { if ($col[FILENAME, "mean_treated"] != "") ok[$1, $2, $col[FILENAME, "start_interval"], $col[FILENAME, "covariate"]] = 1; next }
+  FILENAME == ARGV[2] { if ($col[FILENAME, "n_treated"] >= m && $col[FILENAME, "n_control"] >= m && $col[FILENAME, "n_treated"] != "" && $col[FILENAME, "n_control"] != "") okk[$1, $2, $col[FILENAME, "start_month"]] = 1; next }
+  $col[FILENAME, "estimate"] != "" {
+    t = $col[FILENAME, "term"]
+    if (t ~ /^start_month=/) { k = substr(t, 13); if (!(($1, $2, k) in okk)) { printf "pscore.csv:%d: %s shown, start month on fewer than %d\n", FNR, t, m; bad = 1 } }
+    else if (t ~ /=/ && !(($1, $2, $col[FILENAME, "start_interval"], t) in ok)) { printf "pscore.csv:%d: %s shown, its balance row suppressed\n", FNR, t; bad = 1 } }
+  END { exit bad }' "$dir/balance.csv" "$dir/start_months.csv" "$dir/pscore.csv" || fail "pscore.csv: a term on fewer than $m persons"
+
+# Report tables: empty exactly where summary.csv is.
+for rep in md tex; do
+  [ -f "$dir/summary.$rep" ] || continue
+  awk -F, -v rep="$rep" '
+    FILENAME == ARGV[1] { if (FNR > 1) { row++; for (i = 1; i <= NF; i++) empty[row, i] = ($i == "") }; nf = NF; next }
+    rep == "md" && /^\| / && !/^\| program/ { n++; split($0, a, "|"); for (i = 1; i <= nf; i++) { v = a[i + 1]; gsub(/^ +| +$/, "", v); if ((v == "") != empty[n, i]) { printf "summary.md row %d column %d differs from summary.csv\n", n, i; bad = 1 } } }
+    rep == "tex" && / \\\\$/ && !/^program/ { n++; line = $0; sub(/ \\\\$/, "", line); split(line, a, " & "); for (i = 1; i <= nf; i++) { v = a[i]; gsub(/^ +| +$/, "", v); if ((v == "") != empty[n, i]) { printf "summary.tex row %d column %d differs from summary.csv\n", n, i; bad = 1 } } }
+    END { exit bad }' "$dir/summary.csv" "$dir/summary.$rep" || fail "summary.$rep"
+done
+
+# The manifest: person counts and warnings.
+awk -v m="$m" '
+  /"counts":/ { in_c = 1; next }
+  in_c && /}/ { in_c = 0 }
+  in_c && /"(persons|records)/ { v = $NF; gsub(/[",]/, "", v); if (v ~ /^[0-9]+$/ && v > 0 && v < m) { print "manifest.json: count " $0; bad = 1 } }
+  /"warnings":/ { in_w = 1; next }
+  in_w && /^\t\]/ { in_w = 0 }
+  in_w && / [1-9] (treated|control|controls|persons|input records)/ { print "manifest.json: warning with an exact small count: " $0; bad = 1 }
+  END { exit bad }' "$dir/manifest.json" || fail "manifest.json: a count below $m"
+
+[ $bad = 0 ] && echo "disclosure_check: $dir passed (min_cell $m, round $r)"
+exit $bad
