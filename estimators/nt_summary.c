@@ -4,6 +4,7 @@
    result does not depend on anything but the numbers. */
 #include "estimators/nt_summary.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +64,6 @@ static void figures(const double *theta, int T, double sign, nt_summary_point *p
     for (int t = 0; t < T; t++) cum[t] = run += sign * theta[t];
     for (int t = T - 1; t >= 0 && cum[t] > 0; t--) p->breakeven_month = t;
     free(cum);
-}
-
-nt_status nt_summary_figures(const double *theta, int n_months, int less_is_better,
-                             int horizon, nt_summary_point *out, nt_error *err)
-{
-    nt_status s = check_args(n_months, horizon, 0, 0.5, err);
-    if (s) return s;
-    figures(theta, horizon, less_is_better ? -1.0 : 1.0, out);
-    return NT_OK;
 }
 
 /* Type 7 quantile of sorted x[0..n-1] where values may be +infinity (a
@@ -206,6 +198,31 @@ nt_status nt_summary_cumulative(const double *theta, const double *reps, int n_r
     s = nt_summary_months(rc, n_reps, n_months, ci_level, NULL, lower, upper, err);
     free(rc);
     return s;
+}
+
+nt_status nt_summary_pooled(const double *theta, const long *contrib, const double *se_k, long se_stride,
+                            const int *use, int n_k, int n_months, double ci_level,
+                            double *se, double *lower, double *upper, nt_error *err)
+{
+    nt_status s = check_args(n_months, n_months, 0, ci_level, err);
+    if (s) return s;
+    double z = ci_level == 0.95 ? NT_Z975 : gsl_cdf_ugaussian_Pinv((1 + ci_level) / 2);
+    for (int t = 0; t < n_months; t++) {
+        long den = 0;
+        for (int k = 0; k < n_k; k++)
+            if (use[k]) den += contrib[(long)k * n_months + t];
+        double v = den > 0 ? 0 : NAN;
+        for (int k = 0; k < n_k && den > 0 && !isnan(v); k++) {
+            long c = use[k] ? contrib[(long)k * n_months + t] : 0;
+            if (c == 0) continue;
+            double sk = se_k[(long)k * se_stride + t], pi = (double)c / (double)den;
+            v = isnan(sk) ? NAN : v + pi * pi * sk * sk;
+        }
+        se[t] = sqrt(v);
+        if (lower) lower[t] = theta[t] - z * se[t];
+        if (upper) upper[t] = theta[t] + z * se[t];
+    }
+    return NT_OK;
 }
 
 double nt_summary_cost(const double *cost, const double *weight, long n, double fallback)

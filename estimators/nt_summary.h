@@ -46,12 +46,9 @@ typedef struct {
     double share_breakeven;    /* replicates breaking even within the window, P(T* <= T) */
 } nt_summary;
 
-/* Point figures of one path; horizon must be in 1..n_months (NT_EUSAGE). */
-nt_status nt_summary_figures(const double *theta, int n_months, int less_is_better,
-                             int horizon, nt_summary_point *out, nt_error *err);
-
-/* Figures with bootstrap inference (reps may be NULL with n_reps 0).
-   ci_level in (0, 1), 0.95 for the spec's tables. */
+/* Figures with bootstrap inference (reps may be NULL with n_reps 0: the
+   point figures only). horizon must be in 1..n_months (NT_EUSAGE); ci_level
+   in (0, 1), 0.95 for the spec's tables. */
 nt_status nt_summary_compute(const double *theta, const double *reps, int n_reps,
                              int n_months, int less_is_better, int horizon, double ci_level,
                              nt_summary *out, nt_error *err);
@@ -68,6 +65,21 @@ nt_status nt_summary_months(const double *reps, int n_reps, int n_months, double
 nt_status nt_summary_cumulative(const double *theta, const double *reps, int n_reps,
                                 int n_months, int less_is_better, double ci_level,
                                 double *cum, double *lower, double *upper, nt_error *err);
+
+/* Analytic SE and normal interval of a path pooled over start months, for
+   estimators without a bootstrap (nn: per-start Abadie-Imbens SEs):
+     theta(tau) = sum_k pi_k(tau) theta_k(tau),  pi_k(tau) = c_k(tau) / sum_j c_j(tau),
+     se(tau)    = sqrt(sum_k pi_k(tau)^2 se_k(tau)^2),
+     lower, upper = theta(tau) -/+ z se(tau),  z the normal (1 + ci_level) / 2 quantile,
+   ignoring the covariance that controls shared between start months bring.
+   Start month k = 0..n_k-1 enters when use[k] != 0, with c_k(tau) =
+   contrib[k * n_months + tau] and se_k(tau) = se_k[k * se_stride + tau].
+   se(tau) is NaN when no start month contributes or a contributing se_k is
+   NaN, and so are the bounds then. se, lower, upper: n_months each
+   (lower/upper may be NULL). */
+nt_status nt_summary_pooled(const double *theta, const long *contrib, const double *se_k, long se_stride,
+                            const int *use, int n_k, int n_months, double ci_level,
+                            double *se, double *lower, double *upper, nt_error *err);
 
 /* cost_per_participant: sum_i w_i c_i / sum_i w_i over the treated, where
    c_i = cost[i] (the treating trajectory's cost_eur) or, when NaN, fallback

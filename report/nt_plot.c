@@ -30,7 +30,9 @@ typedef struct {
     const double *est, *lower, *upper;
     int n;
     int cumulative;
-    double marker;  /* break-even month or NaN */
+    double marker;     /* x of the dashed line or NaN */
+    const char *note;  /* its label, or the note at the top right; may be NULL */
+    const char *path;  /* for the text hook; NULL when drawing the PDF */
     const nt_plot_opts *o;
     double scale;
     double y0, y1, ystep;  /* axis range and tick step (scaled units) */
@@ -116,9 +118,10 @@ static double py(const figure *f, double v)
     return MT + (H - MT - MB) * (f->y1 - v) / (f->y1 - f->y0);
 }
 
-static void text_at(cairo_t *cr, const char *s, double x, double y, double size, int bold,
+static void text_at(cairo_t *cr, const figure *f, const char *s, double x, double y, double size, int bold,
                     double align /* 0 left, 0.5 centre, 1 right */)
 {
+    if (f->o->on_text && f->path) f->o->on_text(f->o->on_text_ctx, f->path, s);
     cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, size);
@@ -182,24 +185,21 @@ static void draw_line(cairo_t *cr, const figure *f)
     }
 }
 
-static void draw(cairo_t *cr, const figure *f)
+/* Title, subtitle, legend (above the plot area, never over the data). */
+static void draw_header(cairo_t *cr, const figure *f)
 {
     const nt_plot_opts *o = f->o;
     char buf[256];
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-
-    /* Title, subtitle, legend (above the plot area, never over the data). */
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_at(cr, o->title ? o->title : "", ML, 28, 17, 1, 0);
+    text_at(cr, f, o->title ? o->title : "", ML, 28, 17, 1, 0);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    if (o->subtitle) text_at(cr, o->subtitle, ML, 50, 12.5, 0, 0);
+    if (o->subtitle) text_at(cr, f, o->subtitle, ML, 50, 12.5, 0, 0);
     double lx = W - MR;
     if (f->lower && f->upper) {
         double lvl = o->ci_level > 0 ? o->ci_level : 0.95;
         snprintf(buf, sizeof buf, "%g%% confidence interval", 100 * lvl);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        text_at(cr, buf, lx, 66, 11.5, 0, 1);
+        text_at(cr, f, buf, lx, 66, 11.5, 0, 1);
         cairo_text_extents_t e;
         cairo_text_extents(cr, buf, &e);
         lx -= e.x_advance + 6;
@@ -210,7 +210,7 @@ static void draw(cairo_t *cr, const figure *f)
     }
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     const char *what = f->cumulative ? "cumulative effect" : "monthly effect";
-    text_at(cr, what, lx, 66, 11.5, 0, 1);
+    text_at(cr, f, what, lx, 66, 11.5, 0, 1);
     cairo_text_extents_t e;
     cairo_text_extents(cr, what, &e);
     lx -= e.x_advance + 6;
@@ -219,6 +219,15 @@ static void draw(cairo_t *cr, const figure *f)
     cairo_move_to(cr, lx - 22, 62);
     cairo_line_to(cr, lx, 62);
     cairo_stroke(cr);
+}
+
+static void draw(cairo_t *cr, const figure *f)
+{
+    const nt_plot_opts *o = f->o;
+    char buf[256];
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    draw_header(cr, f);
 
     /* Grid and tick labels. */
     double x0 = ML, x1 = W - MR, yt = MT, yb = H - MB;
@@ -232,7 +241,7 @@ static void draw(cairo_t *cr, const figure *f)
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
         tick_label(v, ydec, buf, sizeof buf);
-        text_at(cr, buf, x0 - 8, y + 4.5, 12, 0, 1);
+        text_at(cr, f, buf, x0 - 8, y + 4.5, 12, 0, 1);
     }
     int last = f->n > 1 ? f->n - 1 : 1;
     for (double m = 0; m <= last + 1e-9; m += f->xstep) {
@@ -243,7 +252,7 @@ static void draw(cairo_t *cr, const figure *f)
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
         snprintf(buf, sizeof buf, "%d", (int)m);
-        text_at(cr, buf, x, yb + 18, 12, 0, 0.5);
+        text_at(cr, f, buf, x, yb + 18, 12, 0, 0.5);
     }
     /* Plot frame (left and bottom axes). */
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
@@ -266,7 +275,7 @@ static void draw(cairo_t *cr, const figure *f)
     draw_line(cr, f);
     cairo_restore(cr);
 
-    if (f->cumulative) {
+    if (f->cumulative && f->note) {
         if (isfinite(f->marker)) {
             double x = px(f, f->marker);
             double dash[2] = {5, 4};
@@ -277,36 +286,34 @@ static void draw(cairo_t *cr, const figure *f)
             cairo_line_to(cr, x, yb);
             cairo_stroke(cr);
             cairo_set_dash(cr, NULL, 0, 0);
-            snprintf(buf, sizeof buf, "break-even: month %d", (int)f->marker);
             double align = x > (x0 + x1) / 2 ? 1 : 0;
-            text_at(cr, buf, x + (align ? -6 : 6), yt + 16, 12, 1, align);
+            text_at(cr, f, f->note, x + (align ? -6 : 6), yt + 16, 12, 1, align);
         } else {
-            snprintf(buf, sizeof buf, "no break-even within %d months", f->n);
             cairo_set_source_rgb(cr, 0.75, 0.22, 0.17);
-            text_at(cr, buf, x1 - 6, yt + 16, 12, 1, 1);
+            text_at(cr, f, f->note, x1 - 6, yt + 16, 12, 1, 1);
         }
     }
 
     /* Axis labels and caption. */
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    text_at(cr, o->x_label ? o->x_label : "Months since programme start", (x0 + x1) / 2,
+    text_at(cr, f, o->x_label ? o->x_label : "Months since programme start", (x0 + x1) / 2,
             yb + 42, 13, 0, 0.5);
     if (o->y_label) {
         cairo_save(cr);
         cairo_translate(cr, 22, (yt + yb) / 2);
         cairo_rotate(cr, -PI / 2);
-        text_at(cr, o->y_label, 0, 0, 13, 0, 0.5);
+        text_at(cr, f, o->y_label, 0, 0, 13, 0, 0.5);
         cairo_restore(cr);
     }
     if (o->caption) {
         cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
-        text_at(cr, o->caption, 12, H - 12, 10.5, 0, 0);
+        text_at(cr, f, o->caption, 12, H - 12, 10.5, 0, 0);
     }
 }
 
 /* ------------------------------------------------------------- output */
 
-static nt_status write_png(const figure *f, const char *path, nt_error *err)
+static nt_status write_png(figure *f, const char *path, nt_error *err)
 {
     char tmp[4200];
     nt_status s = nt_file_tmpname(path, tmp, sizeof tmp, err);
@@ -314,7 +321,9 @@ static nt_status write_png(const figure *f, const char *path, nt_error *err)
     cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(2 * W), (int)(2 * H));
     cairo_t *cr = cairo_create(sf);
     cairo_scale(cr, 2, 2);
+    f->path = path;
     draw(cr, f);
+    f->path = NULL;
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     if (cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_write_to_png(sf, tmp);
@@ -367,43 +376,16 @@ nt_status nt_plot_effect(const char *png_path, const char *pdf_path, const doubl
                          const double *lower, const double *upper, int n_months,
                          const nt_plot_opts *o, nt_error *err)
 {
-    figure f = {est, lower, upper, n_months, 0, NAN, o, 1, 0, 0, 0, 0};
+    figure f = {est, lower, upper, n_months, 0, NAN, NULL, NULL, o, 1, 0, 0, 0, 0};
     return plot(png_path, pdf_path, &f, err);
 }
 
 nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const double *cum,
                              const double *lower, const double *upper, int n_months,
-                             double breakeven_month, const nt_plot_opts *o, nt_error *err)
+                             double marker, const char *note, const nt_plot_opts *o, nt_error *err)
 {
-    figure f = {cum, lower, upper, n_months, 1, breakeven_month, o, 1, 0, 0, 0, 0};
+    figure f = {cum, lower, upper, n_months, 1, marker, note, NULL, o, 1, 0, 0, 0, 0};
     return plot(png_path, pdf_path, &f, err);
-}
-
-void nt_plot_axis_label(const char *series, int cumulative, char *buf, size_t size,
-                        double *scale)
-{
-    static const struct {
-        const char *series, *effect, *cumulative;
-        double scale;
-    } t[] = {
-        {"employed", "Effect on the employment rate (percentage points)",
-         "Cumulative effect (months employed)", 100},
-        {"earnings", "Effect on monthly earnings (euros)", "Cumulative effect on earnings (euros)", 1},
-        {"on_benefit", "Effect on benefit receipt (percentage points)",
-         "Cumulative months on benefit saved", 100},
-        {"on_index_benefit", "Effect on receipt of the index benefit (percentage points)",
-         "Cumulative months on the index benefit saved", 100},
-        {"in_program", "Effect on programme participation (percentage points)",
-         "Cumulative effect (months in a programme)", 100},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        if (strcmp(t[i].series, series)) continue;
-        snprintf(buf, size, "%s", cumulative ? t[i].cumulative : t[i].effect);
-        if (scale) *scale = cumulative ? 1 : t[i].scale;
-        return;
-    }
-    snprintf(buf, size, "%s", series);
-    if (scale) *scale = 1;
 }
 
 void nt_plot_cleanup(void)

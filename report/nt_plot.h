@@ -18,9 +18,15 @@ typedef struct {
     const char *subtitle;     /* may be NULL, e.g. "ATT, radius matching" */
     const char *caption;      /* small print at the bottom, may be NULL */
     const char *x_label;      /* NULL: "Months since programme start" */
-    const char *y_label;      /* the outcome and its units (nt_plot_axis_label) */
+    const char *y_label;      /* the outcome and its units */
     double y_scale;           /* values are multiplied by it; 0 means 1 */
     double ci_level;          /* for the legend ("95% CI"); 0 means 0.95 */
+    /* Test hook, or NULL: called with every text the plot draws into its
+       PNG (title, legend, tick labels, note, axis labels, caption), in
+       drawing order, so a test can check what a plot states without
+       reading pixels. */
+    void (*on_text)(void *ctx, const char *png_path, const char *text);
+    void *on_text_ctx;
 } nt_plot_opts;
 
 /* theta(tau) with its confidence band (lower/upper may be NULL: no band)
@@ -29,20 +35,13 @@ nt_status nt_plot_effect(const char *png_path, const char *pdf_path, const doubl
                          const double *lower, const double *upper, int n_months,
                          const nt_plot_opts *o, nt_error *err);
 
-/* C(tau) (e.g. from nt_summary_cumulative) with its band and zero line, and
-   the break-even month marked by a dashed vertical line (NaN: none, noted
-   as "no break-even within N months"). */
+/* A cumulative path with its band and zero line, a dashed vertical line at
+   x = marker labelled note (e.g. "break-even: month 73"), or, with marker
+   NaN, note at the top right (e.g. "no break-even within 96 months"); note
+   NULL: neither. The caller says what the marker means. */
 nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const double *cum,
                              const double *lower, const double *upper, int n_months,
-                             double breakeven_month, const nt_plot_opts *o, nt_error *err);
-
-/* Axis label and scale for a panel series: cumulative 0 -> "Effect on the
-   employment rate (percentage points)", scale 100; cumulative 1 ->
-   "Cumulative effect (months employed)", scale 1. For on_benefit and
-   on_index_benefit the cumulative label reads "months on benefit saved", as
-   nt_summary_cumulative negates them. Unknown series: the name, scale 1. */
-void nt_plot_axis_label(const char *series, int cumulative, char *buf, size_t size,
-                        double *scale);
+                             double marker, const char *note, const nt_plot_opts *o, nt_error *err);
 
 /* Releases cairo's and fontconfig's process-wide font caches; call once at
    the very end of a program that plotted (after which no cairo call may

@@ -1,6 +1,7 @@
-/* Table writer with disclosure control in one place (see nt_table.h). Cells
-   are kept as formatted strings (CSV precision) plus the number, so Markdown
-   and LaTeX can round for reports while the CSV keeps %.10g. */
+/* Table writer (see nt_table.h); which cells are emptied is nt_disclose's
+   decision. Cells are kept as formatted strings (CSV precision) plus the
+   number, so Markdown and LaTeX can round for reports while the CSV keeps
+   %.10g. */
 #include "report/nt_table.h"
 
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "core/nt_file.h"
+#include "report/nt_disclose.h"
 
 typedef struct {
     char *text;     /* NULL = empty */
@@ -132,9 +134,7 @@ void nt_table_set_basis(nt_table *t, long n_persons)
     if (t->nrows > 0) t->basis[t->nrows - 1] = n_persons;
 }
 
-long nt_table_rows(const nt_table *t) { return t->nrows; }
-
-/* The disclosure rule, in one place: 1 if cell (i, j) is emptied. */
+/* 1 if cell (i, j) is emptied: nt_disclose decides, from the row's basis. */
 static int suppressed(const nt_table *t, long i, int j, long min_cell)
 {
     if (min_cell <= 0) return 0;
@@ -142,9 +142,8 @@ static int suppressed(const nt_table *t, long i, int j, long min_cell)
     if (!c->text) return 0;
     switch (t->kinds[j]) {
     case NT_COL_KEY: return 0;
-    case NT_COL_STAT: return t->basis[i] < min_cell;
-    case NT_COL_COUNT:
-        return t->basis[i] < min_cell || (c->num > 0 && c->num < (double)min_cell);
+    case NT_COL_STAT: return !nt_disclose_stat(t->basis[i], min_cell);
+    case NT_COL_COUNT: return !nt_disclose_count(c->num, t->basis[i], min_cell);
     }
     return 0;
 }
@@ -161,13 +160,6 @@ static const char *suppressed_list(nt_table *t, long i, long min_cell)
         n += (size_t)w;
     }
     return t->scratch;
-}
-
-const char *nt_table_cell(const nt_table *t, long row, const char *col)
-{
-    int j = col_index(t, col);
-    const cell *c = &t->cells[row * t->ncols + j];
-    return c->text ? c->text : "";
 }
 
 static void csv_field(FILE *fp, const char *s)

@@ -1,10 +1,12 @@
 /* The one table writer: CSV (the contract's format, %.10g), Markdown and
-   LaTeX, with statistical disclosure control applied here and nowhere else.
+   LaTeX, with statistical disclosure control as report/nt_disclose.h
+   decides it (the plots ask the same functions).
 
    Columns have a kind:
      NT_COL_KEY   labels (program, subgroup, month, term): never suppressed;
      NT_COL_STAT  statistics: emptied when the row's basis (the fewest
-                  persons any statistic in the row rests on) < min_cell;
+                  persons any statistic in the row rests on, see
+                  nt_disclose_basis and nt_disclose_window) is too small;
      NT_COL_COUNT person counts: emptied when 0 < value < min_cell, and with
                   the statistics when the basis is too small.
    With min_cell > 0 every table ends with a `suppressed` column naming the
@@ -37,9 +39,6 @@ void nt_table_set_int(nt_table *t, const char *col, long value);
 /* The fewest persons a statistic of this row rests on (default: no limit). */
 void nt_table_set_basis(nt_table *t, long n_persons);
 
-long nt_table_rows(const nt_table *t);
-/* The cell as it would be written with min_cell (empty string if emptied). */
-const char *nt_table_cell(const nt_table *t, long row, const char *col);
 
 nt_status nt_table_write_csv(const nt_table *t, const char *path, long min_cell, nt_error *err);
 /* Markdown / LaTeX for reports: numbers rounded to `digits` significant digits. */

@@ -1,4 +1,8 @@
-/* The study pipeline behind `netto run` (see nt_pipeline.h). */
+/* The study run behind `netto run` (see nt_run.h): open the data, resolve
+   the programmes, load the panel, make the subgroups, estimate, bootstrap;
+   then the post-estimation values (nt_run_paths.c), the tables
+   (nt_run_tables.c) and the plots (nt_run_plots.c); nt_run_parts.h has the
+   state they share. */
 #include "study/nt_run.h"
 
 #include <errno.h>
@@ -14,42 +18,15 @@
 #include "core/nt_file.h"
 #include "core/nt_progress.h"
 #include "core/nt_rng.h"
-#include "estimators/nt_dynamic.h"
-#include "data/nt_panel.h"
-#include "estimators/nt_stats.h"
-#include "estimators/nt_summary.h"
 #include "data/nt_ingest.h"
-#include "report/nt_manifest.h"
-#include "report/nt_plot.h"
-#include "data/nt_store.h"
-#include "report/nt_table.h"
+#include "report/nt_disclose.h"
+#include "study/nt_run_parts.h"
 
-/* ------------------------------------------------------------ state */
+/* ------------------------------------------------------------ shared */
 
-typedef struct {
-    const nt_study *st;
-    const nt_pipeline_opts *o;
-    nt_pipeline_report *rep;
-    nt_manifest *m;
-    char out[4096], priv[4200];
-    nt_store *store;
-    nt_panel *panel;
-    nt_dyn_panel view;       /* the estimator's view of panel */
-    int n_prog;
-    int *prog_code;          /* type code per study programme; 0 = any */
-    int n_groups;            /* 1 + subgroups' groups; group 0 = whole cohort */
-    char **group_label;      /* "" for the whole cohort */
-    uint8_t **member;        /* per group: n persons */
-    double *fallback_cost;   /* per type code */
-    nt_dyn_result **res;     /* [prog * n_groups + group] */
-    double **reps, **reps_fixed; /* same index: B x n_outcomes x horizon, [(o * B + b) * H + tau] */
-    long *rep_failed;        /* replicates whose estimate failed, per (prog, group) */
-    long *included;          /* analysed persons */
-    long n_included;
-} pipe_t;
-
-static void warn(pipe_t *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(pipe_t *P, const char *fmt, ...)
+/* A warning: into the manifest and the run's report. */
+static void warn(nt_run_state *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(nt_run_state *P, const char *fmt, ...)
 {
     char buf[2048];
     va_list ap;
@@ -73,7 +50,17 @@ void nt_pipeline_report_free(nt_pipeline_report *rep)
     rep->n_warnings = 0;
 }
 
-static const char *prog_name(const pipe_t *P, int pi) { return P->st->programs[pi]; }
+const char *nt_run_program(const nt_run_state *P, int pg) { return P->st->programs[pg / P->n_groups]; }
+const char *nt_run_group(const nt_run_state *P, int pg) { return P->group_label[pg % P->n_groups]; }
+const char *nt_run_method(const nt_run_state *P) { return nt_method_name(P->st->method); }
+double nt_run_ci_level(const nt_run_state *P) { return P->st->ci_level > 0 ? P->st->ci_level : 0.95; }
+
+long nt_run_window_basis(const nt_dyn_result *r, int h)
+{
+    return nt_disclose_window(r->n_treated_matched, r->n_control_used, h);
+}
+
+static const char *prog_name(const nt_run_state *P, int pi) { return P->st->programs[pi]; }
 
 /* ------------------------------------------------------------ data */
 
@@ -86,7 +73,7 @@ static nt_status check_readable(const nt_study *st, const char *key, const char 
                       "cannot read %s: %s", path, strerror(errno));
 }
 
-static nt_status open_data(pipe_t *P, nt_error *err)
+static nt_status open_data(nt_run_state *P, nt_error *err)
 {
     const nt_study *st = P->st;
     int need = st->start_last + st->horizon;
@@ -141,7 +128,7 @@ static nt_status open_data(pipe_t *P, nt_error *err)
     return NT_OK;
 }
 
-static nt_status resolve_programs(pipe_t *P, nt_error *err)
+static nt_status resolve_programs(nt_run_state *P, nt_error *err)
 {
     const char *const *names;
     int nt = nt_store_program_types(P->store, &names);
@@ -173,7 +160,7 @@ static nt_status resolve_programs(pipe_t *P, nt_error *err)
     return NT_OK;
 }
 
-static nt_status load_panel(pipe_t *P, nt_error *err)
+static nt_status load_panel(nt_run_state *P, nt_error *err)
 {
     const nt_study *st = P->st;
     for (int k = 0; k < st->n_covariates; k++)
@@ -223,7 +210,7 @@ static nt_status load_panel(pipe_t *P, nt_error *err)
 }
 
 /* Group 0 is the whole cohort; then every group of every [subgroups] line. */
-static nt_status make_groups(pipe_t *P, nt_error *err)
+static nt_status make_groups(nt_run_state *P, nt_error *err)
 {
     const nt_study *st = P->st;
     long n = P->panel->n;
@@ -297,7 +284,7 @@ static nt_status make_groups(pipe_t *P, nt_error *err)
 
 /* ------------------------------------------------------------ estimation */
 
-static void dyn_opts(const pipe_t *P, int pi, int full, nt_dyn_opts *d)
+static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
 {
     const nt_study *st = P->st;
     nt_dyn_opts_default(d);
@@ -323,7 +310,7 @@ static void dyn_opts(const pipe_t *P, int pi, int full, nt_dyn_opts *d)
 
 /* Units of one group among the drawn persons (all analysed persons for the
    main estimate). */
-static long group_units(const pipe_t *P, int g, const long *draw, long n_draw, long *units)
+static long group_units(const nt_run_state *P, int g, const long *draw, long n_draw, long *units)
 {
     long m = 0;
     for (long i = 0; i < n_draw; i++)
@@ -342,7 +329,7 @@ static void progress_month(void *ctx, int k, int first, int last)
     nt_progress_update(m->pr, m->pg + (double)(k - first + 1) / (double)(last - first + 1), extra);
 }
 
-static nt_status estimate_main(pipe_t *P, nt_error *err)
+static nt_status estimate_main(nt_run_state *P, nt_error *err)
 {
     int npg = P->n_prog * P->n_groups;
     P->res = calloc((size_t)npg, sizeof *P->res);
@@ -382,7 +369,7 @@ static nt_status estimate_main(pipe_t *P, nt_error *err)
     return s;
 }
 
-static nt_status bootstrap(pipe_t *P, nt_error *err)
+static nt_status bootstrap(nt_run_state *P, nt_error *err)
 {
     int B = P->st->bootstrap, npg = P->n_prog * P->n_groups;
     int H = P->st->horizon, NO = P->panel->n_outcomes;
@@ -485,365 +472,10 @@ static nt_status bootstrap(pipe_t *P, nt_error *err)
     return NT_OK;
 }
 
-/* ------------------------------------------------------------ tables */
-
-static const char *method_name(const pipe_t *P) { return nt_method_name(P->st->method); }
-
-static long lmin(long a, long b) { return a < b ? a : b; }
-
-static nt_status write_table(pipe_t *P, nt_table *t, const char *name, nt_error *err)
-{
-    char path[4300];
-    nt_path_join(path, sizeof path, P->out, name);
-    return nt_table_write_csv(t, path, P->st->min_cell, err);
-}
-
-/* Analytic SE of ATT(tau) without a bootstrap (nn only): the per-start AI
-   variances combined with the weights pi_k, ignoring the covariance that
-   controls shared between start months bring (said in a warning). */
-static double analytic_se(const nt_dyn_result *r, int oc, int tau, int fixed)
-{
-    int H = r->horizon, NO = r->n_outcomes;
-    double v = 0;
-    long den = 0;
-    for (int ki = 0; ki < r->n_k; ki++) {
-        if (r->k_skipped[ki] || (fixed && !r->k_fixed[ki])) continue;
-        den += r->k_contrib[(long)ki * H + tau];
-    }
-    if (den == 0) return NAN;
-    for (int ki = 0; ki < r->n_k; ki++) {
-        if (r->k_skipped[ki] || (fixed && !r->k_fixed[ki])) continue;
-        long c = r->k_contrib[(long)ki * H + tau];
-        if (c == 0) continue;
-        double se = r->k_se[((long)ki * NO + oc) * H + tau];
-        if (isnan(se)) return NAN;
-        double pi = (double)c / (double)den;
-        v += pi * pi * se * se;
-    }
-    return sqrt(v);
-}
-
-static nt_status table_effects(pipe_t *P, nt_error *err)
-{
-    static const char *cols[] = {"program", "subgroup", "outcome", "month", "estimand", "method", "estimate", "se",
-                                 "ci_lower", "ci_upper", "n_treated", "n_control", "n_treated_matched", "n_control_used"};
-    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT,
-                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
-    int H = P->st->horizon, NO = P->panel->n_outcomes, B = P->st->bootstrap;
-    double ci = P->st->ci_level > 0 ? P->st->ci_level : 0.95;
-    double z = NT_Z975;
-    nt_table *t = nt_table_alloc(cols, kinds, 14);
-    double *se = malloc((size_t)H * 3 * sizeof *se);
-    if (!t || !se) { nt_table_free(t); free(se); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-    double *lo = se + H, *hi = se + 2 * H;
-    nt_status s = NT_OK;
-    for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
-        const nt_dyn_result *r = P->res[pg];
-        for (int oc = 0; oc < NO && !s; oc++)
-            for (int fixed = 0; fixed <= 1 && !s; fixed++) {
-                const double *att = (fixed ? r->att_fixed : r->att) + oc * H;
-                if (B > 0) {
-                    const double *reps = (fixed ? P->reps_fixed[pg] : P->reps[pg]) + (size_t)oc * B * H;
-                    if ((s = nt_summary_months(reps, B, H, ci, se, lo, hi, err))) break;
-                } else {
-                    for (int tau = 0; tau < H; tau++) {
-                        se[tau] = analytic_se(r, oc, tau, fixed);
-                        lo[tau] = att[tau] - z * se[tau];
-                        hi[tau] = att[tau] + z * se[tau];
-                    }
-                }
-                for (int tau = 0; tau < H; tau++) {
-                    if (nt_table_add_row(t)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
-                    long ntr = fixed ? r->n_treated_fixed[tau] : r->n_treated[tau];
-                    long ntm = fixed ? r->n_treated_matched_fixed[tau] : r->n_treated_matched[tau];
-                    long ncu = fixed ? r->n_control_used_fixed[tau] : r->n_control_used[tau];
-                    nt_table_set_str(t, "program", prog_name(P, pg / P->n_groups));
-                    nt_table_set_str(t, "subgroup", P->group_label[pg % P->n_groups]);
-                    nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
-                    nt_table_set_int(t, "month", tau);
-                    nt_table_set_str(t, "estimand", fixed ? "ATT_fixed" : "ATT");
-                    nt_table_set_str(t, "method", method_name(P));
-                    nt_table_set_num(t, "estimate", att[tau]);
-                    nt_table_set_num(t, "se", isnan(att[tau]) ? NAN : se[tau]);
-                    nt_table_set_num(t, "ci_lower", isnan(att[tau]) ? NAN : lo[tau]);
-                    nt_table_set_num(t, "ci_upper", isnan(att[tau]) ? NAN : hi[tau]);
-                    nt_table_set_int(t, "n_treated", ntr);
-                    nt_table_set_int(t, "n_control", r->n_control);
-                    nt_table_set_int(t, "n_treated_matched", ntm);
-                    nt_table_set_int(t, "n_control_used", ncu);
-                    nt_table_set_basis(t, lmin(ntm, ncu));
-                }
-            }
-    }
-    if (!s) s = write_table(P, t, "effects.csv", err);
-    free(se);
-    nt_table_free(t);
-    return s;
-}
-
-static nt_status table_summary(pipe_t *P, nt_error *err)
-{
-    static const char *cols[] = {"program", "subgroup", "outcome", "horizon_months", "cumulative_effect",
-                                 "cumulative_se", "lockin_depth", "lockin_months", "breakeven_month",
-                                 "cost_per_participant", "net_benefit", "n_treated", "n_control",
-                                 "cumulative_ci_lower", "cumulative_ci_upper", "share_breakeven",
-                                 "lockin_depth_ci_lower", "lockin_depth_ci_upper", "lockin_months_ci_lower",
-                                 "lockin_months_ci_upper", "breakeven_ci_lower", "breakeven_ci_upper",
-                                 "net_benefit_se"};
-    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT};
-    int H = P->st->horizon, NO = P->panel->n_outcomes, B = P->st->bootstrap;
-    double ci = P->st->ci_level > 0 ? P->st->ci_level : 0.95;
-    int horizons[5] = {12, 24, 36, 60, H}, nh = 0, hs[5];
-    for (int i = 0; i < 5; i++) {
-        int dup = 0;
-        for (int j = 0; j < nh; j++) dup |= hs[j] == horizons[i];
-        if (horizons[i] <= H && !dup) hs[nh++] = horizons[i];
-    }
-    int earn = -1;
-    for (int oc = 0; oc < NO; oc++)
-        if (!strcmp(P->panel->outcome_name[oc], "earnings")) earn = oc;
-    nt_table *t = nt_table_alloc(cols, kinds, 23);
-    if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
-    nt_status s = NT_OK;
-    for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
-        const nt_dyn_result *r = P->res[pg];
-        for (int oc = 0; oc < NO && !s; oc++)
-            for (int h = 0; h < nh && !s; h++) {
-                nt_summary sm, se_earn;
-                se_earn.cumulative_se = NAN;
-                const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
-                int less = nt_outcome_less_is_better(P->panel->outcome_name[oc]);
-                if ((s = nt_summary_compute(r->att + oc * H, reps, B, H, less, hs[h], ci, &sm, err))) break;
-                double net = NAN;
-                if (earn >= 0) {
-                    const double *er = B > 0 ? P->reps[pg] + (size_t)earn * B * H : NULL;
-                    if ((s = nt_summary_compute(r->att + earn * H, er, B, H, 0, hs[h], ci, &se_earn, err))) break;
-                    net = nt_summary_net_benefit(se_earn.est.cumulative_effect, r->cost_mean);
-                }
-                if (nt_table_add_row(t)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
-                nt_table_set_str(t, "program", prog_name(P, pg / P->n_groups));
-                nt_table_set_str(t, "subgroup", P->group_label[pg % P->n_groups]);
-                nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
-                nt_table_set_int(t, "horizon_months", hs[h]);
-                nt_table_set_num(t, "cumulative_effect", sm.est.cumulative_effect);
-                nt_table_set_num(t, "cumulative_se", sm.cumulative_se);
-                nt_table_set_num(t, "lockin_depth", sm.est.lockin_depth);
-                nt_table_set_num(t, "lockin_months", sm.est.lockin_months);
-                nt_table_set_num(t, "breakeven_month", sm.est.breakeven_month);
-                nt_table_set_num(t, "cost_per_participant", r->cost_mean);
-                nt_table_set_num(t, "net_benefit", net);
-                nt_table_set_int(t, "n_treated", r->n_treated[0]);
-                nt_table_set_int(t, "n_control", r->n_control);
-                nt_table_set_num(t, "cumulative_ci_lower", sm.cumulative_lower);
-                nt_table_set_num(t, "cumulative_ci_upper", sm.cumulative_upper);
-                nt_table_set_num(t, "share_breakeven", sm.share_breakeven);
-                nt_table_set_num(t, "lockin_depth_ci_lower", sm.lockin_depth_lower);
-                nt_table_set_num(t, "lockin_depth_ci_upper", sm.lockin_depth_upper);
-                nt_table_set_num(t, "lockin_months_ci_lower", sm.lockin_months_lower);
-                nt_table_set_num(t, "lockin_months_ci_upper", sm.lockin_months_upper);
-                nt_table_set_num(t, "breakeven_ci_lower", sm.breakeven_lower);
-                nt_table_set_num(t, "breakeven_ci_upper", sm.breakeven_upper);
-                /* The cost is fixed, so net benefit varies as the earnings effect. */
-                nt_table_set_num(t, "net_benefit_se", isnan(net) ? NAN : se_earn.cumulative_se);
-                nt_table_set_basis(t, lmin(r->n_treated_matched[0], r->n_control_used[0]));
-            }
-    }
-    if (!s) s = write_table(P, t, "summary.csv", err);
-    if (!s) {
-        char path[4300], cap[600];
-        snprintf(cap, sizeof cap, "Study %s: cumulative effects (%s, %s)", P->st->name, method_name(P),
-                 B > 0 ? "bootstrap standard errors" : "no bootstrap");
-        nt_path_join(path, sizeof path, P->out, "summary.md");
-        s = nt_table_write_markdown(t, path, P->st->min_cell, cap, 4, err);
-        nt_path_join(path, sizeof path, P->out, "summary.tex");
-        if (!s) s = nt_table_write_latex(t, path, P->st->min_cell, cap, 4, err);
-    }
-    nt_table_free(t);
-    return s;
-}
-
-static void balance_row(nt_table *t, const char *prog, const char *group, const char *term,
-                        const nt_dyn_balance *b, const char *interval, long basis)
-{
-    nt_table_add_row(t);
-    nt_table_set_str(t, "program", prog);
-    nt_table_set_str(t, "subgroup", group);
-    nt_table_set_str(t, "covariate", term);
-    nt_table_set_num(t, "mean_treated", b->mean_treated);
-    nt_table_set_num(t, "mean_control_before", b->mean_control_before);
-    nt_table_set_num(t, "mean_control_after", b->mean_control_after);
-    nt_table_set_num(t, "smd_before", b->smd_before);
-    nt_table_set_num(t, "smd_after", b->smd_after);
-    nt_table_set_num(t, "var_ratio_before", b->var_ratio_before);
-    nt_table_set_num(t, "var_ratio_after", b->var_ratio_after);
-    nt_table_set_str(t, "start_interval", interval);
-    nt_table_set_num(t, "mean_treated_after", b->mean_treated_after);
-    nt_table_set_basis(t, basis);
-}
-
-static nt_status table_balance_pscore(pipe_t *P, nt_error *err)
-{
-    static const char *bc[] = {"program", "subgroup", "covariate", "mean_treated", "mean_control_before",
-                               "mean_control_after", "smd_before", "smd_after", "var_ratio_before",
-                               "var_ratio_after", "start_interval", "mean_treated_after"};
-    static const nt_col_kind bk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                     NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_KEY, NT_COL_STAT};
-    static const char *pc[] = {"program", "subgroup", "start_interval", "term", "estimate", "se"};
-    static const nt_col_kind pk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT};
-    static const char *sc[] = {"program", "subgroup", "start_month", "status", "n_treated", "n_control", "n_treated_matched"};
-    static const nt_col_kind sk[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
-    static const char *status_name[] = {"used", "too_few_treated", "no_controls", "model_failed"};
-    nt_table *bt = nt_table_alloc(bc, bk, 12), *pt = nt_table_alloc(pc, pk, 6), *st = nt_table_alloc(sc, sk, 7);
-    nt_status s = NT_OK;
-    if (!bt || !pt || !st) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
-        const nt_dyn_result *r = P->res[pg];
-        const char *prog = prog_name(P, pg / P->n_groups), *group = P->group_label[pg % P->n_groups];
-        long tot_t = 0, tot_c = 0;
-        for (int iv = 0; iv < r->n_intervals; iv++) {
-            const nt_dyn_interval *I = &r->interval[iv];
-            char lab[32];
-            snprintf(lab, sizeof lab, "%d-%d", I->first, I->last);
-            long basis = lmin(I->n_treated_rows, I->n_rows - I->n_treated_rows);
-            tot_t += I->n_treated_rows;
-            tot_c += I->n_rows - I->n_treated_rows;
-            for (int j = 0; j < I->n_bal; j++) balance_row(bt, prog, group, I->bal_term[j], &I->bal[j], lab, basis);
-            for (int j = 0; j < I->p; j++) {
-                nt_table_add_row(pt);
-                nt_table_set_str(pt, "program", prog);
-                nt_table_set_str(pt, "subgroup", group);
-                nt_table_set_str(pt, "start_interval", lab);
-                nt_table_set_str(pt, "term", I->term[j]);
-                nt_table_set_num(pt, "estimate", I->beta[j]);
-                nt_table_set_num(pt, "se", I->se[j]);
-                nt_table_set_basis(pt, I->n_treated_rows);
-            }
-        }
-        for (int j = 0; j < r->n_bal; j++) balance_row(bt, prog, group, r->bal_term[j], &r->bal[j], "all", lmin(tot_t, tot_c));
-        for (int ki = 0; ki < r->n_k; ki++) {
-            nt_table_add_row(st);
-            nt_table_set_str(st, "program", prog);
-            nt_table_set_str(st, "subgroup", group);
-            nt_table_set_int(st, "start_month", r->k_month[ki]);
-            nt_table_set_str(st, "status", status_name[r->k_skipped[ki] & 3]);
-            nt_table_set_int(st, "n_treated", r->k_treated[ki]);
-            nt_table_set_int(st, "n_control", r->k_controls[ki]);
-            nt_table_set_int(st, "n_treated_matched", r->k_matched[ki]);
-        }
-    }
-    s = write_table(P, bt, "balance.csv", err);
-    if (!s) s = write_table(P, pt, "pscore.csv", err);
-    if (!s) s = write_table(P, st, "start_months.csv", err);
-done:
-    nt_table_free(bt);
-    nt_table_free(pt);
-    nt_table_free(st);
-    return s;
-}
-
-/* Effects per start month k (an extension): the building blocks of ATT(tau),
-   with the analytic Abadie-Imbens SE per k for nn matching. */
-static nt_status table_effects_by_start(pipe_t *P, nt_error *err)
-{
-    static const char *cols[] = {"program", "subgroup", "outcome", "start_month", "month", "method", "estimate",
-                                 "se", "n_treated_matched"};
-    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT};
-    int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 9);
-    if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
-        const nt_dyn_result *r = P->res[pg];
-        for (int oc = 0; oc < NO; oc++)
-            for (int ki = 0; ki < r->n_k; ki++) {
-                if (r->k_skipped[ki]) continue;
-                for (int tau = 0; tau < H; tau++) {
-                    long c = r->k_contrib[(long)ki * H + tau];
-                    if (nt_table_add_row(t)) { nt_table_free(t); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-                    nt_table_set_str(t, "program", prog_name(P, pg / P->n_groups));
-                    nt_table_set_str(t, "subgroup", P->group_label[pg % P->n_groups]);
-                    nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
-                    nt_table_set_int(t, "start_month", r->k_month[ki]);
-                    nt_table_set_int(t, "month", tau);
-                    nt_table_set_str(t, "method", method_name(P));
-                    nt_table_set_num(t, "estimate", r->k_att[((long)ki * NO + oc) * H + tau]);
-                    nt_table_set_num(t, "se", r->k_se[((long)ki * NO + oc) * H + tau]);
-                    nt_table_set_int(t, "n_treated_matched", c);
-                    nt_table_set_basis(t, c);
-                }
-            }
-    }
-    nt_status s = write_table(P, t, "effects_by_start.csv", err);
-    nt_table_free(t);
-    return s;
-}
-
-static nt_status plots(pipe_t *P, nt_error *err)
-{
-    int H = P->st->horizon, NO = P->panel->n_outcomes, B = P->st->bootstrap;
-    double ci = P->st->ci_level > 0 ? P->st->ci_level : 0.95;
-    char dir[4300];
-    nt_path_join(dir, sizeof dir, P->out, "plots");
-    nt_status s = nt_mkdirs(dir, err);
-    double *buf = malloc((size_t)H * 6 * sizeof *buf);
-    if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
-    double *se = buf, *lo = buf + H, *hi = buf + 2 * H, *cum = buf + 3 * H, *clo = buf + 4 * H, *chi = buf + 5 * H;
-    for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
-        const nt_dyn_result *r = P->res[pg];
-        const char *prog = prog_name(P, pg / P->n_groups), *group = P->group_label[pg % P->n_groups];
-        for (int oc = 0; oc < NO && !s; oc++) {
-            const char *series = P->panel->outcome_name[oc];
-            const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
-            /* Disclosure: a month resting on too few persons is not drawn. */
-            double *att = malloc((size_t)H * sizeof *att);
-            if (!att) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
-            for (int tau = 0; tau < H; tau++) {
-                long basis = lmin(r->n_treated_matched[tau], r->n_control_used[tau]);
-                att[tau] = P->st->min_cell > 0 && basis < P->st->min_cell ? NAN : r->att[oc * H + tau];
-            }
-            if (B > 0) s = nt_summary_months(reps, B, H, ci, se, lo, hi, err);
-            if (!s) s = nt_summary_cumulative(att, reps, B, H, nt_outcome_less_is_better(series), ci, cum, clo, chi, err);
-            nt_summary_point pt;
-            if (!s) s = nt_summary_figures(att, H, nt_outcome_less_is_better(series), H, &pt, err);
-            char title[600], sub[300], ylab[200], base[700], png[5200], pdf[5200];
-            double scale;
-            snprintf(title, sizeof title, "%s: %s%s%s", P->st->name, prog, group[0] ? ", " : "", group);
-            snprintf(sub, sizeof sub, "ATT by month since programme start, %s%s", method_name(P),
-                     B > 0 ? "" : " (no bootstrap: no confidence band)");
-            snprintf(base, sizeof base, "%s_%s_%s", prog, group[0] ? group : "all", series);
-            for (char *c = base; *c; c++)
-                if (*c == '=' || *c == ' ' || *c == '/' || *c == ',') *c = '_';
-            nt_plot_axis_label(series, 0, ylab, sizeof ylab, &scale);
-            nt_plot_opts po = {.title = title, .subtitle = sub, .y_label = ylab, .y_scale = scale, .ci_level = ci};
-            char name[800];
-            snprintf(name, sizeof name, "effect_%s.png", base);
-            nt_path_join(png, sizeof png, dir, name);
-            snprintf(name, sizeof name, "effect_%s.pdf", base);
-            nt_path_join(pdf, sizeof pdf, dir, name);
-            if (!s) s = nt_plot_effect(png, pdf, att, B > 0 ? lo : NULL, B > 0 ? hi : NULL, H, &po, err);
-            nt_plot_axis_label(series, 1, ylab, sizeof ylab, &scale);
-            snprintf(sub, sizeof sub, "Cumulative ATT since programme start, %s", method_name(P));
-            po.y_scale = scale;
-            snprintf(name, sizeof name, "cumulative_%s.png", base);
-            nt_path_join(png, sizeof png, dir, name);
-            snprintf(name, sizeof name, "cumulative_%s.pdf", base);
-            nt_path_join(pdf, sizeof pdf, dir, name);
-            if (!s) s = nt_plot_cumulative(png, pdf, cum, B > 0 ? clo : NULL, B > 0 ? chi : NULL, H, pt.breakeven_month, &po, err);
-            free(att);
-        }
-    }
-    free(buf);
-    return s;
-}
 
 /* ------------------------------------------------------------ driver */
 
-static void pipe_free(pipe_t *P)
+static void run_free(nt_run_state *P)
 {
     int npg = P->n_prog * P->n_groups;
     if (P->res)
@@ -865,6 +497,7 @@ static void pipe_free(pipe_t *P)
     free(P->prog_code);
     free(P->fallback_cost);
     free(P->included);
+    nt_run_paths_free(P);
     nt_panel_free(P->panel);
     nt_store_close(P->store);
     nt_manifest_free(P->m);
@@ -873,7 +506,7 @@ static void pipe_free(pipe_t *P)
 nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipeline_report *rep, nt_error *err)
 {
     memset(rep, 0, sizeof *rep);
-    pipe_t P;
+    nt_run_state P;
     memset(&P, 0, sizeof P);
     P.st = st;
     P.o = o;
@@ -918,7 +551,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
         warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
                  "the covariance of controls shared between start months; cumulative effects get no SE");
     else if (st->bootstrap == 0)
-        warn(&P, "no bootstrap: effects of method %s get no standard errors", method_name(&P));
+        warn(&P, "no bootstrap: effects of method %s get no standard errors", nt_run_method(&P));
     t = nt_now();
     if ((s = estimate_main(&P, err))) goto done;
     nt_manifest_timing(P.m, "estimate", nt_now() - t);
@@ -926,13 +559,11 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = bootstrap(&P, err))) goto done;
     nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
     t = nt_now();
-    if ((s = table_effects(&P, err))) goto done;
-    if ((s = table_summary(&P, err))) goto done;
-    if ((s = table_balance_pscore(&P, err))) goto done;
-    if ((s = table_effects_by_start(&P, err))) goto done;
+    if ((s = nt_run_paths_compute(&P, err))) goto done;
+    if ((s = nt_run_tables_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
-    if ((s = plots(&P, err))) goto done;
+    if ((s = nt_run_plots_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "plots", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
     nt_manifest_disclosure(P.m, st->min_cell, st->min_cell > 0);
@@ -941,6 +572,6 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_manifest_platform(P.m, "hdf5", nt_store_hdf5_version());
     s = nt_manifest_write(P.m, manifest, err);
 done:
-    pipe_free(&P);
+    run_free(&P);
     return s;
 }

@@ -3,7 +3,8 @@
    through the dynamic estimator (nt_dynamic.h) for every programme x
    subgroup, the person-level bootstrap of the whole pipeline, to the result
    tables, plots and manifest in the output folder (spec: cli-and-results.md,
-   "Result tables"; docs/results.md).
+   "Result tables"; docs/results.md). The files of the run and their jobs:
+   study/nt_run_parts.h.
 
    Bootstrap: replicate b resamples the analysed persons with replacement
    (stream (seed, b + 1) of nt_rng), once for the whole run, and redoes every
@@ -22,6 +23,10 @@ typedef struct {
     int overwrite;    /* allow a non-empty output folder */
     int argc;         /* the command line, for the manifest */
     char **argv;
+    /* Test hook, or NULL: given to every plot as nt_plot_opts on_text (what
+       the plots state, e.g. their break-even notes). */
+    void (*on_plot_text)(void *ctx, const char *png_path, const char *text);
+    void *on_plot_text_ctx;
 } nt_pipeline_opts;
 
 typedef struct {

@@ -15,35 +15,45 @@
    T = 3: cumulative -0.13; lock-in end 2 (theta(2) > 0, window ends). */
 static const double path[9] = {-0.1, -0.05, 0.02, -0.01, 0.03, 0.04, 0.05, 0.06, 0.07};
 
+/* The point figures of one path (nt_summary_compute without replicates). */
+static nt_status figures(const double *theta, int n_months, int less_is_better, int horizon,
+                         nt_summary_point *out, nt_error *err)
+{
+    nt_summary s = {0};
+    nt_status st = nt_summary_compute(theta, NULL, 0, n_months, less_is_better, horizon, 0.95, &s, err);
+    *out = s.est;
+    return st;
+}
+
 static void test_worked_path(void **state)
 {
     (void)state;
     nt_summary_point p;
     nt_error err;
-    assert_int_equal(nt_summary_figures(path, 9, 0, 9, &p, &err), NT_OK);
+    assert_int_equal(figures(path, 9, 0, 9, &p, &err), NT_OK);
     assert_int_equal(p.horizon, 9);
     expect_near(p.cumulative_effect, 0.11, 1e-12);
     expect_near(p.lockin_depth, -0.1, 0);
     expect_near(p.lockin_months, 4, 0);
     expect_near(p.breakeven_month, 7, 0);
 
-    assert_int_equal(nt_summary_figures(path, 9, 0, 7, &p, &err), NT_OK);
+    assert_int_equal(figures(path, 9, 0, 7, &p, &err), NT_OK);
     expect_near(p.cumulative_effect, -0.02, 1e-12);
     expect_near(p.lockin_months, 4, 0);
     assert_true(isnan(p.breakeven_month)); /* never breaks even */
 
-    assert_int_equal(nt_summary_figures(path, 9, 0, 5, &p, &err), NT_OK);
+    assert_int_equal(figures(path, 9, 0, 5, &p, &err), NT_OK);
     expect_near(p.cumulative_effect, -0.11, 1e-12);
     expect_near(p.lockin_months, 4, 0);
 
-    assert_int_equal(nt_summary_figures(path, 9, 0, 3, &p, &err), NT_OK);
+    assert_int_equal(figures(path, 9, 0, 3, &p, &err), NT_OK);
     expect_near(p.cumulative_effect, -0.13, 1e-12);
     expect_near(p.lockin_months, 2, 0);
     expect_near(p.lockin_depth, -0.1, 0);
 
     /* Horizon outside the path: a usage error. */
-    assert_int_equal(nt_summary_figures(path, 9, 0, 10, &p, &err), NT_EUSAGE);
-    assert_int_equal(nt_summary_figures(path, 9, 0, 0, &p, &err), NT_EUSAGE);
+    assert_int_equal(figures(path, 9, 0, 10, &p, &err), NT_EUSAGE);
+    assert_int_equal(figures(path, 9, 0, 0, &p, &err), NT_EUSAGE);
 }
 
 /* No lock-in: 0.01, 0.02, 0.03 -> depth min(0, 0.01) = 0, lock-in end 0,
@@ -56,21 +66,21 @@ static void test_edges(void **state)
     nt_summary_point p;
     nt_error err;
     const double up[3] = {0.01, 0.02, 0.03};
-    assert_int_equal(nt_summary_figures(up, 3, 0, 3, &p, &err), NT_OK);
+    assert_int_equal(figures(up, 3, 0, 3, &p, &err), NT_OK);
     expect_near(p.lockin_depth, 0, 0);
     expect_near(p.lockin_months, 0, 0);
     expect_near(p.breakeven_month, 0, 0);
     expect_near(p.cumulative_effect, 0.06, 1e-12);
 
     const double dip[3] = {0.125, -0.25, 0.375};
-    assert_int_equal(nt_summary_figures(dip, 3, 0, 3, &p, &err), NT_OK);
+    assert_int_equal(figures(dip, 3, 0, 3, &p, &err), NT_OK);
     expect_near(p.breakeven_month, 2, 0);
     expect_near(p.lockin_months, 2, 0);
     expect_near(p.lockin_depth, -0.25, 0);
 
     /* Never positive for three months, never breaks even. */
     const double down[4] = {-0.5, 0.25, -0.5, 0.0};
-    assert_int_equal(nt_summary_figures(down, 4, 0, 4, &p, &err), NT_OK);
+    assert_int_equal(figures(down, 4, 0, 4, &p, &err), NT_OK);
     assert_true(isnan(p.lockin_months)); /* theta = 0 is not > 0 */
     assert_true(isnan(p.breakeven_month));
     expect_near(p.cumulative_effect, -0.75, 0);
@@ -80,18 +90,18 @@ static void test_edges(void **state)
     double gap[9];
     for (int i = 0; i < 9; i++) gap[i] = path[i];
     gap[3] = NAN;
-    assert_int_equal(nt_summary_figures(gap, 9, 0, 9, &p, &err), NT_OK);
+    assert_int_equal(figures(gap, 9, 0, 9, &p, &err), NT_OK);
     assert_true(isnan(p.cumulative_effect));
     assert_true(isnan(p.breakeven_month));
     expect_near(p.lockin_months, 4, 0);
     expect_near(p.lockin_depth, -0.1, 0);
     /* The undefined month outside a shorter window does not matter. */
-    assert_int_equal(nt_summary_figures(gap, 9, 0, 3, &p, &err), NT_OK);
+    assert_int_equal(figures(gap, 9, 0, 3, &p, &err), NT_OK);
     expect_near(p.cumulative_effect, -0.13, 1e-12);
 
     /* All undefined: every figure undefined. */
     const double none[2] = {NAN, NAN};
-    assert_int_equal(nt_summary_figures(none, 2, 0, 2, &p, &err), NT_OK);
+    assert_int_equal(figures(none, 2, 0, 2, &p, &err), NT_OK);
     assert_true(isnan(p.lockin_depth) && isnan(p.cumulative_effect) && isnan(p.lockin_months));
 }
 
@@ -105,13 +115,13 @@ static void test_less_is_better(void **state)
     const double ben[5] = {0.25, 0.125, -0.25, -0.25, -0.5};
     nt_summary_point p;
     nt_error err;
-    assert_int_equal(nt_summary_figures(ben, 5, 1, 5, &p, &err), NT_OK);
+    assert_int_equal(figures(ben, 5, 1, 5, &p, &err), NT_OK);
     expect_near(p.cumulative_effect, 0.625, 0);
     expect_near(p.lockin_depth, -0.25, 0);
     expect_near(p.lockin_months, 2, 0);
     expect_near(p.breakeven_month, 3, 0);
     /* Read as "more is better" the same path has no lock-in end at all. */
-    assert_int_equal(nt_summary_figures(ben, 5, 0, 5, &p, &err), NT_OK);
+    assert_int_equal(figures(ben, 5, 0, 5, &p, &err), NT_OK);
     expect_near(p.cumulative_effect, -0.625, 0);
     assert_true(isnan(p.lockin_months));
 
@@ -205,6 +215,40 @@ static void test_cost(void **state)
     assert_true(isnan(nt_summary_net_benefit(5000, NAN)));
 }
 
+/* Pooled analytic SE (no bootstrap), by hand. Two start months, 2 months;
+   contributions k0 (2, 1), k1 (2, 0); SEs k0 (0.1, 0.2), k1 (0.3, 0.4):
+     tau 0: pi = 1/2, 1/2: se = sqrt(0.25 * 0.01 + 0.25 * 0.09) = sqrt(0.025);
+     tau 1: only k0 contributes: se = 0.2 (k1's 0.4 has no weight).
+   Leaving k1 out: tau 0 se = 0.1. A contributing NaN SE: NaN. */
+static void test_pooled(void **state)
+{
+    (void)state;
+    const double theta[2] = {1, 2};
+    const long contrib[4] = {2, 1, 2, 0};
+    const double se_k[6] = {0.1, 0.2, -1, 0.3, 0.4, -1}; /* stride 3 */
+    int use[2] = {1, 1};
+    double se[2], lo[2], hi[2];
+    nt_error err;
+    assert_int_equal(nt_summary_pooled(theta, contrib, se_k, 3, use, 2, 2, 0.95, se, lo, hi, &err), NT_OK);
+    expect_near(se[0], sqrt(0.025), 1e-15);
+    expect_near(se[1], 0.2, 1e-15);
+    expect_near(lo[0], 1 - 1.959963984540054 * sqrt(0.025), 1e-15);
+    expect_near(hi[1], 2 + 1.959963984540054 * 0.2, 1e-15);
+    assert_int_equal(nt_summary_pooled(theta, contrib, se_k, 3, use, 2, 2, 0.9, se, lo, hi, &err), NT_OK);
+    expect_near(hi[1], 2 + 1.6448536269514722 * 0.2, 1e-12);
+    use[1] = 0;
+    assert_int_equal(nt_summary_pooled(theta, contrib, se_k, 3, use, 2, 2, 0.95, se, NULL, NULL, &err), NT_OK);
+    expect_near(se[0], 0.1, 1e-15);
+    const double se_nan[6] = {NAN, 0.2, -1, 0.3, 0.4, -1};
+    use[1] = 1;
+    assert_int_equal(nt_summary_pooled(theta, contrib, se_nan, 3, use, 2, 2, 0.95, se, lo, hi, &err), NT_OK);
+    assert_true(isnan(se[0]) && isnan(lo[0]) && isnan(hi[0]));
+    expect_near(se[1], 0.2, 1e-15);
+    const long none[4] = {0, 0, 0, 0};
+    assert_int_equal(nt_summary_pooled(theta, none, se_k, 3, use, 2, 2, 0.95, se, lo, hi, &err), NT_OK);
+    assert_true(isnan(se[0]) && isnan(se[1]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_less_is_better),
         cmocka_unit_test(test_replicates),
         cmocka_unit_test(test_cost),
+        cmocka_unit_test(test_pooled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,106 @@
+/* The post-estimation values of every (programme, subgroup, outcome) path,
+   computed once by estimators/nt_summary.h and kept in P->path, so that the
+   tables (nt_run_tables.c) and the plots (nt_run_plots.c) show the same
+   numbers:
+     se, lower, upper   per month, ATT and ATT_fixed: the bootstrap's
+                        (nt_summary_months) or, without one, the analytic
+                        pooled Abadie-Imbens SE for nn (nt_summary_pooled);
+     cum, cum_lower/upper  the cumulative path and its band
+                        (nt_summary_cumulative), for the cumulative plot;
+     fig[h]             the summary figures at each horizon
+                        (nt_summary_compute): cumulative effect, lock-in,
+                        break-even, with their bootstrap intervals;
+     net_benefit[h]     the earnings figure minus the cost per participant. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "study/nt_run_parts.h"
+
+static void set_horizons(nt_run_state *P)
+{
+    int H = P->st->horizon, want[NT_RUN_MAX_HORIZONS] = {12, 24, 36, 60, H};
+    P->n_horizons = 0;
+    for (int i = 0; i < NT_RUN_MAX_HORIZONS; i++) {
+        int dup = 0;
+        for (int j = 0; j < P->n_horizons; j++) dup |= P->horizons[j] == want[i];
+        if (want[i] <= H && !dup) P->horizons[P->n_horizons++] = want[i];
+    }
+}
+
+/* Per-month SE and interval of one estimand (fixed 0: ATT, 1: ATT_fixed). */
+static nt_status months(const nt_run_state *P, int pg, int oc, int fixed, nt_run_path *p, nt_error *err)
+{
+    const nt_dyn_result *r = P->res[pg];
+    int H = P->st->horizon, B = P->st->bootstrap;
+    double ci = nt_run_ci_level(P);
+    double *se = p->se + fixed * H, *lo = p->lower + fixed * H, *hi = p->upper + fixed * H;
+    if (B > 0) {
+        const double *reps = (fixed ? P->reps_fixed[pg] : P->reps[pg]) + (size_t)oc * B * H;
+        return nt_summary_months(reps, B, H, ci, se, lo, hi, err);
+    }
+    int *use = malloc((size_t)(r->n_k ? r->n_k : 1) * sizeof *use);
+    if (!use) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int k = 0; k < r->n_k; k++) use[k] = !r->k_skipped[k] && (!fixed || r->k_fixed[k]);
+    nt_status s = nt_summary_pooled((fixed ? r->att_fixed : r->att) + oc * H, r->k_contrib, r->k_se + (long)oc * H,
+                                    (long)r->n_outcomes * H, use, r->n_k, H, ci, se, lo, hi, err);
+    free(use);
+    return s;
+}
+
+static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run_path *p, nt_error *err)
+{
+    const nt_dyn_result *r = P->res[pg];
+    int H = P->st->horizon, B = P->st->bootstrap;
+    double ci = nt_run_ci_level(P);
+    const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
+    int less = nt_outcome_less_is_better(P->panel->outcome_name[oc]);
+    nt_status s = nt_summary_cumulative(r->att + oc * H, reps, B, H, less, ci, p->cum, p->cum_lower, p->cum_upper, err);
+    for (int h = 0; h < P->n_horizons && !s; h++) {
+        s = nt_summary_compute(r->att + oc * H, reps, B, H, less, P->horizons[h], ci, &p->fig[h], err);
+        p->net_benefit[h] = p->net_benefit_se[h] = NAN;
+        if (s || earn < 0) continue;
+        /* The cost is fixed, so net benefit varies as the earnings effect. */
+        nt_summary e;
+        const double *er = B > 0 ? P->reps[pg] + (size_t)earn * B * H : NULL;
+        s = nt_summary_compute(r->att + earn * H, er, B, H, 0, P->horizons[h], ci, &e, err);
+        p->net_benefit[h] = nt_summary_net_benefit(e.est.cumulative_effect, r->cost_mean);
+        p->net_benefit_se[h] = isnan(p->net_benefit[h]) ? NAN : e.cumulative_se;
+    }
+    return s;
+}
+
+nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err)
+{
+    int H = P->st->horizon, NO = P->panel->n_outcomes, npg = P->n_prog * P->n_groups;
+    set_horizons(P);
+    int earn = -1;
+    for (int oc = 0; oc < NO; oc++)
+        if (!strcmp(P->panel->outcome_name[oc], "earnings")) earn = oc;
+    P->path = calloc((size_t)npg * (size_t)NO, sizeof *P->path);
+    if (!P->path) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status s = NT_OK;
+    for (int pg = 0; pg < npg && !s; pg++)
+        for (int oc = 0; oc < NO && !s; oc++) {
+            nt_run_path *p = &P->path[(size_t)pg * NO + oc];
+            double *buf = malloc((size_t)H * 9 * sizeof *buf);
+            if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
+            p->se = buf;
+            p->lower = buf + 2 * H;
+            p->upper = buf + 4 * H;
+            p->cum = buf + 6 * H;
+            p->cum_lower = buf + 7 * H;
+            p->cum_upper = buf + 8 * H;
+            for (int fixed = 0; fixed <= 1 && !s; fixed++) s = months(P, pg, oc, fixed, p, err);
+            if (!s) s = figures(P, pg, oc, earn, p, err);
+        }
+    return s;
+}
+
+void nt_run_paths_free(nt_run_state *P)
+{
+    if (!P->path) return;
+    for (long i = 0; i < (long)P->n_prog * P->n_groups * P->panel->n_outcomes; i++) free(P->path[i].se);
+    free(P->path);
+    P->path = NULL;
+}
