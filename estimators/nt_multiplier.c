@@ -14,7 +14,7 @@
    sup-t band (Montiel Olea & Plagborg-Moller 2019): crit = the level
    quantile (type 1) over b of max_tau |D(s, tau, b)| / se(s, tau) over the
    defined months with se > 0; band theta -+ crit se. Figures of each draw
-   (nt_summary_figures): break-even and lock-in; percentile intervals
+   (nt_summary_compute): break-even and lock-in; percentile intervals
    (type 1, so months stay whole months; a draw without break-even counts
    as beyond the window and a bound beyond it is NaN). */
 #include "estimators/nt_dyn_infer.h"
@@ -137,9 +137,10 @@ static double sup_t(const double *dev, const double *se, const double *est, int 
 static nt_status figures(const double *theta, const double *D, int H, int B, int lib, double level,
                          nt_dyn_inference *f, int s, double *path, double *bufs, nt_error *err)
 {
-    nt_summary_point pt;
-    nt_status st = nt_summary_figures(theta, H, lib, H, &pt, err);
+    nt_summary sm;
+    nt_status st = nt_summary_compute(theta, NULL, 0, H, lib, H, level, &sm, err);
     if (st) return st;
+    nt_summary_point pt = sm.est;
     double sg = lib ? -1 : 1;
     f->breakeven[s] = pt.breakeven_month;
     f->lockin_depth[s] = pt.lockin_depth;
@@ -159,7 +160,8 @@ static nt_status figures(const double *theta, const double *D, int H, int B, int
     int n = 0;
     for (int b = 0; b < B; b++) {
         for (int tau = 0; tau < H; tau++) path[tau] = theta[tau] + D[(size_t)tau * B + b];
-        if ((st = nt_summary_figures(path, H, lib, H, &pt, err))) return st;
+        if ((st = nt_summary_compute(path, NULL, 0, H, lib, H, level, &sm, err))) return st;
+        pt = sm.est;
         if (isnan(pt.lockin_depth)) continue;
         be[n] = isnan(pt.breakeven_month) ? INFINITY : pt.breakeven_month;
         dep[n] = pt.lockin_depth;

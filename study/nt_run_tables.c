@@ -34,12 +34,13 @@ static nt_status write_table(nt_run_state *P, nt_table *t, const char *name, nt_
 static nt_status table_effects(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "outcome", "month", "estimand", "method", "estimate", "se",
-                                 "ci_lower", "ci_upper", "n_treated", "n_control", "n_treated_matched", "n_control_used"};
+                                 "ci_lower", "ci_upper", "band_lower", "band_upper", "n_treated", "n_control",
+                                 "n_treated_matched", "n_control_used"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT,
-                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 14);
+    nt_table *t = nt_table_alloc(cols, kinds, 16);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
@@ -64,6 +65,8 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                     nt_table_set_num(t, "se", isnan(att[tau]) ? NAN : se[tau]);
                     nt_table_set_num(t, "ci_lower", isnan(att[tau]) ? NAN : lo[tau]);
                     nt_table_set_num(t, "ci_upper", isnan(att[tau]) ? NAN : hi[tau]);
+                    nt_table_set_num(t, "band_lower", isnan(att[tau]) ? NAN : p->band_lower[fixed * H + tau]);
+                    nt_table_set_num(t, "band_upper", isnan(att[tau]) ? NAN : p->band_upper[fixed * H + tau]);
                     nt_table_set_int(t, "n_treated", ntr);
                     nt_table_set_int(t, "n_control", r->n_control);
                     nt_table_set_int(t, "n_treated_matched", ntm);

@@ -140,7 +140,7 @@ line=$(grep -n '^jobs = ' "$tmp/def/nofile.ini" | cut -d: -f1)
 "$netto" run "$tmp/bad.ini" --threads zero >/dev/null 2>&1; [ $? = 2 ] || fail "bad --threads: exit 2"
 
 # Table columns per the spec.
-head -1 "$tmp/def/results/ipw/effects.csv" | grep -q '^program,subgroup,outcome,month,estimand,method,estimate,se,ci_lower,ci_upper,n_treated,n_control,n_treated_matched,n_control_used,suppressed$' || fail "effects.csv columns"
+head -1 "$tmp/def/results/ipw/effects.csv" | grep -q '^program,subgroup,outcome,month,estimand,method,estimate,se,ci_lower,ci_upper,band_lower,band_upper,n_treated,n_control,n_treated_matched,n_control_used,suppressed$' || fail "effects.csv columns"
 head -1 "$tmp/def/results/ipw/summary.csv" | grep -q '^program,subgroup,outcome,horizon_months,cumulative_effect,cumulative_se,lockin_depth,lockin_months,breakeven_month,cost_per_participant,net_benefit,n_treated,n_control' || fail "summary.csv columns"
 head -1 "$tmp/def/results/ipw/balance.csv" | grep -q '^program,subgroup,covariate,mean_treated,mean_control_before,mean_control_after,smd_before,smd_after,var_ratio_before,var_ratio_after,start_interval' || fail "balance.csv columns"
 head -1 "$tmp/def/results/ipw/pscore.csv" | grep -q '^program,subgroup,start_interval,term,estimate,se' || fail "pscore.csv columns"
