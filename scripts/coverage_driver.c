@@ -4,7 +4,9 @@
    outcome and month. Optionally the full person bootstrap (B_full
    replicates re-fitting everything, as the study run does) for its SEs.
 
-   usage: coverage_driver STUDY.ini METHOD B SEED OUT.csv [PROGRAM] [B_FULL]
+   usage: coverage_driver STUDY.ini METHODS B SEED OUT [PROGRAM] [B_FULL]
+   METHODS: comma-separated (one ingest for all); OUT: a file name with
+   %s for the method, e.g. est_%s_1.csv.
 
    Linked against the libraries; not part of netto (the study run gets the
    same through [inference] method = linearised once wired). */
@@ -39,8 +41,6 @@ int main(int argc, char **argv)
     nt_error err;
     nt_study *st = NULL;
     if (nt_study_read(argv[1], &st, &err)) return die(&err);
-    int method = nt_method_parse(argv[2]);
-    if (method < 0) { fprintf(stderr, "unknown method %s\n", argv[2]); return 2; }
     int B = atoi(argv[3]);
     uint64_t seed = strtoull(argv[4], NULL, 10);
     const char *program = argc > 6 ? argv[6] : "any";
@@ -95,6 +95,13 @@ int main(int argc, char **argv)
     long *units = malloc((size_t)p->n * sizeof *units), nu = 0;
     for (long i = 0; i < p->n; i++)
         if (p->included[i]) units[nu++] = i;
+    char list[256];
+    snprintf(list, sizeof list, "%s", argv[2]);
+    for (char *save = NULL, *mname = strtok_r(list, ",", &save); mname; mname = strtok_r(NULL, ",", &save)) {
+    int method = nt_method_parse(mname);
+    if (method < 0) { fprintf(stderr, "unknown method %s\n", mname); return 2; }
+    char outname[4096];
+    snprintf(outname, sizeof outname, argv[5], mname);
 
     nt_dyn_opts d;
     nt_dyn_opts_default(&d);
@@ -164,8 +171,8 @@ int main(int argc, char **argv)
         free(s1); free(s2); free(cnt); free(draw);
     }
 
-    FILE *out = fopen(argv[5], "w");
-    if (!out) { perror(argv[5]); return 1; }
+    FILE *out = fopen(outname, "w");
+    if (!out) { perror(outname); return 1; }
     fprintf(out, "method,outcome,month,n_treated,att,se,lower,upper,band_lower,band_upper,cum,cum_se,"
                  "cum_band_lower,cum_band_upper,draw_sd,boot_se,boot_cum_se,breakeven,breakeven_lower,"
                  "breakeven_upper,breakeven_band,lockin_depth,lockin_month\n");
@@ -174,20 +181,21 @@ int main(int argc, char **argv)
             size_t k = (size_t)o * H + tau;
             fprintf(out, "%s,%s,%d,%ld,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
                          "%.10g,%g,%g,%g,%g,%.10g,%g\n",
-                    argv[2], st->series[o], tau, r->n_treated_matched[tau], r->att[k], inf->se[k], inf->lower[k],
+                    mname, st->series[o], tau, r->n_treated_matched[tau], r->att[k], inf->se[k], inf->lower[k],
                     inf->upper[k], inf->band_lower[k], inf->band_upper[k], inf->cum[k], inf->cum_se[k],
                     inf->cum_band_lower[k], inf->cum_band_upper[k], inf->draw_sd[k], bs ? bs[k] : NAN,
                     bs_cum ? bs_cum[k] : NAN, inf->breakeven[o], inf->breakeven_lower[o], inf->breakeven_upper[o],
                     inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o]);
         }
     fclose(out);
-    unlink(store_path);
-    unlink(rejects);
     free(bs);
     free(bs_cum);
     nt_dyn_inference_free(inf);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
+    }
+    unlink(store_path);
+    unlink(rejects);
     free(units);
     nt_panel_free(p);
     nt_store_close(store);
