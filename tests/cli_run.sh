@@ -104,6 +104,23 @@ study "$tmp/null" ipw ipw $reps
 "$netto" run "$tmp/null/ipw.ini" >/dev/null 2>&1 || fail "run null"
 check_truth "$tmp/null/results/ipw/effects.csv" "$tmp/null/results/ipw/summary.csv" "$tmp/null/truth.csv" null || fail "null scenario"
 
+# Linearised inference ([inference] method = linearised, docs/inference.md),
+# radius: the same checks against the truth, the band columns filled and
+# containing the pointwise intervals, identical tables with 1 and 2 threads.
+study "$tmp/def" lin radius 0
+sed -i 's/^\[inference\]$/[inference]\nmethod = linearised/' "$tmp/def/lin.ini"
+"$netto" run "$tmp/def/lin.ini" --threads 2 >/dev/null 2>"$tmp/lin.err" || { cat "$tmp/lin.err"; fail "run linearised"; }
+check_truth "$tmp/def/results/lin/effects.csv" "$tmp/def/results/lin/summary.csv" "$tmp/def/truth.csv" linearised || fail "linearised vs truth"
+"$netto" run "$tmp/def/lin.ini" --threads 1 --out "$tmp/def/lin1" >/dev/null 2>&1 || fail "run linearised, 1 thread"
+for f in effects.csv summary.csv; do
+  cmp -s "$tmp/def/results/lin/$f" "$tmp/def/lin1/$f" || fail "linearised $f differs between 1 and 2 threads"
+done
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["estimate"] != "" && $c["se"] != "" { n++
+    if ($c["band_lower"] == "" || $c["band_lower"] > $c["ci_lower"] + 1e-12 || $c["band_upper"] < $c["ci_upper"] - 1e-12) bad++ }
+  END { exit !(n > 0 && bad == 0) }' "$tmp/def/results/lin/effects.csv" ||
+  fail "linearised: bands missing or narrower than the pointwise intervals"
+
 # Unobserved scenario: selection on a trait the data do not hold, so matching
 # on observables must be biased (documented in docs/dynamic.md): the
 # cumulative employment effect of `any` lies more than 4 SE above the truth.
