@@ -446,7 +446,7 @@ static nt_status check_costs(nt_study *s, nt_error *err)
 /* Valid but questionable: a warning for the manifest (the caller prints it). */
 static nt_status check_bootstrap(nt_study *s, nt_error *err)
 {
-    if (!(s->method == NT_METHOD_NN && s->replace && s->bootstrap > 0)) return NT_OK;
+    if (!(s->method == NT_METHOD_NN && s->replace && s->bootstrap > 0 && s->inference == 0)) return NT_OK;
     char **w = realloc(s->warnings, (size_t)(s->n_warnings + 1) * sizeof *w);
     if (!w) return nomem(err);
     s->warnings = w;
@@ -539,7 +539,7 @@ const nt_study_key nt_study_keys[] = {
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",
      .accept = is_series},
 
-    {"inference", "method", NT_KEY_WORD, F(inference), 0, "bootstrap", 0, 0, NULL, .words = &inference_words},
+    {"inference", "method", NT_KEY_WORD, F(inference), 0, "linearised", 0, 0, NULL, .words = &inference_words},
     {"inference", "bootstrap", NT_KEY_INT, F(bootstrap), 0, "200", 0, 1000000,
      "a whole number of replicates from 0 to 1000000", .check = check_bootstrap},
     {"inference", "ci_level", NT_KEY_NUM, F(ci_level), 0, "0.95", 0, 1,

@@ -21,7 +21,7 @@ persons=6000; reps=40
 if [ -n "${NT_SANITIZED:-}" ]; then persons=2500; reps=15; fi
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-study() { # dir name method bootstrap
+study() { # dir name method bootstrap [inference method, default bootstrap]
   cat > "$1/$2.ini" <<INI
 [study]
 name = $2
@@ -46,6 +46,7 @@ covariates = age, sex, education, migration, region, scheme, emp_prev12, emp_pre
 [outcomes]
 series = employed, earnings, on_benefit
 [inference]
+method = ${5:-bootstrap}
 bootstrap = $4
 [disclosure]
 min_cell = 10
@@ -107,8 +108,7 @@ check_truth "$tmp/null/results/ipw/effects.csv" "$tmp/null/results/ipw/summary.c
 # Linearised inference ([inference] method = linearised, docs/inference.md),
 # radius: the same checks against the truth, the band columns filled and
 # containing the pointwise intervals, identical tables with 1 and 2 threads.
-study "$tmp/def" lin radius 0
-sed -i 's/^\[inference\]$/[inference]\nmethod = linearised/' "$tmp/def/lin.ini"
+study "$tmp/def" lin radius 0 linearised
 "$netto" run "$tmp/def/lin.ini" --threads 2 >/dev/null 2>"$tmp/lin.err" || { cat "$tmp/lin.err"; fail "run linearised"; }
 check_truth "$tmp/def/results/lin/effects.csv" "$tmp/def/results/lin/summary.csv" "$tmp/def/truth.csv" linearised || fail "linearised vs truth"
 "$netto" run "$tmp/def/lin.ini" --threads 1 --out "$tmp/def/lin1" >/dev/null 2>&1 || fail "run linearised, 1 thread"
