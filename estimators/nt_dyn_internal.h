@@ -67,6 +67,7 @@ typedef struct {
     int qx;                      /* AIPW: outcome-model columns (intercept + covariates) */
     double *xz;                  /* AIPW: the controls' design, n_c x qx column-major */
     double *xt;                  /* AIPW: the treated's design, n_t x qx column-major */
+    long *c_row;                 /* weighting: the controls' rows of the interval design */
 } nt_dyn_kmatch;
 
 void nt_dyn_kmatch_free(nt_dyn_kmatch *m);
@@ -94,6 +95,13 @@ typedef struct {
     int horizon, n_outcomes, months;
     uint8_t *bits_used, *bits_used_fixed; /* horizon x bitset over persons */
     long bitset_bytes;
+    /* Linearisation (nt_dyn_lin.c), NULL without: the accumulator, the
+       interval's design and, for weighting, G = d(N ATT)/d beta per series
+       and tau: G[((f * NO + o) * H + tau) * design->q + j]. */
+    struct nt_dyn_lin_s *lin;
+    const nt_dyn_design *design;
+    double *G;
+    int J;                               /* AI residual neighbours */
 } nt_dyn_paths;
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
@@ -104,6 +112,23 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
 /* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
+
+/* ------------------------------------------------------------ linearisation */
+
+/* The (k, tau) terms of matching (pairs or ranges) at month t = k + tau. */
+nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err);
+/* The (k, tau) terms of weighting; beta: the AIPW outcome models (qx per
+   outcome) or NULL; with ctx->G also the logit derivative. */
+nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
+                              const nt_dyn_kmatch *m, int t, int tau, int fixed, const double *beta,
+                              nt_error *err);
+/* After an interval (weighting): the logit's term G' H^-1 x_r (d_r - e_r)
+   over the model's rows (fit_keep), e the fitted probabilities. */
+nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
+                           const uint8_t *fit_keep, const double *e, nt_error *err);
+/* After the run: (sum of terms - treated roles x ATT) / N(tau). */
+void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 
 /* ------------------------------------------------------------ helpers */
 

@@ -43,6 +43,7 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->xt);
     free(m->rlo);
     free(m->rhi);
+    free(m->c_row);
     memset(m, 0, sizeof *m);
 }
 
@@ -240,7 +241,8 @@ static nt_status weights(const nt_dyn_month *mo, const double *score, const uint
     m->c_unit = malloc((size_t)(nc + 1) * sizeof *m->c_unit);
     m->c_score = malloc((size_t)(nc + 1) * sizeof *m->c_score);
     m->w = malloc((size_t)(nc + 1) * sizeof *m->w);
-    if (!m->t_unit || !m->t_score || !m->c_unit || !m->c_score || !m->w) return NOMEM(err);
+    m->c_row = malloc((size_t)(nc + 1) * sizeof *m->c_row);
+    if (!m->t_unit || !m->t_score || !m->c_unit || !m->c_score || !m->w || !m->c_row) return NOMEM(err);
     for (long a = 0; a < n; a++) {
         long i = mo->idx[a];
         if (tr[a]) {
@@ -250,6 +252,7 @@ static nt_status weights(const nt_dyn_month *mo, const double *score, const uint
         } else {
             m->c_unit[m->n_c] = unit[a];
             m->c_score[m->n_c] = score[a];
+            m->c_row[m->n_c] = i;
             m->w[m->n_c++] = Kw[a] = mo->e[i] / (1.0 - mo->e[i]) * (double)nt_dyn_ucount(o->unit_count, unit[a]);
         }
     }

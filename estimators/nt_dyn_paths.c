@@ -168,6 +168,8 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             r->k_att[slot] = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
             r->k_se[slot] = NAN;
         }
+        nt_status s = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, err) : NT_OK;
+        if (s) { free(P); free(cover); free(sum); return s; }
     }
     free(P);
     free(cover);
@@ -267,7 +269,8 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
    ATT_k = mean_T (y - mu0) - sum_C w (y - mu0) / sum_C w. */
 static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
                               const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f,
-                              long *used, long *used_f, double *sum, long *nobs, long *ncontrib, nt_error *err)
+                              long *used, long *used_f, double *sum, long *nobs, long *ncontrib,
+                              nt_dyn_paths *ctx, int tau, int fixed, nt_error *err)
 {
     double wsum = 0;
     double *csum = calloc((size_t)NO, sizeof *csum);
@@ -299,9 +302,10 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
                                      mu0(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)oc * m->qx : NULL));
     }
     for (int oc = 0; oc < NO && *ncontrib > 0; oc++) sum[oc] -= (double)*ncontrib * csum[oc] / wsum;
+    nt_status s = ctx->lin ? nt_dyn_lin_weighted(ctx, p, unit_person, m, t, tau, fixed, beta, err) : NT_OK;
     free(csum);
     free(beta);
-    return NT_OK;
+    return s;
 }
 
 nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
@@ -324,11 +328,12 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
         uint8_t *bits_f = fixed ? ctx->bits_used_fixed + (size_t)tau * (size_t)ctx->bitset_bytes : NULL;
         long *used = &r->n_control_used[tau], *used_f = &r->n_control_used_fixed[tau];
-        if (!weighting)
+        if (!weighting) {
             matched_tau(p, unit_person, count, m, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
                         &nobs, &ncontrib);
-        else if ((status = weighted_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
-                                        &ncontrib, err)))
+            if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, err))) break;
+        } else if ((status = weighted_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
+                                          &ncontrib, ctx, tau, fixed, err)))
             break;
         r->k_contrib[(long)ki * H + tau] = ncontrib;
         r->n_treated[tau] += nobs;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dyn_internal.h"
 #include "estimators/nt_glm.h"
 #include "estimators/nt_stats.h"
@@ -400,6 +401,15 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
     int skip = 0;
     nt_status s = interval_rows(R, &I, n_units, &skip, err);
     if (!s && !skip) s = interval_logit(R, &I, &fit, &skip, err);
+    uint8_t *fit_keep = NULL;   /* the logit's rows, before trimming (linearisation) */
+    R->ctx.design = &I.d;
+    if (!s && !skip && R->o->lin && nt_dyn_weighting(R->o)) {
+        size_t ng = 2 * (size_t)R->p->n_outcomes * (size_t)R->o->horizon * (size_t)I.d.q;
+        fit_keep = malloc((size_t)I.rows.n + 1);
+        R->ctx.G = calloc(ng + 1, sizeof *R->ctx.G);
+        if (!fit_keep || !R->ctx.G) s = NOMEM(err);
+        else memcpy(fit_keep, I.keep, (size_t)I.rows.n);
+    }
     if (!s && !skip) s = interval_support(R, &I, err);
     if (!s && !skip && R->o->full) s = interval_model(&I, fit, err);
     if (!s && !skip) {
@@ -410,7 +420,12 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
         long pos = 0;
         for (int k = first; k <= last && !s; k++) s = interval_month(R, &I, k, &pos, err);
         if (!s && I.acc) s = interval_balance(&I, err);
+        if (!s && fit_keep) s = nt_dyn_lin_score(&R->ctx, R->unit_person, &I.rows, fit_keep, I.e, err);
     }
+    free(fit_keep);
+    free(R->ctx.G);
+    R->ctx.G = NULL;
+    R->ctx.design = NULL;
     work_free(&I);
     nt_glm_fit_free(fit);
     return s;
@@ -475,9 +490,15 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
         return nt_fail(err, NT_EUSAGE, "start months, interval and horizon must be positive and ordered");
     if (o->start_last >= p->n_risk)
         return nt_fail(err, NT_EINPUT, "start month %d is past the %d months loaded", o->start_last, p->n_risk);
+    if (o->lin && (o->unit_count || o->lin->n != p->n || o->lin->horizon != o->horizon ||
+                   o->lin->n_outcomes != p->n_outcomes || o->lin->finished))
+        return nt_fail(err, NT_EUSAGE, "the linearisation needs a fresh accumulator for the panel's persons, "
+                                       "horizon and outcomes, and no unit counts");
     nt_gsl_quiet();
     nt_dyn_result *r = NULL;
     run_t R = {.p = p, .unit_person = unit_person, .o = o};
+    R.ctx.lin = o->lin;
+    R.ctx.J = o->ai_neighbors;
     nt_status s = result_alloc(&R, &r, err);
     if (s) goto done;
     int H = o->horizon, NK = o->start_last - o->start_first + 1;
@@ -500,6 +521,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     }
     nt_dyn_combine(r, use, r->att);
     nt_dyn_combine(r, use_fixed, r->att_fixed);
+    if (o->lin) nt_dyn_lin_finish(o->lin, r);
     free(use);
     free(use_fixed);
     for (long b = 0; b < R.ctx.bitset_bytes; b++) r->n_control += __builtin_popcount(R.bits_control[b]);

@@ -93,6 +93,10 @@ typedef struct {
        than their standard errors, well inside the replicates' Monte Carlo
        error. */
     double glm_epsilon;
+    /* The per-person linearisation (nt_dyn_infer.h) is accumulated here when
+       not NULL: allocated by nt_dyn_lin_alloc for the panel's persons, the
+       units distinct and unit_count NULL (a main run, not a replicate). */
+    struct nt_dyn_lin_s *lin;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT

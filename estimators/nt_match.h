@@ -129,6 +129,13 @@ nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, co
 nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, const long *cell,
                                const uint8_t *skip, long n, int J, double tie_tolerance, double tie_scale,
                                int ny, const double *const *y, double *const *sigma2, nt_error *err);
+/* Signed residuals of the same estimator (exact ties only): resid[o][i] =
+   sign(y_i - mean of its J' neighbours) sqrt(sigma2_i), so resid^2 is
+   sigma2; NaN where no neighbour. The control terms of the dynamic
+   estimator's linearisation (nt_dyn_infer.h). */
+nt_status nt_match_resid_many(const double *score, const uint8_t *treated, const long *cell,
+                              const uint8_t *skip, long n, int J, int ny, const double *const *y,
+                              double *const *resid, nt_error *err);
 
 /* Abadie-Imbens (2006) variance, as Matching's Var.calc > 0:
    ATT (one match set, focal = treated):

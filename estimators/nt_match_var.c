@@ -15,9 +15,30 @@ nt_status nt_match_sigma2_scaled(const double *score, const uint8_t *treated, co
     return nt_match_sigma2_many(score, treated, cell, skip, n, J, tie_tolerance, tie_scale, 1, &y, &sigma2, err);
 }
 
+static nt_status sigma2_core(const double *score, const uint8_t *treated, const long *cell,
+                             const uint8_t *skip, long n, int J, double tie_tolerance, double tie_scale,
+                             int ny, const double *const *y, double *const *sigma2, int signed_root,
+                             nt_error *err);
+
 nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, const long *cell,
                                const uint8_t *skip, long n, int J, double tie_tolerance, double tie_scale,
                                int ny, const double *const *y, double *const *sigma2, nt_error *err)
+{
+    return sigma2_core(score, treated, cell, skip, n, J, tie_tolerance, tie_scale, ny, y, sigma2, 0, err);
+}
+
+nt_status nt_match_resid_many(const double *score, const uint8_t *treated, const long *cell,
+                              const uint8_t *skip, long n, int J, int ny, const double *const *y,
+                              double *const *resid, nt_error *err)
+{
+    return sigma2_core(score, treated, cell, skip, n, J, 0.0, 0.0, ny, y, resid, 1, err);
+}
+
+/* signed_root: sign(y_i - mean of the neighbours) sqrt(sigma2) instead of sigma2. */
+static nt_status sigma2_core(const double *score, const uint8_t *treated, const long *cell,
+                             const uint8_t *skip, long n, int J, double tie_tolerance, double tie_scale,
+                             int ny, const double *const *y, double *const *sigma2, int signed_root,
+                             nt_error *err)
 {
     if (J < 1) return nt_fail(err, NT_EUSAGE, "the number of same-arm neighbours J must be at least 1");
     for (int o = 0; o < ny; o++)
@@ -56,6 +77,9 @@ nt_status nt_match_sigma2_many(const double *score, const uint8_t *treated, cons
                     double sum2 = (yo[row] - mean) * (yo[row] - mean);
                     for (long u = 0; u < got; u++) sum2 += (yo[nb[u]] - mean) * (yo[nb[u]] - mean);
                     sigma2[o][row] = sum2 / (double)got;
+                    if (signed_root)
+                        sigma2[o][row] = (yo[row] >= (sum - yo[row]) / (double)got ? 1.0 : -1.0) *
+                                         sqrt(sum2 / (double)got);
                 }
             }
             b = e;

@@ -18,6 +18,7 @@
 
 #include "core/nt_file.h"
 #include "core/nt_file_kind.h"
+#include "core/nt_series.h"
 #include "core/nt_progress.h"
 #include "core/nt_rng.h"
 #include "data/nt_ingest.h"
@@ -383,10 +384,29 @@ static void progress_month(void *ctx, int k, int first, int last)
     nt_progress_update(m->pr, m->pg + (double)(k - first + 1) / (double)(last - first + 1), extra);
 }
 
+/* [inference] method = linearised: the multiplier bootstrap on the main
+   estimate's linearisation (estimators/nt_dyn_infer.h), draws per person
+   from a key derived from the study seed (apart from the replicate
+   streams of the full bootstrap). */
+static nt_status linearised(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err)
+{
+    int NO = P->panel->n_outcomes;
+    int *less = malloc((size_t)(NO ? NO : 1) * sizeof *less);
+    if (!less) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int oc = 0; oc < NO; oc++) less[oc] = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+    nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6d756c7469706c79u), .level = nt_run_ci_level(P),
+                        .less_is_better = less};
+    nt_status s = nt_dyn_infer(lin, P->res[pg], &io, &P->inf[pg], err);
+    free(less);
+    return s;
+}
+
 static nt_status estimate_main(nt_run_state *P, nt_error *err)
 {
     int npg = P->n_prog * P->n_groups;
     P->res = calloc((size_t)npg, sizeof *P->res);
+    if (P->st->inference == 1 && !(P->inf = calloc((size_t)npg, sizeof *P->inf)))
+        return nt_fail(err, NT_ENOMEM, "out of memory");
     long *units = malloc((size_t)(P->n_included ? P->n_included : 1) * sizeof *units);
     if (!P->res || !units) { free(units); return nt_fail(err, NT_ENOMEM, "out of memory"); }
     nt_status s = NT_OK;
@@ -401,7 +421,13 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
                            P->group_label[g][0] ? P->group_label[g] : "whole cohort"};
         d.on_start_month = progress_month;
         d.progress = &note;
+        nt_dyn_lin *lin = NULL;
+        if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->panel->n_outcomes, &lin, err)))
+            break;
+        d.lin = lin;
         s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
+        if (!s && lin) s = linearised(P, pg, lin, err);
+        nt_dyn_lin_free(lin);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
@@ -437,7 +463,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
 {
     int B = P->st->bootstrap, npg = P->n_prog * P->n_groups;
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    if (B <= 0) return NT_OK;
+    if (B <= 0 || P->st->inference == 1) return NT_OK;
     P->reps = calloc((size_t)npg, sizeof *P->reps);
     P->reps_fixed = calloc((size_t)npg, sizeof *P->reps_fixed);
     P->rep_failed = calloc((size_t)npg, sizeof *P->rep_failed);
@@ -544,6 +570,9 @@ static void run_free(nt_run_state *P)
     int npg = P->n_prog * P->n_groups;
     if (P->res)
         for (int i = 0; i < npg; i++) nt_dyn_result_free(P->res[i]);
+    if (P->inf)
+        for (int i = 0; i < npg; i++) nt_dyn_inference_free(P->inf[i]);
+    free(P->inf);
     if (P->reps)
         for (int i = 0; i < npg; i++) free(P->reps[i]);
     if (P->reps_fixed)

@@ -22,6 +22,7 @@
 
 #include "data/nt_panel.h"
 #include "data/nt_store.h"
+#include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_summary.h"
 #include "report/nt_disclose.h"
@@ -30,10 +31,12 @@
 #include "study/nt_run.h"
 
 #define NT_RUN_MAX_HORIZONS 5
+#define NT_RUN_MULTIPLIER_DRAWS 999   /* [inference] method = linearised */
 
 /* Post-estimation values of one (programme, subgroup, outcome) path. */
 typedef struct {
     double *se, *lower, *upper;           /* [fixed * H + tau]: ATT (fixed 0), ATT_fixed (1); NaN none */
+    double *band_lower, *band_upper;      /* [fixed * H + tau]: sup-t band (linearised inference); NaN none */
     double *cum, *cum_lower, *cum_upper;  /* [tau]: C(tau) of the ATT (negated when less is better)
                                              and its bootstrap band (NaN without one) */
     nt_summary fig[NT_RUN_MAX_HORIZONS];  /* the ATT's figures at each summary horizon */
@@ -77,6 +80,7 @@ typedef struct {
     int n_files;
     char **detail;           /* the warnings word for word, exact counts: private/warnings.txt */
     int n_detail;
+    nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */

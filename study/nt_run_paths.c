@@ -2,7 +2,10 @@
    computed once by estimators/nt_summary.h and kept in P->path, so that the
    tables (nt_run_tables.c) and the plots (nt_run_plots.c) show the same
    numbers:
-     se, lower, upper   per month, ATT and ATT_fixed: the bootstrap's
+     se, lower, upper   per month, ATT and ATT_fixed: the linearised
+                        inference's ([inference] method = linearised,
+                        estimators/nt_dyn_infer.h, with the sup-t band in
+                        band_lower/upper), the bootstrap's
                         (nt_summary_months) or, without one, the analytic
                         pooled Abadie-Imbens SE for nn (nt_summary_pooled);
      cum, cum_lower/upper  the cumulative path and its band
@@ -29,13 +32,27 @@ static void set_horizons(nt_run_state *P)
     }
 }
 
+/* Replicates of the full bootstrap (none with linearised inference). */
+static int replicates(const nt_run_state *P) { return P->inf ? 0 : P->st->bootstrap; }
+
 /* Per-month SE and interval of one estimand (fixed 0: ATT, 1: ATT_fixed). */
 static nt_status months(const nt_run_state *P, int pg, int oc, int fixed, nt_run_path *p, nt_error *err)
 {
     const nt_dyn_result *r = P->res[pg];
-    int H = P->st->horizon, B = P->st->bootstrap;
+    int H = P->st->horizon, B = replicates(P);
     double ci = nt_run_ci_level(P);
     double *se = p->se + fixed * H, *lo = p->lower + fixed * H, *hi = p->upper + fixed * H;
+    for (int tau = 0; tau < H; tau++) p->band_lower[fixed * H + tau] = p->band_upper[fixed * H + tau] = NAN;
+    if (P->inf) {
+        const nt_dyn_inference *f = P->inf[pg];
+        size_t base = (size_t)(fixed * r->n_outcomes + oc) * H;
+        memcpy(se, f->se + base, (size_t)H * sizeof *se);
+        memcpy(lo, f->lower + base, (size_t)H * sizeof *lo);
+        memcpy(hi, f->upper + base, (size_t)H * sizeof *hi);
+        memcpy(p->band_lower + fixed * H, f->band_lower + base, (size_t)H * sizeof *lo);
+        memcpy(p->band_upper + fixed * H, f->band_upper + base, (size_t)H * sizeof *hi);
+        return NT_OK;
+    }
     if (B > 0) {
         const double *reps = (fixed ? P->reps_fixed[pg] : P->reps[pg]) + (size_t)oc * B * H;
         return nt_summary_months(reps, B, H, ci, se, lo, hi, err);
@@ -49,22 +66,48 @@ static nt_status months(const nt_run_state *P, int pg, int oc, int fixed, nt_run
     return s;
 }
 
+/* Linearised inference: the summary figures' intervals at horizon h from
+   the multiplier bootstrap (the cumulative effect at every horizon; lock-in
+   and break-even over the whole horizon only). */
+static void figures_linearised(const nt_dyn_inference *f, int oc, int H, int h, int less, nt_summary *sm)
+{
+    size_t k = (size_t)oc * H + (size_t)(h - 1);
+    double sg = less ? -1 : 1;
+    sm->n_reps_used = f->B;
+    sm->cumulative_se = f->cum_se[k];
+    sm->cumulative_lower = sg > 0 ? f->cum_lower[k] : -f->cum_upper[k];
+    sm->cumulative_upper = sg > 0 ? f->cum_upper[k] : -f->cum_lower[k];
+    if (h != H) return;
+    sm->lockin_depth_lower = f->lockin_depth_lower[oc];
+    sm->lockin_depth_upper = f->lockin_depth_upper[oc];
+    sm->breakeven_lower = f->breakeven_lower[oc];
+    sm->breakeven_upper = f->breakeven_upper[oc];
+}
+
 static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run_path *p, nt_error *err)
 {
     const nt_dyn_result *r = P->res[pg];
-    int H = P->st->horizon, B = P->st->bootstrap;
+    int H = P->st->horizon, B = replicates(P);
     double ci = nt_run_ci_level(P);
     const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
     int less = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
     nt_status s = nt_summary_cumulative(r->att + oc * H, reps, B, H, less, ci, p->cum, p->cum_lower, p->cum_upper, err);
+    for (int tau = 0; tau < H && P->inf; tau++) {
+        const nt_dyn_inference *f = P->inf[pg];
+        size_t k = (size_t)oc * H + tau;
+        p->cum_lower[tau] = less ? -f->cum_upper[k] : f->cum_lower[k];
+        p->cum_upper[tau] = less ? -f->cum_lower[k] : f->cum_upper[k];
+    }
     for (int h = 0; h < P->n_horizons && !s; h++) {
         s = nt_summary_compute(r->att + oc * H, reps, B, H, less, P->horizons[h], ci, &p->fig[h], err);
+        if (!s && P->inf) figures_linearised(P->inf[pg], oc, H, P->horizons[h], less, &p->fig[h]);
         p->net_benefit[h] = p->net_benefit_se[h] = NAN;
         if (s || earn < 0) continue;
         /* The cost is fixed, so net benefit varies as the earnings effect. */
         nt_summary e;
         const double *er = B > 0 ? P->reps[pg] + (size_t)earn * B * H : NULL;
         s = nt_summary_compute(r->att + earn * H, er, B, H, 0, P->horizons[h], ci, &e, err);
+        if (!s && P->inf) figures_linearised(P->inf[pg], earn, H, P->horizons[h], 0, &e);
         p->net_benefit[h] = nt_summary_net_benefit(e.est.cumulative_effect, r->cost_mean);
         p->net_benefit_se[h] = isnan(p->net_benefit[h]) ? NAN : e.cumulative_se;
     }
@@ -84,7 +127,7 @@ nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err)
     for (int pg = 0; pg < npg && !s; pg++)
         for (int oc = 0; oc < NO && !s; oc++) {
             nt_run_path *p = &P->path[(size_t)pg * NO + oc];
-            double *buf = malloc((size_t)H * 9 * sizeof *buf);
+            double *buf = malloc((size_t)H * 13 * sizeof *buf);
             if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
             p->se = buf;
             p->lower = buf + 2 * H;
@@ -92,6 +135,8 @@ nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err)
             p->cum = buf + 6 * H;
             p->cum_lower = buf + 7 * H;
             p->cum_upper = buf + 8 * H;
+            p->band_lower = buf + 9 * H;
+            p->band_upper = buf + 11 * H;
             for (int fixed = 0; fixed <= 1 && !s; fixed++) s = months(P, pg, oc, fixed, p, err);
             if (!s) s = figures(P, pg, oc, earn, p, err);
         }

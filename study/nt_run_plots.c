@@ -83,7 +83,7 @@ static nt_status add_files(nt_run_state *P, const char *kind, const char *base, 
 /* Both plots of one path; buf: 6 x H scratch. */
 static nt_status plot_path(nt_run_state *P, const char *dir, int pg, int oc, double *buf, nt_error *err)
 {
-    int H = P->st->horizon, B = P->st->bootstrap;
+    int H = P->st->horizon, B = P->inf ? NT_RUN_MULTIPLIER_DRAWS : P->st->bootstrap;  /* draws behind the band */
     long min_cell = P->st->min_cell;
     const nt_dyn_result *r = P->res[pg];
     const nt_run_path *p = &P->path[(size_t)pg * P->panel->n_outcomes + oc];

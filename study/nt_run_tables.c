@@ -52,7 +52,9 @@ static nt_status write_table(nt_run_state *P, nt_table *t, const char *name, nt_
 static nt_status table_effects(nt_run_state *P, nt_error *err)
 {
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_effects_table_alloc(NULL, NULL, 0);
+    static const char *const band[] = {"band_lower", "band_upper"};
+    static const nt_col_kind band_kind[] = {NT_COL_STAT, NT_COL_STAT};
+    nt_table *t = nt_effects_table_alloc(band, band_kind, 2);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
@@ -73,6 +75,8 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                         .n_treated_matched = fixed ? r->n_treated_matched_fixed[tau] : r->n_treated_matched[tau],
                         .n_control_used = fixed ? r->n_control_used_fixed[tau] : r->n_control_used[tau]};
                     if (nt_effects_table_add(t, &row)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
+                    nt_table_set_num(t, "band_lower", nan ? NAN : p->band_lower[fixed * H + tau]);
+                    nt_table_set_num(t, "band_upper", nan ? NAN : p->band_upper[fixed * H + tau]);
                 }
             }
     }

@@ -106,6 +106,7 @@ typedef struct {
     char **series;
 
     /* [inference] */
+    int inference;         /* method: 0 bootstrap (the full person bootstrap), 1 linearised */
     int bootstrap;         /* replicates; 0 = analytic SEs only */
     double ci_level;       /* extension */
 

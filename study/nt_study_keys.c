@@ -199,6 +199,9 @@ static const char *kernel_name(int c) { return nt_kernel_name((nt_kernel)c); }
 static const nt_study_words method_words = {nt_method_parse, method_name};
 static const nt_study_words trim_words = {nt_trim_parse, trim_name};
 static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
+static int inference_parse(const char *v) { return !strcmp(v, "bootstrap") ? 0 : !strcmp(v, "linearised") ? 1 : -1; }
+static const char *inference_name(int c) { return c == 0 ? "bootstrap" : c == 1 ? "linearised" : NULL; }
+static const nt_study_words inference_words = {inference_parse, inference_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
                    sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
@@ -443,7 +446,7 @@ static nt_status check_costs(nt_study *s, nt_error *err)
 /* Valid but questionable: a warning for the manifest (the caller prints it). */
 static nt_status check_bootstrap(nt_study *s, nt_error *err)
 {
-    if (!(s->method == NT_METHOD_NN && s->replace && s->bootstrap > 0)) return NT_OK;
+    if (!(s->method == NT_METHOD_NN && s->replace && s->bootstrap > 0 && s->inference == 0)) return NT_OK;
     char **w = realloc(s->warnings, (size_t)(s->n_warnings + 1) * sizeof *w);
     if (!w) return nomem(err);
     s->warnings = w;
@@ -536,6 +539,7 @@ const nt_study_key nt_study_keys[] = {
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",
      .accept = is_series},
 
+    {"inference", "method", NT_KEY_WORD, F(inference), 0, "linearised", 0, 0, NULL, .words = &inference_words},
     {"inference", "bootstrap", NT_KEY_INT, F(bootstrap), 0, "200", 0, 1000000,
      "a whole number of replicates from 0 to 1000000", .check = check_bootstrap},
     {"inference", "ci_level", NT_KEY_NUM, F(ci_level), 0, "0.95", 0, 1,

@@ -198,12 +198,21 @@ static void test_defaults(void **state)
     assert_int_equal(read_text("study_defaults",
                                "[study]\nname = mini\n[data]\nstore = c.h5\n"
                                "[treatment]\nprograms = any\n[estimator]\nmethod = nn\n"
-                               "caliper = none\nexact = none\n",
+                               "caliper = none\nexact = none\n[inference]\nmethod = bootstrap\n",
                                &s, &err), NT_OK);
     assert_int_equal(s->method, NT_METHOD_NN);
     expect_near(s->caliper, 0, 0);
     assert_int_equal(s->n_warnings, 1);
     assert_non_null(strstr(s->warnings[0], "bootstrap"));
+    nt_study_free(s);
+    /* The default inference (linearised) is valid for nn: no warning. */
+    assert_int_equal(read_text("study_defaults",
+                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
+                               "[treatment]\nprograms = any\n[estimator]\nmethod = nn\n"
+                               "caliper = none\nexact = none\n",
+                               &s, &err), NT_OK);
+    assert_int_equal(s->inference, 1);
+    assert_int_equal(s->n_warnings, 0);
     nt_study_free(s);
 }
 

@@ -1,0 +1,204 @@
+/* scripts/coverage's driver: one study folder written by `netto simulate`,
+   one method, the dynamic estimator with the per-person linearisation and
+   the multiplier bootstrap (estimators/nt_dyn_infer.h), one CSV row per
+   outcome and month. Optionally the full person bootstrap (B_full
+   replicates re-fitting everything, as the study run does) for its SEs.
+
+   usage: coverage_driver STUDY.ini METHODS B SEED OUT [PROGRAM] [B_FULL]
+   METHODS: comma-separated (one ingest for all); OUT: a file name with
+   %s for the method, e.g. est_%s_1.csv.
+
+   Linked against the libraries; not part of netto (the study run gets the
+   same through [inference] method = linearised once wired). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/nt_rng.h"
+#include "data/nt_ingest.h"
+#include "data/nt_panel.h"
+#include "data/nt_store.h"
+#include "estimators/nt_dyn_infer.h"
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_method.h"
+#include "study/nt_study.h"
+
+static int die(const nt_error *e)
+{
+    fprintf(stderr, "coverage_driver: %s\n", e->msg);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 6) {
+        fprintf(stderr, "usage: coverage_driver STUDY.ini METHOD B SEED OUT.csv [PROGRAM] [B_FULL]\n");
+        return 2;
+    }
+    nt_error err;
+    nt_study *st = NULL;
+    if (nt_study_read(argv[1], &st, &err)) return die(&err);
+    int B = atoi(argv[3]);
+    uint64_t seed = strtoull(argv[4], NULL, 10);
+    const char *program = argc > 6 ? argv[6] : "any";
+    int B_full = argc > 7 ? atoi(argv[7]) : 0;
+
+    char store_path[4096], rejects[4096];
+    snprintf(store_path, sizeof store_path, "%s.store.h5", argv[5]);
+    snprintf(rejects, sizeof rejects, "%s.rejects.csv", argv[5]);
+    int need = st->start_last + st->horizon;
+    nt_ingest_opts io;
+    memset(&io, 0, sizeof io);
+    const char *paths[4] = {st->persons_path, st->benefits_path, st->programs_path, st->jobs_path};
+    for (int f = 0; f < 4; f++) io.spells.path[f] = paths[f];
+    io.spells.person_key = st->person_key;
+    io.spells.cp1252 = st->cp1252;
+    io.spells.decimal = st->decimal;
+    io.spells.lenient = st->lenient;
+    io.spells.ignore_unknown_persons = st->ignore_unknown_persons;
+    io.spells.data_end = st->data_end;
+    io.cohort.n_schemes = st->n_schemes;
+    io.cohort.schemes = (const char *const *)st->schemes;
+    io.cohort.inflow_from = st->inflow_from;
+    io.cohort.inflow_to = st->inflow_to;
+    io.cohort.horizon = need;
+    io.store_path = store_path;
+    io.rejects_path = rejects;
+    nt_spells_report sr;
+    if (nt_ingest(&io, NULL, NULL, &sr, &err)) return die(&err);
+    nt_store *store = NULL;
+    if (nt_store_open(store_path, &store, &err)) return die(&err);
+    int code = 0;
+    if (strcasecmp(program, "any")) {
+        const char *const *names;
+        int nt = nt_store_program_types(store, &names);
+        for (int t = 0; t < nt && !code; t++)
+            if (!strcasecmp(names[t], program)) code = t + 1;
+        if (!code) { fprintf(stderr, "programme %s not in the data\n", program); return 2; }
+    }
+    nt_panel_spec spec = {
+        .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
+        .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
+        .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
+        .n_risk = st->start_last + 1};
+    nt_panel *p = NULL;
+    if (nt_panel_load(store, &spec, &p, &err)) return die(&err);
+    nt_dyn_panel view = {
+        .n = p->n, .months = p->months, .treat_month = p->treat_month, .treat_type = p->treat_type,
+        .treat_cost = p->treat_cost, .n_observed = p->n_observed, .admin_observed = p->admin_observed,
+        .n_risk = p->n_risk, .on_index = p->on_index, .emp_before = p->emp_before,
+        .n_outcomes = p->n_outcomes, .outcome = (const float *const *)p->outcome, .p = p->p, .x = p->x,
+        .term = (const char *const *)p->term, .exact_cell = p->exact_cell, .included = p->included};
+    long *units = malloc((size_t)p->n * sizeof *units), nu = 0;
+    for (long i = 0; i < p->n; i++)
+        if (p->included[i]) units[nu++] = i;
+    char list[256];
+    snprintf(list, sizeof list, "%s", argv[2]);
+    for (char *save = NULL, *mname = strtok_r(list, ",", &save); mname; mname = strtok_r(NULL, ",", &save)) {
+    int method = nt_method_parse(mname);
+    if (method < 0) { fprintf(stderr, "unknown method %s\n", mname); return 2; }
+    char outname[4096];
+    snprintf(outname, sizeof outname, argv[5], mname);
+
+    nt_dyn_opts d;
+    nt_dyn_opts_default(&d);
+    d.program = code;
+    d.start_first = st->start_first;
+    d.start_last = st->start_last;
+    d.start_interval = st->start_interval;
+    d.horizon = st->horizon;
+    d.method = (nt_method)method;
+    d.neighbors = st->neighbors;
+    d.replace = st->replace;
+    d.caliper = st->caliper;
+    d.trim = st->trim;
+    d.history = st->history;
+    d.radius_factor = st->radius_factor;
+    d.kernel = st->kernel;
+    d.bandwidth = st->bandwidth;
+    d.ai_neighbors = st->ai_neighbors;
+    d.min_treated = st->min_treated;
+    nt_dyn_lin *L = NULL;
+    if (nt_dyn_lin_alloc(p->n, d.horizon, p->n_outcomes, &L, &err)) return die(&err);
+    d.lin = L;
+    nt_dyn_result *r = NULL;
+    if (nt_dyn_estimate(&view, units, nu, &d, &r, &err)) return die(&err);
+    int lib[64];
+    for (int o = 0; o < p->n_outcomes && o < 64; o++) lib[o] = nt_outcome_less_is_better(st->series[o]);
+    nt_infer_opts io2 = {.B = B, .seed = seed, .level = 0.95, .less_is_better = lib};
+    nt_dyn_inference *inf = NULL;
+    if (nt_dyn_infer(L, r, &io2, &inf, &err)) return die(&err);
+
+    /* Full person bootstrap: sd of the replicates' ATT(tau) and cumulative. */
+    int H = d.horizon, NO = p->n_outcomes;
+    double *bs = NULL, *bs_cum = NULL;
+    if (B_full > 0) {
+        double *s1 = calloc((size_t)NO * H * 2, sizeof *s1), *s2 = calloc((size_t)NO * H * 2, sizeof *s2);
+        long *cnt = calloc((size_t)NO * H * 2, sizeof *cnt);
+        long *draw = malloc((size_t)nu * sizeof *draw);
+        for (int b = 0; b < B_full; b++) {
+            nt_rng g;
+            nt_rng_init(&g, seed ^ 0x5bd1e995u, (uint64_t)b);
+            for (long i = 0; i < nu; i++) draw[i] = units[nt_rng_below(&g, (uint64_t)nu)];
+            nt_dyn_opts db = d;
+            db.lin = NULL;
+            db.warm = r;
+            db.glm_epsilon = 1e-6;
+            nt_dyn_result *rb = NULL;
+            if (nt_dyn_estimate(&view, draw, nu, &db, &rb, &err)) continue;
+            for (int o = 0; o < NO; o++) {
+                double cum = 0;
+                for (int tau = 0; tau < H; tau++) {
+                    double v = rb->att[o * H + tau];
+                    cum += v;
+                    size_t k = (size_t)o * H + tau, kc = (size_t)(NO + o) * H + tau;
+                    if (!isnan(v)) { s1[k] += v; s2[k] += v * v; cnt[k]++; }
+                    if (!isnan(cum)) { s1[kc] += cum; s2[kc] += cum * cum; cnt[kc]++; }
+                }
+            }
+            nt_dyn_result_free(rb);
+        }
+        bs = malloc((size_t)NO * H * sizeof *bs);
+        bs_cum = malloc((size_t)NO * H * sizeof *bs_cum);
+        for (size_t k = 0; k < (size_t)NO * H; k++) {
+            size_t kc = k + (size_t)NO * H;
+            bs[k] = cnt[k] > 1 ? sqrt((s2[k] - s1[k] * s1[k] / cnt[k]) / (cnt[k] - 1)) : NAN;
+            bs_cum[k] = cnt[kc] > 1 ? sqrt((s2[kc] - s1[kc] * s1[kc] / cnt[kc]) / (cnt[kc] - 1)) : NAN;
+        }
+        free(s1); free(s2); free(cnt); free(draw);
+    }
+
+    FILE *out = fopen(outname, "w");
+    if (!out) { perror(outname); return 1; }
+    fprintf(out, "method,outcome,month,n_treated,att,se,lower,upper,band_lower,band_upper,cum,cum_se,"
+                 "cum_band_lower,cum_band_upper,draw_sd,boot_se,boot_cum_se,breakeven,breakeven_lower,"
+                 "breakeven_upper,breakeven_band,lockin_depth,lockin_month\n");
+    for (int o = 0; o < NO; o++)
+        for (int tau = 0; tau < H; tau++) {
+            size_t k = (size_t)o * H + tau;
+            fprintf(out, "%s,%s,%d,%ld,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
+                         "%.10g,%g,%g,%g,%g,%.10g,%g\n",
+                    mname, st->series[o], tau, r->n_treated_matched[tau], r->att[k], inf->se[k], inf->lower[k],
+                    inf->upper[k], inf->band_lower[k], inf->band_upper[k], inf->cum[k], inf->cum_se[k],
+                    inf->cum_band_lower[k], inf->cum_band_upper[k], inf->draw_sd[k], bs ? bs[k] : NAN,
+                    bs_cum ? bs_cum[k] : NAN, inf->breakeven[o], inf->breakeven_lower[o], inf->breakeven_upper[o],
+                    inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o]);
+        }
+    fclose(out);
+    free(bs);
+    free(bs_cum);
+    nt_dyn_inference_free(inf);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+    }
+    unlink(store_path);
+    unlink(rejects);
+    free(units);
+    nt_panel_free(p);
+    nt_store_close(store);
+    nt_study_free(st);
+    return 0;
+}
