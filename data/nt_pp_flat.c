@@ -82,6 +82,22 @@ static nt_status check_periods(const nt_flat *f, id_row *v, long n, int time_col
     return NT_OK;
 }
 
+/* n person-period rows with p covariates (cap == n), or NULL out of memory. */
+static nt_pp *pp_alloc(long n, int p)
+{
+    nt_pp *pp = calloc(1, sizeof *pp);
+    if (!pp) return NULL;
+    size_t sz = (size_t)(n ? n : 1);
+    pp->person = malloc(sz * sizeof *pp->person);
+    pp->period = malloc(sz * sizeof *pp->period);
+    pp->y = malloc(sz * sizeof *pp->y);
+    pp->x = malloc(sz * (size_t)(p ? p : 1) * sizeof *pp->x);
+    if (!pp->person || !pp->period || !pp->y || !pp->x) { nt_pp_free(pp); return NULL; }
+    pp->n = pp->cap = n;
+    pp->nx = p;
+    return pp;
+}
+
 /* The person-period file as it is: kept row i is row i (person = i, so a
    cluster code per kept row applies as it is). */
 static nt_status take_rows(const nt_flat *f, const nt_design *des, int time_col, int event_col, nt_pp **out,
@@ -89,19 +105,8 @@ static nt_status take_rows(const nt_flat *f, const nt_design *des, int time_col,
 {
     long n = des->n;
     int p = des->p;
-    nt_pp *pp = calloc(1, sizeof *pp);
-    if (!pp) return nt_fail(err, NT_ENOMEM, "out of memory");
-    size_t sz = (size_t)(n ? n : 1);
-    pp->person = malloc(sz * sizeof *pp->person);
-    pp->period = malloc(sz * sizeof *pp->period);
-    pp->y = malloc(sz * sizeof *pp->y);
-    pp->x = malloc(sz * (size_t)(p ? p : 1) * sizeof *pp->x);
-    if (!pp->person || !pp->period || !pp->y || !pp->x) {
-        nt_pp_free(pp);
-        return nt_fail(err, NT_ENOMEM, "out of memory for %ld person-period rows", n);
-    }
-    pp->n = pp->cap = n;
-    pp->nx = p;
+    nt_pp *pp = pp_alloc(n, p);
+    if (!pp) return nt_fail(err, NT_ENOMEM, "out of memory for %ld person-period rows", n);
     for (long i = 0; i < n; i++) {
         long r = des->row[i];
         pp->person[i] = i;
@@ -139,20 +144,9 @@ nt_status nt_pp_read_flat(const nt_flat *f, const nt_design *des, int id_col, in
         total += (long)t;
     }
     int p = des->p;
-    nt_pp *pp = calloc(1, sizeof *pp);
-    if (!pp) return nt_fail(err, NT_ENOMEM, "out of memory");
-    size_t sz = (size_t)(total ? total : 1);
-    pp->person = malloc(sz * sizeof *pp->person);
-    pp->period = malloc(sz * sizeof *pp->period);
-    pp->y = malloc(sz * sizeof *pp->y);
-    pp->x = malloc(sz * (size_t)(p ? p : 1) * sizeof *pp->x);
-    if (!pp->person || !pp->period || !pp->y || !pp->x) {
-        nt_pp_free(pp);
-        return nt_fail(err, NT_ENOMEM, "out of memory for %ld person-period rows", total);
-    }
-    pp->n = pp->cap = total;
+    nt_pp *pp = pp_alloc(total, p);
+    if (!pp) return nt_fail(err, NT_ENOMEM, "out of memory for %ld person-period rows", total);
     pp->n_ids = des->n;
-    pp->nx = p;
     long k = 0;
     for (long i = 0; i < des->n; i++) {
         long r = des->row[i], t = (long)tc->num[r];
