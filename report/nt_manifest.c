@@ -187,6 +187,22 @@ void nt_manifest_platform(nt_manifest *m, const char *library, const char *versi
     put(cJSON_GetObjectItemCaseSensitive(m->root, "platform"), library, cJSON_CreateString(version));
 }
 
+/* The JSON text of root, written atomically to path. */
+static nt_status write_json(const cJSON *root, const char *path, nt_error *err)
+{
+    char *text = cJSON_Print(root);
+    if (!text) return nt_fail(err, NT_ENOMEM, "out of memory writing %s", path);
+    nt_outfile f;
+    nt_status s = nt_outfile_open(&f, path, err);
+    if (!s) {
+        fputs(text, f.fp);
+        fputc('\n', f.fp);
+        s = nt_outfile_commit(&f, err);
+    }
+    cJSON_free(text);
+    return s;
+}
+
 nt_status nt_manifest_write(nt_manifest *m, const char *path, nt_error *err)
 {
     char buf[512];
@@ -198,17 +214,7 @@ nt_status nt_manifest_write(nt_manifest *m, const char *path, nt_error *err)
     put(p, "zlib", cJSON_CreateString(zlibVersion()));
     put(p, "cjson", cJSON_CreateString(cJSON_Version()));
     put(p, "compiler", cJSON_CreateString(__VERSION__));
-    char *text = cJSON_Print(m->root);
-    if (!text) return nt_fail(err, NT_ENOMEM, "out of memory writing the manifest");
-    nt_outfile f;
-    nt_status s = nt_outfile_open(&f, path, err);
-    if (!s) {
-        fputs(text, f.fp);
-        fputc('\n', f.fp);
-        s = nt_outfile_commit(&f, err);
-    }
-    cJSON_free(text);
-    return s;
+    return write_json(m->root, path, err);
 }
 
 void nt_manifest_count_persons(nt_manifest *m, const char *key, long count, long min_cell, long round)
@@ -243,16 +249,7 @@ nt_status nt_manifest_write_export(nt_manifest *m, const char *path, int cleared
     strip_paths(cJSON_GetObjectItemCaseSensitive(copy, "command"));
     cJSON *d = cJSON_GetObjectItemCaseSensitive(copy, "disclosure");
     if (d) put(d, "cleared_for_export", cJSON_CreateBool(cleared));
-    char *text = cJSON_Print(copy);
+    nt_status s = write_json(copy, path, err);
     cJSON_Delete(copy);
-    if (!text) return nt_fail(err, NT_ENOMEM, "out of memory writing the export manifest");
-    nt_outfile f;
-    nt_status s = nt_outfile_open(&f, path, err);
-    if (!s) {
-        fputs(text, f.fp);
-        fputc('\n', f.fp);
-        s = nt_outfile_commit(&f, err);
-    }
-    cJSON_free(text);
     return s;
 }
