@@ -1,7 +1,7 @@
 /* The study run behind `netto run` (see nt_run.h): open the data, resolve
    the programmes, load the panel, make the subgroups, estimate, bootstrap;
    then the post-estimation values (nt_run_paths.c), the tables
-   (nt_run_tables.c) and the plots (nt_run_plots.c); nt_run_parts.h has the
+   (nt_run_tables.c) and the report (nt_run_report.c); nt_run_parts.h has the
    state they share. */
 #include "study/nt_run.h"
 
@@ -660,8 +660,8 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_tables_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
-    if ((s = nt_run_plots_write(&P, err))) goto done;
-    nt_manifest_timing(P.m, "plots", nt_now() - t);
+    if ((s = nt_run_report_write(&P, err))) goto done;
+    nt_manifest_timing(P.m, "report", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
     if ((s = write_details(&P, err))) goto done;
     rep->seconds = nt_now() - t0;
