@@ -18,7 +18,9 @@ static const char css[] =
     "caption{caption-side:top;text-align:left;font-weight:bold;padding-bottom:.3em}\n"
     "th,td{padding:2px 10px;text-align:right;white-space:nowrap}th.l,td.l{text-align:left}\n"
     "thead th{border-top:2px solid #222;border-bottom:1px solid #222}tbody tr:last-child td{border-bottom:2px solid #222}\n"
-    "table.facts td{text-align:left;border:none}table.facts td:first-child{color:#555;padding-left:0}\n"
+    "table.facts td{text-align:left;border:none;white-space:normal;vertical-align:top}"
+    "table.facts tbody tr:last-child td{border:none}table.facts td:first-child{color:#555;padding-left:0;"
+    "white-space:nowrap}\n"
     "figure{margin:1.2em 0}figure svg{width:100%;height:auto;display:block}\n"
     "figcaption{font-weight:bold;margin-bottom:.3em}\n"
     ".note,.source{font-size:12px;color:#555;margin:.1em 0}.source{margin-bottom:1.2em}\n";

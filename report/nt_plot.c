@@ -272,11 +272,21 @@ void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double
         cairo_set_source_rgba(cr, s->rgb[0], s->rgb[1], s->rgb[2], 0.24);
         if (s->lower && s->upper) band(cr, &A, &ya, n, s->lower, s->upper, k);
     }
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    cairo_restore(cr);
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);  /* the frame: left and bottom axes */
+    cairo_set_line_width(cr, 0.7);
+    cairo_move_to(cr, A.x0, A.y0);
+    cairo_line_to(cr, A.x0, A.y1);
+    cairo_line_to(cr, A.x1, A.y1);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);  /* the zero line, whole even on the frame */
     cairo_set_line_width(cr, 0.8);
     cairo_move_to(cr, A.x0, nt_plot_y(&A, &ya, 0));
     cairo_line_to(cr, A.x1, nt_plot_y(&A, &ya, 0));
     cairo_stroke(cr);
+    cairo_save(cr);
+    cairo_rectangle(cr, A.x0, A.y0, A.x1 - A.x0, A.y1 - A.y0);
+    cairo_clip(cr);
     double dash[2] = {3, 2};
     for (int i = 0; i < p->n_series; i++) {
         const nt_plot_series *s = &p->series[i];
@@ -291,12 +301,6 @@ void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double
         line(cr, &A, &ya, n, s->y, k, 1);
     }
     cairo_restore(cr);
-    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-    cairo_set_line_width(cr, 0.7);
-    cairo_move_to(cr, A.x0, A.y0);
-    cairo_line_to(cr, A.x0, A.y1);
-    cairo_line_to(cr, A.x1, A.y1);
-    cairo_stroke(cr);
     paths_marker(cv, &A, p);
 }
 

@@ -644,7 +644,9 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
                  "neighbours (Abadie & Imbens 2008): its standard errors may be too large or too small; "
                  "effects_by_start.csv has the analytic Abadie-Imbens SEs per start month (bootstrap = 0), or use "
                  "radius, kernel or ipw");
-    if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
+    if (st->inference == 1) {
+        /* linearised inference: standard errors without replicates */
+    } else if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
         warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
                  "the covariance of controls shared between start months; cumulative effects get no SE");
     else if (st->bootstrap == 0)
