@@ -197,7 +197,7 @@ nt_status nt_doc_write_latex(const nt_doc *d, const char *path, nt_error *err)
         const nt_doc_block *b = &d->b[i];
         if (b->kind != NT_DOC_TABLE || !b->summary) continue;
         fputs("\n\\begin{table}[htbp]\n\\centering\n\\caption*{", f.fp);
-        tex(f.fp, b->text);
+        tex(f.fp, b->caption);
         fputs("}\n\\begin{tabular}{l", f.fp);
         for (int c = 1; c < b->ncols; c++) fputc('r', f.fp);
         fputs("}\n\\toprule\n", f.fp);
