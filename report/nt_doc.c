@@ -1,6 +1,7 @@
 /* The report's blocks (nt_doc.h), and summary.md / summary.tex: the tables
    marked `summary`, Markdown pipes and LaTeX booktabs (a whole document,
-   10pt, A4 portrait). */
+   10pt, A4 portrait; tables in \small with narrow column gaps, so eight
+   columns fit the text width). */
 #include "report/nt_doc.h"
 
 #include <stdarg.h>
@@ -196,7 +197,7 @@ nt_status nt_doc_write_latex(const nt_doc *d, const char *path, nt_error *err)
     for (int i = 0; i < d->n; i++) {
         const nt_doc_block *b = &d->b[i];
         if (b->kind != NT_DOC_TABLE || !b->summary) continue;
-        fputs("\n\\begin{table}[htbp]\n\\centering\n\\caption*{", f.fp);
+        fputs("\n\\begin{table}[htbp]\n\\centering\\small\\setlength{\\tabcolsep}{4pt}\n\\caption*{", f.fp);
         tex(f.fp, b->caption);
         fputs("}\n\\begin{tabular}{l", f.fp);
         for (int c = 1; c < b->ncols; c++) fputc('r', f.fp);

@@ -119,6 +119,8 @@ static const char *const words[NT_W_N][NT_LANG_N] = {
                             "%d verdere waarschuwingen betreffen afzonderlijke trajecten, subgroepen of "
                             "startmaanden (manifest.json, start_months.csv)."},
     [NT_W_OF] = {"%d of %d", "%d van %d"},
+    [NT_W_START_SPAN] = {"%d\xe2\x80\x93%d; one propensity model per %d start months",
+                         "%d\xe2\x80\x93%d; \xc3\xa9\xc3\xa9n propensitymodel per %d startmaanden"},
 };
 
 const char *nt_lang_word(nt_lang lang, nt_word w)

@@ -191,7 +191,11 @@ void nt_report_fig_size(const nt_fig *f, double *w, double *h)
     switch (f->kind) {
     case NT_FIG_EFFECTS: *h = HEAD_H + r->n_outcomes * ROW_H + FOOT_H; break;
     case NT_FIG_ALL: *h = HEAD_H + 12 * (((r->n_programs < 16 ? r->n_programs : 16) - 1) / 3) + r->n_outcomes * ROW_H + FOOT_H; break;
-    case NT_FIG_FOREST: *h = 16 + 12 + r->n_programs * r->variable[f->variable].count * 15.0 + 32 + FOOT_H; break;
+    case NT_FIG_FOREST: {
+        int rows = r->n_programs * r->variable[f->variable].count;
+        *h = 16 + 12 + (rows < 96 ? rows : 96) * 15.0 + 32 + FOOT_H;
+        break;
+    }
     case NT_FIG_OVERLAP: *h = 200 + FOOT_H; break;
     case NT_FIG_LOVE: *h = 24 + r->program[f->prog].n_bal * 12.5 + 32 + FOOT_H; break;
     }

@@ -181,8 +181,8 @@ static void facts(const nt_run_state *P, gather *G)
         nt_lang_date(lang, st->inflow_to / 12, st->inflow_to % 12 + 1, 0, b, sizeof b);
         snprintf(t[1], sizeof t[1], "%s \xe2\x80\x93 %s", a, b);
     }
-    snprintf(t[2], sizeof t[2], "%d\xe2\x80\x93%d (%d %s)", st->start_first, st->start_last, st->start_interval,
-             nt_lang_word(lang, NT_W_MONTHS));
+    snprintf(t[2], sizeof t[2], nt_lang_word(lang, NT_W_START_SPAN), st->start_first, st->start_last,
+             st->start_interval);
     join(a, sizeof a, st->covariates, st->n_covariates);
     char cal[64] = "";
     if (st->caliper > 0) snprintf(cal, sizeof cal, ", caliper %g SD", st->caliper);
