@@ -91,7 +91,7 @@ static void all_programmes(nt_plot_canvas *cv, const nt_fig *f, double w, double
         nt_plot_draw_paths(cv, 0, HEAD_H + 12 * ((np - 1) / 3) + oc * ROW_H, w, ROW_H, &m);
     }
     char kind[600], buf[800];
-    nt_report_interval_text(r, 1, kind, sizeof kind);
+    nt_report_interval_text(r, 0, kind, sizeof kind);
     snprintf(buf, sizeof buf, word(r, NT_W_LINES_ONLY), kind);
     cairo_set_source_rgb(cv->cr, 0.4, 0.4, 0.4);
     nt_plot_text(cv, buf, 6, h - 5, 7, 0, 0);
