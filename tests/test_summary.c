@@ -195,14 +195,32 @@ static void test_replicates(void **state)
     assert_int_equal(nt_summary_compute(est, reps, 3, 2, 0, 2, 1.5, &s, &err), NT_EUSAGE);
 }
 
-/* Net benefit: the cumulative earnings effect minus the cost per
-   participant; empty (NaN) when either is. */
-static void test_net_benefit(void **state)
+/* Cost-benefit arithmetic by hand: d(0) = 1, d(12) = 1/1.1 at 10% a year,
+   d(6) = 1.1^-0.5. Paths earnings (100, 200), benefit (-0.5, -0.25) x 1000
+   euros already (-500, -250), cost (3000, 0); society a = (1, 0, -1):
+   out = (100 - 3000, 200 d(1)); government a = (0, -1, -1): (500 - 3000,
+   250 d(1)), d(1) = 1.1^(-1/12). An undefined month with a = 0 does not
+   count; with a != 0 it makes the month undefined. */
+static void test_net_path(void **state)
 {
     (void)state;
-    expect_near(nt_summary_net_benefit(5000, 2875), 2125, 0);
-    assert_true(isnan(nt_summary_net_benefit(NAN, 2875)));
-    assert_true(isnan(nt_summary_net_benefit(5000, NAN)));
+    expect_near(nt_summary_discount(0.1, 12), 1 / 1.1, 1e-15);
+    expect_near(nt_summary_discount(0.1, 6), 1 / sqrt(1.1), 1e-15);
+    expect_near(nt_summary_discount(0, 50), 1, 0);
+    double e[2] = {100, 200}, b[2] = {-500, -250}, c[2] = {3000, 0}, out[2];
+    const double *th[3] = {e, b, c};
+    double soc[3] = {1, 0, -1}, gov[3] = {0, -1, -1}, d1 = pow(1.1, -1.0 / 12);
+    nt_summary_net_path(th, soc, 3, 2, 0.1, out);
+    expect_near(out[0], -2900, 1e-9);
+    expect_near(out[1], 200 * d1, 1e-9);
+    nt_summary_net_path(th, gov, 3, 2, 0.1, out);
+    expect_near(out[0], -2500, 1e-9);
+    expect_near(out[1], 250 * d1, 1e-9);
+    b[1] = NAN;
+    nt_summary_net_path(th, soc, 3, 2, 0, out);
+    expect_near(out[1], 200, 0);
+    nt_summary_net_path(th, gov, 3, 2, 0, out);
+    assert_true(isnan(out[1]));
 }
 
 /* Pooled analytic SE (no bootstrap), by hand. Two start months, 2 months;
@@ -246,7 +264,7 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_less_is_better),
         cmocka_unit_test(test_replicates),
-        cmocka_unit_test(test_net_benefit),
+        cmocka_unit_test(test_net_path),
         cmocka_unit_test(test_pooled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
