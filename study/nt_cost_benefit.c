@@ -187,6 +187,7 @@ static void fill_block(nt_run_state *P, const series_in *in, long first, long cn
     for (long a = 0; a < cnt; a++) {
         long i = first + a;
         double amount = in->amount[(long)in->scheme[i] >= 0 ? (long)in->scheme[i] : 0];
+        if (isnan(amount) && !C->benefit_known) amount = 0;   /* no amounts at all: figures empty, no NaN work */
         int tm = p->treat_month[i];
         for (int t = 0; t < m; t++) {
             size_t k = (size_t)i * (size_t)m + (size_t)t, kb = (size_t)a * (size_t)m + (size_t)t;

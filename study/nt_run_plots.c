@@ -59,7 +59,7 @@ static void breakeven_note(const nt_run_state *P, int pg, int oc, char *buf, siz
         double nb = nt_cost_benefit_breakeven(P, pg, &net);
         if (net) be = nb;
     }
-    const char *what = net ? "net break-even (earnings effect - incremental cost)" : "break-even";
+    const char *what = net ? "net break-even" : "break-even";
     *marker = NAN;
     if (!nt_disclose_stat(nt_run_window_basis(P->res[pg], H), P->st->min_cell))
         snprintf(buf, size, "%s not shown (fewer than %ld persons)", what, P->st->min_cell);

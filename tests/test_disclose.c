@@ -244,7 +244,7 @@ again:
            society row, undiscounted, at the horizon (the same basis). */
         const char *what = "break-even";
         if (!strcmp(series, "earnings")) {
-            what = "net break-even (earnings effect - incremental cost)";
+            what = "net break-even";
             net_breakeven(out, prog, group, be, sizeof be);
         }
         if (supp[0])
