@@ -378,64 +378,71 @@ static double rate_of(const nt_run_state *P, int ri) { return ri == 0 ? 0 : P->s
 
 /* ------------------------------------------------------------ inference */
 
-nt_status nt_cost_benefit_collect(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err)
+/* One net path (perspective pp, rate index ri) of pg: its per-person
+   linearisation is the same combination of the three series' (lin), run
+   through the multiplier draws (one series at a time: 2 x horizon x persons
+   doubles). */
+static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int pp, int ri, lin_figs *f,
+                             nt_error *err)
 {
     struct nt_cb_state *C = P->cb;
-    int npg = P->n_prog * P->n_groups, H = lin->horizon, NO = lin->n_outcomes;
-    if (!C->lin && !(C->lin = calloc((size_t)npg, sizeof *C->lin))) return NOMEM(err);
-    const nt_dyn_result *r = P->res[pg];
+    int H = lin->horizon;
     long n = lin->n;
+    double rate = rate_of(P, ri);
+    const nt_dyn_result *r = P->res[pg];
     nt_dyn_lin *L = NULL;
-    nt_status s = nt_dyn_lin_alloc(n, H, NP * NR, &L, err);
-    nt_dyn_result fake = {.horizon = H, .n_outcomes = NP * NR};
-    fake.att = malloc((size_t)NP * NR * H * sizeof *fake.att);
-    fake.att_fixed = malloc((size_t)NP * NR * H * sizeof *fake.att_fixed);
-    if (!s && (!fake.att || !fake.att_fixed)) s = NOMEM(err);
-    const double *th[NS];
-    for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
-    for (int pp = 0; pp < NP && !s; pp++)
-        for (int ri = 0; ri < NR; ri++) {
-            int o = pp * NR + ri;
-            double rate = rate_of(P, ri);
-            nt_summary_net_path(th, coef[pp], NS, H, rate, fake.att + (size_t)o * H);
-            for (int tau = 0; tau < H; tau++) {
-                fake.att_fixed[o * H + tau] = NAN;
-                double dd = nt_summary_discount(rate, tau), *dst = L->c + ((size_t)o * H + tau) * (size_t)n;
-                for (int k = 0; k < NS; k++) {
-                    if (coef[pp][k] == 0) continue;
-                    const double *src = lin->c + ((size_t)C->col[k] * H + tau) * (size_t)n;
-                    for (long q = 0; q < n; q++) dst[q] += coef[pp][k] * dd * src[q];
-                }
+    nt_dyn_inference *inf = NULL;
+    nt_dyn_result fake = {.horizon = H, .n_outcomes = 1};
+    fake.att = malloc((size_t)H * sizeof *fake.att);
+    fake.att_fixed = malloc((size_t)H * sizeof *fake.att_fixed);
+    nt_status s = !fake.att || !fake.att_fixed ? NOMEM(err) : nt_dyn_lin_alloc(n, H, 1, &L, err);
+    if (!s) {
+        const double *th[NS];
+        for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
+        nt_summary_net_path(th, coef[pp], NS, H, rate, fake.att);
+        for (int tau = 0; tau < H; tau++) {
+            fake.att_fixed[tau] = NAN;
+            double dd = nt_summary_discount(rate, tau), *dst = L->c + (size_t)tau * (size_t)n;
+            for (int k = 0; k < NS; k++) {
+                if (coef[pp][k] == 0) continue;
+                const double *src = lin->c + ((size_t)C->col[k] * H + tau) * (size_t)n;  /* the ATT slots */
+                for (long q = 0; q < n; q++) dst[q] += coef[pp][k] * dd * src[q];
             }
         }
-    (void)NO;
-    nt_dyn_inference *inf = NULL;
-    if (!s) {
         L->finished = 1;
         nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6d756c7469706c79u),
                             .level = nt_run_ci_level(P)};
         s = nt_dyn_infer(L, &fake, &io, &inf, err);
     }
-    lin_figs *f = &C->lin[pg];
-    size_t npath = (size_t)NP * NR * H;
-    if (!s && (!(f->se = malloc(npath * sizeof *f->se)) || !(f->lo = malloc(npath * sizeof *f->lo)) ||
-               !(f->hi = malloc(npath * sizeof *f->hi))))
-        s = NOMEM(err);
     if (!s) {
-        memcpy(f->se, inf->cum_se, npath * sizeof *f->se);   /* the first NP x NR series: the ATT slots */
-        memcpy(f->lo, inf->cum_lower, npath * sizeof *f->lo);
-        memcpy(f->hi, inf->cum_upper, npath * sizeof *f->hi);
-        for (int pp = 0; pp < NP; pp++)
-            for (int ri = 0; ri < NR; ri++) {
-                f->be_lo[pp][ri] = inf->breakeven_lower[pp * NR + ri];
-                f->be_hi[pp][ri] = inf->breakeven_upper[pp * NR + ri];
-            }
-        f->done = 1;
+        size_t o = (size_t)(pp * NR + ri) * (size_t)H;
+        memcpy(f->se + o, inf->cum_se, (size_t)H * sizeof *f->se);
+        memcpy(f->lo + o, inf->cum_lower, (size_t)H * sizeof *f->lo);
+        memcpy(f->hi + o, inf->cum_upper, (size_t)H * sizeof *f->hi);
+        f->be_lo[pp][ri] = inf->breakeven_lower[0];
+        f->be_hi[pp][ri] = inf->breakeven_upper[0];
     }
     nt_dyn_inference_free(inf);
     nt_dyn_lin_free(L);
     free(fake.att);
     free(fake.att_fixed);
+    return s;
+}
+
+nt_status nt_cost_benefit_collect(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err)
+{
+    struct nt_cb_state *C = P->cb;
+    int npg = P->n_prog * P->n_groups, H = lin->horizon;
+    if (!C->lin && !(C->lin = calloc((size_t)npg, sizeof *C->lin))) return NOMEM(err);
+    lin_figs *f = &C->lin[pg];
+    size_t npath = (size_t)NP * NR * H;
+    if (!(f->se = malloc(npath * sizeof *f->se)) || !(f->lo = malloc(npath * sizeof *f->lo)) ||
+        !(f->hi = malloc(npath * sizeof *f->hi)))
+        return NOMEM(err);
+    nt_status s = NT_OK;
+    for (int pp = 0; pp < NP && !s; pp++)
+        for (int ri = 0; ri < NR && !s; ri++) s = collect_one(P, pg, lin, pp, ri, f, err);
+    if (!s) f->done = 1;
     return s;
 }
 
