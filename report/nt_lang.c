@@ -119,6 +119,10 @@ static const char *const words[NT_W_N][NT_LANG_N] = {
                             "%d verdere waarschuwingen betreffen afzonderlijke trajecten, subgroepen of "
                             "startmaanden (manifest.json, start_months.csv)."},
     [NT_W_OF] = {"%d of %d", "%d van %d"},
+    [NT_W_NET_BREAKEVEN_AT] = {"net break-even: month %d", "netto break-even: maand %d"},
+    [NT_W_NO_NET_BREAKEVEN] = {"no net break-even within %d months", "geen netto break-even binnen %d maanden"},
+    [NT_W_NET_BREAKEVEN_HIDDEN] = {"net break-even not shown (fewer than %ld persons)",
+                                   "netto break-even niet getoond (minder dan %ld personen)"},
     [NT_W_START_SPAN] = {"%d\xe2\x80\x93%d; one propensity model per %d start months",
                          "%d\xe2\x80\x93%d; \xc3\xa9\xc3\xa9n propensitymodel per %d startmaanden"},
 };

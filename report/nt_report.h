@@ -32,6 +32,7 @@ typedef struct {
     const double *cum, *cum_lower, *cum_upper;/* cumulative ("more is better"), its band or NULL */
     nt_report_value cum_at[NT_REPORT_MAX_H];  /* the cumulative effect at each horizon */
     nt_report_value lockin_depth, lockin_month, lockin_length, breakeven, net_benefit; /* at the horizon */
+    int breakeven_net;   /* breakeven is the net break-even (earnings: the effect net of the programme's cost) */
 } nt_report_path;
 
 /* One covariate row of the pooled balance (whole cohort): means of

@@ -57,7 +57,7 @@ static void effects(nt_plot_canvas *cv, const nt_fig *f, double w, double h)
         double y = HEAD_H + oc * ROW_H;
         nt_plot_draw_paths(cv, 0, y, w / 2, ROW_H, &m);
         nt_plot_series c = {p->cum, p->cum_lower, p->cum_upper, NULL, NULL, {rgb[0], rgb[1], rgb[2]}};
-        nt_report_breakeven_text(r, &p->breakeven, note, sizeof note);
+        nt_report_breakeven_text(r, &p->breakeven, p->breakeven_net, note, sizeof note);
         nt_plot_paths cm = {nt_lang_series(r->lang, r->outcome[oc], 1, NULL), word(r, NT_W_MONTHS_SINCE), NULL, 1,
                             r->horizon, 1, &c, p->breakeven.hidden || isnan(p->breakeven.est) ? NAN : p->breakeven.est,
                             note};

@@ -33,7 +33,7 @@ void nt_report_fmt_ci(const nt_report *r, const nt_report_value *v, double scale
    the simultaneous band's, where one is drawn). */
 void nt_report_interval_text(const nt_report *r, int band, char *buf, size_t size);
 /* The break-even statement of a cumulative path at the horizon. */
-void nt_report_breakeven_text(const nt_report *r, const nt_report_value *be, char *buf, size_t size);
+void nt_report_breakeven_text(const nt_report *r, const nt_report_value *be, int net, char *buf, size_t size);
 /* A group label for reading: "low" of "education=low", the whole cohort's word for "". */
 const char *nt_report_group_text(const nt_report *r, int group);
 

@@ -48,11 +48,13 @@ void nt_report_interval_text(const nt_report *r, int band, char *buf, size_t siz
     }
 }
 
-void nt_report_breakeven_text(const nt_report *r, const nt_report_value *be, char *buf, size_t size)
+void nt_report_breakeven_text(const nt_report *r, const nt_report_value *be, int net, char *buf, size_t size)
 {
-    if (be->hidden) snprintf(buf, size, nt_lang_word(r->lang, NT_W_BREAKEVEN_HIDDEN), r->min_cell);
-    else if (!isfinite(be->est)) snprintf(buf, size, nt_lang_word(r->lang, NT_W_NO_BREAKEVEN), r->horizon);
-    else snprintf(buf, size, nt_lang_word(r->lang, NT_W_BREAKEVEN_AT), (int)be->est);
+    if (be->hidden)
+        snprintf(buf, size, nt_lang_word(r->lang, net ? NT_W_NET_BREAKEVEN_HIDDEN : NT_W_BREAKEVEN_HIDDEN), r->min_cell);
+    else if (!isfinite(be->est))
+        snprintf(buf, size, nt_lang_word(r->lang, net ? NT_W_NO_NET_BREAKEVEN : NT_W_NO_BREAKEVEN), r->horizon);
+    else snprintf(buf, size, nt_lang_word(r->lang, net ? NT_W_NET_BREAKEVEN_AT : NT_W_BREAKEVEN_AT), (int)be->est);
 }
 
 const char *nt_report_group_text(const nt_report *r, int group)

@@ -21,6 +21,7 @@
 #include "core/nt_series.h"
 #include "report/nt_disclose.h"
 #include "report/nt_report.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_run_parts.h"
 
 typedef struct {
@@ -78,13 +79,14 @@ static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
         q->lockin_month = value(f->est.lockin_depth_month, NAN, NAN, ok);
         q->lockin_length = value(f->est.lockin_months, f->lockin_months_lower, f->lockin_months_upper, ok);
         q->breakeven = value(f->est.breakeven_month, f->breakeven_lower, f->breakeven_upper, ok);
-        double lo = NAN, hi = NAN;
-        if (earn >= 0) {
-            const nt_summary *e = &P->path[(size_t)pg * NO + earn].fig[h];
-            lo = nt_summary_net_benefit(e->cumulative_lower, r->cost_mean);
-            hi = nt_summary_net_benefit(e->cumulative_upper, r->cost_mean);
+        double se;  /* the society's undiscounted net benefit (cost_benefit.csv; summary.csv's earnings row) */
+        q->net_benefit = value(nt_cost_benefit_net(P, pg, h, &se), NAN, NAN, ok);
+        if (oc == earn) {  /* earnings: the net break-even, when the programme's cost is known */
+            int net = 0;
+            double nb = nt_cost_benefit_breakeven(P, pg, &net);
+            if (net) q->breakeven = value(nb, NAN, NAN, ok);
+            q->breakeven_net = net;
         }
-        q->net_benefit = value(p->net_benefit[h], lo, hi, ok);
     }
 }
 
