@@ -17,7 +17,8 @@ static void help(FILE *fp)
            "  --threads T     threads (default: all cores); results do not depend on it\n"
            "  --overwrite     replace the results in a non-empty output folder\n\n"
            "Writes effects.csv, summary.csv (.md, .tex), balance.csv, pscore.csv,\n"
-           "start_months.csv, effects_by_start.csv, plots/, and manifest.json last;\n"
+           "start_months.csv, effects_by_start.csv, report.html, report.pdf, plots/,\n"
+           "and manifest.json last;\n"
            "person-level files (the cohort store, rejects) go to DIR/private/.\n");
 }
 
@@ -59,6 +60,7 @@ int nt_cmd_run(int argc, char **argv)
                "%ld start months skipped; %.1f s\n",
                st->name, rep.n_persons, rep.n_analysed, rep.n_programs, rep.n_groups, rep.n_skipped_months, rep.seconds);
         printf("results: %s (summary.csv, effects.csv, balance.csv, pscore.csv, plots/, manifest.json)\n", rep.out);
+        printf("report: %s/report.html, %s/report.pdf\n", rep.out, rep.out);
     }
     nt_pipeline_report_free(&rep);
     nt_study_free(st);

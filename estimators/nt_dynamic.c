@@ -265,6 +265,17 @@ static nt_status interval_support(run_t *R, interval_t *I, nt_error *err)
     return NT_OK;
 }
 
+/* Full run: the logit scores of the rows on support, binned (overlap). */
+static void score_hist(interval_t *I)
+{
+    for (long i = 0; i < I->rows.n; i++) {
+        if (!I->keep[i] || isnan(I->eta[i])) continue;
+        double b = floor((I->eta[i] - NT_DYN_SCORE_LO) / NT_DYN_SCORE_WIDTH);
+        int bin = b < 0 ? 0 : b >= NT_DYN_SCORE_BINS ? NT_DYN_SCORE_BINS - 1 : (int)b;
+        I->iv->score_hist[I->rows.d[i] ? 1 : 0][bin]++;
+    }
+}
+
 /* Full run: the model's terms and coefficients into the interval. */
 static nt_status interval_model(interval_t *I, const nt_glm_fit *fit, nt_error *err)
 {
@@ -414,6 +425,7 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
     }
     if (!s && !skip) s = interval_support(R, &I, err);
     if (!s && !skip && R->o->full) s = interval_model(&I, fit, err);
+    if (!s && !skip && R->o->full) score_hist(&I);
     if (!s && !skip) {
         long n = I.rows.n;
         I.idx = malloc((size_t)(n ? n : 1) * sizeof *I.idx);

@@ -104,6 +104,13 @@ typedef struct {
    variance. */
 typedef nt_balance_row nt_dyn_balance;
 
+/* The propensity score's overlap (full run): rows on support counted in
+   bins of the logit score, bin b = [LO + b WIDTH, LO + (b+1) WIDTH), the
+   first and last bins also holding what lies below or above. */
+#define NT_DYN_SCORE_BINS 80
+#define NT_DYN_SCORE_LO (-14.0)
+#define NT_DYN_SCORE_WIDTH 0.25
+
 typedef struct {
     int first, last;        /* start months */
     int status;             /* 0 fitted; 1 skipped (see note) */
@@ -113,6 +120,7 @@ typedef struct {
     char **term;            /* model terms ("(Intercept)", covariates, "start_month=k", "emp_since_inflow") */
     double *beta, *se;
     long n_treated_matched; /* treated with a match (weights for pooling) */
+    long score_hist[2][NT_DYN_SCORE_BINS]; /* [0 controls, 1 treated][bin]: model rows on support */
     int n_bal;              /* balance rows: covariate terms (no intercept, no month dummies) */
     char **bal_term;
     nt_dyn_balance *bal;

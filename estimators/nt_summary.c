@@ -27,17 +27,18 @@ static void figures(const double *theta, int T, double sign, nt_summary_point *p
 {
     p->horizon = T;
     double c = 0, depth = NAN;
-    int any_def = 0;
+    int any_def = 0, at = -1;
     for (int t = 0; t < T; t++) {
         double x = sign * theta[t];
         c += x; /* NaN propagates: C(T-1) undefined if any month is */
         if (!isnan(x)) {
-            if (!any_def || x < depth) depth = x;
+            if (!any_def || x < depth) { depth = x; at = t; }
             any_def = 1;
         }
     }
     p->cumulative_effect = c;
     p->lockin_depth = any_def ? (depth < 0 ? depth : 0) : NAN;
+    p->lockin_depth_month = any_def && depth < 0 ? at : NAN;
 
     /* Lock-in end: first tau with theta > 0 in tau..min(tau+2, T-1). A run
        of positive months is counted backwards from the window's end. */

@@ -9,6 +9,8 @@
    window tau = 0..T-1, with C(tau) = theta(0) + ... + theta(tau):
      cumulative_effect = C(T-1); NaN if any theta in the window is NaN;
      lockin_depth      = min(0, smallest defined theta); NaN if none defined;
+     lockin_depth_month = the first tau where the smallest theta is, when it
+                         is < 0; NaN otherwise;
      lockin_months     = smallest tau with theta > 0 in tau, tau+1, tau+2 (as
                          far as the window reaches); NaN if none;
      breakeven_month   = smallest tau with C(s) > 0 for every s in tau..T-1;
@@ -26,6 +28,7 @@ typedef struct {
     int horizon;               /* T */
     double cumulative_effect;
     double lockin_depth;
+    double lockin_depth_month; /* months since start, NaN when no dip */
     double lockin_months;      /* months since start, NaN none */
     double breakeven_month;    /* months since start, NaN none */
 } nt_summary_point;

@@ -1,6 +1,6 @@
-/* The one table writer: CSV (the contract's format, %.10g), Markdown and
-   LaTeX, with statistical disclosure control as report/nt_disclose.h
-   decides it (the plots ask the same functions).
+/* The one table writer: CSV (the contract's format, %.10g), with
+   statistical disclosure control as report/nt_disclose.h decides it (the
+   plots ask the same functions).
 
    Columns have a kind:
      NT_COL_KEY   labels (program, subgroup, month, term): never suppressed;
@@ -58,12 +58,6 @@ long nt_table_rows(const nt_table *t);
 
 
 nt_status nt_table_write_csv(const nt_table *t, const char *path, long min_cell, nt_error *err);
-/* Markdown / LaTeX for reports: numbers rounded to `digits` significant digits. */
-nt_status nt_table_write_markdown(const nt_table *t, const char *path, long min_cell,
-                                  const char *caption, int digits, nt_error *err);
-nt_status nt_table_write_latex(const nt_table *t, const char *path, long min_cell,
-                               const char *caption, int digits, nt_error *err);
-
 /* "%.10g" formatting used by every CSV (NaN -> ""). buf >= 32 bytes. */
 void nt_format_num(double v, char *buf);
 

@@ -1,7 +1,7 @@
 /* The study run behind `netto run` (see nt_run.h): open the data, resolve
    the programmes, load the panel, make the subgroups, estimate, bootstrap;
    then the post-estimation values (nt_run_paths.c), the tables
-   (nt_run_tables.c) and the plots (nt_run_plots.c); nt_run_parts.h has the
+   (nt_run_tables.c) and the report (nt_run_report.c); nt_run_parts.h has the
    state they share. */
 #include "study/nt_run.h"
 
@@ -649,7 +649,9 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
                  "neighbours (Abadie & Imbens 2008): its standard errors may be too large or too small; "
                  "effects_by_start.csv has the analytic Abadie-Imbens SEs per start month (bootstrap = 0), or use "
                  "radius, kernel or ipw");
-    if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
+    if (st->inference == 1) {
+        /* linearised inference: standard errors without replicates */
+    } else if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
         warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
                  "the covariance of controls shared between start months; cumulative effects get no SE");
     else if (st->bootstrap == 0)
@@ -665,8 +667,8 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_tables_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
-    if ((s = nt_run_plots_write(&P, err))) goto done;
-    nt_manifest_timing(P.m, "plots", nt_now() - t);
+    if ((s = nt_run_report_write(&P, err))) goto done;
+    nt_manifest_timing(P.m, "report", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
     if ((s = write_details(&P, err))) goto done;
     rep->seconds = nt_now() - t0;

@@ -58,7 +58,7 @@ void nt_run_export_free(nt_run_state *P)
     P->n_files = P->n_detail = 0;
 }
 
-/* Removes a folder of files and folders of files (export/ holds plots/). */
+/* Removes a folder of files and folders (export/ holds plots/<programme>/). */
 static int remove_tree(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
@@ -82,7 +82,7 @@ nt_status nt_run_export_clear(const char *out, nt_error *err)
 {
     char path[4400];
     nt_path_join(path, sizeof path, out, "export");
-    if (remove_tree(path, 1) != 0)
+    if (remove_tree(path, 2) != 0)
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot remove the former export folder: %s", strerror(errno));
     DIR *d = opendir(out);
     if (!d) return NT_OK;
@@ -90,7 +90,7 @@ nt_status nt_run_export_clear(const char *out, nt_error *err)
     while ((e = readdir(d)))
         if (!strncmp(e->d_name, ".export-", 8)) {
             nt_path_join(path, sizeof path, out, e->d_name);
-            remove_tree(path, 1);
+            remove_tree(path, 2);
         }
     closedir(d);
     return NT_OK;
@@ -158,8 +158,10 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
             }
         fprintf(fp, "%s\n", any ? "" : " none");
     }
-    fprintf(fp, "   summary.md and summary.tex show summary.csv's cells (rounded); plots/ draws what\n"
-                "   effects.csv (effect plots) and summary.csv (cumulative plots) show.\n");
+    fprintf(fp, "   report.html, report.pdf, summary.md and summary.tex show summary.csv's and\n"
+                "   balance.csv's cells (rounded); their figures (plots/) draw what effects.csv (monthly\n"
+                "   effects) and summary.csv (cumulative effects) show; the overlap figures show shares\n"
+                "   of propensity-score bins only where the persons in and out of a bin are >= min_cell.\n");
     fprintf(fp, "\n4. Files in this folder\n");
     for (int i = 0; i < P->n_files; i++) fprintf(fp, "   %s\n", P->files[i]);
     fprintf(fp, "   manifest.json   settings, input checksums (no paths), counts, warnings\n"
@@ -199,7 +201,11 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
     for (int i = 0; i < P->n_files && !s; i++) {
         nt_path_join(src, sizeof src, P->out, P->files[i]);
         nt_path_join(path, sizeof path, tmp, P->files[i]);
-        s = copy_file(src, path, err);
+        char *slash = strrchr(path, '/');   /* plots/<programme>/... */
+        *slash = 0;
+        s = nt_mkdirs(path, err);
+        *slash = '/';
+        if (!s) s = copy_file(src, path, err);
     }
     nt_path_join(path, sizeof path, tmp, "disclosure.txt");
     if (!s) s = write_request(P, path, failed, err);
@@ -209,7 +215,7 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
     umask(u);
     if (!s && chmod(tmp, 0777 & ~u) != 0) /* mkdtemp made it 0700: aggregates are for the project */
         s = nt_fail_at(err, NT_EIO, tmp, 0, NULL, "cannot set the export folder's mode: %s", strerror(errno));
-    if (s) { remove_tree(tmp, 1); tmp[0] = 0; }
+    if (s) { remove_tree(tmp, 2); tmp[0] = 0; }
     return s;
 }
 
@@ -220,7 +226,7 @@ nt_status nt_run_export_commit(nt_run_state *P, const char *tmp, nt_error *err)
     nt_path_join(path, sizeof path, P->out, "export");
     if (rename(tmp, path) != 0) {
         int e = errno;
-        remove_tree(tmp, 1);
+        remove_tree(tmp, 2);
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot rename the finished export folder into place: %s", strerror(e));
     }
     return NT_OK;

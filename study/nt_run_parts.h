@@ -6,7 +6,8 @@
                       once (estimators/nt_summary.h): per-month SEs and
                       intervals, the cumulative path, the summary figures;
      nt_run_tables.c  the result tables, from those values;
-     nt_run_plots.c   the plots, from the same values;
+     nt_run_report.c  the report (report.html, report.pdf, summary.md/.tex,
+                      plots/), from the same values;
      nt_run_export.c  <out>/export/: the cleared tables and plots, a
                       manifest without paths and disclosure.txt (the
                       output-checking request), built aside and renamed.
@@ -97,7 +98,11 @@ long nt_run_window_basis(const nt_dyn_result *r, int h);
 nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);
 void nt_run_paths_free(nt_run_state *P);
 nt_status nt_run_tables_write(nt_run_state *P, nt_error *err);
-nt_status nt_run_plots_write(nt_run_state *P, nt_error *err);
+/* report.html, report.pdf, summary.md/.tex and plots/ (nt_run_report.c). */
+nt_status nt_run_report_write(nt_run_state *P, nt_error *err);
+/* The disclosure basis of a pooled ("all") balance.csv row of a (programme,
+   group) estimate, as that table has it; *binary: a 0/1 term. */
+long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary);
 
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);
@@ -113,12 +118,5 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
 /* Renames the built folder to <out>/export. */
 nt_status nt_run_export_commit(nt_run_state *P, const char *tmp, nt_error *err);
 void nt_run_export_free(nt_run_state *P);
-
-/* Axis label and scale of a panel series' plot: cumulative 0 -> "Effect on
-   the employment rate (percentage points)", scale 100; cumulative 1 ->
-   "Cumulative effect (months employed)", scale 1. For on_benefit and
-   on_index_benefit the cumulative label reads "months on benefit saved", as
-   their cumulative path is negated. Unknown series: the name, scale 1. */
-void nt_run_axis_label(const char *series, int cumulative, char *buf, size_t size, double *scale);
 
 #endif

@@ -1,6 +1,6 @@
 /* The post-estimation values of every (programme, subgroup, outcome) path,
    computed once by estimators/nt_summary.h and kept in P->path, so that the
-   tables (nt_run_tables.c) and the plots (nt_run_plots.c) show the same
+   tables (nt_run_tables.c) and the report (nt_run_report.c) show the same
    numbers:
      se, lower, upper   per month, ATT and ATT_fixed: the linearised
                         inference's ([inference] method = linearised,

@@ -100,7 +100,7 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                                         NT_COL_COUNT, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
                                         NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
                                         NT_COL_STAT, NT_COL_STAT};
-    int NO = P->panel->n_outcomes, B = P->st->bootstrap;
+    int NO = P->panel->n_outcomes;
     nt_table *t = nt_table_alloc(cols, kinds, 23);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;
@@ -138,17 +138,6 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
             }
     }
     if (!s) s = write_table(P, t, "summary.csv", err);
-    if (!s) {
-        char path[4300], cap[600];
-        snprintf(cap, sizeof cap, "Study %s: cumulative effects (%s, %s)", P->st->name, method_name(P),
-                 B > 0 ? "bootstrap standard errors" : "no bootstrap");
-        nt_path_join(path, sizeof path, P->out, "summary.md");
-        s = nt_table_write_markdown(t, path, P->st->min_cell, cap, 4, err);
-        nt_path_join(path, sizeof path, P->out, "summary.tex");
-        if (!s) s = nt_table_write_latex(t, path, P->st->min_cell, cap, 4, err);
-        if (!s) s = nt_run_file_add(P, "summary.md", err);
-        if (!s) s = nt_run_file_add(P, "summary.tex", err);
-    }
     nt_table_free(t);
     return s;
 }
@@ -344,4 +333,17 @@ nt_status nt_run_tables_write(nt_run_state *P, nt_error *err)
     if (!s) s = table_effects_by_start(P, err);
     if (!s) s = nt_cost_benefit_write(P, err);
     return s;
+}
+
+long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary)
+{
+    long tot_t = 0, tot_c = 0;
+    for (int iv = 0; iv < r->n_intervals; iv++) {
+        long c = (long)interval_controls(r, &r->interval[iv]);
+        tot_t += r->interval[iv].n_treated_rows;
+        if (c > tot_c) tot_c = c;
+    }
+    long basis = nt_disclose_basis(tot_t, tot_c), share = pooled_share_basis(r, term);
+    *binary = share != LONG_MAX;
+    return share < basis ? share : basis;
 }

@@ -128,6 +128,10 @@ typedef struct {
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */
     long round;            /* published person counts are rounded to this base (with min_cell > 0) */
 
+    /* [report] */
+    int language;          /* 0 en, 1 nl: report, figures, summary.md/.tex */
+    char *source;          /* the source line under figures and tables; NULL: netto and the study */
+
     /* Warnings about valid but questionable settings (e.g. a bootstrap with
        nn matching with replacement); nt_study_record puts them into the
        manifest, the caller prints them. */

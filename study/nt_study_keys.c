@@ -202,6 +202,9 @@ static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
 static int inference_parse(const char *v) { return !strcmp(v, "bootstrap") ? 0 : !strcmp(v, "linearised") ? 1 : -1; }
 static const char *inference_name(int c) { return c == 0 ? "bootstrap" : c == 1 ? "linearised" : NULL; }
 static const nt_study_words inference_words = {inference_parse, inference_name};
+static int language_parse(const char *v) { return !strcmp(v, "en") ? 0 : !strcmp(v, "nl") ? 1 : -1; }
+static const char *language_name(int c) { return c == 0 ? "en" : c == 1 ? "nl" : NULL; }
+static const nt_study_words language_words = {language_parse, language_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
                    sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
@@ -573,6 +576,10 @@ const nt_study_key nt_study_keys[] = {
      "a whole number of persons >= 0", .flags = 0},
     {"disclosure", "round", NT_KEY_LONG, F(round), 0, "5", 1, 1000,
      "a whole number from 1 (exact counts) to 1000", .flags = 0},
+
+    {"report", "language", NT_KEY_WORD, F(language), 0, "en", 0, 0, NULL, .words = &language_words},
+    {"report", "source", NT_KEY_TEXT, F(source), 0, NULL, 0, 0, "a line of text", .flags = 0,
+     .unset = "netto and the study's name"},
 };
 const int nt_study_n_keys = (int)(sizeof nt_study_keys / sizeof nt_study_keys[0]);
 

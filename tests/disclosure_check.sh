@@ -18,7 +18,9 @@
 #     without the level (share x n rule, done as a reader would);
 #   - pscore.csv: a shown level's coefficient has its balance row shown; a
 #     start month's has that month's treated and controls >= MIN_CELL;
-#   - summary.md/.tex: empty exactly where summary.csv is;
+#   - summary.md (the report's tables): "x" exactly where summary.csv's
+#     row is suppressed, counts 0 or >= MIN_CELL and rounded; summary.tex
+#     the same cells as summary.md;
 #   - manifest.json counts and warnings: no count of 1..MIN_CELL-1.
 # Usage: disclosure_check.sh EXPORT_DIR MIN_CELL ROUND; exit 0 if all hold.
 set -u
@@ -30,12 +32,12 @@ fail() { echo "disclosure_check: $*"; bad=1; }
 [ -f "$dir/manifest.json" ] || fail "no manifest.json"
 while IFS= read -r f; do
   case "$f" in
-    *.csv|*.md|*.tex|*.png|*.pdf|*/manifest.json|*/disclosure.txt) ;;
+    *.csv|*.md|*.tex|*.png|*.pdf|*/report.html|*/manifest.json|*/disclosure.txt) ;;
     *) fail "unexpected file in export: $f" ;;
   esac
   case "$f" in *cohort*|*rejects*|*private*|*.h5|*tmp-*) fail "person-level or temporary file in export: $f" ;; esac
 done < <(find "$dir" -type f)
-[ -z "$(find "$dir" -mindepth 1 -type d ! -name plots)" ] || fail "unexpected folder in export"
+[ -z "$(find "$dir" -mindepth 1 -type d ! -path "$dir/plots" ! -path "$dir/plots/*")" ] || fail "unexpected folder in export"
 grep -q '"cleared_for_export":[[:space:]]*true' "$dir/manifest.json" || fail "manifest not cleared_for_export"
 grep -E '"(path|persons|benefits|programs|jobs|store|out)":[[:space:]]*"[^"]*/' "$dir/manifest.json" && fail "a file path in the manifest"
 
@@ -124,15 +126,47 @@ awk -F, -v m="$m" '
     else if (t ~ /=/ && !(($1, $2, $col[FILENAME, "start_interval"], t) in ok)) { printf "pscore.csv:%d: %s shown, its balance row suppressed\n", FNR, t; bad = 1 } }
   END { exit bad }' "$dir/balance.csv" "$dir/start_months.csv" "$dir/pscore.csv" || fail "pscore.csv: a term on fewer than $m persons"
 
-# Report tables: empty exactly where summary.csv is.
-for rep in md tex; do
-  [ -f "$dir/summary.$rep" ] || continue
-  awk -F, -v rep="$rep" '
-    FILENAME == ARGV[1] { if (FNR > 1) { row++; for (i = 1; i <= NF; i++) empty[row, i] = ($i == "") }; nf = NF; next }
-    rep == "md" && /^\| / && !/^\| program/ { n++; split($0, a, "|"); for (i = 1; i <= nf; i++) { v = a[i + 1]; gsub(/^ +| +$/, "", v); if ((v == "") != empty[n, i]) { printf "summary.md row %d column %d differs from summary.csv\n", n, i; bad = 1 } } }
-    rep == "tex" && / \\\\$/ && !/^program/ { n++; line = $0; sub(/ \\\\$/, "", line); split(line, a, " & "); for (i = 1; i <= nf; i++) { v = a[i]; gsub(/^ +| +$/, "", v); if ((v == "") != empty[n, i]) { printf "summary.tex row %d column %d differs from summary.csv\n", n, i; bad = 1 } } }
-    END { exit bad }' "$dir/summary.csv" "$dir/summary.$rep" || fail "summary.$rep"
-done
+# Report tables (summary.md, the report's headline, key-figure and "for
+# whom" tables): "x" exactly where summary.csv's row is suppressed.
+if [ -f "$dir/summary.md" ]; then
+  awk -F, -v m="$m" -v r="$r" '
+    function cell(i) { v = c[i]; gsub(/^ +| +$/, "", v); return v }
+    function count_ok(v) { if (v == "x" || v == "\xe2\x80\x93") return 1
+      if (v !~ /^[0-9]+$/ && v !~ /^[0-9][0-9]?[0-9]?([,.][0-9][0-9][0-9])+$/) return 0
+      gsub(/[,.]/, "", v); return v == 0 || (v >= m && (r <= 1 || v % r == 0)) }
+    function check(k, v, what) {
+      if (!(k in sup)) { printf "summary.md: %s has no summary.csv row\n", what; bad = 1; return }
+      if ((v == "x") != (sup[k] != "")) { printf "summary.md: %s is \"%s\", summary.csv suppressed \"%s\"\n", what, v, sup[k]; bad = 1 } }
+    FILENAME == ARGV[1] {
+      if (FNR == 1) { for (i = 1; i <= NF; i++) col[$i] = i; next }
+      h = $col["horizon_months"]; if (h > H) H = h
+      sup[$1, $2, $3, h] = $col["suppressed"]; next }
+    /^\*\*/ { cap = $0; sub(/^\*\*/, "", cap); prog = cap; sub(/:.*/, "", prog)
+              var = cap; sub(/^[^:]*: [^ ]+ /, "", var); sub(/ \(.*/, "", var); head = ""; next }
+    !/^\|/ { next }
+    /^\|[:-]/ { next }
+    head == "" { head = $0; n = split($0, c, "|"); delete oc
+                 for (i = 2; i < n; i++) { t = cell(i); if (t ~ /^(Months employed|Maanden werk)$/) oc[i] = "employed"
+                                           if (t ~ /^(Earnings \(euros\)|Inkomen \(euro\))$/) oc[i] = "earnings" }
+                 kind = head ~ /^\| (After|Na) / ? "h" : head ~ /^\| (Programme|Traject) \|/ ? "w" : head ~ /^\|  \|/ ? "k" : ""
+                 next }
+    { n = split($0, c, "|") }
+    kind == "h" { for (i in oc) { check(prog SUBSEP "" SUBSEP oc[i] SUBSEP cell(2), cell(i), prog " " oc[i] " at " cell(2))
+                                  check(prog SUBSEP "" SUBSEP oc[i] SUBSEP cell(2), cell(i + 1), prog " " oc[i] " interval at " cell(2)) }; rows++ }
+    kind == "w" { g = var "=" cell(3)
+                  if (!count_ok(cell(4))) { printf "summary.md: n = %s for %s %s\n", cell(4), cell(2), g; bad = 1 }
+                  for (i in oc) check(cell(2) SUBSEP g SUBSEP oc[i] SUBSEP H, cell(i), cell(2) " " g " " oc[i]); rows++ }
+    kind == "k" { if (cell(2) ~ /^(Participants|Deelnemers) \(n\)$/) { if (!count_ok(cell(3))) { printf "summary.md: n = %s\n", cell(3); bad = 1 } }
+                  else check(prog SUBSEP "" SUBSEP "employed" SUBSEP H, cell(3), prog " " cell(2)); rows++ }
+    END { if (!rows) { print "summary.md: no report table found"; bad = 1 }; exit bad }' \
+    "$dir/summary.csv" "$dir/summary.md" || fail "summary.md"
+fi
+# summary.tex: the same cells as summary.md, row by row.
+if [ -f "$dir/summary.tex" ]; then
+  diff <(grep '^| ' "$dir/summary.md" | sed 's/^| //; s/ |$//; s/ | /\t/g') \
+       <(grep ' \\\\$' "$dir/summary.tex" | sed 's/ \\\\$//; s/ & /\t/g; s/\$-\$/\xe2\x88\x92/g; s/--/\xe2\x80\x93/g; s/\\\([_%&#$]\)/\1/g') \
+       >/dev/null || fail "summary.tex: its cells are not summary.md's"
+fi
 
 # The manifest: person counts and warnings.
 awk -v m="$m" '

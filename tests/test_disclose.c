@@ -19,6 +19,7 @@
 #include "core/nt_file.h"
 #include "datasets/nt_simulate.h"
 #include "report/nt_disclose.h"
+#include "report/nt_lang.h"
 #include "report/nt_plot.h"
 #include "study/nt_run.h"
 #include "study/nt_run_parts.h"
@@ -94,25 +95,27 @@ static void test_export_rules(void **state)
     for (int w = 0; w < NT_WHY_N; w++) assert_true(nt_disclose_why_text((nt_disclose_why)w)[0] != 0);
 }
 
+/* Axis labels and units: the same in table and plot (percentage points
+   for 0/1 series, months or euros cumulated). */
 static void test_axis_label(void **state)
 {
     (void)state;
-    char ylab[128];
     double scale;
-    nt_run_axis_label("employed", 0, ylab, sizeof ylab, &scale);
+    nt_lang_series(NT_LANG_EN, "employed", 0, &scale);
     expect_near(scale, 100, 0);
-    nt_run_axis_label("employed", 1, ylab, sizeof ylab, &scale);
+    nt_lang_series(NT_LANG_EN, "employed", 1, &scale);
     expect_near(scale, 1, 0);
-    nt_run_axis_label("on_benefit", 1, ylab, sizeof ylab, &scale);
-    assert_non_null(strstr(ylab, "saved"));
-    nt_run_axis_label("earnings", 0, ylab, sizeof ylab, &scale);
-    assert_non_null(strstr(ylab, "euros"));
+    assert_non_null(strstr(nt_lang_series(NT_LANG_EN, "on_benefit", 1, &scale), "saved"));
+    assert_non_null(strstr(nt_lang_series(NT_LANG_EN, "earnings", 0, &scale), "euros"));
     expect_near(scale, 1, 0);
+    assert_non_null(strstr(nt_lang_word(NT_LANG_EN, NT_W_LOCKIN_DEPTH), "percentage points"));
 }
 
 /* ---------------------------------------------------------------- the run */
 
-/* The break-even statements of the cumulative plots, by PNG file name. */
+/* The break-even statements of the report's figures: per programme one
+   figure (plots/<programme>/effects.png) with a cumulative panel per
+   outcome, in the study's outcome order. */
 enum { MAX_NOTES = 64 };
 typedef struct {
     int n;
@@ -122,18 +125,32 @@ typedef struct {
 static void collect(void *ctx, const char *png_path, const char *text)
 {
     notes *N = ctx;
-    const char *file = strrchr(png_path, '/') ? strrchr(png_path, '/') + 1 : png_path;
-    if (strncmp(file, "cumulative_", 11) || !strstr(text, "break-even") || N->n == MAX_NOTES) return;
-    snprintf(N->file[N->n], sizeof N->file[0], "%s", file);
+    if (!strstr(png_path, "/effects.png") || N->n == MAX_NOTES) return;
+    if (!strstr(text, "break-even") || !strcmp(text, "break-even")) return; /* a note, not the legend's word */
+    snprintf(N->file[N->n], sizeof N->file[0], "%s", png_path);
     snprintf(N->note[N->n], sizeof N->note[0], "%s", text);
     N->n++;
 }
 
-static const char *note_of(const notes *N, const char *file)
+/* The break-even cell of a subgroup's row in summary.md's "for whom"
+   table (| programme | group | n | ... | break-even |), as the figure
+   would state it. */
+static int md_breakeven(const char *md, const char *prog, const char *level, long min_cell, char *out, size_t size)
 {
-    for (int i = 0; i < N->n; i++)
-        if (!strcmp(N->file[i], file)) return N->note[i];
-    return NULL;
+    char key[256];
+    snprintf(key, sizeof key, "| %s | %s | ", prog, level);
+    const char *l = strstr(md, key);
+    if (!l) return 0;
+    const char *eol = strchr(l, '\n'), *last = NULL;
+    for (const char *c = l; c < eol - 2; c++)
+        if (c[0] == '|' && c[1] == ' ') last = c + 2;
+    char cell[64];
+    size_t n = strcspn(last, " |");
+    snprintf(cell, sizeof cell, "%.*s", (int)n, last);
+    if (!strcmp(cell, "x")) snprintf(out, size, "break-even not shown (fewer than %ld persons)", min_cell);
+    else if (!strcmp(cell, "\xe2\x80\x93")) snprintf(out, size, "no break-even within 96 months");
+    else snprintf(out, size, "break-even: month %s", cell);
+    return 1;
 }
 
 /* Field j of a CSV line without quotes, into buf. */
@@ -172,7 +189,7 @@ static void net_breakeven(const char *out, const char *prog, const char *group, 
 }
 
 /* Runs the study with min_cell; for every horizon-96 row of summary.csv,
-   checks that the plot states the same break-even; returns the statement
+   checks that the report states the same break-even; returns the statement
    for loonkostensubsidie, emp_prev12=1-12, employed and its table cells. */
 static int min_treated_known = 1; /* [estimator] min_treated: the estimation threshold apart from min_cell */
 
@@ -215,12 +232,16 @@ again:
     if (s) fail_msg("run: %s", err.msg);
     nt_pipeline_report_free(&rep);
     nt_study_free(st);
-    assert_int_equal(N.n, 9); /* 1 programme x 3 groups x 3 outcomes */
+    assert_int_equal(N.n, 3); /* 1 programme x 3 outcomes (the whole cohort's figure) */
 
     char path[4400];
     snprintf(path, sizeof path, "%s/summary.csv", out);
     char *csv = nt_test_slurp(path);
     assert_non_null(csv);
+    snprintf(path, sizeof path, "%s/summary.md", out);
+    char *md = nt_test_slurp(path);
+    assert_non_null(md);
+    int outcome = 0;
     int compared = 0;
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char prog[64], group[64], series[64], horizon[16], be[32], supp[512], file[256];
@@ -231,11 +252,18 @@ again:
         field(line + 1, 8, be, sizeof be);
         field(line + 1, 23, supp, sizeof supp);
         if (strcmp(horizon, "96")) continue;
-        snprintf(file, sizeof file, "cumulative_%s_%s_%s.png", prog, group[0] ? group : "all", series);
-        for (char *c = file; *c; c++)
-            if (*c == '=') *c = '_';
-        const char *stated = note_of(&N, file);
-        assert_non_null(stated);
+        char stated_md[128];
+        const char *stated = NULL;
+        if (!group[0]) { /* the figure's cumulative panels, in outcome order */
+            snprintf(file, sizeof file, "%s/effects.png", prog);
+            assert_non_null(strstr(N.file[outcome], file));
+            stated = N.note[outcome++];
+        } else if (!strcmp(series, "employed")) { /* the "for whom" table */
+            assert_true(md_breakeven(md, prog, strchr(group, '=') + 1, min_cell, stated_md, sizeof stated_md));
+            stated = stated_md;
+            snprintf(file, sizeof file, "summary.md, %s %s", prog, group);
+        } else
+            continue;
         char want[128];
         /* A summary row loses cells only when its basis is too small (its
            counts are at least its basis): then the whole row is withheld,
@@ -259,8 +287,9 @@ again:
             snprintf(suppressed, 512, "%s", supp);
         }
     }
-    assert_int_equal(compared, 9);
+    assert_int_equal(compared, 5); /* 3 outcomes of the whole cohort, 2 groups' employment */
     free(csv);
+    free(md);
 }
 
 static void test_breakeven_agrees(void **state)

@@ -107,28 +107,6 @@ static void test_round_and_reasons(void **state)
     nt_table_free(t);
 }
 
-static void test_markdown_latex(void **state)
-{
-    (void)state;
-    nt_table *t = sample();
-    const char *dir = nt_test_dir("table_md");
-    char path[4200];
-    nt_error err;
-    nt_path_join(path, sizeof path, dir, "t.md");
-    assert_int_equal(nt_table_write_markdown(t, path, 10, "Effects", 3, &err), NT_OK);
-    char *text = nt_test_slurp(path);
-    assert_non_null(strstr(text, "| employed | 0 | -0.0312 | 0.01 | 25 | 400 |  |"));
-    assert_non_null(strstr(text, "| earnings, gross | 1 |  |  |  |  | estimate\\|n_treated\\|n_control |"));
-    free(text);
-    nt_path_join(path, sizeof path, dir, "t.tex");
-    assert_int_equal(nt_table_write_latex(t, path, 0, "Effects of 50% programmes", 3, &err), NT_OK);
-    text = nt_test_slurp(path);
-    assert_non_null(strstr(text, "\\caption{Effects of 50\\% programmes}"));
-    assert_non_null(strstr(text, "employed & 0 & -0.0312 & 0.01 & 25 & 400 \\\\"));
-    free(text);
-    nt_table_free(t);
-}
-
 static void test_manifest(void **state)
 {
     (void)state;
@@ -177,7 +155,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_plain_and_disclosure),
         cmocka_unit_test(test_round_and_reasons),
-        cmocka_unit_test(test_markdown_latex),
         cmocka_unit_test(test_manifest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
