@@ -172,6 +172,14 @@ static nt_status open_data(nt_run_state *P, nt_error *err)
         chmod(rejects, 0600);
     }
     if ((s = nt_store_open(store_path, &P->store, err))) return s;
+    if (nt_store_persons(P->store) == 0) {
+        char a[16], b[16];
+        nt_month_format(nt_store_inflow_from(P->store), a);
+        nt_month_format(nt_store_inflow_to(P->store), b);
+        return nt_fail_at(err, NT_EINPUT, st->store_path ? st->store_path : st->path, 0, NULL,
+                          "the cohort has no persons (no index spell of schemes %s starts in %s..%s): nothing to estimate",
+                          nt_store_schemes(P->store), a, b);
+    }
     if (nt_store_months(P->store) < need)
         return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "treatment", "horizon"), NULL,
                           "the cohort store has %d months since inflow; start months up to %d and a horizon of %d "
