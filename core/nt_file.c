@@ -50,6 +50,30 @@ void nt_file_clean_stale(const char *path)
     closedir(d);
 }
 
+nt_status nt_file_check_input(const char *path, nt_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    const char *what = S_ISFIFO(sb.st_mode)  ? "a pipe (FIFO)"
+                       : S_ISCHR(sb.st_mode) ? "a character device"
+                       : S_ISBLK(sb.st_mode) ? "a block device"
+                       : S_ISSOCK(sb.st_mode) ? "a socket"
+                       : S_ISDIR(sb.st_mode) ? "a folder"
+                                             : NULL;
+    if (what)
+        return nt_fail_at(err, NT_EINPUT, path, 0, NULL, "is %s, not a regular file: netto reads every input twice "
+                          "(its SHA-256, then its records); save it to a file first", what);
+    return NT_OK;
+}
+
+int nt_file_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b) return 0;
+    if (!strcmp(a, b)) return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* The mode of a finished file: as fopen would create it (0666 less the
    umask; mkstemp's temporary is 0600). The umask is read once. */
 static mode_t finished_mode(void)

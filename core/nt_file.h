@@ -25,6 +25,12 @@ nt_status nt_file_rename(const char *tmp, const char *path, nt_error *err);
    process is gone: what a killed run left. */
 void nt_file_clean_stale(const char *path);
 
+/* An input must be a regular file (it is read twice: checksum, records);
+   a pipe, FIFO, device, socket or folder is refused saying what it is. */
+nt_status nt_file_check_input(const char *path, nt_error *err);
+/* 1 if a and b name the same file (same path, or the same existing inode). */
+int nt_file_same(const char *a, const char *b);
+
 /* mkdir -p; 0 on success. */
 nt_status nt_mkdirs(const char *dir, nt_error *err);
 /* 1 if dir exists and holds any entry, 0 if missing or empty. */

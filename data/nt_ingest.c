@@ -40,6 +40,16 @@ nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort *
     nt_progress pr;
     int wrote_rejects = 0;
     char rtmp[4300], *rbytes = NULL;
+    /* Inputs are regular files, and no output is an input. */
+    for (int f = 0; f < NT_FILE_N; f++) {
+        nt_status cs = o->spells.path[f] ? nt_file_check_input(o->spells.path[f], err) : NT_OK;
+        if (cs) return cs;
+        const char *outs[2] = {o->store_path, o->rejects_path};
+        for (int k = 0; k < 2; k++)
+            if (nt_file_same(o->spells.path[f], outs[k]))
+                return nt_fail_at(err, NT_EUSAGE, outs[k], 0, NULL, "is the %s input: netto would overwrite it with the %s "
+                                  "(give another -o)", nt_file_kind_name((nt_file_kind)f), k ? "rejects report" : "store");
+    }
     nt_file_clean_stale(o->store_path);
     nt_file_clean_stale(o->rejects_path);
     memset(rep, 0, sizeof *rep);

@@ -85,6 +85,11 @@ static long get_key(nt_spells_ctx *c, char *key, int quiet, nt_status *st)
             *st = bad(c, NT_REJECT_BAD_CODE, cn, v, n, "a person key of 1 to 32 bytes");
             return -1;
         }
+        if (c->nkey > 1 && memchr(v, '+', n)) {   /* ("a+b","c") and ("a","b+c") would both be a+b+c */
+            if (quiet) return 0;
+            *st = bad(c, NT_REJECT_BAD_CODE, cn, v, n, "a person key part without '+' (it joins the parts of --person-key)");
+            return -1;
+        }
         if (k) key[o++] = '+';
         memcpy(key + o, v, n);
         o += (long)n;
@@ -131,6 +136,10 @@ static int get_num(nt_spells_ctx *c, int col, int money, double *x, nt_status *s
     if (*x < 0) {
         *st = bad(c, money ? NT_REJECT_NEGATIVE_MONEY : NT_REJECT_BAD_NUMBER, cn, v, n,
                   money ? "a non-negative amount in euros" : "a non-negative number");
+        return *st ? -1 : 1;
+    }
+    if (!isfinite(*x) || (money && *x > NT_SPELLS_MAX_AMOUNT)) {   /* earnings are float32 in the panel */
+        *st = bad(c, NT_REJECT_BAD_NUMBER, cn, v, n, "an amount in euros below 1e15");
         return *st ? -1 : 1;
     }
     return 0;

@@ -610,6 +610,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     memset(rep, 0, sizeof *rep);
     nt_run_state P;
     memset(&P, 0, sizeof P);
+    P.out_fd = -1;
     P.st = st;
     P.o = o;
     P.rep = rep;
@@ -619,21 +620,17 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_path_join(P.priv, sizeof P.priv, P.out, "private");
     char manifest[4300];
     nt_path_join(manifest, sizeof manifest, P.out, "manifest.json");
-    if (nt_dir_nonempty(P.out)) {
-        if (!o->overwrite)
-            return nt_fail_at(err, NT_EINPUT, P.out, 0, NULL, "the output folder exists and is not empty "
-                              "(give --overwrite to replace its results)");
-        /* Without a manifest the old results no longer look complete. */
-        unlink(manifest);
-    }
-    nt_status s = nt_run_export_clear(P.out, err);
+    nt_status s = nt_run_out_claim(&P, o->overwrite, err);
+    if (!s) s = nt_run_export_clear(P.out, err);
     if (!s) s = nt_mkdirs(P.priv, err);
-    if (s) return s;
-    if (chmod(P.priv, 0700) != 0) /* person-level files: the owner's only */
-        return nt_fail_at(err, NT_EIO, P.priv, 0, NULL, "cannot make the folder private: %s", strerror(errno));
+    if (s) goto done;
+    if (chmod(P.priv, 0700) != 0) { /* person-level files: the owner's only */
+        s = nt_fail_at(err, NT_EIO, P.priv, 0, NULL, "cannot make the folder private: %s", strerror(errno));
+        goto done;
+    }
     if (o->threads > 0) omp_set_num_threads(o->threads);
     P.m = nt_manifest_alloc(o->argc, o->argv);
-    if (!P.m) return nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!P.m) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     nt_study_record(st, P.m);
     for (int i = 0; i < st->n_warnings; i++) warn(&P, "%s", st->warnings[i]);
     nt_manifest_set_seed(P.m, st->seed);
@@ -644,6 +641,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = resolve_programs(&P, err))) goto done;
     if ((s = load_panel(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
+    if ((s = nt_run_plots_check(&P, err))) goto done;
     nt_manifest_timing(P.m, "load", nt_now() - t);
     rep->n_programs = P.n_prog;
     rep->n_groups = P.n_groups;
@@ -683,5 +681,6 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if (!s) s = nt_run_export_commit(&P, export_tmp, err);
 done:
     run_free(&P);
+    nt_run_out_release(&P);
     return s;
 }

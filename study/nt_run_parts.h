@@ -81,6 +81,7 @@ typedef struct {
     char **detail;           /* the warnings word for word, exact counts: private/warnings.txt */
     int n_detail;
     nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
+    int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
@@ -105,6 +106,12 @@ nt_status nt_run_disclosure_note(nt_run_state *P, const char *name, const nt_tab
 /* Removes a former run's export/ and unfinished .export-* folders (called
    before anything is written, so a failed run leaves no export/). */
 nt_status nt_run_export_clear(const char *out, nt_error *err);
+/* Locks the output folder and clears the previous result set (nt_run_out.c). */
+nt_status nt_run_out_claim(nt_run_state *P, int overwrite, nt_error *err);
+void nt_run_out_release(nt_run_state *P);
+/* Refuses programme, subgroup or series names whose plot files would
+   collide or be too long, before anything is estimated or written. */
+nt_status nt_run_plots_check(const nt_run_state *P, nt_error *err);
 /* Builds the export folder aside, in tmp (size >= 4300): nothing when
    min_cell = 0 (tmp[0] = 0). Records the disclosure settings and checks in
    the manifest (cleared_for_export false at the top level). */

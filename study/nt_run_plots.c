@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/nt_file.h"
 #include "report/nt_disclose.h"
@@ -70,6 +71,44 @@ static void plot_paths(const char *dir, const char *kind, const char *base, char
     nt_path_join(pdf, size, dir, name);
 }
 
+/* A path's file-name part: <programme>_<subgroup or all>_<series>, with
+   '=', ' ', '/' and ',' as '_'. */
+static void plot_base(const char *prog, const char *group, const char *series, char *base, size_t size)
+{
+    snprintf(base, size, "%s_%s_%s", prog, group[0] ? group : "all", series);
+    for (char *c = base; *c; c++)
+        if (*c == '=' || *c == ' ' || *c == '/' || *c == ',') *c = '_';
+}
+
+/* The longest plot name, "cumulative_<base>.png", plus the temporary's
+   ".tmp-<pid>-XXXXXX", must fit a file name (255 bytes). */
+#define MAX_BASE (255 - 15 - 32)
+
+nt_status nt_run_plots_check(const nt_run_state *P, nt_error *err)
+{
+    const int npg = P->n_prog * P->n_groups, no = P->panel->n_outcomes;
+    char a[1400], b[1400];
+    for (int i = 0; i < npg * no; i++) {
+        plot_base(nt_run_program(P, i / no), nt_run_group(P, i / no), P->panel->outcome_name[i % no], a, sizeof a);
+        if (strlen(a) > MAX_BASE)
+            return nt_fail_at(err, NT_EINPUT, P->st->path, 0, NULL,
+                              "programme \"%.60s...\" with subgroup \"%.40s\" gives plot file names of %zu bytes "
+                              "(at most %d): shorten the name", nt_run_program(P, i / no), nt_run_group(P, i / no),
+                              strlen(a), MAX_BASE);
+        for (int j = 0; j < i; j++) {
+            plot_base(nt_run_program(P, j / no), nt_run_group(P, j / no), P->panel->outcome_name[j % no], b, sizeof b);
+            if (strcasecmp(a, b)) continue;
+            return nt_fail_at(err, NT_EINPUT, P->st->path, 0, NULL,
+                              "programmes \"%s\" (%s) and \"%s\" (%s) would share the plot files *_%s.png: "
+                              "rename one of them", nt_run_program(P, j / no),
+                              nt_run_group(P, j / no)[0] ? nt_run_group(P, j / no) : "whole cohort",
+                              nt_run_program(P, i / no),
+                              nt_run_group(P, i / no)[0] ? nt_run_group(P, i / no) : "whole cohort", a);
+        }
+    }
+    return NT_OK;
+}
+
 /* Records a plot's two files for export/. */
 static nt_status add_files(nt_run_state *P, const char *kind, const char *base, nt_error *err)
 {
@@ -103,9 +142,7 @@ static nt_status plot_path(nt_run_state *P, const char *dir, int pg, int oc, dou
     snprintf(title, sizeof title, "%s: %s%s%s", P->st->name, prog, group[0] ? ", " : "", group);
     snprintf(sub, sizeof sub, "ATT by month since programme start, %s%s", nt_run_method(P),
              B > 0 ? "" : " (no bootstrap: no confidence band)");
-    snprintf(base, sizeof base, "%s_%s_%s", prog, group[0] ? group : "all", series);
-    for (char *c = base; *c; c++)
-        if (*c == '=' || *c == ' ' || *c == '/' || *c == ',') *c = '_';
+    plot_base(prog, group, series, base, sizeof base);
     nt_run_axis_label(series, 0, ylab, sizeof ylab, &scale);
     nt_plot_opts po = {.title = title, .subtitle = sub, .y_label = ylab, .y_scale = scale, .ci_level = nt_run_ci_level(P),
                        .on_text = P->o->on_plot_text, .on_text_ctx = P->o->on_plot_text_ctx};
