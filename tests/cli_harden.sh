@@ -15,7 +15,9 @@
 #    stale temporaries of killed runs are cleaned;
 #  - the rejects report is kept in the store (one commit);
 #  - disk full while writing the store (ulimit -f): exit 1 naming the
-#    object, no SIGSEGV at exit.
+#    object, no SIGSEGV at exit;
+#  - an address-space limit (ulimit -v): "out of memory", exit 1, no hang in
+#    OpenBLAS's threads (and no start month silently "not estimated").
 set -u
 NETTO=$1
 T=${NT_TMP:-/tmp}/cli_harden.$$
@@ -200,6 +202,15 @@ r=$( (ulimit -f 64; trap '' XFSZ; "$NETTO" ingest "${sbase[@]}" --scheme WW,BIJS
       --horizon 96 -o "$T/full.h5" >"$T/out" 2>"$T/err"; echo $?) )
 expect1 "store write failing (file size limit)" "$r" "writing the store failed at /"
 [ -e "$T/full.h5" ] && fail "a failed store write left a store"
+
+# --- an address-space limit: "out of memory", exit 1, no hang in OpenBLAS --------------
+# (not under ASan, whose shadow memory needs more address space than any limit)
+if [ -z "${NT_SANITIZED:-}" ]; then
+  r=$( (ulimit -v 150000; timeout 120 "$NETTO" run "$T/ok.ini" --out "$T/oom" >"$T/out" 2>"$T/err"; echo $?) )
+  expect1 "run under ulimit -v" "$r" "out of memory"
+  r=$( (ulimit -v 150000; OPENBLAS_NUM_THREADS=2 timeout 120 "$NETTO" run "$T/ok.ini" --out "$T/oom2" >"$T/out" 2>"$T/err"; echo $?) )
+  [ "$r" != 124 ] || fail "run under ulimit -v with OPENBLAS_NUM_THREADS=2 hangs"
+fi
 
 [ $fails -eq 0 ] && rm -rf "$T"
 [ $fails -eq 0 ] && echo "cli_harden: all passed" || echo "cli_harden: $fails failure(s) (files in $T)"
