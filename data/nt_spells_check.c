@@ -269,6 +269,13 @@ static nt_status find_extra(nt_spells_ctx *c, const person_cols *pc, nt_persons_
         if (P->n_extra == NT_SPELLS_EXTRA_MAX)
             return nt_fail_at(c->err, NT_EINPUT, c->path, 1, NULL, "found more than 256 extra columns, expected fewer");
         const char *name = nt_cells_name(c->src, j);
+        if (!*name)   /* an extra column becomes a covariate: it needs a name */
+            return nt_fail_at(c->err, NT_EINPUT, c->path, 1, NULL, "found column %d of the header without a name, "
+                              "expected a column name (extra columns become covariates)", j + 1);
+        int first = nt_cells_find(c->src, name);
+        if (first >= 0 && first != j)
+            return nt_fail_at(c->err, NT_EINPUT, c->path, 1, name, "found the name in columns %d and %d of the header, "
+                              "expected each column name once", first + 1, j + 1);
         P->extra_name[P->n_extra] = nt_arena_str(&c->pv->a, name, strlen(name));
         if (!P->extra_name[P->n_extra]) return nt_fail(c->err, NT_ENOMEM, "out of memory");
         P->extra_col[P->n_extra++] = j;

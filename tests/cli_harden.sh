@@ -5,6 +5,8 @@
 #  - a 0-person cohort: ingest writes it, run refuses it (no double free);
 #    the failed run's empty private/ does not block the next run;
 #  - a damaged store (one flipped bit, truncated) is refused by its checksum;
+#  - extra columns named "income/month" or "." are kept; an empty name or a
+#    name twice is refused as such (not as "disk full");
 #  - numbers beyond a double or a float32 wage ("1" + 320 zeros, 1e20);
 #  - --person-key parts holding the '+' separator;
 #  - an output that is an input (ingest -o, the rejects report, describe --csv);
@@ -110,6 +112,24 @@ for w in "$big" 100000000000000000000; do
   [ "$r" = 0 ] || fail "lenient wage of ${#w} digits: exit $r"
   grep -q "jobs bad_number 1" "$T/out" || fail "lenient wage of ${#w} digits not counted: $(cat "$T/out")"
 done
+
+# --- extra column names ------------------------------------------------------------
+for name in 'income/month' '.'; do
+  sed "1s|children\$|$name|" "$D/persons.csv" > "$T/pn.csv"
+  r=$(rc "$NETTO" ingest --persons "$T/pn.csv" --benefits "$D/benefits.csv" --programs "$D/programs.csv" \
+      --jobs "$D/jobs.csv" --scheme WW --inflow 2003-01:2003-12 --horizon 12 -o "$T/pn.h5")
+  [ "$r" = 0 ] || fail "extra column named '$name': exit $r $(cat "$T/err")"
+  r=$(rc "$NETTO" describe "$T/pn.h5" --min-cell 0 --not-for-export)
+  grep -Eq "^  $(printf '%s' "$name" | sed 's/[.]/[.]/g') +numeric" "$T/out" || fail "describe lacks the column '$name'"
+done
+sed '1s|children$||' "$D/persons.csv" > "$T/pn.csv"
+r=$(rc "$NETTO" ingest --persons "$T/pn.csv" --benefits "$D/benefits.csv" --programs "$D/programs.csv" \
+    --jobs "$D/jobs.csv" --scheme WW --inflow 2003-01:2003-12 --horizon 12 -o "$T/pn.h5")
+expect1 "an empty column name" "$r" "pn.csv:1: found column 9 of the header without a name"
+sed '1s|$|,children|; 2,$s|$|,1|' "$D/persons.csv" > "$T/pn.csv"
+r=$(rc "$NETTO" ingest --persons "$T/pn.csv" --benefits "$D/benefits.csv" --programs "$D/programs.csv" \
+    --jobs "$D/jobs.csv" --scheme WW --inflow 2003-01:2003-12 --horizon 12 -o "$T/pn.h5")
+expect1 "a column name twice" "$r" "column children: found the name in columns 9 and 10"
 
 # --- --person-key parts holding '+' ------------------------------------------------
 printf 'S,N,birth_date,sex\na+b,c,1970-01-01,M\na,b+c,1971-01-01,F\n' > "$T/kp.csv"
