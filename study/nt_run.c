@@ -483,9 +483,13 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         if (!P->reps[pg] || !P->reps_fixed[pg]) return nt_fail(err, NT_ENOMEM, "out of memory");
         for (size_t i = 0; i < per; i++) P->reps[pg][i] = P->reps_fixed[pg][i] = NAN;
     }
+    char *rep_done = calloc((size_t)B, 1);
+    long done = 0;
+    if (!rep_done) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status cs = nt_run_ckpt_open(P, rep_done, &done, err);
+    if (cs) { free(rep_done); return cs; }
     nt_progress pr;
     nt_progress_begin(&pr, "bootstrap", (double)B);
-    long done = 0;
     int oom = 0;
     const long N = P->n_included;
     /* Copies of a drawn person become one unit with a frequency weight,
@@ -497,13 +501,15 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         long *units = malloc((size_t)(N ? N : 1) * sizeof *units);
         long *cnt = malloc((size_t)(N ? N : 1) * sizeof *cnt);
         long *gcnt = malloc((size_t)(N ? N : 1) * sizeof *gcnt);
-        if (!draw || !units || !cnt || !gcnt) {
+        uint8_t *bfail = malloc((size_t)npg);
+        if (!draw || !units || !cnt || !gcnt || !bfail) {
             #pragma omp atomic write
             oom = 1;
         }
         #pragma omp for schedule(dynamic, 1)
         for (int b = 0; b < B; b++) {
-            if (!draw || !units || !cnt || !gcnt) continue;
+            if (!draw || !units || !cnt || !gcnt || !bfail || rep_done[b]) continue;
+            memset(bfail, 0, (size_t)npg);
             nt_rng rng;
             nt_rng_init(&rng, P->st->seed, (uint64_t)b + 1);
             /* N draws with replacement, listed in person order (copies side
@@ -537,6 +543,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
                 if (nt_dyn_estimate(&P->view, units, nu, &d, &r, &e)) {
                     #pragma omp atomic
                     P->rep_failed[pg]++;
+                    bfail[pg] = 1;
                     continue;
                 }
                 for (int oc = 0; oc < NO; oc++)
@@ -549,6 +556,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
             }
             #pragma omp critical(nt_pipeline_progress)
             {
+                nt_run_ckpt_add(P, b, bfail);
                 done++;
                 char extra[64];
                 snprintf(extra, sizeof extra, "replicate %ld of %d", done, B);
@@ -559,8 +567,10 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         free(units);
         free(cnt);
         free(gcnt);
+        free(bfail);
     }
     nt_progress_end(&pr);
+    free(rep_done);
     if (oom) return nt_fail(err, NT_ENOMEM, "out of memory in the bootstrap");
     for (int pg = 0; pg < npg; pg++)
         if (P->rep_failed[pg] > 0)
@@ -620,7 +630,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_path_join(P.priv, sizeof P.priv, P.out, "private");
     char manifest[4300];
     nt_path_join(manifest, sizeof manifest, P.out, "manifest.json");
-    nt_status s = nt_run_out_claim(&P, o->overwrite, err);
+    nt_status s = nt_run_out_claim(&P, o->overwrite, o->resume, err);
     if (!s) s = nt_run_export_clear(P.out, err);
     if (!s) s = nt_mkdirs(P.priv, err);
     if (s) goto done;
@@ -680,6 +690,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     s = nt_manifest_write(P.m, manifest, err);
     if (!s) s = nt_run_export_commit(&P, export_tmp, err);
 done:
+    nt_run_ckpt_close(&P, !s);
     run_free(&P);
     nt_run_out_release(&P);
     return s;

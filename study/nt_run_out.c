@@ -67,7 +67,7 @@ static int exists(const char *dir, const char *name)
     return lstat(p, &sb) == 0;
 }
 
-nt_status nt_run_out_claim(nt_run_state *P, int overwrite, nt_error *err)
+nt_status nt_run_out_claim(nt_run_state *P, int overwrite, int resume, nt_error *err)
 {
     P->out_fd = -1;
     nt_status s = nt_mkdirs(P->out, err);
@@ -84,6 +84,9 @@ nt_status nt_run_out_claim(nt_run_state *P, int overwrite, nt_error *err)
     }
     P->out_fd = fd;
     const int complete = exists(P->out, "manifest.json"), unfinished = !complete && exists(P->out, "private");
+    if (resume && !unfinished)
+        return nt_fail_at(err, NT_EINPUT, P->out, 0, NULL, "--resume: the output folder holds %s",
+                          complete ? "a complete run (nothing to resume)" : "no interrupted run of netto");
     if (!overwrite && complete)
         return nt_fail_at(err, NT_EINPUT, P->out, 0, NULL, "the output folder holds the results of an earlier run "
                           "(give --overwrite to replace them)");
@@ -103,6 +106,7 @@ nt_status nt_run_out_claim(nt_run_state *P, int overwrite, nt_error *err)
         nt_path_join(path, sizeof path, P->out, e->d_name);
         struct stat sb;
         if (lstat(path, &sb) != 0 || !is_result(e->d_name, S_ISDIR(sb.st_mode))) continue;
+        if (resume && !strcmp(e->d_name, "private")) continue;   /* the checkpoint */
         bad = remove_tree(path, 0) != 0;
     }
     closedir(d);

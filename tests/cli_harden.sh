@@ -16,6 +16,8 @@
 #    plots go, other files stay); a second run into a locked folder fails;
 #    stale temporaries of killed runs are cleaned;
 #  - the rejects report is kept in the store (one commit);
+#  - --resume continues a killed bootstrap from private/bootstrap.ckpt with
+#    the same result bytes (another seed is refused);
 #  - disk full while writing the store (ulimit -f): exit 1 naming the
 #    object, no SIGSEGV at exit;
 #  - an address-space limit (ulimit -v): "out of memory", exit 1, no hang in
@@ -222,6 +224,41 @@ r=$( (ulimit -f 64; trap '' XFSZ; "$NETTO" ingest "${sbase[@]}" --scheme WW,BIJS
       --horizon 96 -o "$T/full.h5" >"$T/out" 2>"$T/err"; echo $?) )
 expect1 "store write failing (file size limit)" "$r" "writing the store failed at /"
 [ -e "$T/full.h5" ] && fail "a failed store write left a store"
+
+# --- --resume: an interrupted bootstrap continues from its checkpoint, same bytes --------
+"$NETTO" simulate --persons 2000 --seed 3 --out "$T/rsim" >/dev/null 2>&1 || fail "simulate 2000"
+R=$T/rsim
+r=$(rc "$NETTO" ingest --persons "$R/persons.csv" --benefits "$R/benefits.csv" --programs "$R/programs.csv" \
+    --jobs "$R/jobs.csv" --scheme WW,BIJSTAND --inflow 2003-01:2004-12 --horizon 12 -o "$T/r.h5")
+study "$T/boot.ini" r.h5 "any, scholing"
+sed -i 's/^covariates = .*/covariates = age, sex, emp_prev12/; s/^series = .*/series = employed, earnings/; s/^bootstrap = 0/method = bootstrap\nbootstrap = 3000/' "$T/boot.ini"
+r=$(rc "$NETTO" run "$T/boot.ini" --out "$T/bA" --threads 2)
+[ "$r" = 0 ] || fail "bootstrap run: exit $r $(cat "$T/err")"
+"$NETTO" run "$T/boot.ini" --out "$T/bB" --threads 1 >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 2400); do
+  s=$(stat -c %s "$T/bB/private/bootstrap.ckpt" 2>/dev/null || echo 0)
+  [ "$s" -gt 40000 ] && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.05
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+if [ -e "$T/bB/manifest.json" ]; then
+  echo "note: the bootstrap finished before it could be interrupted; --resume not exercised"
+else
+  [ "$s" -gt 40000 ] || fail "no bootstrap checkpoint was written ($s bytes)"
+  sed 's/^seed = 1/seed = 2/' "$T/boot.ini" > "$T/boot2.ini"
+  r=$(rc "$NETTO" run "$T/boot2.ini" --out "$T/bB" --resume)
+  expect1 "--resume with another seed" "$r" "belongs to another study"
+  r=$(rc "$NETTO" run "$T/boot.ini" --out "$T/bB" --threads 2 --resume)
+  [ "$r" = 0 ] || fail "--resume: exit $r $(cat "$T/err")"
+  for f in effects.csv summary.csv balance.csv pscore.csv effects_by_start.csv start_months.csv; do
+    cmp -s "$T/bA/$f" "$T/bB/$f" || fail "--resume: $f differs from the uninterrupted run"
+  done
+  [ -e "$T/bB/private/bootstrap.ckpt" ] && fail "the checkpoint was left after the run completed"
+  r=$(rc "$NETTO" run "$T/boot.ini" --out "$T/bB" --resume)
+  expect1 "--resume of a complete run" "$r" "nothing to resume"
+fi
 
 # --- an address-space limit: "out of memory", exit 1, no hang in OpenBLAS --------------
 # (not under ASan, whose shadow memory needs more address space than any limit)
