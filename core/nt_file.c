@@ -26,12 +26,10 @@ nt_status nt_file_tmpname(const char *path, char *tmp, unsigned long size, nt_er
 void nt_file_clean_stale(const char *path)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (slash) *(slash == dir ? slash + 1 : slash) = 0;
-    else snprintf(dir, sizeof dir, ".");
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     if (!*base) return;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
     DIR *d = opendir(dir);
     if (!d) return;
     size_t bl = strlen(base);

@@ -149,6 +149,7 @@ static nt_status load_series(nt_store *st, nt_panel *p, const nt_panel_spec *spe
     int m = p->months, nr = p->n_risk;
     long block = nt_store_chunk_rows(st);
     if (block < 1) block = 1024;
+    if (block > n) block = n > 0 ? n : 1;
     double *buf = malloc((size_t)block * (size_t)m * sizeof *buf);
     if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;

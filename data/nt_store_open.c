@@ -394,8 +394,10 @@ static int read_header(nt_store *st, char *why, size_t wsize)
     st->n = (long)v;
     if (read_attr_i64(st->file, "months", &v) || v < 1 || v > MAX_MONTHS) BAD("attribute months is not 1 to %d", MAX_MONTHS);
     st->months = (int)v;
-    if (read_attr_i64(st->file, "chunk_rows", &v) || v < 1 || v > MAX_PERSONS) BAD("attribute chunk_rows is not a count");
-    st->chunk_rows = (int)(v > INT32_MAX ? INT32_MAX : v);
+    /* The writer's chunks: at most n_persons rows, or 128 KiB of a row's bytes. */
+    if (read_attr_i64(st->file, "chunk_rows", &v) || v < 1 || (v > st->n && v > (1 << 17)))
+        BAD("attribute chunk_rows is not 1 to max(n_persons, 131072)");
+    st->chunk_rows = (int)v;
     nt_store_h5_attr_str(st->file, "tool_version", st->tool_version, sizeof st->tool_version);
     if (nt_store_h5_attr_str(st->file, "data_end", buf, sizeof buf)) BAD("no data_end attribute");
     st->data_end = NT_DAY_NONE;

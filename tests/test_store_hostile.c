@@ -302,6 +302,13 @@ static void test_crafted(void **state)
     restamp(path);
     expect_refused(path, "months");
 
+    path = crafted("chunk_rows_huge");   /* fuzz_store finding: a block of 2^31 rows allocated */
+    f = open_rw(path);
+    set_attr_i64(f, "chunk_rows", 2147483647);
+    H5Fclose(f);
+    restamp(path);
+    expect_refused(path, "chunk_rows");
+
     path = crafted("records_long");   /* a longer /ingest/records */
     f = open_rw(path);
     replace_ds(f, "ingest/records", H5T_STD_I64LE, 4000, 0, 1, NULL);
