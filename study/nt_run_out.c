@@ -12,7 +12,8 @@
    without --overwrite). Replacing removes manifest.json first (so a kill
    midway leaves nothing that looks complete), then the tables and logs
    (*.csv, *.txt, *.log, *.json), plots/, private/ and export/, and every
-   temporary (*.tmp-*, .export-*) a killed run left; other files stay. */
+   temporary (*.tmp-*, .export-*) a killed run left; other files, and the
+   run's own inputs wherever they are, stay. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +58,16 @@ static int remove_tree(const char *path, int depth)
     }
     closedir(d);
     return bad || rmdir(path) != 0 ? -1 : 0;
+}
+
+/* An input of this run (never removed, even if it looks like a result). */
+static int is_input(const nt_run_state *P, const char *path)
+{
+    const nt_study *st = P->st;
+    const char *in[6] = {st->path, st->store_path, st->persons_path, st->benefits_path, st->programs_path, st->jobs_path};
+    for (int i = 0; i < 6; i++)
+        if (in[i] && nt_file_same(path, in[i])) return 1;
+    return 0;
 }
 
 static int exists(const char *dir, const char *name)
@@ -105,7 +116,7 @@ nt_status nt_run_out_claim(nt_run_state *P, int overwrite, int resume, nt_error 
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         nt_path_join(path, sizeof path, P->out, e->d_name);
         struct stat sb;
-        if (lstat(path, &sb) != 0 || !is_result(e->d_name, S_ISDIR(sb.st_mode))) continue;
+        if (lstat(path, &sb) != 0 || !is_result(e->d_name, S_ISDIR(sb.st_mode)) || is_input(P, path)) continue;
         if (resume && !strcmp(e->d_name, "private")) continue;   /* the checkpoint */
         bad = remove_tree(path, 0) != 0;
     }

@@ -202,6 +202,18 @@ r=$(rc "$NETTO" run "$T/ok.ini" --out "$T/res" --overwrite)
 [ -e "$T/res/plots/effect_old_study_employed.png" ] && fail "--overwrite kept a plot of the earlier result set"
 [ -e "$T/res/notes.md" ] || fail "--overwrite removed a file that is not netto's"
 ls -a "$T/res" "$T/res/plots" | grep -q 'tmp-' && fail "stale temporaries were not cleaned"
+# --overwrite into the folder that holds the inputs removes none of them
+mkdir -p "$T/own"
+cp "$S/persons.csv" "$S/benefits.csv" "$S/programs.csv" "$S/jobs.csv" "$T/own/"
+sed 's/^bootstrap = .*/bootstrap = 0/' "$S/study.ini" > "$T/own/study.ini"
+sed -i 's/^horizon = 96/horizon = 12/; s/^start_months = .*/start_months = 0:2/; /^\[subgroups\]/,/^emp_prev12/d' "$T/own/study.ini"
+touch "$T/own/manifest.json"
+r=$(rc "$NETTO" run "$T/own/study.ini" --out "$T/own" --overwrite)
+[ "$r" = 0 ] || fail "run --overwrite into the input folder: exit $r $(cat "$T/err")"
+for f in persons benefits programs jobs; do [ -f "$T/own/$f.csv" ] || fail "--overwrite removed the input $f.csv"; done
+r=$(rc "$NETTO" run "$T/own/study.ini" --out "$T/own" --overwrite)
+[ "$r" = 0 ] || fail "second run --overwrite into the input folder: exit $r $(cat "$T/err")"
+for f in persons benefits programs jobs; do [ -f "$T/own/$f.csv" ] || fail "a second --overwrite removed the input $f.csv"; done
 # a second run into a locked folder fails at once
 if command -v flock >/dev/null; then
   flock "$T/res" sleep 8 &
