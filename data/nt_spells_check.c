@@ -139,7 +139,7 @@ static int get_num(nt_spells_ctx *c, int col, int money, double *x, nt_status *s
         return *st ? -1 : 1;
     }
     if (!isfinite(*x) || (money && *x > NT_SPELLS_MAX_AMOUNT)) {   /* earnings are float32 in the panel */
-        *st = bad(c, NT_REJECT_BAD_NUMBER, cn, v, n, "an amount in euros below 1e15");
+        *st = bad(c, NT_REJECT_BAD_NUMBER, cn, v, n, "an amount in euros below 1e34");
         return *st ? -1 : 1;
     }
     return 0;

@@ -104,7 +104,7 @@ mk_jobs() { # wage -> $T/j.csv
   printf 'person_id,start_date,end_date,wage_eur_month,hours_week\n0001,2003-10-01,,%s,38\n' "$1" > "$T/j.csv"
 }
 big=1$(printf '0%.0s' $(seq 320))
-for w in "$big" 100000000000000000000; do
+for w in "$big" 1$(printf "0%.0s" $(seq 35)); do
   mk_jobs "$w"
   r=$(rc "$NETTO" ingest --persons "$D/persons.csv" --benefits "$D/benefits.csv" --programs "$D/programs.csv" \
       --jobs "$T/j.csv" --scheme WW --inflow 2003-01:2003-12 --horizon 12 -o "$T/num.h5")
