@@ -1,4 +1,4 @@
-/* netto run STUDY.ini [--out DIR] [--threads T] [--overwrite] */
+/* netto run STUDY.ini [--out DIR] [--threads T] [--overwrite] [--resume] */
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -9,13 +9,14 @@
 
 static void help(FILE *fp)
 {
-    fprintf(fp, "usage: netto run STUDY.ini [--out DIR] [--threads T] [--overwrite]\n\n"
+    fprintf(fp, "usage: netto run STUDY.ini [--out DIR] [--threads T] [--overwrite] [--resume]\n\n"
            "Runs the whole study described by the study file (docs/study-file.md): the cohort\n"
            "from the spell files or a store, the dynamic matching or weighting estimates per\n"
            "programme and subgroup, the bootstrap, and the result tables, plots and manifest.\n\n"
            "  -o, --out DIR   output folder (default: [study] out, else results/<name>)\n"
            "  --threads T     threads (default: all cores); results do not depend on it\n"
-           "  --overwrite     replace the results in a non-empty output folder\n\n"
+           "  --overwrite     replace the results in a non-empty output folder\n"
+           "  --resume        continue an interrupted run's bootstrap from its finished replicates\n\n"
            "Writes effects.csv, summary.csv (.md, .tex), balance.csv, pscore.csv,\n"
            "start_months.csv, effects_by_start.csv, report.html, report.pdf, plots/,\n"
            "and manifest.json last;\n"
@@ -24,7 +25,7 @@ static void help(FILE *fp)
 
 typedef struct {
     const char *study, *out;
-    int threads, overwrite;
+    int threads, overwrite, resume;
 } args;
 
 #define F(m) CLI_FIELD(args, m)
@@ -33,6 +34,7 @@ static const cli_opt rows[] = {
     {"--out|-o", CLI_STR, F(out), .need = "%s needs a folder"},
     {"--threads", CLI_LONG, F(threads), CLI_RANGE(1, 1024), .need = "--threads needs a whole number from 1 to 1024"},
     {"--overwrite", CLI_FLAG, F(overwrite)},
+    {"--resume", CLI_FLAG, F(resume)},
     {0}};
 static const cli_spec spec = {.cmd = "run", .help = help, .rows = rows, .unknown = "unknown option %s"};
 
@@ -49,7 +51,7 @@ int nt_cmd_run(int argc, char **argv)
         nt_study_free(st);
         return cli_fail(&err);
     }
-    nt_pipeline_opts po = {.threads = a.threads, .overwrite = a.overwrite, .argc = argc + 1, .argv = argv - 1};
+    nt_pipeline_opts po = {.threads = a.threads, .overwrite = a.overwrite, .resume = a.resume, .argc = argc + 1, .argv = argv - 1};
     nt_pipeline_report rep;
     rc = 0;
     if (nt_pipeline_run(st, &po, &rep, &err)) {

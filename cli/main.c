@@ -1,5 +1,8 @@
 /* netto: the command. Dispatches to one file per subcommand (cli/cmd_*.c). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -27,8 +30,24 @@ static void usage(FILE *fp)
     fprintf(fp, "\nexit codes: 0 success, 1 data, file or study-file problem, 2 usage error\n");
 }
 
+/* OpenBLAS starts a pool of threads when it is loaded, each taking a 128 MiB
+   buffer and retrying forever when that fails: under an address-space
+   limit (ulimit -v) netto would hang, at the latest at exit. netto calls
+   BLAS single-threaded from its own threads (estimators/nt_glm.c), so under
+   a limit it restarts itself once with OPENBLAS_NUM_THREADS=1, before
+   anything else happens; out of memory is then an error (exit 1). */
+static void blas_threads(char **argv)
+{
+    struct rlimit rl;
+    const char *v = getenv("OPENBLAS_NUM_THREADS");
+    if ((v && !strcmp(v, "1")) || getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return;
+    if (setenv("OPENBLAS_NUM_THREADS", "1", 1) != 0) return;
+    execv("/proc/self/exe", argv);   /* returns only on failure: go on as we are */
+}
+
 int main(int argc, char **argv)
 {
+    blas_threads(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;

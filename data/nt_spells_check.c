@@ -85,6 +85,11 @@ static long get_key(nt_spells_ctx *c, char *key, int quiet, nt_status *st)
             *st = bad(c, NT_REJECT_BAD_CODE, cn, v, n, "a person key of 1 to 32 bytes");
             return -1;
         }
+        if (c->nkey > 1 && memchr(v, '+', n)) {   /* ("a+b","c") and ("a","b+c") would both be a+b+c */
+            if (quiet) return 0;
+            *st = bad(c, NT_REJECT_BAD_CODE, cn, v, n, "a person key part without '+' (it joins the parts of --person-key)");
+            return -1;
+        }
         if (k) key[o++] = '+';
         memcpy(key + o, v, n);
         o += (long)n;
@@ -131,6 +136,10 @@ static int get_num(nt_spells_ctx *c, int col, int money, double *x, nt_status *s
     if (*x < 0) {
         *st = bad(c, money ? NT_REJECT_NEGATIVE_MONEY : NT_REJECT_BAD_NUMBER, cn, v, n,
                   money ? "a non-negative amount in euros" : "a non-negative number");
+        return *st ? -1 : 1;
+    }
+    if (!isfinite(*x) || (money && *x > NT_SPELLS_MAX_AMOUNT)) {   /* earnings are float32 in the panel */
+        *st = bad(c, NT_REJECT_BAD_NUMBER, cn, v, n, "an amount in euros below 1e34");
         return *st ? -1 : 1;
     }
     return 0;
@@ -260,6 +269,13 @@ static nt_status find_extra(nt_spells_ctx *c, const person_cols *pc, nt_persons_
         if (P->n_extra == NT_SPELLS_EXTRA_MAX)
             return nt_fail_at(c->err, NT_EINPUT, c->path, 1, NULL, "found more than 256 extra columns, expected fewer");
         const char *name = nt_cells_name(c->src, j);
+        if (!*name)   /* an extra column becomes a covariate: it needs a name */
+            return nt_fail_at(c->err, NT_EINPUT, c->path, 1, NULL, "found column %d of the header without a name, "
+                              "expected a column name (extra columns become covariates)", j + 1);
+        int first = nt_cells_find(c->src, name);
+        if (first >= 0 && first != j)
+            return nt_fail_at(c->err, NT_EINPUT, c->path, 1, name, "found the name in columns %d and %d of the header, "
+                              "expected each column name once", first + 1, j + 1);
         P->extra_name[P->n_extra] = nt_arena_str(&c->pv->a, name, strlen(name));
         if (!P->extra_name[P->n_extra]) return nt_fail(c->err, NT_ENOMEM, "out of memory");
         P->extra_col[P->n_extra++] = j;

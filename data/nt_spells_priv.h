@@ -17,6 +17,7 @@
 
 #define NT_SPELLS_REC_MAX 1000   /* bytes of a record kept in the rejects report */
 #define NT_SPELLS_KEY_MAX 32     /* bytes of one person key column */
+#define NT_SPELLS_MAX_AMOUNT 1e34 /* euros: above, a wage or cost is refused (earnings are float32: FLT_MAX/1e4) */
 #define NT_SPELLS_KEY_COLS 8     /* columns of a composite person key */
 #define NT_SPELLS_EXTRA_MAX 256  /* extra persons columns */
 

@@ -17,7 +17,7 @@
 #include "data/nt_cohort.h"
 #include "data/nt_spells.h"
 
-#define NT_STORE_FORMAT_VERSION 1
+#define NT_STORE_FORMAT_VERSION 2
 
 /* What the ingest adds beside the spells and the cohort. */
 typedef struct {
@@ -25,6 +25,9 @@ typedef struct {
     int n_schemes;
     int inflow_from, inflow_to;  /* calendar month numbers */
     nt_spells_report counts;     /* records, rejects, merged, ignored per file */
+    const char *rejects_csv;     /* the rejects report's bytes, kept in the store */
+    long rejects_len;
+    const char *replaces;        /* a file to remove just before the store is renamed into place, or NULL */
 } nt_store_meta;
 
 /* Writes path atomically (HDF5 to a temporary name, then rename). Same data,

@@ -205,7 +205,12 @@ static nt_status interval_logit(run_t *R, interval_t *I, nt_glm_fit **fit, int *
         go.start = start;
     }
     nt_error ferr;
-    if (nt_glm_fit_alloc(zc ? zc : d->z, nk, d->q, y, fw, (const char *const *)d->term, &go, fit, &ferr) != NT_OK) {
+    nt_status gs = nt_glm_fit_alloc(zc ? zc : d->z, nk, d->q, y, fw, (const char *const *)d->term, &go, fit, &ferr);
+    if (gs == NT_ENOMEM) {   /* not a model that failed: the run cannot go on */
+        s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model");
+        goto done;
+    }
+    if (gs != NT_OK) {
         *failed = 1;
         I->iv->status = 1;
         snprintf(I->iv->note, sizeof I->iv->note, "propensity model failed: %s", ferr.msg);

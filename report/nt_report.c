@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/nt_file.h"
 #include "report/nt_doc.h"
@@ -38,6 +39,33 @@ static void safe(const char *s, char *buf, size_t size)
         buf[k++] = ok ? c : '_';
     }
     buf[k] = 0;
+}
+
+/* The longest file a name becomes, "for_whom_<name>.png" or
+   "<name>/balance.png", plus a temporary's ".tmp-<pid>-XXXXXX", must fit
+   a file name (255 bytes). */
+#define NAME_MAX_BYTES (255 - 16 - 32)
+
+nt_status nt_report_names_check(const char *const *name, int n, const char *kind, const char *where, nt_error *err)
+{
+    char a[1024], b[1024];
+    for (int i = 0; i < n; i++) {
+        safe(name[i], a, sizeof a);
+        if (strlen(name[i]) > NAME_MAX_BYTES)
+            return nt_fail_at(err, NT_EINPUT, where, 0, NULL, "%s \"%.60s...\" is %zu bytes, too long for the "
+                              "report's file names (at most %d): shorten the name", kind, name[i], strlen(name[i]),
+                              NAME_MAX_BYTES);
+        if (strspn(a, "._") == strlen(a))
+            return nt_fail_at(err, NT_EINPUT, where, 0, NULL, "%s \"%s\" cannot name a folder of plots/: "
+                              "give it letters or digits", kind, name[i]);
+        for (int j = 0; j < i; j++) {
+            safe(name[j], b, sizeof b);
+            if (strcasecmp(a, b)) continue;
+            return nt_fail_at(err, NT_EINPUT, where, 0, NULL, "%ss \"%s\" and \"%s\" would share the plot files "
+                              "plots/%s: rename one of them", kind, name[j], name[i], a);
+        }
+    }
+    return NT_OK;
 }
 
 static void figure(build *B, nt_fig f, const char *caption, const char *file, const char *note)

@@ -95,6 +95,12 @@ typedef nt_status (*nt_report_file_fn)(void *ctx, const char *rel, nt_error *err
    path. NULL: none. */
 typedef void (*nt_report_text_fn)(void *ctx, const char *png_path, const char *text);
 
+/* Refuses names (programmes or subgroup variables, "kind" in the message)
+   whose plot files would collide (case-insensitively, after mapping to
+   file-name characters), be only dots, or not fit a file name; where: the
+   study file, for the message. */
+nt_status nt_report_names_check(const char *const *name, int n, const char *kind, const char *where, nt_error *err);
+
 nt_status nt_report_write(const nt_report *r, const char *out, nt_report_file_fn on_file, void *file_ctx,
                           nt_report_text_fn on_text, void *text_ctx, nt_error *err);
 

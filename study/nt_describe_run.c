@@ -2,9 +2,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/nt_date.h"
 #include "core/nt_exit.h"
+#include "core/nt_file.h"
 #include "core/nt_file_kind.h"
 #include "core/nt_reject.h"
 #include "data/nt_describe.h"
@@ -194,7 +197,17 @@ nt_status nt_describe_run(const char *store_path, const char *csv_path, long min
     const rule R = {min_cell, round};
     nt_store *st = NULL;
     nt_describe *d = NULL;
+    if (csv_path && nt_file_same(csv_path, store_path))
+        return nt_fail_at(err, NT_EUSAGE, csv_path, 0, NULL, "is the store: give --csv another file");
     nt_status s = nt_store_open(store_path, &st, err);
+    /* Nor one of the spell files the store was made from (same SHA-256). */
+    char hex[65];
+    nt_error e2;
+    if (!s && csv_path && access(csv_path, F_OK) == 0 && !nt_file_sha256(csv_path, hex, &e2))
+        for (int f = 0; f < NT_FILE_N && !s; f++)
+            if (!strcmp(hex, nt_store_sha256(st, f)))
+                s = nt_fail_at(err, NT_EUSAGE, csv_path, 0, NULL, "is the %s file this store was made from: give --csv "
+                               "another file", nt_file_kind_name((nt_file_kind)f));
     if (!s) s = nt_store_describe(st, &d, err);
     if (!s && csv_path) s = nt_describe_write_table(d, csv_path, min_cell, round, err);
     if (!s) {

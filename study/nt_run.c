@@ -173,6 +173,14 @@ static nt_status open_data(nt_run_state *P, nt_error *err)
         chmod(rejects, 0600);
     }
     if ((s = nt_store_open(store_path, &P->store, err))) return s;
+    if (nt_store_persons(P->store) == 0) {
+        char a[16], b[16];
+        nt_month_format(nt_store_inflow_from(P->store), a);
+        nt_month_format(nt_store_inflow_to(P->store), b);
+        return nt_fail_at(err, NT_EINPUT, st->store_path ? st->store_path : st->path, 0, NULL,
+                          "the cohort has no persons (no index spell of schemes %s starts in %s..%s): nothing to estimate",
+                          nt_store_schemes(P->store), a, b);
+    }
     if (nt_store_months(P->store) < need)
         return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "treatment", "horizon"), NULL,
                           "the cohort store has %d months since inflow; start months up to %d and a horizon of %d "
@@ -478,9 +486,13 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         if (!P->reps[pg] || !P->reps_fixed[pg]) return nt_fail(err, NT_ENOMEM, "out of memory");
         for (size_t i = 0; i < per; i++) P->reps[pg][i] = P->reps_fixed[pg][i] = NAN;
     }
+    char *rep_done = calloc((size_t)B, 1);
+    long done = 0;
+    if (!rep_done) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status cs = nt_run_ckpt_open(P, rep_done, &done, err);
+    if (cs) { free(rep_done); return cs; }
     nt_progress pr;
     nt_progress_begin(&pr, "bootstrap", (double)B);
-    long done = 0;
     int oom = 0;
     const long N = P->n_included;
     /* Copies of a drawn person become one unit with a frequency weight,
@@ -492,13 +504,15 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         long *units = malloc((size_t)(N ? N : 1) * sizeof *units);
         long *cnt = malloc((size_t)(N ? N : 1) * sizeof *cnt);
         long *gcnt = malloc((size_t)(N ? N : 1) * sizeof *gcnt);
-        if (!draw || !units || !cnt || !gcnt) {
+        uint8_t *bfail = malloc((size_t)npg);
+        if (!draw || !units || !cnt || !gcnt || !bfail) {
             #pragma omp atomic write
             oom = 1;
         }
         #pragma omp for schedule(dynamic, 1)
         for (int b = 0; b < B; b++) {
-            if (!draw || !units || !cnt || !gcnt) continue;
+            if (!draw || !units || !cnt || !gcnt || !bfail || rep_done[b]) continue;
+            memset(bfail, 0, (size_t)npg);
             nt_rng rng;
             nt_rng_init(&rng, P->st->seed, (uint64_t)b + 1);
             /* N draws with replacement, listed in person order (copies side
@@ -532,6 +546,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
                 if (nt_dyn_estimate(&P->view, units, nu, &d, &r, &e)) {
                     #pragma omp atomic
                     P->rep_failed[pg]++;
+                    bfail[pg] = 1;
                     continue;
                 }
                 for (int oc = 0; oc < NO; oc++)
@@ -544,6 +559,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
             }
             #pragma omp critical(nt_pipeline_progress)
             {
+                nt_run_ckpt_add(P, b, bfail);
                 done++;
                 char extra[64];
                 snprintf(extra, sizeof extra, "replicate %ld of %d", done, B);
@@ -554,8 +570,10 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         free(units);
         free(cnt);
         free(gcnt);
+        free(bfail);
     }
     nt_progress_end(&pr);
+    free(rep_done);
     if (oom) return nt_fail(err, NT_ENOMEM, "out of memory in the bootstrap");
     for (int pg = 0; pg < npg; pg++)
         if (P->rep_failed[pg] > 0)
@@ -606,6 +624,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     memset(rep, 0, sizeof *rep);
     nt_run_state P;
     memset(&P, 0, sizeof P);
+    P.out_fd = -1;
     P.st = st;
     P.o = o;
     P.rep = rep;
@@ -615,21 +634,17 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_path_join(P.priv, sizeof P.priv, P.out, "private");
     char manifest[4300];
     nt_path_join(manifest, sizeof manifest, P.out, "manifest.json");
-    if (nt_dir_nonempty(P.out)) {
-        if (!o->overwrite)
-            return nt_fail_at(err, NT_EINPUT, P.out, 0, NULL, "the output folder exists and is not empty "
-                              "(give --overwrite to replace its results)");
-        /* Without a manifest the old results no longer look complete. */
-        unlink(manifest);
-    }
-    nt_status s = nt_run_export_clear(P.out, err);
+    nt_status s = nt_run_out_claim(&P, o->overwrite, o->resume, err);
+    if (!s) s = nt_run_export_clear(P.out, err);
     if (!s) s = nt_mkdirs(P.priv, err);
-    if (s) return s;
-    if (chmod(P.priv, 0700) != 0) /* person-level files: the owner's only */
-        return nt_fail_at(err, NT_EIO, P.priv, 0, NULL, "cannot make the folder private: %s", strerror(errno));
+    if (s) goto done;
+    if (chmod(P.priv, 0700) != 0) { /* person-level files: the owner's only */
+        s = nt_fail_at(err, NT_EIO, P.priv, 0, NULL, "cannot make the folder private: %s", strerror(errno));
+        goto done;
+    }
     if (o->threads > 0) omp_set_num_threads(o->threads);
     P.m = nt_manifest_alloc(o->argc, o->argv);
-    if (!P.m) return nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!P.m) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     nt_study_record(st, P.m);
     for (int i = 0; i < st->n_warnings; i++) warn(&P, "%s", st->warnings[i]);
     nt_manifest_set_seed(P.m, st->seed);
@@ -640,6 +655,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = resolve_programs(&P, err))) goto done;
     if ((s = load_panel(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
+    if ((s = nt_run_report_names_check(&P, err))) goto done;
     if ((s = nt_cost_benefit_prepare(&P, err))) goto done;
     nt_manifest_timing(P.m, "load", nt_now() - t);
     rep->n_programs = P.n_prog;
@@ -681,6 +697,8 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     s = nt_manifest_write(P.m, manifest, err);
     if (!s) s = nt_run_export_commit(&P, export_tmp, err);
 done:
+    nt_run_ckpt_close(&P, !s);
     run_free(&P);
+    nt_run_out_release(&P);
     return s;
 }

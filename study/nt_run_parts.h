@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "data/nt_panel.h"
 #include "data/nt_store.h"
@@ -83,6 +84,8 @@ typedef struct {
     int n_detail;
     nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
     struct nt_cb_state *cb;  /* the cost-benefit (study/nt_cost_benefit.h); its series extend view */
+    int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
+    FILE *ckpt;              /* private/bootstrap.ckpt being appended to (nt_run_ckpt.c), or NULL */
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
@@ -111,6 +114,20 @@ nt_status nt_run_disclosure_note(nt_run_state *P, const char *name, const nt_tab
 /* Removes a former run's export/ and unfinished .export-* folders (called
    before anything is written, so a failed run leaves no export/). */
 nt_status nt_run_export_clear(const char *out, nt_error *err);
+/* Locks the output folder and clears the previous result set (nt_run_out.c);
+   resume: the folder must hold an unfinished run, whose private/ is kept. */
+nt_status nt_run_out_claim(nt_run_state *P, int overwrite, int resume, nt_error *err);
+void nt_run_out_release(nt_run_state *P);
+/* The bootstrap checkpoint (nt_run_ckpt.c): open (with --resume, load the
+   finished replicates into P->reps, P->reps_fixed, P->rep_failed and mark
+   them in done[B]), append one replicate (call under a critical section),
+   close (complete: remove it). */
+nt_status nt_run_ckpt_open(nt_run_state *P, char *done, long *n_done, nt_error *err);
+void nt_run_ckpt_add(nt_run_state *P, int b, const uint8_t *failed);
+void nt_run_ckpt_close(nt_run_state *P, int complete);
+/* Refuses programme or subgroup-variable names whose report files would
+   collide or be too long, before anything is estimated or written. */
+nt_status nt_run_report_names_check(const nt_run_state *P, nt_error *err);
 /* Builds the export folder aside, in tmp (size >= 4300): nothing when
    min_cell = 0 (tmp[0] = 0). Records the disclosure settings and checks in
    the manifest (cleared_for_export false at the top level). */

@@ -248,6 +248,19 @@ static void gather_free(gather *G)
 
 static nt_status add_file(void *ctx, const char *rel, nt_error *err) { return nt_run_file_add(ctx, rel, err); }
 
+nt_status nt_run_report_names_check(const nt_run_state *P, nt_error *err)
+{
+    const nt_study *st = P->st;
+    nt_status s = nt_report_names_check((const char *const *)st->programs, st->n_programs, "programme", st->path, err);
+    if (s || st->n_subgroups == 0) return s;
+    const char **var = malloc((size_t)st->n_subgroups * sizeof *var);
+    if (!var) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int v = 0; v < st->n_subgroups; v++) var[v] = st->subgroups[v].variable;
+    s = nt_report_names_check(var, st->n_subgroups, "subgroup variable", st->path, err);
+    free(var);
+    return s;
+}
+
 nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
 {
     gather G;
