@@ -426,7 +426,9 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
             break;
         d.lin = lin;
         s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
+        double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
+        if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
         nt_dyn_lin_free(lin);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
@@ -652,6 +654,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = estimate_main(&P, err))) goto done;
     nt_manifest_timing(P.m, "estimate", nt_now() - t);
+    if (P.inf) nt_manifest_timing(P.m, "inference", P.infer_seconds);  /* part of estimate */
     t = nt_now();
     if ((s = bootstrap(&P, err))) goto done;
     nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
