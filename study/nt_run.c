@@ -394,8 +394,9 @@ static nt_status linearised(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_e
     int *less = malloc((size_t)(NO ? NO : 1) * sizeof *less);
     if (!less) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (int oc = 0; oc < NO; oc++) less[oc] = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+    int hz[NT_RUN_MAX_HORIZONS], nh = nt_run_diff_wanted(P) ? nt_run_diff_horizons(P, hz) : 0;
     nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6d756c7469706c79u), .level = nt_run_ci_level(P),
-                        .less_is_better = less};
+                        .less_is_better = less, .proj_horizons = nh ? hz : NULL, .n_proj_horizons = nh};
     nt_status s = nt_dyn_infer(lin, P->res[pg], &io, &P->inf[pg], err);
     free(less);
     return s;
@@ -661,6 +662,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = nt_run_paths_compute(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
+    if ((s = nt_run_differences_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_plots_write(&P, err))) goto done;

@@ -97,6 +97,13 @@ long nt_run_window_basis(const nt_dyn_result *r, int h);
 nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);
 void nt_run_paths_free(nt_run_state *P);
 nt_status nt_run_tables_write(nt_run_state *P, nt_error *err);
+/* differences.csv (nt_run_diff.c): with linearised inference and more than
+   one programme or a [subgroups] line (nt_run_diff_wanted), from the
+   per-person functionals each estimate keeps at the horizons of
+   nt_run_diff_horizons (12, 24, 36, 60, horizon; those within it). */
+int nt_run_diff_wanted(const nt_run_state *P);
+int nt_run_diff_horizons(const nt_run_state *P, int *h);
+nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
 nt_status nt_run_plots_write(nt_run_state *P, nt_error *err);
 
 /* Records a written aggregate file (relative to out) for export/. */
