@@ -41,6 +41,13 @@ typedef struct {
                                              and its bootstrap band (NaN without one) */
     nt_summary fig[NT_RUN_MAX_HORIZONS];  /* the ATT's figures at each summary horizon */
     double net_benefit[NT_RUN_MAX_HORIZONS], net_benefit_se[NT_RUN_MAX_HORIZONS];
+    /* At each summary horizon h ("more is better" orientation): the month of
+       the lock-in's deepest point in 0..h-1 (NaN none) with its percentile
+       interval (linearised, full horizon only), and the band break-even:
+       the first month from which the lower edge of the cumulative effect's
+       simultaneous band stays above zero up to h-1 (linearised; NaN none). */
+    double lockin_month[NT_RUN_MAX_HORIZONS], lockin_month_lower[NT_RUN_MAX_HORIZONS];
+    double lockin_month_upper[NT_RUN_MAX_HORIZONS], breakeven_band[NT_RUN_MAX_HORIZONS];
 } nt_run_path;
 
 /* What the disclosure rule did to one written table (disclosure.txt). */
