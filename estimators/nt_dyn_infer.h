@@ -56,6 +56,11 @@ void nt_dyn_lin_free(nt_dyn_lin *L);
    c[o * H + tau] = (sum of its terms - treated role x ATT) / N(tau), 0 where
    N = 0 or ATT undefined. Returns 0 (and c all 0) when it has no role. */
 int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c);
+/* A linearisation of given contributions (a combination of another's
+   series, study/nt_cost_benefit.c): person's finished ATT contributions
+   c[o * H + tau] into a fresh L, then nt_dyn_lin_put_done (no ATT_fixed). */
+nt_status nt_dyn_lin_put(nt_dyn_lin *L, long person, const double *c, nt_error *err);
+nt_status nt_dyn_lin_put_done(nt_dyn_lin *L, nt_error *err);
 
 /* Per-person contributions to chosen linear functionals of the ATT path
    of every outcome, kept for differences between two estimates on the same

@@ -173,7 +173,7 @@ int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c)
     return 1;
 }
 
-static int add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const double *term)
+int nt_dyn_lin_add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const double *term)
 {
     for (int f = 0; f <= fixed; f++) {
         uint8_t *bits;
@@ -186,7 +186,7 @@ static int add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const dou
     return 0;
 }
 
-static int add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o, double term)
+int nt_dyn_lin_add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o, double term)
 {
     for (int f = 0; f <= fixed; f++) {
         float *v = row_of(L, f, person, NULL);
@@ -357,7 +357,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         long pi = unit_person[m->t_unit[i]];
         double term[64];
         for (int o = 0; o < NO; o++) term[o] = (double)p->outcome[o][pi * p->months + t] - w->yhat[(size_t)i * NO + o];
-        if (add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
+        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
         any++;
     }
     if (!any) return NT_OK;
@@ -374,7 +374,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         resid(m, w, j, J, NO, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++)
-            if (!isnan(e[o]) && add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * e[o])) return NOMEM(err);
+            if (!isnan(e[o]) && nt_dyn_lin_add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * e[o])) return NOMEM(err);
     }
     return NT_OK;
 }
@@ -413,7 +413,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
         for (int o = 0; o < NO; o++)
             term[o] = (double)p->outcome[o][pi * p->months + t] -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
-        if (add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
+        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
         nk++;
     }
     const nt_dyn_design *d = ctx->design;
@@ -424,7 +424,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
         for (int o = 0; o < NO; o++) {
             double rj = (double)p->outcome[o][pc * p->months + t] -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
-            if (add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
+            if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
             if (!ctx->G || !m->c_row) continue;
             for (int f = 0; f <= fixed; f++) {
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;
@@ -518,6 +518,24 @@ nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
     nt_status s = lin_score(ctx, unit_person, rows, fit_keep, e, err);
     ctx->lin->seconds += nt_now() - t0;
     return s;
+}
+
+nt_status nt_dyn_lin_put(nt_dyn_lin *L, long person, const double *c, nt_error *err)
+{
+    float *v = row_of(L, 0, person, NULL);
+    if (!v) return NOMEM(err);
+    for (int k = 0; k < L->n_outcomes * L->horizon; k++) v[k] = (float)c[k];
+    return NT_OK;
+}
+
+nt_status nt_dyn_lin_put_done(nt_dyn_lin *L, nt_error *err)
+{
+    size_t os = (size_t)L->n_outcomes * (size_t)L->horizon;
+    L->att = calloc(2 * os, sizeof *L->att);
+    if (!L->att) return NOMEM(err);
+    for (int tau = 0; tau < L->horizon; tau++) L->n_contrib[tau] = 1;
+    L->finished = 1;
+    return NT_OK;
 }
 
 void nt_dyn_lin_finish(nt_dyn_lin *L, const nt_dyn_result *r)
