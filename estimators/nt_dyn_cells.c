@@ -77,22 +77,18 @@ static nt_status cell_compute(const nt_dyn_panel *p, const long *unit_person, co
 
 /* The linearisation terms (a main run: no copies). */
 static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
-                      int t, int tau, int fixed, const double *beta, const cell_sums *cs)
+                      int t, int tau, int fixed, const double *beta, const cell_sums *cs, int *oom)
 {
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, H = ctx->horizon;
-    size_t n = (size_t)L->n;
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]], c = m->t_cell[i];
         if (!nt_dyn_observed(p, pi, t) || !(cs->W[c] > 0)) continue;
-        for (int f = 0; f <= fixed; f++) {
-            L->treated[((size_t)f * H + tau) * n + (size_t)pi] = 1;
-            L->n_contrib[f * H + tau]++;
-            for (int o = 0; o < NO; o++)
-                L->c[(((size_t)f * NO + o) * H + tau) * n + (size_t)pi] +=
-                    (double)p->outcome[o][pi * p->months + t] -
-                    mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
-        }
+        double term[64];
+        for (int o = 0; o < NO && o < 64; o++)
+            term[o] = (double)p->outcome[o][pi * p->months + t] -
+                      mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
+        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) *oom = 1;
     }
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c; j++) {
@@ -102,8 +98,8 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
         for (int o = 0; o < NO; o++) {
             double rj = (double)p->outcome[o][pc * p->months + t] -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
+            if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -k * rj)) *oom = 1;
             for (int f = 0; f <= fixed; f++) {
-                L->c[(((size_t)f * NO + o) * H + tau) * n + (size_t)pc] -= k * rj;
                 if (!ctx->G || !m->c_row) continue;
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;
                 for (int q = 0; q < d->q; q++) g[q] -= k * rj * d->z[(size_t)q * (size_t)d->n + (size_t)m->c_row[j]];
@@ -139,7 +135,9 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
         if (nt_dyn_bit_set(bits, pc)) (*used)++;
         if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
     }
-    if (!s && ctx->lin) cells_lin(ctx, p, unit_person, m, t, tau, fixed, beta, &cs);
+    int oom = 0;
+    if (!s && ctx->lin) cells_lin(ctx, p, unit_person, m, t, tau, fixed, beta, &cs, &oom);
+    if (!s && oom) s = NOMEM(err);
     cell_free(&cs);
     free(beta);
     return s;

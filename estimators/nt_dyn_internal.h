@@ -142,6 +142,10 @@ nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
    over the model's rows (fit_keep), e the fitted probabilities. */
 nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
                            const uint8_t *fit_keep, const double *e, nt_error *err);
+/* One term into person's row (estimands 0..fixed); the treated one marks
+   the role and counts it. -1 when out of memory. */
+int nt_dyn_lin_add_treated(struct nt_dyn_lin_s *L, int fixed, int tau, long person, const double *term);
+int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long person, int o, double term);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 

@@ -400,16 +400,24 @@ static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int
         const double *th[NS];
         for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
         nt_summary_net_path(th, coef[pp], NS, H, rate, fake.att);
-        for (int tau = 0; tau < H; tau++) {
-            fake.att_fixed[tau] = NAN;
-            double dd = nt_summary_discount(rate, tau), *dst = L->c + (size_t)tau * (size_t)n;
-            for (int k = 0; k < NS; k++) {
-                if (coef[pp][k] == 0) continue;
-                const double *src = lin->c + ((size_t)C->col[k] * H + tau) * (size_t)n;  /* the ATT slots */
-                for (long q = 0; q < n; q++) dst[q] += coef[pp][k] * dd * src[q];
+        for (int tau = 0; tau < H; tau++) fake.att_fixed[tau] = NAN;
+        double *c = malloc((size_t)lin->n_outcomes * H * sizeof *c), *v = malloc((size_t)H * sizeof *v);
+        if (!c || !v) s = NOMEM(err);
+        for (long q = 0; q < n && !s; q++) {
+            if (!nt_dyn_lin_get(lin, 0, q, c)) continue;   /* the ATT contributions */
+            for (int tau = 0; tau < H; tau++) {
+                double dd = nt_summary_discount(rate, tau);
+                v[tau] = 0;
+                for (int k = 0; k < NS; k++)
+                    if (coef[pp][k] != 0) v[tau] += coef[pp][k] * dd * c[(size_t)C->col[k] * H + tau];
             }
+            s = nt_dyn_lin_put(L, q, v, err);
         }
-        L->finished = 1;
+        free(c);
+        free(v);
+        if (!s) s = nt_dyn_lin_put_done(L, err);
+    }
+    if (!s) {
         nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6d756c7469706c79u),
                             .level = nt_run_ci_level(P)};
         s = nt_dyn_infer(L, &fake, &io, &inf, err);

@@ -404,8 +404,9 @@ static nt_status linearised(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_e
     if (!less) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (int oc = 0; oc < NO; oc++)
         less[oc] = oc < P->panel->n_outcomes && nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+    int hz[NT_RUN_MAX_HORIZONS], nh = nt_run_diff_wanted(P) ? nt_run_diff_horizons(P, hz) : 0;
     nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6d756c7469706c79u), .level = nt_run_ci_level(P),
-                        .less_is_better = less};
+                        .less_is_better = less, .proj_horizons = nh ? hz : NULL, .n_proj_horizons = nh};
     nt_status s = nt_dyn_infer(lin, P->res[pg], &io, &P->inf[pg], err);
     free(less);
     return s;
@@ -436,7 +437,9 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
             break;
         d.lin = lin;
         s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
+        double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
+        if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
         if (!s && lin) s = nt_cost_benefit_collect(P, pg, lin, err);
         nt_dyn_lin_free(lin);
         if (s) break;
@@ -675,12 +678,14 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = estimate_main(&P, err))) goto done;
     nt_manifest_timing(P.m, "estimate", nt_now() - t);
+    if (P.inf) nt_manifest_timing(P.m, "inference", P.infer_seconds);  /* part of estimate */
     t = nt_now();
     if ((s = bootstrap(&P, err))) goto done;
     nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_paths_compute(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
+    if ((s = nt_run_differences_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_report_write(&P, err))) goto done;

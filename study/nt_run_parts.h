@@ -43,6 +43,13 @@ typedef struct {
                                              and its bootstrap band (NaN without one) */
     nt_summary fig[NT_RUN_MAX_HORIZONS];  /* the ATT's figures at each summary horizon */
     double net_benefit[NT_RUN_MAX_HORIZONS], net_benefit_se[NT_RUN_MAX_HORIZONS];
+    /* At each summary horizon h ("more is better" orientation): the month of
+       the lock-in's deepest point in 0..h-1 (NaN none) with its percentile
+       interval (linearised, full horizon only), and the band break-even:
+       the first month from which the lower edge of the cumulative effect's
+       simultaneous band stays above zero up to h-1 (linearised; NaN none). */
+    double lockin_month[NT_RUN_MAX_HORIZONS], lockin_month_lower[NT_RUN_MAX_HORIZONS];
+    double lockin_month_upper[NT_RUN_MAX_HORIZONS], breakeven_band[NT_RUN_MAX_HORIZONS];
 } nt_run_path;
 
 /* What the disclosure rule did to one written table (disclosure.txt). */
@@ -83,6 +90,7 @@ typedef struct {
     char **detail;           /* the warnings word for word, exact counts: private/warnings.txt */
     int n_detail;
     nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
+    double infer_seconds;    /* of the estimate stage: the linearisation's terms and the multiplier bootstrap */
     struct nt_cb_state *cb;  /* the cost-benefit (study/nt_cost_benefit.h); its series extend view */
     int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
     FILE *ckpt;              /* private/bootstrap.ckpt being appended to (nt_run_ckpt.c), or NULL */
@@ -106,6 +114,13 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err);
 /* The disclosure basis of a pooled ("all") balance.csv row of a (programme,
    group) estimate, as that table has it; *binary: a 0/1 term. */
 long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary);
+/* differences.csv (nt_run_diff.c): with linearised inference and more than
+   one programme or a [subgroups] line (nt_run_diff_wanted), from the
+   per-person functionals each estimate keeps at the horizons of
+   nt_run_diff_horizons (12, 24, 36, 60, horizon; those within it). */
+int nt_run_diff_wanted(const nt_run_state *P);
+int nt_run_diff_horizons(const nt_run_state *P, int *h);
+nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
 
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);

@@ -87,6 +87,30 @@ static void figures_linearised(const nt_dyn_inference *f, int oc, int H, int h, 
     sm->breakeven_upper = f->breakeven_upper[oc];
 }
 
+/* Lock-in month and band break-even at summary horizon h (index hi). */
+static void months_of(const nt_run_state *P, int pg, int oc, int hi, int less, nt_run_path *p)
+{
+    int H = P->st->horizon, hh = P->horizons[hi], arg = -1;
+    const double *att = P->res[pg]->att + oc * H;
+    double sg = less ? -1 : 1;
+    for (int tau = 0; tau < hh; tau++)
+        if (!isnan(att[tau]) && (arg < 0 || sg * att[tau] < sg * att[arg])) arg = tau;
+    p->lockin_month[hi] = arg >= 0 && sg * att[arg] < 0 ? arg : NAN;
+    p->lockin_month_lower[hi] = p->lockin_month_upper[hi] = p->breakeven_band[hi] = NAN;
+    if (!P->inf) return;
+    const nt_dyn_inference *f = P->inf[pg];
+    if (hh == H) {
+        p->lockin_month_lower[hi] = f->lockin_month_lower[oc];
+        p->lockin_month_upper[hi] = f->lockin_month_upper[oc];
+    }
+    for (int tau = hh - 1; tau >= 0; tau--) {
+        size_t k = (size_t)oc * H + tau;
+        double lo = less ? -f->cum_band_upper[k] : f->cum_band_lower[k];
+        if (!(lo > 0)) break;
+        p->breakeven_band[hi] = tau;
+    }
+}
+
 static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run_path *p, nt_error *err)
 {
     const nt_dyn_result *r = P->res[pg];
@@ -104,6 +128,7 @@ static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run
     for (int h = 0; h < P->n_horizons && !s; h++) {
         s = nt_summary_compute(r->att + oc * H, reps, B, H, less, P->horizons[h], ci, &p->fig[h], err);
         if (!s && P->inf) figures_linearised(P->inf[pg], oc, H, P->horizons[h], less, &p->fig[h]);
+        months_of(P, pg, oc, h, less, p);
         /* The society's undiscounted net benefit (study/nt_cost_benefit.h),
            once per programme and subgroup: on the earnings row only. */
         p->net_benefit[h] = p->net_benefit_se[h] = NAN;

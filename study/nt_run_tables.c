@@ -94,14 +94,15 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                                  "cumulative_ci_lower", "cumulative_ci_upper", "share_breakeven",
                                  "lockin_depth_ci_lower", "lockin_depth_ci_upper", "lockin_months_ci_lower",
                                  "lockin_months_ci_upper", "breakeven_ci_lower", "breakeven_ci_upper",
-                                 "net_benefit_se"};
+                                 "net_benefit_se", "lockin_depth_month", "lockin_depth_month_ci_lower",
+                                 "lockin_depth_month_ci_upper", "breakeven_band_month"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT,
                                         NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
                                         NT_COL_COUNT, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
                                         NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT};
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
     int NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 23);
+    nt_table *t = nt_table_alloc(cols, kinds, 27);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
@@ -134,6 +135,10 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_num(t, "breakeven_ci_lower", sm->breakeven_lower);
                 nt_table_set_num(t, "breakeven_ci_upper", sm->breakeven_upper);
                 nt_table_set_num(t, "net_benefit_se", p->net_benefit_se[h]);
+                nt_table_set_num(t, "lockin_depth_month", p->lockin_month[h]);
+                nt_table_set_num(t, "lockin_depth_month_ci_lower", p->lockin_month_lower[h]);
+                nt_table_set_num(t, "lockin_depth_month_ci_upper", p->lockin_month_upper[h]);
+                nt_table_set_num(t, "breakeven_band_month", p->breakeven_band[h]);
                 nt_table_limit_basis(t, nt_run_window_basis(r, P->horizons[h]), NT_WHY_WINDOW);
             }
     }

@@ -134,9 +134,26 @@ study "$tmp/def" lin radius 0 linearised
 check_truth "$tmp/def/results/lin/effects.csv" "$tmp/def/results/lin/summary.csv" "$tmp/def/truth.csv" linearised || fail "linearised vs truth"
 check_cb "$tmp/def/results/lin/cost_benefit.csv" "$tmp/def/truth_cost_benefit.csv" linearised || fail "linearised: cost-benefit vs truth"
 "$netto" run "$tmp/def/lin.ini" --threads 1 --out "$tmp/def/lin1" >/dev/null 2>&1 || fail "run linearised, 1 thread"
-for f in effects.csv summary.csv cost_benefit.csv; do
+for f in effects.csv summary.csv cost_benefit.csv differences.csv; do
   cmp -s "$tmp/def/results/lin/$f" "$tmp/def/lin1/$f" || fail "linearised $f differs between 1 and 2 threads"
 done
+# differences.csv (docs/inference.md): scholing - any on the same persons,
+# every outcome, the month h - 1 effect and the cumulative effect to h - 1,
+# against the difference of the simulator's truths: at least 90% of the
+# rows within 3 SE.
+head -1 "$tmp/def/results/lin/differences.csv" | grep -q '^program,subgroup,outcome,kind,variable,level,reference,estimand,horizon_months,estimate,se,lower,upper,n_treated,n_treated_reference,suppressed$' ||
+  fail "differences.csv columns"
+awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] { if ($2 != "") next
+    sg = $1 == "scholing" ? 1 : $1 == "any" ? -1 : 0; if (!sg) next
+    tr[$3, $4] += sg * $col[FILENAME, "true_att"]; next }
+  $col[FILENAME, "kind"] == "program" && $col[FILENAME, "subgroup"] == "" && $col[FILENAME, "se"] != "" {
+    o = $col[FILENAME, "outcome"]; h = $col[FILENAME, "horizon_months"]; t = 0
+    for (u = ($col[FILENAME, "estimand"] == "cumulative" ? 0 : h - 1); u < h; u++) t += tr[o, u]
+    d = $col[FILENAME, "estimate"] - t; if (d < 0) d = -d
+    n++; if (d <= 3 * $col[FILENAME, "se"]) ok++ }
+  END { printf "differences scholing - any: %d rows, %d within 3 SE\n", n, ok; exit !(n >= 20 && ok >= 0.9 * n) }' \
+  "$tmp/def/truth.csv" "$tmp/def/results/lin/differences.csv" || fail "differences.csv vs the truth"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
   $c["estimate"] != "" && $c["se"] != "" { n++
     if ($c["band_lower"] == "" || $c["band_lower"] > $c["ci_lower"] + 1e-12 || $c["band_upper"] < $c["ci_upper"] - 1e-12) bad++ }

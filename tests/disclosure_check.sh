@@ -9,7 +9,8 @@
 #     so two counts (consecutive months, a total and its parts) never differ
 #     by an exact number of persons;
 #   - effects.csv, effects_by_start.csv: a shown statistic has both sides
-#     (treated, controls) shown and >= MIN_CELL;
+#     (treated, controls) shown and >= MIN_CELL; differences.csv: both
+#     estimates' treated;
 #   - summary.csv: a shown total at horizon h has no suppressed month < h in
 #     effects.csv (totals minus parts);
 #   - balance.csv: a shown share of a binary level ("x=level") among the
@@ -63,6 +64,7 @@ both_sides() { # file treated_col control_col
 }
 both_sides effects.csv n_treated_matched n_control_used
 both_sides effects_by_start.csv n_treated_matched n_control
+both_sides differences.csv n_treated n_treated_reference
 
 # Totals minus parts: a shown total at horizon h rests on no suppressed month < h.
 awk -F, '

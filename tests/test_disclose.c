@@ -243,6 +243,12 @@ again:
     assert_non_null(md);
     int outcome = 0;
     int compared = 0;
+    int supp_col = -1;   /* by name; none with min_cell = 0 */
+    for (int j = 0; j < 64 && supp_col < 0; j++) {
+        char name[64];
+        field(csv, j, name, sizeof name);
+        if (!strcmp(name, "suppressed")) supp_col = j;
+    }
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char prog[64], group[64], series[64], horizon[16], be[32], supp[512], file[256];
         field(line + 1, 0, prog, sizeof prog);
@@ -250,7 +256,8 @@ again:
         field(line + 1, 2, series, sizeof series);
         field(line + 1, 3, horizon, sizeof horizon);
         field(line + 1, 8, be, sizeof be);
-        field(line + 1, 23, supp, sizeof supp);
+        supp[0] = 0;
+        if (supp_col >= 0) field(line + 1, supp_col, supp, sizeof supp);
         if (strcmp(horizon, "96")) continue;
         char stated_md[128];
         const char *stated = NULL;

@@ -203,13 +203,19 @@ static void test_lin_tiny(void **state)
     nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
     nt_dyn_inference *f;
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
-    expect_near(L->c[0 * 8 + 4], 0.5 / 3, 1e-12);
-    expect_near(L->c[0 * 8 + 6], -0.5 / 3, 1e-12);
-    expect_near(L->c[1 * 8 + 0], -1.0 / 3, 1e-12);
-    expect_near(f->se[0], sqrt(0.5 / 9), 1e-12);
-    expect_near(f->se[1], sqrt(2.0 / 9), 1e-12);
-    expect_near(f->se[2], sqrt(1.0 / 9), 1e-12);
-    expect_near(f->cum_se[2], sqrt(5.5 / 9), 1e-12);
+    /* The sums of terms are kept as float: 1e-7. */
+    double c[3];
+    assert_int_equal(nt_dyn_lin_get(L, 0, 4, c), 1);
+    expect_near(c[0], 0.5 / 3, 1e-7);
+    nt_dyn_lin_get(L, 0, 6, c);
+    expect_near(c[0], -0.5 / 3, 1e-7);
+    nt_dyn_lin_get(L, 0, 0, c);
+    expect_near(c[1], -1.0 / 3, 1e-7);
+    assert_int_equal(nt_dyn_lin_get(L, 0, 7, c), 0);   /* P7: no role */
+    expect_near(f->se[0], sqrt(0.5 / 9), 1e-7);
+    expect_near(f->se[1], sqrt(2.0 / 9), 1e-7);
+    expect_near(f->se[2], sqrt(1.0 / 9), 1e-7);
+    expect_near(f->cum_se[2], sqrt(5.5 / 9), 1e-7);
     assert_int_equal(L->n_contrib[2], r->n_treated_matched[2]);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
@@ -218,12 +224,64 @@ static void test_lin_tiny(void **state)
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
     run_lin(NT_METHOD_IPW, L, &r);
     const double want[8] = {0.28 / 3, -0.12, 0.12, 1.36 / 3, 0.6, -1.64 / 3, -0.6, 0};
-    for (int p = 0; p < 8; p++) expect_near(L->c[2 * 8 + p], want[p] / 3, 1e-6);
+    for (int p = 0; p < 8; p++) {
+        double c[3];
+        nt_dyn_lin_get(L, 0, p, c);
+        expect_near(c[2], want[p] / 3, 1e-6);
+    }
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
     expect_near(f->se[2], sqrt(1.2618667 / 9), 1e-6);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
+}
+
+/* Differences on the same persons (nt_dyn_proj): NN minus IPW on the tiny
+   panel, the contributions of test_lin_tiny (x 3) at tau 2: NN P3 .5,
+   P4 .5, P5 -.5, P6 -.5; IPW P0 .09333, P1 -.12, P2 .12, P3 .45333,
+   P4 .6, P5 -.54667, P6 -.6. Differences P0 -.09333, P1 .12, P2 -.12,
+   P3 .04667, P4 -.1, P5 .04667, P6 .1: sum of squares .0618667 / 9. The
+   cumulative functional against the contributions summed by hand from
+   nt_dyn_lin_get; a difference with itself is 0; with an estimate on no
+   persons it is the estimate's own variance. */
+static void test_lin_diff_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_lin *L[2];
+    nt_dyn_result *r[2];
+    nt_dyn_inference *f[2];
+    nt_error err;
+    const nt_method m[2] = {NT_METHOD_NN, NT_METHOD_IPW};
+    int hz[3] = {1, 2, 3};
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95, .proj_horizons = hz, .n_proj_horizons = 3};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L[i], &err), NT_OK);
+        run_lin(m[i], L[i], &r[i]);
+        assert_int_equal(nt_dyn_infer(L[i], r[i], &io, &f[i], &err), NT_OK);
+        assert_non_null(f[i]->proj);
+    }
+    double var[6], want_cum = 0;
+    assert_int_equal(nt_dyn_proj_diff_var(f[0]->proj, f[1]->proj, var, &err), NT_OK);
+    expect_near(var[2], 0.0618667 / 9, 1e-7);        /* month 2 (horizon 3) */
+    for (long p = 0; p < 8; p++) {
+        double a[3], b[3];
+        nt_dyn_lin_get(L[0], 0, p, a);
+        nt_dyn_lin_get(L[1], 0, p, b);
+        double d = (a[0] + a[1] + a[2]) - (b[0] + b[1] + b[2]);
+        want_cum += d * d;
+    }
+    expect_near(var[5], want_cum, 1e-7);             /* cumulative to month 2 */
+    assert_int_equal(nt_dyn_proj_diff_var(f[0]->proj, f[0]->proj, var, &err), NT_OK);
+    for (int j = 0; j < 6; j++) expect_near(var[j], 0, 1e-15);
+    nt_dyn_proj none = {.n_outcomes = 1, .n_h = 3, .n_rows = 0};
+    assert_int_equal(nt_dyn_proj_diff_var(f[0]->proj, &none, var, &err), NT_OK);
+    expect_near(var[2], f[0]->se[2] * f[0]->se[2], 1e-7);
+    expect_near(var[5], f[0]->cum_se[2] * f[0]->cum_se[2], 1e-7);
+    for (int i = 0; i < 2; i++) {
+        nt_dyn_inference_free(f[i]);
+        nt_dyn_lin_free(L[i]);
+        nt_dyn_result_free(r[i]);
+    }
 }
 
 /* [estimator] exact with weighting: the control weights are normalised
@@ -286,12 +344,16 @@ static void test_ipw_exact_tiny(void **state)
     assert_int_equal(r->n_treated_matched[0], 3);
     assert_int_equal(r->n_control_used[2], 3);
     const double want[8] = {1, 3, -3, -2, 3, 1, -3, 0};
-    for (int q = 0; q < 8; q++) expect_near(L->c[0 * 8 + q], want[q] / 27.0, 1e-9);
     nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
     nt_dyn_inference *f;
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
-    expect_near(f->se[0], sqrt(42.0 / 729.0), 1e-9);
-    expect_near(f->se[2], 0.0, 1e-9);
+    for (int q = 0; q < 8; q++) {   /* the sums of terms are kept as float: 1e-7 */
+        double c[4];
+        nt_dyn_lin_get(L, 0, q, c);
+        expect_near(c[0], want[q] / 27.0, 1e-7);
+    }
+    expect_near(f->se[0], sqrt(42.0 / 729.0), 1e-7);
+    expect_near(f->se[2], 0.0, 1e-7);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
@@ -508,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_ipw_tiny),
         cmocka_unit_test(test_ipw_exact_tiny),
         cmocka_unit_test(test_lin_tiny),
+        cmocka_unit_test(test_lin_diff_tiny),
         cmocka_unit_test(test_lin_vs_bootstrap),
         cmocka_unit_test(test_too_few_treated_skips),
         cmocka_unit_test(test_counts_equal_copies),
