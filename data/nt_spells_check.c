@@ -181,6 +181,19 @@ static int code_mig(const char *v, size_t n)
     return 0;
 }
 
+const char *nt_spells_level(const char *variable, const char *value)
+{
+    static const char *sex_lv[] = {"M", "F"};
+    static const char *edu_lv[] = {"low", "mid", "high"};
+    static const char *mig_lv[] = {"none", "western", "nonwestern"};
+    size_t n = strlen(value);
+    int k;
+    if (!strcmp(variable, "sex")) return (k = code_sex(value, n)) ? sex_lv[k - 1] : NULL;
+    if (!strcmp(variable, "education")) return (k = code_edu(value, n)) ? edu_lv[k - 1] : NULL;
+    if (!strcmp(variable, "migration")) return (k = code_mig(value, n)) ? mig_lv[k - 1] : NULL;
+    return NULL;
+}
+
 nt_status nt_spells_check_key(nt_spells_ctx *c)
 {
     const char *given = c->o->person_key;
