@@ -25,6 +25,7 @@ typedef struct {
     int n_schemes;
     int inflow_from, inflow_to;  /* calendar month numbers */
     nt_spells_report counts;     /* records, rejects, merged, ignored per file */
+    const char *ingest_command;  /* the `netto ingest` command line that makes this store, without -o (NULL: none) */
 } nt_store_meta;
 
 /* Writes path atomically (HDF5 to a temporary name, then rename). Same data,
@@ -43,6 +44,10 @@ nt_status nt_store_open(const char *path, nt_store **out, nt_error *err);
 void nt_store_close(nt_store *st);
 
 long nt_store_persons(const nt_store *st);
+/* The `netto ingest` command that wrote the store, every option spelled
+   out but -o (root attribute ingest_command); "" for a store written
+   without it. */
+const char *nt_store_ingest_command(const nt_store *st);
 int nt_store_months(const nt_store *st);          /* H */
 int nt_store_chunk_rows(const nt_store *st);      /* persons per chunk: a good block size */
 int nt_store_format_version(const nt_store *st);

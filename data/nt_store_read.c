@@ -20,6 +20,7 @@ struct nt_store {
     nt_day data_end, earliest[NT_FILE_N - 1];
     int inflow_from, inflow_to;
     char sha[NT_FILE_N][65];
+    char command[8192];
     long records[NT_FILE_N], merged[NT_FILE_N], rejected[NT_FILE_N][NT_REJECT_N];
     char **ptypes;
     int n_ptypes;
@@ -185,6 +186,7 @@ nt_status nt_store_open(const char *path, nt_store **out, nt_error *err)
         snprintf(name, sizeof name, "sha256_%s", nt_file_kind_name((nt_file_kind)f));
         read_attr_str(st->file, name, st->sha[f], sizeof st->sha[f]);
     }
+    if (read_attr_str(st->file, "ingest_command", st->command, sizeof st->command)) st->command[0] = 0;
     {
         hid_t a = H5Aopen(st->file, "schemes", H5P_DEFAULT);
         char **sv = NULL;
@@ -252,6 +254,7 @@ int nt_store_inflow_from(const nt_store *st) { return st->inflow_from; }
 int nt_store_inflow_to(const nt_store *st) { return st->inflow_to; }
 const char *nt_store_schemes(const nt_store *st) { return st->schemes; }
 nt_day nt_store_earliest_start(const nt_store *st, int t) { return t >= 0 && t < NT_FILE_N - 1 ? st->earliest[t] : NT_DAY_NONE; }
+const char *nt_store_ingest_command(const nt_store *st) { return st->command; }
 const char *nt_store_sha256(const nt_store *st, int f) { return f >= 0 && f < NT_FILE_N ? st->sha[f] : ""; }
 long nt_store_rejected(const nt_store *st, int f, int r)
 {
