@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <readstat.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,8 +223,10 @@ static int rs_value(int obs, readstat_variable_t *v, readstat_value_t val, void 
     int j = readstat_variable_get_index(v);
     if (obs < 0 || j < 0 || j >= s->ncol) return READSTAT_HANDLER_ABORT;
     if (obs >= s->caprow) {
-        long cap = s->caprow ? s->caprow * 2 : 256;
+        /* from 4 rows up: a header may claim many columns for few values */
+        long cap = s->caprow ? s->caprow * 2 : 4;
         while (cap <= obs) cap *= 2;
+        if ((size_t)cap > SIZE_MAX / sizeof(char *) / ((size_t)s->ncol + 1)) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
         char **cells = realloc(s->cells, (size_t)cap * (size_t)s->ncol * sizeof(char *));
         if (!cells) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
         memset(cells + s->caprow * s->ncol, 0, (size_t)(cap - s->caprow) * (size_t)s->ncol * sizeof(char *));

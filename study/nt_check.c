@@ -33,18 +33,21 @@ static void fix_for(const nt_spells_problem *p, const nt_spells_opts *o, int stu
     out[0] = 0;
     switch (p->reason) {
     case NT_REJECT_BAD_NUMBER:
-    case NT_REJECT_NEGATIVE_MONEY:
-        if (strchr(v, ',') && o->decimal != ',') {
-            int thousands = strchr(v, '.') && strchr(v, '.') < strrchr(v, ',');
-            snprintf(out, size, "%s if the files write decimal commas%s", opt(study, "--decimal ,", "decimal = ,"),
-                     thousands ? ", and no thousands separators (1234,50, not 1.234,50)" : "");
-        } else if (strchr(v, '.') && o->decimal == ',') {
-            snprintf(out, size, "%s if the files write decimal points", opt(study, "--decimal .", "decimal = ."));
-        } else if (p->reason == NT_REJECT_BAD_NUMBER) {
+    case NT_REJECT_NEGATIVE_MONEY: {
+        const char *comma = strrchr(v, ','), *dot = strrchr(v, '.');
+        const char *sep = comma && dot ? (comma > dot ? comma : dot) : comma ? comma : dot;
+        const char *thousands = comma && dot ? ", and no thousands separators (1234,50 or 1234.50, not 1.234,50)" : "";
+        if (sep && *sep == ',' && o->decimal != ',')
+            snprintf(out, size, "%s if the files write decimal commas%s", opt(study, "--decimal ,", "decimal = ,"), thousands);
+        else if (sep && *sep == '.' && o->decimal == ',')
+            snprintf(out, size, "%s if the files write decimal points%s", opt(study, "--decimal .", "decimal = ."), thousands);
+        else if (thousands[0])
+            snprintf(out, size, "write numbers without thousands separators (1234,50 or 1234.50, not 1.234,50)");
+        else if (p->reason == NT_REJECT_BAD_NUMBER)
             snprintf(out, size, "leave the cell empty for a missing value%s", p->kept ? "" :
                      "; in lenient mode an unreadable optional number is set missing");
-        }
         break;
+    }
     case NT_REJECT_INVALID_UTF8:
         if (!o->cp1252) snprintf(out, size, "%s if the files come from Windows", opt(study, "--encoding cp1252", "encoding = cp1252"));
         break;

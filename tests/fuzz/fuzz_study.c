@@ -6,7 +6,8 @@
    success every setting goes into a manifest (nt_study_record), the key
    lines and costs are looked up, and --out is replaced, as `netto run`
    does. On failure the error must name the study file and a line within
-   it. */
+   it. The same file is also read by netto check's reader
+   (nt_study_check_file), which goes on after a bad key. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long lines = 1;
     for (size_t i = 0; i < size; i++) lines += data[i] == '\n';
 
+    /* netto check's reader: every bad key, each naming a line of the file */
+    static nt_error errs[50];
+    int ne = 0;
     nt_study *s = NULL;
+    if (nt_study_check_file(path, &s, errs, 50, &ne) == NT_OK) {
+        if (!s || ne) abort();
+        nt_study_free(s);
+        s = NULL;
+    } else {
+        if (s || ne < 1 || ne > 50) abort();
+        for (int i = 0; i < ne; i++)
+            if (errs[i].line < 0 || errs[i].line > lines || !errs[i].msg[0]) abort();
+    }
     nt_error err;
     memset(&err, 0, sizeof err);
     if (nt_study_read(path, &s, &err) != NT_OK) {
