@@ -28,7 +28,7 @@ persons=1500
 clone="$tmp/clone"; mkdir -p "$clone/build"
 ln -s "$netto" "$clone/build/netto"
 awk '/^## A study in three steps/{on=1} on && /^```sh/{blk=1; next} blk && /^```/{exit} blk' "$src/README.md" \
-  | sed 's/#.*$//; s/--persons 10000/--persons $persons/; s/^less /test -s /' > "$tmp/readme.sh"
+  | sed -e 's/#.*$//' -e "s/--persons 10000/--persons $persons/" -e 's/^less /test -s /' > "$tmp/readme.sh"
 [ "$(grep -c . "$tmp/readme.sh")" -eq 3 ] || fail "README: expected three commands, got: $(cat "$tmp/readme.sh")"
 grep -q '^netto ' "$tmp/readme.sh" && fail "README: a bare netto is 'command not found' in a fresh shell"
 (cd "$clone" && env -i PATH=/usr/bin:/bin HOME="$tmp" NETTO_QUIET=1 bash -e "$tmp/readme.sh" >"$tmp/readme.out" 2>"$tmp/readme.err") \
