@@ -15,6 +15,7 @@ static const struct {
     {"simulate", nt_cmd_simulate, "synthetic linked spell files with known true effects"},
     {"ingest", nt_cmd_ingest, "validate spell files, build the cohort panel, write the store"},
     {"describe", nt_cmd_describe, "summarise a cohort store"},
+    {"check", nt_cmd_check, "check a study file and every data file it names; list every problem"},
     {"run", nt_cmd_run, "run the whole study described by a study file"},
     {"match", nt_cmd_match, "propensity-score matching and weighting on a flat file"},
     {"survival", nt_cmd_survival, "Kaplan-Meier, Cox and discrete-time hazard models on a flat file"},

@@ -27,7 +27,10 @@ typedef struct {
     char *column;
     nt_reject_reason reason;
     char *record;
+    char *value, *expected;   /* the bad cell and what was expected (lenient reads), else NULL */
 } nt_spells_reject_row;
+
+#define NT_SPELLS_SOFT_KEEP 1000  /* unreadable optional cells kept per column (all are counted) */
 
 /* Person ids, codes and strings live in the arena; the rejects list and
    each file's records (to show a record again) stay with the result. */
@@ -35,6 +38,9 @@ struct nt_spells_priv {
     nt_arena a;
     nt_spells_reject_row *rows;
     long n_rows, cap_rows;
+    nt_spells_reject_row *soft;   /* lenient: optional cells set missing (nt_spells_optional) */
+    long n_soft, cap_soft;
+    long soft_kept[NT_SPELLS_OPTIONAL_N];
     int lenient, ignore_unknown;
     nt_cells_kept *records[NT_FILE_N];
     int64_t *person_offset;   /* per person (sorted order): offset of its record */

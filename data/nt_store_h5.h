@@ -53,6 +53,7 @@ struct nt_store {
     nt_day data_end, earliest[NT_FILE_N - 1];
     int inflow_from, inflow_to;
     char sha[NT_FILE_N][65];
+    char command[8192]; /* ingest_command: the netto ingest command that makes the store ("" none) */
     long records[NT_FILE_N], merged[NT_FILE_N], rejected[NT_FILE_N][NT_REJECT_N];
     char **ptypes;
     int n_ptypes;

@@ -418,6 +418,7 @@ static int read_header(nt_store *st, char *why, size_t wsize)
         snprintf(name, sizeof name, "sha256_%s", nt_file_kind_name((nt_file_kind)f));
         nt_store_h5_attr_str(st->file, name, st->sha[f], sizeof st->sha[f]);
     }
+    if (nt_store_h5_attr_str(st->file, "ingest_command", st->command, sizeof st->command)) st->command[0] = 0;
     if (H5Aexists(st->file, "schemes") > 0) {
         hid_t a = H5Aopen(st->file, "schemes", H5P_DEFAULT);
         char **sv = NULL;

@@ -37,6 +37,7 @@ int nt_store_inflow_from(const nt_store *st) { return st->inflow_from; }
 int nt_store_inflow_to(const nt_store *st) { return st->inflow_to; }
 const char *nt_store_schemes(const nt_store *st) { return st->schemes; }
 nt_day nt_store_earliest_start(const nt_store *st, int t) { return t >= 0 && t < NT_FILE_N - 1 ? st->earliest[t] : NT_DAY_NONE; }
+const char *nt_store_ingest_command(const nt_store *st) { return st->command; }
 const char *nt_store_sha256(const nt_store *st, int f) { return f >= 0 && f < NT_FILE_N ? st->sha[f] : ""; }
 long nt_store_rejected(const nt_store *st, int f, int r)
 {

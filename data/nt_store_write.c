@@ -400,6 +400,7 @@ static void write_root(writer *w, const nt_spells *sp, const nt_cohort *c, const
     attr_i64(w, root, "n_jobs_missing_wage", sp->n_jobs_missing_wage);
     attr_i64(w, root, "n_censored_months", c->n_censored_months);
     attr_i64(w, root, "n_censored_persons", c->n_censored_persons);
+    attr_str(w, root, "ingest_command", meta->ingest_command ? meta->ingest_command : "");
 }
 
 /* Group ingest: the counts per file (and reason). */

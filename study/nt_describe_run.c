@@ -131,6 +131,9 @@ static void print_tables(const nt_describe *d, const rule *R, nt_notes *notes)
    persons are); then every covariate with its kind. */
 static void print_inputs(nt_store *st, const rule *R, nt_notes *notes)
 {
+    const char *cmd = nt_store_ingest_command(st);
+    if (cmd[0]) OUT("\ningest command (makes this store again from the same files; -o names the copy):\n  %s -o STORE.h5\n", cmd);
+    else OUT("\ningest command: not recorded (a store of an older netto)\n");
     OUT("\ninputs as read by netto ingest:\n");
     OUT("  %-9s %10s %10s %10s  %s\n", "file", "records", "rejected", "merged", "sha256");
     for (int f = 0; f < NT_FILE_N; f++) {

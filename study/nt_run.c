@@ -22,6 +22,7 @@
 #include "core/nt_progress.h"
 #include "core/nt_rng.h"
 #include "data/nt_ingest.h"
+#include "data/nt_spells.h"
 #include "report/nt_disclose.h"
 #include "study/nt_cost_benefit.h"
 #include "study/nt_run_parts.h"
@@ -273,6 +274,30 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
     return NT_OK;
 }
 
+/* A [subgroups] value of a categorical variable: its level as stored, else
+   the spelling ingest accepts for it (nt_spells_level: "laag" -> "low"), or
+   `missing`. Returns the level code, -1 for missing, 0 if none. */
+static int subgroup_level(const char *variable, const char *value, char **levels, int nlev)
+{
+    const char *canon = nt_spells_level(variable, value);
+    for (int l = 0; l < nlev; l++)
+        if (!strcmp(levels[l], value) || (canon && !strcmp(levels[l], canon))) return l + 1;
+    return !strcmp(value, "missing") ? -1 : 0;
+}
+
+/* "low, mid, high, missing" for a "not a level" message (cut with "..."). */
+static void level_list(char **levels, int nlev, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = 0;
+    for (int l = 0; l <= nlev; l++) {
+        const char *v = l < nlev ? levels[l] : "missing";
+        size_t k = strlen(v);
+        if (o + k + 8 >= size) { snprintf(out + o, size - o, "... (%d in all)", nlev + 1); return; }
+        o += (size_t)snprintf(out + o, size - o, "%s%s", l ? ", " : "", v);
+    }
+}
+
 /* Group 0 is the whole cohort; then every group of every [subgroups] line. */
 static nt_status make_groups(nt_run_state *P, nt_error *err)
 {
@@ -314,12 +339,12 @@ static nt_status make_groups(nt_run_state *P, nt_error *err)
                                    sg->variable, gr->value);
                     break;
                 }
-                int code = 0;
-                for (int l = 0; l < nlev && !code; l++)
-                    if (!strcmp(levels[l], gr->value)) code = l + 1;
-                if (!code && !strcmp(gr->value, "missing")) code = -1;
+                int code = subgroup_level(sg->variable, gr->value, levels, nlev);
                 if (!code) {
-                    s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "\"%s\" is not a level of %s", gr->value, sg->variable);
+                    char list[400];
+                    level_list(levels, nlev, list, sizeof list);
+                    s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "\"%s\" is not a level of %s; its levels: %s",
+                                   gr->value, sg->variable, list);
                     break;
                 }
                 /* A missing value belongs to no group, unless `missing` is named. */

@@ -144,6 +144,10 @@ typedef struct {
 /* Reads and checks a study file; *out is set only on success. */
 nt_status nt_study_read(const char *path, nt_study **out, nt_error *err);
 void nt_study_free(nt_study *s);
+/* As nt_study_read, for `netto check`: every bad key (up to max) into
+   errs[0..*n) instead of the first only; the rules between keys are checked
+   when every key was good. Returns the first error's status. */
+nt_status nt_study_check_file(const char *path, nt_study **out, nt_error *errs, int max, int *n);
 
 /* Physical line of a key as written (section "subgroups": key = variable,
    "cost": key = programme); key NULL: the section's header line. 0 when the
