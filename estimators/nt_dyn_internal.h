@@ -109,6 +109,10 @@ typedef struct {
 nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
                              nt_dyn_kmatch *m, int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r,
                              nt_error *err);
+/* The disclosure facts of start month ki for every tau (nt_dyn_facts.c;
+   nothing when r->k_control_used is NULL). */
+nt_status nt_dyn_facts(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                       int weighting, int ki, nt_dyn_result *r, nt_error *err);
 /* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);

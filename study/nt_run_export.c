@@ -185,7 +185,7 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
 {
     const nt_study *st = P->st;
     tmp[0] = 0;
-    const char *failed = nt_disclose_settings_check(st->min_cell, st->round);
+    const char *failed = nt_disclose_settings_check(st->min_cell, st->round, st->dominance_top1, st->dominance_top2);
     nt_manifest_disclosure(P->m, st->min_cell, 0);
     nt_manifest_disclosure_export(P->m, st->min_cell > 0 ? st->round : 1, st->min_cell > 0 ? "export/" : NULL, failed);
     if (st->min_cell <= 0) return NT_OK;

@@ -2,8 +2,8 @@
    report/nt_plot.h and docs/results.md): the monthly ATT with its band, and
    the cumulative path with the break-even month. The numbers are those of
    the tables (P->res and P->path, nt_run_paths.c); what may be drawn is
-   report/nt_disclose's decision on the same bases as the tables':
-     a month of the ATT and its band: that month's basis (effects.csv);
+   report/nt_disclose's decision, taken in the tables:
+     a month of the ATT and its band: drawn when effects.csv shows it;
      C(tau) and its band: the window 0..tau (summary.csv at horizon tau+1);
      the break-even month: the window 0..horizon-1 (summary.csv's
      breakeven_month at the horizon), so both state the same. */
@@ -50,7 +50,7 @@ static void breakeven_note(const nt_run_state *P, int pg, int oc, char *buf, siz
     int H = P->st->horizon, h = P->n_horizons - 1; /* the last summary horizon is H */
     double be = P->path[(size_t)pg * P->panel->n_outcomes + oc].fig[h].est.breakeven_month;
     *marker = NAN;
-    if (!nt_disclose_stat(nt_run_window_basis(P->res[pg], H), P->st->min_cell))
+    if (!nt_disclose_stat(nt_run_window_basis(P, pg, oc, H), P->st->min_cell))
         snprintf(buf, size, "break-even not shown (fewer than %ld persons)", P->st->min_cell);
     else if (isnan(be))
         snprintf(buf, size, "no break-even within %d months", H);
@@ -84,19 +84,18 @@ static nt_status add_files(nt_run_state *P, const char *kind, const char *base, 
 static nt_status plot_path(nt_run_state *P, const char *dir, int pg, int oc, double *buf, nt_error *err)
 {
     int H = P->st->horizon, B = P->inf ? NT_RUN_MULTIPLIER_DRAWS : P->st->bootstrap;  /* draws behind the band */
-    long min_cell = P->st->min_cell;
     const nt_dyn_result *r = P->res[pg];
     const nt_run_path *p = &P->path[(size_t)pg * P->panel->n_outcomes + oc];
     const char *prog = nt_run_program(P, pg), *group = nt_run_group(P, pg);
     const char *series = P->panel->outcome_name[oc];
     double *att = buf, *lo = buf + H, *hi = buf + 2 * H, *cum = buf + 3 * H, *clo = buf + 4 * H, *chi = buf + 5 * H;
-    const long *nt = r->n_treated_matched, *nc = r->n_control_used;
-    nt_disclose_path(r->att + oc * H, nt, nc, H, 0, min_cell, att);
-    nt_disclose_path(p->lower, nt, nc, H, 0, min_cell, lo);
-    nt_disclose_path(p->upper, nt, nc, H, 0, min_cell, hi);
-    nt_disclose_path(p->cum, nt, nc, H, 1, min_cell, cum);
-    nt_disclose_path(p->cum_lower, nt, nc, H, 1, min_cell, clo);
-    nt_disclose_path(p->cum_upper, nt, nc, H, 1, min_cell, chi);
+    const unsigned char *hid = p->hidden; /* the months effects.csv suppresses */
+    nt_disclose_path(r->att + oc * H, hid, H, 0, att);
+    nt_disclose_path(p->lower, hid, H, 0, lo);
+    nt_disclose_path(p->upper, hid, H, 0, hi);
+    nt_disclose_path(p->cum, hid, H, 1, cum);
+    nt_disclose_path(p->cum_lower, hid, H, 1, clo);
+    nt_disclose_path(p->cum_upper, hid, H, 1, chi);
 
     char title[600], sub[300], ylab[200], base[700], png[5200], pdf[5200], note[200];
     double scale, marker;
