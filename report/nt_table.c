@@ -303,19 +303,28 @@ static void secondary(nt_table *t, long min_cell)
                 const char *h = t->cells[mr[u].row * t->ncols + t->margin].text;
                 if (h && strcspn(h, "=") == vlen && !strncmp(h, g, vlen)) { lv[nl++] = mr[u].row; state[u - a] = 3; }
             }
-            for (int j = 0; j < t->ncols; j++) {
-                if (t->kinds[j] == NT_COL_KEY || cell_state(t, total, j, min_cell) != 1) continue;
-                unsigned char st[256];
-                long sz[256];
-                for (int l = 0; l < nl; l++) {
-                    st[l] = cell_state(t, lv[l], j, min_cell);
-                    sz[l] = t->basis[lv[l]];
+            /* A whole row goes (no statistic without its counts), which can
+               leave another column with one suppressed level: again until
+               no column has. */
+            for (int changed = 1; changed;) {
+                changed = 0;
+                for (int j = 0; j < t->ncols; j++) {
+                    if (t->kinds[j] == NT_COL_KEY || cell_state(t, total, j, min_cell) != 1) continue;
+                    unsigned char st[256];
+                    long sz[256];
+                    for (int l = 0; l < nl; l++) {
+                        const cell *c = &t->cells[lv[l] * t->ncols + j];
+                        st[l] = cell_state(t, lv[l], j, min_cell);
+                        sz[l] = t->basis[lv[l]];
+                        if (t->kinds[j] == NT_COL_COUNT && c->num < (double)sz[l]) sz[l] = (long)c->num;
+                    }
+                    int pick = nt_disclose_secondary(st, sz, nl);
+                    if (pick < 0) continue;
+                    long row = pick < nl ? lv[pick] : total;
+                    for (int c = 0; c < t->ncols; c++)
+                        if (t->kinds[c] != NT_COL_KEY && t->cells[row * t->ncols + c].text) t->sec[row * t->ncols + c] = 1;
+                    changed = 1;
                 }
-                int pick = nt_disclose_secondary(st, sz, nl);
-                if (pick < 0) continue;
-                long row = pick < nl ? lv[pick] : total; /* the whole row: no statistic without its counts */
-                for (int c = 0; c < t->ncols; c++)
-                    if (t->kinds[c] != NT_COL_KEY && t->cells[row * t->ncols + c].text) t->sec[row * t->ncols + c] = 1;
             }
         }
         for (size_t q = a; q < b; q++) state[q - a] = 0;

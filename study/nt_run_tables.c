@@ -360,6 +360,25 @@ static long pooled_share_basis(const nt_dyn_result *r, const char *term)
     return m <= 0 ? 0 : (long)floor(m + 0.5);
 }
 
+/* 0 if a propensity term's own cells are suppressed in the other tables:
+   a level's balance row (from row b0 of its interval) or a start month's
+   counts (from row s0 of its programme and group). */
+static int term_shown(const nt_run_state *P, const nt_dyn_result *r, const nt_dyn_interval *I,
+                             const char *term, const nt_table *bt, long b0, const nt_table *st, long s0)
+{
+    long mc = P->st->min_cell;
+    int k;
+    if (sscanf(term, "start_month=%d", &k) == 1) {
+        for (int ki = 0; ki < r->n_k; ki++)
+            if (r->k_month[ki] == k)
+                return nt_table_shown(st, s0 + ki, "n_treated", mc) != 0 && nt_table_shown(st, s0 + ki, "n_control", mc) != 0;
+        return 1;
+    }
+    for (int j = 0; j < I->n_bal; j++)
+        if (!strcmp(I->bal_term[j], term)) return nt_table_shown(bt, b0 + j, "mean_treated", mc) != 0;
+    return 1;
+}
+
 static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
 {
     static const char *sc[] = {"program", "subgroup", "start_month", "status", "n_treated", "n_control", "n_treated_matched"};
@@ -367,11 +386,16 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
     static const char *status_name[] = {"used", "too_few_treated", "no_controls", "model_failed"};
     nt_table *bt = nt_balance_table_alloc(1), *pt = nt_pscore_table_alloc(), *st = nt_table_alloc(sc, sk, 7);
     nt_status s = NT_OK;
+    long *brow = NULL, *srow = NULL;
     if (!bt || !pt || !st) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     nt_table_set_margin(bt, "subgroup", NULL);
     nt_table_set_margin(pt, "subgroup", NULL);
     nt_table_set_margin(st, "subgroup", "status");
-    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
+    int npg = P->n_prog * P->n_groups, niv = npg > 0 ? P->res[0]->n_intervals : 0;
+    brow = malloc(((size_t)npg * (size_t)niv + 1) * sizeof *brow);
+    srow = malloc(((size_t)npg + 1) * sizeof *srow);
+    if (!brow || !srow) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    for (int pg = 0; pg < npg; pg++) {
         const nt_dyn_result *r = P->res[pg];
         const char *prog = nt_run_program(P, pg), *group = nt_run_group(P, pg);
         long tot_t = 0, tot_c = 0;
@@ -383,15 +407,12 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             long basis = nt_disclose_basis(I->n_treated_rows, (long)controls);
             tot_t += I->n_treated_rows;
             if ((long)controls > tot_c) tot_c = (long)controls;
+            brow[(size_t)pg * niv + iv] = nt_table_rows(bt);
             for (int j = 0; j < I->n_bal; j++) {
                 nt_balance_table_add(bt, prog, group, I->bal_term[j], &I->bal[j], lab, basis);
                 nt_table_set_int(bt, "n_treated", I->n_treated_rows);
                 if (is_binary(I->bal_term[j], &I->bal[j], I->n_treated_rows))
                     nt_table_limit_basis(bt, share_basis(I, &I->bal[j], controls), NT_WHY_SHARE);
-            }
-            for (int j = 0; j < I->p; j++) {
-                nt_pscore_table_add(pt, prog, group, lab, I->term[j], I->beta[j], I->se[j], basis);
-                nt_table_limit_basis(pt, term_basis(r, I, I->term[j], controls), NT_WHY_SHARE);
             }
         }
         for (int j = 0; j < r->n_bal; j++) {
@@ -399,6 +420,7 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             nt_table_set_int(bt, "n_treated", tot_t);
             nt_table_limit_basis(bt, pooled_share_basis(r, r->bal_term[j]), NT_WHY_SHARE);
         }
+        srow[pg] = nt_table_rows(st);
         for (int ki = 0; ki < r->n_k; ki++) {
             nt_table_add_row(st);
             nt_table_set_str(st, "program", prog);
@@ -410,10 +432,31 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             nt_table_set_int(st, "n_treated_matched", r->k_matched[ki]);
         }
     }
+    /* pscore.csv after the others: a term also goes where its balance row
+       or its start month's counts are suppressed secondarily. */
+    for (int pg = 0; pg < npg; pg++) {
+        const nt_dyn_result *r = P->res[pg];
+        for (int iv = 0; iv < r->n_intervals && iv < niv; iv++) {
+            const nt_dyn_interval *I = &r->interval[iv];
+            char lab[32];
+            snprintf(lab, sizeof lab, "%d-%d", I->first, I->last);
+            double controls = interval_controls(r, I);
+            long basis = nt_disclose_basis(I->n_treated_rows, (long)controls);
+            for (int j = 0; j < I->p; j++) {
+                nt_pscore_table_add(pt, nt_run_program(P, pg), nt_run_group(P, pg), lab, I->term[j], I->beta[j],
+                                    I->se[j], basis);
+                nt_table_limit_basis(pt, term_basis(r, I, I->term[j], controls), NT_WHY_SHARE);
+                if (!term_shown(P, r, I, I->term[j], bt, brow[(size_t)pg * niv + iv], st, srow[pg]))
+                    nt_table_limit_basis(pt, 0, NT_WHY_SECONDARY);
+            }
+        }
+    }
     s = write_table(P, bt, "balance.csv", err);
     if (!s) s = write_table(P, pt, "pscore.csv", err);
     if (!s) s = write_table(P, st, "start_months.csv", err);
 done:
+    free(brow);
+    free(srow);
     nt_table_free(bt);
     nt_table_free(pt);
     nt_table_free(st);
