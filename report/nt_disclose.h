@@ -46,6 +46,11 @@
 /* The smallest threshold output checkers accept (CBS rules of thumb: at
    least 10 units per cell); a run with a lower min_cell is not cleared. */
 #define NT_DISCLOSE_MIN_CELL 10
+/* The dominance rule's defaults ([disclosure] dominance_top1/top2; netto
+   describe): the largest contributor at most 50 %, the two largest at most
+   75 % of a magnitude. */
+#define NT_DISCLOSE_TOP1 50.0
+#define NT_DISCLOSE_TOP2 75.0
 
 /* Why a number was suppressed, for the counts in disclosure.txt. */
 typedef enum {

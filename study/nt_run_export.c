@@ -181,7 +181,7 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
                 "   no exact person counts below %ld; no unrounded counts; no bootstrap replicates.\n", mc);
     fprintf(fp, "\n6. For the checker to look at by hand\n"
                 "   - Dominance is applied to the earnings effects and the cost per participant, not to\n"
-                "     the earnings covariates in balance.csv (earn_prev12 means) nor netto describe.\n"
+                "     the earnings covariates in balance.csv (earn_prev12 means).\n"
                 "   - Weighted control means in balance.csv (mean_control_after) rest on the interval's\n"
                 "     controls, not their effective number.\n"
                 "   - Subgroups: overlapping subgroups (ranges that overlap, two variables), or this export\n"

@@ -148,6 +148,11 @@ grep -q "dominance_top1" "$S/export/manifest.json" || fail "manifest.json: no do
 # 3. Precision: the issue's share, 2/158 = 0.0126582278, is not printed so.
 grep -Eq '(^|,)-?[0-9]*\.[0-9]{6,}(,|$)' "$S/export/balance.csv" && fail "balance.csv: a share printed with 6 or more decimals"
 grep -Eq '(^|,)-?[0-9]*\.[0-9]{6,}(,|$)' "$O/balance.csv" || fail "min_cell 0: shares are no longer exact"
+#    netto describe's month table too (3000 persons: a step of 0.0005).
+"$netto" describe "$S/private/cohort.h5" --csv "$tmp/months.csv" >/dev/null 2>&1 || fail "describe"
+grep -Eq '(^|,)-?[0-9]*\.[0-9]{5,}(,|$)' "$tmp/months.csv" && fail "describe: a mean printed with 5 or more decimals"
+awk -F, 'NR > 1 && $3 != "" { x = $3 / 0.0005; if (x - int(x + 0.5) > 1e-6 || int(x + 0.5) - x > 1e-6) bad = 1 } END { exit bad }' "$tmp/months.csv" \
+  || fail "describe: employed not on its step"
 # 4. Secondary suppression: age has levels of about 20 (55-65) and more
 #    treated; where 55-65 is suppressed another level is too (the checker
 #    proves it for every table), and some such cell exists.
