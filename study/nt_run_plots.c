@@ -51,7 +51,7 @@ static void breakeven_note(const nt_run_state *P, int pg, int oc, char *buf, siz
     double be = P->path[(size_t)pg * P->panel->n_outcomes + oc].fig[h].est.breakeven_month;
     *marker = NAN;
     if (!nt_disclose_stat(nt_run_window_basis(P, pg, oc, H), P->st->min_cell))
-        snprintf(buf, size, "break-even not shown (fewer than %ld persons)", P->st->min_cell);
+        snprintf(buf, size, "break-even not shown (disclosure control, min_cell %ld)", P->st->min_cell);
     else if (isnan(be))
         snprintf(buf, size, "no break-even within %d months", H);
     else {

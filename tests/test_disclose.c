@@ -269,7 +269,7 @@ again:
            counts are at least its basis): then the whole row is withheld,
            an undefined figure staying empty rather than listed. */
         if (supp[0])
-            snprintf(want, sizeof want, "break-even not shown (fewer than %ld persons)", min_cell);
+            snprintf(want, sizeof want, "break-even not shown (disclosure control, min_cell %ld)", min_cell);
         else if (!be[0]) snprintf(want, sizeof want, "no break-even within 96 months");
         else snprintf(want, sizeof want, "break-even: month %s", be);
         if (strcmp(stated, want)) fail_msg("%s: summary.csv says \"%s\", the plot \"%s\"", file, want, stated);
@@ -301,7 +301,7 @@ static void test_breakeven_agrees(void **state)
     /* min_cell = 29: the 96-month window rests on fewer than 29 persons
        from month 38 on, so neither the table nor the plot shows it. */
     run_and_compare(data, 29, note, cell, supp);
-    assert_string_equal(note, "break-even not shown (fewer than 29 persons)");
+    assert_string_equal(note, "break-even not shown (disclosure control, min_cell 29)");
     assert_string_equal(cell, "");
     assert_non_null(strstr(supp, "breakeven_month"));
     /* No disclosure control: the figure, in both. With min_treated = 29
