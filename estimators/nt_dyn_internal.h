@@ -68,6 +68,10 @@ typedef struct {
     double *xz;                  /* AIPW: the controls' design, n_c x qx column-major */
     double *xt;                  /* AIPW: the treated's design, n_t x qx column-major */
     long *c_row;                 /* weighting: the controls' rows of the interval design */
+    /* Weighting with exact cells (nt_dyn_cells.c): cell index 0..n_cells-1
+       of each treated and control; n_cells 0 without cells. */
+    int n_cells;
+    long *t_cell, *c_cell;
 } nt_dyn_kmatch;
 
 void nt_dyn_kmatch_free(nt_dyn_kmatch *m);
@@ -113,6 +117,17 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
    nothing when r->k_control_used is NULL). */
 nt_status nt_dyn_facts(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
                        int weighting, int ki, nt_dyn_result *r, nt_error *err);
+/* Weighting with exact cells at month t (nt_dyn_cells.c): as the plain
+   weighting of nt_dyn_paths.c, with the control weights normalised within
+   each cell; same arguments and outputs. */
+nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                           const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f, long *used,
+                           long *used_f, double *sum, long *nobs, long *ncontrib, nt_dyn_paths *ctx, int tau,
+                           int fixed, nt_error *err);
+/* AIPW: the OLS of each outcome at month t on the design over the observed
+   controls (beta: NO x qx). */
+nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                              const nt_dyn_kmatch *m, int t, int NO, double *beta, nt_error *err);
 /* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);

@@ -368,8 +368,10 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
         }
         s = nt_dyn_month_paths(p, R->unit_person, o, &km, ki, fixed, &R->ctx, r, err);
         /* Treated left without a match (caliper, no kernel mass) are not in
-           km; neither are treated taken off support (column rule, trimming). */
-        for (long a = 0; a < m && !s && !nt_dyn_weighting(o); a++)
+           km; neither are treated taken off support (column rule, trimming)
+           nor, weighting within exact cells, treated whose cell has no
+           control (plain weighting keeps every treated: Kw = 1). */
+        for (long a = 0; a < m && !s; a++)
             if (rows->d[I->idx[a]] && !(I->Kw[a] > 0))
                 count_treated(R, R->unit_person[rows->unit[I->idx[a]]], k, fixed);
         for (long q = first_pos; q < *pos && !s; q++)

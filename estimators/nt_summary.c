@@ -225,7 +225,18 @@ nt_status nt_summary_pooled(const double *theta, const long *contrib, const doub
     return NT_OK;
 }
 
-double nt_summary_net_benefit(double earnings_cumulative, double cost_per_participant)
+double nt_summary_discount(double rate, int tau)
 {
-    return earnings_cumulative - cost_per_participant; /* NaN in, NaN out */
+    return rate == 0 ? 1.0 : pow(1.0 + rate, -(double)tau / 12.0);
+}
+
+void nt_summary_net_path(const double *const *theta, const double *a, int n_series, int n_months, double rate,
+                         double *out)
+{
+    for (int tau = 0; tau < n_months; tau++) {
+        double v = 0;
+        for (int s = 0; s < n_series; s++)
+            if (a[s] != 0) v += a[s] * theta[s][tau];
+        out[tau] = nt_summary_discount(rate, tau) * v;
+    }
 }

@@ -81,8 +81,14 @@ nt_status nt_summary_pooled(const double *theta, const long *contrib, const doub
                             const int *use, int n_k, int n_months, double ci_level,
                             double *se, double *lower, double *upper, nt_error *err);
 
-/* net_benefit = cumulative earnings effect - cost per participant (nominal
-   euros); NaN if either is NaN (earnings not an outcome, or no cost). */
-double nt_summary_net_benefit(double earnings_cumulative, double cost_per_participant);
+/* Cost-benefit (docs/dynamic.md, "Cost-benefit"): the discount factor of
+   month tau since programme start at a yearly rate, d(tau) = (1 + rate)^(-tau/12),
+   and the discounted net monthly path of n_series effect paths,
+     out[tau] = d(tau) sum_s a[s] theta[s][tau]   (NaN where any theta is NaN
+   with a[s] != 0), whose cumulative sum (nt_summary_compute) is the net
+   benefit and whose crossing is the net break-even. */
+double nt_summary_discount(double rate, int tau);
+void nt_summary_net_path(const double *const *theta, const double *a, int n_series, int n_months, double rate,
+                         double *out);
 
 #endif

@@ -23,6 +23,7 @@
 #include "core/nt_rng.h"
 #include "data/nt_ingest.h"
 #include "report/nt_disclose.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_run_parts.h"
 
 /* ------------------------------------------------------------ shared */
@@ -385,10 +386,11 @@ static void progress_month(void *ctx, int k, int first, int last)
    streams of the full bootstrap). */
 static nt_status linearised(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err)
 {
-    int NO = P->panel->n_outcomes;
+    int NO = P->view.n_outcomes;   /* the study's outcomes, then the cost-benefit series */
     int *less = malloc((size_t)(NO ? NO : 1) * sizeof *less);
     if (!less) return nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int oc = 0; oc < NO; oc++) less[oc] = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+    for (int oc = 0; oc < NO; oc++)
+        less[oc] = oc < P->panel->n_outcomes && nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
     nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6d756c7469706c79u), .level = nt_run_ci_level(P),
                         .less_is_better = less};
     nt_status s = nt_dyn_infer(lin, P->res[pg], &io, &P->inf[pg], err);
@@ -417,11 +419,12 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         d.on_start_month = progress_month;
         d.progress = &note;
         nt_dyn_lin *lin = NULL;
-        if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->panel->n_outcomes, &lin, err)))
+        if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->view.n_outcomes, &lin, err)))
             break;
         d.lin = lin;
         s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
         if (!s && lin) s = linearised(P, pg, lin, err);
+        if (!s && lin) s = nt_cost_benefit_collect(P, pg, lin, err);
         nt_dyn_lin_free(lin);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
@@ -457,7 +460,7 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
 static nt_status bootstrap(nt_run_state *P, nt_error *err)
 {
     int B = P->st->bootstrap, npg = P->n_prog * P->n_groups;
-    int H = P->st->horizon, NO = P->panel->n_outcomes;
+    int H = P->st->horizon, NO = P->view.n_outcomes;   /* with the cost-benefit series */
     if (B <= 0 || P->st->inference == 1) return NT_OK;
     P->reps = calloc((size_t)npg, sizeof *P->reps);
     P->reps_fixed = calloc((size_t)npg, sizeof *P->reps_fixed);
@@ -586,6 +589,7 @@ static void run_free(nt_run_state *P)
     free(P->fallback_cost);
     free(P->included);
     nt_run_paths_free(P);
+    nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_panel_free(P->panel);
     nt_store_close(P->store);
@@ -631,6 +635,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = resolve_programs(&P, err))) goto done;
     if ((s = load_panel(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
+    if ((s = nt_cost_benefit_prepare(&P, err))) goto done;
     nt_manifest_timing(P.m, "load", nt_now() - t);
     rep->n_programs = P.n_prog;
     rep->n_groups = P.n_groups;

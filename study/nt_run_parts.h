@@ -83,6 +83,7 @@ typedef struct {
     char **detail;           /* the warnings word for word, exact counts: private/warnings.txt */
     int n_detail;
     nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
+    struct nt_cb_state *cb;  /* the cost-benefit (study/nt_cost_benefit.h); its series extend view */
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */

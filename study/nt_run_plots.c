@@ -6,7 +6,9 @@
      a month of the ATT and its band: drawn when effects.csv shows it;
      C(tau) and its band: the window 0..tau (summary.csv at horizon tau+1);
      the break-even month: the window 0..horizon-1 (summary.csv's
-     breakeven_month at the horizon), so both state the same. */
+     breakeven_month at the horizon), so both state the same; on the
+     earnings plot the net break-even (cost_benefit.csv: society,
+     undiscounted, the whole horizon) when the incremental cost is known. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "core/nt_file.h"
 #include "report/nt_disclose.h"
 #include "report/nt_plot.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_run_parts.h"
 
 void nt_run_axis_label(const char *series, int cumulative, char *buf, size_t size, double *scale)
@@ -49,13 +52,21 @@ static void breakeven_note(const nt_run_state *P, int pg, int oc, char *buf, siz
 {
     int H = P->st->horizon, h = P->n_horizons - 1; /* the last summary horizon is H */
     double be = P->path[(size_t)pg * P->panel->n_outcomes + oc].fig[h].est.breakeven_month;
+    /* Earnings: the net break-even (cost_benefit.csv, society, undiscounted),
+       when the incremental cost is known, not the cumulative's crossing. */
+    int net = 0;
+    if (!strcmp(P->panel->outcome_name[oc], "earnings")) {
+        double nb = nt_cost_benefit_breakeven(P, pg, &net);
+        if (net) be = nb;
+    }
+    const char *what = net ? "net break-even" : "break-even";
     *marker = NAN;
     if (!nt_disclose_stat(nt_run_window_basis(P, pg, oc, H), P->st->min_cell))
-        snprintf(buf, size, "break-even not shown (disclosure control, min_cell %ld)", P->st->min_cell);
+        snprintf(buf, size, "%s not shown (disclosure control, min_cell %ld)", what, P->st->min_cell);
     else if (isnan(be))
-        snprintf(buf, size, "no break-even within %d months", H);
+        snprintf(buf, size, "no %s within %d months", what, H);
     else {
-        snprintf(buf, size, "break-even: month %d", (int)be);
+        snprintf(buf, size, "%s: month %d", what, (int)be);
         *marker = be;
     }
 }

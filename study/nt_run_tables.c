@@ -46,6 +46,7 @@
 #include "core/nt_file.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_result_tables.h"
 #include "study/nt_run_parts.h"
 
@@ -489,8 +490,9 @@ static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
                     nt_table_set_int(t, "start_month", r->k_month[ki]);
                     nt_table_set_int(t, "month", tau);
                     nt_table_set_str(t, "method", method_name(P));
-                    nt_table_set_num(t, "estimate", r->k_att[((long)ki * NO + oc) * H + tau]);
-                    nt_table_set_num(t, "se", r->k_se[((long)ki * NO + oc) * H + tau]);
+                    long slot = ((long)ki * r->n_outcomes + oc) * H + tau;  /* r has the cost-benefit series too */
+                    nt_table_set_num(t, "estimate", r->k_att[slot]);
+                    nt_table_set_num(t, "se", r->k_se[slot]);
                     nt_table_set_int(t, "n_treated_matched", c);
                     nt_table_set_int(t, "n_control", r->k_controls[ki]);
                     if (!r->k_control_used) { nt_table_set_basis(t, nt_disclose_basis(c, r->k_controls[ki])); continue; }
@@ -516,5 +518,6 @@ nt_status nt_run_tables_write(nt_run_state *P, nt_error *err)
     if (!s) s = table_summary(P, err);
     if (!s) s = table_balance_pscore(P, err);
     if (!s) s = table_effects_by_start(P, err);
+    if (!s) s = nt_cost_benefit_write(P, err);
     return s;
 }

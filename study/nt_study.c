@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
+#include <strings.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -405,6 +406,17 @@ double nt_study_cost_of(const nt_study *s, const char *program)
 {
     for (int i = 0; i < s->n_costs; i++)
         if (!strcmp(s->costs[i].program, program)) return s->costs[i].euros;
+    return NAN;
+}
+
+double nt_study_benefit_month(const nt_study *s, const char *scheme)
+{
+    for (int i = 0; i < s->n_benefit_month; i++) {
+        const char *item = s->benefit_month[i], *colon = strrchr(item, ':');
+        size_t n = colon ? (size_t)(colon - item) : 0;
+        while (n > 0 && item[n - 1] == ' ') n--;
+        if (colon && strlen(scheme) == n && !strncasecmp(item, scheme, n)) return strtod(colon + 1, NULL);
+    }
     return NAN;
 }
 

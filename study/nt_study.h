@@ -118,6 +118,12 @@ typedef struct {
     int n_costs;
     nt_study_cost *costs;
 
+    /* [cost_benefit] (docs/dynamic.md, "Cost-benefit") */
+    double discount_rate;  /* per year; cost_benefit.csv reports 0 and this rate */
+    int n_benefit_month;
+    char **benefit_month;  /* "SCHEME: euros" items (nt_study_benefit_month); none: empty */
+    char *price_index;     /* CSV month,index; NULL: nominal euros */
+
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */
     long round;            /* published person counts are rounded to this base (with min_cell > 0) */
@@ -147,6 +153,10 @@ nt_status nt_study_set_out(nt_study *s, const char *out, nt_error *err);
 
 /* The [cost] entry for a programme type, NaN if none. */
 double nt_study_cost_of(const nt_study *s, const char *program);
+
+/* [cost_benefit] benefit_month: euros per month on a benefit of this
+   scheme (compared case-insensitively), NaN if none is given. */
+double nt_study_benefit_month(const nt_study *s, const char *scheme);
 
 /* Every resolved setting, defaults included, into the manifest's settings
    by section (lists as "a, b"), plus the study's warnings. */

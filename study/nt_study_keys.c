@@ -236,6 +236,17 @@ static int is_series(const char *v)
     return 0;
 }
 
+/* "SCHEME: euros" with a scheme name and a number >= 0 (benefit_month). */
+static int is_scheme_amount(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || v[0] == ' ') return 0;
+    char num[64];
+    snprintf(num, sizeof num, "%s", colon + 1);
+    double x;
+    return !parse_num(trim(num), &x) && x >= 0;
+}
+
 /* -------------------------------------------------------------- custom keys */
 
 static nt_status parse_decimal(nt_study *s, const nt_study_key *k, const nt_study_value *v,
@@ -550,6 +561,13 @@ const nt_study_key nt_study_keys[] = {
     {"cost", NULL, NT_KEY_CUSTOM, F(costs), F(n_costs), NULL, 0, BIG,
      "a cost in euros (a number >= 0)", .parse = parse_cost, .record = record_costs,
      .check = check_costs},
+
+    {"cost_benefit", "discount_rate", NT_KEY_NUM, F(discount_rate), 0, "0.0225", -1, 1,
+     "a yearly rate above -1 and below 1 (e.g. 0.0225)", .flags = 0},
+    {"cost_benefit", "benefit_month", NT_KEY_LIST, F(benefit_month), F(n_benefit_month), "none", 0, 0,
+     "none or SCHEME: euros per month, ... (e.g. WW: 1500, BIJSTAND: 1100)", .flags = NT_KEY_NONE_OK,
+     .unset = "none", .accept = is_scheme_amount},
+    {"cost_benefit", "price_index", NT_KEY_PATH, F(price_index), 0, NULL, 0, 0, NULL, .unset = "none"},
 
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},

@@ -139,6 +139,24 @@ awk -F, '
       printf "summary.csv:%d: a total over %d months shown while month %d is suppressed\n", FNR, h, first[k]; bad = 1 } }
   END { exit bad }' "$dir/effects.csv" "$dir/summary.csv" || fail "summary.csv: a total recovers a suppressed month"
 
+# cost_benefit.csv (a total over months 0..h-1 of a programme and subgroup,
+# whatever the outcome): the same rule.
+if [ -f "$dir/cost_benefit.csv" ]; then
+awk -F, '
+  FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] {
+    if ($col[FILENAME, "estimand"] == "ATT" && $col[FILENAME, "suppressed"] ~ /(^|\|)estimate(\||$)/) {
+      k = $1 SUBSEP $2; mo = $col[FILENAME, "month"]
+      if (!(k in first) || mo < first[k]) first[k] = mo }
+    next }
+  { k = $1 SUBSEP $2; h = $col[FILENAME, "horizon_months"]
+    shown = 0
+    for (i = col[FILENAME, "incremental_cost"]; i <= NF; i++) if ($i != "" && i != col[FILENAME, "n_treated"] && i != col[FILENAME, "n_control"] && i != col[FILENAME, "suppressed"]) shown = 1
+    if (shown && (k in first) && first[k] < h) {
+      printf "cost_benefit.csv:%d: a total over %d months shown while month %d is suppressed\n", FNR, h, first[k]; bad = 1 } }
+  END { exit bad }' "$dir/effects.csv" "$dir/cost_benefit.csv" || fail "cost_benefit.csv: a total recovers a suppressed month"
+fi
+
 # Shares of binary levels among the treated, as a reader would recover them.
 awk -F, -v m="$m" -v r="$r" '
   function finest(d,   e, j, s, best) {
