@@ -113,6 +113,10 @@ typedef struct {
 nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
                              nt_dyn_kmatch *m, int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r,
                              nt_error *err);
+/* The disclosure facts of start month ki for every tau (nt_dyn_facts.c;
+   nothing when r->k_control_used is NULL). */
+nt_status nt_dyn_facts(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                       int weighting, int ki, nt_dyn_result *r, nt_error *err);
 /* Weighting with exact cells at month t (nt_dyn_cells.c): as the plain
    weighting of nt_dyn_paths.c, with the control weights normalised within
    each cell; same arguments and outputs. */

@@ -315,7 +315,10 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int H = ctx->horizon, NO = ctx->n_outcomes;
     int k = r->k_month[ki], weighting = nt_dyn_weighting(o);
     const long *count = o->unit_count;
-    if (m->range_mode) return range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
+    if (m->range_mode) {
+        nt_status s = range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
+        return s ? s : nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
+    }
     int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES;
     nt_status status = NT_OK;
     ai_buf ai = {0};
@@ -355,7 +358,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     }
     ai_free(&ai);
     free(sum);
-    return status;
+    return status ? status : nt_dyn_facts(p, unit_person, count, m, weighting, ki, r, err);
 }
 
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att)

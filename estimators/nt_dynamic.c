@@ -78,6 +78,10 @@ void nt_dyn_result_free(nt_dyn_result *r)
     free(r->k_att);
     free(r->k_se);
     free(r->k_contrib);
+    free(r->k_control_used);
+    free(r->k_control_w2);
+    free(r->k_control_wmax);
+    free(r->k_dom);
     for (int i = 0; i < r->n_intervals && r->interval; i++) interval_free(&r->interval[i]);
     free(r->interval);
     for (int j = 0; j < r->n_bal && r->bal_term; j++) free(r->bal_term[j]);
@@ -372,7 +376,11 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
             long person = R->unit_person[km.t_unit[i]];
             double c = p->treat_cost[person];
             if (isnan(c) && o->fallback_cost) c = o->fallback_cost[p->treat_type[person]];
-            if (!isnan(c)) { R->cost_sum += c; R->cost_n++; }
+            if (isnan(c)) continue;
+            R->cost_sum += c;
+            R->cost_n++;
+            if (c > r->cost_top[0]) { r->cost_top[1] = r->cost_top[0]; r->cost_top[0] = c; }
+            else if (c > r->cost_top[1]) r->cost_top[1] = c;
         }
         s = nt_dyn_month_paths(p, R->unit_person, o, &km, ki, fixed, &R->ctx, r, err);
         /* Treated left without a match (caliper, no kernel mass) are not in
@@ -484,6 +492,13 @@ static nt_status result_alloc(run_t *R, nt_dyn_result **out, nt_error *err)
     r->k_se = malloc(ks * os * sizeof *r->k_se);
     r->k_contrib = calloc(ks * hs, sizeof(long));
     r->interval = calloc((size_t)r->n_intervals, sizeof *r->interval);
+    if (o->full) {
+        r->k_control_used = calloc(ks * hs, sizeof(long));
+        r->k_control_w2 = calloc(ks * hs, sizeof(double));
+        r->k_control_wmax = calloc(ks * hs, sizeof(double));
+        r->k_dom = calloc(ks * os * 6, sizeof(double));
+        if (!r->k_control_used || !r->k_control_w2 || !r->k_control_wmax || !r->k_dom) return NOMEM(err);
+    }
     R->ctx.horizon = H;
     R->ctx.n_outcomes = NO;
     R->ctx.months = p->months;

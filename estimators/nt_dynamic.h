@@ -150,6 +150,19 @@ typedef struct nt_dyn_result_s {
     char **bal_term;
     nt_dyn_balance *bal;
     int n_skipped;                /* start months skipped */
+    /* Disclosure facts (o->full only, else NULL; nt_dyn_facts.c): what
+       report/nt_disclose judges a cell by. Counts and sums, no decisions.
+       A control's weight v_j in ATT_k(tau) is its share of the control mean
+       (the pair weights c_i w_ij / den_i summed over the contributing
+       treated, or w_j / sum w; v sums to 1 over the controls). */
+    long *k_control_used;         /* [k * horizon + tau]: controls with v_j > 0 */
+    double *k_control_w2;         /* [k * horizon + tau]: sum of v_j^2 (Kish: n_eff = 1 / w2) */
+    double *k_control_wmax;       /* [k * horizon + tau]: the largest v_j */
+    /* [(((k * n_outcomes + o) * horizon + tau) * 2 + side) * 3 + e]: side 0
+       the contributing treated (|y_i| copies), 1 the controls (v_j |y_j|);
+       e 0 the sum, 1 the largest, 2 the second largest contribution. */
+    double *k_dom;
+    double cost_top[2];           /* the two largest treat_cost of the matched treated (0 none) */
 } nt_dyn_result;
 
 void nt_dyn_opts_default(nt_dyn_opts *o);

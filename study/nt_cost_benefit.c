@@ -588,7 +588,8 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
                     nt_table_set_num(t, "breakeven_ci_upper", f->breakeven_upper[pp]);
                     nt_table_set_int(t, "n_treated", r->n_treated[0]);
                     nt_table_set_int(t, "n_control", r->n_control);
-                    nt_table_limit_basis(t, nt_run_window_basis(r, P->horizons[h]), NT_WHY_WINDOW);
+                    for (int oc = 0; oc < P->panel->n_outcomes; oc++) /* earnings and benefit months alike */
+                        nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h]), NT_WHY_WINDOW);
                 }
     }
     if (!s) {

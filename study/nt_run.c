@@ -99,11 +99,6 @@ const char *nt_run_group(const nt_run_state *P, int pg) { return P->group_label[
 const char *nt_run_method(const nt_run_state *P) { return nt_method_name(P->st->method); }
 double nt_run_ci_level(const nt_run_state *P) { return P->st->ci_level > 0 ? P->st->ci_level : 0.95; }
 
-long nt_run_window_basis(const nt_dyn_result *r, int h)
-{
-    return nt_disclose_window(r->n_treated_matched, r->n_control_used, h);
-}
-
 static const char *prog_name(const nt_run_state *P, int pi) { return P->st->programs[pi]; }
 
 /* ------------------------------------------------------------ data */

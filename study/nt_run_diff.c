@@ -92,11 +92,14 @@ static nt_status add_pair(nt_run_state *P, nt_table *t, const pair *q, const int
                 nt_table_set_int(t, "n_treated", ra->n_treated_matched[m]);
                 nt_table_set_int(t, "n_treated_reference", rb->n_treated_matched[m]);
                 if (kind) {
-                    long ba = nt_run_window_basis(ra, h), bb = nt_run_window_basis(rb, h);
+                    long ba = nt_run_window_basis(P, q->a, oc, h), bb = nt_run_window_basis(P, q->b, oc, h);
                     nt_table_limit_basis(t, ba < bb ? ba : bb, NT_WHY_WINDOW);
-                } else {
+                } else { /* the month as effects.csv shows it on either side */
+                    const unsigned char *h_a = P->path[(size_t)q->a * NO + oc].hidden;
+                    const unsigned char *h_b = P->path[(size_t)q->b * NO + oc].hidden;
                     long ba = nt_disclose_basis(ra->n_treated_matched[tau], ra->n_control_used[tau]);
                     long bb = nt_disclose_basis(rb->n_treated_matched[tau], rb->n_control_used[tau]);
+                    if ((h_a && h_a[tau]) || (h_b && h_b[tau])) ba = 0;
                     nt_table_set_basis(t, ba < bb ? ba : bb);
                 }
             }
@@ -110,10 +113,11 @@ nt_status nt_run_differences_write(nt_run_state *P, nt_error *err)
                                  "estimand", "horizon_months", "estimate", "se", "lower", "upper", "n_treated",
                                  "n_treated_reference"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};
+                                        NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_MEAN,
+                                        NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_COUNT, NT_COL_COUNT};
     int hz[NT_RUN_MAX_HORIZONS], nh = nt_run_diff_horizons(P, hz), G = P->n_groups, NO = P->panel->n_outcomes;
     nt_table *t = nt_table_alloc(cols, kinds, 15);
+    if (t) nt_table_set_margin(t, "subgroup", NULL);
     /* the kept functionals cover every series of the view (the cost-benefit ones too) */
     double *var = malloc((size_t)(P->view.n_outcomes > NO ? P->view.n_outcomes : NO) * 2 * NT_RUN_MAX_HORIZONS * sizeof *var);
     nt_status s = t && var ? NT_OK : nt_fail(err, NT_ENOMEM, "out of memory");

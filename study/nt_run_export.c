@@ -133,10 +133,21 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
     if (failed) fprintf(fp, "   Not cleared: %s.\n", failed);
     fprintf(fp, "\n2. Rules applied (docs/disclosure.md; CBS output guidelines, rules of thumb)\n");
     fprintf(fp, "   Threshold: every number rests on at least %ld persons ([disclosure] min_cell).\n", mc);
-    fprintf(fp, "   - A comparison rests on both sides: the smaller of its treated and its controls.\n"
+    fprintf(fp, "   - A comparison rests on both sides: the smaller of its treated and its controls, the\n"
+                "     controls counted as those actually used (with weight) and, for weights, as Kish's\n"
+                "     effective number 1 / sum(w^2) (per start month in effects_by_start.csv).\n"
                 "   - A share of a binary variable also rests on the persons with and without the level\n"
                 "     (share x n and (1 - share) x n, treated and controls).\n"
-                "   - A total over months (cumulative effect, lock-in, break-even, net benefit) rests on\n"
+                "   - Dominance ((n,k) rule) on magnitudes (earnings effects, costs): suppressed when the\n"
+                "     largest contributor exceeds %.0f%% or the two largest %.0f%% of the sum, on either side\n"
+                "     ([disclosure] dominance_top1, dominance_top2).\n"
+                "   - Secondary suppression: where a subgroup variable has one suppressed level, the next\n"
+                "     smallest level (or the total) is suppressed as well, so no total minus the other\n"
+                "     levels gives a suppressed cell.\n"
+                "   - Means, shares and effects are printed rounded to a step (1, 2 or 5 x 10^-d) of at\n"
+                "     least 1 / (n - %ld) for their n persons, so their digits do not reveal a denominator.\n",
+                st->dominance_top1, st->dominance_top2, st->round > 1 ? st->round : 1);
+    fprintf(fp, "   - A total over months (cumulative effect, lock-in, break-even, net benefit) rests on\n"
                 "     every month it uses: it is suppressed when any of them is, so no suppressed month\n"
                 "     can be recovered as a total minus published months.\n"
                 "   - Person counts are shown when 0 or at least %ld, rounded to a multiple of %ld\n"
@@ -171,14 +182,14 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
                 "   their paths (all stay in the results folder's private/, mode 0700); no matched sets;\n"
                 "   no exact person counts below %ld; no unrounded counts; no bootstrap replicates.\n", mc);
     fprintf(fp, "\n6. For the checker to look at by hand\n"
-                "   - Dominance: earnings effects and costs are means; one or two persons with very large\n"
-                "     earnings can dominate a cell (no dominance rule is applied).\n"
-                "   - Weighted control means (balance.csv mean_control_after) and per-start-month effects\n"
-                "     (effects_by_start.csv): the control side is counted as the controls of the start\n"
-                "     month, not the controls a match actually used.\n"
-                "   - Subgroups: a subgroup and its complement, or this export and an earlier one, can be\n"
-                "     differenced; rounding protects counts, not estimates of overlapping groups.\n"
-                "   - Shares in balance.csv carry 10 digits and so betray their exact denominator.\n"
+                "   - Dominance is applied to the earnings effects and the cost per participant, not to\n"
+                "     the earnings covariates in balance.csv (earn_prev12 means).\n"
+                "   - Weighted control means in balance.csv (mean_control_after) rest on the interval's\n"
+                "     controls, not their effective number.\n"
+                "   - Subgroups: overlapping subgroups (ranges that overlap, two variables), or this export\n"
+                "     and an earlier one, can be differenced; secondary suppression covers a total and the\n"
+                "     levels of one variable within a table.\n"
+                "   - Standard errors and propensity coefficients are printed with 10 digits.\n"
                 "   - Warnings in manifest.json are free text: read them.\n");
     return nt_outfile_commit(&f, err);
 }
@@ -187,7 +198,7 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
 {
     const nt_study *st = P->st;
     tmp[0] = 0;
-    const char *failed = nt_disclose_settings_check(st->min_cell, st->round);
+    const char *failed = nt_disclose_settings_check(st->min_cell, st->round, st->dominance_top1, st->dominance_top2);
     nt_manifest_disclosure(P->m, st->min_cell, 0);
     nt_manifest_disclosure_export(P->m, st->min_cell > 0 ? st->round : 1, st->min_cell > 0 ? "export/" : NULL, failed);
     if (st->min_cell <= 0) return NT_OK;

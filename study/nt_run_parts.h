@@ -50,6 +50,8 @@ typedef struct {
        simultaneous band stays above zero up to h-1 (linearised; NaN none). */
     double lockin_month[NT_RUN_MAX_HORIZONS], lockin_month_lower[NT_RUN_MAX_HORIZONS];
     double lockin_month_upper[NT_RUN_MAX_HORIZONS], breakeven_band[NT_RUN_MAX_HORIZONS];
+    unsigned char *hidden;                /* [fixed * H + tau]: 1 if effects.csv suppresses the month (nt_run_tables.c) */
+    long *mbasis;                         /* [fixed * H + tau]: that row's basis */
 } nt_run_path;
 
 /* What the disclosure rule did to one written table (disclosure.txt). */
@@ -102,9 +104,10 @@ const char *nt_run_method(const nt_run_state *P);
 double nt_run_ci_level(const nt_run_state *P);
 
 /* The disclosure basis of a figure over months 0..h-1 of a (programme,
-   group) estimate's ATT, from each month's matched treated and controls
-   used (nt_disclose_window): summary.csv rows and the cumulative plots. */
-long nt_run_window_basis(const nt_dyn_result *r, int h);
+   group) path's ATT: 0 if effects.csv suppresses any of those months,
+   else the smallest of their bases (LONG_MAX if none has a number): summary.csv
+   rows and the cumulative plots. After nt_run_tables_write's effects. */
+long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h);
 
 nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);
 void nt_run_paths_free(nt_run_state *P);

@@ -170,7 +170,11 @@ nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err)
 void nt_run_paths_free(nt_run_state *P)
 {
     if (!P->path) return;
-    for (long i = 0; i < (long)P->n_prog * P->n_groups * P->panel->n_outcomes; i++) free(P->path[i].se);
+    for (long i = 0; i < (long)P->n_prog * P->n_groups * P->panel->n_outcomes; i++) {
+        free(P->path[i].se);
+        free(P->path[i].hidden);
+        free(P->path[i].mbasis);
+    }
     free(P->path);
     P->path = NULL;
 }

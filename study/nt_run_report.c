@@ -51,10 +51,9 @@ static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
     const nt_dyn_result *r = P->res[pg];
     const nt_run_path *p = &P->path[(size_t)pg * NO + oc];
     nt_report_path *q = &G->path[(size_t)pg * NO + oc];
-    const long *nt = r->n_treated_matched, *nc = r->n_control_used;
     const double *src[8] = {r->att + oc * H, p->lower, p->upper, p->band_lower, p->band_upper,
                             p->cum, p->cum_lower, p->cum_upper};
-    for (int i = 0; i < 8; i++) nt_disclose_path(src[i], nt, nc, H, i >= 5, mc, buf + (size_t)i * H);
+    for (int i = 0; i < 8; i++) nt_disclose_path(src[i], p->hidden, H, i >= 5, buf + (size_t)i * H);
     for (int tau = 0; tau < H; tau++)  /* no interval around an undefined month */
         if (isnan(buf[tau]))
             for (int i = 1; i < 5; i++) buf[(size_t)i * H + tau] = NAN;
@@ -72,7 +71,7 @@ static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
         if (!strcmp(P->panel->outcome_name[o], "earnings")) earn = o;
     for (int h = 0; h < P->n_horizons; h++) {
         const nt_summary *f = &p->fig[h];
-        int ok = nt_disclose_stat(nt_run_window_basis(r, P->horizons[h]), mc);
+        int ok = nt_disclose_stat(nt_run_window_basis(P, pg, oc, P->horizons[h]), mc);
         q->cum_at[h] = value(f->est.cumulative_effect, f->cumulative_lower, f->cumulative_upper, ok);
         if (h != last) continue;
         q->lockin_depth = value(f->est.lockin_depth, f->lockin_depth_lower, f->lockin_depth_upper, ok);
@@ -274,7 +273,11 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         const nt_dyn_result *r = P->res[pg];
         for (int oc = 0; oc < NO; oc++) one_path(P, &G, pg, oc, G.buf + ((size_t)pg * NO + oc) * 8 * H);
         G.n_treated[pg] = count(P, r->n_treated[0], nt_disclose_basis(r->n_treated_matched[0], r->n_control_used[0]));
-        int ok = nt_disclose_stat(nt_run_window_basis(r, H), P->st->min_cell);
+        long cb = r->n_cost_known; /* as summary.csv's cost_per_participant */
+        if (nt_disclose_dominated(r->cost_mean * (double)r->n_cost_known, r->cost_top[0], r->cost_top[1],
+                                  P->st->dominance_top1, P->st->dominance_top2))
+            cb = 0;
+        int ok = nt_disclose_stat(cb, P->st->min_cell);
         G.cost[pg] = value(r->cost_mean, NAN, NAN, ok);
     }
     for (int pi = 0; pi < P->n_prog; pi++) {

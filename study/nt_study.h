@@ -127,6 +127,8 @@ typedef struct {
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */
     long round;            /* published person counts are rounded to this base (with min_cell > 0) */
+    double dominance_top1; /* dominance: the largest contributor at most this % of a magnitude; 0 off */
+    double dominance_top2; /* ... the two largest at most this %; 0 off */
 
     /* [report] */
     int language;          /* 0 en, 1 nl: report, figures, summary.md/.tex */

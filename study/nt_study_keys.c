@@ -576,6 +576,10 @@ const nt_study_key nt_study_keys[] = {
      "a whole number of persons >= 0", .flags = 0},
     {"disclosure", "round", NT_KEY_LONG, F(round), 0, "5", 1, 1000,
      "a whole number from 1 (exact counts) to 1000", .flags = 0},
+    {"disclosure", "dominance_top1", NT_KEY_NUM, F(dominance_top1), 0, "50", -1e-9, 100 + 1e-9,
+     "a percentage from 0 (off) to 100", .flags = 0},
+    {"disclosure", "dominance_top2", NT_KEY_NUM, F(dominance_top2), 0, "75", -1e-9, 100 + 1e-9,
+     "a percentage from 0 (off) to 100", .flags = 0},
 
     {"report", "language", NT_KEY_WORD, F(language), 0, "en", 0, 0, NULL, .words = &language_words},
     {"report", "source", NT_KEY_TEXT, F(source), 0, NULL, 0, 0, "a line of text", .flags = 0,

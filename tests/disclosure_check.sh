@@ -9,8 +9,17 @@
 #     so two counts (consecutive months, a total and its parts) never differ
 #     by an exact number of persons;
 #   - effects.csv, effects_by_start.csv: a shown statistic has both sides
-#     (treated, controls) shown and >= MIN_CELL; differences.csv: both
-#     estimates' treated;
+#     (treated, controls actually used) shown and >= MIN_CELL; differences.csv:
+#     both estimates' treated;
+#   - means, shares and effects (and intervals around them): printed as a
+#     multiple of a 1-2-5 step of at least 1 / (n - ROUND/2), n the row's
+#     published persons, so their digits do not give a denominator away;
+#   - secondary suppression: in every table with a subgroup column, no
+#     cell is suppressed in exactly one level of a subgroup variable while
+#     the total (subgroup "") and another level show it (total minus the
+#     other levels would give it back);
+#   - dominance: disclosure.txt states the rule and its thresholds (the
+#     contributions themselves are not in the export);
 #   - summary.csv: a shown total at horizon h has no suppressed month < h in
 #     effects.csv (totals minus parts);
 #   - balance.csv: a shown share of a binary level ("x=level") among the
@@ -63,8 +72,62 @@ both_sides() { # file treated_col control_col
     END { exit bad }' "$dir/$1" || fail "$1: a statistic on fewer than $m persons"
 }
 both_sides effects.csv n_treated_matched n_control_used
-both_sides effects_by_start.csv n_treated_matched n_control
+both_sides effects_by_start.csv n_treated_matched n_control_used
 both_sides differences.csv n_treated n_treated_reference
+head -1 "$dir/effects_by_start.csv" 2>/dev/null | grep -q n_control_used || fail "effects_by_start.csv: no n_control_used column"
+
+# Precision: a mean on n persons is a multiple of a 1-2-5 step >= 1/(n - r/2).
+precision() { # file "mean columns" "count columns"
+  [ -f "$dir/$1" ] || return 0
+  awk -F, -v r="$r" -v means="$2" -v counts="$3" -v f="$1" '
+    function on_step(v, need,   e, j, s, x) {
+      for (e = 0; e < 15; e++) for (j = 1; j <= 3; j++) {
+        s = (j == 1 ? 1 : (j == 2 ? 0.5 : 0.2)) / 10 ^ e
+        if (s < need * (1 - 1e-9)) return 0
+        x = v / s; if ((x - int(x) < 1e-6 && int(x) - x < 1e-6) || x - int(x) > 1 - 1e-6 || int(x) - x > 1 - 1e-6) return 1 }
+      return 0 }
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; nm = split(means, mc, " "); nc = split(counts, cc, " "); next }
+    { n = -1
+      for (q = 1; q <= nc; q++) { v = $col[cc[q]]; if (v != "" && (n < 0 || v + 0 < n)) n = v + 0 }
+      if (n <= 0) next
+      d = n - int(r / 2); if (d < 1) d = 1
+      for (q = 1; q <= nm; q++) {
+        if (!(mc[q] in col)) continue
+        v = $col[mc[q]]; if (v == "" || v ~ /Inf/) continue
+        if (!on_step(v + 0, 1 / d)) { printf "%s:%d: %s = %s is finer than 1/%d (its %d persons)\n", f, NR, mc[q], v, d, n; bad = 1 } } }
+    END { exit bad }' "$dir/$1" || fail "$1: a mean printed precisely enough to give its denominator"
+}
+precision effects.csv "estimate ci_lower ci_upper band_lower band_upper" "n_treated_matched n_control_used"
+precision effects_by_start.csv "estimate" "n_treated_matched n_control_used"
+precision differences.csv "estimate lower upper" "n_treated n_treated_reference"
+precision balance.csv "mean_treated mean_control_before mean_control_after mean_treated_after smd_before smd_after var_ratio_before var_ratio_after" "n_treated"
+precision summary.csv "cumulative_effect cumulative_ci_lower cumulative_ci_upper lockin_depth lockin_depth_ci_lower lockin_depth_ci_upper cost_per_participant net_benefit" "n_treated"
+
+# Totals minus parts across subgroup levels: a cell suppressed in exactly
+# one level of a variable (of two or more levels) while the total and
+# another level show it.
+for f in "$dir"/*.csv; do
+  head -1 "$f" | grep -q '^program,subgroup,' || continue
+  awk -F, -v f="$(basename "$f")" '
+    NR == 1 { for (i = 1; i <= NF; i++) { name[i] = $i; if ($i == "suppressed") sc = i
+                key[i] = ($i ~ /^(program|outcome|month|estimand|method|start_month|start_interval|covariate|term|horizon_months)$/) }
+              nf = NF; next }
+    { k = ""; for (i = 1; i <= nf; i++) if (key[i]) k = k "\t" $i
+      g = $2; v = g; sub(/=.*/, "", v)
+      delete sup; ns0 = split($sc, sl, "|"); for (q = 1; q <= ns0; q++) sup[sl[q]] = 1
+      if (g == "") { for (i = 1; i <= nf; i++) if (!key[i] && i != sc && $i != "") tot[k "\001" i] = 1; next }
+      if (!((k "\001" v "\001" g) in seen)) { seen[k "\001" v "\001" g] = 1; levels[k "\001" v]++ }
+      for (i = 1; i <= nf; i++) {
+        if (key[i] || i == 2 || i == sc) continue
+        id = k "\001" v "\001" i; K[id] = k; KV[id] = k "\001" v; I[id] = i
+        if ($i == "" && (name[i] in sup)) { ns[id]++; at[id] = NR }
+        else if ($i != "") nshow[id]++ } }
+    END { for (id in ns)
+            if (ns[id] == 1 && levels[KV[id]] >= 2 && nshow[id] > 0 && ((K[id] "\001" I[id]) in tot)) {
+              printf "%s:%d: %s suppressed in one level only: the total minus the other levels gives it\n", f, at[id], name[I[id]]; bad = 1 }
+          exit bad }' "$f" || fail "$(basename "$f"): a suppressed level recovered by one difference"
+done
+grep -q "Dominance" "$dir/disclosure.txt" || fail "disclosure.txt does not state the dominance rule"
 
 # Totals minus parts: a shown total at horizon h rests on no suppressed month < h.
 awk -F, '
@@ -101,6 +164,12 @@ fi
 
 # Shares of binary levels among the treated, as a reader would recover them.
 awk -F, -v m="$m" -v r="$r" '
+  function finest(d,   e, j, s, best) {
+    best = 1
+    for (e = 0; e < 15; e++) for (j = 1; j <= 3; j++) {
+      s = (j == 1 ? 1 : (j == 2 ? 0.5 : 0.2)) / 10 ^ e
+      if (s >= (1 / d) * (1 - 1e-9)) best = s; else return best }
+    return best }
   NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i
             if (!("n_treated" in col)) { print "balance.csv: no n_treated column"; bad = 1; exit }
             next }
@@ -108,13 +177,20 @@ awk -F, -v m="$m" -v r="$r" '
     p = $col["mean_treated"] + 0; n = $col["n_treated"]
     if (n == "") { printf "balance.csv:%d: a share without its n\n", NR; bad = 1; next }
     half = (r > 1) ? int(r / 2) : 0
+    # read as the rule prints it: to within half the finest step allowed
+    d = n - half - r; if (d < 1) d = 1
+    u = finest(d)
+    # a count below m is disclosed when every (n, count) the numbers admit has one
+    small = 1; any = 0
     for (nn = n - half; nn <= n + half; nn++) {
       if (nn <= 0) continue
-      c = p * nn; ci = int(c + 0.5)
-      if (c - ci > 1e-6 || ci - c > 1e-6) continue   # not a possible count
-      if (ci < m || nn - ci < m) {
-        printf "balance.csv:%d: %s share %s of n = %d is %d persons with, %d without\n", NR, $col["covariate"], $col["mean_treated"], nn, ci, nn - ci
-        bad = 1 } } }
+      lo = int((p - u / 2) * nn - 1e-9); if (lo < 0) lo = 0
+      for (c = lo; c <= (p + u / 2) * nn + 1e-9; c++) {
+        if (c < (p - u / 2) * nn - 1e-9) continue
+        any = 1; if (c >= m && nn - c >= m) small = 0 } }
+    if (any && small) {
+      printf "balance.csv:%d: %s share %s of n = %d: fewer than %d persons with or without the level\n", NR, $col["covariate"], $col["mean_treated"], n, m
+      bad = 1 } }
   END { exit bad }' "$dir/balance.csv" || fail "balance.csv: a share is a count below $m"
 
 # pscore terms: levels as their balance rows, start months as start_months.csv.

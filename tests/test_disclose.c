@@ -11,6 +11,7 @@
 #include "tests/nt_test.h"
 
 #include <gsl/gsl_errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,22 +40,70 @@ static void test_rule(void **state)
     assert_true(nt_disclose_count(10, 50, 10));
     assert_false(nt_disclose_count(400, 9, 10));
     assert_true(nt_disclose_count(4, 0, 0));
+    assert_true(nt_disclose_count(0, 0, 10)); /* nobody: shown even where the row is not */
 
-    /* Window: the fewest persons of any month with persons. */
-    long tr[6] = {30, 29, 28, 31, 0, 40}, co[6] = {900, 900, 900, 27, 0, 900};
-    assert_int_equal(nt_disclose_window(tr, co, 2), 29);
-    assert_int_equal(nt_disclose_window(tr, co, 3), 28);
-    assert_int_equal(nt_disclose_window(tr, co, 6), 27);
-    long none[2] = {0, 0};
-    assert_int_equal(nt_disclose_window(none, none, 2), 0);
-
+    /* Paths: a month the table suppressed is not drawn; a cumulative path
+       stops at the first (a month without a number does not count). */
+    unsigned char hid[6] = {0, 0, 1, 0, 0, 0};
     double x[6] = {1, 2, 3, 4, NAN, 6}, out[6];
-    nt_disclose_path(x, tr, co, 6, 0, 29, out);
-    assert_true(out[0] == 1 && out[1] == 2 && isnan(out[2]) && isnan(out[3]) && isnan(out[4]) && out[5] == 6);
-    nt_disclose_path(x, tr, co, 6, 1, 29, out);
+    nt_disclose_path(x, hid, 6, 0, out);
+    assert_true(out[0] == 1 && out[1] == 2 && isnan(out[2]) && out[3] == 4 && isnan(out[4]) && out[5] == 6);
+    nt_disclose_path(x, hid, 6, 1, out);
     assert_true(out[0] == 1 && out[1] == 2 && isnan(out[2]) && isnan(out[3]) && isnan(out[5]));
-    nt_disclose_path(x, tr, co, 6, 1, 0, out);
+    unsigned char none[6] = {0};
+    nt_disclose_path(x, none, 6, 1, out);
     for (int t = 0; t < 6; t++) assert_true(t == 4 ? isnan(out[t]) : out[t] == x[t]);
+}
+
+/* Issue 11, what remained: the controls actually used and their effective
+   number, dominance, the printing step, secondary suppression. */
+static void test_rules_more(void **state)
+{
+    (void)state;
+    /* 20 treated matched to 12 controls, one of them 9 times: v = 9/20 and
+       11 x 1/20, sum v^2 = (81 + 11) / 400; Kish n_eff = 400 / 92 = 4.3. */
+    assert_int_equal(nt_disclose_controls(12, 92.0 / 400), 4);
+    assert_int_equal(nt_disclose_controls(12, 1.0 / 12), 12); /* equal weights: the count */
+    assert_int_equal(nt_disclose_controls(3, 0), 3);
+    /* Pooled over two start months of 20 equal controls each, half the
+       treated each: if they are the same persons n_eff is 20, if distinct
+       40; the bound: 1 / (2 x 0.25 / 20 + 2 x 0.25 x 0.05) = 20. */
+    double pi[3] = {0.5, 0.5, 0}, w2[3] = {0.05, 0.05, 1}, wmax[3] = {0.05, 0.05, 1};
+    assert_int_equal(nt_disclose_pooled_controls(pi, w2, wmax, 3), 20);
+    double pi1[1] = {1}, w21[1] = {0.125}, wm1[1] = {0.125};
+    assert_int_equal(nt_disclose_pooled_controls(pi1, w21, wm1, 1), 8);
+    double pi0[1] = {0};
+    assert_true(nt_disclose_pooled_controls(pi0, w21, wm1, 1) == LONG_MAX);
+    /* Dominance (1, 50 %) and (2, 75 %): earnings 9000, 500, 500 -> 90 %. */
+    assert_true(nt_disclose_dominated(10000, 9000, 500, 50, 75));
+    assert_true(nt_disclose_dominated(10000, 4000, 3600, 50, 75));  /* two largest 76 % */
+    assert_false(nt_disclose_dominated(10000, 4000, 3500, 50, 75)); /* 40 %, 75 % */
+    assert_false(nt_disclose_dominated(10000, 9000, 500, 0, 0));    /* off */
+    assert_false(nt_disclose_dominated(0, 0, 0, 50, 75));
+    /* Step: at least 1 / (basis - base), 1-2-5. */
+    expect_near(nt_disclose_step(158, 10, 5), 0.01, 1e-15);  /* 1/153 = 0.0065 */
+    expect_near(nt_disclose_step(40, 10, 5), 0.05, 1e-15);   /* 1/35 = 0.029 */
+    expect_near(nt_disclose_step(10, 10, 5), 0.2, 1e-15);    /* 1/5 */
+    expect_near(nt_disclose_step(15, 10, 5), 0.1, 1e-15);    /* 1/10 */
+    expect_near(nt_disclose_step(2000, 10, 5), 0.001, 1e-15); /* 1/1995 > 0.0005 */
+    expect_near(nt_disclose_step(2005, 10, 5), 0.0005, 1e-15);
+    assert_true(nt_disclose_step(158, 0, 5) == 0);           /* no control: exact */
+    assert_true(nt_disclose_step(LONG_MAX, 10, 5) == 0);
+    /* 2/158 printed at its step is consistent with every n of 156..160. */
+    double st = nt_disclose_step(158, 10, 5), p = floor(2.0 / 158 / st + 0.5) * st;
+    for (int n = 156; n <= 160; n++) {
+        int found = 0;
+        for (int c = 0; c <= n; c++) found |= fabs((double)c / n - p) <= st / 2 + 1e-12;
+        assert_true(found);
+    }
+    /* Secondary: one suppressed level -> the smallest shown one too. */
+    unsigned char s1[3] = {2, 1, 1}, s2[3] = {2, 2, 1}, s3[2] = {2, 0}, s4[1] = {2}, s5[3] = {1, 1, 0};
+    long z[3] = {5, 40, 30};
+    assert_int_equal(nt_disclose_secondary(s1, z, 3), 2);
+    assert_int_equal(nt_disclose_secondary(s2, z, 3), -1);
+    assert_int_equal(nt_disclose_secondary(s3, z, 2), 2);  /* no shown level: the total */
+    assert_int_equal(nt_disclose_secondary(s4, z, 1), -1); /* a single level: total - it is not published */
+    assert_int_equal(nt_disclose_secondary(s5, z, 3), -1);
 }
 
 /* Issue 11's rules beyond the basis: shares, rounding, texts, clearance. */
@@ -88,10 +137,12 @@ static void test_export_rules(void **state)
     assert_true(nt_disclose_round(158, 10, 5) - nt_disclose_round(157, 10, 5) == 5);
     assert_true(nt_disclose_round(157, 10, 5) - nt_disclose_round(156, 10, 5) == 0);
     /* Clearance: at least 10 and rounded. */
-    assert_null(nt_disclose_settings_check(10, 5));
-    assert_non_null(nt_disclose_settings_check(0, 5));
-    assert_non_null(nt_disclose_settings_check(5, 5));
-    assert_non_null(nt_disclose_settings_check(10, 1));
+    assert_null(nt_disclose_settings_check(10, 5, 50, 75));
+    assert_non_null(nt_disclose_settings_check(0, 5, 50, 75));
+    assert_non_null(nt_disclose_settings_check(5, 5, 50, 75));
+    assert_non_null(nt_disclose_settings_check(10, 1, 50, 75));
+    assert_non_null(nt_disclose_settings_check(10, 5, 0, 0));
+    assert_null(nt_disclose_settings_check(10, 5, 0, 85));
     for (int w = 0; w < NT_WHY_N; w++) assert_true(nt_disclose_why_text((nt_disclose_why)w)[0] != 0);
 }
 
@@ -283,7 +334,7 @@ again:
             net_breakeven(out, prog, group, be, sizeof be);
         }
         if (supp[0])
-            snprintf(want, sizeof want, "%s not shown (fewer than %ld persons)", what, min_cell);
+            snprintf(want, sizeof want, "%s not shown (disclosure control, min_cell %ld)", what, min_cell);
         else if (!be[0]) snprintf(want, sizeof want, "no %s within 96 months", what);
         else snprintf(want, sizeof want, "%s: month %s", what, be);
         if (strcmp(stated, want)) fail_msg("%s: summary.csv says \"%s\", the plot \"%s\"", file, want, stated);
@@ -316,7 +367,7 @@ static void test_breakeven_agrees(void **state)
     /* min_cell = 29: the 96-month window rests on fewer than 29 persons
        from month 38 on, so neither the table nor the plot shows it. */
     run_and_compare(data, 29, note, cell, supp);
-    assert_string_equal(note, "break-even not shown (fewer than 29 persons)");
+    assert_string_equal(note, "break-even not shown (disclosure control, min_cell 29)");
     assert_string_equal(cell, "");
     assert_non_null(strstr(supp, "breakeven_month"));
     /* No disclosure control: the figure, in both. With min_treated = 29
@@ -334,6 +385,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_export_rules),
+        cmocka_unit_test(test_rules_more),
         cmocka_unit_test(test_axis_label),
         cmocka_unit_test(test_breakeven_agrees),
     };

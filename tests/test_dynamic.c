@@ -174,6 +174,60 @@ static void test_ipw_tiny(void **state)
 }
 
 
+/* Disclosure facts (nt_dyn_facts.c) by hand on the tiny panel, k = 0.
+   NN: control weights v in ATT_0(tau), normalised over the 3 contributing
+   treated: tau 0 P1 P2 1/6 each (P0's pair), P4 P6 1/3 each (P3's and
+   P5's): 4 used, sum v^2 = 2/36 + 2/9 = 5/18 (Kish 3.6), largest 1/3.
+   tau 2 (P2 censored: P0's weight all on P1): P1 P4 P6 1/3 each.
+   Employed, treated side c|y|: tau 0 all 0; tau 2 P0 1, P3 1, P5 0 -> sum
+   2, largest 1, 1. Controls v|y|: tau 0 P2 1/6, P6 1/3 -> 1/2, 1/3, 1/6;
+   tau 2 P1 1/3, P6 1/3 -> 2/3, 1/3, 1/3. Costs: 6000 and 4000 the largest.
+   IPW: v = w / sum w, w = .5 (x = 0), 1 (x = 1): tau 0 as NN; tau 2 P1 .2,
+   P4 P6 .4: 3 used, sum v^2 = .36, largest .4. */
+static void test_disclosure_facts(void **state)
+{
+    (void)state;
+    nt_dyn_result *r;
+    run(NT_METHOD_NN, &r);
+    assert_non_null(r->k_control_used);
+    assert_int_equal(r->k_control_used[0], 4);
+    expect_near(r->k_control_w2[0], 5.0 / 18.0, 1e-12);
+    expect_near(r->k_control_wmax[0], 1.0 / 3.0, 1e-12);
+    assert_int_equal(r->k_control_used[2], 3);
+    expect_near(r->k_control_w2[2], 1.0 / 3.0, 1e-12);
+    const double *d0 = r->k_dom, *d2 = r->k_dom + 12;
+    expect_near(d0[0], 0, 0);
+    expect_near(d0[3], 0.5, 1e-12);
+    expect_near(d0[4], 1.0 / 3.0, 1e-12);
+    expect_near(d0[5], 1.0 / 6.0, 1e-12);
+    expect_near(d2[0], 2, 1e-12);
+    expect_near(d2[1], 1, 1e-12);
+    expect_near(d2[2], 1, 1e-12);
+    expect_near(d2[3], 2.0 / 3.0, 1e-12);
+    expect_near(d2[4], 1.0 / 3.0, 1e-12);
+    expect_near(d2[5], 1.0 / 3.0, 1e-12);
+    expect_near(r->cost_top[0], 6000, 0);
+    expect_near(r->cost_top[1], 4000, 0);
+    nt_dyn_result_free(r);
+    run(NT_METHOD_IPW, &r);
+    assert_int_equal(r->k_control_used[0], 4);
+    expect_near(r->k_control_w2[0], 5.0 / 18.0, 1e-12);
+    assert_int_equal(r->k_control_used[2], 3);
+    expect_near(r->k_control_w2[2], 0.36, 1e-12);
+    expect_near(r->k_control_wmax[2], 0.4, 1e-12);
+    nt_dyn_result_free(r);
+    /* Every method: with one start month the controls used there are the
+       distinct controls used of the pooled path, and Kish <= the count. */
+    for (int m = 0; m < NT_METHOD_N; m++) {
+        run((nt_method)m, &r);
+        for (int tau = 0; tau < 3; tau++) {
+            assert_int_equal(r->k_control_used[tau], r->n_control_used[tau]);
+            if (r->k_control_used[tau] > 0) assert_true(r->k_control_w2[tau] >= 1.0 / r->k_control_used[tau] - 1e-12);
+        }
+        nt_dyn_result_free(r);
+    }
+}
+
 /* The linearisation by hand on the tiny panel (J = 1 same-arm neighbour;
    divide every term by N = 3 contributing treated).
    NN: W = 1/2 within each cell. K, KK: P1, P2 .5, .25 (K^2 - KK = 0);
@@ -568,6 +622,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nn_tiny),
         cmocka_unit_test(test_ipw_tiny),
+        cmocka_unit_test(test_disclosure_facts),
         cmocka_unit_test(test_ipw_exact_tiny),
         cmocka_unit_test(test_lin_tiny),
         cmocka_unit_test(test_lin_diff_tiny),
