@@ -436,3 +436,12 @@ nt_status nt_table_write_csv(const nt_table *tc, const char *path, long min_cell
     }
     return nt_outfile_commit(&f, err);
 }
+
+double nt_table_shown_num(const nt_table *t, long row, const char *col, long min_cell)
+{
+    if (nt_table_shown(t, row, col, min_cell) != 1) return NAN;
+    const char *x = cell_text(t, row, col_index(t, col), min_cell);
+    char *end;
+    double v = x && *x ? strtod(x, &end) : NAN;
+    return x && *x && !*end ? v : NAN;
+}

@@ -67,6 +67,9 @@ void nt_table_set_margin(nt_table *t, const char *col, const char *ignore);
 /* What a writer at min_cell does with cell (row, col): 1 shown, 0
    suppressed, -1 empty (no number). */
 int nt_table_shown(const nt_table *t, long row, const char *col, long min_cell);
+/* The number cell (row, col) is written as at min_cell (rounded to its
+   step or base), NaN when suppressed or empty: what a report may show. */
+double nt_table_shown_num(const nt_table *t, long row, const char *col, long min_cell);
 /* The basis of a row (LONG_MAX: none set). */
 long nt_table_row_basis(const nt_table *t, long row);
 /* What the writers suppress at min_cell: cells emptied per reason, and rows

@@ -30,7 +30,7 @@ static nt_status header(const nt_run_state *P, char *buf, size_t size, nt_error 
     const char *jobs = st->jobs_path;
     size_t o = (size_t)snprintf(buf, size, "NETTO-BOOTSTRAP 1 seed=%llu B=%d pg=%d outcomes=%d H=%d N=%ld",
                                 (unsigned long long)st->seed, st->bootstrap, P->n_prog * P->n_groups,
-                                P->panel->n_outcomes, st->horizon, P->n_included);
+                                P->view.n_outcomes, st->horizon, P->n_included);
     for (int i = 0; i < 6 && o < size; i++) {
         const char *p = i < 5 ? paths[i] : jobs;
         char hex[65];
@@ -47,7 +47,7 @@ static nt_status header(const nt_run_state *P, char *buf, size_t size, nt_error 
 
 static size_t record_size(const nt_run_state *P)
 {
-    size_t path = (size_t)P->panel->n_outcomes * (size_t)P->st->horizon * sizeof(double);
+    size_t path = (size_t)P->view.n_outcomes * (size_t)P->st->horizon * sizeof(double);
     return sizeof(int32_t) + (size_t)(P->n_prog * P->n_groups) * (1 + 2 * path);
 }
 
@@ -58,7 +58,7 @@ nt_status nt_run_ckpt_open(nt_run_state *P, char *done, long *n_done, nt_error *
     *n_done = 0;
     nt_status s = header(P, head, sizeof head, err);
     if (s) return s;
-    const int B = P->st->bootstrap, npg = P->n_prog * P->n_groups, NO = P->panel->n_outcomes, H = P->st->horizon;
+    const int B = P->st->bootstrap, npg = P->n_prog * P->n_groups, NO = P->view.n_outcomes, H = P->st->horizon;
     const size_t rs = record_size(P), ph = (size_t)NO * (size_t)H;
     FILE *fp = P->o->resume ? fopen(path, "r+b") : NULL;
     if (fp) {
@@ -110,7 +110,7 @@ void nt_run_ckpt_add(nt_run_state *P, int b, const uint8_t *failed)
 {
     if (!P->ckpt) return;
     const int B = P->st->bootstrap, npg = P->n_prog * P->n_groups, H = P->st->horizon;
-    const size_t ph = (size_t)P->panel->n_outcomes * (size_t)H, rs = record_size(P);
+    const size_t ph = (size_t)P->view.n_outcomes * (size_t)H, rs = record_size(P);
     unsigned char *rec = malloc(rs);
     if (!rec) return;   /* a replicate not checkpointed is only done again */
     int32_t b32 = b;

@@ -50,6 +50,11 @@ typedef struct {
        simultaneous band stays above zero up to h-1 (linearised; NaN none). */
     double lockin_month[NT_RUN_MAX_HORIZONS], lockin_month_lower[NT_RUN_MAX_HORIZONS];
     double lockin_month_upper[NT_RUN_MAX_HORIZONS], breakeven_band[NT_RUN_MAX_HORIZONS];
+    /* summary.csv's row at each horizon as written (nt_run_tables.c): the
+       figures rounded and suppressed as the table shows them (NaN: not
+       shown), for the report. */
+    nt_summary shown[NT_RUN_MAX_HORIZONS];
+    double shown_cost[NT_RUN_MAX_HORIZONS], shown_net[NT_RUN_MAX_HORIZONS];
     unsigned char *hidden;                /* [fixed * H + tau]: 1 if effects.csv suppresses the month (nt_run_tables.c) */
     long *mbasis;                         /* [fixed * H + tau]: that row's basis */
 } nt_run_path;

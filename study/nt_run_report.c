@@ -43,11 +43,19 @@ static nt_report_value value(double est, double lo, double hi, int shown)
     return v;
 }
 
+/* A figure as summary.csv shows it: withheld (x) when its row is, or when
+   the table empties an estimated number; "–" when there is none. */
+static nt_report_value shown(int row_gone, double estimated, double est, double lo, double hi)
+{
+    int gone = row_gone || (!isnan(estimated) && isnan(est));
+    nt_report_value v = {gone ? NAN : est, gone ? NAN : lo, gone ? NAN : hi, gone};
+    return v;
+}
+
 /* One path: the disclosed monthly and cumulative paths and its figures. */
 static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
 {
     int H = P->st->horizon, NO = P->panel->n_outcomes, last = P->n_horizons - 1;
-    long mc = P->st->min_cell;
     const nt_dyn_result *r = P->res[pg];
     const nt_run_path *p = &P->path[(size_t)pg * NO + oc];
     nt_report_path *q = &G->path[(size_t)pg * NO + oc];
@@ -70,21 +78,27 @@ static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
     for (int o = 0; o < NO; o++)
         if (!strcmp(P->panel->outcome_name[o], "earnings")) earn = o;
     for (int h = 0; h < P->n_horizons; h++) {
-        const nt_summary *f = &p->fig[h];
-        int ok = nt_disclose_stat(nt_run_window_basis(P, pg, oc, P->horizons[h]), mc);
-        q->cum_at[h] = value(f->est.cumulative_effect, f->cumulative_lower, f->cumulative_upper, ok);
+        const nt_summary *f = &p->shown[h], *e = &p->fig[h];  /* as summary.csv writes it; estimated */
+        int gone = !isnan(e->est.cumulative_effect) && isnan(f->est.cumulative_effect); /* the row withheld */
+        q->cum_at[h] = shown(gone, e->est.cumulative_effect, f->est.cumulative_effect, f->cumulative_lower,
+                             f->cumulative_upper);
         if (h != last) continue;
-        q->lockin_depth = value(f->est.lockin_depth, f->lockin_depth_lower, f->lockin_depth_upper, ok);
-        q->lockin_month = value(f->est.lockin_depth_month, NAN, NAN, ok);
-        q->lockin_length = value(f->est.lockin_months, f->lockin_months_lower, f->lockin_months_upper, ok);
-        q->breakeven = value(f->est.breakeven_month, f->breakeven_lower, f->breakeven_upper, ok);
+        q->lockin_depth = shown(gone, e->est.lockin_depth, f->est.lockin_depth, f->lockin_depth_lower,
+                                f->lockin_depth_upper);
+        q->lockin_month = shown(gone, e->est.lockin_depth_month, f->est.lockin_depth_month, NAN, NAN);
+        q->lockin_length = shown(gone, e->est.lockin_months, f->est.lockin_months, f->lockin_months_lower,
+                                 f->lockin_months_upper);
+        q->breakeven = shown(gone, e->est.breakeven_month, f->est.breakeven_month, f->breakeven_lower,
+                             f->breakeven_upper);
         double se;  /* the society's undiscounted net benefit (cost_benefit.csv; summary.csv's earnings row) */
-        q->net_benefit = value(nt_cost_benefit_net(P, pg, h, &se), NAN, NAN, ok);
+        double net = nt_cost_benefit_net(P, pg, h, &se);
+        double net_shown = earn >= 0 ? P->path[(size_t)pg * NO + earn].shown_net[h] : NAN; /* summary.csv's earnings row */
+        q->net_benefit = shown(0, net, net_shown, NAN, NAN);
         if (oc == earn) {  /* earnings: the net break-even, when the programme's cost is known */
-            int net = 0;
-            double nb = nt_cost_benefit_breakeven(P, pg, &net);
-            if (net) q->breakeven = value(nb, NAN, NAN, ok);
-            q->breakeven_net = net;
+            int isnet = 0;
+            double nb = nt_cost_benefit_breakeven(P, pg, &isnet);
+            if (isnet) q->breakeven = shown(gone || isnan(net_shown), nb, nb, NAN, NAN);
+            q->breakeven_net = isnet;
         }
     }
 }
@@ -273,12 +287,8 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         const nt_dyn_result *r = P->res[pg];
         for (int oc = 0; oc < NO; oc++) one_path(P, &G, pg, oc, G.buf + ((size_t)pg * NO + oc) * 8 * H);
         G.n_treated[pg] = count(P, r->n_treated[0], nt_disclose_basis(r->n_treated_matched[0], r->n_control_used[0]));
-        long cb = r->n_cost_known; /* as summary.csv's cost_per_participant */
-        if (nt_disclose_dominated(r->cost_mean * (double)r->n_cost_known, r->cost_top[0], r->cost_top[1],
-                                  P->st->dominance_top1, P->st->dominance_top2))
-            cb = 0;
-        int ok = nt_disclose_stat(cb, P->st->min_cell);
-        G.cost[pg] = value(r->cost_mean, NAN, NAN, ok);
+        double cost = P->path[(size_t)pg * NO].shown_cost[P->n_horizons - 1]; /* as summary.csv writes it */
+        G.cost[pg] = shown(0, r->cost_mean, cost, NAN, NAN);
     }
     for (int pi = 0; pi < P->n_prog; pi++) {
         G.prog[pi].name = P->st->programs[pi];

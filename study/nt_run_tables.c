@@ -192,6 +192,36 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
     return s;
 }
 
+/* summary.csv's figures as written (rows in table_summary's order), for
+   the report: it shows what the table shows, at the table's rounding. */
+static void record_summary(nt_run_state *P, const nt_table *t)
+{
+    long row = 0, mc = P->st->min_cell;
+    int NO = P->panel->n_outcomes;
+    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++)
+        for (int oc = 0; oc < NO; oc++)
+            for (int h = 0; h < P->n_horizons; h++, row++) {
+                nt_run_path *p = &P->path[(size_t)pg * NO + oc];
+                nt_summary *q = &p->shown[h];
+                *q = p->fig[h];
+                q->est.cumulative_effect = nt_table_shown_num(t, row, "cumulative_effect", mc);
+                q->cumulative_lower = nt_table_shown_num(t, row, "cumulative_ci_lower", mc);
+                q->cumulative_upper = nt_table_shown_num(t, row, "cumulative_ci_upper", mc);
+                q->est.lockin_depth = nt_table_shown_num(t, row, "lockin_depth", mc);
+                q->lockin_depth_lower = nt_table_shown_num(t, row, "lockin_depth_ci_lower", mc);
+                q->lockin_depth_upper = nt_table_shown_num(t, row, "lockin_depth_ci_upper", mc);
+                q->est.lockin_depth_month = nt_table_shown_num(t, row, "lockin_depth_month", mc);
+                q->est.lockin_months = nt_table_shown_num(t, row, "lockin_months", mc);
+                q->lockin_months_lower = nt_table_shown_num(t, row, "lockin_months_ci_lower", mc);
+                q->lockin_months_upper = nt_table_shown_num(t, row, "lockin_months_ci_upper", mc);
+                q->est.breakeven_month = nt_table_shown_num(t, row, "breakeven_month", mc);
+                q->breakeven_lower = nt_table_shown_num(t, row, "breakeven_ci_lower", mc);
+                q->breakeven_upper = nt_table_shown_num(t, row, "breakeven_ci_upper", mc);
+                p->shown_cost[h] = nt_table_shown_num(t, row, "cost_per_participant", mc);
+                p->shown_net[h] = nt_table_shown_num(t, row, "net_benefit", mc);
+            }
+}
+
 static nt_status table_summary(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "outcome", "horizon_months", "cumulative_effect",
@@ -263,7 +293,8 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 for (int c = 1; c < 3; c++) nt_table_limit_cell(t, cost_cols[c], ew, NT_WHY_WINDOW);
             }
     }
-    if (!s) s = write_table(P, t, "summary.csv", err);
+    if (!s) s = write_table(P, t, "summary.csv", err); /* sets the table's rounding */
+    if (!s) record_summary(P, t);
     nt_table_free(t);
     return s;
 }

@@ -54,7 +54,7 @@ else
   fail "no run.log"
 fi
 has "$tmp/readme.out" "headline (whole cohort, employed" "run stdout"
-has "$tmp/readme.out" "report: results/demo/summary.md" "run stdout"
+has "$tmp/readme.out" "report: results/demo/report.html" "run stdout"
 has "$tmp/readme.out" "export: results/demo/export/" "run stdout"
 grep -E '^  any +[-+][0-9]' "$tmp/readme.out" >/dev/null || fail "no headline figure for any: $(cat "$tmp/readme.out")"
 # --verbose: every warning on stderr

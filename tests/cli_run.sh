@@ -174,7 +174,7 @@ awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
 
 # Output folder: not empty without --overwrite is exit 1; with it, fine.
 "$netto" run "$tmp/null/ipw.ini" >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc = 1 ] && grep -q "not empty" "$tmp/err" || fail "non-empty output folder: exit $rc"
+[ $rc = 1 ] && grep -q "earlier run" "$tmp/err" || fail "non-empty output folder: exit $rc: $(cat "$tmp/err")"
 
 # A killed run leaves no manifest (the mark of a complete run).
 study "$tmp/def" slow ipw 400

@@ -215,6 +215,10 @@ if [ -f "$dir/summary.md" ]; then
     function check(k, v, what) {
       if (!(k in sup)) { printf "summary.md: %s has no summary.csv row\n", what; bad = 1; return }
       if ((v == "x") != (sup[k] != "")) { printf "summary.md: %s is \"%s\", summary.csv suppressed \"%s\"\n", what, v, sup[k]; bad = 1 } }
+    function check_cell(k, v, what, name,   hid) { # one cell: "x" exactly where summary.csv empties it
+      if (!(k in sup)) { printf "summary.md: %s has no summary.csv row\n", what; bad = 1; return }
+      hid = index("|" sup[k] "|", "|" name "|") > 0
+      if ((v == "x") != hid) { printf "summary.md: %s is \"%s\", summary.csv suppressed \"%s\"\n", what, v, sup[k]; bad = 1 } }
     FILENAME == ARGV[1] {
       if (FNR == 1) { for (i = 1; i <= NF; i++) col[$i] = i; next }
       h = $col["horizon_months"]; if (h > H) H = h
@@ -235,6 +239,10 @@ if [ -f "$dir/summary.md" ]; then
                   if (!count_ok(cell(4))) { printf "summary.md: n = %s for %s %s\n", cell(4), cell(2), g; bad = 1 }
                   for (i in oc) check(cell(2) SUBSEP g SUBSEP oc[i] SUBSEP H, cell(i), cell(2) " " g " " oc[i]); rows++ }
     kind == "k" { if (cell(2) ~ /^(Participants|Deelnemers) \(n\)$/) { if (!count_ok(cell(3))) { printf "summary.md: n = %s\n", cell(3); bad = 1 } }
+                  else if (cell(2) ~ /^(Cost per participant|Kosten per deelnemer)/)
+                    check_cell(prog SUBSEP "" SUBSEP "employed" SUBSEP H, cell(3), prog " " cell(2), "cost_per_participant")
+                  else if (cell(2) ~ /^(Net benefit|Netto baten)/)
+                    check_cell(prog SUBSEP "" SUBSEP "earnings" SUBSEP H, cell(3), prog " " cell(2), "net_benefit")
                   else check(prog SUBSEP "" SUBSEP "employed" SUBSEP H, cell(3), prog " " cell(2)); rows++ }
     END { if (!rows) { print "summary.md: no report table found"; bad = 1 }; exit bad }' \
     "$dir/summary.csv" "$dir/summary.md" || fail "summary.md"

@@ -198,7 +198,7 @@ static int md_breakeven(const char *md, const char *prog, const char *level, lon
     char cell[64];
     size_t n = strcspn(last, " |");
     snprintf(cell, sizeof cell, "%.*s", (int)n, last);
-    if (!strcmp(cell, "x")) snprintf(out, size, "break-even not shown (fewer than %ld persons)", min_cell);
+    if (!strcmp(cell, "x")) snprintf(out, size, "break-even not shown (disclosure control, min_cell %ld)", min_cell);
     else if (!strcmp(cell, "\xe2\x80\x93")) snprintf(out, size, "no break-even within 96 months");
     else snprintf(out, size, "break-even: month %s", cell);
     return 1;
