@@ -66,6 +66,8 @@ typedef struct {
     nt_trim trim;
     int history;
     double radius_factor;   /* radius = factor x largest 1:1 NN distance */
+    int bias_adjust;        /* radius: regression bias adjustment (Lechner, Miquel & Wunsch
+                               2011; nt_dyn_adjust.c); ignored by the other methods */
     nt_kernel kernel;
     double bandwidth;       /* <= 0: rule of thumb */
     int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */

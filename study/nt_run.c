@@ -384,6 +384,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->trim = st->trim;
     d->history = st->history;
     d->radius_factor = st->radius_factor;
+    d->bias_adjust = st->bias_adjust;
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
