@@ -11,7 +11,11 @@
        the outcome-model design (the propensity model's covariates and
        history, as for AIPW), centred at the month's unweighted means;
        columns aliased with earlier ones are dropped (R's lm: their
-       coefficient NA);
+       coefficient NA); a sample of fewer than opts.adjust_per_col (10) units
+       (copies counted) per column of (1, D, x) is not adjusted (b = 0: plain radius in that
+       start month and month), as a regression on fewer units than that
+       extrapolates wildly (the late months of late start months, where
+       few treated are still observed);
      with b the coefficients of x, the estimate is the matching estimator
        on y - x'b:
          ATT_k(tau) = sum_i c_i [(y_i - x_i'b) - sum_j w_ij (y_j - x_j'b) / den_i] / sum_i c_i,
@@ -32,6 +36,7 @@
 /* A column whose squared norm left after the earlier columns is at most
    this share of its own is aliased with them and dropped. */
 #define ALIAS_TOL 1e-10
+
 
 /* Solves the normal equations A theta = rhs (q x q, lower triangle used)
    by Cholesky, dropping aliased columns (theta 0 there); A is overwritten
@@ -115,6 +120,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
     uint8_t *alive = malloc((size_t)q);
     nt_status s = NT_OK;
     if (!P || !acc || !A || !rhs || !z || !y || !alive) { s = NOMEM(err); goto done; }
+    long nunits = 0;   /* rows of the regression, copies counted */
     /* den_i from prefix sums of the observed controls' copies. */
     P[0] = 0;
     for (long j = 0; j < nc; j++) {
@@ -131,6 +137,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         row_of(m, 0, i, z);
         for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pi * p->months + t];
         gram_add(A, rhs, q, NO, z, ci, y);
+        nunits += nt_dyn_ucount(count, m->t_unit[i]);
     }
     double run = 0;
     for (long j = 0; j < nc; j++) {
@@ -141,9 +148,11 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         row_of(m, 1, j, z);
         for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pc * p->months + t];
         gram_add(A, rhs, q, NO, z, K, y);
+        nunits += nt_dyn_ucount(count, m->c_unit[j]);
     }
     solve_drop(A, q, rhs, NO, alive);
-    if (!alive[0] || !alive[1]) {   /* no treated or no control: nothing to adjust */
+    if (!alive[0] || !alive[1] || nunits < (long)m->adjust_per_col * q) {
+        /* no treated or no control, or too few units: not adjusted */
         memset(rhs, 0, (size_t)NO * (size_t)q * sizeof *rhs);
     }
     for (int o = 0; o < NO; o++) {

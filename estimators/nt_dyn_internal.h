@@ -77,6 +77,7 @@ typedef struct {
        AIPW): at the month t being estimated, x'b of each treated and
        control per outcome, [o * n_t + i] and [o * n_c + j]; NULL without. */
     double *off_t, *off_c;
+    int adjust_per_col;          /* the regression's least units per column (opts) */
     double *xmean;               /* the design's column means over the month's units (centring) */
 } nt_dyn_kmatch;
 

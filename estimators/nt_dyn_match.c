@@ -194,6 +194,7 @@ static nt_status range_match(const nt_dyn_month *mo, const double *score, const 
             if (rg->hi[f] > rg->lo[f]) at[i++] = rg->focal[f];
         if (!s) s = outcome_design(mo, rg->cand, m->n_c, m, &m->xz, err);
         if (!s) s = outcome_design(mo, at, m->n_t, m, &m->xt, err);
+        m->adjust_per_col = o->adjust_per_col;
         free(at);
     }
     nt_match_ranges_free(rg);

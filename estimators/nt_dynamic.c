@@ -40,6 +40,7 @@ void nt_dyn_opts_default(nt_dyn_opts *o)
     o->replace = 1;
     o->caliper = 0.2;
     o->radius_factor = 1.5;
+    o->adjust_per_col = 10;
     o->kernel = NT_KERNEL_EPANECHNIKOV;
     o->ai_neighbors = 2;
     o->min_treated = 10;

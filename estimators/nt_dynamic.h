@@ -68,6 +68,8 @@ typedef struct {
     double radius_factor;   /* radius = factor x largest 1:1 NN distance */
     int bias_adjust;        /* radius: regression bias adjustment (Lechner, Miquel & Wunsch
                                2011; nt_dyn_adjust.c); ignored by the other methods */
+    int adjust_per_col;     /* a month's regression needs this many units per column of
+                               (1, D, x), else that month is not adjusted; default 10 */
     nt_kernel kernel;
     double bandwidth;       /* <= 0: rule of thumb */
     int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */

@@ -37,7 +37,8 @@
    on y - bx: T1 1 + b, T2 3.5 - .2b. Every control serves one treated
    (K = KK), so the control terms are 0 and the contributions are the
    treated's: (1 + b - ATT) / 2 and (3.5 - .2b - ATT) / 2, se =
-   |1.25 - .6b| / sqrt(2). */
+   |1.25 - .6b| / sqrt(2). The regression has 6 and 5 units for 3 columns:
+   below the default 10 per column, so the test asks for 1 per column. */
 static const double X[NP] = {0, 10, 1, -1.4, 11, 8.6};
 static const float Y[NP][NM] = {{3, 1}, {23, 5}, {2, 0}, {-2.8f, NAN}, {22, 2}, {17.2f, 1}};
 
@@ -73,7 +74,7 @@ static void tiny_init(tiny *t)
                           .x = t->x, .term = t->term, .included = t->inc};
 }
 
-static void run(int adjust, nt_dyn_lin *lin, nt_dyn_result **r)
+static void run(int adjust, int per_col, nt_dyn_lin *lin, nt_dyn_result **r)
 {
     tiny t;
     tiny_init(&t);
@@ -90,6 +91,7 @@ static void run(int adjust, nt_dyn_lin *lin, nt_dyn_result **r)
     o.full = 1;
     o.ai_neighbors = 1;
     o.bias_adjust = adjust;
+    o.adjust_per_col = per_col;
     o.lin = lin;
     nt_error err;
     if (nt_dyn_estimate(&t.v, units, NP, &o, r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
@@ -99,7 +101,7 @@ static void test_radius_bias_adjust_tiny(void **state)
 {
     (void)state;
     nt_dyn_result *r;
-    run(0, NULL, &r);
+    run(0, 1, NULL, &r);
     expect_near(r->att[0], 3.4, 1e-6);   /* float outcomes */
     expect_near(r->att[1], 2.25, 1e-6);   /* float outcomes */
     nt_dyn_result_free(r);
@@ -108,7 +110,7 @@ static void test_radius_bias_adjust_tiny(void **state)
     nt_dyn_lin *L;
     nt_error err;
     assert_int_equal(nt_dyn_lin_alloc(NP, NM, 1, &L, &err), NT_OK);
-    run(1, L, &r);
+    run(1, 1, L, &r);   /* 6 units: 2 per column of (1, D, x) */
     expect_near(r->att[0], 3.0, 1e-6);   /* float outcomes */
     expect_near(r->att[1], att1, 1e-6);   /* float outcomes */
     assert_int_equal(r->n_treated_matched[1], 2);
@@ -128,6 +130,12 @@ static void test_radius_bias_adjust_tiny(void **state)
     expect_near(f->se[1], fabs(1.25 - 0.6 * b) / sqrt(2.0), 1e-6);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+    /* With the default rule (10 units per column) 6 units are too few: no
+       adjustment. */
+    run(1, 10, NULL, &r);
+    expect_near(r->att[0], 3.4, 1e-6);
+    expect_near(r->att[1], 2.25, 1e-6);
     nt_dyn_result_free(r);
 }
 

@@ -31,7 +31,8 @@
 # for the contributing treated, K_j = sum_i 1/den_i for the controls; x the
 # model's covariate columns, no intercept or start-month dummies), which is
 # the matching estimator on y - x'b (docs/dynamic.md); aliased columns are
-# lm's NA coefficients.
+# lm's NA coefficients. A month whose matched sample has fewer than 10 rows
+# per column of (1, D, x) is not adjusted.
 #
 # Output: program, subgroup, outcome, month, estimand (ATT, ATT_fixed),
 # estimate (%.17g, empty where undefined or suppressed), n_treated,
@@ -280,7 +281,7 @@ estimate_program <- function(prog) {
             wt <- c(rep(1, length(trow)), as.numeric(K))
             for (o in seq_along(outcomes)) {
               yy <- Y[[o]][rp[rr], tt + 1]
-              if (bias_adjust) {
+              if (bias_adjust && length(rr) >= 10 * (2 + ncol(Xa))) {   # 10 units per column
                 Xm <- Xa[rr, , drop = FALSE]
                 k_att[ki, o, tau + 1] <- unname(coef(lm(yy ~ D + Xm, weights = wt))["D"])
               } else {
