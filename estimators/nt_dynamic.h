@@ -118,6 +118,8 @@ typedef nt_balance_row nt_dyn_balance;
 typedef struct {
     int first, last;        /* start months */
     int status;             /* 0 fitted; 1 skipped (see note) */
+    int firth;              /* 1: the plain logit failed (separation, no convergence) and
+                               Firth's penalised logit was fitted instead (note says why) */
     char note[640];
     long n_rows, n_treated_rows, n_rows_dropped, n_off_support;
     int p;

@@ -473,6 +473,9 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         }
         for (int iv = 0; iv < r->n_intervals; iv++) {
             const nt_dyn_interval *I = &r->interval[iv];
+            if (I->firth)
+                warn(P, "%s, %s, start months %d-%d: the propensity model separates; fitted by Firth's penalised logit",
+                     prog_name(P, pi), gl, I->first, I->last);
             if (!I->status || !I->note[0]) continue;
             /* The estimator's note has exact counts: named by cell and reason here. */
             char a[32], b[32];

@@ -1,5 +1,6 @@
-/* Issue 14's estimands on hand-made panels: the bias-adjusted radius
-   matching of the dynamic estimator (estimators/nt_dyn_adjust.c). */
+/* Issue 14 on hand-made panels: the bias-adjusted radius matching of the
+   dynamic estimator (estimators/nt_dyn_adjust.c) and Firth's logit for a
+   start interval that separates (estimators/nt_glm_firth.c). */
 #include "tests/nt_test.h"
 
 #include <gsl/gsl_errno.h>
@@ -9,6 +10,7 @@
 
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
+#include "estimators/nt_glm.h"
 #include "estimators/nt_method.h"
 
 #define NP 6
@@ -52,7 +54,7 @@ typedef struct {
     nt_dyn_panel v;
 } tiny;
 
-static void tiny_init(tiny *t)
+static void tiny_init(tiny *t, const double *x)
 {
     for (int i = 0; i < NP; i++) {
         t->tm[i] = i < 2 ? 0 : -1;
@@ -60,7 +62,7 @@ static void tiny_init(tiny *t)
         t->nobs[i] = i == 3 ? 1 : NM;
         t->adm[i] = NM;
         t->cost[i] = NAN;
-        t->x[i] = X[i];
+        t->x[i] = x ? x[i] : X[i];
         t->on[i] = 1;
         t->emp[i] = 0;
         t->inc[i] = 1;
@@ -74,10 +76,10 @@ static void tiny_init(tiny *t)
                           .x = t->x, .term = t->term, .included = t->inc};
 }
 
-static void run(int adjust, int per_col, nt_dyn_lin *lin, nt_dyn_result **r)
+static void run_x(const double *x, int adjust, int per_col, nt_dyn_lin *lin, nt_dyn_result **r)
 {
     tiny t;
-    tiny_init(&t);
+    tiny_init(&t, x);
     long units[NP] = {0, 1, 2, 3, 4, 5};
     nt_dyn_opts o;
     nt_dyn_opts_default(&o);
@@ -95,6 +97,11 @@ static void run(int adjust, int per_col, nt_dyn_lin *lin, nt_dyn_result **r)
     o.lin = lin;
     nt_error err;
     if (nt_dyn_estimate(&t.v, units, NP, &o, r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+}
+
+static void run(int adjust, int per_col, nt_dyn_lin *lin, nt_dyn_result **r)
+{
+    run_x(NULL, adjust, per_col, lin, r);
 }
 
 static void test_radius_bias_adjust_tiny(void **state)
@@ -139,11 +146,61 @@ static void test_radius_bias_adjust_tiny(void **state)
     nt_dyn_result_free(r);
 }
 
+/* Firth's penalised logit against scripts/reference/firth_golden.R
+   (brglm2's AS_mean, tests/golden/firth.csv), and the 2 x 2 table by hand:
+   the logit of the table with 1/2 added to each cell, (0, log 5). */
+static void test_firth(void **state)
+{
+    (void)state;
+    static const double xs[6] = {20, 30, 1, -1.4, 11, 8.6}, ds[6] = {1, 1, 0, 0, 0, 0}, ws[6] = {1, 2, 3, 1, 2, 1};
+    static const double want[3][4] = {{-2.8352829396, 0.167199676348, 2.14687876957, 0.130735003359},
+                                      {0, 1.60943791243, 0.816496580928, 2.06559111798},
+                                      {-3.71786457159, 0.208891769476, 2.08675340528, 0.122167907054}};
+    double x[16], y[8];
+    nt_error err;
+    for (int c = 0; c < 3; c++) {
+        int n = c == 1 ? 8 : 6;
+        for (int i = 0; i < n; i++) {
+            x[i] = 1;
+            x[n + i] = c == 1 ? (i >= 6) : xs[i];
+            y[i] = c == 1 ? (i < 3 || i >= 6) : ds[i];
+        }
+        nt_glm_fit *f;
+        assert_int_equal(nt_glm_firth_alloc(x, n, 2, y, c == 2 ? ws : NULL, &f, &err), NT_OK);
+        for (int j = 0; j < 2; j++) {
+            expect_near(f->beta[j], want[c][j], 1e-8 * (1 + fabs(want[c][j])));
+            expect_near(f->se[j], want[c][2 + j], 1e-7 * want[c][2 + j]);
+        }
+        if (c == 1) expect_near(f->beta[1], log(5.0), 1e-9);
+        nt_glm_fit_free(f);
+    }
+}
+
+/* A start month whose logit separates (treated x 20, 30 above every
+   control's) is no longer skipped: Firth's logit scores it, monotone in x
+   (b > 0). Radius: nearest controls 9 and 19 away in x, radius 28.5: T1 <-
+   all four, T2 <- C3, C4 (C1 is 29 away). Month 0: T1 3 - 38.4/4 = -6.6,
+   T2 23 - 19.6 = 3.4 -> ATT -1.6. */
+static void test_firth_dynamic(void **state)
+{
+    (void)state;
+    static const double xsep[NP] = {20, 30, 1, -1.4, 11, 8.6};
+    nt_dyn_result *r;
+    run_x(xsep, 0, 10, NULL, &r);
+    assert_int_equal(r->k_skipped[0], 0);
+    assert_int_equal(r->interval[0].firth, 1);
+    assert_true(r->interval[0].beta[1] > 0);
+    expect_near(r->att[0], -1.6, 1e-6);
+    nt_dyn_result_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_radius_bias_adjust_tiny),
+        cmocka_unit_test(test_firth),
+        cmocka_unit_test(test_firth_dynamic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
