@@ -199,8 +199,8 @@ nt_status nt_doc_write_latex(const nt_doc *d, const char *path, nt_error *err)
         if (b->kind != NT_DOC_TABLE || !b->summary) continue;
         fputs("\n\\begin{table}[htbp]\n\\centering\\small\\setlength{\\tabcolsep}{4pt}\n\\caption*{", f.fp);
         tex(f.fp, b->caption);
-        fputs("}\n\\begin{tabular}{l", f.fp);
-        for (int c = 1; c < b->ncols; c++) fputc('r', f.fp);
+        fputs("}\n\\begin{tabular}{", f.fp);
+        for (int c = 0; c < b->ncols; c++) fputc(c < (b->nleft > 0 ? b->nleft : 1) ? 'l' : 'r', f.fp);
         fputs("}\n\\toprule\n", f.fp);
         for (int r = 0; r < b->nrows; r++) {
             for (int c = 0; c < b->ncols; c++) {
