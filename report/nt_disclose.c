@@ -67,15 +67,17 @@ double nt_disclose_step(long basis, long min_cell, long base)
 
 int nt_disclose_secondary(const unsigned char *state, const long *size, int n)
 {
-    int sup = 0, pick = -1, levels = 0;
+    int sup = 0, unknown = 0, pick = -1;
     for (int i = 0; i < n; i++) {
-        levels += state[i] != 0;
         if (state[i] == 2) sup++;
+        else if (state[i] == 3) unknown++;
         else if (state[i] == 1 && (pick < 0 || size[i] < size[pick])) pick = i;
     }
-    if (sup != 1) return -1;
+    /* total - shown levels = the suppressed level + the unknown ones: safe
+       with two or more unknowns on the right */
+    if (sup == 0 || sup + unknown >= 2) return -1;
     if (pick >= 0) return pick;
-    return levels < n || n >= 2 ? n : -1;
+    return n >= 2 ? n : -1; /* every other level empty of persons: the total is the suppressed level */
 }
 
 long nt_disclose_share_basis(double share, long n)

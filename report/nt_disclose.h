@@ -30,8 +30,12 @@
        either side of a comparison);
      secondary suppression: where a table has a total (the whole cohort)
        and the levels of a subgroup variable, a single suppressed level
-       would be the total minus the others: the next-smallest shown level
-       is suppressed as well (or, with none, the total's cell);
+       of an additive cell (a count, a mean or effect) would be the total
+       minus the others: the next-smallest shown level is suppressed as
+       well (or, with none, the total's cell); a level with persons but no
+       number is an unknown part like a suppressed one; cells that are no
+       person-weighted sum of their levels' (break-even, lock-in depth,
+       standard errors, coefficients) are not parts of a total;
      precision: a mean, share or effect on n persons is printed rounded to
        a 1-2-5 step of at least 1 / (n - round) (nt_disclose_step), so its
        digits do not pin down its denominator (a share 0.0126582278 is
@@ -98,11 +102,18 @@ int nt_disclose_dominated(double sum, double top1, double top2, double top1_pct,
 double nt_disclose_step(long basis, long min_cell, long base);
 
 /* Secondary suppression among the n levels of one subgroup variable in one
-   cell of a table whose total is shown: state[i] is 1 for a shown level, 2
-   for a suppressed one, 0 for a level without a number; size[i] its basis.
-   Returns the level to suppress as well (the smallest shown), n to
-   suppress the total instead (no shown level left), or -1 for nothing
-   (no suppressed level, or two or more already). */
+   additive cell of a table whose total is shown (a count, or a mean or
+   effect the total is a person-weighted sum of: docs/disclosure.md).
+   state[i]: 1 a shown level, 2 a suppressed one (primarily, secondarily, or
+   a part of the total too small to publish), 3 a level with persons but
+   no number (an unknown part of the total, like a suppressed one), 0 a
+   level without persons (no part of the total); size[i] its basis.
+   The total minus the shown levels is the sum of the suppressed and the
+   unknown ones: with exactly one of them (a suppressed one) it is given
+   back. Returns then the level to suppress as well (the smallest shown),
+   or n to suppress the total (no shown level: the total is that level),
+   else -1 (nothing to do: no suppressed level, or two or more unknowns;
+   a single level, n = 1: the total minus it is not published). */
 int nt_disclose_secondary(const unsigned char *state, const long *size, int n);
 
 /* The basis of a share of persons with a level among n persons: the persons

@@ -25,6 +25,7 @@ struct nt_table {
     int ncols;
     char **names;
     nt_col_kind *kinds;
+    unsigned char *additive; /* per column: the total's cell is a person-weighted sum of its levels' */
     long nrows, cap;
     cell *cells;    /* nrows x ncols, row-major */
     long *basis;
@@ -54,11 +55,13 @@ nt_table *nt_table_alloc(const char *const *columns, const nt_col_kind *kinds, i
     t->margin = t->margin_ignore = -1;
     t->names = calloc((size_t)ncols, sizeof *t->names);
     t->kinds = calloc((size_t)ncols, sizeof *t->kinds);
-    if (!t->names || !t->kinds) { nt_table_free(t); return NULL; }
+    t->additive = calloc((size_t)ncols, 1);
+    if (!t->names || !t->kinds || !t->additive) { nt_table_free(t); return NULL; }
     for (int j = 0; j < ncols; j++) {
         t->names[j] = strdup(columns[j]);
         if (!t->names[j]) { nt_table_free(t); return NULL; }
         t->kinds[j] = kinds[j];
+        t->additive[j] = kinds[j] == NT_COL_COUNT || kinds[j] == NT_COL_MEAN;
     }
     return t;
 }
@@ -71,6 +74,7 @@ void nt_table_free(nt_table *t)
         for (int j = 0; j < t->ncols; j++) free(t->names[j]);
     free(t->names);
     free(t->kinds);
+    free(t->additive);
     free(t->cells);
     free(t->basis);
     free(t->pbasis);
@@ -192,6 +196,11 @@ void nt_table_set_margin(nt_table *t, const char *col, const char *ignore)
     t->margin_ignore = ignore ? col_index(t, ignore) : -1;
 }
 
+void nt_table_set_additive(nt_table *t, const char *col, int additive)
+{
+    t->additive[col_index(t, col)] = additive != 0;
+}
+
 long nt_table_rows(const nt_table *t) { return t->nrows; }
 
 long nt_table_row_basis(const nt_table *t, long row) { return row >= 0 && row < t->nrows ? t->basis[row] : LONG_MAX; }
@@ -242,11 +251,26 @@ static int margin_cmp(const void *a, const void *b)
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-/* A cell for the secondary pass: 0 no number, 2 suppressed (primarily or
-   already secondarily), 1 shown. */
+/* The persons a row's numbers rest on, for the secondary pass: its
+   smallest count (a level without treated, or without controls, is no
+   part of the total's estimate); LONG_MAX without counts (taken to have
+   persons). */
+static long row_persons(const nt_table *t, long i)
+{
+    long n = LONG_MAX;
+    for (int j = 0; j < t->ncols; j++) {
+        const cell *c = &t->cells[i * t->ncols + j];
+        if (t->kinds[j] == NT_COL_COUNT && c->text && !isnan(c->num) && c->num < (double)n) n = c->num < 0 ? 0 : (long)c->num;
+    }
+    return n;
+}
+
+/* A cell for the secondary pass (nt_disclose_secondary): 2 suppressed
+   (primarily or already secondarily), 1 shown, and without a number 3 if
+   the row has persons (an unknown part of the total), else 0. */
 static int cell_state(const nt_table *t, long i, int j, long min_cell)
 {
-    if (!t->cells[i * t->ncols + j].text) return 0;
+    if (!t->cells[i * t->ncols + j].text) return row_persons(t, i) > 0 ? 3 : 0;
     return t->sec[i * t->ncols + j] || why_primary(t, i, j, min_cell) >= 0 ? 2 : 1;
 }
 
@@ -309,7 +333,7 @@ static void secondary(nt_table *t, long min_cell)
             for (int changed = 1; changed;) {
                 changed = 0;
                 for (int j = 0; j < t->ncols; j++) {
-                    if (t->kinds[j] == NT_COL_KEY || cell_state(t, total, j, min_cell) != 1) continue;
+                    if (!t->additive[j] || cell_state(t, total, j, min_cell) != 1) continue;
                     unsigned char st[256];
                     long sz[256];
                     for (int l = 0; l < nl; l++) {

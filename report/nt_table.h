@@ -18,7 +18,9 @@
    With nt_table_set_margin, cells are also suppressed secondarily across
    the levels of a subgroup variable (nt_disclose_secondary): rows alike in
    every key column but the margin column ("subgroup": "" the total,
-   "var=level" a level) form a total and its parts.
+   "var=level" a level) form a total and its parts, in the additive columns
+   (counts and means by default, nt_table_set_additive), a whole row at a
+   time.
    With min_cell > 0 every table ends with a `suppressed` column naming the
    emptied columns of that row, joined by '|'. min_cell = 0: no control, no
    extra column.
@@ -64,6 +66,11 @@ void nt_table_set_round(nt_table *t, long base);
    key column): see above. `ignore` (or NULL): a key column that labels a
    row but does not tell cells apart (start_months.csv's status). */
 void nt_table_set_margin(nt_table *t, const char *col, const char *ignore);
+/* Whether column col's total is a person-weighted sum of its levels'
+   cells (default: counts and means yes, other statistics no): only those
+   columns take part in secondary suppression (break-even months, lock-in
+   depths, standard errors, coefficients are no parts of a total). */
+void nt_table_set_additive(nt_table *t, const char *col, int additive);
 /* What a writer at min_cell does with cell (row, col): 1 shown, 0
    suppressed, -1 empty (no number). */
 int nt_table_shown(const nt_table *t, long row, const char *col, long min_cell);

@@ -243,6 +243,9 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
     nt_table *t = nt_table_alloc(cols, kinds, 27);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_table_set_margin(t, "subgroup", NULL);
+    /* a path's minimum is no person-weighted sum of the levels' minima */
+    static const char *const depth[] = {"lockin_depth", "lockin_depth_ci_lower", "lockin_depth_ci_upper"};
+    for (int c = 0; c < 3; c++) nt_table_set_additive(t, depth[c], 0);
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
         const nt_dyn_result *r = P->res[pg];
@@ -415,6 +418,8 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
     long *brow = NULL, *srow = NULL;
     if (!bt || !pt || !st) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     nt_table_set_margin(bt, "subgroup", NULL);
+    static const char *const ratios[] = {"smd_before", "smd_after", "var_ratio_before", "var_ratio_after"};
+    for (int c = 0; c < 4; c++) nt_table_set_additive(bt, ratios[c], 0); /* no sums of the levels' */
     nt_table_set_margin(pt, "subgroup", NULL);
     nt_table_set_margin(st, "subgroup", "status");
     int npg = P->n_prog * P->n_groups, niv = npg > 0 ? P->res[0]->n_intervals : 0;

@@ -104,6 +104,14 @@ static void test_rules_more(void **state)
     assert_int_equal(nt_disclose_secondary(s3, z, 2), 2);  /* no shown level: the total */
     assert_int_equal(nt_disclose_secondary(s4, z, 1), -1); /* a single level: total - it is not published */
     assert_int_equal(nt_disclose_secondary(s5, z, 3), -1);
+    /* A level with persons but no number is an unknown part of the total
+       (issue 11: a break-even missing in the other levels never takes the
+       total); a level without persons is no part: the total is the level. */
+    unsigned char s6[3] = {2, 3, 1}, s7[3] = {2, 3, 0}, s8[3] = {2, 0, 0}, s9[3] = {3, 1, 1};
+    assert_int_equal(nt_disclose_secondary(s6, z, 3), -1);
+    assert_int_equal(nt_disclose_secondary(s7, z, 3), -1);
+    assert_int_equal(nt_disclose_secondary(s8, z, 3), 3);
+    assert_int_equal(nt_disclose_secondary(s9, z, 3), -1); /* nothing suppressed */
 }
 
 /* Issue 11's rules beyond the basis: shares, rounding, texts, clearance. */
