@@ -201,6 +201,26 @@ void nt_table_set_additive(nt_table *t, const char *col, int additive)
     t->additive[col_index(t, col)] = additive != 0;
 }
 
+void nt_table_suppress(nt_table *t, long row, const char *col, nt_disclose_why why)
+{
+    if (row < 0 || row >= t->nrows) return;
+    cell *c = &t->cells[row * t->ncols + col_index(t, col)];
+    if (c->basis > 0) {
+        c->basis = 0;
+        c->why = (unsigned char)why;
+    }
+    free(t->sec); /* the secondary pass is redone */
+    t->sec = NULL;
+}
+
+int nt_table_link(nt_table *t, long row_a, long row_b, const char *col, long min_cell)
+{
+    int a = nt_table_shown(t, row_a, col, min_cell), b = nt_table_shown(t, row_b, col, min_cell);
+    if (min_cell <= 0 || a == b || a < 0 || b < 0) return 0;
+    nt_table_suppress(t, a ? row_a : row_b, col, NT_WHY_SECONDARY);
+    return 1;
+}
+
 long nt_table_rows(const nt_table *t) { return t->nrows; }
 
 long nt_table_row_basis(const nt_table *t, long row) { return row >= 0 && row < t->nrows ? t->basis[row] : LONG_MAX; }

@@ -71,6 +71,15 @@ void nt_table_set_margin(nt_table *t, const char *col, const char *ignore);
    columns take part in secondary suppression (break-even months, lock-in
    depths, standard errors, coefficients are no parts of a total). */
 void nt_table_set_additive(nt_table *t, const char *col, int additive);
+/* Suppresses cell (row, col) whatever its basis, for `why` (a copy of a
+   number suppressed elsewhere: NT_WHY_SECONDARY); secondary suppression
+   is then redone. */
+void nt_table_suppress(nt_table *t, long row, const char *col, nt_disclose_why why);
+/* Cells (row_a, col) and (row_b, col) hold the same number (or one that
+   gives the other): if one is shown at min_cell and the other suppressed,
+   suppresses the shown one too and returns 1 (call again until no pair
+   changes: a suppression can start secondary ones), else 0. */
+int nt_table_link(nt_table *t, long row_a, long row_b, const char *col, long min_cell);
 /* What a writer at min_cell does with cell (row, col): 1 shown, 0
    suppressed, -1 empty (no number). */
 int nt_table_shown(const nt_table *t, long row, const char *col, long min_cell);
