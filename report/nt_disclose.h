@@ -101,20 +101,46 @@ int nt_disclose_dominated(double sum, double top1, double top2, double top1_pct,
    when min_cell <= 0 or the basis is unknown (LONG_MAX or < 1). */
 double nt_disclose_step(long basis, long min_cell, long base);
 
-/* Secondary suppression among the n levels of one subgroup variable in one
-   additive cell of a table whose total is shown (a count, or a mean or
-   effect the total is a person-weighted sum of: docs/disclosure.md).
-   state[i]: 1 a shown level, 2 a suppressed one (primarily, secondarily, or
-   a part of the total too small to publish), 3 a level with persons but
-   no number (an unknown part of the total, like a suppressed one), 0 a
-   level without persons (no part of the total); size[i] its basis.
-   The total minus the shown levels is the sum of the suppressed and the
-   unknown ones: with exactly one of them (a suppressed one) it is given
-   back. Returns then the level to suppress as well (the smallest shown),
-   or n to suppress the total (no shown level: the total is that level),
-   else -1 (nothing to do: no suppressed level, or two or more unknowns;
-   a single level, n = 1: the total minus it is not published). */
-int nt_disclose_secondary(const unsigned char *state, const long *size, int n);
+/* The parts of a total for nt_disclose_secondary. */
+enum {
+    NT_PART_NONE,       /* a level without persons: no part of the total */
+    NT_PART_SHOWN,      /* a level whose cell is shown */
+    NT_PART_SUPPRESSED, /* suppressed for itself (too few persons, dominance, a suppressed
+                           month in its window, a nested group one difference away): to protect */
+    NT_PART_SECONDARY,  /* suppressed secondarily: hidden, nothing of its own to protect */
+    NT_PART_EMPTY_FEW,  /* no number (not estimable), 1 .. min_cell-1 persons: to protect */
+    NT_PART_EMPTY,      /* no number, min_cell persons or more */
+    NT_PART_REST_FEW,   /* the total's persons in no listed level, 1 .. min_cell-1: to protect */
+    NT_PART_REST        /* the same, min_cell or more (or a single level's unpublished complement) */
+};
+
+/* Secondary suppression among the n parts of a total in one additive
+   cell of a table whose total is shown (the levels of a subgroup variable
+   and what they leave out of the total; a count, or a mean or effect the
+   total is a person-weighted sum of: docs/disclosure.md); state[i] an
+   NT_PART_*, persons[i] the persons it rests on. The total minus the shown
+   levels is the sum of the others. Exposed, so that one more level must
+   go, when
+     - of two or more listed levels exactly one is suppressed and none is
+       empty (what an output checker sees: total minus the others), or
+     - a part to protect has no other hidden part (suppressed, empty, the
+       rest) of min_cell persons or more beside it (a partner of a few
+       persons barely changes the sum).
+   Returns then the level to suppress as well (the shown one on the fewest
+   persons), or n to suppress the total (no shown level left); else -1. */
+int nt_disclose_secondary(const unsigned char *state, const long *persons, int n, long min_cell);
+
+/* How two groups of persons (the whole cohort, subgroup levels of any
+   variable) relate, for nt_table_set_groups: a contains b (every person
+   of b is in a), a and b disjoint. */
+#define NT_DISCLOSE_CONTAINS 1
+#define NT_DISCLOSE_DISJOINT 2
+
+/* 1 if publishing a number on n_big persons beside the same number on
+   n_small of them (a group containing the other: the whole cohort and a
+   level, overlapping ranges, nested levels of two variables) gives away
+   the remaining ones by one difference: 0 < n_big - n_small < min_cell. */
+int nt_disclose_nested(double n_big, double n_small, long min_cell);
 
 /* The basis of a share of persons with a level among n persons: the persons
    with and those without it, min(share n, (1 - share) n) rounded; n when

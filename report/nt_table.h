@@ -66,6 +66,15 @@ void nt_table_set_round(nt_table *t, long base);
    key column): see above. `ignore` (or NULL): a key column that labels a
    row but does not tell cells apart (start_months.csv's status). */
 void nt_table_set_margin(nt_table *t, const char *col, const char *ignore);
+/* The groups the margin's labels name (labels[0] "" the whole cohort)
+   and how they relate (rel[a * n + b]: NT_DISCLOSE_CONTAINS,
+   NT_DISCLOSE_DISJOINT; kept by pointer, alive until the last write):
+   secondary suppression then also covers a remainder of a variable's
+   disjoint levels too small to publish (the total minus all levels), and
+   nested groups whose counts differ by 1 .. min_cell-1 (overlapping
+   ranges, a level inside a level of another variable, a level that is
+   almost the whole cohort). */
+void nt_table_set_groups(nt_table *t, const char *const *labels, const unsigned char *rel, int n);
 /* Whether column col's total is a person-weighted sum of its levels'
    cells (default: counts and means yes, other statistics no): only those
    columns take part in secondary suppression (break-even months, lock-in

@@ -644,7 +644,7 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
     size_t nrow = (size_t)P->n_prog * P->n_groups * P->n_horizons * NP * NR;
     long *rows = malloc((nrow ? nrow : 1) * sizeof *rows);
     if (!t || !rows) { nt_table_free(t); free(rows); return NOMEM(err); }
-    nt_table_set_margin(t, "subgroup", NULL);
+    nt_run_set_margin(P, t, NULL);
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
         const nt_dyn_result *r = P->res[pg];

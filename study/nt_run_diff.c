@@ -130,7 +130,7 @@ nt_status nt_run_differences_write(nt_run_state *P, nt_error *err)
                                         NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_COUNT, NT_COL_COUNT};
     int hz[NT_RUN_MAX_HORIZONS], nh = nt_run_diff_horizons(P, hz), G = P->n_groups, NO = P->panel->n_outcomes;
     nt_table *t = nt_table_alloc(cols, kinds, 15);
-    if (t) nt_table_set_margin(t, "subgroup", NULL);
+    if (t) nt_run_set_margin(P, t, NULL);
     /* the kept functionals cover every series of the view (the cost-benefit ones too) */
     double *var = malloc((size_t)(P->view.n_outcomes > NO ? P->view.n_outcomes : NO) * 2 * NT_RUN_MAX_HORIZONS * sizeof *var);
     nt_status s = t && var ? NT_OK : nt_fail(err, NT_ENOMEM, "out of memory");

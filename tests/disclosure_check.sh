@@ -15,9 +15,18 @@
 #     multiple of a 1-2-5 step of at least 1 / (n - ROUND/2), n the row's
 #     published persons, so their digits do not give a denominator away;
 #   - secondary suppression: in every table with a subgroup column, no
-#     cell is suppressed in exactly one level of a subgroup variable while
-#     the total (subgroup "") and another level show it (total minus the
-#     other levels would give it back);
+#     additive cell (counts, means, effects, euro sums) is suppressed in
+#     exactly one level of a subgroup variable while the total (subgroup
+#     "") shows it and every other level shows it or has no persons (total
+#     minus the other levels would give it back); summary.csv's cost and
+#     net benefit checked as one number over its outcome rows; nested
+#     groups (the whole cohort and a level, ranges inside ranges) whose
+#     published counts differ by 1 .. MIN_CELL-1;
+#   - one difference between tables: differences.csv shown only with both
+#     sides shown (effects.csv, summary.csv); cost_benefit.csv's cost,
+#     savings and earnings effect alike in both perspectives, its society
+#     net benefit at rate 0 only where summary.csv shows it, no net benefit
+#     beside a suppressed cost and a shown savings or earnings effect;
 #   - dominance: disclosure.txt states the rule and its thresholds (the
 #     contributions themselves are not in the export);
 #   - summary.csv: a shown total at horizon h has no suppressed month < h in
@@ -165,6 +174,41 @@ if [ -f "$dir/summary.csv" ]; then
   parts_check "$parts" "cost_per_participant net_benefit" || fail "summary.csv: a cost or net benefit recovered as the total minus the other levels"
   rm -f "$parts"
 fi
+
+# Nested groups (the whole cohort and any level; numeric ranges of one
+# variable inside another): two shown rows whose published counts differ by
+# 1 .. MIN_CELL-1 give a number on those few persons by one difference.
+# (Levels of two variables nested in each other cannot be told from the
+# labels: netto checks them on the persons, tests/cli_disclosure.sh proves it.)
+for f in "$dir"/*.csv; do
+  head -1 "$f" | grep -q '^program,subgroup,' || continue
+  b=$(basename "$f")
+  awk -F, -v m="$m" -v f="$b" -v addl="$(additive_cols "$b")" '
+    function inside(a, b,   ra, rb, va, vb) { # group b inside group a
+      if (a == "") return 1
+      va = a; sub(/=.*/, "", va); vb = b; sub(/=.*/, "", vb); if (va != vb) return 0
+      ra = a; sub(/^[^=]*=/, "", ra); rb = b; sub(/^[^=]*=/, "", rb)
+      if (ra !~ /^-?[0-9.]+--?[0-9.]+$/ || rb !~ /^-?[0-9.]+--?[0-9.]+$/) return 0
+      match(ra, /^-?[0-9.]+/); a1 = substr(ra, 1, RLENGTH) + 0; a2 = substr(ra, RLENGTH + 2) + 0
+      match(rb, /^-?[0-9.]+/); b1 = substr(rb, 1, RLENGTH) + 0; b2 = substr(rb, RLENGTH + 2) + 0
+      return a1 <= b1 && b2 <= a2 }
+    NR == 1 { for (i = 1; i <= NF; i++) { name[i] = $i
+                key[i] = ($i ~ /^(program|outcome|month|estimand|method|start_month|start_interval|covariate|term|horizon_months|kind|variable|level|reference|perspective|discount_rate)$/)
+                if ($i ~ /^n_/) cnt[i] = 1 }
+              na = split(addl, al, " "); for (q = 1; q <= na; q++) add[al[q]] = 1
+              for (i = 1; i <= NF; i++) if (name[i] in add) A[i] = 1
+              nf = NF; next }
+    { k = ""; for (i = 1; i <= nf; i++) if (key[i]) k = k "\t" $i
+      sh = 0; for (i in A) if ($i != "") sh = 1
+      if (!sh) next
+      n = ++nr[k]; G[k, n] = $2; R[k, n] = NR; for (i in cnt) C[k, n, i] = $i }
+    END { for (k in nr) for (x = 1; x <= nr[k]; x++) for (y = 1; y <= nr[k]; y++) {
+            if (x == y || G[k, x] == G[k, y] || !inside(G[k, x], G[k, y])) continue
+            for (i in cnt) { if (C[k, x, i] == "" || C[k, y, i] == "") continue
+              d = C[k, x, i] - C[k, y, i]
+              if (d > 0 && d < m) { printf "%s:%d: %s of %s and %s differ by %d: one difference is a number on fewer than %d persons\n", f, R[k, y], name[i], (G[k, x] == "" ? "the whole cohort" : G[k, x]), G[k, y], d, m; bad = 1 } } }
+          exit bad }' "$f" || fail "$b: nested groups one difference apart"
+done
 
 # The same number in two places, or one difference of two published numbers:
 # - differences.csv: a shown difference has both sides shown (effects.csv's
