@@ -110,6 +110,7 @@ precision effects.csv "estimate ci_lower ci_upper band_lower band_upper" "n_trea
 precision effects_by_start.csv "estimate" "n_treated_matched n_control_used"
 precision differences.csv "estimate lower upper" "n_treated n_treated_reference"
 precision balance.csv "mean_treated mean_control_before mean_control_after mean_treated_after smd_before smd_after var_ratio_before var_ratio_after" "n_treated"
+precision cost_benefit.csv "incremental_cost benefit_savings earnings_effect net_benefit net_benefit_ci_lower net_benefit_ci_upper" "n_treated n_control"
 precision summary.csv "cumulative_effect cumulative_ci_lower cumulative_ci_upper lockin_depth lockin_depth_ci_lower lockin_depth_ci_upper cost_per_participant net_benefit" "n_treated"
 
 # Totals minus parts across subgroup levels, in the additive columns (the
