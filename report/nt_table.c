@@ -26,6 +26,7 @@ struct nt_table {
     char **names;
     nt_col_kind *kinds;
     unsigned char *additive; /* per column: the total's cell is a person-weighted sum of its levels' */
+    unsigned char *part;     /* per count column: counts the persons the row's statistics rest on */
     long nrows, cap;
     cell *cells;    /* nrows x ncols, row-major */
     long *basis;
@@ -59,12 +60,14 @@ nt_table *nt_table_alloc(const char *const *columns, const nt_col_kind *kinds, i
     t->names = calloc((size_t)ncols, sizeof *t->names);
     t->kinds = calloc((size_t)ncols, sizeof *t->kinds);
     t->additive = calloc((size_t)ncols, 1);
-    if (!t->names || !t->kinds || !t->additive) { nt_table_free(t); return NULL; }
+    t->part = calloc((size_t)ncols, 1);
+    if (!t->names || !t->kinds || !t->additive || !t->part) { nt_table_free(t); return NULL; }
     for (int j = 0; j < ncols; j++) {
         t->names[j] = strdup(columns[j]);
         if (!t->names[j]) { nt_table_free(t); return NULL; }
         t->kinds[j] = kinds[j];
         t->additive[j] = kinds[j] == NT_COL_COUNT || kinds[j] == NT_COL_MEAN;
+        t->part[j] = kinds[j] == NT_COL_COUNT;
     }
     return t;
 }
@@ -78,6 +81,7 @@ void nt_table_free(nt_table *t)
     free(t->names);
     free(t->kinds);
     free(t->additive);
+    free(t->part);
     free(t->cells);
     free(t->basis);
     free(t->pbasis);
@@ -206,6 +210,18 @@ void nt_table_set_groups(nt_table *t, const char *const *labels, const unsigned 
     t->ngroups = labels && rel ? n : 0;
 }
 
+int nt_table_has_column(const nt_table *t, const char *col)
+{
+    for (int j = 0; j < t->ncols; j++)
+        if (!strcmp(t->names[j], col)) return 1;
+    return 0;
+}
+
+void nt_table_set_part_count(nt_table *t, const char *col, int counts)
+{
+    t->part[col_index(t, col)] = counts != 0;
+}
+
 void nt_table_set_additive(nt_table *t, const char *col, int additive)
 {
     t->additive[col_index(t, col)] = additive != 0;
@@ -290,7 +306,7 @@ static long row_persons(const nt_table *t, long i)
     long n = LONG_MAX;
     for (int j = 0; j < t->ncols; j++) {
         const cell *c = &t->cells[i * t->ncols + j];
-        if (t->kinds[j] == NT_COL_COUNT && c->text && !isnan(c->num) && c->num < (double)n) n = c->num < 0 ? 0 : (long)c->num;
+        if (t->part[j] && c->text && !isnan(c->num) && c->num < (double)n) n = c->num < 0 ? 0 : (long)c->num;
     }
     return n;
 }
@@ -354,7 +370,7 @@ static void levels_remainder(const nt_table *t, long total, const long *lv, int 
             if (!(t->grel[idx[i] * t->ngroups + idx[k]] & NT_DISCLOSE_DISJOINT)) return; /* overlapping */
     double r = NAN;
     for (int j = 0; j < t->ncols; j++) {
-        if (t->kinds[j] != NT_COL_COUNT) continue;
+        if (!t->part[j]) continue;
         double x = t->cells[total * t->ncols + j].num;
         for (int l = 0; l < nl && !isnan(x); l++) x -= t->cells[lv[l] * t->ncols + j].num;
         if (!isnan(x) && (isnan(r) || x < r)) r = x;
@@ -436,7 +452,7 @@ static int nested_pass(nt_table *t, const margin_row *mr, size_t a, size_t b, lo
             if (!row_shows(t, rx, min_cell) || !row_shows(t, ry, min_cell)) continue;
             for (int j = 0; j < t->ncols; j++) {
                 const cell *cx = &t->cells[rx * t->ncols + j], *cy = &t->cells[ry * t->ncols + j];
-                if (t->kinds[j] != NT_COL_COUNT || !cx->text || !cy->text) continue;
+                if (!t->part[j] || !cx->text || !cy->text) continue;
                 if (!nt_disclose_nested(cx->num, cy->num, min_cell)) continue;
                 sec_row(t, gy == 0 ? rx : ry, 2);
                 any = 1;

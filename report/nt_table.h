@@ -75,6 +75,14 @@ void nt_table_set_margin(nt_table *t, const char *col, const char *ignore);
    ranges, a level inside a level of another variable, a level that is
    almost the whole cohort). */
 void nt_table_set_groups(nt_table *t, const char *const *labels, const unsigned char *rel, int n);
+/* 1 if the table has column col. */
+int nt_table_has_column(const nt_table *t, const char *col);
+/* Whether count column col counts the persons the row's statistics rest
+   on (default: every count column): the secondary pass takes a row's
+   persons, a remainder and the gap between nested groups from those (the
+   controls at risk beside the controls used are no such count: a gap of
+   few there changes no estimate; published counts are rounded). */
+void nt_table_set_part_count(nt_table *t, const char *col, int counts);
 /* Whether column col's total is a person-weighted sum of its levels'
    cells (default: counts and means yes, other statistics no): only those
    columns take part in secondary suppression (break-even months, lock-in

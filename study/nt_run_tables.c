@@ -665,6 +665,12 @@ static nt_status group_relations(nt_run_state *P, nt_error *err)
 void nt_run_set_margin(const nt_run_state *P, nt_table *t, const char *ignore)
 {
     nt_table_set_margin(t, "subgroup", ignore);
+    /* effects tables: the estimate rests on the matched treated and the
+       controls used, not on the treated observed or the controls at risk */
+    if (nt_table_has_column(t, "n_control_used")) {
+        nt_table_set_part_count(t, "n_control", 0);
+        if (nt_table_has_column(t, "n_treated")) nt_table_set_part_count(t, "n_treated", 0);
+    }
     if (P->group_rel) nt_table_set_groups(t, (const char *const *)P->group_label, P->group_rel, P->n_groups);
 }
 
