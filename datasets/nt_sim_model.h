@@ -40,7 +40,12 @@
 #define MAX_SIM_MONTHS (DATA_END_MONTH - WINDOW_FROM + 1)
 #define EARN_L 377580LL          /* lcm(28, 29, 30, 31) */
 #define NPROG NT_SIM_PROGRAMS
-#define NSUB 6                   /* all, education low/mid/high, emp_prev12 0 / 1-12 */
+#define NSUB 15                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
+                                    start_year 2003..2006 */
+#define SUB_JOB 6                /* job_chance=q1 */
+#define SUB_YEAR 11              /* start_year=2003 */
+#define SUB_YEAR_FIRST 2003
+#define SUB_YEARS 4
 #define MAX_START_DUR 36         /* no programme starts after 36 months on the index benefit */
 
 enum { ST_BEN_INDEX, ST_BEN_OTHER, ST_EMP, ST_NONEMP };
@@ -70,6 +75,11 @@ typedef struct {
     double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
     double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
     double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
+    /* job_chance truth: quintile cut points of the known score
+       nt_sim_job_index over the simulated persons (nt_sim_jobchance.c);
+       jc_ready 0: no person has a quintile. */
+    double jc_cut[4];
+    int jc_ready;
 } model;
 
 /* Municipality codes (CBS GM codes, leading zeros) with inflow shares and a
@@ -100,6 +110,7 @@ typedef struct {
     nt_day birth, death, emig;
     double age, trait;
     int emp12, emp24, ben24;             /* derived from the history spells */
+    int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */
@@ -170,6 +181,14 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
    months 0..23, the counterfactual one; fills w and adds to the truth T
    (T may be NULL). -1 when out of memory. */
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T);
+
+/* The known job-chance score: the job-finding logit at inflow (duration 0)
+   without the unobserved trait (nt_sim_spells.c). */
+double nt_sim_job_index(const model *M, const person *p);
+/* nt_sim_jobchance.c: M->jc_cut from all persons' scores (works: nth
+   thread buffers); the quintile of a drawn person. */
+int nt_sim_job_cuts(model *M, uint64_t seed, long persons, int nth, work *works);
+int nt_sim_job_quintile(const model *M, const person *p);
 
 /* nt_sim_truth.c */
 /* Risk set counts for every person; differences for participants. */

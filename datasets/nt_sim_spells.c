@@ -21,6 +21,8 @@ static double job_logit(const model *M, const person *p, int dur)
            nt_sim_regions[p->region].shift;
 }
 
+double nt_sim_job_index(const model *M, const person *p) { return job_logit(M, p, 0) - M->job_trait * p->trait; }
+
 static double start_logit(const model *M, const person *p, int dur)
 {
     double x = M->start_const + (p->scheme == SCH_BIJSTAND ? M->start_bijstand : 0) +
@@ -259,6 +261,7 @@ static void cost_derive(const person *p, const spell_buf *b, int64_t *cost)
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T)
 {
     if (nt_sim_person_draw(M, seed, i, &w->p, &w->f)) return -1;
+    w->p.jq = nt_sim_job_quintile(M, &w->p);
     if (path_sim(M, &w->p, -1, &w->f, &w->info)) return -1;
     panel_derive(&w->p, &w->f, w->e1, w->b1, w->w1);
     int k = w->info.treat_month;

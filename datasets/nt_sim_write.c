@@ -457,6 +457,10 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
         }
         write_header(W.fps[f], &F, f);
     }
+    if (nt_sim_job_cuts(&M, o->seed, o->persons, nth, W.works)) {
+        st = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
     if ((st = write_spells(o, &M, &F, &W, tmp, err))) goto done;
     for (int t = 1; t < nth; t++) nt_sim_truth_merge(&W.accs[0], &W.accs[t]);
     S = sum_counts(&W);

@@ -313,6 +313,11 @@ static nt_status make_groups(nt_run_state *P, nt_error *err)
     int g = 1;
     for (int v = 0; v < st->n_subgroups && !s; v++) {
         const nt_study_subgroup *sg = &st->subgroups[v];
+        if (nt_run_derived_is(P, sg->variable)) {   /* job_chance, start_year */
+            s = nt_run_derived_groups(P, v, g, err);
+            g += sg->n_groups;
+            continue;
+        }
         int kind = nt_store_covariate_kind(P->store, sg->variable);
         if (kind < 0) {
             s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "subgroup variable \"%s\" is not in the cohort", sg->variable);
@@ -456,7 +461,8 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->view.n_outcomes, &lin, err)))
             break;
         d.lin = lin;
-        s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
+        nt_dyn_panel gv;
+        s = nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &P->res[pg], err);
         double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
         if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
@@ -566,7 +572,8 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
                 d.glm_epsilon = 1e-6;
                 nt_dyn_result *r = NULL;
                 nt_error e;
-                if (nt_dyn_estimate(&P->view, units, nu, &d, &r, &e)) {
+                nt_dyn_panel gv;
+                if (nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &r, &e)) {
                     #pragma omp atomic
                     P->rep_failed[pg]++;
                     bfail[pg] = 1;
@@ -628,7 +635,9 @@ static void run_free(nt_run_state *P)
     for (int g = 0; g < P->n_groups; g++) {
         if (P->group_label) free(P->group_label[g]);
         if (P->member) free(P->member[g]);
+        if (P->risk_mask) free(P->risk_mask[g]);
     }
+    free(P->risk_mask);
     free(P->group_label);
     free(P->member);
     free(P->prog_code);

@@ -81,6 +81,7 @@ typedef struct {
     int n_groups;            /* 1 + subgroups' groups; group 0 = whole cohort */
     char **group_label;      /* "" for the whole cohort */
     uint8_t **member;        /* per group: n persons */
+    uint8_t **risk_mask;     /* per group: NULL, or the on_index a derived start-period group uses (nt_run_derived.c); NULL none */
     double *fallback_cost;   /* per type code */
     nt_dyn_result **res;     /* [prog * n_groups + group] */
     double **reps, **reps_fixed; /* same index: B x n_outcomes x horizon, [(o * B + b) * H + tau] */
@@ -129,6 +130,17 @@ long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary)
 int nt_run_diff_wanted(const nt_run_state *P);
 int nt_run_diff_horizons(const nt_run_state *P, int *h);
 nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
+
+/* Derived subgroup variables (nt_run_derived.c): job_chance (cross-fitted
+   predicted job chance at inflow) and start_year (calendar year of the
+   start), when the cohort has no column of that name. groups fills labels
+   and members of subgroup line v's groups g0.. (and risk_mask for
+   start_year; job_chance writes job_chance.csv). group_view: the
+   estimator's view for group g (P->view, or a copy in buf with the group's
+   risk-set mask). */
+int nt_run_derived_is(const nt_run_state *P, const char *variable);
+nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err);
+const nt_dyn_panel *nt_run_group_view(const nt_run_state *P, int g, nt_dyn_panel *buf);
 
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);
