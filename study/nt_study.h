@@ -82,6 +82,7 @@ typedef struct {
     int start_first, start_last;  /* elapsed months on the index benefit */
     int start_interval;    /* start months pooled per propensity model */
     int horizon;           /* months since programme start */
+    int compare;           /* comparisons.csv: programme against programme (study/nt_run_compare.c) */
 
     /* [estimator] */
     nt_method method;

@@ -523,6 +523,7 @@ const nt_study_key nt_study_keys[] = {
      "a whole number of months from 1 to 1200", .flags = 0},
     {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200,
      "a whole number of months from 1 to 1200", .flags = 0},
+    {"treatment", "compare", NT_KEY_BOOL, F(compare), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"estimator", "method", NT_KEY_WORD, F(method), 0, "radius", 0, 0, NULL, .words = &method_words},
     {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000,
