@@ -111,6 +111,7 @@ typedef struct {
     double age, trait;
     int emp12, emp24, ben24;             /* derived from the history spells */
     int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
+    int force_type;                      /* a programme start takes this type (1..NPROG), 0: drawn */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */
@@ -135,6 +136,11 @@ typedef struct {
     int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
+    /* Programme against programme (truth_compare.csv): participants of m
+       starting in k, their path with m minus their path had the start in
+       k been of type l (whole cohort). */
+    int64_t cmp_sum[NPROG + 1][NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t cmp_cnt[NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */
@@ -143,6 +149,9 @@ typedef struct {
     uint8_t e1[NT_SIM_PANEL_MONTHS], b1[NT_SIM_PANEL_MONTHS], e0[NT_SIM_PANEL_MONTHS], b0[NT_SIM_PANEL_MONTHS];
     int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
     int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
+    uint8_t e2[NT_SIM_PANEL_MONTHS], b2[NT_SIM_PANEL_MONTHS];   /* the path with another programme type */
+    int64_t w2[NT_SIM_PANEL_MONTHS];
+    spell_buf g;
     person p;
     path_info info;
 } work;
@@ -198,6 +207,12 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
    per month, cents). */
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0);
+/* The differences of a participant's path (type f->treat_type) and its
+   path with type l at the same start (e2, b2, w2). */
+void nt_sim_truth_add_cmp(truth_acc *T, const person *p, const path_info *f, int l, const uint8_t *e1,
+                          const int64_t *w1, const uint8_t *b1, const uint8_t *e2, const int64_t *w2, const uint8_t *b2);
+/* truth_compare.csv: program, versus, outcome, month, true_att, n_treated. */
+nt_status nt_sim_truth_write_cmp(const truth_acc *T, const char *path, nt_error *err);
 void nt_sim_truth_merge(truth_acc *into, const truth_acc *from);
 nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err);
 /* truth_cost_benefit.csv: cost_benefit.csv's figures (estimand ATT) from the

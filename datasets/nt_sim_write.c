@@ -342,6 +342,7 @@ static void writer_free(writer *W)
         for (int t = 0; t < W->nth; t++) {
             free(W->works[t].f.v);
             free(W->works[t].c.v);
+            free(W->works[t].g.v);
         }
     free(W->bufs);
     free(W->works);
@@ -470,6 +471,8 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = nt_sim_truth_write(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_cost_benefit.csv");
     if ((st = nt_sim_truth_write_cb(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_compare.csv");
+    if ((st = nt_sim_truth_write_cmp(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");
     if ((st = write_readme(o, &M, &S, path, err))) goto done;
     rmdir(dir);   /* an empty dir may exist; rename needs it gone */

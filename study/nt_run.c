@@ -397,6 +397,8 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->full = full;
 }
 
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d) { dyn_opts(P, pi, full, d); }
+
 /* Units of one group among the drawn persons (all analysed persons for the
    main estimate). */
 static long group_units(const nt_run_state *P, int g, const long *draw, long n_draw, long *units)
@@ -685,6 +687,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = open_data(&P, err))) goto done;
     if ((s = resolve_programs(&P, err))) goto done;
+    if ((s = nt_run_compare_check(&P, err))) goto done;
     if ((s = load_panel(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
     if ((s = nt_run_report_names_check(&P, err))) goto done;
@@ -715,6 +718,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_paths_compute(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
+    if ((s = nt_run_compare_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_report_write(&P, err))) goto done;

@@ -142,6 +142,16 @@ int nt_run_derived_is(const nt_run_state *P, const char *variable);
 nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err);
 const nt_dyn_panel *nt_run_group_view(const nt_run_state *P, int g, nt_dyn_panel *buf);
 
+/* The estimator's options of programme pi as the main estimate has them
+   (full: a main estimate, not a replicate). */
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
+/* comparisons.csv (nt_run_compare.c): with [treatment] compare = yes, each
+   ordered pair of programmes among the participants of the first
+   (Lechner 2001), linearised inference. */
+nt_status nt_run_compare_write(nt_run_state *P, nt_error *err);
+/* Refuses compare = yes with fewer than two programmes other than `any`. */
+nt_status nt_run_compare_check(const nt_run_state *P, nt_error *err);
+
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);
 /* Records table `name` (written with P->st->min_cell) and its suppressions. */

@@ -12,7 +12,9 @@
 #   3 SE of the truth, and differences.csv's job_chance rows within 3 SE of
 #   the truth's differences; the truth itself differs by job chance;
 # - effects_by_start.csv has intervals for radius matching with linearised
-#   inference; tables byte-identical for 1 and 2 threads.
+#   inference; tables byte-identical for 1 and 2 threads;
+# - comparisons.csv ([treatment] compare = yes): against the R reference on
+#   the golden store, and within 3 SE of the simulator's truth_compare.csv.
 set -u
 netto=$1
 tmp="${NT_TMP:-/tmp}/cli_whom.$$"
@@ -143,6 +145,39 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 for f in job_chance.csv summary.csv differences.csv effects_by_start.csv; do
   cmp -s "$r/$f" "$tmp/def/w1/$f" || fail "$f differs between 1 and 2 threads"
 done
+
+# ---- programme against programme (comparisons.csv, Lechner 2001)
+# hand/R: the golden store of cli_dynamic_golden.sh, ipw, bemiddeling against
+# scholing and back: scripts/reference/dynamic_golden.R with compare = yes
+# (tests/golden/dynamic_compare.csv: the starters of the one programme in
+# month k weighted against the starters of the other in k).
+"$netto" run data/dynamic/study_compare.ini --out "$tmp/cmpg" >/dev/null 2>"$tmp/cmpg.err" || { cat "$tmp/cmpg.err"; fail "run study_compare.ini"; }
+awk -F, 'FNR == 1 { next }
+  FILENAME == ARGV[1] { if ($5 == "ATT") { v = $2; sub(/^versus=/, "", v); g[$1, v, $3, $4] = $6; nt[$1, v, $3, $4] = $9; nc[$1, v, $3, $4] = $10 }; next }
+  { h = $5; x = 0; for (u = ($4 == "cumulative" ? 0 : h - 1); u < h; u++) x += g[$1, $2, $3, u]
+    d = $7 - x; if (d < 0) d = -d; tol = 1e-9 * (1 + (x < 0 ? -x : x)) * h; n++
+    if (d > tol) { bad++; printf "  %s vs %s %s %s %d: %s, R %.10g\n", $1, $2, $3, $4, h, $7, x }
+    m = $4 == "cumulative" ? 0 : h - 1
+    if ($11 != nt[$1, $2, $3, m] || $12 != nc[$1, $2, $3, m]) { bad++; printf "  counts %s vs %s %d\n", $1, $2, m } }
+  END { printf "comparisons.csv against R: %d rows, %d differ\n", n, bad; exit !(n == 16 && !bad) }' \
+  golden/dynamic_compare.csv "$tmp/cmpg/comparisons.csv" || fail "comparisons.csv differs from golden/dynamic_compare.csv"
+# simulator truth (truth_compare.csv: each participant's path again with the
+# other programme at the same start)
+{ sed -e '/^\[subgroups\]/,$d' -e 's/^programs = any/programs = bemiddeling, scholing\ncompare = yes/' -e 's/^name = w/name = c/' \
+  "$tmp/def/w.ini"; } > "$tmp/def/c.ini"
+"$netto" run "$tmp/def/c.ini" --threads 2 >/dev/null 2>"$tmp/c.err" || { cat "$tmp/c.err"; fail "run compare"; }
+awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] { tr[$1, $2, $3, $4] = $5; next }
+  $col[FILENAME, "se"] != "" && ($3 == "employed" || $3 == "earnings") {
+    h = $5; x = 0; for (u = ($4 == "cumulative" ? 0 : h - 1); u < h; u++) x += tr[$1, $2, $3, u]
+    d = $7 - x; if (d < 0) d = -d; n++
+    if (d > 3 * $8) { bad++; printf "  %s vs %s %s %s %d: %.4g vs true %.4g (SE %.3g)\n", $1, $2, $3, $4, h, $7, x, $8 } }
+  END { printf "comparisons.csv: %d rows, %d beyond 3 SE of truth_compare.csv\n", n, bad; exit !(n == 40 && !bad) }' \
+  "$tmp/def/truth_compare.csv" "$tmp/def/results/c/comparisons.csv" || fail "comparisons vs the truth"
+# compare = yes needs two programmes other than any: an error naming the line
+sed -e 's/^programs = bemiddeling, scholing/programs = bemiddeling, any/' -e 's/^name = c/name = c1/' "$tmp/def/c.ini" > "$tmp/def/c1.ini"
+"$netto" run "$tmp/def/c1.ini" >/dev/null 2>"$tmp/c1.err" && fail "compare = yes with one programme accepted"
+grep -q "c1.ini:.*compare" "$tmp/c1.err" || { cat "$tmp/c1.err"; fail "compare error does not name the line"; }
 
 rm -rf "$tmp"
 [ $fails -eq 0 ] && echo "cli_whom: all passed" || echo "cli_whom: $fails failure(s)"
