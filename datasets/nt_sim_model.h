@@ -80,6 +80,9 @@ typedef struct {
        jc_ready 0: no person has a quintile. */
     double jc_cut[4];
     int jc_ready;
+    /* Region effects (scenario `regions`; 0 otherwise): the effect
+       multiplier of a person in region r is times 1 + region_eff[r]. */
+    double region_eff[15];
 } model;
 
 /* Municipality codes (CBS GM codes, leading zeros) with inflow shares and a
@@ -141,6 +144,10 @@ typedef struct {
        k been of type l (whole cohort). */
     int64_t cmp_sum[NPROG + 1][NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
     int64_t cmp_cnt[NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    /* Per region, programme `any` (truth_region.csv). */
+    int64_t reg_sum[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t reg_cnt[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    int64_t reg_treated[15][NT_SIM_START_MONTHS], reg_controls[15][NT_SIM_START_MONTHS];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */
@@ -211,6 +218,9 @@ void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, cons
    path with type l at the same start (e2, b2, w2). */
 void nt_sim_truth_add_cmp(truth_acc *T, const person *p, const path_info *f, int l, const uint8_t *e1,
                           const int64_t *w1, const uint8_t *b1, const uint8_t *e2, const int64_t *w2, const uint8_t *b2);
+/* truth_region.csv: the truth of programme `any` per region (subgroup
+   region=<code>), as truth.csv. */
+nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_error *err);
 /* truth_compare.csv: program, versus, outcome, month, true_att, n_treated. */
 nt_status nt_sim_truth_write_cmp(const truth_acc *T, const char *path, nt_error *err);
 void nt_sim_truth_merge(truth_acc *into, const truth_acc *from);

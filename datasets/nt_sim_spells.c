@@ -8,7 +8,7 @@
 static double het(const model *M, const person *p)
 {
     double h = p->edu == 0 ? M->het_low : p->edu == 2 ? M->het_high : 1.0;
-    return h * (p->emp12 == 0 ? M->het_norecent : 1.0);
+    return h * (p->emp12 == 0 ? M->het_norecent : 1.0) * (1 + M->region_eff[p->region]);
 }
 
 static double job_logit(const model *M, const person *p, int dur)

@@ -43,6 +43,8 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
     for (int k = 0; k <= kmax; k++) {
         ns = with_year(p, k, sub0, ns0, sub);
+        if (k == f->treat_month) T->reg_treated[p->region][k]++;
+        else T->reg_controls[p->region][k]++;
         if (k == f->treat_month) {
             for (int s = 0; s < ns; s++) {
                 T->treated[f->treat_type][sub[s]][k]++;
@@ -58,6 +60,8 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
+        T->reg_cnt[p->region][k][tau]++;
+        for (int o = 0; o < 3; o++) T->reg_sum[p->region][k][tau][o] += d[o];
         for (int s = 0; s < ns; s++) {
             int prs[2] = {0, f->treat_type};   /* "any", then the type */
             for (int j = 0; j < 2; j++) {

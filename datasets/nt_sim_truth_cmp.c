@@ -1,4 +1,5 @@
-/* truth_compare.csv (docs/simulation.md, docs/heterogeneity.md): programme
+/* truth_compare.csv and truth_region.csv (docs/simulation.md,
+   docs/heterogeneity.md). truth_compare.csv: programme
    against programme among participants. For a participant of programme m
    starting in month k (as truth.csv counts it), the path simulated again
    with the start in k of type l instead (same uniforms, so the same person
@@ -59,6 +60,38 @@ nt_status nt_sim_truth_write_cmp(const truth_acc *T, const char *path, nt_error 
                     fprintf(fp, ",%lld\n", (long long)n);
                 }
         }
+    if (fclose(fp)) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
+    return NT_OK;
+}
+
+/* truth_region.csv: programme `any` per region, as truth.csv (the start
+   months with at least 10 treated of the region and a control). */
+nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_error *err)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
+    static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
+    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated\n");
+    for (int r = 0; r < NREGION; r++) {
+        int use[NT_SIM_START_MONTHS];
+        for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->reg_treated[r][k] >= 10 && T->reg_controls[r][k] > 0;
+        for (int o = 0; o < 3; o++)
+            for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
+                int64_t sum = 0, n = 0;
+                for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
+                    if (!use[k]) continue;
+                    sum += T->reg_sum[r][k][tau][o];
+                    n += T->reg_cnt[r][k][tau];
+                }
+                fprintf(fp, "any,region=%s,%s,%d,", nt_sim_regions[r].code, outcomes[o], tau);
+                if (n > 0) {
+                    double v = (double)sum / (double)n;
+                    if (o == 1) v /= (double)EARN_L;
+                    fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
+                }
+                fprintf(fp, ",%lld\n", (long long)n);
+            }
+    }
     if (fclose(fp)) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     return NT_OK;
 }

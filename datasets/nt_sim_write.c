@@ -471,6 +471,8 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = nt_sim_truth_write(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_cost_benefit.csv");
     if ((st = nt_sim_truth_write_cb(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_region.csv");
+    if ((st = nt_sim_truth_write_region(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_compare.csv");
     if ((st = nt_sim_truth_write_cmp(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");

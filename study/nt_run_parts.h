@@ -151,6 +151,11 @@ void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
 nt_status nt_run_compare_write(nt_run_state *P, nt_error *err);
 /* Refuses compare = yes with fewer than two programmes other than `any`. */
 nt_status nt_run_compare_check(const nt_run_state *P, nt_error *err);
+/* benchmark.csv and plots/benchmark_<programme>.png (nt_run_benchmark.c):
+   with [benchmark] by, effects per unit with empirical-Bayes shrinkage;
+   check: the variable is a categorical one of the cohort. */
+nt_status nt_run_benchmark_check(const nt_run_state *P, nt_error *err);
+nt_status nt_run_benchmark_write(nt_run_state *P, nt_error *err);
 
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);

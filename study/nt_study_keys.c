@@ -573,6 +573,9 @@ const nt_study_key nt_study_keys[] = {
      .unset = "none", .accept = is_scheme_amount},
     {"cost_benefit", "price_index", NT_KEY_PATH, F(price_index), 0, NULL, 0, 0, NULL, .unset = "none"},
 
+    {"benchmark", "by", NT_KEY_TEXT, F(benchmark_by), 0, NULL, 0, 0, "a categorical variable of the cohort (region)",
+     .flags = 0, .unset = "none"},
+
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},
     {"disclosure", "round", NT_KEY_LONG, F(round), 0, "5", 1, 1000,
