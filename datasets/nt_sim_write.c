@@ -256,7 +256,11 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             "`truth_cost_benefit.csv`: `cost_benefit.csv`'s figures (estimand ATT, whole\n"
             "horizons 12, 24, 36, 60, 96, rates 0 and the study's) from the true paths of\n"
             "earnings, benefit euros (on_benefit x the index scheme's benefit_month) and\n"
-            "programme costs started (the counterfactual's later programmes included).\n\n"
+            "programme costs started (the counterfactual's later programmes included).\n"
+            "truth.csv also has `job_chance=q1..q5` (quintiles of the known job-chance score)\n"
+            "and `start_year=2003..2006` (calendar year of the start) for studies that ask\n"
+            "for them; `truth_region.csv`: `any` per region; `truth_compare.csv`: programme\n"
+            "against programme among the participants of the first (`[treatment] compare`).\n\n"
             "## Model parameters\n\n"
             "| programme | duration (months) | lock-in (logit) | post (logit) | job loss (logit) | wage gain | mean cost |\n"
             "|---|---|---|---|---|---|---|\n",
