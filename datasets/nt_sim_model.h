@@ -40,7 +40,12 @@
 #define MAX_SIM_MONTHS (DATA_END_MONTH - WINDOW_FROM + 1)
 #define EARN_L 377580LL          /* lcm(28, 29, 30, 31) */
 #define NPROG NT_SIM_PROGRAMS
-#define NSUB 6                   /* all, education low/mid/high, emp_prev12 0 / 1-12 */
+#define NSUB 15                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
+                                    start_year 2003..2006 */
+#define SUB_JOB 6                /* job_chance=q1 */
+#define SUB_YEAR 11              /* start_year=2003 */
+#define SUB_YEAR_FIRST 2003
+#define SUB_YEARS 4
 #define MAX_START_DUR 36         /* no programme starts after 36 months on the index benefit */
 
 enum { ST_BEN_INDEX, ST_BEN_OTHER, ST_EMP, ST_NONEMP };
@@ -70,6 +75,14 @@ typedef struct {
     double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
     double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
     double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
+    /* job_chance truth: quintile cut points of the known score
+       nt_sim_job_index over the simulated persons (nt_sim_jobchance.c);
+       jc_ready 0: no person has a quintile. */
+    double jc_cut[4];
+    int jc_ready;
+    /* Region effects (scenario `regions`; 0 otherwise): the effect
+       multiplier of a person in region r is times 1 + region_eff[r]. */
+    double region_eff[15];
 } model;
 
 /* Municipality codes (CBS GM codes, leading zeros) with inflow shares and a
@@ -100,6 +113,8 @@ typedef struct {
     nt_day birth, death, emig;
     double age, trait;
     int emp12, emp24, ben24;             /* derived from the history spells */
+    int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
+    int force_type;                      /* a programme start takes this type (1..NPROG), 0: drawn */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */
@@ -124,6 +139,15 @@ typedef struct {
     int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
+    /* Programme against programme (truth_compare.csv): participants of m
+       starting in k, their path with m minus their path had the start in
+       k been of type l (whole cohort). */
+    int64_t cmp_sum[NPROG + 1][NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t cmp_cnt[NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    /* Per region, programme `any` (truth_region.csv). */
+    int64_t reg_sum[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t reg_cnt[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    int64_t reg_treated[15][NT_SIM_START_MONTHS], reg_controls[15][NT_SIM_START_MONTHS];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */
@@ -132,6 +156,9 @@ typedef struct {
     uint8_t e1[NT_SIM_PANEL_MONTHS], b1[NT_SIM_PANEL_MONTHS], e0[NT_SIM_PANEL_MONTHS], b0[NT_SIM_PANEL_MONTHS];
     int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
     int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
+    uint8_t e2[NT_SIM_PANEL_MONTHS], b2[NT_SIM_PANEL_MONTHS];   /* the path with another programme type */
+    int64_t w2[NT_SIM_PANEL_MONTHS];
+    spell_buf g;
     person p;
     path_info info;
 } work;
@@ -171,6 +198,14 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
    (T may be NULL). -1 when out of memory. */
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T);
 
+/* The known job-chance score: the job-finding logit at inflow (duration 0)
+   without the unobserved trait (nt_sim_spells.c). */
+double nt_sim_job_index(const model *M, const person *p);
+/* nt_sim_jobchance.c: M->jc_cut from all persons' scores (works: nth
+   thread buffers); the quintile of a drawn person. */
+int nt_sim_job_cuts(model *M, uint64_t seed, long persons, int nth, work *works);
+int nt_sim_job_quintile(const model *M, const person *p);
+
 /* nt_sim_truth.c */
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
@@ -179,6 +214,15 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
    per month, cents). */
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0);
+/* The differences of a participant's path (type f->treat_type) and its
+   path with type l at the same start (e2, b2, w2). */
+void nt_sim_truth_add_cmp(truth_acc *T, const person *p, const path_info *f, int l, const uint8_t *e1,
+                          const int64_t *w1, const uint8_t *b1, const uint8_t *e2, const int64_t *w2, const uint8_t *b2);
+/* truth_region.csv: the truth of programme `any` per region (subgroup
+   region=<code>), as truth.csv. */
+nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_error *err);
+/* truth_compare.csv: program, versus, outcome, month, true_att, n_treated. */
+nt_status nt_sim_truth_write_cmp(const truth_acc *T, const char *path, nt_error *err);
 void nt_sim_truth_merge(truth_acc *into, const truth_acc *from);
 nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err);
 /* truth_cost_benefit.csv: cost_benefit.csv's figures (estimand ATT) from the

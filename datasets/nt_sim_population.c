@@ -64,6 +64,10 @@ void nt_sim_model_init(model *m, const char *scenario)
         /* caseworkers pick the more employable: selection on the trait that
            also raises job finding, so matching on observables is biased up */
         m->start_trait = 0.8;
+    } else if (!strcmp(scenario, "regions")) {
+        /* region effects of known spread: 1 + 0.5 q_r, q_r = ((7 r mod 15) - 7) / sqrt(56 / 3)
+           (mean 0, sd 1 over the 15 regions) */
+        for (int r = 0; r < NREGION; r++) m->region_eff[r] = 0.5 * ((double)((7 * r) % 15) - 7) / sqrt(56.0 / 3.0);
     } else if (!strcmp(scenario, "homogeneous")) {
         m->het_low = m->het_high = m->het_norecent = 1.0;
     }
@@ -72,10 +76,10 @@ void nt_sim_model_init(model *m, const char *scenario)
 int nt_simulate_scenario_known(const char *name)
 {
     return name && (!strcmp(name, "default") || !strcmp(name, "null") || !strcmp(name, "unobserved") ||
-                    !strcmp(name, "homogeneous"));
+                    !strcmp(name, "homogeneous") || !strcmp(name, "regions"));
 }
 
-const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous"; }
+const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous, regions"; }
 
 const char *nt_simulate_program_name(int code)
 {

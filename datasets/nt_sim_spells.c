@@ -8,7 +8,7 @@
 static double het(const model *M, const person *p)
 {
     double h = p->edu == 0 ? M->het_low : p->edu == 2 ? M->het_high : 1.0;
-    return h * (p->emp12 == 0 ? M->het_norecent : 1.0);
+    return h * (p->emp12 == 0 ? M->het_norecent : 1.0) * (1 + M->region_eff[p->region]);
 }
 
 static double job_logit(const model *M, const person *p, int dur)
@@ -20,6 +20,8 @@ static double job_logit(const model *M, const person *p, int dur)
            M->job_ben24 * p->ben24 / 24.0 + M->job_dur * log1p(dur) + M->job_trait * p->trait +
            nt_sim_regions[p->region].shift;
 }
+
+double nt_sim_job_index(const model *M, const person *p) { return job_logit(M, p, 0) - M->job_trait * p->trait; }
 
 static double start_logit(const model *M, const person *p, int dur)
 {
@@ -64,7 +66,7 @@ static int start_program(const model *M, const person *p, int t, int m, path_sta
     for (int k = 1; k <= NPROG; k++) w[k - 1] = p->scheme == SCH_WW ? M->prog[k].share_ww : M->prog[k].share_bijstand;
     if (p->age >= 50) w[3] *= 2;   /* wage subsidies for older workers */
     if (p->edu == 2) w[1] *= 0.5;  /* less training for the high educated */
-    int prog = 1 + nt_sim_pick(w, NPROG, unif(p, t, U_TYPE));
+    int prog = p->force_type ? p->force_type : 1 + nt_sim_pick(w, NPROG, unif(p, t, U_TYPE));
     S->prog = prog;
     S->prog_t0 = t;
     S->prog_end_t = t + M->prog[prog].duration - 1;
@@ -259,6 +261,7 @@ static void cost_derive(const person *p, const spell_buf *b, int64_t *cost)
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T)
 {
     if (nt_sim_person_draw(M, seed, i, &w->p, &w->f)) return -1;
+    w->p.jq = nt_sim_job_quintile(M, &w->p);
     if (path_sim(M, &w->p, -1, &w->f, &w->info)) return -1;
     panel_derive(&w->p, &w->f, w->e1, w->b1, w->w1);
     int k = w->info.treat_month;
@@ -273,6 +276,20 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
         cost_derive(&w->p, &w->f, w->c1);
         cost_derive(&w->p, &w->c, w->c0);
         if (T) nt_sim_truth_add_cb(T, &w->p, &w->info, w->b1, w->c1, w->b0, w->c0);
+        /* the same start with each other programme type (truth_compare.csv) */
+        for (int l = 1; T && l <= NPROG; l++) {
+            if (l == w->info.treat_type) continue;
+            path_info gi;
+            w->g.n = 0;
+            for (int j = 0; j < w->p.nhist; j++)
+                if (nt_sim_spell_push(&w->g, w->f.v[j])) return -1;
+            w->p.force_type = l;
+            int bad = path_sim(M, &w->p, -1, &w->g, &gi);
+            w->p.force_type = 0;
+            if (bad) return -1;
+            panel_derive(&w->p, &w->g, w->e2, w->b2, w->w2);
+            nt_sim_truth_add_cmp(T, &w->p, &w->info, l, w->e1, w->w1, w->b1, w->e2, w->w2, w->b2);
+        }
     } else {
         memcpy(w->e0, w->e1, sizeof w->e0);
         memcpy(w->b0, w->b1, sizeof w->b0);

@@ -256,7 +256,11 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             "`truth_cost_benefit.csv`: `cost_benefit.csv`'s figures (estimand ATT, whole\n"
             "horizons 12, 24, 36, 60, 96, rates 0 and the study's) from the true paths of\n"
             "earnings, benefit euros (on_benefit x the index scheme's benefit_month) and\n"
-            "programme costs started (the counterfactual's later programmes included).\n\n"
+            "programme costs started (the counterfactual's later programmes included).\n"
+            "truth.csv also has `job_chance=q1..q5` (quintiles of the known job-chance score)\n"
+            "and `start_year=2003..2006` (calendar year of the start) for studies that ask\n"
+            "for them; `truth_region.csv`: `any` per region; `truth_compare.csv`: programme\n"
+            "against programme among the participants of the first (`[treatment] compare`).\n\n"
             "## Model parameters\n\n"
             "| programme | duration (months) | lock-in (logit) | post (logit) | job loss (logit) | wage gain | mean cost |\n"
             "|---|---|---|---|---|---|---|\n",
@@ -342,6 +346,7 @@ static void writer_free(writer *W)
         for (int t = 0; t < W->nth; t++) {
             free(W->works[t].f.v);
             free(W->works[t].c.v);
+            free(W->works[t].g.v);
         }
     free(W->bufs);
     free(W->works);
@@ -457,6 +462,10 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
         }
         write_header(W.fps[f], &F, f);
     }
+    if (nt_sim_job_cuts(&M, o->seed, o->persons, nth, W.works)) {
+        st = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
     if ((st = write_spells(o, &M, &F, &W, tmp, err))) goto done;
     for (int t = 1; t < nth; t++) nt_sim_truth_merge(&W.accs[0], &W.accs[t]);
     S = sum_counts(&W);
@@ -466,6 +475,10 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = nt_sim_truth_write(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_cost_benefit.csv");
     if ((st = nt_sim_truth_write_cb(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_region.csv");
+    if ((st = nt_sim_truth_write_region(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_compare.csv");
+    if ((st = nt_sim_truth_write_cmp(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");
     if ((st = write_readme(o, &M, &S, path, err))) goto done;
     rmdir(dir);   /* an empty dir may exist; rename needs it gone */

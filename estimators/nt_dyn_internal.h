@@ -159,9 +159,11 @@ void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
 
 /* ------------------------------------------------------------ linearisation */
 
-/* The (k, tau) terms of matching (pairs or ranges) at month t = k + tau. */
+/* The (k, tau) terms of matching (pairs or ranges) at month t = k + tau;
+   kvar (NULL or n_outcomes): the variance of ATT_k(tau) from those terms
+   alone (NaN when no treated contributes): effects_by_start.csv's se. */
 nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
-                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err);
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err);
 /* The (k, tau) terms of weighting; beta: the AIPW outcome models (qx per
    outcome) or NULL; with ctx->G also the logit derivative. */
 nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,

@@ -346,8 +346,11 @@ static void resid(const nt_dyn_kmatch *m, const linwork *w, long j, int J, int N
 }
 
 static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
-                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err)
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err)
 {
+    /* kvar (with it): the variance of ATT_k(tau) from this (k, tau)'s terms
+       alone, [sum_i (term_i - ATT_k)^2 + sum_j c_j^2 e_j^2] / n^2 */
+    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0};
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     if (work_ready(L, m->n_c, m->n_t, NO, m->range_mode ? (long)np * (NO + 1) + np + nq : 0)) return NOMEM(err);
@@ -361,8 +364,11 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         double term[64];
         for (int o = 0; o < NO; o++) term[o] = nt_dyn_yadj(p, m, 0, i, pi, o, t) - w->yhat[(size_t)i * NO + o];
         if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
+        for (int o = 0; o < NO && o < 64; o++) { ts[o] += term[o]; tq[o] += term[o] * term[o]; }
         any++;
     }
+    if (kvar)
+        for (int o = 0; o < NO; o++) kvar[o] = NAN;
     if (!any) return NT_OK;
     if (control_order(m, t - tau, w)) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
@@ -377,8 +383,16 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         resid(m, w, j, J, NO, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++)
-            if (!isnan(e[o]) && nt_dyn_lin_add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * e[o])) return NOMEM(err);
+            if (!isnan(e[o])) {
+                if (nt_dyn_lin_add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * e[o])) return NOMEM(err);
+                if (o < 64) cq[o] += c * c * e[o] * e[o];
+            }
     }
+    if (kvar && NO <= 64)
+        for (int o = 0; o < NO; o++) {
+            double n = (double)any;
+            kvar[o] = (fmax(tq[o] - ts[o] * ts[o] / n, 0) + cq[o]) / (n * n);
+        }
     return NT_OK;
 }
 
@@ -496,10 +510,10 @@ done:
 
 /* The entry points: the terms, and the time they take (L->seconds). */
 nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
-                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err)
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err)
 {
     double t0 = nt_now();
-    nt_status s = lin_matched(ctx, p, unit_person, m, t, tau, fixed, err);
+    nt_status s = lin_matched(ctx, p, unit_person, m, t, tau, fixed, kvar, err);
     ctx->lin->seconds += nt_now() - t0;
     return s;
 }

@@ -172,8 +172,11 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             r->k_att[slot] = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
             r->k_se[slot] = NAN;
         }
-        nt_status s = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, err) : NT_OK;
+        double kvar[64];
+        nt_status s = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err) : NT_OK;
         if (s) { free(P); free(cover); free(sum); return s; }
+        for (int oc = 0; ctx->lin && NO <= 64 && oc < NO; oc++)
+            r->k_se[((long)ki * NO + oc) * H + tau] = sqrt(kvar[oc]);
     }
     free(P);
     free(cover);
@@ -326,7 +329,8 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES;
     nt_status status = NT_OK;
     ai_buf ai = {0};
-    double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum);
+    double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum), kvar[64];
+    for (int oc = 0; oc < NO && oc < 64; oc++) kvar[oc] = NAN;
     if (!sum || (do_ai && ai_alloc(&ai, m, NO))) status = NOMEM(err);
     for (int tau = 0; tau < H && !status; tau++) {
         int t = k + tau;
@@ -338,7 +342,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
         if (!weighting) {
             matched_tau(p, unit_person, count, m, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
                         &nobs, &ncontrib);
-            if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, err))) break;
+            if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err))) break;
         } else if ((status = (m->n_cells ? nt_dyn_cells_tau : weighted_tau)(p, unit_person, count, m, t, NO, bits,
                                                                              bits_f, used, used_f, sum, &nobs,
                                                                              &ncontrib, ctx, tau, fixed, err)))
@@ -353,7 +357,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             long slot = ((long)ki * NO + oc) * H + tau;
             double att = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
             r->k_att[slot] = att;
-            r->k_se[slot] = NAN;
+            r->k_se[slot] = ctx->lin && !weighting && NO <= 64 ? sqrt(kvar[oc]) : NAN;   /* the linearisation's */
             if (!do_ai || ncontrib == 0) continue;
             for (long i = 0; i < ncontrib; i++) ai.tau[i] = ai.diffs[i * NO + oc];
             r->k_se[slot] = nt_match_ai_att_se(ai.tau, ncontrib, att, ai.K + m->n_t, ai.KK + m->n_t,

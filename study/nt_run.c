@@ -313,6 +313,11 @@ static nt_status make_groups(nt_run_state *P, nt_error *err)
     int g = 1;
     for (int v = 0; v < st->n_subgroups && !s; v++) {
         const nt_study_subgroup *sg = &st->subgroups[v];
+        if (nt_run_derived_is(P, sg->variable)) {   /* job_chance, start_year */
+            s = nt_run_derived_groups(P, v, g, err);
+            g += sg->n_groups;
+            continue;
+        }
         int kind = nt_store_covariate_kind(P->store, sg->variable);
         if (kind < 0) {
             s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "subgroup variable \"%s\" is not in the cohort", sg->variable);
@@ -393,6 +398,8 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->full = full;
 }
 
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d) { dyn_opts(P, pi, full, d); }
+
 /* Units of one group among the drawn persons (all analysed persons for the
    main estimate). */
 static long group_units(const nt_run_state *P, int g, const long *draw, long n_draw, long *units)
@@ -457,7 +464,8 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->view.n_outcomes, &lin, err)))
             break;
         d.lin = lin;
-        s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
+        nt_dyn_panel gv;
+        s = nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &P->res[pg], err);
         double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
         if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
@@ -570,7 +578,8 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
                 d.glm_epsilon = 1e-6;
                 nt_dyn_result *r = NULL;
                 nt_error e;
-                if (nt_dyn_estimate(&P->view, units, nu, &d, &r, &e)) {
+                nt_dyn_panel gv;
+                if (nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &r, &e)) {
                     #pragma omp atomic
                     P->rep_failed[pg]++;
                     bfail[pg] = 1;
@@ -632,7 +641,9 @@ static void run_free(nt_run_state *P)
     for (int g = 0; g < P->n_groups; g++) {
         if (P->group_label) free(P->group_label[g]);
         if (P->member) free(P->member[g]);
+        if (P->risk_mask) free(P->risk_mask[g]);
     }
+    free(P->risk_mask);
     free(P->group_label);
     free(P->member);
     free(P->prog_code);
@@ -680,6 +691,8 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = open_data(&P, err))) goto done;
     if ((s = resolve_programs(&P, err))) goto done;
+    if ((s = nt_run_compare_check(&P, err))) goto done;
+    if ((s = nt_run_benchmark_check(&P, err))) goto done;
     if ((s = load_panel(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
     if ((s = nt_run_report_names_check(&P, err))) goto done;
@@ -710,9 +723,11 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_paths_compute(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
+    if ((s = nt_run_compare_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_report_write(&P, err))) goto done;
+    if ((s = nt_run_benchmark_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "report", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
     if ((s = write_details(&P, err))) goto done;

@@ -82,6 +82,7 @@ typedef struct {
     char **group_label;      /* "" for the whole cohort */
     uint8_t **member;        /* per group: n persons */
     unsigned char *group_rel; /* n_groups^2: NT_DISCLOSE_CONTAINS, NT_DISCLOSE_DISJOINT (nt_run_tables.c) */
+    uint8_t **risk_mask;     /* per group: NULL, or the on_index a derived start-period group uses (nt_run_derived.c); NULL none */
     double *fallback_cost;   /* per type code */
     nt_dyn_result **res;     /* [prog * n_groups + group] */
     double **reps, **reps_fixed; /* same index: B x n_outcomes x horizon, [(o * B + b) * H + tau] */
@@ -137,6 +138,32 @@ long nt_run_balance_basis(const nt_run_state *P, const nt_dyn_result *r, const c
 int nt_run_diff_wanted(const nt_run_state *P);
 int nt_run_diff_horizons(const nt_run_state *P, int *h);
 nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
+
+/* Derived subgroup variables (nt_run_derived.c): job_chance (cross-fitted
+   predicted job chance at inflow) and start_year (calendar year of the
+   start), when the cohort has no column of that name. groups fills labels
+   and members of subgroup line v's groups g0.. (and risk_mask for
+   start_year; job_chance writes job_chance.csv). group_view: the
+   estimator's view for group g (P->view, or a copy in buf with the group's
+   risk-set mask). */
+int nt_run_derived_is(const nt_run_state *P, const char *variable);
+nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err);
+const nt_dyn_panel *nt_run_group_view(const nt_run_state *P, int g, nt_dyn_panel *buf);
+
+/* The estimator's options of programme pi as the main estimate has them
+   (full: a main estimate, not a replicate). */
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
+/* comparisons.csv (nt_run_compare.c): with [treatment] compare = yes, each
+   ordered pair of programmes among the participants of the first
+   (Lechner 2001), linearised inference. */
+nt_status nt_run_compare_write(nt_run_state *P, nt_error *err);
+/* Refuses compare = yes with fewer than two programmes other than `any`. */
+nt_status nt_run_compare_check(const nt_run_state *P, nt_error *err);
+/* benchmark.csv and plots/benchmark_<programme>.png (nt_run_benchmark.c):
+   with [benchmark] by, effects per unit with empirical-Bayes shrinkage;
+   check: the variable is a categorical one of the cohort. */
+nt_status nt_run_benchmark_check(const nt_run_state *P, nt_error *err);
+nt_status nt_run_benchmark_write(nt_run_state *P, nt_error *err);
 
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);

@@ -43,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "core/nt_file.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
@@ -599,11 +601,13 @@ done:
 static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "outcome", "start_month", "month", "method", "estimate",
-                                 "se", "n_treated_matched", "n_control", "n_control_used"};
+                                 "se", "n_treated_matched", "n_control", "n_control_used", "ci_lower", "ci_upper"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_MEAN, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
+                                        NT_COL_MEAN, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT,
+                                        NT_COL_MEAN, NT_COL_MEAN};
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 11);
+    double z = gsl_cdf_ugaussian_Pinv(1 - (1 - nt_run_ci_level(P)) / 2);
+    nt_table *t = nt_table_alloc(cols, kinds, 13);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_run_set_margin(P, t, NULL);
     for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
@@ -623,6 +627,8 @@ static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
                     long slot = ((long)ki * r->n_outcomes + oc) * H + tau;  /* r has the cost-benefit series too */
                     nt_table_set_num(t, "estimate", r->k_att[slot]);
                     nt_table_set_num(t, "se", r->k_se[slot]);
+                    nt_table_set_num(t, "ci_lower", r->k_att[slot] - z * r->k_se[slot]);   /* NaN without an se */
+                    nt_table_set_num(t, "ci_upper", r->k_att[slot] + z * r->k_se[slot]);
                     nt_table_set_int(t, "n_treated_matched", c);
                     nt_table_set_int(t, "n_control", r->k_controls[ki]);
                     if (!r->k_control_used) { nt_table_set_basis(t, nt_disclose_basis(c, r->k_controls[ki])); continue; }

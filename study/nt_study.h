@@ -82,6 +82,8 @@ typedef struct {
     int start_first, start_last;  /* elapsed months on the index benefit */
     int start_interval;    /* start months pooled per propensity model */
     int horizon;           /* months since programme start */
+    int compare;           /* comparisons.csv: programme against programme (study/nt_run_compare.c) */
+    char *benchmark_by;    /* [benchmark] by: benchmark.csv per unit of this variable (study/nt_run_benchmark.c); NULL none */
 
     /* [estimator] */
     nt_method method;

@@ -523,6 +523,7 @@ const nt_study_key nt_study_keys[] = {
      "a whole number of months from 1 to 1200", .flags = 0},
     {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200,
      "a whole number of months from 1 to 1200", .flags = 0},
+    {"treatment", "compare", NT_KEY_BOOL, F(compare), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"estimator", "method", NT_KEY_WORD, F(method), 0, "radius", 0, 0, NULL, .words = &method_words},
     {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000,
@@ -572,6 +573,9 @@ const nt_study_key nt_study_keys[] = {
      "none or SCHEME: euros per month, ... (e.g. WW: 1500, BIJSTAND: 1100)", .flags = NT_KEY_NONE_OK,
      .unset = "none", .accept = is_scheme_amount},
     {"cost_benefit", "price_index", NT_KEY_PATH, F(price_index), 0, NULL, 0, 0, NULL, .unset = "none"},
+
+    {"benchmark", "by", NT_KEY_TEXT, F(benchmark_by), 0, NULL, 0, 0, "a categorical variable of the cohort (region)",
+     .flags = 0, .unset = "none"},
 
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},

@@ -33,6 +33,8 @@
 # the matching estimator on y - x'b (docs/dynamic.md); aliased columns are
 # lm's NA coefficients. A month whose matched sample has fewer than 10 rows
 # per column of (1, D, x) is not adjusted.
+# With `[treatment] compare = yes` the pairs of programmes instead (rows
+# with subgroup "versus=<l>"; tests/golden/dynamic_compare.csv).
 #
 # Output: program, subgroup, outcome, month, estimand (ATT, ATT_fixed),
 # estimate (%.17g, empty where undefined or suppressed), n_treated,
@@ -177,9 +179,10 @@ build_design <- function(person, k, d, first, last) {
 }
 
 ## ---------------------------------------------------------------- one programme
-estimate_program <- function(prog) {
+estimate_program <- function(prog, versus = NULL) {
   code <- if (prog == "any") 0L else match(prog, program_types)
   stopifnot(!is.na(code))
+  vcode <- if (is.null(versus)) NA else match(versus, program_types)
   ks <- start_first:start_last
   NK <- length(ks)
   k_att <- array(NA_real_, c(NK, length(outcomes), H))
@@ -195,7 +198,8 @@ estimate_program <- function(prog) {
     for (k in first:last) {
       at_risk <- included & n_observed > k & on_index[, k + 1] & !(treat_month >= 0 & treat_month < k)
       tr <- at_risk & treat_month == k & (code == 0 | treat_type == code)
-      co <- at_risk & treat_month != k                      # another type at k: neither
+      co <- if (is.null(versus)) at_risk & treat_month != k  # another type at k: neither
+            else at_risk & treat_month == k & treat_type == vcode   # compare: the starters of `versus` at k
       i <- which(tr | co)
       rp <- c(rp, i); rk <- c(rk, rep(k, length(i))); rd <- c(rd, as.integer(tr[i]))
     }
@@ -341,7 +345,8 @@ estimate_program <- function(prog) {
       c_k <- k_contrib[, tau + 1] * use
       est <- if (sum(c_k) > 0) sum((c_k * k_att[, o, tau + 1])[c_k > 0]) / sum(c_k) else NA
       ncu <- length(unique(unlist(lapply(which(use), function(ki) used_controls[[ki]][[tau + 1]]))))
-      rows <- rbind(rows, data.frame(program = prog, subgroup = "", outcome = outcomes[o], month = tau,
+      rows <- rbind(rows, data.frame(program = prog, subgroup = if (is.null(versus)) "" else paste0("versus=", versus),
+                                     outcome = outcomes[o], month = tau,
                                      estimand = if (fixed) "ATT_fixed" else "ATT", estimate = est,
                                      n_treated = sum(k_nobs[use, tau + 1]), n_control = length(valid_controls),
                                      n_treated_matched = sum(c_k), n_control_used = ncu,
@@ -351,7 +356,14 @@ estimate_program <- function(prog) {
   rows
 }
 
-res <- do.call(rbind, lapply(programs, estimate_program))
+res <- if (get("treatment.compare", "no") == "yes") {
+  # [treatment] compare = yes (study/nt_run_compare.c): each ordered pair of
+  # programmes, the treated of m at k against the starters of l at the same
+  # k (Lechner 2001); rows with subgroup "versus=l".
+  sp <- programs[programs != "any"]
+  do.call(rbind, unlist(lapply(sp, function(m) lapply(setdiff(sp, m), function(l) estimate_program(m, l))),
+                        recursive = FALSE))
+} else do.call(rbind, lapply(programs, estimate_program))
 
 ## ---------------------------------------------------------------- output
 # Disclosure control as netto's tables apply it: with min_cell > 0 a row
