@@ -28,6 +28,7 @@
 
 #include <gsl/gsl_linalg.h>
 
+#include "core/nt_mem.h"
 #include "core/nt_progress.h"
 #include "estimators/nt_match.h"
 #include "estimators/nt_sort.h"
@@ -145,7 +146,7 @@ static float *row_of(nt_dyn_lin *L, int f, long person, uint8_t **bits)
             if (grow((void **)&L->chunk[f], (size_t)c + 1, sizeof *L->chunk[f]) ||
                 grow((void **)&L->bits[f], (size_t)c + 1, sizeof *L->bits[f]))
                 return NULL;
-            L->chunk[f][c] = calloc(NT_DYN_LIN_CHUNK * stride, sizeof(float));
+            L->chunk[f][c] = nt_mem_big_zero(NT_DYN_LIN_CHUNK * stride * sizeof(float));
             L->bits[f][c] = calloc(NT_DYN_LIN_CHUNK * bb, 1);
             if (!L->chunk[f][c] || !L->bits[f][c]) { free(L->chunk[f][c]); free(L->bits[f][c]); return NULL; }
             L->n_chunks[f] = c + 1;

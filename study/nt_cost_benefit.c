@@ -26,6 +26,7 @@
 
 #include "core/nt_date.h"
 #include "core/nt_file.h"
+#include "core/nt_mem.h"
 #include "core/nt_rng.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
@@ -300,7 +301,7 @@ nt_status nt_cost_benefit_prepare(nt_run_state *P, nt_error *err)
     for (int s = 0; s < NS; s++) {
         if (C->col[s] >= 0) continue;
         C->col[s] = NO + extra++;
-        if (!(C->own[s] = malloc(cells * sizeof *C->own[s]))) return NOMEM(err);
+        if (!(C->own[s] = nt_mem_big(cells * sizeof *C->own[s]))) return NOMEM(err);
     }
     C->outcome = malloc((size_t)(NO + extra) * sizeof *C->outcome);
     C->cost_known = calloc((size_t)P->n_prog + 1, sizeof *C->cost_known);
