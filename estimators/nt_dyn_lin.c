@@ -181,6 +181,26 @@ int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c)
     return 1;
 }
 
+int nt_dyn_lin_get_one(const nt_dyn_lin *L, int f, long person, int o, double *c)
+{
+    int H = L->horizon, NO = L->n_outcomes;
+    int32_t r = L->row[f][person];
+    if (r < 0) {
+        memset(c, 0, (size_t)H * sizeof *c);
+        return 0;
+    }
+    size_t bb = bit_bytes(L), stride = (size_t)NO * H;
+    const float *v = L->chunk[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * stride;
+    const uint8_t *bits = L->bits[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * bb;
+    for (int tau = 0; tau < H; tau++) {
+        long N = L->n_contrib[f * H + tau];
+        int tr = (bits[tau >> 3] >> (tau & 7)) & 1;
+        double A = L->att[((size_t)f * NO + o) * H + tau];
+        c[tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / (double)N : 0;
+    }
+    return 1;
+}
+
 int nt_dyn_lin_add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const double *term)
 {
     for (int f = 0; f <= fixed; f++) {
