@@ -443,7 +443,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         if (yc) {
             for (int o = 0; o < NO; o++) w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)i] = term[o];
             w->role[(size_t)b * nu + (size_t)i] |= 1;
-        } else if (nt_dyn_lin_add_treated(L, fixed, tau, unit_person[m->t_unit[i]], term))
+        } else if (nt_dyn_lin_add_treated(L, fixed, tau, nt_dyn_uperson(unit_person, m, i), term))
             return NOMEM(err);
         any++;
     }
@@ -464,7 +464,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
             if (yc) {
                 w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = -c * e[o];
                 w->role[(size_t)b * nu + (size_t)(nt + j)] |= 2;
-            } else if (nt_dyn_lin_add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * e[o]))
+            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, -c * e[o]))
                 return NOMEM(err);
         }
     }
