@@ -15,6 +15,9 @@
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
 
+   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b, b held
+   fixed (the outcomes as nt_dyn_yadj gives them).
+
    Weighting: r = y - mu0 (mu0 = 0 for IPW), W = sum_C w, rbar = sum_C w r / W,
    n_k the contributing treated:
      treated term  y_i - mu0_i - rbar   control term  -(n_k w_j / W)(r_j - rbar)
@@ -239,7 +242,7 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         int obs = nt_dyn_observed(p, pc, t);
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
         for (int q = 0; q <= NO; q++) {
-            double v = !obs ? 0 : q == 0 ? 1 : (double)p->outcome[q - 1][pc * p->months + t];
+            double v = !obs ? 0 : q == 0 ? 1 : nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
             for (int e = 0; e < np; e++) {
                 double *row = P + ((size_t)q * np + e) * nc1;
                 row[j + 1] = row[j] + v * pw[e];
@@ -421,6 +424,17 @@ static void resid(const nt_dyn_kmatch *m, const linwork *w, long j, int J, int N
     }
 }
 
+/* nt_dyn_yadj through the month cache: unit i of side 0 (treated) or 1
+   (control), minus its bias adjustment when there is one. */
+static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
+                    int t)
+{
+    double y = nt_dyn_uy(p, unit_person, m, o, side ? m->n_t + i : i, t);
+    if (side == 0 && m->off_t) y -= m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
+    if (side == 1 && m->off_c) y -= m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i];
+    return y;
+}
+
 static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                              const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err)
 {
@@ -439,7 +453,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
     for (long i = 0; i < nt; i++) {
         if (!w->contrib[i]) continue;
         double term[64];
-        for (int o = 0; o < NO; o++) term[o] = nt_dyn_uy(p, unit_person, m, o, i, t) - w->yhat[(size_t)i * NO + o];
+        for (int o = 0; o < NO; o++) term[o] = uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o];
         if (yc) {
             for (int o = 0; o < NO; o++) w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)i] = term[o];
             w->role[(size_t)b * nu + (size_t)i] |= 1;
@@ -451,7 +465,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
     if (control_order(m, t - tau, w)) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
         w->skip[j] = !nt_dyn_uobs(p, unit_person, m, nt + j, t);
-        for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : nt_dyn_uy(p, unit_person, m, o, nt + j, t);
+        for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : uyadj(p, unit_person, m, 1, j, o, t);
     }
     int J = ctx->J > 0 ? ctx->J : 1;
     for (long j = 0; j < m->n_c; j++) {
