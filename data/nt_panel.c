@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nt_mem.h"
 #include "data/nt_design.h"
 
 void nt_panel_free(nt_panel *p)
@@ -217,7 +218,7 @@ nt_status nt_panel_load(nt_store *st, const nt_panel_spec *spec, nt_panel **out,
     p->n_outcomes = spec->n_outcomes;
     for (int o = 0; o < spec->n_outcomes; o++) {
         p->outcome_name[o] = strdup(spec->outcomes[o]);
-        p->outcome[o] = malloc(nn * (size_t)m * sizeof **p->outcome);
+        p->outcome[o] = nt_mem_big(nn * (size_t)m * sizeof **p->outcome);
         if (!p->outcome_name[o] || !p->outcome[o]) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     }
     memset(p->included, 1, nn);

@@ -56,6 +56,8 @@ void nt_dyn_lin_free(nt_dyn_lin *L);
    c[o * H + tau] = (sum of its terms - treated role x ATT) / N(tau), 0 where
    N = 0 or ATT undefined. Returns 0 (and c all 0) when it has no role. */
 int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c);
+/* The same for outcome o alone: c[tau], tau < horizon. */
+int nt_dyn_lin_get_one(const nt_dyn_lin *L, int f, long person, int o, double *c);
 /* A linearisation of given contributions (a combination of another's
    series, study/nt_cost_benefit.c): person's finished ATT contributions
    c[o * H + tau] into a fresh L, then nt_dyn_lin_put_done (no ATT_fixed). */

@@ -12,6 +12,7 @@
    0/1 column whose 1-rows are all treated or all control is dropped with
    those rows, until nothing changes. */
 #include "estimators/nt_dyn_internal.h"
+#include "core/nt_mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ static nt_status design_fill(const nt_dyn_panel *p, const long *unit_person, con
     int nk = last - first;   /* month dummies for first+1..last */
     int qmax = 1 + p->p + nk + (history ? 1 : 0);
     d->n = n;
-    d->z = malloc((size_t)n * (size_t)qmax * sizeof *d->z);
+    d->z = nt_mem_big((size_t)n * (size_t)qmax * sizeof *d->z);
     d->term = calloc((size_t)qmax, sizeof *d->term);
     d->bal_col = calloc((size_t)qmax, sizeof *d->bal_col);
     d->orig = calloc((size_t)qmax, sizeof *d->orig);

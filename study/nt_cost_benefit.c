@@ -26,6 +26,7 @@
 
 #include "core/nt_date.h"
 #include "core/nt_file.h"
+#include "core/nt_mem.h"
 #include "core/nt_rng.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
@@ -300,7 +301,7 @@ nt_status nt_cost_benefit_prepare(nt_run_state *P, nt_error *err)
     for (int s = 0; s < NS; s++) {
         if (C->col[s] >= 0) continue;
         C->col[s] = NO + extra++;
-        if (!(C->own[s] = malloc(cells * sizeof *C->own[s]))) return NOMEM(err);
+        if (!(C->own[s] = nt_mem_big(cells * sizeof *C->own[s]))) return NOMEM(err);
     }
     C->outcome = malloc((size_t)(NO + extra) * sizeof *C->outcome);
     C->cost_known = calloc((size_t)P->n_prog + 1, sizeof *C->cost_known);
@@ -402,19 +403,24 @@ static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int
         nt_summary_net_path(th, coef[pp], NS, H, rate, fake.att);
         for (int tau = 0; tau < H; tau++) fake.att_fixed[tau] = NAN;
         double *c = malloc((size_t)lin->n_outcomes * H * sizeof *c), *v = malloc((size_t)H * sizeof *v);
-        if (!c || !v) s = NOMEM(err);
+        double *dd = malloc((size_t)H * sizeof *dd);
+        if (!c || !v || !dd) s = NOMEM(err);
+        for (int tau = 0; tau < H && !s; tau++) dd[tau] = nt_summary_discount(rate, tau);
         for (long q = 0; q < n && !s; q++) {
-            if (!nt_dyn_lin_get(lin, 0, q, c)) continue;   /* the ATT contributions */
+            int has = 0;   /* the ATT contributions of the series in the net path */
+            for (int k = 0; k < NS; k++)
+                if (coef[pp][k] != 0) has = nt_dyn_lin_get_one(lin, 0, q, C->col[k], c + (size_t)C->col[k] * H);
+            if (!has) continue;
             for (int tau = 0; tau < H; tau++) {
-                double dd = nt_summary_discount(rate, tau);
                 v[tau] = 0;
                 for (int k = 0; k < NS; k++)
-                    if (coef[pp][k] != 0) v[tau] += coef[pp][k] * dd * c[(size_t)C->col[k] * H + tau];
+                    if (coef[pp][k] != 0) v[tau] += coef[pp][k] * dd[tau] * c[(size_t)C->col[k] * H + tau];
             }
             s = nt_dyn_lin_put(L, q, v, err);
         }
         free(c);
         free(v);
+        free(dd);
         if (!s) s = nt_dyn_lin_put_done(L, err);
     }
     if (!s) {
