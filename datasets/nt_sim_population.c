@@ -64,6 +64,13 @@ void nt_sim_model_init(model *m, const char *scenario)
         /* caseworkers pick the more employable: selection on the trait that
            also raises job finding, so matching on observables is biased up */
         m->start_trait = 0.8;
+    } else if (!strcmp(scenario, "dip")) {
+        /* Ashenfelter's dip: caseworkers pick those whose earlier career
+           (months -36..-25, before the study's 24-month history) broke off;
+           that career also helps finding work, so the study's model is
+           biased and its placebo months must show it */
+        m->start_early = -1.5;
+        m->job_early = 0.5;
     } else if (!strcmp(scenario, "homogeneous")) {
         m->het_low = m->het_high = m->het_norecent = 1.0;
     }
@@ -72,10 +79,10 @@ void nt_sim_model_init(model *m, const char *scenario)
 int nt_simulate_scenario_known(const char *name)
 {
     return name && (!strcmp(name, "default") || !strcmp(name, "null") || !strcmp(name, "unobserved") ||
-                    !strcmp(name, "homogeneous"));
+                    !strcmp(name, "homogeneous") || !strcmp(name, "dip"));
 }
 
-const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous"; }
+const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous, dip"; }
 
 const char *nt_simulate_program_name(int code)
 {
@@ -272,6 +279,9 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
         p->emp24 += fl[j];
         if (j >= 12) p->emp12 += fl[j];
     }
+    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 36, 12, fl, el);
+    p->emp_early = 0;
+    for (int j = 0; j < 12; j++) p->emp_early += fl[j];
     nt_sim_cover(b->v, b->n, SP_BEN, p->inflow - 24, 24, fl, NULL);
     p->ben24 = 0;
     for (int j = 0; j < 24; j++) p->ben24 += fl[j];

@@ -125,7 +125,7 @@ nt_status nt_dyn_facts(const nt_dyn_panel *p, const long *unit_person, const lon
         return nt_fail(err, NT_ENOMEM, "out of memory");
     }
     for (int tau = 0; tau < H; tau++) {
-        int t = k + tau;
+        int t = nt_dyn_month_t(p, k, tau);
         long slot = (long)ki * H + tau;
         weights_tau(p, unit_person, count, m, weighting, t, v, in, contrib, acc, cover);
         double total = 0;

@@ -106,6 +106,7 @@ typedef struct {
     const nt_dyn_design *design;
     double *G;
     int J;                               /* AI residual neighbours */
+    int k;                               /* the start month being estimated */
 } nt_dyn_paths;
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
@@ -167,8 +168,13 @@ static inline long nt_dyn_ucount(const long *count, long u) { return count ? cou
 
 static inline int nt_dyn_observed(const nt_dyn_panel *p, long person, int t)
 {
+    if (p->time_fixed) return t < p->months;
     return t < p->months && p->n_observed[person] > t;
 }
+
+/* The outcome month of start month k and month tau since start: k + tau
+   since inflow, or tau itself for time-fixed (placebo) outcomes. */
+static inline int nt_dyn_month_t(const nt_dyn_panel *p, int k, int tau) { return p->time_fixed ? tau : k + tau; }
 
 static inline int nt_dyn_weighting(const nt_dyn_opts *o)
 {

@@ -361,7 +361,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         any++;
     }
     if (!any) return NT_OK;
-    if (control_order(m, t - tau, w)) return NOMEM(err);
+    if (control_order(m, ctx->k, w)) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
         w->skip[j] = !nt_dyn_observed(p, pc, t);

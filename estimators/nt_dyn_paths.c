@@ -101,7 +101,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
     if (!P || !cover || !sum) { free(P); free(cover); free(sum); return nt_fail(err, NT_ENOMEM, "out of memory"); }
     /* P[(q * np + e) * nc1 + j]: q = 0 counts, q = 1 + o outcome o; e = power. */
     for (int tau = 0; tau < H; tau++) {
-        int t = k + tau;
+        int t = nt_dyn_month_t(p, k, tau);
         for (int q = 0; q <= NO; q++)
             for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
         for (long j = 0; j < m->n_c; j++) {
@@ -315,6 +315,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int H = ctx->horizon, NO = ctx->n_outcomes;
     int k = r->k_month[ki], weighting = nt_dyn_weighting(o);
     const long *count = o->unit_count;
+    ctx->k = k;
     if (m->range_mode) {
         nt_status s = range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
         return s ? s : nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
@@ -325,7 +326,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum);
     if (!sum || (do_ai && ai_alloc(&ai, m, NO))) status = NOMEM(err);
     for (int tau = 0; tau < H && !status; tau++) {
-        int t = k + tau;
+        int t = nt_dyn_month_t(p, k, tau);
         long nobs = 0, ncontrib = 0;
         for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;

@@ -309,7 +309,7 @@ static nt_status interval_model(interval_t *I, const nt_glm_fit *fit, nt_error *
    counts as treated observed in k + tau. */
 static void count_treated(run_t *R, long person, int k, int fixed)
 {
-    for (int tau = 0; tau < R->o->horizon && nt_dyn_observed(R->p, person, k + tau); tau++) {
+    for (int tau = 0; tau < R->o->horizon && nt_dyn_observed(R->p, person, nt_dyn_month_t(R->p, k, tau)); tau++) {
         R->r->n_treated[tau]++;
         if (fixed) R->r->n_treated_fixed[tau]++;
     }

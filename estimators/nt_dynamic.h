@@ -53,6 +53,10 @@ typedef struct {
     const char *const *term;       /* p names */
     const int32_t *exact_cell;     /* n cell ids, or NULL */
     const uint8_t *included;       /* n: 0 if a numeric covariate is missing */
+    /* 1: the outcomes are indexed by tau alone, the same for every start
+       month, and never censored (placebo outcomes: pre-inflow month tau of
+       a window, study/nt_run_placebo.c); months = the window's length. */
+    int time_fixed;
 } nt_dyn_panel;
 
 

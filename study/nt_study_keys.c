@@ -572,6 +572,11 @@ const nt_study_key nt_study_keys[] = {
      .unset = "none", .accept = is_scheme_amount},
     {"cost_benefit", "price_index", NT_KEY_PATH, F(price_index), 0, NULL, 0, 0, NULL, .unset = "none"},
 
+    {"credibility", "placebo", NT_KEY_BOOL, F(placebo), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"credibility", "placebo_months", NT_KEY_SPAN, F(placebo_first), F(placebo_last), "-36:-13", -1200, -1,
+     "a:b with months before inflow -1200 <= a <= b <= -1 (e.g. -36:-13)", .flags = 0},
+    {"credibility", "sensitivity", NT_KEY_BOOL, F(sensitivity), 0, "no", 0, 0, "yes or no", .flags = 0},
+
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},
     {"disclosure", "round", NT_KEY_LONG, F(round), 0, "5", 1, 1000,
