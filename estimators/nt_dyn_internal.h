@@ -154,6 +154,11 @@ int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long pers
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 
+/* Appends the matched sets of start month k (nt_dyn_pairs.c). */
+struct nt_dyn_pairs_s;
+nt_status nt_dyn_pairs_add(struct nt_dyn_pairs_s *P, const nt_dyn_kmatch *m, const long *unit_person, int k,
+                           nt_error *err);
+
 /* ------------------------------------------------------------ helpers */
 
 static inline int nt_dyn_bit_set(uint8_t *bits, long i)

@@ -101,6 +101,9 @@ typedef struct {
        not NULL: allocated by nt_dyn_lin_alloc for the panel's persons, the
        units distinct and unit_count NULL (a main run, not a replicate). */
     struct nt_dyn_lin_s *lin;
+    /* The matched sets (estimators/nt_sens.h) are appended here when not
+       NULL (matching methods; weighting keeps none). */
+    struct nt_dyn_pairs_s *pairs;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT

@@ -459,6 +459,7 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->view.n_outcomes, &lin, err)))
             break;
         d.lin = lin;
+        d.pairs = nt_run_sens_pairs(P, pi, g);
         s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
         double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
@@ -709,6 +710,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_paths_compute(&P, err))) goto done;
+    if ((s = nt_run_sensitivity(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);

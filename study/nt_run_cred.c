@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "estimators/nt_sens.h"
 #include "study/nt_run_cred.h"
 #include "study/nt_run_parts.h"
 
@@ -11,12 +12,15 @@ nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err)
     if (P->cred) return P->cred;
     nt_cred_state *C = calloc(1, sizeof *C);
     if (C) C->placebo = calloc((size_t)(P->n_prog ? P->n_prog : 1), sizeof *C->placebo);
-    if (!C || !C->placebo) {
+    if (C) C->sens_gamma = malloc((size_t)(P->n_prog ? P->n_prog : 1) * sizeof *C->sens_gamma);
+    if (!C || !C->placebo || !C->sens_gamma) {
+        if (C) { free(C->placebo); free(C->sens_gamma); }
         free(C);
         nt_fail(err, NT_ENOMEM, "out of memory");
         return NULL;
     }
     C->n_prog = P->n_prog;
+    for (int i = 0; i < P->n_prog; i++) C->sens_gamma[i] = NAN;
     P->cred = C;
     return C;
 }
@@ -45,6 +49,10 @@ void nt_run_cred_free(nt_run_state *P)
         free(C->placebo[i].shown);
     }
     free(C->placebo);
+    if (C->pairs)
+        for (int i = 0; i < C->n_prog; i++) nt_dyn_pairs_free(&C->pairs[i]);
+    free(C->pairs);
+    free(C->sens_gamma);
     free(C);
     P->cred = NULL;
 }

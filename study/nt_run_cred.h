@@ -19,8 +19,13 @@ typedef struct {
     double p_value[NT_CRED_PRE_SERIES]; /* joint test; NaN not shown */
 } nt_cred_placebo;
 
+struct nt_dyn_pairs_s;
+
 typedef struct nt_cred_state {
     int n_prog;
+    struct nt_dyn_pairs_s *pairs;       /* [programme]: the whole-cohort matched sets (sensitivity), or NULL */
+    double *sens_gamma;                 /* [programme]: critical Gamma of the first series' cumulative effect
+                                           at the horizon as sensitivity.csv shows it (NaN not shown) */
     int placebo_first, placebo_months;  /* window; months 0: no placebo */
     nt_cred_placebo *placebo;           /* [programme] */
 } nt_cred_state;

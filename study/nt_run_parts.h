@@ -166,6 +166,10 @@ void nt_run_export_free(nt_run_state *P);
 struct nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err);
 void nt_run_cred_free(nt_run_state *P);
 nt_status nt_run_placebo(nt_run_state *P, nt_error *err);
+nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
+/* The matched sets to keep of programme pi, group g's estimate (whole
+   cohort, [credibility] sensitivity = yes, matching), or NULL. */
+struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
 void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
 void nt_run_warn(nt_run_state *P, const char *msg);
 
