@@ -162,6 +162,26 @@ int nt_sim_draw_wage(const model *M, const person *p, double u, double gain)
     return (int)lround(exp(mu) * (0.7 + 0.6 * u) * (1 + gain));
 }
 
+/* emp12, emp24, ben24 (the study's covariates) and emp_early (months
+   -36..-25, the dip scenario's) from the history spells. */
+static void history_counts(person *p, const spell_buf *b)
+{
+    uint8_t fl[24];
+    int64_t el[24];
+    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 24, 24, fl, el);
+    p->emp12 = p->emp24 = 0;
+    for (int j = 0; j < 24; j++) {
+        p->emp24 += fl[j];
+        if (j >= 12) p->emp12 += fl[j];
+    }
+    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 36, 12, fl, el);
+    p->emp_early = 0;
+    for (int j = 0; j < 12; j++) p->emp_early += fl[j];
+    nt_sim_cover(b->v, b->n, SP_BEN, p->inflow - 24, 24, fl, NULL);
+    p->ben24 = 0;
+    for (int j = 0; j < 24; j++) p->ben24 += fl[j];
+}
+
 /* Attributes and the pre-inflow history, from RNG stream (seed, i). */
 int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_buf *b)
 {
@@ -271,19 +291,6 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
         first_run = 0;
     }
     p->nhist = b->n;
-    uint8_t fl[24];
-    int64_t el[24];
-    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 24, 24, fl, el);
-    p->emp12 = p->emp24 = 0;
-    for (int j = 0; j < 24; j++) {
-        p->emp24 += fl[j];
-        if (j >= 12) p->emp12 += fl[j];
-    }
-    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 36, 12, fl, el);
-    p->emp_early = 0;
-    for (int j = 0; j < 12; j++) p->emp_early += fl[j];
-    nt_sim_cover(b->v, b->n, SP_BEN, p->inflow - 24, 24, fl, NULL);
-    p->ben24 = 0;
-    for (int j = 0; j < 24; j++) p->ben24 += fl[j];
+    history_counts(p, b);
     return 0;
 }
