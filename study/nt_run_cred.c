@@ -12,7 +12,7 @@ nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err)
     if (P->cred) return P->cred;
     nt_cred_state *C = calloc(1, sizeof *C);
     if (C) C->placebo = calloc((size_t)(P->n_prog ? P->n_prog : 1), sizeof *C->placebo);
-    if (C) C->sens_gamma = malloc((size_t)(P->n_prog ? P->n_prog : 1) * sizeof *C->sens_gamma);
+    if (C) C->sens_gamma = malloc((size_t)(P->n_prog ? P->n_prog : 1) * NT_CRED_MAX_H * sizeof *C->sens_gamma);
     if (!C || !C->placebo || !C->sens_gamma) {
         if (C) { free(C->placebo); free(C->sens_gamma); }
         free(C);
@@ -20,7 +20,7 @@ nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err)
         return NULL;
     }
     C->n_prog = P->n_prog;
-    for (int i = 0; i < P->n_prog; i++) C->sens_gamma[i] = NAN;
+    for (int i = 0; i < P->n_prog * NT_CRED_MAX_H; i++) C->sens_gamma[i] = NAN;
     P->cred = C;
     return C;
 }

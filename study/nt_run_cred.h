@@ -10,6 +10,7 @@
 #include "core/nt_error.h"
 
 #define NT_CRED_PRE_SERIES 3   /* employed, earnings, on_benefit */
+#define NT_CRED_MAX_H 5        /* = NT_RUN_MAX_HORIZONS */
 
 /* One programme's placebo path as placebo.csv shows it: [series * W + tau]. */
 typedef struct {
@@ -24,8 +25,9 @@ struct nt_dyn_pairs_s;
 typedef struct nt_cred_state {
     int n_prog;
     struct nt_dyn_pairs_s *pairs;       /* [programme]: the whole-cohort matched sets (sensitivity), or NULL */
-    double *sens_gamma;                 /* [programme]: critical Gamma of the first series' cumulative effect
-                                           at the horizon as sensitivity.csv shows it (NaN not shown) */
+    double *sens_gamma;                 /* [programme * NT_CRED_MAX_H + horizon index]: critical Gamma of the
+                                           first series' cumulative effect as sensitivity.csv shows it (NaN
+                                           not shown or none) */
     int placebo_first, placebo_months;  /* window; months 0: no placebo */
     nt_cred_placebo *placebo;           /* [programme] */
 } nt_cred_state;

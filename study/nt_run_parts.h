@@ -167,6 +167,8 @@ struct nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err);
 void nt_run_cred_free(nt_run_state *P);
 nt_status nt_run_placebo(nt_run_state *P, nt_error *err);
 nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
+/* plots/<programme>/credibility.png and .pdf (nt_run_cred_fig.c). */
+nt_status nt_run_cred_figures(nt_run_state *P, nt_error *err);
 /* The matched sets to keep of programme pi, group g's estimate (whole
    cohort, [credibility] sensitivity = yes, matching), or NULL. */
 struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);

@@ -133,8 +133,8 @@ static nt_status programme(nt_run_state *P, nt_table *t, int pi, const nt_dyn_pa
             double gam = nt_sens_wilcoxon_gamma(d, n_sets, sign, alpha, GAMMA_MAX, err);
             add_row(P, t, pi, oc, "wilcoxon_cumulative", h, p, gam, n_sets, n_ctrl);
             long row = nt_table_rows(t) - 1;
-            if (oc == 0 && hi == P->n_horizons - 1)
-                C->sens_gamma[pi] = nt_table_shown_num(t, row, "gamma_critical", P->st->min_cell);
+            if (oc == 0 && hi < NT_CRED_MAX_H)
+                C->sens_gamma[pi * NT_CRED_MAX_H + hi] = nt_table_shown_num(t, row, "gamma_critical", P->st->min_cell);
             if (!binary || n_sets == 0) continue;
             int msign = mh[1] / mh[0] >= mh[3] / mh[2] ? 1 : -1;
             for (int q = 0; q < 3; q++) p[q] = nt_sens_mh_p(mh[0], mh[1], mh[2], mh[3], msign, G[q]);

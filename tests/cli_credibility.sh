@@ -93,6 +93,16 @@ echo "critical Gamma, any, cumulative employed over 96 months: default $g_def, u
 awk -v g="$g_unobs" 'BEGIN { exit !(g > 1 && g < exp(0.8 * 2)) }' ||
   fail "unobserved: critical Gamma $g_unobs is not below the simulated confounder's 4.95"
 
+# The export passes the output checker (docs/disclosure.md), and each
+# programme has its figure.
+for sc in default dip; do
+  bash "$(dirname "$0")/disclosure_check.sh" "$tmp/res_$sc/export" 10 5 > /dev/null || fail "$sc: export/ fails the disclosure check"
+  for p in scholing any; do
+    [ -s "$tmp/res_$sc/plots/$p/credibility.png" ] && [ -s "$tmp/res_$sc/export/plots/$p/credibility.png" ] ||
+      fail "$sc: no plots/$p/credibility.png"
+  done
+done
+
 # Same numbers for any thread count.
 "$netto" run "$tmp/default/small.ini" --out "$tmp/res_t1" --threads 1 > /dev/null 2>&1 || fail "run --threads 1"
 cmp -s "$tmp/res_default/placebo.csv" "$tmp/res_t1/placebo.csv" || fail "placebo.csv differs with --threads 1"
