@@ -716,7 +716,6 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_report_write(&P, err))) goto done;
-    if ((s = nt_run_cred_figures(&P, err))) goto done;
     nt_manifest_timing(P.m, "report", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
     if ((s = write_details(&P, err))) goto done;

@@ -53,6 +53,8 @@ void nt_run_cred_free(nt_run_state *P)
         for (int i = 0; i < C->n_prog; i++) nt_dyn_pairs_free(&C->pairs[i]);
     free(C->pairs);
     free(C->sens_gamma);
+    free(C->figs);
+    free(C->fig_buf);
     free(C);
     P->cred = NULL;
 }

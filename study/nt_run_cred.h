@@ -8,6 +8,7 @@
 #define NT_RUN_CRED_H
 
 #include "core/nt_error.h"
+#include "report/nt_report.h"
 
 #define NT_CRED_PRE_SERIES 3   /* employed, earnings, on_benefit */
 #define NT_CRED_MAX_H 5        /* = NT_RUN_MAX_HORIZONS */
@@ -30,6 +31,9 @@ typedef struct nt_cred_state {
                                            not shown or none) */
     int placebo_first, placebo_months;  /* window; months 0: no placebo */
     nt_cred_placebo *placebo;           /* [programme] */
+    struct nt_cred_fig *figs;           /* the report chapter's figures (nt_run_cred_fig.c) */
+    double *fig_buf;
+    nt_report_chapter chapter;
 } nt_cred_state;
 
 nt_status nt_cred_placebo_alloc(nt_cred_placebo *c, int months, nt_error *err);

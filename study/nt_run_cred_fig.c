@@ -13,11 +13,13 @@
 #include <string.h>
 
 #include "core/nt_file.h"
+#include "report/nt_doc.h"
 #include "report/nt_plot.h"
+#include "report/nt_report.h"
 #include "study/nt_run_cred.h"
 #include "study/nt_run_parts.h"
 
-typedef struct {
+typedef struct nt_cred_fig {
     const nt_run_state *P;
     const nt_cred_state *C;
     int pi;
@@ -89,30 +91,110 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
     }
 }
 
-nt_status nt_run_cred_figures(nt_run_state *P, nt_error *err)
+/* ------------------------------------------------------------ the chapter */
+
+static const char *T(const nt_report *r, const char *en, const char *nl) { return r->lang == NT_LANG_NL ? nl : en; }
+
+static void fmt(double v, int hidden, const char *f, char *buf, size_t n)
 {
-    nt_cred_state *C = P->cred;
-    if (!C || (C->placebo_months <= 0 && !C->pairs)) return NT_OK;
-    int W = C->placebo_months > 0 ? C->placebo_months : 1;
-    double *buf = malloc((size_t)6 * W * sizeof *buf);
-    if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
-    nt_status s = NT_OK;
-    for (int pi = 0; pi < P->n_prog && !s; pi++) {
-        fig F = {P, C, pi, buf};
-        char dir[300], rel[400], path[4800], folder[4600];
-        safe(P->st->programs[pi], dir, sizeof dir);
-        snprintf(rel, sizeof rel, "plots/%s", dir);
-        nt_path_join(folder, sizeof folder, P->out, rel);
-        s = nt_mkdirs(folder, err);
-        for (int kind = 0; kind < 2 && !s; kind++) {
-            snprintf(rel, sizeof rel, "plots/%s/credibility.%s", dir, kind ? "pdf" : "png");
-            nt_path_join(path, sizeof path, P->out, rel);
-            s = kind ? nt_plot_write_pdf(path, 600, 260, draw, &F, P->st->language ? NT_LANG_NL : NT_LANG_EN, err)
-                     : nt_plot_write_png(path, 600, 260, draw, &F, P->st->language ? NT_LANG_NL : NT_LANG_EN, NULL,
-                                         NULL, err);
-            if (!s) s = nt_run_file_add(P, rel, err);
+    if (hidden) snprintf(buf, n, "x");
+    else if (isnan(v)) snprintf(buf, n, "\u2013");
+    else snprintf(buf, n, f, v);
+}
+
+/* The report's credibility chapter (report/nt_report.h, nt_report_chapter):
+   the tests' verdicts as placebo.csv and sensitivity.csv show them, and
+   each programme's figure. */
+static void compose(nt_doc *doc, const nt_report *r, const void *data)
+{
+    const nt_run_state *P = data;
+    const nt_cred_state *C = P->cred;
+    const fig *F = C->figs;
+    char buf[1200], cell[64];
+    nt_doc_heading(doc, 1, T(r, "Credibility: placebo test and hidden bias", "Geloofwaardigheid: placebotoets en verborgen selectie"));
+    if (C->placebo_months > 0) {
+        snprintf(buf, sizeof buf, T(r,
+                 "Placebo test (placebo.csv): the \"effect\" of each programme on months %d to %d before inflow, "
+                 "which it cannot have caused, from the same propensity models and matches as the effects. A p-value "
+                 "below 0.05 says that participants and their matched controls already differed before inflow in "
+                 "something the model does not hold fixed.",
+                 "Placebotoets (placebo.csv): het \"effect\" van elk programma op de maanden %d tot %d voor instroom, "
+                 "dat het niet kan hebben veroorzaakt, met dezelfde propensitymodellen en matches als de effecten. Een "
+                 "p-waarde onder 0,05 zegt dat deelnemers en hun gematchte controles voor instroom al verschilden in "
+                 "iets wat het model niet vasthoudt."), C->placebo_first, C->placebo_first + C->placebo_months - 1);
+        nt_doc_para(doc, buf);
+        nt_doc_block *b = nt_doc_table(doc, T(r, "Placebo test: p-value of \"no effect in any placebo month\"",
+                                              "Placebotoets: p-waarde van \"geen effect in enige placebomaand\""),
+                                       P->n_prog + 1, 1 + NT_CRED_PRE_SERIES, 0);
+        static const char *const ser[NT_CRED_PRE_SERIES] = {"employed", "earnings", "on_benefit"};
+        if (b) {
+            nt_doc_cell(b, 0, 0, T(r, "programme", "programma"));
+            for (int q = 0; q < NT_CRED_PRE_SERIES; q++) nt_doc_cell(b, 0, 1 + q, ser[q]);
+            for (int pi = 0; pi < P->n_prog; pi++) {
+                nt_doc_cell(b, 1 + pi, 0, P->st->programs[pi]);
+                for (int q = 0; q < NT_CRED_PRE_SERIES; q++) {
+                    double v = C->placebo[pi].estimate ? C->placebo[pi].p_value[q] : NAN;
+                    fmt(v, C->placebo[pi].estimate && isnan(v), "%.3f", cell, sizeof cell);
+                    nt_doc_cell(b, 1 + pi, 1 + q, cell);
+                }
+            }
         }
     }
-    free(buf);
-    return s;
+    if (C->pairs) {
+        snprintf(buf, sizeof buf, T(r,
+                 "Rosenbaum bounds (sensitivity.csv): the critical Gamma is the factor by which a hidden confounder "
+                 "would have to change the odds of starting the programme within a matched set for the cumulative "
+                 "effect on %s to lose significance (1: it is not significant even without hidden bias). It says how "
+                 "strong a confounder would have to be, not whether there is one.",
+                 "Rosenbaum-grenzen (sensitivity.csv): de kritieke Gamma is de factor waarmee een verborgen "
+                 "verstorende variabele de kansverhouding op deelname binnen een gematchte groep zou moeten "
+                 "veranderen voordat het cumulatieve effect op %s niet meer significant is (1: ook zonder verborgen "
+                 "selectie niet significant). Het zegt hoe sterk zo'n variabele zou moeten zijn, niet of er een is."),
+                 P->panel->outcome_name[0]);
+        nt_doc_para(doc, buf);
+        int nh = P->n_horizons < NT_CRED_MAX_H ? P->n_horizons : NT_CRED_MAX_H;
+        nt_doc_block *b = nt_doc_table(doc, T(r, "Critical Gamma of the cumulative effect, by months since start",
+                                              "Kritieke Gamma van het cumulatieve effect, naar maanden sinds start"),
+                                       P->n_prog + 1, 1 + nh, 0);
+        if (b) {
+            nt_doc_cell(b, 0, 0, T(r, "programme", "programma"));
+            for (int h = 0; h < nh; h++) {
+                snprintf(cell, sizeof cell, "%d", P->horizons[h]);
+                nt_doc_cell(b, 0, 1 + h, cell);
+            }
+            for (int pi = 0; pi < P->n_prog; pi++) {
+                nt_doc_cell(b, 1 + pi, 0, P->st->programs[pi]);
+                for (int h = 0; h < nh; h++) {
+                    double g = C->sens_gamma[pi * NT_CRED_MAX_H + h];
+                    fmt(g, isnan(g), g >= 10 ? ">= %.0f" : "%.2f", cell, sizeof cell);
+                    nt_doc_cell(b, 1 + pi, 1 + h, cell);
+                }
+            }
+        }
+    }
+    for (int pi = 0; pi < P->n_prog; pi++) {
+        char dir[300], file[400], cap[500];
+        safe(P->st->programs[pi], dir, sizeof dir);
+        snprintf(file, sizeof file, "plots/%s/credibility", dir);
+        snprintf(cap, sizeof cap, T(r, "Credibility of the estimate for %s", "Geloofwaardigheid van de schatting voor %s"),
+                 P->st->programs[pi]);
+        nt_doc_figure(doc, cap, file, 600, 260, draw, &F[pi], NULL);
+    }
+}
+
+int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter)
+{
+    nt_cred_state *C = P->cred;
+    if (!C || (C->placebo_months <= 0 && !C->pairs)) return 0;
+    int W = C->placebo_months > 0 ? C->placebo_months : 1;
+    fig *F = calloc((size_t)(P->n_prog ? P->n_prog : 1), sizeof *F);
+    double *buf = malloc((size_t)(P->n_prog ? P->n_prog : 1) * 6 * W * sizeof *buf);
+    if (!F || !buf) { free(F); free(buf); return 0; }
+    for (int pi = 0; pi < P->n_prog; pi++) F[pi] = (fig){P, C, pi, buf + (size_t)pi * 6 * W};
+    C->figs = F;
+    C->fig_buf = buf;
+    C->chapter.compose = compose;
+    C->chapter.data = P;
+    *chapter = &C->chapter;
+    return 1;
 }

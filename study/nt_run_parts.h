@@ -29,6 +29,7 @@
 #include "estimators/nt_summary.h"
 #include "report/nt_disclose.h"
 #include "report/nt_manifest.h"
+#include "report/nt_report.h"
 #include "report/nt_table.h"
 #include "study/nt_run.h"
 
@@ -167,8 +168,9 @@ struct nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err);
 void nt_run_cred_free(nt_run_state *P);
 nt_status nt_run_placebo(nt_run_state *P, nt_error *err);
 nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
-/* plots/<programme>/credibility.png and .pdf (nt_run_cred_fig.c). */
-nt_status nt_run_cred_figures(nt_run_state *P, nt_error *err);
+/* The report's credibility chapter (nt_run_cred_fig.c): 1 and *chapter
+   set when a check ran, else 0. Its figures are plots/<programme>/credibility. */
+int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
 /* The matched sets to keep of programme pi, group g's estimate (whole
    cohort, [credibility] sensitivity = yes, matching), or NULL. */
 struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
