@@ -427,6 +427,7 @@ static nt_status interval_balance(interval_t *I, nt_error *err)
         iv->bal_term[iv->n_bal] = strdup(d->term[j]);
         if (!iv->bal_term[iv->n_bal]) return NOMEM(err);
         nt_balance_acc_row(&I->acc[j], &iv->bal[iv->n_bal]);
+        nt_balance_acc_dominance(&I->acc[j], I->last - I->first + 1, &iv->bal[iv->n_bal]);
         iv->n_bal++;
     }
     return NT_OK;
@@ -584,6 +585,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
             r->bal_term[r->n_bal] = strdup(j < p->p ? p->term[j] : "emp_since_inflow");
             if (!r->bal_term[r->n_bal]) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
             nt_balance_acc_row(&R.pooled[j], &r->bal[r->n_bal]);
+            nt_balance_acc_dominance(&R.pooled[j], r->n_k, &r->bal[r->n_bal]);
             r->n_bal++;
         }
     }

@@ -82,6 +82,7 @@ typedef struct {
     int n_groups;            /* 1 + subgroups' groups; group 0 = whole cohort */
     char **group_label;      /* "" for the whole cohort */
     uint8_t **member;        /* per group: n persons */
+    unsigned char *group_rel; /* n_groups^2: NT_DISCLOSE_CONTAINS, NT_DISCLOSE_DISJOINT (nt_run_tables.c) */
     double *fallback_cost;   /* per type code */
     nt_dyn_result **res;     /* [prog * n_groups + group] */
     double **reps, **reps_fixed; /* same index: B x n_outcomes x horizon, [(o * B + b) * H + tau] */
@@ -110,6 +111,13 @@ const char *nt_run_group(const nt_run_state *P, int pg);    /* "" for the whole 
 const char *nt_run_method(const nt_run_state *P);
 double nt_run_ci_level(const nt_run_state *P);
 
+/* Secondary suppression of a run's table across its subgroup column,
+   with the groups' relations (nt_table_set_margin, nt_table_set_groups). */
+void nt_run_set_margin(const nt_run_state *P, nt_table *t, const char *ignore);
+/* 1 if month tau of series oc (an index of the view: the cost-benefit
+   series too) of ATT(tau) is dominated by one or two persons on either
+   side ([disclosure] dominance_top1/top2). */
+int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau);
 /* The disclosure basis of a figure over months 0..h-1 of a (programme,
    group) path's ATT: 0 if effects.csv suppresses any of those months,
    else the smallest of their bases (LONG_MAX if none has a number): summary.csv
@@ -122,8 +130,8 @@ nt_status nt_run_tables_write(nt_run_state *P, nt_error *err);
 /* report.html, report.pdf, summary.md/.tex and plots/ (nt_run_report.c). */
 nt_status nt_run_report_write(nt_run_state *P, nt_error *err);
 /* The disclosure basis of a pooled ("all") balance.csv row of a (programme,
-   group) estimate, as that table has it; *binary: a 0/1 term. */
-long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary);
+   group) estimate, as that table has it (0 for a dominated mean); *binary: a 0/1 term. */
+long nt_run_balance_basis(const nt_run_state *P, const nt_dyn_result *r, const char *term, int *binary);
 /* differences.csv (nt_run_diff.c): with linearised inference and more than
    one programme or a [subgroups] line (nt_run_diff_wanted), from the
    per-person functionals each estimate keeps at the horizons of

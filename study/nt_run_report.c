@@ -206,7 +206,7 @@ static void balance(const nt_run_state *P, gather *G, int pi, nt_report_balance 
     long mc = P->st->min_cell;
     for (int j = 0; j < r->n_bal; j++) {
         int binary = 0;
-        long basis = nt_run_balance_basis(r, r->bal_term[j], &binary);
+        long basis = nt_run_balance_basis(P, r, r->bal_term[j], &binary);
         int ok = nt_disclose_stat(basis, mc);
         const nt_dyn_balance *b = &r->bal[j];
         out[j] = (nt_report_balance){r->bal_term[j], ok ? b->mean_treated : NAN, ok ? b->mean_control_before : NAN,
