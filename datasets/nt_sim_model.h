@@ -69,9 +69,10 @@ typedef struct {
     prog_par prog[NPROG + 1];          /* 1..4 */
     double het_low, het_high, het_norecent;  /* effect multipliers */
     double start_const, start_bijstand, start_low, start_high, start_norecent, start_age,
-        start_benhist, start_dur, start_trait;
+        start_benhist, start_dur, start_trait,
+        start_early;     /* dip scenario: logit shift per year employed in months -36..-25 (unseen by the study) */
     double job_const, job_ww, job_low, job_high, job_age, job_female, job_western, job_nonwestern,
-        job_emp12, job_ben24, job_dur, job_trait, job_nonemp;
+        job_emp12, job_ben24, job_dur, job_trait, job_nonemp, job_early;
     double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
     double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
     double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
@@ -115,6 +116,7 @@ typedef struct {
     int emp12, emp24, ben24;             /* derived from the history spells */
     int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
     int force_type;                      /* a programme start takes this type (1..NPROG), 0: drawn */
+    int emp_early;                       /* months employed in -36..-25 (the dip scenario's selection) */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */

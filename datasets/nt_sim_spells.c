@@ -18,7 +18,7 @@ static double job_logit(const model *M, const person *p, int dur)
            (p->sex ? M->job_female : 0) + (p->mig == 1 ? M->job_western : 0) +
            (p->mig == 2 ? M->job_nonwestern : 0) + M->job_emp12 * p->emp12 / 12.0 +
            M->job_ben24 * p->ben24 / 24.0 + M->job_dur * log1p(dur) + M->job_trait * p->trait +
-           nt_sim_regions[p->region].shift;
+           nt_sim_regions[p->region].shift + M->job_early * p->emp_early / 12.0;
 }
 
 double nt_sim_job_index(const model *M, const person *p) { return job_logit(M, p, 0) - M->job_trait * p->trait; }
@@ -28,7 +28,8 @@ static double start_logit(const model *M, const person *p, int dur)
     double x = M->start_const + (p->scheme == SCH_BIJSTAND ? M->start_bijstand : 0) +
                (p->edu == 0 ? M->start_low : 0) + (p->edu == 2 ? M->start_high : 0) +
                (p->emp12 == 0 ? M->start_norecent : 0) + M->start_age * (p->age - 40) +
-               (p->ben24 > 0 ? M->start_benhist : 0) + M->start_dur * dur + M->start_trait * p->trait;
+               (p->ben24 > 0 ? M->start_benhist : 0) + M->start_dur * dur + M->start_trait * p->trait +
+               M->start_early * p->emp_early / 12.0;
     if (dur >= 1 && dur <= 4) x += 0.4;   /* intake interviews in months 1-4 */
     return x;
 }

@@ -146,7 +146,7 @@ void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long
     long nc = m->n_c, nt = m->n_t;
     double *v = b->v;
     uint8_t *in = b->in, *contrib = b->contrib;
-    int t = k + tau;
+    int t = nt_dyn_month_t(p, k, tau);
     long slot = (long)ki * H + tau;
     weights_tau(p, unit_person, count, m, weighting, t, v, in, contrib, b->acc, b->cover);
     double total = 0;

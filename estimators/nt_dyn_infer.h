@@ -104,6 +104,12 @@ typedef struct {
     double *se, *lower, *upper, *band_lower, *band_upper;
     double *cum, *cum_se, *cum_lower, *cum_upper, *cum_band_lower, *cum_band_upper;
     double *crit, *crit_cum;                 /* [s] */
+    /* [s]: p-value of the sup-t test of "theta(tau) = 0 in every month":
+       the share of draws with max_tau |D(tau)| / se(tau) >= max_tau
+       |theta(tau)| / se(tau) (the same months as the band; NaN without
+       draws). A band excludes 0 somewhere exactly when sup_p < 1 - level,
+       up to the draws' ties. */
+    double *sup_p;
     /* [s], "more is better" orientation as nt_summary: */
     double *breakeven, *breakeven_lower, *breakeven_upper; /* point crossing; percentile months */
     double *breakeven_band;   /* first month from which the cumulative band's lower edge stays > 0 */

@@ -94,7 +94,7 @@ typedef struct {
    treated i (u = i) or control j (u = n_t + j); the values are the
    panel's, so every figure is the same. */
 typedef struct nt_dyn_ycache_s {
-    int k, tau0, nb, cap, n_outcomes;   /* cap: months per block */
+    int k, tau0, nb, cap, n_outcomes;   /* k: month offset (nt_dyn_month_t); cap: months per block */
     long nu;
     long *person;      /* [u] */
     int32_t *lim;      /* [u]: observed in month t iff t < lim[u] */
@@ -141,6 +141,7 @@ typedef struct {
     const nt_dyn_design *design;
     double *G;
     int J;                               /* AI residual neighbours */
+    int k;                               /* the start month being estimated */
 } nt_dyn_paths;
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
@@ -224,6 +225,11 @@ nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed,
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 
+/* Appends the matched sets of start month k (nt_dyn_pairs.c). */
+struct nt_dyn_pairs_s;
+nt_status nt_dyn_pairs_add(struct nt_dyn_pairs_s *P, const nt_dyn_kmatch *m, const long *unit_person, int k,
+                           nt_error *err);
+
 /* ------------------------------------------------------------ helpers */
 
 static inline int nt_dyn_bit_set(uint8_t *bits, long i)
@@ -238,8 +244,13 @@ static inline long nt_dyn_ucount(const long *count, long u) { return count ? cou
 
 static inline int nt_dyn_observed(const nt_dyn_panel *p, long person, int t)
 {
+    if (p->time_fixed) return t < p->months;
     return t < p->months && p->n_observed[person] > t;
 }
+
+/* The outcome month of start month k and month tau since start: k + tau
+   since inflow, or tau itself for time-fixed (placebo) outcomes. */
+static inline int nt_dyn_month_t(const nt_dyn_panel *p, int k, int tau) { return p->time_fixed ? tau : k + tau; }
 
 /* Unit u of m (treated i: u = i; control j: u = n_t + j) at month t:
    observed, and outcome o there; from the month cache when it holds t. */

@@ -468,7 +468,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
     if (kvar)
         for (int o = 0; o < NO; o++) kvar[o] = NAN;
     if (!any) return NT_OK;
-    if (control_order(m, t - tau, w)) return NOMEM(err);
+    if (control_order(m, ctx->k, w)) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
         w->skip[j] = !nt_dyn_uobs(p, unit_person, m, nt + j, t);
         for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : uyadj(p, unit_person, m, 1, j, o, t);

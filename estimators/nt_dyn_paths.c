@@ -99,7 +99,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
     if (!P || !cover || !sum) { free(P); free(cover); free(sum); return nt_fail(err, NT_ENOMEM, "out of memory"); }
     /* P[(q * np + e) * nc1 + j]: q = 0 counts, q = 1 + o outcome o; e = power. */
     for (int tau = 0; tau < H; tau++) {
-        int t = k + tau;
+        int t = nt_dyn_month_t(p, k, tau);
         if (m->xz) {   /* bias-adjusted radius: y - x'b (nt_dyn_adjust.c) */
             nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, err);
             if (s) { free(P); free(cover); free(sum); return s; }
@@ -321,6 +321,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int H = ctx->horizon, NO = ctx->n_outcomes;
     int k = r->k_month[ki], weighting = nt_dyn_weighting(o);
     const long *count = o->unit_count;
+    ctx->k = k;
     if (m->range_mode) {
         nt_status s = range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
         return s ? s : nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
@@ -347,7 +348,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             m->yc = &yc;
     }
     for (int tau = 0; tau < H && !status; tau++) {
-        int t = k + tau;
+        int t = nt_dyn_month_t(p, k, tau);
         long nobs = 0, ncontrib = 0;
         for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;

@@ -14,7 +14,7 @@
 int nt_dyn_ycache_open(nt_dyn_ycache *c, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
                        int k, int nb)
 {
-    c->k = k;
+    c->k = p->time_fixed ? 0 : k;   /* month offset: t = k + tau, or tau for time-fixed outcomes */
     c->tau0 = -1;
     c->nb = 0;
     c->cap = nb;
@@ -32,7 +32,7 @@ int nt_dyn_ycache_open(nt_dyn_ycache *c, const nt_dyn_panel *p, const long *unit
         long person = unit_person[u < m->n_t ? m->t_unit[u] : m->c_unit[u - m->n_t]];
         int32_t n_obs = p->n_observed[person];
         c->person[u] = person;
-        c->lim[u] = n_obs < p->months ? n_obs : p->months;
+        c->lim[u] = p->time_fixed || n_obs > p->months ? p->months : n_obs;   /* as nt_dyn_observed */
     }
     return 0;
 }

@@ -53,6 +53,10 @@ typedef struct {
     const char *const *term;       /* p names */
     const int32_t *exact_cell;     /* n cell ids, or NULL */
     const uint8_t *included;       /* n: 0 if a numeric covariate is missing */
+    /* 1: the outcomes are indexed by tau alone, the same for every start
+       month, and never censored (placebo outcomes: pre-inflow month tau of
+       a window, study/nt_run_placebo.c); months = the window's length. */
+    int time_fixed;
 } nt_dyn_panel;
 
 
@@ -101,6 +105,9 @@ typedef struct {
        not NULL: allocated by nt_dyn_lin_alloc for the panel's persons, the
        units distinct and unit_count NULL (a main run, not a replicate). */
     struct nt_dyn_lin_s *lin;
+    /* The matched sets (estimators/nt_sens.h) are appended here when not
+       NULL (matching methods; weighting keeps none). */
+    struct nt_dyn_pairs_s *pairs;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT

@@ -399,6 +399,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
 }
 
 void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d) { dyn_opts(P, pi, full, d); }
+void nt_run_warn(nt_run_state *P, const char *msg) { warn(P, "%s", msg); }
 
 /* Units of one group among the drawn persons (all analysed persons for the
    main estimate). */
@@ -465,6 +466,7 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
             break;
         d.lin = lin;
         nt_dyn_panel gv;
+        d.pairs = nt_run_sens_pairs(P, pi, g);
         s = nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &P->res[pg], err);
         double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
@@ -650,6 +652,7 @@ static void run_free(nt_run_state *P)
     free(P->fallback_cost);
     free(P->included);
     nt_run_paths_free(P);
+    nt_run_cred_free(P);
     nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_panel_free(P->panel);
@@ -718,9 +721,11 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if (P.inf) nt_manifest_timing(P.m, "inference", P.infer_seconds);  /* part of estimate */
     t = nt_now();
     if ((s = bootstrap(&P, err))) goto done;
+    if ((s = nt_run_placebo(&P, err))) goto done;
     nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_paths_compute(&P, err))) goto done;
+    if ((s = nt_run_sensitivity(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
     if ((s = nt_run_compare_write(&P, err))) goto done;

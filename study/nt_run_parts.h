@@ -29,6 +29,7 @@
 #include "estimators/nt_summary.h"
 #include "report/nt_disclose.h"
 #include "report/nt_manifest.h"
+#include "report/nt_report.h"
 #include "report/nt_table.h"
 #include "study/nt_run.h"
 
@@ -103,6 +104,7 @@ typedef struct {
     struct nt_cb_state *cb;  /* the cost-benefit (study/nt_cost_benefit.h); its series extend view */
     int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
     FILE *ckpt;              /* private/bootstrap.ckpt being appended to (nt_run_ckpt.c), or NULL */
+    struct nt_cred_state *cred; /* placebo and sensitivity (study/nt_run_cred.h), or NULL */
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
@@ -193,5 +195,21 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
 /* Renames the built folder to <out>/export. */
 nt_status nt_run_export_commit(nt_run_state *P, const char *tmp, nt_error *err);
 void nt_run_export_free(nt_run_state *P);
+
+/* The credibility checks (study/nt_run_cred.h, docs/credibility.md):
+   placebo.csv and sensitivity.csv after the main estimates, with the
+   estimate's own options (nt_run_dyn_opts) and warnings (nt_run_warn). */
+struct nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err);
+void nt_run_cred_free(nt_run_state *P);
+nt_status nt_run_placebo(nt_run_state *P, nt_error *err);
+nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
+/* The report's credibility chapter (nt_run_cred_fig.c): 1 and *chapter
+   set when a check ran, else 0. Its figures are plots/<programme>/credibility. */
+int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
+/* The matched sets to keep of programme pi, group g's estimate (whole
+   cohort, [credibility] sensitivity = yes, matching), or NULL. */
+struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
+void nt_run_warn(nt_run_state *P, const char *msg);
 
 #endif

@@ -127,6 +127,11 @@ typedef struct {
     char **benefit_month;  /* "SCHEME: euros" items (nt_study_benefit_month); none: empty */
     char *price_index;     /* CSV month,index; NULL: nominal euros */
 
+    /* [credibility] (docs/credibility.md) */
+    int placebo;           /* placebo.csv: "effects" on pre-inflow months (linearised inference) */
+    int placebo_first, placebo_last;  /* its months before inflow (negative), cut before the model's history */
+    int sensitivity;       /* sensitivity.csv: Rosenbaum bounds and the simulated confounder */
+
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */
     long round;            /* published person counts are rounded to this base (with min_cell > 0) */

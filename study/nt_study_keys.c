@@ -577,6 +577,11 @@ const nt_study_key nt_study_keys[] = {
     {"benchmark", "by", NT_KEY_TEXT, F(benchmark_by), 0, NULL, 0, 0, "a categorical variable of the cohort (region)",
      .flags = 0, .unset = "none"},
 
+    {"credibility", "placebo", NT_KEY_BOOL, F(placebo), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"credibility", "placebo_months", NT_KEY_SPAN, F(placebo_first), F(placebo_last), "-36:-13", -1200, -1,
+     "a:b with months before inflow -1200 <= a <= b <= -1 (e.g. -36:-13)", .flags = 0},
+    {"credibility", "sensitivity", NT_KEY_BOOL, F(sensitivity), 0, "no", 0, 0, "yes or no", .flags = 0},
+
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},
     {"disclosure", "round", NT_KEY_LONG, F(round), 0, "5", 1, 1000,
