@@ -466,6 +466,8 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = nt_sim_truth_write(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_cost_benefit.csv");
     if ((st = nt_sim_truth_write_cb(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "context.csv");
+    if (M.cyc_job && (st = nt_sim_context_write(path, o->delimiter, F.eol, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");
     if ((st = write_readme(o, &M, &S, path, err))) goto done;
     rmdir(dir);   /* an empty dir may exist; rename needs it gone */
