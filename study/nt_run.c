@@ -236,7 +236,7 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
                               st->series[k]);
     nt_panel_spec spec = {
         .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
-        .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
+        .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
         .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
         .n_risk = st->start_last + 1};
     nt_status s = nt_panel_load(P->store, &spec, &P->panel, err);

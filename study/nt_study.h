@@ -93,6 +93,7 @@ typedef struct {
     int history;
     int n_exact;
     char **exact;          /* n_exact 0: none */
+    int calendar;          /* nt_calendar (data/nt_calendar.h): exact on the inflow quarter / month */
     nt_trim trim;
     nt_kernel kernel;      /* extension */
     double bandwidth;      /* extension; 0 = rule of thumb */
