@@ -638,6 +638,7 @@ static void run_free(nt_run_state *P)
     nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_panel_free(P->panel);
+    nt_run_context_free(P);
     nt_store_close(P->store);
     nt_manifest_free(P->m);
 }
@@ -676,7 +677,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = open_data(&P, err))) goto done;
     if ((s = resolve_programs(&P, err))) goto done;
-    if ((s = load_panel(&P, err))) goto done;
+    if ((s = load_panel(&P, err)) || (s = nt_run_context_load(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
     if ((s = nt_run_report_names_check(&P, err))) goto done;
     if ((s = nt_cost_benefit_prepare(&P, err))) goto done;

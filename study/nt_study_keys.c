@@ -509,6 +509,7 @@ const nt_study_key nt_study_keys[] = {
     {"data", "person_key", NT_KEY_TEXT, F(person_key), 0, NULL, 0, 0,
      "a column name or names joined by '+' (A+B)", .flags = SPELL_SETTING, .unset = "person_id",
      .accept = person_key_ok},
+    {"data", "context", NT_KEY_PATH, F(context_file), 0, NULL, 0, 0, NULL, .unset = "none"},
     {"data", "ignore_unknown_persons", NT_KEY_BOOL, F(ignore_unknown_persons), 0, "no", 0, 0,
      "yes or no", .flags = SPELL_SETTING},
 
@@ -539,6 +540,8 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "history", NT_KEY_BOOL, F(history), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "exact", NT_KEY_LIST, F(exact), F(n_exact), "none", 0, 0,
      "none or a list of variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
+    {"estimator", "context", NT_KEY_LIST, F(context), F(n_context), "none", 0, 0,
+     "none or a list of context-table variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
     {"estimator", "calendar", NT_KEY_WORD, F(calendar), 0, "inflow_month", 0, 0, NULL, .words = &calendar_words},
     {"estimator", "trim", NT_KEY_WORD, F(trim), 0, "none", 0, 0, NULL, .words = &trim_words},
     {"estimator", "kernel", NT_KEY_WORD, F(kernel), 0, "epanechnikov", 0, 0, NULL,
