@@ -17,6 +17,14 @@
 #   tau 1: 0.6 - 0.4 - 0.4 = -0.2, / 3 = -1/15
 #   tau 2: 0.2 + 0.2 - 0.8 = -0.4, / 3 = -2/15
 # The default (no calendar key) equals inflow_month. A bad word names the line.
+#
+# The context table ([data] context, [estimator] context; item 3): with
+# calendar = none and unemployment_rate at k = 1 in 2003-01 and 2003-02 and
+# 0 in 2003-04, the logit is intercept + u: its fitted probabilities are the
+# treated shares 2/5 (u = 1) and 1/3 (u = 0), so the coefficient of u is
+# logit(2/5) - logit(1/3) = ln(4/3) and the intercept -ln 2; the matches are
+# then the quarter's cells again (ATT -1/18, -1/9). Errors in the table name
+# file, line and column.
 set -u
 netto=$1
 tmp="${NT_TMP:-/tmp}/cli_calendar.$$"
@@ -114,6 +122,46 @@ grep -q '"calendar":[[:space:]]*"inflow_quarter"' "$tmp/out_quarter/manifest.jso
 study bad "calendar = inflow_week"
 if "$netto" run "$tmp/bad.ini" --out "$tmp/out_bad" >"$tmp/bad.log" 2>&1; then fail "calendar = inflow_week accepted"
 else grep -q "bad.ini:.*calendar\|line" "$tmp/bad.log" || { cat "$tmp/bad.log"; fail "bad calendar: no line in the message"; }; fi
+
+# ---- context table
+cat > "$tmp/context.csv" <<CSV
+region,month,unemployment_rate,vacancies
+0363,2003-01,1,10
+0363,2003-02,1,
+0363,2003-03,0.5,12
+0363,2003-04,0,13
+0363,2003-05,0.5,14
+CSV
+ctx_study() { # name context-file context-vars
+  study "$1" "calendar = none
+context = $3"
+  sed -i "s|^jobs = jobs.csv|jobs = jobs.csv\ncontext = $2|" "$tmp/$1.ini"
+}
+ctx_study ctx context.csv unemployment_rate; check ctx -0.05555555556 -0.1111111111
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["term"] == "unemployment_rate" { u = $c["estimate"] } $c["term"] == "(Intercept)" { a = $c["estimate"] }
+  END { printf "context: coef %s (by hand ln(4/3) = 0.2876820725), intercept %s (-ln 2)\n", u, a
+        d1 = u - 0.28768207245178; d2 = a + 0.69314718055995
+        exit !(u != "" && d1 < 1e-7 && d1 > -1e-7 && d2 < 1e-7 && d2 > -1e-7) }' "$tmp/out_ctx/pscore.csv" ||
+  fail "context: logit coefficients differ from the hand computation"
+expect_error() { # name pattern: netto run fails with exit 1 and a message matching pattern
+  local rc=0
+  "$netto" run "$tmp/$1.ini" --out "$tmp/out_$1" >"$tmp/$1.log" 2>&1 || rc=$?
+  [ "$rc" = 1 ] || fail "$1: exit $rc, expected 1"
+  grep -q "$2" "$tmp/$1.log" || { cat "$tmp/$1.log"; fail "$1: message does not match '$2'"; }
+}
+# vacancies is missing in 2003-02, where persons 4 and 5 have their month 0
+ctx_study ctx_missing context.csv vacancies; expect_error ctx_missing "context.csv.*vacancies.*no value for region 0363 in 2003-02"
+ctx_study ctx_unknown context.csv wage_index; expect_error ctx_unknown 'ctx_unknown.ini:[0-9]*:.*"wage_index" is not a column of the context table'
+study ctx_nofile "context = unemployment_rate"; expect_error ctx_nofile 'ctx_nofile.ini:[0-9]*:.*\[data\] context'
+printf 'region,month,unemployment_rate\n0363,2003-01,1\n0363,2003-13,1\n' > "$tmp/bad_month.csv"
+ctx_study ctx_bad_month bad_month.csv unemployment_rate; expect_error ctx_bad_month 'bad_month.csv:3.*month.*2003-13'
+printf 'region,month,unemployment_rate\n0363,2003-01,1\n0363,2003-02,high\n' > "$tmp/bad_value.csv"
+ctx_study ctx_bad_value bad_value.csv unemployment_rate; expect_error ctx_bad_value 'bad_value.csv:3.*unemployment_rate.*"high"'
+printf 'region,month,unemployment_rate\n0363,2003-01,1\n0363,2003-01,2\n' > "$tmp/dup.csv"
+ctx_study ctx_dup dup.csv unemployment_rate; expect_error ctx_dup 'dup.csv:3.*2003-01 again (first on line 2)'
+printf 'gemeente,month,unemployment_rate\n0363,2003-01,1\n' > "$tmp/badkey.csv"
+ctx_study ctx_badkey badkey.csv unemployment_rate; expect_error ctx_badkey 'badkey.csv:1.*gemeente.*not a categorical person variable'
 rm -rf "$tmp"
 [ "$fails" -eq 0 ] && echo "cli_calendar: all checks passed"
 exit "$fails"
