@@ -542,7 +542,7 @@ const nt_study_key nt_study_keys[] = {
      "none or a list of variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
     {"estimator", "context", NT_KEY_LIST, F(context), F(n_context), "none", 0, 0,
      "none or a list of context-table variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
-    {"estimator", "calendar", NT_KEY_WORD, F(calendar), 0, "inflow_month", 0, 0, NULL, .words = &calendar_words},
+    {"estimator", "calendar", NT_KEY_WORD, F(calendar), 0, "inflow_quarter", 0, 0, NULL, .words = &calendar_words},
     {"estimator", "trim", NT_KEY_WORD, F(trim), 0, "none", 0, 0, NULL, .words = &trim_words},
     {"estimator", "kernel", NT_KEY_WORD, F(kernel), 0, "epanechnikov", 0, 0, NULL,
      .words = &kernel_words},

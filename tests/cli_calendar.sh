@@ -16,7 +16,7 @@
 # none (all five controls, means 2/5 and 4/5):
 #   tau 1: 0.6 - 0.4 - 0.4 = -0.2, / 3 = -1/15
 #   tau 2: 0.2 + 0.2 - 0.8 = -0.4, / 3 = -2/15
-# The default (no calendar key) equals inflow_month. A bad word names the line.
+# The default (no calendar key) equals inflow_quarter. A bad word names the line.
 #
 # The context table ([data] context, [estimator] context; item 3): with
 # calendar = none and unemployment_rate at k = 1 in 2003-01 and 2003-02 and
@@ -117,7 +117,7 @@ check() { # name tau1 tau2
 study month "calendar = inflow_month";    check month -0.1666666667 -0.1666666667
 study quarter "calendar = inflow_quarter"; check quarter -0.05555555556 -0.1111111111
 study none "calendar = none";             check none -0.06666666667 -0.1333333333
-study default "";                         check default -0.1666666667 -0.1666666667
+study default "";                         check default -0.05555555556 -0.1111111111
 grep -q '"calendar":[[:space:]]*"inflow_quarter"' "$tmp/out_quarter/manifest.json" || fail "manifest does not record calendar"
 study bad "calendar = inflow_week"
 if "$netto" run "$tmp/bad.ini" --out "$tmp/out_bad" >"$tmp/bad.log" 2>&1; then fail "calendar = inflow_week accepted"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cycle scenario (issue 14, item 3; docs/dynamic.md "Calendar time"):
 # on one population of `netto simulate --scenario cycle` (20,000 persons,
-# seed 4), programme any, the default calendar alignment (inflow_month)
+# seed 4), programme any, the default calendar alignment (inflow_quarter)
 # and the context table at k (calendar = none, unemployment_rate) are
 # within 3 SE (linearised) of truth.csv in at least 90% of months, and
 # cumulatively (months 0-11 and 0-95) for employed and earnings; the
@@ -9,7 +9,7 @@
 # of its employment months lie beyond 3 SE (docs/dynamic.md: up to 26 Monte
 # Carlo SE over 25 populations).
 set -u
-netto=$1
+netto=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp="${NT_TMP:-/tmp}/cli_cycle.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
 export NETTO_QUIET=1
@@ -51,7 +51,7 @@ compare() {
       }
       exit bad }' "$tmp/sim/truth.csv" "$tmp/$1/summary.csv" "$tmp/$1/effects.csv"
 }
-compare month "calendar = inflow_month (default)" ok || fail "default calendar alignment against the truth"
+compare month "calendar = inflow_quarter (default)" ok || fail "default calendar alignment against the truth"
 compare context "calendar = none, context at k" ok || fail "context at k against the truth"
 if [ -z "${NT_SANITIZED:-}" ]; then compare none "calendar = none" biased || fail "duration-only alignment"; fi
 cd / && rm -rf "$tmp"

@@ -20,7 +20,7 @@
 # control whose cell has no treated, take no part), so ATT_k(tau) is the
 # mean over the contributing treated of y - the weighted mean of the
 # observed controls of their cell (docs/dynamic.md); [estimator] calendar
-# (inflow_quarter, inflow_month: netto's default) adds the inflow quarter or
+# (inflow_quarter: netto's default, inflow_month) adds the inflow quarter or
 # month to the cells, with ipw only (the nn studies set calendar = none).
 #
 # Output: program, subgroup, outcome, month, estimand (ATT, ATT_fixed),
@@ -62,7 +62,7 @@ caliper_sd <- if (caliper_sd == "none") 0 else as.numeric(caliper_sd)
 covariates <- csv_list(get("estimator.covariates"))
 outcomes <- csv_list(get("outcomes.series"))
 min_cell <- as.integer(get("disclosure.min_cell", "10"))
-calendar <- get("estimator.calendar", "inflow_month")   # netto's default (docs/dynamic.md "Calendar time")
+calendar <- get("estimator.calendar", "inflow_quarter")   # netto's default (docs/dynamic.md "Calendar time")
 stopifnot(method %in% c("nn", "ipw"), as.integer(get("estimator.neighbors", "1")) == 1,
           get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
           get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || method == "ipw",
