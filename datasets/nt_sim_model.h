@@ -84,6 +84,10 @@ typedef struct {
     /* Region effects (scenario `regions`; 0 otherwise): the effect
        multiplier of a person in region r is times 1 + region_eff[r]. */
     double region_eff[15];
+    /* Business cycle (scenario `cycle`, else 0): logit shifts per unit of
+       nt_sim_cycle(calendar month) on programme start and job finding, and
+       the relative change of the post-programme effect (nt_sim_cycle.c). */
+    double cyc_start, cyc_job, cyc_effect;
 } model;
 
 /* Municipality codes (CBS GM codes, leading zeros) with inflow shares and a
@@ -193,6 +197,18 @@ void nt_sim_cover(const spell *s, int n, int kind, int mfrom, int nm, uint8_t *f
 int nt_sim_draw_wage(const model *M, const person *p, double u, double gain);
 /* Attributes and the pre-inflow history, from RNG stream (seed, i). */
 int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_buf *b);
+
+/* nt_sim_cycle.c */
+/* The business cycle in calendar month m (year * 12 + month - 1): a sine of
+   period 60 months, +1 at its peak of unemployment (2004-07), -1 in the
+   boom (2007-01), +1 again in 2009-07. */
+double nt_sim_cycle(int m);
+/* The cycle scenario's parameters (called by nt_sim_model_init). */
+void nt_sim_cycle_init(model *m);
+/* context.csv (scenario cycle): region, month, unemployment_rate for every
+   region and calendar month from 36 months before the inflow window to the
+   data end. */
+nt_status nt_sim_context_write(const char *path, char delimiter, const char *eol, nt_error *err);
 
 /* nt_sim_spells.c */
 /* Draws person i, simulates the factual path and, for a participant in

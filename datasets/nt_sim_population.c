@@ -77,16 +77,19 @@ void nt_sim_model_init(model *m, const char *scenario)
         m->job_early = 0.5;
     } else if (!strcmp(scenario, "homogeneous")) {
         m->het_low = m->het_high = m->het_norecent = 1.0;
+    } else if (!strcmp(scenario, "cycle")) {
+        nt_sim_cycle_init(m);
     }
 }
 
 int nt_simulate_scenario_known(const char *name)
 {
     return name && (!strcmp(name, "default") || !strcmp(name, "null") || !strcmp(name, "unobserved") ||
-                    !strcmp(name, "homogeneous") || !strcmp(name, "regions") || !strcmp(name, "dip"));
+                    !strcmp(name, "homogeneous") || !strcmp(name, "regions") || !strcmp(name, "dip") ||
+                    !strcmp(name, "cycle"));
 }
 
-const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous, regions, dip"; }
+const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous, regions, dip, cycle"; }
 
 const char *nt_simulate_program_name(int code)
 {

@@ -103,13 +103,14 @@ static int month_on_benefit(const model *M, const person *p, int suppress, int t
 {
     int m = p->inflow + t, dim = dim_of(m);
     int dur = t - S->ben_t0;
+    double cyc = M->cyc_start || M->cyc_job ? nt_sim_cycle(m) : 0;
     if (S->state == ST_BEN_INDEX && !S->prog && t != suppress && dur <= MAX_START_DUR &&
-        unif(p, t, U_START) < logistic(start_logit(M, p, dur))) {
+        unif(p, t, U_START) < logistic(start_logit(M, p, dur) + M->cyc_start * cyc)) {
         if (start_program(M, p, t, m, S, b, info)) return -1;
         eff_job = M->prog[S->prog].lockin;
     }
     if (dur < 1) return 0;
-    double pj = logistic(job_logit(M, p, dur) + eff_job);
+    double pj = logistic(job_logit(M, p, dur) + eff_job + M->cyc_job * cyc);
     if (unif(p, t, U_JOB) < pj) {
         int sd = 3 + (int)(unif(p, t, U_DAY) * (dim - 2));   /* job starts on day 3..dim */
         nt_day js = day_in(m, sd);
@@ -180,7 +181,7 @@ static int month_not_employed(const model *M, const person *p, int t, double eff
         S->state = ST_BEN_OTHER;
         return 0;
     }
-    double pj = logistic(job_logit(M, p, 12) + M->job_nonemp + eff_job);
+    double pj = logistic(job_logit(M, p, 12) + M->job_nonemp + eff_job + (M->cyc_job ? M->cyc_job * nt_sim_cycle(m) : 0));
     if (unif(p, t, U_JOB) < pj) {
         if (push_job(M, p, t, day_in(m, 1 + (int)(unif(p, t, U_DAY) * dim)),
                      S->prog ? M->prog[S->prog].wage * S->h : 0, b)) return -1;
@@ -215,6 +216,8 @@ static int path_sim(const model *M, const person *p, int suppress, spell_buf *b,
         double eff_job = 0;
         if (S.prog && tau >= 0)
             eff_job = tau < M->prog[S.prog].duration ? M->prog[S.prog].lockin : M->prog[S.prog].post * S.h;
+        if (S.prog && tau >= M->prog[S.prog].duration && M->cyc_effect)   /* more effective in a slack market */
+            eff_job *= 1 + M->cyc_effect * nt_sim_cycle(p->inflow + t);
         int r = 0;
         switch (S.state) {
         case ST_BEN_INDEX:

@@ -289,6 +289,11 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             M->job_nonwestern, M->job_emp12, M->job_ben24, M->job_dur, M->job_trait, M->job_nonemp,
             M->loss_const, M->loss_tenure, M->loss_low, M->loss_bijstand, M->loss_trait, M->job_to_job,
             M->reentry, M->to_bijstand_after_ww, M->exit_other_ww, M->exit_other_bijstand);
+    if (M->cyc_job || M->cyc_start || M->cyc_effect)
+        fprintf(fp, "\nBusiness cycle c(m) = sin(2 pi (m - 2003-04) / 60) in calendar month m: programme start\n"
+                    "logit %+.2f c(m), job finding logit %+.2f c(m), post-programme effect x (1 %+.2f c(m));\n"
+                    "context.csv: unemployment rate 6.5 + 1.5 c(m) - 4 x the region's shift (percent).\n",
+                M->cyc_start, M->cyc_job, M->cyc_effect);
     if (fclose(fp)) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     return NT_OK;
 }
@@ -479,6 +484,8 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = nt_sim_truth_write_region(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_compare.csv");
     if ((st = nt_sim_truth_write_cmp(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "context.csv");
+    if (M.cyc_job && (st = nt_sim_context_write(path, o->delimiter, F.eol, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");
     if ((st = write_readme(o, &M, &S, path, err))) goto done;
     rmdir(dir);   /* an empty dir may exist; rename needs it gone */

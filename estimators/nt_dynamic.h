@@ -7,7 +7,8 @@
      controls   risk set with treat_month != k (they may start later).
    One logit propensity model per start interval, fitted on the (unit, k)
    rows of its start months: person covariates, dummies for the month within
-   the interval and, with history, months employed since inflow before k.
+   the interval and, with history, months employed since inflow before k,
+   then the time-varying covariates at k (tv, from a context table).
    Indicator columns whose rows are all control (or all treated) are dropped
    with those rows (they have no counterpart), as are constant columns.
    Matching (nn, radius, kernel) or weighting (ipw, aipw) within k on the
@@ -57,6 +58,9 @@ typedef struct {
        month, and never censored (placebo outcomes: pre-inflow month tau of
        a window, study/nt_run_placebo.c); months = the window's length. */
     int time_fixed;
+    int n_tv;                      /* time-varying covariates measured at k (context table), model columns after history */
+    const char *const *tv_term;    /* their names */
+    const double *const *tv;       /* n x n_risk each: the value at start month k */
 } nt_dyn_panel;
 
 

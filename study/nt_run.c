@@ -236,7 +236,7 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
                               st->series[k]);
     nt_panel_spec spec = {
         .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
-        .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
+        .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
         .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
         .n_risk = st->start_last + 1};
     nt_status s = nt_panel_load(P->store, &spec, &P->panel, err);
@@ -656,6 +656,7 @@ static void run_free(nt_run_state *P)
     nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_panel_free(P->panel);
+    nt_run_context_free(P);
     nt_store_close(P->store);
     nt_manifest_free(P->m);
 }
@@ -696,7 +697,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = resolve_programs(&P, err))) goto done;
     if ((s = nt_run_compare_check(&P, err))) goto done;
     if ((s = nt_run_benchmark_check(&P, err))) goto done;
-    if ((s = load_panel(&P, err))) goto done;
+    if ((s = load_panel(&P, err)) || (s = nt_run_context_load(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
     if ((s = nt_run_report_names_check(&P, err))) goto done;
     if ((s = nt_cost_benefit_prepare(&P, err))) goto done;

@@ -105,7 +105,13 @@ typedef struct {
     int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
     FILE *ckpt;              /* private/bootstrap.ckpt being appended to (nt_run_ckpt.c), or NULL */
     struct nt_cred_state *cred; /* placebo and sensitivity (study/nt_run_cred.h), or NULL */
+    double **ctx_tv;         /* context variables at k, n x n_risk each (nt_run_context.c); view.tv */
+    int n_ctx_tv;
 } nt_run_state;
+
+/* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */
+nt_status nt_run_context_load(nt_run_state *P, nt_error *err);
+void nt_run_context_free(nt_run_state *P);
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
 const char *nt_run_group(const nt_run_state *P, int pg);    /* "" for the whole cohort */

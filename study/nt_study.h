@@ -95,6 +95,10 @@ typedef struct {
     int history;
     int n_exact;
     char **exact;          /* n_exact 0: none */
+    int calendar;          /* nt_calendar (data/nt_calendar.h): exact on the inflow quarter / month */
+    int n_context;
+    char **context;        /* variables of the context table used at k (0: none) */
+    char *context_file;    /* [data] context: the context table (data/nt_context.h); NULL none */
     nt_trim trim;
     nt_kernel kernel;      /* extension */
     double bandwidth;      /* extension; 0 = rule of thumb */

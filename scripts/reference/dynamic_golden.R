@@ -19,7 +19,9 @@
 # within each cell (a treated person whose cell has no control, and a
 # control whose cell has no treated, take no part), so ATT_k(tau) is the
 # mean over the contributing treated of y - the weighted mean of the
-# observed controls of their cell (docs/dynamic.md).
+# observed controls of their cell (docs/dynamic.md); [estimator] calendar
+# (inflow_quarter: netto's default, inflow_month) adds the inflow quarter or
+# month to the cells, with ipw only (the nn studies set calendar = none).
 #
 # Radius (method = radius, Lechner, Miquel & Wunsch 2011): per start month
 # the radius r = radius_factor x the largest 1:1 nearest-neighbour distance
@@ -75,11 +77,13 @@ caliper_sd <- if (caliper_sd == "none") 0 else as.numeric(caliper_sd)
 covariates <- csv_list(get("estimator.covariates"))
 outcomes <- csv_list(get("outcomes.series"))
 min_cell <- as.integer(get("disclosure.min_cell", "10"))
+calendar <- get("estimator.calendar", "inflow_quarter")   # netto's default (docs/dynamic.md "Calendar time")
 radius_factor <- as.numeric(get("estimator.radius_factor", "1.5"))
 bias_adjust <- get("estimator.bias_adjust", "no") == "yes"
 stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighbors", "1")) == 1,
           get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
           get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || method == "ipw",
+          calendar %in% c("none", "inflow_quarter", "inflow_month"), calendar == "none" || method == "ipw",
           as.integer(get("inference.bootstrap", "0")) == 0)
 skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
@@ -138,6 +142,17 @@ X <- do.call(cbind, X)
 exact_vars <- if (is.null(ini[["estimator.exact"]])) character(0) else csv_list(ini[["estimator.exact"]])
 cell <- rep(0, n)
 for (v in exact_vars) cell <- cell * 1000 + pers(v)
+# Calendar cells: the inflow month ("YYYY-MM" levels, code 0 missing) or its
+# quarter, as one more exact variable.
+if (calendar != "none") {
+  lev <- h5attr(f[["persons/inflow_month"]], "levels")
+  mo <- as.integer(substr(lev, 1, 4)) * 12L + as.integer(substr(lev, 6, 7)) - 1L
+  if (calendar == "inflow_quarter") mo <- mo %/% 3L
+  code <- pers("inflow_month")
+  cal <- ifelse(code == 0, 0, mo[pmax(code, 1)] - min(mo) + 1)
+  cell <- cell * 1000 + cal
+}
+use_cells <- length(exact_vars) > 0 || calendar != "none"
 f$close_all()
 
 observed <- function(person, t) t < months & n_observed[person] > t
@@ -247,7 +262,7 @@ estimate_program <- function(prog, versus = NULL) {
         Xa <- des$Z[, xcols, drop = FALSE]                  # the adjustment's covariates, by row
       } else {
         wc <- e[ci] / (1 - e[ci])                           # ATT weights of the controls
-        if (length(exact_vars)) {                           # no counterpart in the cell: no part
+        if (use_cells) {                                    # no counterpart in the cell: no part
           ti <- ti[cell[rp[ti]] %in% cell[rp[ci]]]
           keep_c <- cell[rp[ci]] %in% cell[rp[ti]]
           ci <- ci[keep_c]; wc <- wc[keep_c]
@@ -310,7 +325,7 @@ estimate_program <- function(prog, versus = NULL) {
         } else {
           ot <- observed(rp[ti], tt); ocn <- observed(rp[ci], tt)
           nobs <- sum(ot)
-          if (!length(exact_vars)) {
+          if (!use_cells) {
             ncontrib <- if (sum(wc[ocn]) > 0) nobs else 0L
             used <- rp[ci][ocn & wc > 0]
             if (ncontrib > 0) for (o in seq_along(outcomes))  # Hajek over the observed controls
