@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     }
     nt_panel_spec spec = {
         .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
-        .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
+        .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
         .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
         .n_risk = st->start_last + 1};
     nt_panel *p = NULL;
