@@ -21,6 +21,7 @@
 #include "core/nt_date.h"
 #include "core/nt_file.h"
 #include "core/nt_series.h"
+#include "data/nt_calendar.h"
 #include "data/nt_csv.h"
 #include "report/nt_disclose.h"
 #include "report/nt_report.h"
@@ -247,8 +248,14 @@ static void facts(const nt_run_state *P, gather *G)
         snprintf(cal, sizeof cal, ", ");
         snprintf(cal + 2, sizeof cal - 2, nt_lang_word(lang, NT_W_CALIPER), st->caliper);
     }
-    if (st->exact && st->n_exact) {
-        join(exl, sizeof exl, st->exact, st->n_exact);
+    if ((st->exact && st->n_exact) || st->calendar) {
+        exl[0] = 0;
+        if (st->exact && st->n_exact) join(exl, sizeof exl, st->exact, st->n_exact);
+        if (st->calendar) {   /* [estimator] calendar: one more exact cell (data/nt_calendar.h) */
+            size_t u = strlen(exl);
+            snprintf(exl + u, sizeof exl - u, "%s%s", u ? ", " : "",
+                     nt_lang_word(lang, st->calendar == NT_CALENDAR_MONTH ? NT_W_CAL_MONTH : NT_W_CAL_QUARTER));
+        }
         snprintf(ex, sizeof ex, ", ");
         snprintf(ex + 2, sizeof ex - 2, nt_lang_word(lang, NT_W_EXACT_ON), exl);
     }
