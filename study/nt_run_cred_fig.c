@@ -26,18 +26,6 @@ typedef struct nt_cred_fig {
     double *buf;   /* 2 series x 3 x window */
 } fig;
 
-/* A file-name part as the report makes it (report/nt_report.c). */
-static void safe(const char *s, char *buf, size_t size)
-{
-    size_t k = 0;
-    for (; *s && k + 1 < size; s++) {
-        char c = *s;
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-        buf[k++] = ok ? c : '_';
-    }
-    buf[k] = 0;
-}
-
 static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
 {
     const fig *F = arg;
@@ -174,7 +162,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
     }
     for (int pi = 0; pi < P->n_prog; pi++) {
         char dir[300], file[400], cap[500];
-        safe(P->st->programs[pi], dir, sizeof dir);
+        nt_report_file_part(P->st->programs[pi], dir, sizeof dir);
         snprintf(file, sizeof file, "plots/%s/credibility", dir);
         snprintf(cap, sizeof cap, T(r, "Credibility of the estimate for %s", "Geloofwaardigheid van de schatting voor %s"),
                  P->st->programs[pi]);
