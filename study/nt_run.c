@@ -234,20 +234,9 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
             return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "outcomes", "series"), NULL,
                               "\"%s\" is not a panel series (employed, earnings, on_benefit, on_index_benefit, in_program)",
                               st->series[k]);
-    nt_panel_spec spec = {
-        .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
-        .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
-        .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
-        .n_risk = st->start_last + 1};
-    nt_status s = nt_panel_load(P->store, &spec, &P->panel, err);
+    nt_status s = nt_run_panel_load(st, P->store, &P->panel, &P->view, err);
     if (s) return s;
     nt_panel *p = P->panel;
-    P->view = (nt_dyn_panel){
-        .n = p->n, .months = p->months, .treat_month = p->treat_month, .treat_type = p->treat_type,
-        .treat_cost = p->treat_cost, .n_observed = p->n_observed, .admin_observed = p->admin_observed,
-        .n_risk = p->n_risk, .on_index = p->on_index, .emp_before = p->emp_before,
-        .n_outcomes = p->n_outcomes, .outcome = (const float *const *)p->outcome, .p = p->p, .x = p->x,
-        .term = (const char *const *)p->term, .exact_cell = p->exact_cell, .included = p->included};
     P->included = malloc((size_t)(p->n ? p->n : 1) * sizeof *P->included);
     if (!P->included) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (long i = 0; i < p->n; i++)
@@ -399,6 +388,25 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
 }
 
 void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d) { dyn_opts(P, pi, full, d); }
+
+nt_status nt_run_panel_load(const nt_study *st, nt_store *store, nt_panel **panel, nt_dyn_panel *view, nt_error *err)
+{
+    nt_panel_spec spec = {
+        .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
+        .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
+        .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
+        .n_risk = st->start_last + 1};
+    nt_status s = nt_panel_load(store, &spec, panel, err);
+    if (s) return s;
+    const nt_panel *p = *panel;
+    *view = (nt_dyn_panel){
+        .n = p->n, .months = p->months, .treat_month = p->treat_month, .treat_type = p->treat_type,
+        .treat_cost = p->treat_cost, .n_observed = p->n_observed, .admin_observed = p->admin_observed,
+        .n_risk = p->n_risk, .on_index = p->on_index, .emp_before = p->emp_before,
+        .n_outcomes = p->n_outcomes, .outcome = (const float *const *)p->outcome, .p = p->p, .x = p->x,
+        .term = (const char *const *)p->term, .exact_cell = p->exact_cell, .included = p->included};
+    return NT_OK;
+}
 void nt_run_warn(nt_run_state *P, const char *msg) { warn(P, "%s", msg); }
 
 /* Units of one group among the drawn persons (all analysed persons for the
