@@ -14,45 +14,15 @@ export NETTO_QUIET=1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 have() { command -v "$1" >/dev/null 2>&1; }
+. "$(dirname "$0")/study_ini.sh"
 
 "$netto" simulate --persons 2500 --seed 12 --out "$tmp/sim" >/dev/null || { echo "FAIL: simulate"; exit 1; }
 study() { # name language [source]
-  cat > "$tmp/sim/$1.ini" <<INI
-[study]
-name = $1
-seed = 3
-[data]
-persons = persons.csv
-benefits = benefits.csv
-programs = programs.csv
-jobs = jobs.csv
-data_end = 2012-12-31
-[cohort]
-scheme = WW, BIJSTAND
-inflow = 2003-01:2004-12
-[treatment]
-programs = scholing, any
-start_months = 0:11
-horizon = 60
-[estimator]
-method = ipw
-covariates = age, sex, education, migration, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24
-[outcomes]
-series = employed, earnings, on_benefit
-[inference]
-method = linearised
-bootstrap = 0
-[subgroups]
-education = low, mid, high
-emp_prev12 = 0-0, 1-12
-[cost]
-scholing = 4500
-[disclosure]
-min_cell = 10
-[report]
-language = $2
-${3:+source = $3}
-INI
+  study_ini "$1" 3 "scholing, any" 0:11 "" 60 ipw \
+    "covariates = age, sex, education, migration, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24" \
+    "[outcomes]" "series = employed, earnings, on_benefit" "[inference]" "method = linearised" "bootstrap = 0" \
+    "[subgroups]" "education = low, mid, high" "emp_prev12 = 0-0, 1-12" "[cost]" "scholing = 4500" "[disclosure]" \
+    "min_cell = 10" "[report]" "language = $2" "${3:+source = $3}" > "$tmp/sim/$1.ini"
 }
 study rep_en en
 study rep_nl nl "CBS, bewerking test"

@@ -23,39 +23,12 @@ fails=0
 persons=6000; reps=40
 if [ -n "${NT_SANITIZED:-}" ]; then persons=2500; reps=15; fi
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/study_ini.sh"
 
 study() { # dir name method bootstrap [inference method, default bootstrap]
-  cat > "$1/$2.ini" <<INI
-[study]
-name = $2
-seed = 7
-[data]
-persons = persons.csv
-benefits = benefits.csv
-programs = programs.csv
-jobs = jobs.csv
-data_end = 2012-12-31
-[cohort]
-scheme = WW, BIJSTAND
-inflow = 2003-01:2004-12
-[treatment]
-programs = any, scholing
-start_months = 0:23
-start_interval = 3
-horizon = 96
-[estimator]
-method = $3
-covariates = age, sex, education, migration, region, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24
-[outcomes]
-series = employed, earnings, on_benefit
-[inference]
-method = ${5:-bootstrap}
-bootstrap = $4
-[cost_benefit]
-benefit_month = WW: 1500, BIJSTAND: 1100
-[disclosure]
-min_cell = 10
-INI
+  study_ini "$2" 7 "any, scholing" 0:23 3 96 "$3" "covariates = $nt_covariates" "[outcomes]" \
+    "series = employed, earnings, on_benefit" "[inference]" "method = ${5:-bootstrap}" "bootstrap = $4" \
+    "[cost_benefit]" "benefit_month = WW: 1500, BIJSTAND: 1100" "[disclosure]" "min_cell = 10" > "$1/$2.ini"
 }
 
 # The cost-benefit against truth_cost_benefit.csv (whole cohort, every
