@@ -336,6 +336,26 @@ static void test_many_levels(void **state)
     fx_free(s);
 }
 
+/* The good store without group name (as an older netto wrote it): it must
+   read whole; returns it open. */
+static nt_store *store_without(const char *name)
+{
+    char file[64];
+    snprintf(file, sizeof file, "no_%s", name);
+    const char *path = crafted(file);
+    hid_t f = open_rw(path);
+    assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    restamp(path);
+    nt_status code;
+    const char *msg = try_all(path, &code);
+    if (code) fail_msg("a store without /%s was refused: %s", name, msg);
+    nt_store *st;
+    nt_error err;
+    if (nt_store_open(path, &st, &err)) fail_msg("%s", err.msg);
+    return st;
+}
+
 /* The pre-inflow months (/prepanel): a store without them (as written by
    an older netto) reads, with 0 months and a clear refusal to read them;
    a wrong shape or type is refused naming the dataset. */
@@ -344,15 +364,7 @@ static void test_prepanel(void **state)
     (void)state;
     nt_store *st;
     nt_error err;
-    const char *path = crafted("no_prepanel");
-    hid_t f = open_rw(path);
-    assert_true(H5Ldelete(f, "prepanel", H5P_DEFAULT) >= 0);
-    H5Fclose(f);
-    restamp(path);
-    nt_status code;
-    const char *msg = try_all(path, &code);
-    if (code) fail_msg("a store without pre-inflow months was refused: %s", msg);
-    if (nt_store_open(path, &st, &err)) fail_msg("%s", err.msg);
+    st = store_without("prepanel");
     assert_int_equal(nt_store_pre_months(st), 0);
     double buf[64];
     assert_int_equal(nt_store_read_pre_rows(st, 0, 1, NT_SERIES_EMPLOYED, buf, &err), NT_EINPUT);
@@ -491,15 +503,7 @@ static void test_context(void **state)
     nt_context_free(c);
     nt_store_close(st);
 
-    const char *path = crafted("no_context");
-    hid_t f = open_rw(path);
-    assert_true(H5Ldelete(f, "context", H5P_DEFAULT) >= 0);
-    H5Fclose(f);
-    restamp(path);
-    nt_status code;
-    const char *msg = try_all(path, &code);
-    if (code) fail_msg("a store without a context table was refused: %s", msg);
-    if (nt_store_open(path, &st, &err)) fail_msg("%s", err.msg);
+    st = store_without("context");
     c = (nt_context *)1;
     assert_int_equal(nt_store_read_context(st, &c, NULL, &err), NT_OK);
     assert_null(c);
