@@ -36,6 +36,7 @@
 #include "estimators/nt_dyn_kw.h"
 #include "estimators/nt_kmdiff.h"
 #include "report/nt_doc.h"
+#include "report/nt_lang.h"
 #include "report/nt_plot.h"
 #include "study/nt_run_parts.h"
 
@@ -55,6 +56,8 @@ typedef struct nt_ttw_state {
     nt_dyn_kw *kw;            /* [pg] */
     nt_kmdiff_result **res;   /* [pg * 2 + o] */
     double *shown;            /* [(pg * 2 + o) * 5 + q][m]: surv_t, surv_c, difference, ci_lower, ci_upper as shown */
+    double *sum_shown;        /* [((pg * 2 + o) * 4 + j) * 3 + q]: the summary's difference, ci_lower, ci_upper as shown
+                                 (j: 6, 12, 24 months, median) */
     ttw_fig *figs;
     nt_report_chapter chapter;
 } ttw_state;
@@ -97,6 +100,7 @@ void nt_run_ttw_free(nt_run_state *P)
     free(S->kw);
     free(S->res);
     free(S->shown);
+    free(S->sum_shown);
     free(S->figs);
     free(S);
     P->ttw = NULL;
@@ -290,6 +294,19 @@ static nt_status write_summary(nt_run_state *P, nt_error *err)
             long b = month_basis(r, mm, &why);
             nt_table_set_basis(t, b);
         }
+    S->sum_shown = malloc((size_t)S->npg * TTW_OUTCOMES * 12 * sizeof *S->sum_shown);
+    if (!S->sum_shown) { nt_table_free(t); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    static const char *const q_col[3] = {"difference", "ci_lower", "ci_upper"};
+    long row = 0;
+    for (int pg = 0; pg < S->npg; pg++)
+        for (int o = 0; o < TTW_OUTCOMES; o++)
+            for (int j = 0; j < 4; j++) {
+                int present = j == 3 || ttw_months[j] <= H;
+                for (int q = 0; q < 3; q++)
+                    S->sum_shown[((size_t)(pg * TTW_OUTCOMES + o) * 4 + (size_t)j) * 3 + (size_t)q] =
+                        present ? nt_table_shown_num(t, row, q_col[q], P->st->min_cell) : NAN;
+                row += present;
+            }
     char path[4300];
     nt_path_join(path, sizeof path, P->out, "time_to_work_summary.csv");
     nt_table_set_round(t, P->st->round);
@@ -440,9 +457,38 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
         "minstens 6 maanden, voor de deelnemers en hun controles, gewogen als bij de effecten (de match- of "
         "weegfactoren in de startmaand; time_to_work.csv, time_to_work_summary.csv). Kaplan-Meiercurven: het "
         "aandeel nog zonder werk; wie niet meer wordt waargenomen (einde van de gegevens, overlijden, emigratie) "
-        "telt als gecensureerd. Een latere programmastart van een controle beeindigt zijn curve niet: de "
+        "telt als gecensureerd. Een latere programmastart van een controle be\u00ebindigt zijn curve niet: de "
         "vergelijking is nu starten tegenover wachten, als bij de effecten. Intervallen: 95%, gelineariseerd met "
         "vaste gewichten."));
+    nt_doc_block *b = nt_doc_table(doc, T(r, "Difference participants - controls in the share still without work (percentage "
+                                             "points) and in median months, with 95% intervals (whole cohort)",
+                                          "Verschil deelnemers - controles in het aandeel nog zonder werk (procentpunten) en "
+                                          "in de mediane duur in maanden, met 95%-intervallen (hele cohort)"),
+                                   1 + P->n_prog * TTW_OUTCOMES, 6, 0);
+    if (b) {
+        static const char *const head_en[6] = {"programme", "outcome", "6 months", "12 months", "24 months", "median"};
+        static const char *const head_nl[6] = {"programma", "uitkomst", "6 maanden", "12 maanden", "24 maanden", "mediaan"};
+        for (int c = 0; c < 6; c++) nt_doc_cell(b, 0, c, r->lang == NT_LANG_NL ? head_nl[c] : head_en[c]);
+        for (int pi = 0; pi < P->n_prog; pi++)
+            for (int o = 0; o < TTW_OUTCOMES; o++) {
+                int row = 1 + pi * TTW_OUTCOMES + o, pg = pi * P->n_groups;
+                nt_doc_cell(b, row, 0, nt_run_program(P, pg));
+                nt_doc_cell(b, row, 1, r->lang == NT_LANG_NL ? (o ? "stabiel werk" : "eerste baan") : (o ? "stable job" : "first job"));
+                for (int j = 0; j < 4; j++) {
+                    const double *v = S->sum_shown + ((size_t)(pg * TTW_OUTCOMES + o) * 4 + (size_t)j) * 3;
+                    double f = j < 3 ? 100 : 1;
+                    char cell[160], a[3][48];
+                    for (int q = 0; q < 3 && !isnan(v[0]); q++) {
+                        a[q][0] = f * v[q] > 0 ? '+' : 0;
+                        a[q][1] = 0;
+                        nt_lang_num(r->lang, f * v[q], q == 0 && j == 3 ? 0 : 1, a[q] + (a[q][0] != 0), sizeof a[q] - 1);
+                    }
+                    if (isnan(v[0])) snprintf(cell, sizeof cell, "x");
+                    else snprintf(cell, sizeof cell, "%s (%s; %s)", a[0], a[1], a[2]);
+                    nt_doc_cell(b, row, 2 + j, cell);
+                }
+            }
+    }
     for (int pg = 0; pg < S->npg; pg += P->n_groups) {
         char dir[300], file[400], cap[500];
         nt_report_file_part(nt_run_program(P, pg), dir, sizeof dir);
@@ -456,7 +502,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
 int nt_run_ttw_chapter(nt_run_state *P, const nt_report_chapter **chapter)
 {
     ttw_state *S = P->ttw;
-    if (!S || !S->shown) return 0;
+    if (!S || !S->shown || !S->sum_shown) return 0;
     S->figs = calloc((size_t)S->npg, sizeof *S->figs);
     if (!S->figs) return 0;
     for (int pg = 0; pg < S->npg; pg++) S->figs[pg] = (ttw_fig){S, pg};
