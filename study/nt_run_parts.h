@@ -66,7 +66,7 @@ typedef struct {
     long rows, rows_suppressed, cells[NT_WHY_N];
 } nt_run_table_note;
 
-#define NT_RUN_MAX_TABLES 16
+#define NT_RUN_MAX_TABLES 24
 
 typedef struct {
     const nt_study *st;
