@@ -481,6 +481,7 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (!s && lin) s = linearised(P, pg, lin, err);
         if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
         if (!s && lin) s = nt_cost_benefit_collect(P, pg, lin, err);
+        if (!s) s = nt_run_ttw_collect(P, pg, err);
         nt_dyn_lin_free(lin);
         if (s) break;
         nt_dyn_result *r = P->res[pg];

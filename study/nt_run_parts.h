@@ -220,11 +220,13 @@ void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
 void nt_run_warn(nt_run_state *P, const char *msg);
 
 /* Time to work (nt_run_ttw.c, [outcomes] time_to_work): prepare after the
-   panel and groups (checks the employed series), the weights store of a
-   (programme, group) estimate (NULL when off), the tables and private
-   files after the estimates, the report chapter, free. */
+   panel and groups (checks the employed series, opens the private files),
+   the weights store of a (programme, group) estimate (NULL when off), the
+   tables after the estimates, the report chapter, free. */
 nt_status nt_run_ttw_prepare(nt_run_state *P, nt_error *err);
 struct nt_dyn_kw_s *nt_run_ttw_kw(nt_run_state *P, int pg);
+/* After estimate pg: its curves and its rows of the private files; frees its weights. */
+nt_status nt_run_ttw_collect(nt_run_state *P, int pg, nt_error *err);
 nt_status nt_run_ttw_write(nt_run_state *P, nt_error *err);
 int nt_run_ttw_chapter(nt_run_state *P, const nt_report_chapter **chapter);
 void nt_run_ttw_free(nt_run_state *P);

@@ -60,6 +60,12 @@ typedef struct nt_ttw_state {
                                  (j: 6, 12, 24 months, median) */
     ttw_fig *figs;
     nt_report_chapter chapter;
+    /* The private files, written estimate by estimate (each estimate's
+       weights are freed after it: at a million persons they are the
+       largest part), committed by nt_run_ttw_write. */
+    char **ids;
+    nt_outfile fw, ft;
+    uint8_t *written;         /* n x n_risk bits: (person, k) already in time_to_work_times.csv */
 } ttw_state;
 
 nt_status nt_run_ttw_prepare(nt_run_state *P, nt_error *err)
@@ -84,6 +90,17 @@ nt_status nt_run_ttw_prepare(nt_run_state *P, nt_error *err)
     S->npg = npg;
     S->H = P->st->horizon;
     P->ttw = S;
+    size_t bits = ((size_t)P->panel->n * (size_t)P->panel->n_risk + 7) / 8;
+    if (!(S->written = calloc(bits + 1, 1))) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status s = nt_store_read_ids(P->store, &S->ids, err);
+    char path[4400];
+    nt_path_join(path, sizeof path, P->priv, "matching_weights.csv");
+    if (!s) s = nt_outfile_open(&S->fw, path, err);
+    nt_path_join(path, sizeof path, P->priv, "time_to_work_times.csv");
+    if (!s) s = nt_outfile_open(&S->ft, path, err);
+    if (s) return s;
+    fprintf(S->fw.fp, "person_id,program,subgroup,start_month,role,weight\n");
+    fprintf(S->ft.fp, "person_id,start_month,first_job_time,first_job_event,stable_job_6m_time,stable_job_6m_event\n");
     return NT_OK;
 }
 
@@ -97,6 +114,11 @@ void nt_run_ttw_free(nt_run_state *P)
         nt_dyn_kw_free(&S->kw[pg]);
         for (int o = 0; o < TTW_OUTCOMES; o++) nt_kmdiff_free(S->res[pg * TTW_OUTCOMES + o]);
     }
+    nt_outfile *of[2] = {&S->fw, &S->ft};
+    for (int i = 0; i < 2; i++)
+        if (of[i]->fp) { fclose(of[i]->fp); remove(of[i]->tmp); }   /* a failed run: no half file */
+    if (S->ids) nt_store_ids_free(P->store, S->ids);
+    free(S->written);
     free(S->kw);
     free(S->res);
     free(S->shown);
@@ -317,7 +339,7 @@ static nt_status write_summary(nt_run_state *P, nt_error *err)
 }
 
 /* private/matching_weights.csv and private/time_to_work_times.csv (person
-   level, 0600). Quoting: ids and labels are written as given between
+   level, 0600): estimate pg's rows. Ids and labels are written between
    double quotes, a quote doubled. */
 static void csv_str(FILE *fp, const char *s)
 {
@@ -329,63 +351,41 @@ static void csv_str(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
-typedef struct { long person; int k; } pk_t;
-
-static int cmp_pk(const void *a, const void *b)
-{
-    const pk_t *x = a, *y = b;
-    if (x->person != y->person) return x->person < y->person ? -1 : 1;
-    return (x->k > y->k) - (x->k < y->k);
-}
-
-static nt_status write_private(nt_run_state *P, char **ids, nt_error *err)
+static void write_private(nt_run_state *P, int pg)
 {
     ttw_state *S = P->ttw;
-    char path[4400];
-    nt_outfile f;
-    nt_path_join(path, sizeof path, P->priv, "matching_weights.csv");
-    nt_status s = nt_outfile_open(&f, path, err);
-    if (s) return s;
-    long total = 0;
-    fprintf(f.fp, "person_id,program,subgroup,start_month,role,weight\n");
-    for (int pg = 0; pg < S->npg; pg++) {
-        const nt_dyn_kw *W = &S->kw[pg];
-        total += W->n;
-        for (long r = 0; r < W->n; r++) {
-            csv_str(f.fp, ids[W->person[r]]);
-            fputc(',', f.fp);
-            csv_str(f.fp, nt_run_program(P, pg));
-            fputc(',', f.fp);
-            csv_str(f.fp, nt_run_group(P, pg));
-            fprintf(f.fp, ",%d,%s,%.17g\n", W->k[r], W->role[r] ? "treated" : "control", W->w[r]);
-        }
-    }
-    if ((s = nt_outfile_commit(&f, err))) return s;
-    chmod(path, 0600);
-    pk_t *u = malloc(((size_t)total + 1) * sizeof *u);
-    if (!u) return nt_fail(err, NT_ENOMEM, "out of memory");
-    long n = 0;
-    for (int pg = 0; pg < S->npg; pg++)
-        for (long r = 0; r < S->kw[pg].n; r++) u[n++] = (pk_t){S->kw[pg].person[r], S->kw[pg].k[r]};
-    qsort(u, (size_t)n, sizeof *u, cmp_pk);
-    nt_path_join(path, sizeof path, P->priv, "time_to_work_times.csv");
-    if ((s = nt_outfile_open(&f, path, err))) { free(u); return s; }
-    fprintf(f.fp, "person_id,start_month,first_job_time,first_job_event,stable_job_6m_time,stable_job_6m_event\n");
-    for (long i = 0; i < n; i++) {
-        if (i > 0 && u[i].person == u[i - 1].person && u[i].k == u[i - 1].k) continue;
-        csv_str(f.fp, ids[u[i].person]);
-        fprintf(f.fp, ",%d", u[i].k);
+    const nt_dyn_kw *W = &S->kw[pg];
+    FILE *fw = S->fw.fp, *ft = S->ft.fp;
+    int nr = P->panel->n_risk;
+    for (long r = 0; r < W->n; r++) {
+        csv_str(fw, S->ids[W->person[r]]);
+        fputc(',', fw);
+        csv_str(fw, nt_run_program(P, pg));
+        fputc(',', fw);
+        csv_str(fw, nt_run_group(P, pg));
+        fprintf(fw, ",%d,%s,%.17g\n", W->k[r], W->role[r] ? "treated" : "control", W->w[r]);
+        size_t bit = (size_t)W->person[r] * (size_t)nr + (size_t)W->k[r];
+        if (S->written[bit >> 3] & (1u << (bit & 7))) continue;
+        S->written[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+        csv_str(ft, S->ids[W->person[r]]);
+        fprintf(ft, ",%d", W->k[r]);
         for (int o = 0; o < TTW_OUTCOMES; o++) {
             int32_t T;
             uint8_t e;
-            if (ttw_time(P, u[i].person, u[i].k, o, &T, &e)) fprintf(f.fp, ",%d,%d", T, e);
-            else fprintf(f.fp, ",NA,NA");
+            if (ttw_time(P, W->person[r], W->k[r], o, &T, &e)) fprintf(ft, ",%d,%d", T, e);
+            else fprintf(ft, ",NA,NA");
         }
-        fputc('\n', f.fp);
+        fputc('\n', ft);
     }
-    free(u);
-    s = nt_outfile_commit(&f, err);
-    if (!s) chmod(path, 0600);
+}
+
+nt_status nt_run_ttw_collect(nt_run_state *P, int pg, nt_error *err)
+{
+    ttw_state *S = P->ttw;
+    if (!S) return NT_OK;
+    nt_status s = ttw_fit(P, pg, err);
+    if (!s) write_private(P, pg);
+    nt_dyn_kw_free(&S->kw[pg]);
     return s;
 }
 
@@ -393,14 +393,14 @@ nt_status nt_run_ttw_write(nt_run_state *P, nt_error *err)
 {
     ttw_state *S = P->ttw;
     if (!S) return NT_OK;
-    nt_status s = NT_OK;
-    for (int pg = 0; pg < S->npg && !s; pg++) s = ttw_fit(P, pg, err);
-    if (!s) s = write_main(P, err);
+    nt_status s = write_main(P, err);
     if (!s) s = write_summary(P, err);
-    char **ids = NULL;
-    if (!s) s = nt_store_read_ids(P->store, &ids, err);
-    if (!s) s = write_private(P, ids, err);
-    if (ids) nt_store_ids_free(P->store, ids);
+    nt_outfile *of[2] = {&S->fw, &S->ft};
+    for (int i = 0; i < 2 && !s; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s", of[i]->path);
+        if (!(s = nt_outfile_commit(of[i], err))) chmod(path, 0600);
+    }
     return s;
 }
 
