@@ -11,7 +11,10 @@
      private/matching_weights.csv   person_id, program, subgroup,
                                start_month, role, weight (person level);
      private/time_to_work_times.csv person_id, start_month and both
-                               outcomes' (time, event) (person level).
+                               outcomes' (time, event) (person level);
+   the private files are opened by nt_run_ttw_prepare, filled estimate by
+   estimate (nt_run_ttw_collect, which also fits the curves and frees the
+   estimate's weights) and committed by nt_run_ttw_write with the tables.
    Times, with L = the months observed from k on (n_observed - k: data
    end, death, emigration) and employed the panel's series:
      first_job       T = 1 + the first tau < L with employed; else
