@@ -110,5 +110,8 @@ nt_status nt_store_read_covariate(nt_store *st, const char *name, double *out, n
 /* Levels of a categorical covariate (allocated; free with nt_store_levels_free). */
 nt_status nt_store_read_levels(nt_store *st, const char *name, char ***levels, int *n, nt_error *err);
 void nt_store_levels_free(char **levels, int n);
+/* The person keys in store order (st->n strings); free with nt_store_ids_free. */
+nt_status nt_store_read_ids(nt_store *st, char ***ids, nt_error *err);
+void nt_store_ids_free(nt_store *st, char **ids);
 
 #endif

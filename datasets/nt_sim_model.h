@@ -154,6 +154,11 @@ typedef struct {
     int64_t reg_sum[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
     int64_t reg_cnt[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
     int64_t reg_treated[15][NT_SIM_START_MONTHS], reg_controls[15][NT_SIM_START_MONTHS];
+    /* Time to work (truth_time_to_work.csv, nt_sim_truth_ttw.c): participants
+       of each programme (whole cohort) by start month, outcome (first job,
+       stable job), path (0 factual, 1 counterfactual), the month T of their
+       event or censoring and whether it is an event. */
+    int64_t ttw[NPROG + 1][2][2][NT_SIM_START_MONTHS][NT_SIM_HORIZON + 1][2];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */
@@ -236,6 +241,10 @@ void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, cons
    path with type l at the same start (e2, b2, w2). */
 void nt_sim_truth_add_cmp(truth_acc *T, const person *p, const path_info *f, int l, const uint8_t *e1,
                           const int64_t *w1, const uint8_t *b1, const uint8_t *e2, const int64_t *w2, const uint8_t *b2);
+/* nt_sim_truth_ttw.c: a participant's times to (stable) work on both paths,
+   and truth_time_to_work.csv (the Kaplan-Meier curves of the true paths). */
+void nt_sim_truth_add_ttw(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *e0);
+nt_status nt_sim_truth_write_ttw(const truth_acc *T, const char *path, nt_error *err);
 /* truth_region.csv: the truth of programme `any` per region (subgroup
    region=<code>), as truth.csv. */
 nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_error *err);

@@ -56,6 +56,7 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     }
     int k = f->treat_month;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
+    nt_sim_truth_add_ttw(T, p, f, e1, e0);
     ns = with_year(p, k, sub0, ns0, sub);
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
         int t = k + tau;

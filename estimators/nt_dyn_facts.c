@@ -30,7 +30,7 @@ static void top2_add(double *d, double v)
 
 /* Marks the contributing treated (contrib[i]) and fills v (unnormalised)
    and in (controls inside a contributing run or pair) for month t. */
-static void weights_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
                         int weighting, int t, double *v, uint8_t *in, uint8_t *contrib, double *acc, long *cover)
 {
     long nc = m->n_c;
@@ -148,7 +148,7 @@ void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long
     uint8_t *in = b->in, *contrib = b->contrib;
     int t = nt_dyn_month_t(p, k, tau);
     long slot = (long)ki * H + tau;
-    weights_tau(p, unit_person, count, m, weighting, t, v, in, contrib, b->acc, b->cover);
+    nt_dyn_facts_weights(p, unit_person, count, m, weighting, t, v, in, contrib, b->acc, b->cover);
     double total = 0;
     for (long j = 0; j < nc; j++) total += v[j];
     long used = 0;

@@ -160,6 +160,12 @@ typedef struct {
     uint8_t *in, *contrib;
     long *cover;
 } nt_dyn_facts_buf;
+/* The control weights at month t: v[j] = sum_i c_i w_ij / den_i over the
+   contributing treated (contrib[i] = 1), in[j] = 1 for the controls used;
+   weighting: v = w over the observed controls (no cells). acc and cover:
+   the range mode's buffers (nt_dyn_facts_buf). */
+void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                          int weighting, int t, double *v, uint8_t *in, uint8_t *contrib, double *acc, long *cover);
 int nt_dyn_facts_buf_alloc(nt_dyn_facts_buf *b, const nt_dyn_kmatch *m);
 void nt_dyn_facts_buf_free(nt_dyn_facts_buf *b);
 void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
@@ -229,6 +235,11 @@ void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 struct nt_dyn_pairs_s;
 nt_status nt_dyn_pairs_add(struct nt_dyn_pairs_s *P, const nt_dyn_kmatch *m, const long *unit_person, int k,
                            nt_error *err);
+
+/* Appends start month k's weights at tau = 0 (nt_dyn_kw.c, nt_dyn_kw.h). */
+struct nt_dyn_kw_s;
+nt_status nt_dyn_kw_add(struct nt_dyn_kw_s *W, const nt_dyn_panel *p, const long *unit_person, const long *count,
+                        const nt_dyn_kmatch *m, int weighting, int k, nt_error *err);
 
 /* ------------------------------------------------------------ helpers */
 

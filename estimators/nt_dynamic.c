@@ -397,6 +397,7 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
         }
         s = nt_dyn_month_paths(p, R->unit_person, o, &km, ki, fixed, &R->ctx, r, err);
         if (!s && o->pairs && !nt_dyn_weighting(o)) s = nt_dyn_pairs_add(o->pairs, &km, R->unit_person, k, err);
+        if (!s && o->kw) s = nt_dyn_kw_add(o->kw, p, R->unit_person, o->unit_count, &km, nt_dyn_weighting(o), k, err);
         /* Treated left without a match (caliper, no kernel mass) are not in
            km; neither are treated taken off support (column rule, trimming)
            nor, weighting within exact cells, treated whose cell has no

@@ -112,6 +112,9 @@ typedef struct {
     /* The matched sets (estimators/nt_sens.h) are appended here when not
        NULL (matching methods; weighting keeps none). */
     struct nt_dyn_pairs_s *pairs;
+    /* The weights at tau = 0 of every start month (treated and controls,
+       estimators/nt_dyn_kw.h) are appended here when not NULL. */
+    struct nt_dyn_kw_s *kw;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT

@@ -475,11 +475,13 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         d.lin = lin;
         nt_dyn_panel gv;
         d.pairs = nt_run_sens_pairs(P, pi, g);
+        d.kw = nt_run_ttw_kw(P, pg);
         s = nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &P->res[pg], err);
         double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
         if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
         if (!s && lin) s = nt_cost_benefit_collect(P, pg, lin, err);
+        if (!s) s = nt_run_ttw_collect(P, pg, err);
         nt_dyn_lin_free(lin);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
@@ -661,6 +663,7 @@ static void run_free(nt_run_state *P)
     free(P->included);
     nt_run_paths_free(P);
     nt_run_cred_free(P);
+    nt_run_ttw_free(P);
     nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_panel_free(P->panel);
@@ -707,6 +710,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_benchmark_check(&P, err))) goto done;
     if ((s = load_panel(&P, err)) || (s = nt_run_context_load(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
+    if ((s = nt_run_ttw_prepare(&P, err))) goto done;
     if ((s = nt_run_report_names_check(&P, err))) goto done;
     if ((s = nt_cost_benefit_prepare(&P, err))) goto done;
     nt_manifest_timing(P.m, "load", nt_now() - t);
@@ -738,6 +742,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_tables_write(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
     if ((s = nt_run_compare_write(&P, err))) goto done;
+    if ((s = nt_run_ttw_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_report_write(&P, err))) goto done;

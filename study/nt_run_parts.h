@@ -66,7 +66,7 @@ typedef struct {
     long rows, rows_suppressed, cells[NT_WHY_N];
 } nt_run_table_note;
 
-#define NT_RUN_MAX_TABLES 16
+#define NT_RUN_MAX_TABLES 24
 
 typedef struct {
     const nt_study *st;
@@ -107,6 +107,7 @@ typedef struct {
     struct nt_cred_state *cred; /* placebo and sensitivity (study/nt_run_cred.h), or NULL */
     double **ctx_tv;         /* context variables at k, n x n_risk each (nt_run_context.c); view.tv */
     int n_ctx_tv;
+    struct nt_ttw_state *ttw; /* [outcomes] time_to_work (nt_run_ttw.c), or NULL */
 } nt_run_state;
 
 /* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */
@@ -217,5 +218,17 @@ int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
 struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
 void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
 void nt_run_warn(nt_run_state *P, const char *msg);
+
+/* Time to work (nt_run_ttw.c, [outcomes] time_to_work): prepare after the
+   panel and groups (checks the employed series, opens the private files),
+   the weights store of a (programme, group) estimate (NULL when off), the
+   tables after the estimates, the report chapter, free. */
+nt_status nt_run_ttw_prepare(nt_run_state *P, nt_error *err);
+struct nt_dyn_kw_s *nt_run_ttw_kw(nt_run_state *P, int pg);
+/* After estimate pg: its curves and its rows of the private files; frees its weights. */
+nt_status nt_run_ttw_collect(nt_run_state *P, int pg, nt_error *err);
+nt_status nt_run_ttw_write(nt_run_state *P, nt_error *err);
+int nt_run_ttw_chapter(nt_run_state *P, const nt_report_chapter **chapter);
+void nt_run_ttw_free(nt_run_state *P);
 
 #endif

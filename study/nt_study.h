@@ -111,6 +111,7 @@ typedef struct {
     /* [outcomes] */
     int n_series;
     char **series;
+    int time_to_work;      /* time_to_work.csv: weighted Kaplan-Meier time to (stable) work (study/nt_run_ttw.c) */
 
     /* [inference] */
     int inference;         /* method: 0 bootstrap (the full person bootstrap), 1 linearised */

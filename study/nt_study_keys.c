@@ -560,6 +560,7 @@ const nt_study_key nt_study_keys[] = {
     {"outcomes", "series", NT_KEY_LIST, F(series), F(n_series), "employed, earnings, on_benefit", 0,
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",
      .accept = is_series},
+    {"outcomes", "time_to_work", NT_KEY_BOOL, F(time_to_work), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"inference", "method", NT_KEY_WORD, F(inference), 0, "linearised", 0, 0, NULL, .words = &inference_words},
     {"inference", "bootstrap", NT_KEY_INT, F(bootstrap), 0, "200", 0, 1000000,
