@@ -45,15 +45,19 @@ void nt_imn_combine(const double *est, const double *se, int m, double *mean, do
                     double *between)
 {
     double sum = 0, w = 0;
-    int k = 0;
-    for (int r = 0; r < m; r++)
-        if (!isnan(est[r]) && !isnan(se[r])) { sum += est[r]; w += se[r] * se[r]; k++; }
-    if (k == 0) { *mean = *se_total = *within = *between = NAN; return; }
+    int k = 0, kw = 0;
+    for (int r = 0; r < m; r++) {
+        if (isnan(est[r])) continue;
+        sum += est[r];
+        k++;
+        if (!isnan(se[r])) { w += se[r] * se[r]; kw++; }
+    }
+    if (k == 0 || kw == 0) { *mean = *se_total = *within = *between = NAN; return; }
     double mu = sum / k, b = 0;
     for (int r = 0; r < m; r++)
-        if (!isnan(est[r]) && !isnan(se[r])) b += (est[r] - mu) * (est[r] - mu);
+        if (!isnan(est[r])) b += (est[r] - mu) * (est[r] - mu);
     b = k > 1 ? b / (k - 1) : 0;
-    w /= k;
+    w /= kw;
     *mean = mu;
     *within = w;
     *between = b;

@@ -44,8 +44,10 @@ void nt_imn_cell_probs(const uint8_t *cell, const double *v, long n, double p[4]
 
 /* The multiple-imputation summary of m draws' estimates and standard
    errors: *mean, *se (sqrt T), *within (W), *between (B). Draws with a NaN
-   estimate or se are left out (m counts the others); NaN with none, and
-   B = 0, se = sqrt(W) with one. */
+   estimate are left out (m counts the others); W is the mean of the se^2
+   that are not NaN (netto computes the se of a confounder's first draw
+   only: study/nt_run_imn.c); NaN without an estimate or an se, and B = 0,
+   se = sqrt(W) with one draw. */
 void nt_imn_combine(const double *est, const double *se, int m, double *mean, double *se_total, double *within,
                     double *between);
 

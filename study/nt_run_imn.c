@@ -16,8 +16,11 @@
    (seed: nt_mix64 of the study seed, the programme, the confounder and the
    draw) is added to the person covariates of every propensity model; the
    estimate is redone on the first series alone with the study's options
-   (the same risk sets, start months, exact cells and matching) and its
-   linearised standard error (nt_dyn_infer, no multiplier draws). Rows per
+   (the same risk sets, start months, exact cells and matching), in the
+   first draw with its linearised standard error (nt_dyn_infer, no
+   multiplier draws): the within-draw variance W of IMN's total is that
+   draw's se^2 (one more column in the model barely moves the se, while
+   the linearisation is two thirds of a draw's time). Rows per
    summary horizon h: the cumulative effect ATT(0) + ... + ATT(h - 1) as the
    mean over the draws and its IMN standard error sqrt(W + (1 + 1/m) B);
    the study's own estimate beside it; Lambda (outcome_effect) and Gamma
@@ -172,9 +175,10 @@ static nt_status like_confounder(imn_work *W, const char *spec, confounder *c, n
 }
 
 /* One draw: U into the model, the estimate on the first series, its
-   cumulative effects est[hi], se[hi] and the odds ratios of U. */
-static nt_status one_draw(imn_work *W, const confounder *c, uint64_t seed, double *est, double *se, double *gam,
-                          double *lam, nt_error *err)
+   cumulative effects est[hi] (with_se: and their linearised se[hi], else
+   NaN) and the odds ratios of U. */
+static nt_status one_draw(imn_work *W, const confounder *c, uint64_t seed, int with_se, double *est, double *se,
+                          double *gam, double *lam, nt_error *err)
 {
     nt_run_state *P = W->P;
     long n = W->n;
@@ -186,15 +190,17 @@ static nt_status one_draw(imn_work *W, const confounder *c, uint64_t seed, doubl
     nt_dyn_lin *lin = NULL;
     nt_dyn_result *r = NULL;
     nt_dyn_inference *f = NULL;
-    nt_status s = nt_dyn_lin_alloc(n, o.horizon, 1, &lin, err);
+    nt_status s = with_se ? nt_dyn_lin_alloc(n, o.horizon, 1, &lin, err) : NT_OK;
     o.lin = lin;
     if (!s) s = nt_dyn_estimate(&W->v, P->included, P->n_included, &o, &r, err);
     nt_infer_opts io = {.B = 0, .seed = 1, .level = nt_run_ci_level(P)};
-    if (!s) s = nt_dyn_infer(lin, r, &io, &f, err);
+    if (!s && lin) s = nt_dyn_infer(lin, r, &io, &f, err);
     for (int hi = 0; hi < P->n_horizons && !s; hi++) {
         int h = P->horizons[hi];
-        est[hi] = f->cum[h - 1];
-        se[hi] = f->cum_se[h - 1];
+        double c = 0;
+        for (int tau = 0; tau < h; tau++) c += r->att[tau];
+        est[hi] = c;
+        se[hi] = f ? f->cum_se[h - 1] : NAN;
     }
     nt_error e2;
     if (!s) *gam = nt_imn_odds(P->view.x, n, W->p, NULL, W->all, W->D, W->u, &e2);
@@ -303,16 +309,20 @@ static nt_status run_confounder(imn_work *W, nt_table *t, int ci, const confound
     uint64_t base = nt_mix64(P->st->seed ^ 0x696d6e636f6e66u);
     for (int r = 0; r < m && !s; r++) {
         uint64_t seed = nt_mix64(base ^ ((uint64_t)W->pi << 40) ^ ((uint64_t)ci << 20) ^ (uint64_t)r);
-        s = one_draw(W, c, seed, est + (size_t)r * NH, se + (size_t)r * NH, &gam[r], &lam[r], err);
+        s = one_draw(W, c, seed, r == 0, est + (size_t)r * NH, se + (size_t)r * NH, &gam[r], &lam[r], err);
         if (s) break;
         if (W->ufp) {
             fprintf(W->ufp, "%s,%s,%d,", P->st->programs[W->pi], c->label, r + 1);
             for (long i = 0; i < W->n; i++) fputc(W->cell[i] > 3 ? '.' : '0' + W->u[i], W->ufp);
             fputc('\n', W->ufp);
         }
-        for (int hi = 0; hi < NH && W->dfp; hi++)
-            fprintf(W->dfp, "%s,%s,%d,%d,%.17g,%.17g,%.17g,%.17g\n", P->st->programs[W->pi], c->label, r + 1,
-                    P->horizons[hi], est[(size_t)r * NH + hi], se[(size_t)r * NH + hi], lam[r], gam[r]);
+        for (int hi = 0; hi < NH && W->dfp; hi++) {
+            double e = est[(size_t)r * NH + hi], sd = se[(size_t)r * NH + hi];
+            char sb[32] = "";
+            if (!isnan(sd)) snprintf(sb, sizeof sb, "%.17g", sd);
+            fprintf(W->dfp, "%s,%s,%d,%d,%.17g,%s,%.17g,%.17g\n", P->st->programs[W->pi], c->label, r + 1,
+                    P->horizons[hi], e, sb, lam[r], gam[r]);
+        }
     }
     if (!s) add_rows(W, t, c, est, se, gam, lam, m);
     free(est);

@@ -46,6 +46,14 @@ static void test_combine(void **state)
     expect_near(b, 0, 1e-15);
     nt_imn_combine(est + 2, se + 2, 1, &m, &s, &w, &b);
     assert_true(isnan(m) && isnan(s));
+    /* se of the first draw only: W = 1, B = 1 (est 1, 2, 3), T = 1 + 4/3 */
+    double se1[4] = {1, NAN, NAN, NAN};
+    nt_imn_combine(est, se1, 4, &m, &s, &w, &b);
+    expect_near(w, 1, 1e-15);
+    expect_near(s, sqrt(1 + 4.0 / 3.0), 1e-15);
+    double se0[4] = {NAN, NAN, NAN, NAN};
+    nt_imn_combine(est, se0, 4, &m, &s, &w, &b);
+    assert_true(isnan(s));
 }
 
 /* Cells 2D + Y of six persons and a variable: cell 0 has v = 1, 0 (1/2),

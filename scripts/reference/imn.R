@@ -22,9 +22,10 @@
 #   the effect: the cumulative ATT of the first series over months 0..h-1
 #      per draw, the mean over draws, and the IMN standard error
 #      sqrt(W + (1 + 1/m) B) with B the draws' variance (computed here) and
-#      W the mean of the draws' squared linearised standard errors, which
-#      this script takes from netto's private/confounder_draws.csv (the
-#      linearisation has its own checks: docs/inference.md).
+#      W the squared linearised standard error of the confounder's first
+#      draw (netto computes it for that draw only), which this script takes
+#      from netto's private/confounder_draws.csv (the linearisation has its
+#      own checks: docs/inference.md).
 # Output: tests/golden/imn.csv (one row per programme, confounder and
 # horizon) and tests/golden/imn_draws.csv (the per-draw estimates).
 #
@@ -133,7 +134,7 @@ for (prog in programs) {
     for (j in seq_along(horizons)) {
       se_r <- ND$se[ND$program == prog & ND$confounder == label & ND$horizon_months == horizons[j]]
       se_r <- se_r[order(ND$draw[ND$program == prog & ND$confounder == label & ND$horizon_months == horizons[j]])]
-      W <- mean(se_r^2); B <- var(est[, j])
+      W <- mean(se_r^2, na.rm = TRUE); B <- var(est[, j])   # netto: the se of the first draw only
       rows <- rbind(rows, data.frame(program = prog, confounder = label, horizon_months = horizons[j], d = d, s = s,
                                      p00 = p[1], p01 = p[2], p10 = p[3], p11 = p[4],
                                      outcome_effect = mean(lam), selection_effect = mean(gam),
