@@ -231,16 +231,7 @@ static int person_key_ok(const char *v)
 }
 
 static int not_none(const char *v) { return strcmp(v, "none") != 0; }
-
-/* A grid value of the simulated confounder: a number 0 <= x < 1. */
-static int is_share(const char *v)
-{
-    char num[64];
-    snprintf(num, sizeof num, "%s", v);
-    double x;
-    return !parse_num(trim(num), &x) && x >= 0 && x < 1;
-}
-
+static int is_share(const char *v) { double x; return !parse_num(v, &x) && x >= 0 && x < 1; } /* confounder_grid */
 static int is_series(const char *v)
 {
     static const char *const names[] = {"employed", "earnings", "on_benefit", "on_index_benefit",
@@ -597,14 +588,11 @@ const nt_study_key nt_study_keys[] = {
      "a:b with months before inflow -1200 <= a <= b <= -1 (e.g. -36:-13)", .flags = 0},
     {"credibility", "sensitivity", NT_KEY_BOOL, F(sensitivity), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"credibility", "confounder", NT_KEY_BOOL, F(confounder), 0, "no", 0, 0, "yes or no", .flags = 0},
-    {"credibility", "confounder_draws", NT_KEY_INT, F(confounder_draws), 0, "10", 2, 1000,
-     "a whole number of draws from 2 to 1000", .flags = 0},
-    {"credibility", "confounder_grid", NT_KEY_LIST, F(confounder_grid), F(n_confounder_grid),
-     "0.1, 0.2, 0.3, 0.4, 0.5, 0.6", 0, 0, "numbers 0 <= x < 1 (e.g. 0.1, 0.2, 0.4)", .flags = 0,
-     .accept = is_share},
+    {"credibility", "confounder_draws", NT_KEY_INT, F(confounder_draws), 0, "10", 2, 1000, "2 to 1000", .flags = 0},
+    {"credibility", "confounder_grid", NT_KEY_LIST, F(confounder_grid), F(n_confounder_grid), "0.1, 0.2, 0.3, 0.4, 0.5, 0.6",
+     0, 0, "numbers 0 <= x < 1 (e.g. 0.1, 0.3, 0.5)", .flags = 0, .accept = is_share},
     {"credibility", "confounder_like", NT_KEY_LIST, F(confounder_like), F(n_confounder_like), "none", 0, 0,
-     "none or variables of the cohort, a 0/1 one as its name, else name=value (e.g. education=low, emp_prev12=0)",
-     .flags = NT_KEY_NONE_OK, .unset = "none"},
+     "none or variables: name (0/1) or name=value", .flags = NT_KEY_NONE_OK, .unset = "none"},
     {"credibility", "confounder_u", NT_KEY_BOOL, F(confounder_u), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
