@@ -132,9 +132,9 @@ static nt_status like_confounder(imn_work *W, const char *spec, confounder *c, n
     int nlev = 0;
     nt_status s = !x || !v || !rows || !cols ? nt_fail(err, NT_ENOMEM, "out of memory") : NT_OK;
     if (!s) s = nt_store_read_covariate(P->store, name, x, err);
-    if (!s && kind == 1) s = nt_store_read_levels(P->store, name, &lev, &nlev, err);
+    if (!s && kind == NT_COV_CATEGORICAL) s = nt_store_read_levels(P->store, name, &lev, &nlev, err);
     double want = 1;
-    if (!s && kind == 1) {
+    if (!s && kind == NT_COV_CATEGORICAL) {
         want = NAN;
         for (int l = 0; l < nlev && eq; l++)
             if (!strcmp(lev[l], eq + 1)) want = l + 1;
@@ -352,6 +352,30 @@ static nt_status programme(imn_work *W, nt_table *t, nt_error *err)
             s = run_confounder(W, t, ci, &c, err);
         }
     return s;
+}
+
+nt_status nt_run_confounder_check(const nt_run_state *P, nt_error *err)
+{
+    const nt_study *st = P->st;
+    for (int l = 0; l < st->n_confounder_like && st->confounder; l++) {
+        const char *spec = st->confounder_like[l], *eq = strchr(spec, '=');
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - spec) : (int)strlen(spec), spec);
+        int kind = nt_store_covariate_kind(P->store, name);
+        if (kind < 0)
+            return nt_fail(err, NT_EINPUT, "[credibility] confounder_like: the cohort has no variable %s", name);
+        if (kind != NT_COV_CATEGORICAL) continue;
+        char **lev = NULL;
+        int nlev = 0, found = 0;
+        nt_status s = nt_store_read_levels(P->store, name, &lev, &nlev, err);
+        if (s) return s;
+        for (int i = 0; i < nlev && eq; i++) found |= !strcmp(lev[i], eq + 1);
+        nt_store_levels_free(lev, nlev);
+        if (!found)
+            return nt_fail(err, NT_EINPUT, "[credibility] confounder_like: %s: %s is categorical, give one of its "
+                                           "levels as %s=level", spec, name, name);
+    }
+    return NT_OK;
 }
 
 static nt_status open_private(nt_run_state *P, const char *name, const char *header, nt_outfile *f, nt_error *err)

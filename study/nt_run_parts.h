@@ -212,6 +212,9 @@ nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
 /* The simulated confounder's rows of sensitivity.csv (nt_run_imn.c,
    [credibility] confounder = yes) into t. */
 nt_status nt_run_confounder(nt_run_state *P, nt_table *t, nt_error *err);
+/* Refuses a confounder_like entry that names no variable of the cohort or
+   no level of it, before anything is estimated. */
+nt_status nt_run_confounder_check(const nt_run_state *P, nt_error *err);
 /* The report's credibility chapter (nt_run_cred_fig.c): 1 and *chapter
    set when a check ran, else 0. Its figures are plots/<programme>/credibility. */
 int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
