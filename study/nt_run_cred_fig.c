@@ -80,8 +80,8 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
         n++;
     }
     if (n > 0 && C->pairs) {
-        snprintf(xl, sizeof xl, L(cv, "critical Gamma, cumulative %s (Rosenbaum; 1 = no hidden bias)",
-                                  "kritieke Gamma, cumulatief %s (Rosenbaum; 1 = geen verborgen selectie)"),
+        snprintf(xl, sizeof xl, L(cv, "critical Gamma (Rosenbaum), cumulative %s; 1: no hidden bias",
+                                  "kritieke Gamma (Rosenbaum), cumulatief %s; 1: geen verborgen selectie"),
                  nt_lang_series(cv->lang, F->P->panel->outcome_name[0], 2, NULL));
         nt_plot_draw_forest(cv, left, 0, w - left, h, xl, rows, n);
     }
@@ -100,7 +100,7 @@ static void draw_imn(nt_plot_canvas *cv, double w, double h, const void *arg)
     int n = C->n_imn ? C->n_imn[F->pi] : 0;
     if (n > IMN_FIG_MAX - 1) n = IMN_FIG_MAX - 1;
     nt_plot_row rows[IMN_FIG_MAX];
-    char lab[IMN_FIG_MAX][96], txt[IMN_FIG_MAX][48], a[24], b[24];
+    char lab[IMN_FIG_MAX][256], txt[IMN_FIG_MAX][48], a[24], b[24];
     double z = 1.959963984540054;
     const nt_cred_imn *I = C->imn ? C->imn[F->pi] : NULL;
     int m = 0;
@@ -118,7 +118,12 @@ static void draw_imn(nt_plot_canvas *cv, double w, double h, const void *arg)
         nt_lang_num(cv->lang, e->gamma, 1, b, sizeof b);
         if (isnan(e->d)) snprintf(lab[m], sizeof lab[m], L(cv, "like %s: \u039b %s, \u0393 %s", "als %s: \u039b %s, \u0393 %s"),
                                   e->label, a, b);
-        else snprintf(lab[m], sizeof lab[m], "d %.2g, s %.2g: \u039b %s, \u0393 %s", e->d, e->s, a, b);
+        else {
+            char dd[24], ss[24];
+            nt_lang_num(cv->lang, e->d, 2, dd, sizeof dd);
+            nt_lang_num(cv->lang, e->s, 2, ss, sizeof ss);
+            snprintf(lab[m], sizeof lab[m], "d %s, s %s: \u039b %s, \u0393 %s", dd, ss, a, b);
+        }
         if (isnan(e->estimate)) snprintf(txt[m], sizeof txt[m], "x");
         else nt_lang_num(cv->lang, e->estimate, 2, txt[m], sizeof txt[m]);
         int ok = !isnan(e->estimate) && !isnan(e->se);
