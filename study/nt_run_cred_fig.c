@@ -80,8 +80,8 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
         n++;
     }
     if (n > 0 && C->pairs) {
-        snprintf(xl, sizeof xl, L(cv, "critical Gamma (Rosenbaum), cumulative %s; 1: no hidden bias",
-                                  "kritieke Gamma (Rosenbaum), cumulatief %s; 1: geen verborgen selectie"),
+        snprintf(xl, sizeof xl, L(cv, "critical Gamma, cumulative %s (1: no hidden bias)",
+                                  "kritieke Gamma, cumulatief %s (1: geen verborgen selectie)"),
                  nt_lang_series(cv->lang, F->P->panel->outcome_name[0], 2, NULL));
         nt_plot_draw_forest(cv, left, 0, w - left, h, xl, rows, n);
     }
@@ -211,7 +211,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
         static const char *const ser[NT_CRED_PRE_SERIES] = {"employed", "earnings", "on_benefit"};
         if (b) {
             nt_doc_cell(b, 0, 0, T(r, "programme", "programma"));
-            for (int q = 0; q < NT_CRED_PRE_SERIES; q++) nt_doc_cell(b, 0, 1 + q, ser[q]);
+            for (int q = 0; q < NT_CRED_PRE_SERIES; q++) nt_doc_cell(b, 0, 1 + q, nt_lang_series(r->lang, ser[q], 2, NULL));
             for (int pi = 0; pi < P->n_prog; pi++) {
                 nt_doc_cell(b, 1 + pi, 0, P->st->programs[pi]);
                 for (int q = 0; q < NT_CRED_PRE_SERIES; q++) {
@@ -232,7 +232,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                  "verstorende variabele de kansverhouding op deelname binnen een gematchte groep zou moeten "
                  "veranderen voordat het cumulatieve effect op %s niet meer significant is (1: ook zonder verborgen "
                  "selectie niet significant). Het zegt hoe sterk zo'n variabele zou moeten zijn, niet of er een is."),
-                 P->panel->outcome_name[0]);
+                 nt_lang_series(r->lang, P->panel->outcome_name[0], 2, NULL));
         nt_doc_para(doc, buf);
         int nh = P->n_horizons < NT_CRED_MAX_H ? P->n_horizons : NT_CRED_MAX_H;
         nt_doc_block *b = nt_doc_table(doc, T(r, "Critical Gamma of the cumulative effect, by months since start",
