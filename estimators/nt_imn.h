@@ -14,9 +14,9 @@
    A confounder's strength: the outcome effect Lambda, the odds ratio of U
    in a logit of Y on (1, X, U) among the untreated, and the selection
    effect Gamma, the odds ratio of U in a logit of D on (1, X, U), each the
-   mean over the draws of exp(coefficient of U) (IMN 2008, section 4.1).
+   mean over the draws of exp(coefficient of U) (IMN 2008, section 4).
 
-   The grid of IMN's "how strong must it be" (their Table 5): the outcome
+   The grid of IMN's "how strong must it be": the outcome
    effect d = p01 - p00 and the selection effect s = p1. - p0., with
    p1. = P(U = 1 | D = 1) and p0. = P(U = 1 | D = 0); p11 = p10 = p1.
    (U does not predict the outcome among the treated beyond D), and U

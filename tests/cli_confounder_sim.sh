@@ -20,10 +20,11 @@
 #     d = s = 0.3 (the effect falls with the confounder's strength), and
 #     every grid confounder lowers it (Lambda, Gamma > 1 bias upward).
 set -u
-netto="$1"
+netto="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 tmp="${NT_TMP:-/tmp}/cli_confounder_sim.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }
+here=$(pwd)
 
 "$netto" simulate --persons 10000 --seed 1 --scenario unobserved --out "$tmp/sim" > /dev/null || fail simulate
 cd "$tmp/sim" || fail cd
@@ -57,6 +58,9 @@ awk -F, -v truth="$truth" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     if (!(e["d=0.3 s=0.3"] < e["d=0.1 s=0.1"] - 2 * se["d=0.3 s=0.3"])) { print "the effect does not fall with strength"; bad++ }
     for (k in e) if (k != t && !(e[k] < st)) { print k " does not lower the estimate"; bad++ }
     exit bad > 0 }' "$tmp/res/sensitivity.csv" || fail "simulated confounder against the simulator's truth"
+
+# The rows pass the output checker (min_cell 10 of the simulated study).
+bash "$here/disclosure_check.sh" "$tmp/res/export" 10 5 > /dev/null || fail "export/ fails the disclosure check"
 
 cd / && rm -rf "$tmp"
 echo "cli_confounder_sim: ok"

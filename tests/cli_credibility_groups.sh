@@ -12,7 +12,7 @@
 # secondary suppression tells the tables apart; then a run with disclosure
 # on passes the output checker.
 set -u
-netto="$1"
+netto="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 tmp="${NT_TMP:-/tmp}/cli_credibility_groups.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }
