@@ -228,6 +228,10 @@ double nt_sim_job_index(const model *M, const person *p);
    thread buffers); the quintile of a drawn person. */
 int nt_sim_job_cuts(model *M, uint64_t seed, long persons, int nth, work *works);
 int nt_sim_job_quintile(const model *M, const person *p);
+/* nt_sim_trait.c: truth_trait.csv, every person's unobserved trait and its
+   median split (scenario unobserved). */
+nt_status nt_sim_trait_write(const model *M, uint64_t seed, long persons, int id_width, const char *path,
+                             nt_error *err);
 
 /* nt_sim_truth.c */
 /* Risk set counts for every person; differences for participants. */

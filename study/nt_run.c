@@ -708,6 +708,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = resolve_programs(&P, err))) goto done;
     if ((s = nt_run_compare_check(&P, err))) goto done;
     if ((s = nt_run_benchmark_check(&P, err))) goto done;
+    if ((s = nt_run_confounder_check(&P, err))) goto done;
     if ((s = load_panel(&P, err)) || (s = nt_run_context_load(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
     if ((s = nt_run_ttw_prepare(&P, err))) goto done;

@@ -210,11 +210,17 @@ struct nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err);
 void nt_run_cred_free(nt_run_state *P);
 nt_status nt_run_placebo(nt_run_state *P, nt_error *err);
 nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
+/* The simulated confounder's rows of sensitivity.csv (nt_run_imn.c,
+   [credibility] confounder = yes) into t. */
+nt_status nt_run_confounder(nt_run_state *P, nt_table *t, nt_error *err);
+/* Refuses a confounder_like entry that names no variable of the cohort or
+   no level of it, before anything is estimated. */
+nt_status nt_run_confounder_check(const nt_run_state *P, nt_error *err);
 /* The report's credibility chapter (nt_run_cred_fig.c): 1 and *chapter
    set when a check ran, else 0. Its figures are plots/<programme>/credibility. */
 int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
-/* The matched sets to keep of programme pi, group g's estimate (whole
-   cohort, [credibility] sensitivity = yes, matching), or NULL. */
+/* The matched sets to keep of programme pi, group g's estimate
+   ([credibility] sensitivity = yes, matching), or NULL. */
 struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
 void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
 void nt_run_warn(nt_run_state *P, const char *msg);

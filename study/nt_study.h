@@ -136,6 +136,13 @@ typedef struct {
     int placebo;           /* placebo.csv: "effects" on pre-inflow months (linearised inference) */
     int placebo_first, placebo_last;  /* its months before inflow (negative), cut before the model's history */
     int sensitivity;       /* sensitivity.csv: Rosenbaum bounds and the simulated confounder */
+    int confounder;        /* sensitivity.csv: the simulated confounder (Ichino, Mealli & Nannicini 2008) */
+    int confounder_draws;  /* draws of U per confounder */
+    int n_confounder_grid;
+    char **confounder_grid; /* the values of d and of s (numbers in [0, 1)) */
+    int n_confounder_like;
+    char **confounder_like; /* "var" (0/1) or "var=value": confounders calibrated to observed variables */
+    int confounder_u;      /* private/confounder_u.csv: every draw of U (the R reference reads it) */
 
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */

@@ -231,7 +231,7 @@ static int person_key_ok(const char *v)
 }
 
 static int not_none(const char *v) { return strcmp(v, "none") != 0; }
-
+static int is_share(const char *v) { double x; return !parse_num(v, &x) && x >= 0 && x < 1; } /* confounder_grid */
 static int is_series(const char *v)
 {
     static const char *const names[] = {"employed", "earnings", "on_benefit", "on_index_benefit",
@@ -588,6 +588,13 @@ const nt_study_key nt_study_keys[] = {
     {"credibility", "placebo_months", NT_KEY_SPAN, F(placebo_first), F(placebo_last), "-36:-13", -1200, -1,
      "a:b with months before inflow -1200 <= a <= b <= -1 (e.g. -36:-13)", .flags = 0},
     {"credibility", "sensitivity", NT_KEY_BOOL, F(sensitivity), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"credibility", "confounder", NT_KEY_BOOL, F(confounder), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"credibility", "confounder_draws", NT_KEY_INT, F(confounder_draws), 0, "10", 2, 1000, "2 to 1000", .flags = 0},
+    {"credibility", "confounder_grid", NT_KEY_LIST, F(confounder_grid), F(n_confounder_grid), "0.1, 0.2, 0.3, 0.4, 0.5, 0.6",
+     0, 0, "numbers 0 <= x < 1 (e.g. 0.1, 0.3, 0.5)", .flags = 0, .accept = is_share},
+    {"credibility", "confounder_like", NT_KEY_LIST, F(confounder_like), F(n_confounder_like), "none", 0, 0,
+     "none or variables: name (0/1) or name=value", .flags = NT_KEY_NONE_OK, .unset = "none"},
+    {"credibility", "confounder_u", NT_KEY_BOOL, F(confounder_u), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},
