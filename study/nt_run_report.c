@@ -385,8 +385,16 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         if (!strcmp(P->st->programs[pi], "any")) r->any_prog = pi;
     r->n_warnings = P->rep->n_warnings;
     r->warnings = (const char *const *)P->rep->warnings;
-    r->n_chapters = nt_run_cred_chapter(P, &r->chapter);
-    s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
+    nt_report_chapter ch[2];
+    r->n_chapters = 0;
+    const nt_report_chapter *c1;
+    struct nt_run_when *when = NULL;
+    s = nt_run_when_chapter(P, r, &when, err);   /* "for whom and when", before credibility */
+    if (when) ch[r->n_chapters++] = *nt_run_when_get(when);
+    if (nt_run_cred_chapter(P, &c1)) ch[r->n_chapters++] = *c1;
+    r->chapter = ch;
+    if (!s) s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
+    nt_run_when_free(when);
     gather_free(&G);
     return s;
 }
