@@ -18,6 +18,10 @@
 #   above low);
 # - effects_by_start.csv: intervals for ipw and aipw (linearised), byte-
 #   identical tables for 1 and 2 threads;
+# - the report's "for whom and when" chapter: its table and figures; a
+#   sentence on a difference only where differences.csv's interval excludes
+#   zero, with its numbers; with min_cell above every group no number shown
+#   (Dutch);
 # - a subgroup variable in neither the cohort nor the context table: an
 #   error naming the study line and the table's columns.
 set -u
@@ -110,6 +114,47 @@ done
 for f in context_groups.csv summary.csv differences.csv effects_by_start.csv; do
   cmp -s "$tmp/terc/$f" "$tmp/terc1/$f" || fail "$f differs between 1 and 2 threads"
 done
+
+# ---- the report's "for whom and when" chapter (study/nt_run_when.c)
+# text of report.html without figures and tags, one line per paragraph or cell
+chapter_text() {
+  python3 - "$1" "$2" <<'PY'
+import html, re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+i = s.find(sys.argv[2]); j = s.find("<h1", i + 10)
+s = re.sub(r"<svg.*?</svg>", "", s[i:j if j > 0 else None], flags=re.S)
+s = re.sub(r"</(p|td|th|h1|h2|caption)>", "\n", s)
+print(html.unescape(re.sub(r"<[^>]+>", "", s)))
+PY
+}
+if command -v python3 >/dev/null; then
+  chapter_text "$tmp/range/report.html" "For whom and when" > "$tmp/ch_en.txt"
+  grep -q "cumulative effect on employment over 96 months by subgroup" "$tmp/ch_en.txt" || fail "no for-whom-and-when table"
+  for f in plots/any/for_whom_when.png plots/any/by_start_month.png export/plots/any/for_whom_when.png; do
+    [ -s "$tmp/range/$f" ] || fail "$f missing"
+  done
+  # a sentence "X minus REF is E [L; U]" only with an interval that excludes zero, and the numbers of
+  # differences.csv (cumulative employment at 96 months, rounded to one decimal)
+  grep -o "[^ ]* minus [^ ]* is [^]]*]" "$tmp/ch_en.txt" | sed 's/â/-/g' > "$tmp/said.txt"
+  awk -F, 'NR == FNR { if (FNR == 1) { for (i = 1; i <= NF; i++) c[$i] = i; next }
+      if ($c["kind"] == "subgroup" && $c["outcome"] == "employed" && $c["estimand"] == "cumulative" && $c["horizon_months"] == 96) {
+        l = $c["level"]; sub(/^[^=]*=/, "", l); want[l] = sprintf("%.1f [%.1f; %.1f]", $c["estimate"], $c["lower"], $c["upper"])
+        if ($c["lower"] > 0 || $c["upper"] < 0) nsig++ }; next }
+    { n++; split($0, w, " "); got = $0; sub(/^.* is /, "", got); gsub(/-0\.0/, "0.0", got)
+      split(got, b, /[][; ]+/); if (!(b[2] > 0 || b[3] < 0)) { bad++; print "  not significant: " $0 }
+      if (want[w[1]] != got) { bad++; print "  " $0 " but differences.csv: " want[w[1]] } }
+    END { printf "for-whom-and-when sentences: %d stated, %d significant differences in differences.csv\n", n, nsig
+          exit bad > 0 || (nsig == 0) != (n == 0) }' "$tmp/range/differences.csv" "$tmp/said.txt" ||
+    fail "a sentence states a difference that is not significant or not differences.csv's"
+  # disclosure: with min_cell above every group, the chapter shows no number (x), in Dutch
+  sed -e 's/^min_cell = .*/min_cell = 100000/' -e 's/^\[disclosure\]/[report]\nlanguage = nl\n\n[disclosure]/' range.ini > hidden.ini
+  "$netto" run hidden.ini --out "$tmp/hidden" >/dev/null 2>&1 || fail "netto run hidden.ini"
+  chapter_text "$tmp/hidden/report.html" "Voor wie en wanneer" > "$tmp/ch_nl.txt"
+  grep -q "cumulatief effect op werk over 96 maanden naar subgroep" "$tmp/ch_nl.txt" || fail "no Dutch chapter"
+  grep -q "verschilt geen groep significant van de referentie" "$tmp/ch_nl.txt" || fail "Dutch: no sentence on the differences"
+  awk '/^Tabel/ { t = 1; next } t && /^Effecten:/ { t = 0 } t && /[0-9]/ && !/interval$|^[0-9.,]+-[0-9.,]+$/ { bad++; print "  shown: " $0 }
+    END { exit bad > 0 }' "$tmp/ch_nl.txt" || fail "the chapter shows numbers that disclosure control hides"
+fi
 
 # ---- a variable in neither the cohort nor the context table
 study "unemployment = low, mid, high" radius > bad.ini
