@@ -10,7 +10,6 @@
 #ifndef NT_DYN_INTERNAL_H
 #define NT_DYN_INTERNAL_H
 
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "estimators/nt_balance.h"
@@ -168,12 +167,7 @@ static inline void nt_dyn_kvar_control(nt_dyn_kvar *v, int o, double term)
     if (v && o < 64) v->cq[o] += term * term;
 }
 /* kvar[o] (NaN without a contributing treated). */
-static inline double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)
-{
-    if (!v->n || o >= 64) return NAN;
-    double n = (double)v->n, c = v->tq[o] - v->ts[o] * v->ts[o] / n;
-    return ((c > 0 ? c : 0) + v->cq[o]) / (n * n);
-}
+double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o);
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
    k slots and the tau counts. */

@@ -611,6 +611,13 @@ done:
     return st;
 }
 
+double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)
+{
+    if (!v->n || o >= 64) return NAN;
+    double n = (double)v->n, c = v->tq[o] - v->ts[o] * v->ts[o] / n;
+    return ((c > 0 ? c : 0) + v->cq[o]) / (n * n);
+}
+
 /* The entry points: the terms, and the time they take (L->seconds). */
 nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                              const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err)
