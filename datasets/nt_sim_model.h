@@ -40,12 +40,13 @@
 #define MAX_SIM_MONTHS (DATA_END_MONTH - WINDOW_FROM + 1)
 #define EARN_L 377580LL          /* lcm(28, 29, 30, 31) */
 #define NPROG NT_SIM_PROGRAMS
-#define NSUB 15                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
-                                    start_year 2003..2006 */
+#define NSUB 18                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
+                                    start_year 2003..2006, unemployment_rate at the start (3 ranges) */
 #define SUB_JOB 6                /* job_chance=q1 */
 #define SUB_YEAR 11              /* start_year=2003 */
 #define SUB_YEAR_FIRST 2003
 #define SUB_YEARS 4
+#define SUB_UNEMP 15             /* unemployment_rate=0-7.6, 7.7-8.2, 8.3-99 (nt_sim_cycle.c) */
 #define MAX_START_DUR 36         /* no programme starts after 36 months on the index benefit */
 
 enum { ST_BEN_INDEX, ST_BEN_OTHER, ST_EMP, ST_NONEMP };
@@ -214,6 +215,8 @@ void nt_sim_cycle_init(model *m);
    region and calendar month from 36 months before the inflow window to the
    data end. */
 nt_status nt_sim_context_write(const char *path, char delimiter, const char *eol, nt_error *err);
+/* The rate of context.csv in tenths of a percent (calendar month m, region r). */
+int nt_sim_unemployment_tenths(int m, int r);
 
 /* nt_sim_spells.c */
 /* Draws person i, simulates the factual path and, for a participant in

@@ -18,25 +18,32 @@ static int subgroups_of(const person *p, int *sub)
 }
 
 /* The start_year subgroup of a start in month k since inflow (the calendar
-   year of inflow + k), after the person's n subgroups; returns the count. */
+   year of inflow + k) and the unemployment_rate group of the region's rate
+   in that month (context.csv; netto's ranges 0-7.6, 7.7-8.2, 8.3-99, the
+   terciles at the starts of the cycle scenario), after the person's n
+   subgroups; returns the count. */
 static int with_year(const person *p, int k, const int *sub, int n, int *out)
 {
     for (int s = 0; s < n; s++) out[s] = sub[s];
     int y = (p->inflow + k) / 12 - SUB_YEAR_FIRST;
     if (y >= 0 && y < SUB_YEARS) out[n++] = SUB_YEAR + y;
+    int u = nt_sim_unemployment_tenths(p->inflow + k, p->region);
+    out[n++] = SUB_UNEMP + (u <= 76 ? 0 : u <= 82 ? 1 : 2);
     return n;
 }
 
 static const char *const sub_names[NSUB] = {"", "education=low", "education=mid", "education=high",
                                             "emp_prev12=0-0", "emp_prev12=1-12", "job_chance=q1", "job_chance=q2",
                                             "job_chance=q3", "job_chance=q4", "job_chance=q5", "start_year=2003",
-                                            "start_year=2004", "start_year=2005", "start_year=2006"};
+                                            "start_year=2004", "start_year=2005", "start_year=2006",
+                                            "unemployment_rate=0-7.6", "unemployment_rate=7.7-8.2",
+                                            "unemployment_rate=8.3-99"};
 
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
                       const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0)
 {
-    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5], ns;
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6], ns;
     int kmax = f->index_last;
     if (f->treat_month >= 0 && f->treat_month < kmax) kmax = f->treat_month;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
@@ -76,7 +83,7 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0)
 {
-    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5];
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6];
     int k = f->treat_month, kmax = f->index_last;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;

@@ -89,6 +89,7 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
             term[o] = (double)p->outcome[o][pi * p->months + t] -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
         if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) *oom = 1;
+        nt_dyn_kvar_treated(ctx->kv, NO, term);
     }
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c; j++) {
@@ -99,6 +100,7 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
             double rj = (double)p->outcome[o][pc * p->months + t] -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
             if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -k * rj)) *oom = 1;
+            nt_dyn_kvar_control(ctx->kv, o, k * rj);
             for (int f = 0; f <= fixed; f++) {
                 if (!ctx->G || !m->c_row) continue;
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;

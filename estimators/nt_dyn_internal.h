@@ -142,7 +142,32 @@ typedef struct {
     double *G;
     int J;                               /* AI residual neighbours */
     int k;                               /* the start month being estimated */
+    /* Weighting with the linearisation: the (k, tau) terms' sums, for
+       effects_by_start.csv's se (nt_dyn_kvar_*); NULL: not collected. */
+    struct nt_dyn_kvar_s *kv;
 } nt_dyn_paths;
+
+/* The variance of ATT_k(tau) from one (k, tau)'s terms alone (weighting;
+   matching has its own in nt_dyn_lin_matched): over the n contributing
+   treated with terms a_i and the controls with terms b_j,
+     Var = [ sum_i (a_i - abar)^2 + sum_j b_j^2 ] / n^2,
+   abar = ATT_k(tau) (the treated terms average to it). */
+typedef struct nt_dyn_kvar_s {
+    long n;
+    double ts[64], tq[64], cq[64];
+} nt_dyn_kvar;
+static inline void nt_dyn_kvar_treated(nt_dyn_kvar *v, int NO, const double *term)
+{
+    if (!v) return;
+    v->n++;
+    for (int o = 0; o < NO && o < 64; o++) { v->ts[o] += term[o]; v->tq[o] += term[o] * term[o]; }
+}
+static inline void nt_dyn_kvar_control(nt_dyn_kvar *v, int o, double term)
+{
+    if (v && o < 64) v->cq[o] += term * term;
+}
+/* kvar[o] (NaN without a contributing treated). */
+double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o);
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
    k slots and the tau counts. */

@@ -532,6 +532,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
             term[o] = (double)p->outcome[o][pi * p->months + t] -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
         if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
+        nt_dyn_kvar_treated(ctx->kv, NO, term);
         nk++;
     }
     const nt_dyn_design *d = ctx->design;
@@ -543,6 +544,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
             double rj = (double)p->outcome[o][pc * p->months + t] -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
             if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
+            nt_dyn_kvar_control(ctx->kv, o, c * rj);
             if (!ctx->G || !m->c_row) continue;
             for (int f = 0; f <= fixed; f++) {
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;
@@ -607,6 +609,13 @@ done:
     gsl_vector_free(x);
     free(a);
     return st;
+}
+
+double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)
+{
+    if (!v->n || o >= 64) return NAN;
+    double n = (double)v->n, c = v->tq[o] - v->ts[o] * v->ts[o] / n;
+    return ((c > 0 ? c : 0) + v->cq[o]) / (n * n);
 }
 
 /* The entry points: the terms, and the time they take (L->seconds). */

@@ -359,10 +359,15 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             matched_tau(p, unit_person, count, m, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
                         &nobs, &ncontrib);
             if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err))) break;
-        } else if ((status = (m->n_cells ? nt_dyn_cells_tau : weighted_tau)(p, unit_person, count, m, t, NO, bits,
-                                                                             bits_f, used, used_f, sum, &nobs,
-                                                                             &ncontrib, ctx, tau, fixed, err)))
-            break;
+        } else {
+            nt_dyn_kvar kv = {0};
+            ctx->kv = ctx->lin ? &kv : NULL;
+            status = (m->n_cells ? nt_dyn_cells_tau : weighted_tau)(p, unit_person, count, m, t, NO, bits, bits_f, used,
+                                                                   used_f, sum, &nobs, &ncontrib, ctx, tau, fixed, err);
+            ctx->kv = NULL;
+            if (status) break;
+            for (int oc = 0; oc < NO && oc < 64; oc++) kvar[oc] = nt_dyn_kvar_get(&kv, oc);
+        }
         r->k_contrib[(long)ki * H + tau] = ncontrib;
         r->n_treated[tau] += nobs;
         r->n_treated_matched[tau] += ncontrib;
@@ -373,7 +378,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             long slot = ((long)ki * NO + oc) * H + tau;
             double att = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
             r->k_att[slot] = att;
-            r->k_se[slot] = ctx->lin && !weighting && NO <= 64 ? sqrt(kvar[oc]) : NAN;   /* the linearisation's */
+            r->k_se[slot] = ctx->lin && NO <= 64 ? sqrt(kvar[oc]) : NAN;   /* the linearisation's */
             if (!do_ai || ncontrib == 0) continue;
             for (long i = 0; i < ncontrib; i++) ai.tau[i] = ai.diffs[i * NO + oc];
             r->k_se[slot] = nt_match_ai_att_se(ai.tau, ncontrib, att, ai.K + m->n_t, ai.KK + m->n_t,

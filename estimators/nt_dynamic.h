@@ -163,7 +163,7 @@ typedef struct nt_dyn_result_s {
     int *k_skipped;               /* 0 used, 1 too few treated, 2 no controls, 3 model failed */
     int *k_fixed;                 /* 1 if all treated of k are followed for the whole horizon */
     double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn), else with opts.lin the
-                                     matching methods' (k, tau) terms alone (nt_dyn_lin_matched), else NaN */
+                                     (k, tau) terms alone (nt_dyn_lin_matched; weighting: nt_dyn_kvar), else NaN */
     long *k_contrib;              /* [k * horizon + tau] */
     int n_intervals;
     nt_dyn_interval *interval;

@@ -158,6 +158,21 @@ nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
 int nt_run_derived_is(const nt_run_state *P, const char *variable);
 nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err);
 const nt_dyn_panel *nt_run_group_view(const nt_run_state *P, int g, nt_dyn_panel *buf);
+/* A column of the context table as a subgroup variable (nt_run_ctxgroups.c):
+   the circumstances at the start, x_i(k) in the person's KEY in calendar
+   month inflow + k; groups low, mid, high (terciles at the programme
+   starts) or ranges, with risk_mask; writes context_groups.csv. is: a
+   context table is named and the cohort has no such column. */
+int nt_run_ctxgroup_is(const nt_run_state *P, const char *variable);
+/* The report's "for whom and when" chapter (nt_run_when.c): with a
+   [subgroups] line, from the report's paths and differences.csv and
+   effects_by_start.csv as written; *out NULL: no chapter. get: its
+   nt_report_chapter; free after nt_report_write. */
+struct nt_run_when;
+nt_status nt_run_when_chapter(const nt_run_state *P, const nt_report *r, struct nt_run_when **out, nt_error *err);
+const nt_report_chapter *nt_run_when_get(const struct nt_run_when *W);
+void nt_run_when_free(struct nt_run_when *W);
+nt_status nt_run_ctxgroup_groups(nt_run_state *P, int v, int g0, nt_error *err);
 
 /* The estimator's options of programme pi as the main estimate has them
    (full: a main estimate, not a replicate). */

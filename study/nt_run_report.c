@@ -385,13 +385,17 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         if (!strcmp(P->st->programs[pi], "any")) r->any_prog = pi;
     r->n_warnings = P->rep->n_warnings;
     r->warnings = (const char *const *)P->rep->warnings;
-    nt_report_chapter chs[2];   /* the further chapters: credibility, time to work */
+    nt_report_chapter chs[3];   /* the further chapters: for whom and when, credibility, time to work */
     const nt_report_chapter *ch;
     r->n_chapters = 0;
+    struct nt_run_when *when = NULL;
+    s = nt_run_when_chapter(P, r, &when, err);   /* "for whom and when", before credibility */
+    if (when) chs[r->n_chapters++] = *nt_run_when_get(when);
     if (nt_run_cred_chapter(P, &ch)) chs[r->n_chapters++] = *ch;
     if (nt_run_ttw_chapter(P, &ch)) chs[r->n_chapters++] = *ch;
     r->chapter = chs;
-    s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
+    if (!s) s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
+    nt_run_when_free(when);
     gather_free(&G);
     return s;
 }

@@ -40,14 +40,14 @@ for lang in en nl; do
   cmp -s "$S/report.pdf" "$S/export/report.pdf" || fail "$lang: export/report.pdf is not the run's"
   # The plots folder: what the report shows, per programme a folder.
   n=$(find "$S/plots" -type f | wc -l)
-  [ "$n" = 20 ] || fail "$lang: plots/ holds $n files, want 20 (2 x 3 per programme, 4 together, 4 for whom)"
+  [ "$n" = 28 ] || fail "$lang: plots/ holds $n files, want 28 (2 x 3 per programme, 4 together, 4 for whom, 2 x 2 per programme for whom and when)"
 
   # Self-contained HTML: figures inline, nothing fetched.
   if grep -Eqi '<script|<link|<img|<iframe| src=|href="(http|file|/|\.)|url\((http|file|/|\.)|@import|@font-face' "$H"; then
     fail "$lang: report.html refers to something outside it"
   fi
   svgs=$(grep -o '<svg' "$H" | wc -l)
-  [ "$svgs" = 10 ] || fail "$lang: $svgs inline figures, want 10"
+  [ "$svgs" = 14 ] || fail "$lang: $svgs inline figures, want 14"
   tables=$(grep -o '<table>' "$H" | wc -l); sources=$(grep -o 'class="source"' "$H" | wc -l)
   [ "$sources" = $((tables + svgs)) ] || fail "$lang: $sources source lines for $tables tables and $svgs figures"
   ids=$(grep -o ' id="[^"]*"' "$H" | sort | uniq -d | head -1)
