@@ -120,6 +120,7 @@ typedef struct {
     int emp12, emp24, ben24;             /* derived from the history spells */
     int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
     int force_type;                      /* a programme start takes this type (1..NPROG), 0: drawn */
+    int no_start_from;                   /* no programme starts from this month since inflow on (never path) */
     int emp_early;                       /* months employed in -36..-25 (the dip scenario's selection) */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
@@ -143,6 +144,9 @@ typedef struct {
        euros (on_benefit x the index scheme's amount), factual - counterfactual. */
     int64_t cb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];
     int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    /* ATT_never: factual - the path without any programme start from k on
+       (true_att_never), over the same treated and months as sum. */
+    int64_t nsum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
     /* Programme against programme (truth_compare.csv): participants of m
@@ -163,6 +167,8 @@ typedef struct {
     int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
     int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
     uint8_t e2[NT_SIM_PANEL_MONTHS], b2[NT_SIM_PANEL_MONTHS];   /* the path with another programme type */
+    uint8_t en[NT_SIM_PANEL_MONTHS], bn[NT_SIM_PANEL_MONTHS];   /* the path without any programme from k on */
+    int64_t wn[NT_SIM_PANEL_MONTHS];
     int64_t w2[NT_SIM_PANEL_MONTHS];
     spell_buf g;
     person p;
@@ -228,6 +234,10 @@ int nt_sim_job_quintile(const model *M, const person *p);
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
                       const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0);
+/* The never differences of a participant (en, bn, wn: no programme from
+   its start month on), over the months nt_sim_truth_add counts. */
+void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn);
 /* The cost-benefit differences of a participant (c: programme cost started
    per month, cents). */
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,

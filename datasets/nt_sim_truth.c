@@ -72,6 +72,26 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     }
 }
 
+void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn)
+{
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5];
+    int k = f->treat_month, kmax = f->index_last;
+    if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
+    if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
+    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
+    int ns = with_year(p, k, sub0, ns0, sub);
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+        int t = k + tau;
+        int64_t d[3] = {(int64_t)e1[t] - en[t], w1[t] - wn[t], (int64_t)b1[t] - bn[t]};
+        for (int s = 0; s < ns; s++) {
+            int prs[2] = {0, f->treat_type};
+            for (int j = 0; j < 2; j++)
+                for (int o = 0; o < 3; o++) T->nsum[prs[j]][sub[s]][k][tau][o] += d[o];
+        }
+    }
+}
+
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0)
 {
@@ -105,7 +125,7 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
     FILE *fp = fopen(path, "w");
     if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
-    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated\n");
+    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated,true_att_never\n");
     const int min_treated = 10;
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
     for (int pi = 0; pi <= NPROG; pi++) {
@@ -117,10 +137,11 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                 use[k] = T->treated[pr][s][k] >= min_treated && T->controls[s][k] > 0;
             for (int o = 0; o < 3; o++) {
                 for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
-                    int64_t sum = 0, n = 0;
+                    int64_t sum = 0, n = 0, nsum = 0;
                     for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                         if (!use[k]) continue;
                         sum += T->sum[pr][s][k][tau][o];
+                        nsum += T->nsum[pr][s][k][tau][o];
                         n += T->cnt[pr][s][k][tau];
                     }
                     fprintf(fp, "%s,%s,%s,%d,", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s], outcomes[o], tau);
@@ -129,7 +150,13 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                         if (o == 1) v /= (double)EARN_L;
                         fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
                     }
-                    fprintf(fp, ",%lld\n", (long long)n);
+                    fprintf(fp, ",%lld,", (long long)n);
+                    if (n > 0) {
+                        double v = (double)nsum / (double)n;
+                        if (o == 1) v /= (double)EARN_L;
+                        fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
+                    }
+                    fprintf(fp, "\n");
                 }
             }
         }

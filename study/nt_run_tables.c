@@ -120,6 +120,15 @@ static void effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_resu
         nt_table_limit_basis(t, 0, NT_WHY_DOMINANCE);
 }
 
+int nt_run_effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_result *r, int oc, int tau)
+{
+    double *buf = malloc(3 * (size_t)(r->n_k > 0 ? r->n_k : 1) * sizeof *buf);
+    if (!buf) return -1;
+    effects_limits(P, t, r, oc, 0, tau, buf, buf + r->n_k, buf + 2 * r->n_k);
+    free(buf);
+    return 0;
+}
+
 int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau)
 {
     const nt_dyn_result *r = P->res[pg];
@@ -195,6 +204,7 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                 }
             }
     }
+    if (!s) s = nt_run_never_rows(P, t, err);   /* ATT_never: after every ATT and ATT_fixed row */
     if (!s) s = write_table(P, t, "effects.csv", err);
     if (!s) s = record_shown(P, t, err);
     nt_table_free(t);
