@@ -76,6 +76,14 @@ typedef struct {
     double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
     double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
     double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
+    /* Scenario `censoring`: emigration per year by education (low, mid,
+       high; the study's covariate that also drives job finding and the
+       effect), replacing the rates by migration background, and the paths
+       followed beyond emigration for the truth (emigration only ends the
+       data: truth.csv describes every participant as if observed to the
+       data end or death). 0: not that scenario. */
+    double emig_edu[3];
+    int follow_emigrants;
     /* job_chance truth: quintile cut points of the known score
        nt_sim_job_index over the simulated persons (nt_sim_jobchance.c);
        jc_ready 0: no person has a quintile. */
@@ -125,6 +133,7 @@ typedef struct {
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */
+    int n_full;                          /* months the truth follows (n_observed but in scenario censoring) */
     int nhist;                           /* history spells at the start of the buffer */
 } person;
 

@@ -244,7 +244,7 @@ static int path_sim(const model *M, const person *p, int suppress, spell_buf *b,
 /* Panel months 0..n_observed-1 (since inflow) from the spells. */
 static void panel_derive(const person *p, const spell_buf *b, uint8_t *emp, uint8_t *ben, int64_t *earnL)
 {
-    int nm = p->n_observed;
+    int nm = p->n_full;   /* n_observed, or beyond an emigration for the truth (scenario censoring) */
     nt_sim_cover(b->v, b->n, SP_JOB, p->inflow, nm, emp, earnL);
     nt_sim_cover(b->v, b->n, SP_BEN, p->inflow, nm, ben, NULL);
 }
@@ -258,6 +258,21 @@ static void cost_derive(const person *p, const spell_buf *b, int64_t *cost)
         int t = nt_month_of_day(b->v[i].start) - p->inflow;
         if (b->v[i].kind == SP_PROG && t >= 0 && t < NT_SIM_PANEL_MONTHS) cost[t] += b->v[i].cost_cents;
     }
+}
+
+/* Scenario censoring: the written spells end with the last observed month
+   (the path went on to the data end for the truth). */
+static void cut_at_emigration(const person *p, spell_buf *b)
+{
+    nt_day end = nt_month_last_day(p->inflow + p->n_observed - 1);
+    int n = p->nhist;
+    for (int i = p->nhist; i < b->n; i++) {
+        if (b->v[i].start > end) continue;
+        b->v[n] = b->v[i];
+        if (b->v[n].end == NT_DAY_NONE || b->v[n].end > end) b->v[n].end = end;
+        n++;
+    }
+    b->n = n;
 }
 
 /* Draws person i, simulates the factual path and, for a participant in
@@ -314,5 +329,6 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
         memcpy(w->w0, w->w1, sizeof w->w0);
     }
     if (T) nt_sim_truth_add(T, &w->p, &w->info, w->e1, w->b1, w->w1, w->e0, w->b0, w->w0);
+    if (w->p.n_full > w->p.n_observed) cut_at_emigration(&w->p, &w->f);
     return 0;
 }

@@ -57,7 +57,7 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     int k = f->treat_month;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
     ns = with_year(p, k, sub0, ns0, sub);
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
         T->reg_cnt[p->region][k][tau]++;
@@ -81,7 +81,7 @@ void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, c
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
     int ns = with_year(p, k, sub0, ns0, sub);
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - en[t], w1[t] - wn[t], (int64_t)b1[t] - bn[t]};
         for (int s = 0; s < ns; s++) {
@@ -102,7 +102,7 @@ void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, cons
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
     int ns = with_year(p, k, sub0, ns0, sub);
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[2] = {c1[t] - c0[t], ((int64_t)b1[t] - b0[t]) * amount};
         for (int s = 0; s < ns; s++) {

@@ -7,6 +7,7 @@
    bootstrap ([inference] method = linearised; with the full bootstrap the
    ATT_never rows have no se and interval). Its rows go at the end of
    effects.csv, with the same columns and disclosure rule as the ATT rows. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,62 @@ nt_status nt_run_never_rows(const nt_run_state *P, nt_table *t, nt_error *err)
                 nt_table_set_num(t, "band_upper", none ? NAN : f->band_upper[k]);
                 if (nt_run_effects_limits(P, t, r, oc, tau)) return nt_fail(err, NT_ENOMEM, "out of memory");
             }
+    }
+    return NT_OK;
+}
+
+/* The disclosure basis of a window of months 0..h-1: the smallest
+   min(contributing treated, controls used) of its months with persons. */
+static long window_basis(const nt_dyn_result *r, int h)
+{
+    long b = LONG_MAX;
+    for (int tau = 0; tau < h; tau++) {
+        long m = r->n_treated_matched[tau] < r->n_control_used[tau] ? r->n_treated_matched[tau] : r->n_control_used[tau];
+        if (m < b) b = m;
+    }
+    return b;
+}
+
+nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err)
+{
+    if (!P->res_never) return NT_OK;
+    int H = P->st->horizon, NO = P->panel->n_outcomes;
+    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
+        const nt_dyn_result *r = P->res_never[pg];
+        const nt_dyn_inference *f = P->inf_never ? P->inf_never[pg] : NULL;
+        if (!r) continue;
+        for (int oc = 0; oc < NO; oc++) {
+            int less = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+            for (int hi = 0; hi < P->n_horizons; hi++) {
+                int h = P->horizons[hi];
+                nt_summary sm;
+                nt_status s = nt_summary_compute(r->att + oc * H, NULL, 0, H, less, h, nt_run_ci_level(P), &sm, err);
+                if (s) return s;
+                if (nt_table_add_row(t)) return nt_fail(err, NT_ENOMEM, "out of memory");
+                nt_table_set_str(t, "program", nt_run_program(P, pg));
+                nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
+                nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
+                nt_table_set_int(t, "horizon_months", h);
+                nt_table_set_str(t, "estimand", "ATT_never");
+                nt_table_set_num(t, "cumulative_effect", sm.est.cumulative_effect);
+                nt_table_set_num(t, "lockin_depth", sm.est.lockin_depth);
+                nt_table_set_num(t, "lockin_months", sm.est.lockin_months);
+                nt_table_set_num(t, "breakeven_month", sm.est.breakeven_month);
+                nt_table_set_int(t, "n_treated", r->n_treated[0]);
+                nt_table_set_int(t, "n_control", r->n_control);
+                if (f && !isnan(sm.est.cumulative_effect)) {
+                    size_t k = (size_t)oc * H + (size_t)(h - 1);
+                    nt_table_set_num(t, "cumulative_se", f->cum_se[k]);
+                    nt_table_set_num(t, "cumulative_ci_lower", less ? -f->cum_upper[k] : f->cum_lower[k]);
+                    nt_table_set_num(t, "cumulative_ci_upper", less ? -f->cum_lower[k] : f->cum_upper[k]);
+                    if (h == H) {
+                        nt_table_set_num(t, "breakeven_ci_lower", f->breakeven_lower[oc]);
+                        nt_table_set_num(t, "breakeven_ci_upper", f->breakeven_upper[oc]);
+                    }
+                }
+                nt_table_limit_basis(t, window_basis(r, h), NT_WHY_WINDOW);
+            }
+        }
     }
     return NT_OK;
 }

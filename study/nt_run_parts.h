@@ -119,6 +119,9 @@ typedef struct {
 nt_status nt_run_never_estimate(nt_run_state *P, int pg, const nt_dyn_opts *d, const nt_dyn_panel *view,
                                 const long *units, long nu, nt_error *err);
 nt_status nt_run_never_rows(const nt_run_state *P, nt_table *t, nt_error *err);
+/* summary.csv's ATT_never rows (estimand column ATT_never): the cumulative
+   effect, lock-in and break-even with the linearised intervals. */
+nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err);
 void nt_run_never_free(nt_run_state *P);
 
 /* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */
