@@ -156,6 +156,7 @@ typedef struct {
     /* ATT_never: factual - the path without any programme start from k on
        (true_att_never), over the same treated and months as sum. */
     int64_t nsum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t ncb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];   /* as cb, against the never path */
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
     /* Programme against programme (truth_compare.csv): participants of m
@@ -177,7 +178,7 @@ typedef struct {
     int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
     uint8_t e2[NT_SIM_PANEL_MONTHS], b2[NT_SIM_PANEL_MONTHS];   /* the path with another programme type */
     uint8_t en[NT_SIM_PANEL_MONTHS], bn[NT_SIM_PANEL_MONTHS];   /* the path without any programme from k on */
-    int64_t wn[NT_SIM_PANEL_MONTHS];
+    int64_t wn[NT_SIM_PANEL_MONTHS], cn[NT_SIM_PANEL_MONTHS];
     int64_t w2[NT_SIM_PANEL_MONTHS];
     spell_buf g;
     person p;
@@ -246,7 +247,8 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
 /* The never differences of a participant (en, bn, wn: no programme from
    its start month on), over the months nt_sim_truth_add counts. */
 void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
-                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn);
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn,
+                            const int64_t *c1, const int64_t *cn);
 /* The cost-benefit differences of a participant (c: programme cost started
    per month, cents). */
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,

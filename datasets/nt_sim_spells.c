@@ -307,7 +307,8 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
             w->p.no_start_from = NT_SIM_PANEL_MONTHS + 1000;
             if (bad) return -1;
             panel_derive(&w->p, &w->g, w->en, w->bn, w->wn);
-            nt_sim_truth_add_never(T, &w->p, &w->info, w->e1, w->b1, w->w1, w->en, w->bn, w->wn);
+            cost_derive(&w->p, &w->g, w->cn);
+            nt_sim_truth_add_never(T, &w->p, &w->info, w->e1, w->b1, w->w1, w->en, w->bn, w->wn, w->c1, w->cn);
         }
         /* the same start with each other programme type (truth_compare.csv) */
         for (int l = 1; T && l <= NPROG; l++) {

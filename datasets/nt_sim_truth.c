@@ -73,8 +73,10 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
 }
 
 void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
-                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn)
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn,
+                            const int64_t *c1, const int64_t *cn)
 {
+    int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
     int sub0[4], ns0 = subgroups_of(p, sub0), sub[5];
     int k = f->treat_month, kmax = f->index_last;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
@@ -86,8 +88,11 @@ void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, c
         int64_t d[3] = {(int64_t)e1[t] - en[t], w1[t] - wn[t], (int64_t)b1[t] - bn[t]};
         for (int s = 0; s < ns; s++) {
             int prs[2] = {0, f->treat_type};
-            for (int j = 0; j < 2; j++)
+            for (int j = 0; j < 2; j++) {
                 for (int o = 0; o < 3; o++) T->nsum[prs[j]][sub[s]][k][tau][o] += d[o];
+                T->ncb[prs[j]][sub[s]][k][tau][0] += c1[t] - cn[t];
+                T->ncb[prs[j]][sub[s]][k][tau][1] += d[2] * amount;
+            }
         }
     }
 }
@@ -182,6 +187,7 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
     static const char *const persp[2] = {"government", "society"};
     const double rates[2] = {0, SIM_DISCOUNT_RATE};
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
+    for (int en = 0; en < 2; en++)   /* estimand ATT, then ATT_never (against the never path) */
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         for (int s = 0; s < NSUB; s++) {
@@ -194,9 +200,9 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                 for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                     if (!use[k]) continue;
                     n += T->cnt[pr][s][k][tau];
-                    e += T->sum[pr][s][k][tau][1];
-                    c += T->cb[pr][s][k][tau][0];
-                    b += T->cb[pr][s][k][tau][1];
+                    e += en ? T->nsum[pr][s][k][tau][1] : T->sum[pr][s][k][tau][1];
+                    c += en ? T->ncb[pr][s][k][tau][0] : T->cb[pr][s][k][tau][0];
+                    b += en ? T->ncb[pr][s][k][tau][1] : T->cb[pr][s][k][tau][1];
                 }
                 th[0][tau] = n ? (double)e / (double)EARN_L / (double)n : NAN;
                 th[1][tau] = n ? (double)b / (double)n : NAN;
@@ -213,8 +219,8 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                             c += d * th[2][tau];
                         }
                         double net = (pp == 0 ? b : e) - c;
-                        fprintf(fp, "%s,%s,ATT,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
-                                horizons[h], persp[pp], rates[ri]);
+                        fprintf(fp, "%s,%s,%s,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
+                                en ? "ATT_never" : "ATT", horizons[h], persp[pp], rates[ri]);
                         const double v[4] = {c, b, e, net};
                         for (int j = 0; j < 4; j++) {
                             if (isnan(v[j])) fprintf(fp, ",");

@@ -14,6 +14,7 @@
 
 #include "core/nt_rng.h"
 #include "core/nt_series.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_result_tables.h"
 #include "study/nt_run_parts.h"
 
@@ -42,6 +43,7 @@ nt_status nt_run_never_estimate(nt_run_state *P, int pg, const nt_dyn_opts *d, c
         nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6e65766572u),
                             .level = nt_run_ci_level(P), .less_is_better = less};
         if (!s) s = nt_dyn_infer(lin, P->res_never[pg], &io, &P->inf_never[pg], err);
+        if (!s && P->cb) s = nt_cost_benefit_collect_for(P, pg, 1, lin, err);   /* cost_benefit.csv's ATT_never rows */
         free(less);
     }
     nt_dyn_lin_free(lin);
@@ -87,6 +89,11 @@ static long window_basis(const nt_dyn_result *r, int h)
         if (m < b) b = m;
     }
     return b;
+}
+
+long nt_run_never_window_basis(const nt_run_state *P, int pg, int h)
+{
+    return P->res_never && P->res_never[pg] ? window_basis(P->res_never[pg], h) : 0;
 }
 
 nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err)

@@ -122,6 +122,9 @@ nt_status nt_run_never_rows(const nt_run_state *P, nt_table *t, nt_error *err);
 /* summary.csv's ATT_never rows (estimand column ATT_never): the cumulative
    effect, lock-in and break-even with the linearised intervals. */
 nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err);
+/* The disclosure basis of ATT_never's months 0..h-1 of pg: the smallest
+   min(contributing treated, controls used) of its months. */
+long nt_run_never_window_basis(const nt_run_state *P, int pg, int h);
 void nt_run_never_free(nt_run_state *P);
 
 /* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */

@@ -65,6 +65,17 @@ late_u=$(compare plain ATT true_att drift) || fail "the unweighted ATT's drift"
 echo "employment bias summed over months 48-95: unweighted $late_u, IPCW $late_w"
 awk -v u="$late_u" -v w="$late_w" 'BEGIN { if (u < 0) u = -u; if (w < 0) w = -w; exit !(u > 2 * w) }' ||
   fail "IPCW does not remove the late drift"
+# cost_benefit.csv's ATT_never rows against truth_cost_benefit.csv (whole
+# cohort, every horizon, perspective and rate): net benefit within 3 SE
+awk -F, '
+  FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  $col[FILENAME, "estimand"] != "ATT_never" || $col[FILENAME, "subgroup"] != "" || $col[FILENAME, "program"] != "any" { next }
+  { k = $col[FILENAME, "horizon_months"] SUBSEP $col[FILENAME, "perspective"] SUBSEP $col[FILENAME, "discount_rate"] }
+  FILENAME == ARGV[1] { est[k] = $col[FILENAME, "net_benefit"]; se[k] = $col[FILENAME, "net_benefit_se"]; next }
+  (k in est) { n++; d = est[k] - $col[FILENAME, "net_benefit"]; if (d < 0) d = -d
+    if (est[k] == "" || !(se[k] > 0) || d > 3 * se[k]) { split(k, a, SUBSEP); printf "  h=%s %s r=%s: net %s vs true %s (SE %s)\n", a[1], a[2], a[3], est[k], $col[FILENAME, "net_benefit"], se[k]; bad++ } }
+  END { printf "ATT_never cost-benefit: %d rows compared, %d beyond 3 SE\n", n, bad; exit !(n >= 20 && bad == 0) }' \
+  "$tmp/ipcw/cost_benefit.csv" "$tmp/sim/truth_cost_benefit.csv" || fail "ATT_never cost-benefit against the truth"
 cd / && rm -rf "$tmp"
 [ "$fails" -eq 0 ] && echo "cli_never: all checks passed"
 exit "$fails"
