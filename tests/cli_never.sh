@@ -8,10 +8,13 @@
 #    outcomes (employed, earnings), and cumulatively (months 0-11 and 0-95);
 #  - never = yes: ATT_never within 3 SE of true_att_never in at least 90%
 #    of the months of every outcome and cumulatively (summary.csv's
-#    ATT_never rows);
+#    ATT_never rows), and its net benefits (cost_benefit.csv) within 3 SE of
+#    truth_cost_benefit.csv's ATT_never rows;
 #  - without the weights the ATT drifts: at least 5 employment months beyond
 #    3 SE, and over months 48-95 its summed bias is more than twice that of
 #    the weighted ATT.
+# Under the sanitizers (NT_SANITIZED): 3,000 persons, at least 90% of the
+# months within 3 SE everywhere, no drift check.
 set -u
 netto=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp="${NT_TMP:-/tmp}/cli_never.$$"
@@ -19,7 +22,9 @@ rm -rf "$tmp"; mkdir -p "$tmp"
 export NETTO_QUIET=1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-"$netto" simulate --scenario censoring --persons 6000 --seed 7 --out "$tmp/sim" >/dev/null || { echo "FAIL: simulate"; exit 1; }
+persons=6000
+if [ -n "${NT_SANITIZED:-}" ]; then persons=3000; fi   # sanitizers: the mechanics, a smaller population
+"$netto" simulate --scenario censoring --persons $persons --seed 7 --out "$tmp/sim" >/dev/null || { echo "FAIL: simulate"; exit 1; }
 cd "$tmp/sim" || exit 1
 head -1 truth.csv | grep -q ',true_att_never$' || fail "truth.csv has no trailing true_att_never column"
 sed -e '/^\[subgroups\]/,/^$/d' -e 's/^programs = bemiddeling.*/programs = any/' -e 's/^min_cell = .*/min_cell = 0/' \
@@ -32,7 +37,7 @@ grep -q '"censoring"' "$tmp/ipcw/manifest.json" || fail "the manifest does not r
 # compare RUN ESTIMAND TRUTHCOL MODE: ok (within 3 SE) or drift; prints the
 # late-window (48-95) summed bias of employment on the last line
 compare() {
-  awk -F, -v run="$1" -v est="$2" -v tcol="$3" -v mode="$4" '
+  awk -F, -v run="$1" -v est="$2" -v tcol="$3" -v mode="$4" -v strict="${NT_SANITIZED:+0}" '
     FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
     FILENAME ~ /truth.csv$/ { if ($1 == "any" && $2 == "") tr[$3, $4] = $col[FILENAME, tcol] + 0; next }
     FILENAME ~ /summary.csv$/ {
@@ -51,7 +56,7 @@ compare() {
         printf "%s %s %s: %d of %d months within 3 SE; cumulative 12: %.4g vs %.4g (SE %.3g), 96: %.4g vs %.4g (SE %.3g)\n",
           run, est, o, ok[o], n[o], cum[o, 12], c12, cse[o, 12], cum[o, 96], c96, cse[o, 96] > "/dev/stderr"
         if (mode == "ok") {
-          if (n[o] != 96 || ok[o] < (o == "employed" && est == "ATT" ? 96 : 0.9 * n[o])) { print "  too many months beyond 3 SE" > "/dev/stderr"; bad = 1 }
+          if (n[o] != 96 || ok[o] < (o == "employed" && est == "ATT" && strict != "0" ? 96 : 0.9 * n[o])) { print "  too many months beyond 3 SE" > "/dev/stderr"; bad = 1 }
           if (d12 < 0) d12 = -d12; if (d96 < 0) d96 = -d96
           if (!(cse[o, 96] > 0) || d12 > 3 * cse[o, 12] || d96 > 3 * cse[o, 96]) { print "  cumulative effect beyond 3 SE" > "/dev/stderr"; bad = 1 }
         } else if (o == "employed" && n[o] - ok[o] < 5) { print "  the drift without weights does not show" > "/dev/stderr"; bad = 1 }
@@ -61,10 +66,12 @@ compare() {
 }
 late_w=$(compare ipcw ATT true_att ok) || fail "the IPCW ATT against the truth"
 compare ipcw ATT_never true_att_never ok >/dev/null || fail "ATT_never against the truth"
-late_u=$(compare plain ATT true_att drift) || fail "the unweighted ATT's drift"
-echo "employment bias summed over months 48-95: unweighted $late_u, IPCW $late_w"
-awk -v u="$late_u" -v w="$late_w" 'BEGIN { if (u < 0) u = -u; if (w < 0) w = -w; exit !(u > 2 * w) }' ||
-  fail "IPCW does not remove the late drift"
+if [ -z "${NT_SANITIZED:-}" ]; then
+  late_u=$(compare plain ATT true_att drift) || fail "the unweighted ATT's drift"
+  echo "employment bias summed over months 48-95: unweighted $late_u, IPCW $late_w"
+  awk -v u="$late_u" -v w="$late_w" 'BEGIN { if (u < 0) u = -u; if (w < 0) w = -w; exit !(u > 2 * w) }' ||
+    fail "IPCW does not remove the late drift"
+fi
 # cost_benefit.csv's ATT_never rows against truth_cost_benefit.csv (whole
 # cohort, every horizon, perspective and rate): net benefit within 3 SE
 awk -F, '
