@@ -77,6 +77,14 @@ typedef struct {
     double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
     double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
     double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
+    /* Scenario `censoring`: emigration per year by education (low, mid,
+       high; the study's covariate that also drives job finding and the
+       effect), replacing the rates by migration background, and the paths
+       followed beyond emigration for the truth (emigration only ends the
+       data: truth.csv describes every participant as if observed to the
+       data end or death). 0: not that scenario. */
+    double emig_edu[3];
+    int follow_emigrants;
     /* job_chance truth: quintile cut points of the known score
        nt_sim_job_index over the simulated persons (nt_sim_jobchance.c);
        jc_ready 0: no person has a quintile. */
@@ -121,10 +129,12 @@ typedef struct {
     int emp12, emp24, ben24;             /* derived from the history spells */
     int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
     int force_type;                      /* a programme start takes this type (1..NPROG), 0: drawn */
+    int no_start_from;                   /* no programme starts from this month since inflow on (never path) */
     int emp_early;                       /* months employed in -36..-25 (the dip scenario's selection) */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */
+    int n_full;                          /* months the truth follows (n_observed but in scenario censoring) */
     int nhist;                           /* history spells at the start of the buffer */
 } person;
 
@@ -144,6 +154,10 @@ typedef struct {
        euros (on_benefit x the index scheme's amount), factual - counterfactual. */
     int64_t cb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];
     int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    /* ATT_never: factual - the path without any programme start from k on
+       (true_att_never), over the same treated and months as sum. */
+    int64_t nsum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t ncb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];   /* as cb, against the never path */
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
     /* Programme against programme (truth_compare.csv): participants of m
@@ -169,6 +183,8 @@ typedef struct {
     int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
     int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
     uint8_t e2[NT_SIM_PANEL_MONTHS], b2[NT_SIM_PANEL_MONTHS];   /* the path with another programme type */
+    uint8_t en[NT_SIM_PANEL_MONTHS], bn[NT_SIM_PANEL_MONTHS];   /* the path without any programme from k on */
+    int64_t wn[NT_SIM_PANEL_MONTHS], cn[NT_SIM_PANEL_MONTHS];
     int64_t w2[NT_SIM_PANEL_MONTHS];
     spell_buf g;
     person p;
@@ -240,6 +256,11 @@ nt_status nt_sim_trait_write(const model *M, uint64_t seed, long persons, int id
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
                       const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0);
+/* The never differences of a participant (en, bn, wn: no programme from
+   its start month on), over the months nt_sim_truth_add counts. */
+void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn,
+                            const int64_t *c1, const int64_t *cn);
 /* The cost-benefit differences of a participant (c: programme cost started
    per month, cents). */
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,

@@ -65,7 +65,7 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
     nt_sim_truth_add_ttw(T, p, f, e1, e0);
     ns = with_year(p, k, sub0, ns0, sub);
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
         T->reg_cnt[p->region][k][tau]++;
@@ -75,6 +75,31 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
             for (int j = 0; j < 2; j++) {
                 T->cnt[prs[j]][sub[s]][k][tau]++;
                 for (int o = 0; o < 3; o++) T->sum[prs[j]][sub[s]][k][tau][o] += d[o];
+            }
+        }
+    }
+}
+
+void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn,
+                            const int64_t *c1, const int64_t *cn)
+{
+    int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5];
+    int k = f->treat_month, kmax = f->index_last;
+    if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
+    if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
+    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
+    int ns = with_year(p, k, sub0, ns0, sub);
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
+        int t = k + tau;
+        int64_t d[3] = {(int64_t)e1[t] - en[t], w1[t] - wn[t], (int64_t)b1[t] - bn[t]};
+        for (int s = 0; s < ns; s++) {
+            int prs[2] = {0, f->treat_type};
+            for (int j = 0; j < 2; j++) {
+                for (int o = 0; o < 3; o++) T->nsum[prs[j]][sub[s]][k][tau][o] += d[o];
+                T->ncb[prs[j]][sub[s]][k][tau][0] += c1[t] - cn[t];
+                T->ncb[prs[j]][sub[s]][k][tau][1] += d[2] * amount;
             }
         }
     }
@@ -90,7 +115,7 @@ void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, cons
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
     int ns = with_year(p, k, sub0, ns0, sub);
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[2] = {c1[t] - c0[t], ((int64_t)b1[t] - b0[t]) * amount};
         for (int s = 0; s < ns; s++) {
@@ -113,7 +138,7 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
     FILE *fp = fopen(path, "w");
     if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
-    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated\n");
+    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated,true_att_never\n");
     const int min_treated = 10;
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
     for (int pi = 0; pi <= NPROG; pi++) {
@@ -125,10 +150,11 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                 use[k] = T->treated[pr][s][k] >= min_treated && T->controls[s][k] > 0;
             for (int o = 0; o < 3; o++) {
                 for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
-                    int64_t sum = 0, n = 0;
+                    int64_t sum = 0, n = 0, nsum = 0;
                     for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                         if (!use[k]) continue;
                         sum += T->sum[pr][s][k][tau][o];
+                        nsum += T->nsum[pr][s][k][tau][o];
                         n += T->cnt[pr][s][k][tau];
                     }
                     fprintf(fp, "%s,%s,%s,%d,", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s], outcomes[o], tau);
@@ -137,7 +163,13 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                         if (o == 1) v /= (double)EARN_L;
                         fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
                     }
-                    fprintf(fp, ",%lld\n", (long long)n);
+                    fprintf(fp, ",%lld,", (long long)n);
+                    if (n > 0) {
+                        double v = (double)nsum / (double)n;
+                        if (o == 1) v /= (double)EARN_L;
+                        fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
+                    }
+                    fprintf(fp, "\n");
                 }
             }
         }
@@ -163,6 +195,7 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
     static const char *const persp[2] = {"government", "society"};
     const double rates[2] = {0, SIM_DISCOUNT_RATE};
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
+    for (int en = 0; en < 2; en++)   /* estimand ATT, then ATT_never (against the never path) */
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         for (int s = 0; s < NSUB; s++) {
@@ -175,9 +208,9 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                 for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                     if (!use[k]) continue;
                     n += T->cnt[pr][s][k][tau];
-                    e += T->sum[pr][s][k][tau][1];
-                    c += T->cb[pr][s][k][tau][0];
-                    b += T->cb[pr][s][k][tau][1];
+                    e += en ? T->nsum[pr][s][k][tau][1] : T->sum[pr][s][k][tau][1];
+                    c += en ? T->ncb[pr][s][k][tau][0] : T->cb[pr][s][k][tau][0];
+                    b += en ? T->ncb[pr][s][k][tau][1] : T->cb[pr][s][k][tau][1];
                 }
                 th[0][tau] = n ? (double)e / (double)EARN_L / (double)n : NAN;
                 th[1][tau] = n ? (double)b / (double)n : NAN;
@@ -194,8 +227,8 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                             c += d * th[2][tau];
                         }
                         double net = (pp == 0 ? b : e) - c;
-                        fprintf(fp, "%s,%s,ATT,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
-                                horizons[h], persp[pp], rates[ri]);
+                        fprintf(fp, "%s,%s,%s,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
+                                en ? "ATT_never" : "ATT", horizons[h], persp[pp], rates[ri]);
                         const double v[4] = {c, b, e, net};
                         for (int j = 0; j < 4; j++) {
                             if (isnan(v[j])) fprintf(fp, ",");

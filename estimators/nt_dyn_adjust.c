@@ -125,7 +125,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
     P[0] = 0;
     for (long j = 0; j < nc; j++) {
         long pc = unit_person[m->c_unit[j]];
-        P[j + 1] = P[j] + (nt_dyn_observed(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0);
+        P[j + 1] = P[j] + (nt_dyn_cobs(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0);
     }
     for (long i = 0; i < nt; i++) {
         long pi = unit_person[m->t_unit[i]];
@@ -143,7 +143,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
     for (long j = 0; j < nc; j++) {
         run += acc[j];
         long pc = unit_person[m->c_unit[j]];
-        if (!(run > 1e-15) || !nt_dyn_observed(p, pc, t)) continue;
+        if (!(run > 1e-15) || !nt_dyn_cobs(p, pc, t)) continue;
         double K = run * (double)nt_dyn_ucount(count, m->c_unit[j]);
         row_of(m, 1, j, z);
         for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pc * p->months + t];

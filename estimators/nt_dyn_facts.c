@@ -39,7 +39,7 @@ void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const 
     if (weighting) {
         int any = 0;
         for (long j = 0; j < nc; j++)
-            if (nt_dyn_observed(p, unit_person[m->c_unit[j]], t) && m->w[j] > 0) { v[j] = m->w[j]; in[j] = 1; any = 1; }
+            if (nt_dyn_cobs(p, unit_person[m->c_unit[j]], t) && m->w[j] > 0) { v[j] = m->w[j]; in[j] = 1; any = 1; }
         for (long i = 0; i < m->n_t; i++) contrib[i] = any && nt_dyn_observed(p, unit_person[m->t_unit[i]], t);
         return;
     }
@@ -71,7 +71,7 @@ void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const 
     memset(cover, 0, (size_t)(nc + 1) * sizeof *cover);
     for (int e = 0; e < np; e++) S[e * (nc + 1)] = 0;
     for (long j = 0; j < nc; j++) {
-        double q = nt_dyn_observed(p, unit_person[m->c_unit[j]], t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
+        double q = nt_dyn_cobs(p, unit_person[m->c_unit[j]], t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
         double s = m->c_score[j] - m->shift, pw[3] = {1, s, s * s};
         for (int e = 0; e < np; e++) S[e * (nc + 1) + j + 1] = S[e * (nc + 1) + j] + q * pw[e];
     }
@@ -103,7 +103,7 @@ void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const 
     for (long j = 0; j < nc; j++) {
         c += cover[j];
         for (int e = 0; e < np; e++) run[e] += D[e * (nc + 1) + j];
-        if (c <= 0 || !nt_dyn_observed(p, unit_person[m->c_unit[j]], t)) continue;
+        if (c <= 0 || !nt_dyn_cobs(p, unit_person[m->c_unit[j]], t)) continue;
         double s = m->c_score[j] - m->shift, pw[3] = {1, s, s * s}, x = 0;
         for (int e = 0; e < np; e++) x += run[e] * pw[e];
         x *= (double)nt_dyn_ucount(count, m->c_unit[j]);

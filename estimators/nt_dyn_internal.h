@@ -11,6 +11,7 @@
 #define NT_DYN_INTERNAL_H
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include "estimators/nt_balance.h"
 #include "estimators/nt_dynamic.h"
@@ -247,6 +248,10 @@ nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
 /* One term into person's row (estimands 0..fixed); the treated one marks
    the role and counts it. -1 when out of memory. */
 int nt_dyn_lin_add_treated(struct nt_dyn_lin_s *L, int fixed, int tau, long person, const double *term);
+/* The same with the treated's weight wt (ATT_never, IPCW): the term is
+   wt (y - Yhat) - (wt - 1) ATT_k, so that the finished contribution is
+   wt (y - Yhat - ATT) / sum wt up to (wt - 1)(ATT_k - ATT). */
+int nt_dyn_lin_add_treated_w(struct nt_dyn_lin_s *L, int fixed, int tau, long person, const double *term, double wt);
 int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long person, int o, double term);
 /* Pair mode with the month cache: nt_dyn_lin_matched keeps the terms of
    the cached months and this adds them to the persons' rows (the same sums
@@ -266,6 +271,14 @@ struct nt_dyn_kw_s;
 nt_status nt_dyn_kw_add(struct nt_dyn_kw_s *W, const nt_dyn_panel *p, const long *unit_person, const long *count,
                         const nt_dyn_kmatch *m, int weighting, int k, nt_error *err);
 
+/* ------------------------------------------------------------ ATT_never, IPCW */
+
+/* The hazards of nt_dyn_ipcw.c over the units (copies counted): *ls_start
+   (o->never) and *ls_cens (o->censoring), n x months each, NULL when not
+   asked for. */
+nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
+                          double **ls_start, double **ls_cens, nt_error *err);
+
 /* ------------------------------------------------------------ helpers */
 
 static inline int nt_dyn_bit_set(uint8_t *bits, long i)
@@ -284,6 +297,31 @@ static inline int nt_dyn_observed(const nt_dyn_panel *p, long person, int t)
     return t < p->months && p->n_observed[person] > t;
 }
 
+/* A control at month t: observed, and with ATT_never not started on a
+   programme by t (censored at its own start; a control of k starts, if at
+   all, after k). */
+static inline int nt_dyn_cobs(const nt_dyn_panel *p, long person, int t)
+{
+    if (!nt_dyn_observed(p, person, t)) return 0;
+    return !p->never || p->treat_month[person] < 0 || p->treat_month[person] > t;
+}
+
+/* 1 when the paths weight units (ATT_never, IPCW; nt_dyn_ipcw.c). */
+static inline int nt_dyn_has_w(const nt_dyn_panel *p) { return p->ls_start || p->ls_cens; }
+
+/* The weight of a unit observed in t of start month k: 1 / P(observed in t
+   | observed in k, X) with IPCW, times for a control (ATT_never)
+   1 / P(no programme start in k+1..t | X, at risk) (nt_dyn_ipcw.c). */
+static inline double nt_dyn_wt(const nt_dyn_panel *p, long person, int k, int t, int control)
+{
+    if (p->time_fixed) return 1;
+    size_t b = (size_t)person * (size_t)p->months;
+    double lw = 0;
+    if (p->ls_cens) lw += p->ls_cens[b + (size_t)k] - p->ls_cens[b + (size_t)t];
+    if (control && p->ls_start) lw += p->ls_start[b + (size_t)k] - p->ls_start[b + (size_t)t];
+    return lw == 0 ? 1 : exp(lw);
+}
+
 /* The outcome month of start month k and month tau since start: k + tau
    since inflow, or tau itself for time-fixed (placebo) outcomes. */
 static inline int nt_dyn_month_t(const nt_dyn_panel *p, int k, int tau) { return p->time_fixed ? tau : k + tau; }
@@ -299,6 +337,7 @@ static inline long nt_dyn_uperson(const long *unit_person, const nt_dyn_kmatch *
 static inline int nt_dyn_uobs(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, long u, int t)
 {
     if (m->yc) return t < m->yc->lim[u];
+    if (u >= m->n_t) return nt_dyn_cobs(p, nt_dyn_uperson(unit_person, m, u), t);
     return nt_dyn_observed(p, nt_dyn_uperson(unit_person, m, u), t);
 }
 

@@ -79,6 +79,7 @@ void nt_dyn_result_free(nt_dyn_result *r)
     free(r->k_att);
     free(r->k_se);
     free(r->k_contrib);
+    free(r->k_wcontrib);
     free(r->k_control_used);
     free(r->k_control_w2);
     free(r->k_control_wmax);
@@ -507,6 +508,7 @@ static nt_status result_alloc(run_t *R, nt_dyn_result **out, nt_error *err)
     r->k_att = malloc(ks * os * sizeof *r->k_att);
     r->k_se = malloc(ks * os * sizeof *r->k_se);
     r->k_contrib = calloc(ks * hs, sizeof(long));
+    if (nt_dyn_has_w(p) && !(r->k_wcontrib = calloc(ks * hs, sizeof(double)))) return NOMEM(err);
     r->interval = calloc((size_t)r->n_intervals, sizeof *r->interval);
     if (o->full) {
         r->k_control_used = calloc(ks * hs, sizeof(long));
@@ -544,7 +546,25 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
                    o->lin->n_outcomes != p->n_outcomes || o->lin->finished))
         return nt_fail(err, NT_EUSAGE, "the linearisation needs a fresh accumulator for the panel's persons, "
                                        "horizon and outcomes, and no unit counts");
+    int weights = (o->never || o->censoring) && !p->time_fixed;
+    if (weights && (o->method == NT_METHOD_AIPW || (o->method == NT_METHOD_RADIUS && o->bias_adjust) ||
+                    (nt_dyn_weighting(o) && p->exact_cell)))
+        return nt_fail(err, NT_EUSAGE, "ATT_never and censoring weights are built for nn, radius, kernel and ipw "
+                                       "(without exact or calendar cells), not for aipw, bias-adjusted radius or "
+                                       "ipw within cells");
     nt_gsl_quiet();
+    /* ATT_never, IPCW: the hazards, on a copy of the view (nt_dyn_ipcw.c) */
+    double *ls_start = NULL, *ls_cens = NULL;
+    nt_dyn_panel pw;
+    if (weights) {
+        nt_status hs = nt_dyn_ipcw_fit(p, unit_person, n_units, o, &ls_start, &ls_cens, err);
+        if (hs) return hs;
+        pw = *p;
+        pw.never = o->never;
+        pw.ls_start = ls_start;
+        pw.ls_cens = ls_cens;
+        p = &pw;
+    }
     nt_dyn_result *r = NULL;
     run_t R = {.p = p, .unit_person = unit_person, .o = o};
     R.ctx.lin = o->lin;
@@ -595,6 +615,8 @@ done:
     free(R.ctx.bits_used_fixed);
     free(R.bits_control);
     free(R.pooled);
+    free(ls_start);
+    free(ls_cens);
     if (s) { nt_dyn_result_free(r); return s; }
     *out = r;
     return NT_OK;

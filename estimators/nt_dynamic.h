@@ -61,6 +61,13 @@ typedef struct {
     int n_tv;                      /* time-varying covariates measured at k (context table), model columns after history */
     const char *const *tv_term;    /* their names */
     const double *const *tv;       /* n x n_risk each: the value at start month k */
+    /* ATT_never and IPCW (nt_dyn_ipcw.c): set by nt_dyn_estimate on its own
+       copy of the view, NULL / 0 when given. never: a control is censored
+       from its own programme start on. ls_start, ls_cens: n x months, the
+       cumulative log survival sum_{s=1..t} log(1 - h(s)) against a
+       programme start (where at risk of one) and against censoring. */
+    int never;
+    const double *ls_start, *ls_cens;
 } nt_dyn_panel;
 
 
@@ -115,6 +122,13 @@ typedef struct {
     /* The weights at tau = 0 of every start month (treated and controls,
        estimators/nt_dyn_kw.h) are appended here when not NULL. */
     struct nt_dyn_kw_s *kw;
+    /* ATT_never ("now vs never within the horizon"): controls censored at
+       their own later programme start and weighted by 1 / P(no start in
+       k+1..t | X, at risk), the att path then holds ATT_never (nt_dyn_ipcw.c). */
+    int never;
+    /* 1: inverse-probability-of-censoring weights on treated and controls
+       (death, emigration, data end), 1 / P(observed in t | observed in k, X). */
+    int censoring;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT
@@ -165,6 +179,8 @@ typedef struct nt_dyn_result_s {
     double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn), else with opts.lin the
                                      (k, tau) terms alone (nt_dyn_lin_matched; weighting: nt_dyn_kvar), else NaN */
     long *k_contrib;              /* [k * horizon + tau] */
+    double *k_wcontrib;           /* [k * horizon + tau]: with weights (never, censoring) the contributing
+                                     treated's summed weights, the pooling weights over k; else NULL */
     int n_intervals;
     nt_dyn_interval *interval;
     int n_bal;                    /* pooled balance over intervals, weighted by matched treated */

@@ -6,7 +6,9 @@
 
    usage: coverage_driver STUDY.ini METHODS B SEED OUT [PROGRAM] [B_FULL]
    METHODS: comma-separated (one ingest for all); OUT: a file name with
-   %s for the method, e.g. est_%s_1.csv.
+   %s for the method, e.g. est_%s_1.csv. A method name may end in _never
+   (the estimand ATT_never) and/or _ipcw (censoring weights), e.g.
+   radius_never_ipcw (estimators/nt_dyn_ipcw.c).
 
    Linked against the libraries; not part of netto (the study run gets the
    same through [inference] method = linearised once wired). */
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
     }
     nt_panel *p = NULL;
     nt_dyn_panel view;
+    if (strstr(argv[2], "_never")) st->never = 1;   /* risk-set data through the horizon */
     if (nt_run_panel_load(st, store, &p, &view, &err)) return die(&err);
     long *units = malloc((size_t)p->n * sizeof *units), nu = 0;
     for (long i = 0; i < p->n; i++)
@@ -91,8 +94,15 @@ int main(int argc, char **argv)
     snprintf(list, sizeof list, "%s", argv[2]);
     for (char *save = NULL, *mname = strtok_r(list, ",", &save); mname; mname = strtok_r(NULL, ",", &save)) {
     /* radius_ba: radius with the regression bias adjustment; radius: without. */
-    int ba = !strcasecmp(mname, "radius_ba");
-    int method = nt_method_parse(ba ? "radius" : mname);
+    char base[64];
+    snprintf(base, sizeof base, "%s", mname);
+    char *suf;
+    int ipcw = (suf = strstr(base, "_ipcw")) != NULL;
+    if (suf) *suf = 0;
+    int never = (suf = strstr(base, "_never")) != NULL;
+    if (suf) *suf = 0;
+    int ba = !strcasecmp(base, "radius_ba");
+    int method = nt_method_parse(ba ? "radius" : base);
     if (method < 0) { fprintf(stderr, "unknown method %s\n", mname); return 2; }
     char outname[4096];
     snprintf(outname, sizeof outname, argv[5], mname);
@@ -116,6 +126,8 @@ int main(int argc, char **argv)
     d.bandwidth = st->bandwidth;
     d.ai_neighbors = st->ai_neighbors;
     d.min_treated = st->min_treated;
+    d.never = never;
+    d.censoring = ipcw;
     nt_dyn_lin *L = NULL;
     if (nt_dyn_lin_alloc(p->n, d.horizon, p->n_outcomes, &L, &err)) return die(&err);
     d.lin = L;

@@ -61,6 +61,8 @@ struct nt_cb_state {
     int *cost_known;          /* per study programme: its own cost is known */
     lin_figs *lin;            /* [pg] */
     figs *fig;                /* [(pg * NR + rate) * NT_RUN_MAX_HORIZONS + h] */
+    lin_figs *lin_never;      /* the same for ATT_never ([estimator] never = yes), or NULL */
+    figs *fig_never;
 };
 
 static const char *const persp_name[NP] = {"government", "society"};
@@ -398,14 +400,13 @@ static double rate_of(const nt_run_state *P, int ri) { return ri == 0 ? 0 : P->s
    linearisation is the same combination of the three series' (lin), run
    through the multiplier draws (one series at a time: 2 x horizon x persons
    doubles). */
-static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int pp, int ri, lin_figs *f,
-                             nt_error *err)
+static nt_status collect_one(nt_run_state *P, const nt_dyn_result *r, const nt_dyn_lin *lin, int pp, int ri,
+                             lin_figs *f, nt_error *err)
 {
     struct nt_cb_state *C = P->cb;
     int H = lin->horizon;
     long n = lin->n;
     double rate = rate_of(P, ri);
-    const nt_dyn_result *r = P->res[pg];
     nt_dyn_lin *L = NULL;
     nt_dyn_inference *inf = NULL;
     nt_dyn_result fake = {.horizon = H, .n_outcomes = 1};
@@ -460,17 +461,24 @@ static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int
 
 nt_status nt_cost_benefit_collect(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err)
 {
+    return nt_cost_benefit_collect_for(P, pg, 0, lin, err);
+}
+
+nt_status nt_cost_benefit_collect_for(nt_run_state *P, int pg, int never, const nt_dyn_lin *lin, nt_error *err)
+{
     struct nt_cb_state *C = P->cb;
     int npg = P->n_prog * P->n_groups, H = lin->horizon;
-    if (!C->lin && !(C->lin = calloc((size_t)npg, sizeof *C->lin))) return NOMEM(err);
-    lin_figs *f = &C->lin[pg];
+    lin_figs **fl = never ? &C->lin_never : &C->lin;
+    if (!*fl && !(*fl = calloc((size_t)npg, sizeof **fl))) return NOMEM(err);
+    lin_figs *f = &(*fl)[pg];
+    const nt_dyn_result *r = never ? P->res_never[pg] : P->res[pg];
     size_t npath = (size_t)NP * NR * H;
     if (!(f->se = malloc(npath * sizeof *f->se)) || !(f->lo = malloc(npath * sizeof *f->lo)) ||
         !(f->hi = malloc(npath * sizeof *f->hi)))
         return NOMEM(err);
     nt_status s = NT_OK;
     for (int pp = 0; pp < NP && !s; pp++)
-        for (int ri = 0; ri < NR && !s; ri++) s = collect_one(P, pg, lin, pp, ri, f, err);
+        for (int ri = 0; ri < NR && !s; ri++) s = collect_one(P, r, lin, pp, ri, f, err);
     if (!s) f->done = 1;
     return s;
 }
@@ -479,11 +487,12 @@ nt_status nt_cost_benefit_collect(nt_run_state *P, int pg, const nt_dyn_lin *lin
 
 /* Figures of one (pg, rate) at every summary horizon; reps: the bootstrap's
    (NULL without). */
-static nt_status figures(nt_run_state *P, int pg, int ri, nt_error *err)
+static nt_status figures(nt_run_state *P, int pg, int ri, int never, nt_error *err)
 {
     struct nt_cb_state *C = P->cb;
-    const nt_dyn_result *r = P->res[pg];
-    int H = P->st->horizon, B = P->reps ? P->st->bootstrap : 0, NOV = P->view.n_outcomes;
+    const nt_dyn_result *r = never ? P->res_never[pg] : P->res[pg];
+    const lin_figs *lf = never ? C->lin_never : C->lin;   /* ATT_never: linearised inference only */
+    int H = P->st->horizon, B = P->reps && !never ? P->st->bootstrap : 0, NOV = P->view.n_outcomes;
     double rate = rate_of(P, ri), ci = nt_run_ci_level(P);
     const double *th[NS];
     for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
@@ -499,7 +508,7 @@ static nt_status figures(nt_run_state *P, int pg, int ri, nt_error *err)
             nt_summary_net_path(rp, coef[pp], NS, H, rate, reps + (size_t)b * H);
         }
         for (int h = 0; h < P->n_horizons && !s; h++) {
-            figs *f = &C->fig[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
+            figs *f = &(never ? C->fig_never : C->fig)[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
             int T = P->horizons[h];
             nt_summary sm;
             if ((s = nt_summary_compute(path, reps, B, H, 0, T, ci, &sm, err))) break;
@@ -524,8 +533,8 @@ static nt_status figures(nt_run_state *P, int pg, int ri, nt_error *err)
                 f->net_lower[pp] = sm.cumulative_lower;
                 f->net_upper[pp] = sm.cumulative_upper;
                 if (T == H) { f->breakeven_lower[pp] = sm.breakeven_lower; f->breakeven_upper[pp] = sm.breakeven_upper; }
-            } else if (C->lin && C->lin[pg].done) {
-                const lin_figs *L = &C->lin[pg];
+            } else if (lf && lf[pg].done) {
+                const lin_figs *L = &lf[pg];
                 size_t k = (size_t)(pp * NR + ri) * H + (size_t)(T - 1);
                 f->net_se[pp] = L->se[k];
                 f->net_lower[pp] = L->lo[k];
@@ -546,9 +555,12 @@ nt_status nt_cost_benefit_compute(nt_run_state *P, nt_error *err)
     int npg = P->n_prog * P->n_groups;
     C->fig = calloc((size_t)npg * NR * NT_RUN_MAX_HORIZONS, sizeof *C->fig);
     if (!C->fig) return NOMEM(err);
+    if (P->res_never && !(C->fig_never = calloc((size_t)npg * NR * NT_RUN_MAX_HORIZONS, sizeof *C->fig_never)))
+        return NOMEM(err);
     nt_status s = NT_OK;
-    for (int pg = 0; pg < npg && !s; pg++)
-        for (int ri = 0; ri < NR && !s; ri++) s = figures(P, pg, ri, err);
+    for (int e = 0; e < (P->res_never ? 2 : 1); e++)
+        for (int pg = 0; pg < npg && !s; pg++)
+            for (int ri = 0; ri < NR && !s; ri++) s = figures(P, pg, ri, e, err);
     return s;
 }
 
@@ -667,21 +679,23 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
     if (!t || !rows) { nt_table_free(t); free(rows); return NOMEM(err); }
     nt_run_set_margin(P, t, NULL);
     nt_status s = NT_OK;
+    /* ATT, then ATT_never ([estimator] never = yes) after every ATT row */
+    for (int e = 0; e < (P->cb->fig_never ? 2 : 1); e++)
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
-        const nt_dyn_result *r = P->res[pg];
+        const nt_dyn_result *r = e ? P->res_never[pg] : P->res[pg];
         for (int h = 0; h < P->n_horizons && !s; h++) {
             int edom = earnings_dominated(P, pg, P->horizons[h]);
             for (int pp = 0; pp < NP && !s; pp++)
                 for (int ri = 0; ri < NR && !s; ri++) {
-                    const figs *f = &P->cb->fig[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
+                    const figs *f = &(e ? P->cb->fig_never : P->cb->fig)[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
                     size_t slot = ((((size_t)pg * P->n_horizons + h) * NP + pp) * NR + ri);
-                    rows[slot] = -1;
+                    if (!e) rows[slot] = -1;
                     if (ri == 1 && P->st->discount_rate == 0) continue;  /* the same rows as rate 0 */
                     if (nt_table_add_row(t)) { s = NOMEM(err); break; }
-                    rows[slot] = nt_table_rows(t) - 1;
+                    if (!e) rows[slot] = nt_table_rows(t) - 1;
                     nt_table_set_str(t, "program", nt_run_program(P, pg));
                     nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
-                    nt_table_set_str(t, "estimand", "ATT");
+                    nt_table_set_str(t, "estimand", e ? "ATT_never" : "ATT");
                     nt_table_set_int(t, "horizon_months", P->horizons[h]);
                     nt_table_set_str(t, "perspective", persp_name[pp]);
                     nt_table_set_num(t, "discount_rate", rate_of(P, ri));
@@ -698,6 +712,7 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
                     nt_table_set_int(t, "n_treated", r->n_treated[0]);
                     nt_table_set_int(t, "n_control", r->n_control);
                     row_limits(P, t, pg, h, pp, edom);
+                    if (e) nt_table_limit_basis(t, nt_run_never_window_basis(P, pg, P->horizons[h]), NT_WHY_WINDOW);
                 }
         }
     }
@@ -726,8 +741,15 @@ void nt_cost_benefit_free(nt_run_state *P)
         free(C->lin[pg].lo);
         free(C->lin[pg].hi);
     }
+    for (int pg = 0; C->lin_never && pg < P->n_prog * P->n_groups; pg++) {
+        free(C->lin_never[pg].se);
+        free(C->lin_never[pg].lo);
+        free(C->lin_never[pg].hi);
+    }
     free(C->lin);
     free(C->fig);
+    free(C->lin_never);
+    free(C->fig_never);
     free(C);
     P->cb = NULL;
 }

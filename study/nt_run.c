@@ -379,6 +379,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->history = st->history;
     d->radius_factor = st->radius_factor;
     d->bias_adjust = st->bias_adjust;
+    d->censoring = st->censoring;
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
@@ -395,7 +396,7 @@ nt_status nt_run_panel_load(const nt_study *st, nt_store *store, nt_panel **pane
         .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
         .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
         .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
-        .n_risk = st->start_last + 1};
+        .n_risk = st->never ? st->start_last + st->horizon : st->start_last + 1};   /* ATT_never: at risk of a later start */
     nt_status s = nt_panel_load(store, &spec, panel, err);
     if (s) return s;
     const nt_panel *p = *panel;
@@ -483,6 +484,7 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (!s && lin) s = nt_cost_benefit_collect(P, pg, lin, err);
         if (!s) s = nt_run_ttw_collect(P, pg, err);
         nt_dyn_lin_free(lin);
+        if (!s && P->st->never) s = nt_run_never_estimate(P, pg, &d, nt_run_group_view(P, g, &gv), units, nu, err);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
@@ -662,6 +664,7 @@ static void run_free(nt_run_state *P)
     free(P->fallback_cost);
     free(P->included);
     nt_run_paths_free(P);
+    nt_run_never_free(P);
     nt_run_cred_free(P);
     nt_run_ttw_free(P);
     nt_cost_benefit_free(P);

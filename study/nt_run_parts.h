@@ -108,7 +108,25 @@ typedef struct {
     double **ctx_tv;         /* context variables at k, n x n_risk each (nt_run_context.c); view.tv */
     int n_ctx_tv;
     struct nt_ttw_state *ttw; /* [outcomes] time_to_work (nt_run_ttw.c), or NULL */
+    /* [estimator] never = yes (nt_run_never.c): the ATT_never estimate and its
+       linearised inference per (prog, group), or NULL */
+    nt_dyn_result **res_never;
+    nt_dyn_inference **inf_never;
 } nt_run_state;
+
+/* [estimator] never = yes: ATT_never of (programme, group) pg with the
+   main estimate's options d on the units (nt_run_never.c); its effects.csv
+   rows (after every ATT and ATT_fixed row); freeing. */
+nt_status nt_run_never_estimate(nt_run_state *P, int pg, const nt_dyn_opts *d, const nt_dyn_panel *view,
+                                const long *units, long nu, nt_error *err);
+nt_status nt_run_never_rows(const nt_run_state *P, nt_table *t, nt_error *err);
+/* summary.csv's ATT_never rows (estimand column ATT_never): the cumulative
+   effect, lock-in and break-even with the linearised intervals. */
+nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err);
+/* The disclosure basis of ATT_never's months 0..h-1 of pg: the smallest
+   min(contributing treated, controls used) of its months. */
+long nt_run_never_window_basis(const nt_run_state *P, int pg, int h);
+void nt_run_never_free(nt_run_state *P);
 
 /* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */
 nt_status nt_run_context_load(nt_run_state *P, nt_error *err);
@@ -125,6 +143,9 @@ void nt_run_set_margin(const nt_run_state *P, nt_table *t, const char *ignore);
 /* 1 if month tau of series oc (an index of the view: the cost-benefit
    series too) of ATT(tau) is dominated by one or two persons on either
    side ([disclosure] dominance_top1/top2). */
+/* effects.csv's limits beyond the counts (pooled controls, dominance) of
+   an ATT-type row of r just added; -1 out of memory. */
+int nt_run_effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_result *r, int oc, int tau);
 int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau);
 /* The disclosure basis of a figure over months 0..h-1 of a (programme,
    group) path's ATT: 0 if effects.csv suppresses any of those months,

@@ -120,6 +120,15 @@ static void effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_resu
         nt_table_limit_basis(t, 0, NT_WHY_DOMINANCE);
 }
 
+int nt_run_effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_result *r, int oc, int tau)
+{
+    double *buf = malloc(3 * (size_t)(r->n_k > 0 ? r->n_k : 1) * sizeof *buf);
+    if (!buf) return -1;
+    effects_limits(P, t, r, oc, 0, tau, buf, buf + r->n_k, buf + 2 * r->n_k);
+    free(buf);
+    return 0;
+}
+
 int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau)
 {
     const nt_dyn_result *r = P->res[pg];
@@ -195,6 +204,7 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                 }
             }
     }
+    if (!s) s = nt_run_never_rows(P, t, err);   /* ATT_never: after every ATT and ATT_fixed row */
     if (!s) s = write_table(P, t, "effects.csv", err);
     if (!s) s = record_shown(P, t, err);
     nt_table_free(t);
@@ -313,16 +323,17 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                                  "lockin_depth_ci_lower", "lockin_depth_ci_upper", "lockin_months_ci_lower",
                                  "lockin_months_ci_upper", "breakeven_ci_lower", "breakeven_ci_upper",
                                  "net_benefit_se", "lockin_depth_month", "lockin_depth_month_ci_lower",
-                                 "lockin_depth_month_ci_upper", "breakeven_band_month"};
+                                 "lockin_depth_month_ci_upper", "breakeven_band_month", "estimand"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_MEAN, NT_COL_STAT,
                                         NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN,
                                         NT_COL_COUNT, NT_COL_COUNT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT,
                                         NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_KEY};
     int NO = P->panel->n_outcomes, earn = -1;
     for (int oc = 0; oc < NO; oc++)
         if (magnitude(P->panel->outcome_name[oc])) earn = oc;
-    nt_table *t = nt_table_alloc(cols, kinds, 27);
+    nt_table *t = nt_table_alloc(cols, kinds, 28);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_run_set_margin(P, t, NULL);
     /* a path's minimum is no person-weighted sum of the levels' minima */
@@ -342,6 +353,7 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
                 nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
                 nt_table_set_int(t, "horizon_months", P->horizons[h]);
+                nt_table_set_str(t, "estimand", "ATT");
                 nt_table_set_num(t, "cumulative_effect", sm->est.cumulative_effect);
                 nt_table_set_num(t, "cumulative_se", sm->cumulative_se);
                 nt_table_set_num(t, "lockin_depth", sm->est.lockin_depth);
@@ -381,6 +393,7 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
             }
     }
     if (!s) once_secondary(P, t);
+    if (!s) s = nt_run_never_summary_rows(P, t, err);   /* ATT_never: after every ATT row */
     if (!s) s = write_table(P, t, "summary.csv", err); /* sets the table's rounding */
     if (!s) record_summary(P, t);
     nt_table_free(t);

@@ -104,6 +104,8 @@ typedef struct {
     double bandwidth;      /* extension; 0 = rule of thumb */
     double radius_factor;  /* extension */
     int bias_adjust;       /* radius: regression bias adjustment (issue 14) */
+    int never;             /* also ATT_never (now vs never within the horizon; issue 14) */
+    int censoring;         /* 0 none, 1 ipcw: inverse-probability-of-censoring weights (issue 14) */
     int ai_neighbors;      /* extension; Abadie-Imbens J */
     long min_treated;      /* start months with fewer treated are not estimated
                               (counted in start_months.csv); not a disclosure rule */

@@ -207,6 +207,9 @@ static int language_parse(const char *v) { return !strcmp(v, "en") ? 0 : !strcmp
 static const char *language_name(int c) { return c == 0 ? "en" : c == 1 ? "nl" : NULL; }
 static const nt_study_words language_words = {language_parse, language_name};
 static const nt_study_words calendar_words = {nt_calendar_parse, nt_calendar_name};
+static int censoring_parse(const char *v) { return !strcmp(v, "none") ? 0 : !strcmp(v, "ipcw") ? 1 : -1; }
+static const char *censoring_name(int c) { return c == 0 ? "none" : c == 1 ? "ipcw" : NULL; }
+static const nt_study_words censoring_words = {censoring_parse, censoring_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
                    sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
@@ -552,6 +555,8 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "radius_factor", NT_KEY_NUM, F(radius_factor), 0, "1.5", 0, BIG, "a number > 0",
      .flags = 0},
     {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "never", NT_KEY_BOOL, F(never), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
     {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000,
      "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI,

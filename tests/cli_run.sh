@@ -37,7 +37,7 @@ check_cb() { # cost_benefit.csv truth_cost_benefit.csv label
   awk -F, -v label="$3" '
     FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
     { k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "subgroup"] SUBSEP $col[FILENAME, "horizon_months"] SUBSEP \
-          $col[FILENAME, "perspective"] SUBSEP $col[FILENAME, "discount_rate"] }
+          $col[FILENAME, "perspective"] SUBSEP $col[FILENAME, "discount_rate"] SUBSEP $col[FILENAME, "estimand"] }
     FILENAME == ARGV[1] { if ($col[FILENAME, "subgroup"] == "") { est[k] = $col[FILENAME, "net_benefit"]; se[k] = $col[FILENAME, "net_benefit_se"] }; next }
     (k in est) { n++
       d = est[k] - $col[FILENAME, "net_benefit"]; if (d < 0) d = -d
