@@ -9,26 +9,33 @@
 #include "data/nt_context.h"
 #include "study/nt_run_parts.h"
 
+nt_status nt_run_context_table(const nt_run_state *P, nt_context **c, const char **path, nt_error *err)
+{
+    const nt_study *st = P->st;
+    *c = NULL;
+    if (st->context_file) {   /* the study's own file wins over the table kept in the store */
+        *path = st->context_file;
+        nt_cells_opts co = {st->cp1252, st->decimal};
+        return nt_context_read(st->context_file, &co, c, NULL, err);
+    }
+    const char *source = NULL;
+    nt_status s = nt_store_read_context(P->store, c, &source, err);
+    *path = source && source[0] ? source : "the store's context table";
+    return s;
+}
+
 nt_status nt_run_context_load(nt_run_state *P, nt_error *err)
 {
     const nt_study *st = P->st;
     if (!st->n_context) return NT_OK;
     long line = nt_study_line(st, "estimator", "context");
-    /* The study's own file wins over the table kept in the store. */
     nt_context *c = NULL;
-    const char *path = st->context_file, *source = NULL;
-    nt_status s;
-    if (path) {
-        nt_cells_opts co = {st->cp1252, st->decimal};
-        s = nt_context_read(path, &co, &c, NULL, err);
-    } else {
-        s = nt_store_read_context(P->store, &c, &source, err);
-        path = source && source[0] ? source : "the store's context table";
-        if (!s && !c)
-            return nt_fail_at(err, NT_EINPUT, st->path, line, NULL,
-                              "[estimator] context names context-table variables; name the table with [data] context "
-                              "= FILE or ingest it with netto ingest --context");
-    }
+    const char *path = NULL;
+    nt_status s = nt_run_context_table(P, &c, &path, err);
+    if (!s && !c)
+        return nt_fail_at(err, NT_EINPUT, st->path, line, NULL,
+                          "[estimator] context names context-table variables; name the table with [data] context "
+                          "= FILE or ingest it with netto ingest --context");
     if (s) return s;
     long n = P->panel->n;
     int nr = P->panel->n_risk;

@@ -35,13 +35,25 @@
 #include "report/nt_table.h"
 #include "study/nt_run_parts.h"
 
+/* The table's name in messages: the study's file or the store's table. */
+static const char *ctx_name(const nt_run_state *P)
+{
+    return P->st->context_file ? P->st->context_file : "the store's context table";
+}
+
 int nt_run_ctxgroup_is(const nt_run_state *P, const char *variable)
 {
-    if (!P->st->context_file || nt_store_covariate_kind(P->store, variable) >= 0) return 0;
+    if (nt_store_covariate_kind(P->store, variable) >= 0) return 0;
     static const char *const own[] = {"job_chance", "start_year"};
     for (size_t i = 0; i < sizeof own / sizeof *own; i++)
         if (!strcmp(variable, own[i])) return 0;
-    return 1;   /* nt_run_ctxgroup_groups names the table's columns if it is none of them */
+    if (P->st->context_file) return 1;   /* nt_run_ctxgroup_groups names the table's columns if it is none of them */
+    nt_context *c = NULL;
+    const char *path;
+    nt_error e = {0};
+    int has = !nt_run_context_table(P, &c, &path, &e) && c;   /* a broken stored table: reported where it is used */
+    nt_context_free(c);
+    return has;
 }
 
 static int by_value(const void *a, const void *b)
@@ -126,7 +138,7 @@ static nt_status masks(nt_run_state *P, const nt_study_subgroup *sg, int g0, con
         if (!gr->is_range && !tj) {
             return nt_fail_at(err, NT_EINPUT, P->st->path, sg->line, NULL,
                               "%s (context table %s): groups are low, mid, high (terciles at the programme starts) "
-                              "or ranges a-b, not \"%s\"", sg->variable, P->st->context_file, gr->value);
+                              "or ranges a-b, not \"%s\"", sg->variable, ctx_name(P), gr->value);
         }
         /* (a, b]: terciles; [a, b]: the study's ranges */
         double a = gr->is_range ? gr->lo : tj == 1 ? -INFINITY : tj == 2 ? c1 : c2;
@@ -167,7 +179,8 @@ nt_status nt_run_ctxgroup_groups(nt_run_state *P, int v, int g0, nt_error *err)
 {
     const nt_study_subgroup *sg = &P->st->subgroups[v];
     nt_context *c = NULL;
-    nt_status s = nt_context_read(P->st->context_file, &c, err);
+    const char *path = NULL;
+    nt_status s = nt_run_context_table(P, &c, &path, err);
     if (s) return s;
     int j = nt_context_var(c, sg->variable);
     if (j < 0) {
@@ -178,7 +191,7 @@ nt_status nt_run_ctxgroup_groups(nt_run_state *P, int v, int g0, nt_error *err)
             o += (size_t)snprintf(cols + o, sizeof cols - o, "%s%s", q ? ", " : "", c->var[q]);
         s = nt_fail_at(err, NT_EINPUT, P->st->path, sg->line, NULL,
                        "subgroup variable \"%s\" is neither in the cohort nor a column of the context table %s (%s)",
-                       sg->variable, P->st->context_file, cols);
+                       sg->variable, path, cols);
         nt_context_free(c);
         return s;
     }
@@ -186,7 +199,7 @@ nt_status nt_run_ctxgroup_groups(nt_run_state *P, int v, int g0, nt_error *err)
     int R = P->panel->n_risk;
     double *x = malloc((size_t)(n ? n : 1) * (size_t)(R ? R : 1) * sizeof *x);
     if (!x) s = nt_fail(err, NT_ENOMEM, "out of memory");
-    if (!s) s = nt_context_at_k(c, P->st->context_file, j, P->store, R, P->panel->included, x, err);
+    if (!s) s = nt_context_at_k(c, path, j, P->store, R, P->panel->included, x, err);
     nt_context_free(c);
     if (!s && !P->risk_mask && !(P->risk_mask = calloc((size_t)P->n_groups, sizeof *P->risk_mask)))
         s = nt_fail(err, NT_ENOMEM, "out of memory");

@@ -130,6 +130,10 @@ void nt_run_never_free(nt_run_state *P);
 
 /* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */
 nt_status nt_run_context_load(nt_run_state *P, nt_error *err);
+/* The context table: the study's [data] context file, else the store's
+   (*c NULL without either); *path names it in messages. */
+struct nt_context;
+nt_status nt_run_context_table(const nt_run_state *P, struct nt_context **c, const char **path, nt_error *err);
 void nt_run_context_free(nt_run_state *P);
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
