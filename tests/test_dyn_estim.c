@@ -147,7 +147,8 @@ static void test_radius_bias_adjust_tiny(void **state)
 }
 
 /* Firth's penalised logit against scripts/reference/firth_golden.R
-   (brglm2's AS_mean, tests/golden/firth.csv), and the 2 x 2 table by hand:
+   (base R Newton iterations on the hat-adjusted score, equal to brglm2's
+   AS_mean; tests/golden/firth.csv), and the 2 x 2 table by hand:
    the logit of the table with 1/2 added to each cell, (0, log 5). */
 static void test_firth(void **state)
 {
