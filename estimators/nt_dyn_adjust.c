@@ -22,9 +22,16 @@
        which equals the coefficient of D (the WLS residuals sum to 0 in each
        arm).
 
-   The linearisation (nt_dyn_lin.c) takes the adjusted outcomes with b held
-   fixed: the Abadie-Imbens terms of the matching estimator on y - x'b, as
-   `netto match` computes its radius SE. */
+   The linearisation (nt_dyn_lin.c) takes the Abadie-Imbens terms of the
+   matching estimator on the adjusted outcomes y - x'b and adds the
+   regression's own term (nt_dyn_adjust_term): with theta = (a, delta, b)
+   the WLS coefficients, A = sum_u w_u z_u z_u' their Gram and
+   e_u = y_u - z_u'theta the residuals,
+     N_k ATT_k = sum_i c_i (y_i - Yhat_i) - N_k g'b,
+     N_k g = sum_i c_i x_i - sum_j K_j x_j   (the imbalance the radius leaves),
+     theta_hat - theta = A^-1 sum_u w_u z_u e_u   (the normal equations),
+   so unit u adds  a'z_u w_u e_u,  a = -A^-1 (0, 0, N_k g)  (zero where
+   a column is aliased, and a = 0 where the month is not adjusted). */
 #include "estimators/nt_dyn_internal.h"
 
 #include <math.h>
@@ -106,7 +113,10 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         m->off_t = calloc((size_t)NO * (size_t)nt + 1, sizeof *m->off_t);
         m->off_c = calloc((size_t)NO * (size_t)nc + 1, sizeof *m->off_c);
         m->xmean = calloc((size_t)m->qx, sizeof *m->xmean);
-        if (!m->off_t || !m->off_c || !m->xmean) return NOMEM(err);
+        m->adj_a = calloc((size_t)q, sizeof *m->adj_a);
+        m->adj_theta = calloc((size_t)NO * (size_t)q + 1, sizeof *m->adj_theta);
+        m->adj_no = NO;
+        if (!m->off_t || !m->off_c || !m->xmean || !m->adj_a || !m->adj_theta) return NOMEM(err);
         for (int c = 1; c < m->qx; c++) {
             double s = 0;
             for (long i = 0; i < nt; i++) s += m->xt[(size_t)c * (size_t)nt + (size_t)i];
@@ -115,7 +125,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         }
     }
     double *P = malloc(((size_t)nc + 1) * sizeof *P), *acc = calloc((size_t)nc + 1, sizeof *acc);
-    double *A = calloc((size_t)q * (size_t)q, sizeof *A), *rhs = calloc((size_t)NO * (size_t)q, sizeof *rhs);
+    double *A = calloc((size_t)q * (size_t)q, sizeof *A), *rhs = calloc((size_t)(NO + 1) * (size_t)q, sizeof *rhs);
     double *z = malloc((size_t)q * sizeof *z), *y = malloc((size_t)(NO ? NO : 1) * sizeof *y);
     uint8_t *alive = malloc((size_t)q);
     nt_status s = NT_OK;
@@ -137,6 +147,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         row_of(m, 0, i, z);
         for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pi * p->months + t];
         gram_add(A, rhs, q, NO, z, ci, y);
+        for (int c = 2; c < q; c++) rhs[(size_t)NO * q + c] -= ci * z[c];   /* a = -A^-1 (0, 0, N g) */
         nunits += nt_dyn_ucount(count, m->t_unit[i]);
     }
     double run = 0;
@@ -148,13 +159,16 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         row_of(m, 1, j, z);
         for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pc * p->months + t];
         gram_add(A, rhs, q, NO, z, K, y);
+        for (int c = 2; c < q; c++) rhs[(size_t)NO * q + c] += K * z[c];
         nunits += nt_dyn_ucount(count, m->c_unit[j]);
     }
-    solve_drop(A, q, rhs, NO, alive);
+    solve_drop(A, q, rhs, NO + 1, alive);
     if (!alive[0] || !alive[1] || nunits < (long)m->adjust_per_col * q) {
         /* no treated or no control, or too few units: not adjusted */
-        memset(rhs, 0, (size_t)NO * (size_t)q * sizeof *rhs);
+        memset(rhs, 0, (size_t)(NO + 1) * (size_t)q * sizeof *rhs);
     }
+    memcpy(m->adj_theta, rhs, (size_t)NO * (size_t)q * sizeof *rhs);
+    memcpy(m->adj_a, rhs + (size_t)NO * q, (size_t)q * sizeof *rhs);
     for (int o = 0; o < NO; o++) {
         const double *b = rhs + (size_t)o * q;
         for (long i = 0; i < nt; i++) {
@@ -179,4 +193,20 @@ done:
     free(y);
     free(alive);
     return s;
+}
+
+double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o, double y, double w)
+{
+    if (!m->adj_a || o >= m->adj_no || !(w > 0)) return 0;
+    int q = m->qx + 1;
+    const double *x = side ? m->xz : m->xt, *th = m->adj_theta + (size_t)o * (size_t)q;
+    long ld = side ? m->n_c : m->n_t;
+    /* z = (1, D, x - xmean), as row_of */
+    double az = m->adj_a[0] + (side ? 0 : m->adj_a[1]), fit = th[0] + (side ? 0 : th[1]);
+    for (int c = 1; c < m->qx; c++) {
+        double zc = x[(size_t)c * (size_t)ld + (size_t)i] - m->xmean[c];
+        az += m->adj_a[c + 1] * zc;
+        fit += th[c + 1] * zc;
+    }
+    return az * w * (y - fit);
 }

@@ -82,6 +82,11 @@ typedef struct {
     double *off_t, *off_c;
     int adjust_per_col;          /* the regression's least units per column (opts) */
     double *xmean;               /* the design's column means over the month's units (centring) */
+    /* Its linearisation at the same month (nt_dyn_adjust_term): a = -A^-1
+       (0, 0, N g) (q = qx + 1 entries) and the WLS coefficients theta
+       (adj_no outcomes x q); a = 0 where the month is not adjusted. */
+    double *adj_a, *adj_theta;
+    int adj_no;
 } nt_dyn_kmatch;
 
 /* ------------------------------------------------------------ month cache */
@@ -179,6 +184,11 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
    is the coefficient of D. */
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
                             int t, int NO, nt_error *err);
+/* The regression's term of the bias adjustment's linearisation at the
+   month of the last nt_dyn_adjust_tau: a'z_u w (y - z_u'theta_o) for unit i
+   of side 0 (treated) or 1 (control), y its outcome o (not adjusted), w its
+   weight in the WLS (treated: copies; control: K_j); 0 without. */
+double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o, double y, double w);
 /* y of unit i (treated side 0, control side 1) of the kmatch at month t,
    minus its bias adjustment when there is one. */
 static inline double nt_dyn_yadj(const nt_dyn_panel *p, const nt_dyn_kmatch *m, int side, long i, long person,

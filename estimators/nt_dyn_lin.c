@@ -15,8 +15,10 @@
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
 
-   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b, b held
-   fixed (the outcomes as nt_dyn_yadj gives them).
+   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b (the
+   outcomes as nt_dyn_yadj gives them), plus the regression's term
+   a'z_u w_u e_u of each treated (w 1) and control (w K_j) in the WLS
+   (nt_dyn_adjust_term).
 
    Weighting: r = y - mu0 (mu0 = 0 for IPW), W = sum_C w, rbar = sum_C w r / W,
    n_k the contributing treated:
@@ -440,7 +442,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
 {
     /* kvar (with it): the variance of ATT_k(tau) from this (k, tau)'s terms
        alone, [sum_i (term_i - ATT_k)^2 + sum_j c_j^2 e_j^2] / n^2 */
-    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0};
+    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0}, t0[64] = {0};   /* t0: the terms without the regression's */
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     if (work_ready(L, m->n_c, m->n_t, NO, m->range_mode ? (long)np * (NO + 1) + np + nq : 0)) return NOMEM(err);
@@ -457,6 +459,9 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         if (!w->contrib[i]) continue;
         double term[64];
         for (int o = 0; o < NO; o++) term[o] = uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o];
+        for (int o = 0; o < NO && o < 64; o++) t0[o] += term[o];
+        if (m->adj_a)   /* bias-adjusted radius: the regression's term (nt_dyn_adjust.c) */
+            for (int o = 0; o < NO; o++) term[o] += nt_dyn_adjust_term(m, 0, i, o, nt_dyn_uy(p, unit_person, m, o, i, t), 1);
         if (yc) {
             for (int o = 0; o < NO; o++) w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)i] = term[o];
             w->role[(size_t)b * nu + (size_t)i] |= 1;
@@ -480,19 +485,23 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         resid(m, w, j, J, NO, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++) {
-            if (isnan(e[o])) continue;
+            double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o, nt_dyn_uy(p, unit_person, m, o, nt + j, t), w->K[j]) : 0;
+            if (isnan(e[o]) && ra == 0) continue;
+            double ct = (isnan(e[o]) ? 0 : -c * e[o]) + ra;
             if (yc) {
-                w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = -c * e[o];
+                w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = ct;
                 w->role[(size_t)b * nu + (size_t)(nt + j)] |= 2;
-            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, -c * e[o]))
+            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, ct))
                 return NOMEM(err);
-            if (o < 64) cq[o] += c * c * e[o] * e[o];
+            if (o < 64) cq[o] += ct * ct;
         }
     }
     if (kvar && NO <= 64)
         for (int o = 0; o < NO; o++) {
             double n = (double)any;
-            kvar[o] = (fmax(tq[o] - ts[o] * ts[o] / n, 0) + cq[o]) / (n * n);
+            double att = t0[o] / n;   /* sum_i (term_i - ATT_k)^2 (= ts / n without the regression's term) */
+            double vt = m->adj_a ? tq[o] - 2 * att * ts[o] + n * att * att : tq[o] - ts[o] * ts[o] / n;
+            kvar[o] = (fmax(vt, 0) + cq[o]) / (n * n);
         }
     return NT_OK;
 }

@@ -51,6 +51,8 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->off_t);
     free(m->off_c);
     free(m->xmean);
+    free(m->adj_a);
+    free(m->adj_theta);
     memset(m, 0, sizeof *m);
 }
 
