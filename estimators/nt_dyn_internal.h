@@ -87,6 +87,7 @@ typedef struct {
        (adj_no outcomes x q); a = 0 where the month is not adjusted. */
     double *adj_a, *adj_theta;
     int adj_no;
+    double *hfac_t, *hfac_c;     /* 1 / sqrt(1 - leverage) of each unit in the month's WLS (1 outside) */
 } nt_dyn_kmatch;
 
 /* ------------------------------------------------------------ month cache */
@@ -181,14 +182,18 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
    the contributing treated's copies and the controls' K_j (the matching
    weights renormalised over the observed controls); sets m->off_t and
    m->off_c to x'b (x centred), so that the matching estimator on y - x'b
-   is the coefficient of D. */
+   is the coefficient of D; lin: also the leverages (linearisation). */
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
-                            int t, int NO, nt_error *err);
+                            int t, int NO, int lin, nt_error *err);
 /* The regression's term of the bias adjustment's linearisation at the
    month of the last nt_dyn_adjust_tau: a'z_u w (y - z_u'theta_o) for unit i
    of side 0 (treated) or 1 (control), y its outcome o (not adjusted), w its
    weight in the WLS (treated: copies; control: K_j); 0 without. */
 double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o, double y, double w);
+/* The adjusted outcome the linearisation uses: y - x'b with the unit's WLS
+   residual scaled by 1 / sqrt(1 - leverage) (HC2; with lin set in
+   nt_dyn_adjust_tau), y its outcome o (not adjusted). */
+double nt_dyn_adjust_ylin(const nt_dyn_kmatch *m, int side, long i, int o, double y);
 /* y of unit i (treated side 0, control side 1) of the kmatch at month t,
    minus its bias adjustment when there is one. */
 static inline double nt_dyn_yadj(const nt_dyn_panel *p, const nt_dyn_kmatch *m, int side, long i, long person,

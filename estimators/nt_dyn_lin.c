@@ -229,6 +229,9 @@ int nt_dyn_lin_add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o
     return 0;
 }
 
+static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
+                    int t);
+
 /* Range mode: Yhat_i from prefix sums, K and KK from difference arrays. */
 static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t,
                         linwork *w)
@@ -244,7 +247,7 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         int obs = nt_dyn_observed(p, pc, t);
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
         for (int q = 0; q <= NO; q++) {
-            double v = !obs ? 0 : q == 0 ? 1 : nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
+            double v = !obs ? 0 : q == 0 ? 1 : uyadj(p, unit_person, m, 1, j, q - 1, t);
             for (int e = 0; e < np; e++) {
                 double *row = P + ((size_t)q * np + e) * nc1;
                 row[j + 1] = row[j] + v * pw[e];
@@ -432,6 +435,7 @@ static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn
                     int t)
 {
     double y = nt_dyn_uy(p, unit_person, m, o, side ? m->n_t + i : i, t);
+    if (m->adj_a) return nt_dyn_adjust_ylin(m, side, i, o, y);   /* with the HC2 residuals */
     if (side == 0 && m->off_t) y -= m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
     if (side == 1 && m->off_c) y -= m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i];
     return y;

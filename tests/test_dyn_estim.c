@@ -46,11 +46,18 @@
    so unit u adds .8 w_u (x_u - xbar_arm) e_u / 90.16:
    T1 (-4)(-2 + 5b), T2 4(2 - 5b), C1 (-3.52)(-.75 + 4.4b),
    C3 2.24(1.25 - 5.6b), C4 1.28(.25 - 3.2b), each / 90.16 (they sum to 0:
-   b's normal equation). Contributions (/ N = 2): T1 (1 + b - ATT + r_T1),
-   T2 (3.5 - .2b - ATT + r_T2), controls r_C. Month 0 fits exactly: every
-   residual, term and the SE are 0. The regression has 6 and 5 units for 3
-   columns: below the default 10 per column, so the test asks for 1 per
-   column. */
+   b's normal equation).
+   HC2: every residual is taken as e_u / sqrt(1 - h_u), h_u = w_u (1 /
+   W_arm + (x_u - xbar_arm)^2 / 90.16) the leverage (arm weights 2 and 2):
+   T1, T2 .5 + 25/90.16; C1 .5 + 19.36/90.16; C3 .5 (.5 + 31.36/90.16);
+   C4 .5 (.5 + 10.24/90.16) (they sum to 3, the columns). With f_u =
+   1 / sqrt(1 - h_u), the adjusted outcome y - bx + (f - 1) e enters the
+   matching terms and f e the regression's: contributions (/ N = 2)
+   T1 (f_T1 e_T1 - f_C1 e_C1) + f_T1 r_T1 (its matching term 1 + b - ATT
+   is e_T1 - e_C1), T2 f_T2 e_T2 - (f_C3 e_C3 + f_C4 e_C4) / 2 + f_T2 r_T2,
+   controls f_C r_C. Month 0 fits exactly: every residual, term and the
+   SE are 0. The regression has 6 and 5 units for 3 columns: below the
+   default 10 per column, so the test asks for 1 per column. */
 static const double X[NP] = {0, 10, 1, -1.4, 11, 8.6};
 static const float Y[NP][NM] = {{3, 1}, {23, 5}, {2, 0}, {-2.8f, NAN}, {22, 2}, {17.2f, 1}};
 
@@ -139,8 +146,18 @@ static void test_radius_bias_adjust_tiny(void **state)
     const double rT1 = -4 * (-2 + 5 * b) / 90.16, rT2 = 4 * (2 - 5 * b) / 90.16;
     const double rC[3] = {-3.52 * (-0.75 + 4.4 * b) / 90.16, 2.24 * (1.25 - 5.6 * b) / 90.16,
                           1.28 * (0.25 - 3.2 * b) / 90.16};
-    const double want[5] = {(1 + b - att1 + rT1) / 2, (3.5 - 0.2 * b - att1 + rT2) / 2, rC[0] / 2, rC[1] / 2,
-                            rC[2] / 2};
+    /* residuals and HC2 factors: T1, T2, C1, C3, C4 */
+    const double e[5] = {-2 + 5 * b, 2 - 5 * b, -0.75 + 4.4 * b, 1.25 - 5.6 * b, 0.25 - 3.2 * b};
+    const double h[5] = {0.5 + 25 / 90.16, 0.5 + 25 / 90.16, 0.5 + 19.36 / 90.16, 0.5 * (0.5 + 31.36 / 90.16),
+                         0.5 * (0.5 + 10.24 / 90.16)};
+    double fh[5], hs = 0;
+    for (int u = 0; u < 5; u++) { fh[u] = 1 / sqrt(1 - h[u]); hs += h[u]; }
+    expect_near(hs, 3.0, 1e-12);
+    expect_near(e[0] - e[2], 1 + b - att1, 1e-12);
+    expect_near(e[1] - (e[3] + e[4]) / 2, 3.5 - 0.2 * b - att1, 1e-12);
+    const double want[5] = {(fh[0] * e[0] - fh[2] * e[2] + fh[0] * rT1) / 2,
+                            (fh[1] * e[1] - (fh[3] * e[3] + fh[4] * e[4]) / 2 + fh[1] * rT2) / 2, fh[2] * rC[0] / 2,
+                            fh[3] * rC[1] / 2, fh[4] * rC[2] / 2};
     const long who[5] = {0, 1, 2, 4, 5};
     double v = 0;
     for (int u = 0; u < 5; u++) {
@@ -152,9 +169,9 @@ static void test_radius_bias_adjust_tiny(void **state)
     expect_near(rT1 + rT2 + rC[0] + rC[1] + rC[2], 0.0, 1e-12);
     expect_near(f->se[0], 0.0, 1e-6);
     expect_near(f->se[1], sqrt(v), 1e-6);
-    /* b held fixed (the former linearisation) gives |1.25 - .6b| / sqrt(2):
-       the regression's term adds to it here */
-    assert_true(sqrt(v) > fabs(1.25 - 0.6 * b) / sqrt(2.0) + 1e-4);
+    /* b held fixed and plain residuals (the former linearisation) give
+       |1.25 - .6b| / sqrt(2) = .756; with the leverages here 1.377 */
+    assert_true(sqrt(v) > fabs(1.25 - 0.6 * b) / sqrt(2.0) + 0.1);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);

@@ -23,9 +23,13 @@
 # sign(ya_j - mean of the neighbours) sqrt(sample variance of j and them);
 # r_u = a'z_u w_u (y_u - z_u'theta), a = -A^-1 (0, 0, N g), A = X'WX,
 # N g = sum_T x - sum_C K x (the regression's own term: b's influence).
+# HC2: every WLS residual is taken as e_u / sqrt(1 - h_u), h_u = w_u
+# z_u'A^-1 z_u: ya + (1 / sqrt(1 - h) - 1) e replaces ya for the units in
+# the regression (in the treated terms and the AI residuals), and r_u uses
+# e_u / sqrt(1 - h_u).
 # se = sqrt(sum of squared terms) / N. Also written: se_fixed_b, the same
-# without the r terms (b held fixed, the linearisation before issue 14's
-# follow-up).
+# without the r terms and without HC2 (b held fixed, plain residuals: the
+# linearisation before issue 14's follow-up).
 # Usage: Rscript scripts/reference/radius_ba_se.R tests/golden/radius_ba_se.csv
 sign0 <- function(v) ifelse(v >= 0, 1, -1)   # netto: a tie (0) counts as +
 args <- commandArgs(trailingOnly = TRUE)
@@ -60,29 +64,36 @@ for (m in 0:(M - 1)) {
   fit <- lm.wfit(X, y[units], w)
   theta <- fit$coefficients; b <- theta[3:4]
   N <- sum(ct)
-  ya <- y - cbind(x1, x2) %*% b
-  yaC <- ya[C]; yaC[!obsC] <- 0
-  tt <- ya[T[ct]] - as.vector(W %*% yaC)
-  att <- mean(tt)
-  stopifnot(abs(att - theta[2]) < 1e-10)
-  # signed AI residuals among the observed controls
-  e <- rep(NA_real_, length(C))
-  oc <- which(obsC)
-  for (j in oc) {
-    d <- abs(eta[C[oc]] - eta[C[j]]); d[oc == j] <- Inf
-    dJ <- sort(d)[J]
-    nb <- oc[d <= dJ]
-    v <- c(ya[C[j]], ya[C[nb]])
-    e[j] <- sign0(ya[C[j]] - mean(ya[C[nb]])) * sqrt(sum((v - mean(v))^2) / length(nb))
-  }
-  Ng <- colSums(cbind(x1, x2)[T[ct], , drop = FALSE]) - colSums(K * cbind(x1, x2)[C, , drop = FALSE])
+  ya <- as.vector(y - cbind(x1, x2) %*% b)
   A <- crossprod(X, w * X)
+  eu <- as.vector(y[units] - X %*% theta)
+  h <- w * rowSums((X %*% solve(A)) * X)
+  fh <- 1 / sqrt(1 - h)
+  att <- theta[[2]]
+  terms <- function(ya) {   # treated terms and control AI residuals on ya
+    yaC <- ya[C]; yaC[!obsC] <- 0
+    tt <- ya[T[ct]] - as.vector(W %*% yaC)
+    e <- rep(NA_real_, length(C))
+    oc <- which(obsC)
+    for (j in oc) {
+      d <- abs(eta[C[oc]] - eta[C[j]]); d[oc == j] <- Inf
+      dJ <- sort(d)[J]
+      nb <- oc[d <= dJ]
+      v <- c(ya[C[j]], ya[C[nb]])
+      e[j] <- sign0(ya[C[j]] - mean(ya[C[nb]])) * sqrt(sum((v - mean(v))^2) / length(nb))
+    }
+    list(tt = tt, cterm = -sqrt(pmax(K^2 - KK, 0)) * ifelse(is.na(e), 0, e))
+  }
+  plain <- terms(ya)
+  stopifnot(abs(mean(plain$tt) - att) < 1e-10)
+  ya2 <- ya; ya2[units] <- ya[units] + (fh - 1) * eu
+  hc <- terms(ya2)
+  Ng <- colSums(cbind(x1, x2)[T[ct], , drop = FALSE]) - colSums(K * cbind(x1, x2)[C, , drop = FALSE])
   a <- -solve(A, c(0, 0, Ng))
-  ru <- as.vector(X %*% a) * w * as.vector(y[units] - X %*% theta)
+  ru <- as.vector(X %*% a) * w * eu * fh
   rT <- ru[seq_len(N)]; rC <- rep(0, length(C)); rC[K > 0] <- ru[-seq_len(N)]
-  cterm <- -sqrt(pmax(K^2 - KK, 0)) * ifelse(is.na(e), 0, e)
-  se <- sqrt(sum((tt + rT - att)^2) + sum((cterm + rC)^2)) / N
-  se0 <- sqrt(sum((tt - att)^2) + sum(cterm^2)) / N
+  se <- sqrt(sum((hc$tt + rT - att)^2) + sum((hc$cterm + rC)^2)) / N
+  se0 <- sqrt(sum((plain$tt - att)^2) + sum(plain$cterm^2)) / N
   rows[[m + 1]] <- data.frame(month = m, att = att, se = se, se_fixed_b = se0, n_treated = N,
                               n_controls = sum(K > 0))
 }
