@@ -15,9 +15,10 @@
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
 
-   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b (the
-   outcomes as nt_dyn_yadj gives them), plus the regression's term
-   a'z_u w_u e_u of each treated (w 1) and control (w K_j) in the WLS
+   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b with each
+   WLS residual e scaled to e / sqrt(1 - leverage) (HC2;
+   nt_dyn_adjust_ylin), plus the regression's term a'z_u w_u e_u (scaled
+   alike) of each treated (w 1) and control (w K_j) in the WLS
    (nt_dyn_adjust_term).
 
    Weighting: r = y - mu0 (mu0 = 0 for IPW), W = sum_C w, rbar = sum_C w r / W,
