@@ -131,6 +131,28 @@ static double leverage(const double *L, int q, const uint8_t *alive, const doubl
 /* 1 / sqrt(1 - h); 1 where h is (numerically) 1: the unit's residual is 0. */
 static double hc2(double h) { return 1 - h > 1e-8 ? 1 / sqrt(1 - h) : 1; }
 
+/* One unit of the regression (row z, weight w, person pe) into the
+   linearisation's slots of its side (ld units): per outcome o the shift
+   (f - 1) e at [o * ld + u] and the regression's term a'z w f e at
+   [(NO + o) * ld + u], e = y - z'theta_o, f = 1 / sqrt(1 - leverage);
+   theta and a are the solved rhs (a after the NO outcomes); v is q scratch. */
+static void lin_unit(int q, int NO, const double *L, const uint8_t *alive,
+                     const double *rhs, const double *z, double w, const nt_dyn_panel *p, long pe, int t, double *slot,
+                     long ld, long u, double *v)
+{
+    double f = hc2(leverage(L, q, alive, z, w, v)), az = 0;
+    const double *a = rhs + (size_t)NO * q;
+    for (int c = 0; c < q; c++) az += a[c] * z[c];
+    for (int o = 0; o < NO; o++) {
+        const double *th = rhs + (size_t)o * q;
+        double fit = 0;
+        for (int c = 0; c < q; c++) fit += th[c] * z[c];
+        double e = (double)p->outcome[o][pe * p->months + t] - fit;
+        slot[(size_t)o * (size_t)ld + (size_t)u] = (f - 1) * e;
+        slot[(size_t)(NO + o) * (size_t)ld + (size_t)u] = az * w * f * e;
+    }
+}
+
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
                             int t, int NO, int lin, nt_error *err)
 {
@@ -143,9 +165,11 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         m->adj_a = calloc((size_t)q, sizeof *m->adj_a);
         m->adj_theta = calloc((size_t)NO * (size_t)q + 1, sizeof *m->adj_theta);
         m->adj_no = NO;
-        m->hfac_t = malloc(((size_t)nt + 1) * sizeof *m->hfac_t);
-        m->hfac_c = malloc(((size_t)nc + 1) * sizeof *m->hfac_c);
-        if (!m->off_t || !m->off_c || !m->xmean || !m->adj_a || !m->adj_theta || !m->hfac_t || !m->hfac_c)
+        if (lin) {
+            m->lin_t = calloc(2 * (size_t)NO * (size_t)nt + 1, sizeof *m->lin_t);
+            m->lin_c = calloc(2 * (size_t)NO * (size_t)nc + 1, sizeof *m->lin_c);
+        }
+        if (!m->off_t || !m->off_c || !m->xmean || !m->adj_a || !m->adj_theta || (lin && (!m->lin_t || !m->lin_c)))
             return NOMEM(err);
         for (int c = 1; c < m->qx; c++) {
             double s = 0;
@@ -200,22 +224,26 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
     }
     memcpy(m->adj_theta, rhs, (size_t)NO * (size_t)q * sizeof *rhs);
     memcpy(m->adj_a, rhs + (size_t)NO * q, (size_t)q * sizeof *rhs);
-    for (long i = 0; i < nt; i++) m->hfac_t[i] = 1;
-    for (long j = 0; j < nc; j++) m->hfac_c[j] = 1;
-    if (lin && adjusted) {   /* the units' leverages */
+    if (lin) {   /* the linearisation's HC2 shifts and regression terms (0 outside the regression) */
+        memset(m->lin_t, 0, 2 * (size_t)NO * (size_t)nt * sizeof *m->lin_t);
+        memset(m->lin_c, 0, 2 * (size_t)NO * (size_t)nc * sizeof *m->lin_c);
+    }
+    if (lin && adjusted) {
         for (long i = 0; i < nt; i++) {
             long pi = unit_person[m->t_unit[i]];
             double den = P[m->rhi[i]] - P[m->rlo[i]];
             if (!nt_dyn_observed(p, pi, t) || !(den > 0)) continue;
             row_of(m, 0, i, z);
-            m->hfac_t[i] = hc2(leverage(A, q, alive, z, (double)nt_dyn_ucount(count, m->t_unit[i]), y));
+            lin_unit(q, NO, A, alive, rhs, z, (double)nt_dyn_ucount(count, m->t_unit[i]), p, pi, t, m->lin_t, nt, i, y);
         }
         double run = 0;
         for (long j = 0; j < nc; j++) {
             run += acc[j];
-            if (!(run > 1e-15) || !nt_dyn_observed(p, unit_person[m->c_unit[j]], t)) continue;
+            long pc = unit_person[m->c_unit[j]];
+            if (!(run > 1e-15) || !nt_dyn_observed(p, pc, t)) continue;
             row_of(m, 1, j, z);
-            m->hfac_c[j] = hc2(leverage(A, q, alive, z, run * (double)nt_dyn_ucount(count, m->c_unit[j]), y));
+            lin_unit(q, NO, A, alive, rhs, z, run * (double)nt_dyn_ucount(count, m->c_unit[j]), p, pc, t, m->lin_c, nc,
+                     j, y);
         }
     }
     for (int o = 0; o < NO; o++) {
@@ -244,34 +272,17 @@ done:
     return s;
 }
 
-/* e = y - z'theta_o of unit i and its HC2 factor. */
-static double resid_of(const nt_dyn_kmatch *m, int side, long i, int o, double y, double *az)
+double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o)
 {
-    int q = m->qx + 1;
-    const double *x = side ? m->xz : m->xt, *th = m->adj_theta + (size_t)o * (size_t)q;
-    long ld = side ? m->n_c : m->n_t;
-    /* z = (1, D, x - xmean), as row_of */
-    double a = m->adj_a[0] + (side ? 0 : m->adj_a[1]), fit = th[0] + (side ? 0 : th[1]);
-    for (int c = 1; c < m->qx; c++) {
-        double zc = x[(size_t)c * (size_t)ld + (size_t)i] - m->xmean[c];
-        a += m->adj_a[c + 1] * zc;
-        fit += th[c + 1] * zc;
-    }
-    if (az) *az = a;
-    return y - fit;
-}
-
-double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o, double y, double w)
-{
-    if (!m->adj_a || o >= m->adj_no || !(w > 0)) return 0;
-    double az, e = resid_of(m, side, i, o, y, &az);
-    return az * w * e * (side ? m->hfac_c[i] : m->hfac_t[i]);
+    if (!m->lin_t || o >= m->adj_no) return 0;
+    return side ? m->lin_c[(size_t)(m->adj_no + o) * (size_t)m->n_c + (size_t)i]
+                : m->lin_t[(size_t)(m->adj_no + o) * (size_t)m->n_t + (size_t)i];
 }
 
 double nt_dyn_adjust_ylin(const nt_dyn_kmatch *m, int side, long i, int o, double y)
 {
-    double off = side ? m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i] : m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
-    double f = side ? m->hfac_c[i] : m->hfac_t[i];
-    if (f == 1 || o >= m->adj_no) return y - off;
-    return y - off + (f - 1) * resid_of(m, side, i, o, y, NULL);
+    size_t nt = (size_t)m->n_t, nc = (size_t)m->n_c;
+    double off = side ? m->off_c[(size_t)o * nc + (size_t)i] : m->off_t[(size_t)o * nt + (size_t)i];
+    if (!m->lin_t || o >= m->adj_no) return y - off;
+    return y - off + (side ? m->lin_c[(size_t)o * nc + (size_t)i] : m->lin_t[(size_t)o * nt + (size_t)i]);
 }

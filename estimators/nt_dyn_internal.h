@@ -87,7 +87,11 @@ typedef struct {
        (adj_no outcomes x q); a = 0 where the month is not adjusted. */
     double *adj_a, *adj_theta;
     int adj_no;
-    double *hfac_t, *hfac_c;     /* 1 / sqrt(1 - leverage) of each unit in the month's WLS (1 outside) */
+    /* With the linearisation, per outcome o: the HC2 shift (f - 1) e of the
+       adjusted outcome at [o * n] and the regression's term a'z w f e at
+       [(adj_no + o) * n] of each treated (lin_t, n = n_t) and control
+       (lin_c, n = n_c), f = 1 / sqrt(1 - leverage); 0 outside the WLS. */
+    double *lin_t, *lin_c;
 } nt_dyn_kmatch;
 
 /* ------------------------------------------------------------ month cache */
@@ -186,10 +190,11 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
                             int t, int NO, int lin, nt_error *err);
 /* The regression's term of the bias adjustment's linearisation at the
-   month of the last nt_dyn_adjust_tau: a'z_u w (y - z_u'theta_o) for unit i
-   of side 0 (treated) or 1 (control), y its outcome o (not adjusted), w its
-   weight in the WLS (treated: copies; control: K_j); 0 without. */
-double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o, double y, double w);
+   month of the last nt_dyn_adjust_tau (with lin): a'z_u w_u f_u e_u for
+   unit i of side 0 (treated) or 1 (control), w_u its weight in the WLS
+   (treated: copies; control: K_j), e_u its residual, f_u its HC2 factor;
+   0 without. */
+double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o);
 /* The adjusted outcome the linearisation uses: y - x'b with the unit's WLS
    residual scaled by 1 / sqrt(1 - leverage) (HC2; with lin set in
    nt_dyn_adjust_tau), y its outcome o (not adjusted). */

@@ -466,7 +466,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         for (int o = 0; o < NO; o++) term[o] = uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o];
         for (int o = 0; o < NO && o < 64; o++) t0[o] += term[o];
         if (m->adj_a)   /* bias-adjusted radius: the regression's term (nt_dyn_adjust.c) */
-            for (int o = 0; o < NO; o++) term[o] += nt_dyn_adjust_term(m, 0, i, o, nt_dyn_uy(p, unit_person, m, o, i, t), 1);
+            for (int o = 0; o < NO; o++) term[o] += nt_dyn_adjust_term(m, 0, i, o);
         if (yc) {
             for (int o = 0; o < NO; o++) w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)i] = term[o];
             w->role[(size_t)b * nu + (size_t)i] |= 1;
@@ -490,7 +490,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         resid(m, w, j, J, NO, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++) {
-            double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o, nt_dyn_uy(p, unit_person, m, o, nt + j, t), w->K[j]) : 0;
+            double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o) : 0;
             if (isnan(e[o]) && ra == 0) continue;
             double ct = (isnan(e[o]) ? 0 : -c * e[o]) + ra;
             if (yc) {

@@ -53,8 +53,8 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->xmean);
     free(m->adj_a);
     free(m->adj_theta);
-    free(m->hfac_t);
-    free(m->hfac_c);
+    free(m->lin_t);
+    free(m->lin_c);
     memset(m, 0, sizeof *m);
 }
 
