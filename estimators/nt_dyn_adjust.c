@@ -34,7 +34,7 @@
    a column is aliased, and a = 0 where the month is not adjusted).
    The residuals of a regression with q columns are shrunk: E e_u^2 =
    sigma^2 (1 - h_u), h_u = w_u z_u'A^-1 z_u its leverage (the treated's
-   reach 0.2-0.4 with 20-30 columns and 50 treated). In the linearisation
+   average about 0.2 with 20-30 columns and 20-60 treated). In the linearisation
    every residual is taken as e_u / sqrt(1 - h_u) (HC2, MacKinnon & White
    1985): the treated term ya_i - sum_j W_ij ya_j = delta + e_i - sum_j W_ij
    e_j, the controls' AI residuals (differences of their e) and the term
