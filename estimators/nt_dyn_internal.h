@@ -83,6 +83,16 @@ typedef struct {
     double *off_t, *off_c;
     int adjust_per_col;          /* the regression's least units per column (opts) */
     double *xmean;               /* the design's column means over the month's units (centring) */
+    /* Its linearisation at the same month (nt_dyn_adjust_term): a = -A^-1
+       (0, 0, N g) (q = qx + 1 entries) and the WLS coefficients theta
+       (adj_no outcomes x q); a = 0 where the month is not adjusted. */
+    double *adj_a, *adj_theta;
+    int adj_no;
+    /* With the linearisation, per outcome o: the HC2 shift (f - 1) e of the
+       adjusted outcome at [o * n] and the regression's term a'z w f e at
+       [(adj_no + o) * n] of each treated (lin_t, n = n_t) and control
+       (lin_c, n = n_c), f = 1 / sqrt(1 - leverage); 0 outside the WLS. */
+    double *lin_t, *lin_c;
 } nt_dyn_kmatch;
 
 /* ------------------------------------------------------------ month cache */
@@ -208,9 +218,19 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
    the contributing treated's copies and the controls' K_j (the matching
    weights renormalised over the observed controls); sets m->off_t and
    m->off_c to x'b (x centred), so that the matching estimator on y - x'b
-   is the coefficient of D. */
+   is the coefficient of D; lin: also the leverages (linearisation). */
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
-                            int t, int NO, nt_error *err);
+                            int t, int NO, int lin, nt_error *err);
+/* The regression's term of the bias adjustment's linearisation at the
+   month of the last nt_dyn_adjust_tau (with lin): a'z_u w_u f_u e_u for
+   unit i of side 0 (treated) or 1 (control), w_u its weight in the WLS
+   (treated: copies; control: K_j), e_u its residual, f_u its HC2 factor;
+   0 without. */
+double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o);
+/* The adjusted outcome the linearisation uses: y - x'b with the unit's WLS
+   residual scaled by 1 / sqrt(1 - leverage) (HC2; with lin set in
+   nt_dyn_adjust_tau), y its outcome o (not adjusted). */
+double nt_dyn_adjust_ylin(const nt_dyn_kmatch *m, int side, long i, int o, double y);
 /* y of unit i (treated side 0, control side 1) of the kmatch at month t,
    minus its bias adjustment when there is one. */
 static inline double nt_dyn_yadj(const nt_dyn_panel *p, const nt_dyn_kmatch *m, int side, long i, long person,

@@ -15,8 +15,11 @@
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
 
-   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b, b held
-   fixed (the outcomes as nt_dyn_yadj gives them).
+   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b with each
+   WLS residual e scaled to e / sqrt(1 - leverage) (HC2;
+   nt_dyn_adjust_ylin), plus the regression's term a'z_u w_u e_u (scaled
+   alike) of each treated (w 1) and control (w K_j) in the WLS
+   (nt_dyn_adjust_term).
 
    Weighting: r = y - mu0 (mu0 = 0 for IPW), W = sum_C w, rbar = sum_C w r / W,
    n_k the contributing treated:
@@ -239,6 +242,9 @@ int nt_dyn_lin_add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o
     return 0;
 }
 
+static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
+                    int t);
+
 /* Range mode: Yhat_i from prefix sums, K and KK from difference arrays. */
 static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int km, int t,
                         linwork *w)
@@ -256,7 +262,7 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
         double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
         for (int q = 0; q <= NO; q++) {
-            double v = !obs ? 0 : q == 0 ? wj : wj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
+            double v = !obs ? 0 : q == 0 ? wj : wj * uyadj(p, unit_person, m, 1, j, q - 1, t);
             for (int e = 0; e < np; e++) {
                 double *row = P + ((size_t)q * np + e) * nc1;
                 row[j + 1] = row[j] + v * pw[e];
@@ -452,6 +458,7 @@ static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn
                     int t)
 {
     double y = nt_dyn_uy(p, unit_person, m, o, side ? m->n_t + i : i, t);
+    if (m->adj_a) return nt_dyn_adjust_ylin(m, side, i, o, y);   /* with the HC2 residuals */
     if (side == 0 && m->off_t) y -= m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
     if (side == 1 && m->off_c) y -= m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i];
     return y;
@@ -462,7 +469,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
 {
     /* kvar (with it): the variance of ATT_k(tau) from this (k, tau)'s terms
        alone, [sum_i (term_i - ATT_k)^2 + sum_j c_j^2 e_j^2] / n^2 */
-    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0};
+    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0}, t0[64] = {0};   /* t0: the terms without the regression's */
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     if (work_ready(L, m->n_c, m->n_t, NO, m->range_mode ? (long)np * (NO + 1) + np + nq : 0)) return NOMEM(err);
@@ -487,7 +494,10 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         if (!w->contrib[i]) continue;
         double term[64];
         for (int o = 0; o < NO; o++) term[o] = uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o];
-        if (hw) {
+        for (int o = 0; o < NO && o < 64; o++) t0[o] += term[o];
+        if (m->adj_a)   /* bias-adjusted radius: the regression's term (nt_dyn_adjust.c) */
+            for (int o = 0; o < NO; o++) term[o] += nt_dyn_adjust_term(m, 0, i, o);
+        if (hw) {   /* never / IPCW (no bias adjustment with weights: nt_dyn_ipcw.c refuses it) */
             double wi = w->tw[i];
             for (int o = 0; o < NO; o++) {
                 double c = wi * (term[o] - Ak[o]);
@@ -521,19 +531,26 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         resid(m, w, j, J, NO, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++) {
-            if (isnan(e[o])) continue;
+            double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o) : 0;
+            if (isnan(e[o]) && ra == 0) continue;
+            double ct = (isnan(e[o]) ? 0 : -c * e[o]) + ra;
             if (yc) {
-                w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = -c * e[o];
+                w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = ct;
                 w->role[(size_t)b * nu + (size_t)(nt + j)] |= 2;
-            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, -c * e[o]))
+            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, ct))
                 return NOMEM(err);
-            if (o < 64) cq[o] += c * c * e[o] * e[o];
+            if (o < 64) cq[o] += ct * ct;
         }
     }
     if (kvar && NO <= 64)
         for (int o = 0; o < NO; o++) {
-            double n = hw ? Sk : (double)any;
-            kvar[o] = (fmax(tq[o] - ts[o] * ts[o] / n, 0) + cq[o]) / (n * n);
+            double n = hw ? Sk : (double)any, vt;
+            if (hw) vt = tq[o] - ts[o] * ts[o] / n;
+            else {
+                double att = t0[o] / n;   /* sum_i (term_i - ATT_k)^2 (= ts / n without the regression's term) */
+                vt = m->adj_a ? tq[o] - 2 * att * ts[o] + n * att * att : tq[o] - ts[o] * ts[o] / n;
+            }
+            kvar[o] = (fmax(vt, 0) + cq[o]) / (n * n);
         }
     return NT_OK;
 }

@@ -101,7 +101,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
     for (int tau = 0; tau < H; tau++) {
         int t = nt_dyn_month_t(p, k, tau);
         if (m->xz) {   /* bias-adjusted radius: y - x'b (nt_dyn_adjust.c) */
-            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, err);
+            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, ctx->lin != NULL, err);
             if (s) { free(P); free(cover); free(sum); return s; }
         }
         for (int q = 0; q <= NO; q++)

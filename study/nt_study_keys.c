@@ -554,7 +554,7 @@ const nt_study_key nt_study_keys[] = {
      .flags = NT_KEY_NONE_OK, .unset = "auto"},
     {"estimator", "radius_factor", NT_KEY_NUM, F(radius_factor), 0, "1.5", 0, BIG, "a number > 0",
      .flags = 0},
-    {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "yes", 0, 0, "yes or no", .flags = 0},
     {"estimator", "never", NT_KEY_BOOL, F(never), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
     {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000,
