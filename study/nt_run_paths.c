@@ -62,8 +62,9 @@ static nt_status months(const nt_run_state *P, int pg, int oc, int fixed, nt_run
     }
     int *use = malloc((size_t)(r->n_k ? r->n_k : 1) * sizeof *use);
     if (!use) return nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int k = 0; k < r->n_k; k++) use[k] = !r->k_skipped[k] && (!fixed || r->k_fixed[k]);
-    nt_status s = nt_summary_pooled((fixed ? r->att_fixed : r->att) + oc * H, r->k_contrib, r->k_se + (long)oc * H,
+    const nt_dyn_result *rk = fixed && r->fx ? r->fx : r;   /* ATT_fixed's start months: its own (nt_dyn_fixed.c) */
+    for (int k = 0; k < r->n_k; k++) use[k] = !r->k_skipped[k];
+    nt_status s = nt_summary_pooled((fixed ? r->att_fixed : r->att) + oc * H, rk->k_contrib, rk->k_se + (long)oc * H,
                                     (long)r->n_outcomes * H, use, r->n_k, H, ci, se, lo, hi, err);
     free(use);
     return s;

@@ -191,7 +191,7 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                     if (nt_effects_table_add(t, &row)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
                     nt_table_set_num(t, "band_lower", nan ? NAN : p->band_lower[fixed * H + tau]);
                     nt_table_set_num(t, "band_upper", nan ? NAN : p->band_upper[fixed * H + tau]);
-                    if (r->n_k == nk) effects_limits(P, t, r, oc, fixed, tau, buf, buf + nk, buf + 2 * nk);
+                    if (r->n_k == nk) effects_limits(P, t, fixed && r->fx ? r->fx : r, oc, 0, tau, buf, buf + nk, buf + 2 * nk);
                 }
             }
     }
