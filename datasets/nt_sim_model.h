@@ -154,6 +154,11 @@ typedef struct {
     int64_t reg_sum[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
     int64_t reg_cnt[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
     int64_t reg_treated[15][NT_SIM_START_MONTHS], reg_controls[15][NT_SIM_START_MONTHS];
+    /* ATT_fixed: sum and cnt over the participants followed for the whole
+       horizon by the data end (inflow + k + horizon within the data). */
+    int64_t fix_sum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t fix_cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    int64_t fix_cb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */

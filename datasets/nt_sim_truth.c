@@ -57,6 +57,8 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     int k = f->treat_month;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
     ns = with_year(p, k, sub0, ns0, sub);
+    /* months observable by the data end alone (the store's admin_observed) */
+    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
@@ -67,6 +69,9 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
             for (int j = 0; j < 2; j++) {
                 T->cnt[prs[j]][sub[s]][k][tau]++;
                 for (int o = 0; o < 3; o++) T->sum[prs[j]][sub[s]][k][tau][o] += d[o];
+                if (!fixed) continue;
+                T->fix_cnt[prs[j]][sub[s]][k][tau]++;
+                for (int o = 0; o < 3; o++) T->fix_sum[prs[j]][sub[s]][k][tau][o] += d[o];
             }
         }
     }
@@ -82,13 +87,17 @@ void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, cons
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
     int ns = with_year(p, k, sub0, ns0, sub);
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
+    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;   /* as nt_sim_truth_add */
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
         int t = k + tau;
         int64_t d[2] = {c1[t] - c0[t], ((int64_t)b1[t] - b0[t]) * amount};
         for (int s = 0; s < ns; s++) {
             int prs[2] = {0, f->treat_type};
             for (int j = 0; j < 2; j++)
-                for (int o = 0; o < 2; o++) T->cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                for (int o = 0; o < 2; o++) {
+                    T->cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                    if (fixed) T->fix_cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                }
         }
     }
 }
@@ -105,7 +114,7 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
     FILE *fp = fopen(path, "w");
     if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
-    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated\n");
+    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated,true_att_fixed\n");
     const int min_treated = 10;
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
     for (int pi = 0; pi <= NPROG; pi++) {
@@ -117,11 +126,13 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                 use[k] = T->treated[pr][s][k] >= min_treated && T->controls[s][k] > 0;
             for (int o = 0; o < 3; o++) {
                 for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
-                    int64_t sum = 0, n = 0;
+                    int64_t sum = 0, n = 0, fsum = 0, fn = 0;
                     for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                         if (!use[k]) continue;
                         sum += T->sum[pr][s][k][tau][o];
                         n += T->cnt[pr][s][k][tau];
+                        fsum += T->fix_sum[pr][s][k][tau][o];
+                        fn += T->fix_cnt[pr][s][k][tau];
                     }
                     fprintf(fp, "%s,%s,%s,%d,", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s], outcomes[o], tau);
                     if (n > 0) {
@@ -129,7 +140,12 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                         if (o == 1) v /= (double)EARN_L;
                         fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
                     }
-                    fprintf(fp, ",%lld\n", (long long)n);
+                    fprintf(fp, ",%lld,", (long long)n);
+                    if (fn > 0) {
+                        double v = (double)fsum / (double)fn / (o == 1 ? (double)EARN_L : 1.0);
+                        fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
+                    }
+                    fprintf(fp, "\n");
                 }
             }
         }
@@ -155,6 +171,7 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
     static const char *const persp[2] = {"government", "society"};
     const double rates[2] = {0, SIM_DISCOUNT_RATE};
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
+    for (int fx = 0; fx <= 1; fx++)   /* estimand ATT, then ATT_fixed */
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         for (int s = 0; s < NSUB; s++) {
@@ -166,10 +183,10 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                 int64_t n = 0, e = 0, b = 0, c = 0;
                 for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                     if (!use[k]) continue;
-                    n += T->cnt[pr][s][k][tau];
-                    e += T->sum[pr][s][k][tau][1];
-                    c += T->cb[pr][s][k][tau][0];
-                    b += T->cb[pr][s][k][tau][1];
+                    n += fx ? T->fix_cnt[pr][s][k][tau] : T->cnt[pr][s][k][tau];
+                    e += fx ? T->fix_sum[pr][s][k][tau][1] : T->sum[pr][s][k][tau][1];
+                    c += fx ? T->fix_cb[pr][s][k][tau][0] : T->cb[pr][s][k][tau][0];
+                    b += fx ? T->fix_cb[pr][s][k][tau][1] : T->cb[pr][s][k][tau][1];
                 }
                 th[0][tau] = n ? (double)e / (double)EARN_L / (double)n : NAN;
                 th[1][tau] = n ? (double)b / (double)n : NAN;
@@ -186,8 +203,8 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                             c += d * th[2][tau];
                         }
                         double net = (pp == 0 ? b : e) - c;
-                        fprintf(fp, "%s,%s,ATT,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
-                                horizons[h], persp[pp], rates[ri]);
+                        fprintf(fp, "%s,%s,%s,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
+                                fx ? "ATT_fixed" : "ATT", horizons[h], persp[pp], rates[ri]);
                         const double v[4] = {c, b, e, net};
                         for (int j = 0; j < 4; j++) {
                             if (isnan(v[j])) fprintf(fp, ",");
