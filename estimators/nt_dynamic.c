@@ -142,6 +142,7 @@ static nt_status interval_rows(run_t *R, interval_t *I, long n_units, int *skip,
         for (long u = 0; u < n_units; u++) {
             int role = nt_dyn_role(R->p, R->unit_person[u], k, o->program);
             if (role >= 0 && nt_dyn_rows_push(&I->rows, u, k, (uint8_t)role)) return NOMEM(err);
+            if (role == 1) r->n_participants += nt_dyn_ucount(o->unit_count, u);
         }
     long n = I->rows.n;
     I->keep = malloc((size_t)(n ? n : 1));

@@ -152,6 +152,8 @@ typedef struct nt_dyn_result_s {
     long *n_treated_fixed, *n_treated_matched_fixed, *n_control_used_fixed;
     long n_control;               /* distinct valid controls over the start months used */
     long n_treated_total;         /* treated over the start months used */
+    long n_participants;          /* treated (unit, k) rows at risk over every start month, before any is
+                                     dropped (column rule, trimming, skipped months): share_covered's base */
     double cost_mean;             /* mean treat_cost over matched treated (NaN if none known) */
     long n_cost_known;
     int n_k;                      /* start months */

@@ -313,16 +313,17 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                                  "lockin_depth_ci_lower", "lockin_depth_ci_upper", "lockin_months_ci_lower",
                                  "lockin_months_ci_upper", "breakeven_ci_lower", "breakeven_ci_upper",
                                  "net_benefit_se", "lockin_depth_month", "lockin_depth_month_ci_lower",
-                                 "lockin_depth_month_ci_upper", "breakeven_band_month"};
+                                 "lockin_depth_month_ci_upper", "breakeven_band_month", "share_covered"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_MEAN, NT_COL_STAT,
                                         NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN,
                                         NT_COL_COUNT, NT_COL_COUNT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT,
                                         NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT};
     int NO = P->panel->n_outcomes, earn = -1;
     for (int oc = 0; oc < NO; oc++)
         if (magnitude(P->panel->outcome_name[oc])) earn = oc;
-    nt_table *t = nt_table_alloc(cols, kinds, 27);
+    nt_table *t = nt_table_alloc(cols, kinds, 28);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_run_set_margin(P, t, NULL);
     /* a path's minimum is no person-weighted sum of the levels' minima */
@@ -365,6 +366,9 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_num(t, "lockin_depth_month_ci_lower", p->lockin_month_lower[h]);
                 nt_table_set_num(t, "lockin_depth_month_ci_upper", p->lockin_month_upper[h]);
                 nt_table_set_num(t, "breakeven_band_month", p->breakeven_band[h]);
+                /* the participants in the estimate (contributing at tau 0) over all at risk in the start months */
+                nt_table_set_num(t, "share_covered", r->n_participants > 0 ? (double)r->n_treated_matched[0] /
+                                                                              (double)r->n_participants : NAN);
                 nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h], P->st->summary_fixed), NT_WHY_WINDOW);
                 /* The cost: a mean over the treated with a known cost, a magnitude. */
                 static const char *const cost_cols[] = {"cost_per_participant", "net_benefit", "net_benefit_se"};
