@@ -174,6 +174,11 @@ typedef struct {
        stable job), path (0 factual, 1 counterfactual), the month T of their
        event or censoring and whether it is an event. */
     int64_t ttw[NPROG + 1][2][2][NT_SIM_START_MONTHS][NT_SIM_HORIZON + 1][2];
+    /* ATT_fixed: sum and cnt over the participants followed for the whole
+       horizon by the data end (inflow + k + horizon within the data). */
+    int64_t fix_sum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t fix_cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    int64_t fix_cb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */

@@ -65,6 +65,8 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
     nt_sim_truth_add_ttw(T, p, f, e1, e0);
     ns = with_year(p, k, sub0, ns0, sub);
+    /* months observable by the data end alone (the store's admin_observed) */
+    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
@@ -75,6 +77,9 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
             for (int j = 0; j < 2; j++) {
                 T->cnt[prs[j]][sub[s]][k][tau]++;
                 for (int o = 0; o < 3; o++) T->sum[prs[j]][sub[s]][k][tau][o] += d[o];
+                if (!fixed) continue;
+                T->fix_cnt[prs[j]][sub[s]][k][tau]++;
+                for (int o = 0; o < 3; o++) T->fix_sum[prs[j]][sub[s]][k][tau][o] += d[o];
             }
         }
     }
@@ -85,7 +90,7 @@ void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, c
                             const int64_t *c1, const int64_t *cn)
 {
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
-    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5];
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6];
     int k = f->treat_month, kmax = f->index_last;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
@@ -115,13 +120,17 @@ void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, cons
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
     int ns = with_year(p, k, sub0, ns0, sub);
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
+    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;   /* as nt_sim_truth_add */
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[2] = {c1[t] - c0[t], ((int64_t)b1[t] - b0[t]) * amount};
         for (int s = 0; s < ns; s++) {
             int prs[2] = {0, f->treat_type};
             for (int j = 0; j < 2; j++)
-                for (int o = 0; o < 2; o++) T->cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                for (int o = 0; o < 2; o++) {
+                    T->cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                    if (fixed) T->fix_cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                }
         }
     }
 }
@@ -138,7 +147,7 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
     FILE *fp = fopen(path, "w");
     if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
-    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated,true_att_never\n");
+    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated,true_att_fixed,true_att_never\n");
     const int min_treated = 10;
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
     for (int pi = 0; pi <= NPROG; pi++) {
@@ -150,12 +159,14 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                 use[k] = T->treated[pr][s][k] >= min_treated && T->controls[s][k] > 0;
             for (int o = 0; o < 3; o++) {
                 for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
-                    int64_t sum = 0, n = 0, nsum = 0;
+                    int64_t sum = 0, n = 0, nsum = 0, fsum = 0, fn = 0;
                     for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                         if (!use[k]) continue;
                         sum += T->sum[pr][s][k][tau][o];
                         nsum += T->nsum[pr][s][k][tau][o];
                         n += T->cnt[pr][s][k][tau];
+                        fsum += T->fix_sum[pr][s][k][tau][o];
+                        fn += T->fix_cnt[pr][s][k][tau];
                     }
                     fprintf(fp, "%s,%s,%s,%d,", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s], outcomes[o], tau);
                     if (n > 0) {
@@ -164,6 +175,11 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                         fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
                     }
                     fprintf(fp, ",%lld,", (long long)n);
+                    if (fn > 0) {
+                        double v = (double)fsum / (double)fn / (o == 1 ? (double)EARN_L : 1.0);
+                        fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
+                    }
+                    fprintf(fp, ",");
                     if (n > 0) {
                         double v = (double)nsum / (double)n;
                         if (o == 1) v /= (double)EARN_L;
@@ -195,7 +211,7 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
     static const char *const persp[2] = {"government", "society"};
     const double rates[2] = {0, SIM_DISCOUNT_RATE};
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
-    for (int en = 0; en < 2; en++)   /* estimand ATT, then ATT_never (against the never path) */
+    for (int en = 0; en < 3; en++)   /* estimand ATT, ATT_fixed, then ATT_never (against the never path) */
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         for (int s = 0; s < NSUB; s++) {
@@ -207,10 +223,10 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                 int64_t n = 0, e = 0, b = 0, c = 0;
                 for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                     if (!use[k]) continue;
-                    n += T->cnt[pr][s][k][tau];
-                    e += en ? T->nsum[pr][s][k][tau][1] : T->sum[pr][s][k][tau][1];
-                    c += en ? T->ncb[pr][s][k][tau][0] : T->cb[pr][s][k][tau][0];
-                    b += en ? T->ncb[pr][s][k][tau][1] : T->cb[pr][s][k][tau][1];
+                    n += en == 1 ? T->fix_cnt[pr][s][k][tau] : T->cnt[pr][s][k][tau];
+                    e += en == 2 ? T->nsum[pr][s][k][tau][1] : en ? T->fix_sum[pr][s][k][tau][1] : T->sum[pr][s][k][tau][1];
+                    c += en == 2 ? T->ncb[pr][s][k][tau][0] : en ? T->fix_cb[pr][s][k][tau][0] : T->cb[pr][s][k][tau][0];
+                    b += en == 2 ? T->ncb[pr][s][k][tau][1] : en ? T->fix_cb[pr][s][k][tau][1] : T->cb[pr][s][k][tau][1];
                 }
                 th[0][tau] = n ? (double)e / (double)EARN_L / (double)n : NAN;
                 th[1][tau] = n ? (double)b / (double)n : NAN;
@@ -228,7 +244,7 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                         }
                         double net = (pp == 0 ? b : e) - c;
                         fprintf(fp, "%s,%s,%s,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
-                                en ? "ATT_never" : "ATT", horizons[h], persp[pp], rates[ri]);
+                                en == 2 ? "ATT_never" : en ? "ATT_fixed" : "ATT", horizons[h], persp[pp], rates[ri]);
                         const double v[4] = {c, b, e, net};
                         for (int j = 0; j < 4; j++) {
                             if (isnan(v[j])) fprintf(fp, ",");

@@ -156,6 +156,7 @@ typedef struct {
     /* Weighting with the linearisation: the (k, tau) terms' sums, for
        effects_by_start.csv's se (nt_dyn_kvar_*); NULL: not collected. */
     struct nt_dyn_kvar_s *kv;
+    struct nt_dyn_lin_s *lin_fixed;      /* ATT_fixed's terms of the months run twice (nt_dyn_fixed.c) */
 } nt_dyn_paths;
 
 /* The variance of ATT_k(tau) from one (k, tau)'s terms alone (weighting;
@@ -249,6 +250,25 @@ nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, co
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
 
+/* ------------------------------------------------------------ ATT_fixed (nt_dyn_fixed.c) */
+
+/* 1 when person's months k .. k + horizon - 1 end within the data (data end
+   alone): the fixed population F_k of ATT_fixed. */
+int nt_dyn_fixed_person(const nt_dyn_panel *p, long person, int k, int horizon);
+/* 1 when every treated unit of m is in F_k. */
+int nt_dyn_fixed_all(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int k, int horizon);
+/* r->fx: the per-start-month arrays of ATT_fixed. */
+nt_status nt_dyn_fixed_alloc(nt_dyn_result *r, int full, nt_error *err);
+/* After nt_dyn_month_paths of start month ki (fixed: every treated of m in
+   F_k, so that run served both estimands): ATT_fixed's slots of ki in r->fx,
+   copied, or by a second run over the treated of F_k alone. */
+nt_status nt_dyn_fixed_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
+                             const nt_dyn_kmatch *m, int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r,
+                             nt_error *err);
+/* After all start months: r->att_fixed over the used months (use), the
+   fixed counts, and the second runs' linearisation into estimand 1. */
+nt_status nt_dyn_fixed_finish(nt_dyn_result *r, const int *use, nt_dyn_paths *ctx, nt_error *err);
+
 /* ------------------------------------------------------------ linearisation */
 
 /* The (k, tau) terms of matching (pairs or ranges) at month t = k + tau;
@@ -278,6 +298,8 @@ int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long pers
    in the same order of start months: a person has one role per start
    month), once per unit and block instead of once per unit and month. */
 nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err);
+/* Adds estimand 0 of S (terms, roles, counts) into estimand f of L. */
+nt_status nt_dyn_lin_merge(struct nt_dyn_lin_s *L, int f, const struct nt_dyn_lin_s *S, nt_error *err);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 

@@ -737,6 +737,25 @@ nt_status nt_dyn_lin_put_done(nt_dyn_lin *L, nt_error *err)
     return NT_OK;
 }
 
+nt_status nt_dyn_lin_merge(nt_dyn_lin *L, int f, const nt_dyn_lin *S, nt_error *err)
+{
+    int H = L->horizon;
+    size_t stride = (size_t)L->n_outcomes * (size_t)H, bb = bit_bytes(L);
+    for (long person = 0; person < S->n && person < L->n; person++) {
+        int32_t r = S->row[0][person];
+        if (r < 0) continue;
+        const float *v = S->chunk[0][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * stride;
+        const uint8_t *b = S->bits[0][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * bb;
+        uint8_t *bits;
+        float *d = row_of(L, f, person, &bits);
+        if (!d) return NOMEM(err);
+        for (size_t i = 0; i < stride; i++) d[i] = (float)((double)d[i] + (double)v[i]);
+        for (size_t i = 0; i < bb; i++) bits[i] |= b[i];
+    }
+    for (int tau = 0; tau < H; tau++) L->n_contrib[f * H + tau] += S->n_contrib[tau];
+    return NT_OK;
+}
+
 void nt_dyn_lin_finish(nt_dyn_lin *L, const nt_dyn_result *r)
 {
     size_t os = (size_t)L->n_outcomes * (size_t)L->horizon;

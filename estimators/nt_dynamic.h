@@ -169,13 +169,15 @@ typedef struct nt_dyn_result_s {
     long *n_treated_fixed, *n_treated_matched_fixed, *n_control_used_fixed;
     long n_control;               /* distinct valid controls over the start months used */
     long n_treated_total;         /* treated over the start months used */
+    long n_participants;          /* treated (unit, k) rows at risk over every start month, before any is
+                                     dropped (column rule, trimming, skipped months): share_covered's base */
     double cost_mean;             /* mean treat_cost over matched treated (NaN if none known) */
     long n_cost_known;
     int n_k;                      /* start months */
     int *k_month;
     long *k_treated, *k_controls, *k_matched;
     int *k_skipped;               /* 0 used, 1 too few treated, 2 no controls, 3 model failed */
-    int *k_fixed;                 /* 1 if all treated of k are followed for the whole horizon */
+    int *k_fixed;                 /* 1 if all matched treated of k are followed for the whole horizon */
     double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn), else with opts.lin the
                                      (k, tau) terms alone (nt_dyn_lin_matched; weighting: nt_dyn_kvar), else NaN */
     long *k_contrib;              /* [k * horizon + tau] */
@@ -200,6 +202,10 @@ typedef struct nt_dyn_result_s {
        e 0 the sum, 1 the largest, 2 the second largest contribution. */
     double *k_dom;
     double cost_top[2];           /* the two largest treat_cost of the matched treated (0 none) */
+    /* ATT_fixed's per-start-month arrays (nt_dyn_fixed.c): k_att, k_se,
+       k_contrib, k_skipped and the disclosure facts over the treated of
+       F_k; the other fields unused. NULL in results not from nt_dyn_estimate. */
+    struct nt_dyn_result_s *fx;
 } nt_dyn_result;
 
 void nt_dyn_opts_default(nt_dyn_opts *o);

@@ -183,15 +183,21 @@ int main(int argc, char **argv)
     fprintf(out, "method,outcome,month,n_treated,att,se,lower,upper,band_lower,band_upper,cum,cum_se,"
                  "cum_band_lower,cum_band_upper,draw_sd,boot_se,boot_cum_se,breakeven,breakeven_lower,"
                  "breakeven_upper,breakeven_band,lockin_depth,lockin_month\n");
-    for (int o = 0; o < NO; o++)
+    /* ESTIMAND=ATT_fixed: the fixed-composition path (the inference's series NO + o) */
+    const char *en = getenv("ESTIMAND");
+    int fx = en && !strcmp(en, "ATT_fixed");
+    const double *att = fx ? r->att_fixed : r->att;
+    const long *ntm = fx ? r->n_treated_matched_fixed : r->n_treated_matched;
+    for (int o0 = 0; o0 < NO; o0++)
         for (int tau = 0; tau < H; tau++) {
+            int o = fx * NO + o0;
             size_t k = (size_t)o * H + tau;
             fprintf(out, "%s,%s,%d,%ld,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
                          "%.10g,%g,%g,%g,%g,%.10g,%g\n",
-                    mname, st->series[o], tau, r->n_treated_matched[tau], r->att[k], inf->se[k], inf->lower[k],
+                    mname, st->series[o0], tau, ntm[tau], att[(size_t)o0 * H + tau], inf->se[k], inf->lower[k],
                     inf->upper[k], inf->band_lower[k], inf->band_upper[k], inf->cum[k], inf->cum_se[k],
-                    inf->cum_band_lower[k], inf->cum_band_upper[k], inf->draw_sd[k], bs ? bs[k] : NAN,
-                    bs_cum ? bs_cum[k] : NAN, inf->breakeven[o], inf->breakeven_lower[o], inf->breakeven_upper[o],
+                    inf->cum_band_lower[k], inf->cum_band_upper[k], inf->draw_sd[k], bs && !fx ? bs[k] : NAN,
+                    bs_cum && !fx ? bs_cum[k] : NAN, inf->breakeven[o], inf->breakeven_lower[o], inf->breakeven_upper[o],
                     inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o]);
         }
     fclose(out);

@@ -400,8 +400,8 @@ static double rate_of(const nt_run_state *P, int ri) { return ri == 0 ? 0 : P->s
    linearisation is the same combination of the three series' (lin), run
    through the multiplier draws (one series at a time: 2 x horizon x persons
    doubles). */
-static nt_status collect_one(nt_run_state *P, const nt_dyn_result *r, const nt_dyn_lin *lin, int pp, int ri,
-                             lin_figs *f, nt_error *err)
+static nt_status collect_one(nt_run_state *P, const nt_dyn_result *r, const nt_dyn_lin *lin, int fx, int pp,
+                             int ri, lin_figs *f, nt_error *err)
 {
     struct nt_cb_state *C = P->cb;
     int H = lin->horizon;
@@ -415,7 +415,7 @@ static nt_status collect_one(nt_run_state *P, const nt_dyn_result *r, const nt_d
     nt_status s = !fake.att || !fake.att_fixed ? NOMEM(err) : nt_dyn_lin_alloc(n, H, 1, &L, err);
     if (!s) {
         const double *th[NS];
-        for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
+        for (int k = 0; k < NS; k++) th[k] = (fx ? r->att_fixed : r->att) + (size_t)C->col[k] * H;
         nt_summary_net_path(th, coef[pp], NS, H, rate, fake.att);
         for (int tau = 0; tau < H; tau++) fake.att_fixed[tau] = NAN;
         double *c = malloc((size_t)lin->n_outcomes * H * sizeof *c), *v = malloc((size_t)H * sizeof *v);
@@ -425,7 +425,8 @@ static nt_status collect_one(nt_run_state *P, const nt_dyn_result *r, const nt_d
         for (long q = 0; q < n && !s; q++) {
             int has = 0;   /* the ATT contributions of the series in the net path */
             for (int k = 0; k < NS; k++)
-                if (coef[pp][k] != 0) has = nt_dyn_lin_get_one(lin, 0, q, C->col[k], c + (size_t)C->col[k] * H);
+                if (coef[pp][k] != 0)
+                    has = nt_dyn_lin_get_one(lin, fx, q, C->col[k], c + (size_t)C->col[k] * H);
             if (!has) continue;
             for (int tau = 0; tau < H; tau++) {
                 v[tau] = 0;
@@ -478,7 +479,7 @@ nt_status nt_cost_benefit_collect_for(nt_run_state *P, int pg, int never, const 
         return NOMEM(err);
     nt_status s = NT_OK;
     for (int pp = 0; pp < NP && !s; pp++)
-        for (int ri = 0; ri < NR && !s; ri++) s = collect_one(P, r, lin, pp, ri, f, err);
+        for (int ri = 0; ri < NR && !s; ri++) s = collect_one(P, r, lin, !never && P->st->summary_fixed, pp, ri, f, err);
     if (!s) f->done = 1;
     return s;
 }
@@ -495,7 +496,8 @@ static nt_status figures(nt_run_state *P, int pg, int ri, int never, nt_error *e
     int H = P->st->horizon, B = P->reps && !never ? P->st->bootstrap : 0, NOV = P->view.n_outcomes;
     double rate = rate_of(P, ri), ci = nt_run_ci_level(P);
     const double *th[NS];
-    for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
+    int fx = !never && P->st->summary_fixed;   /* ATT_never: its own (drifting) path */
+    for (int k = 0; k < NS; k++) th[k] = (fx ? r->att_fixed : r->att) + (size_t)C->col[k] * H;
     double *path = malloc((size_t)H * sizeof *path), *reps = B ? malloc((size_t)B * H * sizeof *reps) : NULL;
     if (!path || (B && !reps)) { free(path); free(reps); return NOMEM(err); }
     int known = C->cost_known[pg / P->n_groups];
@@ -504,7 +506,8 @@ static nt_status figures(nt_run_state *P, int pg, int ri, int never, nt_error *e
         nt_summary_net_path(th, coef[pp], NS, H, rate, path);
         for (int b = 0; b < B; b++) {
             const double *rp[NS];
-            for (int k = 0; k < NS; k++) rp[k] = P->reps[pg] + ((size_t)C->col[k] * B + b) * H;
+            for (int k = 0; k < NS; k++)
+                rp[k] = (fx ? P->reps_fixed : P->reps)[pg] + ((size_t)C->col[k] * B + b) * H;
             nt_summary_net_path(rp, coef[pp], NS, H, rate, reps + (size_t)b * H);
         }
         for (int h = 0; h < P->n_horizons && !s; h++) {
@@ -594,7 +597,7 @@ static void row_limits(nt_run_state *P, nt_table *t, int pg, int h, int pp, int 
 {
     const nt_dyn_result *r = P->res[pg];
     for (int oc = 0; oc < P->panel->n_outcomes; oc++) /* earnings and benefit months alike */
-        nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h]), NT_WHY_WINDOW);
+        nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h], P->st->summary_fixed), NT_WHY_WINDOW);
     static const char *const net[] = {"net_benefit", "net_benefit_se", "net_benefit_ci_lower", "net_benefit_ci_upper",
                                       "breakeven_month", "breakeven_ci_lower", "breakeven_ci_upper"};
     long cost_basis = r->n_cost_known;
@@ -618,7 +621,7 @@ static int earnings_dominated(const nt_run_state *P, int pg, int T)
     int col = P->cb->col[S_EARN];
     if (col < P->panel->n_outcomes) return 0; /* effects.csv's earnings: in the window */
     for (int tau = 0; tau < T; tau++)
-        if (nt_run_month_dominated(P, pg, col, tau)) return 1;
+        if (nt_run_month_dominated(P, pg, col, tau, P->st->summary_fixed)) return 1;
     return 0;
 }
 
@@ -695,7 +698,7 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
                     if (!e) rows[slot] = nt_table_rows(t) - 1;
                     nt_table_set_str(t, "program", nt_run_program(P, pg));
                     nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
-                    nt_table_set_str(t, "estimand", e ? "ATT_never" : "ATT");
+                    nt_table_set_str(t, "estimand", e ? "ATT_never" : P->st->summary_fixed ? "ATT_fixed" : "ATT");
                     nt_table_set_int(t, "horizon_months", P->horizons[h]);
                     nt_table_set_str(t, "perspective", persp_name[pp]);
                     nt_table_set_num(t, "discount_rate", rate_of(P, ri));
@@ -709,7 +712,7 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
                     nt_table_set_num(t, "net_benefit_ci_upper", f->net_upper[pp]);
                     nt_table_set_num(t, "breakeven_ci_lower", f->breakeven_lower[pp]);
                     nt_table_set_num(t, "breakeven_ci_upper", f->breakeven_upper[pp]);
-                    nt_table_set_int(t, "n_treated", r->n_treated[0]);
+                    nt_table_set_int(t, "n_treated", (!e && P->st->summary_fixed ? r->n_treated_fixed : r->n_treated)[0]);
                     nt_table_set_int(t, "n_control", r->n_control);
                     row_limits(P, t, pg, h, pp, edom);
                     if (e) nt_table_limit_basis(t, nt_run_never_window_basis(P, pg, P->horizons[h]), NT_WHY_WINDOW);

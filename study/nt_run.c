@@ -490,8 +490,11 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
+            /* the share of the participants in the estimate (summary.csv share_covered), whole percent */
             warn(P, "%s, %s: %d of %d start months skipped (fewer treated than min_treated = %ld, no controls, or the propensity "
-                 "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_treated);
+                 "model failed; see start_months.csv); %.0f%% of the participants covered", prog_name(P, pi), gl,
+                 r->n_skipped, r->n_k, d.min_treated,
+                 r->n_participants > 0 ? floor(100.0 * (double)r->n_treated_matched[0] / (double)r->n_participants) : 0.0);
         }
         for (int iv = 0; iv < r->n_intervals; iv++) {
             const nt_dyn_interval *I = &r->interval[iv];

@@ -145,17 +145,17 @@ double nt_run_ci_level(const nt_run_state *P);
    with the groups' relations (nt_table_set_margin, nt_table_set_groups). */
 void nt_run_set_margin(const nt_run_state *P, nt_table *t, const char *ignore);
 /* 1 if month tau of series oc (an index of the view: the cost-benefit
-   series too) of ATT(tau) is dominated by one or two persons on either
+   series too) of ATT(tau) (fixed: ATT_fixed(tau)) is dominated by one or two persons on either
    side ([disclosure] dominance_top1/top2). */
 /* effects.csv's limits beyond the counts (pooled controls, dominance) of
    an ATT-type row of r just added; -1 out of memory. */
 int nt_run_effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_result *r, int oc, int tau);
-int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau);
+int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau, int fixed);
 /* The disclosure basis of a figure over months 0..h-1 of a (programme,
-   group) path's ATT: 0 if effects.csv suppresses any of those months,
+   group) path's ATT (fixed: ATT_fixed): 0 if effects.csv suppresses any of those months,
    else the smallest of their bases (LONG_MAX if none has a number): summary.csv
    rows and the cumulative plots. After nt_run_tables_write's effects. */
-long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h);
+long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h, int fixed);
 
 nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);
 void nt_run_paths_free(nt_run_state *P);

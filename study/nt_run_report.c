@@ -103,9 +103,10 @@ static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
     const nt_dyn_result *r = P->res[pg];
     const nt_run_path *p = &P->path[(size_t)pg * NO + oc];
     nt_report_path *q = &G->path[(size_t)pg * NO + oc];
-    const double *src[8] = {r->att + oc * H, p->lower, p->upper, p->band_lower, p->band_upper,
-                            p->cum, p->cum_lower, p->cum_upper};
-    for (int i = 0; i < 8; i++) nt_disclose_path(src[i], p->hidden, H, i >= 5, buf + (size_t)i * H);
+    int f = P->st->summary_fixed ? H : 0;   /* [summary] estimand: ATT_fixed's months follow ATT's */
+    const double *src[8] = {(f ? r->att_fixed : r->att) + oc * H, p->lower + f, p->upper + f, p->band_lower + f,
+                            p->band_upper + f, p->cum, p->cum_lower, p->cum_upper};
+    for (int i = 0; i < 8; i++) nt_disclose_path(src[i], p->hidden + f, H, i >= 5, buf + (size_t)i * H);
     for (int tau = 0; tau < H; tau++)  /* no interval around an undefined month */
         if (isnan(buf[tau]))
             for (int i = 1; i < 5; i++) buf[(size_t)i * H + tau] = NAN;

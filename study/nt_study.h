@@ -129,6 +129,7 @@ typedef struct {
     nt_study_cost *costs;
 
     /* [cost_benefit] (docs/dynamic.md, "Cost-benefit") */
+    int summary_fixed;     /* [summary] estimand: 1 ATT_fixed (default), 0 ATT: summary.csv, headlines, cost_benefit.csv */
     double discount_rate;  /* per year; cost_benefit.csv reports 0 and this rate */
     int n_benefit_month;
     char **benefit_month;  /* "SCHEME: euros" items (nt_study_benefit_month); none: empty */

@@ -210,6 +210,10 @@ static const nt_study_words calendar_words = {nt_calendar_parse, nt_calendar_nam
 static int censoring_parse(const char *v) { return !strcmp(v, "none") ? 0 : !strcmp(v, "ipcw") ? 1 : -1; }
 static const char *censoring_name(int c) { return c == 0 ? "none" : c == 1 ? "ipcw" : NULL; }
 static const nt_study_words censoring_words = {censoring_parse, censoring_name};
+/* [summary] estimand: 1 ATT_fixed (default), 0 ATT */
+static int summary_parse(const char *v) { return !strcmp(v, "ATT_fixed") ? 1 : !strcmp(v, "ATT") ? 0 : -1; }
+static const char *summary_name(int c) { return c == 1 ? "ATT_fixed" : c == 0 ? "ATT" : NULL; }
+static const nt_study_words summary_words = {summary_parse, summary_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
                    sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
@@ -578,6 +582,8 @@ const nt_study_key nt_study_keys[] = {
     {"cost", NULL, NT_KEY_CUSTOM, F(costs), F(n_costs), NULL, 0, BIG,
      "a cost in euros (a number >= 0)", .parse = parse_cost, .record = record_costs,
      .check = check_costs},
+
+    {"summary", "estimand", NT_KEY_WORD, F(summary_fixed), 0, "ATT_fixed", 0, 0, NULL, .words = &summary_words},
 
     {"cost_benefit", "discount_rate", NT_KEY_NUM, F(discount_rate), 0, "0.0225", -1, 1,
      "a yearly rate above -1 and below 1 (e.g. 0.0225)", .flags = 0},

@@ -265,8 +265,10 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
   k_contrib <- matrix(0L, NK, H)
   k_nobs <- matrix(0L, NK, H)
   k_wsum <- matrix(0, NK, H)                                # summed treated weights (pooling with weights)
-  k_used <- rep(FALSE, NK); k_fixed <- rep(FALSE, NK)
+  k_used <- rep(FALSE, NK)
   used_controls <- vector("list", NK)                       # per k: list over tau of persons
+  k_att_f <- list(k_att, k_att); k_nobs_f <- list(k_nobs, k_nobs); k_contrib_f <- list(k_contrib, k_contrib)
+  used_controls_f <- list(used_controls, used_controls); k_wsum_f <- list(k_wsum, k_wsum)
   valid_controls <- integer(0)
   for (first in seq(start_first, start_last, by = interval_len)) {
     last <- min(first + interval_len - 1, start_last)
@@ -296,7 +298,6 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
       ti <- idx[rd[idx] == 1]; ci <- idx[rd[idx] == 0]
       if (length(ti) < skip_below || length(ci) == 0) next  # start month skipped
       k_used[ki] <- TRUE
-      k_fixed[ki] <- all(admin[rp[ti]] >= k + H)
       valid_controls <- union(valid_controls, rp[ci])
       # Matches: for each treated row, its controls and their weights.
       if (method == "nn") {
@@ -340,7 +341,11 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
         mine <- mean(vapply(m, function(pr) Y[[1]][pr$t, k + 1] - sum(pr$w * Y[[1]][pr$c, k + 1]), 0))
         stopifnot(abs(mm$est - mine) < 1e-12)
       }
-      used_controls[[ki]] <- vector("list", H)
+      # The paths of treated rows ti with matches m (ATT: every treated of k;
+      # ATT_fixed: those with admin >= k + H, their matches as they are).
+      run_paths <- function(ti, m) {
+      out <- list(att = matrix(NA_real_, length(outcomes), H), nobs = integer(H), contrib = integer(H),
+                  used = vector("list", H), wsum = numeric(H))
       for (tau in 0:(H - 1)) {
         tt <- k + tau
         if (method == "radius") {
@@ -410,17 +415,38 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
             }
           }
         }
-        k_nobs[ki, tau + 1] <- nobs
-        k_contrib[ki, tau + 1] <- ncontrib
-        used_controls[[ki]][[tau + 1]] <- unique(used)
+        out$nobs[tau + 1] <- nobs
+        out$contrib[tau + 1] <- ncontrib
+        out$used[[tau + 1]] <- unique(used)
+        out$att[, tau + 1] <- k_att[ki, , tau + 1]
+        out$wsum[tau + 1] <- k_wsum[ki, tau + 1]
+        k_att[ki, , tau + 1] <- NA
+      }
+      out
+      }
+      if (!exists("m", inherits = FALSE)) m <- NULL
+      for (fixed in c(FALSE, TRUE)) {
+        infix <- admin[rp[ti]] >= k + H
+        pa <- if (!fixed) run_paths(ti, m)
+              else run_paths(ti[infix], if (is.null(m)) NULL else m[vapply(m, function(pr) admin[pr$t] >= k + H, TRUE)])
+        f <- if (fixed) 2 else 1
+        k_att_f[[f]][ki, , ] <- pa$att
+        k_nobs_f[[f]][ki, ] <- pa$nobs
+        k_contrib_f[[f]][ki, ] <- pa$contrib
+        used_controls_f[[f]][[ki]] <- pa$used
+        k_wsum_f[[f]][ki, ] <- pa$wsum
       }
     }
   }
-  # ATT(tau) = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau); ATT_fixed over the
-  # start months whose treated are all followed for the whole horizon.
+  # ATT(tau) = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau); ATT_fixed the same
+  # over the treated followed for the whole horizon by the data end
+  # (admin >= k + H), their matches and weights those of tau = 0.
   rows <- NULL
   for (o in seq_along(outcomes)) for (fixed in if (nev) FALSE else c(FALSE, TRUE)) {
-    use <- k_used & (!fixed | k_fixed)
+    f <- if (fixed) 2 else 1
+    k_att <- k_att_f[[f]]; k_nobs <- k_nobs_f[[f]]; k_contrib <- k_contrib_f[[f]]; used_controls <- used_controls_f[[f]]
+    k_wsum <- k_wsum_f[[f]]
+    use <- k_used
     for (tau in 0:(H - 1)) {
       c_k <- k_contrib[, tau + 1] * use
       w_k <- if (ipcw || nev) k_wsum[, tau + 1] * use else c_k   # with weights: pooled by the summed weights
