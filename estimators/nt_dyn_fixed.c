@@ -120,6 +120,7 @@ static void copy_k(const nt_dyn_result *a, nt_dyn_result *b, int ki)
     memcpy(b->k_att + k * NO * H, a->k_att + k * NO * H, NO * H * sizeof *b->k_att);
     memcpy(b->k_se + k * NO * H, a->k_se + k * NO * H, NO * H * sizeof *b->k_se);
     memcpy(b->k_contrib + k * H, a->k_contrib + k * H, H * sizeof *b->k_contrib);
+    if (a->k_wcontrib && b->k_wcontrib) memcpy(b->k_wcontrib + k * H, a->k_wcontrib + k * H, H * sizeof *b->k_wcontrib);
     if (!a->k_control_used || !b->k_control_used) return;
     memcpy(b->k_control_used + k * H, a->k_control_used + k * H, H * sizeof *b->k_control_used);
     memcpy(b->k_control_w2 + k * H, a->k_control_w2 + k * H, H * sizeof *b->k_control_w2);
@@ -171,6 +172,8 @@ nt_status nt_dyn_fixed_alloc(nt_dyn_result *r, int full, nt_error *err)
     fx->k_att = malloc(ks * NO * H * sizeof *fx->k_att);
     fx->k_se = malloc(ks * NO * H * sizeof *fx->k_se);
     fx->k_contrib = calloc(ks * H, sizeof *fx->k_contrib);
+    /* with weights (never, censoring): pooled by the summed weights, as ATT */
+    if (r->k_wcontrib && !(fx->k_wcontrib = calloc(ks * H, sizeof *fx->k_wcontrib))) return NOMEM(err);
     fx->n_treated = calloc(H, sizeof(long));
     fx->n_treated_matched = calloc(H, sizeof(long));
     fx->n_control_used = calloc(H, sizeof(long));

@@ -333,7 +333,8 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
     int NO = P->panel->n_outcomes, earn = -1;
     for (int oc = 0; oc < NO; oc++)
         if (magnitude(P->panel->outcome_name[oc])) earn = oc;
-    nt_table *t = nt_table_alloc(cols, kinds, 28);
+    _Static_assert(sizeof cols / sizeof *cols == sizeof kinds / sizeof *kinds, "one kind per column");
+    nt_table *t = nt_table_alloc(cols, kinds, (int)(sizeof cols / sizeof *cols));
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_run_set_margin(P, t, NULL);
     /* a path's minimum is no person-weighted sum of the levels' minima */

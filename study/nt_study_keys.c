@@ -21,7 +21,6 @@
 #define AT_C(s, off, T) ((T const *)(const void *)((const char *)(s) + (off)))
 
 /* ------------------------------------------------------------------ helpers */
-
 static nt_status bad(const nt_study *s, const nt_study_value *v, const char *found,
                      const char *expected, nt_error *err)
 {
@@ -193,27 +192,22 @@ static void words_list(const nt_study_words *w, char *buf, size_t size)
 }
 
 /* ------------------------------------------------------ vocabularies, accept */
-
 static const char *method_name(int c) { return nt_method_name((nt_method)c); }
 static const char *trim_name(int c) { return nt_trim_name((nt_trim)c); }
 static const char *kernel_name(int c) { return nt_kernel_name((nt_kernel)c); }
 static const nt_study_words method_words = {nt_method_parse, method_name};
 static const nt_study_words trim_words = {nt_trim_parse, trim_name};
 static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
-static int inference_parse(const char *v) { return !strcmp(v, "bootstrap") ? 0 : !strcmp(v, "linearised") ? 1 : -1; }
-static const char *inference_name(int c) { return c == 0 ? "bootstrap" : c == 1 ? "linearised" : NULL; }
-static const nt_study_words inference_words = {inference_parse, inference_name};
-static int language_parse(const char *v) { return !strcmp(v, "en") ? 0 : !strcmp(v, "nl") ? 1 : -1; }
-static const char *language_name(int c) { return c == 0 ? "en" : c == 1 ? "nl" : NULL; }
-static const nt_study_words language_words = {language_parse, language_name};
+/* A word field of two values, 0 = A and 1 = B. */
+#define TWO_WORDS(name, A, B)                                                                           \
+    static int name##_parse(const char *v) { return !strcmp(v, A) ? 0 : !strcmp(v, B) ? 1 : -1; }    \
+    static const char *name##_name(int c) { return c == 0 ? A : c == 1 ? B : NULL; }                 \
+    static const nt_study_words name##_words = {name##_parse, name##_name};
+TWO_WORDS(inference, "bootstrap", "linearised")
+TWO_WORDS(language, "en", "nl")
+TWO_WORDS(censoring, "none", "ipcw")
+TWO_WORDS(summary, "ATT", "ATT_fixed")   /* [summary] estimand: the field summary_fixed */
 static const nt_study_words calendar_words = {nt_calendar_parse, nt_calendar_name};
-static int censoring_parse(const char *v) { return !strcmp(v, "none") ? 0 : !strcmp(v, "ipcw") ? 1 : -1; }
-static const char *censoring_name(int c) { return c == 0 ? "none" : c == 1 ? "ipcw" : NULL; }
-static const nt_study_words censoring_words = {censoring_parse, censoring_name};
-/* [summary] estimand: 1 ATT_fixed (default), 0 ATT */
-static int summary_parse(const char *v) { return !strcmp(v, "ATT_fixed") ? 1 : !strcmp(v, "ATT") ? 0 : -1; }
-static const char *summary_name(int c) { return c == 1 ? "ATT_fixed" : c == 0 ? "ATT" : NULL; }
-static const nt_study_words summary_words = {summary_parse, summary_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
                    sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
@@ -260,9 +254,7 @@ static int is_scheme_amount(const char *v)
 }
 
 /* -------------------------------------------------------------- custom keys */
-
-static nt_status parse_decimal(nt_study *s, const nt_study_key *k, const nt_study_value *v,
-                               nt_error *err)
+static nt_status parse_decimal(nt_study *s, const nt_study_key *k, const nt_study_value *v, nt_error *err)
 {
     if (strcmp(v->value, ".") && strcmp(v->value, ",")) return bad(s, v, v->value, k->expected, err);
     *AT(s, k->off, char) = v->value[0];
@@ -397,7 +389,6 @@ static void record_costs(const nt_study *s, const nt_study_key *k, nt_manifest *
 }
 
 /* ------------------------------------------------------------------- checks */
-
 static nt_status missing(const nt_study *s, const char *section, const char *what, nt_error *err)
 {
     return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, section, NULL), NULL, "%s", what);
@@ -483,7 +474,6 @@ static nt_status check_bootstrap(nt_study *s, nt_error *err)
 }
 
 /* ---------------------------------------------------------------- the table */
-
 #define F(field) offsetof(nt_study, field)
 #define MAXI 1e9     /* bound of a count of persons */
 #define BIG INFINITY
@@ -525,8 +515,7 @@ const nt_study_key nt_study_keys[] = {
     {"cohort", "inflow", NT_KEY_MONTHS, F(inflow_from), F(inflow_to), NULL, 0, 0, "YYYY-MM:YYYY-MM",
      .flags = NT_KEY_REQUIRED | NT_KEY_SPELLS},
 
-    {"treatment", "programs", NT_KEY_LIST, F(programs), F(n_programs), NULL, 0, 0, NULL,
-     .flags = NT_KEY_REQUIRED},
+    {"treatment", "programs", NT_KEY_LIST, F(programs), F(n_programs), NULL, 0, 0, NULL, .flags = NT_KEY_REQUIRED},
     {"treatment", "start_months", NT_KEY_SPAN, F(start_first), F(start_last), "0:23", 0, 1200,
      "a:b with whole months 0 <= a <= b <= 1200 (e.g. 0:23)", .flags = 0},
     {"treatment", "start_interval", NT_KEY_INT, F(start_interval), 0, "3", 1, 1200,
@@ -536,8 +525,7 @@ const nt_study_key nt_study_keys[] = {
     {"treatment", "compare", NT_KEY_BOOL, F(compare), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"estimator", "method", NT_KEY_WORD, F(method), 0, "radius", 0, 0, NULL, .words = &method_words},
-    {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000,
-     "a whole number from 1 to 1000", .flags = 0},
+    {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "caliper", NT_KEY_NUM, F(caliper), 0, "0.2", 0, BIG,
      "a number > 0 (SD of the logit propensity score) or none", .flags = NT_KEY_NONE_OK,
      .unset = "none"},
@@ -552,12 +540,10 @@ const nt_study_key nt_study_keys[] = {
      "none or a list of context-table variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
     {"estimator", "calendar", NT_KEY_WORD, F(calendar), 0, "inflow_quarter", 0, 0, NULL, .words = &calendar_words},
     {"estimator", "trim", NT_KEY_WORD, F(trim), 0, "none", 0, 0, NULL, .words = &trim_words},
-    {"estimator", "kernel", NT_KEY_WORD, F(kernel), 0, "epanechnikov", 0, 0, NULL,
-     .words = &kernel_words},
+    {"estimator", "kernel", NT_KEY_WORD, F(kernel), 0, "epanechnikov", 0, 0, NULL, .words = &kernel_words},
     {"estimator", "bandwidth", NT_KEY_NUM, F(bandwidth), 0, "auto", 0, BIG, "a number > 0 or auto",
      .flags = NT_KEY_NONE_OK, .unset = "auto"},
-    {"estimator", "radius_factor", NT_KEY_NUM, F(radius_factor), 0, "1.5", 0, BIG, "a number > 0",
-     .flags = 0},
+    {"estimator", "radius_factor", NT_KEY_NUM, F(radius_factor), 0, "1.5", 0, BIG, "a number > 0", .flags = 0},
     {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "yes", 0, 0, "yes or no", .flags = 0},
     {"estimator", "never", NT_KEY_BOOL, F(never), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
@@ -623,7 +609,6 @@ const nt_study_key nt_study_keys[] = {
 const int nt_study_n_keys = (int)(sizeof nt_study_keys / sizeof nt_study_keys[0]);
 
 /* ------------------------------------------------------------------ by type */
-
 static nt_status set_span(nt_study *s, const nt_study_key *k, const nt_study_value *v, nt_error *err)
 {
     char a[64], b[64];

@@ -28,7 +28,9 @@ if [ -n "${NT_SANITIZED:-}" ]; then persons=3000; fi   # sanitizers: the mechani
 cd "$tmp/sim" || exit 1
 head -1 truth.csv | grep -q ',true_att_never$' || fail "truth.csv has no trailing true_att_never column"
 sed -e '/^\[subgroups\]/,/^$/d' -e 's/^programs = bemiddeling.*/programs = any/' -e 's/^min_cell = .*/min_cell = 0/' \
-    -e 's/^series = .*/series = employed, earnings/' -e 's/^\[inference\]/[inference]\nmethod = linearised/' study.ini > plain.ini
+    -e 's/^series = .*/series = employed, earnings/' -e 's/^\[inference\]/[inference]\nmethod = linearised/' \
+    -e 's/^\[estimator\]/[estimator]\nbias_adjust = no/' study.ini > plain.ini   # the weights: plain radius
+printf '\n[summary]\nestimand = ATT\n' >> plain.ini   # summary.csv's ATT rows against true_att
 sed 's/^\[estimator\]/[estimator]\ncensoring = ipcw\nnever = yes/' plain.ini > ipcw.ini
 for v in plain ipcw; do
   "$netto" run $v.ini --out "$tmp/$v" >"$tmp/$v.log" 2>&1 || { cat "$tmp/$v.log"; fail "netto run $v.ini"; }
