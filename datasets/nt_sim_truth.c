@@ -32,6 +32,25 @@ static int with_year(const person *p, int k, const int *sub, int n, int *out)
     return n;
 }
 
+/* The start month k of a participant whose differences the truth counts
+   (a start in months 0..NT_SIM_START_MONTHS - 1 while on the index benefit
+   and observed), with the subgroups of that start in sub (their count in
+   *ns); -1 for a start the truth does not count. */
+static int counted_start(const person *p, const path_info *f, int *sub, int *ns)
+{
+    int k = f->treat_month, kmax = f->index_last;
+    if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
+    if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
+    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return -1;
+    int sub0[4], ns0 = subgroups_of(p, sub0);
+    *ns = with_year(p, k, sub0, ns0, sub);
+    return k;
+}
+
+/* Whether a start in month k is followed for the whole horizon by the data
+   end alone (the store's admin_observed): the ATT_fixed population. */
+static int fixed_path(const person *p, int k) { return DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON; }
+
 static const char *const sub_names[NSUB] = {"", "education=low", "education=mid", "education=high",
                                             "emp_prev12=0-0", "emp_prev12=1-12", "job_chance=q1", "job_chance=q2",
                                             "job_chance=q3", "job_chance=q4", "job_chance=q5", "start_year=2003",
@@ -61,12 +80,10 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
             for (int s = 0; s < ns; s++) T->controls[sub[s]][k]++;
         }
     }
-    int k = f->treat_month;
-    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
+    int k = counted_start(p, f, sub, &ns);
+    if (k < 0) return;
     nt_sim_truth_add_ttw(T, p, f, e1, e0);
-    ns = with_year(p, k, sub0, ns0, sub);
-    /* months observable by the data end alone (the store's admin_observed) */
-    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;
+    int fixed = fixed_path(p, k);
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
@@ -90,12 +107,8 @@ void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, c
                             const int64_t *c1, const int64_t *cn)
 {
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
-    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6];
-    int k = f->treat_month, kmax = f->index_last;
-    if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
-    if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
-    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
-    int ns = with_year(p, k, sub0, ns0, sub);
+    int sub[6], ns, k = counted_start(p, f, sub, &ns);
+    if (k < 0) return;
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - en[t], w1[t] - wn[t], (int64_t)b1[t] - bn[t]};
@@ -113,14 +126,10 @@ void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, c
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0)
 {
-    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6];
-    int k = f->treat_month, kmax = f->index_last;
-    if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
-    if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
-    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
-    int ns = with_year(p, k, sub0, ns0, sub);
+    int sub[6], ns, k = counted_start(p, f, sub, &ns);
+    if (k < 0) return;
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
-    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;   /* as nt_sim_truth_add */
+    int fixed = fixed_path(p, k);
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[2] = {c1[t] - c0[t], ((int64_t)b1[t] - b0[t]) * amount};

@@ -223,8 +223,10 @@ static void fill_block(nt_run_state *P, const series_in *in, long first, long cn
 
 /* Rows [first, first + cnt) of a series: copied from the panel when it is
    loaded as an outcome (its floats hold the store's uint8 and float32
-   values exactly), else read from the store; so no series is read twice. */
-static nt_status block_rows(nt_run_state *P, long first, long cnt, nt_series series, double *buf, nt_error *err)
+   values exactly), else read from the store; so no series is read twice
+   (declared in nt_run_parts.h; job_chance reads employed through it). */
+nt_status nt_run_series_rows(const nt_run_state *P, long first, long cnt, nt_series series, double *buf,
+                             nt_error *err)
 {
     const nt_panel *p = P->panel;
     for (int o = 0; o < p->n_outcomes; o++)
@@ -248,8 +250,8 @@ static nt_status fill_series(nt_run_state *P, const series_in *in, uint8_t *unty
     nt_status s = !earn || !onben || !prog ? NOMEM(err) : NT_OK;
     for (long first = 0; first < n && !s; first += block) {
         long cnt = n - first < block ? n - first : block;
-        if (P->cb->own[S_EARN] && (s = block_rows(P, first, cnt, NT_SERIES_EARNINGS, earn, err))) break;
-        if ((s = block_rows(P, first, cnt, NT_SERIES_ON_BENEFIT, onben, err))) break;
+        if (P->cb->own[S_EARN] && (s = nt_run_series_rows(P, first, cnt, NT_SERIES_EARNINGS, earn, err))) break;
+        if ((s = nt_run_series_rows(P, first, cnt, NT_SERIES_ON_BENEFIT, onben, err))) break;
         if ((s = nt_store_read_rows(P->store, first, cnt, NT_SERIES_IN_PROGRAM, prog, err))) break;
         fill_block(P, in, first, cnt, earn, onben, prog, &missing, untyped);
     }

@@ -57,7 +57,8 @@ int nt_run_derived_is(const nt_run_state *P, const char *variable)
     return nt_run_ctxgroup_is(P, variable);   /* a column of the context table (nt_run_ctxgroups.c) */
 }
 
-/* y_i (1, 0, NaN unknown) and whether i may be fitted on. */
+/* y_i (1, 0, NaN unknown) and whether i may be fitted on (employed from
+   the panel's outcome when loaded, not read again). */
 static nt_status job_outcome(nt_run_state *P, double *y, uint8_t *fit, nt_error *err)
 {
     const nt_panel *p = P->panel;
@@ -69,7 +70,7 @@ static nt_status job_outcome(nt_run_state *P, double *y, uint8_t *fit, nt_error 
     nt_status s = NT_OK;
     for (long lo = 0; lo < n && !s; lo += block) {
         long nb = n - lo < block ? n - lo : block;
-        if ((s = nt_store_read_rows(P->store, lo, nb, NT_SERIES_EMPLOYED, buf, err))) break;
+        if ((s = nt_run_series_rows(P, lo, nb, NT_SERIES_EMPLOYED, buf, err))) break;
         for (long r = 0; r < nb; r++) {
             long i = lo + r;
             double v = 0;

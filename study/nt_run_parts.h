@@ -181,6 +181,11 @@ nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
    estimator's view for group g (P->view, or a copy in buf with the group's
    risk-set mask). */
 int nt_run_derived_is(const nt_run_state *P, const char *variable);
+/* Rows [first, first + cnt) of a series (n x months, as the store's
+   nt_store_read_rows): from the panel when loaded as an outcome, else from
+   the store (nt_cost_benefit.c), so no series is read twice. */
+nt_status nt_run_series_rows(const nt_run_state *P, long first, long cnt, nt_series series, double *buf,
+                             nt_error *err);
 nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err);
 const nt_dyn_panel *nt_run_group_view(const nt_run_state *P, int g, nt_dyn_panel *buf);
 /* A column of the context table as a subgroup variable (nt_run_ctxgroups.c):

@@ -211,6 +211,25 @@ static const nt_col_kind main_kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_
                                          NT_COL_MEAN, NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT,
                                          NT_COL_COUNT, NT_COL_COUNT};
 
+/* Month m of one pair of curves: the survivals (columns `treated` and
+   `control`), their difference with its interval, and the month's
+   disclosure basis (time_to_work.csv and time_to_work_summary.csv). */
+static void curve_month(nt_table *t, const nt_kmdiff_result *r, int m, const char *treated, const char *control)
+{
+    size_t H1 = (size_t)r->H + 1;
+    nt_table_set_int(t, "month", m);
+    nt_table_set_num(t, treated, r->surv[m]);
+    nt_table_set_num(t, control, r->surv[H1 + (size_t)m]);
+    nt_table_set_num(t, "difference", r->diff[m]);
+    nt_table_set_num(t, "se", r->se_diff[m]);
+    nt_table_set_num(t, "ci_lower", r->lower[m]);
+    nt_table_set_num(t, "ci_upper", r->upper[m]);
+    nt_disclose_why why;
+    long b = month_basis(r, m, &why);
+    nt_table_set_basis(t, nt_disclose_basis(r->n_risk[m], r->n_risk[H1 + (size_t)m]));
+    nt_table_limit_basis(t, b, why);
+}
+
 static void main_row(nt_run_state *P, nt_table *t, int pg, int o, int m)
 {
     const nt_kmdiff_result *r = P->ttw->res[pg * TTW_OUTCOMES + o];
@@ -218,21 +237,11 @@ static void main_row(nt_run_state *P, nt_table *t, int pg, int o, int m)
     nt_table_set_str(t, "program", nt_run_program(P, pg));
     nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
     nt_table_set_str(t, "outcome", ttw_name[o]);
-    nt_table_set_int(t, "month", m);
-    nt_table_set_num(t, "surv_treated", r->surv[m]);
-    nt_table_set_num(t, "surv_control", r->surv[H1 + (size_t)m]);
-    nt_table_set_num(t, "difference", r->diff[m]);
-    nt_table_set_num(t, "se", r->se_diff[m]);
-    nt_table_set_num(t, "ci_lower", r->lower[m]);
-    nt_table_set_num(t, "ci_upper", r->upper[m]);
+    curve_month(t, r, m, "surv_treated", "surv_control");
     nt_table_set_num(t, "se_treated", r->se[m]);
     nt_table_set_num(t, "se_control", r->se[H1 + (size_t)m]);
     nt_table_set_int(t, "n_at_risk_treated", r->n_risk[m]);
     nt_table_set_int(t, "n_at_risk_control", r->n_risk[H1 + (size_t)m]);
-    nt_disclose_why why;
-    long b = month_basis(r, m, &why);
-    nt_table_set_basis(t, nt_disclose_basis(r->n_risk[m], r->n_risk[H1 + (size_t)m]));
-    nt_table_limit_basis(t, b, why);
 }
 
 static nt_status write_main(nt_run_state *P, nt_error *err)
@@ -284,7 +293,6 @@ static nt_status write_summary(nt_run_state *P, nt_error *err)
 {
     ttw_state *S = P->ttw;
     int H = S->H;
-    size_t H1 = (size_t)H + 1;
     nt_table *t = nt_table_alloc(sum_cols, sum_kinds, 11);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_disclose_why why;
@@ -295,15 +303,7 @@ static nt_status write_summary(nt_run_state *P, nt_error *err)
                 int m = ttw_months[j];
                 if (nt_table_add_row(t)) { nt_table_free(t); return nt_fail(err, NT_ENOMEM, "out of memory"); }
                 sum_key(P, t, pg, o, "survival");
-                nt_table_set_int(t, "month", m);
-                nt_table_set_num(t, "treated", r->surv[m]);
-                nt_table_set_num(t, "control", r->surv[H1 + (size_t)m]);
-                nt_table_set_num(t, "difference", r->diff[m]);
-                nt_table_set_num(t, "se", r->se_diff[m]);
-                nt_table_set_num(t, "ci_lower", r->lower[m]);
-                nt_table_set_num(t, "ci_upper", r->upper[m]);
-                nt_table_set_basis(t, nt_disclose_basis(r->n_risk[m], r->n_risk[H1 + (size_t)m]));
-                nt_table_limit_basis(t, month_basis(r, m, &why), why);
+                curve_month(t, r, m, "treated", "control");
             }
             if (nt_table_add_row(t)) { nt_table_free(t); return nt_fail(err, NT_ENOMEM, "out of memory"); }
             sum_key(P, t, pg, o, "median_months");

@@ -84,93 +84,77 @@ static int prog_of(const nt_run_state *P, const nt_csv *f, int c)
     return -1;
 }
 
-/* differences.csv: kind subgroup, the series, cumulative, at the horizon. */
-static nt_status read_differences(struct nt_run_when *W, nt_error *err)
+/* Reads the run's table `name` from the output directory, when written,
+   row by row: row() gets the columns `cols` (-1 where absent). */
+typedef void (*row_fn)(struct nt_run_when *W, const nt_csv *f, const int *c);
+
+static nt_status read_table(struct nt_run_when *W, const char *name, const char *const *cols, int n_cols,
+                            row_fn row, nt_error *err)
 {
-    const nt_run_state *P = W->P;
     char path[4300];
-    nt_path_join(path, sizeof path, P->out, "differences.csv");
-    if (access(path, F_OK)) return NT_OK;   /* not written (no linearised inference) */
+    nt_path_join(path, sizeof path, W->P->out, name);
+    if (access(path, F_OK)) return NT_OK;   /* not written (no linearised inference, no context groups) */
     nt_csv *f = NULL;
     nt_status s = nt_csv_open(path, NULL, &f, err);
     if (s) return s;
-    int cp = nt_csv_header_find(f, "program"), ck = nt_csv_header_find(f, "kind"),
-        co = nt_csv_header_find(f, "outcome"), cl = nt_csv_header_find(f, "level"),
-        cm = nt_csv_header_find(f, "estimand"), ch = nt_csv_header_find(f, "horizon_months"),
-        ce = nt_csv_header_find(f, "estimate"), clo = nt_csv_header_find(f, "lower"),
-        cup = nt_csv_header_find(f, "upper"), cs = nt_csv_header_find(f, "suppressed");
+    int c[16];
+    for (int j = 0; j < n_cols && j < 16; j++) c[j] = nt_csv_header_find(f, cols[j]);
     int got;
-    while ((got = nt_csv_next(f, err)) > 0) {
-        if (!is(f, ck, "subgroup") || !is(f, cm, "cumulative") || !is(f, co, P->panel->outcome_name[W->oc]) ||
-            num(f, ch) != W->horizon)
-            continue;
-        int pi = prog_of(P, f, cp);
-        for (int g = 1; pi >= 0 && g < W->n_groups; g++)
-            if (is(f, cl, P->group_label[g])) W->diff[pi * W->n_groups + g] = read_val(f, ce, clo, cup, cs);
-    }
+    while ((got = nt_csv_next(f, err)) > 0) row(W, f, c);
     if (got < 0) s = NT_EINPUT;
     nt_csv_close(f);
     return s;
+}
+
+/* differences.csv: kind subgroup, the series, cumulative, at the horizon. */
+static const char *const DIFF_COLS[] = {"program", "kind", "outcome", "level", "estimand",
+                                        "horizon_months", "estimate", "lower", "upper", "suppressed"};
+
+static void diff_row(struct nt_run_when *W, const nt_csv *f, const int *c)
+{
+    const nt_run_state *P = W->P;
+    if (!is(f, c[1], "subgroup") || !is(f, c[4], "cumulative") || !is(f, c[2], P->panel->outcome_name[W->oc]) ||
+        num(f, c[5]) != W->horizon)
+        return;
+    int pi = prog_of(P, f, c[0]);
+    for (int g = 1; pi >= 0 && g < W->n_groups; g++)
+        if (is(f, c[3], P->group_label[g])) W->diff[pi * W->n_groups + g] = read_val(f, c[6], c[7], c[8], c[9]);
 }
 
 /* effects_by_start.csv: the whole cohort, the series, month tau. */
-static nt_status read_by_start(struct nt_run_when *W, nt_error *err)
+static const char *const START_COLS[] = {"program", "subgroup", "outcome", "start_month", "month",
+                                         "estimate", "ci_lower", "ci_upper", "suppressed"};
+
+static void start_row(struct nt_run_when *W, const nt_csv *f, const int *c)
 {
     const nt_run_state *P = W->P;
-    char path[4300];
-    nt_path_join(path, sizeof path, P->out, "effects_by_start.csv");
-    if (access(path, F_OK)) return NT_OK;   /* not written (no linearised inference) */
-    nt_csv *f = NULL;
-    nt_status s = nt_csv_open(path, NULL, &f, err);
-    if (s) return s;
-    int cp = nt_csv_header_find(f, "program"), cg = nt_csv_header_find(f, "subgroup"),
-        co = nt_csv_header_find(f, "outcome"), ck = nt_csv_header_find(f, "start_month"),
-        cm = nt_csv_header_find(f, "month"), ce = nt_csv_header_find(f, "estimate"),
-        clo = nt_csv_header_find(f, "ci_lower"), cup = nt_csv_header_find(f, "ci_upper"),
-        cs = nt_csv_header_find(f, "suppressed");
-    int got;
-    while ((got = nt_csv_next(f, err)) > 0) {
-        if (!is(f, cg, "") || num(f, cm) != W->tau || !is(f, co, P->panel->outcome_name[W->oc])) continue;
-        int pi = prog_of(P, f, cp);
-        if (pi < 0 || W->n_k[pi] >= W->max_k) continue;
-        int i = pi * W->max_k + W->n_k[pi]++;
-        W->k_month[i] = (int)num(f, ck);
-        W->start[i] = read_val(f, ce, clo, cup, cs);
-    }
-    if (got < 0) s = NT_EINPUT;
-    nt_csv_close(f);
-    return s;
+    if (!is(f, c[1], "") || num(f, c[4]) != W->tau || !is(f, c[2], P->panel->outcome_name[W->oc])) return;
+    int pi = prog_of(P, f, c[0]);
+    if (pi < 0 || W->n_k[pi] >= W->max_k) return;
+    int i = pi * W->max_k + W->n_k[pi]++;
+    W->k_month[i] = (int)num(f, c[3]);
+    W->start[i] = read_val(f, c[5], c[6], c[7], c[8]);
 }
 
 /* context_groups.csv: a context variable's levels with their value ranges. */
-static nt_status read_context_groups(struct nt_run_when *W, nt_error *err)
+static const char *const CONTEXT_COLS[] = {"variable", "level", "value_from", "value_to"};
+
+static void context_row(struct nt_run_when *W, const nt_csv *f, const int *c)
 {
     const nt_run_state *P = W->P;
-    char path[4300];
-    nt_path_join(path, sizeof path, P->out, "context_groups.csv");
-    if (access(path, F_OK)) return NT_OK;
-    nt_csv *f = NULL;
-    nt_status s = nt_csv_open(path, NULL, &f, err);
-    if (s) return s;
-    int cv = nt_csv_header_find(f, "variable"), cl = nt_csv_header_find(f, "level"),
-        ca = nt_csv_header_find(f, "value_from"), cb = nt_csv_header_find(f, "value_to");
-    int got;
-    while ((got = nt_csv_next(f, err)) > 0) {
-        double a = num(f, ca), b = num(f, cb);
-        size_t lv, ll;
-        const char *v = nt_csv_field(f, cv, &lv), *l = nt_csv_field(f, cl, &ll);
-        char label[300];
-        snprintf(label, sizeof label, "%.*s=%.*s", (int)lv, v, (int)ll, l);
-        for (int g = 1; g < W->n_groups; g++)
-            if (!strcmp(P->group_label[g], label) && !strchr(strchr(label, '=') + 1, '-')) {
-                W->range[2 * g] = a;
-                W->range[2 * g + 1] = b;
-            }
-    }
-    if (got < 0) s = NT_EINPUT;
-    nt_csv_close(f);
-    return s;
+    double a = num(f, c[2]), b = num(f, c[3]);
+    size_t lv, ll;
+    const char *v = nt_csv_field(f, c[0], &lv), *l = nt_csv_field(f, c[1], &ll);
+    char label[300];
+    snprintf(label, sizeof label, "%.*s=%.*s", (int)lv, v, (int)ll, l);
+    for (int g = 1; g < W->n_groups; g++)
+        if (!strcmp(P->group_label[g], label) && !strchr(strchr(label, '=') + 1, '-')) {
+            W->range[2 * g] = a;
+            W->range[2 * g + 1] = b;
+        }
 }
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof *(a)))
 
 /* ------------------------------------------------------------ wording */
 
@@ -491,10 +475,10 @@ nt_status nt_run_when_chapter(const nt_run_state *P, const nt_report *r, struct 
     W->range = malloc(2 * (size_t)W->n_groups * sizeof *W->range);
     nt_status s = W->diff && W->start && W->n_k && W->k_month && W->figs && W->rows && W->text && W->range
                       ? NT_OK : nt_fail(err, NT_ENOMEM, "out of memory");
-    if (!s) s = read_differences(W, err);
-    if (!s) s = read_by_start(W, err);
+    if (!s) s = read_table(W, "differences.csv", DIFF_COLS, COUNT(DIFF_COLS), diff_row, err);
+    if (!s) s = read_table(W, "effects_by_start.csv", START_COLS, COUNT(START_COLS), start_row, err);
     for (int g = 0; !s && g < 2 * W->n_groups; g++) W->range[g] = NAN;
-    if (!s) s = read_context_groups(W, err);
+    if (!s) s = read_table(W, "context_groups.csv", CONTEXT_COLS, COUNT(CONTEXT_COLS), context_row, err);
     if (s) { nt_run_when_free(W); return s; }
     for (int pi = 0; pi < W->n_prog; pi++)
         for (int kind = 0; kind < 2; kind++) W->figs[2 * pi + kind] = (struct fig){W, r, pi, kind};

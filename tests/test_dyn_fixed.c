@@ -10,9 +10,10 @@
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
+#include "tests/dyn_tiny.h"
 
 /* Eight persons, one binary covariate x, start month 0, horizon 3 (the
-   panel of test_dynamic.c with two changes):
+   panel of tests/dyn_tiny.h with two changes):
      person x  treat  employed 0..3   n_observed  admin_observed
      P0     0  k=0    0 0 1 1         4           4
      P1     0  -      0 1 1 0         4           4
@@ -39,71 +40,34 @@
      tau 0: treated 0; controls (.5*0 + .5*1 + 0 + 1)/3 = .5        -> -1/2
      tau 1: treated (0 + 1)/2; controls (.5 + .5 + 0 + 0)/3 = 1/3   -> 1/6
      tau 2: treated 1 (P0); controls (.5*1 + 0 + 1)/2.5 = .6        -> .4 */
-typedef struct {
-    int32_t tm[8], tt[8], nobs[8], admin[8];
-    double cost[8], x[8];
-    uint8_t on[8], emp[8], inc[8];
-    float y[32];
-    float *outcome[1];
-    const char *term[1];
-} tiny;
-
-static void tiny_init(tiny *T)
+/* The panel of tests/dyn_tiny.h with the changes above. */
+static void tiny_init(dyn_tiny *T)
 {
-    static const int tm[8] = {0, -1, -1, 0, -1, 0, 2, 0}, tt[8] = {1, 0, 0, 1, 0, 1, 1, 2};
     static const int nobs[8] = {4, 4, 2, 2, 4, 2, 4, 4}, admin[8] = {4, 4, 4, 4, 4, 2, 4, 4};
     static const float y[8][4] = {{0, 0, 1, 1}, {0, 1, 1, 0}, {1, 1, NAN, NAN}, {0, 1, NAN, NAN},
                                   {0, 0, 0, 1}, {1, 1, NAN, NAN}, {1, 0, 1, 1}, {1, 1, 1, 1}};
-    memset(T, 0, sizeof *T);
+    dyn_tiny_init(T);
     for (int i = 0; i < 8; i++) {
-        T->tm[i] = tm[i];
-        T->tt[i] = tt[i];
         T->nobs[i] = nobs[i];
         T->admin[i] = admin[i];
-        T->cost[i] = NAN;
-        T->x[i] = i < 3 ? 0 : 1;
-        T->on[i] = 1;
-        T->inc[i] = 1;
         for (int t = 0; t < 4; t++) T->y[i * 4 + t] = y[i][t];
     }
-    T->outcome[0] = T->y;
-    T->term[0] = "x";
 }
 
-static nt_dyn_panel tiny_view(tiny *T)
+static nt_dyn_result *estimate(dyn_tiny *T, nt_method method, nt_dyn_lin *lin)
 {
-    return (nt_dyn_panel){.n = 8, .months = 4, .treat_month = T->tm, .treat_type = T->tt, .treat_cost = T->cost,
-                          .n_observed = T->nobs, .admin_observed = T->admin, .n_risk = 1, .on_index = T->on,
-                          .emp_before = T->emp, .n_outcomes = 1, .outcome = (const float *const *)T->outcome,
-                          .p = 1, .x = T->x, .term = T->term, .included = T->inc};
-}
-
-static nt_dyn_result *estimate(tiny *T, nt_method method, nt_dyn_lin *lin)
-{
-    nt_dyn_panel v = tiny_view(T);
-    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
-    o.horizon = 3;
-    o.method = method;
-    o.caliper = 0;
-    o.min_treated = 1;
-    o.full = 1;
-    o.ai_neighbors = 1;
-    o.lin = lin;
+    dyn_tiny_opts(&o, method, lin);
     nt_error err;
-    nt_dyn_result *r = NULL;
-    if (nt_dyn_estimate(&v, units, 8, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    nt_dyn_result *r;
+    if (dyn_tiny_estimate(T, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
     return r;
 }
 
 static void test_fixed_nn(void **state)
 {
     (void)state;
-    tiny T;
+    dyn_tiny T;
     tiny_init(&T);
     nt_dyn_result *r = estimate(&T, NT_METHOD_NN, NULL);
     expect_near(r->att[0], -1.0 / 6, 1e-12);
@@ -131,7 +95,7 @@ static void test_fixed_nn(void **state)
 static void test_fixed_ipw(void **state)
 {
     (void)state;
-    tiny T;
+    dyn_tiny T;
     tiny_init(&T);
     nt_dyn_result *r = estimate(&T, NT_METHOD_IPW, NULL);
     expect_near(r->att_fixed[0], -0.5, 1e-7);
@@ -146,7 +110,7 @@ static void test_fixed_ipw(void **state)
 static void test_fixed_all(void **state)
 {
     (void)state;
-    tiny T;
+    dyn_tiny T;
     tiny_init(&T);
     T.admin[5] = 4;
     nt_dyn_lin *L;
@@ -175,14 +139,14 @@ static void test_fixed_all(void **state)
 static void test_fixed_lin(void **state)
 {
     (void)state;
-    tiny T;
+    dyn_tiny T;
     tiny_init(&T);
     nt_dyn_lin *L, *L2;
     nt_error err;
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L2, &err), NT_OK);
     nt_dyn_result *r = estimate(&T, NT_METHOD_NN, L);
-    tiny U;
+    dyn_tiny U;
     tiny_init(&U);
     U.on[5] = 0;   /* P5 not at risk: no row */
     nt_dyn_result *r2 = estimate(&U, NT_METHOD_NN, L2);

@@ -11,9 +11,10 @@
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
+#include "tests/dyn_tiny.h"
 
-/* The panel of tests/test_dynamic.c (seven persons, x binary, start month 0,
-   4 months) with risk-set data for months 0..3, and P4 off the index
+/* The panel of tests/dyn_tiny.h (x binary, start month 0, 4 months) with
+   risk-set data for months 0..3, and P4 off the index
    benefit from month 1 on (not at risk of a later start):
      person x  treat  employed 0..3   index benefit 0..3
      P0     0  k=0    0 0 1 1         1 1 1 1
@@ -37,68 +38,27 @@
    NN with replacement (ties share): P0 <- {P1, P2}, P3, P5 <- {P4, P6};
    equal weights within a set cancel, so ATT_never = ATT but for P6
    leaving P3's and P5's sets at month 2: tau 2 (1 - 1 + 1 - 0 + 0 - 0)/3. */
-typedef struct {
-    int32_t tm[8], tt[8], nobs[8], adm[8];
-    double cost[8], x[8];
-    uint8_t on[32], emp[32], inc[8];
-    float y[32];
-    const float *out[1];
-    const char *term[1];
-} tiny;
-
-static const nt_dyn_panel *tiny_view(tiny *T, nt_dyn_panel *v)
+/* The panel of tests/dyn_tiny.h with risk-set data for months 0..3, P4 off
+   the index benefit from month 1 on. */
+static void tiny_never_init(dyn_tiny *T)
 {
-    static const int tm[8] = {0, -1, -1, 0, -1, 0, 2, 0};
-    static const int tt[8] = {1, 0, 0, 1, 0, 1, 1, 2};
-    static const int nobs[8] = {4, 4, 2, 4, 4, 4, 4, 4};
-    static const double x[8] = {0, 0, 0, 1, 1, 1, 1, 1};
-    static const float y[8][4] = {{0, 0, 1, 1}, {0, 1, 1, 0}, {1, 1, NAN, NAN}, {0, 1, 1, 1},
-                                  {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}, {1, 1, 1, 1}};
-    memset(T, 0, sizeof *T);
-    for (int i = 0; i < 8; i++) {
-        T->tm[i] = tm[i];
-        T->tt[i] = tt[i];
-        T->nobs[i] = nobs[i];
-        T->adm[i] = 4;
-        T->cost[i] = NAN;
-        T->x[i] = x[i];
-        T->inc[i] = 1;
-        for (int t = 0; t < 4; t++) {
-            T->y[i * 4 + t] = y[i][t];
-            T->on[i * 4 + t] = i == 4 && t > 0 ? 0 : 1;
-        }
-    }
-    T->out[0] = T->y;
-    T->term[0] = "x";
-    *v = (nt_dyn_panel){.n = 8, .months = 4, .treat_month = T->tm, .treat_type = T->tt, .treat_cost = T->cost,
-                        .n_observed = T->nobs, .admin_observed = T->adm, .n_risk = 4, .on_index = T->on,
-                        .emp_before = T->emp, .n_outcomes = 1, .outcome = T->out, .p = 1, .x = T->x,
-                        .term = T->term, .included = T->inc};
-    return v;
+    dyn_tiny_init(T);
+    T->n_risk = 4;
+    for (int i = 0; i < 8; i++)
+        for (int t = 0; t < 4; t++) T->on[i * 4 + t] = i == 4 && t > 0 ? 0 : 1;
 }
 
 static nt_dyn_result *tiny_run(nt_method method, int never, int censoring, nt_dyn_lin *lin)
 {
-    tiny T;
-    nt_dyn_panel v;
-    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    dyn_tiny T;
+    tiny_never_init(&T);
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
-    o.horizon = 3;
-    o.method = method;
-    o.caliper = 0;
-    o.min_treated = 1;
-    o.full = 1;
-    o.ai_neighbors = 1;
+    dyn_tiny_opts(&o, method, lin);
     o.never = never;
     o.censoring = censoring;
-    o.lin = lin;
-    nt_dyn_result *r = NULL;
+    nt_dyn_result *r;
     nt_error err;
-    if (nt_dyn_estimate(tiny_view(&T, &v), units, 8, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    if (dyn_tiny_estimate(&T, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
     return r;
 }
 
@@ -280,20 +240,14 @@ static void test_never_invariants(void **state)
 static void test_never_refused(void **state)
 {
     (void)state;
-    tiny T;
-    nt_dyn_panel v;
-    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    dyn_tiny T;
+    tiny_never_init(&T);
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.horizon = 3;
-    o.min_treated = 1;
-    o.method = NT_METHOD_AIPW;
+    dyn_tiny_opts(&o, NT_METHOD_AIPW, NULL);
     o.never = 1;
-    nt_dyn_result *r = NULL;
+    nt_dyn_result *r;
     nt_error err;
-    assert_int_equal(nt_dyn_estimate(tiny_view(&T, &v), units, 8, &o, &r, &err), NT_EUSAGE);
+    assert_int_equal(dyn_tiny_estimate(&T, &o, &r, &err), NT_EUSAGE);
     assert_non_null(strstr(err.msg, "aipw"));
 }
 

@@ -11,6 +11,7 @@
 #include "core/nt_rng.h"
 #include "estimators/nt_match.h"
 #include "estimators/nt_method.h"
+#include "tests/dyn_tiny.h"
 
 /* The test's own panel arrays, and the estimator's view of them. */
 typedef struct {
@@ -46,18 +47,8 @@ static void tpanel_free(tpanel *p)
     free(p);
 }
 
-/* Seven persons, one binary covariate x, start month 0 only, 4 months.
-     person x  treat  employed months 0..3     note
-     P0     0  k=0    0 0 1 1
-     P1     0  -      0 1 1 0
-     P2     0  -      1 1 . .                  censored from month 2
-     P3     1  k=0    0 1 1 1
-     P4     1  -      0 0 0 1
-     P5     1  k=0    0 0 0 0
-     P6     1  k=2    1 0 1 1                  starts later: a control at 0
-     P7     1  k=0 (type 2)  -                 another type at k: neither
-   The logit on (1, x) is saturated: e = 1/3 for x = 0 (P0 of P0..P2) and
-   1/2 for x = 1 (P3, P5 of P3..P6), so within a cell all scores are equal
+/* The tiny panel of tests/dyn_tiny.h. The logit on (1, x) is saturated:
+   e = 1/3 for x = 0 (P0 of P0..P2) and 1/2 for x = 1 (P3, P5 of P3..P6), so within a cell all scores are equal
    and NN with replacement gives every treated the cell's controls as a tie
    with weight 1/2 each: P0 <- {P1, P2}; P3, P5 <- {P4, P6}.
      tau 0: P0 0-(0+1)/2, P3 0-(0+1)/2, P5 0-(0+1)/2       -> ATT -0.5
@@ -68,70 +59,17 @@ static void tpanel_free(tpanel *p)
      tau 0: treated mean 0, controls (.5*0+.5*1+0+1)/3 = .5 -> -0.5
      tau 1: 1/3 - (.5+.5+0+0)/3 = 0
      tau 2: 2/3 - (.5*1 + 1*0 + 1*1)/2.5 = 2/3 - .6        -> 0.0666...  */
-static tpanel *tiny_panel(void)
-{
-    static const int tm[8] = {0, -1, -1, 0, -1, 0, 2, 0};
-    static const int tt[8] = {1, 0, 0, 1, 0, 1, 1, 2};
-    static const int nobs[8] = {4, 4, 2, 4, 4, 4, 4, 4};
-    static const double x[8] = {0, 0, 0, 1, 1, 1, 1, 1};
-    static const float y[8][4] = {{0, 0, 1, 1}, {0, 1, 1, 0}, {1, 1, NAN, NAN}, {0, 1, 1, 1},
-                                  {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}, {1, 1, 1, 1}};
-    tpanel *p = calloc(1, sizeof *p);
-    p->n = 8;
-    p->months = 4;
-    p->n_risk = 1;
-    p->treat_month = malloc(8 * sizeof(int32_t));
-    p->treat_type = malloc(8 * sizeof(int32_t));
-    p->treat_cost = malloc(8 * sizeof(double));
-    p->n_observed = malloc(8 * sizeof(int32_t));
-    p->admin_observed = malloc(8 * sizeof(int32_t));
-    p->on_index = malloc(8);
-    p->emp_before = calloc(8, 1);
-    p->included = malloc(8);
-    p->n_outcomes = 1;
-    p->outcome = malloc(sizeof(float *));
-    p->outcome[0] = malloc(32 * sizeof(float));
-    p->p = 1;
-    p->x = malloc(8 * sizeof(double));
-    p->term = malloc(sizeof(char *));
-    p->term[0] = strdup("x");
-    for (int i = 0; i < 8; i++) {
-        p->treat_month[i] = tm[i];
-        p->treat_type[i] = tt[i];
-        p->treat_cost[i] = tm[i] == 0 ? 1000.0 * (i + 1) : NAN;
-        p->n_observed[i] = nobs[i];
-        p->admin_observed[i] = 4;
-        p->on_index[i] = 1;
-        p->included[i] = 1;
-        p->x[i] = x[i];
-        for (int t = 0; t < 4; t++) p->outcome[0][i * 4 + t] = y[i][t];
-    }
-    return p;
-}
-
 static void run_lin(nt_method method, nt_dyn_lin *lin, nt_dyn_result **r);
 static void run(nt_method method, nt_dyn_result **r) { run_lin(method, NULL, r); }
 
 static void run_lin(nt_method method, nt_dyn_lin *lin, nt_dyn_result **r)
 {
-    tpanel *p = tiny_panel();
-    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    dyn_tiny T;
+    dyn_tiny_init(&T);
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
-    o.horizon = 3;
-    o.method = method;
-    o.caliper = 0;
-    o.min_treated = 1;
-    o.full = 1;
-    o.ai_neighbors = 1;
-    o.lin = lin;
+    dyn_tiny_opts(&o, method, lin);
     nt_error err;
-    nt_status s = nt_dyn_estimate(view(p), units, 8, &o, r, &err);
-    if (s) fail_msg("nt_dyn_estimate: %s", err.msg);
-    tpanel_free(p);
+    if (dyn_tiny_estimate(&T, &o, r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
 }
 
 static void test_nn_tiny(void **state)
@@ -170,23 +108,16 @@ static void test_nn_tiny(void **state)
 static void test_time_fixed_tiny(void **state)
 {
     (void)state;
-    tpanel *p = tiny_panel();
-    p->outcome[0][2 * 4 + 2] = 0;
-    p->outcome[0][2 * 4 + 3] = 0;
-    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    dyn_tiny T;
+    dyn_tiny_init(&T);
+    T.y[2 * 4 + 2] = 0;
+    T.y[2 * 4 + 3] = 0;
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
-    o.horizon = 3;
-    o.method = NT_METHOD_NN;
-    o.caliper = 0;
-    o.min_treated = 1;
-    o.full = 1;
+    dyn_tiny_opts(&o, NT_METHOD_NN, NULL);
     nt_error err;
-    nt_dyn_panel *v = view(p);
+    nt_dyn_panel *v = dyn_tiny_view(&T);
     v->time_fixed = 1;
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     nt_dyn_result *r;
     if (nt_dyn_estimate(v, units, 8, &o, &r, &err)) fail_msg("%s", err.msg);
     expect_near(r->att[0], -0.5, 1e-12);
@@ -198,7 +129,6 @@ static void test_time_fixed_tiny(void **state)
     if (nt_dyn_estimate(v, units, 8, &o, &r, &err)) fail_msg("%s", err.msg);
     expect_near(r->att[2], 0.0, 1e-12);
     nt_dyn_result_free(r);
-    tpanel_free(p);
 }
 
 static void test_ipw_tiny(void **state)
@@ -435,25 +365,16 @@ static void test_lin_diff_tiny(void **state)
    its cell mean). The R reference: scripts/reference/exact_weighting.R. */
 static void run_cells(nt_method method, const int32_t *cells, nt_dyn_lin *lin, nt_dyn_result **r)
 {
-    tpanel *p = tiny_panel();
-    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    dyn_tiny T;
+    dyn_tiny_init(&T);
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
+    dyn_tiny_opts(&o, method, lin);
     o.horizon = 4;
-    o.method = method;
-    o.caliper = 0;
-    o.min_treated = 1;
-    o.full = 1;
-    o.lin = lin;
-    nt_dyn_panel *v = view(p);
+    nt_dyn_panel *v = dyn_tiny_view(&T);
     v->exact_cell = cells;
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     nt_error err;
-    nt_status s = nt_dyn_estimate(v, units, 8, &o, r, &err);
-    if (s) fail_msg("nt_dyn_estimate: %s", err.msg);
-    tpanel_free(p);
+    if (nt_dyn_estimate(v, units, 8, &o, r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
 }
 
 static void test_ipw_exact_tiny(void **state)
@@ -501,23 +422,18 @@ static void test_ipw_exact_tiny(void **state)
 static void test_too_few_treated_skips(void **state)
 {
     (void)state;
-    tpanel *p = tiny_panel();
-    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    dyn_tiny T;
+    dyn_tiny_init(&T);
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
-    o.horizon = 3;
+    dyn_tiny_opts(&o, NT_METHOD_RADIUS, NULL);
     o.min_treated = 10;
     nt_dyn_result *r;
     nt_error err;
-    assert_int_equal(nt_dyn_estimate(view(p), units, 8, &o, &r, &err), NT_OK);
+    assert_int_equal(dyn_tiny_estimate(&T, &o, &r, &err), NT_OK);
     assert_int_equal(r->n_skipped, 1);
     assert_int_equal(r->k_skipped[0], 1);
     assert_true(isnan(r->att[0]));
     nt_dyn_result_free(r);
-    tpanel_free(p);
 }
 
 

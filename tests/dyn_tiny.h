@@ -1,0 +1,102 @@
+/* The tiny panel of the dynamic estimator's hand computations, shared by
+   test_dynamic.c, test_dyn_never.c and test_dyn_fixed.c (each states the
+   changes it makes and the numbers it expects). Header-only.
+
+   Eight persons, one binary covariate x, start month 0 only, 4 months:
+     person x  treat  employed months 0..3     note
+     P0     0  k=0    0 0 1 1
+     P1     0  -      0 1 1 0
+     P2     0  -      1 1 . .                  censored from month 2
+     P3     1  k=0    0 1 1 1
+     P4     1  -      0 0 0 1
+     P5     1  k=0    0 0 0 0
+     P6     1  k=2    1 0 1 1                  starts later: a control at 0
+     P7     1  k=0 (type 2)  -                 another type at k: neither
+   Every person is observed to the data end (admin_observed 4), on the
+   index benefit at inflow (one risk-set month, n_risk 1), included; the
+   programme costs 1000 (i + 1) for the starters at month 0. */
+#ifndef DYN_TINY_H
+#define DYN_TINY_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_method.h"
+
+enum { DYN_TINY_N = 8, DYN_TINY_M = 4 };
+
+typedef struct {
+    int32_t tm[DYN_TINY_N], tt[DYN_TINY_N], nobs[DYN_TINY_N], admin[DYN_TINY_N];
+    double cost[DYN_TINY_N], x[DYN_TINY_N];
+    uint8_t on[DYN_TINY_N * DYN_TINY_M], emp[DYN_TINY_N * DYN_TINY_M], inc[DYN_TINY_N];
+    float y[DYN_TINY_N * DYN_TINY_M];
+    const float *out[1];
+    const char *term[1];
+    int n_risk;          /* months of on[] per person (1, or DYN_TINY_M) */
+    nt_dyn_panel v;      /* the view dyn_tiny_view fills */
+} dyn_tiny;
+
+/* The panel above. */
+static inline void dyn_tiny_init(dyn_tiny *T)
+{
+    static const int tm[8] = {0, -1, -1, 0, -1, 0, 2, 0};
+    static const int tt[8] = {1, 0, 0, 1, 0, 1, 1, 2};
+    static const int nobs[8] = {4, 4, 2, 4, 4, 4, 4, 4};
+    static const double x[8] = {0, 0, 0, 1, 1, 1, 1, 1};
+    static const float y[8][4] = {{0, 0, 1, 1}, {0, 1, 1, 0}, {1, 1, NAN, NAN}, {0, 1, 1, 1},
+                                  {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}, {1, 1, 1, 1}};
+    memset(T, 0, sizeof *T);
+    for (int i = 0; i < DYN_TINY_N; i++) {
+        T->tm[i] = tm[i];
+        T->tt[i] = tt[i];
+        T->nobs[i] = nobs[i];
+        T->admin[i] = DYN_TINY_M;
+        T->cost[i] = tm[i] == 0 ? 1000.0 * (i + 1) : NAN;
+        T->x[i] = x[i];
+        T->on[i] = 1;
+        T->inc[i] = 1;
+        for (int t = 0; t < DYN_TINY_M; t++) T->y[i * DYN_TINY_M + t] = y[i][t];
+    }
+    T->out[0] = T->y;
+    T->term[0] = "x";
+    T->n_risk = 1;
+}
+
+/* The estimator's view of T (T->v; callers may set its optional fields). */
+static inline nt_dyn_panel *dyn_tiny_view(dyn_tiny *T)
+{
+    T->v = (nt_dyn_panel){.n = DYN_TINY_N, .months = DYN_TINY_M, .treat_month = T->tm, .treat_type = T->tt,
+                          .treat_cost = T->cost, .n_observed = T->nobs, .admin_observed = T->admin,
+                          .n_risk = T->n_risk, .on_index = T->on, .emp_before = T->emp, .n_outcomes = 1,
+                          .outcome = T->out, .p = 1, .x = T->x, .term = T->term, .included = T->inc};
+    return &T->v;
+}
+
+/* The hand computations' options: programme 1 at start month 0, horizon 3,
+   no caliper, one treated enough, every pass, one AI neighbour. */
+static inline void dyn_tiny_opts(nt_dyn_opts *o, nt_method method, nt_dyn_lin *lin)
+{
+    nt_dyn_opts_default(o);
+    o->program = 1;
+    o->start_first = o->start_last = 0;
+    o->start_interval = 1;
+    o->horizon = 3;
+    o->method = method;
+    o->caliper = 0;
+    o->min_treated = 1;
+    o->full = 1;
+    o->ai_neighbors = 1;
+    o->lin = lin;
+}
+
+/* nt_dyn_estimate on all eight persons; NT_OK or the status (err filled). */
+static inline nt_status dyn_tiny_estimate(dyn_tiny *T, const nt_dyn_opts *o, nt_dyn_result **r, nt_error *err)
+{
+    long units[DYN_TINY_N] = {0, 1, 2, 3, 4, 5, 6, 7};
+    *r = NULL;
+    return nt_dyn_estimate(dyn_tiny_view(T), units, DYN_TINY_N, o, r, err);
+}
+
+#endif
