@@ -135,6 +135,8 @@ static const char *const words[NT_W_N][NT_LANG_N] = {
     [NT_W_EXACT_ON] = {"exact on %s", "exact op %s"},
     [NT_W_CAL_QUARTER] = {"inflow quarter", "kwartaal van instroom"},
     [NT_W_CAL_MONTH] = {"inflow month", "maand van instroom"},
+    [NT_W_BIAS_ADJUSTED] = {"bias-adjusted (regression on the matched controls)",
+                            "met biascorrectie (regressie op de gematchte controles)"},
     [NT_W_DESC_CAPTION] = {"Characteristics at inflow: participants by programme and non-participants",
                            "Kenmerken bij instroom: deelnemers per traject en niet-deelnemers"},
     [NT_W_PERSONS_N] = {"Persons (n)", "Personen (n)"},

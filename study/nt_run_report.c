@@ -260,7 +260,10 @@ static void facts(const nt_run_state *P, gather *G)
         snprintf(ex, sizeof ex, ", ");
         snprintf(ex + 2, sizeof ex - 2, nt_lang_word(lang, NT_W_EXACT_ON), exl);
     }
-    snprintf(t[3], sizeof t[3], "%s%s, %s%s; %s", nt_run_method(P), cal,
+    char ba[120] = "";   /* [estimator] bias_adjust: radius only (estimators/nt_dyn_match.c) */
+    if (st->method == NT_METHOD_RADIUS && st->bias_adjust)
+        snprintf(ba, sizeof ba, ", %s", nt_lang_word(lang, NT_W_BIAS_ADJUSTED));
+    snprintf(t[3], sizeof t[3], "%s%s%s, %s%s; %s", nt_run_method(P), ba, cal,
              nt_lang_word(lang, st->replace ? NT_W_REPLACE : NT_W_NO_REPLACE), ex, a);
     if (st->inference == 1)
         snprintf(t[4], sizeof t[4], nt_lang_word(lang, NT_W_LINEARISED_DRAWS), NT_RUN_MULTIPLIER_DRAWS);

@@ -204,6 +204,19 @@ static long month_basis(const nt_kmdiff_result *r, int m, nt_disclose_why *why)
     return b;
 }
 
+/* Writes table t as `name` in the output directory with its disclosure
+   note, and frees it. */
+static nt_status write_table(nt_run_state *P, nt_table *t, const char *name, nt_error *err)
+{
+    char path[4300];
+    nt_path_join(path, sizeof path, P->out, name);
+    nt_table_set_round(t, P->st->round);
+    nt_status s = nt_table_write_csv(t, path, P->st->min_cell, err);
+    if (!s) s = nt_run_disclosure_note(P, name, t, err);
+    nt_table_free(t);
+    return s;
+}
+
 static const char *const main_cols[] = {"program", "subgroup", "outcome", "month", "surv_treated", "surv_control",
                                         "difference", "se", "ci_lower", "ci_upper", "se_treated", "se_control",
                                         "n_at_risk_treated", "n_at_risk_control"};
@@ -267,13 +280,7 @@ static nt_status write_main(nt_run_state *P, nt_error *err)
                 for (int q = 0; q < 5; q++)
                     sh[(size_t)q * ((size_t)H + 1) + (size_t)m] = nt_table_shown_num(t, row, q_col[q], P->st->min_cell);
         }
-    char path[4300];
-    nt_path_join(path, sizeof path, P->out, "time_to_work.csv");
-    nt_table_set_round(t, P->st->round);
-    nt_status s = nt_table_write_csv(t, path, P->st->min_cell, err);
-    if (!s) s = nt_run_disclosure_note(P, "time_to_work.csv", t, err);
-    nt_table_free(t);
-    return s;
+    return write_table(P, t, "time_to_work.csv", err);
 }
 
 static const char *const sum_cols[] = {"program", "subgroup", "outcome", "measure", "month", "treated", "control",
@@ -332,13 +339,7 @@ static nt_status write_summary(nt_run_state *P, nt_error *err)
                         present ? nt_table_shown_num(t, row, q_col[q], P->st->min_cell) : NAN;
                 row += present;
             }
-    char path[4300];
-    nt_path_join(path, sizeof path, P->out, "time_to_work_summary.csv");
-    nt_table_set_round(t, P->st->round);
-    nt_status s = nt_table_write_csv(t, path, P->st->min_cell, err);
-    if (!s) s = nt_run_disclosure_note(P, "time_to_work_summary.csv", t, err);
-    nt_table_free(t);
-    return s;
+    return write_table(P, t, "time_to_work_summary.csv", err);
 }
 
 /* private/matching_weights.csv and private/time_to_work_times.csv (person

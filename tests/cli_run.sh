@@ -136,6 +136,10 @@ sed 's/^method = radius$/method = radius\nbias_adjust = no/; s/^name = lin$/name
 "$netto" run "$tmp/def/lin_plain.ini" >/dev/null 2>"$tmp/lin_plain.err" || { cat "$tmp/lin_plain.err"; fail "run plain radius"; }
 grep -Eq '"bias_adjust":[[:space:]]*false' "$tmp/def/results/lin_plain/manifest.json" || fail "manifest: bias_adjust = no not recorded"
 check_truth "$tmp/def/results/lin_plain/effects.csv" "$tmp/def/results/lin_plain/summary.csv" "$tmp/def/truth.csv" plain-radius || fail "plain radius vs truth"
+# the report's first page says which radius ran
+grep -q 'radius, bias-adjusted (regression on the matched controls), caliper' "$tmp/def/results/lin/report.html" ||
+  fail "report: the default radius not called bias-adjusted"
+grep -q 'bias-adjusted' "$tmp/def/results/lin_plain/report.html" && fail "report: plain radius called bias-adjusted"
 check_cb "$tmp/def/results/lin_plain/cost_benefit.csv" "$tmp/def/truth_cost_benefit.csv" plain-radius || fail "plain radius: cost-benefit vs truth"
 # differences.csv (docs/inference.md): scholing - any on the same persons,
 # every outcome, the month h - 1 effect and the cumulative effect to h - 1,
