@@ -248,6 +248,7 @@ void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double
     nt_plot_axis_t ya;
     paths_range(p, k, &lo, &hi);
     nt_plot_axis(&ya, lo, hi, 5);
+    if (p->y_max > 0 && ya.hi > p->y_max) ya.hi = ceil(p->y_max / ya.step - 1e-9) * ya.step;
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     if (p->title) {  /* shrunk to the panel's width: side-by-side panels' titles never meet */
         double ts = 8.5;
@@ -266,7 +267,8 @@ void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double
         cairo_line_to(cr, xx, A.y1);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        snprintf(buf, sizeof buf, "%d", (int)m);
+        int label = (int)m + p->x_first;
+        snprintf(buf, sizeof buf, "%s%d", label < 0 ? "\u2212" : "", label < 0 ? -label : label);
         nt_plot_text(cv, buf, xx, A.y1 + 10, 7.5, 0, 0.5);
     }
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);

@@ -58,6 +58,8 @@ typedef struct {
     const nt_plot_series *series;
     double marker;           /* x of a dashed vertical line, or NaN */
     const char *note;        /* its label, or (marker NaN) a note at the top right; may be NULL */
+    int x_first;             /* the x tick label of month 0 (0: months since start; -36: months before inflow) */
+    double y_max;            /* > 0: the y axis ends there (a share's 100%), else at a nice number past the data */
 } nt_plot_paths;
 
 void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p);
@@ -73,6 +75,11 @@ typedef struct {
    line, a zero line; x_label under the axis. */
 void nt_plot_draw_forest(nt_plot_canvas *cv, double x, double y, double w, double h, const char *x_label,
                          const nt_plot_row *rows, int n_rows);
+/* The same under a title (bold, top left; NULL: none, as the paths panels
+   have theirs) with the reference line and the axis's start at origin
+   instead of zero (a critical Gamma: 1, no hidden bias). */
+void nt_plot_draw_forest_at(nt_plot_canvas *cv, double x, double y, double w, double h, const char *title,
+                            const char *x_label, const nt_plot_row *rows, int n_rows, double origin);
 
 /* A mirrored histogram: up[b] above the axis, down[b] below (shares in %,
    NaN: bin not shown), bins from lo in steps of width. */

@@ -52,20 +52,36 @@ static double label_width(nt_plot_canvas *cv, const char *const *labels, int n, 
 void nt_plot_draw_forest(nt_plot_canvas *cv, double x, double y, double w, double h, const char *x_label,
                          const nt_plot_row *rows, int n_rows)
 {
+    nt_plot_draw_forest_at(cv, x, y, w, h, NULL, x_label, rows, n_rows, 0);
+}
+
+void nt_plot_draw_forest_at(nt_plot_canvas *cv, double x, double y, double w, double h, const char *title,
+                            const char *x_label, const nt_plot_row *rows, int n_rows, double origin)
+{
     cairo_t *cr = cv->cr;
+    if (title) {
+        double ts = 8.5;   /* shrunk to the panel's width, as the paths panels' titles */
+        while (ts > 6 && nt_plot_text_width(cv, title, ts, 1) > w - 14) ts -= 0.25;
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        nt_plot_text(cv, title, x + 6, y + 9, ts, 1, 0);
+        y += 16;
+        h -= 16;
+    }
     double lw = label_width(cv, &rows[0].label, n_rows, sizeof *rows) + 10;
     double tw = label_width(cv, &rows[0].text, n_rows, sizeof *rows) + 10;
     nt_plot_area A = {x + lw, x + w - tw, y + 6, y + h - 30, 0};
-    double lo = 0, hi = 0;
+    double lo = 0, hi = 0;   /* relative to origin */
     for (int i = 0; i < n_rows; i++) {
         const double v[3] = {rows[i].est, rows[i].lower, rows[i].upper};
         for (int j = 0; j < 3; j++)
-            if (isfinite(v[j])) { lo = fmin(lo, v[j]); hi = fmax(hi, v[j]); }
+            if (isfinite(v[j])) { lo = fmin(lo, v[j] - origin); hi = fmax(hi, v[j] - origin); }
     }
     nt_plot_axis_t xa;
     nt_plot_axis(&xa, lo, hi, 6);
+    xa.lo += origin;
+    xa.hi += origin;
     x_ticks(cv, &A, &xa, x_label);
-    vline(cr, &A, nt_plot_x(&A, &xa, 0), 0.2, 0.8, 0);
+    vline(cr, &A, nt_plot_x(&A, &xa, origin), 0.2, 0.8, 0);
     double rh = (A.y1 - A.y0) / (n_rows > 0 ? n_rows : 1);
     for (int i = 0; i < n_rows; i++) {
         const nt_plot_row *r = &rows[i];

@@ -7,6 +7,7 @@
      right  the critical Gamma of the cumulative effect of the first
             series at each summary horizon (a bar from 1, no hidden bias,
             to the Gamma at which it stops being significant). */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +54,17 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
             s[q] = (nt_plot_series){.y = y, .band_lower = lo, .band_upper = hi};
             nt_plot_colour(q, s[q].rgb);
         }
-        snprintf(title, sizeof title, L(cv, "Placebo: employed, on benefit (months %d..%d before inflow)",
-                                         "Placebo: werkend, in uitkering (maanden %d..%d voor instroom)"),
-                 C->placebo_first, C->placebo_first + W - 1);
-        snprintf(xl, sizeof xl, L(cv, "months after month %d before inflow", "maanden na maand %d voor instroom"),
-                 C->placebo_first);
+        snprintf(title, sizeof title, L(cv, "Placebo: employed and on benefit, %d to %d months before inflow",
+                                         "Placebo: werkend en in uitkering, %d tot %d maanden voor instroom"),
+                 -C->placebo_first, -(C->placebo_first + W - 1));
+        snprintf(xl, sizeof xl, "%s", L(cv, "month relative to inflow (\u22121: the month before)",
+                                        "maand ten opzichte van instroom (\u22121: de maand ervoor)"));
         nt_plot_paths p = {.title = title, .x_label = xl,
-                           .y_label = L(cv, "difference, percentage points", "verschil, procentpunten"),
+                           .y_label = L(cv, "participants \u2212 controls, percentage points",
+                                        "deelnemers \u2212 controles, procentpunten"),
                            .y_scale = 100, .n_months = W, .n_series = 2, .series = s, .marker = NAN,
-                           .note = L(cv, "band: simultaneous 95%", "band: simultaan 95%")};
+                           .note = L(cv, "dashed: simultaneous 95% band", "gestreept: simultane 95%-band"),
+                           .x_first = C->placebo_first};
         nt_plot_draw_paths(cv, 0, 0, half, h - 18, &p);
         double x = nt_plot_legend(cv, 40, h - 8, 0, s[0].rgb, 1, L(cv, "employed", "werkend"));
         nt_plot_legend(cv, x + 12, h - 8, 0, s[1].rgb, 1, L(cv, "on benefit", "in uitkering"));
@@ -83,7 +86,10 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
         snprintf(xl, sizeof xl, L(cv, "critical Gamma, cumulative %s (1: no hidden bias)",
                                   "kritieke Gamma, cumulatief %s (1: geen verborgen selectie)"),
                  nt_lang_series(cv->lang, F->P->panel->outcome_name[0], 2, NULL));
-        nt_plot_draw_forest(cv, left, 0, w - left, h, xl, rows, n);
+        nt_plot_draw_forest_at(cv, left, 0, w - left, h,
+                               L(cv, "Rosenbaum bounds: Gamma at which significance is lost",
+                                 "Rosenbaum-grenzen: Gamma waarbij de significantie verdwijnt"),
+                               xl, rows, n, 1);
     }
 }
 
@@ -132,9 +138,12 @@ static void draw_imn(nt_plot_canvas *cv, double w, double h, const void *arg)
         nt_plot_colour(0, rows[m].rgb);
     }
     char xl[300];
-    snprintf(xl, sizeof xl, L(cv, "cumulative effect on %s over %d months with a simulated confounder U (IMN 2008; 95%%)",
-                              "cumulatief effect op %s over %d maanden met een gesimuleerde verstorende variabele U (IMN 2008; 95%%)"),
-             nt_lang_series(cv->lang, F->P->panel->outcome_name[0], 2, NULL), n > 0 ? I[0].horizon : 0);
+    char unit[120];   /* "months employed", "earnings (euros)" */
+    snprintf(unit, sizeof unit, "%s", nt_lang_series(cv->lang, F->P->panel->outcome_name[0], 3, NULL));
+    unit[0] = (char)tolower((unsigned char)unit[0]);
+    snprintf(xl, sizeof xl, L(cv, "cumulative effect over %d months (%s) with a simulated confounder U (IMN 2008; 95%%)",
+                              "cumulatief effect over %d maanden (%s) met een gesimuleerde verstorende variabele U (IMN 2008; 95%%)"),
+             n > 0 ? I[0].horizon : 0, unit);
     nt_plot_draw_forest(cv, 0, 0, w, h, xl, rows, m);
 }
 

@@ -428,12 +428,15 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
                  nl ? (o ? "Stabiel werk (6 maanden)" : "Eerste baan") : (o ? "Stable job (6 months)" : "First job"),
                  nl ? (o ? "stabiel werk" : "werk") : (o ? "a stable job" : "work"));
         nt_plot_paths p = {.title = title, .x_label = nl ? "maanden sinds start" : "months since start",
-                           .y_label = "%", .y_scale = 100, .n_months = H + 1, .n_series = 2, .series = c,
-                           .marker = NAN, .note = NULL};
+                           .y_label = nl ? (o ? "% nog zonder stabiel werk" : "% nog zonder werk")
+                                         : (o ? "% still without a stable job" : "% still without work"),
+                           .y_scale = 100,
+                           .n_months = H + 1, .n_series = 2, .series = c, .marker = NAN, .note = NULL,
+                           .y_max = 100};
         nt_plot_draw_paths(cv, 0, top, w / 2, ph, &p);
         nt_plot_series dfs = {.y = sh + 2 * H1, .lower = sh + 3 * H1, .upper = sh + 4 * H1};
         nt_plot_colour(2, dfs.rgb);
-        nt_plot_paths q = {.title = nl ? "Verschil deelnemers - controles" : "Difference participants - controls",
+        nt_plot_paths q = {.title = nl ? "Verschil deelnemers \u2212 controles" : "Difference participants \u2212 controls",
                            .x_label = nl ? "maanden sinds start" : "months since start",
                            .y_label = nl ? "procentpunt" : "percentage points", .y_scale = 100, .n_months = H + 1,
                            .n_series = 1, .series = &dfs, .marker = NAN, .note = nl ? "95%-interval" : "95% interval"};
@@ -464,9 +467,9 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
         "telt als gecensureerd. Een latere programmastart van een controle be\u00ebindigt zijn curve niet: de "
         "vergelijking is nu starten tegenover wachten, als bij de effecten. Intervallen: 95%, gelineariseerd met "
         "vaste gewichten."));
-    nt_doc_block *b = nt_doc_table(doc, T(r, "Difference participants - controls in the share still without work (percentage "
+    nt_doc_block *b = nt_doc_table(doc, T(r, "Difference participants \u2212 controls in the share still without work (percentage "
                                              "points) and in median months, with 95% intervals (whole cohort)",
-                                          "Verschil deelnemers - controles in het aandeel nog zonder werk (procentpunten) en "
+                                          "Verschil deelnemers \u2212 controles in het aandeel nog zonder werk (procentpunten) en "
                                           "in de mediane duur in maanden, met 95%-intervallen (hele cohort)"),
                                    1 + P->n_prog * TTW_OUTCOMES, 6, 0);
     if (b) {
@@ -482,16 +485,20 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                     const double *v = S->sum_shown + ((size_t)(pg * TTW_OUTCOMES + o) * 4 + (size_t)j) * 3;
                     double f = j < 3 ? 100 : 1;
                     char cell[160], a[3][48];
-                    for (int q = 0; q < 3 && !isnan(v[0]); q++) {
-                        a[q][0] = f * v[q] > 0 ? '+' : 0;
-                        a[q][1] = 0;
-                        nt_lang_num(r->lang, f * v[q], q == 0 && j == 3 ? 0 : 1, a[q] + (a[q][0] != 0), sizeof a[q] - 1);
-                    }
+                    for (int q = 0; q < 3 && !isnan(v[0]); q++)   /* one decimal throughout, as the report's intervals */
+                        nt_lang_num(r->lang, f * v[q], 1, a[q], sizeof a[q]);
                     if (isnan(v[0])) snprintf(cell, sizeof cell, "x");
-                    else snprintf(cell, sizeof cell, "%s (%s; %s)", a[0], a[1], a[2]);
+                    else if (isnan(v[1]) || isnan(v[2])) snprintf(cell, sizeof cell, "%s", a[0]);
+                    else snprintf(cell, sizeof cell, "%s [%s; %s]", a[0], a[1], a[2]);
                     nt_doc_cell(b, row, 2 + j, cell);
                 }
             }
+        nt_doc_note(b, T(r, "Positive: more participants than controls still without work (or a longer median time "
+                            "to work), as during a programme's lock-in; negative: participants find work sooner. "
+                            "x: not shown (disclosure control).",
+                         "Positief: meer deelnemers dan controles nog zonder werk (of een langere mediane duur tot "
+                         "werk), zoals tijdens de insluiting van een programma; negatief: deelnemers vinden sneller "
+                         "werk. x: niet getoond (onthullingscontrole)."));
     }
     for (int pg = 0; pg < S->npg; pg += P->n_groups) {
         char dir[300], file[400], cap[500];

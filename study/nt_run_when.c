@@ -13,6 +13,7 @@
    differences.csv and effects_by_start.csv as written (a suppressed cell
    is empty there, with the row's `suppressed` reason), so the chapter shows
    exactly what those tables, and export/, show. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,7 +303,12 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
             }
         }
         const char *axis = nt_lang_series(r->lang, r->outcome[W->oc], 1, NULL);
-        if (side) snprintf(xl, sizeof xl, T(r, "difference with the reference", "verschil met de referentie"));
+        if (side) {   /* with the unit: "months employed", "earnings (euros)" */
+            char unit[120];
+            snprintf(unit, sizeof unit, "%s", nt_lang_series(r->lang, r->outcome[W->oc], 3, NULL));
+            unit[0] = (char)tolower((unsigned char)unit[0]);
+            snprintf(xl, sizeof xl, T(r, "difference with the reference (%s)", "verschil met de referentie (%s)"), unit);
+        }
         else snprintf(xl, sizeof xl, "%s, %d %s", axis, W->horizon, T(r, "months", "maanden"));
         nt_plot_draw_forest(cv, side ? w * 0.58 : 0, 0, side ? w * 0.42 : w * 0.58, h, xl, rows, ng);
         rows += ng;
@@ -420,7 +426,11 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                                     "%s: cumulatief effect naar subgroep (links) en het verschil met de referentie "
                                     "(rechts), met %.0f%%-intervallen"),
                  r->program[pi].name, 100 * r->ci_level);
-        nt_doc_figure(doc, cap, file, 600, 60 + 18.0 * ng, draw, &W->figs[2 * pi], NULL);
+        nt_doc_figure(doc, cap, file, 600, 60 + 18.0 * ng, draw, &W->figs[2 * pi],
+                      T(r, "Right: each group minus the first group of its variable (the reference), on the same "
+                           "persons. x: not shown (disclosure control).",
+                        "Rechts: elke groep min de eerste groep van haar variabele (de referentie), op dezelfde "
+                        "personen. x: niet getoond (onthullingscontrole)."));
         if (W->n_k[pi] > 0) {
             snprintf(file, sizeof file, "plots/%s/by_start_month", dir);
             snprintf(cap, sizeof cap, T(r, "%s: effect in month %d after the start by start month (months on the "
@@ -429,9 +439,10 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                                         "uitkering), met %.0f%%-intervallen per startmaand"),
                      r->program[pi].name, W->tau + 1, 100 * r->ci_level);
             nt_doc_figure(doc, cap, file, 600, 60 + 16.0 * W->n_k[pi], draw, &W->figs[2 * pi + 1],
-                          T(r, "Start months share controls, so two start months' difference has no interval here.",
+                          T(r, "Start months share controls, so the difference between two start months has no "
+                               "interval here. x: not shown (disclosure control).",
                             "Startmaanden delen controles; het verschil tussen twee startmaanden heeft hier geen "
-                            "interval."));
+                            "interval. x: niet getoond (onthullingscontrole)."));
         }
     }
 }
