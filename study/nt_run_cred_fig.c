@@ -219,7 +219,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                                        P->n_prog + 1, 1 + NT_CRED_PRE_SERIES, 0);
         static const char *const ser[NT_CRED_PRE_SERIES] = {"employed", "earnings", "on_benefit"};
         if (b) {
-            nt_doc_cell(b, 0, 0, T(r, "programme", "programma"));
+            nt_doc_cell(b, 0, 0, T(r, "Programme", "Programma"));
             for (int q = 0; q < NT_CRED_PRE_SERIES; q++) nt_doc_cell(b, 0, 1 + q, nt_lang_series(r->lang, ser[q], 2, NULL));
             for (int pi = 0; pi < P->n_prog; pi++) {
                 nt_doc_cell(b, 1 + pi, 0, P->st->programs[pi]);
@@ -248,7 +248,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                                               "Kritieke Gamma van het cumulatieve effect, naar maanden sinds start"),
                                        P->n_prog + 1, 1 + nh, 0);
         if (b) {
-            nt_doc_cell(b, 0, 0, T(r, "programme", "programma"));
+            nt_doc_cell(b, 0, 0, T(r, "Programme", "Programma"));
             for (int h = 0; h < nh; h++) {
                 snprintf(cell, sizeof cell, "%d", P->horizons[h]);
                 nt_doc_cell(b, 0, 1 + h, cell);

@@ -473,8 +473,10 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                                           "in de mediane duur in maanden, met 95%-intervallen (hele cohort)"),
                                    1 + P->n_prog * TTW_OUTCOMES, 6, 0);
     if (b) {
-        static const char *const head_en[6] = {"programme", "outcome", "6 months", "12 months", "24 months", "median"};
-        static const char *const head_nl[6] = {"programma", "uitkomst", "6 maanden", "12 maanden", "24 maanden", "mediaan"};
+        static const char *const head_en[6] = {"Programme", "Outcome", "6 months", "12 months", "24 months",
+                                               "Median (months)"};
+        static const char *const head_nl[6] = {"Programma", "Uitkomst", "6 maanden", "12 maanden", "24 maanden",
+                                               "Mediaan (maanden)"};
         for (int c = 0; c < 6; c++) nt_doc_cell(b, 0, c, r->lang == NT_LANG_NL ? head_nl[c] : head_en[c]);
         for (int pi = 0; pi < P->n_prog; pi++)
             for (int o = 0; o < TTW_OUTCOMES; o++) {

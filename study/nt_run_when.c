@@ -332,9 +332,9 @@ static void table(nt_doc *doc, const struct nt_run_when *W, const nt_report *r, 
     if (!b) return;
     b->nleft = 2;
     snprintf(buf, sizeof buf, T(r, "%.0f%% interval", "%.0f%%-interval"), 100 * r->ci_level);
-    const char *head[6] = {T(r, "variable", "variabele"), T(r, "group", "groep"),
+    const char *head[6] = {T(r, "Variable", "Variabele"), T(r, "Group", "Groep"),
                            nt_lang_series(r->lang, r->outcome[W->oc], 3, NULL), buf,
-                           T(r, "difference", "verschil"), buf};
+                           T(r, "Difference", "Verschil"), buf};
     for (int c = 0; c < 6; c++) nt_doc_cell(b, 0, c, head[c]);
     for (int v = 0, row = 1; v < r->n_variables; v++) {
         const nt_report_variable *V = &r->variable[v];
