@@ -63,6 +63,7 @@ typedef struct {
     char name[32];
     prog_par prog[NPROG + 1];          /* 1..4 */
     double het_low, het_high, het_norecent;  /* effect multipliers */
+    int trait_two_point;     /* 1: the trait is a two-point type (scenario unobserved) */
     double start_const, start_bijstand, start_low, start_high, start_norecent, start_age,
         start_benhist, start_dur, start_trait;
     double job_const, job_ww, job_low, job_high, job_age, job_female, job_western, job_nonwestern,

@@ -62,8 +62,16 @@ void nt_sim_model_init(model *m, const char *scenario)
         }
     } else if (!strcmp(scenario, "unobserved")) {
         /* caseworkers pick the more employable: selection on the trait that
-           also raises job finding, so matching on observables is biased up */
+           also raises job finding, so matching on observables is biased up.
+           The structure the timing-of-events model assumes: the trait is a
+           discrete type (two points, mean 0, SD 1) that drives programme
+           start and job finding (not job loss), the programmes act on job
+           finding only (no retention or wage effect) and equally for all. */
         m->start_trait = 0.8;
+        m->trait_two_point = 1;
+        m->loss_trait = 0;
+        m->het_low = m->het_high = m->het_norecent = 1.0;
+        for (int p = 1; p <= NPROG; p++) m->prog[p].retention = m->prog[p].wage = 0;
     } else if (!strcmp(scenario, "homogeneous")) {
         m->het_low = m->het_high = m->het_norecent = 1.0;
     }
@@ -190,6 +198,8 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
     for (int j = 0; j < NREGION; j++) wr[j] = nt_sim_regions[j].share;
     p->region = nt_sim_pick(wr, NREGION, nt_rng_uniform(&r));
     p->trait = nt_rng_normal(&r);
+    /* two-point type: 40% at +sqrt(1.5), 60% at -sqrt(2/3) (z above its 60% quantile) */
+    if (M->trait_two_point) p->trait = p->trait > 0.2533471031357997 ? 1.224744871391589 : -0.816496580927726;
     p->ww_maxdur = 6 + (int)((p->age - 18) / 2);
     if (p->ww_maxdur > 38) p->ww_maxdur = 38;
 

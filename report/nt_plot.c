@@ -37,6 +37,9 @@ typedef struct {
     double scale;
     double y0, y1, ystep;  /* axis range and tick step (scaled units) */
     double xstep;
+    /* nt_plot_compare: a second path with its band, and the two legend labels */
+    const double *est2, *lower2, *upper2;
+    const char *label1, *label2;
 } figure;
 
 /* ------------------------------------------------------------- ticks */
@@ -85,8 +88,8 @@ static void tick_label(double v, int dec, char *buf, size_t size)
 static void ranges(figure *f)
 {
     double lo = 0, hi = 0; /* zero is always in view */
-    const double *s[3] = {f->est, f->lower, f->upper};
-    for (int a = 0; a < 3; a++) {
+    const double *s[6] = {f->est, f->lower, f->upper, f->est2, f->lower2, f->upper2};
+    for (int a = 0; a < 6; a++) {
         if (!s[a]) continue;
         for (int t = 0; t < f->n; t++) {
             double v = s[a][t] * f->scale;
@@ -136,51 +139,55 @@ static int defined(const figure *f, const double *a, int t)
     return a && isfinite(a[t] * f->scale);
 }
 
-static void draw_band(cairo_t *cr, const figure *f)
+static const double colour[2][3] = {{0.09, 0.29, 0.58}, {0.80, 0.40, 0.05}};
+static const double band_colour[2][4] = {{0.36, 0.55, 0.83, 0.28}, {0.95, 0.60, 0.25, 0.25}};
+
+static void draw_band_of(cairo_t *cr, const figure *f, const double *lower, const double *upper, int c)
 {
-    if (!f->lower || !f->upper) return;
-    cairo_set_source_rgba(cr, 0.36, 0.55, 0.83, 0.28);
+    if (!lower || !upper) return;
+    cairo_set_source_rgba(cr, band_colour[c][0], band_colour[c][1], band_colour[c][2], band_colour[c][3]);
     int t = 0;
     while (t < f->n) {
-        while (t < f->n && !(defined(f, f->lower, t) && defined(f, f->upper, t))) t++;
+        while (t < f->n && !(defined(f, lower, t) && defined(f, upper, t))) t++;
         int a = t;
-        while (t < f->n && defined(f, f->lower, t) && defined(f, f->upper, t)) t++;
+        while (t < f->n && defined(f, lower, t) && defined(f, upper, t)) t++;
         int b = t - 1;
         if (a > b) continue;
         if (a == b) { /* one month: a short vertical bar */
-            cairo_rectangle(cr, px(f, a) - 2, py(f, f->upper[a] * f->scale), 4,
-                            py(f, f->lower[a] * f->scale) - py(f, f->upper[a] * f->scale));
+            cairo_rectangle(cr, px(f, a) - 2, py(f, upper[a] * f->scale), 4,
+                            py(f, lower[a] * f->scale) - py(f, upper[a] * f->scale));
             cairo_fill(cr);
             continue;
         }
-        cairo_move_to(cr, px(f, a), py(f, f->upper[a] * f->scale));
-        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(f, s), py(f, f->upper[s] * f->scale));
-        for (int s = b; s >= a; s--) cairo_line_to(cr, px(f, s), py(f, f->lower[s] * f->scale));
+        cairo_move_to(cr, px(f, a), py(f, upper[a] * f->scale));
+        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(f, s), py(f, upper[s] * f->scale));
+        for (int s = b; s >= a; s--) cairo_line_to(cr, px(f, s), py(f, lower[s] * f->scale));
         cairo_close_path(cr);
         cairo_fill(cr);
     }
 }
 
-static void draw_line(cairo_t *cr, const figure *f)
+static void draw_line_of(cairo_t *cr, const figure *f, const double *est, int c)
 {
-    cairo_set_source_rgb(cr, 0.09, 0.29, 0.58);
+    if (!est) return;
+    cairo_set_source_rgb(cr, colour[c][0], colour[c][1], colour[c][2]);
     cairo_set_line_width(cr, 2.2);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     int t = 0;
     while (t < f->n) {
-        while (t < f->n && !defined(f, f->est, t)) t++;
+        while (t < f->n && !defined(f, est, t)) t++;
         int a = t;
-        while (t < f->n && defined(f, f->est, t)) t++;
+        while (t < f->n && defined(f, est, t)) t++;
         int b = t - 1;
         if (a > b) continue;
         if (a == b) {
-            cairo_arc(cr, px(f, a), py(f, f->est[a] * f->scale), 2.6, 0, 2 * PI);
+            cairo_arc(cr, px(f, a), py(f, est[a] * f->scale), 2.6, 0, 2 * PI);
             cairo_fill(cr);
             continue;
         }
-        cairo_move_to(cr, px(f, a), py(f, f->est[a] * f->scale));
-        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(f, s), py(f, f->est[s] * f->scale));
+        cairo_move_to(cr, px(f, a), py(f, est[a] * f->scale));
+        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(f, s), py(f, est[s] * f->scale));
         cairo_stroke(cr);
     }
 }
@@ -195,7 +202,7 @@ static void draw_header(cairo_t *cr, const figure *f)
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
     if (o->subtitle) text_at(cr, f, o->subtitle, ML, 50, 12.5, 0, 0);
     double lx = W - MR;
-    if (f->lower && f->upper) {
+    if (f->lower && f->upper && !f->label1) {
         double lvl = o->ci_level > 0 ? o->ci_level : 0.95;
         snprintf(buf, sizeof buf, "%g%% confidence interval", 100 * lvl);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
@@ -208,17 +215,22 @@ static void draw_header(cairo_t *cr, const figure *f)
         cairo_fill(cr);
         lx -= 22 + 16;
     }
-    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-    const char *what = f->cumulative ? "cumulative effect" : "monthly effect";
-    text_at(cr, f, what, lx, 66, 11.5, 0, 1);
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, what, &e);
-    lx -= e.x_advance + 6;
-    cairo_set_source_rgb(cr, 0.09, 0.29, 0.58);
-    cairo_set_line_width(cr, 2.2);
-    cairo_move_to(cr, lx - 22, 62);
-    cairo_line_to(cr, lx, 62);
-    cairo_stroke(cr);
+    const char *what[2] = {f->cumulative ? "cumulative effect" : "monthly effect", NULL};
+    if (f->label1) { what[0] = f->label2; what[1] = f->label1; } /* drawn right to left */
+    for (int c = 0; c < 2 && what[c]; c++) {
+        int col = f->label1 ? 1 - c : 0;
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        text_at(cr, f, what[c], lx, 66, 11.5, 0, 1);
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, what[c], &e);
+        lx -= e.x_advance + 6;
+        cairo_set_source_rgb(cr, colour[col][0], colour[col][1], colour[col][2]);
+        cairo_set_line_width(cr, 2.2);
+        cairo_move_to(cr, lx - 22, 62);
+        cairo_line_to(cr, lx, 62);
+        cairo_stroke(cr);
+        lx -= 22 + 16;
+    }
 }
 
 static void draw(cairo_t *cr, const figure *f)
@@ -266,13 +278,15 @@ static void draw(cairo_t *cr, const figure *f)
     cairo_save(cr);
     cairo_rectangle(cr, x0, yt, x1 - x0, yb - yt);
     cairo_clip(cr);
-    draw_band(cr, f);
+    draw_band_of(cr, f, f->lower, f->upper, 0);
+    draw_band_of(cr, f, f->lower2, f->upper2, 1);
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2); /* zero line */
     cairo_set_line_width(cr, 1.1);
     cairo_move_to(cr, x0, py(f, 0));
     cairo_line_to(cr, x1, py(f, 0));
     cairo_stroke(cr);
-    draw_line(cr, f);
+    draw_line_of(cr, f, f->est, 0);
+    draw_line_of(cr, f, f->est2, 1);
     cairo_restore(cr);
 
     if (f->cumulative && f->note) {
@@ -376,7 +390,7 @@ nt_status nt_plot_effect(const char *png_path, const char *pdf_path, const doubl
                          const double *lower, const double *upper, int n_months,
                          const nt_plot_opts *o, nt_error *err)
 {
-    figure f = {est, lower, upper, n_months, 0, NAN, NULL, NULL, o, 1, 0, 0, 0, 0};
+    figure f = {est, lower, upper, n_months, 0, NAN, NULL, NULL, o, 1, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
     return plot(png_path, pdf_path, &f, err);
 }
 
@@ -384,7 +398,18 @@ nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const d
                              const double *lower, const double *upper, int n_months,
                              double marker, const char *note, const nt_plot_opts *o, nt_error *err)
 {
-    figure f = {cum, lower, upper, n_months, 1, marker, note, NULL, o, 1, 0, 0, 0, 0};
+    figure f = {cum, lower, upper, n_months, 1, marker, note, NULL, o, 1, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
+    return plot(png_path, pdf_path, &f, err);
+}
+
+nt_status nt_plot_compare(const char *png_path, const char *pdf_path, const double *est1, const double *lower1,
+                          const double *upper1, const char *label1, const double *est2, const double *lower2,
+                          const double *upper2, const char *label2, int n_months, const nt_plot_opts *o,
+                          nt_error *err)
+{
+    if (!label1 || !label2) return nt_fail(err, NT_EUSAGE, "a comparison plot needs two labels");
+    figure f = {est1, lower1, upper1, n_months, 0, NAN, NULL, NULL, o, 1, 0, 0, 0, 0, est2, lower2, upper2,
+                label1, label2};
     return plot(png_path, pdf_path, &f, err);
 }
 

@@ -43,6 +43,15 @@ nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const d
                              const double *lower, const double *upper, int n_months,
                              double marker, const char *note, const nt_plot_opts *o, nt_error *err);
 
+/* Two paths in one figure (e.g. two estimators of the same effect), each
+   with its band (NULL: none): est1 in the colour of nt_plot_effect, est2
+   in orange; the legend names them label1 and label2 (the band legend is
+   left out). NaN months are gaps as above. */
+nt_status nt_plot_compare(const char *png_path, const char *pdf_path, const double *est1, const double *lower1,
+                          const double *upper1, const char *label1, const double *est2, const double *lower2,
+                          const double *upper2, const char *label2, int n_months, const nt_plot_opts *o,
+                          nt_error *err);
+
 /* Releases cairo's and fontconfig's process-wide font caches; call once at
    the very end of a program that plotted (after which no cairo call may
    follow), so leak checkers see a clean exit. */

@@ -592,6 +592,7 @@ static void run_free(nt_run_state *P)
     free(P->included);
     nt_run_paths_free(P);
     nt_run_export_free(P);
+    nt_toe_run_free(P);
     nt_panel_free(P->panel);
     nt_store_close(P->store);
     nt_manifest_free(P->m);
@@ -658,6 +659,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = nt_run_paths_compute(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
+    if (st->toe && (s = nt_toe_run(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_plots_write(&P, err))) goto done;

@@ -81,6 +81,7 @@ typedef struct {
     char **detail;           /* the warnings word for word, exact counts: private/warnings.txt */
     int n_detail;
     nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
+    struct nt_toe_compare *toe; /* method = toe: study/nt_toe_run.h, else NULL */
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
@@ -112,6 +113,11 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
 /* Renames the built folder to <out>/export. */
 nt_status nt_run_export_commit(nt_run_state *P, const char *tmp, nt_error *err);
 void nt_run_export_free(nt_run_state *P);
+
+/* method = toe (study/nt_toe_run.h): fits, simulates and writes the toe
+   tables and plots after the run's own tables; frees P->toe. */
+nt_status nt_toe_run(nt_run_state *P, nt_error *err);
+void nt_toe_run_free(nt_run_state *P);
 
 /* Axis label and scale of a panel series' plot: cumulative 0 -> "Effect on
    the employment rate (percentage points)", scale 100; cumulative 1 ->

@@ -197,6 +197,16 @@ static const char *method_name(int c) { return nt_method_name((nt_method)c); }
 static const char *trim_name(int c) { return nt_trim_name((nt_trim)c); }
 static const char *kernel_name(int c) { return nt_kernel_name((nt_kernel)c); }
 static const nt_study_words method_words = {nt_method_parse, method_name};
+/* [estimator] method: the matching and weighting methods, then toe (NT_METHOD_N). */
+static int study_method_parse(const char *v) { return !strcmp(v, "toe") ? NT_METHOD_N : nt_method_parse(v); }
+static const char *study_method_name(int c)
+{
+    return c == NT_METHOD_N ? "toe" : c > NT_METHOD_N ? "?" : nt_method_name((nt_method)c);
+}
+static const nt_study_words study_method_words = {study_method_parse, study_method_name};
+static int criterion_parse(const char *v) { return !strcmp(v, "aic") ? 0 : !strcmp(v, "bic") ? 1 : -1; }
+static const char *criterion_name(int c) { return c == 0 ? "aic" : c == 1 ? "bic" : NULL; }
+static const nt_study_words criterion_words = {criterion_parse, criterion_name};
 static const nt_study_words trim_words = {nt_trim_parse, trim_name};
 static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
 static int inference_parse(const char *v) { return !strcmp(v, "bootstrap") ? 0 : !strcmp(v, "linearised") ? 1 : -1; }
@@ -375,6 +385,41 @@ static void record_costs(const nt_study *s, const nt_study_key *k, nt_manifest *
 
 /* ------------------------------------------------------------------- checks */
 
+static int is_month_cut(const char *v)
+{
+    double x;
+    return parse_num(v, &x) == 0 && x >= 0;
+}
+
+/* "K" or "K1:K2" with 1 <= K1 <= K2 <= 6. */
+static int mass_points_ok(const char *v)
+{
+    int a, b, used = 0;
+    if (sscanf(v, "%d:%d%n", &a, &b, &used) == 2 && !v[used]) return a >= 1 && a <= b && b <= 6;
+    if (sscanf(v, "%d%n", &a, &used) == 1 && !v[used]) return a >= 1 && a <= 6;
+    return 0;
+}
+
+/* method = toe: matching with toe_matching beside it; cut lists ascending. */
+static nt_status check_toe(nt_study *s, nt_error *err)
+{
+    s->toe = s->method_word == NT_METHOD_N;
+    s->method = s->toe ? s->toe_matching : (nt_method)s->method_word;
+    if (s->toe_matching >= NT_METHOD_N)
+        return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, "estimator", "toe_matching"), NULL,
+                          "[estimator] toe_matching: expected nn, radius, kernel, ipw or aipw");
+    const char *names[] = {"toe_cuts", "toe_lockin_cuts", "toe_post_cuts"};
+    char **lists[] = {s->toe_cuts, s->toe_lockin_cuts, s->toe_post_cuts};
+    int ns[] = {s->n_toe_cuts, s->n_toe_lockin_cuts, s->n_toe_post_cuts};
+    for (int l = 0; l < 3; l++)
+        for (int i = 1; i < ns[l]; i++)
+            if (!(strtod(lists[l][i], NULL) > strtod(lists[l][i - 1], NULL)))
+                return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, "estimator", names[l]), NULL,
+                                  "[estimator] %s: found \"%s\" after \"%s\", expected ascending months", names[l],
+                                  lists[l][i], lists[l][i - 1]);
+    return NT_OK;
+}
+
 static nt_status missing(const nt_study *s, const char *section, const char *what, nt_error *err)
 {
     return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, section, NULL), NULL, "%s", what);
@@ -510,7 +555,7 @@ const nt_study_key nt_study_keys[] = {
     {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200,
      "a whole number of months from 1 to 1200", .flags = 0},
 
-    {"estimator", "method", NT_KEY_WORD, F(method), 0, "radius", 0, 0, NULL, .words = &method_words},
+    {"estimator", "method", NT_KEY_WORD, F(method_word), 0, "radius", 0, 0, NULL, .words = &study_method_words},
     {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000,
      "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "caliper", NT_KEY_NUM, F(caliper), 0, "0.2", 0, BIG,
@@ -534,6 +579,22 @@ const nt_study_key nt_study_keys[] = {
      "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI,
      "a whole number of treated persons >= 1", .flags = 0},
+    {"estimator", "toe_matching", NT_KEY_WORD, F(toe_matching), 0, "radius", 0, 0, NULL, .words = &method_words},
+    {"estimator", "toe_mass_points", NT_KEY_TEXT, F(toe_mass_points), 0, "1:6", 0, 0,
+     "K or K1:K2 with 1 <= K1 <= K2 <= 6", .accept = mass_points_ok},
+    {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &criterion_words},
+    {"estimator", "toe_cuts", NT_KEY_LIST, F(toe_cuts), F(n_toe_cuts), "1, 3, 6, 12, 18, 24, 36", 0, 0,
+     "months since inflow (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
+     .accept = is_month_cut},
+    {"estimator", "toe_lockin_cuts", NT_KEY_LIST, F(toe_lockin_cuts), F(n_toe_lockin_cuts), "none", 0, 0,
+     "months since programme start (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
+     .accept = is_month_cut},
+    {"estimator", "toe_post_cuts", NT_KEY_LIST, F(toe_post_cuts), F(n_toe_post_cuts), "none", 0, 0,
+     "months since programme start (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
+     .accept = is_month_cut},
+    {"estimator", "toe_calendar", NT_KEY_BOOL, F(toe_calendar), 0, "yes", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "toe_draws", NT_KEY_INT, F(toe_draws), 0, "100", 2, 100000,
+     "a whole number of parameter draws from 2 to 100000", .check = check_toe},
 
     {"outcomes", "series", NT_KEY_LIST, F(series), F(n_series), "employed, earnings, on_benefit", 0,
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",
