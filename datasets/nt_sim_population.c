@@ -164,6 +164,14 @@ int nt_sim_draw_wage(const model *M, const person *p, double u, double gain)
 }
 
 /* Attributes and the pre-inflow history, from RNG stream (seed, i). */
+/* The unobserved trait from a standard normal z: z itself, or the two-point
+   type (40% at +sqrt(1.5), 60% at -sqrt(2/3): z above its 60% quantile). */
+static double trait_of(const model *M, double z)
+{
+    if (!M->trait_two_point) return z;
+    return z > 0.2533471031357997 ? 1.224744871391589 : -0.816496580927726;
+}
+
 int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_buf *b)
 {
     nt_rng r;
@@ -197,9 +205,7 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
     double wr[NREGION];
     for (int j = 0; j < NREGION; j++) wr[j] = nt_sim_regions[j].share;
     p->region = nt_sim_pick(wr, NREGION, nt_rng_uniform(&r));
-    p->trait = nt_rng_normal(&r);
-    /* two-point type: 40% at +sqrt(1.5), 60% at -sqrt(2/3) (z above its 60% quantile) */
-    if (M->trait_two_point) p->trait = p->trait > 0.2533471031357997 ? 1.224744871391589 : -0.816496580927726;
+    p->trait = trait_of(M, nt_rng_normal(&r));
     p->ww_maxdur = 6 + (int)((p->age - 18) / 2);
     if (p->ww_maxdur > 38) p->ww_maxdur = 38;
 

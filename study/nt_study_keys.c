@@ -385,40 +385,6 @@ static void record_costs(const nt_study *s, const nt_study_key *k, nt_manifest *
 
 /* ------------------------------------------------------------------- checks */
 
-static int is_month_cut(const char *v)
-{
-    double x;
-    return parse_num(v, &x) == 0 && x >= 0;
-}
-
-/* "K" or "K1:K2" with 1 <= K1 <= K2 <= 6. */
-static int mass_points_ok(const char *v)
-{
-    int a, b, used = 0;
-    if (sscanf(v, "%d:%d%n", &a, &b, &used) == 2 && !v[used]) return a >= 1 && a <= b && b <= 6;
-    if (sscanf(v, "%d%n", &a, &used) == 1 && !v[used]) return a >= 1 && a <= 6;
-    return 0;
-}
-
-/* method = toe: matching with toe_matching beside it; cut lists ascending. */
-static nt_status check_toe(nt_study *s, nt_error *err)
-{
-    s->toe = s->method_word == NT_METHOD_N;
-    s->method = s->toe ? s->toe_matching : (nt_method)s->method_word;
-    if (s->toe_matching >= NT_METHOD_N)
-        return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, "estimator", "toe_matching"), NULL,
-                          "[estimator] toe_matching: expected nn, radius, kernel, ipw or aipw");
-    const char *names[] = {"toe_cuts", "toe_lockin_cuts", "toe_post_cuts"};
-    char **lists[] = {s->toe_cuts, s->toe_lockin_cuts, s->toe_post_cuts};
-    int ns[] = {s->n_toe_cuts, s->n_toe_lockin_cuts, s->n_toe_post_cuts};
-    for (int l = 0; l < 3; l++)
-        for (int i = 1; i < ns[l]; i++)
-            if (!(strtod(lists[l][i], NULL) > strtod(lists[l][i - 1], NULL)))
-                return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, "estimator", names[l]), NULL,
-                                  "[estimator] %s: found \"%s\" after \"%s\", expected ascending months", names[l],
-                                  lists[l][i], lists[l][i - 1]);
-    return NT_OK;
-}
 
 static nt_status missing(const nt_study *s, const char *section, const char *what, nt_error *err)
 {
@@ -581,20 +547,20 @@ const nt_study_key nt_study_keys[] = {
      "a whole number of treated persons >= 1", .flags = 0},
     {"estimator", "toe_matching", NT_KEY_WORD, F(toe_matching), 0, "radius", 0, 0, NULL, .words = &method_words},
     {"estimator", "toe_mass_points", NT_KEY_TEXT, F(toe_mass_points), 0, "1:6", 0, 0,
-     "K or K1:K2 with 1 <= K1 <= K2 <= 6", .accept = mass_points_ok},
+     "K or K1:K2 with 1 <= K1 <= K2 <= 6", .accept = nt_study_toe_mass_points_ok},
     {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &criterion_words},
     {"estimator", "toe_cuts", NT_KEY_LIST, F(toe_cuts), F(n_toe_cuts), "1, 3, 6, 12, 18, 24, 36", 0, 0,
      "months since inflow (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
-     .accept = is_month_cut},
+     .accept = nt_study_toe_cut_ok},
     {"estimator", "toe_lockin_cuts", NT_KEY_LIST, F(toe_lockin_cuts), F(n_toe_lockin_cuts), "none", 0, 0,
      "months since programme start (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
-     .accept = is_month_cut},
+     .accept = nt_study_toe_cut_ok},
     {"estimator", "toe_post_cuts", NT_KEY_LIST, F(toe_post_cuts), F(n_toe_post_cuts), "none", 0, 0,
      "months since programme start (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
-     .accept = is_month_cut},
+     .accept = nt_study_toe_cut_ok},
     {"estimator", "toe_calendar", NT_KEY_BOOL, F(toe_calendar), 0, "yes", 0, 0, "yes or no", .flags = 0},
     {"estimator", "toe_draws", NT_KEY_INT, F(toe_draws), 0, "100", 2, 100000,
-     "a whole number of parameter draws from 2 to 100000", .check = check_toe},
+     "a whole number of parameter draws from 2 to 100000", .check = nt_study_toe_check},
 
     {"outcomes", "series", NT_KEY_LIST, F(series), F(n_series), "employed, earnings, on_benefit", 0,
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",

@@ -76,6 +76,12 @@ struct nt_study_key {
     nt_status (*check)(nt_study *s, nt_error *err);
 };
 
+/* method = toe (nt_study_toe_keys.c): a cut point (months >= 0), "K" or
+   "K1:K2", and the check that sets toe, method and tests the cut lists. */
+int nt_study_toe_cut_ok(const char *v);
+int nt_study_toe_mass_points_ok(const char *v);
+nt_status nt_study_toe_check(nt_study *s, nt_error *err);
+
 extern const nt_study_key nt_study_keys[];
 extern const int nt_study_n_keys;
 

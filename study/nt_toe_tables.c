@@ -78,8 +78,8 @@ static int term_bases(const nt_toe_pp *t, const nt_toe_opts *o, const nt_toe_res
         long ones = 0, zeros = 0, other = 0;
         for (long r = 0; r < t->n; r++) {
             if (r > 0 && t->person[r] == t->person[r - 1]) continue;
-            if (x[r] == 1) ones++;
-            else if (x[r] == 0) zeros++;
+            if (fabs(x[r] - 1) < 1e-9) ones++; /* the columns went through centring and scaling */
+            else if (fabs(x[r]) < 1e-9) zeros++;
             else other++;
         }
         small[j] = other ? -1 : ones < zeros ? ones : zeros;
