@@ -133,7 +133,7 @@ static void fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts 
             t->y_exit[*r] = s.work && m == s.last;
             t->y_entry[*r] = m == s.entry;
             t->since_entry[*r] = s.entry >= 0 && m > s.entry ? m - s.entry : 0;
-            int inp = s.entry >= 0 && m > s.entry && ipi[m] == 1;
+            int inp = s.entry >= 0 && m > s.entry && ipi[m] > 0; /* the series holds the type code */
             t->in_program[*r] = inp;
             if (open && m > s.entry) {
                 if (inp) run++;

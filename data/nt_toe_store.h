@@ -15,7 +15,8 @@
                  before it (censored);
      since_entry t - treat_month after the entry month, else 0;
      in_program  1 after the entry month while the store's in_program
-                 series is 1 (read in row blocks of the store's chunk size).
+                 series is not 0 (it holds the type code; read in row blocks of
+                 the store's chunk size).
    Covariates: the panel's model columns (person-level, at inflow), then
    with calendar = 1 one step column per calendar year Y after the first,
    1[year of the row's calendar month >= Y], kept only where both sides of
