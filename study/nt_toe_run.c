@@ -57,7 +57,7 @@ static void count_baseline(const nt_toe_pp *t, const double *c, int n, double *e
 static void count_effect(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which)
 {
     for (long r = 0; r < t->n; r++) {
-        if (t->since_entry[r] <= 0 || (t->in_program[r] == 1) == which) continue;
+        if (t->since_entry[r] <= 0 || (t->in_program[r] == 1) != which) continue;
         int k = cut_piece(t->since_entry[r], c, n);
         ev[k] += t->y_exit[r];
         at[k] += 1;
@@ -239,6 +239,7 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
             who[nt++] = t->person[r];
         }
     row->n_treated_toe = nt;
+    row->n_other_toe = t->n_persons - nt;
     row->basis_toe = nt < t->n_persons - nt ? nt : t->n_persons - nt;
     double *xp = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xp);
     int *inflow = malloc((size_t)(nt ? nt : 1) * sizeof *inflow);

@@ -30,6 +30,7 @@ typedef struct {
     double *toe_cum, *toe_cum_se, *toe_cum_lower, *toe_cum_upper;
     long basis_toe;            /* disclosure basis of the toe numbers: min(treated, other persons) */
     long n_treated_toe;        /* treated simulated (entries in the start months) */
+    long n_other_toe;          /* the other persons of the model */
     int mass_points;           /* K chosen */
     double lockin, post;       /* the first lock-in and post-programme coefficients (exit logit) */
     double lockin_se, post_se; /* clustered */

@@ -184,7 +184,7 @@ static nt_status write_effects(nt_run_state *P, nt_error *err)
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (int i = 0; i < P->toe->n; i++) {
         const nt_toe_compare_row *r = &P->toe->row[i];
-        long others = r->basis_toe;
+        long others = r->n_other_toe;
         for (int tau = 0; tau < r->horizon; tau++) {
             nt_effect_row e = {.program = P->st->programs[i], .subgroup = "", .outcome = "employed", .month = tau,
                                .estimand = "ATT", .method = "toe", .estimate = r->toe[tau], .se = r->toe_se[tau],
