@@ -84,4 +84,4 @@ sed 's/toe_mass_points = 1:2/toe_mass_points = 1:7/' "$tmp/sim/toe.ini" > "$tmp/
 sed 's/toe_cuts = 1, 3, 6, 12, 24/toe_cuts = 1, 6, 3/' "$tmp/sim/toe.ini" > "$tmp/sim/bad.ini"
 "$netto" run "$tmp/sim/bad.ini" --out "$tmp/bad" >"$tmp/o" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q 'bad.ini:21.*ascending' "$tmp/o" || { cat "$tmp/o"; fail "bad toe_cuts: rc $rc"; }
-echo "method = toe: tables, plots, thread-independent bytes, signs, errors ok"
+echo "method = toe: tables, plots, thread-independent bytes, effects, paths, errors ok"
