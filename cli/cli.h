@@ -21,6 +21,7 @@ int nt_cmd_simulate(int argc, char **argv);
 int nt_cmd_ingest(int argc, char **argv);
 int nt_cmd_describe(int argc, char **argv);
 int nt_cmd_run(int argc, char **argv);
+int nt_cmd_check(int argc, char **argv);
 int nt_cmd_match(int argc, char **argv);
 int nt_cmd_survival(int argc, char **argv);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,13 +14,62 @@ nt_status nt_file_tmpname(const char *path, char *tmp, unsigned long size, nt_er
 {
     /* mkstemp gives a unique name; the empty file it creates is reused by
        the caller (HDF5 truncates it). */
-    if ((unsigned long)snprintf(tmp, size, "%s.tmp-XXXXXX", path) >= size)
+    if ((unsigned long)snprintf(tmp, size, "%s.tmp-%ld-XXXXXX", path, (long)getpid()) >= size)
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "output path is too long");
     int fd = mkstemp(tmp);
     if (fd < 0)
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot create a file beside it: %s", strerror(errno));
     close(fd);
     return NT_OK;
+}
+
+void nt_file_clean_stale(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    if (!*base) return;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t bl = strlen(base);
+    struct dirent *e;
+    char full[8300];
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, base, bl) || strncmp(e->d_name + bl, ".tmp-", 5)) continue;
+        char *end;
+        long pid = strtol(e->d_name + bl + 5, &end, 10);
+        if (end == e->d_name + bl + 5 || *end != '-' || pid <= 0) continue;
+        if (pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            nt_path_join(full, sizeof full, dir, e->d_name);
+            unlink(full);
+        }
+    }
+    closedir(d);
+}
+
+nt_status nt_file_check_input(const char *path, nt_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    const char *what = S_ISFIFO(sb.st_mode)  ? "a pipe (FIFO)"
+                       : S_ISCHR(sb.st_mode) ? "a character device"
+                       : S_ISBLK(sb.st_mode) ? "a block device"
+                       : S_ISSOCK(sb.st_mode) ? "a socket"
+                       : S_ISDIR(sb.st_mode) ? "a folder"
+                                             : NULL;
+    if (what)
+        return nt_fail_at(err, NT_EINPUT, path, 0, NULL, "is %s, not a regular file: netto reads every input twice "
+                          "(its SHA-256, then its records); save it to a file first", what);
+    return NT_OK;
+}
+
+int nt_file_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b) return 0;
+    if (!strcmp(a, b)) return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* The mode of a finished file: as fopen would create it (0666 less the
@@ -116,8 +166,17 @@ void nt_path_join(char *out, unsigned long size, const char *dir, const char *na
 
 nt_status nt_file_sha256(const char *path, char hex[65], nt_error *err)
 {
+    return nt_file_sha256_from(path, 0, hex, err);
+}
+
+nt_status nt_file_sha256_from(const char *path, long offset, char hex[65], nt_error *err)
+{
     FILE *fp = fopen(path, "rb");
     if (!fp) return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    if (offset > 0 && fseek(fp, offset, SEEK_SET) != 0) {
+        fclose(fp);
+        return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot seek to byte %ld", offset);
+    }
     struct sha256_ctx ctx;
     sha256_init(&ctx);
     unsigned char *buf = malloc(1 << 20);

@@ -21,6 +21,15 @@ nt_status nt_outfile_commit(nt_outfile *f, nt_error *err);
    fills tmp; the caller renames with nt_file_rename. */
 nt_status nt_file_tmpname(const char *path, char *tmp, unsigned long size, nt_error *err);
 nt_status nt_file_rename(const char *tmp, const char *path, nt_error *err);
+/* Removes the temporaries beside path ("<path>.tmp-PID-XXXXXX") whose
+   process is gone: what a killed run left. */
+void nt_file_clean_stale(const char *path);
+
+/* An input must be a regular file (it is read twice: checksum, records);
+   a pipe, FIFO, device, socket or folder is refused saying what it is. */
+nt_status nt_file_check_input(const char *path, nt_error *err);
+/* 1 if a and b name the same file (same path, or the same existing inode). */
+int nt_file_same(const char *a, const char *b);
 
 /* mkdir -p; 0 on success. */
 nt_status nt_mkdirs(const char *dir, nt_error *err);
@@ -31,5 +40,7 @@ void nt_path_join(char *out, unsigned long size, const char *dir, const char *na
 
 /* SHA-256 of a whole file as 64 lowercase hex digits (+ NUL). */
 nt_status nt_file_sha256(const char *path, char hex[65], nt_error *err);
+/* The same over the bytes from offset to the end. */
+nt_status nt_file_sha256_from(const char *path, long offset, char hex[65], nt_error *err);
 
 #endif

@@ -1,18 +1,23 @@
 /* The cell source (nt_cells.h): CSV through data/nt_csv, .sav/.dta through
-   ReadStat read whole into a table of text cells. */
+   ReadStat read whole into a table of text cells; value labels replace
+   the codes they label once the whole file is read (a .dta keeps its
+   labels after the data). */
 #include "data/nt_cells.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <readstat.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/nt_date.h"
+#include "data/nt_arena.h"
 #include "data/nt_csv.h"
+#include "data/nt_strmap.h"
 #include "data/nt_text.h"
 
 struct nt_cells {
@@ -29,6 +34,8 @@ struct nt_cells {
     char **cells;      /* nrow x ncol, NULL = missing */
     long nrow, caprow, row;
     char **raws;       /* the record as text, made on demand (owned until kept) */
+    char *undated;     /* per column: 1 numeric without a date format */
+    long *labelled;    /* per column: cells replaced by their value label */
 };
 
 struct nt_cells_kept {
@@ -49,13 +56,24 @@ void nt_cells_close(nt_cells *c)
     free(c->cells);
     if (c->raws) for (long i = 0; i < c->nrow; i++) free(c->raws[i]);
     free(c->raws);
+    free(c->undated);
+    free(c->labelled);
     free(c->path);
     free(c);
 }
 
 /* ------------------------------------------------------------- ReadStat */
 
-typedef struct { nt_cells *s; int oom; char **fmt; } rs_ctx;
+typedef struct {
+    nt_cells *s;
+    int oom;
+    char **fmt;
+    char **lset;          /* per column: its value label set's name, "" none */
+    nt_strmap labels;     /* "set\x01code as text" -> index into label */
+    nt_arena a;
+    char **label;
+    long n_label, cap_label;
+} rs_ctx;
 
 static int rs_meta(readstat_metadata_t *md, void *vctx)
 {
@@ -65,20 +83,23 @@ static int rs_meta(readstat_metadata_t *md, void *vctx)
     c->s->ncol = nv;
     c->s->names = calloc((size_t)nv + 1, sizeof(char *));
     c->fmt = calloc((size_t)nv + 1, sizeof(char *));
-    if (!c->s->names || !c->fmt) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
+    c->lset = calloc((size_t)nv + 1, sizeof(char *));
+    c->s->undated = calloc((size_t)nv + 1, 1);
+    c->s->labelled = calloc((size_t)nv + 1, sizeof(long));
+    if (!c->s->names || !c->fmt || !c->lset || !c->s->undated || !c->s->labelled) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
     return READSTAT_HANDLER_OK;
 }
 
 static int rs_var(int index, readstat_variable_t *v, const char *labels, void *vctx)
 {
-    (void)labels;
     rs_ctx *c = vctx;
     if (index < 0 || index >= c->s->ncol) return READSTAT_HANDLER_ABORT;
     const char *nm = readstat_variable_get_name(v);
     const char *fm = readstat_variable_get_format(v);
     c->s->names[index] = strdup(nm ? nm : "");
     c->fmt[index] = strdup(fm ? fm : "");
-    if (!c->s->names[index] || !c->fmt[index]) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
+    c->lset[index] = strdup(labels ? labels : "");
+    if (!c->s->names[index] || !c->fmt[index] || !c->lset[index]) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
     return READSTAT_HANDLER_OK;
 }
 
@@ -123,6 +144,78 @@ static void rs_number(const char *fmt, double x, char *buf)
     }
 }
 
+/* A value as the text a CSV would hold (buf: 64 bytes); NULL if missing. */
+static const char *rs_text(const char *fmt, readstat_value_t val, char *buf)
+{
+    readstat_type_t ty = readstat_value_type(val);
+    if (ty == READSTAT_TYPE_STRING || ty == READSTAT_TYPE_STRING_REF) {
+        const char *t = readstat_string_value(val);
+        return t && *t ? t : NULL;
+    }
+    double x = readstat_double_value(val);
+    if (ty == READSTAT_TYPE_INT8) x = readstat_int8_value(val);
+    else if (ty == READSTAT_TYPE_INT16) x = readstat_int16_value(val);
+    else if (ty == READSTAT_TYPE_INT32) x = readstat_int32_value(val);
+    else if (ty == READSTAT_TYPE_FLOAT) x = readstat_float_value(val);
+    if (!isfinite(x)) return NULL;
+    rs_number(fmt, x, buf);
+    return buf;
+}
+
+/* One value label of a set: kept by the set's name and the code's text. */
+static int rs_label(const char *set, readstat_value_t val, const char *label, void *vctx)
+{
+    rs_ctx *c = vctx;
+    char buf[64], key[512];
+    if (!set || !label || readstat_value_is_tagged_missing(val)) return READSTAT_HANDLER_OK;
+    const char *t = rs_text("", val, buf);
+    if (!t) return READSTAT_HANDLER_OK;
+    int n = snprintf(key, sizeof key, "%s\x01%s", set, t);
+    if (n < 0 || (size_t)n >= sizeof key) return READSTAT_HANDLER_OK;
+    if (c->n_label == c->cap_label) {
+        long cap = c->cap_label ? 2 * c->cap_label : 64;
+        char **l = realloc(c->label, (size_t)cap * sizeof *l);
+        if (!l) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
+        c->label = l;
+        c->cap_label = cap;
+    }
+    int32_t old;
+    if (!nt_strmap_put(&c->labels, &c->a, key, (size_t)n, (int32_t)c->n_label, &old)) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
+    if (old != NT_STRMAP_ABSENT) return READSTAT_HANDLER_OK;   /* the first label of a code counts */
+    if (!(c->label[c->n_label++] = strdup(label))) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
+    return READSTAT_HANDLER_OK;
+}
+
+/* After the whole file: a labelled code of a column that is not a date
+   becomes its label (docs/ingest.md, "Value labels"). */
+static int rs_apply_labels(rs_ctx *c)
+{
+    nt_cells *s = c->s;
+    if (!c->n_label) return 0;
+    for (int j = 0; j < s->ncol; j++) {
+        if (!c->lset[j] || !c->lset[j][0]) continue;
+        if (rs_date(c->fmt[j], 0) != NT_DAY_NONE) continue;
+        char key[512];
+        int k = snprintf(key, sizeof key, "%s\x01", c->lset[j]);
+        if (k < 0 || (size_t)k >= sizeof key) continue;
+        for (long i = 0; i < s->nrow; i++) {
+            char **cell = &s->cells[(size_t)i * (size_t)s->ncol + (size_t)j];
+            if (!*cell) continue;
+            size_t n = strlen(*cell);
+            if ((size_t)k + n >= sizeof key) continue;
+            memcpy(key + k, *cell, n + 1);
+            int32_t l = nt_strmap_get(&c->labels, key, (size_t)k + n);
+            if (l < 0) continue;
+            char *d = strdup(c->label[l]);
+            if (!d) return -1;
+            free(*cell);
+            *cell = d;
+            s->labelled[j]++;
+        }
+    }
+    return 0;
+}
+
 static int rs_value(int obs, readstat_variable_t *v, readstat_value_t val, void *vctx)
 {
     rs_ctx *c = vctx;
@@ -130,8 +223,10 @@ static int rs_value(int obs, readstat_variable_t *v, readstat_value_t val, void 
     int j = readstat_variable_get_index(v);
     if (obs < 0 || j < 0 || j >= s->ncol) return READSTAT_HANDLER_ABORT;
     if (obs >= s->caprow) {
-        long cap = s->caprow ? s->caprow * 2 : 256;
+        /* from 4 rows up: a header may claim many columns for few values */
+        long cap = s->caprow ? s->caprow * 2 : 4;
         while (cap <= obs) cap *= 2;
+        if ((size_t)cap > SIZE_MAX / sizeof(char *) / ((size_t)s->ncol + 1)) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
         char **cells = realloc(s->cells, (size_t)cap * (size_t)s->ncol * sizeof(char *));
         if (!cells) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
         memset(cells + s->caprow * s->ncol, 0, (size_t)(cap - s->caprow) * (size_t)s->ncol * sizeof(char *));
@@ -141,20 +236,11 @@ static int rs_value(int obs, readstat_variable_t *v, readstat_value_t val, void 
     if (obs >= s->nrow) s->nrow = obs + 1;
     if (readstat_value_is_missing(val, v)) return READSTAT_HANDLER_OK;
     char buf[64];
-    const char *txt = buf;
+    const char *txt = rs_text(c->fmt[j], val, buf);
+    if (!txt) return READSTAT_HANDLER_OK;
     readstat_type_t ty = readstat_value_type(val);
-    if (ty == READSTAT_TYPE_STRING || ty == READSTAT_TYPE_STRING_REF) {
-        txt = readstat_string_value(val);
-        if (!txt || !*txt) return READSTAT_HANDLER_OK;
-    } else {
-        double x = readstat_double_value(val);
-        if (ty == READSTAT_TYPE_INT8) x = readstat_int8_value(val);
-        else if (ty == READSTAT_TYPE_INT16) x = readstat_int16_value(val);
-        else if (ty == READSTAT_TYPE_INT32) x = readstat_int32_value(val);
-        else if (ty == READSTAT_TYPE_FLOAT) x = readstat_float_value(val);
-        if (!isfinite(x)) return READSTAT_HANDLER_OK;
-        rs_number(c->fmt[j], x, buf);
-    }
+    if (ty != READSTAT_TYPE_STRING && ty != READSTAT_TYPE_STRING_REF && rs_date(c->fmt[j], 0) == NT_DAY_NONE)
+        s->undated[j] = 1;
     char *d = strdup(txt);
     if (!d) { c->oom = 1; return READSTAT_HANDLER_ABORT; }
     free(s->cells[(size_t)obs * (size_t)s->ncol + (size_t)j]);
@@ -172,18 +258,28 @@ static nt_status open_readstat(nt_cells *s, const char *path, int sav, nt_error 
 {
     if (access(path, R_OK) != 0)
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot open the file: %s", strerror(errno));
-    s->readstat = 1;
+    s->readstat = sav ? 's' : 'd';
     s->decimal = '.';
     readstat_parser_t *p = readstat_parser_init();
     if (!p) return nt_fail(err, NT_ENOMEM, "out of memory reading %s", path);
-    rs_ctx c = {s, 0, NULL};
+    rs_ctx c;
+    memset(&c, 0, sizeof c);
+    c.s = s;
     readstat_set_metadata_handler(p, rs_meta);
     readstat_set_variable_handler(p, rs_var);
     readstat_set_value_handler(p, rs_value);
+    readstat_set_value_label_handler(p, rs_label);
     readstat_error_t e = sav ? readstat_parse_sav(p, path, &c) : readstat_parse_dta(p, path, &c);
     readstat_parser_free(p);
+    if (e == READSTAT_OK && !c.oom && s->names && rs_apply_labels(&c)) c.oom = 1;
     if (c.fmt) for (int i = 0; i < s->ncol; i++) free(c.fmt[i]);
     free(c.fmt);
+    if (c.lset) for (int i = 0; i < s->ncol; i++) free(c.lset[i]);
+    free(c.lset);
+    for (long i = 0; i < c.n_label; i++) free(c.label[i]);
+    free(c.label);
+    nt_strmap_free(&c.labels);
+    nt_arena_free(&c.a);
     if (c.oom) return nt_fail(err, NT_ENOMEM, "out of memory reading %s", path);
     if (e != READSTAT_OK || !s->names)
         return nt_fail_at(err, NT_EINPUT, path, 0, NULL, "found a file that is not a readable %s file (%s), expected %s",
@@ -236,6 +332,15 @@ nt_status nt_cells_open(const char *path, const nt_cells_opts *opts, nt_cells **
 int nt_cells_columns(const nt_cells *c) { return c->readstat ? c->ncol : nt_csv_header_count(c->csv); }
 const char *nt_cells_name(const nt_cells *c, int i) { return c->readstat ? c->names[i] : nt_csv_header(c->csv, i); }
 char nt_cells_decimal(const nt_cells *c) { return c->decimal; }
+int nt_cells_undated_number(const nt_cells *c, int col)
+{
+    if (!c->readstat || col < 0 || col >= c->ncol || !c->undated[col]) return 0;
+    return c->readstat;
+}
+long nt_cells_labelled(const nt_cells *c, int col)
+{
+    return c->readstat && col >= 0 && col < c->ncol ? c->labelled[col] : 0;
+}
 long nt_cells_line(const nt_cells *c) { return c->line; }
 int64_t nt_cells_offset(const nt_cells *c) { return c->offset; }
 

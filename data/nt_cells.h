@@ -4,7 +4,9 @@
    the file name's extension) through ReadStat, each value turned into the
    text a CSV would hold: dates as YYYY-MM-DD, whole numbers without a
    decimal point, others with the shortest of %.15g / %.17g that reads back
-   exactly; missing values as empty cells.
+   exactly; missing values as empty cells. A code with a value label
+   becomes its label, unless the column has a date format (docs/ingest.md,
+   "Value labels").
 
    A record has a line (CSV: the physical line where it starts, header = 1;
    .sav/.dta: the record number, first = 1) and an offset (CSV: the byte
@@ -36,6 +38,12 @@ const char *nt_cells_name(const nt_cells *c, int col);
 int nt_cells_find(const nt_cells *c, const char *name);
 /* The decimal point of this file's numbers. */
 char nt_cells_decimal(const nt_cells *c);
+
+/* 's' (.sav) or 'd' (.dta) when column col holds numbers without a date
+   format (a date there was stored as a plain number), else 0. */
+int nt_cells_undated_number(const nt_cells *c, int col);
+/* Cells of column col that were replaced by their value label. */
+long nt_cells_labelled(const nt_cells *c, int col);
 
 /* Next record: 1, 0 at the end, -1 on a file-level error (err filled). */
 int nt_cells_next(nt_cells *c, nt_error *err);

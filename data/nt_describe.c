@@ -13,6 +13,7 @@ void nt_describe_free(nt_describe *d)
     free(d->n_observed);
     free(d->employed); free(d->earnings); free(d->on_benefit); free(d->on_index_benefit);
     free(d->in_program);
+    free(d->earnings_abs); free(d->earnings_top1); free(d->earnings_top2);
     nt_store_levels_free(d->inflow_label, d->n_inflow);
     free(d->inflow_count);
     nt_store_levels_free(d->type_name, d->n_types);
@@ -39,13 +40,16 @@ nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err)
     d->on_benefit = mean[NT_SERIES_ON_BENEFIT];
     d->on_index_benefit = mean[NT_SERIES_ON_INDEX_BENEFIT];
     d->in_program = mean[NT_SERIES_IN_PROGRAM];
+    d->earnings_abs = calloc((size_t)H + 1, sizeof(double));
+    d->earnings_top1 = calloc((size_t)H + 1, sizeof(double));
+    d->earnings_top2 = calloc((size_t)H + 1, sizeof(double));
     long block = nt_store_chunk_rows(st);
     if (block < 1) block = 1;
     while (block < 4096 && block < n) block *= 2;
     buf = malloc((size_t)block * (size_t)H * sizeof(double) + 1);
     v = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
     v2 = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
-    if (!d->n_observed || !buf || !v || !v2) goto nomem;
+    if (!d->n_observed || !buf || !v || !v2 || !d->earnings_abs || !d->earnings_top1 || !d->earnings_top2) goto nomem;
     for (int i = 0; i < NT_SERIES_N; i++)
         if (!mean[i]) goto nomem;
 
@@ -62,6 +66,11 @@ nt_status nt_store_describe(nt_store *st, nt_describe **out, nt_error *err)
                     }
                     if (series == 0) d->n_observed[k]++;
                     mean[series][k] += series == NT_SERIES_IN_PROGRAM ? (x > 0) : x;
+                    if (series != NT_SERIES_EARNINGS) continue;
+                    double a = fabs(x);
+                    d->earnings_abs[k] += a;
+                    if (a > d->earnings_top1[k]) { d->earnings_top2[k] = d->earnings_top1[k]; d->earnings_top1[k] = a; }
+                    else if (a > d->earnings_top2[k]) d->earnings_top2[k] = a;
                 }
         }
     }

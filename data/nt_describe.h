@@ -17,6 +17,7 @@ typedef struct {
     /* Month table, k = 0..months-1 (months since inflow). */
     long *n_observed;
     double *employed, *earnings, *on_benefit, *on_index_benefit, *in_program;  /* NaN: none observed */
+    double *earnings_abs, *earnings_top1, *earnings_top2; /* sum of |earnings| and the two largest (dominance) */
     /* Inflow by calendar month ("YYYY-MM" levels of inflow_month). */
     int n_inflow;
     char **inflow_label;

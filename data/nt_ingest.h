@@ -15,6 +15,7 @@ typedef struct {
     nt_cohort_def cohort;
     const char *store_path;
     const char *rejects_path;  /* the rejects report (person-level) */
+    int check;                 /* `netto ingest --check` (study/nt_check): nt_ingest ignores it */
 } nt_ingest_opts;
 
 /* On success the spells and the cohort are handed to the caller (for its

@@ -45,7 +45,8 @@ static nt_status read_int_cov(nt_store *st, const char *name, double *buf, int32
 /* Grows p->x, p->term and p->var_of_term to p1 columns. */
 static nt_status grow_columns(nt_panel *p, int p1, nt_error *err)
 {
-    double *x = realloc(p->x, (size_t)p->n * (size_t)(p1 ? p1 : 1) * sizeof *x);
+    /* At least one byte: realloc(p, 0) may free p (a 0-person cohort). */
+    double *x = realloc(p->x, (size_t)(p->n ? p->n : 1) * (size_t)(p1 ? p1 : 1) * sizeof *x);
     if (x) p->x = x;
     char **term = realloc(p->term, (size_t)(p1 ? p1 : 1) * sizeof *term);
     if (term) p->term = term;
@@ -148,6 +149,7 @@ static nt_status load_series(nt_store *st, nt_panel *p, const nt_panel_spec *spe
     int m = p->months, nr = p->n_risk;
     long block = nt_store_chunk_rows(st);
     if (block < 1) block = 1024;
+    if (block > n) block = n > 0 ? n : 1;
     double *buf = malloc((size_t)block * (size_t)m * sizeof *buf);
     if (!buf) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_status s = NT_OK;

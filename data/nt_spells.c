@@ -33,6 +33,7 @@ void nt_spells_free(nt_spells *s)
     if (s->priv) {
         for (int t = 0; t < NT_FILE_N; t++) nt_cells_kept_free(s->priv->records[t]);
         free(s->priv->rows);
+        free(s->priv->soft);
         free(s->priv->person_offset);
         nt_arena_free(&s->priv->a);
         free(s->priv);

@@ -87,6 +87,12 @@ typedef struct {
    listed. File-level defects fail in both modes. When opts->rejects_path is
    set, the rejects report is written there (atomically) on success.
    Rejecting a person afterwards: data/nt_spells_rejects.h. */
+/* The level a persons-file value of a coded column (sex, education,
+   migration) is stored as, whatever spelling ingest accepts ("laag", "1",
+   "LOW" -> "low"; "V" -> "F"); NULL for another variable or a value ingest
+   refuses. */
+const char *nt_spells_level(const char *variable, const char *value);
+
 nt_status nt_spells_read(const nt_spells_opts *opts, nt_spells **out, nt_spells_report *report, nt_error *err);
 void nt_spells_free(nt_spells *s);
 

@@ -37,7 +37,41 @@ static nt_status bad(nt_spells_ctx *c, nt_reject_reason r, const char *column, c
     char text[NT_SPELLS_REC_MAX + 8];
     nt_cells_record(c->src, text, NT_SPELLS_REC_MAX);
     if (nt_spells_rejects_add(c->pv, c->t, line, column, r, text)) return nt_fail(c->err, NT_ENOMEM, "out of memory");
+    nt_spells_reject_row *row = &c->pv->rows[c->pv->n_rows - 1];
+    size_t fk = found && fn > 200 ? 200 : fn;
+    row->value = nt_arena_str(&c->pv->a, found ? found : "", found ? fk : 0);
+    row->expected = nt_arena_str(&c->pv->a, expected, strlen(expected));
+    if (!row->value || !row->expected) return nt_fail(c->err, NT_ENOMEM, "out of memory");
     return NT_OK;
+}
+
+/* Lenient mode, an optional cell that cannot be read: counted, kept for
+   `netto check` (the first NT_SPELLS_SOFT_KEEP per column), and the caller
+   sets it missing. Returns 0, or -1 out of memory (*st set). */
+static int unreadable(nt_spells_ctx *c, nt_spells_optional k, int col, nt_reject_reason r, const char *v, size_t n,
+                      const char *expected, nt_status *st)
+{
+    struct nt_spells_priv *pv = c->pv;
+    if (c->rep) c->rep->unreadable[k]++;
+    if (pv->soft_kept[k] >= NT_SPELLS_SOFT_KEEP) return 0;
+    if (pv->n_soft == pv->cap_soft) {
+        long cap = pv->cap_soft ? 2 * pv->cap_soft : 64;
+        nt_spells_reject_row *x = realloc(pv->soft, (size_t)cap * sizeof *x);
+        if (!x) goto oom;
+        pv->soft = x;
+        pv->cap_soft = cap;
+    }
+    const char *cn = nt_cells_name(c->src, col);
+    nt_spells_reject_row *row = &pv->soft[pv->n_soft];
+    *row = (nt_spells_reject_row){c->t, nt_cells_line(c->src), nt_arena_str(&pv->a, cn, strlen(cn)), r, NULL,
+                                  nt_arena_str(&pv->a, v, n > 200 ? 200 : n), nt_arena_str(&pv->a, expected, strlen(expected))};
+    if (!row->column || !row->value || !row->expected) goto oom;
+    pv->n_soft++;
+    pv->soft_kept[k]++;
+    return 0;
+oom:
+    *st = nt_fail(c->err, NT_ENOMEM, "out of memory");
+    return -1;
 }
 
 /* Record-level checks every table shares: NUL, encoding, field count.
@@ -85,12 +119,43 @@ static long get_key(nt_spells_ctx *c, char *key, int quiet, nt_status *st)
             *st = bad(c, NT_REJECT_BAD_CODE, cn, v, n, "a person key of 1 to 32 bytes");
             return -1;
         }
+        if (c->nkey > 1 && memchr(v, '+', n)) {   /* ("a+b","c") and ("a","b+c") would both be a+b+c */
+            if (quiet) return 0;
+            *st = bad(c, NT_REJECT_BAD_CODE, cn, v, n, "a person key part without '+' (it joins the parts of --person-key)");
+            return -1;
+        }
         if (k) key[o++] = '+';
         memcpy(key + o, v, n);
         o += (long)n;
     }
     key[o] = 0;
     return o;
+}
+
+/* A .sav/.dta date stored as a plain number (no date format): says so,
+   with the day the number would be under the format, appended to msg. */
+static void date_hint(nt_spells_ctx *c, int col, const char *v, size_t n, char *msg, size_t size)
+{
+    int kind = nt_cells_undated_number(c->src, col);
+    char *end, tmp[64];
+    if (!kind || n >= sizeof tmp) return;
+    memcpy(tmp, v, n);
+    tmp[n] = 0;
+    double x = strtod(tmp, &end);
+    if (*end || !(x > -1e13 && x < 1e13)) return;
+    double days = kind == 'd' ? x : floor(x / 86400.0);
+    nt_day epoch = kind == 'd' ? nt_day_from_ymd(1960, 1, 1) : nt_day_from_ymd(1582, 10, 14);
+    if (days + epoch < nt_day_from_ymd(1900, 1, 1) || days + epoch > nt_day_from_ymd(2100, 12, 31)) return;
+    char d[16];
+    nt_day_format((nt_day)days + epoch, d);
+    size_t o = strlen(msg);
+    if (kind == 'd')
+        snprintf(msg + o, size - o, "; this looks like a Stata date without a %%td format (%s days since 1960-01-01 "
+                 "is %s): in Stata `format %s %%td`, save, and read the file again", tmp, d, nt_cells_name(c->src, col));
+    else
+        snprintf(msg + o, size - o, "; this looks like an SPSS date without a date format (%s seconds since "
+                 "1582-10-14 is %s): give %s a DATE format in SPSS, save, and read the file again", tmp, d,
+                 nt_cells_name(c->src, col));
 }
 
 /* Date column: 0 ok (*d NONE when empty and !required), 1 rejected, -1 error. */
@@ -108,13 +173,16 @@ static int get_date(nt_spells_ctx *c, int col, int required, int month_ok, nt_da
     if (nt_date_parse(v, n, d) == 0) return 0;
     int m;
     if (month_ok && nt_month_parse(v, n, &m) == 0) { *d = nt_month_first_day(m); return 0; }
-    *st = bad(c, NT_REJECT_BAD_DATE, cn, v, n, month_ok ? "a date (YYYY-MM-DD, YYYYMMDD or YYYY-MM)" : "a date (YYYY-MM-DD or YYYYMMDD)");
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", month_ok ? "a date (YYYY-MM-DD, YYYYMMDD or YYYY-MM)" : "a date (YYYY-MM-DD or YYYYMMDD)");
+    date_hint(c, col, v, n, msg, sizeof msg);
+    *st = bad(c, NT_REJECT_BAD_DATE, cn, v, n, msg);
     return *st ? -1 : 1;
 }
 
 /* Number column: 0 ok (NaN when empty), 1 rejected, -1 error. money: a
    negative value is negative_money. */
-static int get_num(nt_spells_ctx *c, int col, int money, double *x, nt_status *st)
+static int get_num(nt_spells_ctx *c, int col, int money, nt_spells_optional opt, double *x, nt_status *st)
 {
     size_t n;
     const char *v = nt_cells_field(c->src, col, &n);
@@ -122,24 +190,27 @@ static int get_num(nt_spells_ctx *c, int col, int money, double *x, nt_status *s
     if (n == 0) return 0;
     const char *cn = nt_cells_name(c->src, col);
     char dec = nt_cells_decimal(c->src);
-    if (nt_text_number(v, n, dec, x, NULL)) {
-        *st = bad(c, NT_REJECT_BAD_NUMBER, cn, v, n,
-                  dec == ',' ? "a number with ',' as decimal point (no thousands separators)"
-                             : "a number with '.' as decimal point (no thousands separators)");
-        return *st ? -1 : 1;
-    }
-    if (*x < 0) {
-        *st = bad(c, money ? NT_REJECT_NEGATIVE_MONEY : NT_REJECT_BAD_NUMBER, cn, v, n,
-                  money ? "a non-negative amount in euros" : "a non-negative number");
-        return *st ? -1 : 1;
-    }
-    return 0;
+    const char *expected = NULL;
+    nt_reject_reason r = NT_REJECT_BAD_NUMBER;
+    if (nt_text_number(v, n, dec, x, NULL))
+        expected = dec == ',' ? "a number with ',' as decimal point (no thousands separators)"
+                              : "a number with '.' as decimal point (no thousands separators)";
+    else if (*x < 0) {
+        r = money ? NT_REJECT_NEGATIVE_MONEY : NT_REJECT_BAD_NUMBER;
+        expected = money ? "a non-negative amount in euros" : "a non-negative number";
+    } else if (!isfinite(*x) || (money && *x > NT_SPELLS_MAX_AMOUNT))   /* earnings are float32 in the panel */
+        expected = "an amount in euros below 1e34";
+    if (!expected) return 0;
+    *x = NAN;
+    if (c->o->lenient) return unreadable(c, opt, col, r, v, n, expected, st);   /* optional: set missing */
+    *st = bad(c, r, cn, v, n, expected);
+    return *st ? -1 : 1;
 }
 
 /* Code column (sex, education, migration): 0 ok (*code 0 when empty and
    !required), 1 rejected, -1 error. */
 static int get_code(nt_spells_ctx *c, int col, int required, int (*coder)(const char *, size_t),
-                    const char *expected, int *code, nt_status *st)
+                    const char *expected, int opt, int *code, nt_status *st)
 {
     size_t n;
     const char *v = nt_cells_field(c->src, col, &n);
@@ -152,14 +223,20 @@ static int get_code(nt_spells_ctx *c, int col, int required, int (*coder)(const 
         return *st ? -1 : 1;
     }
     if ((*code = coder(v, n))) return 0;
+    if (opt >= 0 && c->o->lenient)   /* optional: set missing */
+        return unreadable(c, (nt_spells_optional)opt, col, NT_REJECT_BAD_CODE, v, n, expected, st);
     *st = bad(c, NT_REJECT_BAD_CODE, nt_cells_name(c->src, col), v, n, expected);
     return *st ? -1 : 1;
 }
 
 static int code_sex(const char *v, size_t n)
 {
-    if (nt_text_ieq_n(v, n, "m") || nt_text_ieq_n(v, n, "1")) return NT_SEX_M;
-    if (nt_text_ieq_n(v, n, "f") || nt_text_ieq_n(v, n, "v") || nt_text_ieq_n(v, n, "2")) return NT_SEX_F;
+    if (nt_text_ieq_n(v, n, "m") || nt_text_ieq_n(v, n, "1") || nt_text_ieq_n(v, n, "man") ||
+        nt_text_ieq_n(v, n, "male"))
+        return NT_SEX_M;
+    if (nt_text_ieq_n(v, n, "f") || nt_text_ieq_n(v, n, "v") || nt_text_ieq_n(v, n, "2") ||
+        nt_text_ieq_n(v, n, "vrouw") || nt_text_ieq_n(v, n, "female"))
+        return NT_SEX_F;
     return 0;
 }
 
@@ -179,6 +256,19 @@ static int code_mig(const char *v, size_t n)
         nt_text_ieq_n(v, n, "niet-westers") || nt_text_ieq_n(v, n, "nietwesters"))
         return NT_MIG_NONWESTERN;
     return 0;
+}
+
+const char *nt_spells_level(const char *variable, const char *value)
+{
+    static const char *sex_lv[] = {"M", "F"};
+    static const char *edu_lv[] = {"low", "mid", "high"};
+    static const char *mig_lv[] = {"none", "western", "nonwestern"};
+    size_t n = strlen(value);
+    int k;
+    if (!strcmp(variable, "sex")) return (k = code_sex(value, n)) ? sex_lv[k - 1] : NULL;
+    if (!strcmp(variable, "education")) return (k = code_edu(value, n)) ? edu_lv[k - 1] : NULL;
+    if (!strcmp(variable, "migration")) return (k = code_mig(value, n)) ? mig_lv[k - 1] : NULL;
+    return NULL;
 }
 
 nt_status nt_spells_check_key(nt_spells_ctx *c)
@@ -232,6 +322,8 @@ static nt_status open_table(nt_spells_ctx *c, nt_file_kind t, const char **req, 
    rejects report shows them again), the source closes. */
 static nt_status close_table(nt_spells_ctx *c, nt_status st)
 {
+    if (c->src && c->rep)
+        for (int j = 0; j < nt_cells_columns(c->src); j++) c->rep->labelled[c->t] += nt_cells_labelled(c->src, j);
     if (c->src && !st) st = nt_cells_keep(c->src, &c->pv->records[c->t], c->err);
     nt_cells_close(c->src);
     c->src = NULL;
@@ -260,6 +352,13 @@ static nt_status find_extra(nt_spells_ctx *c, const person_cols *pc, nt_persons_
         if (P->n_extra == NT_SPELLS_EXTRA_MAX)
             return nt_fail_at(c->err, NT_EINPUT, c->path, 1, NULL, "found more than 256 extra columns, expected fewer");
         const char *name = nt_cells_name(c->src, j);
+        if (!*name)   /* an extra column becomes a covariate: it needs a name */
+            return nt_fail_at(c->err, NT_EINPUT, c->path, 1, NULL, "found column %d of the header without a name, "
+                              "expected a column name (extra columns become covariates)", j + 1);
+        int first = nt_cells_find(c->src, name);
+        if (first >= 0 && first != j)
+            return nt_fail_at(c->err, NT_EINPUT, c->path, 1, name, "found the name in columns %d and %d of the header, "
+                              "expected each column name once", first + 1, j + 1);
         P->extra_name[P->n_extra] = nt_arena_str(&c->pv->a, name, strlen(name));
         if (!P->extra_name[P->n_extra]) return nt_fail(c->err, NT_ENOMEM, "out of memory");
         P->extra_col[P->n_extra++] = j;
@@ -275,9 +374,11 @@ static nt_status add_person(nt_spells_ctx *c, const person_cols *pc, nt_persons_
     nt_day birth, death, emig;
     int sex = 0, edu = 0, mig = 0;
     int e = get_date(c, pc->birth, 1, 1, &birth, &st);
-    if (!e) e = get_code(c, pc->sex, 1, code_sex, "M/F, M/V or 1/2", &sex, &st);
-    if (!e) e = get_code(c, pc->edu, 0, code_edu, "low/mid/high, laag/middelbaar/hoog or 1/2/3", &edu, &st);
-    if (!e) e = get_code(c, pc->mig, 0, code_mig, "none/western/nonwestern or 0/1/2", &mig, &st);
+    if (!e) e = get_code(c, pc->sex, 1, code_sex, "M/F, M/V, man/vrouw or 1/2", -1, &sex, &st);
+    if (!e) e = get_code(c, pc->edu, 0, code_edu, "low/mid/high, laag/middelbaar/hoog or 1/2/3", NT_SPELLS_OPT_EDUCATION,
+                            &edu, &st);
+    if (!e) e = get_code(c, pc->mig, 0, code_mig, "none/western/nonwestern or 0/1/2", NT_SPELLS_OPT_MIGRATION, &mig,
+                            &st);
     if (!e) e = get_date(c, pc->death, 0, 0, &death, &st);
     if (!e) e = get_date(c, pc->emig, 0, 0, &emig, &st);
     if (e < 0 || st) return st ? st : NT_EINPUT;
@@ -423,8 +524,9 @@ static int get_spell(nt_spells_ctx *c, const spell_cols *sc, nt_strmap *codes, n
         *st = bad(c, NT_REJECT_END_BEFORE_START, nt_cells_name(c->src, sc->end), v, n, msg);
         e = 1;
     }
-    if (!e && sc->a >= 0) e = get_num(c, sc->a, 1, &sp->a, st);
-    if (!e && sc->b >= 0) e = get_num(c, sc->b, 0, &sp->b, st);
+    if (!e && sc->a >= 0)
+        e = get_num(c, sc->a, 1, c->t == NT_FILE_PROGRAMS ? NT_SPELLS_OPT_COST : NT_SPELLS_OPT_WAGE, &sp->a, st);
+    if (!e && sc->b >= 0) e = get_num(c, sc->b, 0, NT_SPELLS_OPT_HOURS, &sp->b, st);
     if (!e && sc->prov >= 0) {
         size_t n;
         const char *v = nt_cells_field(c->src, sc->prov, &n);

@@ -17,6 +17,7 @@
 
 #define NT_SPELLS_REC_MAX 1000   /* bytes of a record kept in the rejects report */
 #define NT_SPELLS_KEY_MAX 32     /* bytes of one person key column */
+#define NT_SPELLS_MAX_AMOUNT 1e34 /* euros: above, a wage or cost is refused (earnings are float32: FLT_MAX/1e4) */
 #define NT_SPELLS_KEY_COLS 8     /* columns of a composite person key */
 #define NT_SPELLS_EXTRA_MAX 256  /* extra persons columns */
 
@@ -26,7 +27,10 @@ typedef struct {
     char *column;
     nt_reject_reason reason;
     char *record;
+    char *value, *expected;   /* the bad cell and what was expected (lenient reads), else NULL */
 } nt_spells_reject_row;
+
+#define NT_SPELLS_SOFT_KEEP 1000  /* unreadable optional cells kept per column (all are counted) */
 
 /* Person ids, codes and strings live in the arena; the rejects list and
    each file's records (to show a record again) stay with the result. */
@@ -34,6 +38,9 @@ struct nt_spells_priv {
     nt_arena a;
     nt_spells_reject_row *rows;
     long n_rows, cap_rows;
+    nt_spells_reject_row *soft;   /* lenient: optional cells set missing (nt_spells_optional) */
+    long n_soft, cap_soft;
+    long soft_kept[NT_SPELLS_OPTIONAL_N];
     int lenient, ignore_unknown;
     nt_cells_kept *records[NT_FILE_N];
     int64_t *person_offset;   /* per person (sorted order): offset of its record */

@@ -26,6 +26,7 @@ int nt_spells_rejects_add(struct nt_spells_priv *pv, nt_file_kind t, long line, 
     r->reason = reason;
     r->column = nt_arena_str(&pv->a, column ? column : "", column ? strlen(column) : 0);
     r->record = nt_arena_str(&pv->a, text, strlen(text));
+    r->value = r->expected = NULL;
     if (!r->column || !r->record) return -1;
     pv->n_rows++;
     return 0;
@@ -137,4 +138,34 @@ nt_status nt_spells_reject_person(nt_spells *s, long p, nt_reject_reason reason,
     return NT_OK;
 oom:
     return nt_fail(err, NT_ENOMEM, "out of memory");
+}
+
+const char *nt_spells_optional_column(nt_spells_optional k, nt_file_kind *file)
+{
+    static const char *name[NT_SPELLS_OPTIONAL_N] = {"cost_eur", "wage_eur_month", "hours_week", "education", "migration"};
+    static const nt_file_kind kind[NT_SPELLS_OPTIONAL_N] = {NT_FILE_PROGRAMS, NT_FILE_JOBS, NT_FILE_JOBS,
+                                                          NT_FILE_PERSONS, NT_FILE_PERSONS};
+    if ((int)k < 0 || k >= NT_SPELLS_OPTIONAL_N) k = 0;
+    if (file) *file = kind[k];
+    return name[k];
+}
+
+long nt_spells_problem_count(const nt_spells *s)
+{
+    long n = 0;
+    for (long i = 0; i < s->priv->n_rows; i++) n += s->priv->rows[i].reason != NT_REJECT_MERGED;
+    return n + s->priv->n_soft;
+}
+
+void nt_spells_problem_get(const nt_spells *s, long i, nt_spells_problem *p)
+{
+    const struct nt_spells_priv *pv = s->priv;
+    const nt_spells_reject_row *r = NULL;
+    int kept = 0;
+    for (long k = 0; k < pv->n_rows && !r; k++)
+        if (pv->rows[k].reason != NT_REJECT_MERGED && i-- == 0) r = &pv->rows[k];
+    if (!r && i >= 0 && i < pv->n_soft) { r = &pv->soft[i]; kept = 1; }
+    if (!r) { memset(p, 0, sizeof *p); p->column = p->value = p->expected = ""; return; }
+    *p = (nt_spells_problem){r->table, r->line, r->column, r->reason, r->value ? r->value : "",
+                             r->expected ? r->expected : "", kept};
 }

@@ -17,7 +17,7 @@
 #include "data/nt_cohort.h"
 #include "data/nt_spells.h"
 
-#define NT_STORE_FORMAT_VERSION 1
+#define NT_STORE_FORMAT_VERSION 2
 
 /* What the ingest adds beside the spells and the cohort. */
 typedef struct {
@@ -25,6 +25,10 @@ typedef struct {
     int n_schemes;
     int inflow_from, inflow_to;  /* calendar month numbers */
     nt_spells_report counts;     /* records, rejects, merged, ignored per file */
+    const char *rejects_csv;     /* the rejects report's bytes, kept in the store */
+    long rejects_len;
+    const char *replaces;        /* a file to remove just before the store is renamed into place, or NULL */
+    const char *ingest_command;  /* the `netto ingest` command line that makes this store, without -o (NULL: none) */
 } nt_store_meta;
 
 /* Writes path atomically (HDF5 to a temporary name, then rename). Same data,
@@ -43,6 +47,10 @@ nt_status nt_store_open(const char *path, nt_store **out, nt_error *err);
 void nt_store_close(nt_store *st);
 
 long nt_store_persons(const nt_store *st);
+/* The `netto ingest` command that wrote the store, every option spelled
+   out but -o (root attribute ingest_command); "" for a store written
+   without it. */
+const char *nt_store_ingest_command(const nt_store *st);
 int nt_store_months(const nt_store *st);          /* H */
 int nt_store_chunk_rows(const nt_store *st);      /* persons per chunk: a good block size */
 int nt_store_format_version(const nt_store *st);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -32,8 +34,31 @@
 
 typedef struct {
     hid_t file;
-    int bad;   /* an HDF5 call failed */
+    int bad;          /* an HDF5 call failed */
+    char what[700];   /* the first object that could not be written */
+    const char *obj;  /* the group being written */
+    hid_t levels;     /* group /levels: the levels of categorical covariates */
 } writer;
+
+/* Records the first failure: which object, and HDF5's innermost reason. */
+static herr_t err_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    char *buf = data;
+    if (e->desc && e->desc[0]) snprintf(buf, 300, "%s", e->desc);
+    return 0;
+}
+
+static void wfail(writer *w, const char *name)
+{
+    if (!w->bad) {
+        char why[300] = "";
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, err_walk, why);
+        snprintf(w->what, sizeof w->what, "%s%s%s%s%s", w->obj ? w->obj : "", w->obj && name ? "/" : "",
+                 name ? name : "", why[0] ? ": " : "", why);
+    }
+    w->bad = 1;
+}
 
 static void write_chunks(writer *w, hid_t d, const void *data, size_t esize, const void *fill,
                          long n, int H, long R);
@@ -51,7 +76,7 @@ static hid_t group_create(writer *w, hid_t loc, const char *name)
     H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
     H5Pclose(gcpl);
-    if (g < 0) w->bad = 1;
+    if (g < 0) wfail(w, name);
     return g;
 }
 
@@ -60,7 +85,7 @@ static void attr_str(writer *w, hid_t loc, const char *name, const char *v)
     if (!v) v = "";
     hid_t t = nt_store_str_type(strlen(v)), s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, v) < 0) w->bad = 1;
+    if (a < 0 || H5Awrite(a, t, v) < 0) wfail(w, name);
     if (a >= 0) H5Aclose(a);
     H5Sclose(s);
     H5Tclose(t);
@@ -70,7 +95,7 @@ static void attr_i64(writer *w, hid_t loc, const char *name, long long v)
 {
     hid_t s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(loc, name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &v) < 0) w->bad = 1;
+    if (a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &v) < 0) wfail(w, name);
     if (a >= 0) H5Aclose(a);
     H5Sclose(s);
 }
@@ -93,11 +118,11 @@ static void attr_strings(writer *w, hid_t loc, const char *name, const char *con
 {
     size_t wd;
     char *buf = pack_strings(v, n, &wd);
-    if (!buf) { w->bad = 1; return; }
+    if (!buf) { wfail(w, name); return; }
     hsize_t dim = (hsize_t)n;
     hid_t t = nt_store_str_type(wd), s = H5Screate_simple(1, &dim, NULL);
     hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || (n > 0 && H5Awrite(a, t, buf) < 0)) w->bad = 1;
+    if (a < 0 || (n > 0 && H5Awrite(a, t, buf) < 0)) wfail(w, name);
     if (a >= 0) H5Aclose(a);
     H5Sclose(s);
     H5Tclose(t);
@@ -124,7 +149,7 @@ static hid_t dataset_1d(writer *w, hid_t loc, const char *name, hid_t ftype, hid
     H5Pclose(dcpl);
     H5Sclose(s);
     if (d < 0) {
-        w->bad = 1;
+        wfail(w, name);
         return d;
     }
     if (n > 0) {
@@ -133,7 +158,7 @@ static hid_t dataset_1d(writer *w, hid_t loc, const char *name, hid_t ftype, hid
         if (H5Tequal(ftype, mtype) > 0 || H5Tget_class(ftype) == H5T_STRING)
             write_chunks(w, d, buf, esize, NULL, n, 1, R);
         else if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-            w->bad = 1;
+            wfail(w, name);
     }
     return d;
 }
@@ -142,7 +167,7 @@ static void dataset_strings(writer *w, hid_t loc, const char *name, const char *
 {
     size_t wd;
     char *buf = pack_strings(v, n, &wd);
-    if (!buf) { w->bad = 1; return; }
+    if (!buf) { wfail(w, name); return; }
     hid_t t = nt_store_str_type(wd);
     hid_t d = dataset_1d(w, loc, name, t, t, n, buf);
     if (d >= 0) H5Dclose(d);
@@ -150,9 +175,21 @@ static void dataset_strings(writer *w, hid_t loc, const char *name, const char *
     free(buf);
 }
 
+/* A covariate's link name (nt_store_escape); NULL and a failure if it has none. */
+static const char *link_name(writer *w, const char *name, char *buf, size_t size)
+{
+    if (!nt_store_escape(name, buf, size)) return buf;
+    char what[300];
+    snprintf(what, sizeof what, "column \"%.200s\" (an empty or too long name)", name);
+    wfail(w, what);
+    return NULL;
+}
+
 static void cov_numeric(writer *w, hid_t g, const char *name, hid_t ftype, hid_t mtype,
                         long n, const void *buf, const char *note)
 {
+    char esc[1024];
+    if (!(name = link_name(w, name, esc, sizeof esc))) return;
     hid_t d = dataset_1d(w, g, name, ftype, mtype, n, buf);
     if (d < 0) return;
     attr_str(w, d, "kind", "numeric");
@@ -163,12 +200,18 @@ static void cov_numeric(writer *w, hid_t g, const char *name, hid_t ftype, hid_t
 static void cov_categorical(writer *w, hid_t g, const char *name, long n, const int32_t *code,
                             const char *const *levels, int nlev)
 {
+    char esc[1024];
+    if (!(name = link_name(w, name, esc, sizeof esc))) return;
     hid_t d = dataset_1d(w, g, name, H5T_STD_I32LE, H5T_NATIVE_INT32, n, code);
     if (d < 0) return;
     attr_str(w, d, "kind", "categorical");
-    attr_strings(w, d, "levels", levels, nlev);
-    attr_str(w, d, "missing", "code 0 is the level `missing`; code i is levels[i-1]");
+    attr_str(w, d, "missing", "code 0 is the level `missing`; code i is /levels/<name>[i-1]");
     H5Dclose(d);
+    /* Levels as a dataset: an attribute holds at most 64 KiB. */
+    const char *obj = w->obj;
+    w->obj = "/levels";
+    dataset_strings(w, w->levels, name, levels, nlev);
+    w->obj = obj;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -182,7 +225,7 @@ static int cov_strings(writer *w, hid_t g, const char *name, long n, const char 
 {
     const char **lev = malloc((size_t)(n ? n : 1) * sizeof *lev);
     int32_t *code = malloc((size_t)(n ? n : 1) * sizeof *code);
-    if (!lev || !code) { free(lev); free(code); return -1; }
+    if (!lev || !code) { free(lev); free(code); wfail(w, name); return -1; }
     long m = 0;
     for (long i = 0; i < n; i++)
         if (v[i]) lev[m++] = v[i];
@@ -289,7 +332,7 @@ static void write_chunks(writer *w, hid_t d, const void *data, size_t esize, con
                 failed = 1;
         }
     }
-    if (failed) w->bad = 1;
+    if (failed) wfail(w, NULL);
     free(out);
     free(outlen);
 }
@@ -311,7 +354,7 @@ static void panel_series(writer *w, hid_t g, const char *name, hid_t ftype, size
     hid_t d = H5Dcreate2(g, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
     H5Sclose(s);
-    if (d < 0) { w->bad = 1; return; }
+    if (d < 0) { wfail(w, name); return; }
     attr_str(w, d, "censored", esize > 1 ? "NaN" : "255");
     write_chunks(w, d, data, esize, fill, n, H, R);
     H5Dclose(d);
@@ -357,11 +400,13 @@ static void write_root(writer *w, const nt_spells *sp, const nt_cohort *c, const
     attr_i64(w, root, "n_jobs_missing_wage", sp->n_jobs_missing_wage);
     attr_i64(w, root, "n_censored_months", c->n_censored_months);
     attr_i64(w, root, "n_censored_persons", c->n_censored_persons);
+    attr_str(w, root, "ingest_command", meta->ingest_command ? meta->ingest_command : "");
 }
 
 /* Group ingest: the counts per file (and reason). */
-static int write_ingest(writer *w, const nt_spells_report *r)
+static int write_ingest(writer *w, const nt_store_meta *meta)
 {
+    const nt_spells_report *r = &meta->counts;
     const char *files[NT_FILE_N], *reasons[NT_REJECT_N];
     for (int f = 0; f < NT_FILE_N; f++) files[f] = nt_file_kind_name((nt_file_kind)f);
     for (int k = 0; k < NT_REJECT_N; k++) reasons[k] = nt_reject_reason_name((nt_reject_reason)k);
@@ -378,7 +423,7 @@ static int write_ingest(writer *w, const nt_spells_report *r)
     hid_t dcpl = ocpl_untimed(H5P_DATASET_CREATE);
     d = H5Dcreate2(g, "rejected", H5T_STD_I64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d < 0 || H5Dwrite(d, H5T_NATIVE_LONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->rejected) < 0)
-        w->bad = 1;
+        wfail(w, "rejected");
     if (d >= 0) {
         attr_strings(w, d, "files", files, NT_FILE_N);
         attr_strings(w, d, "reasons", reasons, NT_REJECT_N);
@@ -386,6 +431,10 @@ static int write_ingest(writer *w, const nt_spells_report *r)
     }
     H5Pclose(dcpl);
     H5Sclose(s);
+    /* The rejects report, byte for byte: the store and its report are one. */
+    d = dataset_1d(w, g, "rejects_csv", H5T_STD_U8LE, H5T_NATIVE_UINT8, meta->rejects_len,
+                   meta->rejects_csv ? meta->rejects_csv : "");
+    if (d >= 0) H5Dclose(d);
     H5Gclose(g);
     return 0;
 }
@@ -438,7 +487,7 @@ static void write_covariates(writer *w, hid_t g, const nt_spells *sp, const nt_c
     for (long i = 0; i < n; i++) iv[i] = pe->migration ? pe->migration[c->person[i]] : 0;
     cov_categorical(w, g, "migration", n, iv, mig_lv, 3);
     for (long i = 0; i < n; i++) sv[i] = pe->region ? pe->region[c->person[i]] : NULL;
-    if (cov_strings(w, g, "region", n, sv)) w->bad = 1;
+    cov_strings(w, g, "region", n, sv);
     for (long i = 0; i < n; i++) dv[i] = c->emp_prev12[i];
     cov_numeric(w, g, "emp_prev12", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, dv, NULL);
     for (long i = 0; i < n; i++) dv[i] = c->emp_prev24[i];
@@ -449,17 +498,17 @@ static void write_covariates(writer *w, hid_t g, const nt_spells *sp, const nt_c
 
     /* inflow_month: "YYYY-MM" levels (bytewise = chronological). */
     char *mbuf = malloc((size_t)(n ? n : 1) * 8);
-    if (!mbuf) w->bad = 1;
+    if (!mbuf) wfail(w, "inflow_month");
     else {
         for (long i = 0; i < n; i++) {
             nt_month_format(c->inflow_month[i], mbuf + i * 8);
             sv[i] = mbuf + i * 8;
         }
-        if (cov_strings(w, g, "inflow_month", n, sv)) w->bad = 1;
+        cov_strings(w, g, "inflow_month", n, sv);
         free(mbuf);
     }
     for (long i = 0; i < n; i++) sv[i] = sp->schemes.name[c->scheme[i] - 1];
-    if (cov_strings(w, g, "scheme", n, sv)) w->bad = 1;
+    cov_strings(w, g, "scheme", n, sv);
 
     for (int e = 0; e < pe->n_extra; e++) {
         const nt_extra_column *x = &pe->extra[e];
@@ -468,7 +517,7 @@ static void write_covariates(writer *w, hid_t g, const nt_spells *sp, const nt_c
             cov_numeric(w, g, x->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, dv, "extra persons column");
         } else {
             for (long i = 0; i < n; i++) sv[i] = x->str[c->person[i]];
-            if (cov_strings(w, g, x->name, n, sv)) w->bad = 1;
+            cov_strings(w, g, x->name, n, sv);
         }
     }
 }
@@ -503,26 +552,49 @@ static int write_all(writer *w, const nt_spells *sp, const nt_cohort *c, const n
     long R = CHUNK_BYTES / c->months;
     if (R < 1) R = 1;
     if (n > 0 && R > n) R = n;
+    w->obj = "/";
     write_root(w, sp, c, meta, R);
-    if (write_ingest(w, &meta->counts) || write_dict_panel(w, sp, c, R)) return -1;
+    w->obj = "/ingest";
+    if (write_ingest(w, meta)) return -1;
+    w->obj = "/dict";
+    if (write_dict_panel(w, sp, c, R)) return -1;
+    w->obj = "/";
     hid_t g = group_create(w, w->file, "persons");
     if (g < 0) return -1;
+    w->levels = group_create(w, w->file, "levels");
+    if (w->levels < 0) { H5Gclose(g); return -1; }
+    w->obj = "/persons";
     const size_t nn = (size_t)(n ? n : 1);
     const char **sv = calloc(nn, sizeof *sv);
     int32_t *iv = malloc(nn * sizeof *iv);
     double *dv = malloc(nn * sizeof *dv);
-    if (!sv || !iv || !dv) {
-        free(sv); free(iv); free(dv);
-        H5Gclose(g);
-        return -1;
+    if (!sv || !iv || !dv) wfail(w, "(out of memory)");
+    else {
+        write_covariates(w, g, sp, c, sv, iv, dv);
+        write_timing(w, g, sp, c, iv);
     }
-    write_covariates(w, g, sp, c, sv, iv, dv);
-    write_timing(w, g, sp, c, iv);
     free(sv);
     free(iv);
     free(dv);
+    H5Gclose(w->levels);
     H5Gclose(g);
     return w->bad ? -1 : 0;
+}
+
+/* The checksum block (nt_store_h5.h): the SHA-256 of every byte after it. */
+static nt_status write_checksum(const char *tmp, const char *path, nt_error *err)
+{
+    char hex[65], ub[NT_STORE_UB];
+    nt_status st = nt_file_sha256_from(tmp, NT_STORE_UB, hex, err);
+    if (st) return st;
+    memset(ub, 0, sizeof ub);
+    snprintf(ub, sizeof ub, "%ssha256 %s\n", NT_STORE_MAGIC, hex);
+    int fd = open(tmp, O_WRONLY);
+    int bad = fd < 0 || pwrite(fd, ub, sizeof ub, 0) != (ssize_t)sizeof ub || fsync(fd) != 0;
+    int e = errno;
+    if (fd >= 0 && close(fd) != 0) bad = 1;
+    if (bad) return nt_fail_at(err, NT_EIO, path, 0, NULL, "writing the store's checksum failed: %s", strerror(e));
+    return NT_OK;
 }
 
 nt_status nt_store_write(const char *path, const nt_spells *sp, const nt_cohort *c,
@@ -531,22 +603,39 @@ nt_status nt_store_write(const char *path, const nt_spells *sp, const nt_cohort 
     char tmp[4200];
     nt_status st = nt_file_tmpname(path, tmp, sizeof tmp, err);
     if (st) return st;
+    /* No exit handler: after a failed H5Fclose (disk full) the file stays
+       registered and HDF5's own atexit close would crash. */
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18);
-    writer w = {.file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl), .bad = 0};
+    H5Pset_userblock(fcpl, NT_STORE_UB);
+    writer w = {.file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl), .bad = 0};
     H5Pclose(fapl);
-    if (w.file < 0) return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot create the store (temporary %s)", tmp);
+    H5Pclose(fcpl);
+    if (w.file < 0) {
+        unlink(tmp);
+        return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot create the store (temporary %s)", tmp);
+    }
     int r = write_all(&w, sp, c, meta);
-    if (H5Fclose(w.file) < 0) r = -1;
+    if (H5Fclose(w.file) < 0) {
+        if (!w.bad) wfail(&w, "closing the file");
+        r = -1;
+    }
     if (r) {
         unlink(tmp);
-        return nt_fail_at(err, NT_EIO, path, 0, NULL, "writing the store failed (disk full or out of memory?)");
+        return nt_fail_at(err, NT_EIO, path, 0, NULL, "writing the store failed at %s (disk full or out of memory?)",
+                          w.what[0] ? w.what : "an unknown object");
+    }
+    if ((st = write_checksum(tmp, path, err))) {
+        unlink(tmp);
+        return st;
     }
     /* The temporary is private (0600); a store gets the usual mode. */
     mode_t um = umask(0);
     umask(um);
     chmod(tmp, 0666 & ~um);
+    if (meta->replaces) unlink(meta->replaces);
     st = nt_file_rename(tmp, path, err);
     if (st) unlink(tmp);
     return st;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "data/nt_csv.h"
@@ -79,6 +80,7 @@ int nt_text_number(const char *s, size_t n, char dec, double *v, int *lead0)
         x = strtod(buf, NULL);
         neg = 0;
     }
+    if (!isfinite(x)) return -1;   /* beyond a double: not a number netto can hold */
     *v = neg ? -x : x;
     return 0;
 }

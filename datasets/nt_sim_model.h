@@ -111,8 +111,17 @@ typedef struct {
     int treat_month, treat_type, index_last;
 } path_info;
 
+/* The cost-benefit inputs the study.ini names ([cost_benefit]): benefit
+   euros per month by index scheme, and the discount rate of truth_cost_benefit.csv. */
+#define SIM_BENEFIT_WW 1500
+#define SIM_BENEFIT_BIJSTAND 1100
+#define SIM_DISCOUNT_RATE 0.0225
+
 typedef struct {
     int64_t sum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    /* Cost-benefit: programme cost (cents) started in the month and benefit
+       euros (on_benefit x the index scheme's amount), factual - counterfactual. */
+    int64_t cb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];
     int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
@@ -123,6 +132,7 @@ typedef struct {
     spell_buf f, c;
     uint8_t e1[NT_SIM_PANEL_MONTHS], b1[NT_SIM_PANEL_MONTHS], e0[NT_SIM_PANEL_MONTHS], b0[NT_SIM_PANEL_MONTHS];
     int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
+    int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
     person p;
     path_info info;
 } work;
@@ -166,7 +176,14 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
                       const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0);
+/* The cost-benefit differences of a participant (c: programme cost started
+   per month, cents). */
+void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
+                         const uint8_t *b0, const int64_t *c0);
 void nt_sim_truth_merge(truth_acc *into, const truth_acc *from);
 nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err);
+/* truth_cost_benefit.csv: cost_benefit.csv's figures (estimand ATT) from the
+   true paths, at rates 0 and SIM_DISCOUNT_RATE. */
+nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *err);
 
 #endif

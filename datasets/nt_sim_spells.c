@@ -243,6 +243,17 @@ static void panel_derive(const person *p, const spell_buf *b, uint8_t *emp, uint
     nt_sim_cover(b->v, b->n, SP_BEN, p->inflow, nm, ben, NULL);
 }
 
+/* Programme cost started per month since inflow (cents), from the spells
+   after the history. */
+static void cost_derive(const person *p, const spell_buf *b, int64_t *cost)
+{
+    memset(cost, 0, NT_SIM_PANEL_MONTHS * sizeof *cost);
+    for (int i = p->nhist; i < b->n; i++) {
+        int t = nt_month_of_day(b->v[i].start) - p->inflow;
+        if (b->v[i].kind == SP_PROG && t >= 0 && t < NT_SIM_PANEL_MONTHS) cost[t] += b->v[i].cost_cents;
+    }
+}
+
 /* Draws person i, simulates the factual path and, for a participant in
    months 0..23, the counterfactual one; fills w and adds to the truth. */
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T)
@@ -259,6 +270,9 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
             if (nt_sim_spell_push(&w->c, w->f.v[j])) return -1;
         if (path_sim(M, &w->p, k, &w->c, &ci)) return -1;
         panel_derive(&w->p, &w->c, w->e0, w->b0, w->w0);
+        cost_derive(&w->p, &w->f, w->c1);
+        cost_derive(&w->p, &w->c, w->c0);
+        if (T) nt_sim_truth_add_cb(T, &w->p, &w->info, w->b1, w->c1, w->b0, w->c0);
     } else {
         memcpy(w->e0, w->e1, sizeof w->e0);
         memcpy(w->b0, w->b1, sizeof w->b0);

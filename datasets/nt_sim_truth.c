@@ -3,6 +3,7 @@
 #include "datasets/nt_sim_model.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,26 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     }
 }
 
+void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
+                         const uint8_t *b0, const int64_t *c0)
+{
+    int sub[3], ns = subgroups_of(p, sub);
+    int k = f->treat_month, kmax = f->index_last;
+    if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
+    if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
+    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
+    int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+        int t = k + tau;
+        int64_t d[2] = {c1[t] - c0[t], ((int64_t)b1[t] - b0[t]) * amount};
+        for (int s = 0; s < ns; s++) {
+            int prs[2] = {0, f->treat_type};
+            for (int j = 0; j < 2; j++)
+                for (int o = 0; o < 2; o++) T->cb[prs[j]][sub[s]][k][tau][o] += d[o];
+        }
+    }
+}
+
 void nt_sim_truth_merge(truth_acc *into, const truth_acc *from)
 {
     const int64_t *a = (const int64_t *)from;
@@ -97,3 +118,65 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
     return NT_OK;
 }
 
+
+/* The start months the study uses (as nt_sim_truth_write). */
+static void used_months(const truth_acc *T, int pr, int s, int *use)
+{
+    for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->treated[pr][s][k] >= 10 && T->controls[s][k] > 0;
+}
+
+nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *err)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
+    fprintf(fp, "program,subgroup,estimand,horizon_months,perspective,discount_rate,incremental_cost,"
+                "benefit_savings,earnings_effect,net_benefit\n");
+    static const int horizons[5] = {12, 24, 36, 60, NT_SIM_HORIZON};
+    static const char *const persp[2] = {"government", "society"};
+    const double rates[2] = {0, SIM_DISCOUNT_RATE};
+    int order[NPROG + 1] = {1, 2, 3, 4, 0};
+    for (int pi = 0; pi <= NPROG; pi++) {
+        int pr = order[pi];
+        for (int s = 0; s < NSUB; s++) {
+            int use[NT_SIM_START_MONTHS];
+            used_months(T, pr, s, use);
+            /* true monthly paths: earnings, benefit euros, programme cost euros */
+            double th[3][NT_SIM_HORIZON];
+            for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
+                int64_t n = 0, e = 0, b = 0, c = 0;
+                for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
+                    if (!use[k]) continue;
+                    n += T->cnt[pr][s][k][tau];
+                    e += T->sum[pr][s][k][tau][1];
+                    c += T->cb[pr][s][k][tau][0];
+                    b += T->cb[pr][s][k][tau][1];
+                }
+                th[0][tau] = n ? (double)e / (double)EARN_L / (double)n : NAN;
+                th[1][tau] = n ? (double)b / (double)n : NAN;
+                th[2][tau] = n ? (double)c / 100.0 / (double)n : NAN;
+            }
+            for (int h = 0; h < 5; h++)
+                for (int pp = 0; pp < 2; pp++)
+                    for (int ri = 0; ri < 2; ri++) {
+                        double e = 0, b = 0, c = 0;
+                        for (int tau = 0; tau < horizons[h]; tau++) {
+                            double d = rates[ri] == 0 ? 1 : pow(1 + rates[ri], -(double)tau / 12.0);
+                            e += d * th[0][tau];
+                            b -= d * th[1][tau];
+                            c += d * th[2][tau];
+                        }
+                        double net = (pp == 0 ? b : e) - c;
+                        fprintf(fp, "%s,%s,ATT,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
+                                horizons[h], persp[pp], rates[ri]);
+                        const double v[4] = {c, b, e, net};
+                        for (int j = 0; j < 4; j++) {
+                            if (isnan(v[j])) fprintf(fp, ",");
+                            else fprintf(fp, ",%.10g", v[j] == 0 ? 0.0 : v[j]);
+                        }
+                        fprintf(fp, "\n");
+                    }
+        }
+    }
+    if (fclose(fp)) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
+    return NT_OK;
+}

@@ -221,9 +221,10 @@ static nt_status write_study(const nt_simulate_opts *o, const char *path, nt_err
             "[inference]\nbootstrap = 0\n\n"
             "[subgroups]\neducation = low, mid, high\nemp_prev12 = 0-0, 1-12\n\n"
             "[cost]\nbemiddeling = 1200\nscholing = 4500\nworkfirst = 2500\nloonkostensubsidie = 6000\n\n"
+            "[cost_benefit]\nbenefit_month = WW: %d, BIJSTAND: %d\ndiscount_rate = %g\n\n"
             "[disclosure]\nmin_cell = 10\n",
             o->scenario, (unsigned long long)o->seed, o->persons, o->scenario, (unsigned long long)o->seed,
-            NT_SIM_START_MONTHS - 1, NT_SIM_HORIZON);
+            NT_SIM_START_MONTHS - 1, NT_SIM_HORIZON, SIM_BENEFIT_WW, SIM_BENEFIT_BIJSTAND, SIM_DISCOUNT_RATE);
     if (fclose(fp)) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     return NT_OK;
 }
@@ -251,7 +252,11 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             "counterfactual path (same random numbers, no start in that month, still\n"
             "eligible later), with the study's risk sets, weights and censoring;\n"
             "`month` is months since programme start; `n_treated` the contributing\n"
-            "participants summed over the start months used.\n\n"
+            "participants summed over the start months used.\n"
+            "`truth_cost_benefit.csv`: `cost_benefit.csv`'s figures (estimand ATT, whole\n"
+            "horizons 12, 24, 36, 60, 96, rates 0 and the study's) from the true paths of\n"
+            "earnings, benefit euros (on_benefit x the index scheme's benefit_month) and\n"
+            "programme costs started (the counterfactual's later programmes included).\n\n"
             "## Model parameters\n\n"
             "| programme | duration (months) | lock-in (logit) | post (logit) | job loss (logit) | wage gain | mean cost |\n"
             "|---|---|---|---|---|---|---|\n",
@@ -461,6 +466,8 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = write_study(o, path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth.csv");
     if ((st = nt_sim_truth_write(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_cost_benefit.csv");
+    if ((st = nt_sim_truth_write_cb(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");
     if ((st = write_readme(o, &M, &S, path, err))) goto done;
     rmdir(dir);   /* an empty dir may exist; rename needs it gone */

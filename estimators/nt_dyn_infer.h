@@ -19,8 +19,10 @@
      M-estimator term G(tau)' H^-1 x_r (d_r - e_r) summed over p's model
      rows r, G = d(N ATT)/d beta.
    Divided by N(tau) (contributing treated over the start months used).
-   Stored per person: n_persons x 2 (att, att_fixed) x outcomes x horizon
-   doubles and as many flags. */
+   Stored per person with a role, as float (a row of outcomes x horizon per
+   estimand, allocated in chunks on first use; nt_dyn_lin_get returns the
+   finished contributions in double): about 1.2 kB per person with a role
+   for 3 outcomes and 96 months. */
 #ifndef NT_DYN_INFER_H
 #define NT_DYN_INFER_H
 
@@ -31,22 +33,62 @@
 typedef struct nt_dyn_lin_s {
     long n;              /* persons of the panel (contributions by person index) */
     int horizon, n_outcomes;
-    double *c;           /* [((f * NO + o) * H + tau) * n + person]; f 0 att, 1 att_fixed */
-    uint8_t *treated;    /* [(f * H + tau) * n + person]: contributing treated role */
+    /* Per estimand f (0 att, 1 att_fixed): person -> row (-1 none); rows
+       of n_outcomes x horizon floats [o * H + tau] (the raw sums of terms)
+       and H bits (contributing treated role at tau), NT_DYN_LIN_CHUNK rows
+       per chunk. */
+    int32_t *row[2];
+    long n_rows[2], n_chunks[2];
+    float **chunk[2];
+    uint8_t **bits[2];
     long *n_contrib;     /* [f * H + tau] */
+    double *att;         /* [(f * NO + o) * H + tau], copied when finished */
+    struct nt_dyn_linwork_s *work;  /* the estimator's buffers for one start month */
+    double seconds;      /* wall time spent on the terms (part of the estimate's time) */
     int finished;
 } nt_dyn_lin;
 
+#define NT_DYN_LIN_CHUNK 4096
+
 nt_status nt_dyn_lin_alloc(long n_persons, int horizon, int n_outcomes, nt_dyn_lin **out, nt_error *err);
 void nt_dyn_lin_free(nt_dyn_lin *L);
+/* Person's finished contributions of estimand f (0 att, 1 att_fixed):
+   c[o * H + tau] = (sum of its terms - treated role x ATT) / N(tau), 0 where
+   N = 0 or ATT undefined. Returns 0 (and c all 0) when it has no role. */
+int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c);
+/* A linearisation of given contributions (a combination of another's
+   series, study/nt_cost_benefit.c): person's finished ATT contributions
+   c[o * H + tau] into a fresh L, then nt_dyn_lin_put_done (no ATT_fixed). */
+nt_status nt_dyn_lin_put(nt_dyn_lin *L, long person, const double *c, nt_error *err);
+nt_status nt_dyn_lin_put_done(nt_dyn_lin *L, nt_error *err);
+
+/* Per-person contributions to chosen linear functionals of the ATT path
+   of every outcome, kept for differences between two estimates on the same
+   persons (a difference's contribution is the difference of the two
+   contributions; docs/inference.md): for horizon h of the list, the month
+   h - 1 effect ATT(h - 1) and the cumulative effect ATT(0) + ... +
+   ATT(h - 1). Rows for the persons with a role, in person order. */
+typedef struct {
+    int n_outcomes, n_h;     /* values per row: n_outcomes x 2 x n_h, [(o * 2 + kind) * n_h + i] */
+    long n_rows;
+    long *person;            /* ascending */
+    float *v;                /* [row * n_values + j] */
+} nt_dyn_proj;
+
+/* var[j] = sum over persons of (a_j - b_j)^2 (a person missing on one side
+   contributes 0 there): the variance of the difference of the two
+   functionals. Both must have the same layout. */
+nt_status nt_dyn_proj_diff_var(const nt_dyn_proj *a, const nt_dyn_proj *b, double *var, nt_error *err);
+void nt_dyn_proj_free(nt_dyn_proj *p);
 
 /* Multiplier bootstrap on a finished linearisation. */
 typedef struct {
     int B;                 /* draws; 0: analytic SEs and normal intervals only */
-    uint64_t seed;         /* person p draws from core/nt_rng stream (seed, p) */
-    int rademacher;        /* 0: xi ~ N(0, 1); 1: +-1 with probability 1/2 */
+    uint64_t seed;         /* series s draws from core/nt_rng stream (seed, s) */
     double level;          /* 0.95 */
     const int *less_is_better;  /* per outcome (figures read "more is better"), or NULL */
+    const int *proj_horizons;   /* horizons (1..H) of the kept functionals (nt_dyn_proj), or NULL */
+    int n_proj_horizons;
 } nt_infer_opts;
 
 /* Per series s = f * NO + o and month tau: slot s * H + tau. Pointwise
@@ -66,6 +108,7 @@ typedef struct {
     double *lockin_depth, *lockin_depth_lower, *lockin_depth_upper;
     double *lockin_month, *lockin_month_lower, *lockin_month_upper;  /* month of the deepest point */
     double *draw_sd;          /* [s * H + tau]: sd of the draws (checks the analytic se) */
+    nt_dyn_proj *proj;        /* with opts.proj_horizons, else NULL */
 } nt_dyn_inference;
 
 nt_status nt_dyn_infer(const nt_dyn_lin *L, const nt_dyn_result *r, const nt_infer_opts *o,

@@ -68,6 +68,10 @@ typedef struct {
     double *xz;                  /* AIPW: the controls' design, n_c x qx column-major */
     double *xt;                  /* AIPW: the treated's design, n_t x qx column-major */
     long *c_row;                 /* weighting: the controls' rows of the interval design */
+    /* Weighting with exact cells (nt_dyn_cells.c): cell index 0..n_cells-1
+       of each treated and control; n_cells 0 without cells. */
+    int n_cells;
+    long *t_cell, *c_cell;
 } nt_dyn_kmatch;
 
 void nt_dyn_kmatch_free(nt_dyn_kmatch *m);
@@ -109,6 +113,21 @@ typedef struct {
 nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
                              nt_dyn_kmatch *m, int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r,
                              nt_error *err);
+/* The disclosure facts of start month ki for every tau (nt_dyn_facts.c;
+   nothing when r->k_control_used is NULL). */
+nt_status nt_dyn_facts(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                       int weighting, int ki, nt_dyn_result *r, nt_error *err);
+/* Weighting with exact cells at month t (nt_dyn_cells.c): as the plain
+   weighting of nt_dyn_paths.c, with the control weights normalised within
+   each cell; same arguments and outputs. */
+nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                           const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f, long *used,
+                           long *used_f, double *sum, long *nobs, long *ncontrib, nt_dyn_paths *ctx, int tau,
+                           int fixed, nt_error *err);
+/* AIPW: the OLS of each outcome at month t on the design over the observed
+   controls (beta: NO x qx). */
+nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                              const nt_dyn_kmatch *m, int t, int NO, double *beta, nt_error *err);
 /* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
@@ -127,6 +146,10 @@ nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
    over the model's rows (fit_keep), e the fitted probabilities. */
 nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
                            const uint8_t *fit_keep, const double *e, nt_error *err);
+/* One term into person's row (estimands 0..fixed); the treated one marks
+   the role and counts it. -1 when out of memory. */
+int nt_dyn_lin_add_treated(struct nt_dyn_lin_s *L, int fixed, int tau, long person, const double *term);
+int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long person, int o, double term);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 

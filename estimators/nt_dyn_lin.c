@@ -28,22 +28,83 @@
 
 #include <gsl/gsl_linalg.h>
 
+#include "core/nt_progress.h"
 #include "estimators/nt_match.h"
+#include "estimators/nt_sort.h"
 
 #define NOMEM(err) nt_fail(err, NT_ENOMEM, "out of memory in the linearisation")
 
+/* Buffers of one start month's terms, kept across its months tau (and
+   grown for the next start month): allocated once instead of per (k, tau). */
+typedef struct nt_dyn_linwork_s {
+    long cap_c, cap_t, cap_p;
+    int key;                      /* start month the control order is for; -1 none */
+    double *K, *KK, *yhat, *sorted, *P, *A, *y[64], *e[64];
+    long *ord, *pos, *nb;
+    uint8_t *contrib, *skip;
+} linwork;
+
+static void work_free(linwork *w)
+{
+    if (!w) return;
+    free(w->K); free(w->KK); free(w->yhat); free(w->sorted); free(w->P); free(w->A);
+    for (int o = 0; o < 64; o++) { free(w->y[o]); free(w->e[o]); }
+    free(w->ord); free(w->pos); free(w->nb); free(w->contrib); free(w->skip);
+    free(w);
+}
+
+static int grow(void **a, size_t n, size_t size)
+{
+    void *q = realloc(*a, n * size);
+    if (!q) return -1;
+    *a = q;
+    return 0;
+}
+
+/* Buffers for n_c controls, n_t treated, NO outcomes, np x (NO + 1) + (np + nq) prefix rows. */
+static int work_ready(nt_dyn_lin *L, long n_c, long n_t, int NO, long prefix_rows)
+{
+    linwork *w = L->work;
+    if (!w && !(w = L->work = calloc(1, sizeof *w))) return -1;
+    if (n_c + 1 > w->cap_c) {
+        size_t c = (size_t)n_c + 1 + (size_t)n_c / 4;
+        int bad = grow((void **)&w->K, c, sizeof *w->K) || grow((void **)&w->KK, c, sizeof *w->KK) ||
+                  grow((void **)&w->sorted, c, sizeof *w->sorted) || grow((void **)&w->ord, c, sizeof *w->ord) ||
+                  grow((void **)&w->pos, c, sizeof *w->pos) || grow((void **)&w->nb, c, sizeof *w->nb) ||
+                  grow((void **)&w->skip, c, 1);
+        for (int o = 0; o < NO && !bad; o++)
+            bad = grow((void **)&w->y[o], c, sizeof **w->y) || grow((void **)&w->e[o], c, sizeof **w->e);
+        if (bad) return -1;
+        w->cap_c = (long)c;
+        w->key = -1;
+    }
+    if (n_t + 1 > w->cap_t) {
+        size_t c = (size_t)n_t + 1 + (size_t)n_t / 4;
+        if (grow((void **)&w->yhat, c * (size_t)NO, sizeof *w->yhat) || grow((void **)&w->contrib, c, 1)) return -1;
+        w->cap_t = (long)c;
+    }
+    if (prefix_rows * (n_c + 1) > w->cap_p) {
+        size_t c = (size_t)prefix_rows * ((size_t)n_c + 1 + (size_t)n_c / 4);
+        if (grow((void **)&w->P, c, sizeof *w->P) || grow((void **)&w->A, c, sizeof *w->A)) return -1;
+        w->cap_p = (long)c;
+    }
+    return 0;
+}
+
 nt_status nt_dyn_lin_alloc(long n_persons, int horizon, int n_outcomes, nt_dyn_lin **out, nt_error *err)
 {
+    if (n_outcomes > 64) return nt_fail(err, NT_EUSAGE, "the linearisation takes at most 64 outcomes");
     nt_dyn_lin *L = calloc(1, sizeof *L);
     if (!L) return NOMEM(err);
-    size_t ns = 2 * (size_t)n_outcomes * (size_t)horizon, n = (size_t)(n_persons > 0 ? n_persons : 1);
+    size_t n = (size_t)(n_persons > 0 ? n_persons : 1);
     L->n = n_persons;
     L->horizon = horizon;
     L->n_outcomes = n_outcomes;
-    L->c = calloc(ns * n, sizeof *L->c);
-    L->treated = calloc(2 * (size_t)horizon * n, 1);
+    L->row[0] = malloc(n * sizeof *L->row[0]);
+    L->row[1] = malloc(n * sizeof *L->row[1]);
     L->n_contrib = calloc(2 * (size_t)horizon, sizeof *L->n_contrib);
-    if (!L->c || !L->treated || !L->n_contrib) { nt_dyn_lin_free(L); return NOMEM(err); }
+    if (!L->row[0] || !L->row[1] || !L->n_contrib) { nt_dyn_lin_free(L); return NOMEM(err); }
+    for (size_t i = 0; i < n; i++) L->row[0][i] = L->row[1][i] = -1;
     *out = L;
     return NT_OK;
 }
@@ -51,52 +112,100 @@ nt_status nt_dyn_lin_alloc(long n_persons, int horizon, int n_outcomes, nt_dyn_l
 void nt_dyn_lin_free(nt_dyn_lin *L)
 {
     if (!L) return;
-    free(L->c);
-    free(L->treated);
+    for (int f = 0; f < 2; f++) {
+        for (long c = 0; c < L->n_chunks[f]; c++) { free(L->chunk[f][c]); free(L->bits[f][c]); }
+        free(L->chunk[f]);
+        free(L->bits[f]);
+        free(L->row[f]);
+    }
     free(L->n_contrib);
+    free(L->att);
+    work_free(L->work);
     free(L);
 }
 
-static inline double *slot(nt_dyn_lin *L, int f, int o, int tau, long person)
+static size_t bit_bytes(const nt_dyn_lin *L) { return ((size_t)L->horizon + 7) / 8; }
+
+/* Row of person in estimand f's store, made on first use; NULL when out of memory. */
+static float *row_of(nt_dyn_lin *L, int f, long person, uint8_t **bits)
 {
-    return L->c + (((size_t)f * L->n_outcomes + o) * L->horizon + tau) * (size_t)L->n + (size_t)person;
+    int32_t r = L->row[f][person];
+    size_t stride = (size_t)L->n_outcomes * (size_t)L->horizon, bb = bit_bytes(L);
+    if (r < 0) {
+        long nr = L->n_rows[f];
+        if (nr % NT_DYN_LIN_CHUNK == 0) {
+            long c = nr / NT_DYN_LIN_CHUNK;
+            if (grow((void **)&L->chunk[f], (size_t)c + 1, sizeof *L->chunk[f]) ||
+                grow((void **)&L->bits[f], (size_t)c + 1, sizeof *L->bits[f]))
+                return NULL;
+            L->chunk[f][c] = calloc(NT_DYN_LIN_CHUNK * stride, sizeof(float));
+            L->bits[f][c] = calloc(NT_DYN_LIN_CHUNK * bb, 1);
+            if (!L->chunk[f][c] || !L->bits[f][c]) { free(L->chunk[f][c]); free(L->bits[f][c]); return NULL; }
+            L->n_chunks[f] = c + 1;
+        }
+        r = L->row[f][person] = (int32_t)nr;
+        L->n_rows[f] = nr + 1;
+    }
+    long c = r / NT_DYN_LIN_CHUNK, i = r % NT_DYN_LIN_CHUNK;
+    if (bits) *bits = L->bits[f][c] + (size_t)i * bb;
+    return L->chunk[f][c] + (size_t)i * stride;
 }
 
-static void add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const double *term)
+int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c)
+{
+    int H = L->horizon, NO = L->n_outcomes;
+    int32_t r = L->row[f][person];
+    if (r < 0) {
+        memset(c, 0, (size_t)NO * H * sizeof *c);
+        return 0;
+    }
+    size_t bb = bit_bytes(L), stride = (size_t)NO * H;
+    const float *v = L->chunk[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * stride;
+    const uint8_t *bits = L->bits[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * bb;
+    for (int tau = 0; tau < H; tau++) {
+        long N = L->n_contrib[f * H + tau];
+        int tr = (bits[tau >> 3] >> (tau & 7)) & 1;
+        for (int o = 0; o < NO; o++) {
+            double A = L->att[((size_t)f * NO + o) * H + tau];
+            c[o * H + tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / (double)N : 0;
+        }
+    }
+    return 1;
+}
+
+int nt_dyn_lin_add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const double *term)
 {
     for (int f = 0; f <= fixed; f++) {
-        L->treated[((size_t)f * L->horizon + tau) * (size_t)L->n + (size_t)person] = 1;
+        uint8_t *bits;
+        float *v = row_of(L, f, person, &bits);
+        if (!v) return -1;
+        bits[tau >> 3] |= (uint8_t)(1u << (tau & 7));
         L->n_contrib[f * L->horizon + tau]++;
-        for (int o = 0; o < L->n_outcomes; o++) *slot(L, f, o, tau, person) += term[o];
+        for (int o = 0; o < L->n_outcomes; o++) v[o * L->horizon + tau] = (float)((double)v[o * L->horizon + tau] + term[o]);
     }
+    return 0;
 }
 
-static void add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o, double term)
+int nt_dyn_lin_add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o, double term)
 {
-    for (int f = 0; f <= fixed; f++) *slot(L, f, o, tau, person) += term;
-}
-
-/* Per call working memory of the matched terms. */
-typedef struct {
-    double *K, *KK, *yhat, *score, *y[64], *e[64];
-    uint8_t *contrib, *zero, *skip;
-} mwork;
-
-static void mwork_free(mwork *w, int NO)
-{
-    free(w->K); free(w->KK); free(w->yhat); free(w->score); free(w->contrib); free(w->zero); free(w->skip);
-    for (int o = 0; o < NO; o++) { free(w->y[o]); free(w->e[o]); }
+    for (int f = 0; f <= fixed; f++) {
+        float *v = row_of(L, f, person, NULL);
+        if (!v) return -1;
+        v[o * L->horizon + tau] = (float)((double)v[o * L->horizon + tau] + term);
+    }
+    return 0;
 }
 
 /* Range mode: Yhat_i from prefix sums, K and KK from difference arrays. */
-static nt_status range_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t,
-                             mwork *w, nt_error *err)
+static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t,
+                        linwork *w)
 {
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     size_t nc1 = (size_t)m->n_c + 1;
-    double *P = calloc(nc1 * (size_t)np * (size_t)(NO + 1), sizeof *P);
-    double *A = calloc(nc1 * (size_t)(np + nq), sizeof *A);
-    if (!P || !A) { free(P); free(A); return NOMEM(err); }
+    double *P = w->P, *A = w->A;
+    memset(A, 0, nc1 * (size_t)(np + nq) * sizeof *A);
+    for (int q = 0; q <= NO; q++)
+        for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
         int obs = nt_dyn_observed(p, pc, t);
@@ -155,13 +264,10 @@ static nt_status range_terms(const nt_dyn_panel *p, const long *unit_person, con
         w->K[j] = obs && k > 1e-15 ? k : 0;
         w->KK[j] = obs && k > 1e-15 ? kk : 0;
     }
-    free(P);
-    free(A);
-    return NT_OK;
 }
 
 /* Pairs: Yhat_i, K and KK directly. */
-static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t, mwork *w)
+static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t, linwork *w)
 {
     int NO = p->n_outcomes;
     memset(w->K, 0, ((size_t)m->n_c + 1) * sizeof *w->K);
@@ -186,58 +292,91 @@ static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_
     }
 }
 
-nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
+/* The controls of start month k in order of (score, index), once per k:
+   ord[r] the control at rank r, pos[j] the rank of control j. */
+static int control_order(const nt_dyn_kmatch *m, int k, linwork *w)
+{
+    if (w->key == k) return 0;
+    if (nt_sort_cell_score(m->n_c, NULL, m->c_score, w->ord)) return -1;
+    for (long r = 0; r < m->n_c; r++) {
+        w->pos[w->ord[r]] = r;
+        w->sorted[r] = m->c_score[w->ord[r]];
+    }
+    w->key = k;
+    return 0;
+}
+
+/* Signed AI residual of control j among the observed controls (skip[] 0)
+   of the month, its J nearest on the score (exact ties at the J-th
+   distance included; equal distances taken from the lower index first):
+   sign(y_j - mean of the neighbours) sqrt(sample variance over j and its
+   neighbours). The walk and the sums are those of nt_match_resid_many over
+   the observed controls, so the figures are the same, without sorting the
+   controls again for every month. */
+static void resid(const nt_dyn_kmatch *m, const linwork *w, long j, int J, int NO, double *e)
+{
+    long n = m->n_c, q = w->pos[j], Lp = q - 1, Rp = q + 1, got = 0;
+    double s = m->c_score[j], dJ = 0;
+    for (;;) {
+        while (Lp >= 0 && w->skip[w->ord[Lp]]) Lp--;
+        while (Rp < n && w->skip[w->ord[Rp]]) Rp++;
+        if (Lp < 0 && Rp >= n) break;
+        double dl = Lp >= 0 ? s - w->sorted[Lp] : INFINITY, dr = Rp < n ? w->sorted[Rp] - s : INFINITY;
+        int takeL = dl != dr ? dl < dr : w->ord[Lp] < w->ord[Rp];
+        double d = takeL ? dl : dr;
+        long pick = takeL ? w->ord[Lp--] : w->ord[Rp++];
+        if (got < J) { w->nb[got++] = pick; dJ = d; }
+        else if (d <= dJ) w->nb[got++] = pick;
+        else break;
+        if (got >= n) break;
+    }
+    for (int o = 0; o < NO; o++) {
+        if (got == 0) { e[o] = NAN; continue; }
+        const double *yo = w->y[o];
+        double sum = yo[j];
+        for (long u = 0; u < got; u++) sum += yo[w->nb[u]];
+        double mean = sum / (double)(got + 1);
+        double sum2 = (yo[j] - mean) * (yo[j] - mean);
+        for (long u = 0; u < got; u++) sum2 += (yo[w->nb[u]] - mean) * (yo[w->nb[u]] - mean);
+        e[o] = (yo[j] >= (sum - yo[j]) / (double)got ? 1.0 : -1.0) * sqrt(sum2 / (double)got);
+    }
+}
+
+static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                              const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err)
 {
     nt_dyn_lin *L = ctx->lin;
-    int NO = p->n_outcomes;
-    if (NO > 64) return nt_fail(err, NT_EUSAGE, "the linearisation takes at most 64 outcomes");
-    mwork w = {0};
-    size_t nc = (size_t)m->n_c + 1, nt = (size_t)m->n_t + 1;
-    nt_status s = NT_OK;
-    w.K = malloc(nc * sizeof *w.K);
-    w.KK = malloc(nc * sizeof *w.KK);
-    w.yhat = malloc(nt * (size_t)NO * sizeof *w.yhat);
-    w.score = malloc(nc * sizeof *w.score);
-    w.contrib = malloc(nt);
-    w.zero = calloc(nc, 1);
-    w.skip = malloc(nc);
-    int ok = w.K && w.KK && w.yhat && w.score && w.contrib && w.zero && w.skip;
-    for (int o = 0; o < NO && ok; o++) {
-        w.y[o] = malloc(nc * sizeof **w.y);
-        w.e[o] = malloc(nc * sizeof **w.e);
-        ok = w.y[o] && w.e[o];
-    }
-    if (!ok) { mwork_free(&w, NO); return NOMEM(err); }
-    if (m->range_mode) s = range_terms(p, unit_person, m, t, &w, err);
-    else pair_terms(p, unit_person, m, t, &w);
+    int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
+    if (work_ready(L, m->n_c, m->n_t, NO, m->range_mode ? (long)np * (NO + 1) + np + nq : 0)) return NOMEM(err);
+    linwork *w = L->work;
+    if (m->range_mode) range_terms(p, unit_person, m, t, w);
+    else pair_terms(p, unit_person, m, t, w);
     long any = 0;
-    for (long i = 0; i < m->n_t && !s; i++) {
-        if (!w.contrib[i]) continue;
+    for (long i = 0; i < m->n_t; i++) {
+        if (!w->contrib[i]) continue;
         long pi = unit_person[m->t_unit[i]];
         double term[64];
-        for (int o = 0; o < NO; o++) term[o] = (double)p->outcome[o][pi * p->months + t] - w.yhat[(size_t)i * NO + o];
-        add_treated(L, fixed, tau, pi, term);
+        for (int o = 0; o < NO; o++) term[o] = (double)p->outcome[o][pi * p->months + t] - w->yhat[(size_t)i * NO + o];
+        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
         any++;
     }
-    if (!s && any) {
-        for (long j = 0; j < m->n_c; j++) {
-            long pc = unit_person[m->c_unit[j]];
-            w.score[j] = m->c_score[j];
-            w.skip[j] = !nt_dyn_observed(p, pc, t);
-            for (int o = 0; o < NO; o++) w.y[o][j] = w.skip[j] ? 0 : (double)p->outcome[o][pc * p->months + t];
-        }
-        s = nt_match_resid_many(w.score, w.zero, NULL, w.skip, m->n_c, ctx->J > 0 ? ctx->J : 1, NO,
-                                (const double *const *)w.y, w.e, err);
-        for (long j = 0; j < m->n_c && !s; j++) {
-            if (!(w.K[j] > 0)) continue;
-            double c = sqrt(fmax(w.K[j] * w.K[j] - w.KK[j], 0));
-            for (int o = 0; o < NO; o++)
-                if (!isnan(w.e[o][j])) add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * w.e[o][j]);
-        }
+    if (!any) return NT_OK;
+    if (control_order(m, t - tau, w)) return NOMEM(err);
+    for (long j = 0; j < m->n_c; j++) {
+        long pc = unit_person[m->c_unit[j]];
+        w->skip[j] = !nt_dyn_observed(p, pc, t);
+        for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : (double)p->outcome[o][pc * p->months + t];
     }
-    mwork_free(&w, NO);
-    return s;
+    int J = ctx->J > 0 ? ctx->J : 1;
+    for (long j = 0; j < m->n_c; j++) {
+        if (!(w->K[j] > 0) || w->skip[j]) continue;
+        double e[64];
+        resid(m, w, j, J, NO, e);
+        double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
+        for (int o = 0; o < NO; o++)
+            if (!isnan(e[o]) && nt_dyn_lin_add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * e[o])) return NOMEM(err);
+    }
+    return NT_OK;
 }
 
 static double mu0_at(const double *x, long ld, int qx, long r, const double *beta)
@@ -248,7 +387,7 @@ static double mu0_at(const double *x, long ld, int qx, long r, const double *bet
     return v;
 }
 
-nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
+static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                               const nt_dyn_kmatch *m, int t, int tau, int fixed, const double *beta,
                               nt_error *err)
 {
@@ -274,7 +413,7 @@ nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
         for (int o = 0; o < NO; o++)
             term[o] = (double)p->outcome[o][pi * p->months + t] -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
-        add_treated(L, fixed, tau, pi, term);
+        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
         nk++;
     }
     const nt_dyn_design *d = ctx->design;
@@ -285,7 +424,7 @@ nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
         for (int o = 0; o < NO; o++) {
             double rj = (double)p->outcome[o][pc * p->months + t] -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
-            add_control(L, fixed, tau, pc, o, -c * rj);
+            if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
             if (!ctx->G || !m->c_row) continue;
             for (int f = 0; f <= fixed; f++) {
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;
@@ -293,11 +432,10 @@ nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
             }
         }
     }
-    (void)err;
     return NT_OK;
 }
 
-nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
+static nt_status lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
                            const uint8_t *fit_keep, const double *e, nt_error *err)
 {
     nt_dyn_lin *L = ctx->lin;
@@ -308,6 +446,7 @@ nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
     gsl_vector *x = gsl_vector_alloc((size_t)q);
     double *a = malloc((size_t)ns * (size_t)q * sizeof *a);
     if (!Hm || !x || !a) { gsl_matrix_free(Hm); gsl_vector_free(x); free(a); return NOMEM(err); }
+    nt_status st = NT_OK;
     for (long r = 0; r < n; r++) {
         if (!fit_keep[r]) continue;
         double v = e[r] * (1 - e[r]);
@@ -326,35 +465,88 @@ nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
         gsl_linalg_cholesky_solve(Hm, &g.vector, x);
         for (int j = 0; j < q; j++) a[(size_t)s * q + j] = gsl_vector_get(x, (size_t)j);
     }
-    for (long r = 0; r < n; r++) {
+    /* Estimands without a logit derivative (no fixed start months) get no rows. */
+    int H = L->horizon, NO = L->n_outcomes, use[2] = {0, 0};
+    for (int s = 0; s < ns * q; s++) use[s / (NO * H * q)] |= a[s] != 0;
+    for (long r = 0; r < n && !st; r++) {
         if (!fit_keep[r]) continue;
         long person = unit_person[rows->unit[r]];
         double res = rows->d[r] - e[r];
-        for (int s = 0; s < ns; s++) {
-            double v = 0;
-            for (int j = 0; j < q; j++) v += a[(size_t)s * q + j] * d->z[(size_t)j * (size_t)n + (size_t)r];
-            L->c[(size_t)s * (size_t)L->n + (size_t)person] += v * res;
+        for (int f = 0; f < 2 && !st; f++) {
+            if (!use[f]) continue;
+            float *c = row_of(L, f, person, NULL);
+            if (!c) { st = NOMEM(err); break; }
+            for (int k = 0; k < NO * H; k++) {
+                const double *as = a + ((size_t)f * NO * H + (size_t)k) * q;
+                double t = 0;
+                for (int j = 0; j < q; j++) t += as[j] * d->z[(size_t)j * (size_t)n + (size_t)r];
+                c[k] = (float)((double)c[k] + t * res);
+            }
         }
     }
 done:
     gsl_matrix_free(Hm);
     gsl_vector_free(x);
     free(a);
+    return st;
+}
+
+/* The entry points: the terms, and the time they take (L->seconds). */
+nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err)
+{
+    double t0 = nt_now();
+    nt_status s = lin_matched(ctx, p, unit_person, m, t, tau, fixed, err);
+    ctx->lin->seconds += nt_now() - t0;
+    return s;
+}
+
+nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
+                              const nt_dyn_kmatch *m, int t, int tau, int fixed, const double *beta,
+                              nt_error *err)
+{
+    double t0 = nt_now();
+    nt_status s = lin_weighted(ctx, p, unit_person, m, t, tau, fixed, beta, err);
+    ctx->lin->seconds += nt_now() - t0;
+    return s;
+}
+
+nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
+                           const uint8_t *fit_keep, const double *e, nt_error *err)
+{
+    double t0 = nt_now();
+    nt_status s = lin_score(ctx, unit_person, rows, fit_keep, e, err);
+    ctx->lin->seconds += nt_now() - t0;
+    return s;
+}
+
+nt_status nt_dyn_lin_put(nt_dyn_lin *L, long person, const double *c, nt_error *err)
+{
+    float *v = row_of(L, 0, person, NULL);
+    if (!v) return NOMEM(err);
+    for (int k = 0; k < L->n_outcomes * L->horizon; k++) v[k] = (float)c[k];
+    return NT_OK;
+}
+
+nt_status nt_dyn_lin_put_done(nt_dyn_lin *L, nt_error *err)
+{
+    size_t os = (size_t)L->n_outcomes * (size_t)L->horizon;
+    L->att = calloc(2 * os, sizeof *L->att);
+    if (!L->att) return NOMEM(err);
+    for (int tau = 0; tau < L->horizon; tau++) L->n_contrib[tau] = 1;
+    L->finished = 1;
     return NT_OK;
 }
 
 void nt_dyn_lin_finish(nt_dyn_lin *L, const nt_dyn_result *r)
 {
-    int H = L->horizon, NO = L->n_outcomes;
-    for (int f = 0; f < 2; f++)
-        for (int o = 0; o < NO; o++)
-            for (int tau = 0; tau < H; tau++) {
-                long N = L->n_contrib[f * H + tau];
-                double A = (f ? r->att_fixed : r->att)[o * H + tau];
-                double *c = slot(L, f, o, tau, 0);
-                const uint8_t *tr = L->treated + ((size_t)f * H + tau) * (size_t)L->n;
-                for (long p = 0; p < L->n; p++)
-                    c[p] = N > 0 && !isnan(A) ? (c[p] - tr[p] * A) / (double)N : 0;
-            }
+    size_t os = (size_t)L->n_outcomes * (size_t)L->horizon;
+    L->att = malloc(2 * os * sizeof *L->att);
+    /* Out of memory here leaves the accumulator unfinished: nt_dyn_infer refuses it. */
+    if (!L->att) return;
+    memcpy(L->att, r->att, os * sizeof *L->att);
+    memcpy(L->att + os, r->att_fixed, os * sizeof *L->att);
+    work_free(L->work);
+    L->work = NULL;
     L->finished = 1;
 }

@@ -10,7 +10,9 @@
               over the controls, copies counted); controls with
               |s_j - s_i| < h, weight 1 - ((s_j - s_i)/h)^2; Gaussian:
               nt_match_kernel's pairs;
-     ipw      treated 1, controls e/(1 - e) (times copies);
+     ipw      treated 1, controls e/(1 - e) (times copies); with exact
+              cells the control weights are normalised within each cell
+              in step 3 (nt_dyn_cells.c);
      aipw     the same and the outcome-model design (intercept + balance
               columns).
    Radius and Epanechnikov keep the controls as one score-sorted run per
@@ -44,6 +46,8 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->rlo);
     free(m->rhi);
     free(m->c_row);
+    free(m->t_cell);
+    free(m->c_cell);
     memset(m, 0, sizeof *m);
 }
 
@@ -228,54 +232,117 @@ static nt_status pair_match(const nt_dyn_opts *o, const double *score, const uin
     return NT_OK;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Exact cells of weighting: cix[a] the compact cell (0..n_cells-1) of row a,
+   keep[a] 0 for a treated row whose cell has no control and a control row
+   whose cell has no treated (no counterpart); T[c], W[c] the cell's treated
+   copies and control weight. */
+static nt_status weight_cells(const nt_dyn_month *mo, const uint8_t *tr, const long *cell, const long *unit,
+                              long *cix, uint8_t *keep, double **T, double **W, int *n_cells, nt_error *err)
+{
+    long n = mo->n, nu = 0;
+    long *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+    if (!ids) return NOMEM(err);
+    memcpy(ids, cell, (size_t)n * sizeof *ids);
+    qsort(ids, (size_t)n, sizeof *ids, cmp_long);
+    for (long a = 0; a < n; a++)
+        if (a == 0 || ids[a] != ids[nu - 1]) ids[nu++] = ids[a];
+    *T = calloc((size_t)nu + 1, sizeof **T);
+    *W = calloc((size_t)nu + 1, sizeof **W);
+    if (!*T || !*W) { free(ids); return NOMEM(err); }
+    for (long a = 0; a < n; a++) {
+        cix[a] = (long *)bsearch(&cell[a], ids, (size_t)nu, sizeof *ids, cmp_long) - ids;
+        double c = (double)nt_dyn_ucount(mo->o->unit_count, unit[a]);
+        long i = mo->idx[a];
+        if (tr[a]) (*T)[cix[a]] += c;
+        else (*W)[cix[a]] += mo->e[i] / (1.0 - mo->e[i]) * c;
+    }
+    for (long a = 0; a < n; a++) keep[a] = tr[a] ? (*W)[cix[a]] > 0 : (*T)[cix[a]] > 0;
+    *n_cells = (int)nu;
+    free(ids);
+    return NT_OK;
+}
+
 /* IPW and AIPW: ATT weights, treated 1, controls e / (1 - e) (normalised
-   per month t in step 3); AIPW also keeps the outcome-model design. */
-static nt_status weights(const nt_dyn_month *mo, const double *score, const uint8_t *tr, const long *unit,
-                         nt_dyn_kmatch *m, double *Kw, nt_error *err)
+   per month t in step 3, within each exact cell when there are cells: then
+   a treated unit whose cell has no control, and a control whose cell has no
+   treated, take no part); AIPW also keeps the outcome-model design. */
+static nt_status weights(const nt_dyn_month *mo, const double *score, const uint8_t *tr, const long *cell,
+                         const long *unit, nt_dyn_kmatch *m, double *Kw, nt_error *err)
 {
     const nt_dyn_opts *o = mo->o;
     long n = mo->n, nt = 0, nc = 0;
-    for (long a = 0; a < n; a++) { if (tr[a]) nt++; else nc++; }
-    m->t_unit = malloc((size_t)(nt + 1) * sizeof *m->t_unit);
-    m->t_score = malloc((size_t)(nt + 1) * sizeof *m->t_score);
-    m->c_unit = malloc((size_t)(nc + 1) * sizeof *m->c_unit);
-    m->c_score = malloc((size_t)(nc + 1) * sizeof *m->c_score);
-    m->w = malloc((size_t)(nc + 1) * sizeof *m->w);
-    m->c_row = malloc((size_t)(nc + 1) * sizeof *m->c_row);
-    if (!m->t_unit || !m->t_score || !m->c_unit || !m->c_score || !m->w || !m->c_row) return NOMEM(err);
-    for (long a = 0; a < n; a++) {
+    uint8_t *keep = malloc((size_t)(n ? n : 1));
+    long *cix = cell ? malloc((size_t)(n ? n : 1) * sizeof *cix) : NULL;
+    double *T = NULL, *W = NULL;
+    nt_status s = !keep || (cell && !cix) ? NOMEM(err) : NT_OK;
+    if (!s && cell) s = weight_cells(mo, tr, cell, unit, cix, keep, &T, &W, &m->n_cells, err);
+    else if (!s) memset(keep, 1, (size_t)(n ? n : 1));
+    for (long a = 0; a < n; a++) { if (tr[a]) nt += keep[a]; else nc += keep[a]; }
+    if (!s) {
+        m->t_unit = malloc((size_t)(nt + 1) * sizeof *m->t_unit);
+        m->t_score = malloc((size_t)(nt + 1) * sizeof *m->t_score);
+        m->c_unit = malloc((size_t)(nc + 1) * sizeof *m->c_unit);
+        m->c_score = malloc((size_t)(nc + 1) * sizeof *m->c_score);
+        m->w = malloc((size_t)(nc + 1) * sizeof *m->w);
+        m->c_row = malloc((size_t)(nc + 1) * sizeof *m->c_row);
+        if (cell) {
+            m->t_cell = malloc((size_t)(nt + 1) * sizeof *m->t_cell);
+            m->c_cell = malloc((size_t)(nc + 1) * sizeof *m->c_cell);
+        }
+        if (!m->t_unit || !m->t_score || !m->c_unit || !m->c_score || !m->w || !m->c_row ||
+            (cell && (!m->t_cell || !m->c_cell)))
+            s = NOMEM(err);
+    }
+    for (long a = 0; a < n && !s; a++) {
         long i = mo->idx[a];
+        Kw[a] = 0;
+        if (!keep[a]) continue;
         if (tr[a]) {
+            if (cell) m->t_cell[m->n_t] = cix[a];
             m->t_unit[m->n_t] = unit[a];
             m->t_score[m->n_t++] = score[a];
             Kw[a] = 1;
         } else {
+            if (cell) m->c_cell[m->n_c] = cix[a];
             m->c_unit[m->n_c] = unit[a];
             m->c_score[m->n_c] = score[a];
             m->c_row[m->n_c] = i;
             m->w[m->n_c++] = Kw[a] = mo->e[i] / (1.0 - mo->e[i]) * (double)nt_dyn_ucount(o->unit_count, unit[a]);
+            if (cell) Kw[a] *= T[cix[a]] / W[cix[a]];  /* balance: each cell's controls weigh as its treated */
         }
     }
-    if (o->method != NT_METHOD_AIPW) return NT_OK;
-    /* Outcome model columns: intercept and the balance columns. */
-    const nt_dyn_design *d = mo->d;
-    int qx = 1;
-    for (int j = 0; j < d->q; j++) qx += d->bal_col[j];
-    m->qx = qx;
-    m->xz = malloc((size_t)(m->n_c + 1) * (size_t)qx * sizeof *m->xz);
-    m->xt = malloc((size_t)(m->n_t + 1) * (size_t)qx * sizeof *m->xt);
-    if (!m->xz || !m->xt) return NOMEM(err);
-    long ti = 0, ci = 0;
-    for (long a = 0; a < n; a++) {
-        long row = tr[a] ? ti++ : ci++, ld = tr[a] ? m->n_t : m->n_c;
-        double *x = tr[a] ? m->xt : m->xz;
-        int c = 0;
-        x[(size_t)c++ * (size_t)ld + (size_t)row] = 1.0;
-        for (int j = 0; j < d->q; j++)
-            if (d->bal_col[j])
-                x[(size_t)c++ * (size_t)ld + (size_t)row] = d->z[(size_t)j * (size_t)d->n + (size_t)mo->idx[a]];
+    free(cix);
+    free(T);
+    free(W);
+    if (!s && o->method == NT_METHOD_AIPW) {
+        /* Outcome model columns: intercept and the balance columns. */
+        const nt_dyn_design *d = mo->d;
+        int qx = 1;
+        for (int j = 0; j < d->q; j++) qx += d->bal_col[j];
+        m->qx = qx;
+        m->xz = malloc((size_t)(m->n_c + 1) * (size_t)qx * sizeof *m->xz);
+        m->xt = malloc((size_t)(m->n_t + 1) * (size_t)qx * sizeof *m->xt);
+        if (!m->xz || !m->xt) s = NOMEM(err);
+        long ti = 0, ci = 0;
+        for (long a = 0; a < n && !s; a++) {
+            if (!keep[a]) continue;
+            long row = tr[a] ? ti++ : ci++, ld = tr[a] ? m->n_t : m->n_c;
+            double *x = tr[a] ? m->xt : m->xz;
+            int c = 0;
+            x[(size_t)c++ * (size_t)ld + (size_t)row] = 1.0;
+            for (int j = 0; j < d->q; j++)
+                if (d->bal_col[j])
+                    x[(size_t)c++ * (size_t)ld + (size_t)row] = d->z[(size_t)j * (size_t)d->n + (size_t)mo->idx[a]];
+        }
     }
-    return NT_OK;
+    free(keep);
+    return s;
 }
 
 nt_status nt_dyn_match_month(const nt_dyn_month *mo, nt_dyn_kmatch *m, double *Kw, nt_error *err)
@@ -302,7 +369,7 @@ nt_status nt_dyn_match_month(const nt_dyn_month *mo, nt_dyn_kmatch *m, double *K
     else if (!nt_dyn_weighting(o))
         s = pair_match(o, score, tr, cell, n, unit, mo->caliper, m, Kw, err);
     else
-        s = weights(mo, score, tr, unit, m, Kw, err);
+        s = weights(mo, score, tr, cell, unit, m, Kw, err);
 done:
     free(score);
     free(tr);

@@ -62,7 +62,7 @@ static double mu0(const double *x, long ld, int qx, long r, const double *beta)
 /* AIPW: the OLS of each outcome in month t on the design over the observed
    controls, copies as weights (nt_wls_fit_ridge; a model that cannot be
    solved leaves beta 0). */
-static nt_status ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
+nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
                               const nt_dyn_kmatch *m, int t, int NO, double *beta, nt_error *err)
 {
     double *y = malloc((size_t)(m->n_c + 1) * sizeof *y), *w = malloc((size_t)(m->n_c + 1) * sizeof *w);
@@ -276,7 +276,7 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
     double *csum = calloc((size_t)NO, sizeof *csum);
     double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
     if (!csum || (m->xz && !beta)) { free(csum); free(beta); return NOMEM(err); }
-    if (m->xz && ols_controls(p, unit_person, count, m, t, NO, beta, err)) {
+    if (m->xz && nt_dyn_ols_controls(p, unit_person, count, m, t, NO, beta, err)) {
         free(csum);
         free(beta);
         return NT_ENOMEM;
@@ -315,7 +315,10 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int H = ctx->horizon, NO = ctx->n_outcomes;
     int k = r->k_month[ki], weighting = nt_dyn_weighting(o);
     const long *count = o->unit_count;
-    if (m->range_mode) return range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
+    if (m->range_mode) {
+        nt_status s = range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
+        return s ? s : nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
+    }
     int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES;
     nt_status status = NT_OK;
     ai_buf ai = {0};
@@ -332,8 +335,9 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             matched_tau(p, unit_person, count, m, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
                         &nobs, &ncontrib);
             if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, err))) break;
-        } else if ((status = weighted_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
-                                          &ncontrib, ctx, tau, fixed, err)))
+        } else if ((status = (m->n_cells ? nt_dyn_cells_tau : weighted_tau)(p, unit_person, count, m, t, NO, bits,
+                                                                             bits_f, used, used_f, sum, &nobs,
+                                                                             &ncontrib, ctx, tau, fixed, err)))
             break;
         r->k_contrib[(long)ki * H + tau] = ncontrib;
         r->n_treated[tau] += nobs;
@@ -354,7 +358,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     }
     ai_free(&ai);
     free(sum);
-    return status;
+    return status ? status : nt_dyn_facts(p, unit_person, count, m, weighting, ki, r, err);
 }
 
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att)

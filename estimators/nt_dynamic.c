@@ -78,6 +78,10 @@ void nt_dyn_result_free(nt_dyn_result *r)
     free(r->k_att);
     free(r->k_se);
     free(r->k_contrib);
+    free(r->k_control_used);
+    free(r->k_control_w2);
+    free(r->k_control_wmax);
+    free(r->k_dom);
     for (int i = 0; i < r->n_intervals && r->interval; i++) interval_free(&r->interval[i]);
     free(r->interval);
     for (int j = 0; j < r->n_bal && r->bal_term; j++) free(r->bal_term[j]);
@@ -205,7 +209,12 @@ static nt_status interval_logit(run_t *R, interval_t *I, nt_glm_fit **fit, int *
         go.start = start;
     }
     nt_error ferr;
-    if (nt_glm_fit_alloc(zc ? zc : d->z, nk, d->q, y, fw, (const char *const *)d->term, &go, fit, &ferr) != NT_OK) {
+    nt_status gs = nt_glm_fit_alloc(zc ? zc : d->z, nk, d->q, y, fw, (const char *const *)d->term, &go, fit, &ferr);
+    if (gs == NT_ENOMEM) {   /* not a model that failed: the run cannot go on */
+        s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model");
+        goto done;
+    }
+    if (gs != NT_OK) {
         *failed = 1;
         I->iv->status = 1;
         snprintf(I->iv->note, sizeof I->iv->note, "propensity model failed: %s", ferr.msg);
@@ -263,6 +272,17 @@ static nt_status interval_support(run_t *R, interval_t *I, nt_error *err)
         I->caliper = m > 1 ? o->caliper * sqrt(s2 / (m - 1)) : 0;
     }
     return NT_OK;
+}
+
+/* Full run: the logit scores of the rows on support, binned (overlap). */
+static void score_hist(interval_t *I)
+{
+    for (long i = 0; i < I->rows.n; i++) {
+        if (!I->keep[i] || isnan(I->eta[i])) continue;
+        double b = floor((I->eta[i] - NT_DYN_SCORE_LO) / NT_DYN_SCORE_WIDTH);
+        int bin = b < 0 ? 0 : b >= NT_DYN_SCORE_BINS ? NT_DYN_SCORE_BINS - 1 : (int)b;
+        I->iv->score_hist[I->rows.d[i] ? 1 : 0][bin]++;
+    }
 }
 
 /* Full run: the model's terms and coefficients into the interval. */
@@ -356,12 +376,18 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
             long person = R->unit_person[km.t_unit[i]];
             double c = p->treat_cost[person];
             if (isnan(c) && o->fallback_cost) c = o->fallback_cost[p->treat_type[person]];
-            if (!isnan(c)) { R->cost_sum += c; R->cost_n++; }
+            if (isnan(c)) continue;
+            R->cost_sum += c;
+            R->cost_n++;
+            if (c > r->cost_top[0]) { r->cost_top[1] = r->cost_top[0]; r->cost_top[0] = c; }
+            else if (c > r->cost_top[1]) r->cost_top[1] = c;
         }
         s = nt_dyn_month_paths(p, R->unit_person, o, &km, ki, fixed, &R->ctx, r, err);
         /* Treated left without a match (caliper, no kernel mass) are not in
-           km; neither are treated taken off support (column rule, trimming). */
-        for (long a = 0; a < m && !s && !nt_dyn_weighting(o); a++)
+           km; neither are treated taken off support (column rule, trimming)
+           nor, weighting within exact cells, treated whose cell has no
+           control (plain weighting keeps every treated: Kw = 1). */
+        for (long a = 0; a < m && !s; a++)
             if (rows->d[I->idx[a]] && !(I->Kw[a] > 0))
                 count_treated(R, R->unit_person[rows->unit[I->idx[a]]], k, fixed);
         for (long q = first_pos; q < *pos && !s; q++)
@@ -412,6 +438,7 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
     }
     if (!s && !skip) s = interval_support(R, &I, err);
     if (!s && !skip && R->o->full) s = interval_model(&I, fit, err);
+    if (!s && !skip && R->o->full) score_hist(&I);
     if (!s && !skip) {
         long n = I.rows.n;
         I.idx = malloc((size_t)(n ? n : 1) * sizeof *I.idx);
@@ -465,6 +492,13 @@ static nt_status result_alloc(run_t *R, nt_dyn_result **out, nt_error *err)
     r->k_se = malloc(ks * os * sizeof *r->k_se);
     r->k_contrib = calloc(ks * hs, sizeof(long));
     r->interval = calloc((size_t)r->n_intervals, sizeof *r->interval);
+    if (o->full) {
+        r->k_control_used = calloc(ks * hs, sizeof(long));
+        r->k_control_w2 = calloc(ks * hs, sizeof(double));
+        r->k_control_wmax = calloc(ks * hs, sizeof(double));
+        r->k_dom = calloc(ks * os * 6, sizeof(double));
+        if (!r->k_control_used || !r->k_control_w2 || !r->k_control_wmax || !r->k_dom) return NOMEM(err);
+    }
     R->ctx.horizon = H;
     R->ctx.n_outcomes = NO;
     R->ctx.months = p->months;

@@ -104,6 +104,13 @@ typedef struct {
    variance. */
 typedef nt_balance_row nt_dyn_balance;
 
+/* The propensity score's overlap (full run): rows on support counted in
+   bins of the logit score, bin b = [LO + b WIDTH, LO + (b+1) WIDTH), the
+   first and last bins also holding what lies below or above. */
+#define NT_DYN_SCORE_BINS 80
+#define NT_DYN_SCORE_LO (-14.0)
+#define NT_DYN_SCORE_WIDTH 0.25
+
 typedef struct {
     int first, last;        /* start months */
     int status;             /* 0 fitted; 1 skipped (see note) */
@@ -113,6 +120,7 @@ typedef struct {
     char **term;            /* model terms ("(Intercept)", covariates, "start_month=k", "emp_since_inflow") */
     double *beta, *se;
     long n_treated_matched; /* treated with a match (weights for pooling) */
+    long score_hist[2][NT_DYN_SCORE_BINS]; /* [0 controls, 1 treated][bin]: model rows on support */
     int n_bal;              /* balance rows: covariate terms (no intercept, no month dummies) */
     char **bal_term;
     nt_dyn_balance *bal;
@@ -142,6 +150,19 @@ typedef struct nt_dyn_result_s {
     char **bal_term;
     nt_dyn_balance *bal;
     int n_skipped;                /* start months skipped */
+    /* Disclosure facts (o->full only, else NULL; nt_dyn_facts.c): what
+       report/nt_disclose judges a cell by. Counts and sums, no decisions.
+       A control's weight v_j in ATT_k(tau) is its share of the control mean
+       (the pair weights c_i w_ij / den_i summed over the contributing
+       treated, or w_j / sum w; v sums to 1 over the controls). */
+    long *k_control_used;         /* [k * horizon + tau]: controls with v_j > 0 */
+    double *k_control_w2;         /* [k * horizon + tau]: sum of v_j^2 (Kish: n_eff = 1 / w2) */
+    double *k_control_wmax;       /* [k * horizon + tau]: the largest v_j */
+    /* [(((k * n_outcomes + o) * horizon + tau) * 2 + side) * 3 + e]: side 0
+       the contributing treated (|y_i| copies), 1 the controls (v_j |y_j|);
+       e 0 the sum, 1 the largest, 2 the second largest contribution. */
+    double *k_dom;
+    double cost_top[2];           /* the two largest treat_cost of the matched treated (0 none) */
 } nt_dyn_result;
 
 void nt_dyn_opts_default(nt_dyn_opts *o);

@@ -27,6 +27,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,35 @@ static void predict(const double *x, long n, int p, const double *beta, nt_glm_l
     }
 }
 
+/* OpenBLAS takes a 128 MiB work buffer per calling thread on first use and,
+   when that allocation fails (a finite `ulimit -v`), retries forever. Under
+   an address-space limit each thread first checks that such a block can be
+   had (once; OpenBLAS keeps its buffer), so a shortage is "out of memory". */
+#define NT_BLAS_BUFFER (136u << 20)
+static int blas_buffer_ok(void)
+{
+    static _Thread_local int ok;
+    static int limited = -1;
+    if (ok) return 1;
+    if (limited < 0) {
+        struct rlimit rl;
+        const int l = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+#pragma omp atomic write
+        limited = l;
+        (void)l;
+    }
+    int lim;
+#pragma omp atomic read
+    lim = limited;
+    if (lim) {
+        void *probe = malloc(NT_BLAS_BUFFER);
+        if (!probe) return 0;
+        free(probe);
+    }
+    ok = 1;
+    return 1;
+}
+
 /* A = X'WX (lower triangle filled, then mirrored), b = X'Wz. Returns 0, or -1
    out of memory. */
 static int cross_products(const double *x, long n, int p, const double *y, const double *w,
@@ -169,7 +199,9 @@ static int cross_products(const double *x, long n, int p, const double *y, const
             double *blk = malloc((size_t)NT_GLM_BLOCK * (size_t)p * sizeof *blk);
             double *zs = malloc((size_t)NT_GLM_BLOCK * sizeof *zs);
             long *rows = malloc((size_t)NT_GLM_BLOCK * sizeof *rows);
-            if (!blk || !zs || !rows) {
+            if (!blk || !zs || !rows || !blas_buffer_ok()) {
+                free(blk);
+                blk = NULL;
 #pragma omp atomic write
                 fail = 1;
             }

@@ -27,17 +27,18 @@ static void figures(const double *theta, int T, double sign, nt_summary_point *p
 {
     p->horizon = T;
     double c = 0, depth = NAN;
-    int any_def = 0;
+    int any_def = 0, at = -1;
     for (int t = 0; t < T; t++) {
         double x = sign * theta[t];
         c += x; /* NaN propagates: C(T-1) undefined if any month is */
         if (!isnan(x)) {
-            if (!any_def || x < depth) depth = x;
+            if (!any_def || x < depth) { depth = x; at = t; }
             any_def = 1;
         }
     }
     p->cumulative_effect = c;
     p->lockin_depth = any_def ? (depth < 0 ? depth : 0) : NAN;
+    p->lockin_depth_month = any_def && depth < 0 ? at : NAN;
 
     /* Lock-in end: first tau with theta > 0 in tau..min(tau+2, T-1). A run
        of positive months is counted backwards from the window's end. */
@@ -225,7 +226,18 @@ nt_status nt_summary_pooled(const double *theta, const long *contrib, const doub
     return NT_OK;
 }
 
-double nt_summary_net_benefit(double earnings_cumulative, double cost_per_participant)
+double nt_summary_discount(double rate, int tau)
 {
-    return earnings_cumulative - cost_per_participant; /* NaN in, NaN out */
+    return rate == 0 ? 1.0 : pow(1.0 + rate, -(double)tau / 12.0);
+}
+
+void nt_summary_net_path(const double *const *theta, const double *a, int n_series, int n_months, double rate,
+                         double *out)
+{
+    for (int tau = 0; tau < n_months; tau++) {
+        double v = 0;
+        for (int s = 0; s < n_series; s++)
+            if (a[s] != 0) v += a[s] * theta[s][tau];
+        out[tau] = nt_summary_discount(rate, tau) * v;
+    }
 }

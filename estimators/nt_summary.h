@@ -9,6 +9,8 @@
    window tau = 0..T-1, with C(tau) = theta(0) + ... + theta(tau):
      cumulative_effect = C(T-1); NaN if any theta in the window is NaN;
      lockin_depth      = min(0, smallest defined theta); NaN if none defined;
+     lockin_depth_month = the first tau where the smallest theta is, when it
+                         is < 0; NaN otherwise;
      lockin_months     = smallest tau with theta > 0 in tau, tau+1, tau+2 (as
                          far as the window reaches); NaN if none;
      breakeven_month   = smallest tau with C(s) > 0 for every s in tau..T-1;
@@ -26,6 +28,7 @@ typedef struct {
     int horizon;               /* T */
     double cumulative_effect;
     double lockin_depth;
+    double lockin_depth_month; /* months since start, NaN when no dip */
     double lockin_months;      /* months since start, NaN none */
     double breakeven_month;    /* months since start, NaN none */
 } nt_summary_point;
@@ -81,8 +84,14 @@ nt_status nt_summary_pooled(const double *theta, const long *contrib, const doub
                             const int *use, int n_k, int n_months, double ci_level,
                             double *se, double *lower, double *upper, nt_error *err);
 
-/* net_benefit = cumulative earnings effect - cost per participant (nominal
-   euros); NaN if either is NaN (earnings not an outcome, or no cost). */
-double nt_summary_net_benefit(double earnings_cumulative, double cost_per_participant);
+/* Cost-benefit (docs/dynamic.md, "Cost-benefit"): the discount factor of
+   month tau since programme start at a yearly rate, d(tau) = (1 + rate)^(-tau/12),
+   and the discounted net monthly path of n_series effect paths,
+     out[tau] = d(tau) sum_s a[s] theta[s][tau]   (NaN where any theta is NaN
+   with a[s] != 0), whose cumulative sum (nt_summary_compute) is the net
+   benefit and whose crossing is the net break-even. */
+double nt_summary_discount(double rate, int tau);
+void nt_summary_net_path(const double *const *theta, const double *a, int n_series, int n_months, double rate,
+                         double *out);
 
 #endif

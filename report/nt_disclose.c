@@ -11,7 +11,9 @@ const char *nt_disclose_why_text(nt_disclose_why why)
         "fewer than min_cell persons on one side (treated or controls)",
         "a share: fewer than min_cell persons with or without the level",
         "a total over months: one of its months rests on fewer than min_cell persons",
-        "a person count of 1 to min_cell - 1"};
+        "a person count of 1 to min_cell - 1",
+        "dominance: one or two persons make up most of a magnitude",
+        "secondary: the total minus the other subgroup levels would give a suppressed cell"};
     return why >= 0 && why < NT_WHY_N ? text[why] : "";
 }
 
@@ -20,14 +22,60 @@ long nt_disclose_basis(long n_treated, long n_control)
     return n_treated < n_control ? n_treated : n_control;
 }
 
-long nt_disclose_window(const long *n_treated, const long *n_control, int n_months)
+long nt_disclose_controls(long used, double w2)
 {
-    long basis = LONG_MAX;
-    for (int t = 0; t < n_months; t++) {
-        long b = nt_disclose_basis(n_treated[t], n_control[t]);
-        if (b > 0 && b < basis) basis = b; /* a month of no persons has no number */
+    if (!(w2 > 0)) return used;
+    double e = floor(1.0 / w2 + 1e-9);
+    return e < (double)used ? (long)e : used;
+}
+
+long nt_disclose_pooled_controls(const double *pi, const double *w2, const double *wmax, int K)
+{
+    double s = 0;
+    int any = 0;
+    for (int k = 0; k < K; k++) {
+        if (!(pi[k] > 0)) continue;
+        any = 1;
+        s += pi[k] * pi[k] * w2[k];
+        for (int l = 0; l < K; l++)
+            if (l != k && pi[l] > 0) s += pi[k] * pi[l] * (wmax[k] < wmax[l] ? wmax[k] : wmax[l]);
     }
-    return basis == LONG_MAX ? 0 : basis;
+    if (!any) return LONG_MAX;
+    if (!(s > 0)) return 0;
+    double e = floor(1.0 / s + 1e-9);
+    return e >= (double)LONG_MAX ? LONG_MAX : (long)e;
+}
+
+int nt_disclose_dominated(double sum, double top1, double top2, double top1_pct, double top2_pct)
+{
+    if (!(sum > 0)) return 0;
+    if (top1_pct > 0 && top1 > top1_pct / 100.0 * sum * (1 + 1e-12)) return 1;
+    if (top2_pct > 0 && top1 + top2 > top2_pct / 100.0 * sum * (1 + 1e-12)) return 1;
+    return 0;
+}
+
+double nt_disclose_step(long basis, long min_cell, long base)
+{
+    if (min_cell <= 0 || basis < 1 || basis == LONG_MAX) return 0;
+    double n = (double)basis - (double)(base > 1 ? base : 0); /* the smallest n a reader can take the rounded count for, and a margin */
+    if (n < 1) n = 1;
+    double step = 1;
+    static const double f[3] = {0.5, 0.4, 0.5}; /* 1 -> 0.5 -> 0.2 -> 0.1 -> 0.05 ... */
+    for (int i = 0; step * f[i % 3] >= 1.0 / n - 1e-15; i++) step *= f[i % 3];
+    return step;
+}
+
+int nt_disclose_secondary(const unsigned char *state, const long *size, int n)
+{
+    int sup = 0, pick = -1, levels = 0;
+    for (int i = 0; i < n; i++) {
+        levels += state[i] != 0;
+        if (state[i] == 2) sup++;
+        else if (state[i] == 1 && (pick < 0 || size[i] < size[pick])) pick = i;
+    }
+    if (sup != 1) return -1;
+    if (pick >= 0) return pick;
+    return levels < n || n >= 2 ? n : -1;
 }
 
 long nt_disclose_share_basis(double share, long n)
@@ -45,7 +93,7 @@ int nt_disclose_stat(long basis, long min_cell)
 
 int nt_disclose_count(double count, long basis, long min_cell)
 {
-    if (min_cell <= 0) return 1;
+    if (min_cell <= 0 || count == 0) return 1; /* nobody: nothing to protect */
     return nt_disclose_stat(basis, min_cell) && !(count > 0 && count < (double)min_cell);
 }
 
@@ -61,23 +109,23 @@ void nt_disclose_count_text(long count, long min_cell, long base, char *buf, siz
     else snprintf(buf, size, "%.0f", nt_disclose_round((double)count, min_cell, base));
 }
 
-const char *nt_disclose_settings_check(long min_cell, long base)
+const char *nt_disclose_settings_check(long min_cell, long base, double top1_pct, double top2_pct)
 {
     if (min_cell <= 0) return "disclosure control is off ([disclosure] min_cell = 0)";
     if (min_cell < NT_DISCLOSE_MIN_CELL) return "[disclosure] min_cell is below 10, the usual minimum of output checking";
     if (base <= 1) return "person counts are not rounded ([disclosure] round = 1): consecutive counts reveal exact differences";
+    if (!(top1_pct > 0) && !(top2_pct > 0))
+        return "the dominance rule is off ([disclosure] dominance_top1 = dominance_top2 = 0)";
     return NULL;
 }
 
-void nt_disclose_path(const double *x, const long *n_treated, const long *n_control, int n_months,
-                      int cumulative, long min_cell, double *out)
+void nt_disclose_path(const double *x, const unsigned char *hidden, int n_months, int cumulative, double *out)
 {
     if (!x) return;
-    long window = LONG_MAX;
+    int cut = 0;
     for (int t = 0; t < n_months; t++) {
-        long b = nt_disclose_basis(n_treated[t], n_control[t]);
-        if (b > 0 && b < window) window = b;
-        long basis = cumulative ? (window == LONG_MAX ? 0 : window) : b;
-        out[t] = nt_disclose_stat(basis, min_cell) ? x[t] : NAN;
+        int hid = hidden && hidden[t];
+        cut |= hid;
+        out[t] = (cumulative ? cut : hid) ? NAN : x[t];
     }
 }

@@ -1,50 +1,26 @@
-/* Effect-path plots with cairo. The figure is laid out once in logical
-   units (800 x 500) and rendered to a PNG surface at scale 2 and a PDF
-   surface at scale 0.72 (576 x 360 pt = 8 x 5 in), so both look alike.
-   Axis ticks are "nice" numbers (1, 2, 2.5 or 5 times a power of ten;
-   months in steps of 1, 2, 3, 6, 12 or 24). */
+/* Figures with cairo (nt_plot.h): the render targets, text, legend and the
+   effect-path panel. Forest, mirror and love panels: nt_plot_panels.c. */
 #include "report/nt_plot.h"
 
 #include <cairo-pdf.h>
-#include <cairo.h>
+#include <cairo-svg.h>
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/nt_file.h"
+#include "report/nt_plot_priv.h"
 
-#define W 800.0
-#define H 500.0
-#define ML 84.0   /* plot area margins */
-#define MR 28.0
-#define MT 78.0
-#define MB 84.0
-#define FONT "DejaVu Sans"
-#define PI 3.14159265358979323846
 #ifndef RTLD_DEFAULT
 #define RTLD_DEFAULT ((void *)0) /* glibc's value; hidden without _GNU_SOURCE */
 #endif
-
-typedef struct {
-    const double *est, *lower, *upper;
-    int n;
-    int cumulative;
-    double marker;     /* x of the dashed line or NaN */
-    const char *note;  /* its label, or the note at the top right; may be NULL */
-    const char *path;  /* for the text hook; NULL when drawing the PDF */
-    const nt_plot_opts *o;
-    double scale;
-    double y0, y1, ystep;  /* axis range and tick step (scaled units) */
-    double xstep;
-    /* nt_plot_compare: a second path with its band, and the two legend labels */
-    const double *est2, *lower2, *upper2;
-    const char *label1, *label2;
-} figure;
+#define PNG_SCALE 2.5
 
 /* ------------------------------------------------------------- ticks */
 
-static double nice_step(double span, int target)
+double nt_plot_nice_step(double span, int target)
 {
     if (!(span > 0)) return 1;
     double raw = span / target, p = pow(10, floor(log10(raw))), f = raw / p;
@@ -58,74 +34,33 @@ static double month_step(int n)
     return span <= 12 ? 1 : span <= 24 ? 3 : span <= 48 ? 6 : span <= 132 ? 12 : 24;
 }
 
-static int decimals_of(double step)
+int nt_plot_decimals(double step)
 {
     int d = 0;
     while (d < 8 && fabs(step * pow(10, d) - round(step * pow(10, d))) > 1e-9 * pow(10, d)) d++;
     return d;
 }
 
-/* Tick label with a true minus sign and thin-space thousands separators. */
-static void tick_label(double v, int dec, char *buf, size_t size)
+void nt_plot_axis(nt_plot_axis_t *a, double lo, double hi, int target)
 {
-    if (fabs(v) < 1e-12) v = 0;
-    char num[64];
-    snprintf(num, sizeof num, "%.*f", dec, fabs(v));
-    char *dot = strchr(num, '.');
-    size_t ilen = dot ? (size_t)(dot - num) : strlen(num);
-    char out[128];
-    size_t k = 0;
-    if (v < 0) { memcpy(out, "\xe2\x88\x92", 3); k = 3; }
-    for (size_t i = 0; i < ilen; i++) {
-        out[k++] = num[i];
-        size_t left = ilen - i - 1;
-        if (left > 0 && left % 3 == 0 && ilen > 4) { memcpy(out + k, "\xe2\x80\x89", 3); k += 3; }
-    }
-    out[k] = 0;
-    snprintf(buf, size, "%s%s", out, dot ? dot : "");
-}
-
-static void ranges(figure *f)
-{
-    double lo = 0, hi = 0; /* zero is always in view */
-    const double *s[6] = {f->est, f->lower, f->upper, f->est2, f->lower2, f->upper2};
-    for (int a = 0; a < 6; a++) {
-        if (!s[a]) continue;
-        for (int t = 0; t < f->n; t++) {
-            double v = s[a][t] * f->scale;
-            if (!isfinite(v)) continue;
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
-        }
-    }
+    if (lo > 0) lo = 0;
+    if (hi < 0) hi = 0; /* zero is always in view */
     if (hi - lo <= 0) { lo = -1; hi = 1; }
     double pad = 0.04 * (hi - lo);
     if (lo < 0) lo -= pad;
     if (hi > 0) hi += pad;
-    f->ystep = nice_step(hi - lo, 6);
-    f->y0 = floor(lo / f->ystep + 1e-9) * f->ystep;
-    f->y1 = ceil(hi / f->ystep - 1e-9) * f->ystep;
-    f->xstep = month_step(f->n);
+    a->step = nt_plot_nice_step(hi - lo, target);
+    a->lo = floor(lo / a->step + 1e-9) * a->step;
+    a->hi = ceil(hi / a->step - 1e-9) * a->step;
 }
 
-/* ------------------------------------------------------------- drawing */
+/* ------------------------------------------------------------- text */
 
-static double px(const figure *f, double month)
+void nt_plot_text(nt_plot_canvas *cv, const char *s, double x, double y, double size, int bold, double align)
 {
-    double span = f->n > 1 ? f->n - 1 : 1;
-    return ML + (W - ML - MR) * month / span;
-}
-
-static double py(const figure *f, double v)
-{
-    return MT + (H - MT - MB) * (f->y1 - v) / (f->y1 - f->y0);
-}
-
-static void text_at(cairo_t *cr, const figure *f, const char *s, double x, double y, double size, int bold,
-                    double align /* 0 left, 0.5 centre, 1 right */)
-{
-    if (f->o->on_text && f->path) f->o->on_text(f->o->on_text_ctx, f->path, s);
-    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+    if (cv->on_text && cv->path) cv->on_text(cv->text_ctx, cv->path, s);
+    cairo_t *cr = cv->cr;
+    cairo_select_font_face(cr, NT_PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, size);
     cairo_text_extents_t e;
@@ -134,232 +69,284 @@ static void text_at(cairo_t *cr, const figure *f, const char *s, double x, doubl
     cairo_show_text(cr, s);
 }
 
-static int defined(const figure *f, const double *a, int t)
+double nt_plot_text_width(nt_plot_canvas *cv, const char *s, double size, int bold)
 {
-    return a && isfinite(a[t] * f->scale);
+    cairo_select_font_face(cv->cr, NT_PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cv->cr, size);
+    cairo_text_extents_t e;
+    cairo_text_extents(cv->cr, s, &e);
+    return e.x_advance;
 }
 
-static const double colour[2][3] = {{0.09, 0.29, 0.58}, {0.80, 0.40, 0.05}};
-static const double band_colour[2][4] = {{0.36, 0.55, 0.83, 0.28}, {0.95, 0.60, 0.25, 0.25}};
-
-static void draw_band_of(cairo_t *cr, const figure *f, const double *lower, const double *upper, int c)
+double nt_plot_legend(nt_plot_canvas *cv, double x, double y, int kind, const double rgb[3], double alpha,
+                      const char *label)
 {
-    if (!lower || !upper) return;
-    cairo_set_source_rgba(cr, band_colour[c][0], band_colour[c][1], band_colour[c][2], band_colour[c][3]);
+    cairo_t *cr = cv->cr;
+    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], alpha);
+    cairo_set_line_width(cr, 1.6);
+    if (kind == 1) {
+        cairo_rectangle(cr, x, y - 3.5, 16, 7);
+        cairo_fill(cr);
+    } else if (kind == 3 || kind == 4) {
+        cairo_arc(cr, x + 8, y, 2.8, 0, 2 * M_PI);
+        if (kind == 4) cairo_fill(cr);
+        else cairo_stroke(cr);
+    } else {
+        double dash[2] = {3, 2};
+        if (kind == 2) cairo_set_dash(cr, dash, 2, 0);
+        cairo_move_to(cr, x, y);
+        cairo_line_to(cr, x + 16, y);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+    }
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    nt_plot_text(cv, label, x + 20, y + 2.8, 7.5, 0, 0);
+    return x + 20 + nt_plot_text_width(cv, label, 7.5, 0) + 12;
+}
+
+void nt_plot_colour(int i, double rgb[3])
+{
+    static const double pal[][3] = {{0.09, 0.29, 0.58}, {0.84, 0.37, 0.0}, {0.0, 0.55, 0.45},
+                                    {0.80, 0.47, 0.65}, {0.34, 0.71, 0.91}, {0.60, 0.45, 0.10},
+                                    {0.35, 0.35, 0.35}, {0.90, 0.62, 0.0}};
+    int n = (int)(sizeof pal / sizeof pal[0]);
+    for (int c = 0; c < 3; c++) rgb[c] = pal[((i % n) + n) % n][c];
+}
+
+/* ------------------------------------------------------------- axes */
+
+void nt_plot_frame(nt_plot_canvas *cv, const nt_plot_area *A, const nt_plot_axis_t *ya, const char *y_label,
+                   int magnitude)
+{
+    cairo_t *cr = cv->cr;
+    char buf[64];
+    int dec = nt_plot_decimals(ya->step);
+    cairo_set_line_width(cr, 0.5);
+    for (double v = ya->lo; v <= ya->hi + ya->step * 1e-6; v += ya->step) {
+        double y = nt_plot_y(A, ya, v);
+        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+        cairo_move_to(cr, A->x0, y);
+        cairo_line_to(cr, A->x1, y);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        nt_lang_num(cv->lang, fabs(v) < 1e-12 ? 0 : magnitude ? fabs(v) : v, dec, buf, sizeof buf);
+        nt_plot_text(cv, buf, A->x0 - 4, y + 2.8, 7.5, 0, 1);
+    }
+    if (y_label) {
+        cairo_save(cr);
+        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+        cairo_translate(cr, A->x0 - A->label_gap, (A->y0 + A->y1) / 2);
+        cairo_rotate(cr, -M_PI / 2);
+        nt_plot_text(cv, y_label, 0, 0, 7.5, 0, 0.5);
+        cairo_restore(cr);
+    }
+}
+
+/* ------------------------------------------------------------- paths */
+
+static double px(const nt_plot_area *A, int n, double month)
+{
+    return A->x0 + (A->x1 - A->x0) * month / (n > 1 ? n - 1 : 1);
+}
+
+static int def(const double *a, int t, double k) { return a && isfinite(a[t] * k); }
+
+/* The band between lo and hi over its defined runs. */
+static void band(cairo_t *cr, const nt_plot_area *A, const nt_plot_axis_t *ya, int n, const double *lo,
+                 const double *hi, double k)
+{
     int t = 0;
-    while (t < f->n) {
-        while (t < f->n && !(defined(f, lower, t) && defined(f, upper, t))) t++;
+    while (t < n) {
+        while (t < n && !(def(lo, t, k) && def(hi, t, k))) t++;
         int a = t;
-        while (t < f->n && defined(f, lower, t) && defined(f, upper, t)) t++;
+        while (t < n && def(lo, t, k) && def(hi, t, k)) t++;
         int b = t - 1;
         if (a > b) continue;
-        if (a == b) { /* one month: a short vertical bar */
-            cairo_rectangle(cr, px(f, a) - 2, py(f, upper[a] * f->scale), 4,
-                            py(f, lower[a] * f->scale) - py(f, upper[a] * f->scale));
+        if (a == b) {
+            cairo_rectangle(cr, px(A, n, a) - 1.2, nt_plot_y(A, ya, hi[a] * k), 2.4,
+                            nt_plot_y(A, ya, lo[a] * k) - nt_plot_y(A, ya, hi[a] * k));
             cairo_fill(cr);
             continue;
         }
-        cairo_move_to(cr, px(f, a), py(f, upper[a] * f->scale));
-        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(f, s), py(f, upper[s] * f->scale));
-        for (int s = b; s >= a; s--) cairo_line_to(cr, px(f, s), py(f, lower[s] * f->scale));
+        cairo_move_to(cr, px(A, n, a), nt_plot_y(A, ya, hi[a] * k));
+        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(A, n, s), nt_plot_y(A, ya, hi[s] * k));
+        for (int s = b; s >= a; s--) cairo_line_to(cr, px(A, n, s), nt_plot_y(A, ya, lo[s] * k));
         cairo_close_path(cr);
         cairo_fill(cr);
     }
 }
 
-static void draw_line_of(cairo_t *cr, const figure *f, const double *est, int c)
+/* A line over the defined runs of y (dashed: the simultaneous band's edges). */
+static void line(cairo_t *cr, const nt_plot_area *A, const nt_plot_axis_t *ya, int n, const double *y, double k,
+                 int dots)
 {
-    if (!est) return;
-    cairo_set_source_rgb(cr, colour[c][0], colour[c][1], colour[c][2]);
-    cairo_set_line_width(cr, 2.2);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     int t = 0;
-    while (t < f->n) {
-        while (t < f->n && !defined(f, est, t)) t++;
+    while (t < n) {
+        while (t < n && !def(y, t, k)) t++;
         int a = t;
-        while (t < f->n && defined(f, est, t)) t++;
+        while (t < n && def(y, t, k)) t++;
         int b = t - 1;
         if (a > b) continue;
         if (a == b) {
-            cairo_arc(cr, px(f, a), py(f, est[a] * f->scale), 2.6, 0, 2 * PI);
-            cairo_fill(cr);
+            if (dots) {
+                cairo_arc(cr, px(A, n, a), nt_plot_y(A, ya, y[a] * k), 1.6, 0, 2 * M_PI);
+                cairo_fill(cr);
+            }
             continue;
         }
-        cairo_move_to(cr, px(f, a), py(f, est[a] * f->scale));
-        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(f, s), py(f, est[s] * f->scale));
+        cairo_move_to(cr, px(A, n, a), nt_plot_y(A, ya, y[a] * k));
+        for (int s = a + 1; s <= b; s++) cairo_line_to(cr, px(A, n, s), nt_plot_y(A, ya, y[s] * k));
         cairo_stroke(cr);
     }
 }
 
-/* Title, subtitle, legend (above the plot area, never over the data). */
-static void draw_header(cairo_t *cr, const figure *f)
+static void paths_range(const nt_plot_paths *p, double k, double *lo, double *hi)
 {
-    const nt_plot_opts *o = f->o;
-    char buf[256];
+    *lo = 0;
+    *hi = 0;
+    for (int i = 0; i < p->n_series; i++) {
+        const nt_plot_series *s = &p->series[i];
+        const double *a[5] = {s->y, s->lower, s->upper, s->band_lower, s->band_upper};
+        for (int j = 0; j < 5; j++)
+            for (int t = 0; a[j] && t < p->n_months; t++)
+                if (isfinite(a[j][t] * k)) {
+                    if (a[j][t] * k < *lo) *lo = a[j][t] * k;
+                    if (a[j][t] * k > *hi) *hi = a[j][t] * k;
+                }
+    }
+}
+
+static void paths_marker(nt_plot_canvas *cv, const nt_plot_area *A, const nt_plot_paths *p)
+{
+    cairo_t *cr = cv->cr;
+    if (!p->note) return;
+    cairo_set_source_rgb(cr, 0.75, 0.22, 0.17);
+    if (!isfinite(p->marker)) {
+        nt_plot_text(cv, p->note, A->x1 - 4, A->y0 + 10, 7.5, 1, 1);
+        return;
+    }
+    double x = px(A, p->n_months, p->marker), dash[2] = {3, 2.5};
+    cairo_set_line_width(cr, 0.9);
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_move_to(cr, x, A->y0);
+    cairo_line_to(cr, x, A->y1);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    double align = x > (A->x0 + A->x1) / 2 ? 1 : 0;
+    nt_plot_text(cv, p->note, x + (align ? -3 : 3), A->y0 + 10, 7.5, 1, align);
+}
+
+void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p)
+{
+    cairo_t *cr = cv->cr;
+    double k = p->y_scale != 0 ? p->y_scale : 1, lo, hi;
+    nt_plot_area A = {x + 46, x + w - 8, y + 16, y + h - 30, 36};
+    nt_plot_axis_t ya;
+    paths_range(p, k, &lo, &hi);
+    nt_plot_axis(&ya, lo, hi, 5);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_at(cr, f, o->title ? o->title : "", ML, 28, 17, 1, 0);
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    if (o->subtitle) text_at(cr, f, o->subtitle, ML, 50, 12.5, 0, 0);
-    double lx = W - MR;
-    if (f->lower && f->upper && !f->label1) {
-        double lvl = o->ci_level > 0 ? o->ci_level : 0.95;
-        snprintf(buf, sizeof buf, "%g%% confidence interval", 100 * lvl);
-        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        text_at(cr, f, buf, lx, 66, 11.5, 0, 1);
-        cairo_text_extents_t e;
-        cairo_text_extents(cr, buf, &e);
-        lx -= e.x_advance + 6;
-        cairo_set_source_rgba(cr, 0.36, 0.55, 0.83, 0.28);
-        cairo_rectangle(cr, lx - 22, 58, 22, 10);
-        cairo_fill(cr);
-        lx -= 22 + 16;
-    }
-    const char *what[2] = {f->cumulative ? "cumulative effect" : "monthly effect", NULL};
-    if (f->label1) { what[0] = f->label2; what[1] = f->label1; } /* drawn right to left */
-    for (int c = 0; c < 2 && what[c]; c++) {
-        int col = f->label1 ? 1 - c : 0;
-        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        text_at(cr, f, what[c], lx, 66, 11.5, 0, 1);
-        cairo_text_extents_t e;
-        cairo_text_extents(cr, what[c], &e);
-        lx -= e.x_advance + 6;
-        cairo_set_source_rgb(cr, colour[col][0], colour[col][1], colour[col][2]);
-        cairo_set_line_width(cr, 2.2);
-        cairo_move_to(cr, lx - 22, 62);
-        cairo_line_to(cr, lx, 62);
-        cairo_stroke(cr);
-        lx -= 22 + 16;
-    }
-}
-
-static void draw(cairo_t *cr, const figure *f)
-{
-    const nt_plot_opts *o = f->o;
-    char buf[256];
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    draw_header(cr, f);
-
-    /* Grid and tick labels. */
-    double x0 = ML, x1 = W - MR, yt = MT, yb = H - MB;
-    int ydec = decimals_of(f->ystep);
-    cairo_set_line_width(cr, 0.8);
-    for (double v = f->y0; v <= f->y1 + f->ystep * 1e-6; v += f->ystep) {
-        double y = py(f, v);
+    if (p->title) nt_plot_text(cv, p->title, x + 6, y + 9, 8.5, 1, 0);
+    nt_plot_frame(cv, &A, &ya, p->y_label, 0);
+    int n = p->n_months, last = n > 1 ? n - 1 : 1;
+    double xs = month_step(n);
+    char buf[32];
+    cairo_set_line_width(cr, 0.5);
+    for (double m = 0; m <= last + 1e-9; m += xs) {
+        double xx = px(&A, n, m);
         cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-        cairo_move_to(cr, x0, y);
-        cairo_line_to(cr, x1, y);
+        cairo_move_to(cr, xx, A.y0);
+        cairo_line_to(cr, xx, A.y1);
         cairo_stroke(cr);
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        tick_label(v, ydec, buf, sizeof buf);
-        text_at(cr, f, buf, x0 - 8, y + 4.5, 12, 0, 1);
-    }
-    int last = f->n > 1 ? f->n - 1 : 1;
-    for (double m = 0; m <= last + 1e-9; m += f->xstep) {
-        double x = px(f, m);
-        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-        cairo_move_to(cr, x, yt);
-        cairo_line_to(cr, x, yb);
-        cairo_stroke(cr);
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
         snprintf(buf, sizeof buf, "%d", (int)m);
-        text_at(cr, f, buf, x, yb + 18, 12, 0, 0.5);
+        nt_plot_text(cv, buf, xx, A.y1 + 10, 7.5, 0, 0.5);
     }
-    /* Plot frame (left and bottom axes). */
-    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-    cairo_set_line_width(cr, 1);
-    cairo_move_to(cr, x0, yt);
-    cairo_line_to(cr, x0, yb);
-    cairo_line_to(cr, x1, yb);
-    cairo_stroke(cr);
-
-    /* Data, clipped to the plot area. */
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    if (p->x_label) nt_plot_text(cv, p->x_label, (A.x0 + A.x1) / 2, A.y1 + 22, 7.5, 0, 0.5);
     cairo_save(cr);
-    cairo_rectangle(cr, x0, yt, x1 - x0, yb - yt);
+    cairo_rectangle(cr, A.x0, A.y0, A.x1 - A.x0, A.y1 - A.y0);
     cairo_clip(cr);
-    draw_band_of(cr, f, f->lower, f->upper, 0);
-    draw_band_of(cr, f, f->lower2, f->upper2, 1);
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2); /* zero line */
-    cairo_set_line_width(cr, 1.1);
-    cairo_move_to(cr, x0, py(f, 0));
-    cairo_line_to(cr, x1, py(f, 0));
-    cairo_stroke(cr);
-    draw_line_of(cr, f, f->est, 0);
-    draw_line_of(cr, f, f->est2, 1);
+    for (int i = 0; i < p->n_series; i++) {
+        const nt_plot_series *s = &p->series[i];
+        cairo_set_source_rgba(cr, s->rgb[0], s->rgb[1], s->rgb[2], 0.24);
+        if (s->lower && s->upper) band(cr, &A, &ya, n, s->lower, s->upper, k);
+    }
     cairo_restore(cr);
-
-    if (f->cumulative && f->note) {
-        if (isfinite(f->marker)) {
-            double x = px(f, f->marker);
-            double dash[2] = {5, 4};
-            cairo_set_source_rgb(cr, 0.75, 0.22, 0.17);
-            cairo_set_line_width(cr, 1.4);
-            cairo_set_dash(cr, dash, 2, 0);
-            cairo_move_to(cr, x, yt);
-            cairo_line_to(cr, x, yb);
-            cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
-            double align = x > (x0 + x1) / 2 ? 1 : 0;
-            text_at(cr, f, f->note, x + (align ? -6 : 6), yt + 16, 12, 1, align);
-        } else {
-            cairo_set_source_rgb(cr, 0.75, 0.22, 0.17);
-            text_at(cr, f, f->note, x1 - 6, yt + 16, 12, 1, 1);
-        }
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);  /* the frame: left and bottom axes */
+    cairo_set_line_width(cr, 0.7);
+    cairo_move_to(cr, A.x0, A.y0);
+    cairo_line_to(cr, A.x0, A.y1);
+    cairo_line_to(cr, A.x1, A.y1);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);  /* the zero line, whole even on the frame */
+    cairo_set_line_width(cr, 0.8);
+    cairo_move_to(cr, A.x0, nt_plot_y(&A, &ya, 0));
+    cairo_line_to(cr, A.x1, nt_plot_y(&A, &ya, 0));
+    cairo_stroke(cr);
+    cairo_save(cr);
+    cairo_rectangle(cr, A.x0, A.y0, A.x1 - A.x0, A.y1 - A.y0);
+    cairo_clip(cr);
+    double dash[2] = {3, 2};
+    for (int i = 0; i < p->n_series; i++) {
+        const nt_plot_series *s = &p->series[i];
+        cairo_set_source_rgb(cr, s->rgb[0], s->rgb[1], s->rgb[2]);
+        cairo_set_line_width(cr, 0.8);
+        cairo_set_dash(cr, dash, 2, 0);
+        if (s->band_lower) line(cr, &A, &ya, n, s->band_lower, k, 0);
+        if (s->band_upper) line(cr, &A, &ya, n, s->band_upper, k, 0);
+        cairo_set_dash(cr, NULL, 0, 0);
+        cairo_set_line_width(cr, 1.5);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        line(cr, &A, &ya, n, s->y, k, 1);
     }
-
-    /* Axis labels and caption. */
-    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    text_at(cr, f, o->x_label ? o->x_label : "Months since programme start", (x0 + x1) / 2,
-            yb + 42, 13, 0, 0.5);
-    if (o->y_label) {
-        cairo_save(cr);
-        cairo_translate(cr, 22, (yt + yb) / 2);
-        cairo_rotate(cr, -PI / 2);
-        text_at(cr, f, o->y_label, 0, 0, 13, 0, 0.5);
-        cairo_restore(cr);
-    }
-    if (o->caption) {
-        cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
-        text_at(cr, f, o->caption, 12, H - 12, 10.5, 0, 0);
-    }
+    cairo_restore(cr);
+    paths_marker(cv, &A, p);
 }
 
 /* ------------------------------------------------------------- output */
 
-static nt_status write_png(figure *f, const char *path, nt_error *err)
+static nt_status fail_cairo(const char *path, cairo_status_t cs, nt_error *err)
+{
+    return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot write the figure: %s", cairo_status_to_string(cs));
+}
+
+nt_status nt_plot_write_png(const char *path, double w, double h, nt_plot_draw_fn draw, const void *fig,
+                            nt_lang lang, void (*on_text)(void *, const char *, const char *), void *text_ctx,
+                            nt_error *err)
 {
     char tmp[4200];
     nt_status s = nt_file_tmpname(path, tmp, sizeof tmp, err);
     if (s) return s;
-    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(2 * W), (int)(2 * H));
+    cairo_surface_t *sf =
+        cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(PNG_SCALE * w), (int)ceil(PNG_SCALE * h));
     cairo_t *cr = cairo_create(sf);
-    cairo_scale(cr, 2, 2);
-    f->path = path;
-    draw(cr, f);
-    f->path = NULL;
+    cairo_scale(cr, PNG_SCALE, PNG_SCALE);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    nt_plot_canvas cv = {cr, lang, on_text, text_ctx, path};
+    draw(&cv, w, h, fig);
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     if (cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_write_to_png(sf, tmp);
     cairo_surface_destroy(sf);
     if (cs != CAIRO_STATUS_SUCCESS) {
         remove(tmp);
-        return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot write the plot: %s",
-                          cairo_status_to_string(cs));
+        return fail_cairo(path, cs, err);
     }
     return nt_file_rename(tmp, path, err);
 }
 
-static nt_status write_pdf(const figure *f, const char *path, nt_error *err)
+nt_status nt_plot_write_pdf(const char *path, double w, double h, nt_plot_draw_fn draw, const void *fig,
+                            nt_lang lang, nt_error *err)
 {
     char tmp[4200];
     nt_status s = nt_file_tmpname(path, tmp, sizeof tmp, err);
     if (s) return s;
-    const double k = 0.72;
-    cairo_surface_t *sf = cairo_pdf_surface_create(tmp, W * k, H * k);
+    cairo_surface_t *sf = cairo_pdf_surface_create(tmp, w, h);
     cairo_t *cr = cairo_create(sf);
-    cairo_scale(cr, k, k);
-    draw(cr, f);
+    nt_plot_canvas cv = {cr, lang, NULL, NULL, NULL};
+    draw(&cv, w, h, fig);
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     cairo_surface_finish(sf);
@@ -367,50 +354,78 @@ static nt_status write_pdf(const figure *f, const char *path, nt_error *err)
     cairo_surface_destroy(sf);
     if (cs != CAIRO_STATUS_SUCCESS) {
         remove(tmp);
-        return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot write the plot: %s",
-                          cairo_status_to_string(cs));
+        return fail_cairo(path, cs, err);
     }
     return nt_file_rename(tmp, path, err);
 }
 
-static nt_status plot(const char *png_path, const char *pdf_path, figure *f, nt_error *err)
+typedef struct { char *buf; size_t len, cap; int oom; } membuf;
+
+static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int length)
 {
-    if (f->n < 1 || !f->est)
-        return nt_fail(err, NT_EUSAGE, "a plot needs at least one month");
-    if (!png_path && !pdf_path) return nt_fail(err, NT_EUSAGE, "a plot needs an output path");
-    f->scale = f->o->y_scale != 0 ? f->o->y_scale : 1;
-    ranges(f);
-    nt_status s = NT_OK;
-    if (png_path) s = write_png(f, png_path, err);
-    if (!s && pdf_path) s = write_pdf(f, pdf_path, err);
-    return s;
+    membuf *m = closure;
+    if (m->len + length + 1 > m->cap) {
+        size_t cap = (m->cap ? m->cap * 2 : 65536) + length;
+        char *b = realloc(m->buf, cap);
+        if (!b) { m->oom = 1; return CAIRO_STATUS_NO_MEMORY; }
+        m->buf = b;
+        m->cap = cap;
+    }
+    memcpy(m->buf + m->len, data, length);
+    m->len += length;
+    m->buf[m->len] = 0;
+    return CAIRO_STATUS_SUCCESS;
 }
 
-nt_status nt_plot_effect(const char *png_path, const char *pdf_path, const double *est,
-                         const double *lower, const double *upper, int n_months,
-                         const nt_plot_opts *o, nt_error *err)
+/* Prefixes every id="..", href="#.." and url(#..) of an SVG. */
+static char *prefix_ids(const char *svg, const char *pre)
 {
-    figure f = {est, lower, upper, n_months, 0, NAN, NULL, NULL, o, 1, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
-    return plot(png_path, pdf_path, &f, err);
+    static const char *const keys[] = {"id=\"", "href=\"#", "url(#"};
+    size_t n = 0, pl = strlen(pre);
+    for (const char *c = svg; *c; c++)
+        for (int k = 0; k < 3; k++) n += !strncmp(c, keys[k], strlen(keys[k]));
+    char *out = malloc(strlen(svg) + n * pl + 1), *o = out;
+    if (!out) return NULL;
+    for (const char *c = svg; *c;) {
+        int hit = 0;
+        for (int k = 0; k < 3 && !hit; k++) {
+            size_t kl = strlen(keys[k]);
+            if (strncmp(c, keys[k], kl)) continue;
+            memcpy(o, c, kl);
+            memcpy(o + kl, pre, pl);
+            o += kl + pl;
+            c += kl;
+            hit = 1;
+        }
+        if (!hit) *o++ = *c++;
+    }
+    *o = 0;
+    return out;
 }
 
-nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const double *cum,
-                             const double *lower, const double *upper, int n_months,
-                             double marker, const char *note, const nt_plot_opts *o, nt_error *err)
+nt_status nt_plot_svg(double w, double h, nt_plot_draw_fn draw, const void *fig, nt_lang lang,
+                      const char *id_prefix, char **svg, nt_error *err)
 {
-    figure f = {cum, lower, upper, n_months, 1, marker, note, NULL, o, 1, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
-    return plot(png_path, pdf_path, &f, err);
-}
-
-nt_status nt_plot_compare(const char *png_path, const char *pdf_path, const double *est1, const double *lower1,
-                          const double *upper1, const char *label1, const double *est2, const double *lower2,
-                          const double *upper2, const char *label2, int n_months, const nt_plot_opts *o,
-                          nt_error *err)
-{
-    if (!label1 || !label2) return nt_fail(err, NT_EUSAGE, "a comparison plot needs two labels");
-    figure f = {est1, lower1, upper1, n_months, 0, NAN, NULL, NULL, o, 1, 0, 0, 0, 0, est2, lower2, upper2,
-                label1, label2};
-    return plot(png_path, pdf_path, &f, err);
+    membuf m = {0};
+    cairo_surface_t *sf = cairo_svg_surface_create_for_stream(mem_write, &m, w, h);
+    cairo_svg_surface_set_document_unit(sf, CAIRO_SVG_UNIT_PT);
+    cairo_t *cr = cairo_create(sf);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    nt_plot_canvas cv = {cr, lang, NULL, NULL, NULL};
+    draw(&cv, w, h, fig);
+    cairo_status_t cs = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(sf);
+    if (cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_status(sf);
+    cairo_surface_destroy(sf);
+    if (cs != CAIRO_STATUS_SUCCESS || m.oom || !m.buf) {
+        free(m.buf);
+        return nt_fail(err, NT_ENOMEM, "cannot draw the figure as SVG: %s", cairo_status_to_string(cs));
+    }
+    *svg = prefix_ids(m.buf, id_prefix);
+    free(m.buf);
+    return *svg ? NT_OK : nt_fail(err, NT_ENOMEM, "out of memory");
 }
 
 void nt_plot_cleanup(void)

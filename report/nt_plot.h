@@ -1,60 +1,108 @@
-/* Report-ready plots of effect paths with cairo: one PNG (1600 x 1000 px,
-   drawn at 2x) and optionally one PDF (8 x 5 in) per programme x subgroup x
-   outcome. Both are written atomically (temporary name, then rename).
+/* Figures with cairo, drawn once and rendered to PNG (2.5 px per point),
+   PDF, SVG (in memory, for the HTML report) or onto a page of a larger PDF.
+   A figure is a draw function on a canvas of w x h points; its parts are
+   the panels below: effect paths over months since start (several series,
+   each with a pointwise interval and an optional simultaneous band), a
+   forest plot, a mirrored histogram and a dot plot (love plot).
 
-   x = months since programme start (tau = 0..n_months-1), y = the effect in
-   the outcome's units times y_scale. Undefined months (NaN) are gaps: the
-   line and the band are broken there, never drawn through zero; a defined
-   month between two gaps is a dot. The same numbers give the same PNG bytes
-   (the PDF carries cairo's creation date). */
+   Undefined months (NaN) are gaps: lines and bands break there, never
+   drawn through zero; a defined month between two gaps is a dot. Axis
+   ticks are nice numbers (1, 2, 2.5 or 5 times a power of ten; months in
+   steps of 1, 3, 6, 12 or 24) with a true minus sign. The same numbers
+   give the same PNG bytes. */
 #ifndef NT_PLOT_H
 #define NT_PLOT_H
 
 #include <stddef.h>
+
 #include "core/nt_error.h"
+#include "report/nt_lang.h"
+
+typedef struct _cairo cairo_t;  /* <cairo.h>, for the report's own files */
 
 typedef struct {
-    const char *title;        /* e.g. "ww2003: scholing, education=low" */
-    const char *subtitle;     /* may be NULL, e.g. "ATT, radius matching" */
-    const char *caption;      /* small print at the bottom, may be NULL */
-    const char *x_label;      /* NULL: "Months since programme start" */
-    const char *y_label;      /* the outcome and its units */
-    double y_scale;           /* values are multiplied by it; 0 means 1 */
-    double ci_level;          /* for the legend ("95% CI"); 0 means 0.95 */
-    /* Test hook, or NULL: called with every text the plot draws into its
-       PNG (title, legend, tick labels, note, axis labels, caption), in
-       drawing order, so a test can check what a plot states without
-       reading pixels. */
+    cairo_t *cr;
+    nt_lang lang;
+    /* Test hook: every text drawn, with the PNG's path (PNG only). */
     void (*on_text)(void *ctx, const char *png_path, const char *text);
-    void *on_text_ctx;
-} nt_plot_opts;
+    void *text_ctx;
+    const char *path;
+} nt_plot_canvas;
 
-/* theta(tau) with its confidence band (lower/upper may be NULL: no band)
-   and a zero line. pdf_path may be NULL. */
-nt_status nt_plot_effect(const char *png_path, const char *pdf_path, const double *est,
-                         const double *lower, const double *upper, int n_months,
-                         const nt_plot_opts *o, nt_error *err);
+typedef void (*nt_plot_draw_fn)(nt_plot_canvas *cv, double w, double h, const void *fig);
 
-/* A cumulative path with its band and zero line, a dashed vertical line at
-   x = marker labelled note (e.g. "break-even: month 73"), or, with marker
-   NaN, note at the top right (e.g. "no break-even within 96 months"); note
-   NULL: neither. The caller says what the marker means. */
-nt_status nt_plot_cumulative(const char *png_path, const char *pdf_path, const double *cum,
-                             const double *lower, const double *upper, int n_months,
-                             double marker, const char *note, const nt_plot_opts *o, nt_error *err);
+nt_status nt_plot_write_png(const char *path, double w, double h, nt_plot_draw_fn draw, const void *fig,
+                            nt_lang lang, void (*on_text)(void *, const char *, const char *), void *text_ctx,
+                            nt_error *err);
+nt_status nt_plot_write_pdf(const char *path, double w, double h, nt_plot_draw_fn draw, const void *fig,
+                            nt_lang lang, nt_error *err);
+/* The figure as an SVG document (text as glyph outlines: no font), its
+   ids prefixed with id_prefix so several can live in one HTML page;
+   *svg malloc'ed, NUL-terminated. */
+nt_status nt_plot_svg(double w, double h, nt_plot_draw_fn draw, const void *fig, nt_lang lang,
+                      const char *id_prefix, char **svg, nt_error *err);
 
-/* Two paths in one figure (e.g. two estimators of the same effect), each
-   with its band (NULL: none): est1 in the colour of nt_plot_effect, est2
-   in orange; the legend names them label1 and label2 (the band legend is
-   left out). NaN months are gaps as above. */
-nt_status nt_plot_compare(const char *png_path, const char *pdf_path, const double *est1, const double *lower1,
-                          const double *upper1, const char *label1, const double *est2, const double *lower2,
-                          const double *upper2, const char *label2, int n_months, const nt_plot_opts *o,
-                          nt_error *err);
+/* ------------------------------------------------------------ panels */
+
+typedef struct {
+    const double *y, *lower, *upper;          /* lower/upper may be NULL: no interval */
+    const double *band_lower, *band_upper;    /* simultaneous band, may be NULL */
+    double rgb[3];
+} nt_plot_series;
+
+typedef struct {
+    const char *title, *x_label, *y_label;
+    double y_scale;          /* values are multiplied by it; 0 means 1 */
+    int n_months;
+    int n_series;
+    const nt_plot_series *series;
+    double marker;           /* x of a dashed vertical line, or NaN */
+    const char *note;        /* its label, or (marker NaN) a note at the top right; may be NULL */
+} nt_plot_paths;
+
+void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p);
+
+typedef struct {
+    const char *label;       /* left of the row */
+    const char *text;        /* right of the row (estimate and interval), may be NULL */
+    double est, lower, upper;/* NaN: nothing drawn */
+    double rgb[3];
+} nt_plot_row;
+
+/* A forest plot: one row per entry, estimate as a square, interval as a
+   line, a zero line; x_label under the axis. */
+void nt_plot_draw_forest(nt_plot_canvas *cv, double x, double y, double w, double h, const char *x_label,
+                         const nt_plot_row *rows, int n_rows);
+
+/* A mirrored histogram: up[b] above the axis, down[b] below (shares in %,
+   NaN: bin not shown), bins from lo in steps of width. */
+void nt_plot_draw_mirror(nt_plot_canvas *cv, double x, double y, double w, double h, const char *x_label,
+                         const char *y_label, const double *up, const double *down, int n_bins, double lo,
+                         double width, const char *up_label, const char *down_label);
+
+/* A love plot: per row |SMD| before (open circle) and after (dot), with
+   lines at 0.1 and 0.25. */
+void nt_plot_draw_love(nt_plot_canvas *cv, double x, double y, double w, double h, const char *x_label,
+                       const char *const *labels, const double *before, const double *after, int n_rows,
+                       const char *before_label, const char *after_label);
+
+/* ------------------------------------------------------------ pieces */
+
+/* Text at (x, y) baseline; align 0 left, 0.5 centre, 1 right. */
+void nt_plot_text(nt_plot_canvas *cv, const char *s, double x, double y, double size, int bold, double align);
+/* Its width at that size. */
+double nt_plot_text_width(nt_plot_canvas *cv, const char *s, double size, int bold);
+/* A legend entry at (x, y) (centre line): kind 0 line, 1 band (alpha), 2
+   dashed line, 3 open circle, 4 dot; returns the x after it. */
+double nt_plot_legend(nt_plot_canvas *cv, double x, double y, int kind, const double rgb[3], double alpha,
+                      const char *label);
+
+/* Programme colours (a palette readable in grey and by colour-blind
+   readers), i-th of any number. */
+void nt_plot_colour(int i, double rgb[3]);
 
 /* Releases cairo's and fontconfig's process-wide font caches; call once at
-   the very end of a program that plotted (after which no cairo call may
-   follow), so leak checkers see a clean exit. */
+   the very end of a program that plotted. */
 void nt_plot_cleanup(void);
 
 #endif

@@ -1,6 +1,6 @@
-/* The one table writer: CSV (the contract's format, %.10g), Markdown and
-   LaTeX, with statistical disclosure control as report/nt_disclose.h
-   decides it (the plots ask the same functions).
+/* The one table writer: CSV (the contract's format, %.10g), with
+   statistical disclosure control as report/nt_disclose.h decides it (the
+   plots ask the same functions).
 
    Columns have a kind:
      NT_COL_KEY   labels (program, subgroup, month, term): never suppressed;
@@ -9,7 +9,16 @@
                   nt_disclose_basis and nt_disclose_window) is too small;
      NT_COL_COUNT person counts: emptied when 0 < value < min_cell, and with
                   the statistics when the basis is too small; shown ones
-                  rounded to the table's base (nt_table_set_round).
+                  rounded to the table's base (nt_table_set_round);
+     NT_COL_MEAN  a mean, share or effect (or an interval around one):
+                  suppressed as a statistic, and when the table's counts
+                  are rounded (base > 1, min_cell > 0) printed rounded to
+                  nt_disclose_step of its basis, so its digits do not give
+                  its denominator away (the Markdown/LaTeX print that text).
+   With nt_table_set_margin, cells are also suppressed secondarily across
+   the levels of a subgroup variable (nt_disclose_secondary): rows alike in
+   every key column but the margin column ("subgroup": "" the total,
+   "var=level" a level) form a total and its parts.
    With min_cell > 0 every table ends with a `suppressed` column naming the
    emptied columns of that row, joined by '|'. min_cell = 0: no control, no
    extra column.
@@ -25,7 +34,7 @@
 #include "core/nt_error.h"
 #include "report/nt_disclose.h"
 
-typedef enum { NT_COL_KEY, NT_COL_STAT, NT_COL_COUNT } nt_col_kind;
+typedef enum { NT_COL_KEY, NT_COL_STAT, NT_COL_COUNT, NT_COL_MEAN } nt_col_kind;
 
 typedef struct nt_table nt_table;
 
@@ -51,6 +60,18 @@ void nt_table_limit_cell(nt_table *t, const char *col, long n_persons, nt_disclo
 /* Person counts (NT_COL_COUNT) are published rounded to this base when
    min_cell > 0 (nt_disclose_round); default 1: exact. */
 void nt_table_set_round(nt_table *t, long base);
+/* Secondary suppression across the subgroup levels in column `col` (a
+   key column): see above. `ignore` (or NULL): a key column that labels a
+   row but does not tell cells apart (start_months.csv's status). */
+void nt_table_set_margin(nt_table *t, const char *col, const char *ignore);
+/* What a writer at min_cell does with cell (row, col): 1 shown, 0
+   suppressed, -1 empty (no number). */
+int nt_table_shown(const nt_table *t, long row, const char *col, long min_cell);
+/* The number cell (row, col) is written as at min_cell (rounded to its
+   step or base), NaN when suppressed or empty: what a report may show. */
+double nt_table_shown_num(const nt_table *t, long row, const char *col, long min_cell);
+/* The basis of a row (LONG_MAX: none set). */
+long nt_table_row_basis(const nt_table *t, long row);
 /* What the writers suppress at min_cell: cells emptied per reason, and rows
    with any emptied cell. */
 void nt_table_disclosure_counts(const nt_table *t, long min_cell, long cells[NT_WHY_N], long *rows);
@@ -58,12 +79,6 @@ long nt_table_rows(const nt_table *t);
 
 
 nt_status nt_table_write_csv(const nt_table *t, const char *path, long min_cell, nt_error *err);
-/* Markdown / LaTeX for reports: numbers rounded to `digits` significant digits. */
-nt_status nt_table_write_markdown(const nt_table *t, const char *path, long min_cell,
-                                  const char *caption, int digits, nt_error *err);
-nt_status nt_table_write_latex(const nt_table *t, const char *path, long min_cell,
-                               const char *caption, int digits, nt_error *err);
-
 /* "%.10g" formatting used by every CSV (NaN -> ""). buf >= 32 bytes. */
 void nt_format_num(double v, char *buf);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/nt_rng.h"
+#include "core/nt_series.h"
 #include "data/nt_ingest.h"
 #include "data/nt_panel.h"
 #include "data/nt_store.h"
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
     nt_dyn_result *r = NULL;
     if (nt_dyn_estimate(&view, units, nu, &d, &r, &err)) return die(&err);
     int lib[64];
-    for (int o = 0; o < p->n_outcomes && o < 64; o++) lib[o] = nt_outcome_less_is_better(st->series[o]);
+    for (int o = 0; o < p->n_outcomes && o < 64; o++) lib[o] = nt_series_less_is_better(nt_series_find(st->series[o]));
     nt_infer_opts io2 = {.B = B, .seed = seed, .level = 0.95, .less_is_better = lib};
     nt_dyn_inference *inf = NULL;
     if (nt_dyn_infer(L, r, &io2, &inf, &err)) return die(&err);

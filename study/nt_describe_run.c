@@ -2,9 +2,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/nt_date.h"
 #include "core/nt_exit.h"
+#include "core/nt_file.h"
 #include "core/nt_file_kind.h"
 #include "core/nt_reject.h"
 #include "data/nt_describe.h"
@@ -32,9 +35,22 @@ static double shown(double x, long n, int share, const rule *R)
     return nt_disclose_stat(basis, R->min_cell) ? x : NAN;
 }
 
-static void num(nt_notes *notes, double x)
+/* Earnings of a month as shown: also not when one or two persons dominate. */
+static double shown_earnings(const nt_describe *d, int k, const rule *R)
 {
+    double e = shown(d->earnings[k], d->n_observed[k], 0, R);
+    if (R->min_cell > 0 && nt_disclose_dominated(d->earnings_abs[k], d->earnings_top1[k], d->earnings_top2[k],
+                                                 NT_DISCLOSE_TOP1, NT_DISCLOSE_TOP2))
+        return NAN;
+    return e;
+}
+
+/* A mean on n persons at 4 decimals, or coarser: at its step (nt_disclose_step). */
+static void num(nt_notes *notes, double x, long n, const rule *R)
+{
+    double step = nt_disclose_step(n, R->min_cell, R->round);
     if (isnan(x)) OUT(" %9s", "");
+    else if (step > 1e-4) OUT(" %9.*f", (int)ceil(-log10(step) - 1e-9), floor(x / step + 0.5) * step);
     else OUT(" %9.4f", x);
 }
 
@@ -42,7 +58,9 @@ static void print_header(const nt_store *st, const nt_describe *d, const rule *R
 {
     char buf[16];
     if (R->min_cell <= 0) OUT("NOT FOR EXPORT: no disclosure control (--min-cell 0)\n");
-    else OUT("disclosure: counts below %ld as \"< %ld\", others rounded to %ld; means on fewer than %ld persons not shown\n", R->min_cell, R->min_cell, R->round, R->min_cell);
+    else OUT("disclosure: counts below %ld as \"< %ld\", others rounded to %ld; means on fewer than %ld persons not shown, "
+             "earnings where one or two persons make up over %.0f%% / %.0f%%\n", R->min_cell, R->min_cell, R->round, R->min_cell,
+             NT_DISCLOSE_TOP1, NT_DISCLOSE_TOP2);
     OUT("store: format %d, written by netto %s\n", nt_store_format_version(st), nt_store_tool_version(st));
     OUT("cohort: scheme %s, inflow ", nt_store_schemes(st));
     nt_month_format(nt_store_inflow_from(st), buf);
@@ -110,13 +128,13 @@ static void print_tables(const nt_describe *d, const rule *R, nt_notes *notes)
         long n = d->n_observed[k];
         OUT("  %5d", k);
         count(notes, R, " %10s", n);
-        num(notes, shown(d->employed[k], n, 1, R));
-        double e = shown(d->earnings[k], n, 0, R);
+        num(notes, shown(d->employed[k], n, 1, R), n, R);
+        double e = shown_earnings(d, k, R);
         if (isnan(e)) OUT(" %9s", "");
         else OUT(" %9.1f", e);
-        num(notes, shown(d->on_benefit[k], n, 1, R));
-        num(notes, shown(d->on_index_benefit[k], n, 1, R));
-        num(notes, shown(d->in_program[k], n, 1, R));
+        num(notes, shown(d->on_benefit[k], n, 1, R), n, R);
+        num(notes, shown(d->on_index_benefit[k], n, 1, R), n, R);
+        num(notes, shown(d->in_program[k], n, 1, R), n, R);
         OUT("\n");
     }
 }
@@ -128,6 +146,9 @@ static void print_tables(const nt_describe *d, const rule *R, nt_notes *notes)
    persons are); then every covariate with its kind. */
 static void print_inputs(nt_store *st, const rule *R, nt_notes *notes)
 {
+    const char *cmd = nt_store_ingest_command(st);
+    if (cmd[0]) OUT("\ningest command (makes this store again from the same files; -o names the copy):\n  %s -o STORE.h5\n", cmd);
+    else OUT("\ningest command: not recorded (a store of an older netto)\n");
     OUT("\ninputs as read by netto ingest:\n");
     OUT("  %-9s %10s %10s %10s  %s\n", "file", "records", "rejected", "merged", "sha256");
     for (int f = 0; f < NT_FILE_N; f++) {
@@ -166,8 +187,8 @@ nt_status nt_describe_write_table(const nt_describe *d, const char *path, long m
 {
     static const char *cols[] = {"month", "n_observed", "employed", "earnings", "on_benefit", "on_index_benefit",
                                  "in_program"};
-    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_COUNT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_MEAN, NT_COL_MEAN,
+                                        NT_COL_MEAN};
     static const char *share[] = {"employed", "on_benefit", "on_index_benefit", "in_program"};
     nt_table *t = nt_table_alloc(cols, kinds, 7);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
@@ -182,6 +203,9 @@ nt_status nt_describe_write_table(const nt_describe *d, const char *path, long m
         nt_table_set_num(t, "earnings", d->earnings[k]);
         nt_table_set_basis(t, n);
         for (int j = 0; j < 4; j++) nt_table_limit_cell(t, share[j], nt_disclose_share_basis(x[j], n), NT_WHY_SHARE);
+        if (nt_disclose_dominated(d->earnings_abs[k], d->earnings_top1[k], d->earnings_top2[k], NT_DISCLOSE_TOP1,
+                                  NT_DISCLOSE_TOP2))
+            nt_table_limit_cell(t, "earnings", 0, NT_WHY_DOMINANCE);
     }
     nt_status s = nt_table_write_csv(t, path, min_cell, err);
     nt_table_free(t);
@@ -194,7 +218,17 @@ nt_status nt_describe_run(const char *store_path, const char *csv_path, long min
     const rule R = {min_cell, round};
     nt_store *st = NULL;
     nt_describe *d = NULL;
+    if (csv_path && nt_file_same(csv_path, store_path))
+        return nt_fail_at(err, NT_EUSAGE, csv_path, 0, NULL, "is the store: give --csv another file");
     nt_status s = nt_store_open(store_path, &st, err);
+    /* Nor one of the spell files the store was made from (same SHA-256). */
+    char hex[65];
+    nt_error e2;
+    if (!s && csv_path && access(csv_path, F_OK) == 0 && !nt_file_sha256(csv_path, hex, &e2))
+        for (int f = 0; f < NT_FILE_N && !s; f++)
+            if (!strcmp(hex, nt_store_sha256(st, f)))
+                s = nt_fail_at(err, NT_EUSAGE, csv_path, 0, NULL, "is the %s file this store was made from: give --csv "
+                               "another file", nt_file_kind_name((nt_file_kind)f));
     if (!s) s = nt_store_describe(st, &d, err);
     if (!s && csv_path) s = nt_describe_write_table(d, csv_path, min_cell, round, err);
     if (!s) {

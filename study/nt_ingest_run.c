@@ -40,6 +40,15 @@ static void report(const nt_ingest_opts *o, const nt_spells *s, const nt_spells_
     if (nign) OUT("unknown persons ignored: %ld (benefits %ld, programs %ld, jobs %ld)\n", nign,
                   r->ignored_unknown[1], r->ignored_unknown[2], r->ignored_unknown[3]);
     if (s->n_jobs_missing_wage) OUT("job spells without wage (earn 0): %ld\n", s->n_jobs_missing_wage);
+    for (int k = 0; k < NT_SPELLS_OPTIONAL_N; k++)
+        if (r->unreadable[k]) {
+            nt_file_kind fk;
+            const char *col = nt_spells_optional_column((nt_spells_optional)k, &fk);
+            OUT("unreadable %s set missing (lenient): %ld in %s\n", col, r->unreadable[k], nt_file_kind_name(fk));
+        }
+    for (int f = 0; f < NT_FILE_N; f++)
+        if (r->labelled[f])
+            OUT("%s: %ld codes read by their value labels\n", nt_file_kind_name((nt_file_kind)f), r->labelled[f]);
     char de[16];
     nt_day_format(s->data_end, de);
     OUT("data end: %s%s\n", de, o->spells.data_end == NT_DAY_NONE ? " (latest start date)" : "");

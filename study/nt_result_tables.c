@@ -8,11 +8,12 @@
 #define K NT_COL_KEY
 #define S NT_COL_STAT
 #define C NT_COL_COUNT
+#define M NT_COL_MEAN
 
 static const char *const effects_cols[] = {"program", "subgroup", "outcome", "month", "estimand", "method",
                                            "estimate", "se", "ci_lower", "ci_upper", "n_treated", "n_control",
                                            "n_treated_matched", "n_control_used"};
-static const nt_col_kind effects_kinds[] = {K, K, K, K, K, K, S, S, S, S, C, C, C, C};
+static const nt_col_kind effects_kinds[] = {K, K, K, K, K, K, M, S, M, M, C, C, C, C};
 #define N_EFFECTS ((int)(sizeof effects_cols / sizeof *effects_cols))
 _Static_assert(sizeof effects_kinds / sizeof *effects_kinds == N_EFFECTS, "one kind per effects column");
 
@@ -52,7 +53,7 @@ nt_table *nt_balance_table_alloc(int with_interval)
     static const char *const cols[] = {"program", "subgroup", "covariate", "mean_treated", "mean_control_before",
                                        "mean_control_after", "smd_before", "smd_after", "var_ratio_before",
                                        "var_ratio_after", "start_interval", "mean_treated_after", "n_treated"};
-    static const nt_col_kind kinds[] = {K, K, K, S, S, S, S, S, S, S, K, S, C};
+    static const nt_col_kind kinds[] = {K, K, K, M, M, M, M, M, M, M, K, M, C};
     /* `netto run` also gives the treated the shares are among (its caller
        sets n_treated; docs/disclosure.md) */
     if (with_interval) return nt_table_alloc(cols, kinds, 13);

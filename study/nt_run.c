@@ -1,7 +1,7 @@
 /* The study run behind `netto run` (see nt_run.h): open the data, resolve
    the programmes, load the panel, make the subgroups, estimate, bootstrap;
    then the post-estimation values (nt_run_paths.c), the tables
-   (nt_run_tables.c) and the plots (nt_run_plots.c); nt_run_parts.h has the
+   (nt_run_tables.c) and the report (nt_run_report.c); nt_run_parts.h has the
    state they share. */
 #include "study/nt_run.h"
 
@@ -22,7 +22,9 @@
 #include "core/nt_progress.h"
 #include "core/nt_rng.h"
 #include "data/nt_ingest.h"
+#include "data/nt_spells.h"
 #include "report/nt_disclose.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_run_parts.h"
 
 /* ------------------------------------------------------------ shared */
@@ -97,11 +99,6 @@ const char *nt_run_group(const nt_run_state *P, int pg) { return P->group_label[
 const char *nt_run_method(const nt_run_state *P) { return nt_method_name(P->st->method); }
 double nt_run_ci_level(const nt_run_state *P) { return P->st->ci_level > 0 ? P->st->ci_level : 0.95; }
 
-long nt_run_window_basis(const nt_dyn_result *r, int h)
-{
-    return nt_disclose_window(r->n_treated_matched, r->n_control_used, h);
-}
-
 static const char *prog_name(const nt_run_state *P, int pi) { return P->st->programs[pi]; }
 
 /* ------------------------------------------------------------ data */
@@ -172,6 +169,14 @@ static nt_status open_data(nt_run_state *P, nt_error *err)
         chmod(rejects, 0600);
     }
     if ((s = nt_store_open(store_path, &P->store, err))) return s;
+    if (nt_store_persons(P->store) == 0) {
+        char a[16], b[16];
+        nt_month_format(nt_store_inflow_from(P->store), a);
+        nt_month_format(nt_store_inflow_to(P->store), b);
+        return nt_fail_at(err, NT_EINPUT, st->store_path ? st->store_path : st->path, 0, NULL,
+                          "the cohort has no persons (no index spell of schemes %s starts in %s..%s): nothing to estimate",
+                          nt_store_schemes(P->store), a, b);
+    }
     if (nt_store_months(P->store) < need)
         return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "treatment", "horizon"), NULL,
                           "the cohort store has %d months since inflow; start months up to %d and a horizon of %d "
@@ -264,6 +269,30 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
     return NT_OK;
 }
 
+/* A [subgroups] value of a categorical variable: its level as stored, else
+   the spelling ingest accepts for it (nt_spells_level: "laag" -> "low"), or
+   `missing`. Returns the level code, -1 for missing, 0 if none. */
+static int subgroup_level(const char *variable, const char *value, char **levels, int nlev)
+{
+    const char *canon = nt_spells_level(variable, value);
+    for (int l = 0; l < nlev; l++)
+        if (!strcmp(levels[l], value) || (canon && !strcmp(levels[l], canon))) return l + 1;
+    return !strcmp(value, "missing") ? -1 : 0;
+}
+
+/* "low, mid, high, missing" for a "not a level" message (cut with "..."). */
+static void level_list(char **levels, int nlev, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = 0;
+    for (int l = 0; l <= nlev; l++) {
+        const char *v = l < nlev ? levels[l] : "missing";
+        size_t k = strlen(v);
+        if (o + k + 8 >= size) { snprintf(out + o, size - o, "... (%d in all)", nlev + 1); return; }
+        o += (size_t)snprintf(out + o, size - o, "%s%s", l ? ", " : "", v);
+    }
+}
+
 /* Group 0 is the whole cohort; then every group of every [subgroups] line. */
 static nt_status make_groups(nt_run_state *P, nt_error *err)
 {
@@ -305,12 +334,12 @@ static nt_status make_groups(nt_run_state *P, nt_error *err)
                                    sg->variable, gr->value);
                     break;
                 }
-                int code = 0;
-                for (int l = 0; l < nlev && !code; l++)
-                    if (!strcmp(levels[l], gr->value)) code = l + 1;
-                if (!code && !strcmp(gr->value, "missing")) code = -1;
+                int code = subgroup_level(sg->variable, gr->value, levels, nlev);
                 if (!code) {
-                    s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "\"%s\" is not a level of %s", gr->value, sg->variable);
+                    char list[400];
+                    level_list(levels, nlev, list, sizeof list);
+                    s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "\"%s\" is not a level of %s; its levels: %s",
+                                   gr->value, sg->variable, list);
                     break;
                 }
                 /* A missing value belongs to no group, unless `missing` is named. */
@@ -390,12 +419,14 @@ static void progress_month(void *ctx, int k, int first, int last)
    streams of the full bootstrap). */
 static nt_status linearised(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err)
 {
-    int NO = P->panel->n_outcomes;
+    int NO = P->view.n_outcomes;   /* the study's outcomes, then the cost-benefit series */
     int *less = malloc((size_t)(NO ? NO : 1) * sizeof *less);
     if (!less) return nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int oc = 0; oc < NO; oc++) less[oc] = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+    for (int oc = 0; oc < NO; oc++)
+        less[oc] = oc < P->panel->n_outcomes && nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+    int hz[NT_RUN_MAX_HORIZONS], nh = nt_run_diff_wanted(P) ? nt_run_diff_horizons(P, hz) : 0;
     nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x6d756c7469706c79u), .level = nt_run_ci_level(P),
-                        .less_is_better = less};
+                        .less_is_better = less, .proj_horizons = nh ? hz : NULL, .n_proj_horizons = nh};
     nt_status s = nt_dyn_infer(lin, P->res[pg], &io, &P->inf[pg], err);
     free(less);
     return s;
@@ -422,11 +453,14 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         d.on_start_month = progress_month;
         d.progress = &note;
         nt_dyn_lin *lin = NULL;
-        if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->panel->n_outcomes, &lin, err)))
+        if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->view.n_outcomes, &lin, err)))
             break;
         d.lin = lin;
         s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
+        double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
+        if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
+        if (!s && lin) s = nt_cost_benefit_collect(P, pg, lin, err);
         nt_dyn_lin_free(lin);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
@@ -462,7 +496,7 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
 static nt_status bootstrap(nt_run_state *P, nt_error *err)
 {
     int B = P->st->bootstrap, npg = P->n_prog * P->n_groups;
-    int H = P->st->horizon, NO = P->panel->n_outcomes;
+    int H = P->st->horizon, NO = P->view.n_outcomes;   /* with the cost-benefit series */
     if (B <= 0 || P->st->inference == 1) return NT_OK;
     P->reps = calloc((size_t)npg, sizeof *P->reps);
     P->reps_fixed = calloc((size_t)npg, sizeof *P->reps_fixed);
@@ -475,9 +509,13 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         if (!P->reps[pg] || !P->reps_fixed[pg]) return nt_fail(err, NT_ENOMEM, "out of memory");
         for (size_t i = 0; i < per; i++) P->reps[pg][i] = P->reps_fixed[pg][i] = NAN;
     }
+    char *rep_done = calloc((size_t)B, 1);
+    long done = 0;
+    if (!rep_done) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status cs = nt_run_ckpt_open(P, rep_done, &done, err);
+    if (cs) { free(rep_done); return cs; }
     nt_progress pr;
     nt_progress_begin(&pr, "bootstrap", (double)B);
-    long done = 0;
     int oom = 0;
     const long N = P->n_included;
     /* Copies of a drawn person become one unit with a frequency weight,
@@ -489,13 +527,15 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         long *units = malloc((size_t)(N ? N : 1) * sizeof *units);
         long *cnt = malloc((size_t)(N ? N : 1) * sizeof *cnt);
         long *gcnt = malloc((size_t)(N ? N : 1) * sizeof *gcnt);
-        if (!draw || !units || !cnt || !gcnt) {
+        uint8_t *bfail = malloc((size_t)npg);
+        if (!draw || !units || !cnt || !gcnt || !bfail) {
             #pragma omp atomic write
             oom = 1;
         }
         #pragma omp for schedule(dynamic, 1)
         for (int b = 0; b < B; b++) {
-            if (!draw || !units || !cnt || !gcnt) continue;
+            if (!draw || !units || !cnt || !gcnt || !bfail || rep_done[b]) continue;
+            memset(bfail, 0, (size_t)npg);
             nt_rng rng;
             nt_rng_init(&rng, P->st->seed, (uint64_t)b + 1);
             /* N draws with replacement, listed in person order (copies side
@@ -529,6 +569,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
                 if (nt_dyn_estimate(&P->view, units, nu, &d, &r, &e)) {
                     #pragma omp atomic
                     P->rep_failed[pg]++;
+                    bfail[pg] = 1;
                     continue;
                 }
                 for (int oc = 0; oc < NO; oc++)
@@ -541,6 +582,7 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
             }
             #pragma omp critical(nt_pipeline_progress)
             {
+                nt_run_ckpt_add(P, b, bfail);
                 done++;
                 char extra[64];
                 snprintf(extra, sizeof extra, "replicate %ld of %d", done, B);
@@ -551,8 +593,10 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
         free(units);
         free(cnt);
         free(gcnt);
+        free(bfail);
     }
     nt_progress_end(&pr);
+    free(rep_done);
     if (oom) return nt_fail(err, NT_ENOMEM, "out of memory in the bootstrap");
     for (int pg = 0; pg < npg; pg++)
         if (P->rep_failed[pg] > 0)
@@ -591,6 +635,7 @@ static void run_free(nt_run_state *P)
     free(P->fallback_cost);
     free(P->included);
     nt_run_paths_free(P);
+    nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_toe_run_free(P);
     nt_panel_free(P->panel);
@@ -603,6 +648,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     memset(rep, 0, sizeof *rep);
     nt_run_state P;
     memset(&P, 0, sizeof P);
+    P.out_fd = -1;
     P.st = st;
     P.o = o;
     P.rep = rep;
@@ -612,21 +658,17 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     nt_path_join(P.priv, sizeof P.priv, P.out, "private");
     char manifest[4300];
     nt_path_join(manifest, sizeof manifest, P.out, "manifest.json");
-    if (nt_dir_nonempty(P.out)) {
-        if (!o->overwrite)
-            return nt_fail_at(err, NT_EINPUT, P.out, 0, NULL, "the output folder exists and is not empty "
-                              "(give --overwrite to replace its results)");
-        /* Without a manifest the old results no longer look complete. */
-        unlink(manifest);
-    }
-    nt_status s = nt_run_export_clear(P.out, err);
+    nt_status s = nt_run_out_claim(&P, o->overwrite, o->resume, err);
+    if (!s) s = nt_run_export_clear(P.out, err);
     if (!s) s = nt_mkdirs(P.priv, err);
-    if (s) return s;
-    if (chmod(P.priv, 0700) != 0) /* person-level files: the owner's only */
-        return nt_fail_at(err, NT_EIO, P.priv, 0, NULL, "cannot make the folder private: %s", strerror(errno));
+    if (s) goto done;
+    if (chmod(P.priv, 0700) != 0) { /* person-level files: the owner's only */
+        s = nt_fail_at(err, NT_EIO, P.priv, 0, NULL, "cannot make the folder private: %s", strerror(errno));
+        goto done;
+    }
     if (o->threads > 0) omp_set_num_threads(o->threads);
     P.m = nt_manifest_alloc(o->argc, o->argv);
-    if (!P.m) return nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!P.m) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     nt_study_record(st, P.m);
     for (int i = 0; i < st->n_warnings; i++) warn(&P, "%s", st->warnings[i]);
     nt_manifest_set_seed(P.m, st->seed);
@@ -637,6 +679,8 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = resolve_programs(&P, err))) goto done;
     if ((s = load_panel(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
+    if ((s = nt_run_report_names_check(&P, err))) goto done;
+    if ((s = nt_cost_benefit_prepare(&P, err))) goto done;
     nt_manifest_timing(P.m, "load", nt_now() - t);
     rep->n_programs = P.n_prog;
     rep->n_groups = P.n_groups;
@@ -645,7 +689,9 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
                  "neighbours (Abadie & Imbens 2008): its standard errors may be too large or too small; "
                  "effects_by_start.csv has the analytic Abadie-Imbens SEs per start month (bootstrap = 0), or use "
                  "radius, kernel or ipw");
-    if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
+    if (st->inference == 1) {
+        /* linearised inference: standard errors without replicates */
+    } else if (st->bootstrap == 0 && st->method == NT_METHOD_NN)
         warn(&P, "no bootstrap: the SE of ATT(tau) combines the per-start-month Abadie-Imbens variances and ignores "
                  "the covariance of controls shared between start months; cumulative effects get no SE");
     else if (st->bootstrap == 0)
@@ -653,6 +699,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = estimate_main(&P, err))) goto done;
     nt_manifest_timing(P.m, "estimate", nt_now() - t);
+    if (P.inf) nt_manifest_timing(P.m, "inference", P.infer_seconds);  /* part of estimate */
     t = nt_now();
     if ((s = bootstrap(&P, err))) goto done;
     nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
@@ -660,10 +707,11 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_paths_compute(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
     if (st->toe && (s = nt_toe_run(&P, err))) goto done;
+    if ((s = nt_run_differences_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
-    if ((s = nt_run_plots_write(&P, err))) goto done;
-    nt_manifest_timing(P.m, "plots", nt_now() - t);
+    if ((s = nt_run_report_write(&P, err))) goto done;
+    nt_manifest_timing(P.m, "report", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
     if ((s = write_details(&P, err))) goto done;
     rep->seconds = nt_now() - t0;
@@ -676,6 +724,8 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     s = nt_manifest_write(P.m, manifest, err);
     if (!s) s = nt_run_export_commit(&P, export_tmp, err);
 done:
+    nt_run_ckpt_close(&P, !s);
     run_free(&P);
+    nt_run_out_release(&P);
     return s;
 }

@@ -21,6 +21,7 @@
 typedef struct {
     int threads;      /* OpenMP threads; 0 = the OpenMP default */
     int overwrite;    /* allow a non-empty output folder */
+    int resume;       /* continue an interrupted run's bootstrap from private/bootstrap.ckpt */
     int argc;         /* the command line, for the manifest */
     char **argv;
     /* Test hook, or NULL: given to every plot as nt_plot_opts on_text (what

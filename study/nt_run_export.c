@@ -58,7 +58,7 @@ void nt_run_export_free(nt_run_state *P)
     P->n_files = P->n_detail = 0;
 }
 
-/* Removes a folder of files and folders of files (export/ holds plots/). */
+/* Removes a folder of files and folders (export/ holds plots/<programme>/). */
 static int remove_tree(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
@@ -82,7 +82,7 @@ nt_status nt_run_export_clear(const char *out, nt_error *err)
 {
     char path[4400];
     nt_path_join(path, sizeof path, out, "export");
-    if (remove_tree(path, 1) != 0)
+    if (remove_tree(path, 2) != 0)
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot remove the former export folder: %s", strerror(errno));
     DIR *d = opendir(out);
     if (!d) return NT_OK;
@@ -90,7 +90,7 @@ nt_status nt_run_export_clear(const char *out, nt_error *err)
     while ((e = readdir(d)))
         if (!strncmp(e->d_name, ".export-", 8)) {
             nt_path_join(path, sizeof path, out, e->d_name);
-            remove_tree(path, 1);
+            remove_tree(path, 2);
         }
     closedir(d);
     return NT_OK;
@@ -133,10 +133,21 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
     if (failed) fprintf(fp, "   Not cleared: %s.\n", failed);
     fprintf(fp, "\n2. Rules applied (docs/disclosure.md; CBS output guidelines, rules of thumb)\n");
     fprintf(fp, "   Threshold: every number rests on at least %ld persons ([disclosure] min_cell).\n", mc);
-    fprintf(fp, "   - A comparison rests on both sides: the smaller of its treated and its controls.\n"
+    fprintf(fp, "   - A comparison rests on both sides: the smaller of its treated and its controls, the\n"
+                "     controls counted as those actually used (with weight) and, for weights, as Kish's\n"
+                "     effective number 1 / sum(w^2) (per start month in effects_by_start.csv).\n"
                 "   - A share of a binary variable also rests on the persons with and without the level\n"
                 "     (share x n and (1 - share) x n, treated and controls).\n"
-                "   - A total over months (cumulative effect, lock-in, break-even, net benefit) rests on\n"
+                "   - Dominance ((n,k) rule) on magnitudes (earnings effects, costs): suppressed when the\n"
+                "     largest contributor exceeds %.0f%% or the two largest %.0f%% of the sum, on either side\n"
+                "     ([disclosure] dominance_top1, dominance_top2).\n"
+                "   - Secondary suppression: where a subgroup variable has one suppressed level, the next\n"
+                "     smallest level (or the total) is suppressed as well, so no total minus the other\n"
+                "     levels gives a suppressed cell.\n"
+                "   - Means, shares and effects are printed rounded to a step (1, 2 or 5 x 10^-d) of at\n"
+                "     least 1 / (n - %ld) for their n persons, so their digits do not reveal a denominator.\n",
+                st->dominance_top1, st->dominance_top2, st->round > 1 ? st->round : 1);
+    fprintf(fp, "   - A total over months (cumulative effect, lock-in, break-even, net benefit) rests on\n"
                 "     every month it uses: it is suppressed when any of them is, so no suppressed month\n"
                 "     can be recovered as a total minus published months.\n"
                 "   - Person counts are shown when 0 or at least %ld, rounded to a multiple of %ld\n"
@@ -158,8 +169,10 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
             }
         fprintf(fp, "%s\n", any ? "" : " none");
     }
-    fprintf(fp, "   summary.md and summary.tex show summary.csv's cells (rounded); plots/ draws what\n"
-                "   effects.csv (effect plots) and summary.csv (cumulative plots) show.\n");
+    fprintf(fp, "   report.html, report.pdf, summary.md and summary.tex show summary.csv's and\n"
+                "   balance.csv's cells (rounded); their figures (plots/) draw what effects.csv (monthly\n"
+                "   effects) and summary.csv (cumulative effects) show; the overlap figures show shares\n"
+                "   of propensity-score bins only where the persons in and out of a bin are >= min_cell.\n");
     fprintf(fp, "\n4. Files in this folder\n");
     for (int i = 0; i < P->n_files; i++) fprintf(fp, "   %s\n", P->files[i]);
     fprintf(fp, "   manifest.json   settings, input checksums (no paths), counts, warnings\n"
@@ -169,14 +182,14 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
                 "   their paths (all stay in the results folder's private/, mode 0700); no matched sets;\n"
                 "   no exact person counts below %ld; no unrounded counts; no bootstrap replicates.\n", mc);
     fprintf(fp, "\n6. For the checker to look at by hand\n"
-                "   - Dominance: earnings effects and costs are means; one or two persons with very large\n"
-                "     earnings can dominate a cell (no dominance rule is applied).\n"
-                "   - Weighted control means (balance.csv mean_control_after) and per-start-month effects\n"
-                "     (effects_by_start.csv): the control side is counted as the controls of the start\n"
-                "     month, not the controls a match actually used.\n"
-                "   - Subgroups: a subgroup and its complement, or this export and an earlier one, can be\n"
-                "     differenced; rounding protects counts, not estimates of overlapping groups.\n"
-                "   - Shares in balance.csv carry 10 digits and so betray their exact denominator.\n"
+                "   - Dominance is applied to the earnings effects and the cost per participant, not to\n"
+                "     the earnings covariates in balance.csv (earn_prev12 means).\n"
+                "   - Weighted control means in balance.csv (mean_control_after) rest on the interval's\n"
+                "     controls, not their effective number.\n"
+                "   - Subgroups: overlapping subgroups (ranges that overlap, two variables), or this export\n"
+                "     and an earlier one, can be differenced; secondary suppression covers a total and the\n"
+                "     levels of one variable within a table.\n"
+                "   - Standard errors and propensity coefficients are printed with 10 digits.\n"
                 "   - Warnings in manifest.json are free text: read them.\n");
     return nt_outfile_commit(&f, err);
 }
@@ -185,7 +198,7 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
 {
     const nt_study *st = P->st;
     tmp[0] = 0;
-    const char *failed = nt_disclose_settings_check(st->min_cell, st->round);
+    const char *failed = nt_disclose_settings_check(st->min_cell, st->round, st->dominance_top1, st->dominance_top2);
     nt_manifest_disclosure(P->m, st->min_cell, 0);
     nt_manifest_disclosure_export(P->m, st->min_cell > 0 ? st->round : 1, st->min_cell > 0 ? "export/" : NULL, failed);
     if (st->min_cell <= 0) return NT_OK;
@@ -199,7 +212,11 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
     for (int i = 0; i < P->n_files && !s; i++) {
         nt_path_join(src, sizeof src, P->out, P->files[i]);
         nt_path_join(path, sizeof path, tmp, P->files[i]);
-        s = copy_file(src, path, err);
+        char *slash = strrchr(path, '/');   /* plots/<programme>/... */
+        *slash = 0;
+        s = nt_mkdirs(path, err);
+        *slash = '/';
+        if (!s) s = copy_file(src, path, err);
     }
     nt_path_join(path, sizeof path, tmp, "disclosure.txt");
     if (!s) s = write_request(P, path, failed, err);
@@ -209,7 +226,7 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
     umask(u);
     if (!s && chmod(tmp, 0777 & ~u) != 0) /* mkdtemp made it 0700: aggregates are for the project */
         s = nt_fail_at(err, NT_EIO, tmp, 0, NULL, "cannot set the export folder's mode: %s", strerror(errno));
-    if (s) { remove_tree(tmp, 1); tmp[0] = 0; }
+    if (s) { remove_tree(tmp, 2); tmp[0] = 0; }
     return s;
 }
 
@@ -220,7 +237,7 @@ nt_status nt_run_export_commit(nt_run_state *P, const char *tmp, nt_error *err)
     nt_path_join(path, sizeof path, P->out, "export");
     if (rename(tmp, path) != 0) {
         int e = errno;
-        remove_tree(tmp, 1);
+        remove_tree(tmp, 2);
         return nt_fail_at(err, NT_EIO, path, 0, NULL, "cannot rename the finished export folder into place: %s", strerror(e));
     }
     return NT_OK;

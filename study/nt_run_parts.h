@@ -6,7 +6,8 @@
                       once (estimators/nt_summary.h): per-month SEs and
                       intervals, the cumulative path, the summary figures;
      nt_run_tables.c  the result tables, from those values;
-     nt_run_plots.c   the plots, from the same values;
+     nt_run_report.c  the report (report.html, report.pdf, summary.md/.tex,
+                      plots/), from the same values;
      nt_run_export.c  <out>/export/: the cleared tables and plots, a
                       manifest without paths and disclosure.txt (the
                       output-checking request), built aside and renamed.
@@ -19,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "data/nt_panel.h"
 #include "data/nt_store.h"
@@ -41,6 +43,20 @@ typedef struct {
                                              and its bootstrap band (NaN without one) */
     nt_summary fig[NT_RUN_MAX_HORIZONS];  /* the ATT's figures at each summary horizon */
     double net_benefit[NT_RUN_MAX_HORIZONS], net_benefit_se[NT_RUN_MAX_HORIZONS];
+    /* At each summary horizon h ("more is better" orientation): the month of
+       the lock-in's deepest point in 0..h-1 (NaN none) with its percentile
+       interval (linearised, full horizon only), and the band break-even:
+       the first month from which the lower edge of the cumulative effect's
+       simultaneous band stays above zero up to h-1 (linearised; NaN none). */
+    double lockin_month[NT_RUN_MAX_HORIZONS], lockin_month_lower[NT_RUN_MAX_HORIZONS];
+    double lockin_month_upper[NT_RUN_MAX_HORIZONS], breakeven_band[NT_RUN_MAX_HORIZONS];
+    /* summary.csv's row at each horizon as written (nt_run_tables.c): the
+       figures rounded and suppressed as the table shows them (NaN: not
+       shown), for the report. */
+    nt_summary shown[NT_RUN_MAX_HORIZONS];
+    double shown_cost[NT_RUN_MAX_HORIZONS], shown_net[NT_RUN_MAX_HORIZONS];
+    unsigned char *hidden;                /* [fixed * H + tau]: 1 if effects.csv suppresses the month (nt_run_tables.c) */
+    long *mbasis;                         /* [fixed * H + tau]: that row's basis */
 } nt_run_path;
 
 /* What the disclosure rule did to one written table (disclosure.txt). */
@@ -82,6 +98,10 @@ typedef struct {
     int n_detail;
     nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
     struct nt_toe_compare *toe; /* method = toe: study/nt_toe_run.h, else NULL */
+    double infer_seconds;    /* of the estimate stage: the linearisation's terms and the multiplier bootstrap */
+    struct nt_cb_state *cb;  /* the cost-benefit (study/nt_cost_benefit.h); its series extend view */
+    int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
+    FILE *ckpt;              /* private/bootstrap.ckpt being appended to (nt_run_ckpt.c), or NULL */
 } nt_run_state;
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
@@ -90,14 +110,26 @@ const char *nt_run_method(const nt_run_state *P);
 double nt_run_ci_level(const nt_run_state *P);
 
 /* The disclosure basis of a figure over months 0..h-1 of a (programme,
-   group) estimate's ATT, from each month's matched treated and controls
-   used (nt_disclose_window): summary.csv rows and the cumulative plots. */
-long nt_run_window_basis(const nt_dyn_result *r, int h);
+   group) path's ATT: 0 if effects.csv suppresses any of those months,
+   else the smallest of their bases (LONG_MAX if none has a number): summary.csv
+   rows and the cumulative plots. After nt_run_tables_write's effects. */
+long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h);
 
 nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);
 void nt_run_paths_free(nt_run_state *P);
 nt_status nt_run_tables_write(nt_run_state *P, nt_error *err);
-nt_status nt_run_plots_write(nt_run_state *P, nt_error *err);
+/* report.html, report.pdf, summary.md/.tex and plots/ (nt_run_report.c). */
+nt_status nt_run_report_write(nt_run_state *P, nt_error *err);
+/* The disclosure basis of a pooled ("all") balance.csv row of a (programme,
+   group) estimate, as that table has it; *binary: a 0/1 term. */
+long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary);
+/* differences.csv (nt_run_diff.c): with linearised inference and more than
+   one programme or a [subgroups] line (nt_run_diff_wanted), from the
+   per-person functionals each estimate keeps at the horizons of
+   nt_run_diff_horizons (12, 24, 36, 60, horizon; those within it). */
+int nt_run_diff_wanted(const nt_run_state *P);
+int nt_run_diff_horizons(const nt_run_state *P, int *h);
+nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
 
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);
@@ -106,6 +138,20 @@ nt_status nt_run_disclosure_note(nt_run_state *P, const char *name, const nt_tab
 /* Removes a former run's export/ and unfinished .export-* folders (called
    before anything is written, so a failed run leaves no export/). */
 nt_status nt_run_export_clear(const char *out, nt_error *err);
+/* Locks the output folder and clears the previous result set (nt_run_out.c);
+   resume: the folder must hold an unfinished run, whose private/ is kept. */
+nt_status nt_run_out_claim(nt_run_state *P, int overwrite, int resume, nt_error *err);
+void nt_run_out_release(nt_run_state *P);
+/* The bootstrap checkpoint (nt_run_ckpt.c): open (with --resume, load the
+   finished replicates into P->reps, P->reps_fixed, P->rep_failed and mark
+   them in done[B]), append one replicate (call under a critical section),
+   close (complete: remove it). */
+nt_status nt_run_ckpt_open(nt_run_state *P, char *done, long *n_done, nt_error *err);
+void nt_run_ckpt_add(nt_run_state *P, int b, const uint8_t *failed);
+void nt_run_ckpt_close(nt_run_state *P, int complete);
+/* Refuses programme or subgroup-variable names whose report files would
+   collide or be too long, before anything is estimated or written. */
+nt_status nt_run_report_names_check(const nt_run_state *P, nt_error *err);
 /* Builds the export folder aside, in tmp (size >= 4300): nothing when
    min_cell = 0 (tmp[0] = 0). Records the disclosure settings and checks in
    the manifest (cleared_for_export false at the top level). */
@@ -118,12 +164,5 @@ void nt_run_export_free(nt_run_state *P);
    tables and plots after the run's own tables; frees P->toe. */
 nt_status nt_toe_run(nt_run_state *P, nt_error *err);
 void nt_toe_run_free(nt_run_state *P);
-
-/* Axis label and scale of a panel series' plot: cumulative 0 -> "Effect on
-   the employment rate (percentage points)", scale 100; cumulative 1 ->
-   "Cumulative effect (months employed)", scale 1. For on_benefit and
-   on_index_benefit the cumulative label reads "months on benefit saved", as
-   their cumulative path is negated. Unknown series: the name, scale 1. */
-void nt_run_axis_label(const char *series, int cumulative, char *buf, size_t size, double *scale);
 
 #endif

@@ -1,6 +1,6 @@
 /* The post-estimation values of every (programme, subgroup, outcome) path,
    computed once by estimators/nt_summary.h and kept in P->path, so that the
-   tables (nt_run_tables.c) and the plots (nt_run_plots.c) show the same
+   tables (nt_run_tables.c) and the report (nt_run_report.c) show the same
    numbers:
      se, lower, upper   per month, ATT and ATT_fixed: the linearised
                         inference's ([inference] method = linearised,
@@ -13,12 +13,15 @@
      fig[h]             the summary figures at each horizon
                         (nt_summary_compute): cumulative effect, lock-in,
                         break-even, with their bootstrap intervals;
-     net_benefit[h]     the earnings figure minus the cost per participant. */
+     net_benefit[h]     the society's undiscounted net benefit of the
+                        programme (earnings effect - incremental cost,
+                        study/nt_cost_benefit.h), on the earnings row. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/nt_series.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_run_parts.h"
 
 static void set_horizons(nt_run_state *P)
@@ -84,6 +87,30 @@ static void figures_linearised(const nt_dyn_inference *f, int oc, int H, int h, 
     sm->breakeven_upper = f->breakeven_upper[oc];
 }
 
+/* Lock-in month and band break-even at summary horizon h (index hi). */
+static void months_of(const nt_run_state *P, int pg, int oc, int hi, int less, nt_run_path *p)
+{
+    int H = P->st->horizon, hh = P->horizons[hi], arg = -1;
+    const double *att = P->res[pg]->att + oc * H;
+    double sg = less ? -1 : 1;
+    for (int tau = 0; tau < hh; tau++)
+        if (!isnan(att[tau]) && (arg < 0 || sg * att[tau] < sg * att[arg])) arg = tau;
+    p->lockin_month[hi] = arg >= 0 && sg * att[arg] < 0 ? arg : NAN;
+    p->lockin_month_lower[hi] = p->lockin_month_upper[hi] = p->breakeven_band[hi] = NAN;
+    if (!P->inf) return;
+    const nt_dyn_inference *f = P->inf[pg];
+    if (hh == H) {
+        p->lockin_month_lower[hi] = f->lockin_month_lower[oc];
+        p->lockin_month_upper[hi] = f->lockin_month_upper[oc];
+    }
+    for (int tau = hh - 1; tau >= 0; tau--) {
+        size_t k = (size_t)oc * H + tau;
+        double lo = less ? -f->cum_band_upper[k] : f->cum_band_lower[k];
+        if (!(lo > 0)) break;
+        p->breakeven_band[hi] = tau;
+    }
+}
+
 static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run_path *p, nt_error *err)
 {
     const nt_dyn_result *r = P->res[pg];
@@ -101,15 +128,11 @@ static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run
     for (int h = 0; h < P->n_horizons && !s; h++) {
         s = nt_summary_compute(r->att + oc * H, reps, B, H, less, P->horizons[h], ci, &p->fig[h], err);
         if (!s && P->inf) figures_linearised(P->inf[pg], oc, H, P->horizons[h], less, &p->fig[h]);
+        months_of(P, pg, oc, h, less, p);
+        /* The society's undiscounted net benefit (study/nt_cost_benefit.h),
+           once per programme and subgroup: on the earnings row only. */
         p->net_benefit[h] = p->net_benefit_se[h] = NAN;
-        if (s || earn < 0) continue;
-        /* The cost is fixed, so net benefit varies as the earnings effect. */
-        nt_summary e;
-        const double *er = B > 0 ? P->reps[pg] + (size_t)earn * B * H : NULL;
-        s = nt_summary_compute(r->att + earn * H, er, B, H, 0, P->horizons[h], ci, &e, err);
-        if (!s && P->inf) figures_linearised(P->inf[pg], earn, H, P->horizons[h], 0, &e);
-        p->net_benefit[h] = nt_summary_net_benefit(e.est.cumulative_effect, r->cost_mean);
-        p->net_benefit_se[h] = isnan(p->net_benefit[h]) ? NAN : e.cumulative_se;
+        if (oc == earn) p->net_benefit[h] = nt_cost_benefit_net(P, pg, h, &p->net_benefit_se[h]);
     }
     return s;
 }
@@ -118,12 +141,13 @@ nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err)
 {
     int H = P->st->horizon, NO = P->panel->n_outcomes, npg = P->n_prog * P->n_groups;
     set_horizons(P);
+    nt_status s = nt_cost_benefit_compute(P, err);
+    if (s) return s;
     int earn = -1;
     for (int oc = 0; oc < NO; oc++)
         if (!strcmp(P->panel->outcome_name[oc], "earnings")) earn = oc;
     P->path = calloc((size_t)npg * (size_t)NO, sizeof *P->path);
     if (!P->path) return nt_fail(err, NT_ENOMEM, "out of memory");
-    nt_status s = NT_OK;
     for (int pg = 0; pg < npg && !s; pg++)
         for (int oc = 0; oc < NO && !s; oc++) {
             nt_run_path *p = &P->path[(size_t)pg * NO + oc];
@@ -146,7 +170,11 @@ nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err)
 void nt_run_paths_free(nt_run_state *P)
 {
     if (!P->path) return;
-    for (long i = 0; i < (long)P->n_prog * P->n_groups * P->panel->n_outcomes; i++) free(P->path[i].se);
+    for (long i = 0; i < (long)P->n_prog * P->n_groups * P->panel->n_outcomes; i++) {
+        free(P->path[i].se);
+        free(P->path[i].hidden);
+        free(P->path[i].mbasis);
+    }
     free(P->path);
     P->path = NULL;
 }

@@ -11,20 +11,32 @@
                    the cumulative plot is disclosed by.
      balance.csv, pscore.csv, start_months.csv: nt_dyn_result's intervals.
      effects_by_start.csv: nt_dyn_result k_att, k_se, k_contrib; n_control
-                   the start month's controls (k_controls).
+                   the start month's controls (k_controls); n_control_used
+                   the controls with weight in (k, tau) (k_control_used).
    Which cells are emptied is report/nt_disclose's decision (nt_table), on
    these bases (docs/disclosure.md):
-     effects.csv   the month's matched treated and controls used;
-     summary.csv   the window of months 0..h-1 (NT_WHY_WINDOW);
+     effects.csv   the month's matched treated and controls used, and the
+                   controls' effective number pooled over start months
+                   (nt_disclose_pooled_controls); earnings: dominance on
+                   either side (NT_WHY_DOMINANCE, pooled_dominated);
+     summary.csv   the window of months 0..h-1: suppressed when effects.csv
+                   suppresses any of them (NT_WHY_WINDOW; P->path hidden);
+                   cost_per_participant on the treated with a known cost
+                   and dominance of the costs; net_benefit as the cost and
+                   the earnings window;
      balance.csv   the interval's treated and controls (a control is a row
                    per start month: at least rows / months persons), and for
                    a binary covariate the persons with and without the
                    level on each side (NT_WHY_SHARE); "all": summed treated;
      pscore.csv    as its interval, and a term as its level's balance row
                    or its start month's treated and controls;
-     effects_by_start.csv  the (k, tau) contributing treated and k's controls;
+     effects_by_start.csv  the (k, tau) contributing treated and the
+                   controls used there or their effective number
+                   (nt_disclose_controls); earnings: dominance;
      start_months.csv      counts only (0 or >= min_cell).
-   Counts are published rounded to [disclosure] round. */
+   Every table has secondary suppression across subgroup levels
+   (nt_table_set_margin). Counts are published rounded to [disclosure]
+   round; means and effects to the step of their basis. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +46,7 @@
 #include "core/nt_file.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
+#include "study/nt_cost_benefit.h"
 #include "study/nt_result_tables.h"
 #include "study/nt_run_parts.h"
 
@@ -49,13 +62,104 @@ static nt_status write_table(nt_run_state *P, nt_table *t, const char *name, nt_
     return s;
 }
 
+/* Magnitudes (the dominance rule): earnings; the other series are 0/1. */
+static int magnitude(const char *series) { return !strcmp(series, "earnings"); }
+
+/* The start months pooled in ATT(tau) (fixed: ATT_fixed) and their shares
+   pi_k(tau) of the contributing treated (nt_dyn_combine); 0 if none. */
+static int pooled_shares(const nt_dyn_result *r, int fixed, int tau, double *pi)
+{
+    long den = 0;
+    for (int ki = 0; ki < r->n_k; ki++) {
+        long c = r->k_skipped[ki] || (fixed && !r->k_fixed[ki]) ? 0 : r->k_contrib[(long)ki * r->horizon + tau];
+        pi[ki] = (double)c;
+        den += c;
+    }
+    for (int ki = 0; ki < r->n_k && den > 0; ki++) pi[ki] /= (double)den;
+    return den > 0;
+}
+
+/* Dominance of the pooled ATT(tau) of outcome oc: the treated side exactly
+   (each treated person is in one start month: the sum and the two largest
+   over months), the control side by the bounds sum_k pi_k top_k (a control
+   may be one in several start months). */
+static int pooled_dominated(const nt_run_state *P, const nt_dyn_result *r, const double *pi, int oc, int tau)
+{
+    int H = r->horizon, NO = r->n_outcomes;
+    double t[3] = {0, 0, 0}, c[3] = {0, 0, 0};
+    for (int ki = 0; ki < r->n_k; ki++) {
+        if (!(pi[ki] > 0)) continue;
+        const double *d = r->k_dom + (((size_t)ki * NO + oc) * H + tau) * 6;
+        t[0] += d[0];
+        for (int e = 1; e <= 2; e++) {
+            if (d[e] > t[1]) { t[2] = t[1]; t[1] = d[e]; }
+            else if (d[e] > t[2]) t[2] = d[e];
+        }
+        c[0] += pi[ki] * d[3];
+        c[1] += pi[ki] * d[4];
+        c[2] += pi[ki] * d[5];
+    }
+    double p1 = P->st->dominance_top1, p2 = P->st->dominance_top2;
+    return nt_disclose_dominated(t[0], t[1], t[2], p1, p2) || nt_disclose_dominated(c[0], c[1], c[2], p1, p2);
+}
+
+/* The further limits of an effects.csv row beyond its counts: the
+   controls' pooled effective number, dominance of a magnitude. */
+static void effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_result *r, int oc, int fixed, int tau,
+                           double *pi, double *w2, double *wmax)
+{
+    if (!r->k_control_used || !pooled_shares(r, fixed, tau, pi)) return;
+    for (int ki = 0; ki < r->n_k; ki++) {
+        w2[ki] = r->k_control_w2[(long)ki * r->horizon + tau];
+        wmax[ki] = r->k_control_wmax[(long)ki * r->horizon + tau];
+    }
+    nt_table_limit_basis(t, nt_disclose_pooled_controls(pi, w2, wmax, r->n_k), NT_WHY_PERSONS);
+    if (magnitude(P->panel->outcome_name[oc]) && pooled_dominated(P, r, pi, oc, tau))
+        nt_table_limit_basis(t, 0, NT_WHY_DOMINANCE);
+}
+
+long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h)
+{
+    const nt_run_path *p = &P->path[(size_t)pg * P->panel->n_outcomes + oc];
+    long basis = LONG_MAX;
+    for (int tau = 0; tau < h && p->hidden; tau++) {
+        if (p->hidden[tau]) return 0;
+        if (p->mbasis[tau] > 0 && p->mbasis[tau] < basis) basis = p->mbasis[tau]; /* a month of no persons has no number */
+    }
+    return basis; /* LONG_MAX: no month has a number, nothing to protect */
+}
+
+/* What effects.csv shows, per path and month (ATT and ATT_fixed): the
+   months it suppresses (hidden) and their bases, for summary.csv's windows
+   and the plots. Rows are in the order table_effects adds them. */
+static nt_status record_shown(nt_run_state *P, const nt_table *t, nt_error *err)
+{
+    int H = P->st->horizon, NO = P->panel->n_outcomes;
+    long row = 0;
+    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++)
+        for (int oc = 0; oc < NO; oc++) {
+            nt_run_path *p = &P->path[(size_t)pg * NO + oc];
+            if (!p->hidden) p->hidden = calloc(2 * (size_t)H, 1);
+            if (!p->mbasis) p->mbasis = calloc(2 * (size_t)H, sizeof *p->mbasis);
+            if (!p->hidden || !p->mbasis) return nt_fail(err, NT_ENOMEM, "out of memory");
+            for (int i = 0; i < 2 * H; i++, row++) {
+                p->hidden[i] = nt_table_shown(t, row, "estimate", P->st->min_cell) == 0;
+                p->mbasis[i] = nt_table_row_basis(t, row);
+            }
+        }
+    return NT_OK;
+}
+
 static nt_status table_effects(nt_run_state *P, nt_error *err)
 {
     int H = P->st->horizon, NO = P->panel->n_outcomes;
     static const char *const band[] = {"band_lower", "band_upper"};
-    static const nt_col_kind band_kind[] = {NT_COL_STAT, NT_COL_STAT};
+    static const nt_col_kind band_kind[] = {NT_COL_MEAN, NT_COL_MEAN};
     nt_table *t = nt_effects_table_alloc(band, band_kind, 2);
-    if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
+    int nk = P->n_prog * P->n_groups > 0 ? P->res[0]->n_k : 1;
+    double *buf = malloc(3 * (size_t)(nk > 0 ? nk : 1) * sizeof *buf);
+    if (!t || !buf) { nt_table_free(t); free(buf); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    nt_table_set_margin(t, "subgroup", NULL);
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
         const nt_dyn_result *r = P->res[pg];
@@ -77,12 +181,45 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                     if (nt_effects_table_add(t, &row)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
                     nt_table_set_num(t, "band_lower", nan ? NAN : p->band_lower[fixed * H + tau]);
                     nt_table_set_num(t, "band_upper", nan ? NAN : p->band_upper[fixed * H + tau]);
+                    if (r->n_k == nk) effects_limits(P, t, r, oc, fixed, tau, buf, buf + nk, buf + 2 * nk);
                 }
             }
     }
     if (!s) s = write_table(P, t, "effects.csv", err);
+    if (!s) s = record_shown(P, t, err);
     nt_table_free(t);
+    free(buf);
     return s;
+}
+
+/* summary.csv's figures as written (rows in table_summary's order), for
+   the report: it shows what the table shows, at the table's rounding. */
+static void record_summary(nt_run_state *P, const nt_table *t)
+{
+    long row = 0, mc = P->st->min_cell;
+    int NO = P->panel->n_outcomes;
+    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++)
+        for (int oc = 0; oc < NO; oc++)
+            for (int h = 0; h < P->n_horizons; h++, row++) {
+                nt_run_path *p = &P->path[(size_t)pg * NO + oc];
+                nt_summary *q = &p->shown[h];
+                *q = p->fig[h];
+                q->est.cumulative_effect = nt_table_shown_num(t, row, "cumulative_effect", mc);
+                q->cumulative_lower = nt_table_shown_num(t, row, "cumulative_ci_lower", mc);
+                q->cumulative_upper = nt_table_shown_num(t, row, "cumulative_ci_upper", mc);
+                q->est.lockin_depth = nt_table_shown_num(t, row, "lockin_depth", mc);
+                q->lockin_depth_lower = nt_table_shown_num(t, row, "lockin_depth_ci_lower", mc);
+                q->lockin_depth_upper = nt_table_shown_num(t, row, "lockin_depth_ci_upper", mc);
+                q->est.lockin_depth_month = nt_table_shown_num(t, row, "lockin_depth_month", mc);
+                q->est.lockin_months = nt_table_shown_num(t, row, "lockin_months", mc);
+                q->lockin_months_lower = nt_table_shown_num(t, row, "lockin_months_ci_lower", mc);
+                q->lockin_months_upper = nt_table_shown_num(t, row, "lockin_months_ci_upper", mc);
+                q->est.breakeven_month = nt_table_shown_num(t, row, "breakeven_month", mc);
+                q->breakeven_lower = nt_table_shown_num(t, row, "breakeven_ci_lower", mc);
+                q->breakeven_upper = nt_table_shown_num(t, row, "breakeven_ci_upper", mc);
+                p->shown_cost[h] = nt_table_shown_num(t, row, "cost_per_participant", mc);
+                p->shown_net[h] = nt_table_shown_num(t, row, "net_benefit", mc);
+            }
 }
 
 static nt_status table_summary(nt_run_state *P, nt_error *err)
@@ -93,15 +230,19 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                                  "cumulative_ci_lower", "cumulative_ci_upper", "share_breakeven",
                                  "lockin_depth_ci_lower", "lockin_depth_ci_upper", "lockin_months_ci_lower",
                                  "lockin_months_ci_upper", "breakeven_ci_lower", "breakeven_ci_upper",
-                                 "net_benefit_se"};
-    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT};
-    int NO = P->panel->n_outcomes, B = P->st->bootstrap;
-    nt_table *t = nt_table_alloc(cols, kinds, 23);
+                                 "net_benefit_se", "lockin_depth_month", "lockin_depth_month_ci_lower",
+                                 "lockin_depth_month_ci_upper", "breakeven_band_month"};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_MEAN, NT_COL_STAT,
+                                        NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN,
+                                        NT_COL_COUNT, NT_COL_COUNT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT,
+                                        NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
+    int NO = P->panel->n_outcomes, earn = -1;
+    for (int oc = 0; oc < NO; oc++)
+        if (magnitude(P->panel->outcome_name[oc])) earn = oc;
+    nt_table *t = nt_table_alloc(cols, kinds, 27);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_table_set_margin(t, "subgroup", NULL);
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
         const nt_dyn_result *r = P->res[pg];
@@ -133,21 +274,27 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_num(t, "breakeven_ci_lower", sm->breakeven_lower);
                 nt_table_set_num(t, "breakeven_ci_upper", sm->breakeven_upper);
                 nt_table_set_num(t, "net_benefit_se", p->net_benefit_se[h]);
-                nt_table_limit_basis(t, nt_run_window_basis(r, P->horizons[h]), NT_WHY_WINDOW);
+                nt_table_set_num(t, "lockin_depth_month", p->lockin_month[h]);
+                nt_table_set_num(t, "lockin_depth_month_ci_lower", p->lockin_month_lower[h]);
+                nt_table_set_num(t, "lockin_depth_month_ci_upper", p->lockin_month_upper[h]);
+                nt_table_set_num(t, "breakeven_band_month", p->breakeven_band[h]);
+                nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h]), NT_WHY_WINDOW);
+                /* The cost: a mean over the treated with a known cost, a magnitude. */
+                static const char *const cost_cols[] = {"cost_per_participant", "net_benefit", "net_benefit_se"};
+                long cost_basis = r->n_cost_known;
+                nt_disclose_why cost_why = NT_WHY_PERSONS;
+                if (nt_disclose_dominated(r->cost_mean * (double)r->n_cost_known, r->cost_top[0], r->cost_top[1],
+                                          P->st->dominance_top1, P->st->dominance_top2)) {
+                    cost_basis = 0;
+                    cost_why = NT_WHY_DOMINANCE;
+                }
+                for (int c = 0; c < 3; c++) nt_table_limit_cell(t, cost_cols[c], cost_basis, cost_why);
+                long ew = earn >= 0 ? nt_run_window_basis(P, pg, earn, P->horizons[h]) : 0;
+                for (int c = 1; c < 3; c++) nt_table_limit_cell(t, cost_cols[c], ew, NT_WHY_WINDOW);
             }
     }
-    if (!s) s = write_table(P, t, "summary.csv", err);
-    if (!s) {
-        char path[4300], cap[600];
-        snprintf(cap, sizeof cap, "Study %s: cumulative effects (%s, %s)", P->st->name, method_name(P),
-                 B > 0 ? "bootstrap standard errors" : "no bootstrap");
-        nt_path_join(path, sizeof path, P->out, "summary.md");
-        s = nt_table_write_markdown(t, path, P->st->min_cell, cap, 4, err);
-        nt_path_join(path, sizeof path, P->out, "summary.tex");
-        if (!s) s = nt_table_write_latex(t, path, P->st->min_cell, cap, 4, err);
-        if (!s) s = nt_run_file_add(P, "summary.md", err);
-        if (!s) s = nt_run_file_add(P, "summary.tex", err);
-    }
+    if (!s) s = write_table(P, t, "summary.csv", err); /* sets the table's rounding */
+    if (!s) record_summary(P, t);
     nt_table_free(t);
     return s;
 }
@@ -239,6 +386,25 @@ static long pooled_share_basis(const nt_dyn_result *r, const char *term)
     return m <= 0 ? 0 : (long)floor(m + 0.5);
 }
 
+/* 0 if a propensity term's own cells are suppressed in the other tables:
+   a level's balance row (from row b0 of its interval) or a start month's
+   counts (from row s0 of its programme and group). */
+static int term_shown(const nt_run_state *P, const nt_dyn_result *r, const nt_dyn_interval *I,
+                             const char *term, const nt_table *bt, long b0, const nt_table *st, long s0)
+{
+    long mc = P->st->min_cell;
+    int k;
+    if (sscanf(term, "start_month=%d", &k) == 1) {
+        for (int ki = 0; ki < r->n_k; ki++)
+            if (r->k_month[ki] == k)
+                return nt_table_shown(st, s0 + ki, "n_treated", mc) != 0 && nt_table_shown(st, s0 + ki, "n_control", mc) != 0;
+        return 1;
+    }
+    for (int j = 0; j < I->n_bal; j++)
+        if (!strcmp(I->bal_term[j], term)) return nt_table_shown(bt, b0 + j, "mean_treated", mc) != 0;
+    return 1;
+}
+
 static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
 {
     static const char *sc[] = {"program", "subgroup", "start_month", "status", "n_treated", "n_control", "n_treated_matched"};
@@ -246,8 +412,16 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
     static const char *status_name[] = {"used", "too_few_treated", "no_controls", "model_failed"};
     nt_table *bt = nt_balance_table_alloc(1), *pt = nt_pscore_table_alloc(), *st = nt_table_alloc(sc, sk, 7);
     nt_status s = NT_OK;
+    long *brow = NULL, *srow = NULL;
     if (!bt || !pt || !st) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
+    nt_table_set_margin(bt, "subgroup", NULL);
+    nt_table_set_margin(pt, "subgroup", NULL);
+    nt_table_set_margin(st, "subgroup", "status");
+    int npg = P->n_prog * P->n_groups, niv = npg > 0 ? P->res[0]->n_intervals : 0;
+    brow = malloc(((size_t)npg * (size_t)niv + 1) * sizeof *brow);
+    srow = malloc(((size_t)npg + 1) * sizeof *srow);
+    if (!brow || !srow) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    for (int pg = 0; pg < npg; pg++) {
         const nt_dyn_result *r = P->res[pg];
         const char *prog = nt_run_program(P, pg), *group = nt_run_group(P, pg);
         long tot_t = 0, tot_c = 0;
@@ -259,15 +433,12 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             long basis = nt_disclose_basis(I->n_treated_rows, (long)controls);
             tot_t += I->n_treated_rows;
             if ((long)controls > tot_c) tot_c = (long)controls;
+            brow[(size_t)pg * niv + iv] = nt_table_rows(bt);
             for (int j = 0; j < I->n_bal; j++) {
                 nt_balance_table_add(bt, prog, group, I->bal_term[j], &I->bal[j], lab, basis);
                 nt_table_set_int(bt, "n_treated", I->n_treated_rows);
                 if (is_binary(I->bal_term[j], &I->bal[j], I->n_treated_rows))
                     nt_table_limit_basis(bt, share_basis(I, &I->bal[j], controls), NT_WHY_SHARE);
-            }
-            for (int j = 0; j < I->p; j++) {
-                nt_pscore_table_add(pt, prog, group, lab, I->term[j], I->beta[j], I->se[j], basis);
-                nt_table_limit_basis(pt, term_basis(r, I, I->term[j], controls), NT_WHY_SHARE);
             }
         }
         for (int j = 0; j < r->n_bal; j++) {
@@ -275,6 +446,7 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             nt_table_set_int(bt, "n_treated", tot_t);
             nt_table_limit_basis(bt, pooled_share_basis(r, r->bal_term[j]), NT_WHY_SHARE);
         }
+        srow[pg] = nt_table_rows(st);
         for (int ki = 0; ki < r->n_k; ki++) {
             nt_table_add_row(st);
             nt_table_set_str(st, "program", prog);
@@ -286,10 +458,31 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
             nt_table_set_int(st, "n_treated_matched", r->k_matched[ki]);
         }
     }
+    /* pscore.csv after the others: a term also goes where its balance row
+       or its start month's counts are suppressed secondarily. */
+    for (int pg = 0; pg < npg; pg++) {
+        const nt_dyn_result *r = P->res[pg];
+        for (int iv = 0; iv < r->n_intervals && iv < niv; iv++) {
+            const nt_dyn_interval *I = &r->interval[iv];
+            char lab[32];
+            snprintf(lab, sizeof lab, "%d-%d", I->first, I->last);
+            double controls = interval_controls(r, I);
+            long basis = nt_disclose_basis(I->n_treated_rows, (long)controls);
+            for (int j = 0; j < I->p; j++) {
+                nt_pscore_table_add(pt, nt_run_program(P, pg), nt_run_group(P, pg), lab, I->term[j], I->beta[j],
+                                    I->se[j], basis);
+                nt_table_limit_basis(pt, term_basis(r, I, I->term[j], controls), NT_WHY_SHARE);
+                if (!term_shown(P, r, I, I->term[j], bt, brow[(size_t)pg * niv + iv], st, srow[pg]))
+                    nt_table_limit_basis(pt, 0, NT_WHY_SECONDARY);
+            }
+        }
+    }
     s = write_table(P, bt, "balance.csv", err);
     if (!s) s = write_table(P, pt, "pscore.csv", err);
     if (!s) s = write_table(P, st, "start_months.csv", err);
 done:
+    free(brow);
+    free(srow);
     nt_table_free(bt);
     nt_table_free(pt);
     nt_table_free(st);
@@ -301,12 +494,13 @@ done:
 static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "outcome", "start_month", "month", "method", "estimate",
-                                 "se", "n_treated_matched", "n_control"};
+                                 "se", "n_treated_matched", "n_control", "n_control_used"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};
+                                        NT_COL_MEAN, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 10);
+    nt_table *t = nt_table_alloc(cols, kinds, 11);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_table_set_margin(t, "subgroup", NULL);
     for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
         const nt_dyn_result *r = P->res[pg];
         for (int oc = 0; oc < NO; oc++)
@@ -321,11 +515,20 @@ static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
                     nt_table_set_int(t, "start_month", r->k_month[ki]);
                     nt_table_set_int(t, "month", tau);
                     nt_table_set_str(t, "method", method_name(P));
-                    nt_table_set_num(t, "estimate", r->k_att[((long)ki * NO + oc) * H + tau]);
-                    nt_table_set_num(t, "se", r->k_se[((long)ki * NO + oc) * H + tau]);
+                    long slot = ((long)ki * r->n_outcomes + oc) * H + tau;  /* r has the cost-benefit series too */
+                    nt_table_set_num(t, "estimate", r->k_att[slot]);
+                    nt_table_set_num(t, "se", r->k_se[slot]);
                     nt_table_set_int(t, "n_treated_matched", c);
                     nt_table_set_int(t, "n_control", r->k_controls[ki]);
-                    nt_table_set_basis(t, nt_disclose_basis(c, r->k_controls[ki]));
+                    if (!r->k_control_used) { nt_table_set_basis(t, nt_disclose_basis(c, r->k_controls[ki])); continue; }
+                    long used = r->k_control_used[(long)ki * H + tau];
+                    nt_table_set_int(t, "n_control_used", used);
+                    nt_table_set_basis(t, nt_disclose_basis(c, nt_disclose_controls(used, r->k_control_w2[(long)ki * H + tau])));
+                    const double *d = r->k_dom + (((size_t)ki * NO + oc) * H + tau) * 6;
+                    if (magnitude(P->panel->outcome_name[oc]) &&
+                        (nt_disclose_dominated(d[0], d[1], d[2], P->st->dominance_top1, P->st->dominance_top2) ||
+                         nt_disclose_dominated(d[3], d[4], d[5], P->st->dominance_top1, P->st->dominance_top2)))
+                        nt_table_limit_basis(t, 0, NT_WHY_DOMINANCE);
                 }
             }
     }
@@ -340,5 +543,19 @@ nt_status nt_run_tables_write(nt_run_state *P, nt_error *err)
     if (!s) s = table_summary(P, err);
     if (!s) s = table_balance_pscore(P, err);
     if (!s) s = table_effects_by_start(P, err);
+    if (!s) s = nt_cost_benefit_write(P, err);
     return s;
+}
+
+long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary)
+{
+    long tot_t = 0, tot_c = 0;
+    for (int iv = 0; iv < r->n_intervals; iv++) {
+        long c = (long)interval_controls(r, &r->interval[iv]);
+        tot_t += r->interval[iv].n_treated_rows;
+        if (c > tot_c) tot_c = c;
+    }
+    long basis = nt_disclose_basis(tot_t, tot_c), share = pooled_share_basis(r, term);
+    *binary = share != LONG_MAX;
+    return share < basis ? share : basis;
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
+#include <strings.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,36 +361,54 @@ static nt_status read_entries(nt_study *s, const char *path, nt_error *err)
     return r.err_line ? NT_EINPUT : NT_OK; /* err filled by note_error */
 }
 
-nt_status nt_study_read(const char *path, nt_study **out, nt_error *err)
+/* Reads the study file; every bad key of pass 2 into errs (at most max;
+   *n of them), then, if there was none, the rules of pass 3. */
+static nt_status read_study(const char *path, nt_study **out, nt_error *errs, int max, int *n)
 {
+    *n = 0;
     nt_study *s = calloc(1, sizeof *s);
-    if (!s) return nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!s) { *n = 1; return nt_fail(errs, NT_ENOMEM, "out of memory"); }
     s->data_end = NT_DAY_NONE;
     s->priv = calloc(1, sizeof *s->priv);
     s->path = strdup(path);
     s->dir = strdup(path);
     if (!s->priv || !s->path || !s->dir) {
         nt_study_free(s);
-        return nt_fail(err, NT_ENOMEM, "out of memory");
+        *n = 1;
+        return nt_fail(errs, NT_ENOMEM, "out of memory");
     }
     char *slash = strrchr(s->dir, '/');
     if (!slash) s->dir[0] = 0;
     else if (slash == s->dir) s->dir[1] = 0;
     else *slash = 0;
 
-    nt_status st = read_entries(s, path, err);
-    for (long i = 0; !st && i < s->priv->n; i++) { /* pass 2 */
+    nt_status st = read_entries(s, path, &errs[0]), first = st;
+    if (st) *n = 1;
+    for (long i = 0; !st && i < s->priv->n && *n < max; i++) { /* pass 2 */
         const entry *e = &s->priv->e[i];
         nt_study_value v = {e->section, e->key, e->value, e->line};
-        st = nt_study_key_set(s, find_key(e->section, e->key), &v, err);
+        nt_status k = nt_study_key_set(s, find_key(e->section, e->key), &v, &errs[*n]);
+        if (k == NT_ENOMEM) { st = k; (*n)++; break; }
+        if (k) { if (!first) first = k; (*n)++; }
     }
-    if (!st) st = finish(s, err);
-    if (st) {
+    if (!first && !st && (first = finish(s, &errs[0]))) *n = 1;
+    if (first || st) {
         nt_study_free(s);
-        return st;
+        return first ? first : st;
     }
     *out = s;
     return NT_OK;
+}
+
+nt_status nt_study_read(const char *path, nt_study **out, nt_error *err)
+{
+    int n;
+    return read_study(path, out, err, 1, &n);
+}
+
+nt_status nt_study_check_file(const char *path, nt_study **out, nt_error *errs, int max, int *n)
+{
+    return read_study(path, out, errs, max < 1 ? 1 : max, n);
 }
 
 nt_status nt_study_set_out(nt_study *s, const char *out, nt_error *err)
@@ -405,6 +424,17 @@ double nt_study_cost_of(const nt_study *s, const char *program)
 {
     for (int i = 0; i < s->n_costs; i++)
         if (!strcmp(s->costs[i].program, program)) return s->costs[i].euros;
+    return NAN;
+}
+
+double nt_study_benefit_month(const nt_study *s, const char *scheme)
+{
+    for (int i = 0; i < s->n_benefit_month; i++) {
+        const char *item = s->benefit_month[i], *colon = strrchr(item, ':');
+        size_t n = colon ? (size_t)(colon - item) : 0;
+        while (n > 0 && item[n - 1] == ' ') n--;
+        if (colon && strlen(scheme) == n && !strncasecmp(item, scheme, n)) return strtod(colon + 1, NULL);
+    }
     return NAN;
 }
 

@@ -129,9 +129,21 @@ typedef struct {
     int n_costs;
     nt_study_cost *costs;
 
+    /* [cost_benefit] (docs/dynamic.md, "Cost-benefit") */
+    double discount_rate;  /* per year; cost_benefit.csv reports 0 and this rate */
+    int n_benefit_month;
+    char **benefit_month;  /* "SCHEME: euros" items (nt_study_benefit_month); none: empty */
+    char *price_index;     /* CSV month,index; NULL: nominal euros */
+
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */
     long round;            /* published person counts are rounded to this base (with min_cell > 0) */
+    double dominance_top1; /* dominance: the largest contributor at most this % of a magnitude; 0 off */
+    double dominance_top2; /* ... the two largest at most this %; 0 off */
+
+    /* [report] */
+    int language;          /* 0 en, 1 nl: report, figures, summary.md/.tex */
+    char *source;          /* the source line under figures and tables; NULL: netto and the study */
 
     /* Warnings about valid but questionable settings (e.g. a bootstrap with
        nn matching with replacement); nt_study_record puts them into the
@@ -145,6 +157,10 @@ typedef struct {
 /* Reads and checks a study file; *out is set only on success. */
 nt_status nt_study_read(const char *path, nt_study **out, nt_error *err);
 void nt_study_free(nt_study *s);
+/* As nt_study_read, for `netto check`: every bad key (up to max) into
+   errs[0..*n) instead of the first only; the rules between keys are checked
+   when every key was good. Returns the first error's status. */
+nt_status nt_study_check_file(const char *path, nt_study **out, nt_error *errs, int max, int *n);
 
 /* Physical line of a key as written (section "subgroups": key = variable,
    "cost": key = programme); key NULL: the section's header line. 0 when the
@@ -156,6 +172,10 @@ nt_status nt_study_set_out(nt_study *s, const char *out, nt_error *err);
 
 /* The [cost] entry for a programme type, NaN if none. */
 double nt_study_cost_of(const nt_study *s, const char *program);
+
+/* [cost_benefit] benefit_month: euros per month on a benefit of this
+   scheme (compared case-insensitively), NaN if none is given. */
+double nt_study_benefit_month(const nt_study *s, const char *scheme);
 
 /* Every resolved setting, defaults included, into the manifest's settings
    by section (lists as "a, b"), plus the study's warnings. */

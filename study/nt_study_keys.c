@@ -212,6 +212,9 @@ static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
 static int inference_parse(const char *v) { return !strcmp(v, "bootstrap") ? 0 : !strcmp(v, "linearised") ? 1 : -1; }
 static const char *inference_name(int c) { return c == 0 ? "bootstrap" : c == 1 ? "linearised" : NULL; }
 static const nt_study_words inference_words = {inference_parse, inference_name};
+static int language_parse(const char *v) { return !strcmp(v, "en") ? 0 : !strcmp(v, "nl") ? 1 : -1; }
+static const char *language_name(int c) { return c == 0 ? "en" : c == 1 ? "nl" : NULL; }
+static const nt_study_words language_words = {language_parse, language_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
                    sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
@@ -244,6 +247,17 @@ static int is_series(const char *v)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(names[i], v)) return 1;
     return 0;
+}
+
+/* "SCHEME: euros" with a scheme name and a number >= 0 (benefit_month). */
+static int is_scheme_amount(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || v[0] == ' ') return 0;
+    char num[64];
+    snprintf(num, sizeof num, "%s", colon + 1);
+    double x;
+    return !parse_num(trim(num), &x) && x >= 0;
 }
 
 /* -------------------------------------------------------------- custom keys */
@@ -578,10 +592,25 @@ const nt_study_key nt_study_keys[] = {
      "a cost in euros (a number >= 0)", .parse = parse_cost, .record = record_costs,
      .check = check_costs},
 
+    {"cost_benefit", "discount_rate", NT_KEY_NUM, F(discount_rate), 0, "0.0225", -1, 1,
+     "a yearly rate above -1 and below 1 (e.g. 0.0225)", .flags = 0},
+    {"cost_benefit", "benefit_month", NT_KEY_LIST, F(benefit_month), F(n_benefit_month), "none", 0, 0,
+     "none or SCHEME: euros per month, ... (e.g. WW: 1500, BIJSTAND: 1100)", .flags = NT_KEY_NONE_OK,
+     .unset = "none", .accept = is_scheme_amount},
+    {"cost_benefit", "price_index", NT_KEY_PATH, F(price_index), 0, NULL, 0, 0, NULL, .unset = "none"},
+
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},
     {"disclosure", "round", NT_KEY_LONG, F(round), 0, "5", 1, 1000,
      "a whole number from 1 (exact counts) to 1000", .flags = 0},
+    {"disclosure", "dominance_top1", NT_KEY_NUM, F(dominance_top1), 0, "50", -1e-9, 100 + 1e-9,
+     "a percentage from 0 (off) to 100", .flags = 0},
+    {"disclosure", "dominance_top2", NT_KEY_NUM, F(dominance_top2), 0, "75", -1e-9, 100 + 1e-9,
+     "a percentage from 0 (off) to 100", .flags = 0},
+
+    {"report", "language", NT_KEY_WORD, F(language), 0, "en", 0, 0, NULL, .words = &language_words},
+    {"report", "source", NT_KEY_TEXT, F(source), 0, NULL, 0, 0, "a line of text", .flags = 0,
+     .unset = "netto and the study's name"},
 };
 const int nt_study_n_keys = (int)(sizeof nt_study_keys / sizeof nt_study_keys[0]);
 

@@ -9,7 +9,6 @@
 #include "core/nt_file.h"
 #include "estimators/nt_stats.h"
 #include "report/nt_disclose.h"
-#include "report/nt_plot.h"
 #include "report/nt_table.h"
 #include "study/nt_result_tables.h"
 #include "study/nt_toe_run.h"
@@ -218,8 +217,17 @@ static void pair_row(nt_table *t, const char *program, const char *quantity, int
     nt_table_set_basis(t, ebasis);
 }
 
+/* The employed outcome's index in the panel, or -1. */
+static int employed_outcome(const nt_run_state *P)
+{
+    for (int k = 0; k < P->panel->n_outcomes; k++)
+        if (!strcmp(P->panel->outcome_name[k], "employed")) return k;
+    return -1;
+}
+
 static nt_status write_pairs(nt_run_state *P, nt_error *err)
 {
+    int oc = employed_outcome(P);
     static const char *cols[] = {"program", "outcome", "quantity", "month", "matching", "matching_ci_lower",
                                  "matching_ci_upper", "toe", "toe_se", "toe_ci_lower", "toe_ci_upper"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT,
@@ -233,7 +241,9 @@ static nt_status write_pairs(nt_run_state *P, nt_error *err)
         for (int tau = 0; tau < r->horizon; tau++) {
             double m[3] = {r->matching[tau], r->matching_lower[tau], r->matching_upper[tau]};
             double e[4] = {r->toe[tau], r->toe_se[tau], r->toe_lower[tau], r->toe_upper[tau]};
-            long mb = res ? nt_disclose_basis(res->n_treated_matched[tau], res->n_control_used[tau]) : 0;
+            const nt_run_path *p = oc >= 0 ? &P->path[(size_t)i * P->n_groups * P->panel->n_outcomes + oc] : NULL;
+            long mb = res && p && p->hidden ? (p->hidden[tau] ? 0 : p->mbasis[tau])
+                      : res ? nt_disclose_basis(res->n_treated_matched[tau], res->n_control_used[tau]) : 0;
             pair_row(t, P->st->programs[i], "effect", tau, m, e, mb, r->basis_toe);
         }
         for (int h = 0; h < 3; h++) {
@@ -241,62 +251,11 @@ static nt_status write_pairs(nt_run_state *P, nt_error *err)
             if (T > r->horizon) continue;
             double m[3] = {r->matching_cum[T - 1], r->matching_cum_lower[T - 1], r->matching_cum_upper[T - 1]};
             double e[4] = {r->toe_cum[T - 1], r->toe_cum_se[T - 1], r->toe_cum_lower[T - 1], r->toe_cum_upper[T - 1]};
-            pair_row(t, P->st->programs[i], "cumulative", T, m, e, res ? nt_run_window_basis(res, T) : 0, r->basis_toe);
+            pair_row(t, P->st->programs[i], "cumulative", T, m, e, res && oc >= 0 ? nt_run_window_basis(P, i * P->n_groups, oc, T) : 0, r->basis_toe);
         }
     }
     nt_status s = write_one(P, t, "toe_vs_matching.csv", err);
     nt_table_free(t);
-    return s;
-}
-
-/* plots/toe_vs_matching[_cumulative]_<programme>.png/.pdf; buf: 6 x H. */
-static nt_status plot_pair(nt_run_state *P, int i, int cumulative, double *buf, nt_error *err)
-{
-    const nt_toe_compare_row *r = &P->toe->row[i];
-    const nt_dyn_result *res = P->res[i * P->n_groups];
-    int H = r->horizon;
-    long mc = P->st->min_cell;
-    const double *src[6] = {r->matching, r->matching_lower, r->matching_upper, r->toe, r->toe_lower, r->toe_upper};
-    if (cumulative) {
-        const double *c[6] = {r->matching_cum, r->matching_cum_lower, r->matching_cum_upper, r->toe_cum,
-                              r->toe_cum_lower, r->toe_cum_upper};
-        memcpy(src, c, sizeof src);
-    }
-    int toe_ok = nt_disclose_stat(r->basis_toe, mc);
-    for (int k = 0; k < 6; k++) {
-        double *out = buf + (size_t)k * (size_t)H;
-        if (k < 3 && res) nt_disclose_path(src[k], res->n_treated_matched, res->n_control_used, H, cumulative, mc, out);
-        for (int tau = 0; tau < H; tau++) {
-            if (k < 3 && !res) out[tau] = NAN;
-            if (k >= 3) out[tau] = toe_ok ? src[k][tau] : NAN;
-        }
-    }
-    char title[600], sub[300], ylab[200], name[700], png[5200], pdf[5200], dir[4300], base[600];
-    double scale;
-    snprintf(base, sizeof base, "%s", P->st->programs[i]);
-    for (char *c = base; *c; c++)
-        if (*c == '=' || *c == ' ' || *c == '/' || *c == ',') *c = '_';
-    nt_path_join(dir, sizeof dir, P->out, "plots");
-    snprintf(title, sizeof title, "%s: %s, matching and timing-of-events", P->st->name, P->st->programs[i]);
-    snprintf(sub, sizeof sub, "%s on employment by month since programme start (%s; timing-of-events, K = %d)",
-             cumulative ? "Cumulative ATT" : "ATT", nt_run_method(P), r->mass_points);
-    nt_run_axis_label("employed", cumulative, ylab, sizeof ylab, &scale);
-    nt_plot_opts po = {.title = title, .subtitle = sub, .y_label = ylab, .y_scale = scale,
-                       .ci_level = nt_run_ci_level(P), .caption = "Matching: selection on observables only. Timing-of-events: an unobserved type may drive start "
-                                  "and job finding; no anticipation of the start.",
-                       .on_text = P->o->on_plot_text, .on_text_ctx = P->o->on_plot_text_ctx};
-    nt_status s = NT_OK;
-    for (int f = 0; f < 2 && !s; f++) {
-        snprintf(name, sizeof name, "toe_vs_matching%s_%s.%s", cumulative ? "_cumulative" : "", base, f ? "pdf" : "png");
-        nt_path_join(f ? pdf : png, sizeof png, dir, name);
-        char rel[800];
-        snprintf(rel, sizeof rel, "plots/%s", name);
-        s = nt_run_file_add(P, rel, err);
-    }
-    if (!s) s = nt_mkdirs(dir, err);
-    if (!s)
-        s = nt_plot_compare(png, pdf, buf, buf + H, buf + 2 * H, "matching", buf + 3 * H, buf + 4 * H, buf + 5 * H,
-                            "timing-of-events", H, &po, err);
     return s;
 }
 
@@ -306,10 +265,5 @@ nt_status nt_toe_tables_write(nt_toe_tables *tb, nt_run_state *P, nt_error *err)
     if (!s) s = write_one(P, tb->fits, "toe_fit.csv", err);
     if (!s) s = write_effects(P, err);
     if (!s) s = write_pairs(P, err);
-    double *buf = malloc((size_t)P->st->horizon * 6 * sizeof *buf);
-    if (!s && !buf) s = nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int i = 0; i < P->toe->n && !s; i++)
-        for (int c = 0; c < 2 && !s; c++) s = plot_pair(P, i, c, buf, err);
-    free(buf);
     return s;
 }

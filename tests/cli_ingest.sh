@@ -34,7 +34,7 @@ check "rejects report" "$(cat "$T/c.h5.rejects.csv")" 'file,line,column,reason,r
 # h5dump (hdf5-tools) reads the store.
 if command -v h5dump >/dev/null; then
   v=$(h5dump -a /format_version "$T/c.h5" | grep -A1 'DATA {' | tail -1 | tr -d ' ')
-  check "format_version via h5dump" "$v" "(0):1"
+  check "format_version via h5dump" "$v" "(0):2"
   ids=$(h5dump -d /persons/person_id "$T/c.h5" | grep -o '"000[0-9]"' | tr -d '"' | tr '\n' ' ')
   check "person ids in bytewise order" "$ids" "0001 0002 0003 0004 "
   # age at the index start: 1975-06-15 -> 2003-02-10: 27; "1980-02" (= 1980-02-01) -> 2003-03-01: 23;

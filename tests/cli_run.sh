@@ -4,6 +4,8 @@
 #   at least 90% of months, and the cumulative effect over the horizon
 #   within 3 SE, per programme and outcome;
 # - null scenario (with censoring): the cumulative effect within 3 SE of 0;
+# - cost_benefit.csv: net benefits (government, society; rates 0 and the
+#   default) within 3 SE of truth_cost_benefit.csv at every horizon;
 # - unobserved scenario: visibly biased (more than 4 SE), as documented;
 # - tables byte-identical for 1 and 2 threads; a killed run leaves no
 #   manifest; study-file errors name the line; exit codes; export/ passes
@@ -49,9 +51,26 @@ series = employed, earnings, on_benefit
 [inference]
 method = ${5:-bootstrap}
 bootstrap = $4
+[cost_benefit]
+benefit_month = WW: 1500, BIJSTAND: 1100
 [disclosure]
 min_cell = 10
 INI
+}
+
+# The cost-benefit against truth_cost_benefit.csv (whole cohort, every
+# horizon, perspective and rate): net benefit within 3 SE.
+check_cb() { # cost_benefit.csv truth_cost_benefit.csv label
+  awk -F, -v label="$3" '
+    FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+    { k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "subgroup"] SUBSEP $col[FILENAME, "horizon_months"] SUBSEP \
+          $col[FILENAME, "perspective"] SUBSEP $col[FILENAME, "discount_rate"] }
+    FILENAME == ARGV[1] { if ($col[FILENAME, "subgroup"] == "") { est[k] = $col[FILENAME, "net_benefit"]; se[k] = $col[FILENAME, "net_benefit_se"] }; next }
+    (k in est) { n++
+      d = est[k] - $col[FILENAME, "net_benefit"]; if (d < 0) d = -d
+      if (est[k] == "" || se[k] == "" || d > 3 * se[k]) {
+        split(k, a, SUBSEP); printf "  %s %s h=%s %s r=%s: net %s vs true %s (SE %s)\n", label, a[1], a[3], a[4], a[5], est[k], $col[FILENAME, "net_benefit"], se[k]; bad++ } }
+    END { printf "%s cost-benefit: %d rows compared, %d beyond 3 SE\n", label, n, bad; exit !(n >= 40 && bad == 0) }' "$1" "$2"
 }
 
 # Monthly and cumulative comparison with the truth (ATT, whole cohort).
@@ -93,10 +112,11 @@ check_truth() { # effects.csv summary.csv truth.csv label
 study "$tmp/def" ipw ipw $reps
 "$netto" run "$tmp/def/ipw.ini" --threads 2 >"$tmp/run.out" 2>"$tmp/run.err" || { cat "$tmp/run.err"; fail "run default"; }
 check_truth "$tmp/def/results/ipw/effects.csv" "$tmp/def/results/ipw/summary.csv" "$tmp/def/truth.csv" default || fail "default scenario vs truth"
+check_cb "$tmp/def/results/ipw/cost_benefit.csv" "$tmp/def/truth_cost_benefit.csv" default || fail "default scenario: cost-benefit vs truth"
 
 # Same tables with one thread.
 "$netto" run "$tmp/def/ipw.ini" --threads 1 --out "$tmp/def/one" >/dev/null 2>&1 || fail "run with 1 thread"
-for f in effects.csv summary.csv balance.csv pscore.csv start_months.csv effects_by_start.csv; do
+for f in effects.csv summary.csv balance.csv pscore.csv start_months.csv effects_by_start.csv cost_benefit.csv; do
   cmp -s "$tmp/def/results/ipw/$f" "$tmp/def/one/$f" || fail "$f differs between 1 and 2 threads"
 done
 
@@ -112,10 +132,28 @@ check_truth "$tmp/null/results/ipw/effects.csv" "$tmp/null/results/ipw/summary.c
 study "$tmp/def" lin radius 0 linearised
 "$netto" run "$tmp/def/lin.ini" --threads 2 >/dev/null 2>"$tmp/lin.err" || { cat "$tmp/lin.err"; fail "run linearised"; }
 check_truth "$tmp/def/results/lin/effects.csv" "$tmp/def/results/lin/summary.csv" "$tmp/def/truth.csv" linearised || fail "linearised vs truth"
+check_cb "$tmp/def/results/lin/cost_benefit.csv" "$tmp/def/truth_cost_benefit.csv" linearised || fail "linearised: cost-benefit vs truth"
 "$netto" run "$tmp/def/lin.ini" --threads 1 --out "$tmp/def/lin1" >/dev/null 2>&1 || fail "run linearised, 1 thread"
-for f in effects.csv summary.csv; do
+for f in effects.csv summary.csv cost_benefit.csv differences.csv; do
   cmp -s "$tmp/def/results/lin/$f" "$tmp/def/lin1/$f" || fail "linearised $f differs between 1 and 2 threads"
 done
+# differences.csv (docs/inference.md): scholing - any on the same persons,
+# every outcome, the month h - 1 effect and the cumulative effect to h - 1,
+# against the difference of the simulator's truths: at least 90% of the
+# rows within 3 SE.
+head -1 "$tmp/def/results/lin/differences.csv" | grep -q '^program,subgroup,outcome,kind,variable,level,reference,estimand,horizon_months,estimate,se,lower,upper,n_treated,n_treated_reference,suppressed$' ||
+  fail "differences.csv columns"
+awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] { if ($2 != "") next
+    sg = $1 == "scholing" ? 1 : $1 == "any" ? -1 : 0; if (!sg) next
+    tr[$3, $4] += sg * $col[FILENAME, "true_att"]; next }
+  $col[FILENAME, "kind"] == "program" && $col[FILENAME, "subgroup"] == "" && $col[FILENAME, "se"] != "" {
+    o = $col[FILENAME, "outcome"]; h = $col[FILENAME, "horizon_months"]; t = 0
+    for (u = ($col[FILENAME, "estimand"] == "cumulative" ? 0 : h - 1); u < h; u++) t += tr[o, u]
+    d = $col[FILENAME, "estimate"] - t; if (d < 0) d = -d
+    n++; if (d <= 3 * $col[FILENAME, "se"]) ok++ }
+  END { printf "differences scholing - any: %d rows, %d within 3 SE\n", n, ok; exit !(n >= 20 && ok >= 0.9 * n) }' \
+  "$tmp/def/truth.csv" "$tmp/def/results/lin/differences.csv" || fail "differences.csv vs the truth"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
   $c["estimate"] != "" && $c["se"] != "" { n++
     if ($c["band_lower"] == "" || $c["band_lower"] > $c["ci_lower"] + 1e-12 || $c["band_upper"] < $c["ci_upper"] - 1e-12) bad++ }
@@ -136,7 +174,7 @@ awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
 
 # Output folder: not empty without --overwrite is exit 1; with it, fine.
 "$netto" run "$tmp/null/ipw.ini" >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc = 1 ] && grep -q "not empty" "$tmp/err" || fail "non-empty output folder: exit $rc"
+[ $rc = 1 ] && grep -q "earlier run" "$tmp/err" || fail "non-empty output folder: exit $rc: $(cat "$tmp/err")"
 
 # A killed run leaves no manifest (the mark of a complete run).
 study "$tmp/def" slow ipw 400
@@ -161,6 +199,7 @@ line=$(grep -n '^jobs = ' "$tmp/def/nofile.ini" | cut -d: -f1)
 head -1 "$tmp/def/results/ipw/effects.csv" | grep -q '^program,subgroup,outcome,month,estimand,method,estimate,se,ci_lower,ci_upper,n_treated,n_control,n_treated_matched,n_control_used,band_lower,band_upper,suppressed$' || fail "effects.csv columns"
 head -1 "$tmp/def/results/ipw/summary.csv" | grep -q '^program,subgroup,outcome,horizon_months,cumulative_effect,cumulative_se,lockin_depth,lockin_months,breakeven_month,cost_per_participant,net_benefit,n_treated,n_control' || fail "summary.csv columns"
 head -1 "$tmp/def/results/ipw/balance.csv" | grep -q '^program,subgroup,covariate,mean_treated,mean_control_before,mean_control_after,smd_before,smd_after,var_ratio_before,var_ratio_after,start_interval' || fail "balance.csv columns"
+head -1 "$tmp/def/results/ipw/cost_benefit.csv" | grep -q '^program,subgroup,estimand,horizon_months,perspective,discount_rate,incremental_cost,benefit_savings,earnings_effect,net_benefit,net_benefit_se,breakeven_month' || fail "cost_benefit.csv columns"
 head -1 "$tmp/def/results/ipw/pscore.csv" | grep -q '^program,subgroup,start_interval,term,estimate,se' || fail "pscore.csv columns"
 [ -d "$tmp/def/results/ipw/private" ] && [ -f "$tmp/def/results/ipw/private/cohort.h5" ] || fail "person-level store not in private/"
 

@@ -11,6 +11,7 @@
 #include "tests/nt_test.h"
 
 #include <gsl/gsl_errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "core/nt_file.h"
 #include "datasets/nt_simulate.h"
 #include "report/nt_disclose.h"
+#include "report/nt_lang.h"
 #include "report/nt_plot.h"
 #include "study/nt_run.h"
 #include "study/nt_run_parts.h"
@@ -38,22 +40,70 @@ static void test_rule(void **state)
     assert_true(nt_disclose_count(10, 50, 10));
     assert_false(nt_disclose_count(400, 9, 10));
     assert_true(nt_disclose_count(4, 0, 0));
+    assert_true(nt_disclose_count(0, 0, 10)); /* nobody: shown even where the row is not */
 
-    /* Window: the fewest persons of any month with persons. */
-    long tr[6] = {30, 29, 28, 31, 0, 40}, co[6] = {900, 900, 900, 27, 0, 900};
-    assert_int_equal(nt_disclose_window(tr, co, 2), 29);
-    assert_int_equal(nt_disclose_window(tr, co, 3), 28);
-    assert_int_equal(nt_disclose_window(tr, co, 6), 27);
-    long none[2] = {0, 0};
-    assert_int_equal(nt_disclose_window(none, none, 2), 0);
-
+    /* Paths: a month the table suppressed is not drawn; a cumulative path
+       stops at the first (a month without a number does not count). */
+    unsigned char hid[6] = {0, 0, 1, 0, 0, 0};
     double x[6] = {1, 2, 3, 4, NAN, 6}, out[6];
-    nt_disclose_path(x, tr, co, 6, 0, 29, out);
-    assert_true(out[0] == 1 && out[1] == 2 && isnan(out[2]) && isnan(out[3]) && isnan(out[4]) && out[5] == 6);
-    nt_disclose_path(x, tr, co, 6, 1, 29, out);
+    nt_disclose_path(x, hid, 6, 0, out);
+    assert_true(out[0] == 1 && out[1] == 2 && isnan(out[2]) && out[3] == 4 && isnan(out[4]) && out[5] == 6);
+    nt_disclose_path(x, hid, 6, 1, out);
     assert_true(out[0] == 1 && out[1] == 2 && isnan(out[2]) && isnan(out[3]) && isnan(out[5]));
-    nt_disclose_path(x, tr, co, 6, 1, 0, out);
+    unsigned char none[6] = {0};
+    nt_disclose_path(x, none, 6, 1, out);
     for (int t = 0; t < 6; t++) assert_true(t == 4 ? isnan(out[t]) : out[t] == x[t]);
+}
+
+/* Issue 11, what remained: the controls actually used and their effective
+   number, dominance, the printing step, secondary suppression. */
+static void test_rules_more(void **state)
+{
+    (void)state;
+    /* 20 treated matched to 12 controls, one of them 9 times: v = 9/20 and
+       11 x 1/20, sum v^2 = (81 + 11) / 400; Kish n_eff = 400 / 92 = 4.3. */
+    assert_int_equal(nt_disclose_controls(12, 92.0 / 400), 4);
+    assert_int_equal(nt_disclose_controls(12, 1.0 / 12), 12); /* equal weights: the count */
+    assert_int_equal(nt_disclose_controls(3, 0), 3);
+    /* Pooled over two start months of 20 equal controls each, half the
+       treated each: if they are the same persons n_eff is 20, if distinct
+       40; the bound: 1 / (2 x 0.25 / 20 + 2 x 0.25 x 0.05) = 20. */
+    double pi[3] = {0.5, 0.5, 0}, w2[3] = {0.05, 0.05, 1}, wmax[3] = {0.05, 0.05, 1};
+    assert_int_equal(nt_disclose_pooled_controls(pi, w2, wmax, 3), 20);
+    double pi1[1] = {1}, w21[1] = {0.125}, wm1[1] = {0.125};
+    assert_int_equal(nt_disclose_pooled_controls(pi1, w21, wm1, 1), 8);
+    double pi0[1] = {0};
+    assert_true(nt_disclose_pooled_controls(pi0, w21, wm1, 1) == LONG_MAX);
+    /* Dominance (1, 50 %) and (2, 75 %): earnings 9000, 500, 500 -> 90 %. */
+    assert_true(nt_disclose_dominated(10000, 9000, 500, 50, 75));
+    assert_true(nt_disclose_dominated(10000, 4000, 3600, 50, 75));  /* two largest 76 % */
+    assert_false(nt_disclose_dominated(10000, 4000, 3500, 50, 75)); /* 40 %, 75 % */
+    assert_false(nt_disclose_dominated(10000, 9000, 500, 0, 0));    /* off */
+    assert_false(nt_disclose_dominated(0, 0, 0, 50, 75));
+    /* Step: at least 1 / (basis - base), 1-2-5. */
+    expect_near(nt_disclose_step(158, 10, 5), 0.01, 1e-15);  /* 1/153 = 0.0065 */
+    expect_near(nt_disclose_step(40, 10, 5), 0.05, 1e-15);   /* 1/35 = 0.029 */
+    expect_near(nt_disclose_step(10, 10, 5), 0.2, 1e-15);    /* 1/5 */
+    expect_near(nt_disclose_step(15, 10, 5), 0.1, 1e-15);    /* 1/10 */
+    expect_near(nt_disclose_step(2000, 10, 5), 0.001, 1e-15); /* 1/1995 > 0.0005 */
+    expect_near(nt_disclose_step(2005, 10, 5), 0.0005, 1e-15);
+    assert_true(nt_disclose_step(158, 0, 5) == 0);           /* no control: exact */
+    assert_true(nt_disclose_step(LONG_MAX, 10, 5) == 0);
+    /* 2/158 printed at its step is consistent with every n of 156..160. */
+    double st = nt_disclose_step(158, 10, 5), p = floor(2.0 / 158 / st + 0.5) * st;
+    for (int n = 156; n <= 160; n++) {
+        int found = 0;
+        for (int c = 0; c <= n; c++) found |= fabs((double)c / n - p) <= st / 2 + 1e-12;
+        assert_true(found);
+    }
+    /* Secondary: one suppressed level -> the smallest shown one too. */
+    unsigned char s1[3] = {2, 1, 1}, s2[3] = {2, 2, 1}, s3[2] = {2, 0}, s4[1] = {2}, s5[3] = {1, 1, 0};
+    long z[3] = {5, 40, 30};
+    assert_int_equal(nt_disclose_secondary(s1, z, 3), 2);
+    assert_int_equal(nt_disclose_secondary(s2, z, 3), -1);
+    assert_int_equal(nt_disclose_secondary(s3, z, 2), 2);  /* no shown level: the total */
+    assert_int_equal(nt_disclose_secondary(s4, z, 1), -1); /* a single level: total - it is not published */
+    assert_int_equal(nt_disclose_secondary(s5, z, 3), -1);
 }
 
 /* Issue 11's rules beyond the basis: shares, rounding, texts, clearance. */
@@ -87,32 +137,36 @@ static void test_export_rules(void **state)
     assert_true(nt_disclose_round(158, 10, 5) - nt_disclose_round(157, 10, 5) == 5);
     assert_true(nt_disclose_round(157, 10, 5) - nt_disclose_round(156, 10, 5) == 0);
     /* Clearance: at least 10 and rounded. */
-    assert_null(nt_disclose_settings_check(10, 5));
-    assert_non_null(nt_disclose_settings_check(0, 5));
-    assert_non_null(nt_disclose_settings_check(5, 5));
-    assert_non_null(nt_disclose_settings_check(10, 1));
+    assert_null(nt_disclose_settings_check(10, 5, 50, 75));
+    assert_non_null(nt_disclose_settings_check(0, 5, 50, 75));
+    assert_non_null(nt_disclose_settings_check(5, 5, 50, 75));
+    assert_non_null(nt_disclose_settings_check(10, 1, 50, 75));
+    assert_non_null(nt_disclose_settings_check(10, 5, 0, 0));
+    assert_null(nt_disclose_settings_check(10, 5, 0, 85));
     for (int w = 0; w < NT_WHY_N; w++) assert_true(nt_disclose_why_text((nt_disclose_why)w)[0] != 0);
 }
 
+/* Axis labels and units: the same in table and plot (percentage points
+   for 0/1 series, months or euros cumulated). */
 static void test_axis_label(void **state)
 {
     (void)state;
-    char ylab[128];
     double scale;
-    nt_run_axis_label("employed", 0, ylab, sizeof ylab, &scale);
+    nt_lang_series(NT_LANG_EN, "employed", 0, &scale);
     expect_near(scale, 100, 0);
-    nt_run_axis_label("employed", 1, ylab, sizeof ylab, &scale);
+    nt_lang_series(NT_LANG_EN, "employed", 1, &scale);
     expect_near(scale, 1, 0);
-    nt_run_axis_label("on_benefit", 1, ylab, sizeof ylab, &scale);
-    assert_non_null(strstr(ylab, "saved"));
-    nt_run_axis_label("earnings", 0, ylab, sizeof ylab, &scale);
-    assert_non_null(strstr(ylab, "euros"));
+    assert_non_null(strstr(nt_lang_series(NT_LANG_EN, "on_benefit", 1, &scale), "saved"));
+    assert_non_null(strstr(nt_lang_series(NT_LANG_EN, "earnings", 0, &scale), "euros"));
     expect_near(scale, 1, 0);
+    assert_non_null(strstr(nt_lang_word(NT_LANG_EN, NT_W_LOCKIN_DEPTH), "percentage points"));
 }
 
 /* ---------------------------------------------------------------- the run */
 
-/* The break-even statements of the cumulative plots, by PNG file name. */
+/* The break-even statements of the report's figures: per programme one
+   figure (plots/<programme>/effects.png) with a cumulative panel per
+   outcome, in the study's outcome order. */
 enum { MAX_NOTES = 64 };
 typedef struct {
     int n;
@@ -122,18 +176,32 @@ typedef struct {
 static void collect(void *ctx, const char *png_path, const char *text)
 {
     notes *N = ctx;
-    const char *file = strrchr(png_path, '/') ? strrchr(png_path, '/') + 1 : png_path;
-    if (strncmp(file, "cumulative_", 11) || !strstr(text, "break-even") || N->n == MAX_NOTES) return;
-    snprintf(N->file[N->n], sizeof N->file[0], "%s", file);
+    if (!strstr(png_path, "/effects.png") || N->n == MAX_NOTES) return;
+    if (!strstr(text, "break-even") || !strcmp(text, "break-even")) return; /* a note, not the legend's word */
+    snprintf(N->file[N->n], sizeof N->file[0], "%s", png_path);
     snprintf(N->note[N->n], sizeof N->note[0], "%s", text);
     N->n++;
 }
 
-static const char *note_of(const notes *N, const char *file)
+/* The break-even cell of a subgroup's row in summary.md's "for whom"
+   table (| programme | group | n | ... | break-even |), as the figure
+   would state it. */
+static int md_breakeven(const char *md, const char *prog, const char *level, long min_cell, char *out, size_t size)
 {
-    for (int i = 0; i < N->n; i++)
-        if (!strcmp(N->file[i], file)) return N->note[i];
-    return NULL;
+    char key[256];
+    snprintf(key, sizeof key, "| %s | %s | ", prog, level);
+    const char *l = strstr(md, key);
+    if (!l) return 0;
+    const char *eol = strchr(l, '\n'), *last = NULL;
+    for (const char *c = l; c < eol - 2; c++)
+        if (c[0] == '|' && c[1] == ' ') last = c + 2;
+    char cell[64];
+    size_t n = strcspn(last, " |");
+    snprintf(cell, sizeof cell, "%.*s", (int)n, last);
+    if (!strcmp(cell, "x")) snprintf(out, size, "break-even not shown (disclosure control, min_cell %ld)", min_cell);
+    else if (!strcmp(cell, "\xe2\x80\x93")) snprintf(out, size, "no break-even within 96 months");
+    else snprintf(out, size, "break-even: month %s", cell);
+    return 1;
 }
 
 /* Field j of a CSV line without quotes, into buf. */
@@ -148,8 +216,31 @@ static void field(const char *line, int j, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), line ? line : "");
 }
 
+/* cost_benefit.csv's breakeven_month of (prog, group), society, discount
+   rate 0, horizon 96, into be ("" when empty or suppressed). */
+static void net_breakeven(const char *out, const char *prog, const char *group, char *be, size_t size)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/cost_benefit.csv", out);
+    char *csv = nt_test_slurp(path);
+    assert_non_null(csv);
+    be[0] = 0;
+    int found = 0;
+    for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char f[6][64];
+        for (int j = 0; j < 6; j++) field(line + 1, j, f[j], sizeof f[j]);
+        if (strcmp(f[0], prog) || strcmp(f[1], group) || strcmp(f[2], "ATT") || strcmp(f[3], "96") ||
+            strcmp(f[4], "society") || strcmp(f[5], "0"))
+            continue;
+        field(line + 1, 11, be, size);
+        found = 1;
+    }
+    assert_true(found);
+    free(csv);
+}
+
 /* Runs the study with min_cell; for every horizon-96 row of summary.csv,
-   checks that the plot states the same break-even; returns the statement
+   checks that the report states the same break-even; returns the statement
    for loonkostensubsidie, emp_prev12=1-12, employed and its table cells. */
 static int min_treated_known = 1; /* [estimator] min_treated: the estimation threshold apart from min_cell */
 
@@ -192,13 +283,23 @@ again:
     if (s) fail_msg("run: %s", err.msg);
     nt_pipeline_report_free(&rep);
     nt_study_free(st);
-    assert_int_equal(N.n, 9); /* 1 programme x 3 groups x 3 outcomes */
+    assert_int_equal(N.n, 3); /* 1 programme x 3 outcomes (the whole cohort's figure) */
 
     char path[4400];
     snprintf(path, sizeof path, "%s/summary.csv", out);
     char *csv = nt_test_slurp(path);
     assert_non_null(csv);
+    snprintf(path, sizeof path, "%s/summary.md", out);
+    char *md = nt_test_slurp(path);
+    assert_non_null(md);
+    int outcome = 0;
     int compared = 0;
+    int supp_col = -1;   /* by name; none with min_cell = 0 */
+    for (int j = 0; j < 64 && supp_col < 0; j++) {
+        char name[64];
+        field(csv, j, name, sizeof name);
+        if (!strcmp(name, "suppressed")) supp_col = j;
+    }
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char prog[64], group[64], series[64], horizon[16], be[32], supp[512], file[256];
         field(line + 1, 0, prog, sizeof prog);
@@ -206,21 +307,36 @@ again:
         field(line + 1, 2, series, sizeof series);
         field(line + 1, 3, horizon, sizeof horizon);
         field(line + 1, 8, be, sizeof be);
-        field(line + 1, 23, supp, sizeof supp);
+        supp[0] = 0;
+        if (supp_col >= 0) field(line + 1, supp_col, supp, sizeof supp);
         if (strcmp(horizon, "96")) continue;
-        snprintf(file, sizeof file, "cumulative_%s_%s_%s.png", prog, group[0] ? group : "all", series);
-        for (char *c = file; *c; c++)
-            if (*c == '=') *c = '_';
-        const char *stated = note_of(&N, file);
-        assert_non_null(stated);
+        char stated_md[128];
+        const char *stated = NULL;
+        if (!group[0]) { /* the figure's cumulative panels, in outcome order */
+            snprintf(file, sizeof file, "%s/effects.png", prog);
+            assert_non_null(strstr(N.file[outcome], file));
+            stated = N.note[outcome++];
+        } else if (!strcmp(series, "employed")) { /* the "for whom" table */
+            assert_true(md_breakeven(md, prog, strchr(group, '=') + 1, min_cell, stated_md, sizeof stated_md));
+            stated = stated_md;
+            snprintf(file, sizeof file, "summary.md, %s %s", prog, group);
+        } else
+            continue;
         char want[128];
         /* A summary row loses cells only when its basis is too small (its
            counts are at least its basis): then the whole row is withheld,
            an undefined figure staying empty rather than listed. */
+        /* The earnings plot states the net break-even: cost_benefit.csv's
+           society row, undiscounted, at the horizon (the same basis). */
+        const char *what = "break-even";
+        if (!strcmp(series, "earnings")) {
+            what = "net break-even";
+            net_breakeven(out, prog, group, be, sizeof be);
+        }
         if (supp[0])
-            snprintf(want, sizeof want, "break-even not shown (fewer than %ld persons)", min_cell);
-        else if (!be[0]) snprintf(want, sizeof want, "no break-even within 96 months");
-        else snprintf(want, sizeof want, "break-even: month %s", be);
+            snprintf(want, sizeof want, "%s not shown (disclosure control, min_cell %ld)", what, min_cell);
+        else if (!be[0]) snprintf(want, sizeof want, "no %s within 96 months", what);
+        else snprintf(want, sizeof want, "%s: month %s", what, be);
         if (strcmp(stated, want)) fail_msg("%s: summary.csv says \"%s\", the plot \"%s\"", file, want, stated);
         compared++;
         if (!strcmp(group, "emp_prev12=1-12") && !strcmp(series, "employed")) {
@@ -229,8 +345,9 @@ again:
             snprintf(suppressed, 512, "%s", supp);
         }
     }
-    assert_int_equal(compared, 9);
+    assert_int_equal(compared, 5); /* 3 outcomes of the whole cohort, 2 groups' employment */
     free(csv);
+    free(md);
 }
 
 static void test_breakeven_agrees(void **state)
@@ -250,7 +367,7 @@ static void test_breakeven_agrees(void **state)
     /* min_cell = 29: the 96-month window rests on fewer than 29 persons
        from month 38 on, so neither the table nor the plot shows it. */
     run_and_compare(data, 29, note, cell, supp);
-    assert_string_equal(note, "break-even not shown (fewer than 29 persons)");
+    assert_string_equal(note, "break-even not shown (disclosure control, min_cell 29)");
     assert_string_equal(cell, "");
     assert_non_null(strstr(supp, "breakeven_month"));
     /* No disclosure control: the figure, in both. With min_treated = 29
@@ -268,6 +385,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_export_rules),
+        cmocka_unit_test(test_rules_more),
         cmocka_unit_test(test_axis_label),
         cmocka_unit_test(test_breakeven_agrees),
     };

@@ -174,6 +174,60 @@ static void test_ipw_tiny(void **state)
 }
 
 
+/* Disclosure facts (nt_dyn_facts.c) by hand on the tiny panel, k = 0.
+   NN: control weights v in ATT_0(tau), normalised over the 3 contributing
+   treated: tau 0 P1 P2 1/6 each (P0's pair), P4 P6 1/3 each (P3's and
+   P5's): 4 used, sum v^2 = 2/36 + 2/9 = 5/18 (Kish 3.6), largest 1/3.
+   tau 2 (P2 censored: P0's weight all on P1): P1 P4 P6 1/3 each.
+   Employed, treated side c|y|: tau 0 all 0; tau 2 P0 1, P3 1, P5 0 -> sum
+   2, largest 1, 1. Controls v|y|: tau 0 P2 1/6, P6 1/3 -> 1/2, 1/3, 1/6;
+   tau 2 P1 1/3, P6 1/3 -> 2/3, 1/3, 1/3. Costs: 6000 and 4000 the largest.
+   IPW: v = w / sum w, w = .5 (x = 0), 1 (x = 1): tau 0 as NN; tau 2 P1 .2,
+   P4 P6 .4: 3 used, sum v^2 = .36, largest .4. */
+static void test_disclosure_facts(void **state)
+{
+    (void)state;
+    nt_dyn_result *r;
+    run(NT_METHOD_NN, &r);
+    assert_non_null(r->k_control_used);
+    assert_int_equal(r->k_control_used[0], 4);
+    expect_near(r->k_control_w2[0], 5.0 / 18.0, 1e-12);
+    expect_near(r->k_control_wmax[0], 1.0 / 3.0, 1e-12);
+    assert_int_equal(r->k_control_used[2], 3);
+    expect_near(r->k_control_w2[2], 1.0 / 3.0, 1e-12);
+    const double *d0 = r->k_dom, *d2 = r->k_dom + 12;
+    expect_near(d0[0], 0, 0);
+    expect_near(d0[3], 0.5, 1e-12);
+    expect_near(d0[4], 1.0 / 3.0, 1e-12);
+    expect_near(d0[5], 1.0 / 6.0, 1e-12);
+    expect_near(d2[0], 2, 1e-12);
+    expect_near(d2[1], 1, 1e-12);
+    expect_near(d2[2], 1, 1e-12);
+    expect_near(d2[3], 2.0 / 3.0, 1e-12);
+    expect_near(d2[4], 1.0 / 3.0, 1e-12);
+    expect_near(d2[5], 1.0 / 3.0, 1e-12);
+    expect_near(r->cost_top[0], 6000, 0);
+    expect_near(r->cost_top[1], 4000, 0);
+    nt_dyn_result_free(r);
+    run(NT_METHOD_IPW, &r);
+    assert_int_equal(r->k_control_used[0], 4);
+    expect_near(r->k_control_w2[0], 5.0 / 18.0, 1e-12);
+    assert_int_equal(r->k_control_used[2], 3);
+    expect_near(r->k_control_w2[2], 0.36, 1e-12);
+    expect_near(r->k_control_wmax[2], 0.4, 1e-12);
+    nt_dyn_result_free(r);
+    /* Every method: with one start month the controls used there are the
+       distinct controls used of the pooled path, and Kish <= the count. */
+    for (int m = 0; m < NT_METHOD_N; m++) {
+        run((nt_method)m, &r);
+        for (int tau = 0; tau < 3; tau++) {
+            assert_int_equal(r->k_control_used[tau], r->n_control_used[tau]);
+            if (r->k_control_used[tau] > 0) assert_true(r->k_control_w2[tau] >= 1.0 / r->k_control_used[tau] - 1e-12);
+        }
+        nt_dyn_result_free(r);
+    }
+}
+
 /* The linearisation by hand on the tiny panel (J = 1 same-arm neighbour;
    divide every term by N = 3 contributing treated).
    NN: W = 1/2 within each cell. K, KK: P1, P2 .5, .25 (K^2 - KK = 0);
@@ -203,13 +257,19 @@ static void test_lin_tiny(void **state)
     nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
     nt_dyn_inference *f;
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
-    expect_near(L->c[0 * 8 + 4], 0.5 / 3, 1e-12);
-    expect_near(L->c[0 * 8 + 6], -0.5 / 3, 1e-12);
-    expect_near(L->c[1 * 8 + 0], -1.0 / 3, 1e-12);
-    expect_near(f->se[0], sqrt(0.5 / 9), 1e-12);
-    expect_near(f->se[1], sqrt(2.0 / 9), 1e-12);
-    expect_near(f->se[2], sqrt(1.0 / 9), 1e-12);
-    expect_near(f->cum_se[2], sqrt(5.5 / 9), 1e-12);
+    /* The sums of terms are kept as float: 1e-7. */
+    double c[3];
+    assert_int_equal(nt_dyn_lin_get(L, 0, 4, c), 1);
+    expect_near(c[0], 0.5 / 3, 1e-7);
+    nt_dyn_lin_get(L, 0, 6, c);
+    expect_near(c[0], -0.5 / 3, 1e-7);
+    nt_dyn_lin_get(L, 0, 0, c);
+    expect_near(c[1], -1.0 / 3, 1e-7);
+    assert_int_equal(nt_dyn_lin_get(L, 0, 7, c), 0);   /* P7: no role */
+    expect_near(f->se[0], sqrt(0.5 / 9), 1e-7);
+    expect_near(f->se[1], sqrt(2.0 / 9), 1e-7);
+    expect_near(f->se[2], sqrt(1.0 / 9), 1e-7);
+    expect_near(f->cum_se[2], sqrt(5.5 / 9), 1e-7);
     assert_int_equal(L->n_contrib[2], r->n_treated_matched[2]);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
@@ -218,12 +278,147 @@ static void test_lin_tiny(void **state)
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
     run_lin(NT_METHOD_IPW, L, &r);
     const double want[8] = {0.28 / 3, -0.12, 0.12, 1.36 / 3, 0.6, -1.64 / 3, -0.6, 0};
-    for (int p = 0; p < 8; p++) expect_near(L->c[2 * 8 + p], want[p] / 3, 1e-6);
+    for (int p = 0; p < 8; p++) {
+        double c[3];
+        nt_dyn_lin_get(L, 0, p, c);
+        expect_near(c[2], want[p] / 3, 1e-6);
+    }
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
     expect_near(f->se[2], sqrt(1.2618667 / 9), 1e-6);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
+}
+
+/* Differences on the same persons (nt_dyn_proj): NN minus IPW on the tiny
+   panel, the contributions of test_lin_tiny (x 3) at tau 2: NN P3 .5,
+   P4 .5, P5 -.5, P6 -.5; IPW P0 .09333, P1 -.12, P2 .12, P3 .45333,
+   P4 .6, P5 -.54667, P6 -.6. Differences P0 -.09333, P1 .12, P2 -.12,
+   P3 .04667, P4 -.1, P5 .04667, P6 .1: sum of squares .0618667 / 9. The
+   cumulative functional against the contributions summed by hand from
+   nt_dyn_lin_get; a difference with itself is 0; with an estimate on no
+   persons it is the estimate's own variance. */
+static void test_lin_diff_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_lin *L[2];
+    nt_dyn_result *r[2];
+    nt_dyn_inference *f[2];
+    nt_error err;
+    const nt_method m[2] = {NT_METHOD_NN, NT_METHOD_IPW};
+    int hz[3] = {1, 2, 3};
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95, .proj_horizons = hz, .n_proj_horizons = 3};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L[i], &err), NT_OK);
+        run_lin(m[i], L[i], &r[i]);
+        assert_int_equal(nt_dyn_infer(L[i], r[i], &io, &f[i], &err), NT_OK);
+        assert_non_null(f[i]->proj);
+    }
+    double var[6], want_cum = 0;
+    assert_int_equal(nt_dyn_proj_diff_var(f[0]->proj, f[1]->proj, var, &err), NT_OK);
+    expect_near(var[2], 0.0618667 / 9, 1e-7);        /* month 2 (horizon 3) */
+    for (long p = 0; p < 8; p++) {
+        double a[3], b[3];
+        nt_dyn_lin_get(L[0], 0, p, a);
+        nt_dyn_lin_get(L[1], 0, p, b);
+        double d = (a[0] + a[1] + a[2]) - (b[0] + b[1] + b[2]);
+        want_cum += d * d;
+    }
+    expect_near(var[5], want_cum, 1e-7);             /* cumulative to month 2 */
+    assert_int_equal(nt_dyn_proj_diff_var(f[0]->proj, f[0]->proj, var, &err), NT_OK);
+    for (int j = 0; j < 6; j++) expect_near(var[j], 0, 1e-15);
+    nt_dyn_proj none = {.n_outcomes = 1, .n_h = 3, .n_rows = 0};
+    assert_int_equal(nt_dyn_proj_diff_var(f[0]->proj, &none, var, &err), NT_OK);
+    expect_near(var[2], f[0]->se[2] * f[0]->se[2], 1e-7);
+    expect_near(var[5], f[0]->cum_se[2] * f[0]->cum_se[2], 1e-7);
+    for (int i = 0; i < 2; i++) {
+        nt_dyn_inference_free(f[i]);
+        nt_dyn_lin_free(L[i]);
+        nt_dyn_result_free(r[i]);
+    }
+}
+
+/* [estimator] exact with weighting: the control weights are normalised
+   within each exact cell. Cells (not in the logit, which stays on (1, x)):
+   A = {P0, P1, P3, P6, P7}, B = {P2, P4, P5}. Treated P0, P3 (A), P5 (B);
+   controls P1 (w .5), P6 (w 1) in A, P2 (w .5), P4 (w 1) in B.
+     tau 0: A controls (.5*0 + 1*1)/1.5 = 2/3, B (.5*1 + 0)/1.5 = 1/3
+            ATT = ((0 - 2/3) + (0 - 2/3) + (0 - 1/3)) / 3 = -5/9 (plain IPW -1/2)
+     tau 1: A (.5*1 + 0)/1.5 = 1/3, B (.5*1 + 0)/1.5 = 1/3
+            ATT = (-1/3 + 2/3 - 1/3) / 3 = 0
+     tau 2: P2 censored: A (.5 + 1)/1.5 = 1, B 0: ATT = (0 + 0 + 0)/3 = 0
+            (plain IPW 2/3 - .6)
+     tau 3: A (0 + 1)/1.5 = 2/3, B 1: ATT = (1/3 + 1/3 - 1)/3 = -1/9.
+   Linearisation at tau 0 (x 9, before dividing by N = 3): treated
+   y - rbar_c - ATT: P0 -1, P3 -1, P5 2; controls -(n_c w / W_c)(y - rbar_c):
+   P1 4, P6 -4, P2 -2, P4 2; logit term: G = sum of the control terms x
+   (1, x) = (0, -2), H = [5/3 1; 1 1], a = H^-1 G = (3, -5) (x 1/9);
+   a'x (d - e): P0 2, P1 P2 -1, P3 P5 -1, P4 P6 1. Sums 1, 3, -3, -2, 3, 1,
+   -3 -> var = 42 / 81 / 9. At tau 2 every term is 0 (each control equals
+   its cell mean). The R reference: scripts/reference/exact_weighting.R. */
+static void run_cells(nt_method method, const int32_t *cells, nt_dyn_lin *lin, nt_dyn_result **r)
+{
+    tpanel *p = tiny_panel();
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 4;
+    o.method = method;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.full = 1;
+    o.lin = lin;
+    nt_dyn_panel *v = view(p);
+    v->exact_cell = cells;
+    nt_error err;
+    nt_status s = nt_dyn_estimate(v, units, 8, &o, r, &err);
+    if (s) fail_msg("nt_dyn_estimate: %s", err.msg);
+    tpanel_free(p);
+}
+
+static void test_ipw_exact_tiny(void **state)
+{
+    (void)state;
+    static const int32_t cells[8] = {0, 0, 1, 0, 1, 1, 0, 0};
+    nt_dyn_result *r, *r0;
+    nt_error err;
+    nt_dyn_lin *L;
+    assert_int_equal(nt_dyn_lin_alloc(8, 4, 1, &L, &err), NT_OK);
+    run_cells(NT_METHOD_IPW, cells, L, &r);
+    run_cells(NT_METHOD_IPW, NULL, NULL, &r0);
+    expect_near(r->att[0], -5.0 / 9.0, 1e-9);
+    expect_near(r->att[1], 0.0, 1e-9);
+    expect_near(r->att[2], 0.0, 1e-9);
+    expect_near(r->att[3], -1.0 / 9.0, 1e-9);
+    expect_near(r0->att[0], -0.5, 1e-9);       /* exact = none: differs */
+    expect_near(r0->att[2], 2.0 / 3.0 - 0.6, 1e-9);
+    assert_int_equal(r->n_treated_matched[0], 3);
+    assert_int_equal(r->n_control_used[2], 3);
+    const double want[8] = {1, 3, -3, -2, 3, 1, -3, 0};
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    for (int q = 0; q < 8; q++) {   /* the sums of terms are kept as float: 1e-7 */
+        double c[4];
+        nt_dyn_lin_get(L, 0, q, c);
+        expect_near(c[0], want[q] / 27.0, 1e-7);
+    }
+    expect_near(f->se[0], sqrt(42.0 / 729.0), 1e-7);
+    expect_near(f->se[2], 0.0, 1e-7);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+    nt_dyn_result_free(r0);
+    /* AIPW honours the cells too (its outcome model on (1, x) cannot absorb
+       them): the effect differs from AIPW without cells. */
+    run_cells(NT_METHOD_AIPW, cells, NULL, &r);
+    run_cells(NT_METHOD_AIPW, NULL, NULL, &r0);
+    assert_true(fabs(r->att[0] - r0->att[0]) > 1e-3);
+    nt_dyn_result_free(r);
+    nt_dyn_result_free(r0);
 }
 
 static void test_too_few_treated_skips(void **state)
@@ -427,7 +622,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nn_tiny),
         cmocka_unit_test(test_ipw_tiny),
+        cmocka_unit_test(test_disclosure_facts),
+        cmocka_unit_test(test_ipw_exact_tiny),
         cmocka_unit_test(test_lin_tiny),
+        cmocka_unit_test(test_lin_diff_tiny),
         cmocka_unit_test(test_lin_vs_bootstrap),
         cmocka_unit_test(test_too_few_treated_skips),
         cmocka_unit_test(test_counts_equal_copies),

@@ -1,4 +1,4 @@
-/* report/nt_plot: PNG/PDF plots of effect paths. */
+/* report/nt_plot: figures of effect paths as PNG, PDF and SVG. */
 #include "tests/nt_test.h"
 
 #include <cairo.h>
@@ -11,7 +11,7 @@
 #include "core/nt_file.h"
 #include "report/nt_plot.h"
 
-/* Texts a plot draws (nt_plot_opts on_text). */
+/* Texts a plot draws (the canvas' on_text). */
 typedef struct {
     int n, n_note;
     char last_path[4200];
@@ -61,26 +61,36 @@ static int no_tmp_files(const char *dir)
     return ok;
 }
 
+
+/* A figure of one paths panel over the whole canvas. */
+static void draw_panel(nt_plot_canvas *cv, double w, double h, const void *fig)
+{
+    nt_plot_draw_paths(cv, 0, 0, w, h, fig);
+}
+
+enum { FW = 400, FH = 250 }; /* points: 1000 x 625 pixels */
+
 static void test_png_written(void **state)
 {
     (void)state;
     const char *dir = nt_test_dir("plot_png");
     char png[4200], pdf[4200], png2[4200];
-    nt_path_join(png, sizeof png, dir, "effect_employed.png");
-    nt_path_join(pdf, sizeof pdf, dir, "effect_employed.pdf");
+    nt_path_join(png, sizeof png, dir, "effects.png");
+    nt_path_join(pdf, sizeof pdf, dir, "effects.pdf");
     nt_path_join(png2, sizeof png2, dir, "again.png");
     enum { N = 48 };
-    double est[N], lo[N], hi[N];
+    double est[N], lo[N], hi[N], blo[N], bhi[N];
     lockin_path(est, lo, hi, N);
-    const char *ylab = "Effect on the employment rate (percentage points)";
-    double scale = 100;
-    nt_plot_opts o = {.title = "ww2003: scholing, education=low",
-                      .subtitle = "ATT, radius matching, 200 bootstrap replicates",
-                      .caption = "netto 0.1.0; shaded: 95% bootstrap percentile interval", .y_label = ylab,
-                      .y_scale = scale, .ci_level = 0.95};
+    for (int t = 0; t < N; t++) {
+        blo[t] = est[t] - 1.5 * (est[t] - lo[t]);
+        bhi[t] = est[t] + 1.5 * (hi[t] - est[t]);
+    }
+    nt_plot_series s = {est, lo, hi, blo, bhi, {0.09, 0.29, 0.58}};
+    nt_plot_paths p = {"Effect on the employment rate (percentage points)", "Months since programme start", NULL,
+                       100, N, 1, &s, NAN, NULL};
     nt_error err;
-    assert_int_equal(nt_plot_effect(png, pdf, est, lo, hi, N, &o, &err), NT_OK);
-
+    assert_int_equal(nt_plot_write_png(png, FW, FH, draw_panel, &p, NT_LANG_EN, NULL, NULL, &err), NT_OK);
+    assert_int_equal(nt_plot_write_pdf(pdf, FW, FH, draw_panel, &p, NT_LANG_EN, &err), NT_OK);
     char *bytes = nt_test_slurp(png);
     assert_non_null(bytes);
     assert_memory_equal(bytes, "\x89PNG\r\n\x1a\n", 8);
@@ -90,15 +100,14 @@ static void test_png_written(void **state)
     assert_memory_equal(bytes, "%PDF", 4);
     free(bytes);
     assert_true(no_tmp_files(dir));
-
     cairo_surface_t *img = cairo_image_surface_create_from_png(png);
     assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
-    assert_int_equal(cairo_image_surface_get_width(img), 1600);
-    assert_int_equal(cairo_image_surface_get_height(img), 1000);
+    assert_int_equal(cairo_image_surface_get_width(img), 1000);
+    assert_int_equal(cairo_image_surface_get_height(img), 625);
     cairo_surface_destroy(img);
 
     /* Deterministic: the same numbers give the same bytes. */
-    assert_int_equal(nt_plot_effect(png2, NULL, est, lo, hi, N, &o, &err), NT_OK);
+    assert_int_equal(nt_plot_write_png(png2, FW, FH, draw_panel, &p, NT_LANG_EN, NULL, NULL, &err), NT_OK);
     FILE *a = fopen(png, "rb"), *b = fopen(png2, "rb");
     assert_non_null(a);
     assert_non_null(b);
@@ -111,11 +120,9 @@ static void test_png_written(void **state)
     fclose(a);
     fclose(b);
     assert_true(same);
-
-    /* Bad input: no months. */
-    assert_int_equal(nt_plot_effect(png2, NULL, est, lo, hi, 0, &o, &err), NT_EUSAGE);
     /* An unwritable place: an I/O error, nothing left behind. */
-    assert_int_equal(nt_plot_effect("/nonexistent/dir/x.png", NULL, est, lo, hi, N, &o, &err), NT_EIO);
+    assert_int_equal(nt_plot_write_png("/nonexistent/dir/x.png", FW, FH, draw_panel, &p, NT_LANG_EN, NULL, NULL, &err),
+                     NT_EIO);
 }
 
 /* Months 10..14 undefined: the line and the band must break there, not dip
@@ -136,19 +143,20 @@ static void test_nan_gap(void **state)
         lo[t] = gap ? NAN : 0.4;
         hi[t] = gap ? NAN : 0.6;
     }
-    nt_plot_opts o = {.title = "gap", .y_label = "effect", .y_scale = 1, .ci_level = 0.95};
+    nt_plot_series s = {est, lo, hi, NULL, NULL, {0.09, 0.29, 0.58}};
+    nt_plot_paths p = {"gap", NULL, NULL, 1, N, 1, &s, NAN, NULL};
     nt_error err;
-    assert_int_equal(nt_plot_effect(png, NULL, est, lo, hi, N, &o, &err), NT_OK);
+    assert_int_equal(nt_plot_write_png(png, FW, FH, draw_panel, &p, NT_LANG_EN, NULL, NULL, &err), NT_OK);
     cairo_surface_t *img = cairo_image_surface_create_from_png(png);
     assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
-    int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+    int w = cairo_image_surface_get_width(img);
     int stride = cairo_image_surface_get_stride(img);
     cairo_surface_flush(img);
     const unsigned char *data = cairo_image_surface_get_data(img);
 #define PX(x, y) (*(const uint32_t *)(data + (size_t)(y) * (size_t)stride + 4 * (size_t)(x)))
-    const int top = 160; /* below the title and legend (78 logical units at 2x) */
+    const int top = 45, bottom = 553; /* the plot area: 16 to 220 points (zero line at 550) */
     int best_row = -1, best = 0;
-    for (int y = top; y < h; y++) {
+    for (int y = top; y < bottom; y++) {
         int c = 0;
         for (int x = 0; x < w; x++) c += is_estimate_blue(PX(x, y));
         if (c > best) { best = c; best_row = y; }
@@ -166,7 +174,7 @@ static void test_nan_gap(void **state)
     assert_true(gap_b - gap_a > 0.8 * want && gap_b - gap_a < 1.2 * want);
     int q = (gap_b - gap_a) / 4, blue = 0, any_dark = 0;
     for (int x = gap_a + q; x <= gap_b - q; x++)
-        for (int y = top; y < h - 150; y++) { /* down to the x axis (y = 832) */
+        for (int y = top; y < bottom; y++) {
             blue += is_band(PX(x, y));
             any_dark += ((PX(x, y) >> 8) & 255) < 80; /* the zero line is there */
         }
@@ -180,9 +188,8 @@ static void test_cumulative(void **state)
 {
     (void)state;
     const char *dir = nt_test_dir("plot_cum");
-    char png[4200], pdf[4200];
+    char png[4200];
     nt_path_join(png, sizeof png, dir, "cumulative_employed.png");
-    nt_path_join(pdf, sizeof pdf, dir, "cumulative_employed.pdf");
     enum { N = 96 };
     double est[N], lo[N], hi[N], cum[N], clo[N], chi[N];
     lockin_path(est, lo, hi, N);
@@ -198,32 +205,60 @@ static void test_cumulative(void **state)
     }
     for (int t = N - 1; t >= 0 && cum[t] > 0; t--) be = t;
     assert_true(be > 0);
-    const char *ylab = "Cumulative effect (months employed)";
-    double scale = 1;
-    nt_plot_opts o = {.title = "ww2003: scholing, whole cohort",
-                      .subtitle = "ATT, cumulative over months since start",
-                      .caption = "netto 0.1.0; shaded: 95% bootstrap percentile interval of C(t)", .y_label = ylab,
-                      .y_scale = scale, .ci_level = 0.95};
-    nt_error err;
     char note[64];
     snprintf(note, sizeof note, "break-even: month %d", be);
+    nt_plot_series s = {cum, clo, chi, NULL, NULL, {0.09, 0.29, 0.58}};
+    nt_plot_paths p = {"Cumulative effect (months employed)", "Months since programme start", NULL, 1, N, 1, &s, be,
+                       note};
     texts seen = {0};
-    o.on_text = collect;
-    o.on_text_ctx = &seen;
-    assert_int_equal(nt_plot_cumulative(png, pdf, cum, clo, chi, N, be, note, &o, &err), NT_OK);
-    o.on_text = NULL;
-    /* The hook sees what the PNG draws, once (not the PDF's copy). */
+    nt_error err;
+    assert_int_equal(nt_plot_write_png(png, FW, FH, draw_panel, &p, NT_LANG_EN, collect, &seen, &err), NT_OK);
+    /* The hook sees what the PNG draws, once. */
     assert_int_equal(seen.n_note, 1);
     assert_true(seen.n > 10);
     assert_non_null(strstr(seen.last_path, "cumulative_employed.png"));
-    cairo_surface_t *img = cairo_image_surface_create_from_png(png);
-    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
-    assert_int_equal(cairo_image_surface_get_width(img), 1600);
-    cairo_surface_destroy(img);
-    /* No break-even: drawn with a note instead of a marker. */
-    nt_path_join(png, sizeof png, dir, "cumulative_none.png");
-    assert_int_equal(nt_plot_cumulative(png, NULL, cum, NULL, NULL, 12, NAN, "no break-even within 12 months", &o,
-                                        &err), NT_OK);
+    /* SVG: ids prefixed (several figures share one HTML page), no reference
+       to anything outside it (text is drawn as glyph outlines). */
+    char *svg = NULL;
+    assert_int_equal(nt_plot_svg(FW, FH, draw_panel, &p, NT_LANG_NL, "f7-", &svg, &err), NT_OK);
+    assert_non_null(strstr(svg, "<svg"));
+    assert_non_null(strstr(svg, "id=\"f7-"));
+    assert_null(strstr(svg, "id=\"glyph"));
+    assert_null(strstr(svg, "<image"));
+    assert_null(strstr(svg, "href=\"http"));
+    assert_null(strstr(svg, "font-family"));
+    free(svg);
+}
+
+/* Numbers as the report prints them, in both languages. */
+static void test_lang_numbers(void **state)
+{
+    (void)state;
+    char buf[64];
+    nt_lang_num(NT_LANG_EN, -10630.4, 0, buf, sizeof buf);
+    assert_string_equal(buf, "\xe2\x88\x92" "10,630");
+    nt_lang_num(NT_LANG_NL, -10630.44, 1, buf, sizeof buf);
+    assert_string_equal(buf, "\xe2\x88\x92" "10.630,4");
+    nt_lang_num(NT_LANG_EN, -0.04, 1, buf, sizeof buf);
+    assert_string_equal(buf, "0.0"); /* no minus before a zero */
+    nt_lang_num(NT_LANG_EN, 999.96, 1, buf, sizeof buf);
+    assert_string_equal(buf, "1,000.0");
+    nt_lang_num(NT_LANG_EN, NAN, 1, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    double scale;
+    assert_string_equal(nt_lang_series(NT_LANG_NL, "employed", 0, &scale), "Effect op de baankans (procentpunten)");
+    assert_true(scale == 100);
+    assert_string_equal(nt_lang_series(NT_LANG_NL, "employed", 1, &scale), "Cumulatief effect (maanden werk)");
+    assert_true(scale == 1);
+    assert_string_equal(nt_lang_word(NT_LANG_NL, NT_W_MONTHS_SINCE), "Maanden sinds start traject");
+    assert_string_equal(nt_lang_series(NT_LANG_EN, "nosuch", 0, &scale), "nosuch");
+    nt_lang_date(NT_LANG_NL, 2012, 12, 31, buf, sizeof buf);
+    assert_string_equal(buf, "31 december 2012");
+    /* Every word exists in both languages. */
+    for (int w = 0; w < NT_W_N; w++) {
+        assert_true(nt_lang_word(NT_LANG_EN, (nt_word)w)[0] != 0);
+        assert_true(nt_lang_word(NT_LANG_NL, (nt_word)w)[0] != 0);
+    }
 }
 
 int main(void)
@@ -232,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_png_written),
         cmocka_unit_test(test_nan_gap),
         cmocka_unit_test(test_cumulative),
+        cmocka_unit_test(test_lang_numbers),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     nt_plot_cleanup();

@@ -614,7 +614,7 @@ static int same_file(const char *a, const char *b, const char *name)
 }
 
 static const char *const all_files[] = {"persons.csv", "benefits.csv", "programs.csv", "jobs.csv",
-                                        "truth.csv",   "study.ini",    "README.md"};
+                                        "truth.csv",   "study.ini",    "README.md", "truth_cost_benefit.csv"};
 
 static void test_threads_identical(void **state)
 {

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "estimators/nt_summary.h"
+#include "tests/csv_small.h"
 
 /* theta = -0.1, -0.05, 0.02, -0.01, 0.03, 0.04, 0.05, 0.06, 0.07
    C     = -0.1, -0.15, -0.13, -0.14, -0.11, -0.07, -0.02, 0.04, 0.11
@@ -195,14 +196,71 @@ static void test_replicates(void **state)
     assert_int_equal(nt_summary_compute(est, reps, 3, 2, 0, 2, 1.5, &s, &err), NT_EUSAGE);
 }
 
-/* Net benefit: the cumulative earnings effect minus the cost per
-   participant; empty (NaN) when either is. */
-static void test_net_benefit(void **state)
+/* Cost-benefit arithmetic by hand: d(0) = 1, d(12) = 1/1.1 at 10% a year,
+   d(6) = 1.1^-0.5. Paths earnings (100, 200), benefit (-0.5, -0.25) x 1000
+   euros already (-500, -250), cost (3000, 0); society a = (1, 0, -1):
+   out = (100 - 3000, 200 d(1)); government a = (0, -1, -1): (500 - 3000,
+   250 d(1)), d(1) = 1.1^(-1/12). An undefined month with a = 0 does not
+   count; with a != 0 it makes the month undefined. */
+static void test_net_path(void **state)
 {
     (void)state;
-    expect_near(nt_summary_net_benefit(5000, 2875), 2125, 0);
-    assert_true(isnan(nt_summary_net_benefit(NAN, 2875)));
-    assert_true(isnan(nt_summary_net_benefit(5000, NAN)));
+    expect_near(nt_summary_discount(0.1, 12), 1 / 1.1, 1e-15);
+    expect_near(nt_summary_discount(0.1, 6), 1 / sqrt(1.1), 1e-15);
+    expect_near(nt_summary_discount(0, 50), 1, 0);
+    double e[2] = {100, 200}, b[2] = {-500, -250}, c[2] = {3000, 0}, out[2];
+    const double *th[3] = {e, b, c};
+    double soc[3] = {1, 0, -1}, gov[3] = {0, -1, -1}, d1 = pow(1.1, -1.0 / 12);
+    nt_summary_net_path(th, soc, 3, 2, 0.1, out);
+    expect_near(out[0], -2900, 1e-9);
+    expect_near(out[1], 200 * d1, 1e-9);
+    nt_summary_net_path(th, gov, 3, 2, 0.1, out);
+    expect_near(out[0], -2500, 1e-9);
+    expect_near(out[1], 250 * d1, 1e-9);
+    b[1] = NAN;
+    nt_summary_net_path(th, soc, 3, 2, 0, out);
+    expect_near(out[1], 200, 0);
+    nt_summary_net_path(th, gov, 3, 2, 0, out);
+    assert_true(isnan(out[1]));
+}
+
+/* The cost-benefit arithmetic against R (scripts/reference/cost_benefit.R):
+   the paths in golden/cost_benefit_paths.csv, the figures per horizon,
+   perspective and rate in golden/cost_benefit.csv. */
+static void test_net_path_golden(void **state)
+{
+    (void)state;
+    csv_small *in = csv_small_read("golden/cost_benefit_paths.csv"), *g = csv_small_read("golden/cost_benefit.csv");
+    assert_non_null(in);
+    assert_non_null(g);
+    int H = (int)in->nrow;
+    double th[3][64], path[64];
+    for (int t = 0; t < H; t++)
+        for (int s = 0; s < 3; s++) th[s][t] = atof(in->cell[t][s + 1]);
+    const double *p3[3] = {th[0], th[1], th[2]};
+    static const double coef[2][3] = {{0, -1, -1}, {1, 0, -1}};
+    for (long r = 0; r < g->nrow; r++) {
+        int T = atoi(g->cell[r][0]), pp = !strcmp(g->cell[r][1], "society");
+        double rate = atof(g->cell[r][2]), e = 0, b = 0, c = 0;
+        for (int t = 0; t < T; t++) {
+            double d = nt_summary_discount(rate, t);
+            e += d * th[0][t];
+            b -= d * th[1][t];
+            c += d * th[2][t];
+        }
+        nt_summary_net_path(p3, coef[pp], 3, H, rate, path);
+        nt_summary sm;
+        nt_error err;
+        assert_int_equal(nt_summary_compute(path, NULL, 0, H, 0, T, 0.95, &sm, &err), NT_OK);
+        expect_near(c, csv_small_num(g, r, csv_small_col(g, "incremental_cost")), 1e-9);
+        expect_near(b, csv_small_num(g, r, csv_small_col(g, "benefit_savings")), 1e-9);
+        expect_near(e, csv_small_num(g, r, csv_small_col(g, "earnings_effect")), 1e-9);
+        expect_near(sm.est.cumulative_effect, csv_small_num(g, r, csv_small_col(g, "net_benefit")), 1e-9);
+        if (g->cell[r][7][0]) expect_near(sm.est.breakeven_month, atof(g->cell[r][7]), 0);
+        else assert_true(isnan(sm.est.breakeven_month));
+    }
+    csv_small_free(in);
+    csv_small_free(g);
 }
 
 /* Pooled analytic SE (no bootstrap), by hand. Two start months, 2 months;
@@ -246,7 +304,8 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_less_is_better),
         cmocka_unit_test(test_replicates),
-        cmocka_unit_test(test_net_benefit),
+        cmocka_unit_test(test_net_path),
+        cmocka_unit_test(test_net_path_golden),
         cmocka_unit_test(test_pooled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

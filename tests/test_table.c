@@ -57,10 +57,11 @@ static void test_csv_plain_and_disclosure(void **state)
     assert_int_equal(nt_table_write_csv(t, path, 10, &err), NT_OK);
     text = nt_test_slurp(path);
     /* min_cell 10: row 2's statistics and its count 4 are emptied; the zero
-       count is also emptied because the whole row's basis is below 10. */
+       count stays: nobody is nothing to protect (issue 11: a level without
+       persons must not look like a suppressed one to secondary suppression). */
     assert_string_equal(text, "outcome,month,estimate,se,n_treated,n_control,suppressed\n"
                               "employed,0,-0.03123456789,0.01,25,400,\n"
-                              "\"earnings, gross\",1,,,,,estimate|n_treated|n_control\n");
+                              "\"earnings, gross\",1,,,,0,estimate|n_treated\n");
     free(text);
     nt_table_free(t);
 }
@@ -89,13 +90,13 @@ static void test_round_and_reasons(void **state)
     char *text = nt_test_slurp(path);
     assert_string_equal(text, "outcome,month,estimate,se,n_treated,n_control,suppressed\n"
                               "employed,0,-0.03123456789,0.01,25,400,\n"
-                              "\"earnings, gross\",1,,,,,estimate|n_treated|n_control\n"
+                              "\"earnings, gross\",1,,,,0,estimate|n_treated\n"
                               "on_benefit,2,,0.5,160,400,estimate\n");
     free(text);
     long cells[NT_WHY_N], rows;
     nt_table_disclosure_counts(t, 10, cells, &rows);
     assert_int_equal(rows, 2);
-    assert_int_equal(cells[NT_WHY_PERSONS], 3); /* row 2: estimate, n_treated, n_control */
+    assert_int_equal(cells[NT_WHY_PERSONS], 2); /* row 2: estimate, n_treated (its n_control is 0) */
     assert_int_equal(cells[NT_WHY_SHARE], 1);
     assert_int_equal(nt_table_rows(t), 3);
     /* min_cell 0: exact counts, nothing suppressed. */
@@ -107,24 +108,55 @@ static void test_round_and_reasons(void **state)
     nt_table_free(t);
 }
 
-static void test_markdown_latex(void **state)
+/* Issue 11: a total and three levels of age; 55-65 has 6 persons, so the
+   total minus the other two would give it: the next-smallest level (40-54,
+   30 persons) goes too, as a whole row, and a level of another variable
+   stays. Means print at their step: 2/158 on 158 persons as 0.01. */
+static void test_secondary_and_step(void **state)
 {
     (void)state;
-    nt_table *t = sample();
-    const char *dir = nt_test_dir("table_md");
+    static const char *cols[] = {"program", "subgroup", "month", "estimate", "se", "n_treated"};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_MEAN, NT_COL_STAT, NT_COL_COUNT};
+    static const char *group[] = {"", "age=18-39", "age=40-54", "age=55-65", "sex=F"};
+    static const long n[] = {158, 122, 30, 6, 80};
+    nt_table *t = nt_table_alloc(cols, kinds, 6);
+    nt_table_set_margin(t, "subgroup", NULL);
+    nt_table_set_round(t, 5);
+    for (int g = 0; g < 5; g++) {
+        assert_int_equal(nt_table_add_row(t), 0);
+        nt_table_set_str(t, "program", "any");
+        nt_table_set_str(t, "subgroup", group[g]);
+        nt_table_set_int(t, "month", 0);
+        nt_table_set_num(t, "estimate", 2.0 / 158);
+        nt_table_set_num(t, "se", 0.0123456789);
+        nt_table_set_int(t, "n_treated", n[g]);
+        nt_table_set_basis(t, n[g]);
+    }
+    const char *dir = nt_test_dir("table_secondary");
     char path[4200];
     nt_error err;
-    nt_path_join(path, sizeof path, dir, "t.md");
-    assert_int_equal(nt_table_write_markdown(t, path, 10, "Effects", 3, &err), NT_OK);
+    nt_path_join(path, sizeof path, dir, "s.csv");
+    assert_int_equal(nt_table_write_csv(t, path, 10, &err), NT_OK);
     char *text = nt_test_slurp(path);
-    assert_non_null(strstr(text, "| employed | 0 | -0.0312 | 0.01 | 25 | 400 |  |"));
-    assert_non_null(strstr(text, "| earnings, gross | 1 |  |  |  |  | estimate\\|n_treated\\|n_control |"));
+    assert_string_equal(text, "program,subgroup,month,estimate,se,n_treated,suppressed\n"
+                              "any,,0,0.01,0.0123456789,160,\n"
+                              "any,age=18-39,0,0.01,0.0123456789,120,\n"
+                              "any,age=40-54,0,,,,estimate|se|n_treated\n"
+                              "any,age=55-65,0,,,,estimate|se|n_treated\n"
+                              "any,sex=F,0,0.02,0.0123456789,80,\n"); /* 1/75: a step of 0.02 */
     free(text);
-    nt_path_join(path, sizeof path, dir, "t.tex");
-    assert_int_equal(nt_table_write_latex(t, path, 0, "Effects of 50% programmes", 3, &err), NT_OK);
+    assert_int_equal(nt_table_shown(t, 2, "estimate", 10), 0);
+    assert_int_equal(nt_table_shown(t, 1, "estimate", 10), 1);
+    assert_int_equal(nt_table_row_basis(t, 2), 30);
+    long cells[NT_WHY_N], rows;
+    nt_table_disclosure_counts(t, 10, cells, &rows);
+    assert_int_equal(cells[NT_WHY_SECONDARY], 3);
+    assert_int_equal(cells[NT_WHY_PERSONS], 3);
+    /* min_cell 0: everything, exactly. */
+    nt_path_join(path, sizeof path, dir, "s0.csv");
+    assert_int_equal(nt_table_write_csv(t, path, 0, &err), NT_OK);
     text = nt_test_slurp(path);
-    assert_non_null(strstr(text, "\\caption{Effects of 50\\% programmes}"));
-    assert_non_null(strstr(text, "employed & 0 & -0.0312 & 0.01 & 25 & 400 \\\\"));
+    assert_non_null(strstr(text, "any,age=40-54,0,0.01265822785,0.0123456789,30\n"));
     free(text);
     nt_table_free(t);
 }
@@ -177,7 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_plain_and_disclosure),
         cmocka_unit_test(test_round_and_reasons),
-        cmocka_unit_test(test_markdown_latex),
+        cmocka_unit_test(test_secondary_and_step),
         cmocka_unit_test(test_manifest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

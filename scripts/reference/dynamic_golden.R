@@ -14,7 +14,12 @@
 #   Rscript scripts/reference/dynamic_golden.R tests/data/dynamic/study_nn.ini tests/golden/dynamic_nn.csv
 # The study must name its data as `[data] store = ...`; supported: method
 # nn (1 neighbour, replace = yes, caliper none or c) and ipw, trim = none,
-# history = no, no exact matching, no subgroups.
+# history = no, no subgroups; exact cells ([estimator] exact = categorical
+# variables) with ipw only: the control weights e/(1-e) are normalised
+# within each cell (a treated person whose cell has no control, and a
+# control whose cell has no treated, take no part), so ATT_k(tau) is the
+# mean over the contributing treated of y - the weighted mean of the
+# observed controls of their cell (docs/dynamic.md).
 #
 # Output: program, subgroup, outcome, month, estimand (ATT, ATT_fixed),
 # estimate (%.17g, empty where undefined or suppressed), n_treated,
@@ -57,7 +62,7 @@ outcomes <- csv_list(get("outcomes.series"))
 min_cell <- as.integer(get("disclosure.min_cell", "10"))
 stopifnot(method %in% c("nn", "ipw"), as.integer(get("estimator.neighbors", "1")) == 1,
           get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
-          get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]),
+          get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || method == "ipw",
           as.integer(get("inference.bootstrap", "0")) == 0)
 skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
@@ -112,6 +117,10 @@ for (v in covariates) {
   }
 }
 X <- do.call(cbind, X)
+# Exact cells: the combination of the exact variables' level codes.
+exact_vars <- if (is.null(ini[["estimator.exact"]])) character(0) else csv_list(ini[["estimator.exact"]])
+cell <- rep(0, n)
+for (v in exact_vars) cell <- cell * 1000 + pers(v)
 f$close_all()
 
 observed <- function(person, t) t < months & n_observed[person] > t
@@ -207,6 +216,11 @@ estimate_program <- function(prog) {
                                      prog, k, length(ti), length(ci), length(m), sum(vapply(m, function(pr) length(pr$c) > 1, TRUE))))
       } else {
         wc <- e[ci] / (1 - e[ci])                           # ATT weights of the controls
+        if (length(exact_vars)) {                           # no counterpart in the cell: no part
+          ti <- ti[cell[rp[ti]] %in% cell[rp[ci]]]
+          keep_c <- cell[rp[ci]] %in% cell[rp[ti]]
+          ci <- ci[keep_c]; wc <- wc[keep_c]
+        }
       }
       if (method == "nn" && caliper == 0 && check_matching) {
         # Cross-check of the written-out matching at tau = 0 (everyone at
@@ -238,11 +252,25 @@ estimate_program <- function(prog) {
         } else {
           ot <- observed(rp[ti], tt); ocn <- observed(rp[ci], tt)
           nobs <- sum(ot)
-          ncontrib <- if (sum(wc[ocn]) > 0) nobs else 0L
-          used <- rp[ci][ocn & wc > 0]
-          if (ncontrib > 0) for (o in seq_along(outcomes))  # Hajek over the observed controls
-            k_att[ki, o, tau + 1] <- mean(Y[[o]][rp[ti][ot], tt + 1]) -
-              sum(wc[ocn] * Y[[o]][rp[ci][ocn], tt + 1]) / sum(wc[ocn])
+          if (!length(exact_vars)) {
+            ncontrib <- if (sum(wc[ocn]) > 0) nobs else 0L
+            used <- rp[ci][ocn & wc > 0]
+            if (ncontrib > 0) for (o in seq_along(outcomes))  # Hajek over the observed controls
+              k_att[ki, o, tau + 1] <- mean(Y[[o]][rp[ti][ot], tt + 1]) -
+                sum(wc[ocn] * Y[[o]][rp[ci][ocn], tt + 1]) / sum(wc[ocn])
+          } else {                                          # Hajek within each cell
+            ct <- cell[rp[ti]]; cc <- cell[rp[ci]]
+            Wc <- tapply(wc[ocn], factor(cc[ocn], levels = unique(cell)), sum)
+            Wc[is.na(Wc)] <- 0
+            contrib <- ot & Wc[as.character(ct)] > 0
+            ncontrib <- sum(contrib)
+            used <- rp[ci][ocn & wc > 0 & cc %in% ct[contrib]]
+            if (ncontrib > 0) for (o in seq_along(outcomes)) {
+              yc <- Y[[o]][rp[ci], tt + 1]
+              rbar <- tapply((wc * yc)[ocn], factor(cc[ocn], levels = unique(cell)), sum) / Wc
+              k_att[ki, o, tau + 1] <- mean(Y[[o]][rp[ti][contrib], tt + 1] - rbar[as.character(ct[contrib])])
+            }
+          }
         }
         k_nobs[ki, tau + 1] <- nobs
         k_contrib[ki, tau + 1] <- ncontrib

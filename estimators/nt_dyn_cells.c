@@ -1,0 +1,144 @@
+/* Weighting (ipw, aipw) within exact cells ([estimator] exact), step 3 of
+   the dynamic estimator (nt_dyn_internal.h) and its linearisation.
+
+   At start month k and month t = k + tau, with r = y - mu0 (mu0 = 0 for
+   IPW, the OLS of y(t) on the AIPW design over the observed controls) and
+   w_j = e_j / (1 - e_j) the controls' ATT weights, per cell c over the units
+   observed in t:
+     W_c = sum_{j in c} w_j,   rbar_c = sum_{j in c} w_j r_j / W_c,
+     ATT_k(tau) = sum_c n_c (rbar_T,c - rbar_c) / sum_c n_c,
+   n_c the cell's contributing treated (observed, in a cell with W_c > 0),
+   rbar_T,c their mean of r: the control weights are normalised within each
+   cell, so each cell's treated are compared with that cell's controls only
+   (the weighting analogue of exact matching), and the pooled weights are
+   the cells' shares of the treated.
+
+   Linearisation (docs/inference.md, weighting; per cell):
+     treated term  r_i - rbar_c(i)
+     control term  -(n_c w_j / W_c)(r_j - rbar_c)
+     G            -= (n_c / W_c) w_j (r_j - rbar_c) x_j.
+   Hand computation: tests/test_dynamic.c (test_ipw_exact_tiny). */
+#include "estimators/nt_dyn_infer.h"
+#include "estimators/nt_dyn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOMEM(err) nt_fail(err, NT_ENOMEM, "out of memory")
+
+static double mu0_at(const double *x, long ld, int qx, long r, const double *beta)
+{
+    if (!beta) return 0;
+    double v = 0;
+    for (int j = 0; j < qx; j++) v += x[(size_t)j * (size_t)ld + (size_t)r] * beta[j];
+    return v;
+}
+
+/* Per cell sums at month t: W[c], R[c * NO + o] = rbar_c, and the
+   contributing treated copies n[c]. */
+typedef struct {
+    double *W, *R;
+    long *n;
+} cell_sums;
+
+static void cell_free(cell_sums *c)
+{
+    free(c->W);
+    free(c->R);
+    free(c->n);
+}
+
+static nt_status cell_compute(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                              const nt_dyn_kmatch *m, int t, int NO, const double *beta, cell_sums *cs,
+                              nt_error *err)
+{
+    int C = m->n_cells;
+    cs->W = calloc((size_t)C + 1, sizeof *cs->W);
+    cs->R = calloc((size_t)C * (size_t)NO + 1, sizeof *cs->R);
+    cs->n = calloc((size_t)C + 1, sizeof *cs->n);
+    if (!cs->W || !cs->R || !cs->n) return NOMEM(err);
+    for (long j = 0; j < m->n_c; j++) {
+        long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];
+        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0) continue;
+        cs->W[c] += m->w[j];
+        for (int o = 0; o < NO; o++)
+            cs->R[c * NO + o] += m->w[j] * ((double)p->outcome[o][pc * p->months + t] -
+                                            mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL));
+    }
+    for (int c = 0; c < C; c++)
+        for (int o = 0; o < NO && cs->W[c] > 0; o++) cs->R[c * NO + o] /= cs->W[c];
+    for (long i = 0; i < m->n_t; i++) {
+        long pi = unit_person[m->t_unit[i]];
+        if (nt_dyn_observed(p, pi, t) && cs->W[m->t_cell[i]] > 0) cs->n[m->t_cell[i]] += nt_dyn_ucount(count, m->t_unit[i]);
+    }
+    return NT_OK;
+}
+
+/* The linearisation terms (a main run: no copies). */
+static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
+                      int t, int tau, int fixed, const double *beta, const cell_sums *cs, int *oom)
+{
+    nt_dyn_lin *L = ctx->lin;
+    int NO = p->n_outcomes, H = ctx->horizon;
+    for (long i = 0; i < m->n_t; i++) {
+        long pi = unit_person[m->t_unit[i]], c = m->t_cell[i];
+        if (!nt_dyn_observed(p, pi, t) || !(cs->W[c] > 0)) continue;
+        double term[64];
+        for (int o = 0; o < NO && o < 64; o++)
+            term[o] = (double)p->outcome[o][pi * p->months + t] -
+                      mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
+        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) *oom = 1;
+    }
+    const nt_dyn_design *d = ctx->design;
+    for (long j = 0; j < m->n_c; j++) {
+        long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];
+        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0 || cs->n[c] == 0) continue;
+        double k = (double)cs->n[c] * m->w[j] / cs->W[c];
+        for (int o = 0; o < NO; o++) {
+            double rj = (double)p->outcome[o][pc * p->months + t] -
+                        mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
+            if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -k * rj)) *oom = 1;
+            for (int f = 0; f <= fixed; f++) {
+                if (!ctx->G || !m->c_row) continue;
+                double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;
+                for (int q = 0; q < d->q; q++) g[q] -= k * rj * d->z[(size_t)q * (size_t)d->n + (size_t)m->c_row[j]];
+            }
+        }
+    }
+}
+
+nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                           const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f, long *used,
+                           long *used_f, double *sum, long *nobs, long *ncontrib, nt_dyn_paths *ctx, int tau,
+                           int fixed, nt_error *err)
+{
+    cell_sums cs = {0};
+    double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
+    nt_status s = m->xz && !beta ? NOMEM(err) : NT_OK;
+    if (!s && m->xz) s = nt_dyn_ols_controls(p, unit_person, count, m, t, NO, beta, err);
+    if (!s) s = cell_compute(p, unit_person, count, m, t, NO, beta, &cs, err);
+    for (long i = 0; i < m->n_t && !s; i++) {
+        long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]), c = m->t_cell[i];
+        if (!nt_dyn_observed(p, pi, t)) continue;
+        *nobs += ci;
+        if (!(cs.W[c] > 0)) continue;
+        *ncontrib += ci;
+        for (int o = 0; o < NO; o++)
+            sum[o] += (double)ci * ((double)p->outcome[o][pi * p->months + t] -
+                                    mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) -
+                                    cs.R[c * NO + o]);
+    }
+    for (long j = 0; j < m->n_c && !s; j++) {
+        long pc = unit_person[m->c_unit[j]];
+        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0 || cs.n[m->c_cell[j]] == 0) continue;
+        if (nt_dyn_bit_set(bits, pc)) (*used)++;
+        if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
+    }
+    int oom = 0;
+    if (!s && ctx->lin) cells_lin(ctx, p, unit_person, m, t, tau, fixed, beta, &cs, &oom);
+    if (!s && oom) s = NOMEM(err);
+    cell_free(&cs);
+    free(beta);
+    return s;
+}
