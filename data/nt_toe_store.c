@@ -25,19 +25,22 @@ void nt_toe_pp_free(nt_toe_pp *t)
     free(t->cal_month);
     free(t->panel_row);
     free(t->inflow);
+    free(t->start_month);
     free(t->retention);
+    free(t->loss);
+    free(t->find);
     free(t->dur);
     free(t);
 }
 
 /* A person's last row and entry month (-1: none); -1 last: no rows. */
 typedef struct {
-    int last, entry, work;
+    int last, entry, work, start;
 } span;
 
 static span span_of(const nt_panel *p, const nt_toe_store_opts *o, long i, double exit_month, double exit_dest)
 {
-    span s = {-1, -1, 0};
+    span s = {-1, -1, 0, -1};
     if (!p->included[i] || isnan(exit_month)) return s;
     int last = (int)exit_month;
     if (p->n_observed[i] - 1 < last) last = p->n_observed[i] - 1;
@@ -48,7 +51,12 @@ static span span_of(const nt_panel *p, const nt_toe_store_opts *o, long i, doubl
     s.last = last;
     if (last < 0) return s;
     s.work = exit_dest == NT_EXIT_WORK && last == (int)exit_month;
-    if (tm >= 0 && tm <= last && (!o->program || p->treat_type[i] == o->program)) s.entry = tm;
+    /* the start month is treated: the entry is dated to the row before it
+       (a start in month 0, when nobody leaves for work yet, to row 0) */
+    if (tm >= 0 && tm <= last && (!o->program || p->treat_type[i] == o->program)) {
+        s.entry = tm > 0 ? tm - 1 : 0;
+        s.start = tm;
+    }
     return s;
 }
 
@@ -108,7 +116,7 @@ static nt_status add_calendar(nt_toe_pp *t, nt_error *err)
    block's in_program and employed series; *r the next row. */
 static void fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *o, const double *cov, long b0,
                        long nb, const double *ip, const double *em, long *r, long *pi, double *ret_num,
-                       double *ret_den)
+                       double *ret_den, double *tr)
 {
     const double *em_m = cov, *ed = cov + p->n, *is = cov + 2 * p->n;
     int M = p->months;
@@ -120,12 +128,20 @@ static void fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts 
                 if (m >= p->n_observed[i] || m >= M || isnan(emi[m])) break;
                 ret_num[d] += emi[m] == 1;
                 ret_den[d] += 1;
+                /* transitions of the untreated: no programme start up to the exit */
+                int tm = p->treat_month[i];
+                if ((tm >= 0 && tm <= (int)em_m[i]) || m + 1 >= p->n_observed[i] || m + 1 >= M || isnan(emi[m + 1]))
+                    continue;
+                double *q = tr + (size_t)4 * (size_t)d; /* loss num, den, find num, den */
+                if (emi[m] == 1) { q[0] += emi[m + 1] == 0; q[1] += 1; }
+                else { q[2] += emi[m + 1] == 1; q[3] += 1; }
             }
         span s = span_of(p, o, i, em_m[i], ed[i]);
         if (s.last < 0) continue;
         long q = *pi;
         t->panel_row[q] = i;
         t->inflow[q] = nt_month_of_day((nt_day)is[i]);
+        t->start_month[q] = s.start;
         int run = 0, open = s.entry >= 0;
         for (int m = 0; m <= s.last; m++, (*r)++) {
             t->person[*r] = q;
@@ -167,10 +183,13 @@ static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, in
     t->xname = calloc((size_t)(t->nx ? t->nx : 1), sizeof *t->xname);
     t->panel_row = malloc((size_t)np * sizeof *t->panel_row);
     t->inflow = malloc((size_t)np * sizeof *t->inflow);
+    t->start_month = malloc((size_t)np * sizeof *t->start_month);
     t->retention = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->retention);
+    t->loss = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->loss);
+    t->find = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->find);
     t->dur = calloc((size_t)t->n_dur, sizeof *t->dur);
     if (!t->person || !t->period || !t->y_exit || !t->y_entry || !t->since_entry || !t->in_program || !t->x ||
-        !t->xname || !t->panel_row || !t->inflow || !t->retention || !t->dur)
+        !t->xname || !t->panel_row || !t->inflow || !t->start_month || !t->retention || !t->loss || !t->find || !t->dur)
         return NT_ENOMEM;
     for (int j = 0; j < t->nx; j++)
         if (!(t->xname[j] = strdup(p->term[j]))) return NT_ENOMEM;
@@ -185,9 +204,10 @@ nt_status nt_toe_store_build(nt_store *st, const nt_panel *p, const nt_toe_store
     double *cov = malloc((size_t)(N ? N : 1) * 3 * sizeof *cov), *buf = NULL;
     double *ret_num = calloc((size_t)o->n_retention + 1, sizeof *ret_num);
     double *ret_den = calloc((size_t)o->n_retention + 1, sizeof *ret_den);
+    double *tr = calloc((size_t)o->n_retention * 4 + 1, sizeof *tr);
     nt_toe_pp *t = calloc(1, sizeof *t);
     nt_status s = NT_OK;
-    if (!cov || !t || !ret_num || !ret_den) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (!cov || !t || !ret_num || !ret_den || !tr) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int k = 0; k < 3 && !s; k++) s = nt_store_read_covariate(st, names[k], cov + (size_t)k * (size_t)N, err);
     if (s) goto done;
     for (long i = 0; i < N; i++) {
@@ -204,18 +224,24 @@ nt_status nt_toe_store_build(nt_store *st, const nt_panel *p, const nt_toe_store
         long nb = b0 + block <= N ? block : N - b0;
         s = nt_store_read_rows(st, b0, nb, NT_SERIES_IN_PROGRAM, buf, err);
         if (!s) s = nt_store_read_rows(st, b0, nb, NT_SERIES_EMPLOYED, buf + cells, err);
-        if (!s) fill_block(t, p, o, cov, b0, nb, buf, buf + cells, &r, &pi, ret_num, ret_den);
+        if (!s) fill_block(t, p, o, cov, b0, nb, buf, buf + cells, &r, &pi, ret_num, ret_den, tr);
     }
     if (s) goto done;
     for (int d = 0; d < o->n_retention; d++) t->retention[d] = ret_den[d] > 0 ? ret_num[d] / ret_den[d] : NAN;
     for (int d = 1; d < o->n_retention; d++) /* too few observed that long: carry the last share */
         if (ret_den[d] < NT_TOE_CAL_MIN) t->retention[d] = t->retention[d - 1];
+    for (int d = 0; d < o->n_retention; d++) { /* the same for the transitions (none at all: 0) */
+        const double *q = tr + (size_t)4 * (size_t)d;
+        t->loss[d] = q[1] >= NT_TOE_CAL_MIN ? q[0] / q[1] : d ? t->loss[d - 1] : 0;
+        t->find[d] = q[3] >= NT_TOE_CAL_MIN ? q[2] / q[3] : d ? t->find[d - 1] : 0;
+    }
     if (o->calendar) s = add_calendar(t, err);
 done:
     free(cov);
     free(buf);
     free(ret_num);
     free(ret_den);
+    free(tr);
     if (s) nt_toe_pp_free(t);
     else *out = t;
     return s;

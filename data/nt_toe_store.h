@@ -9,11 +9,15 @@
      y_exit      1 in the exit month when exit_dest = work (else censored:
                  other exits, the data end and the panel end are
                  independent censoring, docs/toe.md);
-     y_entry     1 in treat_month when the first programme start on the
-                 index benefit is of the type asked (type 0: any type);
+     y_entry     1 in the row before treat_month (row 0 for a start in
+                 month 0) when the first programme start on the index
+                 benefit is of the type asked (type 0: any type) and the
+                 person is still at risk in treat_month: the start month
+                 itself is treated (a start comes before a job found in its
+                 month, as in matching's ATT(0));
                  a first start of another type ends the rows the month
                  before it (censored);
-     since_entry t - treat_month after the entry month, else 0;
+     since_entry t - entry row after the entry row, else 0;
      in_program  1 after the entry month while the store's in_program
                  series is not 0 (it holds the type code; read in row blocks of
                  the store's chunk size).
@@ -25,7 +29,11 @@
 
    Also what the simulation of employment paths needs (nt_toe_sim.h):
    retention[d] = share employed d months after an exit to work (over the
-   persons observed then) and the programme's lock-in lengths: dur[D] =
+   persons observed then), the monthly transitions after it, loss[d] =
+   P(not employed at d + 1 | employed at d) and find[d] = P(employed at
+   d + 1 | not employed at d) (d months after the exit; over the exits to
+   work before any programme start, so that find is untreated), and the
+   programme's lock-in lengths: dur[D] =
    persons whose in_program run after the entry month lasted D months and
    ended while they were still at risk. */
 #ifndef NT_TOE_STORE_H
@@ -55,8 +63,10 @@ typedef struct {
     int *cal_month;               /* nx - nxp: calendar month number of each step's January */
     long *panel_row;              /* n_persons: the person's panel row */
     int *inflow;                  /* n_persons: calendar month of month 0 */
+    int *start_month;             /* n_persons: treat_month of an entry, else -1 */
     long n_exits, n_entries;
     double *retention;            /* n_retention */
+    double *loss, *find;          /* n_retention: transitions d -> d + 1 after an exit to work */
     long *dur;                    /* dur[D], D = 0..n_dur-1 */
     int n_dur;
 } nt_toe_pp;

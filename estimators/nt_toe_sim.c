@@ -11,7 +11,7 @@
 #include "core/nt_rng.h"
 
 #define SIM_BLOCK 256
-enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_N };
+enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_EMP, U_N };
 
 /* The parameter layout of nt_toe.h for these cuts and columns. */
 typedef struct {
@@ -100,15 +100,16 @@ static double hazard(double eta) { return -expm1(-exp(eta)); }
 static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, long i, long dur_total,
                          double *ee, double *ep, double *y1, double *y0)
 {
-    int k = in->start[i], H = in->horizon, K = L->K;
+    int er = in->start[i], k = in->month ? in->month[i] : er, H = in->horizon, K = L->K;
     predictors(in, L, th, i, k + H, ee, ep);
     double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], lw[NT_TOE_KMAX], Se = 0, Sp = 0, lmax = -INFINITY;
-    for (int t = 0; t < k; t++) { Se += exp(ee[t]); Sp += exp(ep[t]); }
+    for (int t = 0; t < er; t++) { Se += exp(ee[t]); Sp += exp(ep[t]); }
+    if (k > er) Se += exp(ee[er]); /* no exit in the entry row before the start month */
     for (int j = 0; j < K; j++) {
         ve[j] = j ? th[L->pb + 2 * (j - 1)] : 0;
         vp[j] = j ? th[L->pb + 2 * (j - 1) + 1] : 0;
         double c = j ? th[L->pb + 2 * (K - 1) + j - 1] : 0;
-        lw[j] = c - exp(ve[j]) * Se - exp(vp[j]) * Sp + log(hazard(ep[k] + vp[j]));
+        lw[j] = c - exp(ve[j]) * Se - exp(vp[j]) * Sp + log(hazard(ep[er] + vp[j]));
         if (lw[j] > lmax) lmax = lw[j];
     }
     double w[NT_TOE_KMAX], sw = 0;
@@ -127,18 +128,41 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
             int t = k + tau;
             double ue = unif(in->seed, i, r, t, U_EXIT);
             if (e1 < 0) {
-                double eff = tau > 0 ? effect(in, L, th, tau, D1) : 0;
+                double eff = t > er ? effect(in, L, th, t - er, D1) : 0;
                 if (ue < hazard(ee[t] + ve[j] + eff)) e1 = tau;
             }
             if (e0 < 0) {
                 double eff = k0 >= 0 ? effect(in, L, th, t - k0, D0) : 0;
                 if (ue < hazard(ee[t] + ve[j] + eff)) e0 = tau;
-                else if (k0 < 0 && tau > 0 && unif(in->seed, i, r, t, U_ENTRY) < hazard(ep[t] + vp[j])) k0 = t;
+                else if (k0 < 0 && t > er && unif(in->seed, i, r, t, U_ENTRY) < hazard(ep[t] + vp[j])) k0 = t;
             }
         }
-        for (int tau = 0; tau < H; tau++) {
-            if (e1 >= 0 && tau >= e1) y1[tau] += in->retention[tau - e1];
-            if (e0 >= 0 && tau >= e0) y0[tau] += in->retention[tau - e0];
+        if (!in->loss || !in->find) {
+            for (int tau = 0; tau < H; tau++) {
+                if (e1 >= 0 && tau >= e1) y1[tau] += in->retention[tau - e1];
+                if (e0 >= 0 && tau >= e0) y0[tau] += in->retention[tau - e0];
+            }
+            continue;
+        }
+        /* after the exit: employed in its month with retention[0], then the
+           monthly chain loss[d] / find[d]; finding a job again carries the
+           effect by months since entry (the model's effect on job finding) */
+        for (int arm = 0; arm < 2; arm++) {
+            int e = arm ? e0 : e1, ka = arm ? k0 : er, D = arm ? D0 : D1;
+            if (e < 0) continue;
+            double *y = arm ? y0 : y1;
+            int emp = unif(in->seed, i, r, k + e, U_EMP) < in->retention[0];
+            for (int tau = e; tau < H; tau++) {
+                y[tau] += emp;
+                if (tau + 1 >= H) break;
+                int d = tau - e, t = k + tau + 1;
+                double u = unif(in->seed, i, r, t, U_EMP);
+                if (emp) emp = u >= in->loss[d];
+                else {
+                    double f = in->find[d], eff = ka >= 0 && t - ka >= 1 ? effect(in, L, th, t - ka, D) : 0;
+                    emp = u < (f > 0 && f < 1 ? hazard(log(-log1p(-f)) + eff) : f);
+                }
+            }
         }
     }
 }
@@ -151,8 +175,10 @@ static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, 
     long nb = (in->n + SIM_BLOCK - 1) / SIM_BLOCK;
     double *acc = calloc((size_t)nb * 2 * (size_t)H, sizeof *acc);
     int kmax = 0;
-    for (long i = 0; i < in->n; i++)
-        if (in->start[i] > kmax) kmax = in->start[i];
+    for (long i = 0; i < in->n; i++) {
+        int k = in->month ? in->month[i] : in->start[i];
+        if (k > kmax) kmax = k;
+    }
     if (!acc) return -1;
 #pragma omp parallel
     {
@@ -213,7 +239,9 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     if (p != L.pb + 3 * (L.K - 1) || H < 1 || in->reps < 1 || in->n < 1)
         return nt_fail(err, NT_EUSAGE, "timing-of-events paths: the fit does not match the layout, or nothing to simulate");
     for (long i = 0; i < in->n; i++)
-        if (in->start[i] < 0) return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month");
+        if (in->start[i] < 0 || (in->month && (in->month[i] < in->start[i] || in->month[i] > in->start[i] + 1)))
+            return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month, or one not in or "
+                           "after its entry row");
     nt_toe_sim_out *o = calloc(1, sizeof *o);
     double *mem = o ? calloc((size_t)H * 10, sizeof *mem) : NULL;
     if (o) o->att = mem;

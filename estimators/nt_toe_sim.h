@@ -44,9 +44,13 @@ typedef struct {
     long n;                    /* treated persons */
     const double *xp;          /* n x nxp, column-major */
     const int *inflow;         /* n: calendar month of month 0 */
-    const int *start;          /* n: entry month k since inflow */
+    const int *start;          /* n: entry row since inflow (y_entry = 1 there) */
+    const int *month;          /* n: start month k (the entry row or the month after it; the
+                                  path's month 0), or NULL: the entry row */
     int horizon;               /* H: tau = 0..H-1 */
     const double *retention;   /* H: share employed d months after an exit to work */
+    const double *loss, *find; /* H: after an exit to work, P(employed -> not) and P(not -> employed)
+                                  from month d to d + 1, untreated; NULL: retention[d] alone */
     const long *dur;           /* observed programme lengths: dur[D] persons, D = 0..n_dur-1 */
     int n_dur;
     int reps;                  /* replications per person (>= 1) */

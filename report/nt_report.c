@@ -13,6 +13,7 @@
 #include "core/nt_file.h"
 #include "report/nt_doc.h"
 #include "report/nt_report_priv.h"
+#include "report/nt_report_toe.h"
 
 typedef struct {
     const nt_report *r;
@@ -23,6 +24,7 @@ typedef struct {
     int hl[2], n_hl;   /* the headline outcomes: employed (or the first) and earnings */
     char note[1200];   /* interval kind and the x / – legend */
     char legend[600];  /* the x / – legend alone */
+    nt_report_toe_fig *toe_fig; /* r->toe's figures */
 } build;
 
 static const char *word(const build *B, nt_word w) { return nt_lang_word(B->r->lang, w); }
@@ -356,6 +358,7 @@ static void compose(build *B)
     study_section(B);
     descriptives(B);
     programmes(B);
+    if (r->toe && B->toe_fig) nt_report_toe_section(&B->doc, r, B->toe_fig);
     for (int v = 0; v < r->n_variables; v++) for_whom(B, v);
     diagnostics(B);
     warnings(B);
@@ -402,7 +405,8 @@ nt_status nt_report_write(const nt_report *r, const char *out, nt_report_file_fn
     nt_doc_init(&B.doc, r->lang, nt_lang_word(r->lang, NT_W_TITLE), sub, source);
     B.fig = calloc((size_t)(3 * r->n_programs + 2 + r->n_variables), sizeof *B.fig);
     nt_status s = NT_OK;
-    if (!B.fig) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    if (r->toe) B.toe_fig = calloc((size_t)r->toe->n_programs + 1, sizeof *B.toe_fig);
+    if (!B.fig || (r->toe && !B.toe_fig)) s = nt_fail(err, NT_ENOMEM, "out of memory");
     if (!s) compose(&B);
     if (!s && B.doc.oom) s = nt_fail(err, NT_ENOMEM, "out of memory");
     if (!s) s = write_figures(&B, out, on_file, file_ctx, on_text, text_ctx, err);
@@ -418,5 +422,6 @@ nt_status nt_report_write(const nt_report *r, const char *out, nt_report_file_fn
     }
     nt_doc_free(&B.doc);
     free(B.fig);
+    free(B.toe_fig);
     return s;
 }

@@ -85,6 +85,7 @@ typedef struct {
     const nt_report_value *cost;     /* [prog * n_groups + group] */
     int n_warnings;
     const char *const *warnings;
+    const struct nt_report_toe *toe; /* method = toe: report/nt_report_toe.h; NULL: none */
 } nt_report;
 
 /* Called for every file written, relative to out ("report.html",

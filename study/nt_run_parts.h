@@ -164,5 +164,12 @@ void nt_run_export_free(nt_run_state *P);
    tables and plots after the run's own tables; frees P->toe. */
 nt_status nt_toe_run(nt_run_state *P, nt_error *err);
 void nt_toe_run_free(nt_run_state *P);
+/* The report's matching-vs-toe section from P->toe, disclosed
+   (study/nt_toe_report.c); *keep owns the numbers until freed. */
+struct nt_report_toe;
+typedef struct nt_toe_report_data nt_toe_report_data;
+nt_status nt_toe_report_build(const nt_run_state *P, const struct nt_report_toe **out, nt_toe_report_data **keep,
+                              nt_error *err);
+void nt_toe_report_free(nt_toe_report_data *d);
 
 #endif

@@ -318,7 +318,10 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
     r->cost = G.cost;
     r->n_warnings = P->rep->n_warnings;
     r->warnings = (const char *const *)P->rep->warnings;
-    s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
+    nt_toe_report_data *toe = NULL;
+    if (P->toe) s = nt_toe_report_build(P, &r->toe, &toe, err);
+    if (!s) s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
+    nt_toe_report_free(toe);
     gather_free(&G);
     return s;
 }

@@ -197,16 +197,6 @@ static const char *method_name(int c) { return nt_method_name((nt_method)c); }
 static const char *trim_name(int c) { return nt_trim_name((nt_trim)c); }
 static const char *kernel_name(int c) { return nt_kernel_name((nt_kernel)c); }
 static const nt_study_words method_words = {nt_method_parse, method_name};
-/* [estimator] method: the matching and weighting methods, then toe (NT_METHOD_N). */
-static int study_method_parse(const char *v) { return !strcmp(v, "toe") ? NT_METHOD_N : nt_method_parse(v); }
-static const char *study_method_name(int c)
-{
-    return c == NT_METHOD_N ? "toe" : c > NT_METHOD_N ? "?" : nt_method_name((nt_method)c);
-}
-static const nt_study_words study_method_words = {study_method_parse, study_method_name};
-static int criterion_parse(const char *v) { return !strcmp(v, "aic") ? 0 : !strcmp(v, "bic") ? 1 : -1; }
-static const char *criterion_name(int c) { return c == 0 ? "aic" : c == 1 ? "bic" : NULL; }
-static const nt_study_words criterion_words = {criterion_parse, criterion_name};
 static const nt_study_words trim_words = {nt_trim_parse, trim_name};
 static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
 static int inference_parse(const char *v) { return !strcmp(v, "bootstrap") ? 0 : !strcmp(v, "linearised") ? 1 : -1; }
@@ -399,7 +389,6 @@ static void record_costs(const nt_study *s, const nt_study_key *k, nt_manifest *
 
 /* ------------------------------------------------------------------- checks */
 
-
 static nt_status missing(const nt_study *s, const char *section, const char *what, nt_error *err)
 {
     return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, section, NULL), NULL, "%s", what);
@@ -535,7 +524,7 @@ const nt_study_key nt_study_keys[] = {
     {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200,
      "a whole number of months from 1 to 1200", .flags = 0},
 
-    {"estimator", "method", NT_KEY_WORD, F(method_word), 0, "radius", 0, 0, NULL, .words = &study_method_words},
+    {"estimator", "method", NT_KEY_WORD, F(method_word), 0, "radius", 0, 0, NULL, .words = &nt_study_toe_method_words},
     {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000,
      "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "caliper", NT_KEY_NUM, F(caliper), 0, "0.2", 0, BIG,
@@ -562,7 +551,7 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "toe_matching", NT_KEY_WORD, F(toe_matching), 0, "radius", 0, 0, NULL, .words = &method_words},
     {"estimator", "toe_mass_points", NT_KEY_TEXT, F(toe_mass_points), 0, "1:6", 0, 0,
      "K or K1:K2 with 1 <= K1 <= K2 <= 6", .accept = nt_study_toe_mass_points_ok},
-    {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &criterion_words},
+    {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &nt_study_toe_criterion_words},
     {"estimator", "toe_cuts", NT_KEY_LIST, F(toe_cuts), F(n_toe_cuts), "1, 3, 6, 12, 18, 24, 36", 0, 0,
      "months since inflow (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
      .accept = nt_study_toe_cut_ok},

@@ -81,6 +81,9 @@ struct nt_study_key {
 int nt_study_toe_cut_ok(const char *v);
 int nt_study_toe_mass_points_ok(const char *v);
 nt_status nt_study_toe_check(nt_study *s, nt_error *err);
+/* [estimator] method's words (the matching and weighting methods, then
+   toe = NT_METHOD_N) and toe_criterion's (aic 0, bic 1). */
+extern const nt_study_words nt_study_toe_method_words, nt_study_toe_criterion_words;
 
 extern const nt_study_key nt_study_keys[];
 extern const int nt_study_n_keys;

@@ -4,7 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimators/nt_method.h"
 #include "study/nt_study_keys.h"
+
+static int method_parse(const char *v) { return !strcmp(v, "toe") ? NT_METHOD_N : nt_method_parse(v); }
+static const char *method_name(int c)
+{
+    return c == NT_METHOD_N ? "toe" : c > NT_METHOD_N ? "?" : nt_method_name((nt_method)c);
+}
+const nt_study_words nt_study_toe_method_words = {method_parse, method_name};
+static int criterion_parse(const char *v) { return !strcmp(v, "aic") ? 0 : !strcmp(v, "bic") ? 1 : -1; }
+static const char *criterion_name(int c) { return c == 0 ? "aic" : c == 1 ? "bic" : NULL; }
+const nt_study_words nt_study_toe_criterion_words = {criterion_parse, criterion_name};
 
 /* A finite decimal number >= 0, written in full. */
 static int nt_study_toe_num(const char *v, double *x)

@@ -231,13 +231,16 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
 {
     const nt_study *st = P->st;
     long nt = 0, *who = malloc((size_t)t->n_persons * sizeof *who);
-    int *start = malloc((size_t)t->n_persons * sizeof *start);
-    if (!who || !start) { free(who); free(start); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-    for (long r = 0; r < t->n; r++)
-        if (t->y_entry[r] == 1 && t->period[r] >= st->start_first && t->period[r] <= st->start_last) {
+    int *start = malloc((size_t)t->n_persons * sizeof *start), *month = malloc((size_t)t->n_persons * sizeof *month);
+    if (!who || !start || !month) { free(who); free(start); free(month); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    for (long r = 0; r < t->n; r++) {
+        int k = t->start_month[t->person[r]];
+        if (t->y_entry[r] == 1 && k >= st->start_first && k <= st->start_last) {
             start[nt] = (int)t->period[r];
+            month[nt] = k;
             who[nt++] = t->person[r];
         }
+    }
     row->n_treated_toe = nt;
     row->n_other_toe = t->n_persons - nt;
     row->basis_toe = nt < t->n_persons - nt ? nt : t->n_persons - nt;
@@ -255,8 +258,8 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     if (!s && nt > 0) {
         long target = 200000 / nt;
         nt_toe_sim_in in = {.fit = fit, .opts = &c->o, .nxp = t->nxp, .ncal = t->nx - t->nxp, .cal_month = t->cal_month,
-                            .n = nt, .xp = xp, .inflow = inflow, .start = start, .horizon = st->horizon,
-                            .retention = t->retention, .dur = t->dur, .n_dur = t->n_dur,
+                            .n = nt, .xp = xp, .inflow = inflow, .start = start, .month = month, .horizon = st->horizon,
+                            .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
         nt_toe_sim_out *o = NULL;
@@ -275,6 +278,7 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     }
     free(who);
     free(start);
+    free(month);
     free(xp);
     free(inflow);
     return s;

@@ -2,9 +2,9 @@
 # [estimator] method = toe in `netto run` (docs/toe.md, "In a study"): on a
 # small simulated cohort (scenario unobserved), the tables toe.csv,
 # toe_fit.csv, toe_effects.csv, toe_vs_matching.csv and the comparison
-# plots; the same bytes with 1 and 2 threads; both effects estimated with
-# an SE; the simulated path is exactly 0 in the entry month (untreated in
-# both arms); study-file errors name the line. (Truth recovery needs larger
+# figure and table in the report; the same bytes with 1 and 2 threads; both effects estimated with
+# an SE; the simulated path has an effect with an SE from the start month
+# on (the start month is treated); study-file errors name the line. (Truth recovery needs larger
 # cohorts: docs/toe.md, "Validation in a study".)
 set -u
 netto="$1"
@@ -52,7 +52,7 @@ for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv effects.csv plo
          plots/toe_vs_matching_cumulative_any.png; do
   [ -s "$tmp/r1/$f" ] || fail "no $f"
 done
-for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv plots/toe_vs_matching_any.png; do
+for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv plots/any/toe_vs_matching.png; do
   cmp -s "$tmp/r1/$f" "$tmp/r2/$f" || fail "$f differs between 1 and 2 threads"
 done
 head -1 "$tmp/r1/toe.csv" | grep -qx 'program,kind,term,hazard,estimate,se,robust_se,z,p_value,suppressed' \
@@ -70,13 +70,17 @@ head -1 "$tmp/r1/toe_vs_matching.csv" | grep -qx \
 awk -F, '$2 == "coefficient" && ($3 == "lockin" || $3 == "post") && $7 > 0 { n++ }
          $2 == "fit" && $3 == "mass_points" { k = $5 }
          END { if (n != 2 || !(k >= 1 && k <= 2)) { print n, k; exit 1 } }' "$tmp/r1/toe.csv" || fail "effects"
-# the simulated path: month 0 (the entry month) is untreated in both arms, so exactly 0 with SE 0;
-# later months and the cumulative rows of both estimators filled
-awk -F, '$3 == "effect" && $4 == 0 { z = ($8 == 0 && $9 == 0) } $3 == "effect" && $4 == 6 { s6 = $9 }
+# the simulated path: the start month is treated (the entry is dated to the row before it), so
+# month 0 has an effect with an SE; later months and the cumulative rows of both estimators filled
+awk -F, '$3 == "effect" && $4 == 0 { z = ($9 > 0) } $3 == "effect" && $4 == 6 { s6 = $9 }
          $3 == "cumulative" && $4 == 12 { m = $5; t = $8; s = $9 }
          END { if (!z || !(s6 > 0) || m == "" || t == "" || !(s > 0)) { print z, s6, m, t, s; exit 1 } }' \
   "$tmp/r1/toe_vs_matching.csv" || fail "paths"
 grep -q '"toe_fit"' "$tmp/r1/manifest.json" || fail "manifest has no toe_fit timing"
+# the report's section: its table (cumulative at 12 and 36, both estimators) and figure
+grep -q 'Matching and timing-of-events' "$tmp/r1/report.html" || fail "report.html has no matching-vs-toe section"
+grep -q 'any: matching and timing-of-events' "$tmp/r1/report.html" || fail "report.html has no comparison figure"
+[ -s "$tmp/r1/export/plots/any/toe_vs_matching.png" ] || fail "the comparison figure is not in export/"
 # study-file errors: the line of the key
 sed 's/toe_mass_points = 1:2/toe_mass_points = 1:7/' "$tmp/sim/toe.ini" > "$tmp/sim/bad.ini"
 "$netto" run "$tmp/sim/bad.ini" --out "$tmp/bad" >"$tmp/o" 2>&1; rc=$?
