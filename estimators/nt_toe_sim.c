@@ -11,7 +11,10 @@
 #include "core/nt_rng.h"
 
 #define SIM_BLOCK 256
-enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_EMP, U_N };
+/* Purposes of the uniforms, hashed as (t + 1) U_N + purpose: U_EMP (the
+   employment chain after an exit, t >= 0) as (t + 2) U_N, which no other
+   purpose uses (U_TYPE only at t = 0), so the other draws are as before it. */
+enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_N, U_EMP = U_N };
 
 /* The parameter layout of nt_toe.h for these cuts and columns. */
 typedef struct {

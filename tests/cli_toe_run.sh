@@ -48,8 +48,8 @@ for th in 1 2; do
   NETTO_QUIET=1 "$netto" run "$tmp/sim/toe.ini" --out "$tmp/r$th" --threads $th >"$tmp/out$th" 2>&1 \
     || { cat "$tmp/out$th"; fail "netto run (threads $th)"; }
 done
-for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv effects.csv plots/toe_vs_matching_any.png \
-         plots/toe_vs_matching_cumulative_any.png; do
+for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv effects.csv plots/any/toe_vs_matching.png \
+         plots/any/toe_vs_matching.pdf; do
   [ -s "$tmp/r1/$f" ] || fail "no $f"
 done
 for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv plots/any/toe_vs_matching.png; do
