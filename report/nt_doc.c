@@ -1,7 +1,8 @@
 /* The report's blocks (nt_doc.h), and summary.md / summary.tex: the tables
    marked `summary`, Markdown pipes and LaTeX booktabs (a whole document,
-   10pt, A4 portrait; tables in \small with narrow column gaps, so eight
-   columns fit the text width). */
+   10pt, A4 portrait; tables in \small with narrow column gaps, wider than
+   six columns in \footnotesize, long column heads over two lines, so
+   eight columns fit the text width). */
 #include "report/nt_doc.h"
 
 #include <stdarg.h>
@@ -181,6 +182,25 @@ static void tex(FILE *fp, const char *s)
     }
 }
 
+/* A column head: over two lines, broken at the space nearest its middle,
+   when it is longer than 10 bytes (the numbers under it are narrower). */
+static void tex_head(FILE *fp, const char *s, int left)
+{
+    size_t n = strlen(s), best = 0;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (s[i] == ' ' && (!best || (i > n / 2 ? i - n / 2 : n / 2 - i) < (best > n / 2 ? best - n / 2 : n / 2 - best)))
+            best = i;
+    if (n <= 10 || !best) { tex(fp, s); return; }
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%.*s", (int)best, s);
+    snprintf(b, sizeof b, "%s", s + best + 1);
+    fprintf(fp, "\\begin{tabular}[b]{@{}%c@{}}", left ? 'l' : 'r');
+    tex(fp, a);
+    fputs("\\\\", fp);
+    tex(fp, b);
+    fputs("\\end{tabular}", fp);
+}
+
 nt_status nt_doc_write_latex(const nt_doc *d, const char *path, nt_error *err)
 {
     nt_outfile f;
@@ -197,15 +217,17 @@ nt_status nt_doc_write_latex(const nt_doc *d, const char *path, nt_error *err)
     for (int i = 0; i < d->n; i++) {
         const nt_doc_block *b = &d->b[i];
         if (b->kind != NT_DOC_TABLE || !b->summary) continue;
-        fputs("\n\\begin{table}[htbp]\n\\centering\\small\\setlength{\\tabcolsep}{4pt}\n\\caption*{", f.fp);
+        fprintf(f.fp, "\n\\begin{table}[htbp]\n\\centering\\%s\\setlength{\\tabcolsep}{4pt}\n\\caption*{",
+                b->ncols > 6 ? "footnotesize" : "small");
         tex(f.fp, b->caption);
-        fputs("}\n\\begin{tabular}{l", f.fp);
-        for (int c = 1; c < b->ncols; c++) fputc('r', f.fp);
+        fputs("}\n\\begin{tabular}{", f.fp);
+        for (int c = 0; c < b->ncols; c++) fputc(c < (b->nleft > 0 ? b->nleft : 1) ? 'l' : 'r', f.fp);
         fputs("}\n\\toprule\n", f.fp);
         for (int r = 0; r < b->nrows; r++) {
             for (int c = 0; c < b->ncols; c++) {
                 if (c) fputs(" & ", f.fp);
-                tex(f.fp, cell(b, r, c));
+                if (r == 0) tex_head(f.fp, cell(b, r, c), c < (b->nleft > 0 ? b->nleft : 1));
+                else tex(f.fp, cell(b, r, c));
             }
             fputs(" \\\\\n", f.fp);
             if (r == 0) fputs("\\midrule\n", f.fp);

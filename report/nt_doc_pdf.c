@@ -143,15 +143,38 @@ static void notes(pdf *p, const nt_doc_block *b)
     p->y += 10;
 }
 
+/* A table's font size: 8.5 pt, smaller until it fits the text width. */
+static double table_size(pdf *p, const nt_doc_block *b, double *w, double *total)
+{
+    double size = b->kind == NT_DOC_FACTS ? BODY : 8.5;
+    col_widths(p, b, size, w, total);
+    while (b->kind == NT_DOC_TABLE && *total > RIGHT - LEFT && size > 5.5) {
+        size -= 0.5;
+        col_widths(p, b, size, w, total);
+    }
+    return size;
+}
+
+static double notes_height(pdf *p, const nt_doc_block *b)
+{
+    return 3 + (b->note ? para(p, b->note, 7.5, 0, 0.35, 0) : 0) + para(p, p->d->source, 7.5, 0, 0.35, 0) + 10;
+}
+
+/* The height of a whole table: caption, rules, rows, note and source. */
+static double table_height(pdf *p, const nt_doc_block *b)
+{
+    double total, *w = calloc((size_t)b->ncols, sizeof *w);
+    if (!w) return 0;
+    double size = table_size(p, b, w, &total);
+    free(w);
+    return para(p, b->text, 9, 1, 0.1, 0) + 2 + size * 1.55 * b->nrows + notes_height(p, b);
+}
+
 static void table(pdf *p, const nt_doc_block *b)
 {
-    double size = b->kind == NT_DOC_FACTS ? BODY : 8.5, total, *w = calloc((size_t)b->ncols, sizeof *w);
+    double total, *w = calloc((size_t)b->ncols, sizeof *w);
     if (!w) return;
-    col_widths(p, b, size, w, &total);
-    while (b->kind == NT_DOC_TABLE && total > RIGHT - LEFT && size > 5.5) {
-        size -= 0.5;
-        col_widths(p, b, size, w, &total);
-    }
+    double size = table_size(p, b, w, &total);
     double lh = size * 1.55, x0 = LEFT, x1 = LEFT + total;
     if (b->kind == NT_DOC_FACTS) {  /* label, then the value wrapped beside it */
         double vx = LEFT + w[0] + 6;
@@ -168,15 +191,17 @@ static void table(pdf *p, const nt_doc_block *b)
         free(w);
         return;
     }
-    double cap = para(p, b->text, 9, 1, 0.1, 0);
-    ensure(p, cap + lh * (b->nrows < 6 ? b->nrows + 2 : 6));
+    double cap = para(p, b->text, 9, 1, 0.1, 0), whole = table_height(p, b), nh = notes_height(p, b);
+    if (whole <= BOTTOM - TOP) ensure(p, whole);  /* a table that fits a page is not split */
+    else ensure(p, cap + lh * 6);
     para(p, b->text, 9, 1, 0.1, 1);
     p->y += 2;
     rule(p, x0, x1, 1.1);
     row(p, b, 0, w, size, x0);
     rule(p, x0, x1, 0.5);
     for (int r = 1; r < b->nrows; r++) {
-        if (p->y + lh > BOTTOM) {  /* continue on the next page, head repeated */
+        /* continue on the next page, head repeated; the last row stays with the note and source */
+        if (p->y + lh > BOTTOM || (r == b->nrows - 1 && p->y + lh + nh > BOTTOM)) {
             rule(p, x0, x1, 1.1);
             new_page(p);
             rule(p, x0, x1, 1.1);
@@ -217,7 +242,10 @@ static double lead(pdf *p, const nt_doc_block *b)
 {
     if (!b) return 0;
     if (b->kind == NT_DOC_FIGURE) return b->h * fmin(1, (RIGHT - LEFT) / b->w) + 30;
-    if (b->kind == NT_DOC_TABLE) return 9 * 1.4 + 8.5 * 1.55 * (b->nrows < 5 ? b->nrows : 5);
+    if (b->kind == NT_DOC_TABLE) {
+        double whole = table_height(p, b);
+        return whole <= BOTTOM - TOP ? whole : 9 * 1.4 + 8.5 * 1.55 * (b->nrows < 5 ? b->nrows : 5);
+    }
     return para(p, b->text ? b->text : "", BODY, 0, 0, 0);
 }
 

@@ -125,6 +125,38 @@ static const char *const words[NT_W_N][NT_LANG_N] = {
                                    "netto break-even niet getoond (geheimhouding, min_cell %ld)"},
     [NT_W_START_SPAN] = {"%d\xe2\x80\x93%d; one propensity model per %d start months",
                          "%d\xe2\x80\x93%d; \xc3\xa9\xc3\xa9n propensitymodel per %d startmaanden"},
+    [NT_W_UNTRANSLATED] = {"%d further warnings: see run.log and manifest.json.",
+                           "Nog %d waarschuwingen staan (in het Engels) in run.log en manifest.json."},
+    [NT_W_REPLACE] = {"with replacement", "met teruglegging"},
+    [NT_W_NO_REPLACE] = {"without replacement", "zonder teruglegging"},
+    [NT_W_CALIPER] = {"caliper %g SD", "caliper %g sd"},
+    [NT_W_LINEARISED_DRAWS] = {"linearised (%d multiplier draws)", "gelineariseerd (%d multiplier-trekkingen)"},
+    [NT_W_BOOTSTRAP_N] = {"bootstrap (%d replicates)", "bootstrap (%d replicaties)"},
+    [NT_W_EXACT_ON] = {"exact on %s", "exact op %s"},
+    [NT_W_DESC_CAPTION] = {"Characteristics at inflow: participants by programme and non-participants",
+                           "Kenmerken bij instroom: deelnemers per traject en niet-deelnemers"},
+    [NT_W_PERSONS_N] = {"Persons (n)", "Personen (n)"},
+    [NT_W_NOT_IN] = {"not in %s", "niet in %s"},
+    [NT_W_DESC_NOTE] = {"Characteristics at inflow. Participants: the persons who started the programme in the start "
+                        "months studied; non-participants: the persons not (yet) in any programme at those start "
+                        "months, their means per start interval weighted as the participants' (before matching). "
+                        "The balance figures (Diagnostics) show the standardised differences before and after "
+                        "matching.",
+                        "Kenmerken bij instroom. Deelnemers: de personen die in de onderzochte startmaanden aan het "
+                        "traject begonnen; niet-deelnemers: de personen die in die startmaanden (nog) in geen enkel "
+                        "traject zaten, hun gemiddelden per startinterval gewogen als die van de deelnemers (voor "
+                        "matching). De balansfiguren (Diagnostiek) tonen de gestandaardiseerde verschillen voor en "
+                        "na matching."},
+    [NT_W_DESC_NOTE_PAIRS] = {"Characteristics at inflow. Participants: the persons who started the programme in the "
+                              "start months studied; \"not in\": the persons not (yet) in that programme at those "
+                              "start months, their means per start interval weighted as the participants' (before "
+                              "matching). The balance figures (Diagnostics) show the standardised differences before "
+                              "and after matching.",
+                              "Kenmerken bij instroom. Deelnemers: de personen die in de onderzochte startmaanden aan "
+                              "het traject begonnen; \"niet in\": de personen die in die startmaanden (nog) niet in "
+                              "dat traject zaten, hun gemiddelden per startinterval gewogen als die van de deelnemers "
+                              "(voor matching). De balansfiguren (Diagnostiek) tonen de gestandaardiseerde verschillen "
+                              "voor en na matching."},
 };
 
 const char *nt_lang_word(nt_lang lang, nt_word w)

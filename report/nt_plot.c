@@ -233,8 +233,11 @@ static void paths_marker(nt_plot_canvas *cv, const nt_plot_area *A, const nt_plo
     cairo_line_to(cr, x, A->y1);
     cairo_stroke(cr);
     cairo_set_dash(cr, NULL, 0, 0);
-    double align = x > (A->x0 + A->x1) / 2 ? 1 : 0;
-    nt_plot_text(cv, p->note, x + (align ? -3 : 3), A->y0 + 10, 7.5, 1, align);
+    /* right of the line where it fits, else left of it; never past the frame */
+    double tw = nt_plot_text_width(cv, p->note, 7.5, 1), tx = x + 3;
+    if (tx + tw > A->x1 - 2) tx = x - 3 - tw;
+    if (tx < A->x0 + 2) tx = A->x0 + 2;
+    nt_plot_text(cv, p->note, tx, A->y0 + 10, 7.5, 1, 0);
 }
 
 void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p)
@@ -246,7 +249,11 @@ void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double
     paths_range(p, k, &lo, &hi);
     nt_plot_axis(&ya, lo, hi, 5);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    if (p->title) nt_plot_text(cv, p->title, x + 6, y + 9, 8.5, 1, 0);
+    if (p->title) {  /* shrunk to the panel's width: side-by-side panels' titles never meet */
+        double ts = 8.5;
+        while (ts > 6 && nt_plot_text_width(cv, p->title, ts, 1) > w - 14) ts -= 0.25;
+        nt_plot_text(cv, p->title, x + 6, y + 9, ts, 1, 0);
+    }
     nt_plot_frame(cv, &A, &ya, p->y_label, 0);
     int n = p->n_months, last = n > 1 ? n - 1 : 1;
     double xs = month_step(n);

@@ -13,7 +13,6 @@
 #include "core/nt_file.h"
 #include "report/nt_doc.h"
 #include "report/nt_report_priv.h"
-#include "report/nt_report_toe.h"
 
 typedef struct {
     const nt_report *r;
@@ -24,7 +23,6 @@ typedef struct {
     int hl[2], n_hl;   /* the headline outcomes: employed (or the first) and earnings */
     char note[1200];   /* interval kind and the x / – legend */
     char legend[600];  /* the x / – legend alone */
-    nt_report_toe_fig *toe_fig; /* r->toe's figures */
 } build;
 
 static const char *word(const build *B, nt_word w) { return nt_lang_word(B->r->lang, w); }
@@ -107,39 +105,91 @@ static void study_section(build *B)
     nt_doc_cell(b, n + 1, 1, h);
 }
 
+/* The covariate terms of every programme's model, in first-seen order. */
+static int desc_terms(const nt_report *r, const char **term, int max)
+{
+    int n = 0;
+    for (int pi = 0; pi < r->n_programs; pi++)
+        for (int j = 0; j < r->program[pi].n_bal; j++) {
+            int seen = 0;
+            for (int k = 0; k < n && !seen; k++) seen = !strcmp(term[k], r->program[pi].bal[j].term);
+            if (!seen && n < max) term[n++] = r->program[pi].bal[j].term;
+        }
+    return n;
+}
+
+static const nt_report_balance *desc_row(const nt_report_program *P, const char *term)
+{
+    for (int j = 0; j < P->n_bal; j++)
+        if (!strcmp(P->bal[j].term, term)) return &P->bal[j];
+    return NULL;
+}
+
+/* A row's format: percentages for yes/no terms, whole numbers from 1,000. */
+static void desc_format(const nt_report *r, const char *term, int *binary, int *dec)
+{
+    double big = 0;
+    *binary = 0;
+    for (int q = 0; q < r->n_programs; q++) {
+        const nt_report_balance *y = desc_row(&r->program[q], term);
+        if (!y) continue;
+        *binary |= y->binary;
+        if (fabs(y->mean_treated) > big) big = fabs(y->mean_treated);
+        if (fabs(y->mean_control) > big) big = fabs(y->mean_control);
+    }
+    *dec = !*binary && big >= 1000 ? 0 : 1;
+}
+
+/* One table: a row per covariate term of the model, a column of
+   participants per programme and the non-participants (the persons not
+   yet in any programme at the start months: the controls of `any` before
+   matching; without `any`, the non-participants of each programme beside
+   its participants). Means and percentages pooled over start months, as
+   balance.csv's "all" rows. */
 static void descriptives(build *B)
 {
     const nt_report *r = B->r;
+    enum { MAXT = 512 };
+    const char *term[MAXT];
+    int nt = desc_terms(r, term, MAXT), pairs = r->any_prog < 0, np = r->n_programs;
+    int ncol = 1 + (pairs ? 2 * np : np + 1);
     nt_doc_heading(&B->doc, 1, word(B, NT_W_DESCRIPTIVES));
-    for (int pi = 0; pi < r->n_programs; pi++) {
-        const nt_report_program *P = &r->program[pi];
-        nt_doc_block *b = nt_doc_table(&B->doc, P->name, P->n_bal + 1, 4, 0);
-        if (!b) return;
-        nt_doc_cell(b, 0, 0, word(B, NT_W_CHARACTERISTIC));
-        nt_doc_cell(b, 0, 1, word(B, NT_W_PARTICIPANTS));
-        nt_doc_cell(b, 0, 2, word(B, NT_W_NONPARTICIPANTS));
-        nt_doc_cell(b, 0, 3, word(B, NT_W_STD_DIFF));
-        for (int j = 0; j < P->n_bal; j++) {
-            const nt_report_balance *x = &P->bal[j];
-            double k = x->binary ? 100 : 1;
-            int dec = x->binary ? 1 : fabs(x->mean_control) >= 1000 ? 0 : 1;
-            nt_report_value t = {x->mean_treated, NAN, NAN, isnan(x->mean_treated)};
-            nt_report_value c = {x->mean_control, NAN, NAN, isnan(x->mean_control)};
-            nt_report_value d = {x->smd_before, NAN, NAN, isnan(x->smd_before)};
-            char a[64], bb[64], dd[64], lab[300];
-            nt_report_fmt(r, &t, k, dec, a, sizeof a);
-            nt_report_fmt(r, &c, k, dec, bb, sizeof bb);
-            nt_report_fmt(r, &d, 1, 2, dd, sizeof dd);
-            snprintf(lab, sizeof lab, "%s%s", x->term, x->binary ? " (%)" : "");
-            nt_doc_cell(b, j + 1, 0, lab);
-            nt_doc_cell(b, j + 1, 1, a);
-            nt_doc_cell(b, j + 1, 2, bb);
-            nt_doc_cell(b, j + 1, 3, dd);
-        }
-        char note[1400];
-        snprintf(note, sizeof note, "%s %s", word(B, NT_W_SHARE_NOTE), B->legend);
-        nt_doc_note(b, note);
+    char cap[600], buf[400], v[64];
+    snprintf(cap, sizeof cap, "%s (%s)", word(B, NT_W_DESC_CAPTION), r->name);
+    nt_doc_block *b = nt_doc_table(&B->doc, cap, nt + 2, ncol, 0);
+    if (!b) return;
+    nt_doc_cell(b, 0, 0, word(B, NT_W_CHARACTERISTIC));
+    nt_doc_cell(b, 1, 0, word(B, NT_W_PERSONS_N));
+    for (int j = 0; j < nt; j++) {
+        int binary, dec;
+        desc_format(r, term[j], &binary, &dec);
+        snprintf(buf, sizeof buf, "%s%s", term[j], binary ? " (%)" : "");
+        nt_doc_cell(b, 2 + j, 0, buf);
     }
+    for (int c = 1; c < ncol; c++) {  /* column c: programme pi, its participants (ctl 0) or non-participants */
+        int pi = pairs ? (c - 1) / 2 : c - 1 < np ? c - 1 : r->any_prog, ctl = pairs ? (c - 1) % 2 : c - 1 == np;
+        const nt_report_program *P = &r->program[pi];
+        if (!ctl) nt_doc_cell(b, 0, c, P->name);
+        else if (pairs) {
+            snprintf(buf, sizeof buf, word(B, NT_W_NOT_IN), P->name);
+            nt_doc_cell(b, 0, c, buf);
+        } else nt_doc_cell(b, 0, c, word(B, NT_W_NONPARTICIPANTS));
+        nt_report_fmt(r, ctl ? &P->n_control : &r->n_treated[pi * r->n_groups], 1, 0, v, sizeof v);
+        nt_doc_cell(b, 1, c, v);
+        for (int j = 0; j < nt; j++) {
+            const nt_report_balance *x = desc_row(P, term[j]);
+            int binary, dec;
+            desc_format(r, term[j], &binary, &dec);
+            nt_report_value m = {x ? (ctl ? x->mean_control : x->mean_treated) : NAN, NAN, NAN, 0};
+            m.hidden = x && isnan(m.est);
+            nt_report_fmt(r, &m, binary ? 100 : 1, dec, v, sizeof v);
+            nt_doc_cell(b, 2 + j, c, v);
+        }
+    }
+    char note[2000];
+    snprintf(note, sizeof note, "%s %s %s", word(B, pairs ? NT_W_DESC_NOTE_PAIRS : NT_W_DESC_NOTE),
+             word(B, NT_W_SHARE_NOTE), B->legend);
+    nt_doc_note(b, note);
 }
 
 /* Per programme: the cumulative effects at each horizon, every outcome. */
@@ -305,27 +355,43 @@ static int cell_warning(const nt_report *r, const char *w)
     return 0;
 }
 
-/* One short paragraph: the run's general warnings, how many more concern
-   single cells, and the start months skipped per programme. */
+/* One short paragraph: the run's general warnings (in the report's
+   language, each once), how many more concern single cells, and the start
+   months skipped per programme. */
 static void warnings(build *B)
 {
     const nt_report *r = B->r;
     nt_doc_heading(&B->doc, 2, word(B, NT_W_WARNINGS));
     size_t size = 8192, u;
-    char *text = malloc(size), buf[600], list[2048] = "";
-    if (!text) { B->doc.oom = 1; return; }
+    char *text = malloc(size), buf[2400], list[2048] = "";
+    const char **said = calloc((size_t)r->n_warnings + 1, sizeof *said);
+    char *said_buf = malloc((size_t)r->n_warnings * 128 + 1);
+    if (!text || !said || !said_buf) { B->doc.oom = 1; free(text); free(said); free(said_buf); return; }
     text[0] = 0;
-    int cells = 0;
+    int cells = 0, other = 0, n_said = 0;
     for (int i = 0; i < r->n_warnings; i++) {
         const char *w = r->warnings[i];
         if (cell_warning(r, w)) { cells++; continue; }
-        size_t len = strlen(w);
+        if (!nt_report_warning_text(r->lang, w, buf, sizeof buf)) { other++; continue; }
+        int seen = 0;  /* the same warning from the study file and the run: once */
+        for (int j = 0; j < n_said && !seen; j++) seen = !strncmp(said[j], buf, 100);
+        if (seen) continue;
+        char *keep = said_buf + (size_t)n_said * 128;
+        size_t kn = strnlen(buf, 127);
+        memcpy(keep, buf, kn);
+        keep[kn] = 0;
+        said[n_said++] = keep;
+        size_t len = strlen(buf);
         u = strlen(text);
-        snprintf(text + u, size - u, "%s%c%s%s", u ? " " : "", (w[0] >= 'a' && w[0] <= 'z') ? w[0] - 32 : w[0], w + 1,
-                 len && w[len - 1] == '.' ? "" : ".");
+        snprintf(text + u, size - u, "%s%c%s%s", u ? " " : "", (buf[0] >= 'a' && buf[0] <= 'z') ? buf[0] - 32 : buf[0],
+                 buf + 1, len && buf[len - 1] == '.' ? "" : ".");
     }
-    if (cells) {
-        snprintf(buf, sizeof buf, word(B, NT_W_CELL_WARNINGS), cells);
+    free(said);
+    free(said_buf);
+    const struct { int n; nt_word w; } more[] = {{cells, NT_W_CELL_WARNINGS}, {other, NT_W_UNTRANSLATED}};
+    for (int k = 0; k < 2; k++) {
+        if (!more[k].n) continue;
+        snprintf(buf, sizeof buf, word(B, more[k].w), more[k].n);
         u = strlen(text);
         snprintf(text + u, size - u, "%s%s", u ? " " : "", buf);
     }
@@ -358,8 +424,9 @@ static void compose(build *B)
     study_section(B);
     descriptives(B);
     programmes(B);
-    if (r->toe && B->toe_fig) nt_report_toe_section(&B->doc, r, B->toe_fig);
     for (int v = 0; v < r->n_variables; v++) for_whom(B, v);
+    for (int c = 0; c < r->n_chapters; c++)
+        if (r->chapter[c].compose) r->chapter[c].compose(&B->doc, r, r->chapter[c].data);
     diagnostics(B);
     warnings(B);
 }
@@ -405,8 +472,7 @@ nt_status nt_report_write(const nt_report *r, const char *out, nt_report_file_fn
     nt_doc_init(&B.doc, r->lang, nt_lang_word(r->lang, NT_W_TITLE), sub, source);
     B.fig = calloc((size_t)(3 * r->n_programs + 2 + r->n_variables), sizeof *B.fig);
     nt_status s = NT_OK;
-    if (r->toe) B.toe_fig = calloc((size_t)r->toe->n_programs + 1, sizeof *B.toe_fig);
-    if (!B.fig || (r->toe && !B.toe_fig)) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!B.fig) s = nt_fail(err, NT_ENOMEM, "out of memory");
     if (!s) compose(&B);
     if (!s && B.doc.oom) s = nt_fail(err, NT_ENOMEM, "out of memory");
     if (!s) s = write_figures(&B, out, on_file, file_ctx, on_text, text_ctx, err);
@@ -422,6 +488,5 @@ nt_status nt_report_write(const nt_report *r, const char *out, nt_report_file_fn
     }
     nt_doc_free(&B.doc);
     free(B.fig);
-    free(B.toe_fig);
     return s;
 }

@@ -14,6 +14,7 @@
 #define NT_REPORT_H
 
 #include "core/nt_error.h"
+#include "report/nt_doc.h"
 #include "report/nt_lang.h"
 
 #define NT_REPORT_MAX_H 5
@@ -55,6 +56,7 @@ typedef struct {
     double score_lo, score_width;
     const double *share_treated, *share_control;
     int n_skipped, n_start;   /* start months skipped of those studied (whole cohort) */
+    nt_report_value n_control;/* distinct non-participants compared with (published count) */
 } nt_report_program;
 
 typedef struct {
@@ -62,7 +64,21 @@ typedef struct {
     int first, count;    /* its groups: indices first..first+count-1 (group 0 = whole cohort) */
 } nt_report_variable;
 
+typedef struct nt_report nt_report;
+
+/* A further chapter (placebo tests, sensitivity, timing of events, ...):
+   compose adds its blocks to the report with the nt_doc.h calls
+   (nt_doc_heading(doc, 1, ...) first; tables and figures are numbered,
+   get the source line and, for figures, their files plots/<file>.png/.pdf
+   like every other); the words come from nt_lang.h, the numbers through
+   nt_report_fmt-like rounding of the caller's own. Chapters follow the
+   "for whom" chapters, before the diagnostics, in the order given. */
 typedef struct {
+    void (*compose)(nt_doc *doc, const nt_report *r, const void *data);
+    const void *data;
+} nt_report_chapter;
+
+struct nt_report {
     nt_lang lang;
     const char *source;          /* NULL: "own computations with netto VERSION, study NAME" */
     /* The study, as stated on its first page (already formatted). */
@@ -83,10 +99,12 @@ typedef struct {
     const nt_report_path *path;      /* [(prog * n_groups + group) * n_outcomes + outcome] */
     const nt_report_value *n_treated;/* [prog * n_groups + group]: published count */
     const nt_report_value *cost;     /* [prog * n_groups + group] */
+    int any_prog;                    /* the programme `any` (its controls: the non-participants), or -1 */
     int n_warnings;
     const char *const *warnings;
-    const struct nt_report_toe *toe; /* method = toe: report/nt_report_toe.h; NULL: none */
-} nt_report;
+    int n_chapters;                  /* further chapters (above), 0: none */
+    const nt_report_chapter *chapter;
+};
 
 /* Called for every file written, relative to out ("report.html",
    "plots/scholing/effects.png"), so the caller can list it for export/. */

@@ -37,4 +37,8 @@ void nt_report_breakeven_text(const nt_report *r, const nt_report_value *be, int
 /* A group label for reading: "low" of "education=low", the whole cohort's word for "". */
 const char *nt_report_group_text(const nt_report *r, int group);
 
+/* A warning of the run in the report's language (nt_report_warn.c): 1 with
+   the text in buf, 0 when no Dutch wording is known (English: always 1). */
+int nt_report_warning_text(nt_lang lang, const char *w, char *buf, size_t size);
+
 #endif

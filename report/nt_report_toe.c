@@ -51,9 +51,10 @@ static void cell_value(nt_doc_block *b, const nt_report *r, int row, int col, co
     nt_doc_cell(b, row, col + 1, ci);
 }
 
-void nt_report_toe_section(nt_doc *d, const nt_report *r, nt_report_toe_fig *figs)
+void nt_report_toe_compose(nt_doc *d, const nt_report *r, const void *data)
 {
-    const nt_report_toe *t = r->toe;
+    const nt_report_toe *t = data;
+    nt_report_toe_fig *figs = t->figs;
     int nh = 0;
     while (nh < NT_REPORT_TOE_CUMS && cum_months[nh] <= r->horizon) nh++;
     nt_doc_heading(d, 1, "Matching and timing-of-events");

@@ -5,7 +5,8 @@
    with their intervals, and one paragraph on what differs in the
    assumptions. As everything in report/, from plain numbers that study/
    has already put through disclosure control (NaN: not shown, or none).
-   Hooked into nt_report.c by nt_report.toe (NULL: no section). */
+   A chapter of the report (nt_report_chapter): compose =
+   nt_report_toe_compose, data = the nt_report_toe. */
 #ifndef NT_REPORT_TOE_H
 #define NT_REPORT_TOE_H
 
@@ -24,21 +25,24 @@ typedef struct {
     nt_report_value m_at[NT_REPORT_TOE_CUMS], t_at[NT_REPORT_TOE_CUMS]; /* cumulative at 12/36/96 */
 } nt_report_toe_program;
 
-typedef struct nt_report_toe {
-    int n_programs;
-    const nt_report_toe_program *program;
-    const char *matching_method;   /* "radius", ... */
-    const char *assumptions;       /* the paragraph */
-} nt_report_toe;
+typedef struct nt_report_toe nt_report_toe;
 
-/* Adds the section to the report being built; figs: n_programs slots that
-   live as long as the document (the figures' draw data). */
+/* The draw data of one programme's figure. */
 typedef struct {
     const nt_report *r;
     const nt_report_toe *t;
     int prog;
 } nt_report_toe_fig;
 
-void nt_report_toe_section(nt_doc *d, const nt_report *r, nt_report_toe_fig *figs);
+struct nt_report_toe {
+    int n_programs;
+    const nt_report_toe_program *program;
+    const char *matching_method;   /* "radius", ... */
+    const char *assumptions;       /* the paragraph */
+    nt_report_toe_fig *figs;       /* n_programs slots, filled by compose; live as long as the report */
+};
+
+/* nt_report_chapter's compose: data is the nt_report_toe. */
+void nt_report_toe_compose(nt_doc *d, const nt_report *r, const void *data);
 
 #endif

@@ -29,6 +29,7 @@
 #include "estimators/nt_summary.h"
 #include "report/nt_disclose.h"
 #include "report/nt_manifest.h"
+#include "report/nt_report.h"
 #include "report/nt_table.h"
 #include "study/nt_run.h"
 
@@ -164,11 +165,10 @@ void nt_run_export_free(nt_run_state *P);
    tables and plots after the run's own tables; frees P->toe. */
 nt_status nt_toe_run(nt_run_state *P, nt_error *err);
 void nt_toe_run_free(nt_run_state *P);
-/* The report's matching-vs-toe section from P->toe, disclosed
-   (study/nt_toe_report.c); *keep owns the numbers until freed. */
-struct nt_report_toe;
+/* The report's matching-vs-toe chapter from P->toe, disclosed
+   (study/nt_toe_report.c); *keep owns it and its numbers until freed. */
 typedef struct nt_toe_report_data nt_toe_report_data;
-nt_status nt_toe_report_build(const nt_run_state *P, const struct nt_report_toe **out, nt_toe_report_data **keep,
+nt_status nt_toe_report_build(const nt_run_state *P, const nt_report_chapter **out, nt_toe_report_data **keep,
                               nt_error *err);
 void nt_toe_report_free(nt_toe_report_data *d);
 

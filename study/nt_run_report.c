@@ -16,9 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/nt_date.h"
+#include "core/nt_file.h"
 #include "core/nt_series.h"
+#include "data/nt_csv.h"
 #include "report/nt_disclose.h"
 #include "report/nt_report.h"
 #include "study/nt_cost_benefit.h"
@@ -31,6 +34,7 @@ typedef struct {
     nt_report_variable *var;
     nt_report_path *path;
     nt_report_value *n_treated, *cost;
+    double *net_ci;  /* [pg * 2]: the net benefit's interval as cost_benefit.csv writes it */
     double *buf;     /* the disclosed paths */
     double *hist;    /* overlap shares */
     int *less;
@@ -50,6 +54,45 @@ static nt_report_value shown(int row_gone, double estimated, double est, double 
     int gone = row_gone || (!isnan(estimated) && isnan(est));
     nt_report_value v = {gone ? NAN : est, gone ? NAN : lo, gone ? NAN : hi, gone};
     return v;
+}
+
+/* The society's undiscounted net benefit interval at the full horizon of
+   every (programme, group), read back from cost_benefit.csv as written
+   (rounded, suppressed: an empty cell stays NaN), so the report shows the
+   table's numbers. No file (no cost-benefit): all NaN. */
+static nt_status net_intervals(const nt_run_state *P, gather *G, nt_error *err)
+{
+    int npg = P->n_prog * P->n_groups;
+    for (int i = 0; i < 2 * npg; i++) G->net_ci[i] = NAN;
+    char path[4300], want[32];
+    nt_path_join(path, sizeof path, P->out, "cost_benefit.csv");
+    if (access(path, R_OK)) return NT_OK;
+    nt_csv *c;
+    nt_status s = nt_csv_open(path, NULL, &c, err);
+    if (s) return s;
+    enum { PROG, SUB, HOR, PERSP, RATE, LO, HI, NCOL };
+    static const char *const name[NCOL] = {"program", "subgroup", "horizon_months", "perspective", "discount_rate",
+                                           "net_benefit_ci_lower", "net_benefit_ci_upper"};
+    int col[NCOL];
+    for (int k = 0; k < NCOL; k++)
+        if ((col[k] = nt_csv_header_find(c, name[k])) < 0) { nt_csv_close(c); return NT_OK; }
+    snprintf(want, sizeof want, "%d", P->horizons[P->n_horizons - 1]);
+    int rc;
+    while ((rc = nt_csv_next(c, err)) == 1) {
+        const char *f[NCOL];
+        for (int k = 0; k < NCOL; k++) f[k] = col[k] < nt_csv_count(c) ? nt_csv_field(c, col[k], NULL) : "";
+        if (strcmp(f[HOR], want) || strcmp(f[PERSP], "society") || strcmp(f[RATE], "0")) continue;
+        for (int pg = 0; pg < npg; pg++) {
+            if (strcmp(f[PROG], nt_run_program(P, pg)) || strcmp(f[SUB], nt_run_group(P, pg))) continue;
+            for (int k = 0; k < 2; k++) {
+                char *end;
+                double v = strtod(f[LO + k], &end);
+                G->net_ci[2 * pg + k] = *f[LO + k] && !*end ? v : NAN;
+            }
+        }
+    }
+    nt_csv_close(c);
+    return rc < 0 ? (err && err->status ? err->status : NT_EIO) : NT_OK;
 }
 
 /* One path: the disclosed monthly and cumulative paths and its figures. */
@@ -93,7 +136,7 @@ static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
         double se;  /* the society's undiscounted net benefit (cost_benefit.csv; summary.csv's earnings row) */
         double net = nt_cost_benefit_net(P, pg, h, &se);
         double net_shown = earn >= 0 ? P->path[(size_t)pg * NO + earn].shown_net[h] : NAN; /* summary.csv's earnings row */
-        q->net_benefit = shown(0, net, net_shown, NAN, NAN);
+        q->net_benefit = shown(0, net, net_shown, G->net_ci[2 * pg], G->net_ci[2 * pg + 1]);
         if (oc == earn) {  /* earnings: the net break-even, when the programme's cost is known */
             int isnet = 0;
             double nb = nt_cost_benefit_breakeven(P, pg, &isnet);
@@ -199,12 +242,21 @@ static void facts(const nt_run_state *P, gather *G)
     snprintf(t[2], sizeof t[2], nt_lang_word(lang, NT_W_START_SPAN), st->start_first, st->start_last,
              st->start_interval);
     join(a, sizeof a, st->covariates, st->n_covariates);
-    char cal[64] = "";
-    if (st->caliper > 0) snprintf(cal, sizeof cal, ", caliper %g SD", st->caliper);
-    snprintf(t[3], sizeof t[3], "%s%s, %s%s; %s", nt_run_method(P), cal, st->replace ? "replace" : "no replace",
-             st->exact && st->n_exact ? ", exact" : "", a);
-    if (st->inference == 1) snprintf(t[4], sizeof t[4], "linearised (%d multiplier draws)", NT_RUN_MULTIPLIER_DRAWS);
-    else if (st->bootstrap > 0) snprintf(t[4], sizeof t[4], "bootstrap (%d)", st->bootstrap);
+    char cal[64] = "", ex[300] = "", exl[240];
+    if (st->caliper > 0) {
+        snprintf(cal, sizeof cal, ", ");
+        snprintf(cal + 2, sizeof cal - 2, nt_lang_word(lang, NT_W_CALIPER), st->caliper);
+    }
+    if (st->exact && st->n_exact) {
+        join(exl, sizeof exl, st->exact, st->n_exact);
+        snprintf(ex, sizeof ex, ", ");
+        snprintf(ex + 2, sizeof ex - 2, nt_lang_word(lang, NT_W_EXACT_ON), exl);
+    }
+    snprintf(t[3], sizeof t[3], "%s%s, %s%s; %s", nt_run_method(P), cal,
+             nt_lang_word(lang, st->replace ? NT_W_REPLACE : NT_W_NO_REPLACE), ex, a);
+    if (st->inference == 1)
+        snprintf(t[4], sizeof t[4], nt_lang_word(lang, NT_W_LINEARISED_DRAWS), NT_RUN_MULTIPLIER_DRAWS);
+    else if (st->bootstrap > 0) snprintf(t[4], sizeof t[4], nt_lang_word(lang, NT_W_BOOTSTRAP_N), st->bootstrap);
     else snprintf(t[4], sizeof t[4], "%s", nt_lang_word(lang, NT_W_NONE));
     nt_day de = nt_store_data_end(P->store);
     int y, m, d;
@@ -240,8 +292,9 @@ static nt_status alloc(const nt_run_state *P, gather *G, nt_error *err)
     G->cost = calloc(npg, sizeof *G->cost);
     G->buf = malloc(npg * NO * 8 * H * sizeof *G->buf);
     G->hist = malloc((size_t)P->n_prog * 2 * NT_DYN_SCORE_BINS * sizeof *G->hist);
+    G->net_ci = malloc(2 * npg * sizeof *G->net_ci);
     G->less = calloc(NO + 1, sizeof *G->less);
-    if (!G->prog || !G->bal || !G->var || !G->path || !G->n_treated || !G->cost || !G->buf || !G->hist || !G->less)
+    if (!G->prog || !G->bal || !G->var || !G->path || !G->n_treated || !G->cost || !G->buf || !G->hist || !G->less || !G->net_ci)
         return nt_fail(err, NT_ENOMEM, "out of memory");
     return NT_OK;
 }
@@ -256,6 +309,7 @@ static void gather_free(gather *G)
     free(G->cost);
     free(G->buf);
     free(G->hist);
+    free(G->net_ci);
     free(G->less);
 }
 
@@ -281,6 +335,7 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
     nt_status s = alloc(P, &G, err);
     if (s) { gather_free(&G); return s; }
     facts(P, &G);
+    if ((s = net_intervals(P, &G, err))) { gather_free(&G); return s; }
     int NO = P->panel->n_outcomes, H = P->st->horizon;
     size_t nbal = 0;
     for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
@@ -297,6 +352,8 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         overlap(P, &G, pi, G.hist + (size_t)pi * 2 * NT_DYN_SCORE_BINS);
         G.prog[pi].n_skipped = P->res[pi * P->n_groups]->n_skipped;
         G.prog[pi].n_start = P->res[pi * P->n_groups]->n_k;
+        long nc = P->res[pi * P->n_groups]->n_control;
+        G.prog[pi].n_control = count(P, nc, nc);
     }
     for (int v = 0, g = 1; v < P->st->n_subgroups; v++) {
         G.var[v] = (nt_report_variable){P->st->subgroups[v].variable, g, P->st->subgroups[v].n_groups};
@@ -316,10 +373,13 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
     r->path = G.path;
     r->n_treated = G.n_treated;
     r->cost = G.cost;
+    r->any_prog = -1;
+    for (int pi = 0; pi < P->n_prog; pi++)
+        if (!strcmp(P->st->programs[pi], "any")) r->any_prog = pi;
     r->n_warnings = P->rep->n_warnings;
     r->warnings = (const char *const *)P->rep->warnings;
     nt_toe_report_data *toe = NULL;
-    if (P->toe) s = nt_toe_report_build(P, &r->toe, &toe, err);
+    if (P->toe && !(s = nt_toe_report_build(P, &r->chapter, &toe, err))) r->n_chapters = 1;
     if (!s) s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
     nt_toe_report_free(toe);
     gather_free(&G);

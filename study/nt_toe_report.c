@@ -1,5 +1,5 @@
-/* The numbers of the report's "Matching and timing-of-events" section
-   (report/nt_report_toe.h) from nt_run_state.toe, through disclosure
+/* The report's chapter "Matching and timing-of-events"
+   (report/nt_report_toe.h, an nt_report_chapter) from nt_run_state.toe, through disclosure
    control: matching's months and windows as effects.csv and summary.csv
    show them (hidden months, window bases), the timing-of-events path as
    toe_effects.csv shows it (its one basis, nt_toe_tables.h). */
@@ -16,7 +16,9 @@
 struct nt_toe_report_data {
     nt_report_toe t;
     nt_report_toe_program *prog;
+    nt_report_toe_fig *figs;
     double *buf;
+    nt_report_chapter chapter;
 };
 
 static nt_report_value at(double est, double lo, double hi, int show)
@@ -25,7 +27,7 @@ static nt_report_value at(double est, double lo, double hi, int show)
     return v;
 }
 
-nt_status nt_toe_report_build(const nt_run_state *P, const struct nt_report_toe **out, nt_toe_report_data **keep,
+nt_status nt_toe_report_build(const nt_run_state *P, const nt_report_chapter **out, nt_toe_report_data **keep,
                               nt_error *err)
 {
     static const int months[NT_REPORT_TOE_CUMS] = {12, 36, 96};
@@ -36,7 +38,8 @@ nt_status nt_toe_report_build(const nt_run_state *P, const struct nt_report_toe 
     nt_toe_report_data *d = calloc(1, sizeof *d);
     if (d) d->prog = calloc((size_t)np, sizeof *d->prog);
     if (d) d->buf = malloc((size_t)np * 12 * (size_t)H * sizeof *d->buf);
-    if (!d || !d->prog || !d->buf) {
+    if (d) d->figs = calloc((size_t)np, sizeof *d->figs);
+    if (!d || !d->prog || !d->buf || !d->figs) {
         nt_toe_report_free(d);
         return nt_fail(err, NT_ENOMEM, "out of memory");
     }
@@ -76,7 +79,9 @@ nt_status nt_toe_report_build(const nt_run_state *P, const struct nt_report_toe 
     d->t.program = d->prog;
     d->t.matching_method = nt_run_method(P);
     d->t.assumptions = P->toe->assumptions;
-    *out = &d->t;
+    d->t.figs = d->figs;
+    d->chapter = (nt_report_chapter){nt_report_toe_compose, &d->t};
+    *out = &d->chapter;
     *keep = d;
     return NT_OK;
 }
@@ -85,6 +90,7 @@ void nt_toe_report_free(nt_toe_report_data *d)
 {
     if (!d) return;
     free(d->prog);
+    free(d->figs);
     free(d->buf);
     free(d);
 }

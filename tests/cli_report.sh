@@ -107,6 +107,26 @@ for lang in en nl; do
         grep -q "$w" "$tmp/$lang.txt" || fail "en: report.pdf lacks \"$w\""
       done
     fi
+    # Dutch asked: no English sentence a reader meets (warnings, notes, the study's facts included).
+    if [ "$lang" = nl ]; then
+      for w in Source Table Figure Participants participants Warnings warnings skipped months Months \
+               "interval from" linearised replacement "whole cohort" "not shown" the and with Characteristic \
+               Cumulative "Effect on" "Share of"; do
+        grep -qw -- "$w" "$tmp/$lang.txt" && fail "nl: report.pdf has English \"$w\": $(grep -m1 -w -- "$w" "$tmp/$lang.txt")"
+      done
+    fi
+    # One descriptives table, on one page: every programme and the non-participants as columns.
+    dp=0
+    for ((pg = 1; pg <= pages; pg++)); do
+      pdftotext -f $pg -l $pg -layout "$S/report.pdf" "$tmp/page.txt"
+      if grep -Eq "Characteristics at inflow|Kenmerken bij instroom" "$tmp/page.txt"; then
+        dp=$((dp + 1))
+        grep -q "ben_prev24" "$tmp/page.txt" || fail "$lang: the descriptives table does not end on its first page"
+        grep -Eq "scholing +any +(Non-participants|Niet-deelnemers)" "$tmp/page.txt" ||
+          fail "$lang: the descriptives table's columns are not scholing, any, non-participants"
+      fi
+    done
+    [ "$dp" = 1 ] || fail "$lang: $dp pages with a descriptives table, want 1"
   else
     echo "note: pdftotext/pdfinfo (poppler-utils) not installed: PDF text not checked"
   fi
@@ -151,6 +171,23 @@ for lang in en nl; do
       if (lang == "nl") sub(/,/, ".", v); if (v == "-0.0") v = "0.0"; w = d[prog]; if (w == "-0.0") w = "0.0"
       if (v != w) { print prog ": lock-in depth " v " vs summary.csv " w; bad = 1 }; n++ }
     END { exit bad || n != 2 }' "$S/summary.csv" "$S/summary.md" || fail "$lang: lock-in depth not in percentage points of summary.csv"
+  # The net benefit and its interval: cost_benefit.csv's (society, undiscounted, horizon) at whole euros.
+  awk -F, -v lang="$lang" '
+    function norm(s) { gsub(/\xe2\x88\x92/, "-", s); gsub(/ /, "", s)
+      if (lang == "nl") { gsub(/\./, "", s); gsub(/,/, ".", s) } else gsub(/,/, "", s); return s }
+    function fmt(x) { if (x == "") return "\xe2\x80\x93"; s = sprintf("%.0f", x); if (s == "-0") s = "0"; return s }
+    FNR == 1 && FILENAME ~ /csv$/ { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    FILENAME ~ /csv$/ { if ($col["subgroup"] == "" && $col["horizon_months"] == 60 && $col["perspective"] == "society" &&
+                          $col["discount_rate"] == "0") { lo[$col["program"]] = $col["net_benefit_ci_lower"]
+                          hi[$col["program"]] = $col["net_benefit_ci_upper"] }; next }
+    /^\*\*/ { prog = $0; sub(/^\*\*/, "", prog); sub(/:.*/, "", prog); next }
+    /^\| (Net benefit|Netto baten)/ { split($0, c, /\|/)
+      want = lo[prog] != "" && hi[prog] != "" ? "[" fmt(lo[prog]) ";" fmt(hi[prog]) "]" : "\xe2\x80\x93"
+      if (norm(c[3]) == "x") want = "x"   # summary.csv withholds the net benefit: its interval goes with it
+      if (norm(c[4]) != norm(want)) { print prog ": net benefit interval " c[4] " vs cost_benefit.csv " want; bad = 1 }
+      if (c[4] ~ /\[/) shown++
+      n++ }
+    END { if (!shown) print "no net benefit interval shown"; exit bad || n != 2 || !shown }' "$S/cost_benefit.csv" "$S/summary.md" || fail "$lang: net benefit interval differs from cost_benefit.csv"
   grep -Eq '[0-9]e[+-][0-9]' "$S/summary.md" "$S/summary.tex" && fail "$lang: scientific notation in summary.md/.tex"
   grep -q 'documentclass\[10pt,a4paper\]' "$S/summary.tex" && grep -q '\\toprule' "$S/summary.tex" &&
     grep -q '\\usepackage{booktabs}' "$S/summary.tex" || fail "$lang: summary.tex is not a 10pt booktabs document"

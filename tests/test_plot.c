@@ -10,6 +10,7 @@
 
 #include "core/nt_file.h"
 #include "report/nt_plot.h"
+#include "report/nt_report_priv.h"
 
 /* Texts a plot draws (the canvas' on_text). */
 typedef struct {
@@ -261,6 +262,37 @@ static void test_lang_numbers(void **state)
     }
 }
 
+/* The run's warnings in Dutch: numbers and names carried over, the two
+   wordings of one warning (study file, run) alike, an unknown one refused. */
+static void test_warnings_dutch(void **state)
+{
+    (void)state;
+    char buf[1000], other[1000];
+    assert_int_equal(nt_report_warning_text(NT_LANG_NL, "1,250 persons left out: earn_prev12 is missing", buf,
+                                            sizeof buf), 1);
+    assert_string_equal(buf, "1,250 personen weggelaten: earn_prev12 ontbreekt");
+    assert_int_equal(nt_report_warning_text(NT_LANG_NL, "no bootstrap: effects of method kernel get no standard errors",
+                                            buf, sizeof buf), 1);
+    assert_string_equal(buf, "geen bootstrap: effecten van methode kernel krijgen geen standaardfouten");
+    assert_int_equal(nt_report_warning_text(NT_LANG_NL,
+                                            "cost-benefit: programme types without a cost (no cost_eur, no [cost]): "
+                                            "scholing, workfirst; their later starts count as 0 in the incremental cost",
+                                            buf, sizeof buf), 1);
+    assert_non_null(strstr(buf, "kosten (geen cost_eur, geen [cost]): scholing, workfirst; hun latere"));
+    assert_int_equal(nt_report_warning_text(NT_LANG_NL, "the bootstrap is not valid for nearest-neighbour matching with "
+                     "replacement and a fixed number of neighbours (Abadie & Imbens 2008); its standard errors and "
+                     "intervals may be too small or too large: prefer method = radius, kernel or ipw", buf, sizeof buf), 1);
+    assert_int_equal(nt_report_warning_text(NT_LANG_NL, "the bootstrap is not valid for nearest-neighbour matching with "
+                     "replacement and a fixed number of neighbours (Abadie & Imbens 2008): its standard errors may be "
+                     "too large or too small; effects_by_start.csv has the analytic Abadie-Imbens SEs per start month "
+                     "(bootstrap = 0), or use radius, kernel or ipw", other, sizeof other), 1);
+    assert_string_equal(buf, other);
+    assert_int_equal(nt_report_warning_text(NT_LANG_NL, "12 persons left out: age", buf, sizeof buf), 0);
+    assert_int_equal(nt_report_warning_text(NT_LANG_NL, "a warning no one translated", buf, sizeof buf), 0);
+    assert_int_equal(nt_report_warning_text(NT_LANG_EN, "a warning no one translated", buf, sizeof buf), 1);
+    assert_string_equal(buf, "a warning no one translated");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_nan_gap),
         cmocka_unit_test(test_cumulative),
         cmocka_unit_test(test_lang_numbers),
+        cmocka_unit_test(test_warnings_dutch),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     nt_plot_cleanup();
