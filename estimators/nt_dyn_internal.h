@@ -10,6 +10,7 @@
 #ifndef NT_DYN_INTERNAL_H
 #define NT_DYN_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "estimators/nt_balance.h"
 #include "estimators/nt_dynamic.h"
@@ -72,6 +73,12 @@ typedef struct {
        of each treated and control; n_cells 0 without cells. */
     int n_cells;
     long *t_cell, *c_cell;
+    /* Bias-adjusted radius (nt_dyn_adjust.c; xz/xt hold the design as for
+       AIPW): at the month t being estimated, x'b of each treated and
+       control per outcome, [o * n_t + i] and [o * n_c + j]; NULL without. */
+    double *off_t, *off_c;
+    int adjust_per_col;          /* the regression's least units per column (opts) */
+    double *xmean;               /* the design's column means over the month's units (centring) */
 } nt_dyn_kmatch;
 
 void nt_dyn_kmatch_free(nt_dyn_kmatch *m);
@@ -124,6 +131,24 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
                            const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f, long *used,
                            long *used_f, double *sum, long *nobs, long *ncontrib, nt_dyn_paths *ctx, int tau,
                            int fixed, nt_error *err);
+/* Bias-adjusted radius matching at month t (nt_dyn_adjust.c): the WLS of
+   each outcome on (1, D, x) over the matched units observed in t, weights
+   the contributing treated's copies and the controls' K_j (the matching
+   weights renormalised over the observed controls); sets m->off_t and
+   m->off_c to x'b (x centred), so that the matching estimator on y - x'b
+   is the coefficient of D. */
+nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
+                            int t, int NO, nt_error *err);
+/* y of unit i (treated side 0, control side 1) of the kmatch at month t,
+   minus its bias adjustment when there is one. */
+static inline double nt_dyn_yadj(const nt_dyn_panel *p, const nt_dyn_kmatch *m, int side, long i, long person,
+                                 int o, int t)
+{
+    double y = (double)p->outcome[o][person * p->months + t];
+    if (side == 0 && m->off_t) y -= m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
+    if (side == 1 && m->off_c) y -= m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i];
+    return y;
+}
 /* AIPW: the OLS of each outcome at month t on the design over the observed
    controls (beta: NO x qx). */
 nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,

@@ -15,6 +15,9 @@
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
 
+   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b, b held
+   fixed (the outcomes as nt_dyn_yadj gives them).
+
    Weighting: r = y - mu0 (mu0 = 0 for IPW), W = sum_C w, rbar = sum_C w r / W,
    n_k the contributing treated:
      treated term  y_i - mu0_i - rbar   control term  -(n_k w_j / W)(r_j - rbar)
@@ -211,7 +214,7 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         int obs = nt_dyn_observed(p, pc, t);
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
         for (int q = 0; q <= NO; q++) {
-            double v = !obs ? 0 : q == 0 ? 1 : (double)p->outcome[q - 1][pc * p->months + t];
+            double v = !obs ? 0 : q == 0 ? 1 : nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
             for (int e = 0; e < np; e++) {
                 double *row = P + ((size_t)q * np + e) * nc1;
                 row[j + 1] = row[j] + v * pw[e];
@@ -356,7 +359,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         if (!w->contrib[i]) continue;
         long pi = unit_person[m->t_unit[i]];
         double term[64];
-        for (int o = 0; o < NO; o++) term[o] = (double)p->outcome[o][pi * p->months + t] - w->yhat[(size_t)i * NO + o];
+        for (int o = 0; o < NO; o++) term[o] = nt_dyn_yadj(p, m, 0, i, pi, o, t) - w->yhat[(size_t)i * NO + o];
         if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
         any++;
     }
@@ -365,7 +368,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
         w->skip[j] = !nt_dyn_observed(p, pc, t);
-        for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : (double)p->outcome[o][pc * p->months + t];
+        for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : nt_dyn_yadj(p, m, 1, j, pc, o, t);
     }
     int J = ctx->J > 0 ? ctx->J : 1;
     for (long j = 0; j < m->n_c; j++) {

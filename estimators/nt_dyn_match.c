@@ -48,7 +48,32 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->c_row);
     free(m->t_cell);
     free(m->c_cell);
+    free(m->off_t);
+    free(m->off_c);
+    free(m->xmean);
     memset(m, 0, sizeof *m);
+}
+
+/* The outcome-model design (AIPW, bias-adjusted radius): the intercept and
+   the interval design's balance columns (covariates, history) of the
+   month's rows a = at[0..nr), into x (nr x qx, column-major); m->qx set. */
+static nt_status outcome_design(const nt_dyn_month *mo, const long *at, long nr, nt_dyn_kmatch *m, double **x,
+                                nt_error *err)
+{
+    const nt_dyn_design *d = mo->d;
+    int qx = 1;
+    for (int j = 0; j < d->q; j++) qx += d->bal_col[j];
+    m->qx = qx;
+    *x = malloc((size_t)(nr + 1) * (size_t)qx * sizeof **x);
+    if (!*x) return NOMEM(err);
+    for (long r = 0; r < nr; r++) {
+        int c = 0;
+        (*x)[(size_t)c++ * (size_t)nr + (size_t)r] = 1.0;
+        for (int j = 0; j < d->q; j++)
+            if (d->bal_col[j])
+                (*x)[(size_t)c++ * (size_t)nr + (size_t)r] = d->z[(size_t)j * (size_t)d->n + (size_t)mo->idx[at[r]]];
+    }
+    return NT_OK;
 }
 
 /* The reach of range matching: the radius, or the Epanechnikov bandwidth
@@ -112,10 +137,11 @@ static nt_status range_kw(const nt_dyn_kmatch *m, const long *cand, double *Kw, 
 /* Radius and Epanechnikov-kernel matching as runs of the score-sorted
    controls (see nt_dyn_kmatch): |d| <= r (radius), |d| < h (the kernel is
    0 at |d| = h). */
-static nt_status range_match(const nt_dyn_opts *o, const double *score, const uint8_t *tr, const long *cell,
+static nt_status range_match(const nt_dyn_month *mo, const double *score, const uint8_t *tr, const long *cell,
                              long n, const long *unit, double caliper, nt_dyn_kmatch *m, double *Kw,
                              nt_error *err)
 {
+    const nt_dyn_opts *o = mo->o;
     long nc = 0, nt = 0;
     double mean = 0;
     for (long a = 0; a < n; a++) {
@@ -160,6 +186,17 @@ static nt_status range_match(const nt_dyn_opts *o, const double *score, const ui
         Kw[a] = 1;
     }
     s = range_kw(m, rg->cand, Kw, err);
+    if (!s && o->bias_adjust && o->method == NT_METHOD_RADIUS) {
+        /* The bias adjustment's design, rows in c_unit / t_unit order. */
+        long *at = malloc((size_t)(m->n_t + 1) * sizeof *at);
+        if (!at) s = NOMEM(err);
+        for (long f = 0, i = 0; f < rg->n_focal && !s; f++)
+            if (rg->hi[f] > rg->lo[f]) at[i++] = rg->focal[f];
+        if (!s) s = outcome_design(mo, rg->cand, m->n_c, m, &m->xz, err);
+        if (!s) s = outcome_design(mo, at, m->n_t, m, &m->xt, err);
+        m->adjust_per_col = o->adjust_per_col;
+        free(at);
+    }
     nt_match_ranges_free(rg);
     return s;
 }
@@ -321,25 +358,15 @@ static nt_status weights(const nt_dyn_month *mo, const double *score, const uint
     free(T);
     free(W);
     if (!s && o->method == NT_METHOD_AIPW) {
-        /* Outcome model columns: intercept and the balance columns. */
-        const nt_dyn_design *d = mo->d;
-        int qx = 1;
-        for (int j = 0; j < d->q; j++) qx += d->bal_col[j];
-        m->qx = qx;
-        m->xz = malloc((size_t)(m->n_c + 1) * (size_t)qx * sizeof *m->xz);
-        m->xt = malloc((size_t)(m->n_t + 1) * (size_t)qx * sizeof *m->xt);
-        if (!m->xz || !m->xt) s = NOMEM(err);
-        long ti = 0, ci = 0;
-        for (long a = 0; a < n && !s; a++) {
-            if (!keep[a]) continue;
-            long row = tr[a] ? ti++ : ci++, ld = tr[a] ? m->n_t : m->n_c;
-            double *x = tr[a] ? m->xt : m->xz;
-            int c = 0;
-            x[(size_t)c++ * (size_t)ld + (size_t)row] = 1.0;
-            for (int j = 0; j < d->q; j++)
-                if (d->bal_col[j])
-                    x[(size_t)c++ * (size_t)ld + (size_t)row] = d->z[(size_t)j * (size_t)d->n + (size_t)mo->idx[a]];
-        }
+        long *at = malloc((size_t)(n + 1) * sizeof *at), nr[2] = {0, 0};
+        if (!at) s = NOMEM(err);
+        for (long a = 0; a < n && !s; a++)   /* treated rows first, then controls, in row order */
+            if (keep[a] && tr[a]) at[nr[0]++] = a;
+        for (long a = 0; a < n && !s; a++)
+            if (keep[a] && !tr[a]) at[nr[0] + nr[1]++] = a;
+        if (!s) s = outcome_design(mo, at, nr[0], m, &m->xt, err);
+        if (!s) s = outcome_design(mo, at + nr[0], nr[1], m, &m->xz, err);
+        free(at);
     }
     free(keep);
     return s;
@@ -365,7 +392,7 @@ nt_status nt_dyn_match_month(const nt_dyn_month *mo, nt_dyn_kmatch *m, double *K
         Kw[a] = 0;
     }
     if (o->method == NT_METHOD_RADIUS || (o->method == NT_METHOD_KERNEL && o->kernel == NT_KERNEL_EPANECHNIKOV))
-        s = range_match(o, score, tr, cell, n, unit, mo->caliper, m, Kw, err);
+        s = range_match(mo, score, tr, cell, n, unit, mo->caliper, m, Kw, err);
     else if (!nt_dyn_weighting(o))
         s = pair_match(o, score, tr, cell, n, unit, mo->caliper, m, Kw, err);
     else

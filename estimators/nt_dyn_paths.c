@@ -102,6 +102,10 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
     /* P[(q * np + e) * nc1 + j]: q = 0 counts, q = 1 + o outcome o; e = power. */
     for (int tau = 0; tau < H; tau++) {
         int t = k + tau;
+        if (m->xz) {   /* bias-adjusted radius: y - x'b (nt_dyn_adjust.c) */
+            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, err);
+            if (s) { free(P); free(cover); free(sum); return s; }
+        }
         for (int q = 0; q <= NO; q++)
             for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
         for (long j = 0; j < m->n_c; j++) {
@@ -110,7 +114,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
             double cj = (double)nt_dyn_ucount(count, m->c_unit[j]);
             for (int q = 0; q <= NO; q++) {
-                double v = !obs ? 0 : q == 0 ? cj : cj * (double)p->outcome[q - 1][pc * p->months + t];
+                double v = !obs ? 0 : q == 0 ? cj : cj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
                 for (int e = 0; e < np; e++) {
                     double *row = P + ((size_t)q * np + e) * nc1;
                     row[j + 1] = row[j] + v * pw[e];
@@ -141,7 +145,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
                     const double *row = P + ((size_t)(oc + 1) * np + e) * nc1;
                     num += coef[e] * (row[hi] - row[lo]);
                 }
-                sum[oc] += (double)ci * ((double)p->outcome[oc][pi * p->months + t] - num / den);
+                sum[oc] += (double)ci * (nt_dyn_yadj(p, m, 0, i, pi, oc, t) - num / den);
             }
             cover[lo]++;
             cover[hi]--;

@@ -40,6 +40,7 @@ void nt_dyn_opts_default(nt_dyn_opts *o)
     o->replace = 1;
     o->caliper = 0.2;
     o->radius_factor = 1.5;
+    o->adjust_per_col = 10;
     o->kernel = NT_KERNEL_EPANECHNIKOV;
     o->ai_neighbors = 2;
     o->min_treated = 10;
@@ -213,6 +214,18 @@ static nt_status interval_logit(run_t *R, interval_t *I, nt_glm_fit **fit, int *
     if (gs == NT_ENOMEM) {   /* not a model that failed: the run cannot go on */
         s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model");
         goto done;
+    }
+    if (gs == NT_ENUMERIC) {
+        /* Separation or no convergence: Firth's penalised logit (issue 14),
+           so that the interval's start months are not dropped. */
+        nt_error e2;
+        nt_status fs = nt_glm_firth_alloc(zc ? zc : d->z, nk, d->q, y, fw, fit, &e2);
+        if (fs == NT_ENOMEM) { s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model"); goto done; }
+        if (fs == NT_OK) {
+            gs = NT_OK;
+            I->iv->firth = 1;
+            snprintf(I->iv->note, sizeof I->iv->note, "Firth-penalised logit: the plain logit failed: %s", ferr.msg);
+        }
     }
     if (gs != NT_OK) {
         *failed = 1;

@@ -66,6 +66,10 @@ typedef struct {
     nt_trim trim;
     int history;
     double radius_factor;   /* radius = factor x largest 1:1 NN distance */
+    int bias_adjust;        /* radius: regression bias adjustment (Lechner, Miquel & Wunsch
+                               2011; nt_dyn_adjust.c); ignored by the other methods */
+    int adjust_per_col;     /* a month's regression needs this many units per column of
+                               (1, D, x), else that month is not adjusted; default 10 */
     nt_kernel kernel;
     double bandwidth;       /* <= 0: rule of thumb */
     int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */
@@ -114,6 +118,8 @@ typedef nt_balance_row nt_dyn_balance;
 typedef struct {
     int first, last;        /* start months */
     int status;             /* 0 fitted; 1 skipped (see note) */
+    int firth;              /* 1: the plain logit failed (separation, no convergence) and
+                               Firth's penalised logit was fitted instead (note says why) */
     char note[640];
     long n_rows, n_treated_rows, n_rows_dropped, n_off_support;
     int p;

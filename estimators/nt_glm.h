@@ -73,6 +73,13 @@ nt_status nt_glm_fit_alloc(const double *x, long n, int p, const double *y, cons
                            nt_glm_fit **out, nt_error *err);
 void nt_glm_fit_free(nt_glm_fit *f);
 
+/* Firth's (1993) penalised logit (nt_glm_firth.c), for a logit whose plain
+   fit separates: the same fit structure (eta, mu, beta, se, cov = I^-1 at
+   the estimate, deviance of the unpenalised likelihood); logit link, case
+   weights w (NULL = 1). */
+nt_status nt_glm_firth_alloc(const double *x, long n, int p, const double *y, const double *w,
+                             nt_glm_fit **out, nt_error *err);
+
 /* Inverse link and its derivative d mu / d eta (R's linkinv and mu.eta,
    including R's clamping). */
 double nt_glm_linkinv(nt_glm_link link, double eta);

@@ -99,7 +99,9 @@ int main(int argc, char **argv)
     char list[256];
     snprintf(list, sizeof list, "%s", argv[2]);
     for (char *save = NULL, *mname = strtok_r(list, ",", &save); mname; mname = strtok_r(NULL, ",", &save)) {
-    int method = nt_method_parse(mname);
+    /* radius_ba: radius with the regression bias adjustment; radius: without. */
+    int ba = !strcasecmp(mname, "radius_ba");
+    int method = nt_method_parse(ba ? "radius" : mname);
     if (method < 0) { fprintf(stderr, "unknown method %s\n", mname); return 2; }
     char outname[4096];
     snprintf(outname, sizeof outname, argv[5], mname);
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
     d.trim = st->trim;
     d.history = st->history;
     d.radius_factor = st->radius_factor;
+    d.bias_adjust = ba;
     d.kernel = st->kernel;
     d.bandwidth = st->bandwidth;
     d.ai_neighbors = st->ai_neighbors;

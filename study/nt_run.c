@@ -384,6 +384,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->trim = st->trim;
     d->history = st->history;
     d->radius_factor = st->radius_factor;
+    d->bias_adjust = st->bias_adjust;
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
@@ -472,6 +473,9 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         }
         for (int iv = 0; iv < r->n_intervals; iv++) {
             const nt_dyn_interval *I = &r->interval[iv];
+            if (I->firth)
+                warn(P, "%s, %s, start months %d-%d: the propensity model separates; fitted by Firth's penalised logit",
+                     prog_name(P, pi), gl, I->first, I->last);
             if (!I->status || !I->note[0]) continue;
             /* The estimator's note has exact counts: named by cell and reason here. */
             char a[32], b[32];

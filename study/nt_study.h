@@ -97,6 +97,7 @@ typedef struct {
     nt_kernel kernel;      /* extension */
     double bandwidth;      /* extension; 0 = rule of thumb */
     double radius_factor;  /* extension */
+    int bias_adjust;       /* radius: regression bias adjustment (issue 14) */
     int ai_neighbors;      /* extension; Abadie-Imbens J */
     long min_treated;      /* start months with fewer treated are not estimated
                               (counted in start_months.csv); not a disclosure rule */

@@ -544,6 +544,7 @@ const nt_study_key nt_study_keys[] = {
      .flags = NT_KEY_NONE_OK, .unset = "auto"},
     {"estimator", "radius_factor", NT_KEY_NUM, F(radius_factor), 0, "1.5", 0, BIG, "a number > 0",
      .flags = 0},
+    {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000,
      "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI,

@@ -137,6 +137,13 @@ check_cb "$tmp/def/results/lin/cost_benefit.csv" "$tmp/def/truth_cost_benefit.cs
 for f in effects.csv summary.csv cost_benefit.csv differences.csv; do
   cmp -s "$tmp/def/results/lin/$f" "$tmp/def/lin1/$f" || fail "linearised $f differs between 1 and 2 threads"
 done
+# Bias-adjusted radius ([estimator] bias_adjust = yes, docs/dynamic.md):
+# the same checks against the truth with the linearised SEs.
+sed 's/^method = radius$/method = radius\nbias_adjust = yes/; s/^name = lin$/name = lin_ba/' "$tmp/def/lin.ini" > "$tmp/def/lin_ba.ini"
+"$netto" run "$tmp/def/lin_ba.ini" >/dev/null 2>"$tmp/lin_ba.err" || { cat "$tmp/lin_ba.err"; fail "run bias-adjusted radius"; }
+grep -Eq '"bias_adjust":[[:space:]]*true' "$tmp/def/results/lin_ba/manifest.json" || fail "manifest: bias_adjust not recorded"
+check_truth "$tmp/def/results/lin_ba/effects.csv" "$tmp/def/results/lin_ba/summary.csv" "$tmp/def/truth.csv" bias-adjusted || fail "bias-adjusted radius vs truth"
+check_cb "$tmp/def/results/lin_ba/cost_benefit.csv" "$tmp/def/truth_cost_benefit.csv" bias-adjusted || fail "bias-adjusted radius: cost-benefit vs truth"
 # differences.csv (docs/inference.md): scholing - any on the same persons,
 # every outcome, the month h - 1 effect and the cumulative effect to h - 1,
 # against the difference of the simulator's truths: at least 90% of the

@@ -21,6 +21,19 @@
 # mean over the contributing treated of y - the weighted mean of the
 # observed controls of their cell (docs/dynamic.md).
 #
+# Radius (method = radius, Lechner, Miquel & Wunsch 2011): per start month
+# the radius r = radius_factor x the largest 1:1 nearest-neighbour distance
+# on the score over the treated (within the caliper when there is one);
+# treated i uses every control with |eta_c - eta_i| <= r, equal weights,
+# renormalised over the observed ones in each month. With [estimator]
+# bias_adjust = yes the month's effect is the coefficient of D in lm(y ~ D
+# + x, weights) over the matched sample observed in the month (weights 1
+# for the contributing treated, K_j = sum_i 1/den_i for the controls; x the
+# model's covariate columns, no intercept or start-month dummies), which is
+# the matching estimator on y - x'b (docs/dynamic.md); aliased columns are
+# lm's NA coefficients. A month whose matched sample has fewer than 10 rows
+# per column of (1, D, x) is not adjusted.
+#
 # Output: program, subgroup, outcome, month, estimand (ATT, ATT_fixed),
 # estimate (%.17g, empty where undefined or suppressed), n_treated,
 # n_control, n_treated_matched, n_control_used (empty where suppressed by
@@ -60,7 +73,9 @@ caliper_sd <- if (caliper_sd == "none") 0 else as.numeric(caliper_sd)
 covariates <- csv_list(get("estimator.covariates"))
 outcomes <- csv_list(get("outcomes.series"))
 min_cell <- as.integer(get("disclosure.min_cell", "10"))
-stopifnot(method %in% c("nn", "ipw"), as.integer(get("estimator.neighbors", "1")) == 1,
+radius_factor <- as.numeric(get("estimator.radius_factor", "1.5"))
+bias_adjust <- get("estimator.bias_adjust", "no") == "yes"
+stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighbors", "1")) == 1,
           get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
           get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || method == "ipw",
           as.integer(get("inference.bootstrap", "0")) == 0)
@@ -214,6 +229,18 @@ estimate_program <- function(prog) {
         m <- m[!vapply(m, is.null, TRUE)]
         if (verbose) message(sprintf("  %s k=%d: %d treated, %d controls, %d matched, %d with tied controls",
                                      prog, k, length(ti), length(ci), length(m), sum(vapply(m, function(pr) length(pr$c) > 1, TRUE))))
+      } else if (method == "radius") {
+        dmin <- vapply(ti, function(a) min(abs(eta[ci] - eta[a])), 0)
+        ok <- if (caliper > 0) dmin <= caliper else rep(TRUE, length(ti))
+        r <- if (any(ok)) radius_factor * max(dmin[ok]) else 0
+        m <- lapply(ti, function(a) {
+          j <- which(abs(eta[ci] - eta[a]) <= r)
+          if (!length(j)) return(NULL)
+          list(t = rp[a], c = rp[ci[j]], w = rep(1, length(j)), row = a, crow = ci[j])
+        })
+        m <- m[!vapply(m, is.null, TRUE)]
+        xcols <- !(colnames(des$Z) == "(Intercept)" | startsWith(colnames(des$Z), "start_month="))
+        Xa <- des$Z[, xcols, drop = FALSE]                  # the adjustment's covariates, by row
       } else {
         wc <- e[ci] / (1 - e[ci])                           # ATT weights of the controls
         if (length(exact_vars)) {                           # no counterpart in the cell: no part
@@ -235,7 +262,34 @@ estimate_program <- function(prog) {
       used_controls[[ki]] <- vector("list", H)
       for (tau in 0:(H - 1)) {
         tt <- k + tau
-        if (method == "nn") {
+        if (method == "radius") {
+          nobs <- sum(observed(rp[ti], tt))
+          trow <- integer(0); crow <- integer(0); cw <- numeric(0); used <- integer(0)
+          for (pr in m) {
+            if (!observed(pr$t, tt)) next
+            oc <- observed(pr$c, tt)
+            if (!any(oc)) next
+            trow <- c(trow, pr$row)
+            crow <- c(crow, pr$crow[oc]); cw <- c(cw, rep(1 / sum(oc), sum(oc)))
+            used <- c(used, pr$c[oc])
+          }
+          ncontrib <- length(trow)
+          if (ncontrib > 0) {
+            K <- tapply(cw, crow, sum)                      # K_j over the contributing treated
+            rows_c <- as.integer(names(K))
+            rr <- c(trow, rows_c); D <- rep(1:0, c(length(trow), length(rows_c)))
+            wt <- c(rep(1, length(trow)), as.numeric(K))
+            for (o in seq_along(outcomes)) {
+              yy <- Y[[o]][rp[rr], tt + 1]
+              if (bias_adjust && length(rr) >= 10 * (2 + ncol(Xa))) {   # 10 units per column
+                Xm <- Xa[rr, , drop = FALSE]
+                k_att[ki, o, tau + 1] <- unname(coef(lm(yy ~ D + Xm, weights = wt))["D"])
+              } else {
+                k_att[ki, o, tau + 1] <- mean(yy[D == 1]) - sum(wt[D == 0] * yy[D == 0]) / ncontrib
+              }
+            }
+          }
+        } else if (method == "nn") {
           nobs <- sum(observed(rp[ti], tt))                 # every treated, matched or not
           deltas <- NULL; used <- integer(0)
           for (pr in m) {

@@ -1,0 +1,206 @@
+/* Issue 14 on hand-made panels: the bias-adjusted radius matching of the
+   dynamic estimator (estimators/nt_dyn_adjust.c) and Firth's logit for a
+   start interval that separates (estimators/nt_glm_firth.c). */
+#include "tests/nt_test.h"
+
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimators/nt_dyn_infer.h"
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_glm.h"
+#include "estimators/nt_method.h"
+
+#define NP 6
+#define NM 2
+
+/* Six persons, one numeric covariate x, start month 0, months 0..1:
+     person  x     treat  y(0)   y(1)   note
+     T1      0     k=0    3      1
+     T2      10    k=0    23     5
+     C1      1     -      2      0
+     C2     -1.4   -     -2.8    .      censored from month 1
+     C3      11    -      22     2
+     C4      8.6   -      17.2   1
+   The score is the logit's a + b x, monotone in x, so distances are |b|
+   times those in x: the nearest controls are 1 away from T1 (C1) and T2
+   (C3), the radius 1.5: T1 <- {C1, C2}, T2 <- {C3, C4}, weight 1/2 each.
+   Month 0, y = 2x + 3D exactly: unadjusted T1 3 - (2 - 2.8)/2 = 3.4, T2
+   23 - 19.6 = 3.4 -> 3.4 (the matched controls' x is off by -0.2);
+   adjusted: the WLS of y on (1, D, x), weights 1, 1, 1/2 x 4, fits
+   exactly, b = 2, ATT = 3; every adjusted residual is 0, so the
+   linearised SE is 0.
+   Month 1 (C2 censored: T1 <- C1 alone): weights T 1, 1; C1 1, C3 C4 1/2.
+   Within-arm weighted moments: treated x mean 5, y mean 3, Sxx 50, Sxy 20;
+   controls x mean 5.4, y mean .75, Sxx 40.16, Sxy 7.2; b = 27.2 / 90.16,
+   ATT = (3 - 5b) - (.75 - 5.4b) = 2.25 + .4b (unadjusted 2.25). Matching
+   on y - bx: T1 1 + b, T2 3.5 - .2b. Every control serves one treated
+   (K = KK), so the control terms are 0 and the contributions are the
+   treated's: (1 + b - ATT) / 2 and (3.5 - .2b - ATT) / 2, se =
+   |1.25 - .6b| / sqrt(2). The regression has 6 and 5 units for 3 columns:
+   below the default 10 per column, so the test asks for 1 per column. */
+static const double X[NP] = {0, 10, 1, -1.4, 11, 8.6};
+static const float Y[NP][NM] = {{3, 1}, {23, 5}, {2, 0}, {-2.8f, NAN}, {22, 2}, {17.2f, 1}};
+
+typedef struct {
+    int32_t tm[NP], tt[NP], nobs[NP], adm[NP];
+    double cost[NP], x[NP];
+    uint8_t on[NP], emp[NP], inc[NP];
+    float y[NP * NM];
+    const float *out[1];
+    const char *term[1];
+    nt_dyn_panel v;
+} tiny;
+
+static void tiny_init(tiny *t, const double *x)
+{
+    for (int i = 0; i < NP; i++) {
+        t->tm[i] = i < 2 ? 0 : -1;
+        t->tt[i] = i < 2 ? 1 : 0;
+        t->nobs[i] = i == 3 ? 1 : NM;
+        t->adm[i] = NM;
+        t->cost[i] = NAN;
+        t->x[i] = x ? x[i] : X[i];
+        t->on[i] = 1;
+        t->emp[i] = 0;
+        t->inc[i] = 1;
+        for (int m = 0; m < NM; m++) t->y[i * NM + m] = Y[i][m];
+    }
+    t->out[0] = t->y;
+    t->term[0] = "x";
+    t->v = (nt_dyn_panel){.n = NP, .months = NM, .treat_month = t->tm, .treat_type = t->tt,
+                          .treat_cost = t->cost, .n_observed = t->nobs, .admin_observed = t->adm, .n_risk = 1,
+                          .on_index = t->on, .emp_before = t->emp, .n_outcomes = 1, .outcome = t->out, .p = 1,
+                          .x = t->x, .term = t->term, .included = t->inc};
+}
+
+static void run_x(const double *x, int adjust, int per_col, nt_dyn_lin *lin, nt_dyn_result **r)
+{
+    tiny t;
+    tiny_init(&t, x);
+    long units[NP] = {0, 1, 2, 3, 4, 5};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = NM;
+    o.method = NT_METHOD_RADIUS;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.full = 1;
+    o.ai_neighbors = 1;
+    o.bias_adjust = adjust;
+    o.adjust_per_col = per_col;
+    o.lin = lin;
+    nt_error err;
+    if (nt_dyn_estimate(&t.v, units, NP, &o, r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+}
+
+static void run(int adjust, int per_col, nt_dyn_lin *lin, nt_dyn_result **r)
+{
+    run_x(NULL, adjust, per_col, lin, r);
+}
+
+static void test_radius_bias_adjust_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_result *r;
+    run(0, 1, NULL, &r);
+    expect_near(r->att[0], 3.4, 1e-6);   /* float outcomes */
+    expect_near(r->att[1], 2.25, 1e-6);   /* float outcomes */
+    nt_dyn_result_free(r);
+
+    double b = 27.2 / 90.16, att1 = 2.25 + 0.4 * b;
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(NP, NM, 1, &L, &err), NT_OK);
+    run(1, 1, L, &r);   /* 6 units: 2 per column of (1, D, x) */
+    expect_near(r->att[0], 3.0, 1e-6);   /* float outcomes */
+    expect_near(r->att[1], att1, 1e-6);   /* float outcomes */
+    assert_int_equal(r->n_treated_matched[1], 2);
+    assert_int_equal(r->n_control_used[1], 3);
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    double c[NM];
+    nt_dyn_lin_get(L, 0, 0, c);   /* contributions kept as float: 1e-6 */
+    expect_near(c[0], 0.0, 1e-6);
+    expect_near(c[1], (1 + b - att1) / 2, 1e-6);
+    nt_dyn_lin_get(L, 0, 1, c);
+    expect_near(c[1], (3.5 - 0.2 * b - att1) / 2, 1e-6);
+    nt_dyn_lin_get(L, 0, 2, c);
+    expect_near(c[1], 0.0, 1e-6);
+    expect_near(f->se[0], 0.0, 1e-6);
+    expect_near(f->se[1], fabs(1.25 - 0.6 * b) / sqrt(2.0), 1e-6);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+    /* With the default rule (10 units per column) 6 units are too few: no
+       adjustment. */
+    run(1, 10, NULL, &r);
+    expect_near(r->att[0], 3.4, 1e-6);
+    expect_near(r->att[1], 2.25, 1e-6);
+    nt_dyn_result_free(r);
+}
+
+/* Firth's penalised logit against scripts/reference/firth_golden.R
+   (brglm2's AS_mean, tests/golden/firth.csv), and the 2 x 2 table by hand:
+   the logit of the table with 1/2 added to each cell, (0, log 5). */
+static void test_firth(void **state)
+{
+    (void)state;
+    static const double xs[6] = {20, 30, 1, -1.4, 11, 8.6}, ds[6] = {1, 1, 0, 0, 0, 0}, ws[6] = {1, 2, 3, 1, 2, 1};
+    static const double want[3][4] = {{-2.8352829396, 0.167199676348, 2.14687876957, 0.130735003359},
+                                      {0, 1.60943791243, 0.816496580928, 2.06559111798},
+                                      {-3.71786457159, 0.208891769476, 2.08675340528, 0.122167907054}};
+    double x[16], y[8];
+    nt_error err;
+    for (int c = 0; c < 3; c++) {
+        int n = c == 1 ? 8 : 6;
+        for (int i = 0; i < n; i++) {
+            x[i] = 1;
+            x[n + i] = c == 1 ? (i >= 6) : xs[i];
+            y[i] = c == 1 ? (i < 3 || i >= 6) : ds[i];
+        }
+        nt_glm_fit *f;
+        assert_int_equal(nt_glm_firth_alloc(x, n, 2, y, c == 2 ? ws : NULL, &f, &err), NT_OK);
+        for (int j = 0; j < 2; j++) {
+            expect_near(f->beta[j], want[c][j], 1e-8 * (1 + fabs(want[c][j])));
+            expect_near(f->se[j], want[c][2 + j], 1e-7 * want[c][2 + j]);
+        }
+        if (c == 1) expect_near(f->beta[1], log(5.0), 1e-9);
+        nt_glm_fit_free(f);
+    }
+}
+
+/* A start month whose logit separates (treated x 20, 30 above every
+   control's) is no longer skipped: Firth's logit scores it, monotone in x
+   (b > 0). Radius: nearest controls 9 and 19 away in x, radius 28.5: T1 <-
+   all four, T2 <- C3, C4 (C1 is 29 away). Month 0: T1 3 - 38.4/4 = -6.6,
+   T2 23 - 19.6 = 3.4 -> ATT -1.6. */
+static void test_firth_dynamic(void **state)
+{
+    (void)state;
+    static const double xsep[NP] = {20, 30, 1, -1.4, 11, 8.6};
+    nt_dyn_result *r;
+    run_x(xsep, 0, 10, NULL, &r);
+    assert_int_equal(r->k_skipped[0], 0);
+    assert_int_equal(r->interval[0].firth, 1);
+    assert_true(r->interval[0].beta[1] > 0);
+    expect_near(r->att[0], -1.6, 1e-6);
+    nt_dyn_result_free(r);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_radius_bias_adjust_tiny),
+        cmocka_unit_test(test_firth),
+        cmocka_unit_test(test_firth_dynamic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
