@@ -5,9 +5,10 @@
    the first match is the contract's "first spell starting inside the
    window"). Then, per cohort member and independently (OpenMP, one output
    row per member), the member's own spells are swept once into a scratch
-   window of 24 + H calendar months: months m0-24 .. m0-1 give the history
-   covariates, m0 .. m0+H-1 the panel. Each spell touches only the months it
-   covers inside the window, so the cost is O(spells + members x (24 + H)).
+   window of 36 + H calendar months: months m0-36 .. m0-1 give the
+   pre-inflow series (placebo outcomes) and, their last 24, the history
+   covariates; m0 .. m0+H-1 the panel. Each spell touches only the months it
+   covers inside the window, so the cost is O(spells + members x (36 + H)).
 
    Per month m (first day F, last day L, D days) and a spell [s, e] (e open:
    +infinity): covered days = min(e, L) - max(s, F) + 1 when positive;
@@ -27,7 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define PREV 24
+#define PREV NT_COHORT_PRE   /* window months before inflow: history covariates and the pre-inflow series */
 
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -51,6 +52,7 @@ void nt_cohort_free(nt_cohort *c)
     free(c->inflow_month); free(c->scheme); free(c->index_start); free(c->index_end);
     free(c->index_line); free(c->n_observed); free(c->age);
     free(c->emp_prev12); free(c->emp_prev24); free(c->ben_prev24); free(c->earn_prev12);
+    free(c->pre_employed); free(c->pre_on_benefit); free(c->pre_earnings);
     free(c->treat_type); free(c->treat_month); free(c->treat_cost);
     free(c->exit_month); free(c->exit_dest);
     free(c->scheme_selected);
@@ -107,12 +109,19 @@ typedef struct {
     nt_day *mf;   /* first day of each window month, plus one past the end */
 } scratch;
 
-/* History covariates of row i from the 24 window months before inflow. */
+/* History covariates of row i from the 24 window months before inflow;
+   the pre-inflow series from all PREV. */
 static void row_history(nt_cohort *c, long i, const scratch *w)
 {
     int e12 = 0, e24 = 0, b24 = 0;
     double r12 = 0;
+    const size_t row = (size_t)i * PREV;
     for (int k = 0; k < PREV; k++) {
+        c->pre_employed[row + k] = w->emp[k];
+        c->pre_on_benefit[row + k] = w->ben[k];
+        c->pre_earnings[row + k] = (float)w->earn[k];
+    }
+    for (int k = PREV - 24; k < PREV; k++) {
         e24 += w->emp[k];
         b24 += w->ben[k];
         if (k >= PREV - 12) {
@@ -385,6 +394,7 @@ nt_status nt_cohort_build(const nt_spells *sp, const nt_cohort_def *def,
     ALLOC(inflow_month, n); ALLOC(scheme, n); ALLOC(index_start, n); ALLOC(index_end, n);
     ALLOC(index_line, n); ALLOC(n_observed, n); ALLOC(age, n);
     ALLOC(emp_prev12, n); ALLOC(emp_prev24, n); ALLOC(ben_prev24, n); ALLOC(earn_prev12, n);
+    ALLOC(pre_employed, n * PREV); ALLOC(pre_on_benefit, n * PREV); ALLOC(pre_earnings, n * PREV);
     ALLOC(treat_type, n); ALLOC(treat_month, n); ALLOC(treat_cost, n);
     ALLOC(exit_month, n); ALLOC(exit_dest, n);
     ALLOC(born_after, nbad);

@@ -27,6 +27,7 @@
 #include "data/nt_spells.h"
 
 #define NT_COHORT_FILL 255  /* censored month in a uint8 series */
+#define NT_COHORT_PRE 36    /* pre-inflow months kept (data contract section 5) */
 
 typedef struct {
     int n_schemes;
@@ -58,6 +59,12 @@ typedef struct {
     int32_t *n_observed;     /* observed months (a prefix 0..n_observed-1) */
     int32_t *age;            /* completed years at index_start; INT32_MIN if no birth date */
     int32_t *emp_prev12, *emp_prev24, *ben_prev24;
+    /* Pre-inflow months (placebo outcomes): NT_COHORT_PRE months before
+       month 0, n x NT_COHORT_PRE row-major, column j = month j - NT_COHORT_PRE
+       (-36 .. -1). Never censored (inflow is before the data end); months
+       before a table's earliest start count as 0, as for the covariates. */
+    uint8_t *pre_employed, *pre_on_benefit;
+    float *pre_earnings;
     double *earn_prev12;
     int32_t *treat_type;     /* programme type code, 0 none */
     int32_t *treat_month;    /* months since inflow, -1 none */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nt_mem.h"
+#include "data/nt_calendar.h"
 #include "data/nt_design.h"
 
 void nt_panel_free(nt_panel *p)
@@ -113,14 +115,18 @@ static nt_status add_covariate(nt_store *st, nt_panel *p, int k, const char *nam
    a store categorical's codes 0 (missing) .. nlev are its nlev + 1 levels. */
 static nt_status exact_cells(nt_store *st, nt_panel *p, const nt_panel_spec *spec, nt_error *err)
 {
-    int k = spec->n_exact;
+    int k = spec->n_exact + (spec->calendar ? 1 : 0);
     size_t nn = (size_t)(p->n ? p->n : 1);
     int32_t **code = calloc((size_t)k, sizeof *code);
     int *nlev = calloc((size_t)k, sizeof *nlev);
     double *buf = malloc(nn * sizeof *buf);
     p->exact_cell = malloc(nn * sizeof *p->exact_cell);
     nt_status s = !code || !nlev || !buf || !p->exact_cell ? nt_fail(err, NT_ENOMEM, "out of memory") : NT_OK;
-    for (int e = 0; e < k && !s; e++) {
+    if (!s && spec->calendar) {   /* the calendar cell, last (data/nt_calendar.h) */
+        if (!(code[k - 1] = malloc(nn * sizeof **code))) s = nt_fail(err, NT_ENOMEM, "out of memory");
+        else s = nt_calendar_codes(st, (nt_calendar)spec->calendar, p->n, code[k - 1], &nlev[k - 1], err);
+    }
+    for (int e = 0; e < spec->n_exact && !s; e++) {
         const char *name = spec->exact[e];
         if (nt_store_covariate_kind(st, name) != NT_COV_CATEGORICAL) {
             s = nt_fail(err, NT_EINPUT, "exact-matching variable \"%s\" is not a categorical covariate of the cohort store", name);
@@ -217,7 +223,7 @@ nt_status nt_panel_load(nt_store *st, const nt_panel_spec *spec, nt_panel **out,
     p->n_outcomes = spec->n_outcomes;
     for (int o = 0; o < spec->n_outcomes; o++) {
         p->outcome_name[o] = strdup(spec->outcomes[o]);
-        p->outcome[o] = malloc(nn * (size_t)m * sizeof **p->outcome);
+        p->outcome[o] = nt_mem_big(nn * (size_t)m * sizeof **p->outcome);
         if (!p->outcome_name[o] || !p->outcome[o]) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     }
     memset(p->included, 1, nn);
@@ -237,7 +243,7 @@ nt_status nt_panel_load(nt_store *st, const nt_panel_spec *spec, nt_panel **out,
     p->n_covariates = spec->n_covariates;
     for (int k = 0; k < spec->n_covariates; k++)
         if ((s = add_covariate(st, p, k, spec->covariates[k], buf, err))) goto done;
-    if (spec->n_exact > 0 && (s = exact_cells(st, p, spec, err))) goto done;
+    if ((spec->n_exact > 0 || spec->calendar) && (s = exact_cells(st, p, spec, err))) goto done;
     s = load_series(st, p, spec, err);
 done:
     free(buf);

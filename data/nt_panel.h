@@ -43,6 +43,7 @@ typedef struct {
 typedef struct {
     const char *const *covariates; int n_covariates;
     const char *const *exact; int n_exact;      /* categorical variables matched exactly */
+    int calendar;                                /* nt_calendar: also exact on the inflow quarter / month */
     const char *const *outcomes; int n_outcomes; /* panel series names */
     int n_risk;                                  /* last start month + 1 */
 } nt_panel_spec;

@@ -77,6 +77,13 @@ int nt_store_program_types(const nt_store *st, const char *const **names);
 nt_status nt_store_read_rows(nt_store *st, long first, long n, nt_series series,
                              double *buf, nt_error *err);
 
+/* Pre-inflow months kept (/prepanel; data/nt_store_pre.c): P months
+   before month 0 of employed, earnings and on_benefit; 0 for a store
+   written without them. Rows [first, first+n) of one of those series into
+   buf (n x P, row-major, column j = month j - P), as doubles. */
+int nt_store_pre_months(nt_store *st);
+nt_status nt_store_read_pre_rows(nt_store *st, long first, long n, nt_series series, double *buf, nt_error *err);
+
 /* Covariates: the contract's names (age, sex, ..., scheme, extra persons
    columns) and the person-level treatment/exit variables (treat_type,
    treat_month, treat_cost, exit_month, exit_dest, n_observed, index_start,

@@ -466,6 +466,25 @@ static int write_dict_panel(writer *w, const nt_spells *sp, const nt_cohort *c, 
     return 0;
 }
 
+/* Group prepanel: the NT_COHORT_PRE months before inflow of employed,
+   earnings and on_benefit (placebo outcomes; docs/store.md). Optional for
+   a reader: stores written before it have none. */
+static int write_prepanel(writer *w, const nt_cohort *c)
+{
+    hid_t g = group_create(w, w->file, "prepanel");
+    if (g < 0) return -1;
+    attr_i64(w, g, "months", NT_COHORT_PRE);
+    long R = CHUNK_BYTES / NT_COHORT_PRE;
+    if (c->n > 0 && R > c->n) R = c->n;
+    const uint8_t f8 = NT_COHORT_FILL;
+    const float ff = NAN;
+    panel_series(w, g, "employed", H5T_STD_U8LE, 1, c->pre_employed, &f8, c->n, NT_COHORT_PRE, R);
+    panel_series(w, g, "earnings", H5T_IEEE_F32LE, 4, c->pre_earnings, &ff, c->n, NT_COHORT_PRE, R);
+    panel_series(w, g, "on_benefit", H5T_STD_U8LE, 1, c->pre_on_benefit, &f8, c->n, NT_COHORT_PRE, R);
+    H5Gclose(g);
+    return 0;
+}
+
 /* Person covariates measured at inflow (group persons); sv, iv, dv: n scratch each. */
 static void write_covariates(writer *w, hid_t g, const nt_spells *sp, const nt_cohort *c, const char **sv,
                              int32_t *iv, double *dv)
@@ -558,6 +577,7 @@ static int write_all(writer *w, const nt_spells *sp, const nt_cohort *c, const n
     if (write_ingest(w, meta)) return -1;
     w->obj = "/dict";
     if (write_dict_panel(w, sp, c, R)) return -1;
+    if (write_prepanel(w, c)) return -1;
     w->obj = "/";
     hid_t g = group_create(w, w->file, "persons");
     if (g < 0) return -1;

@@ -40,7 +40,12 @@
 #define MAX_SIM_MONTHS (DATA_END_MONTH - WINDOW_FROM + 1)
 #define EARN_L 377580LL          /* lcm(28, 29, 30, 31) */
 #define NPROG NT_SIM_PROGRAMS
-#define NSUB 6                   /* all, education low/mid/high, emp_prev12 0 / 1-12 */
+#define NSUB 15                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
+                                    start_year 2003..2006 */
+#define SUB_JOB 6                /* job_chance=q1 */
+#define SUB_YEAR 11              /* start_year=2003 */
+#define SUB_YEAR_FIRST 2003
+#define SUB_YEARS 4
 #define MAX_START_DUR 36         /* no programme starts after 36 months on the index benefit */
 
 enum { ST_BEN_INDEX, ST_BEN_OTHER, ST_EMP, ST_NONEMP };
@@ -65,12 +70,25 @@ typedef struct {
     double het_low, het_high, het_norecent;  /* effect multipliers */
     int trait_two_point;     /* 1: the trait is a two-point type (scenario unobserved) */
     double start_const, start_bijstand, start_low, start_high, start_norecent, start_age,
-        start_benhist, start_dur, start_trait;
+        start_benhist, start_dur, start_trait,
+        start_early;     /* dip scenario: logit shift per year employed in months -36..-25 (unseen by the study) */
     double job_const, job_ww, job_low, job_high, job_age, job_female, job_western, job_nonwestern,
-        job_emp12, job_ben24, job_dur, job_trait, job_nonemp;
+        job_emp12, job_ben24, job_dur, job_trait, job_nonemp, job_early;
     double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
     double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
     double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
+    /* job_chance truth: quintile cut points of the known score
+       nt_sim_job_index over the simulated persons (nt_sim_jobchance.c);
+       jc_ready 0: no person has a quintile. */
+    double jc_cut[4];
+    int jc_ready;
+    /* Region effects (scenario `regions`; 0 otherwise): the effect
+       multiplier of a person in region r is times 1 + region_eff[r]. */
+    double region_eff[15];
+    /* Business cycle (scenario `cycle`, else 0): logit shifts per unit of
+       nt_sim_cycle(calendar month) on programme start and job finding, and
+       the relative change of the post-programme effect (nt_sim_cycle.c). */
+    double cyc_start, cyc_job, cyc_effect;
 } model;
 
 /* Municipality codes (CBS GM codes, leading zeros) with inflow shares and a
@@ -101,6 +119,9 @@ typedef struct {
     nt_day birth, death, emig;
     double age, trait;
     int emp12, emp24, ben24;             /* derived from the history spells */
+    int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
+    int force_type;                      /* a programme start takes this type (1..NPROG), 0: drawn */
+    int emp_early;                       /* months employed in -36..-25 (the dip scenario's selection) */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */
@@ -125,6 +146,15 @@ typedef struct {
     int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
+    /* Programme against programme (truth_compare.csv): participants of m
+       starting in k, their path with m minus their path had the start in
+       k been of type l (whole cohort). */
+    int64_t cmp_sum[NPROG + 1][NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t cmp_cnt[NPROG + 1][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    /* Per region, programme `any` (truth_region.csv). */
+    int64_t reg_sum[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t reg_cnt[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    int64_t reg_treated[15][NT_SIM_START_MONTHS], reg_controls[15][NT_SIM_START_MONTHS];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */
@@ -133,6 +163,9 @@ typedef struct {
     uint8_t e1[NT_SIM_PANEL_MONTHS], b1[NT_SIM_PANEL_MONTHS], e0[NT_SIM_PANEL_MONTHS], b0[NT_SIM_PANEL_MONTHS];
     int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
     int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
+    uint8_t e2[NT_SIM_PANEL_MONTHS], b2[NT_SIM_PANEL_MONTHS];   /* the path with another programme type */
+    int64_t w2[NT_SIM_PANEL_MONTHS];
+    spell_buf g;
     person p;
     path_info info;
 } work;
@@ -166,11 +199,31 @@ int nt_sim_draw_wage(const model *M, const person *p, double u, double gain);
 /* Attributes and the pre-inflow history, from RNG stream (seed, i). */
 int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_buf *b);
 
+/* nt_sim_cycle.c */
+/* The business cycle in calendar month m (year * 12 + month - 1): a sine of
+   period 60 months, +1 at its peak of unemployment (2004-07), -1 in the
+   boom (2007-01), +1 again in 2009-07. */
+double nt_sim_cycle(int m);
+/* The cycle scenario's parameters (called by nt_sim_model_init). */
+void nt_sim_cycle_init(model *m);
+/* context.csv (scenario cycle): region, month, unemployment_rate for every
+   region and calendar month from 36 months before the inflow window to the
+   data end. */
+nt_status nt_sim_context_write(const char *path, char delimiter, const char *eol, nt_error *err);
+
 /* nt_sim_spells.c */
 /* Draws person i, simulates the factual path and, for a participant in
    months 0..23, the counterfactual one; fills w and adds to the truth T
    (T may be NULL). -1 when out of memory. */
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T);
+
+/* The known job-chance score: the job-finding logit at inflow (duration 0)
+   without the unobserved trait (nt_sim_spells.c). */
+double nt_sim_job_index(const model *M, const person *p);
+/* nt_sim_jobchance.c: M->jc_cut from all persons' scores (works: nth
+   thread buffers); the quintile of a drawn person. */
+int nt_sim_job_cuts(model *M, uint64_t seed, long persons, int nth, work *works);
+int nt_sim_job_quintile(const model *M, const person *p);
 
 /* nt_sim_truth.c */
 /* Risk set counts for every person; differences for participants. */
@@ -180,6 +233,15 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
    per month, cents). */
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0);
+/* The differences of a participant's path (type f->treat_type) and its
+   path with type l at the same start (e2, b2, w2). */
+void nt_sim_truth_add_cmp(truth_acc *T, const person *p, const path_info *f, int l, const uint8_t *e1,
+                          const int64_t *w1, const uint8_t *b1, const uint8_t *e2, const int64_t *w2, const uint8_t *b2);
+/* truth_region.csv: the truth of programme `any` per region (subgroup
+   region=<code>), as truth.csv. */
+nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_error *err);
+/* truth_compare.csv: program, versus, outcome, month, true_att, n_treated. */
+nt_status nt_sim_truth_write_cmp(const truth_acc *T, const char *path, nt_error *err);
 void nt_sim_truth_merge(truth_acc *into, const truth_acc *from);
 nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err);
 /* truth_cost_benefit.csv: cost_benefit.csv's figures (estimand ATT) from the

@@ -72,18 +72,32 @@ void nt_sim_model_init(model *m, const char *scenario)
         m->loss_trait = 0;
         m->het_low = m->het_high = m->het_norecent = 1.0;
         for (int p = 1; p <= NPROG; p++) m->prog[p].retention = m->prog[p].wage = 0;
+    } else if (!strcmp(scenario, "regions")) {
+        /* region effects of known spread: 1 + 0.5 q_r, q_r = ((7 r mod 15) - 7) / sqrt(56 / 3)
+           (mean 0, sd 1 over the 15 regions) */
+        for (int r = 0; r < NREGION; r++) m->region_eff[r] = 0.5 * ((double)((7 * r) % 15) - 7) / sqrt(56.0 / 3.0);
+    } else if (!strcmp(scenario, "dip")) {
+        /* Ashenfelter's dip: caseworkers pick those whose earlier career
+           (months -36..-25, before the study's 24-month history) broke off;
+           that career also helps finding work, so the study's model is
+           biased and its placebo months must show it */
+        m->start_early = -1.5;
+        m->job_early = 0.5;
     } else if (!strcmp(scenario, "homogeneous")) {
         m->het_low = m->het_high = m->het_norecent = 1.0;
+    } else if (!strcmp(scenario, "cycle")) {
+        nt_sim_cycle_init(m);
     }
 }
 
 int nt_simulate_scenario_known(const char *name)
 {
     return name && (!strcmp(name, "default") || !strcmp(name, "null") || !strcmp(name, "unobserved") ||
-                    !strcmp(name, "homogeneous"));
+                    !strcmp(name, "homogeneous") || !strcmp(name, "regions") || !strcmp(name, "dip") ||
+                    !strcmp(name, "cycle"));
 }
 
-const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous"; }
+const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous, regions, dip, cycle"; }
 
 const char *nt_simulate_program_name(int code)
 {
@@ -161,6 +175,26 @@ int nt_sim_draw_wage(const model *M, const person *p, double u, double gain)
                 (p->sex ? 0.15 : 0) - (p->mig == 2 ? 0.1 : 0) - (p->scheme == SCH_BIJSTAND ? 0.15 : 0);
     (void)M;
     return (int)lround(exp(mu) * (0.7 + 0.6 * u) * (1 + gain));
+}
+
+/* emp12, emp24, ben24 (the study's covariates) and emp_early (months
+   -36..-25, the dip scenario's) from the history spells. */
+static void history_counts(person *p, const spell_buf *b)
+{
+    uint8_t fl[24];
+    int64_t el[24];
+    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 24, 24, fl, el);
+    p->emp12 = p->emp24 = 0;
+    for (int j = 0; j < 24; j++) {
+        p->emp24 += fl[j];
+        if (j >= 12) p->emp12 += fl[j];
+    }
+    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 36, 12, fl, el);
+    p->emp_early = 0;
+    for (int j = 0; j < 12; j++) p->emp_early += fl[j];
+    nt_sim_cover(b->v, b->n, SP_BEN, p->inflow - 24, 24, fl, NULL);
+    p->ben24 = 0;
+    for (int j = 0; j < 24; j++) p->ben24 += fl[j];
 }
 
 /* Attributes and the pre-inflow history, from RNG stream (seed, i). */
@@ -280,16 +314,6 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
         first_run = 0;
     }
     p->nhist = b->n;
-    uint8_t fl[24];
-    int64_t el[24];
-    nt_sim_cover(b->v, b->n, SP_JOB, p->inflow - 24, 24, fl, el);
-    p->emp12 = p->emp24 = 0;
-    for (int j = 0; j < 24; j++) {
-        p->emp24 += fl[j];
-        if (j >= 12) p->emp12 += fl[j];
-    }
-    nt_sim_cover(b->v, b->n, SP_BEN, p->inflow - 24, 24, fl, NULL);
-    p->ben24 = 0;
-    for (int j = 0; j < 24; j++) p->ben24 += fl[j];
+    history_counts(p, b);
     return 0;
 }

@@ -8,7 +8,7 @@
 static double het(const model *M, const person *p)
 {
     double h = p->edu == 0 ? M->het_low : p->edu == 2 ? M->het_high : 1.0;
-    return h * (p->emp12 == 0 ? M->het_norecent : 1.0);
+    return h * (p->emp12 == 0 ? M->het_norecent : 1.0) * (1 + M->region_eff[p->region]);
 }
 
 static double job_logit(const model *M, const person *p, int dur)
@@ -18,15 +18,18 @@ static double job_logit(const model *M, const person *p, int dur)
            (p->sex ? M->job_female : 0) + (p->mig == 1 ? M->job_western : 0) +
            (p->mig == 2 ? M->job_nonwestern : 0) + M->job_emp12 * p->emp12 / 12.0 +
            M->job_ben24 * p->ben24 / 24.0 + M->job_dur * log1p(dur) + M->job_trait * p->trait +
-           nt_sim_regions[p->region].shift;
+           nt_sim_regions[p->region].shift + M->job_early * p->emp_early / 12.0;
 }
+
+double nt_sim_job_index(const model *M, const person *p) { return job_logit(M, p, 0) - M->job_trait * p->trait; }
 
 static double start_logit(const model *M, const person *p, int dur)
 {
     double x = M->start_const + (p->scheme == SCH_BIJSTAND ? M->start_bijstand : 0) +
                (p->edu == 0 ? M->start_low : 0) + (p->edu == 2 ? M->start_high : 0) +
                (p->emp12 == 0 ? M->start_norecent : 0) + M->start_age * (p->age - 40) +
-               (p->ben24 > 0 ? M->start_benhist : 0) + M->start_dur * dur + M->start_trait * p->trait;
+               (p->ben24 > 0 ? M->start_benhist : 0) + M->start_dur * dur + M->start_trait * p->trait +
+               M->start_early * p->emp_early / 12.0;
     if (dur >= 1 && dur <= 4) x += 0.4;   /* intake interviews in months 1-4 */
     return x;
 }
@@ -64,7 +67,7 @@ static int start_program(const model *M, const person *p, int t, int m, path_sta
     for (int k = 1; k <= NPROG; k++) w[k - 1] = p->scheme == SCH_WW ? M->prog[k].share_ww : M->prog[k].share_bijstand;
     if (p->age >= 50) w[3] *= 2;   /* wage subsidies for older workers */
     if (p->edu == 2) w[1] *= 0.5;  /* less training for the high educated */
-    int prog = 1 + nt_sim_pick(w, NPROG, unif(p, t, U_TYPE));
+    int prog = p->force_type ? p->force_type : 1 + nt_sim_pick(w, NPROG, unif(p, t, U_TYPE));
     S->prog = prog;
     S->prog_t0 = t;
     S->prog_end_t = t + M->prog[prog].duration - 1;
@@ -100,13 +103,14 @@ static int month_on_benefit(const model *M, const person *p, int suppress, int t
 {
     int m = p->inflow + t, dim = dim_of(m);
     int dur = t - S->ben_t0;
+    double cyc = M->cyc_start || M->cyc_job ? nt_sim_cycle(m) : 0;
     if (S->state == ST_BEN_INDEX && !S->prog && t != suppress && dur <= MAX_START_DUR &&
-        unif(p, t, U_START) < logistic(start_logit(M, p, dur))) {
+        unif(p, t, U_START) < logistic(start_logit(M, p, dur) + M->cyc_start * cyc)) {
         if (start_program(M, p, t, m, S, b, info)) return -1;
         eff_job = M->prog[S->prog].lockin;
     }
     if (dur < 1) return 0;
-    double pj = logistic(job_logit(M, p, dur) + eff_job);
+    double pj = logistic(job_logit(M, p, dur) + eff_job + M->cyc_job * cyc);
     if (unif(p, t, U_JOB) < pj) {
         int sd = 3 + (int)(unif(p, t, U_DAY) * (dim - 2));   /* job starts on day 3..dim */
         nt_day js = day_in(m, sd);
@@ -177,7 +181,7 @@ static int month_not_employed(const model *M, const person *p, int t, double eff
         S->state = ST_BEN_OTHER;
         return 0;
     }
-    double pj = logistic(job_logit(M, p, 12) + M->job_nonemp + eff_job);
+    double pj = logistic(job_logit(M, p, 12) + M->job_nonemp + eff_job + (M->cyc_job ? M->cyc_job * nt_sim_cycle(m) : 0));
     if (unif(p, t, U_JOB) < pj) {
         if (push_job(M, p, t, day_in(m, 1 + (int)(unif(p, t, U_DAY) * dim)),
                      S->prog ? M->prog[S->prog].wage * S->h : 0, b)) return -1;
@@ -212,6 +216,8 @@ static int path_sim(const model *M, const person *p, int suppress, spell_buf *b,
         double eff_job = 0;
         if (S.prog && tau >= 0)
             eff_job = tau < M->prog[S.prog].duration ? M->prog[S.prog].lockin : M->prog[S.prog].post * S.h;
+        if (S.prog && tau >= M->prog[S.prog].duration && M->cyc_effect)   /* more effective in a slack market */
+            eff_job *= 1 + M->cyc_effect * nt_sim_cycle(p->inflow + t);
         int r = 0;
         switch (S.state) {
         case ST_BEN_INDEX:
@@ -259,6 +265,7 @@ static void cost_derive(const person *p, const spell_buf *b, int64_t *cost)
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T)
 {
     if (nt_sim_person_draw(M, seed, i, &w->p, &w->f)) return -1;
+    w->p.jq = nt_sim_job_quintile(M, &w->p);
     if (path_sim(M, &w->p, -1, &w->f, &w->info)) return -1;
     panel_derive(&w->p, &w->f, w->e1, w->b1, w->w1);
     int k = w->info.treat_month;
@@ -273,6 +280,20 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
         cost_derive(&w->p, &w->f, w->c1);
         cost_derive(&w->p, &w->c, w->c0);
         if (T) nt_sim_truth_add_cb(T, &w->p, &w->info, w->b1, w->c1, w->b0, w->c0);
+        /* the same start with each other programme type (truth_compare.csv) */
+        for (int l = 1; T && l <= NPROG; l++) {
+            if (l == w->info.treat_type) continue;
+            path_info gi;
+            w->g.n = 0;
+            for (int j = 0; j < w->p.nhist; j++)
+                if (nt_sim_spell_push(&w->g, w->f.v[j])) return -1;
+            w->p.force_type = l;
+            int bad = path_sim(M, &w->p, -1, &w->g, &gi);
+            w->p.force_type = 0;
+            if (bad) return -1;
+            panel_derive(&w->p, &w->g, w->e2, w->b2, w->w2);
+            nt_sim_truth_add_cmp(T, &w->p, &w->info, l, w->e1, w->w1, w->b1, w->e2, w->w2, w->b2);
+        }
     } else {
         memcpy(w->e0, w->e1, sizeof w->e0);
         memcpy(w->b0, w->b1, sizeof w->b0);

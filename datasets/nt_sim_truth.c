@@ -13,22 +13,38 @@ static int subgroups_of(const person *p, int *sub)
     sub[n++] = 0;
     if (p->edu >= 0) sub[n++] = 1 + p->edu;
     sub[n++] = p->emp12 == 0 ? 4 : 5;
+    if (p->jq > 0) sub[n++] = SUB_JOB + p->jq - 1;
+    return n;
+}
+
+/* The start_year subgroup of a start in month k since inflow (the calendar
+   year of inflow + k), after the person's n subgroups; returns the count. */
+static int with_year(const person *p, int k, const int *sub, int n, int *out)
+{
+    for (int s = 0; s < n; s++) out[s] = sub[s];
+    int y = (p->inflow + k) / 12 - SUB_YEAR_FIRST;
+    if (y >= 0 && y < SUB_YEARS) out[n++] = SUB_YEAR + y;
     return n;
 }
 
 static const char *const sub_names[NSUB] = {"", "education=low", "education=mid", "education=high",
-                                            "emp_prev12=0-0", "emp_prev12=1-12"};
+                                            "emp_prev12=0-0", "emp_prev12=1-12", "job_chance=q1", "job_chance=q2",
+                                            "job_chance=q3", "job_chance=q4", "job_chance=q5", "start_year=2003",
+                                            "start_year=2004", "start_year=2005", "start_year=2006"};
 
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
                       const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0)
 {
-    int sub[3], ns = subgroups_of(p, sub);
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5], ns;
     int kmax = f->index_last;
     if (f->treat_month >= 0 && f->treat_month < kmax) kmax = f->treat_month;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
     for (int k = 0; k <= kmax; k++) {
+        ns = with_year(p, k, sub0, ns0, sub);
+        if (k == f->treat_month) T->reg_treated[p->region][k]++;
+        else T->reg_controls[p->region][k]++;
         if (k == f->treat_month) {
             for (int s = 0; s < ns; s++) {
                 T->treated[f->treat_type][sub[s]][k]++;
@@ -40,9 +56,12 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     }
     int k = f->treat_month;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
+    ns = with_year(p, k, sub0, ns0, sub);
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
+        T->reg_cnt[p->region][k][tau]++;
+        for (int o = 0; o < 3; o++) T->reg_sum[p->region][k][tau][o] += d[o];
         for (int s = 0; s < ns; s++) {
             int prs[2] = {0, f->treat_type};   /* "any", then the type */
             for (int j = 0; j < 2; j++) {
@@ -56,11 +75,12 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0)
 {
-    int sub[3], ns = subgroups_of(p, sub);
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5];
     int k = f->treat_month, kmax = f->index_last;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
+    int ns = with_year(p, k, sub0, ns0, sub);
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
     for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
         int t = k + tau;

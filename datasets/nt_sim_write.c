@@ -256,7 +256,11 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             "`truth_cost_benefit.csv`: `cost_benefit.csv`'s figures (estimand ATT, whole\n"
             "horizons 12, 24, 36, 60, 96, rates 0 and the study's) from the true paths of\n"
             "earnings, benefit euros (on_benefit x the index scheme's benefit_month) and\n"
-            "programme costs started (the counterfactual's later programmes included).\n\n"
+            "programme costs started (the counterfactual's later programmes included).\n"
+            "truth.csv also has `job_chance=q1..q5` (quintiles of the known job-chance score)\n"
+            "and `start_year=2003..2006` (calendar year of the start) for studies that ask\n"
+            "for them; `truth_region.csv`: `any` per region; `truth_compare.csv`: programme\n"
+            "against programme among the participants of the first (`[treatment] compare`).\n\n"
             "## Model parameters\n\n"
             "| programme | duration (months) | lock-in (logit) | post (logit) | job loss (logit) | wage gain | mean cost |\n"
             "|---|---|---|---|---|---|---|\n",
@@ -287,6 +291,11 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             M->reentry, M->to_bijstand_after_ww, M->exit_other_ww, M->exit_other_bijstand);
     if (M->trait_two_point)
         fprintf(fp, "\nThe unobserved trait is a two-point type: +1.2247 (40%%) or -0.8165 (60%%), mean 0, SD 1.\n");
+    if (M->cyc_job || M->cyc_start || M->cyc_effect)
+        fprintf(fp, "\nBusiness cycle c(m) = sin(2 pi (m - 2003-04) / 60) in calendar month m: programme start\n"
+                    "logit %+.2f c(m), job finding logit %+.2f c(m), post-programme effect x (1 %+.2f c(m));\n"
+                    "context.csv: unemployment rate 6.5 + 1.5 c(m) - 4 x the region's shift (percent).\n",
+                M->cyc_start, M->cyc_job, M->cyc_effect);
     if (fclose(fp)) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     return NT_OK;
 }
@@ -344,6 +353,7 @@ static void writer_free(writer *W)
         for (int t = 0; t < W->nth; t++) {
             free(W->works[t].f.v);
             free(W->works[t].c.v);
+            free(W->works[t].g.v);
         }
     free(W->bufs);
     free(W->works);
@@ -459,6 +469,10 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
         }
         write_header(W.fps[f], &F, f);
     }
+    if (nt_sim_job_cuts(&M, o->seed, o->persons, nth, W.works)) {
+        st = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
     if ((st = write_spells(o, &M, &F, &W, tmp, err))) goto done;
     for (int t = 1; t < nth; t++) nt_sim_truth_merge(&W.accs[0], &W.accs[t]);
     S = sum_counts(&W);
@@ -468,6 +482,12 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = nt_sim_truth_write(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_cost_benefit.csv");
     if ((st = nt_sim_truth_write_cb(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_region.csv");
+    if ((st = nt_sim_truth_write_region(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_compare.csv");
+    if ((st = nt_sim_truth_write_cmp(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "context.csv");
+    if (M.cyc_job && (st = nt_sim_context_write(path, o->delimiter, F.eol, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");
     if ((st = write_readme(o, &M, &S, path, err))) goto done;
     rmdir(dir);   /* an empty dir may exist; rename needs it gone */

@@ -2,6 +2,7 @@
 #include "estimators/nt_balance.h"
 
 #include <math.h>
+#include <string.h>
 #include <stddef.h>
 
 /* Moments of one column in two passes over the rows: slot 0/1 = controls /
@@ -80,6 +81,7 @@ nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *trea
     for (int j = 0; j < p; j++) {
         const double *xj = x + (size_t)j * (size_t)n;
         nt_balance_row *r = &rows[j];
+        memset(r->dom, 0, sizeof r->dom);
         double m[4], v[4];
         int binary;
         moments4(xj, n, treated, skip, w, m, v, &binary);
@@ -92,11 +94,45 @@ nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *trea
     return NT_OK;
 }
 
+/* One row's |w x| into slot k's sum and largest contributions. */
+static void top_add(nt_balance_acc *a, int k, double c)
+{
+    a->abs[k] += c;
+    double *t = a->top[k];
+    if (!(c > t[NT_BALANCE_TOP - 1])) return;
+    int i = NT_BALANCE_TOP - 1;
+    for (; i > 0 && c > t[i - 1]; i--) t[i] = t[i - 1];
+    t[i] = c;
+}
+
 void nt_balance_acc_add(nt_balance_acc *a, double x, int treated, double w_after)
 {
     int t = treated != 0;
     moment_add(&a->g[t], x, 1);
-    if (w_after > 0) moment_add(&a->g[2 + t], x, w_after);
+    top_add(a, t, fabs(x));
+    if (w_after > 0) {
+        moment_add(&a->g[2 + t], x, w_after);
+        top_add(a, 2 + t, fabs(w_after * x));
+    }
+}
+
+/* The sum of the m largest of a slot's rows, bounded beyond those kept. */
+static double top_sum(const double *t, int m)
+{
+    double s = 0;
+    for (int i = 0; i < m; i++) s += t[i < NT_BALANCE_TOP ? i : NT_BALANCE_TOP - 1];
+    return s;
+}
+
+void nt_balance_acc_dominance(const nt_balance_acc *a, int rows_per_person, nt_balance_row *row)
+{
+    for (int k = 0; k < 4; k++) {
+        int m = k % 2 ? 1 : (rows_per_person > 1 ? rows_per_person : 1);
+        double one = top_sum(a->top[k], m), two = top_sum(a->top[k], 2 * m);
+        row->dom[k][0] = a->abs[k];
+        row->dom[k][1] = one < a->abs[k] ? one : a->abs[k];
+        row->dom[k][2] = (two < a->abs[k] ? two : a->abs[k]) - row->dom[k][1];
+    }
 }
 
 void nt_balance_acc_row(const nt_balance_acc *a, nt_balance_row *row)
@@ -109,4 +145,5 @@ void nt_balance_acc_row(const nt_balance_acc *a, nt_balance_row *row)
         v[k] = g->w <= 0 || den <= 0 ? NAN : (ss < 0 ? 0 : ss) * g->w / den;
     }
     fill_row(m, v, sqrt(v[1]), row);
+    memset(row->dom, 0, sizeof row->dom);
 }

@@ -27,6 +27,12 @@ typedef struct {
     double smd_before, smd_after;
     double var_ratio_before, var_ratio_after;
     double sd_denominator;       /* s* */
+    /* Dominance facts of the four means (slots: controls, treated before;
+       controls, treated after): the sum of |w x| and upper bounds of the
+       largest person's and of the two largest persons' |w x| (a person
+       with several rows: nt_balance_acc_dominance). 0 where not known
+       (nt_balance_compute). */
+    double dom[4][3];
 } nt_balance_row;
 
 /* rows: p entries, filled. ESS per arm after weighting: ess[0] controls, ess[1] treated. */
@@ -41,9 +47,21 @@ nt_status nt_balance_compute(const double *x, long n, int p, const uint8_t *trea
    variances of every column (binary ones too) cobalt-style from the sums,
    s2 = (S_wxx - S_wx^2 / S_w) S_w / (S_w^2 - S_ww). */
 typedef struct { double w, ww, wx, wxx; } nt_balance_moments;
-typedef struct { nt_balance_moments g[4]; } nt_balance_acc;
+#define NT_BALANCE_TOP 8
+typedef struct {
+    nt_balance_moments g[4];
+    double abs[4];                  /* sum of |w x| per slot */
+    double top[4][NT_BALANCE_TOP];  /* the largest row contributions |w x|, descending */
+} nt_balance_acc;
 
 void nt_balance_acc_add(nt_balance_acc *a, double x, int treated, double w_after);
 void nt_balance_acc_row(const nt_balance_acc *a, nt_balance_row *row);
+/* The dominance facts (row->dom) of an accumulator whose control persons
+   have at most rows_per_person rows each (a control is a row per start
+   month it is at risk in; a treated person one row): the largest person's
+   |w x| is at most the sum of the rows_per_person largest rows, the two
+   largest persons' at most the 2 rows_per_person largest (beyond the
+   NT_BALANCE_TOP kept: the last kept for each further row). */
+void nt_balance_acc_dominance(const nt_balance_acc *a, int rows_per_person, nt_balance_row *row);
 
 #endif

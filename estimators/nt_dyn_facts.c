@@ -44,17 +44,18 @@ static void weights_tau(const nt_dyn_panel *p, const long *unit_person, const lo
         return;
     }
     if (!m->range_mode) {
-        for (long i = 0; i < m->n_t; i++) {
+        long nt = m->n_t;
+        for (long i = 0; i < nt; i++) {
             contrib[i] = 0;
-            if (!nt_dyn_observed(p, unit_person[m->t_unit[i]], t)) continue;
+            if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
             double den = 0;
             for (long a = m->start[i]; a < m->start[i + 1]; a++)
-                if (nt_dyn_observed(p, unit_person[m->c_unit[m->pair_c[a]]], t)) den += m->w[a];
+                if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t)) den += m->w[a];
             if (den <= 0) continue;
             contrib[i] = 1;
             double ci = (double)nt_dyn_ucount(count, m->t_unit[i]);
             for (long a = m->start[i]; a < m->start[i + 1]; a++)
-                if (m->w[a] > 0 && nt_dyn_observed(p, unit_person[m->c_unit[m->pair_c[a]]], t)) {
+                if (m->w[a] > 0 && nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t)) {
                     v[m->pair_c[a]] += ci * m->w[a] / den;
                     in[m->pair_c[a]] = 1;
                 }
@@ -110,55 +111,77 @@ static void weights_tau(const nt_dyn_panel *p, const long *unit_person, const lo
     }
 }
 
+int nt_dyn_facts_buf_alloc(nt_dyn_facts_buf *b, const nt_dyn_kmatch *m)
+{
+    long nc = m->n_c;
+    b->v = malloc((size_t)(nc + 1) * sizeof *b->v);
+    b->in = malloc((size_t)(nc + 1));
+    b->contrib = malloc((size_t)m->n_t + 1);
+    b->acc = m->range_mode ? malloc(6 * (size_t)(nc + 1) * sizeof *b->acc) : NULL;
+    b->cover = m->range_mode ? malloc((size_t)(nc + 1) * sizeof *b->cover) : NULL;
+    if (!b->v || !b->in || !b->contrib || (m->range_mode && (!b->acc || !b->cover))) {
+        nt_dyn_facts_buf_free(b);
+        return -1;
+    }
+    return 0;
+}
+
+void nt_dyn_facts_buf_free(nt_dyn_facts_buf *b)
+{
+    free(b->v);
+    free(b->in);
+    free(b->contrib);
+    free(b->acc);
+    free(b->cover);
+    b->v = b->acc = NULL;
+    b->in = b->contrib = NULL;
+    b->cover = NULL;
+}
+
+void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                      int weighting, int ki, int tau, nt_dyn_facts_buf *b, nt_dyn_result *r)
+{
+    if (!r->k_control_used) return;
+    int H = r->horizon, NO = r->n_outcomes, k = r->k_month[ki];
+    long nc = m->n_c, nt = m->n_t;
+    double *v = b->v;
+    uint8_t *in = b->in, *contrib = b->contrib;
+    int t = nt_dyn_month_t(p, k, tau);
+    long slot = (long)ki * H + tau;
+    weights_tau(p, unit_person, count, m, weighting, t, v, in, contrib, b->acc, b->cover);
+    double total = 0;
+    for (long j = 0; j < nc; j++) total += v[j];
+    long used = 0;
+    double w2 = 0, wmax = 0;
+    for (long j = 0; j < nc && total > 0; j++) {
+        if (!in[j]) continue;
+        double x = v[j] / total;
+        used++;
+        w2 += x * x;
+        if (x > wmax) wmax = x;
+        for (int oc = 0; oc < NO; oc++)
+            top2_add(r->k_dom + ((((size_t)ki * NO + oc) * H + tau) * 2 + 1) * 3,
+                     x * fabs(nt_dyn_uy(p, unit_person, m, oc, nt + j, t)));
+    }
+    r->k_control_used[slot] = used;
+    r->k_control_w2[slot] = w2;
+    r->k_control_wmax[slot] = wmax;
+    for (long i = 0; i < nt && total > 0; i++) {
+        if (!contrib[i]) continue;
+        double ci = (double)nt_dyn_ucount(count, m->t_unit[i]);
+        for (int oc = 0; oc < NO; oc++)
+            top2_add(r->k_dom + ((((size_t)ki * NO + oc) * H + tau) * 2) * 3,
+                     ci * fabs(nt_dyn_uy(p, unit_person, m, oc, i, t)));
+    }
+}
+
 nt_status nt_dyn_facts(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
                        int weighting, int ki, nt_dyn_result *r, nt_error *err)
 {
     if (!r->k_control_used) return NT_OK;
-    int H = r->horizon, NO = r->n_outcomes, k = r->k_month[ki];
-    long nc = m->n_c;
-    double *v = malloc((size_t)(nc + 1) * sizeof *v);
-    uint8_t *in = malloc((size_t)(nc + 1)), *contrib = malloc((size_t)m->n_t + 1);
-    double *acc = m->range_mode ? malloc(6 * (size_t)(nc + 1) * sizeof *acc) : NULL;
-    long *cover = m->range_mode ? malloc((size_t)(nc + 1) * sizeof *cover) : NULL;
-    if (!v || !in || !contrib || (m->range_mode && (!acc || !cover))) {
-        free(v); free(in); free(contrib); free(acc); free(cover);
-        return nt_fail(err, NT_ENOMEM, "out of memory");
-    }
-    for (int tau = 0; tau < H; tau++) {
-        int t = k + tau;
-        long slot = (long)ki * H + tau;
-        weights_tau(p, unit_person, count, m, weighting, t, v, in, contrib, acc, cover);
-        double total = 0;
-        for (long j = 0; j < nc; j++) total += v[j];
-        long used = 0;
-        double w2 = 0, wmax = 0;
-        for (long j = 0; j < nc && total > 0; j++) {
-            if (!in[j]) continue;
-            double x = v[j] / total;
-            used++;
-            w2 += x * x;
-            if (x > wmax) wmax = x;
-            long pc = unit_person[m->c_unit[j]];
-            for (int oc = 0; oc < NO; oc++)
-                top2_add(r->k_dom + ((((size_t)ki * NO + oc) * H + tau) * 2 + 1) * 3,
-                         x * fabs((double)p->outcome[oc][pc * p->months + t]));
-        }
-        r->k_control_used[slot] = used;
-        r->k_control_w2[slot] = w2;
-        r->k_control_wmax[slot] = wmax;
-        for (long i = 0; i < m->n_t && total > 0; i++) {
-            if (!contrib[i]) continue;
-            long pi = unit_person[m->t_unit[i]];
-            double ci = (double)nt_dyn_ucount(count, m->t_unit[i]);
-            for (int oc = 0; oc < NO; oc++)
-                top2_add(r->k_dom + ((((size_t)ki * NO + oc) * H + tau) * 2) * 3,
-                         ci * fabs((double)p->outcome[oc][pi * p->months + t]));
-        }
-    }
-    free(v);
-    free(in);
-    free(contrib);
-    free(acc);
-    free(cover);
+    nt_dyn_facts_buf b = {0};
+    if (nt_dyn_facts_buf_alloc(&b, m)) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int tau = 0; tau < r->horizon; tau++) nt_dyn_facts_tau(p, unit_person, count, m, weighting, ki, tau, &b, r);
+    nt_dyn_facts_buf_free(&b);
     return NT_OK;
 }

@@ -56,6 +56,8 @@ void nt_dyn_lin_free(nt_dyn_lin *L);
    c[o * H + tau] = (sum of its terms - treated role x ATT) / N(tau), 0 where
    N = 0 or ATT undefined. Returns 0 (and c all 0) when it has no role. */
 int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c);
+/* The same for outcome o alone: c[tau], tau < horizon. */
+int nt_dyn_lin_get_one(const nt_dyn_lin *L, int f, long person, int o, double *c);
 /* A linearisation of given contributions (a combination of another's
    series, study/nt_cost_benefit.c): person's finished ATT contributions
    c[o * H + tau] into a fresh L, then nt_dyn_lin_put_done (no ATT_fixed). */
@@ -102,6 +104,12 @@ typedef struct {
     double *se, *lower, *upper, *band_lower, *band_upper;
     double *cum, *cum_se, *cum_lower, *cum_upper, *cum_band_lower, *cum_band_upper;
     double *crit, *crit_cum;                 /* [s] */
+    /* [s]: p-value of the sup-t test of "theta(tau) = 0 in every month":
+       the share of draws with max_tau |D(tau)| / se(tau) >= max_tau
+       |theta(tau)| / se(tau) (the same months as the band; NaN without
+       draws). A band excludes 0 somewhere exactly when sup_p < 1 - level,
+       up to the draws' ties. */
+    double *sup_p;
     /* [s], "more is better" orientation as nt_summary: */
     double *breakeven, *breakeven_lower, *breakeven_upper; /* point crossing; percentile months */
     double *breakeven_band;   /* first month from which the cumulative band's lower edge stays > 0 */

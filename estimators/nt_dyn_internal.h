@@ -73,6 +73,9 @@ typedef struct {
        of each treated and control; n_cells 0 without cells. */
     int n_cells;
     long *t_cell, *c_cell;
+    /* Pair mode, step 3: the units' outcomes for a block of months (owned
+       by nt_dyn_month_paths; NULL otherwise): see nt_dyn_ycache. */
+    struct nt_dyn_ycache_s *yc;
     /* Bias-adjusted radius (nt_dyn_adjust.c; xz/xt hold the design as for
        AIPW): at the month t being estimated, x'b of each treated and
        control per outcome, [o * n_t + i] and [o * n_c + j]; NULL without. */
@@ -80,6 +83,31 @@ typedef struct {
     int adjust_per_col;          /* the regression's least units per column (opts) */
     double *xmean;               /* the design's column means over the month's units (centring) */
 } nt_dyn_kmatch;
+
+/* ------------------------------------------------------------ month cache */
+
+/* Pair mode (nn, Gaussian kernel): the outcomes of a start month's units at
+   months tau0 .. tau0 + nb - 1 since start, transposed so that one month's
+   values are contiguous (nt_dyn_ycache.c). Step 3 walks every unit once
+   per month; reading the panel's rows (person-major) there costs a cache
+   miss per unit, outcome and month, this a sequential read. Unit u is
+   treated i (u = i) or control j (u = n_t + j); the values are the
+   panel's, so every figure is the same. */
+typedef struct nt_dyn_ycache_s {
+    int k, tau0, nb, cap, n_outcomes;   /* k: month offset (nt_dyn_month_t); cap: months per block */
+    long nu;
+    long *person;      /* [u] */
+    int32_t *lim;      /* [u]: observed in month t iff t < lim[u] */
+    float *y;          /* [(o * nb + b) * nu + u], b = tau - tau0 */
+} nt_dyn_ycache;
+
+/* Cache for start month k (nb months per block), empty; -1 out of memory. */
+int nt_dyn_ycache_open(nt_dyn_ycache *c, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
+                       int k, int nb);
+/* Fills months tau0 .. tau0 + nb - 1 (past horizon H: fewer). */
+void nt_dyn_ycache_fill(nt_dyn_ycache *c, const nt_dyn_panel *p, int tau0, int H);
+void nt_dyn_ycache_close(nt_dyn_ycache *c);
+#define NT_DYN_YCACHE_MONTHS 16
 
 void nt_dyn_kmatch_free(nt_dyn_kmatch *m);
 
@@ -113,6 +141,7 @@ typedef struct {
     const nt_dyn_design *design;
     double *G;
     int J;                               /* AI residual neighbours */
+    int k;                               /* the start month being estimated */
 } nt_dyn_paths;
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
@@ -124,6 +153,17 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
    nothing when r->k_control_used is NULL). */
 nt_status nt_dyn_facts(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
                        int weighting, int ki, nt_dyn_result *r, nt_error *err);
+/* The same for one month tau, with buffers sized for m (pair mode calls it
+   month by month while the month cache holds tau). */
+typedef struct {
+    double *v, *acc;
+    uint8_t *in, *contrib;
+    long *cover;
+} nt_dyn_facts_buf;
+int nt_dyn_facts_buf_alloc(nt_dyn_facts_buf *b, const nt_dyn_kmatch *m);
+void nt_dyn_facts_buf_free(nt_dyn_facts_buf *b);
+void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                      int weighting, int ki, int tau, nt_dyn_facts_buf *b, nt_dyn_result *r);
 /* Weighting with exact cells at month t (nt_dyn_cells.c): as the plain
    weighting of nt_dyn_paths.c, with the control weights normalised within
    each cell; same arguments and outputs. */
@@ -159,9 +199,11 @@ void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
 
 /* ------------------------------------------------------------ linearisation */
 
-/* The (k, tau) terms of matching (pairs or ranges) at month t = k + tau. */
+/* The (k, tau) terms of matching (pairs or ranges) at month t = k + tau;
+   kvar (NULL or n_outcomes): the variance of ATT_k(tau) from those terms
+   alone (NaN when no treated contributes): effects_by_start.csv's se. */
 nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
-                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err);
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err);
 /* The (k, tau) terms of weighting; beta: the AIPW outcome models (qx per
    outcome) or NULL; with ctx->G also the logit derivative. */
 nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
@@ -175,8 +217,18 @@ nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
    the role and counts it. -1 when out of memory. */
 int nt_dyn_lin_add_treated(struct nt_dyn_lin_s *L, int fixed, int tau, long person, const double *term);
 int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long person, int o, double term);
+/* Pair mode with the month cache: nt_dyn_lin_matched keeps the terms of
+   the cached months and this adds them to the persons' rows (the same sums
+   in the same order of start months: a person has one role per start
+   month), once per unit and block instead of once per unit and month. */
+nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
+
+/* Appends the matched sets of start month k (nt_dyn_pairs.c). */
+struct nt_dyn_pairs_s;
+nt_status nt_dyn_pairs_add(struct nt_dyn_pairs_s *P, const nt_dyn_kmatch *m, const long *unit_person, int k,
+                           nt_error *err);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -192,7 +244,37 @@ static inline long nt_dyn_ucount(const long *count, long u) { return count ? cou
 
 static inline int nt_dyn_observed(const nt_dyn_panel *p, long person, int t)
 {
+    if (p->time_fixed) return t < p->months;
     return t < p->months && p->n_observed[person] > t;
+}
+
+/* The outcome month of start month k and month tau since start: k + tau
+   since inflow, or tau itself for time-fixed (placebo) outcomes. */
+static inline int nt_dyn_month_t(const nt_dyn_panel *p, int k, int tau) { return p->time_fixed ? tau : k + tau; }
+
+/* Unit u of m (treated i: u = i; control j: u = n_t + j) at month t:
+   observed, and outcome o there; from the month cache when it holds t. */
+static inline long nt_dyn_uperson(const long *unit_person, const nt_dyn_kmatch *m, long u)
+{
+    if (m->yc) return m->yc->person[u];
+    return unit_person[u < m->n_t ? m->t_unit[u] : m->c_unit[u - m->n_t]];
+}
+
+static inline int nt_dyn_uobs(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, long u, int t)
+{
+    if (m->yc) return t < m->yc->lim[u];
+    return nt_dyn_observed(p, nt_dyn_uperson(unit_person, m, u), t);
+}
+
+static inline double nt_dyn_uy(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int o, long u,
+                               int t)
+{
+    const nt_dyn_ycache *c = m->yc;
+    if (c) {
+        int b = t - c->k - c->tau0;
+        if (b >= 0 && b < c->nb) return (double)c->y[((size_t)o * (size_t)c->nb + (size_t)b) * (size_t)c->nu + (size_t)u];
+    }
+    return (double)p->outcome[o][nt_dyn_uperson(unit_person, m, u) * p->months + t];
 }
 
 static inline int nt_dyn_weighting(const nt_dyn_opts *o)

@@ -31,6 +31,7 @@
 
 #include <gsl/gsl_linalg.h>
 
+#include "core/nt_mem.h"
 #include "core/nt_progress.h"
 #include "estimators/nt_match.h"
 #include "estimators/nt_sort.h"
@@ -45,6 +46,12 @@ typedef struct nt_dyn_linwork_s {
     double *K, *KK, *yhat, *sorted, *P, *A, *y[64], *e[64];
     long *ord, *pos, *nb;
     uint8_t *contrib, *skip;
+    /* Pair mode with the month cache: the terms of the cached months,
+       tb[(o * cap + b) * nu + u] (NaN none), and role[b * nu + u] (1
+       treated, 2 control), added to the rows by nt_dyn_lin_flush. */
+    double *tb;
+    uint8_t *role;
+    size_t cap_tb;
 } linwork;
 
 static void work_free(linwork *w)
@@ -53,6 +60,7 @@ static void work_free(linwork *w)
     free(w->K); free(w->KK); free(w->yhat); free(w->sorted); free(w->P); free(w->A);
     for (int o = 0; o < 64; o++) { free(w->y[o]); free(w->e[o]); }
     free(w->ord); free(w->pos); free(w->nb); free(w->contrib); free(w->skip);
+    free(w->tb); free(w->role);
     free(w);
 }
 
@@ -141,7 +149,7 @@ static float *row_of(nt_dyn_lin *L, int f, long person, uint8_t **bits)
             if (grow((void **)&L->chunk[f], (size_t)c + 1, sizeof *L->chunk[f]) ||
                 grow((void **)&L->bits[f], (size_t)c + 1, sizeof *L->bits[f]))
                 return NULL;
-            L->chunk[f][c] = calloc(NT_DYN_LIN_CHUNK * stride, sizeof(float));
+            L->chunk[f][c] = nt_mem_big_zero(NT_DYN_LIN_CHUNK * stride * sizeof(float));
             L->bits[f][c] = calloc(NT_DYN_LIN_CHUNK * bb, 1);
             if (!L->chunk[f][c] || !L->bits[f][c]) { free(L->chunk[f][c]); free(L->bits[f][c]); return NULL; }
             L->n_chunks[f] = c + 1;
@@ -172,6 +180,26 @@ int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c)
             double A = L->att[((size_t)f * NO + o) * H + tau];
             c[o * H + tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / (double)N : 0;
         }
+    }
+    return 1;
+}
+
+int nt_dyn_lin_get_one(const nt_dyn_lin *L, int f, long person, int o, double *c)
+{
+    int H = L->horizon, NO = L->n_outcomes;
+    int32_t r = L->row[f][person];
+    if (r < 0) {
+        memset(c, 0, (size_t)H * sizeof *c);
+        return 0;
+    }
+    size_t bb = bit_bytes(L), stride = (size_t)NO * H;
+    const float *v = L->chunk[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * stride;
+    const uint8_t *bits = L->bits[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * bb;
+    for (int tau = 0; tau < H; tau++) {
+        long N = L->n_contrib[f * H + tau];
+        int tr = (bits[tau >> 3] >> (tau & 7)) & 1;
+        double A = L->att[((size_t)f * NO + o) * H + tau];
+        c[tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / (double)N : 0;
     }
     return 1;
 }
@@ -273,26 +301,77 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
 static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t, linwork *w)
 {
     int NO = p->n_outcomes;
+    long nt = m->n_t;
     memset(w->K, 0, ((size_t)m->n_c + 1) * sizeof *w->K);
     memset(w->KK, 0, ((size_t)m->n_c + 1) * sizeof *w->KK);
-    for (long i = 0; i < m->n_t; i++) {
+    for (long i = 0; i < nt; i++) {
         w->contrib[i] = 0;
-        if (!nt_dyn_observed(p, unit_person[m->t_unit[i]], t)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         double den = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_observed(p, unit_person[m->c_unit[m->pair_c[a]]], t)) den += m->w[a];
+            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t)) den += m->w[a];
         if (den <= 0) continue;
         w->contrib[i] = 1;
         for (int o = 0; o < NO; o++) w->yhat[(size_t)i * NO + o] = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++) {
-            long pc = unit_person[m->c_unit[m->pair_c[a]]];
-            if (!nt_dyn_observed(p, pc, t) || m->w[a] <= 0) continue;
+            long u = nt + m->pair_c[a];
+            if (!nt_dyn_uobs(p, unit_person, m, u, t) || m->w[a] <= 0) continue;
             double v = m->w[a] / den;
             w->K[m->pair_c[a]] += v;
             w->KK[m->pair_c[a]] += v * v;
-            for (int o = 0; o < NO; o++) w->yhat[(size_t)i * NO + o] += v * (double)p->outcome[o][pc * p->months + t];
+            for (int o = 0; o < NO; o++) w->yhat[(size_t)i * NO + o] += v * nt_dyn_uy(p, unit_person, m, o, u, t);
         }
     }
+}
+
+/* The term buffer of the month cache's block (pair mode), cleared at the
+   block's first month; -1 out of memory. */
+static int block_ready(linwork *w, const nt_dyn_ycache *c, int NO, int b)
+{
+    size_t nu = (size_t)c->nu, need = (size_t)(NO ? NO : 1) * (size_t)c->cap * nu + 1;
+    if (need > w->cap_tb) {
+        if (grow((void **)&w->tb, need, sizeof *w->tb) || grow((void **)&w->role, (size_t)c->cap * nu + 1, 1)) return -1;
+        w->cap_tb = need;
+    }
+    if (b == 0) {
+        for (size_t i = 0; i < (size_t)NO * (size_t)c->cap * nu; i++) w->tb[i] = NAN;
+        memset(w->role, 0, (size_t)c->cap * nu);
+    }
+    return 0;
+}
+
+nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err)
+{
+    nt_dyn_lin *L = ctx->lin;
+    linwork *w = L->work;
+    const nt_dyn_ycache *c = m->yc;
+    if (!w || !w->tb || !c || c->nb <= 0) return NT_OK;
+    int H = L->horizon, NO = L->n_outcomes, nb = c->nb, cap = c->cap;
+    size_t nu = (size_t)c->nu;
+    for (size_t u = 0; u < nu; u++) {
+        int need = 0;
+        for (int b = 0; b < nb && !need; b++) need = w->role[(size_t)b * nu + u] != 0;
+        if (!need) continue;
+        for (int f = 0; f <= fixed; f++) {
+            uint8_t *bits;
+            float *v = row_of(L, f, c->person[u], &bits);
+            if (!v) return NOMEM(err);
+            for (int b = 0; b < nb; b++) {
+                int role = w->role[(size_t)b * nu + u], tau = c->tau0 + b;
+                if (!role) continue;
+                if (role & 1) {
+                    bits[tau >> 3] |= (uint8_t)(1u << (tau & 7));
+                    L->n_contrib[f * H + tau]++;
+                }
+                for (int o = 0; o < NO; o++) {
+                    double x = w->tb[((size_t)o * (size_t)cap + (size_t)b) * nu + u];
+                    if ((role & 1) || !isnan(x)) v[o * H + tau] = (float)((double)v[o * H + tau] + x);
+                }
+            }
+        }
+    }
+    memset(w->role, 0, (size_t)cap * nu);
+    return NT_OK;
 }
 
 /* The controls of start month k in order of (score, index), once per k:
@@ -345,30 +424,54 @@ static void resid(const nt_dyn_kmatch *m, const linwork *w, long j, int J, int N
     }
 }
 
-static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
-                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err)
+/* nt_dyn_yadj through the month cache: unit i of side 0 (treated) or 1
+   (control), minus its bias adjustment when there is one. */
+static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
+                    int t)
 {
+    double y = nt_dyn_uy(p, unit_person, m, o, side ? m->n_t + i : i, t);
+    if (side == 0 && m->off_t) y -= m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
+    if (side == 1 && m->off_c) y -= m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i];
+    return y;
+}
+
+static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err)
+{
+    /* kvar (with it): the variance of ATT_k(tau) from this (k, tau)'s terms
+       alone, [sum_i (term_i - ATT_k)^2 + sum_j c_j^2 e_j^2] / n^2 */
+    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0};
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     if (work_ready(L, m->n_c, m->n_t, NO, m->range_mode ? (long)np * (NO + 1) + np + nq : 0)) return NOMEM(err);
     linwork *w = L->work;
     if (m->range_mode) range_terms(p, unit_person, m, t, w);
     else pair_terms(p, unit_person, m, t, w);
-    long any = 0;
-    for (long i = 0; i < m->n_t; i++) {
+    const nt_dyn_ycache *yc = m->yc;
+    int b = yc ? t - yc->k - yc->tau0 : -1;
+    if (yc && (b < 0 || b >= yc->nb)) yc = NULL;   /* not cached: terms straight into the rows */
+    if (yc && block_ready(w, yc, NO, b)) return NOMEM(err);
+    size_t nu = yc ? (size_t)yc->nu : 0, cap = yc ? (size_t)yc->cap : 0;
+    long any = 0, nt = m->n_t;
+    for (long i = 0; i < nt; i++) {
         if (!w->contrib[i]) continue;
-        long pi = unit_person[m->t_unit[i]];
         double term[64];
-        for (int o = 0; o < NO; o++) term[o] = nt_dyn_yadj(p, m, 0, i, pi, o, t) - w->yhat[(size_t)i * NO + o];
-        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
+        for (int o = 0; o < NO; o++) term[o] = uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o];
+        if (yc) {
+            for (int o = 0; o < NO; o++) w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)i] = term[o];
+            w->role[(size_t)b * nu + (size_t)i] |= 1;
+        } else if (nt_dyn_lin_add_treated(L, fixed, tau, nt_dyn_uperson(unit_person, m, i), term))
+            return NOMEM(err);
+        for (int o = 0; o < NO && o < 64; o++) { ts[o] += term[o]; tq[o] += term[o] * term[o]; }
         any++;
     }
+    if (kvar)
+        for (int o = 0; o < NO; o++) kvar[o] = NAN;
     if (!any) return NT_OK;
-    if (control_order(m, t - tau, w)) return NOMEM(err);
+    if (control_order(m, ctx->k, w)) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
-        long pc = unit_person[m->c_unit[j]];
-        w->skip[j] = !nt_dyn_observed(p, pc, t);
-        for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : nt_dyn_yadj(p, m, 1, j, pc, o, t);
+        w->skip[j] = !nt_dyn_uobs(p, unit_person, m, nt + j, t);
+        for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : uyadj(p, unit_person, m, 1, j, o, t);
     }
     int J = ctx->J > 0 ? ctx->J : 1;
     for (long j = 0; j < m->n_c; j++) {
@@ -376,9 +479,21 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         double e[64];
         resid(m, w, j, J, NO, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
-        for (int o = 0; o < NO; o++)
-            if (!isnan(e[o]) && nt_dyn_lin_add_control(L, fixed, tau, unit_person[m->c_unit[j]], o, -c * e[o])) return NOMEM(err);
+        for (int o = 0; o < NO; o++) {
+            if (isnan(e[o])) continue;
+            if (yc) {
+                w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = -c * e[o];
+                w->role[(size_t)b * nu + (size_t)(nt + j)] |= 2;
+            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, -c * e[o]))
+                return NOMEM(err);
+            if (o < 64) cq[o] += c * c * e[o] * e[o];
+        }
     }
+    if (kvar && NO <= 64)
+        for (int o = 0; o < NO; o++) {
+            double n = (double)any;
+            kvar[o] = (fmax(tq[o] - ts[o] * ts[o] / n, 0) + cq[o]) / (n * n);
+        }
     return NT_OK;
 }
 
@@ -496,10 +611,10 @@ done:
 
 /* The entry points: the terms, and the time they take (L->seconds). */
 nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
-                             const nt_dyn_kmatch *m, int t, int tau, int fixed, nt_error *err)
+                             const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err)
 {
     double t0 = nt_now();
-    nt_status s = lin_matched(ctx, p, unit_person, m, t, tau, fixed, err);
+    nt_status s = lin_matched(ctx, p, unit_person, m, t, tau, fixed, kvar, err);
     ctx->lin->seconds += nt_now() - t0;
     return s;
 }

@@ -37,14 +37,12 @@ static nt_status ai_sigma2(const nt_dyn_panel *p, const long *unit_person, const
     long n = m->n_t + m->n_c;
     for (long i = 0; i < n; i++) {
         int tr = i < m->n_t;
-        long u = tr ? m->t_unit[i] : m->c_unit[i - m->n_t];
-        long person = unit_person[u];
         buf_score[i] = tr ? m->t_score[i] : m->c_score[i - m->n_t];
         buf_d[i] = (uint8_t)tr;
-        buf_skip[i] = !nt_dyn_observed(p, person, t);
-        for (int o = 0; o < p->n_outcomes; o++)
-            buf_y[o][i] = buf_skip[i] ? 0 : p->outcome[o][person * p->months + t];
+        buf_skip[i] = !nt_dyn_uobs(p, unit_person, m, i, t);
     }
+    for (int o = 0; o < p->n_outcomes; o++)
+        for (long i = 0; i < n; i++) buf_y[o][i] = buf_skip[i] ? 0 : nt_dyn_uy(p, unit_person, m, o, i, t);
     return nt_match_sigma2_many(buf_score, buf_d, NULL, buf_skip, n, J, 0.0, 0.0, p->n_outcomes,
                                 (const double *const *)buf_y, sigma2, err);
 }
@@ -101,7 +99,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
     if (!P || !cover || !sum) { free(P); free(cover); free(sum); return nt_fail(err, NT_ENOMEM, "out of memory"); }
     /* P[(q * np + e) * nc1 + j]: q = 0 counts, q = 1 + o outcome o; e = power. */
     for (int tau = 0; tau < H; tau++) {
-        int t = k + tau;
+        int t = nt_dyn_month_t(p, k, tau);
         if (m->xz) {   /* bias-adjusted radius: y - x'b (nt_dyn_adjust.c) */
             nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, err);
             if (s) { free(P); free(cover); free(sum); return s; }
@@ -172,8 +170,11 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             r->k_att[slot] = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
             r->k_se[slot] = NAN;
         }
-        nt_status s = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, err) : NT_OK;
+        double kvar[64];
+        nt_status s = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err) : NT_OK;
         if (s) { free(P); free(cover); free(sum); return s; }
+        for (int oc = 0; ctx->lin && NO <= 64 && oc < NO; oc++)
+            r->k_se[((long)ki * NO + oc) * H + tau] = sqrt(kvar[oc]);
     }
     free(P);
     free(cover);
@@ -232,28 +233,29 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
         memset(ai->K, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *ai->K);
         memset(ai->KK, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *ai->KK);
     }
-    for (long i = 0; i < m->n_t; i++) {
-        long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]);
-        if (!nt_dyn_observed(p, pi, t)) continue;
+    long nt = m->n_t;
+    for (long i = 0; i < nt; i++) {
+        long ci = nt_dyn_ucount(count, m->t_unit[i]);
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         *nobs += ci;
         double den = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_observed(p, unit_person[m->c_unit[m->pair_c[a]]], t)) den += m->w[a];
+            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t)) den += m->w[a];
         if (den <= 0) continue;
         for (int oc = 0; oc < NO; oc++) {
-            const float *y = p->outcome[oc];
             double c = 0;
             for (long a = m->start[i]; a < m->start[i + 1]; a++) {
-                long pc = unit_person[m->c_unit[m->pair_c[a]]];
-                if (nt_dyn_observed(p, pc, t)) c += m->w[a] * (double)y[pc * p->months + t];
+                long u = nt + m->pair_c[a];
+                if (nt_dyn_uobs(p, unit_person, m, u, t)) c += m->w[a] * nt_dyn_uy(p, unit_person, m, oc, u, t);
             }
-            double dlt = (double)y[pi * p->months + t] - c / den;
+            double dlt = nt_dyn_uy(p, unit_person, m, oc, i, t) - c / den;
             sum[oc] += (double)ci * dlt;
             if (ai) ai->diffs[*ncontrib * NO + oc] = dlt;
         }
         for (long a = m->start[i]; a < m->start[i + 1]; a++) {
-            long pc = unit_person[m->c_unit[m->pair_c[a]]];
-            if (!nt_dyn_observed(p, pc, t) || m->w[a] <= 0) continue;
+            long u = nt + m->pair_c[a];
+            if (!nt_dyn_uobs(p, unit_person, m, u, t) || m->w[a] <= 0) continue;
+            long pc = nt_dyn_uperson(unit_person, m, u);
             if (nt_dyn_bit_set(bits, pc)) (*used)++;
             if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
             if (ai) {
@@ -319,6 +321,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int H = ctx->horizon, NO = ctx->n_outcomes;
     int k = r->k_month[ki], weighting = nt_dyn_weighting(o);
     const long *count = o->unit_count;
+    ctx->k = k;
     if (m->range_mode) {
         nt_status s = range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
         return s ? s : nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
@@ -326,19 +329,36 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES;
     nt_status status = NT_OK;
     ai_buf ai = {0};
-    double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum);
+    double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum), kvar[64];
+    for (int oc = 0; oc < NO && oc < 64; oc++) kvar[oc] = NAN;
     if (!sum || (do_ai && ai_alloc(&ai, m, NO))) status = NOMEM(err);
+    /* Pairs: the month cache, and the disclosure facts month by month while
+       it holds the month (nt_dyn_ycache). */
+    nt_dyn_ycache yc;
+    nt_dyn_facts_buf fb = {0};
+    int cached = !weighting && !status;
+    if (cached) {
+        if (nt_dyn_ycache_open(&yc, p, unit_person, m, k, NT_DYN_YCACHE_MONTHS) ||
+            nt_dyn_facts_buf_alloc(&fb, m)) {
+            status = NOMEM(err);
+            if (yc.y) nt_dyn_ycache_close(&yc);
+            nt_dyn_facts_buf_free(&fb);
+            cached = 0;
+        } else
+            m->yc = &yc;
+    }
     for (int tau = 0; tau < H && !status; tau++) {
-        int t = k + tau;
+        int t = nt_dyn_month_t(p, k, tau);
         long nobs = 0, ncontrib = 0;
         for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
         uint8_t *bits_f = fixed ? ctx->bits_used_fixed + (size_t)tau * (size_t)ctx->bitset_bytes : NULL;
         long *used = &r->n_control_used[tau], *used_f = &r->n_control_used_fixed[tau];
+        if (cached && tau % NT_DYN_YCACHE_MONTHS == 0) nt_dyn_ycache_fill(&yc, p, tau, H);
         if (!weighting) {
             matched_tau(p, unit_person, count, m, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
                         &nobs, &ncontrib);
-            if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, err))) break;
+            if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err))) break;
         } else if ((status = (m->n_cells ? nt_dyn_cells_tau : weighted_tau)(p, unit_person, count, m, t, NO, bits,
                                                                              bits_f, used, used_f, sum, &nobs,
                                                                              &ncontrib, ctx, tau, fixed, err)))
@@ -353,16 +373,25 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             long slot = ((long)ki * NO + oc) * H + tau;
             double att = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
             r->k_att[slot] = att;
-            r->k_se[slot] = NAN;
+            r->k_se[slot] = ctx->lin && !weighting && NO <= 64 ? sqrt(kvar[oc]) : NAN;   /* the linearisation's */
             if (!do_ai || ncontrib == 0) continue;
             for (long i = 0; i < ncontrib; i++) ai.tau[i] = ai.diffs[i * NO + oc];
             r->k_se[slot] = nt_match_ai_att_se(ai.tau, ncontrib, att, ai.K + m->n_t, ai.KK + m->n_t,
                                                ai.sig[oc] + m->n_t, m->n_c, 1);
         }
+        if (cached && !status) nt_dyn_facts_tau(p, unit_person, count, m, 0, ki, tau, &fb, r);
+        if (cached && ctx->lin && !status && (tau + 1 == H || (tau + 1) % NT_DYN_YCACHE_MONTHS == 0))
+            status = nt_dyn_lin_flush(ctx, m, fixed, err);
+    }
+    if (cached) {
+        m->yc = NULL;
+        nt_dyn_ycache_close(&yc);
+        nt_dyn_facts_buf_free(&fb);
     }
     ai_free(&ai);
     free(sum);
-    return status ? status : nt_dyn_facts(p, unit_person, count, m, weighting, ki, r, err);
+    if (status || cached) return status;
+    return nt_dyn_facts(p, unit_person, count, m, weighting, ki, r, err);
 }
 
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att)

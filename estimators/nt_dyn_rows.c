@@ -12,6 +12,7 @@
    0/1 column whose 1-rows are all treated or all control is dropped with
    those rows, until nothing changes. */
 #include "estimators/nt_dyn_internal.h"
+#include "core/nt_mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -67,16 +68,16 @@ void nt_dyn_design_free(nt_dyn_design *d)
 
 
 /* The model matrix of the rows: intercept, the person covariates, dummies
-   for start months first+1..last and, with history, months employed since
-   inflow before k. */
+   for start months first+1..last, with history months employed since
+   inflow before k, then the time-varying covariates at k. */
 static nt_status design_fill(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_rows *rows,
                              int first, int last, int history, nt_dyn_design *d, nt_error *err)
 {
     long n = rows->n;
     int nk = last - first;   /* month dummies for first+1..last */
-    int qmax = 1 + p->p + nk + (history ? 1 : 0);
+    int qmax = 1 + p->p + nk + (history ? 1 : 0) + p->n_tv;
     d->n = n;
-    d->z = malloc((size_t)n * (size_t)qmax * sizeof *d->z);
+    d->z = nt_mem_big((size_t)n * (size_t)qmax * sizeof *d->z);
     d->term = calloc((size_t)qmax, sizeof *d->term);
     d->bal_col = calloc((size_t)qmax, sizeof *d->bal_col);
     d->orig = calloc((size_t)qmax, sizeof *d->orig);
@@ -98,10 +99,14 @@ static nt_status design_fill(const nt_dyn_panel *p, const long *unit_person, con
             int k = first + (j - p->p);
             snprintf(name, sizeof name, "start_month=%d", k);
             for (long i = 0; i < n; i++) col[i] = rows->k[i] == k;
-        } else {
+        } else if (history && j == p->p + nk + 1) {
             snprintf(name, sizeof name, "emp_since_inflow");
             for (long i = 0; i < n; i++) col[i] = p->emp_before[unit_person[rows->unit[i]] * p->n_risk + rows->k[i]];
             bal = 1;
+        } else {   /* a context variable at k (not in the pooled balance table) */
+            int v = j - (p->p + nk + 1 + (history ? 1 : 0));
+            snprintf(name, sizeof name, "%s", p->tv_term[v]);
+            for (long i = 0; i < n; i++) col[i] = p->tv[v][unit_person[rows->unit[i]] * p->n_risk + rows->k[i]];
         }
         d->term[q] = strdup(name);
         if (!d->term[q]) return nt_fail(err, NT_ENOMEM, "out of memory");

@@ -322,7 +322,7 @@ static nt_status interval_model(interval_t *I, const nt_glm_fit *fit, nt_error *
    counts as treated observed in k + tau. */
 static void count_treated(run_t *R, long person, int k, int fixed)
 {
-    for (int tau = 0; tau < R->o->horizon && nt_dyn_observed(R->p, person, k + tau); tau++) {
+    for (int tau = 0; tau < R->o->horizon && nt_dyn_observed(R->p, person, nt_dyn_month_t(R->p, k, tau)); tau++) {
         R->r->n_treated[tau]++;
         if (fixed) R->r->n_treated_fixed[tau]++;
     }
@@ -396,6 +396,7 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
             else if (c > r->cost_top[1]) r->cost_top[1] = c;
         }
         s = nt_dyn_month_paths(p, R->unit_person, o, &km, ki, fixed, &R->ctx, r, err);
+        if (!s && o->pairs && !nt_dyn_weighting(o)) s = nt_dyn_pairs_add(o->pairs, &km, R->unit_person, k, err);
         /* Treated left without a match (caliper, no kernel mass) are not in
            km; neither are treated taken off support (column rule, trimming)
            nor, weighting within exact cells, treated whose cell has no
@@ -426,6 +427,7 @@ static nt_status interval_balance(interval_t *I, nt_error *err)
         iv->bal_term[iv->n_bal] = strdup(d->term[j]);
         if (!iv->bal_term[iv->n_bal]) return NOMEM(err);
         nt_balance_acc_row(&I->acc[j], &iv->bal[iv->n_bal]);
+        nt_balance_acc_dominance(&I->acc[j], I->last - I->first + 1, &iv->bal[iv->n_bal]);
         iv->n_bal++;
     }
     return NT_OK;
@@ -583,6 +585,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
             r->bal_term[r->n_bal] = strdup(j < p->p ? p->term[j] : "emp_since_inflow");
             if (!r->bal_term[r->n_bal]) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
             nt_balance_acc_row(&R.pooled[j], &r->bal[r->n_bal]);
+            nt_balance_acc_dominance(&R.pooled[j], r->n_k, &r->bal[r->n_bal]);
             r->n_bal++;
         }
     }

@@ -7,7 +7,8 @@
      controls   risk set with treat_month != k (they may start later).
    One logit propensity model per start interval, fitted on the (unit, k)
    rows of its start months: person covariates, dummies for the month within
-   the interval and, with history, months employed since inflow before k.
+   the interval and, with history, months employed since inflow before k,
+   then the time-varying covariates at k (tv, from a context table).
    Indicator columns whose rows are all control (or all treated) are dropped
    with those rows (they have no counterpart), as are constant columns.
    Matching (nn, radius, kernel) or weighting (ipw, aipw) within k on the
@@ -53,6 +54,13 @@ typedef struct {
     const char *const *term;       /* p names */
     const int32_t *exact_cell;     /* n cell ids, or NULL */
     const uint8_t *included;       /* n: 0 if a numeric covariate is missing */
+    /* 1: the outcomes are indexed by tau alone, the same for every start
+       month, and never censored (placebo outcomes: pre-inflow month tau of
+       a window, study/nt_run_placebo.c); months = the window's length. */
+    int time_fixed;
+    int n_tv;                      /* time-varying covariates measured at k (context table), model columns after history */
+    const char *const *tv_term;    /* their names */
+    const double *const *tv;       /* n x n_risk each: the value at start month k */
 } nt_dyn_panel;
 
 
@@ -101,6 +109,9 @@ typedef struct {
        not NULL: allocated by nt_dyn_lin_alloc for the panel's persons, the
        units distinct and unit_count NULL (a main run, not a replicate). */
     struct nt_dyn_lin_s *lin;
+    /* The matched sets (estimators/nt_sens.h) are appended here when not
+       NULL (matching methods; weighting keeps none). */
+    struct nt_dyn_pairs_s *pairs;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT
@@ -148,7 +159,8 @@ typedef struct nt_dyn_result_s {
     long *k_treated, *k_controls, *k_matched;
     int *k_skipped;               /* 0 used, 1 too few treated, 2 no controls, 3 model failed */
     int *k_fixed;                 /* 1 if all treated of k are followed for the whole horizon */
-    double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn) else NaN */
+    double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn), else with opts.lin the
+                                     matching methods' (k, tau) terms alone (nt_dyn_lin_matched), else NaN */
     long *k_contrib;              /* [k * horizon + tau] */
     int n_intervals;
     nt_dyn_interval *interval;

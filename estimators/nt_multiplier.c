@@ -44,7 +44,7 @@ void nt_dyn_inference_free(nt_dyn_inference *f)
                     &f->cum_lower, &f->cum_upper, &f->cum_band_lower, &f->cum_band_upper, &f->crit, &f->crit_cum,
                     &f->breakeven, &f->breakeven_lower, &f->breakeven_upper, &f->breakeven_band,
                     &f->lockin_depth, &f->lockin_depth_lower, &f->lockin_depth_upper, &f->lockin_month,
-                    &f->lockin_month_lower, &f->lockin_month_upper, &f->draw_sd};
+                    &f->lockin_month_lower, &f->lockin_month_upper, &f->draw_sd, &f->sup_p};
     for (size_t i = 0; i < sizeof a / sizeof *a; i++) free(*a[i]);
     nt_dyn_proj_free(f->proj);
     free(f);
@@ -59,7 +59,7 @@ static nt_status alloc_out(int ns, int H, nt_dyn_inference **out, nt_error *err)
                      &f->cum_lower, &f->cum_upper, &f->cum_band_lower, &f->cum_band_upper, &f->draw_sd};
     double **oa[] = {&f->crit, &f->crit_cum, &f->breakeven, &f->breakeven_lower, &f->breakeven_upper,
                      &f->breakeven_band, &f->lockin_depth, &f->lockin_depth_lower, &f->lockin_depth_upper,
-                     &f->lockin_month, &f->lockin_month_lower, &f->lockin_month_upper};
+                     &f->lockin_month, &f->lockin_month_lower, &f->lockin_month_upper, &f->sup_p};
     int ok = 1;
     for (size_t i = 0; i < sizeof pa / sizeof *pa; i++) ok &= (*pa[i] = malloc(path * sizeof **pa[i])) != NULL;
     for (size_t i = 0; i < sizeof oa / sizeof *oa; i++) ok &= (*oa[i] = malloc(one * sizeof **oa[i])) != NULL;
@@ -307,6 +307,32 @@ static double sup_t(const double *dev, const double *se, const double *est, int 
     return quantile1(buf, nb, level);
 }
 
+/* The sup-t test of a zero path: the share of draws whose largest
+   standardised deviation reaches the estimate's. */
+static double sup_p(const double *dev, const double *se, const double *est, int H, int B)
+{
+    double obs = 0;
+    int got = 0;
+    for (int tau = 0; tau < H; tau++) {
+        if (isnan(est[tau]) || !(se[tau] > 0)) continue;
+        double z = fabs(est[tau]) / se[tau];
+        if (z > obs) obs = z;
+        got = 1;
+    }
+    if (!got || B <= 0) return NAN;
+    long ge = 0;
+    for (int b = 0; b < B; b++) {
+        double mx = 0;
+        for (int tau = 0; tau < H; tau++) {
+            if (isnan(est[tau]) || !(se[tau] > 0)) continue;
+            double z = fabs(dev[(size_t)tau * B + b]) / se[tau];
+            if (z > mx) mx = z;
+        }
+        ge += mx >= obs;
+    }
+    return (double)ge / B;
+}
+
 /* Figures of one series: the point's, and percentile intervals over the draws. */
 static nt_status figures(const double *theta, const double *D, int H, int B, int lib, double level,
                          nt_dyn_inference *f, int s, double *path, double *bufs, nt_error *err)
@@ -399,8 +425,9 @@ nt_status nt_dyn_infer(const nt_dyn_lin *L, const nt_dyn_result *r, const nt_inf
             for (int b = 0; b < B; b++) { s1 += D[k * B + b]; s2 += D[k * B + b] * D[k * B + b]; }
             f->draw_sd[k] = B > 1 ? sqrt((s2 - s1 * s1 / B) / (B - 1)) : NAN;
         }
-        f->crit[s] = f->crit_cum[s] = NAN;
+        f->crit[s] = f->crit_cum[s] = f->sup_p[s] = NAN;
         if (B > 0) {
+            f->sup_p[s] = sup_p(D + base * B, f->se + base, theta, H, B);
             f->crit[s] = sup_t(D + base * B, f->se + base, theta, H, B, o->level, buf);
             /* Cumulative draws: running sums over tau. */
             double *Dc = malloc((size_t)H * B * sizeof *Dc);

@@ -65,17 +65,36 @@ double nt_disclose_step(long basis, long min_cell, long base)
     return step;
 }
 
-int nt_disclose_secondary(const unsigned char *state, const long *size, int n)
+int nt_disclose_secondary(const unsigned char *state, const long *persons, int n, long min_cell)
 {
-    int sup = 0, pick = -1, levels = 0;
+    int pick = -1, sup = 0, unknown = 0, listed = 0, exposed = 0;
     for (int i = 0; i < n; i++) {
-        levels += state[i] != 0;
-        if (state[i] == 2) sup++;
-        else if (state[i] == 1 && (pick < 0 || size[i] < size[pick])) pick = i;
+        listed += state[i] != NT_PART_REST_FEW && state[i] != NT_PART_REST;
+        sup += state[i] == NT_PART_SUPPRESSED || state[i] == NT_PART_SECONDARY;
+        unknown += state[i] == NT_PART_EMPTY_FEW || state[i] == NT_PART_EMPTY;
+        if (state[i] == NT_PART_SHOWN && (pick < 0 || persons[i] < persons[pick])) pick = i;
     }
-    if (sup != 1) return -1;
+    /* a single suppressed level beside the total and the other levels */
+    if (listed >= 2 && sup == 1 && unknown == 0) exposed = 1;
+    /* a part to protect without another hidden part of min_cell persons */
+    for (int i = 0; i < n && !exposed; i++) {
+        if (state[i] != NT_PART_SUPPRESSED && state[i] != NT_PART_EMPTY_FEW && state[i] != NT_PART_REST_FEW) continue;
+        int partner = 0;
+        for (int j = 0; j < n && !partner; j++)
+            partner = j != i && persons[j] >= min_cell &&
+                      (state[j] == NT_PART_SUPPRESSED || state[j] == NT_PART_SECONDARY || state[j] == NT_PART_EMPTY ||
+                       state[j] == NT_PART_REST);
+        exposed = !partner;
+    }
+    if (!exposed || listed < 1) return -1;
     if (pick >= 0) return pick;
-    return levels < n || n >= 2 ? n : -1;
+    return n; /* no shown part left: the total */
+}
+
+int nt_disclose_nested(double n_big, double n_small, long min_cell)
+{
+    double d = n_big - n_small;
+    return min_cell > 0 && d > 0 && d < (double)min_cell;
 }
 
 long nt_disclose_share_basis(double share, long n)

@@ -30,8 +30,12 @@
        either side of a comparison);
      secondary suppression: where a table has a total (the whole cohort)
        and the levels of a subgroup variable, a single suppressed level
-       would be the total minus the others: the next-smallest shown level
-       is suppressed as well (or, with none, the total's cell);
+       of an additive cell (a count, a mean or effect) would be the total
+       minus the others: the next-smallest shown level is suppressed as
+       well (or, with none, the total's cell); a level with persons but no
+       number is an unknown part like a suppressed one; cells that are no
+       person-weighted sum of their levels' (break-even, lock-in depth,
+       standard errors, coefficients) are not parts of a total;
      precision: a mean, share or effect on n persons is printed rounded to
        a 1-2-5 step of at least 1 / (n - round) (nt_disclose_step), so its
        digits do not pin down its denominator (a share 0.0126582278 is
@@ -97,13 +101,46 @@ int nt_disclose_dominated(double sum, double top1, double top2, double top1_pct,
    when min_cell <= 0 or the basis is unknown (LONG_MAX or < 1). */
 double nt_disclose_step(long basis, long min_cell, long base);
 
-/* Secondary suppression among the n levels of one subgroup variable in one
-   cell of a table whose total is shown: state[i] is 1 for a shown level, 2
-   for a suppressed one, 0 for a level without a number; size[i] its basis.
-   Returns the level to suppress as well (the smallest shown), n to
-   suppress the total instead (no shown level left), or -1 for nothing
-   (no suppressed level, or two or more already). */
-int nt_disclose_secondary(const unsigned char *state, const long *size, int n);
+/* The parts of a total for nt_disclose_secondary. */
+enum {
+    NT_PART_NONE,       /* a level without persons: no part of the total */
+    NT_PART_SHOWN,      /* a level whose cell is shown */
+    NT_PART_SUPPRESSED, /* suppressed for itself (too few persons, dominance, a suppressed
+                           month in its window, a nested group one difference away): to protect */
+    NT_PART_SECONDARY,  /* suppressed secondarily: hidden, nothing of its own to protect */
+    NT_PART_EMPTY_FEW,  /* no number (not estimable), 1 .. min_cell-1 persons: to protect */
+    NT_PART_EMPTY,      /* no number, min_cell persons or more */
+    NT_PART_REST_FEW,   /* the total's persons in no listed level, 1 .. min_cell-1: to protect */
+    NT_PART_REST        /* the same, min_cell or more (or a single level's unpublished complement) */
+};
+
+/* Secondary suppression among the n parts of a total in one additive
+   cell of a table whose total is shown (the levels of a subgroup variable
+   and what they leave out of the total; a count, or a mean or effect the
+   total is a person-weighted sum of: docs/disclosure.md); state[i] an
+   NT_PART_*, persons[i] the persons it rests on. The total minus the shown
+   levels is the sum of the others. Exposed, so that one more level must
+   go, when
+     - of two or more listed levels exactly one is suppressed and none is
+       empty (what an output checker sees: total minus the others), or
+     - a part to protect has no other hidden part (suppressed, empty, the
+       rest) of min_cell persons or more beside it (a partner of a few
+       persons barely changes the sum).
+   Returns then the level to suppress as well (the shown one on the fewest
+   persons), or n to suppress the total (no shown level left); else -1. */
+int nt_disclose_secondary(const unsigned char *state, const long *persons, int n, long min_cell);
+
+/* How two groups of persons (the whole cohort, subgroup levels of any
+   variable) relate, for nt_table_set_groups: a contains b (every person
+   of b is in a), a and b disjoint. */
+#define NT_DISCLOSE_CONTAINS 1
+#define NT_DISCLOSE_DISJOINT 2
+
+/* 1 if publishing a number on n_big persons beside the same number on
+   n_small of them (a group containing the other: the whole cohort and a
+   level, overlapping ranges, nested levels of two variables) gives away
+   the remaining ones by one difference: 0 < n_big - n_small < min_cell. */
+int nt_disclose_nested(double n_big, double n_small, long min_cell);
 
 /* The basis of a share of persons with a level among n persons: the persons
    with and those without it, min(share n, (1 - share) n) rounded; n when

@@ -133,6 +133,8 @@ static const char *const words[NT_W_N][NT_LANG_N] = {
     [NT_W_LINEARISED_DRAWS] = {"linearised (%d multiplier draws)", "gelineariseerd (%d multiplier-trekkingen)"},
     [NT_W_BOOTSTRAP_N] = {"bootstrap (%d replicates)", "bootstrap (%d replicaties)"},
     [NT_W_EXACT_ON] = {"exact on %s", "exact op %s"},
+    [NT_W_CAL_QUARTER] = {"inflow quarter", "kwartaal van instroom"},
+    [NT_W_CAL_MONTH] = {"inflow month", "maand van instroom"},
     [NT_W_DESC_CAPTION] = {"Characteristics at inflow: participants by programme and non-participants",
                            "Kenmerken bij instroom: deelnemers per traject en niet-deelnemers"},
     [NT_W_PERSONS_N] = {"Persons (n)", "Personen (n)"},

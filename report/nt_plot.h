@@ -86,6 +86,10 @@ void nt_plot_draw_love(nt_plot_canvas *cv, double x, double y, double w, double 
                        const char *const *labels, const double *before, const double *after, int n_rows,
                        const char *before_label, const char *after_label);
 
+/* A ranking figure (benchmark.csv's units, report/nt_plot_rank.c): the
+   rows as a forest plot under a title, as a PNG of 520 points wide. */
+nt_status nt_plot_ranking_png(const char *path, const char *title, const char *x_label, const nt_plot_row *rows,
+                              int n, nt_lang lang, nt_error *err);
 /* ------------------------------------------------------------ pieces */
 
 /* Text at (x, y) baseline; align 0 left, 0.5 centre, 1 right. */

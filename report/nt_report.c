@@ -30,7 +30,7 @@ static const char *word(const build *B, nt_word w) { return nt_lang_word(B->r->l
 static int decimals(const char *series) { return strcmp(series, "earnings") ? 1 : 0; }
 
 /* A file-name part: letters, digits, '-', '.', '_' kept, others '_'. */
-static void safe(const char *s, char *buf, size_t size)
+void nt_report_file_part(const char *s, char *buf, size_t size)
 {
     size_t k = 0;
     for (; *s && k + 1 < size; s++) {
@@ -50,7 +50,7 @@ nt_status nt_report_names_check(const char *const *name, int n, const char *kind
 {
     char a[1024], b[1024];
     for (int i = 0; i < n; i++) {
-        safe(name[i], a, sizeof a);
+        nt_report_file_part(name[i], a, sizeof a);
         if (strlen(name[i]) > NAME_MAX_BYTES)
             return nt_fail_at(err, NT_EINPUT, where, 0, NULL, "%s \"%.60s...\" is %zu bytes, too long for the "
                               "report's file names (at most %d): shorten the name", kind, name[i], strlen(name[i]),
@@ -59,7 +59,7 @@ nt_status nt_report_names_check(const char *const *name, int n, const char *kind
             return nt_fail_at(err, NT_EINPUT, where, 0, NULL, "%s \"%s\" cannot name a folder of plots/: "
                               "give it letters or digits", kind, name[i]);
         for (int j = 0; j < i; j++) {
-            safe(name[j], b, sizeof b);
+            nt_report_file_part(name[j], b, sizeof b);
             if (strcasecmp(a, b)) continue;
             return nt_fail_at(err, NT_EINPUT, where, 0, NULL, "%ss \"%s\" and \"%s\" would share the plot files "
                               "plots/%s: rename one of them", kind, name[j], name[i], a);
@@ -272,7 +272,7 @@ static void programmes(build *B)
         nt_doc_heading(&B->doc, 1, r->program[pi].name);
         headline(B, pi);
         key_figures(B, pi);
-        safe(r->program[pi].name, dir, sizeof dir);
+        nt_report_file_part(r->program[pi].name, dir, sizeof dir);
         snprintf(file, sizeof file, "plots/%s/effects", dir);
         snprintf(cap, sizeof cap, word(B, NT_W_EFFECT_OF), r->program[pi].name);
         figure(B, (nt_fig){.kind = NT_FIG_EFFECTS, .prog = pi}, cap, file, NULL);
@@ -290,7 +290,7 @@ static void for_whom(build *B, int v)
     char cap[600], buf[300], file[400], name[300];
     snprintf(buf, sizeof buf, word(B, NT_W_FOR_WHOM), V->name);
     nt_doc_heading(&B->doc, 1, buf);
-    safe(V->name, name, sizeof name);
+    nt_report_file_part(V->name, name, sizeof name);
     snprintf(file, sizeof file, "plots/for_whom_%s", name);
     figure(B, (nt_fig){.kind = NT_FIG_FOREST, .variable = v, .outcome = B->main_outcome}, buf, file, NULL);
     snprintf(cap, sizeof cap, "%s (%s)", buf, r->name);
@@ -335,7 +335,7 @@ static void diagnostics(build *B)
     nt_doc_heading(&B->doc, 1, word(B, NT_W_DIAGNOSTICS));
     for (int pi = 0; pi < r->n_programs; pi++) {
         char dir[300], file[400], cap[400];
-        safe(r->program[pi].name, dir, sizeof dir);
+        nt_report_file_part(r->program[pi].name, dir, sizeof dir);
         snprintf(file, sizeof file, "plots/%s/overlap", dir);
         snprintf(cap, sizeof cap, word(B, NT_W_OVERLAP), r->program[pi].name);
         figure(B, (nt_fig){.kind = NT_FIG_OVERLAP, .prog = pi}, cap, file, NULL);

@@ -118,6 +118,9 @@ typedef void (*nt_report_text_fn)(void *ctx, const char *png_path, const char *t
    whose plot files would collide (case-insensitively, after mapping to
    file-name characters), be only dots, or not fit a file name; where: the
    study file, for the message. */
+/* A file-name part of the report's plots/ layout: letters, digits, '-', '.',
+   '_' kept, others '_' (truncated to size). */
+void nt_report_file_part(const char *s, char *buf, size_t size);
 nt_status nt_report_names_check(const char *const *name, int n, const char *kind, const char *where, nt_error *err);
 
 nt_status nt_report_write(const nt_report *r, const char *out, nt_report_file_fn on_file, void *file_ctx,

@@ -25,6 +25,8 @@ struct nt_table {
     int ncols;
     char **names;
     nt_col_kind *kinds;
+    unsigned char *additive; /* per column: the total's cell is a person-weighted sum of its levels' */
+    unsigned char *part;     /* per count column: counts the persons the row's statistics rest on */
     long nrows, cap;
     cell *cells;    /* nrows x ncols, row-major */
     long *basis;
@@ -33,6 +35,9 @@ struct nt_table {
     long round;         /* base counts are published rounded to */
     int margin;         /* the subgroup column of secondary suppression, -1 none */
     int margin_ignore;  /* a key column that does not tell cells apart there, -1 none */
+    const char *const *glabel; /* nt_table_set_groups: the groups' labels and relations */
+    const unsigned char *grel;
+    int ngroups;
     unsigned char *sec; /* nrows x ncols: suppressed secondarily at sec_min_cell */
     long sec_min_cell, sec_rows;
     char scratch[4096];
@@ -54,11 +59,15 @@ nt_table *nt_table_alloc(const char *const *columns, const nt_col_kind *kinds, i
     t->margin = t->margin_ignore = -1;
     t->names = calloc((size_t)ncols, sizeof *t->names);
     t->kinds = calloc((size_t)ncols, sizeof *t->kinds);
-    if (!t->names || !t->kinds) { nt_table_free(t); return NULL; }
+    t->additive = calloc((size_t)ncols, 1);
+    t->part = calloc((size_t)ncols, 1);
+    if (!t->names || !t->kinds || !t->additive || !t->part) { nt_table_free(t); return NULL; }
     for (int j = 0; j < ncols; j++) {
         t->names[j] = strdup(columns[j]);
         if (!t->names[j]) { nt_table_free(t); return NULL; }
         t->kinds[j] = kinds[j];
+        t->additive[j] = kinds[j] == NT_COL_COUNT || kinds[j] == NT_COL_MEAN;
+        t->part[j] = kinds[j] == NT_COL_COUNT;
     }
     return t;
 }
@@ -71,6 +80,8 @@ void nt_table_free(nt_table *t)
         for (int j = 0; j < t->ncols; j++) free(t->names[j]);
     free(t->names);
     free(t->kinds);
+    free(t->additive);
+    free(t->part);
     free(t->cells);
     free(t->basis);
     free(t->pbasis);
@@ -192,6 +203,50 @@ void nt_table_set_margin(nt_table *t, const char *col, const char *ignore)
     t->margin_ignore = ignore ? col_index(t, ignore) : -1;
 }
 
+void nt_table_set_groups(nt_table *t, const char *const *labels, const unsigned char *rel, int n)
+{
+    t->glabel = labels;
+    t->grel = rel;
+    t->ngroups = labels && rel ? n : 0;
+}
+
+int nt_table_has_column(const nt_table *t, const char *col)
+{
+    for (int j = 0; j < t->ncols; j++)
+        if (!strcmp(t->names[j], col)) return 1;
+    return 0;
+}
+
+void nt_table_set_part_count(nt_table *t, const char *col, int counts)
+{
+    t->part[col_index(t, col)] = counts != 0;
+}
+
+void nt_table_set_additive(nt_table *t, const char *col, int additive)
+{
+    t->additive[col_index(t, col)] = additive != 0;
+}
+
+void nt_table_suppress(nt_table *t, long row, const char *col, nt_disclose_why why)
+{
+    if (row < 0 || row >= t->nrows) return;
+    cell *c = &t->cells[row * t->ncols + col_index(t, col)];
+    if (c->basis > 0) {
+        c->basis = 0;
+        c->why = (unsigned char)why;
+    }
+    free(t->sec); /* the secondary pass is redone */
+    t->sec = NULL;
+}
+
+int nt_table_link(nt_table *t, long row_a, long row_b, const char *col, long min_cell)
+{
+    int a = nt_table_shown(t, row_a, col, min_cell), b = nt_table_shown(t, row_b, col, min_cell);
+    if (min_cell <= 0 || a == b || a < 0 || b < 0) return 0;
+    nt_table_suppress(t, a ? row_a : row_b, col, NT_WHY_SECONDARY);
+    return 1;
+}
+
 long nt_table_rows(const nt_table *t) { return t->nrows; }
 
 long nt_table_row_basis(const nt_table *t, long row) { return row >= 0 && row < t->nrows ? t->basis[row] : LONG_MAX; }
@@ -242,12 +297,170 @@ static int margin_cmp(const void *a, const void *b)
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-/* A cell for the secondary pass: 0 no number, 2 suppressed (primarily or
-   already secondarily), 1 shown. */
+/* The persons a row's numbers rest on, for the secondary pass: its
+   smallest count (a level without treated, or without controls, is no
+   part of the total's estimate); LONG_MAX without counts (taken to have
+   persons). */
+static long row_persons(const nt_table *t, long i)
+{
+    long n = LONG_MAX;
+    for (int j = 0; j < t->ncols; j++) {
+        const cell *c = &t->cells[i * t->ncols + j];
+        if (t->part[j] && c->text && !isnan(c->num) && c->num < (double)n) n = c->num < 0 ? 0 : (long)c->num;
+    }
+    return n;
+}
+
+/* A cell for the secondary pass (an NT_PART_* of nt_disclose_secondary):
+   shown; suppressed primarily or as a nested group (t->sec 2: to
+   protect); suppressed secondarily (t->sec 1); without a number, by the
+   row's persons. */
 static int cell_state(const nt_table *t, long i, int j, long min_cell)
 {
-    if (!t->cells[i * t->ncols + j].text) return 0;
-    return t->sec[i * t->ncols + j] || why_primary(t, i, j, min_cell) >= 0 ? 2 : 1;
+    long p = row_persons(t, i);
+    if (!t->cells[i * t->ncols + j].text) return p <= 0 ? NT_PART_NONE : p < min_cell ? NT_PART_EMPTY_FEW : NT_PART_EMPTY;
+    if (why_primary(t, i, j, min_cell) >= 0 || t->sec[i * t->ncols + j] == 2) return NT_PART_SUPPRESSED;
+    if (t->sec[i * t->ncols + j]) return p < min_cell ? NT_PART_SUPPRESSED : NT_PART_SECONDARY;
+    return NT_PART_SHOWN;
+}
+
+/* The group index of a margin label (nt_table_set_groups), -1 unknown. */
+static int group_of(const nt_table *t, const char *label)
+{
+    for (int g = 0; g < t->ngroups; g++)
+        if (!strcmp(t->glabel[g], label ? label : "")) return g;
+    return -1;
+}
+
+/* Suppresses row `row` secondarily (every cell with a number): how 1
+   (to protect another), 2 (a nested group: to protect itself). */
+static void sec_row(nt_table *t, long row, unsigned char how)
+{
+    for (int c = 0; c < t->ncols; c++)
+        if (t->kinds[c] != NT_COL_KEY && t->cells[row * t->ncols + c].text && t->sec[row * t->ncols + c] < how)
+            t->sec[row * t->ncols + c] = how;
+}
+
+/* 1 if row i shows some additive cell. */
+static int row_shows(const nt_table *t, long i, long min_cell)
+{
+    for (int j = 0; j < t->ncols; j++)
+        if (t->additive[j] && cell_state(t, i, j, min_cell) == NT_PART_SHOWN) return 1;
+    return 0;
+}
+
+/* The remainder of a variable: the total's persons in none of its listed
+   levels (the total's smallest count minus theirs, a level without a row
+   being in it), as a part for nt_disclose_secondary: *state 0 none, 2 on
+   1 .. min_cell-1 persons, 3 more. Known only when the levels are disjoint
+   groups (nt_table_set_groups); else a single level's complement is an
+   unknown part (it is not published) and several levels have none. */
+static void levels_remainder(const nt_table *t, long total, const long *lv, int nl, long min_cell, unsigned char *state, long *persons)
+{
+    *state = nl == 1 ? NT_PART_REST : NT_PART_NONE;
+    *persons = LONG_MAX;
+    if (!t->ngroups) return;
+    const char *g0 = t->cells[lv[0] * t->ncols + t->margin].text;
+    size_t vlen = strcspn(g0, "=");
+    int idx[256], m = 0; /* every listed level of the variable, with a row or not */
+    for (int g = 0; g < t->ngroups && m < 256; g++)
+        if (!strncmp(t->glabel[g], g0, vlen) && t->glabel[g][vlen] == '=') idx[m++] = g;
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < i; k++)
+            if (!(t->grel[idx[i] * t->ngroups + idx[k]] & NT_DISCLOSE_DISJOINT)) return; /* overlapping */
+    double r = NAN;
+    for (int j = 0; j < t->ncols; j++) {
+        if (!t->part[j]) continue;
+        double x = t->cells[total * t->ncols + j].num;
+        for (int l = 0; l < nl && !isnan(x); l++) x -= t->cells[lv[l] * t->ncols + j].num;
+        if (!isnan(x) && (isnan(r) || x < r)) r = x;
+    }
+    if (isnan(r)) return;
+    *state = r <= 0 ? NT_PART_NONE : r < (double)min_cell ? NT_PART_REST_FEW : NT_PART_REST;
+    *persons = r <= 0 ? 0 : (long)r;
+}
+
+/* Total minus parts, per subgroup variable of one key group [a, b) of the
+   sorted rows: nt_disclose_secondary per additive column, on the listed
+   levels and their remainder. Returns 1 if it suppressed a row. */
+static int levels_pass(nt_table *t, const margin_row *mr, size_t a, size_t b, unsigned char *state, long min_cell)
+{
+    long total = -1;
+    int any = 0;
+    for (size_t q = a; q < b; q++) {
+        const char *g = t->cells[mr[q].row * t->ncols + t->margin].text;
+        if (!g || !*g) total = mr[q].row;
+    }
+    for (size_t q = a; q < b && total >= 0; q++) {
+        const char *g = t->cells[mr[q].row * t->ncols + t->margin].text;
+        if (!g || !*g || state[q - a] == 3) continue;
+        size_t vlen = strcspn(g, "=");
+        /* the levels of g's variable, marked 3 once handled */
+        long lv[256];
+        int nl = 0;
+        for (size_t u = q; u < b && nl < 255; u++) {
+            const char *h = t->cells[mr[u].row * t->ncols + t->margin].text;
+            if (h && strcspn(h, "=") == vlen && !strncmp(h, g, vlen)) { lv[nl++] = mr[u].row; state[u - a] = 3; }
+        }
+        unsigned char rst;
+        long rp;
+        levels_remainder(t, total, lv, nl, min_cell, &rst, &rp);
+        /* A whole row goes (no statistic without its counts), which can
+           leave another column with one suppressed level: again until
+           no column has. */
+        for (int changed = 1; changed;) {
+            changed = 0;
+            for (int j = 0; j < t->ncols; j++) {
+                if (!t->additive[j] || cell_state(t, total, j, min_cell) != NT_PART_SHOWN) continue;
+                unsigned char st[256];
+                long sz[256];
+                for (int l = 0; l < nl; l++) {
+                    st[l] = cell_state(t, lv[l], j, min_cell);
+                    sz[l] = row_persons(t, lv[l]);
+                }
+                st[nl] = rst;
+                sz[nl] = rp;
+                int pick = nt_disclose_secondary(st, sz, nl + 1, min_cell);
+                if (pick < 0 || pick == nl) continue;
+                sec_row(t, pick < nl ? lv[pick] : total, 1);
+                changed = any = 1;
+            }
+        }
+    }
+    for (size_t q = a; q < b; q++) state[q - a] = 0;
+    return any;
+}
+
+/* Nested groups (nt_table_set_groups): where a shown row's group contains
+   another shown row's (the whole cohort and a level, overlapping ranges,
+   a level of one variable within one of another) and a count of theirs
+   differs by 1 .. min_cell-1 (nt_disclose_nested), the difference of the
+   two would be a number on those few: the contained row goes (or, if it
+   is the total, the other). Returns 1 if it suppressed a row. */
+static int nested_pass(nt_table *t, const margin_row *mr, size_t a, size_t b, long min_cell)
+{
+    int any = 0;
+    if (!t->ngroups) return 0;
+    for (size_t x = a; x < b; x++) {
+        long rx = mr[x].row;
+        int gx = group_of(t, t->cells[rx * t->ncols + t->margin].text);
+        if (gx < 0) continue;
+        for (size_t y = a; y < b; y++) {
+            long ry = mr[y].row;
+            int gy = group_of(t, t->cells[ry * t->ncols + t->margin].text);
+            if (gy < 0 || gy == gx || !(t->grel[gx * t->ngroups + gy] & NT_DISCLOSE_CONTAINS)) continue;
+            if (!row_shows(t, rx, min_cell) || !row_shows(t, ry, min_cell)) continue;
+            for (int j = 0; j < t->ncols; j++) {
+                const cell *cx = &t->cells[rx * t->ncols + j], *cy = &t->cells[ry * t->ncols + j];
+                if (!t->part[j] || !cx->text || !cy->text) continue;
+                if (!nt_disclose_nested(cx->num, cy->num, min_cell)) continue;
+                sec_row(t, gy == 0 ? rx : ry, 2);
+                any = 1;
+                break;
+            }
+        }
+    }
+    return any;
 }
 
 /* Secondary suppression at min_cell (t->sec): rows sorted by (key but the
@@ -287,47 +500,7 @@ static void secondary(nt_table *t, long min_cell)
     for (size_t a = 0; a < n && ok;) {
         size_t b = a;
         while (b < n && !strcmp(mr[b].key, mr[a].key)) b++;
-        long total = -1;
-        for (size_t q = a; q < b; q++) {
-            const char *g = t->cells[mr[q].row * t->ncols + t->margin].text;
-            if (!g || !*g) total = mr[q].row;
-        }
-        for (size_t q = a; q < b && total >= 0; q++) {
-            const char *g = t->cells[mr[q].row * t->ncols + t->margin].text;
-            if (!g || !*g || state[q - a] == 3) continue;
-            size_t vlen = strcspn(g, "=");
-            /* the levels of g's variable, marked 3 once handled */
-            long lv[256];
-            int nl = 0;
-            for (size_t u = q; u < b && nl < 256; u++) {
-                const char *h = t->cells[mr[u].row * t->ncols + t->margin].text;
-                if (h && strcspn(h, "=") == vlen && !strncmp(h, g, vlen)) { lv[nl++] = mr[u].row; state[u - a] = 3; }
-            }
-            /* A whole row goes (no statistic without its counts), which can
-               leave another column with one suppressed level: again until
-               no column has. */
-            for (int changed = 1; changed;) {
-                changed = 0;
-                for (int j = 0; j < t->ncols; j++) {
-                    if (t->kinds[j] == NT_COL_KEY || cell_state(t, total, j, min_cell) != 1) continue;
-                    unsigned char st[256];
-                    long sz[256];
-                    for (int l = 0; l < nl; l++) {
-                        const cell *c = &t->cells[lv[l] * t->ncols + j];
-                        st[l] = cell_state(t, lv[l], j, min_cell);
-                        sz[l] = t->basis[lv[l]];
-                        if (t->kinds[j] == NT_COL_COUNT && c->num < (double)sz[l]) sz[l] = (long)c->num;
-                    }
-                    int pick = nt_disclose_secondary(st, sz, nl);
-                    if (pick < 0) continue;
-                    long row = pick < nl ? lv[pick] : total;
-                    for (int c = 0; c < t->ncols; c++)
-                        if (t->kinds[c] != NT_COL_KEY && t->cells[row * t->ncols + c].text) t->sec[row * t->ncols + c] = 1;
-                    changed = 1;
-                }
-            }
-        }
-        for (size_t q = a; q < b; q++) state[q - a] = 0;
+        for (int again = 1; again;) again = levels_pass(t, mr, a, b, state, min_cell) | nested_pass(t, mr, a, b, min_cell);
         a = b;
     }
     for (size_t i = 0; i < n && mr; i++) free(mr[i].key);

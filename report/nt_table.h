@@ -18,7 +18,9 @@
    With nt_table_set_margin, cells are also suppressed secondarily across
    the levels of a subgroup variable (nt_disclose_secondary): rows alike in
    every key column but the margin column ("subgroup": "" the total,
-   "var=level" a level) form a total and its parts.
+   "var=level" a level) form a total and its parts, in the additive columns
+   (counts and means by default, nt_table_set_additive), a whole row at a
+   time.
    With min_cell > 0 every table ends with a `suppressed` column naming the
    emptied columns of that row, joined by '|'. min_cell = 0: no control, no
    extra column.
@@ -64,6 +66,37 @@ void nt_table_set_round(nt_table *t, long base);
    key column): see above. `ignore` (or NULL): a key column that labels a
    row but does not tell cells apart (start_months.csv's status). */
 void nt_table_set_margin(nt_table *t, const char *col, const char *ignore);
+/* The groups the margin's labels name (labels[0] "" the whole cohort)
+   and how they relate (rel[a * n + b]: NT_DISCLOSE_CONTAINS,
+   NT_DISCLOSE_DISJOINT; kept by pointer, alive until the last write):
+   secondary suppression then also covers a remainder of a variable's
+   disjoint levels too small to publish (the total minus all levels), and
+   nested groups whose counts differ by 1 .. min_cell-1 (overlapping
+   ranges, a level inside a level of another variable, a level that is
+   almost the whole cohort). */
+void nt_table_set_groups(nt_table *t, const char *const *labels, const unsigned char *rel, int n);
+/* 1 if the table has column col. */
+int nt_table_has_column(const nt_table *t, const char *col);
+/* Whether count column col counts the persons the row's statistics rest
+   on (default: every count column): the secondary pass takes a row's
+   persons, a remainder and the gap between nested groups from those (the
+   controls at risk beside the controls used are no such count: a gap of
+   few there changes no estimate; published counts are rounded). */
+void nt_table_set_part_count(nt_table *t, const char *col, int counts);
+/* Whether column col's total is a person-weighted sum of its levels'
+   cells (default: counts and means yes, other statistics no): only those
+   columns take part in secondary suppression (break-even months, lock-in
+   depths, standard errors, coefficients are no parts of a total). */
+void nt_table_set_additive(nt_table *t, const char *col, int additive);
+/* Suppresses cell (row, col) whatever its basis, for `why` (a copy of a
+   number suppressed elsewhere: NT_WHY_SECONDARY); secondary suppression
+   is then redone. */
+void nt_table_suppress(nt_table *t, long row, const char *col, nt_disclose_why why);
+/* Cells (row_a, col) and (row_b, col) hold the same number (or one that
+   gives the other): if one is shown at min_cell and the other suppressed,
+   suppresses the shown one too and returns 1 (call again until no pair
+   changes: a suppression can start secondary ones), else 0. */
+int nt_table_link(nt_table *t, long row_a, long row_b, const char *col, long min_cell);
 /* What a writer at min_cell does with cell (row, col): 1 shown, 0
    suppressed, -1 empty (no number). */
 int nt_table_shown(const nt_table *t, long row, const char *col, long min_cell);

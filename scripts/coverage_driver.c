@@ -25,6 +25,7 @@
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
+#include "study/nt_run.h"
 #include "study/nt_study.h"
 
 static int die(const nt_error *e)
@@ -80,19 +81,9 @@ int main(int argc, char **argv)
             if (!strcasecmp(names[t], program)) code = t + 1;
         if (!code) { fprintf(stderr, "programme %s not in the data\n", program); return 2; }
     }
-    nt_panel_spec spec = {
-        .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
-        .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
-        .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
-        .n_risk = st->start_last + 1};
     nt_panel *p = NULL;
-    if (nt_panel_load(store, &spec, &p, &err)) return die(&err);
-    nt_dyn_panel view = {
-        .n = p->n, .months = p->months, .treat_month = p->treat_month, .treat_type = p->treat_type,
-        .treat_cost = p->treat_cost, .n_observed = p->n_observed, .admin_observed = p->admin_observed,
-        .n_risk = p->n_risk, .on_index = p->on_index, .emp_before = p->emp_before,
-        .n_outcomes = p->n_outcomes, .outcome = (const float *const *)p->outcome, .p = p->p, .x = p->x,
-        .term = (const char *const *)p->term, .exact_cell = p->exact_cell, .included = p->included};
+    nt_dyn_panel view;
+    if (nt_run_panel_load(st, store, &p, &view, &err)) return die(&err);
     long *units = malloc((size_t)p->n * sizeof *units), nu = 0;
     for (long i = 0; i < p->n; i++)
         if (p->included[i]) units[nu++] = i;

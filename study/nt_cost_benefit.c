@@ -26,6 +26,7 @@
 
 #include "core/nt_date.h"
 #include "core/nt_file.h"
+#include "core/nt_mem.h"
 #include "core/nt_rng.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
@@ -300,7 +301,7 @@ nt_status nt_cost_benefit_prepare(nt_run_state *P, nt_error *err)
     for (int s = 0; s < NS; s++) {
         if (C->col[s] >= 0) continue;
         C->col[s] = NO + extra++;
-        if (!(C->own[s] = malloc(cells * sizeof *C->own[s]))) return NOMEM(err);
+        if (!(C->own[s] = nt_mem_big(cells * sizeof *C->own[s]))) return NOMEM(err);
     }
     C->outcome = malloc((size_t)(NO + extra) * sizeof *C->outcome);
     C->cost_known = calloc((size_t)P->n_prog + 1, sizeof *C->cost_known);
@@ -402,19 +403,24 @@ static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int
         nt_summary_net_path(th, coef[pp], NS, H, rate, fake.att);
         for (int tau = 0; tau < H; tau++) fake.att_fixed[tau] = NAN;
         double *c = malloc((size_t)lin->n_outcomes * H * sizeof *c), *v = malloc((size_t)H * sizeof *v);
-        if (!c || !v) s = NOMEM(err);
+        double *dd = malloc((size_t)H * sizeof *dd);
+        if (!c || !v || !dd) s = NOMEM(err);
+        for (int tau = 0; tau < H && !s; tau++) dd[tau] = nt_summary_discount(rate, tau);
         for (long q = 0; q < n && !s; q++) {
-            if (!nt_dyn_lin_get(lin, 0, q, c)) continue;   /* the ATT contributions */
+            int has = 0;   /* the ATT contributions of the series in the net path */
+            for (int k = 0; k < NS; k++)
+                if (coef[pp][k] != 0) has = nt_dyn_lin_get_one(lin, 0, q, C->col[k], c + (size_t)C->col[k] * H);
+            if (!has) continue;
             for (int tau = 0; tau < H; tau++) {
-                double dd = nt_summary_discount(rate, tau);
                 v[tau] = 0;
                 for (int k = 0; k < NS; k++)
-                    if (coef[pp][k] != 0) v[tau] += coef[pp][k] * dd * c[(size_t)C->col[k] * H + tau];
+                    if (coef[pp][k] != 0) v[tau] += coef[pp][k] * dd[tau] * c[(size_t)C->col[k] * H + tau];
             }
             s = nt_dyn_lin_put(L, q, v, err);
         }
         free(c);
         free(v);
+        free(dd);
         if (!s) s = nt_dyn_lin_put_done(L, err);
     }
     if (!s) {
@@ -549,27 +555,115 @@ double nt_cost_benefit_breakeven(const nt_run_state *P, int pg, int *defined)
 
 /* ------------------------------------------------------------ the table */
 
+/* The disclosure limits of one row (docs/disclosure.md, "cost_benefit.csv"),
+   as summary.csv's: the window of months 0..T-1 of every outcome (the
+   row); the cost a magnitude over the treated with a known cost
+   (dominance: cost_top), and the earnings months dominance when the
+   earnings series is not effects.csv's (deflated, or not an outcome).
+   A figure that gives a suppressed one by one difference goes with it:
+   the net benefit (savings or earnings minus cost) and its interval
+   (whose middle it is) and break-even. */
+static void row_limits(nt_run_state *P, nt_table *t, int pg, int h, int pp, int earn_dominated)
+{
+    const nt_dyn_result *r = P->res[pg];
+    for (int oc = 0; oc < P->panel->n_outcomes; oc++) /* earnings and benefit months alike */
+        nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h]), NT_WHY_WINDOW);
+    static const char *const net[] = {"net_benefit", "net_benefit_se", "net_benefit_ci_lower", "net_benefit_ci_upper",
+                                      "breakeven_month", "breakeven_ci_lower", "breakeven_ci_upper"};
+    long cost_basis = r->n_cost_known;
+    nt_disclose_why why = NT_WHY_PERSONS;
+    if (nt_disclose_dominated(r->cost_mean * (double)r->n_cost_known, r->cost_top[0], r->cost_top[1],
+                              P->st->dominance_top1, P->st->dominance_top2)) {
+        cost_basis = 0;
+        why = NT_WHY_DOMINANCE;
+    }
+    nt_table_limit_cell(t, "incremental_cost", cost_basis, why);
+    for (int c = 0; c < 7; c++) nt_table_limit_cell(t, net[c], cost_basis, why);
+    if (earn_dominated) {
+        nt_table_limit_cell(t, "earnings_effect", 0, NT_WHY_DOMINANCE);
+        for (int c = 0; c < 7 && pp == 1; c++) nt_table_limit_cell(t, net[c], 0, NT_WHY_DOMINANCE);
+    }
+}
+
+/* 1 if an earnings month 0..T-1 of the series not in effects.csv is dominated. */
+static int earnings_dominated(const nt_run_state *P, int pg, int T)
+{
+    int col = P->cb->col[S_EARN];
+    if (col < P->panel->n_outcomes) return 0; /* effects.csv's earnings: in the window */
+    for (int tau = 0; tau < T; tau++)
+        if (nt_run_month_dominated(P, pg, col, tau)) return 1;
+    return 0;
+}
+
+/* The numbers cost_benefit.csv shares with itself and with summary.csv:
+   the cost, savings and earnings effect in both perspectives' rows, and at
+   rate 0 the earnings effect (summary.csv's cumulative earnings effect,
+   when it is effects.csv's series) and the society net benefit (summary.csv's
+   net_benefit). A copy is shown only where every copy is. rows[(pg, h, pp,
+   ri)] is the row (-1 none). */
+static void link_copies(nt_run_state *P, nt_table *t, const long *rows)
+{
+    static const char *const shared[] = {"incremental_cost", "benefit_savings", "earnings_effect"};
+    static const char *const net[] = {"net_benefit", "net_benefit_ci_lower", "net_benefit_ci_upper"};
+    long mc = P->st->min_cell;
+    int NO = P->panel->n_outcomes, earn = P->cb->col[S_EARN] < NO ? P->cb->col[S_EARN] : -1;
+    size_t n = (size_t)P->n_prog * P->n_groups * P->n_horizons;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t q = 0; q < n; q++) {
+            int pg = (int)(q / (size_t)P->n_horizons), h = (int)(q % (size_t)P->n_horizons);
+            for (int ri = 0; ri < NR; ri++) {
+                long g = rows[(q * NP + 0) * NR + ri], so = rows[(q * NP + 1) * NR + ri];
+                if (g < 0 || so < 0) continue;
+                for (int c = 0; c < 3; c++) changed |= nt_table_link(t, g, so, shared[c], mc);
+                if (ri != 0) continue;
+                const nt_run_path *pe = earn >= 0 ? &P->path[(size_t)pg * NO + earn] : NULL;
+                if (pe && isnan(pe->shown[h].est.cumulative_effect) && nt_table_shown(t, g, "earnings_effect", mc) == 1) {
+                    nt_table_suppress(t, g, "earnings_effect", NT_WHY_SECONDARY);
+                    nt_table_suppress(t, so, "earnings_effect", NT_WHY_SECONDARY);
+                    changed = 1;
+                }
+                int net_public = 0; /* summary.csv shows a copy */
+                for (int oc = 0; oc < NO; oc++) net_public |= !isnan(P->path[(size_t)pg * NO + oc].shown_net[h]);
+                if (!net_public && nt_table_shown(t, so, "net_benefit", mc) == 1) {
+                    for (int c = 0; c < 3; c++) nt_table_suppress(t, so, net[c], NT_WHY_SECONDARY);
+                    changed = 1;
+                }
+            }
+        }
+    }
+}
+
 nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "estimand", "horizon_months", "perspective", "discount_rate",
                                  "incremental_cost", "benefit_savings", "earnings_effect", "net_benefit",
                                  "net_benefit_se", "breakeven_month", "net_benefit_ci_lower", "net_benefit_ci_upper",
                                  "breakeven_ci_lower", "breakeven_ci_upper", "n_treated", "n_control"};
+    /* euro sums and the interval around one: means over the treated (the
+       step of their persons, parts of a subgroup total); SEs and months not */
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};
+                                        NT_COL_MEAN, NT_COL_MEAN, NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};
     enum { NCOL = sizeof cols / sizeof cols[0] };
     nt_table *t = nt_table_alloc(cols, kinds, NCOL);
-    if (!t) return NOMEM(err);
+    size_t nrow = (size_t)P->n_prog * P->n_groups * P->n_horizons * NP * NR;
+    long *rows = malloc((nrow ? nrow : 1) * sizeof *rows);
+    if (!t || !rows) { nt_table_free(t); free(rows); return NOMEM(err); }
+    nt_run_set_margin(P, t, NULL);
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
         const nt_dyn_result *r = P->res[pg];
-        for (int h = 0; h < P->n_horizons && !s; h++)
+        for (int h = 0; h < P->n_horizons && !s; h++) {
+            int edom = earnings_dominated(P, pg, P->horizons[h]);
             for (int pp = 0; pp < NP && !s; pp++)
                 for (int ri = 0; ri < NR && !s; ri++) {
                     const figs *f = &P->cb->fig[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
+                    size_t slot = ((((size_t)pg * P->n_horizons + h) * NP + pp) * NR + ri);
+                    rows[slot] = -1;
                     if (ri == 1 && P->st->discount_rate == 0) continue;  /* the same rows as rate 0 */
                     if (nt_table_add_row(t)) { s = NOMEM(err); break; }
+                    rows[slot] = nt_table_rows(t) - 1;
                     nt_table_set_str(t, "program", nt_run_program(P, pg));
                     nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
                     nt_table_set_str(t, "estimand", "ATT");
@@ -588,10 +682,11 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
                     nt_table_set_num(t, "breakeven_ci_upper", f->breakeven_upper[pp]);
                     nt_table_set_int(t, "n_treated", r->n_treated[0]);
                     nt_table_set_int(t, "n_control", r->n_control);
-                    for (int oc = 0; oc < P->panel->n_outcomes; oc++) /* earnings and benefit months alike */
-                        nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h]), NT_WHY_WINDOW);
+                    row_limits(P, t, pg, h, pp, edom);
                 }
+        }
     }
+    if (!s && P->st->min_cell > 0) link_copies(P, t, rows);
     if (!s) {
         char path[4300];
         nt_path_join(path, sizeof path, P->out, "cost_benefit.csv");
@@ -600,6 +695,7 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
         if (!s) s = nt_run_disclosure_note(P, "cost_benefit.csv", t, err);
     }
     nt_table_free(t);
+    free(rows);
     return s;
 }
 

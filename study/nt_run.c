@@ -234,20 +234,9 @@ static nt_status load_panel(nt_run_state *P, nt_error *err)
             return nt_fail_at(err, NT_EINPUT, st->path, nt_study_line(st, "outcomes", "series"), NULL,
                               "\"%s\" is not a panel series (employed, earnings, on_benefit, on_index_benefit, in_program)",
                               st->series[k]);
-    nt_panel_spec spec = {
-        .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
-        .exact = (const char *const *)st->exact, .n_exact = st->n_exact,
-        .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
-        .n_risk = st->start_last + 1};
-    nt_status s = nt_panel_load(P->store, &spec, &P->panel, err);
+    nt_status s = nt_run_panel_load(st, P->store, &P->panel, &P->view, err);
     if (s) return s;
     nt_panel *p = P->panel;
-    P->view = (nt_dyn_panel){
-        .n = p->n, .months = p->months, .treat_month = p->treat_month, .treat_type = p->treat_type,
-        .treat_cost = p->treat_cost, .n_observed = p->n_observed, .admin_observed = p->admin_observed,
-        .n_risk = p->n_risk, .on_index = p->on_index, .emp_before = p->emp_before,
-        .n_outcomes = p->n_outcomes, .outcome = (const float *const *)p->outcome, .p = p->p, .x = p->x,
-        .term = (const char *const *)p->term, .exact_cell = p->exact_cell, .included = p->included};
     P->included = malloc((size_t)(p->n ? p->n : 1) * sizeof *P->included);
     if (!P->included) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (long i = 0; i < p->n; i++)
@@ -313,6 +302,11 @@ static nt_status make_groups(nt_run_state *P, nt_error *err)
     int g = 1;
     for (int v = 0; v < st->n_subgroups && !s; v++) {
         const nt_study_subgroup *sg = &st->subgroups[v];
+        if (nt_run_derived_is(P, sg->variable)) {   /* job_chance, start_year */
+            s = nt_run_derived_groups(P, v, g, err);
+            g += sg->n_groups;
+            continue;
+        }
         int kind = nt_store_covariate_kind(P->store, sg->variable);
         if (kind < 0) {
             s = nt_fail_at(err, NT_EINPUT, st->path, sg->line, NULL, "subgroup variable \"%s\" is not in the cohort", sg->variable);
@@ -393,6 +387,28 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->full = full;
 }
 
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d) { dyn_opts(P, pi, full, d); }
+
+nt_status nt_run_panel_load(const nt_study *st, nt_store *store, nt_panel **panel, nt_dyn_panel *view, nt_error *err)
+{
+    nt_panel_spec spec = {
+        .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
+        .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
+        .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
+        .n_risk = st->start_last + 1};
+    nt_status s = nt_panel_load(store, &spec, panel, err);
+    if (s) return s;
+    const nt_panel *p = *panel;
+    *view = (nt_dyn_panel){
+        .n = p->n, .months = p->months, .treat_month = p->treat_month, .treat_type = p->treat_type,
+        .treat_cost = p->treat_cost, .n_observed = p->n_observed, .admin_observed = p->admin_observed,
+        .n_risk = p->n_risk, .on_index = p->on_index, .emp_before = p->emp_before,
+        .n_outcomes = p->n_outcomes, .outcome = (const float *const *)p->outcome, .p = p->p, .x = p->x,
+        .term = (const char *const *)p->term, .exact_cell = p->exact_cell, .included = p->included};
+    return NT_OK;
+}
+void nt_run_warn(nt_run_state *P, const char *msg) { warn(P, "%s", msg); }
+
 /* Units of one group among the drawn persons (all analysed persons for the
    main estimate). */
 static long group_units(const nt_run_state *P, int g, const long *draw, long n_draw, long *units)
@@ -457,7 +473,9 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (P->st->inference == 1 && (s = nt_dyn_lin_alloc(P->panel->n, d.horizon, P->view.n_outcomes, &lin, err)))
             break;
         d.lin = lin;
-        s = nt_dyn_estimate(&P->view, units, nu, &d, &P->res[pg], err);
+        nt_dyn_panel gv;
+        d.pairs = nt_run_sens_pairs(P, pi, g);
+        s = nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &P->res[pg], err);
         double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
         if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
@@ -570,7 +588,8 @@ static nt_status bootstrap(nt_run_state *P, nt_error *err)
                 d.glm_epsilon = 1e-6;
                 nt_dyn_result *r = NULL;
                 nt_error e;
-                if (nt_dyn_estimate(&P->view, units, nu, &d, &r, &e)) {
+                nt_dyn_panel gv;
+                if (nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &r, &e)) {
                     #pragma omp atomic
                     P->rep_failed[pg]++;
                     bfail[pg] = 1;
@@ -632,17 +651,21 @@ static void run_free(nt_run_state *P)
     for (int g = 0; g < P->n_groups; g++) {
         if (P->group_label) free(P->group_label[g]);
         if (P->member) free(P->member[g]);
+        if (P->risk_mask) free(P->risk_mask[g]);
     }
+    free(P->risk_mask);
     free(P->group_label);
     free(P->member);
     free(P->prog_code);
     free(P->fallback_cost);
     free(P->included);
     nt_run_paths_free(P);
+    nt_run_cred_free(P);
     nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_toe_run_free(P);
     nt_panel_free(P->panel);
+    nt_run_context_free(P);
     nt_store_close(P->store);
     nt_manifest_free(P->m);
 }
@@ -681,7 +704,9 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     t = nt_now();
     if ((s = open_data(&P, err))) goto done;
     if ((s = resolve_programs(&P, err))) goto done;
-    if ((s = load_panel(&P, err))) goto done;
+    if ((s = nt_run_compare_check(&P, err))) goto done;
+    if ((s = nt_run_benchmark_check(&P, err))) goto done;
+    if ((s = load_panel(&P, err)) || (s = nt_run_context_load(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
     if ((s = nt_run_report_names_check(&P, err))) goto done;
     if ((s = nt_cost_benefit_prepare(&P, err))) goto done;
@@ -706,15 +731,19 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if (P.inf) nt_manifest_timing(P.m, "inference", P.infer_seconds);  /* part of estimate */
     t = nt_now();
     if ((s = bootstrap(&P, err))) goto done;
+    if ((s = nt_run_placebo(&P, err))) goto done;
     nt_manifest_timing(P.m, "bootstrap", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_paths_compute(&P, err))) goto done;
+    if ((s = nt_run_sensitivity(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
     if (st->toe && (s = nt_toe_run(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
+    if ((s = nt_run_compare_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_report_write(&P, err))) goto done;
+    if ((s = nt_run_benchmark_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "report", nt_now() - t);
     nt_manifest_count(P.m, "start_months_skipped", (double)rep->n_skipped_months);
     if ((s = write_details(&P, err))) goto done;

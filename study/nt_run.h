@@ -16,6 +16,9 @@
 #define NT_PIPELINE_H
 
 #include "core/nt_error.h"
+#include "data/nt_panel.h"
+#include "data/nt_store.h"
+#include "estimators/nt_dynamic.h"
 #include "study/nt_study.h"
 
 typedef struct {
@@ -43,5 +46,11 @@ typedef struct {
 
 nt_status nt_pipeline_run(const nt_study *study, const nt_pipeline_opts *o, nt_pipeline_report *rep, nt_error *err);
 void nt_pipeline_report_free(nt_pipeline_report *rep);
+
+/* The study's person x month panel from a store (its covariates, exact and
+   calendar cells, outcome series, start months) and the estimator's view of
+   it; netto run and scripts/coverage_driver.c load it the same way. Free the
+   panel with nt_panel_free. */
+nt_status nt_run_panel_load(const nt_study *st, nt_store *store, nt_panel **panel, nt_dyn_panel *view, nt_error *err);
 
 #endif

@@ -55,6 +55,16 @@ typedef struct {
     int a, b;
 } pair;
 
+/* 0 if summary.csv has the cumulative effect of (pg, oc) at horizon h
+   but does not show it (its window, or secondary suppression). */
+static int cumulative_shown(const nt_run_state *P, int pg, int oc, int h)
+{
+    const nt_run_path *p = &P->path[(size_t)pg * P->panel->n_outcomes + oc];
+    for (int i = 0; i < P->n_horizons; i++)
+        if (P->horizons[i] == h) return isnan(p->fig[i].est.cumulative_effect) || !isnan(p->shown[i].est.cumulative_effect);
+    return 1;
+}
+
 static nt_status add_pair(nt_run_state *P, nt_table *t, const pair *q, const int *hz, int nh, double *var,
                           nt_error *err)
 {
@@ -94,6 +104,9 @@ static nt_status add_pair(nt_run_state *P, nt_table *t, const pair *q, const int
                 if (kind) {
                     long ba = nt_run_window_basis(P, q->a, oc, h), bb = nt_run_window_basis(P, q->b, oc, h);
                     nt_table_limit_basis(t, ba < bb ? ba : bb, NT_WHY_WINDOW);
+                    /* the difference of two summary.csv cells: not where either is suppressed */
+                    if (!cumulative_shown(P, q->a, oc, h) || !cumulative_shown(P, q->b, oc, h))
+                        nt_table_limit_basis(t, 0, NT_WHY_SECONDARY);
                 } else { /* the month as effects.csv shows it on either side */
                     const unsigned char *h_a = P->path[(size_t)q->a * NO + oc].hidden;
                     const unsigned char *h_b = P->path[(size_t)q->b * NO + oc].hidden;
@@ -117,7 +130,7 @@ nt_status nt_run_differences_write(nt_run_state *P, nt_error *err)
                                         NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_COUNT, NT_COL_COUNT};
     int hz[NT_RUN_MAX_HORIZONS], nh = nt_run_diff_horizons(P, hz), G = P->n_groups, NO = P->panel->n_outcomes;
     nt_table *t = nt_table_alloc(cols, kinds, 15);
-    if (t) nt_table_set_margin(t, "subgroup", NULL);
+    if (t) nt_run_set_margin(P, t, NULL);
     /* the kept functionals cover every series of the view (the cost-benefit ones too) */
     double *var = malloc((size_t)(P->view.n_outcomes > NO ? P->view.n_outcomes : NO) * 2 * NT_RUN_MAX_HORIZONS * sizeof *var);
     nt_status s = t && var ? NT_OK : nt_fail(err, NT_ENOMEM, "out of memory");

@@ -54,6 +54,8 @@ void nt_run_export_free(nt_run_state *P)
     free(P->files);
     for (int i = 0; i < P->n_detail; i++) free(P->detail[i]);
     free(P->detail);
+    free(P->group_rel);
+    P->group_rel = NULL;
     P->files = P->detail = NULL;
     P->n_files = P->n_detail = 0;
 }
@@ -141,9 +143,17 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
                 "   - Dominance ((n,k) rule) on magnitudes (earnings effects, costs): suppressed when the\n"
                 "     largest contributor exceeds %.0f%% or the two largest %.0f%% of the sum, on either side\n"
                 "     ([disclosure] dominance_top1, dominance_top2).\n"
-                "   - Secondary suppression: where a subgroup variable has one suppressed level, the next\n"
-                "     smallest level (or the total) is suppressed as well, so no total minus the other\n"
-                "     levels gives a suppressed cell.\n"
+                "   - Dominance also on the means of continuous covariates in balance.csv (earnings, months\n"
+                "     employed), with bounds for controls that are rows in several start months.\n"
+                "   - Secondary suppression: where a subgroup variable has one suppressed level in a count,\n"
+                "     mean, effect or euro sum, the next smallest level (or the total) is suppressed as\n"
+                "     well, so no total minus the other levels gives a suppressed cell; a remainder of\n"
+                "     fewer than min_cell persons outside a variable's levels counts as suppressed; a group\n"
+                "     inside another (the whole cohort, overlapping ranges, a level of another variable)\n"
+                "     whose counts differ by 1 to min_cell - 1 is suppressed; a number published twice\n"
+                "     (cost and net benefit in summary.csv's outcome rows and in cost_benefit.csv, both\n"
+                "     perspectives' rows) is shown only where every copy is, and a difference\n"
+                "     (differences.csv) only where both its sides are.\n"
                 "   - Means, shares and effects are printed rounded to a step (1, 2 or 5 x 10^-d) of at\n"
                 "     least 1 / (n - %ld) for their n persons, so their digits do not reveal a denominator.\n",
                 st->dominance_top1, st->dominance_top2, st->round > 1 ? st->round : 1);
@@ -182,13 +192,12 @@ static nt_status write_request(const nt_run_state *P, const char *path, const ch
                 "   their paths (all stay in the results folder's private/, mode 0700); no matched sets;\n"
                 "   no exact person counts below %ld; no unrounded counts; no bootstrap replicates.\n", mc);
     fprintf(fp, "\n6. For the checker to look at by hand\n"
-                "   - Dominance is applied to the earnings effects and the cost per participant, not to\n"
-                "     the earnings covariates in balance.csv (earn_prev12 means).\n"
+                "   - Start months and intervals as parts: effects.csv's month is a weighted mean of\n"
+                "     effects_by_start.csv's start months, balance.csv's `all` rows of its intervals;\n"
+                "     secondary suppression runs across subgroups, not across start months.\n"
                 "   - Weighted control means in balance.csv (mean_control_after) rest on the interval's\n"
                 "     controls, not their effective number.\n"
-                "   - Subgroups: overlapping subgroups (ranges that overlap, two variables), or this export\n"
-                "     and an earlier one, can be differenced; secondary suppression covers a total and the\n"
-                "     levels of one variable within a table.\n"
+                "   - This export and an earlier one on overlapping data can be differenced.\n"
                 "   - Standard errors and propensity coefficients are printed with 10 digits.\n"
                 "   - Warnings in manifest.json are free text: read them.\n");
     return nt_outfile_commit(&f, err);

@@ -82,6 +82,8 @@ typedef struct {
     int n_groups;            /* 1 + subgroups' groups; group 0 = whole cohort */
     char **group_label;      /* "" for the whole cohort */
     uint8_t **member;        /* per group: n persons */
+    unsigned char *group_rel; /* n_groups^2: NT_DISCLOSE_CONTAINS, NT_DISCLOSE_DISJOINT (nt_run_tables.c) */
+    uint8_t **risk_mask;     /* per group: NULL, or the on_index a derived start-period group uses (nt_run_derived.c); NULL none */
     double *fallback_cost;   /* per type code */
     nt_dyn_result **res;     /* [prog * n_groups + group] */
     double **reps, **reps_fixed; /* same index: B x n_outcomes x horizon, [(o * B + b) * H + tau] */
@@ -103,13 +105,27 @@ typedef struct {
     struct nt_cb_state *cb;  /* the cost-benefit (study/nt_cost_benefit.h); its series extend view */
     int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
     FILE *ckpt;              /* private/bootstrap.ckpt being appended to (nt_run_ckpt.c), or NULL */
+    struct nt_cred_state *cred; /* placebo and sensitivity (study/nt_run_cred.h), or NULL */
+    double **ctx_tv;         /* context variables at k, n x n_risk each (nt_run_context.c); view.tv */
+    int n_ctx_tv;
 } nt_run_state;
+
+/* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */
+nt_status nt_run_context_load(nt_run_state *P, nt_error *err);
+void nt_run_context_free(nt_run_state *P);
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
 const char *nt_run_group(const nt_run_state *P, int pg);    /* "" for the whole cohort */
 const char *nt_run_method(const nt_run_state *P);
 double nt_run_ci_level(const nt_run_state *P);
 
+/* Secondary suppression of a run's table across its subgroup column,
+   with the groups' relations (nt_table_set_margin, nt_table_set_groups). */
+void nt_run_set_margin(const nt_run_state *P, nt_table *t, const char *ignore);
+/* 1 if month tau of series oc (an index of the view: the cost-benefit
+   series too) of ATT(tau) is dominated by one or two persons on either
+   side ([disclosure] dominance_top1/top2). */
+int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau);
 /* The disclosure basis of a figure over months 0..h-1 of a (programme,
    group) path's ATT: 0 if effects.csv suppresses any of those months,
    else the smallest of their bases (LONG_MAX if none has a number): summary.csv
@@ -122,8 +138,8 @@ nt_status nt_run_tables_write(nt_run_state *P, nt_error *err);
 /* report.html, report.pdf, summary.md/.tex and plots/ (nt_run_report.c). */
 nt_status nt_run_report_write(nt_run_state *P, nt_error *err);
 /* The disclosure basis of a pooled ("all") balance.csv row of a (programme,
-   group) estimate, as that table has it; *binary: a 0/1 term. */
-long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary);
+   group) estimate, as that table has it (0 for a dominated mean); *binary: a 0/1 term. */
+long nt_run_balance_basis(const nt_run_state *P, const nt_dyn_result *r, const char *term, int *binary);
 /* differences.csv (nt_run_diff.c): with linearised inference and more than
    one programme or a [subgroups] line (nt_run_diff_wanted), from the
    per-person functionals each estimate keeps at the horizons of
@@ -131,6 +147,32 @@ long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary)
 int nt_run_diff_wanted(const nt_run_state *P);
 int nt_run_diff_horizons(const nt_run_state *P, int *h);
 nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
+
+/* Derived subgroup variables (nt_run_derived.c): job_chance (cross-fitted
+   predicted job chance at inflow) and start_year (calendar year of the
+   start), when the cohort has no column of that name. groups fills labels
+   and members of subgroup line v's groups g0.. (and risk_mask for
+   start_year; job_chance writes job_chance.csv). group_view: the
+   estimator's view for group g (P->view, or a copy in buf with the group's
+   risk-set mask). */
+int nt_run_derived_is(const nt_run_state *P, const char *variable);
+nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err);
+const nt_dyn_panel *nt_run_group_view(const nt_run_state *P, int g, nt_dyn_panel *buf);
+
+/* The estimator's options of programme pi as the main estimate has them
+   (full: a main estimate, not a replicate). */
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
+/* comparisons.csv (nt_run_compare.c): with [treatment] compare = yes, each
+   ordered pair of programmes among the participants of the first
+   (Lechner 2001), linearised inference. */
+nt_status nt_run_compare_write(nt_run_state *P, nt_error *err);
+/* Refuses compare = yes with fewer than two programmes other than `any`. */
+nt_status nt_run_compare_check(const nt_run_state *P, nt_error *err);
+/* benchmark.csv and plots/benchmark_<programme>.png (nt_run_benchmark.c):
+   with [benchmark] by, effects per unit with empirical-Bayes shrinkage;
+   check: the variable is a categorical one of the cohort. */
+nt_status nt_run_benchmark_check(const nt_run_state *P, nt_error *err);
+nt_status nt_run_benchmark_write(nt_run_state *P, nt_error *err);
 
 /* Records a written aggregate file (relative to out) for export/. */
 nt_status nt_run_file_add(nt_run_state *P, const char *rel, nt_error *err);
@@ -171,5 +213,20 @@ typedef struct nt_toe_report_data nt_toe_report_data;
 nt_status nt_toe_report_build(const nt_run_state *P, const nt_report_chapter **out, nt_toe_report_data **keep,
                               nt_error *err);
 void nt_toe_report_free(nt_toe_report_data *d);
+/* The credibility checks (study/nt_run_cred.h, docs/credibility.md):
+   placebo.csv and sensitivity.csv after the main estimates, with the
+   estimate's own options (nt_run_dyn_opts) and warnings (nt_run_warn). */
+struct nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err);
+void nt_run_cred_free(nt_run_state *P);
+nt_status nt_run_placebo(nt_run_state *P, nt_error *err);
+nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
+/* The report's credibility chapter (nt_run_cred_fig.c): 1 and *chapter
+   set when a check ran, else 0. Its figures are plots/<programme>/credibility. */
+int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
+/* The matched sets to keep of programme pi, group g's estimate (whole
+   cohort, [credibility] sensitivity = yes, matching), or NULL. */
+struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
+void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
+void nt_run_warn(nt_run_state *P, const char *msg);
 
 #endif

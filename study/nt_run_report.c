@@ -21,6 +21,7 @@
 #include "core/nt_date.h"
 #include "core/nt_file.h"
 #include "core/nt_series.h"
+#include "data/nt_calendar.h"
 #include "data/nt_csv.h"
 #include "report/nt_disclose.h"
 #include "report/nt_report.h"
@@ -206,7 +207,7 @@ static void balance(const nt_run_state *P, gather *G, int pi, nt_report_balance 
     long mc = P->st->min_cell;
     for (int j = 0; j < r->n_bal; j++) {
         int binary = 0;
-        long basis = nt_run_balance_basis(r, r->bal_term[j], &binary);
+        long basis = nt_run_balance_basis(P, r, r->bal_term[j], &binary);
         int ok = nt_disclose_stat(basis, mc);
         const nt_dyn_balance *b = &r->bal[j];
         out[j] = (nt_report_balance){r->bal_term[j], ok ? b->mean_treated : NAN, ok ? b->mean_control_before : NAN,
@@ -247,8 +248,14 @@ static void facts(const nt_run_state *P, gather *G)
         snprintf(cal, sizeof cal, ", ");
         snprintf(cal + 2, sizeof cal - 2, nt_lang_word(lang, NT_W_CALIPER), st->caliper);
     }
-    if (st->exact && st->n_exact) {
-        join(exl, sizeof exl, st->exact, st->n_exact);
+    if ((st->exact && st->n_exact) || st->calendar) {
+        exl[0] = 0;
+        if (st->exact && st->n_exact) join(exl, sizeof exl, st->exact, st->n_exact);
+        if (st->calendar) {   /* [estimator] calendar: one more exact cell (data/nt_calendar.h) */
+            size_t u = strlen(exl);
+            snprintf(exl + u, sizeof exl - u, "%s%s", u ? ", " : "",
+                     nt_lang_word(lang, st->calendar == NT_CALENDAR_MONTH ? NT_W_CAL_MONTH : NT_W_CAL_QUARTER));
+        }
         snprintf(ex, sizeof ex, ", ");
         snprintf(ex + 2, sizeof ex - 2, nt_lang_word(lang, NT_W_EXACT_ON), exl);
     }
@@ -378,8 +385,12 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         if (!strcmp(P->st->programs[pi], "any")) r->any_prog = pi;
     r->n_warnings = P->rep->n_warnings;
     r->warnings = (const char *const *)P->rep->warnings;
+    nt_report_chapter chapters[2];
+    const nt_report_chapter *ch = NULL;
+    if (nt_run_cred_chapter(P, &ch)) chapters[r->n_chapters++] = *ch;
     nt_toe_report_data *toe = NULL;
-    if (P->toe && !(s = nt_toe_report_build(P, &r->chapter, &toe, err))) r->n_chapters = 1;
+    if (P->toe && !(s = nt_toe_report_build(P, &ch, &toe, err))) chapters[r->n_chapters++] = *ch;
+    r->chapter = chapters;
     if (!s) s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
     nt_toe_report_free(toe);
     gather_free(&G);

@@ -43,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "core/nt_file.h"
 #include "report/nt_disclose.h"
 #include "report/nt_table.h"
@@ -118,6 +120,14 @@ static void effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_resu
         nt_table_limit_basis(t, 0, NT_WHY_DOMINANCE);
 }
 
+int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau)
+{
+    const nt_dyn_result *r = P->res[pg];
+    double pi[512];
+    if (!r->k_dom || r->n_k > 512 || !pooled_shares(r, 0, tau, pi)) return 0;
+    return pooled_dominated(P, r, pi, oc, tau);
+}
+
 long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h)
 {
     const nt_run_path *p = &P->path[(size_t)pg * P->panel->n_outcomes + oc];
@@ -159,7 +169,7 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
     int nk = P->n_prog * P->n_groups > 0 ? P->res[0]->n_k : 1;
     double *buf = malloc(3 * (size_t)(nk > 0 ? nk : 1) * sizeof *buf);
     if (!t || !buf) { nt_table_free(t); free(buf); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-    nt_table_set_margin(t, "subgroup", NULL);
+    nt_run_set_margin(P, t, NULL);
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
         const nt_dyn_result *r = P->res[pg];
@@ -222,6 +232,78 @@ static void record_summary(nt_run_state *P, const nt_table *t)
             }
 }
 
+/* A number summary.csv repeats in every outcome's row of a (programme,
+   group, horizon): 1 shown in some row (public), 2 suppressed in all,
+   else 3 without a number but with persons, 0 without persons. */
+static int once_state(const nt_run_state *P, const nt_table *t, int pg, int h, const char *col)
+{
+    int NO = P->panel->n_outcomes, nh = P->n_horizons, num = 0;
+    for (int oc = 0; oc < NO; oc++) {
+        int v = nt_table_shown(t, ((long)pg * NO + oc) * nh + h, col, P->st->min_cell);
+        if (v == 1) return NT_PART_SHOWN;
+        num |= v == 0;
+    }
+    long n = P->res[pg]->n_treated[0];
+    if (num) return NT_PART_SUPPRESSED;
+    return n <= 0 ? NT_PART_NONE : n < P->st->min_cell ? NT_PART_EMPTY_FEW : NT_PART_EMPTY;
+}
+
+/* The treated (month 0) of the total pg0 in none of the levels g..g+ng-1
+   of a variable, as a part for nt_disclose_secondary (as nt_table does
+   it): known when the levels are disjoint (P->group_rel); else a single
+   level's complement is an unknown part, several levels have none. */
+static void remainder_part(const nt_run_state *P, int pg0, int g, int ng, unsigned char *st, long *sz)
+{
+    int G = P->n_groups;
+    *st = ng == 1 ? NT_PART_REST : NT_PART_NONE;
+    *sz = LONG_MAX;
+    if (!P->group_rel) return;
+    for (int a = g; a < g + ng; a++)
+        for (int b = g; b < a; b++)
+            if (!(P->group_rel[a * G + b] & NT_DISCLOSE_DISJOINT)) return;
+    long r = P->res[pg0]->n_treated[0];
+    for (int a = g; a < g + ng; a++) r -= P->res[pg0 + a]->n_treated[0];
+    *st = r <= 0 ? NT_PART_NONE : r < P->st->min_cell ? NT_PART_REST_FEW : NT_PART_REST;
+    *sz = r < 0 ? 0 : r;
+}
+
+/* Secondary suppression of cost_per_participant and net_benefit, one
+   number per (programme, group, horizon) repeated in every outcome's row:
+   done on the number (shown where any copy is; a row emptied for its
+   outcome's months hides that copy only), per subgroup variable as
+   nt_disclose_secondary decides, suppressing every copy of the level
+   picked. The row-wise pass leaves them out (not additive there). */
+static void once_secondary(nt_run_state *P, nt_table *t)
+{
+    static const char *const once[] = {"cost_per_participant", "net_benefit"};
+    int NO = P->panel->n_outcomes, nh = P->n_horizons, G = P->n_groups;
+    if (P->st->min_cell <= 0) return;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int pi = 0; pi < P->n_prog; pi++)
+            for (int h = 0; h < nh; h++)
+                for (int c = 0; c < 2; c++) {
+                    if (once_state(P, t, pi * G, h, once[c]) != NT_PART_SHOWN) continue;
+                    for (int v = 0, g = 1; v < P->st->n_subgroups; g += P->st->subgroups[v++].n_groups) {
+                        int ng = P->st->subgroups[v].n_groups;
+                        unsigned char st[256];
+                        long sz[256];
+                        for (int l = 0; l < ng && l < 256; l++) {
+                            st[l] = (unsigned char)once_state(P, t, pi * G + g + l, h, once[c]);
+                            sz[l] = P->res[pi * G + g + l]->n_treated[0];
+                        }
+                        if (ng > 255) continue;
+                        remainder_part(P, pi * G, g, ng, &st[ng], &sz[ng]);
+                        int pick = nt_disclose_secondary(st, sz, ng + 1, P->st->min_cell);
+                        if (pick < 0 || pick == ng) continue;
+                        int pg = pi * G + (pick < ng ? g + pick : 0); /* pick ng + 1: the total */
+                        for (int oc = 0; oc < NO; oc++) nt_table_suppress(t, ((long)pg * NO + oc) * nh + h, once[c], NT_WHY_SECONDARY);
+                        changed = 1;
+                    }
+                }
+    }
+}
+
 static nt_status table_summary(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "outcome", "horizon_months", "cumulative_effect",
@@ -242,7 +324,12 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
         if (magnitude(P->panel->outcome_name[oc])) earn = oc;
     nt_table *t = nt_table_alloc(cols, kinds, 27);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
-    nt_table_set_margin(t, "subgroup", NULL);
+    nt_run_set_margin(P, t, NULL);
+    /* a path's minimum is no person-weighted sum of the levels' minima */
+    static const char *const depth[] = {"lockin_depth", "lockin_depth_ci_lower", "lockin_depth_ci_upper"};
+    for (int c = 0; c < 3; c++) nt_table_set_additive(t, depth[c], 0);
+    nt_table_set_additive(t, "cost_per_participant", 0); /* once_secondary */
+    nt_table_set_additive(t, "net_benefit", 0);
     nt_status s = NT_OK;
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
         const nt_dyn_result *r = P->res[pg];
@@ -293,6 +380,7 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 for (int c = 1; c < 3; c++) nt_table_limit_cell(t, cost_cols[c], ew, NT_WHY_WINDOW);
             }
     }
+    if (!s) once_secondary(P, t);
     if (!s) s = write_table(P, t, "summary.csv", err); /* sets the table's rounding */
     if (!s) record_summary(P, t);
     nt_table_free(t);
@@ -321,6 +409,19 @@ static int is_binary(const char *term, const nt_dyn_balance *b, long n)
     if (isnan(p) || p < 0 || p > 1 || n < 2) return 0;
     double v = p * (1 - p) * (double)n / (double)(n - 1);
     return fabs(s2 - v) <= 1e-9 * (v > 1 ? v : 1);
+}
+
+/* 1 if a mean of a continuous covariate (earnings, months employed, age)
+   is dominated by one or two persons on any side, before or after
+   matching (the estimator's bounds, nt_balance_acc_dominance): its row
+   goes, as the SMD and variance ratio give the means back. */
+static int balance_dominated(const nt_run_state *P, const nt_dyn_balance *b)
+{
+    for (int k = 0; k < 4; k++)
+        if (nt_disclose_dominated(b->dom[k][0], b->dom[k][1], b->dom[k][2], P->st->dominance_top1,
+                                  P->st->dominance_top2))
+            return 1;
+    return 0;
 }
 
 /* The persons with and without the level behind a binary row's shares
@@ -414,9 +515,11 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
     nt_status s = NT_OK;
     long *brow = NULL, *srow = NULL;
     if (!bt || !pt || !st) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    nt_table_set_margin(bt, "subgroup", NULL);
-    nt_table_set_margin(pt, "subgroup", NULL);
-    nt_table_set_margin(st, "subgroup", "status");
+    nt_run_set_margin(P, bt, NULL);
+    static const char *const ratios[] = {"smd_before", "smd_after", "var_ratio_before", "var_ratio_after"};
+    for (int c = 0; c < 4; c++) nt_table_set_additive(bt, ratios[c], 0); /* no sums of the levels' */
+    nt_run_set_margin(P, pt, NULL);
+    nt_run_set_margin(P, st, "status");
     int npg = P->n_prog * P->n_groups, niv = npg > 0 ? P->res[0]->n_intervals : 0;
     brow = malloc(((size_t)npg * (size_t)niv + 1) * sizeof *brow);
     srow = malloc(((size_t)npg + 1) * sizeof *srow);
@@ -439,12 +542,16 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
                 nt_table_set_int(bt, "n_treated", I->n_treated_rows);
                 if (is_binary(I->bal_term[j], &I->bal[j], I->n_treated_rows))
                     nt_table_limit_basis(bt, share_basis(I, &I->bal[j], controls), NT_WHY_SHARE);
+                else if (balance_dominated(P, &I->bal[j]))
+                    nt_table_limit_basis(bt, 0, NT_WHY_DOMINANCE);
             }
         }
         for (int j = 0; j < r->n_bal; j++) {
             nt_balance_table_add(bt, prog, group, r->bal_term[j], &r->bal[j], "all", nt_disclose_basis(tot_t, tot_c));
             nt_table_set_int(bt, "n_treated", tot_t);
-            nt_table_limit_basis(bt, pooled_share_basis(r, r->bal_term[j]), NT_WHY_SHARE);
+            long sb = pooled_share_basis(r, r->bal_term[j]);
+            nt_table_limit_basis(bt, sb, NT_WHY_SHARE);
+            if (sb == LONG_MAX && balance_dominated(P, &r->bal[j])) nt_table_limit_basis(bt, 0, NT_WHY_DOMINANCE);
         }
         srow[pg] = nt_table_rows(st);
         for (int ki = 0; ki < r->n_k; ki++) {
@@ -494,13 +601,15 @@ done:
 static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
 {
     static const char *cols[] = {"program", "subgroup", "outcome", "start_month", "month", "method", "estimate",
-                                 "se", "n_treated_matched", "n_control", "n_control_used"};
+                                 "se", "n_treated_matched", "n_control", "n_control_used", "ci_lower", "ci_upper"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY,
-                                        NT_COL_MEAN, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT};
+                                        NT_COL_MEAN, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT, NT_COL_COUNT,
+                                        NT_COL_MEAN, NT_COL_MEAN};
     int H = P->st->horizon, NO = P->panel->n_outcomes;
-    nt_table *t = nt_table_alloc(cols, kinds, 11);
+    double z = gsl_cdf_ugaussian_Pinv(1 - (1 - nt_run_ci_level(P)) / 2);
+    nt_table *t = nt_table_alloc(cols, kinds, 13);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
-    nt_table_set_margin(t, "subgroup", NULL);
+    nt_run_set_margin(P, t, NULL);
     for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
         const nt_dyn_result *r = P->res[pg];
         for (int oc = 0; oc < NO; oc++)
@@ -518,6 +627,8 @@ static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
                     long slot = ((long)ki * r->n_outcomes + oc) * H + tau;  /* r has the cost-benefit series too */
                     nt_table_set_num(t, "estimate", r->k_att[slot]);
                     nt_table_set_num(t, "se", r->k_se[slot]);
+                    nt_table_set_num(t, "ci_lower", r->k_att[slot] - z * r->k_se[slot]);   /* NaN without an se */
+                    nt_table_set_num(t, "ci_upper", r->k_att[slot] + z * r->k_se[slot]);
                     nt_table_set_int(t, "n_treated_matched", c);
                     nt_table_set_int(t, "n_control", r->k_controls[ki]);
                     if (!r->k_control_used) { nt_table_set_basis(t, nt_disclose_basis(c, r->k_controls[ki])); continue; }
@@ -537,9 +648,42 @@ static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
     return s;
 }
 
+/* How the groups relate (P->group_rel): a contains b, a and b disjoint. */
+static nt_status group_relations(nt_run_state *P, nt_error *err)
+{
+    int G = P->n_groups;
+    long n = P->panel->n;
+    free(P->group_rel);
+    P->group_rel = calloc((size_t)G * (size_t)G, 1);
+    if (!P->group_rel) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int a = 0; a < G; a++)
+        for (int b = 0; b < G; b++) {
+            int contains = 1, disjoint = 1;
+            for (long i = 0; i < n && (contains || disjoint); i++) {
+                if (P->member[b][i] && !P->member[a][i]) contains = 0;
+                if (P->member[b][i] && P->member[a][i]) disjoint = 0;
+            }
+            P->group_rel[a * G + b] = (unsigned char)((contains ? NT_DISCLOSE_CONTAINS : 0) | (disjoint ? NT_DISCLOSE_DISJOINT : 0));
+        }
+    return NT_OK;
+}
+
+void nt_run_set_margin(const nt_run_state *P, nt_table *t, const char *ignore)
+{
+    nt_table_set_margin(t, "subgroup", ignore);
+    /* effects tables: the estimate rests on the matched treated and the
+       controls used, not on the treated observed or the controls at risk */
+    if (nt_table_has_column(t, "n_control_used")) {
+        nt_table_set_part_count(t, "n_control", 0);
+        if (nt_table_has_column(t, "n_treated")) nt_table_set_part_count(t, "n_treated", 0);
+    }
+    if (P->group_rel) nt_table_set_groups(t, (const char *const *)P->group_label, P->group_rel, P->n_groups);
+}
+
 nt_status nt_run_tables_write(nt_run_state *P, nt_error *err)
 {
-    nt_status s = table_effects(P, err);
+    nt_status s = P->st->min_cell > 0 && P->member ? group_relations(P, err) : NT_OK;
+    if (!s) s = table_effects(P, err);
     if (!s) s = table_summary(P, err);
     if (!s) s = table_balance_pscore(P, err);
     if (!s) s = table_effects_by_start(P, err);
@@ -547,7 +691,7 @@ nt_status nt_run_tables_write(nt_run_state *P, nt_error *err)
     return s;
 }
 
-long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary)
+long nt_run_balance_basis(const nt_run_state *P, const nt_dyn_result *r, const char *term, int *binary)
 {
     long tot_t = 0, tot_c = 0;
     for (int iv = 0; iv < r->n_intervals; iv++) {
@@ -557,5 +701,7 @@ long nt_run_balance_basis(const nt_dyn_result *r, const char *term, int *binary)
     }
     long basis = nt_disclose_basis(tot_t, tot_c), share = pooled_share_basis(r, term);
     *binary = share != LONG_MAX;
+    for (int j = 0; j < r->n_bal && !*binary; j++)
+        if (!strcmp(r->bal_term[j], term) && balance_dominated(P, &r->bal[j])) return 0;
     return share < basis ? share : basis;
 }

@@ -82,6 +82,8 @@ typedef struct {
     int start_first, start_last;  /* elapsed months on the index benefit */
     int start_interval;    /* start months pooled per propensity model */
     int horizon;           /* months since programme start */
+    int compare;           /* comparisons.csv: programme against programme (study/nt_run_compare.c) */
+    char *benchmark_by;    /* [benchmark] by: benchmark.csv per unit of this variable (study/nt_run_benchmark.c); NULL none */
 
     /* [estimator] */
     nt_method method;
@@ -93,6 +95,10 @@ typedef struct {
     int history;
     int n_exact;
     char **exact;          /* n_exact 0: none */
+    int calendar;          /* nt_calendar (data/nt_calendar.h): exact on the inflow quarter / month */
+    int n_context;
+    char **context;        /* variables of the context table used at k (0: none) */
+    char *context_file;    /* [data] context: the context table (data/nt_context.h); NULL none */
     nt_trim trim;
     nt_kernel kernel;      /* extension */
     double bandwidth;      /* extension; 0 = rule of thumb */
@@ -135,6 +141,11 @@ typedef struct {
     int n_benefit_month;
     char **benefit_month;  /* "SCHEME: euros" items (nt_study_benefit_month); none: empty */
     char *price_index;     /* CSV month,index; NULL: nominal euros */
+
+    /* [credibility] (docs/credibility.md) */
+    int placebo;           /* placebo.csv: "effects" on pre-inflow months (linearised inference) */
+    int placebo_first, placebo_last;  /* its months before inflow (negative), cut before the model's history */
+    int sensitivity;       /* sensitivity.csv: Rosenbaum bounds and the simulated confounder */
 
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */

@@ -6,6 +6,7 @@
      the table         one row per key
      by type           nt_study_key_set, nt_study_key_record, nt_study_key_free */
 #include "study/nt_study_keys.h"
+#include "data/nt_calendar.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -205,6 +206,7 @@ static const nt_study_words inference_words = {inference_parse, inference_name};
 static int language_parse(const char *v) { return !strcmp(v, "en") ? 0 : !strcmp(v, "nl") ? 1 : -1; }
 static const char *language_name(int c) { return c == 0 ? "en" : c == 1 ? "nl" : NULL; }
 static const nt_study_words language_words = {language_parse, language_name};
+static const nt_study_words calendar_words = {nt_calendar_parse, nt_calendar_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
                    sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
@@ -507,6 +509,7 @@ const nt_study_key nt_study_keys[] = {
     {"data", "person_key", NT_KEY_TEXT, F(person_key), 0, NULL, 0, 0,
      "a column name or names joined by '+' (A+B)", .flags = SPELL_SETTING, .unset = "person_id",
      .accept = person_key_ok},
+    {"data", "context", NT_KEY_PATH, F(context_file), 0, NULL, 0, 0, NULL, .unset = "none"},
     {"data", "ignore_unknown_persons", NT_KEY_BOOL, F(ignore_unknown_persons), 0, "no", 0, 0,
      "yes or no", .flags = SPELL_SETTING},
 
@@ -523,6 +526,7 @@ const nt_study_key nt_study_keys[] = {
      "a whole number of months from 1 to 1200", .flags = 0},
     {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200,
      "a whole number of months from 1 to 1200", .flags = 0},
+    {"treatment", "compare", NT_KEY_BOOL, F(compare), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"estimator", "method", NT_KEY_WORD, F(method_word), 0, "radius", 0, 0, NULL, .words = &nt_study_toe_method_words},
     {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000,
@@ -537,6 +541,9 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "history", NT_KEY_BOOL, F(history), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "exact", NT_KEY_LIST, F(exact), F(n_exact), "none", 0, 0,
      "none or a list of variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
+    {"estimator", "context", NT_KEY_LIST, F(context), F(n_context), "none", 0, 0,
+     "none or a list of context-table variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
+    {"estimator", "calendar", NT_KEY_WORD, F(calendar), 0, "inflow_quarter", 0, 0, NULL, .words = &calendar_words},
     {"estimator", "trim", NT_KEY_WORD, F(trim), 0, "none", 0, 0, NULL, .words = &trim_words},
     {"estimator", "kernel", NT_KEY_WORD, F(kernel), 0, "epanechnikov", 0, 0, NULL,
      .words = &kernel_words},
@@ -588,6 +595,14 @@ const nt_study_key nt_study_keys[] = {
      "none or SCHEME: euros per month, ... (e.g. WW: 1500, BIJSTAND: 1100)", .flags = NT_KEY_NONE_OK,
      .unset = "none", .accept = is_scheme_amount},
     {"cost_benefit", "price_index", NT_KEY_PATH, F(price_index), 0, NULL, 0, 0, NULL, .unset = "none"},
+
+    {"benchmark", "by", NT_KEY_TEXT, F(benchmark_by), 0, NULL, 0, 0, "a categorical variable of the cohort (region)",
+     .flags = 0, .unset = "none"},
+
+    {"credibility", "placebo", NT_KEY_BOOL, F(placebo), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"credibility", "placebo_months", NT_KEY_SPAN, F(placebo_first), F(placebo_last), "-36:-13", -1200, -1,
+     "a:b with months before inflow -1200 <= a <= b <= -1 (e.g. -36:-13)", .flags = 0},
+    {"credibility", "sensitivity", NT_KEY_BOOL, F(sensitivity), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},

@@ -40,6 +40,7 @@ variants=(
     "--date-format cbs --crlf --codes numeric"
     "--bom --delimiter tab --id-width 12 --codes dutch --scenario unobserved"
     "--delimiter ; --scenario null"
+    "--delimiter ; --crlf --scenario cycle"
 )
 have_ingest=1
 "$netto" ingest --help >/dev/null 2>&1 || have_ingest=0
@@ -53,6 +54,15 @@ for v in "${variants[@]}"; do
         [ -s "$d/$f" ] || fail "variant '$v': $f missing"
     done
     head -1 "$d/truth.csv" | grep -q '^program,subgroup,outcome,month,true_att' || fail "truth.csv header"
+    case "$v" in
+    *cycle*) # context.csv: 15 regions x 2000-01..2012-12 (156 months), rates from the cycle
+        [ "$(wc -l <"$d/context.csv")" = 2341 ] || fail "context.csv: $(wc -l <"$d/context.csv") lines"
+        head -1 "$d/context.csv" | grep -q $'^region;month;unemployment_rate\r$' || fail "context.csv header"
+        # Amsterdam (0363, shift -0.10) at the peak 2004-07: 6.5 + 1.5 + 0.4 = 8.4; in the boom 2007-01: 5.4
+        grep -q $'^0363;2004-07;8.4\r$' "$d/context.csv" || fail "context.csv: 0363 2004-07"
+        grep -q $'^0363;2007-01;5.4\r$' "$d/context.csv" || fail "context.csv: 0363 2007-01" ;;
+    *) [ -e "$d/context.csv" ] && fail "variant '$v': context.csv without the cycle scenario" ;;
+    esac
     if [ $have_ingest = 1 ]; then
         expect_exit 0 "$netto" ingest --persons "$d/persons.csv" --benefits "$d/benefits.csv" \
             --programs "$d/programs.csv" --jobs "$d/jobs.csv" --scheme WW,BIJSTAND \

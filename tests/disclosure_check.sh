@@ -15,9 +15,18 @@
 #     multiple of a 1-2-5 step of at least 1 / (n - ROUND/2), n the row's
 #     published persons, so their digits do not give a denominator away;
 #   - secondary suppression: in every table with a subgroup column, no
-#     cell is suppressed in exactly one level of a subgroup variable while
-#     the total (subgroup "") and another level show it (total minus the
-#     other levels would give it back);
+#     additive cell (counts, means, effects, euro sums) is suppressed in
+#     exactly one level of a subgroup variable while the total (subgroup
+#     "") shows it and every other level shows it or has no persons (total
+#     minus the other levels would give it back); summary.csv's cost and
+#     net benefit checked as one number over its outcome rows; nested
+#     groups (the whole cohort and a level, ranges inside ranges) whose
+#     published counts differ by 1 .. MIN_CELL-1;
+#   - one difference between tables: differences.csv shown only with both
+#     sides shown (effects.csv, summary.csv); cost_benefit.csv's cost,
+#     savings and earnings effect alike in both perspectives, its society
+#     net benefit at rate 0 only where summary.csv shows it, no net benefit
+#     beside a suppressed cost and a shown savings or earnings effect;
 #   - dominance: disclosure.txt states the rule and its thresholds (the
 #     contributions themselves are not in the export);
 #   - summary.csv: a shown total at horizon h has no suppressed month < h in
@@ -101,32 +110,149 @@ precision effects.csv "estimate ci_lower ci_upper band_lower band_upper" "n_trea
 precision effects_by_start.csv "estimate" "n_treated_matched n_control_used"
 precision differences.csv "estimate lower upper" "n_treated n_treated_reference"
 precision balance.csv "mean_treated mean_control_before mean_control_after mean_treated_after smd_before smd_after var_ratio_before var_ratio_after" "n_treated"
+precision cost_benefit.csv "incremental_cost benefit_savings earnings_effect net_benefit net_benefit_ci_lower net_benefit_ci_upper" "n_treated n_control"
 precision summary.csv "cumulative_effect cumulative_ci_lower cumulative_ci_upper lockin_depth lockin_depth_ci_lower lockin_depth_ci_upper cost_per_participant net_benefit" "n_treated"
 
-# Totals minus parts across subgroup levels: a cell suppressed in exactly
-# one level of a variable (of two or more levels) while the total and
-# another level show it.
-for f in "$dir"/*.csv; do
-  head -1 "$f" | grep -q '^program,subgroup,' || continue
-  awk -F, -v f="$(basename "$f")" '
+# Totals minus parts across subgroup levels, in the additive columns (the
+# total a person-weighted sum of its levels: counts, means, effects, euro
+# sums; not break-even months, lock-in depths, SEs, ratios, coefficients):
+# a cell suppressed in exactly one level of a variable while the total
+# shows it and every other level shows it or has no persons (an empty cell
+# of a row with persons is an unknown part, as a suppressed one).
+# summary.csv's cost_per_participant and net_benefit are one number per
+# (programme, group, horizon) in every outcome's row: public where any
+# copy is shown, checked as one number.
+additive_cols() {
+  case "$1" in
+    effects.csv) echo "estimate ci_lower ci_upper band_lower band_upper" ;;
+    summary.csv) echo "cumulative_effect cumulative_ci_lower cumulative_ci_upper" ;;
+    balance.csv) echo "mean_treated mean_control_before mean_control_after mean_treated_after" ;;
+    effects_by_start.csv) echo "estimate" ;;
+    differences.csv) echo "estimate lower upper" ;;
+    cost_benefit.csv) echo "incremental_cost benefit_savings earnings_effect net_benefit net_benefit_ci_lower net_benefit_ci_upper" ;;
+    *) echo "" ;;
+  esac
+}
+parts_check() { # file additive-columns [merge: key columns left out, the copies of one number]
+  awk -F, -v f="$(basename "$1")" -v addl="$2" -v merge="${3:-}" '
     NR == 1 { for (i = 1; i <= NF; i++) { name[i] = $i; if ($i == "suppressed") sc = i
-                key[i] = ($i ~ /^(program|outcome|month|estimand|method|start_month|start_interval|covariate|term|horizon_months)$/) }
+                key[i] = ($i ~ /^(program|outcome|month|estimand|method|start_month|start_interval|covariate|term|horizon_months|kind|variable|level|reference|perspective|discount_rate)$/)
+                if (merge != "" && $i == merge) key[i] = 0
+                if ($i ~ /^n_/) cnt[i] = 1 }
+              na = split(addl, al, " "); for (q = 1; q <= na; q++) add[al[q]] = 1
+              for (i = 1; i <= NF; i++) if ((i in cnt) || (name[i] in add)) A[i] = 1
               nf = NF; next }
     { k = ""; for (i = 1; i <= nf; i++) if (key[i]) k = k "\t" $i
       g = $2; v = g; sub(/=.*/, "", v)
       delete sup; ns0 = split($sc, sl, "|"); for (q = 1; q <= ns0; q++) sup[sl[q]] = 1
-      if (g == "") { for (i = 1; i <= nf; i++) if (!key[i] && i != sc && $i != "") tot[k "\001" i] = 1; next }
-      if (!((k "\001" v "\001" g) in seen)) { seen[k "\001" v "\001" g] = 1; levels[k "\001" v]++ }
-      for (i = 1; i <= nf; i++) {
-        if (key[i] || i == 2 || i == sc) continue
-        id = k "\001" v "\001" i; K[id] = k; KV[id] = k "\001" v; I[id] = i
-        if ($i == "" && (name[i] in sup)) { ns[id]++; at[id] = NR }
-        else if ($i != "") nshow[id]++ } }
-    END { for (id in ns)
-            if (ns[id] == 1 && levels[KV[id]] >= 2 && nshow[id] > 0 && ((K[id] "\001" I[id]) in tot)) {
-              printf "%s:%d: %s suppressed in one level only: the total minus the other levels gives it\n", f, at[id], name[I[id]]; bad = 1 }
-          exit bad }' "$f" || fail "$(basename "$f"): a suppressed level recovered by one difference"
+      persons = -1; for (i in cnt) if ($i != "" && (persons < 0 || $i + 0 < persons)) persons = $i + 0
+      for (i in A) {
+        st = ($i != "") ? 1 : ((name[i] in sup) ? 2 : (persons == 0 ? 0 : 3))
+        if (g == "") { if (st == 1) tot[k "\001" i] = 1; continue }
+        id = k "\001" v "\001" i; lev = id "\001" g
+        if (!(lev in S) || st == 1 || (st == 2 && S[lev] != 1) || (st == 3 && S[lev] == 0)) S[lev] = st
+        if (!(lev in L)) { L[lev] = 1; members[id] = members[id] " " g }
+        K[id] = k; I[id] = i; at[id] = NR } }
+    END { for (id in members) {
+            if (!((K[id] "\001" I[id]) in tot)) continue
+            n = split(members[id], gl, " "); sp = 0; un = 0
+            for (q = 1; q <= n; q++) { st = S[id "\001" gl[q]]; if (st == 2) sp++; if (st == 3) un++ }
+            if (n >= 2 && sp == 1 && un == 0) {
+              printf "%s:%d: %s suppressed in one level only: the total minus the other levels gives it\n", f, at[id], name[I[id]]; bad = 1 } }
+          exit bad }' "$1"
+}
+for f in "$dir"/*.csv; do
+  head -1 "$f" | grep -q '^program,subgroup,' || continue
+  b=$(basename "$f")
+  parts_check "$f" "$(additive_cols "$b")" || fail "$b: a suppressed level recovered by one difference"
 done
+if [ -f "$dir/summary.csv" ]; then
+  # (the copies of cost_per_participant and net_benefit across outcome rows)
+  parts=$(mktemp)
+  awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i
+                              print "program,subgroup,horizon_months,cost_per_participant,net_benefit,n_treated,n_control,suppressed"; next }
+    { print $1, $2, $c["horizon_months"], $c["cost_per_participant"], $c["net_benefit"], $c["n_treated"], $c["n_control"], $c["suppressed"] }'     "$dir/summary.csv" > "$parts"
+  parts_check "$parts" "cost_per_participant net_benefit" || fail "summary.csv: a cost or net benefit recovered as the total minus the other levels"
+  rm -f "$parts"
+fi
+
+# Nested groups (the whole cohort and any level; numeric ranges of one
+# variable inside another): two shown rows whose published counts differ by
+# 1 .. MIN_CELL-1 give a number on those few persons by one difference.
+# (Levels of two variables nested in each other cannot be told from the
+# labels: netto checks them on the persons, tests/cli_disclosure.sh proves it.)
+for f in "$dir"/*.csv; do
+  head -1 "$f" | grep -q '^program,subgroup,' || continue
+  b=$(basename "$f")
+  awk -F, -v m="$m" -v f="$b" -v addl="$(additive_cols "$b")" '
+    function inside(a, b,   ra, rb, va, vb) { # group b inside group a
+      if (a == "") return 1
+      va = a; sub(/=.*/, "", va); vb = b; sub(/=.*/, "", vb); if (va != vb) return 0
+      ra = a; sub(/^[^=]*=/, "", ra); rb = b; sub(/^[^=]*=/, "", rb)
+      if (ra !~ /^-?[0-9.]+--?[0-9.]+$/ || rb !~ /^-?[0-9.]+--?[0-9.]+$/) return 0
+      match(ra, /^-?[0-9.]+/); a1 = substr(ra, 1, RLENGTH) + 0; a2 = substr(ra, RLENGTH + 2) + 0
+      match(rb, /^-?[0-9.]+/); b1 = substr(rb, 1, RLENGTH) + 0; b2 = substr(rb, RLENGTH + 2) + 0
+      return a1 <= b1 && b2 <= a2 }
+    NR == 1 { for (i = 1; i <= NF; i++) { name[i] = $i
+                key[i] = ($i ~ /^(program|outcome|month|estimand|method|start_month|start_interval|covariate|term|horizon_months|kind|variable|level|reference|perspective|discount_rate)$/)
+                if ($i ~ /^n_/) cnt[i] = 1 }
+              na = split(addl, al, " "); for (q = 1; q <= na; q++) add[al[q]] = 1
+              for (i = 1; i <= NF; i++) if (name[i] in add) A[i] = 1
+              nf = NF; next }
+    { k = ""; for (i = 1; i <= nf; i++) if (key[i]) k = k "\t" $i
+      sh = 0; for (i in A) if ($i != "") sh = 1
+      if (!sh) next
+      n = ++nr[k]; G[k, n] = $2; R[k, n] = NR; for (i in cnt) C[k, n, i] = $i }
+    END { for (k in nr) for (x = 1; x <= nr[k]; x++) for (y = 1; y <= nr[k]; y++) {
+            if (x == y || G[k, x] == G[k, y] || !inside(G[k, x], G[k, y])) continue
+            for (i in cnt) { if (C[k, x, i] == "" || C[k, y, i] == "") continue
+              d = C[k, x, i] - C[k, y, i]
+              if (d > 0 && d < m) { printf "%s:%d: %s of %s and %s differ by %d: one difference is a number on fewer than %d persons\n", f, R[k, y], name[i], (G[k, x] == "" ? "the whole cohort" : G[k, x]), G[k, y], d, m; bad = 1 } } }
+          exit bad }' "$f" || fail "$b: nested groups one difference apart"
+done
+
+# The same number in two places, or one difference of two published numbers:
+# - differences.csv: a shown difference has both sides shown (effects.csv's
+#   month h-1 for ATT, summary.csv's cumulative effect at h for cumulative);
+# - cost_benefit.csv: the cost, savings and earnings effect of a row are the
+#   other perspective's too (shown in both or neither); at rate 0 the
+#   earnings effect is summary.csv's cumulative earnings effect and the
+#   society net benefit summary.csv's net_benefit (shown only where
+#   summary.csv shows them); a net benefit with its cost suppressed has its
+#   earnings (society) or savings (government) suppressed too, or itself.
+if [ -f "$dir/differences.csv" ]; then
+awk -F, '
+  FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] { if ($col[FILENAME, "estimand"] == "ATT" && $col[FILENAME, "estimate"] != "") e[$1, $2, $3, $col[FILENAME, "month"]] = 1; next }
+  FILENAME == ARGV[2] { if ($col[FILENAME, "cumulative_effect"] != "") c[$1, $2, $3, $col[FILENAME, "horizon_months"]] = 1; next }
+  $col[FILENAME, "estimate"] != "" {
+    h = $col[FILENAME, "horizon_months"]; oc = $3
+    if ($4 == "subgroup") { pa = $1; ga = $6; pb = $1; gb = $7 } else { pa = $6; ga = $2; pb = $7; gb = $2 }
+    if ($col[FILENAME, "estimand"] == "ATT") { ok = ((pa, ga, oc, h - 1) in e) && ((pb, gb, oc, h - 1) in e) }
+    else { ok = ((pa, ga, oc, h) in c) && ((pb, gb, oc, h) in c) }
+    if (!ok) { printf "differences.csv:%d: a difference shown beside a suppressed side: the side is the difference plus the other\n", FNR; bad = 1 } }
+  END { exit bad }' "$dir/effects.csv" "$dir/summary.csv" "$dir/differences.csv" || fail "differences.csv: a suppressed estimate recovered by one difference"
+fi
+if [ -f "$dir/cost_benefit.csv" ]; then
+awk -F, '
+  FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+  FILENAME == ARGV[1] { if ($3 == "earnings" && $col[FILENAME, "cumulative_effect"] != "") ce[$1, $2, $4] = $col[FILENAME, "cumulative_effect"]
+                        if ($col[FILENAME, "net_benefit"] != "") nb[$1, $2, $4] = 1; next }
+  { k = $1 SUBSEP $2 SUBSEP $4 SUBSEP $6
+    split($col[FILENAME, "suppressed"], sl, "|"); delete sp; for (q in sl) sp[sl[q]] = 1
+    for (q = 1; q <= 3; q++) { c = (q == 1 ? "incremental_cost" : q == 2 ? "benefit_savings" : "earnings_effect")
+      v = ($col[FILENAME, c] != "") ? "shown" : ((c in sp) ? "suppressed" : "")
+      if ((k, c) in seen && seen[k, c] != v && seen[k, c] != "" && v != "") {
+        printf "cost_benefit.csv:%d: %s %s here, %s in the other perspective\n", FNR, c, v, seen[k, c]; bad = 1 }
+      seen[k, c] = v }
+    if ($6 == 0 && $col[FILENAME, "earnings_effect"] != "" && ce[$1, $2, $4] != "" && !(($1, $2, $4) in ce)) { }
+    if ($6 == 0 && $5 == "society" && $col[FILENAME, "net_benefit"] != "" && !(($1, $2, $4) in nb) && $col[FILENAME, "incremental_cost"] != "") {
+      printf "cost_benefit.csv:%d: society net benefit shown, summary.csv suppresses it\n", FNR; bad = 1 }
+    other = ($5 == "society") ? "earnings_effect" : "benefit_savings"
+    if ($col[FILENAME, "net_benefit"] != "" && $col[FILENAME, other] != "" && ("incremental_cost" in sp)) {
+      printf "cost_benefit.csv:%d: the suppressed cost is %s minus net_benefit\n", FNR, other; bad = 1 } }
+  END { exit bad }' "$dir/summary.csv" "$dir/cost_benefit.csv" || fail "cost_benefit.csv: a suppressed figure recovered by one difference"
+fi
 grep -q "Dominance" "$dir/disclosure.txt" || fail "disclosure.txt does not state the dominance rule"
 
 # Totals minus parts: a shown total at horizon h rests on no suppressed month < h.

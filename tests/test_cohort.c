@@ -295,6 +295,44 @@ static void test_history(void **state)
     fx_free(s);
 }
 
+/* Pre-inflow months (placebo outcomes), month 0 = 2003-03: the 36 months
+   2000-03 .. 2003-02, column j = month j - 36. Jobs: 2000-02 (before the
+   window), 2000-03-16..2000-04-10 at 3100 (March 2000: 16 of 31 days = 1600,
+   April: 10 of 30 = 1033.33), 2003-02-01..2003-03-05 at 1400 (column 35:
+   1400; month 0 gets 5/31). Benefits: WWB 2001-01-01..2001-04-30 (columns
+   10..13), WIA 2002-12-20..2003-01-05 (columns 33, 34). The 24-month
+   history covariates do not see 2000. */
+static void test_pre_inflow(void **state)
+{
+    (void)state;
+    nt_spells *s = fx_new(1);
+    fx_benefit(s, 0, WWB, "2001-01-01", "2001-04-30");
+    fx_benefit(s, 0, WIA, "2002-12-20", "2003-01-05");
+    fx_benefit(s, 0, WW, "2003-03-15", NULL);
+    fx_job(s, 0, "2000-02-01", "2000-02-29", 5000);
+    fx_job(s, 0, "2000-03-16", "2000-04-10", 3100);
+    fx_job(s, 0, "2003-02-01", "2003-03-05", 1400);
+    nt_cohort *c = build_ww(s);
+    assert_int_equal(NT_COHORT_PRE, 36);
+    int emp[36] = {0}, ben[36] = {0};
+    double earn[36] = {0};
+    emp[0] = emp[1] = emp[35] = 1;
+    earn[0] = 1600;
+    earn[1] = 3100.0 * 10 / 30;
+    earn[35] = 1400;
+    for (int j = 10; j <= 13; j++) ben[j] = 1;
+    ben[33] = ben[34] = 1;
+    for (int j = 0; j < 36; j++) {
+        if (c->pre_employed[j] != emp[j]) fail_msg("pre employed column %d: got %d, want %d", j, c->pre_employed[j], emp[j]);
+        if (c->pre_on_benefit[j] != ben[j]) fail_msg("pre on_benefit column %d: got %d, want %d", j, c->pre_on_benefit[j], ben[j]);
+        expect_near(c->pre_earnings[j], earn[j], 1e-3);
+    }
+    assert_int_equal(c->emp_prev24[0], 1);
+    assert_int_equal(c->ben_prev24[0], 4);
+    nt_cohort_free(c);
+    fx_free(s);
+}
+
 /* Schemes and the inflow window 2003-01:2003-12 for WW and WWB.
    p0: WWB 2002-12-31 (outside), WW 2003-01-01 (edge): index WW, month 2003-01.
    p1: WIA in the window, WW 2004-01-01 (outside): not in the cohort.
@@ -438,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_exit),
         cmocka_unit_test(test_age),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_pre_inflow),
         cmocka_unit_test(test_schemes_window),
         cmocka_unit_test(test_born_after),
         cmocka_unit_test(test_errors),

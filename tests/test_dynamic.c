@@ -162,6 +162,45 @@ static void test_nn_tiny(void **state)
     nt_dyn_result_free(r);
 }
 
+/* Time-fixed (placebo) outcomes: month tau of a window, never censored.
+   The tiny panel with P2's months 2, 3 given (1 1 0 0) and P2 still
+   censored from month 2 in n_observed: with time_fixed P2 counts, so
+     tau 2: P0 1-(1+0)/2 = .5, P3 .5, P5 -.5            -> ATT 1/6
+   (0 without time_fixed, as test_nn_tiny: P2 is censored there). */
+static void test_time_fixed_tiny(void **state)
+{
+    (void)state;
+    tpanel *p = tiny_panel();
+    p->outcome[0][2 * 4 + 2] = 0;
+    p->outcome[0][2 * 4 + 3] = 0;
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 3;
+    o.method = NT_METHOD_NN;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.full = 1;
+    nt_error err;
+    nt_dyn_panel *v = view(p);
+    v->time_fixed = 1;
+    nt_dyn_result *r;
+    if (nt_dyn_estimate(v, units, 8, &o, &r, &err)) fail_msg("%s", err.msg);
+    expect_near(r->att[0], -0.5, 1e-12);
+    expect_near(r->att[1], 0.0, 1e-12);
+    expect_near(r->att[2], 1.0 / 6.0, 1e-12);
+    assert_int_equal(r->n_control_used[2], 4);
+    nt_dyn_result_free(r);
+    v->time_fixed = 0;
+    if (nt_dyn_estimate(v, units, 8, &o, &r, &err)) fail_msg("%s", err.msg);
+    expect_near(r->att[2], 0.0, 1e-12);
+    nt_dyn_result_free(r);
+    tpanel_free(p);
+}
+
 static void test_ipw_tiny(void **state)
 {
     (void)state;
@@ -621,6 +660,7 @@ int main(void)
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nn_tiny),
+        cmocka_unit_test(test_time_fixed_tiny),
         cmocka_unit_test(test_ipw_tiny),
         cmocka_unit_test(test_disclosure_facts),
         cmocka_unit_test(test_ipw_exact_tiny),

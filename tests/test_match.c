@@ -733,6 +733,40 @@ static void test_balance_acc_wls_ridge(void **state)
     expect_near(beta[2], 0.0, 1e-12);
 }
 
+/* Issue 11, dominance of balance means: the sums of |w x| and the bounds
+   of the largest persons' shares, by hand. Treated: one row each (1000,
+   -10, 10). Controls: rows 5, 4, 3, 2, 1, 0.5 of persons with at most 2
+   rows: the largest person at most 5 + 4, the two largest 5 + 4 + 3 + 2;
+   after weighting (w 1, 0, 2, 1, 1, 0) the rows are 5, 6, 2, 1: 6 + 5 and
+   all 14. Ten rows of 1 with 6 rows a person: beyond the 8 kept, each
+   further row counts as the last kept, and no bound exceeds the sum. */
+static void test_balance_acc_dominance(void **state)
+{
+    (void)state;
+    const double x[9] = {1000, -10, 10, 5, 4, 3, 2, 1, 0.5}, w[9] = {1, 1, 1, 1, 0, 2, 1, 1, 0};
+    const uint8_t t[9] = {1, 1, 1, 0, 0, 0, 0, 0, 0};
+    nt_balance_acc acc = {0};
+    for (int i = 0; i < 9; i++) nt_balance_acc_add(&acc, x[i], t[i], w[i]);
+    nt_balance_row r;
+    nt_balance_acc_row(&acc, &r);
+    nt_balance_acc_dominance(&acc, 2, &r);
+    const double want[4][3] = {{15.5, 9, 5}, {1020, 1000, 10}, {14, 11, 3}, {1020, 1000, 10}};
+    for (int k = 0; k < 4; k++)
+        for (int e = 0; e < 3; e++) expect_near(r.dom[k][e], want[k][e], 1e-12);
+    nt_balance_acc many = {0};
+    for (int i = 0; i < 10; i++) nt_balance_acc_add(&many, 1, 0, 0);
+    nt_balance_acc_dominance(&many, 6, &r);
+    expect_near(r.dom[0][0], 10, 1e-12);
+    expect_near(r.dom[0][1], 6, 1e-12);
+    expect_near(r.dom[0][2], 4, 1e-12);
+    /* nt_balance_compute has no contributions: no dominance facts. */
+    nt_balance_row b;
+    double ess[2];
+    nt_error err;
+    assert_int_equal(nt_balance_compute(x, 9, 1, t, NULL, w, NT_ATT, &b, ess, &err), NT_OK);
+    for (int k = 0; k < 4; k++) assert_true(b.dom[k][0] == 0 && b.dom[k][1] == 0);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -753,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_ai2016_monte_carlo),
         cmocka_unit_test(test_range_tiny),
         cmocka_unit_test(test_balance_acc_wls_ridge),
+        cmocka_unit_test(test_balance_acc_dominance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

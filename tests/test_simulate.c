@@ -403,6 +403,8 @@ static void test_panel_matches_spells(void **state)
     o.crlf = 0;
     o.codes = NT_SIM_CODES_NUMERIC;
     check_panel_variant(&o, "sim_panel_tab");
+    snprintf(o.scenario, sizeof o.scenario, "cycle");
+    check_panel_variant(&o, "sim_panel_cycle");
 }
 
 /* ------------------------------------------------------------- truth */

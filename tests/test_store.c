@@ -174,6 +174,26 @@ static void test_round_trip(void **state)
     }
     assert_int_equal(nt_store_read_rows(st, c->n - 1, 2, NT_SERIES_EMPLOYED, buf, &err), NT_EUSAGE);
 
+    /* Pre-inflow months, in the same blocks. */
+    assert_int_equal(nt_store_pre_months(st), NT_COHORT_PRE);
+    double *pre = malloc((size_t)block * NT_COHORT_PRE * sizeof *pre);
+    double pre_sum = 0;
+    for (int series = 0; series < 3; series++) {
+        static const nt_series ps[] = {NT_SERIES_EMPLOYED, NT_SERIES_EARNINGS, NT_SERIES_ON_BENEFIT};
+        for (long first = 0; first < c->n; first += block) {
+            long n = c->n - first < block ? c->n - first : block;
+            if (nt_store_read_pre_rows(st, first, n, ps[series], pre, &err)) fail_msg("%s", err.msg);
+            for (long i = 0; i < (long)n * NT_COHORT_PRE; i++) {
+                size_t at = (size_t)first * NT_COHORT_PRE + (size_t)i;
+                double want = series == 0 ? c->pre_employed[at] : series == 1 ? c->pre_earnings[at] : c->pre_on_benefit[at];
+                if (pre[i] != want) fail_msg("pre series %d cell %zu: want %g, got %g", series, at, want, pre[i]);
+                pre_sum += pre[i];
+            }
+        }
+    }
+    assert_true(pre_sum > 0);   /* the fixture has jobs before inflow */
+    free(pre);
+
     /* Ids in bytewise order, covariates. */
     char **ids = read_ids_h5(path, c->n);
     for (long i = 0; i < c->n; i++) assert_string_equal(ids[i], s->persons.id[c->person[i]]);

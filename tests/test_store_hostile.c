@@ -166,6 +166,13 @@ static const char *try_all(const char *path, nt_status *code)
         }
     }
     for (int s = 0; s < NT_SERIES_N && !*code; s++) *code = nt_store_read_rows(st, 0, n, (nt_series)s, buf, &err);
+    int P = nt_store_pre_months(st);
+    if (P > 0 && !*code) {
+        double *pre = malloc((size_t)(n ? n : 1) * (size_t)P * sizeof *pre);
+        static const nt_series ps[] = {NT_SERIES_EMPLOYED, NT_SERIES_EARNINGS, NT_SERIES_ON_BENEFIT};
+        for (int s = 0; s < 3 && !*code; s++) *code = nt_store_read_pre_rows(st, 0, n, ps[s], pre, &err);
+        free(pre);
+    }
     free(buf);
     nt_store_close(st);
     return *code ? err.msg : "";
@@ -266,6 +273,51 @@ static void test_many_levels(void **state)
     nt_store_close(st);
     nt_cohort_free(c);
     fx_free(s);
+}
+
+/* The pre-inflow months (/prepanel): a store without them (as written by
+   an older netto) reads, with 0 months and a clear refusal to read them;
+   a wrong shape or type is refused naming the dataset. */
+static void test_prepanel(void **state)
+{
+    (void)state;
+    nt_store *st;
+    nt_error err;
+    const char *path = crafted("no_prepanel");
+    hid_t f = open_rw(path);
+    assert_true(H5Ldelete(f, "prepanel", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    restamp(path);
+    nt_status code;
+    const char *msg = try_all(path, &code);
+    if (code) fail_msg("a store without pre-inflow months was refused: %s", msg);
+    if (nt_store_open(path, &st, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(nt_store_pre_months(st), 0);
+    double buf[64];
+    assert_int_equal(nt_store_read_pre_rows(st, 0, 1, NT_SERIES_EMPLOYED, buf, &err), NT_EINPUT);
+    assert_non_null(strstr(err.msg, "keeps no pre-inflow months"));
+    nt_store_close(st);
+
+    char good[700];
+    snprintf(good, sizeof good, "%s/good.h5", g_dir);
+    if (nt_store_open(good, &st, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(nt_store_pre_months(st), 36);
+    assert_int_equal(nt_store_read_pre_rows(st, 0, 1, NT_SERIES_IN_PROGRAM, buf, &err), NT_EUSAGE);
+    nt_store_close(st);
+
+    path = crafted("prepanel_shape");
+    f = open_rw(path);
+    replace_ds(f, "prepanel/employed", H5T_STD_U8LE, NP, 35, 0, NULL);
+    H5Fclose(f);
+    restamp(path);
+    expect_refused(path, "/prepanel/employed");
+
+    path = crafted("prepanel_type");
+    f = open_rw(path);
+    replace_ds(f, "prepanel/earnings", H5T_STD_I32LE, NP, 36, 0, NULL);
+    H5Fclose(f);
+    restamp(path);
+    expect_refused(path, "/prepanel/earnings");
 }
 
 static void test_crafted(void **state)
@@ -458,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_names),
         cmocka_unit_test(test_many_levels),
         cmocka_unit_test(test_crafted),
+        cmocka_unit_test(test_prepanel),
         cmocka_unit_test(test_damaged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,6 +161,76 @@ static void test_secondary_and_step(void **state)
     nt_table_free(t);
 }
 
+/* Issue 11, the demo's withheld whole-cohort earnings: a level (low, 6
+   persons) is suppressed; the other levels have no break-even interval
+   (NaN) but persons. The break-even interval is no sum of the levels', and
+   a level without a number is an unknown part: the total stays; the
+   cumulative effect (additive) takes the smallest shown level (high) as
+   well, counted as secondary. A level without persons is no part: with
+   only it beside the suppressed one, the total is the suppressed level. */
+static void test_secondary_additive(void **state)
+{
+    (void)state;
+    static const char *cols[] = {"program", "subgroup", "horizon_months", "cumulative_effect", "breakeven_ci_upper",
+                                 "n_treated"};
+    static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_MEAN, NT_COL_STAT, NT_COL_COUNT};
+    static const char *group[] = {"", "education=low", "education=mid", "education=high", "emp=0", "emp=1"};
+    static const long n[] = {200, 6, 100, 94, 200, 0};
+    static const double be[] = {40, 30, NAN, NAN, 40, NAN};
+    nt_table *t = nt_table_alloc(cols, kinds, 6);
+    nt_table_set_margin(t, "subgroup", NULL);
+    nt_table_set_round(t, 5);
+    for (int g = 0; g < 6; g++) {
+        assert_int_equal(nt_table_add_row(t), 0);
+        nt_table_set_str(t, "program", "workfirst");
+        nt_table_set_str(t, "subgroup", group[g]);
+        nt_table_set_int(t, "horizon_months", 96);
+        nt_table_set_num(t, "cumulative_effect", n[g] ? 1234.5 : NAN);
+        nt_table_set_num(t, "breakeven_ci_upper", be[g]);
+        nt_table_set_int(t, "n_treated", n[g]);
+        nt_table_set_basis(t, n[g]);
+    }
+    const char *dir = nt_test_dir("table_additive");
+    char path[4200];
+    nt_error err;
+    nt_path_join(path, sizeof path, dir, "a.csv");
+    assert_int_equal(nt_table_write_csv(t, path, 10, &err), NT_OK);
+    char *text = nt_test_slurp(path);
+    assert_string_equal(text, "program,subgroup,horizon_months,cumulative_effect,breakeven_ci_upper,n_treated,suppressed\n"
+                              "workfirst,,96,1234.50,40,200,\n"
+                              "workfirst,education=low,96,,,,cumulative_effect|breakeven_ci_upper|n_treated\n"
+                              "workfirst,education=mid,96,1234.50,,100,\n"
+                              "workfirst,education=high,96,,,,cumulative_effect|n_treated\n"
+                              "workfirst,emp=0,96,1234.50,40,200,\n"
+                              "workfirst,emp=1,96,,,0,\n");
+    free(text);
+    long cells[NT_WHY_N], rows;
+    nt_table_disclosure_counts(t, 10, cells, &rows);
+    assert_int_equal(cells[NT_WHY_PERSONS], 3);   /* low: its own basis */
+    assert_int_equal(cells[NT_WHY_SECONDARY], 2); /* high: the true reason */
+    assert_int_equal(rows, 2);
+    nt_table_free(t);
+    /* A level without persons beside the suppressed one: the total goes. */
+    t = nt_table_alloc(cols, kinds, 6);
+    nt_table_set_margin(t, "subgroup", NULL);
+    static const char *g2[] = {"", "age=18-39", "age=40-65"};
+    static const long n2[] = {6, 6, 0};
+    for (int g = 0; g < 3; g++) {
+        assert_int_equal(nt_table_add_row(t), 0);
+        nt_table_set_str(t, "program", "any");
+        nt_table_set_str(t, "subgroup", g2[g]);
+        nt_table_set_int(t, "horizon_months", 12);
+        nt_table_set_num(t, "cumulative_effect", n2[g] ? 1.5 : NAN);
+        nt_table_set_int(t, "n_treated", n2[g]);
+        nt_table_set_basis(t, g ? n2[g] : 50); /* the total on more persons of another kind */
+    }
+    assert_int_equal(nt_table_shown(t, 1, "cumulative_effect", 10), 0);
+    assert_int_equal(nt_table_shown(t, 0, "cumulative_effect", 10), 0);
+    nt_table_disclosure_counts(t, 10, cells, &rows);
+    assert_true(cells[NT_WHY_SECONDARY] >= 1);
+    nt_table_free(t);
+}
+
 static void test_manifest(void **state)
 {
     (void)state;
@@ -210,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_csv_plain_and_disclosure),
         cmocka_unit_test(test_round_and_reasons),
         cmocka_unit_test(test_secondary_and_step),
+        cmocka_unit_test(test_secondary_additive),
         cmocka_unit_test(test_manifest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,7 +19,9 @@
 # within each cell (a treated person whose cell has no control, and a
 # control whose cell has no treated, take no part), so ATT_k(tau) is the
 # mean over the contributing treated of y - the weighted mean of the
-# observed controls of their cell (docs/dynamic.md).
+# observed controls of their cell (docs/dynamic.md); [estimator] calendar
+# (inflow_quarter: netto's default, inflow_month) adds the inflow quarter or
+# month to the cells, with ipw only (the nn studies set calendar = none).
 #
 # Radius (method = radius, Lechner, Miquel & Wunsch 2011): per start month
 # the radius r = radius_factor x the largest 1:1 nearest-neighbour distance
@@ -33,6 +35,8 @@
 # the matching estimator on y - x'b (docs/dynamic.md); aliased columns are
 # lm's NA coefficients. A month whose matched sample has fewer than 10 rows
 # per column of (1, D, x) is not adjusted.
+# With `[treatment] compare = yes` the pairs of programmes instead (rows
+# with subgroup "versus=<l>"; tests/golden/dynamic_compare.csv).
 #
 # Output: program, subgroup, outcome, month, estimand (ATT, ATT_fixed),
 # estimate (%.17g, empty where undefined or suppressed), n_treated,
@@ -73,11 +77,13 @@ caliper_sd <- if (caliper_sd == "none") 0 else as.numeric(caliper_sd)
 covariates <- csv_list(get("estimator.covariates"))
 outcomes <- csv_list(get("outcomes.series"))
 min_cell <- as.integer(get("disclosure.min_cell", "10"))
+calendar <- get("estimator.calendar", "inflow_quarter")   # netto's default (docs/dynamic.md "Calendar time")
 radius_factor <- as.numeric(get("estimator.radius_factor", "1.5"))
 bias_adjust <- get("estimator.bias_adjust", "no") == "yes"
 stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighbors", "1")) == 1,
           get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
           get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || method == "ipw",
+          calendar %in% c("none", "inflow_quarter", "inflow_month"), calendar == "none" || method == "ipw",
           as.integer(get("inference.bootstrap", "0")) == 0)
 skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
@@ -136,6 +142,17 @@ X <- do.call(cbind, X)
 exact_vars <- if (is.null(ini[["estimator.exact"]])) character(0) else csv_list(ini[["estimator.exact"]])
 cell <- rep(0, n)
 for (v in exact_vars) cell <- cell * 1000 + pers(v)
+# Calendar cells: the inflow month ("YYYY-MM" levels, code 0 missing) or its
+# quarter, as one more exact variable.
+if (calendar != "none") {
+  lev <- h5attr(f[["persons/inflow_month"]], "levels")
+  mo <- as.integer(substr(lev, 1, 4)) * 12L + as.integer(substr(lev, 6, 7)) - 1L
+  if (calendar == "inflow_quarter") mo <- mo %/% 3L
+  code <- pers("inflow_month")
+  cal <- ifelse(code == 0, 0, mo[pmax(code, 1)] - min(mo) + 1)
+  cell <- cell * 1000 + cal
+}
+use_cells <- length(exact_vars) > 0 || calendar != "none"
 f$close_all()
 
 observed <- function(person, t) t < months & n_observed[person] > t
@@ -177,9 +194,10 @@ build_design <- function(person, k, d, first, last) {
 }
 
 ## ---------------------------------------------------------------- one programme
-estimate_program <- function(prog) {
+estimate_program <- function(prog, versus = NULL) {
   code <- if (prog == "any") 0L else match(prog, program_types)
   stopifnot(!is.na(code))
+  vcode <- if (is.null(versus)) NA else match(versus, program_types)
   ks <- start_first:start_last
   NK <- length(ks)
   k_att <- array(NA_real_, c(NK, length(outcomes), H))
@@ -195,7 +213,8 @@ estimate_program <- function(prog) {
     for (k in first:last) {
       at_risk <- included & n_observed > k & on_index[, k + 1] & !(treat_month >= 0 & treat_month < k)
       tr <- at_risk & treat_month == k & (code == 0 | treat_type == code)
-      co <- at_risk & treat_month != k                      # another type at k: neither
+      co <- if (is.null(versus)) at_risk & treat_month != k  # another type at k: neither
+            else at_risk & treat_month == k & treat_type == vcode   # compare: the starters of `versus` at k
       i <- which(tr | co)
       rp <- c(rp, i); rk <- c(rk, rep(k, length(i))); rd <- c(rd, as.integer(tr[i]))
     }
@@ -243,7 +262,7 @@ estimate_program <- function(prog) {
         Xa <- des$Z[, xcols, drop = FALSE]                  # the adjustment's covariates, by row
       } else {
         wc <- e[ci] / (1 - e[ci])                           # ATT weights of the controls
-        if (length(exact_vars)) {                           # no counterpart in the cell: no part
+        if (use_cells) {                                    # no counterpart in the cell: no part
           ti <- ti[cell[rp[ti]] %in% cell[rp[ci]]]
           keep_c <- cell[rp[ci]] %in% cell[rp[ti]]
           ci <- ci[keep_c]; wc <- wc[keep_c]
@@ -306,7 +325,7 @@ estimate_program <- function(prog) {
         } else {
           ot <- observed(rp[ti], tt); ocn <- observed(rp[ci], tt)
           nobs <- sum(ot)
-          if (!length(exact_vars)) {
+          if (!use_cells) {
             ncontrib <- if (sum(wc[ocn]) > 0) nobs else 0L
             used <- rp[ci][ocn & wc > 0]
             if (ncontrib > 0) for (o in seq_along(outcomes))  # Hajek over the observed controls
@@ -341,7 +360,8 @@ estimate_program <- function(prog) {
       c_k <- k_contrib[, tau + 1] * use
       est <- if (sum(c_k) > 0) sum((c_k * k_att[, o, tau + 1])[c_k > 0]) / sum(c_k) else NA
       ncu <- length(unique(unlist(lapply(which(use), function(ki) used_controls[[ki]][[tau + 1]]))))
-      rows <- rbind(rows, data.frame(program = prog, subgroup = "", outcome = outcomes[o], month = tau,
+      rows <- rbind(rows, data.frame(program = prog, subgroup = if (is.null(versus)) "" else paste0("versus=", versus),
+                                     outcome = outcomes[o], month = tau,
                                      estimand = if (fixed) "ATT_fixed" else "ATT", estimate = est,
                                      n_treated = sum(k_nobs[use, tau + 1]), n_control = length(valid_controls),
                                      n_treated_matched = sum(c_k), n_control_used = ncu,
@@ -351,7 +371,14 @@ estimate_program <- function(prog) {
   rows
 }
 
-res <- do.call(rbind, lapply(programs, estimate_program))
+res <- if (get("treatment.compare", "no") == "yes") {
+  # [treatment] compare = yes (study/nt_run_compare.c): each ordered pair of
+  # programmes, the treated of m at k against the starters of l at the same
+  # k (Lechner 2001); rows with subgroup "versus=l".
+  sp <- programs[programs != "any"]
+  do.call(rbind, unlist(lapply(sp, function(m) lapply(setdiff(sp, m), function(l) estimate_program(m, l))),
+                        recursive = FALSE))
+} else do.call(rbind, lapply(programs, estimate_program))
 
 ## ---------------------------------------------------------------- output
 # Disclosure control as netto's tables apply it: with min_cell > 0 a row

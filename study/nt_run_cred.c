@@ -1,0 +1,60 @@
+/* The credibility state of a run (study/nt_run_cred.h): allocated on first
+   use by a check, freed with the run. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "estimators/nt_sens.h"
+#include "study/nt_run_cred.h"
+#include "study/nt_run_parts.h"
+
+nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err)
+{
+    if (P->cred) return P->cred;
+    nt_cred_state *C = calloc(1, sizeof *C);
+    if (C) C->placebo = calloc((size_t)(P->n_prog ? P->n_prog : 1), sizeof *C->placebo);
+    if (C) C->sens_gamma = malloc((size_t)(P->n_prog ? P->n_prog : 1) * NT_CRED_MAX_H * sizeof *C->sens_gamma);
+    if (!C || !C->placebo || !C->sens_gamma) {
+        if (C) { free(C->placebo); free(C->sens_gamma); }
+        free(C);
+        nt_fail(err, NT_ENOMEM, "out of memory");
+        return NULL;
+    }
+    C->n_prog = P->n_prog;
+    for (int i = 0; i < P->n_prog * NT_CRED_MAX_H; i++) C->sens_gamma[i] = NAN;
+    P->cred = C;
+    return C;
+}
+
+nt_status nt_cred_placebo_alloc(nt_cred_placebo *c, int months, nt_error *err)
+{
+    size_t n = (size_t)NT_CRED_PRE_SERIES * (size_t)(months > 0 ? months : 1);
+    c->months = months;
+    c->estimate = malloc(n * sizeof *c->estimate);
+    c->lower = malloc(n * sizeof *c->lower);
+    c->upper = malloc(n * sizeof *c->upper);
+    c->shown = calloc(n, 1);
+    for (int s = 0; s < NT_CRED_PRE_SERIES; s++) c->p_value[s] = NAN;
+    if (!c->estimate || !c->lower || !c->upper || !c->shown) return nt_fail(err, NT_ENOMEM, "out of memory");
+    return NT_OK;
+}
+
+void nt_run_cred_free(nt_run_state *P)
+{
+    nt_cred_state *C = P->cred;
+    if (!C) return;
+    for (int i = 0; i < C->n_prog; i++) {
+        free(C->placebo[i].estimate);
+        free(C->placebo[i].lower);
+        free(C->placebo[i].upper);
+        free(C->placebo[i].shown);
+    }
+    free(C->placebo);
+    if (C->pairs)
+        for (int i = 0; i < C->n_prog; i++) nt_dyn_pairs_free(&C->pairs[i]);
+    free(C->pairs);
+    free(C->sens_gamma);
+    free(C->figs);
+    free(C->fig_buf);
+    free(C);
+    P->cred = NULL;
+}
