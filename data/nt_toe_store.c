@@ -18,6 +18,8 @@ void nt_toe_pp_free(nt_toe_pp *t)
     free(t->y_entry);
     free(t->since_entry);
     free(t->in_program);
+    free(t->exit_risk);
+    free(t->entry_risk);
     free(t->x);
     if (t->xname)
         for (int j = 0; j < t->nx; j++) free(t->xname[j]);
@@ -151,6 +153,8 @@ static void fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts 
             t->since_entry[*r] = s.entry >= 0 && m > s.entry ? m - s.entry : 0;
             int inp = s.entry >= 0 && m > s.entry && ipi[m] > 0; /* the series holds the type code */
             t->in_program[*r] = inp;
+            t->exit_risk[*r] = 1;
+            t->entry_risk[*r] = s.entry >= 0 || m < s.last;
             if (open && m > s.entry) {
                 if (inp) run++;
                 else {
@@ -179,6 +183,8 @@ static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, in
     t->y_entry = malloc((size_t)n * sizeof *t->y_entry);
     t->since_entry = malloc((size_t)n * sizeof *t->since_entry);
     t->in_program = malloc((size_t)n * sizeof *t->in_program);
+    t->exit_risk = malloc((size_t)n * sizeof *t->exit_risk);
+    t->entry_risk = malloc((size_t)n * sizeof *t->entry_risk);
     t->x = malloc((size_t)n * (size_t)(t->nx ? t->nx : 1) * sizeof *t->x);
     t->xname = calloc((size_t)(t->nx ? t->nx : 1), sizeof *t->xname);
     t->panel_row = malloc((size_t)np * sizeof *t->panel_row);
@@ -188,7 +194,7 @@ static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, in
     t->loss = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->loss);
     t->find = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->find);
     t->dur = calloc((size_t)t->n_dur, sizeof *t->dur);
-    if (!t->person || !t->period || !t->y_exit || !t->y_entry || !t->since_entry || !t->in_program || !t->x ||
+    if (!t->person || !t->period || !t->y_exit || !t->y_entry || !t->since_entry || !t->in_program || !t->exit_risk || !t->entry_risk || !t->x ||
         !t->xname || !t->panel_row || !t->inflow || !t->start_month || !t->retention || !t->loss || !t->find || !t->dur)
         return NT_ENOMEM;
     for (int j = 0; j < t->nx; j++)

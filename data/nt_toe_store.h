@@ -20,7 +20,13 @@
      since_entry t - entry row after the entry row, else 0;
      in_program  1 after the entry month while the store's in_program
                  series is not 0 (it holds the type code; read in row blocks of
-                 the store's chunk size).
+                 the store's chunk size);
+     exit_risk   1 (the caller may set 0 where the exit hazard is
+                 structurally 0, study/nt_toe_run.c);
+     entry_risk  0 in the last row of a person without an entry (row r
+                 stands for a start in month r + 1, which an exit, the
+                 censoring or another programme's start in that row's month
+                 rules out), else 1.
    Covariates: the panel's model columns (person-level, at inflow), then
    with calendar = 1 one step column per calendar year Y after the first,
    1[year of the row's calendar month >= Y], kept only where both sides of
@@ -56,7 +62,7 @@ typedef struct {
 typedef struct {
     long n, n_persons;
     long *person;                 /* 0..n_persons-1, non-decreasing */
-    double *period, *y_exit, *y_entry, *since_entry, *in_program;
+    double *period, *y_exit, *y_entry, *since_entry, *in_program, *exit_risk, *entry_risk;
     int nx, nxp;                  /* columns: the panel's nxp, then nx - nxp calendar steps */
     double *x;                    /* n x nx, column-major */
     char **xname;                 /* nx */

@@ -74,6 +74,8 @@ static void predictors(const nt_toe_sim_in *in, const layout *L, const double *t
             }
         ee[t] = th[piece(t, o->exit_cuts, o->n_exit_cuts)] + xe + ce;
         ep[t] = th[L->o_ap + piece(t, o->entry_cuts, o->n_entry_cuts)] + xp + cp;
+        if (t < in->n_off && in->exit_off && in->exit_off[t]) ee[t] = -INFINITY;
+        if (t < in->n_off && in->entry_off && in->entry_off[t]) ep[t] = -INFINITY;
     }
 }
 

@@ -52,6 +52,9 @@ typedef struct {
     const double *loss, *find; /* H: after an exit to work, P(employed -> not) and P(not -> employed)
                                   from month d to d + 1, untreated; NULL: retention[d] alone */
     const long *dur;           /* observed programme lengths: dur[D] persons, D = 0..n_dur-1 */
+    const unsigned char *exit_off, *entry_off; /* n_off months since inflow: 1 = the hazard is 0 in
+                                  that month (its rows were not at risk in the fit); NULL: none */
+    int n_off;
     int n_dur;
     int reps;                  /* replications per person (>= 1) */
     int draws;                 /* parameter draws for the SEs (0: none) */

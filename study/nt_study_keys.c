@@ -560,7 +560,7 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "toe_mass_points", NT_KEY_TEXT, F(toe_mass_points), 0, "1:6", 0, 0,
      "K or K1:K2 with 1 <= K1 <= K2 <= 6", .accept = nt_study_toe_mass_points_ok},
     {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &nt_study_toe_criterion_words},
-    {"estimator", "toe_cuts", NT_KEY_LIST, F(toe_cuts), F(n_toe_cuts), "1, 3, 6, 12, 18, 24, 36", 0, 0,
+    {"estimator", "toe_cuts", NT_KEY_LIST, F(toe_cuts), F(n_toe_cuts), "0, 1, 3, 6, 12, 18, 24, 36", 0, 0,
      "months since inflow (numbers >= 0, ascending) or none", .flags = NT_KEY_NONE_OK, .unset = "none",
      .accept = nt_study_toe_cut_ok},
     {"estimator", "toe_lockin_cuts", NT_KEY_LIST, F(toe_lockin_cuts), F(n_toe_lockin_cuts), "none", 0, 0,

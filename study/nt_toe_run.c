@@ -46,7 +46,7 @@ typedef void (*piece_counter)(const nt_toe_pp *t, const double *c, int n, double
 static void count_baseline(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which)
 {
     for (long r = 0; r < t->n; r++) {
-        if (which && t->since_entry[r] > 0) continue;
+        if (which ? t->since_entry[r] > 0 || t->entry_risk[r] == 0 : t->exit_risk[r] == 0) continue;
         int k = cut_piece(t->period[r], c, n);
         at[k] += 1;
         ev[k] += which ? t->y_entry[r] : t->y_exit[r];
@@ -85,13 +85,40 @@ static int merge_pieces(const nt_toe_pp *t, double *c, int n, piece_counter coun
 typedef struct {
     double exit[MAX_CUTS], entry[MAX_CUTS], lockin[MAX_CUTS], post[MAX_CUTS];
     nt_toe_opts o;
+    unsigned char *off[2]; /* exit, entry: per month 0..n_off-1, 1 = the hazard is 0 there */
+    int n_off;
 } toe_cuts;
 
-static void make_cuts(const nt_study *st, const nt_toe_pp *t, toe_cuts *c)
+/* A baseline piece of the study's cuts without an event of its hazard has
+   the MLE hazard 0 (coefficient -Inf): its rows leave that hazard's risk
+   set (the exit hazard in month 0, when nobody starts work in the month of
+   inflow; the entry hazard after the last month with starts) and the
+   simulation keeps the hazard 0 there. which 0: exit, 1: entry. */
+static void zero_pieces(nt_toe_pp *t, const double *c, int n, int which, unsigned char *off, int n_off)
+{
+    double ev[MAX_CUTS + 1] = {0}, at[MAX_CUTS + 1] = {0};
+    count_baseline(t, c, n, ev, at, which);
+    for (long r = 0; r < t->n; r++) {
+        int k = cut_piece(t->period[r], c, n);
+        if (at[k] > 0 && ev[k] == 0) (which ? t->entry_risk : t->exit_risk)[r] = 0;
+    }
+    for (int m = 0; m < n_off; m++) {
+        int k = cut_piece(m, c, n);
+        off[m] = at[k] > 0 && ev[k] == 0;
+    }
+}
+
+static int make_cuts(const nt_study *st, nt_toe_pp *t, toe_cuts *c)
 {
     memset(&c->o, 0, sizeof c->o);
     int n = cuts_of(st->toe_cuts, st->n_toe_cuts, c->exit);
     memcpy(c->entry, c->exit, sizeof c->exit);
+    c->n_off = st->start_last + st->horizon + 1;
+    c->off[0] = calloc((size_t)c->n_off, 1);
+    c->off[1] = calloc((size_t)c->n_off, 1);
+    if (!c->off[0] || !c->off[1]) return -1;
+    zero_pieces(t, c->exit, n, 0, c->off[0], c->n_off);
+    zero_pieces(t, c->entry, n, 1, c->off[1], c->n_off);
     c->o.n_exit_cuts = merge_pieces(t, c->exit, n, count_baseline, 0);
     c->o.n_entry_cuts = merge_pieces(t, c->entry, n, count_baseline, 1);
     c->o.n_lockin_cuts = merge_pieces(t, c->lockin, cuts_of(st->toe_lockin_cuts, st->n_toe_lockin_cuts, c->lockin),
@@ -107,6 +134,7 @@ static void make_cuts(const nt_study *st, const nt_toe_pp *t, toe_cuts *c)
     c->o.k_max = NT_TOE_KMAX;
     const char *v = st->toe_mass_points ? st->toe_mass_points : "1:6";
     if (sscanf(v, "%d:%d", &c->o.k_min, &c->o.k_max) != 2) c->o.k_max = c->o.k_min = atoi(v);
+    return 0;
 }
 
 static double *nan_array(int n)
@@ -260,6 +288,7 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
         nt_toe_sim_in in = {.fit = fit, .opts = &c->o, .nxp = t->nxp, .ncal = t->nx - t->nxp, .cal_month = t->cal_month,
                             .n = nt, .xp = xp, .inflow = inflow, .start = start, .month = month, .horizon = st->horizon,
                             .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
+                            .exit_off = c->off[0], .entry_off = c->off[1], .n_off = c->n_off,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
         nt_toe_sim_out *o = NULL;
@@ -292,16 +321,17 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     nt_toe_pp *t = NULL;
     nt_toe_result *fit = NULL;
     double *mean = NULL, *sd = NULL;
-    toe_cuts c;
+    toe_cuts c = {0};
     nt_status s = nt_toe_store_build(P->store, P->panel, &so, &t, err);
     if (s) return s;
-    make_cuts(st, t, &c);
+    if (make_cuts(st, t, &c)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     mean = malloc((size_t)(t->nxp + 1) * sizeof *mean);
     sd = malloc((size_t)(t->nxp + 1) * sizeof *sd);
     if (!mean || !sd) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     scale_columns(t, mean, sd);
     nt_toe_data d = {.n = t->n, .person = t->person, .period = t->period, .y_exit = t->y_exit,
                      .y_entry = t->y_entry, .since_entry = t->since_entry, .in_program = t->in_program,
+                     .exit_risk = t->exit_risk, .entry_risk = t->entry_risk,
                      .x = t->nx ? t->x : NULL, .nx = t->nx, .xnames = (const char *const *)t->xname};
     double t0 = nt_now();
     if (t->n_entries == 0)
@@ -338,6 +368,8 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     matching_side(P, pi, row);
     s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, err);
 done:
+    free(c.off[0]);
+    free(c.off[1]);
     free(mean);
     free(sd);
     nt_toe_result_free(fit);
