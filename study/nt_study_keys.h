@@ -86,9 +86,9 @@ nt_status nt_study_toe_check(nt_study *s, nt_error *err);
 extern const nt_study_words nt_study_toe_method_words, nt_study_toe_criterion_words;
 /* A toe cut-list row of the key table (toe_cuts, toe_lockin_cuts,
    toe_post_cuts; expanded in nt_study_keys.c, with its F). */
-#define NT_STUDY_TOE_CUTS(name, def, what)                                                                   \
+#define NT_STUDY_TOE_CUTS(name, def, what, ok)                                                                 \
     {"estimator", #name, NT_KEY_LIST, F(name), F(n_##name), def, 0, 0, what " (numbers >= 0, ascending) or none", \
-     .flags = NT_KEY_NONE_OK, .unset = "none", .accept = nt_study_toe_cut_ok}
+     .flags = NT_KEY_NONE_OK, .unset = "none", .accept = ok}
 
 extern const nt_study_key nt_study_keys[];
 extern const int nt_study_n_keys;
