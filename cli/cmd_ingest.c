@@ -27,6 +27,8 @@ static void help(FILE *fp)
            "  --encoding E            utf-8 (default) or cp1252\n"
            "  --decimal C             decimal point: . (default) or ,\n"
            "  --person-key A+B        person key from several columns (default person_id)\n"
+           "  --context F             the context table (values by region and month; CSV, .sav, .dta),\n"
+           "                          checked against the cohort and kept in the store\n"
            "  -o, --out STORE.h5      the store to write\n"
            "  --check                 read every file to the end and list every problem (file, line,\n"
            "                          column, the option that fixes it); writes nothing, and --scheme,\n"
@@ -58,6 +60,7 @@ static const cli_opt rows[] = {
      CLI_CHOICES({"utf-8", 0}, {"utf8", 0}, {"cp1252", 1}, {"windows-1252", 1})},
     {"--decimal", CLI_CHOICE, F(spells.decimal), CLI_CHOICES({".", '.'}, {",", ','}), .bad = "expected . or ,"},
     {"--person-key", CLI_STR, F(spells.person_key), .need = "--person-key needs column names joined by '+'"},
+    {"--context", CLI_STR, F(context_path), .need = "--context needs a file"},
     {"--check", CLI_FLAG, F(check)},
     {0}};
 static const cli_spec spec = {.cmd = "ingest", .help = help, .rows = rows, .unknown = "unknown option '%s'", .eq = 1};
@@ -77,6 +80,10 @@ int nt_cmd_ingest(int argc, char **argv)
         nt_notes notes = {0};
         long n = 0;
         nt_status st = nt_check_spells(&o.spells, 0, &notes, &n, &err);
+        long nc = 0;
+        nt_cells_opts co = {o.spells.cp1252, o.spells.decimal};
+        if (!st && o.context_path) st = nt_check_context(o.context_path, &co, &notes, &nc, &err);
+        n += nc;
         cli_free(&sp, &o);
         rc = cli_report(&notes, st, &err, NULL);
         if (!rc && n) rc = 1;

@@ -13,6 +13,7 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: netto survival km  --data F.csv [--start T0] --time T --event E [--group G]\n"
             "                          [--weight W] [--conf-type log|log-log|plain] [--min-cell N] --out DIR\n"
+            "                          [--weights RUN/private/matching_weights.csv --program P [--subgroup S]]\n"
             "       netto survival cox --data F.csv [--start T0] --stop T1 --event E --covariates X1[,..]\n"
             "                          [--ties efron|breslow] [--strata S] [--cluster ID] [--weight W]\n"
             "                          [--min-cell N] --out DIR\n"
@@ -27,6 +28,9 @@ static void usage(FILE *fp)
             "\n"
             "km:  Kaplan-Meier and Nelson-Aalen per group -> km.csv; log-rank test when grouped\n"
             "     -> logrank.csv. Greenwood SEs (jackknife SEs with non-integer weights), 95%% CIs.\n"
+            "     --weights: the treated and weighted controls of programme P of a netto run with\n"
+            "     [outcomes] time_to_work = yes; F.csv has person_id and start_month (the run's\n"
+            "     private/time_to_work_times.csv): joined to the weight rows, groups treated/control.\n"
             "cox: Cox proportional hazards -> cox.csv, cox_fit.csv. With --start the rows are\n"
             "     counting-process (start, stop] rows (time-varying covariates, left truncation).\n"
             "     --cluster adds robust (sandwich) SEs by that id; z, p and CIs then use them.\n"
@@ -71,6 +75,9 @@ static const cli_opt rows[] = {
      CLI_CHOICES({"aic", 0}, {"bic", 1})},
     {"--group", CLI_STR, F(group), .only = KM},
     {"--weight", CLI_STR, F(weight), .only = KM | COX},
+    {"--weights", CLI_STR, F(weights), .only = KM},
+    {"--program", CLI_STR, F(wprogram), .only = KM},
+    {"--subgroup", CLI_STR, F(subgroup), .only = KM},
     {"--covariates", CLI_STR, F(covariates), CLI_REQUIRED, .only = COX | DH | TOE},
     {"--strata", CLI_STR, F(strata), .only = COX},
     {"--cluster", CLI_STR, F(cluster), .only = COX | DH},
@@ -104,6 +111,10 @@ int nt_cmd_survival(int argc, char **argv)
     o.model = (nt_survival_model)k;
     int rc = cli_parse(&spec, argc - 1, argv + 1, &o);
     if (rc >= 0) return rc;
+    if (o.weights && (!o.wprogram || o.group || o.weight)) {
+        cli_free(&spec, &o);
+        return cli_usage("survival", "--weights needs --program and goes with neither --group nor --weight");
+    }
     o.argc = argc + 1;
     o.argv = argv - 1;
     nt_error err;

@@ -7,6 +7,7 @@
 
 #include "core/nt_file.h"
 #include "core/nt_progress.h"
+#include "data/nt_context.h"
 #include "data/nt_store.h"
 
 /* A whole (small) file into memory. */
@@ -97,6 +98,35 @@ static void ingest_command(const nt_ingest_opts *o, char *out, size_t size)
     put_word(out, size, &k, o->spells.decimal == ',' ? "," : ".");
     put_word(out, size, &k, "--person-key");
     put_word(out, size, &k, o->spells.person_key && *o->spells.person_key ? o->spells.person_key : "person_id");
+    if (o->context_path) {
+        put_word(out, size, &k, "--context");
+        put_word(out, size, &k, o->context_path);
+    }
+}
+
+/* The context table: read, checked against the cohort (every problem
+   counted, the first reported), and its checksum. */
+static nt_status ingest_context(const nt_ingest_opts *o, const nt_spells *s, const nt_cohort *c, nt_context **out,
+                                char sha[65], nt_error *err)
+{
+    nt_error first;
+    nt_context_problems pr = {&first, 1, 0, 0};
+    nt_cells_opts co = {o->spells.cp1252, o->spells.decimal};
+    nt_context *cx = NULL;
+    nt_status st = nt_context_read(o->context_path, &co, &cx, &pr, err);
+    if (!st) st = nt_context_check_ingest(cx, o->context_path, s, c, NULL, 0, &pr, err);
+    if (!st && pr.total) {
+        *err = first;
+        size_t l = strlen(err->msg);
+        if (pr.total > 1)
+            snprintf(err->msg + l, sizeof err->msg - l, " (and %ld more problem%s with the table)", pr.total - 1,
+                     pr.total > 2 ? "s" : "");
+        st = NT_EINPUT;
+    }
+    if (!st) st = nt_file_sha256(o->context_path, sha, err);
+    if (st) nt_context_free(cx);
+    else *out = cx;
+    return st;
 }
 
 nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort **cohort_out,
@@ -104,18 +134,22 @@ nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort *
 {
     nt_spells *s = NULL;
     nt_cohort *c = NULL;
+    nt_context *cx = NULL;
+    char cx_sha[65] = "";
     nt_progress pr;
     int wrote_rejects = 0;
     char rtmp[4300], *rbytes = NULL;
     /* Inputs are regular files, and no output is an input. */
-    for (int f = 0; f < NT_FILE_N; f++) {
-        nt_status cs = o->spells.path[f] ? nt_file_check_input(o->spells.path[f], err) : NT_OK;
+    for (int f = 0; f <= NT_FILE_N; f++) {
+        const char *in = f < NT_FILE_N ? o->spells.path[f] : o->context_path;
+        nt_status cs = in ? nt_file_check_input(in, err) : NT_OK;
         if (cs) return cs;
         const char *outs[2] = {o->store_path, o->rejects_path};
-        for (int k = 0; k < 2; k++)
-            if (nt_file_same(o->spells.path[f], outs[k]))
+        for (int k = 0; k < 2 && in; k++)
+            if (nt_file_same(in, outs[k]))
                 return nt_fail_at(err, NT_EUSAGE, outs[k], 0, NULL, "is the %s input: netto would overwrite it with the %s "
-                                  "(give another -o)", nt_file_kind_name((nt_file_kind)f), k ? "rejects report" : "store");
+                                  "(give another -o)", f < NT_FILE_N ? nt_file_kind_name((nt_file_kind)f) : "context",
+                                  k ? "rejects report" : "store");
     }
     nt_file_clean_stale(o->store_path);
     nt_file_clean_stale(o->rejects_path);
@@ -146,8 +180,13 @@ nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort *
         if (st) goto done;
     }
 
+    if (o->context_path && (st = ingest_context(o, s, c, &cx, cx_sha, err))) goto done;
+
     nt_store_meta meta;
     memset(&meta, 0, sizeof meta);
+    meta.context = cx;
+    meta.context_path = o->context_path;
+    meta.context_sha256 = cx_sha;
     meta.schemes = o->cohort.schemes;
     meta.n_schemes = o->cohort.n_schemes;
     meta.inflow_from = o->cohort.inflow_from;
@@ -171,6 +210,7 @@ nt_status nt_ingest(const nt_ingest_opts *o, nt_spells **spells_out, nt_cohort *
     nt_progress_end(&pr);
     if (!st) st = nt_file_rename(rtmp, o->rejects_path, err);
 done:
+    nt_context_free(cx);
     free(rbytes);
     if (st && wrote_rejects) unlink(rtmp);
     if (st || !spells_out) nt_spells_free(s);

@@ -15,6 +15,7 @@ typedef struct {
     nt_cohort_def cohort;
     const char *store_path;
     const char *rejects_path;  /* the rejects report (person-level) */
+    const char *context_path;  /* the context table (optional fifth file, data/nt_context.h), NULL none */
     int check;                 /* `netto ingest --check` (study/nt_check): nt_ingest ignores it */
 } nt_ingest_opts;
 

@@ -149,10 +149,22 @@ static nt_status exact_cells(nt_store *st, nt_panel *p, const nt_panel_spec *spe
     return s;
 }
 
+/* Rows [first, first + cnt) of buf (cnt x m doubles) into an outcome. */
+static void put_outcome(float *outcome, long first, long cnt, int m, const double *buf)
+{
+    float *dst = outcome + first * m;
+    for (long t = 0; t < cnt * m; t++) dst[t] = (float)buf[t];
+}
+
+/* The panel series in row blocks: on_index_benefit and employed (for the
+   risk set and the history), then the outcomes; each series is read once
+   (employed as an outcome is copied from the block read for the history). */
 static nt_status load_series(nt_store *st, nt_panel *p, const nt_panel_spec *spec, nt_error *err)
 {
     long n = p->n;
-    int m = p->months, nr = p->n_risk;
+    int m = p->months, nr = p->n_risk, emp_out = -1;
+    for (int o = 0; o < spec->n_outcomes; o++)
+        if (nt_series_find(spec->outcomes[o]) == NT_SERIES_EMPLOYED) emp_out = o;
     long block = nt_store_chunk_rows(st);
     if (block < 1) block = 1024;
     if (block > n) block = n > 0 ? n : 1;
@@ -172,10 +184,11 @@ static nt_status load_series(nt_store *st, nt_panel *p, const nt_panel_spec *spe
                 c += buf[i * m + k] == 1.0;
             }
         }
+        if (emp_out >= 0) put_outcome(p->outcome[emp_out], first, cnt, m, buf);
         for (int o = 0; o < spec->n_outcomes && !s; o++) {
+            if (o == emp_out) continue;
             if ((s = nt_store_read_rows(st, first, cnt, (nt_series)nt_series_find(spec->outcomes[o]), buf, err))) break;
-            float *dst = p->outcome[o] + first * m;
-            for (long t = 0; t < cnt * m; t++) dst[t] = (float)buf[t];
+            put_outcome(p->outcome[o], first, cnt, m, buf);
         }
     }
     free(buf);

@@ -19,6 +19,8 @@
 
 #define NT_STORE_FORMAT_VERSION 2
 
+struct nt_context;   /* data/nt_context.h */
+
 /* What the ingest adds beside the spells and the cohort. */
 typedef struct {
     const char *const *schemes;  /* the --scheme list as given */
@@ -29,6 +31,9 @@ typedef struct {
     long rejects_len;
     const char *replaces;        /* a file to remove just before the store is renamed into place, or NULL */
     const char *ingest_command;  /* the `netto ingest` command line that makes this store, without -o (NULL: none) */
+    const struct nt_context *context;  /* the context table (group /context), NULL none */
+    const char *context_path;    /* its file as given, and the file's SHA-256 (hex) */
+    const char *context_sha256;
 } nt_store_meta;
 
 /* Writes path atomically (HDF5 to a temporary name, then rename). Same data,
@@ -84,6 +89,13 @@ nt_status nt_store_read_rows(nt_store *st, long first, long n, nt_series series,
 int nt_store_pre_months(nt_store *st);
 nt_status nt_store_read_pre_rows(nt_store *st, long first, long n, nt_series series, double *buf, nt_error *err);
 
+/* The context table kept by `netto ingest --context` (/context,
+   data/nt_store_context.c): *out NULL for a store without one. Checked
+   like the rest of the store (shapes, types, sizes, finite values, unique
+   keys); free with nt_context_free. source: the file as given at ingest
+   (may be NULL). */
+nt_status nt_store_read_context(nt_store *st, struct nt_context **out, const char **source, nt_error *err);
+
 /* Covariates: the contract's names (age, sex, ..., scheme, extra persons
    columns) and the person-level treatment/exit variables (treat_type,
    treat_month, treat_cost, exit_month, exit_dest, n_observed, index_start,
@@ -98,5 +110,8 @@ nt_status nt_store_read_covariate(nt_store *st, const char *name, double *out, n
 /* Levels of a categorical covariate (allocated; free with nt_store_levels_free). */
 nt_status nt_store_read_levels(nt_store *st, const char *name, char ***levels, int *n, nt_error *err);
 void nt_store_levels_free(char **levels, int n);
+/* The person keys in store order (st->n strings); free with nt_store_ids_free. */
+nt_status nt_store_read_ids(nt_store *st, char ***ids, nt_error *err);
+void nt_store_ids_free(nt_store *st, char **ids);
 
 #endif

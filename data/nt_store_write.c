@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "core/nt_file.h"
+#include "data/nt_context.h"
 #include "data/nt_store_h5.h"
 
 #ifndef NETTO_VERSION
@@ -565,6 +566,40 @@ static void write_timing(writer *w, hid_t g, const nt_spells *sp, const nt_cohor
                 "days since 1970-01-01; -2147483648 still running at the data end");
 }
 
+/* Group context: the context table of `netto ingest --context` (written
+   last, so a store without one has the same bytes as before). */
+static void write_context(writer *w, const nt_store_meta *meta)
+{
+    const nt_context *cx = meta->context;
+    w->obj = "/";
+    hid_t g = group_create(w, w->file, "context");
+    if (g < 0) return;
+    w->obj = "/context";
+    char m[8];
+    nt_month_format(cx->first_month, m);
+    attr_str(w, g, "key", cx->key);
+    attr_str(w, g, "first_month", m);
+    attr_i64(w, g, "months", cx->n_months);
+    attr_str(w, g, "source", meta->context_path);
+    attr_str(w, g, "sha256", meta->context_sha256);
+    dataset_strings(w, g, "keys", (const char *const *)cx->key_value, cx->n_keys);
+    dataset_strings(w, g, "variables", (const char *const *)cx->var, cx->n_vars);
+    hsize_t dims[3] = {(hsize_t)cx->n_vars, (hsize_t)cx->n_keys, (hsize_t)cx->n_months};
+    hid_t dcpl = ocpl_untimed(H5P_DATASET_CREATE);
+    for (int k = 0; k < 2; k++) {
+        hid_t s = H5Screate_simple(k ? 2 : 3, dims + k, NULL);
+        const char *name = k ? "rows" : "values";
+        hid_t d = H5Dcreate2(g, name, k ? H5T_STD_U8LE : H5T_IEEE_F64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        if (d < 0 || H5Dwrite(d, k ? H5T_NATIVE_UINT8 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                              k ? (const void *)cx->has : (const void *)cx->v) < 0)
+            wfail(w, name);
+        if (d >= 0) H5Dclose(d);
+        H5Sclose(s);
+    }
+    H5Pclose(dcpl);
+    H5Gclose(g);
+}
+
 static int write_all(writer *w, const nt_spells *sp, const nt_cohort *c, const nt_store_meta *meta)
 {
     const long n = c->n;
@@ -598,6 +633,7 @@ static int write_all(writer *w, const nt_spells *sp, const nt_cohort *c, const n
     free(dv);
     H5Gclose(w->levels);
     H5Gclose(g);
+    if (meta->context && !w->bad) write_context(w, meta);
     return w->bad ? -1 : 0;
 }
 

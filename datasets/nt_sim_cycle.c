@@ -30,10 +30,12 @@ void nt_sim_cycle_init(model *m)
 
 /* Unemployment rate (percent, one decimal) in calendar month m and region r:
    6.5 + 1.5 cycle(m) - 4 x the region's job-finding shift. */
-static double unemployment_rate(int m, int r)
+int nt_sim_unemployment_tenths(int m, int r)
 {
-    return round(10.0 * (6.5 + 1.5 * nt_sim_cycle(m) - 4.0 * nt_sim_regions[r].shift)) / 10.0;
+    return (int)round(10.0 * (6.5 + 1.5 * nt_sim_cycle(m) - 4.0 * nt_sim_regions[r].shift));
 }
+
+static double unemployment_rate(int m, int r) { return nt_sim_unemployment_tenths(m, r) / 10.0; }
 
 nt_status nt_sim_context_write(const char *path, char delimiter, const char *eol, nt_error *err)
 {

@@ -40,12 +40,13 @@
 #define MAX_SIM_MONTHS (DATA_END_MONTH - WINDOW_FROM + 1)
 #define EARN_L 377580LL          /* lcm(28, 29, 30, 31) */
 #define NPROG NT_SIM_PROGRAMS
-#define NSUB 15                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
-                                    start_year 2003..2006 */
+#define NSUB 18                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
+                                    start_year 2003..2006, unemployment_rate at the start (3 ranges) */
 #define SUB_JOB 6                /* job_chance=q1 */
 #define SUB_YEAR 11              /* start_year=2003 */
 #define SUB_YEAR_FIRST 2003
 #define SUB_YEARS 4
+#define SUB_UNEMP 15             /* unemployment_rate=0-7.6, 7.7-8.2, 8.3-99 (nt_sim_cycle.c) */
 #define MAX_START_DUR 36         /* no programme starts after 36 months on the index benefit */
 
 enum { ST_BEN_INDEX, ST_BEN_OTHER, ST_EMP, ST_NONEMP };
@@ -77,6 +78,14 @@ typedef struct {
     double loss_const, loss_tenure, loss_low, loss_bijstand, loss_trait;
     double exit_other_ww, exit_other_bijstand, to_bijstand_after_ww, reentry, job_to_job;
     double death_rate40, emig_none, emig_western, emig_nonwestern;   /* per year */
+    /* Scenario `censoring`: emigration per year by education (low, mid,
+       high; the study's covariate that also drives job finding and the
+       effect), replacing the rates by migration background, and the paths
+       followed beyond emigration for the truth (emigration only ends the
+       data: truth.csv describes every participant as if observed to the
+       data end or death). 0: not that scenario. */
+    double emig_edu[3];
+    int follow_emigrants;
     /* job_chance truth: quintile cut points of the known score
        nt_sim_job_index over the simulated persons (nt_sim_jobchance.c);
        jc_ready 0: no person has a quintile. */
@@ -121,10 +130,12 @@ typedef struct {
     int emp12, emp24, ben24;             /* derived from the history spells */
     int jq;                              /* job_chance quintile 1..5 of nt_sim_job_index, 0 none */
     int force_type;                      /* a programme start takes this type (1..NPROG), 0: drawn */
+    int no_start_from;                   /* no programme starts from this month since inflow on (never path) */
     int emp_early;                       /* months employed in -36..-25 (the dip scenario's selection) */
     int ww_maxdur;
     int last_t;                          /* last simulated month since inflow */
     int n_observed;                      /* observed months since inflow (panel) */
+    int n_full;                          /* months the truth follows (n_observed but in scenario censoring) */
     int nhist;                           /* history spells at the start of the buffer */
 } person;
 
@@ -144,6 +155,10 @@ typedef struct {
        euros (on_benefit x the index scheme's amount), factual - counterfactual. */
     int64_t cb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];
     int64_t cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    /* ATT_never: factual - the path without any programme start from k on
+       (true_att_never), over the same treated and months as sum. */
+    int64_t nsum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t ncb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];   /* as cb, against the never path */
     int64_t treated[NPROG + 1][NSUB][NT_SIM_START_MONTHS];
     int64_t controls[NSUB][NT_SIM_START_MONTHS];
     /* Programme against programme (truth_compare.csv): participants of m
@@ -155,6 +170,16 @@ typedef struct {
     int64_t reg_sum[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
     int64_t reg_cnt[15][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
     int64_t reg_treated[15][NT_SIM_START_MONTHS], reg_controls[15][NT_SIM_START_MONTHS];
+    /* Time to work (truth_time_to_work.csv, nt_sim_truth_ttw.c): participants
+       of each programme (whole cohort) by start month, outcome (first job,
+       stable job), path (0 factual, 1 counterfactual), the month T of their
+       event or censoring and whether it is an event. */
+    int64_t ttw[NPROG + 1][2][2][NT_SIM_START_MONTHS][NT_SIM_HORIZON + 1][2];
+    /* ATT_fixed: sum and cnt over the participants followed for the whole
+       horizon by the data end (inflow + k + horizon within the data). */
+    int64_t fix_sum[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][3];
+    int64_t fix_cnt[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON];
+    int64_t fix_cb[NPROG + 1][NSUB][NT_SIM_START_MONTHS][NT_SIM_HORIZON][2];
 } truth_acc;
 
 /* The work space of one thread for one person at a time. */
@@ -164,6 +189,8 @@ typedef struct {
     int64_t w1[NT_SIM_PANEL_MONTHS], w0[NT_SIM_PANEL_MONTHS];
     int64_t c1[NT_SIM_PANEL_MONTHS], c0[NT_SIM_PANEL_MONTHS];   /* programme cost started, cents */
     uint8_t e2[NT_SIM_PANEL_MONTHS], b2[NT_SIM_PANEL_MONTHS];   /* the path with another programme type */
+    uint8_t en[NT_SIM_PANEL_MONTHS], bn[NT_SIM_PANEL_MONTHS];   /* the path without any programme from k on */
+    int64_t wn[NT_SIM_PANEL_MONTHS], cn[NT_SIM_PANEL_MONTHS];
     int64_t w2[NT_SIM_PANEL_MONTHS];
     spell_buf g;
     person p;
@@ -210,6 +237,8 @@ void nt_sim_cycle_init(model *m);
    region and calendar month from 36 months before the inflow window to the
    data end. */
 nt_status nt_sim_context_write(const char *path, char delimiter, const char *eol, nt_error *err);
+/* The rate of context.csv in tenths of a percent (calendar month m, region r). */
+int nt_sim_unemployment_tenths(int m, int r);
 
 /* nt_sim_spells.c */
 /* Draws person i, simulates the factual path and, for a participant in
@@ -224,11 +253,20 @@ double nt_sim_job_index(const model *M, const person *p);
    thread buffers); the quintile of a drawn person. */
 int nt_sim_job_cuts(model *M, uint64_t seed, long persons, int nth, work *works);
 int nt_sim_job_quintile(const model *M, const person *p);
+/* nt_sim_trait.c: truth_trait.csv, every person's unobserved trait and its
+   median split (scenario unobserved). */
+nt_status nt_sim_trait_write(const model *M, uint64_t seed, long persons, int id_width, const char *path,
+                             nt_error *err);
 
 /* nt_sim_truth.c */
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
                       const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0);
+/* The never differences of a participant (en, bn, wn: no programme from
+   its start month on), over the months nt_sim_truth_add counts. */
+void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn,
+                            const int64_t *c1, const int64_t *cn);
 /* The cost-benefit differences of a participant (c: programme cost started
    per month, cents). */
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
@@ -237,6 +275,10 @@ void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, cons
    path with type l at the same start (e2, b2, w2). */
 void nt_sim_truth_add_cmp(truth_acc *T, const person *p, const path_info *f, int l, const uint8_t *e1,
                           const int64_t *w1, const uint8_t *b1, const uint8_t *e2, const int64_t *w2, const uint8_t *b2);
+/* nt_sim_truth_ttw.c: a participant's times to (stable) work on both paths,
+   and truth_time_to_work.csv (the Kaplan-Meier curves of the true paths). */
+void nt_sim_truth_add_ttw(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *e0);
+nt_status nt_sim_truth_write_ttw(const truth_acc *T, const char *path, nt_error *err);
 /* truth_region.csv: the truth of programme `any` per region (subgroup
    region=<code>), as truth.csv. */
 nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_error *err);

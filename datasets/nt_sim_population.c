@@ -87,6 +87,14 @@ void nt_sim_model_init(model *m, const char *scenario)
         m->het_low = m->het_high = m->het_norecent = 1.0;
     } else if (!strcmp(scenario, "cycle")) {
         nt_sim_cycle_init(m);
+    } else if (!strcmp(scenario, "censoring")) {
+        /* informative censoring: the high educated (job finding up, effect
+           x 0.6) emigrate often, so the participants still observed drift
+           towards the low educated (effect x 1.5) along tau */
+        m->emig_edu[0] = 0.005;
+        m->emig_edu[1] = 0.03;
+        m->emig_edu[2] = 0.5;
+        m->follow_emigrants = 1;
     }
 }
 
@@ -94,10 +102,10 @@ int nt_simulate_scenario_known(const char *name)
 {
     return name && (!strcmp(name, "default") || !strcmp(name, "null") || !strcmp(name, "unobserved") ||
                     !strcmp(name, "homogeneous") || !strcmp(name, "regions") || !strcmp(name, "dip") ||
-                    !strcmp(name, "cycle"));
+                    !strcmp(name, "cycle") || !strcmp(name, "censoring"));
 }
 
-const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous, regions, dip, cycle"; }
+const char *nt_simulate_scenario_list(void) { return "default, null, unobserved, homogeneous, regions, dip, cycle, censoring"; }
 
 const char *nt_simulate_program_name(int code)
 {
@@ -246,6 +254,7 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
     /* death and emigration: exponential times from the index start */
     double rate_d = M->death_rate40 * exp(0.09 * (p->age - 40));
     double rate_e = p->mig == 0 ? M->emig_none : p->mig == 1 ? M->emig_western : M->emig_nonwestern;
+    if (M->follow_emigrants) rate_e = M->emig_edu[p->edu >= 0 ? p->edu : 1];
     double td = nt_rng_exponential(&r, rate_d), te = nt_rng_exponential(&r, rate_e);
     nt_day end_data = nt_month_last_day(DATA_END_MONTH);
     p->death = p->emig = NT_DAY_NONE;
@@ -265,6 +274,11 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
     if (cens != NT_DAY_NONE && nt_month_of_day(cens) - 1 < last_m) last_m = nt_month_of_day(cens) - 1;
     p->last_t = last_m - p->inflow;
     p->n_observed = p->last_t + 1 < NT_SIM_PANEL_MONTHS ? p->last_t + 1 : NT_SIM_PANEL_MONTHS;
+    p->n_full = p->n_observed;
+    if (M->follow_emigrants && p->emig != NT_DAY_NONE) {   /* simulated on to the data end (truth only) */
+        p->last_t = DATA_END_MONTH - p->inflow;
+        p->n_full = p->last_t + 1 < NT_SIM_PANEL_MONTHS ? p->last_t + 1 : NT_SIM_PANEL_MONTHS;
+    }
 
     /* History, going back from month -1 in alternating runs of employment
        and non-employment; WW entrants were employed until the day before

@@ -104,7 +104,7 @@ static int month_on_benefit(const model *M, const person *p, int suppress, int t
     int m = p->inflow + t, dim = dim_of(m);
     int dur = t - S->ben_t0;
     double cyc = M->cyc_start || M->cyc_job ? nt_sim_cycle(m) : 0;
-    if (S->state == ST_BEN_INDEX && !S->prog && t != suppress && dur <= MAX_START_DUR &&
+    if (S->state == ST_BEN_INDEX && !S->prog && t != suppress && t < p->no_start_from && dur <= MAX_START_DUR &&
         unif(p, t, U_START) < logistic(start_logit(M, p, dur) + M->cyc_start * cyc)) {
         if (start_program(M, p, t, m, S, b, info)) return -1;
         eff_job = M->prog[S->prog].lockin;
@@ -244,7 +244,7 @@ static int path_sim(const model *M, const person *p, int suppress, spell_buf *b,
 /* Panel months 0..n_observed-1 (since inflow) from the spells. */
 static void panel_derive(const person *p, const spell_buf *b, uint8_t *emp, uint8_t *ben, int64_t *earnL)
 {
-    int nm = p->n_observed;
+    int nm = p->n_full;   /* n_observed, or beyond an emigration for the truth (scenario censoring) */
     nt_sim_cover(b->v, b->n, SP_JOB, p->inflow, nm, emp, earnL);
     nt_sim_cover(b->v, b->n, SP_BEN, p->inflow, nm, ben, NULL);
 }
@@ -260,11 +260,27 @@ static void cost_derive(const person *p, const spell_buf *b, int64_t *cost)
     }
 }
 
+/* Scenario censoring: the written spells end with the last observed month
+   (the path went on to the data end for the truth). */
+static void cut_at_emigration(const person *p, spell_buf *b)
+{
+    nt_day end = nt_month_last_day(p->inflow + p->n_observed - 1);
+    int n = p->nhist;
+    for (int i = p->nhist; i < b->n; i++) {
+        if (b->v[i].start > end) continue;
+        b->v[n] = b->v[i];
+        if (b->v[n].end == NT_DAY_NONE || b->v[n].end > end) b->v[n].end = end;
+        n++;
+    }
+    b->n = n;
+}
+
 /* Draws person i, simulates the factual path and, for a participant in
    months 0..23, the counterfactual one; fills w and adds to the truth. */
 int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc *T)
 {
     if (nt_sim_person_draw(M, seed, i, &w->p, &w->f)) return -1;
+    w->p.no_start_from = NT_SIM_PANEL_MONTHS + 1000;
     w->p.jq = nt_sim_job_quintile(M, &w->p);
     if (path_sim(M, &w->p, -1, &w->f, &w->info)) return -1;
     panel_derive(&w->p, &w->f, w->e1, w->b1, w->w1);
@@ -280,6 +296,20 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
         cost_derive(&w->p, &w->f, w->c1);
         cost_derive(&w->p, &w->c, w->c0);
         if (T) nt_sim_truth_add_cb(T, &w->p, &w->info, w->b1, w->c1, w->b0, w->c0);
+        /* never within the horizon: no programme start from k on (true_att_never) */
+        if (T) {
+            path_info ni;
+            w->g.n = 0;
+            for (int j = 0; j < w->p.nhist; j++)
+                if (nt_sim_spell_push(&w->g, w->f.v[j])) return -1;
+            w->p.no_start_from = k;
+            int bad = path_sim(M, &w->p, -1, &w->g, &ni);
+            w->p.no_start_from = NT_SIM_PANEL_MONTHS + 1000;
+            if (bad) return -1;
+            panel_derive(&w->p, &w->g, w->en, w->bn, w->wn);
+            cost_derive(&w->p, &w->g, w->cn);
+            nt_sim_truth_add_never(T, &w->p, &w->info, w->e1, w->b1, w->w1, w->en, w->bn, w->wn, w->c1, w->cn);
+        }
         /* the same start with each other programme type (truth_compare.csv) */
         for (int l = 1; T && l <= NPROG; l++) {
             if (l == w->info.treat_type) continue;
@@ -300,5 +330,6 @@ int nt_sim_person_run(const model *M, uint64_t seed, long i, work *w, truth_acc 
         memcpy(w->w0, w->w1, sizeof w->w0);
     }
     if (T) nt_sim_truth_add(T, &w->p, &w->info, w->e1, w->b1, w->w1, w->e0, w->b0, w->w0);
+    if (w->p.n_full > w->p.n_observed) cut_at_emigration(&w->p, &w->f);
     return 0;
 }

@@ -18,25 +18,32 @@ static int subgroups_of(const person *p, int *sub)
 }
 
 /* The start_year subgroup of a start in month k since inflow (the calendar
-   year of inflow + k), after the person's n subgroups; returns the count. */
+   year of inflow + k) and the unemployment_rate group of the region's rate
+   in that month (context.csv; netto's ranges 0-7.6, 7.7-8.2, 8.3-99, the
+   terciles at the starts of the cycle scenario), after the person's n
+   subgroups; returns the count. */
 static int with_year(const person *p, int k, const int *sub, int n, int *out)
 {
     for (int s = 0; s < n; s++) out[s] = sub[s];
     int y = (p->inflow + k) / 12 - SUB_YEAR_FIRST;
     if (y >= 0 && y < SUB_YEARS) out[n++] = SUB_YEAR + y;
+    int u = nt_sim_unemployment_tenths(p->inflow + k, p->region);
+    out[n++] = SUB_UNEMP + (u <= 76 ? 0 : u <= 82 ? 1 : 2);
     return n;
 }
 
 static const char *const sub_names[NSUB] = {"", "education=low", "education=mid", "education=high",
                                             "emp_prev12=0-0", "emp_prev12=1-12", "job_chance=q1", "job_chance=q2",
                                             "job_chance=q3", "job_chance=q4", "job_chance=q5", "start_year=2003",
-                                            "start_year=2004", "start_year=2005", "start_year=2006"};
+                                            "start_year=2004", "start_year=2005", "start_year=2006",
+                                            "unemployment_rate=0-7.6", "unemployment_rate=7.7-8.2",
+                                            "unemployment_rate=8.3-99"};
 
 /* Risk set counts for every person; differences for participants. */
 void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
                       const int64_t *w1, const uint8_t *e0, const uint8_t *b0, const int64_t *w0)
 {
-    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5], ns;
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6], ns;
     int kmax = f->index_last;
     if (f->treat_month >= 0 && f->treat_month < kmax) kmax = f->treat_month;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
@@ -56,8 +63,11 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
     }
     int k = f->treat_month;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;
+    nt_sim_truth_add_ttw(T, p, f, e1, e0);
     ns = with_year(p, k, sub0, ns0, sub);
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    /* months observable by the data end alone (the store's admin_observed) */
+    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[3] = {(int64_t)e1[t] - e0[t], w1[t] - w0[t], (int64_t)b1[t] - b0[t]};
         T->reg_cnt[p->region][k][tau]++;
@@ -67,6 +77,34 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
             for (int j = 0; j < 2; j++) {
                 T->cnt[prs[j]][sub[s]][k][tau]++;
                 for (int o = 0; o < 3; o++) T->sum[prs[j]][sub[s]][k][tau][o] += d[o];
+                if (!fixed) continue;
+                T->fix_cnt[prs[j]][sub[s]][k][tau]++;
+                for (int o = 0; o < 3; o++) T->fix_sum[prs[j]][sub[s]][k][tau][o] += d[o];
+            }
+        }
+    }
+}
+
+void nt_sim_truth_add_never(truth_acc *T, const person *p, const path_info *f, const uint8_t *e1, const uint8_t *b1,
+                            const int64_t *w1, const uint8_t *en, const uint8_t *bn, const int64_t *wn,
+                            const int64_t *c1, const int64_t *cn)
+{
+    int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6];
+    int k = f->treat_month, kmax = f->index_last;
+    if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
+    if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
+    if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
+    int ns = with_year(p, k, sub0, ns0, sub);
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
+        int t = k + tau;
+        int64_t d[3] = {(int64_t)e1[t] - en[t], w1[t] - wn[t], (int64_t)b1[t] - bn[t]};
+        for (int s = 0; s < ns; s++) {
+            int prs[2] = {0, f->treat_type};
+            for (int j = 0; j < 2; j++) {
+                for (int o = 0; o < 3; o++) T->nsum[prs[j]][sub[s]][k][tau][o] += d[o];
+                T->ncb[prs[j]][sub[s]][k][tau][0] += c1[t] - cn[t];
+                T->ncb[prs[j]][sub[s]][k][tau][1] += d[2] * amount;
             }
         }
     }
@@ -75,20 +113,24 @@ void nt_sim_truth_add(truth_acc *T, const person *p, const path_info *f, const u
 void nt_sim_truth_add_cb(truth_acc *T, const person *p, const path_info *f, const uint8_t *b1, const int64_t *c1,
                          const uint8_t *b0, const int64_t *c0)
 {
-    int sub0[4], ns0 = subgroups_of(p, sub0), sub[5];
+    int sub0[4], ns0 = subgroups_of(p, sub0), sub[6];
     int k = f->treat_month, kmax = f->index_last;
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
     if (k < 0 || k >= NT_SIM_START_MONTHS || k > kmax) return;   /* as nt_sim_truth_add */
     int ns = with_year(p, k, sub0, ns0, sub);
     int64_t amount = p->scheme == SCH_WW ? SIM_BENEFIT_WW : SIM_BENEFIT_BIJSTAND;
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    int fixed = DATA_END_MONTH - p->inflow + 1 >= k + NT_SIM_HORIZON;   /* as nt_sim_truth_add */
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         int64_t d[2] = {c1[t] - c0[t], ((int64_t)b1[t] - b0[t]) * amount};
         for (int s = 0; s < ns; s++) {
             int prs[2] = {0, f->treat_type};
             for (int j = 0; j < 2; j++)
-                for (int o = 0; o < 2; o++) T->cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                for (int o = 0; o < 2; o++) {
+                    T->cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                    if (fixed) T->fix_cb[prs[j]][sub[s]][k][tau][o] += d[o];
+                }
         }
     }
 }
@@ -105,7 +147,7 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
     FILE *fp = fopen(path, "w");
     if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
-    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated\n");
+    fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated,true_att_fixed,true_att_never\n");
     const int min_treated = 10;
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
     for (int pi = 0; pi <= NPROG; pi++) {
@@ -117,11 +159,14 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                 use[k] = T->treated[pr][s][k] >= min_treated && T->controls[s][k] > 0;
             for (int o = 0; o < 3; o++) {
                 for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
-                    int64_t sum = 0, n = 0;
+                    int64_t sum = 0, n = 0, nsum = 0, fsum = 0, fn = 0;
                     for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                         if (!use[k]) continue;
                         sum += T->sum[pr][s][k][tau][o];
+                        nsum += T->nsum[pr][s][k][tau][o];
                         n += T->cnt[pr][s][k][tau];
+                        fsum += T->fix_sum[pr][s][k][tau][o];
+                        fn += T->fix_cnt[pr][s][k][tau];
                     }
                     fprintf(fp, "%s,%s,%s,%d,", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s], outcomes[o], tau);
                     if (n > 0) {
@@ -129,7 +174,18 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
                         if (o == 1) v /= (double)EARN_L;
                         fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
                     }
-                    fprintf(fp, ",%lld\n", (long long)n);
+                    fprintf(fp, ",%lld,", (long long)n);
+                    if (fn > 0) {
+                        double v = (double)fsum / (double)fn / (o == 1 ? (double)EARN_L : 1.0);
+                        fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
+                    }
+                    fprintf(fp, ",");
+                    if (n > 0) {
+                        double v = (double)nsum / (double)n;
+                        if (o == 1) v /= (double)EARN_L;
+                        fprintf(fp, "%.10g", v == 0 ? 0.0 : v);
+                    }
+                    fprintf(fp, "\n");
                 }
             }
         }
@@ -155,6 +211,7 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
     static const char *const persp[2] = {"government", "society"};
     const double rates[2] = {0, SIM_DISCOUNT_RATE};
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
+    for (int en = 0; en < 3; en++)   /* estimand ATT, ATT_fixed, then ATT_never (against the never path) */
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         for (int s = 0; s < NSUB; s++) {
@@ -166,10 +223,10 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                 int64_t n = 0, e = 0, b = 0, c = 0;
                 for (int k = 0; k < NT_SIM_START_MONTHS; k++) {
                     if (!use[k]) continue;
-                    n += T->cnt[pr][s][k][tau];
-                    e += T->sum[pr][s][k][tau][1];
-                    c += T->cb[pr][s][k][tau][0];
-                    b += T->cb[pr][s][k][tau][1];
+                    n += en == 1 ? T->fix_cnt[pr][s][k][tau] : T->cnt[pr][s][k][tau];
+                    e += en == 2 ? T->nsum[pr][s][k][tau][1] : en ? T->fix_sum[pr][s][k][tau][1] : T->sum[pr][s][k][tau][1];
+                    c += en == 2 ? T->ncb[pr][s][k][tau][0] : en ? T->fix_cb[pr][s][k][tau][0] : T->cb[pr][s][k][tau][0];
+                    b += en == 2 ? T->ncb[pr][s][k][tau][1] : en ? T->fix_cb[pr][s][k][tau][1] : T->cb[pr][s][k][tau][1];
                 }
                 th[0][tau] = n ? (double)e / (double)EARN_L / (double)n : NAN;
                 th[1][tau] = n ? (double)b / (double)n : NAN;
@@ -186,8 +243,8 @@ nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *
                             c += d * th[2][tau];
                         }
                         double net = (pp == 0 ? b : e) - c;
-                        fprintf(fp, "%s,%s,ATT,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
-                                horizons[h], persp[pp], rates[ri]);
+                        fprintf(fp, "%s,%s,%s,%d,%s,%.10g", nt_simulate_program_name(pr ? pr : NPROG + 1), sub_names[s],
+                                en == 2 ? "ATT_never" : en ? "ATT_fixed" : "ATT", horizons[h], persp[pp], rates[ri]);
                         const double v[4] = {c, b, e, net};
                         for (int j = 0; j < 4; j++) {
                             if (isnan(v[j])) fprintf(fp, ",");

@@ -23,7 +23,7 @@ void nt_sim_truth_add_cmp(truth_acc *T, const person *p, const path_info *f, int
     if (kmax > NT_SIM_START_MONTHS - 1) kmax = NT_SIM_START_MONTHS - 1;
     if (kmax > p->n_observed - 1) kmax = p->n_observed - 1;
     if (k < 0 || k > kmax || m < 1 || m > NPROG || l < 1 || l > NPROG) return;
-    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_observed; tau++) {
+    for (int tau = 0; tau < NT_SIM_HORIZON && k + tau < p->n_full; tau++) {
         int t = k + tau;
         if (l == (m % NPROG) + 1) T->cmp_cnt[m][k][tau]++;   /* once per participant */
         T->cmp_sum[m][l][k][tau][0] += (int64_t)e1[t] - e2[t];

@@ -60,7 +60,7 @@ static nt_status cell_compute(const nt_dyn_panel *p, const long *unit_person, co
     if (!cs->W || !cs->R || !cs->n) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];
-        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0) continue;
+        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
         cs->W[c] += m->w[j];
         for (int o = 0; o < NO; o++)
             cs->R[c * NO + o] += m->w[j] * ((double)p->outcome[o][pc * p->months + t] -
@@ -89,16 +89,18 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
             term[o] = (double)p->outcome[o][pi * p->months + t] -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
         if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) *oom = 1;
+        nt_dyn_kvar_treated(ctx->kv, NO, term);
     }
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];
-        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0 || cs->n[c] == 0) continue;
+        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0 || cs->n[c] == 0) continue;
         double k = (double)cs->n[c] * m->w[j] / cs->W[c];
         for (int o = 0; o < NO; o++) {
             double rj = (double)p->outcome[o][pc * p->months + t] -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
             if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -k * rj)) *oom = 1;
+            nt_dyn_kvar_control(ctx->kv, o, k * rj);
             for (int f = 0; f <= fixed; f++) {
                 if (!ctx->G || !m->c_row) continue;
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;
@@ -131,7 +133,7 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
     }
     for (long j = 0; j < m->n_c && !s; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0 || cs.n[m->c_cell[j]] == 0) continue;
+        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0 || cs.n[m->c_cell[j]] == 0) continue;
         if (nt_dyn_bit_set(bits, pc)) (*used)++;
         if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
     }

@@ -30,7 +30,7 @@ static void top2_add(double *d, double v)
 
 /* Marks the contributing treated (contrib[i]) and fills v (unnormalised)
    and in (controls inside a contributing run or pair) for month t. */
-static void weights_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
                         int weighting, int t, double *v, uint8_t *in, uint8_t *contrib, double *acc, long *cover)
 {
     long nc = m->n_c;
@@ -39,7 +39,7 @@ static void weights_tau(const nt_dyn_panel *p, const long *unit_person, const lo
     if (weighting) {
         int any = 0;
         for (long j = 0; j < nc; j++)
-            if (nt_dyn_observed(p, unit_person[m->c_unit[j]], t) && m->w[j] > 0) { v[j] = m->w[j]; in[j] = 1; any = 1; }
+            if (nt_dyn_cobs(p, unit_person[m->c_unit[j]], t) && m->w[j] > 0) { v[j] = m->w[j]; in[j] = 1; any = 1; }
         for (long i = 0; i < m->n_t; i++) contrib[i] = any && nt_dyn_observed(p, unit_person[m->t_unit[i]], t);
         return;
     }
@@ -71,7 +71,7 @@ static void weights_tau(const nt_dyn_panel *p, const long *unit_person, const lo
     memset(cover, 0, (size_t)(nc + 1) * sizeof *cover);
     for (int e = 0; e < np; e++) S[e * (nc + 1)] = 0;
     for (long j = 0; j < nc; j++) {
-        double q = nt_dyn_observed(p, unit_person[m->c_unit[j]], t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
+        double q = nt_dyn_cobs(p, unit_person[m->c_unit[j]], t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
         double s = m->c_score[j] - m->shift, pw[3] = {1, s, s * s};
         for (int e = 0; e < np; e++) S[e * (nc + 1) + j + 1] = S[e * (nc + 1) + j] + q * pw[e];
     }
@@ -103,7 +103,7 @@ static void weights_tau(const nt_dyn_panel *p, const long *unit_person, const lo
     for (long j = 0; j < nc; j++) {
         c += cover[j];
         for (int e = 0; e < np; e++) run[e] += D[e * (nc + 1) + j];
-        if (c <= 0 || !nt_dyn_observed(p, unit_person[m->c_unit[j]], t)) continue;
+        if (c <= 0 || !nt_dyn_cobs(p, unit_person[m->c_unit[j]], t)) continue;
         double s = m->c_score[j] - m->shift, pw[3] = {1, s, s * s}, x = 0;
         for (int e = 0; e < np; e++) x += run[e] * pw[e];
         x *= (double)nt_dyn_ucount(count, m->c_unit[j]);
@@ -148,7 +148,7 @@ void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long
     uint8_t *in = b->in, *contrib = b->contrib;
     int t = nt_dyn_month_t(p, k, tau);
     long slot = (long)ki * H + tau;
-    weights_tau(p, unit_person, count, m, weighting, t, v, in, contrib, b->acc, b->cover);
+    nt_dyn_facts_weights(p, unit_person, count, m, weighting, t, v, in, contrib, b->acc, b->cover);
     double total = 0;
     for (long j = 0; j < nc; j++) total += v[j];
     long used = 0;

@@ -42,6 +42,10 @@ typedef struct nt_dyn_lin_s {
     float **chunk[2];
     uint8_t **bits[2];
     long *n_contrib;     /* [f * H + tau] */
+    /* [f * H + tau]: the contributing treated's summed weights (ATT_never,
+       IPCW: nt_dyn_ipcw.c); N(tau) when weighted is set. */
+    double *w_contrib;
+    int weighted;
     double *att;         /* [(f * NO + o) * H + tau], copied when finished */
     struct nt_dyn_linwork_s *work;  /* the estimator's buffers for one start month */
     double seconds;      /* wall time spent on the terms (part of the estimate's time) */

@@ -11,6 +11,7 @@
 #define NT_DYN_INTERNAL_H
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include "estimators/nt_balance.h"
 #include "estimators/nt_dynamic.h"
@@ -82,6 +83,16 @@ typedef struct {
     double *off_t, *off_c;
     int adjust_per_col;          /* the regression's least units per column (opts) */
     double *xmean;               /* the design's column means over the month's units (centring) */
+    /* Its linearisation at the same month (nt_dyn_adjust_term): a = -A^-1
+       (0, 0, N g) (q = qx + 1 entries) and the WLS coefficients theta
+       (adj_no outcomes x q); a = 0 where the month is not adjusted. */
+    double *adj_a, *adj_theta;
+    int adj_no;
+    /* With the linearisation, per outcome o: the HC2 shift (f - 1) e of the
+       adjusted outcome at [o * n] and the regression's term a'z w f e at
+       [(adj_no + o) * n] of each treated (lin_t, n = n_t) and control
+       (lin_c, n = n_c), f = 1 / sqrt(1 - leverage); 0 outside the WLS. */
+    double *lin_t, *lin_c;
 } nt_dyn_kmatch;
 
 /* ------------------------------------------------------------ month cache */
@@ -142,7 +153,33 @@ typedef struct {
     double *G;
     int J;                               /* AI residual neighbours */
     int k;                               /* the start month being estimated */
+    /* Weighting with the linearisation: the (k, tau) terms' sums, for
+       effects_by_start.csv's se (nt_dyn_kvar_*); NULL: not collected. */
+    struct nt_dyn_kvar_s *kv;
+    struct nt_dyn_lin_s *lin_fixed;      /* ATT_fixed's terms of the months run twice (nt_dyn_fixed.c) */
 } nt_dyn_paths;
+
+/* The variance of ATT_k(tau) from one (k, tau)'s terms alone (weighting;
+   matching has its own in nt_dyn_lin_matched): over the n contributing
+   treated with terms a_i and the controls with terms b_j,
+     Var = [ sum_i (a_i - abar)^2 + sum_j b_j^2 ] / n^2,
+   abar = ATT_k(tau) (the treated terms average to it). */
+typedef struct nt_dyn_kvar_s {
+    long n;
+    double ts[64], tq[64], cq[64];
+} nt_dyn_kvar;
+static inline void nt_dyn_kvar_treated(nt_dyn_kvar *v, int NO, const double *term)
+{
+    if (!v) return;
+    v->n++;
+    for (int o = 0; o < NO && o < 64; o++) { v->ts[o] += term[o]; v->tq[o] += term[o] * term[o]; }
+}
+static inline void nt_dyn_kvar_control(nt_dyn_kvar *v, int o, double term)
+{
+    if (v && o < 64) v->cq[o] += term * term;
+}
+/* kvar[o] (NaN without a contributing treated). */
+double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o);
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
    k slots and the tau counts. */
@@ -160,6 +197,12 @@ typedef struct {
     uint8_t *in, *contrib;
     long *cover;
 } nt_dyn_facts_buf;
+/* The control weights at month t: v[j] = sum_i c_i w_ij / den_i over the
+   contributing treated (contrib[i] = 1), in[j] = 1 for the controls used;
+   weighting: v = w over the observed controls (no cells). acc and cover:
+   the range mode's buffers (nt_dyn_facts_buf). */
+void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                          int weighting, int t, double *v, uint8_t *in, uint8_t *contrib, double *acc, long *cover);
 int nt_dyn_facts_buf_alloc(nt_dyn_facts_buf *b, const nt_dyn_kmatch *m);
 void nt_dyn_facts_buf_free(nt_dyn_facts_buf *b);
 void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
@@ -176,9 +219,19 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
    the contributing treated's copies and the controls' K_j (the matching
    weights renormalised over the observed controls); sets m->off_t and
    m->off_c to x'b (x centred), so that the matching estimator on y - x'b
-   is the coefficient of D. */
+   is the coefficient of D; lin: also the leverages (linearisation). */
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
-                            int t, int NO, nt_error *err);
+                            int t, int NO, int lin, nt_error *err);
+/* The regression's term of the bias adjustment's linearisation at the
+   month of the last nt_dyn_adjust_tau (with lin): a'z_u w_u f_u e_u for
+   unit i of side 0 (treated) or 1 (control), w_u its weight in the WLS
+   (treated: copies; control: K_j), e_u its residual, f_u its HC2 factor;
+   0 without. */
+double nt_dyn_adjust_term(const nt_dyn_kmatch *m, int side, long i, int o);
+/* The adjusted outcome the linearisation uses: y - x'b with the unit's WLS
+   residual scaled by 1 / sqrt(1 - leverage) (HC2; with lin set in
+   nt_dyn_adjust_tau), y its outcome o (not adjusted). */
+double nt_dyn_adjust_ylin(const nt_dyn_kmatch *m, int side, long i, int o, double y);
 /* y of unit i (treated side 0, control side 1) of the kmatch at month t,
    minus its bias adjustment when there is one. */
 static inline double nt_dyn_yadj(const nt_dyn_panel *p, const nt_dyn_kmatch *m, int side, long i, long person,
@@ -196,6 +249,25 @@ nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, co
 /* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
+
+/* ------------------------------------------------------------ ATT_fixed (nt_dyn_fixed.c) */
+
+/* 1 when person's months k .. k + horizon - 1 end within the data (data end
+   alone): the fixed population F_k of ATT_fixed. */
+int nt_dyn_fixed_person(const nt_dyn_panel *p, long person, int k, int horizon);
+/* 1 when every treated unit of m is in F_k. */
+int nt_dyn_fixed_all(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int k, int horizon);
+/* r->fx: the per-start-month arrays of ATT_fixed. */
+nt_status nt_dyn_fixed_alloc(nt_dyn_result *r, int full, nt_error *err);
+/* After nt_dyn_month_paths of start month ki (fixed: every treated of m in
+   F_k, so that run served both estimands): ATT_fixed's slots of ki in r->fx,
+   copied, or by a second run over the treated of F_k alone. */
+nt_status nt_dyn_fixed_paths(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_opts *o,
+                             const nt_dyn_kmatch *m, int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r,
+                             nt_error *err);
+/* After all start months: r->att_fixed over the used months (use), the
+   fixed counts, and the second runs' linearisation into estimand 1. */
+nt_status nt_dyn_fixed_finish(nt_dyn_result *r, const int *use, nt_dyn_paths *ctx, nt_error *err);
 
 /* ------------------------------------------------------------ linearisation */
 
@@ -216,12 +288,18 @@ nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
 /* One term into person's row (estimands 0..fixed); the treated one marks
    the role and counts it. -1 when out of memory. */
 int nt_dyn_lin_add_treated(struct nt_dyn_lin_s *L, int fixed, int tau, long person, const double *term);
+/* The same with the treated's weight wt (ATT_never, IPCW): the term is
+   wt (y - Yhat) - (wt - 1) ATT_k, so that the finished contribution is
+   wt (y - Yhat - ATT) / sum wt up to (wt - 1)(ATT_k - ATT). */
+int nt_dyn_lin_add_treated_w(struct nt_dyn_lin_s *L, int fixed, int tau, long person, const double *term, double wt);
 int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long person, int o, double term);
 /* Pair mode with the month cache: nt_dyn_lin_matched keeps the terms of
    the cached months and this adds them to the persons' rows (the same sums
    in the same order of start months: a person has one role per start
    month), once per unit and block instead of once per unit and month. */
 nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err);
+/* Adds estimand 0 of S (terms, roles, counts) into estimand f of L. */
+nt_status nt_dyn_lin_merge(struct nt_dyn_lin_s *L, int f, const struct nt_dyn_lin_s *S, nt_error *err);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 
@@ -229,6 +307,19 @@ void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 struct nt_dyn_pairs_s;
 nt_status nt_dyn_pairs_add(struct nt_dyn_pairs_s *P, const nt_dyn_kmatch *m, const long *unit_person, int k,
                            nt_error *err);
+
+/* Appends start month k's weights at tau = 0 (nt_dyn_kw.c, nt_dyn_kw.h). */
+struct nt_dyn_kw_s;
+nt_status nt_dyn_kw_add(struct nt_dyn_kw_s *W, const nt_dyn_panel *p, const long *unit_person, const long *count,
+                        const nt_dyn_kmatch *m, int weighting, int k, nt_error *err);
+
+/* ------------------------------------------------------------ ATT_never, IPCW */
+
+/* The hazards of nt_dyn_ipcw.c over the units (copies counted): *ls_start
+   (o->never) and *ls_cens (o->censoring), n x months each, NULL when not
+   asked for. */
+nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
+                          double **ls_start, double **ls_cens, nt_error *err);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -248,6 +339,31 @@ static inline int nt_dyn_observed(const nt_dyn_panel *p, long person, int t)
     return t < p->months && p->n_observed[person] > t;
 }
 
+/* A control at month t: observed, and with ATT_never not started on a
+   programme by t (censored at its own start; a control of k starts, if at
+   all, after k). */
+static inline int nt_dyn_cobs(const nt_dyn_panel *p, long person, int t)
+{
+    if (!nt_dyn_observed(p, person, t)) return 0;
+    return !p->never || p->treat_month[person] < 0 || p->treat_month[person] > t;
+}
+
+/* 1 when the paths weight units (ATT_never, IPCW; nt_dyn_ipcw.c). */
+static inline int nt_dyn_has_w(const nt_dyn_panel *p) { return p->ls_start || p->ls_cens; }
+
+/* The weight of a unit observed in t of start month k: 1 / P(observed in t
+   | observed in k, X) with IPCW, times for a control (ATT_never)
+   1 / P(no programme start in k+1..t | X, at risk) (nt_dyn_ipcw.c). */
+static inline double nt_dyn_wt(const nt_dyn_panel *p, long person, int k, int t, int control)
+{
+    if (p->time_fixed) return 1;
+    size_t b = (size_t)person * (size_t)p->months;
+    double lw = 0;
+    if (p->ls_cens) lw += p->ls_cens[b + (size_t)k] - p->ls_cens[b + (size_t)t];
+    if (control && p->ls_start) lw += p->ls_start[b + (size_t)k] - p->ls_start[b + (size_t)t];
+    return lw == 0 ? 1 : exp(lw);
+}
+
 /* The outcome month of start month k and month tau since start: k + tau
    since inflow, or tau itself for time-fixed (placebo) outcomes. */
 static inline int nt_dyn_month_t(const nt_dyn_panel *p, int k, int tau) { return p->time_fixed ? tau : k + tau; }
@@ -263,6 +379,7 @@ static inline long nt_dyn_uperson(const long *unit_person, const nt_dyn_kmatch *
 static inline int nt_dyn_uobs(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, long u, int t)
 {
     if (m->yc) return t < m->yc->lim[u];
+    if (u >= m->n_t) return nt_dyn_cobs(p, nt_dyn_uperson(unit_person, m, u), t);
     return nt_dyn_observed(p, nt_dyn_uperson(unit_person, m, u), t);
 }
 

@@ -15,8 +15,11 @@
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
 
-   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b, b held
-   fixed (the outcomes as nt_dyn_yadj gives them).
+   Bias-adjusted radius (nt_dyn_adjust.c): the same on y - x'b with each
+   WLS residual e scaled to e / sqrt(1 - leverage) (HC2;
+   nt_dyn_adjust_ylin), plus the regression's term a'z_u w_u e_u (scaled
+   alike) of each treated (w 1) and control (w K_j) in the WLS
+   (nt_dyn_adjust_term).
 
    Weighting: r = y - mu0 (mu0 = 0 for IPW), W = sum_C w, rbar = sum_C w r / W,
    n_k the contributing treated:
@@ -44,6 +47,7 @@ typedef struct nt_dyn_linwork_s {
     long cap_c, cap_t, cap_p;
     int key;                      /* start month the control order is for; -1 none */
     double *K, *KK, *yhat, *sorted, *P, *A, *y[64], *e[64];
+    double *tw;                   /* [i]: the treated's weights (ATT_never, IPCW; 1 without) */
     long *ord, *pos, *nb;
     uint8_t *contrib, *skip;
     /* Pair mode with the month cache: the terms of the cached months,
@@ -57,7 +61,7 @@ typedef struct nt_dyn_linwork_s {
 static void work_free(linwork *w)
 {
     if (!w) return;
-    free(w->K); free(w->KK); free(w->yhat); free(w->sorted); free(w->P); free(w->A);
+    free(w->K); free(w->KK); free(w->yhat); free(w->tw); free(w->sorted); free(w->P); free(w->A);
     for (int o = 0; o < 64; o++) { free(w->y[o]); free(w->e[o]); }
     free(w->ord); free(w->pos); free(w->nb); free(w->contrib); free(w->skip);
     free(w->tb); free(w->role);
@@ -91,7 +95,9 @@ static int work_ready(nt_dyn_lin *L, long n_c, long n_t, int NO, long prefix_row
     }
     if (n_t + 1 > w->cap_t) {
         size_t c = (size_t)n_t + 1 + (size_t)n_t / 4;
-        if (grow((void **)&w->yhat, c * (size_t)NO, sizeof *w->yhat) || grow((void **)&w->contrib, c, 1)) return -1;
+        if (grow((void **)&w->yhat, c * (size_t)NO, sizeof *w->yhat) || grow((void **)&w->contrib, c, 1) ||
+            grow((void **)&w->tw, c, sizeof *w->tw))
+            return -1;
         w->cap_t = (long)c;
     }
     if (prefix_rows * (n_c + 1) > w->cap_p) {
@@ -114,7 +120,8 @@ nt_status nt_dyn_lin_alloc(long n_persons, int horizon, int n_outcomes, nt_dyn_l
     L->row[0] = malloc(n * sizeof *L->row[0]);
     L->row[1] = malloc(n * sizeof *L->row[1]);
     L->n_contrib = calloc(2 * (size_t)horizon, sizeof *L->n_contrib);
-    if (!L->row[0] || !L->row[1] || !L->n_contrib) { nt_dyn_lin_free(L); return NOMEM(err); }
+    L->w_contrib = calloc(2 * (size_t)horizon, sizeof *L->w_contrib);
+    if (!L->row[0] || !L->row[1] || !L->n_contrib || !L->w_contrib) { nt_dyn_lin_free(L); return NOMEM(err); }
     for (size_t i = 0; i < n; i++) L->row[0][i] = L->row[1][i] = -1;
     *out = L;
     return NT_OK;
@@ -130,6 +137,7 @@ void nt_dyn_lin_free(nt_dyn_lin *L)
         free(L->row[f]);
     }
     free(L->n_contrib);
+    free(L->w_contrib);
     free(L->att);
     work_free(L->work);
     free(L);
@@ -174,11 +182,11 @@ int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c)
     const float *v = L->chunk[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * stride;
     const uint8_t *bits = L->bits[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * bb;
     for (int tau = 0; tau < H; tau++) {
-        long N = L->n_contrib[f * H + tau];
+        double N = L->weighted ? L->w_contrib[f * H + tau] : (double)L->n_contrib[f * H + tau];
         int tr = (bits[tau >> 3] >> (tau & 7)) & 1;
         for (int o = 0; o < NO; o++) {
             double A = L->att[((size_t)f * NO + o) * H + tau];
-            c[o * H + tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / (double)N : 0;
+            c[o * H + tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / N : 0;
         }
     }
     return 1;
@@ -196,25 +204,32 @@ int nt_dyn_lin_get_one(const nt_dyn_lin *L, int f, long person, int o, double *c
     const float *v = L->chunk[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * stride;
     const uint8_t *bits = L->bits[f][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * bb;
     for (int tau = 0; tau < H; tau++) {
-        long N = L->n_contrib[f * H + tau];
+        double N = L->weighted ? L->w_contrib[f * H + tau] : (double)L->n_contrib[f * H + tau];
         int tr = (bits[tau >> 3] >> (tau & 7)) & 1;
         double A = L->att[((size_t)f * NO + o) * H + tau];
-        c[tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / (double)N : 0;
+        c[tau] = N > 0 && !isnan(A) ? ((double)v[o * H + tau] - tr * A) / N : 0;
     }
     return 1;
 }
 
-int nt_dyn_lin_add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const double *term)
+int nt_dyn_lin_add_treated_w(nt_dyn_lin *L, int fixed, int tau, long person, const double *term, double wt)
 {
+    if (wt != 1) L->weighted = 1;
     for (int f = 0; f <= fixed; f++) {
         uint8_t *bits;
         float *v = row_of(L, f, person, &bits);
         if (!v) return -1;
         bits[tau >> 3] |= (uint8_t)(1u << (tau & 7));
         L->n_contrib[f * L->horizon + tau]++;
+        L->w_contrib[f * L->horizon + tau] += wt;
         for (int o = 0; o < L->n_outcomes; o++) v[o * L->horizon + tau] = (float)((double)v[o * L->horizon + tau] + term[o]);
     }
     return 0;
+}
+
+int nt_dyn_lin_add_treated(nt_dyn_lin *L, int fixed, int tau, long person, const double *term)
+{
+    return nt_dyn_lin_add_treated_w(L, fixed, tau, person, term, 1);
 }
 
 int nt_dyn_lin_add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o, double term)
@@ -227,10 +242,14 @@ int nt_dyn_lin_add_control(nt_dyn_lin *L, int fixed, int tau, long person, int o
     return 0;
 }
 
+static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
+                    int t);
+
 /* Range mode: Yhat_i from prefix sums, K and KK from difference arrays. */
-static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t,
+static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int km, int t,
                         linwork *w)
 {
+    int hw = nt_dyn_has_w(p);   /* weights: v_ij = w_ij W_j / den_i, K_j = sum_i W_i v_ij */
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     size_t nc1 = (size_t)m->n_c + 1;
     double *P = w->P, *A = w->A;
@@ -239,10 +258,11 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        int obs = nt_dyn_observed(p, pc, t);
+        int obs = nt_dyn_cobs(p, pc, t);
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
+        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
         for (int q = 0; q <= NO; q++) {
-            double v = !obs ? 0 : q == 0 ? 1 : nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
+            double v = !obs ? 0 : q == 0 ? wj : wj * uyadj(p, unit_person, m, 1, j, q - 1, t);
             for (int e = 0; e < np; e++) {
                 double *row = P + ((size_t)q * np + e) * nc1;
                 row[j + 1] = row[j] + v * pw[e];
@@ -252,6 +272,7 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
     for (long i = 0; i < m->n_t; i++) {
         w->contrib[i] = 0;
         if (!nt_dyn_observed(p, unit_person[m->t_unit[i]], t)) continue;
+        double wi = w->tw[i] = hw ? nt_dyn_wt(p, unit_person[m->t_unit[i]], km, t, 0) : 1;
         long lo = m->rlo[i], hi = m->rhi[i];
         double co[3] = {1, 0, 0};
         if (m->epan) {
@@ -275,12 +296,12 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         double sq[5] = {co[0] * co[0], 2 * co[0] * co[1], co[1] * co[1] + 2 * co[0] * co[2], 2 * co[1] * co[2],
                         co[2] * co[2]};
         for (int e = 0; e < np; e++) {
-            A[(size_t)e * nc1 + lo] += co[e] / den;
-            A[(size_t)e * nc1 + hi] -= co[e] / den;
+            A[(size_t)e * nc1 + lo] += wi * co[e] / den;
+            A[(size_t)e * nc1 + hi] -= wi * co[e] / den;
         }
         for (int e = 0; e < nq; e++) {
-            A[(size_t)(np + e) * nc1 + lo] += sq[e] / (den * den);
-            A[(size_t)(np + e) * nc1 + hi] -= sq[e] / (den * den);
+            A[(size_t)(np + e) * nc1 + lo] += wi * wi * sq[e] / (den * den);
+            A[(size_t)(np + e) * nc1 + hi] -= wi * wi * sq[e] / (den * den);
         }
     }
     double run[8] = {0};
@@ -291,15 +312,19 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
             if (e < np) k += run[e] * pw;
             kk += run[np + e] * pw;
         }
-        int obs = nt_dyn_observed(p, unit_person[m->c_unit[j]], t);
-        w->K[j] = obs && k > 1e-15 ? k : 0;
-        w->KK[j] = obs && k > 1e-15 ? kk : 0;
+        long pc = unit_person[m->c_unit[j]];
+        int obs = nt_dyn_cobs(p, pc, t);
+        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
+        w->K[j] = obs && k > 1e-15 ? k * wj : 0;
+        w->KK[j] = obs && k > 1e-15 ? kk * wj * wj : 0;
     }
 }
 
 /* Pairs: Yhat_i, K and KK directly. */
-static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int t, linwork *w)
+static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int km, int t,
+                       linwork *w)
 {
+    int hw = nt_dyn_has_w(p);
     int NO = p->n_outcomes;
     long nt = m->n_t;
     memset(w->K, 0, ((size_t)m->n_c + 1) * sizeof *w->K);
@@ -309,16 +334,18 @@ static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_
         if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         double den = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t)) den += m->w[a];
+            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t))
+                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), km, t, 1) : 1);
         if (den <= 0) continue;
         w->contrib[i] = 1;
+        double wi = w->tw[i] = hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), km, t, 0) : 1;
         for (int o = 0; o < NO; o++) w->yhat[(size_t)i * NO + o] = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++) {
             long u = nt + m->pair_c[a];
             if (!nt_dyn_uobs(p, unit_person, m, u, t) || m->w[a] <= 0) continue;
-            double v = m->w[a] / den;
-            w->K[m->pair_c[a]] += v;
-            w->KK[m->pair_c[a]] += v * v;
+            double v = m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, u), km, t, 1) : 1) / den;
+            w->K[m->pair_c[a]] += wi * v;
+            w->KK[m->pair_c[a]] += wi * v * wi * v;
             for (int o = 0; o < NO; o++) w->yhat[(size_t)i * NO + o] += v * nt_dyn_uy(p, unit_person, m, o, u, t);
         }
     }
@@ -362,6 +389,7 @@ nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed,
                 if (role & 1) {
                     bits[tau >> 3] |= (uint8_t)(1u << (tau & 7));
                     L->n_contrib[f * H + tau]++;
+                    L->w_contrib[f * H + tau] += 1;
                 }
                 for (int o = 0; o < NO; o++) {
                     double x = w->tb[((size_t)o * (size_t)cap + (size_t)b) * nu + u];
@@ -430,6 +458,7 @@ static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn
                     int t)
 {
     double y = nt_dyn_uy(p, unit_person, m, o, side ? m->n_t + i : i, t);
+    if (m->adj_a) return nt_dyn_adjust_ylin(m, side, i, o, y);   /* with the HC2 residuals */
     if (side == 0 && m->off_t) y -= m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
     if (side == 1 && m->off_c) y -= m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i];
     return y;
@@ -440,23 +469,45 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
 {
     /* kvar (with it): the variance of ATT_k(tau) from this (k, tau)'s terms
        alone, [sum_i (term_i - ATT_k)^2 + sum_j c_j^2 e_j^2] / n^2 */
-    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0};
+    double ts[64] = {0}, tq[64] = {0}, cq[64] = {0}, t0[64] = {0};   /* t0: the terms without the regression's */
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     if (work_ready(L, m->n_c, m->n_t, NO, m->range_mode ? (long)np * (NO + 1) + np + nq : 0)) return NOMEM(err);
     linwork *w = L->work;
-    if (m->range_mode) range_terms(p, unit_person, m, t, w);
-    else pair_terms(p, unit_person, m, t, w);
+    if (m->range_mode) range_terms(p, unit_person, m, ctx->k, t, w);
+    else pair_terms(p, unit_person, m, ctx->k, t, w);
     const nt_dyn_ycache *yc = m->yc;
     int b = yc ? t - yc->k - yc->tau0 : -1;
     if (yc && (b < 0 || b >= yc->nb)) yc = NULL;   /* not cached: terms straight into the rows */
     if (yc && block_ready(w, yc, NO, b)) return NOMEM(err);
     size_t nu = yc ? (size_t)yc->nu : 0, cap = yc ? (size_t)yc->cap : 0;
     long any = 0, nt = m->n_t;
+    int hw = nt_dyn_has_w(p);
+    double Ak[64] = {0}, Sk = 0;   /* weights: ATT_k and the summed weights */
+    for (long i = 0; i < nt && hw; i++) {
+        if (!w->contrib[i]) continue;
+        Sk += w->tw[i];
+        for (int o = 0; o < NO; o++) Ak[o] += w->tw[i] * (uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o]);
+    }
+    for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
     for (long i = 0; i < nt; i++) {
         if (!w->contrib[i]) continue;
         double term[64];
         for (int o = 0; o < NO; o++) term[o] = uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o];
+        for (int o = 0; o < NO && o < 64; o++) t0[o] += term[o];
+        if (m->adj_a)   /* bias-adjusted radius: the regression's term (nt_dyn_adjust.c) */
+            for (int o = 0; o < NO; o++) term[o] += nt_dyn_adjust_term(m, 0, i, o);
+        if (hw) {   /* never / IPCW (no bias adjustment with weights: nt_dyn_ipcw.c refuses it) */
+            double wi = w->tw[i];
+            for (int o = 0; o < NO; o++) {
+                double c = wi * (term[o] - Ak[o]);
+                tq[o] += c * c;   /* centred already: ts stays 0 */
+                term[o] = wi * term[o] - (wi - 1) * Ak[o];
+            }
+            if (nt_dyn_lin_add_treated_w(L, fixed, tau, nt_dyn_uperson(unit_person, m, i), term, wi)) return NOMEM(err);
+            any++;
+            continue;
+        }
         if (yc) {
             for (int o = 0; o < NO; o++) w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)i] = term[o];
             w->role[(size_t)b * nu + (size_t)i] |= 1;
@@ -480,19 +531,26 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         resid(m, w, j, J, NO, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++) {
-            if (isnan(e[o])) continue;
+            double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o) : 0;
+            if (isnan(e[o]) && ra == 0) continue;
+            double ct = (isnan(e[o]) ? 0 : -c * e[o]) + ra;
             if (yc) {
-                w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = -c * e[o];
+                w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = ct;
                 w->role[(size_t)b * nu + (size_t)(nt + j)] |= 2;
-            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, -c * e[o]))
+            } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, ct))
                 return NOMEM(err);
-            if (o < 64) cq[o] += c * c * e[o] * e[o];
+            if (o < 64) cq[o] += ct * ct;
         }
     }
     if (kvar && NO <= 64)
         for (int o = 0; o < NO; o++) {
-            double n = (double)any;
-            kvar[o] = (fmax(tq[o] - ts[o] * ts[o] / n, 0) + cq[o]) / (n * n);
+            double n = hw ? Sk : (double)any, vt;
+            if (hw) vt = tq[o] - ts[o] * ts[o] / n;
+            else {
+                double att = t0[o] / n;   /* sum_i (term_i - ATT_k)^2 (= ts / n without the regression's term) */
+                vt = m->adj_a ? tq[o] - 2 * att * ts[o] + n * att * att : tq[o] - ts[o] * ts[o] / n;
+            }
+            kvar[o] = (fmax(vt, 0) + cq[o]) / (n * n);
         }
     return NT_OK;
 }
@@ -514,35 +572,51 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
     if (NO > 64) return nt_fail(err, NT_EUSAGE, "the linearisation takes at most 64 outcomes");
     double W = 0, rbar[64] = {0};
     long nk = 0;
+    int k = ctx->k, hw = nt_dyn_has_w(p);
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0) continue;
-        W += m->w[j];
+        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        double wj = m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
+        W += wj;
         for (int o = 0; o < NO; o++)
-            rbar[o] += m->w[j] * ((double)p->outcome[o][pc * p->months + t] -
+            rbar[o] += wj * ((double)p->outcome[o][pc * p->months + t] -
                                   mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL));
     }
     if (W <= 0) return NT_OK;
     for (int o = 0; o < NO; o++) rbar[o] /= W;
+    double Sk = 0, Ak[64] = {0};   /* weights: the summed treated weights and ATT_k */
+    for (long i = 0; i < m->n_t && hw; i++) {
+        long pi = unit_person[m->t_unit[i]];
+        if (!nt_dyn_observed(p, pi, t)) continue;
+        double wi = nt_dyn_wt(p, pi, k, t, 0);
+        Sk += wi;
+        for (int o = 0; o < NO; o++) Ak[o] += wi * ((double)p->outcome[o][pi * p->months + t] - rbar[o]);
+    }
+    for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]];
         if (!nt_dyn_observed(p, pi, t)) continue;
-        double term[64];
-        for (int o = 0; o < NO; o++)
+        double term[64], wi = hw ? nt_dyn_wt(p, pi, k, t, 0) : 1;
+        for (int o = 0; o < NO; o++) {
             term[o] = (double)p->outcome[o][pi * p->months + t] -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
-        if (nt_dyn_lin_add_treated(L, fixed, tau, pi, term)) return NOMEM(err);
+            if (hw) term[o] = wi * term[o] - (wi - 1) * Ak[o];
+        }
+        if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi)) return NOMEM(err);
+        nt_dyn_kvar_treated(hw ? NULL : ctx->kv, NO, term);   /* per-k SE: unweighted paths only */
         nk++;
     }
+    double nkw = hw ? Sk : (double)nk;
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c && nk > 0; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0) continue;
-        double c = (double)nk * m->w[j] / W;
+        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        double c = nkw * m->w[j] * nt_dyn_wt(p, pc, k, t, 1) / W;
         for (int o = 0; o < NO; o++) {
             double rj = (double)p->outcome[o][pc * p->months + t] -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
             if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
+            nt_dyn_kvar_control(hw ? NULL : ctx->kv, o, c * rj);
             if (!ctx->G || !m->c_row) continue;
             for (int f = 0; f <= fixed; f++) {
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;
@@ -609,6 +683,13 @@ done:
     return st;
 }
 
+double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)
+{
+    if (!v->n || o >= 64) return NAN;
+    double n = (double)v->n, c = v->tq[o] - v->ts[o] * v->ts[o] / n;
+    return ((c > 0 ? c : 0) + v->cq[o]) / (n * n);
+}
+
 /* The entry points: the terms, and the time they take (L->seconds). */
 nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                              const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err)
@@ -651,8 +732,27 @@ nt_status nt_dyn_lin_put_done(nt_dyn_lin *L, nt_error *err)
     size_t os = (size_t)L->n_outcomes * (size_t)L->horizon;
     L->att = calloc(2 * os, sizeof *L->att);
     if (!L->att) return NOMEM(err);
-    for (int tau = 0; tau < L->horizon; tau++) L->n_contrib[tau] = 1;
+    for (int tau = 0; tau < L->horizon; tau++) { L->n_contrib[tau] = 1; L->w_contrib[tau] = 1; }
     L->finished = 1;
+    return NT_OK;
+}
+
+nt_status nt_dyn_lin_merge(nt_dyn_lin *L, int f, const nt_dyn_lin *S, nt_error *err)
+{
+    int H = L->horizon;
+    size_t stride = (size_t)L->n_outcomes * (size_t)H, bb = bit_bytes(L);
+    for (long person = 0; person < S->n && person < L->n; person++) {
+        int32_t r = S->row[0][person];
+        if (r < 0) continue;
+        const float *v = S->chunk[0][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * stride;
+        const uint8_t *b = S->bits[0][r / NT_DYN_LIN_CHUNK] + (size_t)(r % NT_DYN_LIN_CHUNK) * bb;
+        uint8_t *bits;
+        float *d = row_of(L, f, person, &bits);
+        if (!d) return NOMEM(err);
+        for (size_t i = 0; i < stride; i++) d[i] = (float)((double)d[i] + (double)v[i]);
+        for (size_t i = 0; i < bb; i++) bits[i] |= b[i];
+    }
+    for (int tau = 0; tau < H; tau++) L->n_contrib[f * H + tau] += S->n_contrib[tau];
     return NT_OK;
 }
 

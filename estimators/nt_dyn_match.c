@@ -51,6 +51,10 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->off_t);
     free(m->off_c);
     free(m->xmean);
+    free(m->adj_a);
+    free(m->adj_theta);
+    free(m->lin_t);
+    free(m->lin_c);
     memset(m, 0, sizeof *m);
 }
 

@@ -67,7 +67,7 @@ nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, co
     if (!y || !w) { free(y); free(w); return NOMEM(err); }
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        w[j] = nt_dyn_observed(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
+        w[j] = nt_dyn_cobs(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
     }
     nt_status s = NT_OK;
     for (int oc = 0; oc < NO && !s; oc++) {
@@ -101,16 +101,16 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
     for (int tau = 0; tau < H; tau++) {
         int t = nt_dyn_month_t(p, k, tau);
         if (m->xz) {   /* bias-adjusted radius: y - x'b (nt_dyn_adjust.c) */
-            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, err);
+            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, ctx->lin != NULL, err);
             if (s) { free(P); free(cover); free(sum); return s; }
         }
         for (int q = 0; q <= NO; q++)
             for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
         for (long j = 0; j < m->n_c; j++) {
             long pc = unit_person[m->c_unit[j]];
-            int obs = nt_dyn_observed(p, pc, t);
+            int obs = nt_dyn_cobs(p, pc, t);
             double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-            double cj = (double)nt_dyn_ucount(count, m->c_unit[j]);
+            double cj = (double)nt_dyn_ucount(count, m->c_unit[j]) * (obs ? nt_dyn_wt(p, pc, k, t, 1) : 1);
             for (int q = 0; q <= NO; q++) {
                 double v = !obs ? 0 : q == 0 ? cj : cj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
                 for (int e = 0; e < np; e++) {
@@ -120,6 +120,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             }
         }
         long nobs = 0, ncontrib = 0;
+        double wcontrib = 0;
         for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
         memset(cover, 0, nc1 * sizeof *cover);
         for (long i = 0; i < m->n_t; i++) {
@@ -137,17 +138,19 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             double den = 0;
             for (int e = 0; e < np; e++) den += coef[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
             if (!(den > 1e-12)) continue;
+            double wi = (double)ci * nt_dyn_wt(p, pi, k, t, 0);
             for (int oc = 0; oc < NO; oc++) {
                 double num = 0;
                 for (int e = 0; e < np; e++) {
                     const double *row = P + ((size_t)(oc + 1) * np + e) * nc1;
                     num += coef[e] * (row[hi] - row[lo]);
                 }
-                sum[oc] += (double)ci * (nt_dyn_yadj(p, m, 0, i, pi, oc, t) - num / den);
+                sum[oc] += wi * (nt_dyn_yadj(p, m, 0, i, pi, oc, t) - num / den);
             }
             cover[lo]++;
             cover[hi]--;
             ncontrib += ci;
+            wcontrib += wi;
         }
         /* Distinct controls with weight: observed and inside a contributing range. */
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
@@ -157,17 +160,18 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             c += cover[j];
             if (c <= 0) continue;
             long pc = unit_person[m->c_unit[j]];
-            if (!nt_dyn_observed(p, pc, t)) continue;
+            if (!nt_dyn_cobs(p, pc, t)) continue;
             if (nt_dyn_bit_set(bits, pc)) r->n_control_used[tau]++;
             if (fixed && nt_dyn_bit_set(bits_f, pc)) r->n_control_used_fixed[tau]++;
         }
         r->k_contrib[(long)ki * H + tau] = ncontrib;
+        if (r->k_wcontrib) r->k_wcontrib[(long)ki * H + tau] = wcontrib;
         r->n_treated[tau] += nobs;
         r->n_treated_matched[tau] += ncontrib;
         if (fixed) { r->n_treated_fixed[tau] += nobs; r->n_treated_matched_fixed[tau] += ncontrib; }
         for (int oc = 0; oc < NO; oc++) {
             long slot = ((long)ki * NO + oc) * H + tau;
-            r->k_att[slot] = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
+            r->k_att[slot] = ncontrib > 0 && wcontrib > 0 ? sum[oc] / wcontrib : NAN;
             r->k_se[slot] = NAN;
         }
         double kvar[64];
@@ -226,9 +230,10 @@ static int ai_alloc(ai_buf *b, const nt_dyn_kmatch *m, int NO)
    the contributing treated; the controls used are marked; with ai the unit
    differences and the controls' K, KK (weights renormalised). */
 static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
-                        const nt_dyn_kmatch *m, int t, int NO, ai_buf *ai, uint8_t *bits, uint8_t *bits_f,
-                        long *used, long *used_f, double *sum, long *nobs, long *ncontrib)
+                        const nt_dyn_kmatch *m, int k, int t, int NO, ai_buf *ai, uint8_t *bits, uint8_t *bits_f,
+                        long *used, long *used_f, double *sum, long *nobs, long *ncontrib, double *wcontrib)
 {
+    int hw = nt_dyn_has_w(p);
     if (ai) {
         memset(ai->K, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *ai->K);
         memset(ai->KK, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *ai->KK);
@@ -240,16 +245,21 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
         *nobs += ci;
         double den = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t)) den += m->w[a];
+            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t))
+                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), k, t, 1) : 1);
         if (den <= 0) continue;
+        double wi = (double)ci * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), k, t, 0) : 1);
+        *wcontrib += wi;
         for (int oc = 0; oc < NO; oc++) {
             double c = 0;
             for (long a = m->start[i]; a < m->start[i + 1]; a++) {
                 long u = nt + m->pair_c[a];
-                if (nt_dyn_uobs(p, unit_person, m, u, t)) c += m->w[a] * nt_dyn_uy(p, unit_person, m, oc, u, t);
+                if (nt_dyn_uobs(p, unit_person, m, u, t))
+                    c += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, u), k, t, 1) : 1) *
+                         nt_dyn_uy(p, unit_person, m, oc, u, t);
             }
             double dlt = nt_dyn_uy(p, unit_person, m, oc, i, t) - c / den;
-            sum[oc] += (double)ci * dlt;
+            sum[oc] += wi * dlt;
             if (ai) ai->diffs[*ncontrib * NO + oc] = dlt;
         }
         for (long a = m->start[i]; a < m->start[i + 1]; a++) {
@@ -276,8 +286,9 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
 static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
                               const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f,
                               long *used, long *used_f, double *sum, long *nobs, long *ncontrib,
-                              nt_dyn_paths *ctx, int tau, int fixed, nt_error *err)
+                              double *wcontrib, nt_dyn_paths *ctx, int tau, int fixed, nt_error *err)
 {
+    int k = ctx->k;
     double wsum = 0;
     double *csum = calloc((size_t)NO, sizeof *csum);
     double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
@@ -289,10 +300,11 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
     }
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_observed(p, pc, t) || m->w[j] <= 0) continue;
-        wsum += m->w[j];
+        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        double wj = m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
+        wsum += wj;
         for (int oc = 0; oc < NO; oc++)
-            csum[oc] += m->w[j] * ((double)p->outcome[oc][pc * p->months + t] -
+            csum[oc] += wj * ((double)p->outcome[oc][pc * p->months + t] -
                                    mu0(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)oc * m->qx : NULL));
         if (nt_dyn_bit_set(bits, pc)) (*used)++;
         if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
@@ -303,11 +315,13 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
         *nobs += ci;
         if (wsum <= 0) continue;
         *ncontrib += ci;
+        double wi = (double)ci * nt_dyn_wt(p, pi, k, t, 0);
+        *wcontrib += wi;
         for (int oc = 0; oc < NO; oc++)
-            sum[oc] += (double)ci * ((double)p->outcome[oc][pi * p->months + t] -
+            sum[oc] += wi * ((double)p->outcome[oc][pi * p->months + t] -
                                      mu0(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)oc * m->qx : NULL));
     }
-    for (int oc = 0; oc < NO && *ncontrib > 0; oc++) sum[oc] -= (double)*ncontrib * csum[oc] / wsum;
+    for (int oc = 0; oc < NO && *ncontrib > 0; oc++) sum[oc] -= *wcontrib * csum[oc] / wsum;
     nt_status s = ctx->lin ? nt_dyn_lin_weighted(ctx, p, unit_person, m, t, tau, fixed, beta, err) : NT_OK;
     free(csum);
     free(beta);
@@ -326,7 +340,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
         nt_status s = range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
         return s ? s : nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
     }
-    int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES;
+    int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES && !nt_dyn_has_w(p);
     nt_status status = NT_OK;
     ai_buf ai = {0};
     double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum), kvar[64];
@@ -336,7 +350,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
        it holds the month (nt_dyn_ycache). */
     nt_dyn_ycache yc;
     nt_dyn_facts_buf fb = {0};
-    int cached = !weighting && !status;
+    int cached = !weighting && !status && !p->never && !nt_dyn_has_w(p);   /* the cache knows no weights */
     if (cached) {
         if (nt_dyn_ycache_open(&yc, p, unit_person, m, k, NT_DYN_YCACHE_MONTHS) ||
             nt_dyn_facts_buf_alloc(&fb, m)) {
@@ -350,20 +364,32 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     for (int tau = 0; tau < H && !status; tau++) {
         int t = nt_dyn_month_t(p, k, tau);
         long nobs = 0, ncontrib = 0;
+        double wcontrib = 0;
         for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
         uint8_t *bits_f = fixed ? ctx->bits_used_fixed + (size_t)tau * (size_t)ctx->bitset_bytes : NULL;
         long *used = &r->n_control_used[tau], *used_f = &r->n_control_used_fixed[tau];
         if (cached && tau % NT_DYN_YCACHE_MONTHS == 0) nt_dyn_ycache_fill(&yc, p, tau, H);
         if (!weighting) {
-            matched_tau(p, unit_person, count, m, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
-                        &nobs, &ncontrib);
+            matched_tau(p, unit_person, count, m, k, t, NO, do_ai ? &ai : NULL, bits, bits_f, used, used_f, sum,
+                        &nobs, &ncontrib, &wcontrib);
             if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err))) break;
-        } else if ((status = (m->n_cells ? nt_dyn_cells_tau : weighted_tau)(p, unit_person, count, m, t, NO, bits,
-                                                                             bits_f, used, used_f, sum, &nobs,
-                                                                             &ncontrib, ctx, tau, fixed, err)))
-            break;
+        } else {
+            nt_dyn_kvar kv = {0};
+            ctx->kv = ctx->lin ? &kv : NULL;
+            if (m->n_cells) {
+                status = nt_dyn_cells_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
+                                          &ncontrib, ctx, tau, fixed, err);
+                wcontrib = (double)ncontrib;
+            } else
+                status = weighted_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
+                                      &ncontrib, &wcontrib, ctx, tau, fixed, err);
+            ctx->kv = NULL;
+            if (status) break;
+            for (int oc = 0; oc < NO && oc < 64; oc++) kvar[oc] = nt_dyn_kvar_get(&kv, oc);
+        }
         r->k_contrib[(long)ki * H + tau] = ncontrib;
+        if (r->k_wcontrib) r->k_wcontrib[(long)ki * H + tau] = wcontrib;
         r->n_treated[tau] += nobs;
         r->n_treated_matched[tau] += ncontrib;
         if (fixed) { r->n_treated_fixed[tau] += nobs; r->n_treated_matched_fixed[tau] += ncontrib; }
@@ -371,9 +397,9 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             status = ai_sigma2(p, unit_person, m, t, o->ai_neighbors, ai.sig, ai.score, ai.d, ai.skip, ai.y, err);
         for (int oc = 0; oc < NO && !status; oc++) {
             long slot = ((long)ki * NO + oc) * H + tau;
-            double att = ncontrib > 0 ? sum[oc] / (double)ncontrib : NAN;
+            double att = ncontrib > 0 && wcontrib > 0 ? sum[oc] / wcontrib : NAN;
             r->k_att[slot] = att;
-            r->k_se[slot] = ctx->lin && !weighting && NO <= 64 ? sqrt(kvar[oc]) : NAN;   /* the linearisation's */
+            r->k_se[slot] = ctx->lin && NO <= 64 ? sqrt(kvar[oc]) : NAN;   /* the linearisation's */
             if (!do_ai || ncontrib == 0) continue;
             for (long i = 0; i < ncontrib; i++) ai.tau[i] = ai.diffs[i * NO + oc];
             r->k_se[slot] = nt_match_ai_att_se(ai.tau, ncontrib, att, ai.K + m->n_t, ai.KK + m->n_t,
@@ -399,15 +425,16 @@ void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att)
     int H = r->horizon, NO = r->n_outcomes;
     for (int oc = 0; oc < NO; oc++)
         for (int tau = 0; tau < H; tau++) {
-            double num = 0;
-            long den = 0;
+            double num = 0, den = 0;
             for (int ki = 0; ki < r->n_k; ki++) {
                 long c = r->k_contrib[(long)ki * H + tau];
                 if (!use_k[ki] || c == 0) continue;
-                num += (double)c * r->k_att[((long)ki * NO + oc) * H + tau];
-                den += c;
+                /* with weights: the summed weights (the treated of k at tau = 0 they stand for) */
+                double wc = r->k_wcontrib ? r->k_wcontrib[(long)ki * H + tau] : (double)c;
+                num += wc * r->k_att[((long)ki * NO + oc) * H + tau];
+                den += wc;
             }
-            att[oc * H + tau] = den > 0 ? num / (double)den : NAN;
+            att[oc * H + tau] = den > 0 ? num / den : NAN;
         }
 }
 

@@ -79,10 +79,12 @@ void nt_dyn_result_free(nt_dyn_result *r)
     free(r->k_att);
     free(r->k_se);
     free(r->k_contrib);
+    free(r->k_wcontrib);
     free(r->k_control_used);
     free(r->k_control_w2);
     free(r->k_control_wmax);
     free(r->k_dom);
+    nt_dyn_result_free(r->fx);
     for (int i = 0; i < r->n_intervals && r->interval; i++) interval_free(&r->interval[i]);
     free(r->interval);
     for (int j = 0; j < r->n_bal && r->bal_term; j++) free(r->bal_term[j]);
@@ -141,6 +143,7 @@ static nt_status interval_rows(run_t *R, interval_t *I, long n_units, int *skip,
         for (long u = 0; u < n_units; u++) {
             int role = nt_dyn_role(R->p, R->unit_person[u], k, o->program);
             if (role >= 0 && nt_dyn_rows_push(&I->rows, u, k, (uint8_t)role)) return NOMEM(err);
+            if (role == 1) r->n_participants += nt_dyn_ucount(o->unit_count, u);
         }
     long n = I->rows.n;
     I->keep = malloc((size_t)(n ? n : 1));
@@ -320,8 +323,9 @@ static nt_status interval_model(interval_t *I, const nt_glm_fit *fit, nt_error *
 
 /* A treated person outside km (unmatched, or taken off support) still
    counts as treated observed in k + tau. */
-static void count_treated(run_t *R, long person, int k, int fixed)
+static void count_treated(run_t *R, long person, int k)
 {
+    int fixed = nt_dyn_fixed_person(R->p, person, k, R->o->horizon);
     for (int tau = 0; tau < R->o->horizon && nt_dyn_observed(R->p, person, nt_dyn_month_t(R->p, k, tau)); tau++) {
         R->r->n_treated[tau]++;
         if (fixed) R->r->n_treated_fixed[tau]++;
@@ -370,13 +374,9 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
     r->k_controls[ki] = nc;
     r->k_skipped[ki] = wt < o->min_treated || nt == 0 ? 1 : nc == 0 ? 2 : 0;
     if (r->k_skipped[ki]) return NT_OK;
-    int fixed = 1;
-    for (long a = 0; a < m; a++) {
-        long person = R->unit_person[rows->unit[I->idx[a]]];
-        if (!rows->d[I->idx[a]]) nt_dyn_bit_set(R->bits_control, person);
-        else if (p->admin_observed[person] < k + o->horizon) fixed = 0;
-    }
-    r->k_fixed[ki] = fixed;
+    for (long a = 0; a < m; a++)
+        if (!rows->d[I->idx[a]]) nt_dyn_bit_set(R->bits_control, R->unit_person[rows->unit[I->idx[a]]]);
+    int fixed = 0;
     nt_dyn_kmatch km = {0};
     nt_dyn_month mo = {.p = p, .unit_person = R->unit_person, .o = o, .rows = rows, .d = &I->d,
                        .eta = I->eta, .e = I->e, .idx = I->idx, .n = m, .caliper = I->caliper};
@@ -395,17 +395,20 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
             if (c > r->cost_top[0]) { r->cost_top[1] = r->cost_top[0]; r->cost_top[0] = c; }
             else if (c > r->cost_top[1]) r->cost_top[1] = c;
         }
+        fixed = r->k_fixed[ki] = nt_dyn_fixed_all(p, R->unit_person, &km, k, o->horizon);
         s = nt_dyn_month_paths(p, R->unit_person, o, &km, ki, fixed, &R->ctx, r, err);
+        if (!s) s = nt_dyn_fixed_paths(p, R->unit_person, o, &km, ki, fixed, &R->ctx, r, err);
         if (!s && o->pairs && !nt_dyn_weighting(o)) s = nt_dyn_pairs_add(o->pairs, &km, R->unit_person, k, err);
+        if (!s && o->kw) s = nt_dyn_kw_add(o->kw, p, R->unit_person, o->unit_count, &km, nt_dyn_weighting(o), k, err);
         /* Treated left without a match (caliper, no kernel mass) are not in
            km; neither are treated taken off support (column rule, trimming)
            nor, weighting within exact cells, treated whose cell has no
            control (plain weighting keeps every treated: Kw = 1). */
         for (long a = 0; a < m && !s; a++)
             if (rows->d[I->idx[a]] && !(I->Kw[a] > 0))
-                count_treated(R, R->unit_person[rows->unit[I->idx[a]]], k, fixed);
+                count_treated(R, R->unit_person[rows->unit[I->idx[a]]], k);
         for (long q = first_pos; q < *pos && !s; q++)
-            if (rows->d[q] && !I->keep[q]) count_treated(R, R->unit_person[rows->unit[q]], k, fixed);
+            if (rows->d[q] && !I->keep[q]) count_treated(R, R->unit_person[rows->unit[q]], k);
     }
     if (!s && I->acc) month_balance(R, I, m);
     nt_dyn_kmatch_free(&km);
@@ -506,6 +509,7 @@ static nt_status result_alloc(run_t *R, nt_dyn_result **out, nt_error *err)
     r->k_att = malloc(ks * os * sizeof *r->k_att);
     r->k_se = malloc(ks * os * sizeof *r->k_se);
     r->k_contrib = calloc(ks * hs, sizeof(long));
+    if (nt_dyn_has_w(p) && !(r->k_wcontrib = calloc(ks * hs, sizeof(double)))) return NOMEM(err);
     r->interval = calloc((size_t)r->n_intervals, sizeof *r->interval);
     if (o->full) {
         r->k_control_used = calloc(ks * hs, sizeof(long));
@@ -543,7 +547,25 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
                    o->lin->n_outcomes != p->n_outcomes || o->lin->finished))
         return nt_fail(err, NT_EUSAGE, "the linearisation needs a fresh accumulator for the panel's persons, "
                                        "horizon and outcomes, and no unit counts");
+    int weights = (o->never || o->censoring) && !p->time_fixed;
+    if (weights && (o->method == NT_METHOD_AIPW || (o->method == NT_METHOD_RADIUS && o->bias_adjust) ||
+                    (nt_dyn_weighting(o) && p->exact_cell)))
+        return nt_fail(err, NT_EUSAGE, "ATT_never and censoring weights are built for nn, radius, kernel and ipw "
+                                       "(without exact or calendar cells), not for aipw, bias-adjusted radius or "
+                                       "ipw within cells");
     nt_gsl_quiet();
+    /* ATT_never, IPCW: the hazards, on a copy of the view (nt_dyn_ipcw.c) */
+    double *ls_start = NULL, *ls_cens = NULL;
+    nt_dyn_panel pw;
+    if (weights) {
+        nt_status hs = nt_dyn_ipcw_fit(p, unit_person, n_units, o, &ls_start, &ls_cens, err);
+        if (hs) return hs;
+        pw = *p;
+        pw.never = o->never;
+        pw.ls_start = ls_start;
+        pw.ls_cens = ls_cens;
+        p = &pw;
+    }
     nt_dyn_result *r = NULL;
     run_t R = {.p = p, .unit_person = unit_person, .o = o};
     R.ctx.lin = o->lin;
@@ -554,6 +576,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     size_t ks = (size_t)NK;
     for (size_t i = 0; i < ks * (size_t)p->n_outcomes * (size_t)H; i++) r->k_att[i] = r->k_se[i] = NAN;
     for (int ki = 0; ki < NK; ki++) r->k_month[ki] = o->start_first + ki;
+    if ((s = nt_dyn_fixed_alloc(r, o->full, err))) goto done;
     for (int iv = 0; iv < r->n_intervals && !s; iv++) {
         int first = o->start_first + iv * o->start_interval;
         int last = first + o->start_interval - 1;
@@ -561,18 +584,17 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
         s = run_interval(&R, iv, first, last, n_units, err);
     }
     if (s) goto done;
-    int *use = malloc(ks * sizeof *use), *use_fixed = malloc(ks * sizeof *use_fixed);
-    if (!use || !use_fixed) { free(use); free(use_fixed); s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    int *use = malloc(ks * sizeof *use);
+    if (!use) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int ki = 0; ki < NK; ki++) {
         use[ki] = r->k_skipped[ki] == 0;
-        use_fixed[ki] = use[ki] && r->k_fixed[ki];
         r->n_skipped += !use[ki];
     }
     nt_dyn_combine(r, use, r->att);
-    nt_dyn_combine(r, use_fixed, r->att_fixed);
-    if (o->lin) nt_dyn_lin_finish(o->lin, r);
+    s = nt_dyn_fixed_finish(r, use, &R.ctx, err);
+    if (!s && o->lin) nt_dyn_lin_finish(o->lin, r);
     free(use);
-    free(use_fixed);
+    if (s) goto done;
     for (long b = 0; b < R.ctx.bitset_bytes; b++) r->n_control += __builtin_popcount(R.bits_control[b]);
     r->cost_mean = R.cost_n > 0 ? R.cost_sum / (double)R.cost_n : NAN;
     r->n_cost_known = R.cost_n;
@@ -590,10 +612,13 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
         }
     }
 done:
+    nt_dyn_lin_free(R.ctx.lin_fixed);
     free(R.ctx.bits_used);
     free(R.ctx.bits_used_fixed);
     free(R.bits_control);
     free(R.pooled);
+    free(ls_start);
+    free(ls_cens);
     if (s) { nt_dyn_result_free(r); return s; }
     *out = r;
     return NT_OK;

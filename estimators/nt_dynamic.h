@@ -61,6 +61,13 @@ typedef struct {
     int n_tv;                      /* time-varying covariates measured at k (context table), model columns after history */
     const char *const *tv_term;    /* their names */
     const double *const *tv;       /* n x n_risk each: the value at start month k */
+    /* ATT_never and IPCW (nt_dyn_ipcw.c): set by nt_dyn_estimate on its own
+       copy of the view, NULL / 0 when given. never: a control is censored
+       from its own programme start on. ls_start, ls_cens: n x months, the
+       cumulative log survival sum_{s=1..t} log(1 - h(s)) against a
+       programme start (where at risk of one) and against censoring. */
+    int never;
+    const double *ls_start, *ls_cens;
 } nt_dyn_panel;
 
 
@@ -112,6 +119,16 @@ typedef struct {
     /* The matched sets (estimators/nt_sens.h) are appended here when not
        NULL (matching methods; weighting keeps none). */
     struct nt_dyn_pairs_s *pairs;
+    /* The weights at tau = 0 of every start month (treated and controls,
+       estimators/nt_dyn_kw.h) are appended here when not NULL. */
+    struct nt_dyn_kw_s *kw;
+    /* ATT_never ("now vs never within the horizon"): controls censored at
+       their own later programme start and weighted by 1 / P(no start in
+       k+1..t | X, at risk), the att path then holds ATT_never (nt_dyn_ipcw.c). */
+    int never;
+    /* 1: inverse-probability-of-censoring weights on treated and controls
+       (death, emigration, data end), 1 / P(observed in t | observed in k, X). */
+    int censoring;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT
@@ -152,16 +169,20 @@ typedef struct nt_dyn_result_s {
     long *n_treated_fixed, *n_treated_matched_fixed, *n_control_used_fixed;
     long n_control;               /* distinct valid controls over the start months used */
     long n_treated_total;         /* treated over the start months used */
+    long n_participants;          /* treated (unit, k) rows at risk over every start month, before any is
+                                     dropped (column rule, trimming, skipped months): share_covered's base */
     double cost_mean;             /* mean treat_cost over matched treated (NaN if none known) */
     long n_cost_known;
     int n_k;                      /* start months */
     int *k_month;
     long *k_treated, *k_controls, *k_matched;
     int *k_skipped;               /* 0 used, 1 too few treated, 2 no controls, 3 model failed */
-    int *k_fixed;                 /* 1 if all treated of k are followed for the whole horizon */
+    int *k_fixed;                 /* 1 if all matched treated of k are followed for the whole horizon */
     double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn), else with opts.lin the
-                                     matching methods' (k, tau) terms alone (nt_dyn_lin_matched), else NaN */
+                                     (k, tau) terms alone (nt_dyn_lin_matched; weighting: nt_dyn_kvar), else NaN */
     long *k_contrib;              /* [k * horizon + tau] */
+    double *k_wcontrib;           /* [k * horizon + tau]: with weights (never, censoring) the contributing
+                                     treated's summed weights, the pooling weights over k; else NULL */
     int n_intervals;
     nt_dyn_interval *interval;
     int n_bal;                    /* pooled balance over intervals, weighted by matched treated */
@@ -181,6 +202,10 @@ typedef struct nt_dyn_result_s {
        e 0 the sum, 1 the largest, 2 the second largest contribution. */
     double *k_dom;
     double cost_top[2];           /* the two largest treat_cost of the matched treated (0 none) */
+    /* ATT_fixed's per-start-month arrays (nt_dyn_fixed.c): k_att, k_se,
+       k_contrib, k_skipped and the disclosure facts over the treated of
+       F_k; the other fields unused. NULL in results not from nt_dyn_estimate. */
+    struct nt_dyn_result_s *fx;
 } nt_dyn_result;
 
 void nt_dyn_opts_default(nt_dyn_opts *o);

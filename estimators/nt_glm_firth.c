@@ -8,9 +8,9 @@
    frequency weights: the hat value of a row of w copies is w times a copy's).
    Newton steps beta += I^-1 U*, each step's largest coefficient change
    capped at 5 (logistf's maxstep), until the largest change is below 1e-10
-   (at most 200 steps); cov = I^-1 at the estimate. R: brglm2's brglmFit
-   with type = "AS_mean" (the same penalty for the logit link) and
-   logistf agree. Logit link only. */
+   (at most 200 steps); cov = I^-1 at the estimate. R: the same
+   iterations in base R (scripts/reference/firth_golden.R), brglm2's
+   brglmFit with type = "AS_mean" and logistf agree. Logit link only. */
 #include "estimators/nt_glm.h"
 
 #include <math.h>

@@ -6,7 +6,9 @@
 
    usage: coverage_driver STUDY.ini METHODS B SEED OUT [PROGRAM] [B_FULL]
    METHODS: comma-separated (one ingest for all); OUT: a file name with
-   %s for the method, e.g. est_%s_1.csv.
+   %s for the method, e.g. est_%s_1.csv. A method name may end in _never
+   (the estimand ATT_never) and/or _ipcw (censoring weights), e.g.
+   radius_never_ipcw (estimators/nt_dyn_ipcw.c).
 
    Linked against the libraries; not part of netto (the study run gets the
    same through [inference] method = linearised once wired). */
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
     }
     nt_panel *p = NULL;
     nt_dyn_panel view;
+    if (strstr(argv[2], "_never")) st->never = 1;   /* risk-set data through the horizon */
     if (nt_run_panel_load(st, store, &p, &view, &err)) return die(&err);
     long *units = malloc((size_t)p->n * sizeof *units), nu = 0;
     for (long i = 0; i < p->n; i++)
@@ -91,8 +94,15 @@ int main(int argc, char **argv)
     snprintf(list, sizeof list, "%s", argv[2]);
     for (char *save = NULL, *mname = strtok_r(list, ",", &save); mname; mname = strtok_r(NULL, ",", &save)) {
     /* radius_ba: radius with the regression bias adjustment; radius: without. */
-    int ba = !strcasecmp(mname, "radius_ba");
-    int method = nt_method_parse(ba ? "radius" : mname);
+    char base[64];
+    snprintf(base, sizeof base, "%s", mname);
+    char *suf;
+    int ipcw = (suf = strstr(base, "_ipcw")) != NULL;
+    if (suf) *suf = 0;
+    int never = (suf = strstr(base, "_never")) != NULL;
+    if (suf) *suf = 0;
+    int ba = !strcasecmp(base, "radius_ba");
+    int method = nt_method_parse(ba ? "radius" : base);
     if (method < 0) { fprintf(stderr, "unknown method %s\n", mname); return 2; }
     char outname[4096];
     snprintf(outname, sizeof outname, argv[5], mname);
@@ -116,6 +126,8 @@ int main(int argc, char **argv)
     d.bandwidth = st->bandwidth;
     d.ai_neighbors = st->ai_neighbors;
     d.min_treated = st->min_treated;
+    d.never = never;
+    d.censoring = ipcw;
     nt_dyn_lin *L = NULL;
     if (nt_dyn_lin_alloc(p->n, d.horizon, p->n_outcomes, &L, &err)) return die(&err);
     d.lin = L;
@@ -171,15 +183,21 @@ int main(int argc, char **argv)
     fprintf(out, "method,outcome,month,n_treated,att,se,lower,upper,band_lower,band_upper,cum,cum_se,"
                  "cum_band_lower,cum_band_upper,draw_sd,boot_se,boot_cum_se,breakeven,breakeven_lower,"
                  "breakeven_upper,breakeven_band,lockin_depth,lockin_month\n");
-    for (int o = 0; o < NO; o++)
+    /* ESTIMAND=ATT_fixed: the fixed-composition path (the inference's series NO + o) */
+    const char *en = getenv("ESTIMAND");
+    int fx = en && !strcmp(en, "ATT_fixed");
+    const double *att = fx ? r->att_fixed : r->att;
+    const long *ntm = fx ? r->n_treated_matched_fixed : r->n_treated_matched;
+    for (int o0 = 0; o0 < NO; o0++)
         for (int tau = 0; tau < H; tau++) {
+            int o = fx * NO + o0;
             size_t k = (size_t)o * H + tau;
             fprintf(out, "%s,%s,%d,%ld,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
                          "%.10g,%g,%g,%g,%g,%.10g,%g\n",
-                    mname, st->series[o], tau, r->n_treated_matched[tau], r->att[k], inf->se[k], inf->lower[k],
+                    mname, st->series[o0], tau, ntm[tau], att[(size_t)o0 * H + tau], inf->se[k], inf->lower[k],
                     inf->upper[k], inf->band_lower[k], inf->band_upper[k], inf->cum[k], inf->cum_se[k],
-                    inf->cum_band_lower[k], inf->cum_band_upper[k], inf->draw_sd[k], bs ? bs[k] : NAN,
-                    bs_cum ? bs_cum[k] : NAN, inf->breakeven[o], inf->breakeven_lower[o], inf->breakeven_upper[o],
+                    inf->cum_band_lower[k], inf->cum_band_upper[k], inf->draw_sd[k], bs && !fx ? bs[k] : NAN,
+                    bs_cum && !fx ? bs_cum[k] : NAN, inf->breakeven[o], inf->breakeven_lower[o], inf->breakeven_upper[o],
                     inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o]);
         }
     fclose(out);

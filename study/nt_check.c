@@ -204,15 +204,19 @@ nt_status nt_check_study(const char *path, nt_notes *notes, long *n_problems, nt
             *n_problems = 1;
         } else {
             OUT("store %s: %ld persons x %d months\n", st->store_path, nt_store_persons(store), nt_store_months(store));
+            s = nt_check_study_context(st, store, notes, n_problems, err);
             nt_store_close(store);
         }
         nt_study_free(st);
-        return NT_OK;
+        return s;
     }
     nt_spells_opts o = {.path = {st->persons_path, st->benefits_path, st->programs_path, st->jobs_path},
                         .person_key = st->person_key, .cp1252 = st->cp1252, .decimal = st->decimal,
                         .ignore_unknown_persons = st->ignore_unknown_persons, .data_end = st->data_end};
     s = nt_check_spells(&o, 1, notes, n_problems, err);
+    long nc = 0;
+    if (!s) s = nt_check_study_context(st, NULL, notes, &nc, err);
+    *n_problems += nc;
     nt_study_free(st);
     return s;
 }

@@ -7,7 +7,10 @@
 #define NT_CHECK_H
 
 #include "core/nt_error.h"
+#include "data/nt_cells.h"
 #include "data/nt_spells.h"
+#include "data/nt_store.h"
+#include "study/nt_study.h"
 #include "study/nt_notes.h"
 
 #define NT_CHECK_SHOW 5
@@ -22,5 +25,15 @@ nt_status nt_check_spells(const nt_spells_opts *o, int study, nt_notes *notes, l
 /* The study file (every bad key), then its data: the spell files as above,
    or the store it names. */
 nt_status nt_check_study(const char *path, nt_notes *notes, long *n_problems, nt_error *err);
+
+/* The context table (data/nt_context.h; study/nt_check_context.c): path
+   read to its end, every problem listed (`netto ingest --check
+   --context`). */
+nt_status nt_check_context(const char *path, const nt_cells_opts *co, nt_notes *notes, long *n_problems, nt_error *err);
+/* The study's context table ([data] context, else the one kept in store)
+   read and checked against the cohort: store's, or (store NULL) the one
+   the study's spell files make; nothing when there is none and
+   [estimator] context names no variable. */
+nt_status nt_check_study_context(const nt_study *st, nt_store *store, nt_notes *notes, long *n_problems, nt_error *err);
 
 #endif

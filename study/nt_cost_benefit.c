@@ -61,6 +61,8 @@ struct nt_cb_state {
     int *cost_known;          /* per study programme: its own cost is known */
     lin_figs *lin;            /* [pg] */
     figs *fig;                /* [(pg * NR + rate) * NT_RUN_MAX_HORIZONS + h] */
+    lin_figs *lin_never;      /* the same for ATT_never ([estimator] never = yes), or NULL */
+    figs *fig_never;
 };
 
 static const char *const persp_name[NP] = {"government", "society"};
@@ -219,6 +221,21 @@ static void fill_block(nt_run_state *P, const series_in *in, long first, long cn
     }
 }
 
+/* Rows [first, first + cnt) of a series: copied from the panel when it is
+   loaded as an outcome (its floats hold the store's uint8 and float32
+   values exactly), else read from the store; so no series is read twice. */
+static nt_status block_rows(nt_run_state *P, long first, long cnt, nt_series series, double *buf, nt_error *err)
+{
+    const nt_panel *p = P->panel;
+    for (int o = 0; o < p->n_outcomes; o++)
+        if (nt_series_find(p->outcome_name[o]) == (int)series) {
+            const float *src = p->outcome[o] + first * p->months;
+            for (long t = 0; t < cnt * p->months; t++) buf[t] = src[t];
+            return NT_OK;
+        }
+    return nt_store_read_rows(P->store, first, cnt, series, buf, err);
+}
+
 /* Reads the store's rows in blocks and fills the series. */
 static nt_status fill_series(nt_run_state *P, const series_in *in, uint8_t *untyped, nt_error *err)
 {
@@ -231,8 +248,8 @@ static nt_status fill_series(nt_run_state *P, const series_in *in, uint8_t *unty
     nt_status s = !earn || !onben || !prog ? NOMEM(err) : NT_OK;
     for (long first = 0; first < n && !s; first += block) {
         long cnt = n - first < block ? n - first : block;
-        if (P->cb->own[S_EARN] && (s = nt_store_read_rows(P->store, first, cnt, NT_SERIES_EARNINGS, earn, err))) break;
-        if ((s = nt_store_read_rows(P->store, first, cnt, NT_SERIES_ON_BENEFIT, onben, err))) break;
+        if (P->cb->own[S_EARN] && (s = block_rows(P, first, cnt, NT_SERIES_EARNINGS, earn, err))) break;
+        if ((s = block_rows(P, first, cnt, NT_SERIES_ON_BENEFIT, onben, err))) break;
         if ((s = nt_store_read_rows(P->store, first, cnt, NT_SERIES_IN_PROGRAM, prog, err))) break;
         fill_block(P, in, first, cnt, earn, onben, prog, &missing, untyped);
     }
@@ -383,14 +400,13 @@ static double rate_of(const nt_run_state *P, int ri) { return ri == 0 ? 0 : P->s
    linearisation is the same combination of the three series' (lin), run
    through the multiplier draws (one series at a time: 2 x horizon x persons
    doubles). */
-static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int pp, int ri, lin_figs *f,
-                             nt_error *err)
+static nt_status collect_one(nt_run_state *P, const nt_dyn_result *r, const nt_dyn_lin *lin, int fx, int pp,
+                             int ri, lin_figs *f, nt_error *err)
 {
     struct nt_cb_state *C = P->cb;
     int H = lin->horizon;
     long n = lin->n;
     double rate = rate_of(P, ri);
-    const nt_dyn_result *r = P->res[pg];
     nt_dyn_lin *L = NULL;
     nt_dyn_inference *inf = NULL;
     nt_dyn_result fake = {.horizon = H, .n_outcomes = 1};
@@ -399,7 +415,7 @@ static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int
     nt_status s = !fake.att || !fake.att_fixed ? NOMEM(err) : nt_dyn_lin_alloc(n, H, 1, &L, err);
     if (!s) {
         const double *th[NS];
-        for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
+        for (int k = 0; k < NS; k++) th[k] = (fx ? r->att_fixed : r->att) + (size_t)C->col[k] * H;
         nt_summary_net_path(th, coef[pp], NS, H, rate, fake.att);
         for (int tau = 0; tau < H; tau++) fake.att_fixed[tau] = NAN;
         double *c = malloc((size_t)lin->n_outcomes * H * sizeof *c), *v = malloc((size_t)H * sizeof *v);
@@ -409,7 +425,8 @@ static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int
         for (long q = 0; q < n && !s; q++) {
             int has = 0;   /* the ATT contributions of the series in the net path */
             for (int k = 0; k < NS; k++)
-                if (coef[pp][k] != 0) has = nt_dyn_lin_get_one(lin, 0, q, C->col[k], c + (size_t)C->col[k] * H);
+                if (coef[pp][k] != 0)
+                    has = nt_dyn_lin_get_one(lin, fx, q, C->col[k], c + (size_t)C->col[k] * H);
             if (!has) continue;
             for (int tau = 0; tau < H; tau++) {
                 v[tau] = 0;
@@ -445,17 +462,24 @@ static nt_status collect_one(nt_run_state *P, int pg, const nt_dyn_lin *lin, int
 
 nt_status nt_cost_benefit_collect(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err)
 {
+    return nt_cost_benefit_collect_for(P, pg, 0, lin, err);
+}
+
+nt_status nt_cost_benefit_collect_for(nt_run_state *P, int pg, int never, const nt_dyn_lin *lin, nt_error *err)
+{
     struct nt_cb_state *C = P->cb;
     int npg = P->n_prog * P->n_groups, H = lin->horizon;
-    if (!C->lin && !(C->lin = calloc((size_t)npg, sizeof *C->lin))) return NOMEM(err);
-    lin_figs *f = &C->lin[pg];
+    lin_figs **fl = never ? &C->lin_never : &C->lin;
+    if (!*fl && !(*fl = calloc((size_t)npg, sizeof **fl))) return NOMEM(err);
+    lin_figs *f = &(*fl)[pg];
+    const nt_dyn_result *r = never ? P->res_never[pg] : P->res[pg];
     size_t npath = (size_t)NP * NR * H;
     if (!(f->se = malloc(npath * sizeof *f->se)) || !(f->lo = malloc(npath * sizeof *f->lo)) ||
         !(f->hi = malloc(npath * sizeof *f->hi)))
         return NOMEM(err);
     nt_status s = NT_OK;
     for (int pp = 0; pp < NP && !s; pp++)
-        for (int ri = 0; ri < NR && !s; ri++) s = collect_one(P, pg, lin, pp, ri, f, err);
+        for (int ri = 0; ri < NR && !s; ri++) s = collect_one(P, r, lin, !never && P->st->summary_fixed, pp, ri, f, err);
     if (!s) f->done = 1;
     return s;
 }
@@ -464,14 +488,16 @@ nt_status nt_cost_benefit_collect(nt_run_state *P, int pg, const nt_dyn_lin *lin
 
 /* Figures of one (pg, rate) at every summary horizon; reps: the bootstrap's
    (NULL without). */
-static nt_status figures(nt_run_state *P, int pg, int ri, nt_error *err)
+static nt_status figures(nt_run_state *P, int pg, int ri, int never, nt_error *err)
 {
     struct nt_cb_state *C = P->cb;
-    const nt_dyn_result *r = P->res[pg];
-    int H = P->st->horizon, B = P->reps ? P->st->bootstrap : 0, NOV = P->view.n_outcomes;
+    const nt_dyn_result *r = never ? P->res_never[pg] : P->res[pg];
+    const lin_figs *lf = never ? C->lin_never : C->lin;   /* ATT_never: linearised inference only */
+    int H = P->st->horizon, B = P->reps && !never ? P->st->bootstrap : 0, NOV = P->view.n_outcomes;
     double rate = rate_of(P, ri), ci = nt_run_ci_level(P);
     const double *th[NS];
-    for (int k = 0; k < NS; k++) th[k] = r->att + (size_t)C->col[k] * H;
+    int fx = !never && P->st->summary_fixed;   /* ATT_never: its own (drifting) path */
+    for (int k = 0; k < NS; k++) th[k] = (fx ? r->att_fixed : r->att) + (size_t)C->col[k] * H;
     double *path = malloc((size_t)H * sizeof *path), *reps = B ? malloc((size_t)B * H * sizeof *reps) : NULL;
     if (!path || (B && !reps)) { free(path); free(reps); return NOMEM(err); }
     int known = C->cost_known[pg / P->n_groups];
@@ -480,11 +506,12 @@ static nt_status figures(nt_run_state *P, int pg, int ri, nt_error *err)
         nt_summary_net_path(th, coef[pp], NS, H, rate, path);
         for (int b = 0; b < B; b++) {
             const double *rp[NS];
-            for (int k = 0; k < NS; k++) rp[k] = P->reps[pg] + ((size_t)C->col[k] * B + b) * H;
+            for (int k = 0; k < NS; k++)
+                rp[k] = (fx ? P->reps_fixed : P->reps)[pg] + ((size_t)C->col[k] * B + b) * H;
             nt_summary_net_path(rp, coef[pp], NS, H, rate, reps + (size_t)b * H);
         }
         for (int h = 0; h < P->n_horizons && !s; h++) {
-            figs *f = &C->fig[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
+            figs *f = &(never ? C->fig_never : C->fig)[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
             int T = P->horizons[h];
             nt_summary sm;
             if ((s = nt_summary_compute(path, reps, B, H, 0, T, ci, &sm, err))) break;
@@ -509,8 +536,8 @@ static nt_status figures(nt_run_state *P, int pg, int ri, nt_error *err)
                 f->net_lower[pp] = sm.cumulative_lower;
                 f->net_upper[pp] = sm.cumulative_upper;
                 if (T == H) { f->breakeven_lower[pp] = sm.breakeven_lower; f->breakeven_upper[pp] = sm.breakeven_upper; }
-            } else if (C->lin && C->lin[pg].done) {
-                const lin_figs *L = &C->lin[pg];
+            } else if (lf && lf[pg].done) {
+                const lin_figs *L = &lf[pg];
                 size_t k = (size_t)(pp * NR + ri) * H + (size_t)(T - 1);
                 f->net_se[pp] = L->se[k];
                 f->net_lower[pp] = L->lo[k];
@@ -531,9 +558,12 @@ nt_status nt_cost_benefit_compute(nt_run_state *P, nt_error *err)
     int npg = P->n_prog * P->n_groups;
     C->fig = calloc((size_t)npg * NR * NT_RUN_MAX_HORIZONS, sizeof *C->fig);
     if (!C->fig) return NOMEM(err);
+    if (P->res_never && !(C->fig_never = calloc((size_t)npg * NR * NT_RUN_MAX_HORIZONS, sizeof *C->fig_never)))
+        return NOMEM(err);
     nt_status s = NT_OK;
-    for (int pg = 0; pg < npg && !s; pg++)
-        for (int ri = 0; ri < NR && !s; ri++) s = figures(P, pg, ri, err);
+    for (int e = 0; e < (P->res_never ? 2 : 1); e++)
+        for (int pg = 0; pg < npg && !s; pg++)
+            for (int ri = 0; ri < NR && !s; ri++) s = figures(P, pg, ri, e, err);
     return s;
 }
 
@@ -567,7 +597,7 @@ static void row_limits(nt_run_state *P, nt_table *t, int pg, int h, int pp, int 
 {
     const nt_dyn_result *r = P->res[pg];
     for (int oc = 0; oc < P->panel->n_outcomes; oc++) /* earnings and benefit months alike */
-        nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h]), NT_WHY_WINDOW);
+        nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h], P->st->summary_fixed), NT_WHY_WINDOW);
     static const char *const net[] = {"net_benefit", "net_benefit_se", "net_benefit_ci_lower", "net_benefit_ci_upper",
                                       "breakeven_month", "breakeven_ci_lower", "breakeven_ci_upper"};
     long cost_basis = r->n_cost_known;
@@ -591,7 +621,7 @@ static int earnings_dominated(const nt_run_state *P, int pg, int T)
     int col = P->cb->col[S_EARN];
     if (col < P->panel->n_outcomes) return 0; /* effects.csv's earnings: in the window */
     for (int tau = 0; tau < T; tau++)
-        if (nt_run_month_dominated(P, pg, col, tau)) return 1;
+        if (nt_run_month_dominated(P, pg, col, tau, P->st->summary_fixed)) return 1;
     return 0;
 }
 
@@ -652,21 +682,23 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
     if (!t || !rows) { nt_table_free(t); free(rows); return NOMEM(err); }
     nt_run_set_margin(P, t, NULL);
     nt_status s = NT_OK;
+    /* ATT, then ATT_never ([estimator] never = yes) after every ATT row */
+    for (int e = 0; e < (P->cb->fig_never ? 2 : 1); e++)
     for (int pg = 0; pg < P->n_prog * P->n_groups && !s; pg++) {
-        const nt_dyn_result *r = P->res[pg];
+        const nt_dyn_result *r = e ? P->res_never[pg] : P->res[pg];
         for (int h = 0; h < P->n_horizons && !s; h++) {
             int edom = earnings_dominated(P, pg, P->horizons[h]);
             for (int pp = 0; pp < NP && !s; pp++)
                 for (int ri = 0; ri < NR && !s; ri++) {
-                    const figs *f = &P->cb->fig[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
+                    const figs *f = &(e ? P->cb->fig_never : P->cb->fig)[((size_t)pg * NR + ri) * NT_RUN_MAX_HORIZONS + h];
                     size_t slot = ((((size_t)pg * P->n_horizons + h) * NP + pp) * NR + ri);
-                    rows[slot] = -1;
+                    if (!e) rows[slot] = -1;
                     if (ri == 1 && P->st->discount_rate == 0) continue;  /* the same rows as rate 0 */
                     if (nt_table_add_row(t)) { s = NOMEM(err); break; }
-                    rows[slot] = nt_table_rows(t) - 1;
+                    if (!e) rows[slot] = nt_table_rows(t) - 1;
                     nt_table_set_str(t, "program", nt_run_program(P, pg));
                     nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
-                    nt_table_set_str(t, "estimand", "ATT");
+                    nt_table_set_str(t, "estimand", e ? "ATT_never" : P->st->summary_fixed ? "ATT_fixed" : "ATT");
                     nt_table_set_int(t, "horizon_months", P->horizons[h]);
                     nt_table_set_str(t, "perspective", persp_name[pp]);
                     nt_table_set_num(t, "discount_rate", rate_of(P, ri));
@@ -680,9 +712,10 @@ nt_status nt_cost_benefit_write(nt_run_state *P, nt_error *err)
                     nt_table_set_num(t, "net_benefit_ci_upper", f->net_upper[pp]);
                     nt_table_set_num(t, "breakeven_ci_lower", f->breakeven_lower[pp]);
                     nt_table_set_num(t, "breakeven_ci_upper", f->breakeven_upper[pp]);
-                    nt_table_set_int(t, "n_treated", r->n_treated[0]);
+                    nt_table_set_int(t, "n_treated", (!e && P->st->summary_fixed ? r->n_treated_fixed : r->n_treated)[0]);
                     nt_table_set_int(t, "n_control", r->n_control);
                     row_limits(P, t, pg, h, pp, edom);
+                    if (e) nt_table_limit_basis(t, nt_run_never_window_basis(P, pg, P->horizons[h]), NT_WHY_WINDOW);
                 }
         }
     }
@@ -711,8 +744,15 @@ void nt_cost_benefit_free(nt_run_state *P)
         free(C->lin[pg].lo);
         free(C->lin[pg].hi);
     }
+    for (int pg = 0; C->lin_never && pg < P->n_prog * P->n_groups; pg++) {
+        free(C->lin_never[pg].se);
+        free(C->lin_never[pg].lo);
+        free(C->lin_never[pg].hi);
+    }
     free(C->lin);
     free(C->fig);
+    free(C->lin_never);
+    free(C->fig_never);
     free(C);
     P->cb = NULL;
 }

@@ -38,6 +38,8 @@ nt_status nt_cost_benefit_prepare(nt_run_state *P, nt_error *err);
    linearisation: the net benefits' standard errors and break-even
    intervals (multiplier draws). */
 nt_status nt_cost_benefit_collect(nt_run_state *P, int pg, const nt_dyn_lin *lin, nt_error *err);
+/* The same for the estimand ATT (never 0) or ATT_never (never 1, P->res_never). */
+nt_status nt_cost_benefit_collect_for(nt_run_state *P, int pg, int never, const nt_dyn_lin *lin, nt_error *err);
 
 /* The figures of every (programme, group), after the estimates (and the
    bootstrap); summary horizons as P->horizons. */

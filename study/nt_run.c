@@ -379,6 +379,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->history = st->history;
     d->radius_factor = st->radius_factor;
     d->bias_adjust = st->bias_adjust;
+    d->censoring = st->censoring;
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
@@ -395,7 +396,7 @@ nt_status nt_run_panel_load(const nt_study *st, nt_store *store, nt_panel **pane
         .covariates = (const char *const *)st->covariates, .n_covariates = st->n_covariates,
         .exact = (const char *const *)st->exact, .n_exact = st->n_exact, .calendar = st->calendar,
         .outcomes = (const char *const *)st->series, .n_outcomes = st->n_series,
-        .n_risk = st->start_last + 1};
+        .n_risk = st->never ? st->start_last + st->horizon : st->start_last + 1};   /* ATT_never: at risk of a later start */
     nt_status s = nt_panel_load(store, &spec, panel, err);
     if (s) return s;
     const nt_panel *p = *panel;
@@ -475,19 +476,25 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         d.lin = lin;
         nt_dyn_panel gv;
         d.pairs = nt_run_sens_pairs(P, pi, g);
+        d.kw = nt_run_ttw_kw(P, pg);
         s = nt_dyn_estimate(nt_run_group_view(P, g, &gv), units, nu, &d, &P->res[pg], err);
         double ti = nt_now();
         if (!s && lin) s = linearised(P, pg, lin, err);
         if (lin) P->infer_seconds += lin->seconds + nt_now() - ti;
         if (!s && lin) s = nt_cost_benefit_collect(P, pg, lin, err);
+        if (!s) s = nt_run_ttw_collect(P, pg, err);
         nt_dyn_lin_free(lin);
+        if (!s && P->st->never) s = nt_run_never_estimate(P, pg, &d, nt_run_group_view(P, g, &gv), units, nu, err);
         if (s) break;
         nt_dyn_result *r = P->res[pg];
         const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
+            /* the share of the participants in the estimate (summary.csv share_covered), whole percent */
             warn(P, "%s, %s: %d of %d start months skipped (fewer treated than min_treated = %ld, no controls, or the propensity "
-                 "model failed; see start_months.csv)", prog_name(P, pi), gl, r->n_skipped, r->n_k, d.min_treated);
+                 "model failed; see start_months.csv); %.0f%% of the participants covered", prog_name(P, pi), gl,
+                 r->n_skipped, r->n_k, d.min_treated,
+                 r->n_participants > 0 ? floor(100.0 * (double)r->n_treated_matched[0] / (double)r->n_participants) : 0.0);
         }
         for (int iv = 0; iv < r->n_intervals; iv++) {
             const nt_dyn_interval *I = &r->interval[iv];
@@ -660,7 +667,9 @@ static void run_free(nt_run_state *P)
     free(P->fallback_cost);
     free(P->included);
     nt_run_paths_free(P);
+    nt_run_never_free(P);
     nt_run_cred_free(P);
+    nt_run_ttw_free(P);
     nt_cost_benefit_free(P);
     nt_run_export_free(P);
     nt_toe_run_free(P);
@@ -706,8 +715,10 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = resolve_programs(&P, err))) goto done;
     if ((s = nt_run_compare_check(&P, err))) goto done;
     if ((s = nt_run_benchmark_check(&P, err))) goto done;
+    if ((s = nt_run_confounder_check(&P, err))) goto done;
     if ((s = load_panel(&P, err)) || (s = nt_run_context_load(&P, err))) goto done;
     if ((s = make_groups(&P, err))) goto done;
+    if ((s = nt_run_ttw_prepare(&P, err))) goto done;
     if ((s = nt_run_report_names_check(&P, err))) goto done;
     if ((s = nt_cost_benefit_prepare(&P, err))) goto done;
     nt_manifest_timing(P.m, "load", nt_now() - t);
@@ -740,6 +751,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if (st->toe && (s = nt_toe_run(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
     if ((s = nt_run_compare_write(&P, err))) goto done;
+    if ((s = nt_run_ttw_write(&P, err))) goto done;
     nt_manifest_timing(P.m, "tables", nt_now() - t);
     t = nt_now();
     if ((s = nt_run_report_write(&P, err))) goto done;

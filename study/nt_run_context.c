@@ -1,6 +1,7 @@
 /* netto run: the context table's variables as covariates measured at k
    ([data] context, [estimator] context; data/nt_context.h, docs/dynamic.md
-   "Context at k"). They extend the estimator's view (nt_dyn_panel.tv). */
+   "Context at k"): the study's [data] context file, else the table the
+   store keeps (netto ingest --context). They extend the estimator's view (nt_dyn_panel.tv). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +9,33 @@
 #include "data/nt_context.h"
 #include "study/nt_run_parts.h"
 
+nt_status nt_run_context_table(const nt_run_state *P, nt_context **c, const char **path, nt_error *err)
+{
+    const nt_study *st = P->st;
+    *c = NULL;
+    if (st->context_file) {   /* the study's own file wins over the table kept in the store */
+        *path = st->context_file;
+        nt_cells_opts co = {st->cp1252, st->decimal};
+        return nt_context_read(st->context_file, &co, c, NULL, err);
+    }
+    const char *source = NULL;
+    nt_status s = nt_store_read_context(P->store, c, &source, err);
+    *path = source && source[0] ? source : "the store's context table";
+    return s;
+}
+
 nt_status nt_run_context_load(nt_run_state *P, nt_error *err)
 {
     const nt_study *st = P->st;
     if (!st->n_context) return NT_OK;
     long line = nt_study_line(st, "estimator", "context");
-    if (!st->context_file)
-        return nt_fail_at(err, NT_EINPUT, st->path, line, NULL,
-                          "[estimator] context names context-table variables; name the table with [data] context = FILE");
     nt_context *c = NULL;
-    nt_status s = nt_context_read(st->context_file, &c, err);
+    const char *path = NULL;
+    nt_status s = nt_run_context_table(P, &c, &path, err);
+    if (!s && !c)
+        return nt_fail_at(err, NT_EINPUT, st->path, line, NULL,
+                          "[estimator] context names context-table variables; name the table with [data] context "
+                          "= FILE or ingest it with netto ingest --context");
     if (s) return s;
     long n = P->panel->n;
     int nr = P->panel->n_risk;
@@ -27,7 +45,7 @@ nt_status nt_run_context_load(nt_run_state *P, nt_error *err)
         int j = nt_context_var(c, st->context[v]);
         if (j < 0) {
             s = nt_fail_at(err, NT_EINPUT, st->path, line, NULL, "\"%s\" is not a column of the context table %s",
-                           st->context[v], st->context_file);
+                           st->context[v], path);
             break;
         }
         if (!(P->ctx_tv[v] = malloc((size_t)(n ? n : 1) * (size_t)(nr ? nr : 1) * sizeof **P->ctx_tv))) {
@@ -35,7 +53,7 @@ nt_status nt_run_context_load(nt_run_state *P, nt_error *err)
             break;
         }
         P->n_ctx_tv = v + 1;
-        s = nt_context_at_k(c, st->context_file, j, P->store, nr, P->panel->included, P->ctx_tv[v], err);
+        s = nt_context_at_k(c, path, j, P->store, nr, P->panel->included, P->ctx_tv[v], err);
     }
     nt_context_free(c);
     if (s) return s;

@@ -2,6 +2,7 @@
    use by a check, freed with the run. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "estimators/nt_sens.h"
 #include "study/nt_run_cred.h"
@@ -38,6 +39,26 @@ nt_status nt_cred_placebo_alloc(nt_cred_placebo *c, int months, nt_error *err)
     return NT_OK;
 }
 
+nt_cred_imn *nt_cred_imn_add(nt_cred_state *C, int pi)
+{
+    if (!C->imn) {
+        C->imn = calloc((size_t)(C->n_prog ? C->n_prog : 1), sizeof *C->imn);
+        C->n_imn = calloc((size_t)(C->n_prog ? C->n_prog : 1), sizeof *C->n_imn);
+        C->cap_imn = calloc((size_t)(C->n_prog ? C->n_prog : 1), sizeof *C->cap_imn);
+        if (!C->imn || !C->n_imn || !C->cap_imn) return NULL;
+    }
+    if (C->n_imn[pi] == C->cap_imn[pi]) {
+        int cap = C->cap_imn[pi] ? 2 * C->cap_imn[pi] : 16;
+        nt_cred_imn *a = realloc(C->imn[pi], (size_t)cap * sizeof *a);
+        if (!a) return NULL;
+        C->imn[pi] = a;
+        C->cap_imn[pi] = cap;
+    }
+    nt_cred_imn *e = &C->imn[pi][C->n_imn[pi]++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
 void nt_run_cred_free(nt_run_state *P)
 {
     nt_cred_state *C = P->cred;
@@ -50,7 +71,12 @@ void nt_run_cred_free(nt_run_state *P)
     }
     free(C->placebo);
     if (C->pairs)
-        for (int i = 0; i < C->n_prog; i++) nt_dyn_pairs_free(&C->pairs[i]);
+        for (int i = 0; i < C->n_pairs; i++) nt_dyn_pairs_free(&C->pairs[i]);
+    if (C->imn)
+        for (int i = 0; i < C->n_prog; i++) free(C->imn[i]);
+    free(C->imn);
+    free(C->n_imn);
+    free(C->cap_imn);
     free(C->pairs);
     free(C->sens_gamma);
     free(C->figs);

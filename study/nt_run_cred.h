@@ -23,9 +23,22 @@ typedef struct {
 
 struct nt_dyn_pairs_s;
 
+/* One simulated confounder's row at the longest summary horizon as
+   sensitivity.csv shows it (nt_run_imn.c), for the report's figure. */
+typedef struct {
+    char label[160];
+    double d, s;                       /* grid point; NaN: a confounder_like variable */
+    double gamma, lambda;              /* selection and outcome effect (odds ratios) */
+    double estimate, se, study;        /* NaN not shown */
+    int horizon;
+} nt_cred_imn;
+
 typedef struct nt_cred_state {
     int n_prog;
-    struct nt_dyn_pairs_s *pairs;       /* [programme]: the whole-cohort matched sets (sensitivity), or NULL */
+    struct nt_dyn_pairs_s *pairs;       /* [programme * n_groups + group]: the matched sets (sensitivity), or NULL */
+    int n_pairs;
+    nt_cred_imn **imn;                  /* [programme]: the simulated confounders (nt_run_imn.c), or NULL */
+    int *n_imn, *cap_imn;
     double *sens_gamma;                 /* [programme * NT_CRED_MAX_H + horizon index]: critical Gamma of the
                                            first series' cumulative effect as sensitivity.csv shows it (NaN
                                            not shown or none) */
@@ -37,5 +50,7 @@ typedef struct nt_cred_state {
 } nt_cred_state;
 
 nt_status nt_cred_placebo_alloc(nt_cred_placebo *c, int months, nt_error *err);
+/* A new confounder entry of programme pi (zeroed), or NULL out of memory. */
+nt_cred_imn *nt_cred_imn_add(nt_cred_state *C, int pi);
 
 #endif

@@ -26,6 +26,9 @@ typedef struct nt_cred_fig {
     double *buf;   /* 2 series x 3 x window */
 } fig;
 
+/* The figure's text in the report's language (the canvas's). */
+static const char *L(const nt_plot_canvas *cv, const char *en, const char *nl) { return cv->lang == NT_LANG_NL ? nl : en; }
+
 static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
 {
     const fig *F = arg;
@@ -50,33 +53,89 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
             s[q] = (nt_plot_series){.y = y, .band_lower = lo, .band_upper = hi};
             nt_plot_colour(q, s[q].rgb);
         }
-        snprintf(title, sizeof title, "Placebo: employed, on benefit (months %d..%d before inflow)", C->placebo_first,
-                 C->placebo_first + W - 1);
-        snprintf(xl, sizeof xl, "months after month %d before inflow", C->placebo_first);
-        nt_plot_paths p = {.title = title, .x_label = xl, .y_label = "difference, percentage points",
+        snprintf(title, sizeof title, L(cv, "Placebo: employed, on benefit (months %d..%d before inflow)",
+                                         "Placebo: werkend, in uitkering (maanden %d..%d voor instroom)"),
+                 C->placebo_first, C->placebo_first + W - 1);
+        snprintf(xl, sizeof xl, L(cv, "months after month %d before inflow", "maanden na maand %d voor instroom"),
+                 C->placebo_first);
+        nt_plot_paths p = {.title = title, .x_label = xl,
+                           .y_label = L(cv, "difference, percentage points", "verschil, procentpunten"),
                            .y_scale = 100, .n_months = W, .n_series = 2, .series = s, .marker = NAN,
-                           .note = "band: simultaneous 95%"};
+                           .note = L(cv, "band: simultaneous 95%", "band: simultaan 95%")};
         nt_plot_draw_paths(cv, 0, 0, half, h - 18, &p);
-        double x = nt_plot_legend(cv, 40, h - 8, 0, s[0].rgb, 1, "employed");
-        nt_plot_legend(cv, x + 12, h - 8, 0, s[1].rgb, 1, "on benefit");
+        double x = nt_plot_legend(cv, 40, h - 8, 0, s[0].rgb, 1, L(cv, "employed", "werkend"));
+        nt_plot_legend(cv, x + 12, h - 8, 0, s[1].rgb, 1, L(cv, "on benefit", "in uitkering"));
     }
     nt_plot_row rows[NT_CRED_MAX_H];
     char lab[NT_CRED_MAX_H][32], txt[NT_CRED_MAX_H][32];
     int n = 0;
     for (int hi = 0; hi < F->P->n_horizons && hi < NT_CRED_MAX_H; hi++) {
         double g = C->sens_gamma[F->pi * NT_CRED_MAX_H + hi];
-        snprintf(lab[n], sizeof lab[n], "%d months", F->P->horizons[hi]);
+        snprintf(lab[n], sizeof lab[n], L(cv, "%d months", "%d maanden"), F->P->horizons[hi]);
         if (isnan(g)) snprintf(txt[n], sizeof txt[n], "x");
-        else snprintf(txt[n], sizeof txt[n], g >= 10 ? ">= 10" : "%.2f", g);
+        else if (g >= 10) snprintf(txt[n], sizeof txt[n], "\u2265 10");
+        else nt_lang_num(cv->lang, g, 2, txt[n], sizeof txt[n]);
         rows[n] = (nt_plot_row){.label = lab[n], .text = txt[n], .est = g, .lower = isnan(g) ? NAN : 1, .upper = g};
         nt_plot_colour(0, rows[n].rgb);
         n++;
     }
     if (n > 0 && C->pairs) {
-        snprintf(xl, sizeof xl, "critical Gamma, cumulative %s (Rosenbaum; 1 = no hidden bias)",
-                 F->P->panel->outcome_name[0]);
+        snprintf(xl, sizeof xl, L(cv, "critical Gamma, cumulative %s (1: no hidden bias)",
+                                  "kritieke Gamma, cumulatief %s (1: geen verborgen selectie)"),
+                 nt_lang_series(cv->lang, F->P->panel->outcome_name[0], 2, NULL));
         nt_plot_draw_forest(cv, left, 0, w - left, h, xl, rows, n);
     }
+}
+
+/* The simulated confounders of a programme (nt_run_imn.c): the cumulative
+   effect at the longest summary horizon with its IMN 95% interval, the
+   study's own estimate first, then each confounder_like variable and the
+   grid points in order of growing strength (d, then s), labelled with
+   their outcome (Lambda) and selection (Gamma) odds ratios. */
+#define IMN_FIG_MAX 64
+static void draw_imn(nt_plot_canvas *cv, double w, double h, const void *arg)
+{
+    const fig *F = arg;
+    const nt_cred_state *C = F->C;
+    int n = C->n_imn ? C->n_imn[F->pi] : 0;
+    if (n > IMN_FIG_MAX - 1) n = IMN_FIG_MAX - 1;
+    nt_plot_row rows[IMN_FIG_MAX];
+    char lab[IMN_FIG_MAX][256], txt[IMN_FIG_MAX][48], a[24], b[24];
+    double z = 1.959963984540054;
+    const nt_cred_imn *I = C->imn ? C->imn[F->pi] : NULL;
+    int m = 0;
+    if (n > 0) {
+        snprintf(lab[m], sizeof lab[m], "%s", L(cv, "without U (the study)", "zonder U (de studie)"));
+        nt_lang_num(cv->lang, I[0].study, 2, txt[m], sizeof txt[m]);
+        if (isnan(I[0].study)) snprintf(txt[m], sizeof txt[m], "x");
+        rows[m] = (nt_plot_row){.label = lab[m], .text = txt[m], .est = I[0].study, .lower = NAN, .upper = NAN};
+        nt_plot_colour(1, rows[m].rgb);
+        m++;
+    }
+    for (int i = 0; i < n; i++, m++) {
+        const nt_cred_imn *e = &I[i];
+        nt_lang_num(cv->lang, e->lambda, 1, a, sizeof a);
+        nt_lang_num(cv->lang, e->gamma, 1, b, sizeof b);
+        if (isnan(e->d)) snprintf(lab[m], sizeof lab[m], L(cv, "like %s: \u039b %s, \u0393 %s", "als %s: \u039b %s, \u0393 %s"),
+                                  e->label, a, b);
+        else {
+            char dd[24], ss[24];
+            nt_lang_num(cv->lang, e->d, 2, dd, sizeof dd);
+            nt_lang_num(cv->lang, e->s, 2, ss, sizeof ss);
+            snprintf(lab[m], sizeof lab[m], "d %s, s %s: \u039b %s, \u0393 %s", dd, ss, a, b);
+        }
+        if (isnan(e->estimate)) snprintf(txt[m], sizeof txt[m], "x");
+        else nt_lang_num(cv->lang, e->estimate, 2, txt[m], sizeof txt[m]);
+        int ok = !isnan(e->estimate) && !isnan(e->se);
+        rows[m] = (nt_plot_row){.label = lab[m], .text = txt[m], .est = e->estimate,
+                                .lower = ok ? e->estimate - z * e->se : NAN, .upper = ok ? e->estimate + z * e->se : NAN};
+        nt_plot_colour(0, rows[m].rgb);
+    }
+    char xl[300];
+    snprintf(xl, sizeof xl, L(cv, "cumulative effect on %s over %d months with a simulated confounder U (IMN 2008; 95%%)",
+                              "cumulatief effect op %s over %d maanden met een gesimuleerde verstorende variabele U (IMN 2008; 95%%)"),
+             nt_lang_series(cv->lang, F->P->panel->outcome_name[0], 2, NULL), n > 0 ? I[0].horizon : 0);
+    nt_plot_draw_forest(cv, 0, 0, w, h, xl, rows, m);
 }
 
 /* ------------------------------------------------------------ the chapter */
@@ -88,6 +147,41 @@ static void fmt(double v, int hidden, const char *f, char *buf, size_t n)
     if (hidden) snprintf(buf, n, "x");
     else if (isnan(v)) snprintf(buf, n, "\u2013");
     else snprintf(buf, n, f, v);
+}
+
+/* The simulated confounder's part of the chapter: what it is, and per
+   programme its figure (plots/<programme>/confounder). */
+static void compose_imn(nt_doc *doc, const nt_report *r, const nt_run_state *P, const fig *F)
+{
+    const nt_cred_state *C = P->cred;
+    nt_doc_para(doc, T(r,
+        "Simulated confounder (sensitivity.csv, Ichino, Mealli & Nannicini 2008): a binary variable U the model "
+        "does not see is drawn for every person from chosen shares P(U = 1) among participants and non-participants "
+        "with a high and a low outcome, added to the propensity model, and the effect estimated again (the mean over "
+        "the draws). d is how much more often U = 1 among non-participants with a high outcome than with a low one, s "
+        "how much more often among participants than non-participants; Lambda and Gamma are U's odds ratios on the "
+        "outcome and on participation. \"like education=low\": U with the shares that variable has. A confounder "
+        "whose interval reaches zero would explain the effect away; compare its strength with that of the "
+        "variables one can imagine the model misses.",
+        "Gesimuleerde verstorende variabele (sensitivity.csv, Ichino, Mealli & Nannicini 2008): een 0/1-variabele U "
+        "die het model niet ziet wordt voor iedereen getrokken met gekozen aandelen P(U = 1) onder deelnemers en "
+        "niet-deelnemers met een hoge en een lage uitkomst, aan het propensitymodel toegevoegd, en het effect "
+        "opnieuw geschat (het gemiddelde over de trekkingen). d is hoeveel vaker U = 1 is onder niet-deelnemers met "
+        "een hoge dan met een lage uitkomst, s hoeveel vaker onder deelnemers dan niet-deelnemers; Lambda en Gamma "
+        "zijn de odds ratio's van U op de uitkomst en op deelname. \"als education=low\": U met de aandelen die die "
+        "variabele heeft. Een variabele waarvan het interval nul bereikt zou het effect wegverklaren; vergelijk haar "
+        "sterkte met die van de variabelen die het model kan missen."));
+    for (int pi = 0; pi < P->n_prog; pi++) {
+        if (!C->n_imn[pi]) continue;
+        char dir[300], file[400], cap[500];
+        nt_report_file_part(P->st->programs[pi], dir, sizeof dir);
+        snprintf(file, sizeof file, "plots/%s/confounder", dir);
+        snprintf(cap, sizeof cap, T(r, "How strong a hidden confounder would have to be: %s",
+                                    "Hoe sterk een verborgen verstorende variabele zou moeten zijn: %s"),
+                 P->st->programs[pi]);
+        int rows = C->n_imn[pi] + 1;
+        nt_doc_figure(doc, cap, file, 600, 60 + 16 * (rows < 64 ? rows : 64), draw_imn, &F[pi], NULL);
+    }
 }
 
 /* The report's credibility chapter (report/nt_report.h, nt_report_chapter):
@@ -117,7 +211,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
         static const char *const ser[NT_CRED_PRE_SERIES] = {"employed", "earnings", "on_benefit"};
         if (b) {
             nt_doc_cell(b, 0, 0, T(r, "programme", "programma"));
-            for (int q = 0; q < NT_CRED_PRE_SERIES; q++) nt_doc_cell(b, 0, 1 + q, ser[q]);
+            for (int q = 0; q < NT_CRED_PRE_SERIES; q++) nt_doc_cell(b, 0, 1 + q, nt_lang_series(r->lang, ser[q], 2, NULL));
             for (int pi = 0; pi < P->n_prog; pi++) {
                 nt_doc_cell(b, 1 + pi, 0, P->st->programs[pi]);
                 for (int q = 0; q < NT_CRED_PRE_SERIES; q++) {
@@ -138,7 +232,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                  "verstorende variabele de kansverhouding op deelname binnen een gematchte groep zou moeten "
                  "veranderen voordat het cumulatieve effect op %s niet meer significant is (1: ook zonder verborgen "
                  "selectie niet significant). Het zegt hoe sterk zo'n variabele zou moeten zijn, niet of er een is."),
-                 P->panel->outcome_name[0]);
+                 nt_lang_series(r->lang, P->panel->outcome_name[0], 2, NULL));
         nt_doc_para(doc, buf);
         int nh = P->n_horizons < NT_CRED_MAX_H ? P->n_horizons : NT_CRED_MAX_H;
         nt_doc_block *b = nt_doc_table(doc, T(r, "Critical Gamma of the cumulative effect, by months since start",
@@ -160,7 +254,7 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
             }
         }
     }
-    for (int pi = 0; pi < P->n_prog; pi++) {
+    for (int pi = 0; pi < P->n_prog && (C->placebo_months > 0 || C->pairs); pi++) {
         char dir[300], file[400], cap[500];
         nt_report_file_part(P->st->programs[pi], dir, sizeof dir);
         snprintf(file, sizeof file, "plots/%s/credibility", dir);
@@ -168,12 +262,13 @@ static void compose(nt_doc *doc, const nt_report *r, const void *data)
                  P->st->programs[pi]);
         nt_doc_figure(doc, cap, file, 600, 260, draw, &F[pi], NULL);
     }
+    if (C->imn) compose_imn(doc, r, P, F);
 }
 
 int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter)
 {
     nt_cred_state *C = P->cred;
-    if (!C || (C->placebo_months <= 0 && !C->pairs)) return 0;
+    if (!C || (C->placebo_months <= 0 && !C->pairs && !C->imn)) return 0;
     int W = C->placebo_months > 0 ? C->placebo_months : 1;
     fig *F = calloc((size_t)(P->n_prog ? P->n_prog : 1), sizeof *F);
     double *buf = malloc((size_t)(P->n_prog ? P->n_prog : 1) * 6 * W * sizeof *buf);

@@ -54,7 +54,7 @@ int nt_run_derived_is(const nt_run_state *P, const char *variable)
     if (nt_store_covariate_kind(P->store, variable) >= 0) return 0;   /* the cohort's own column wins */
     for (size_t i = 0; i < sizeof derived_names / sizeof *derived_names; i++)
         if (!strcmp(variable, derived_names[i])) return 1;
-    return 0;
+    return nt_run_ctxgroup_is(P, variable);   /* a column of the context table (nt_run_ctxgroups.c) */
 }
 
 /* y_i (1, 0, NaN unknown) and whether i may be fitted on. */
@@ -326,6 +326,7 @@ nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err)
         if (!P->group_label[g0 + j] || !P->member[g0 + j]) return nt_fail(err, NT_ENOMEM, "out of memory");
     }
     if (!strcmp(sg->variable, "job_chance")) return job_groups(P, sg, g0, err);
+    if (strcmp(sg->variable, "start_year")) return nt_run_ctxgroup_groups(P, v, g0, err);
     return start_year_groups(P, sg, g0, err);
 }
 

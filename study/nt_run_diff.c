@@ -102,7 +102,7 @@ static nt_status add_pair(nt_run_state *P, nt_table *t, const pair *q, const int
                 nt_table_set_int(t, "n_treated", ra->n_treated_matched[m]);
                 nt_table_set_int(t, "n_treated_reference", rb->n_treated_matched[m]);
                 if (kind) {
-                    long ba = nt_run_window_basis(P, q->a, oc, h), bb = nt_run_window_basis(P, q->b, oc, h);
+                    long ba = nt_run_window_basis(P, q->a, oc, h, 0), bb = nt_run_window_basis(P, q->b, oc, h, 0);
                     nt_table_limit_basis(t, ba < bb ? ba : bb, NT_WHY_WINDOW);
                     /* the difference of two summary.csv cells: not where either is suppressed */
                     if (!cumulative_shown(P, q->a, oc, h) || !cumulative_shown(P, q->b, oc, h))

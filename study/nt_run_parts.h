@@ -66,7 +66,7 @@ typedef struct {
     long rows, rows_suppressed, cells[NT_WHY_N];
 } nt_run_table_note;
 
-#define NT_RUN_MAX_TABLES 16
+#define NT_RUN_MAX_TABLES 24
 
 typedef struct {
     const nt_study *st;
@@ -108,10 +108,33 @@ typedef struct {
     struct nt_cred_state *cred; /* placebo and sensitivity (study/nt_run_cred.h), or NULL */
     double **ctx_tv;         /* context variables at k, n x n_risk each (nt_run_context.c); view.tv */
     int n_ctx_tv;
+    struct nt_ttw_state *ttw; /* [outcomes] time_to_work (nt_run_ttw.c), or NULL */
+    /* [estimator] never = yes (nt_run_never.c): the ATT_never estimate and its
+       linearised inference per (prog, group), or NULL */
+    nt_dyn_result **res_never;
+    nt_dyn_inference **inf_never;
 } nt_run_state;
+
+/* [estimator] never = yes: ATT_never of (programme, group) pg with the
+   main estimate's options d on the units (nt_run_never.c); its effects.csv
+   rows (after every ATT and ATT_fixed row); freeing. */
+nt_status nt_run_never_estimate(nt_run_state *P, int pg, const nt_dyn_opts *d, const nt_dyn_panel *view,
+                                const long *units, long nu, nt_error *err);
+nt_status nt_run_never_rows(const nt_run_state *P, nt_table *t, nt_error *err);
+/* summary.csv's ATT_never rows (estimand column ATT_never): the cumulative
+   effect, lock-in and break-even with the linearised intervals. */
+nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err);
+/* The disclosure basis of ATT_never's months 0..h-1 of pg: the smallest
+   min(contributing treated, controls used) of its months. */
+long nt_run_never_window_basis(const nt_run_state *P, int pg, int h);
+void nt_run_never_free(nt_run_state *P);
 
 /* [estimator] context: reads [data] context and fills view.tv (nt_run_context.c). */
 nt_status nt_run_context_load(nt_run_state *P, nt_error *err);
+/* The context table: the study's [data] context file, else the store's
+   (*c NULL without either); *path names it in messages. */
+struct nt_context;
+nt_status nt_run_context_table(const nt_run_state *P, struct nt_context **c, const char **path, nt_error *err);
 void nt_run_context_free(nt_run_state *P);
 
 const char *nt_run_program(const nt_run_state *P, int pg);  /* of a (programme, group) index */
@@ -123,14 +146,17 @@ double nt_run_ci_level(const nt_run_state *P);
    with the groups' relations (nt_table_set_margin, nt_table_set_groups). */
 void nt_run_set_margin(const nt_run_state *P, nt_table *t, const char *ignore);
 /* 1 if month tau of series oc (an index of the view: the cost-benefit
-   series too) of ATT(tau) is dominated by one or two persons on either
+   series too) of ATT(tau) (fixed: ATT_fixed(tau)) is dominated by one or two persons on either
    side ([disclosure] dominance_top1/top2). */
-int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau);
+/* effects.csv's limits beyond the counts (pooled controls, dominance) of
+   an ATT-type row of r just added; -1 out of memory. */
+int nt_run_effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_result *r, int oc, int tau);
+int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau, int fixed);
 /* The disclosure basis of a figure over months 0..h-1 of a (programme,
-   group) path's ATT: 0 if effects.csv suppresses any of those months,
+   group) path's ATT (fixed: ATT_fixed): 0 if effects.csv suppresses any of those months,
    else the smallest of their bases (LONG_MAX if none has a number): summary.csv
    rows and the cumulative plots. After nt_run_tables_write's effects. */
-long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h);
+long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h, int fixed);
 
 nt_status nt_run_paths_compute(nt_run_state *P, nt_error *err);
 void nt_run_paths_free(nt_run_state *P);
@@ -158,6 +184,21 @@ nt_status nt_run_differences_write(nt_run_state *P, nt_error *err);
 int nt_run_derived_is(const nt_run_state *P, const char *variable);
 nt_status nt_run_derived_groups(nt_run_state *P, int v, int g0, nt_error *err);
 const nt_dyn_panel *nt_run_group_view(const nt_run_state *P, int g, nt_dyn_panel *buf);
+/* A column of the context table as a subgroup variable (nt_run_ctxgroups.c):
+   the circumstances at the start, x_i(k) in the person's KEY in calendar
+   month inflow + k; groups low, mid, high (terciles at the programme
+   starts) or ranges, with risk_mask; writes context_groups.csv. is: a
+   context table is named and the cohort has no such column. */
+int nt_run_ctxgroup_is(const nt_run_state *P, const char *variable);
+/* The report's "for whom and when" chapter (nt_run_when.c): with a
+   [subgroups] line, from the report's paths and differences.csv and
+   effects_by_start.csv as written; *out NULL: no chapter. get: its
+   nt_report_chapter; free after nt_report_write. */
+struct nt_run_when;
+nt_status nt_run_when_chapter(const nt_run_state *P, const nt_report *r, struct nt_run_when **out, nt_error *err);
+const nt_report_chapter *nt_run_when_get(const struct nt_run_when *W);
+void nt_run_when_free(struct nt_run_when *W);
+nt_status nt_run_ctxgroup_groups(nt_run_state *P, int v, int g0, nt_error *err);
 
 /* The estimator's options of programme pi as the main estimate has them
    (full: a main estimate, not a replicate). */
@@ -220,13 +261,31 @@ struct nt_cred_state *nt_run_cred(nt_run_state *P, nt_error *err);
 void nt_run_cred_free(nt_run_state *P);
 nt_status nt_run_placebo(nt_run_state *P, nt_error *err);
 nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err);
+/* The simulated confounder's rows of sensitivity.csv (nt_run_imn.c,
+   [credibility] confounder = yes) into t. */
+nt_status nt_run_confounder(nt_run_state *P, nt_table *t, nt_error *err);
+/* Refuses a confounder_like entry that names no variable of the cohort or
+   no level of it, before anything is estimated. */
+nt_status nt_run_confounder_check(const nt_run_state *P, nt_error *err);
 /* The report's credibility chapter (nt_run_cred_fig.c): 1 and *chapter
    set when a check ran, else 0. Its figures are plots/<programme>/credibility. */
 int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
-/* The matched sets to keep of programme pi, group g's estimate (whole
-   cohort, [credibility] sensitivity = yes, matching), or NULL. */
+/* The matched sets to keep of programme pi, group g's estimate
+   ([credibility] sensitivity = yes, matching), or NULL. */
 struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
 void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
 void nt_run_warn(nt_run_state *P, const char *msg);
+
+/* Time to work (nt_run_ttw.c, [outcomes] time_to_work): prepare after the
+   panel and groups (checks the employed series, opens the private files),
+   the weights store of a (programme, group) estimate (NULL when off), the
+   tables after the estimates, the report chapter, free. */
+nt_status nt_run_ttw_prepare(nt_run_state *P, nt_error *err);
+struct nt_dyn_kw_s *nt_run_ttw_kw(nt_run_state *P, int pg);
+/* After estimate pg: its curves and its rows of the private files; frees its weights. */
+nt_status nt_run_ttw_collect(nt_run_state *P, int pg, nt_error *err);
+nt_status nt_run_ttw_write(nt_run_state *P, nt_error *err);
+int nt_run_ttw_chapter(nt_run_state *P, const nt_report_chapter **chapter);
+void nt_run_ttw_free(nt_run_state *P);
 
 #endif

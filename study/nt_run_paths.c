@@ -62,8 +62,9 @@ static nt_status months(const nt_run_state *P, int pg, int oc, int fixed, nt_run
     }
     int *use = malloc((size_t)(r->n_k ? r->n_k : 1) * sizeof *use);
     if (!use) return nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int k = 0; k < r->n_k; k++) use[k] = !r->k_skipped[k] && (!fixed || r->k_fixed[k]);
-    nt_status s = nt_summary_pooled((fixed ? r->att_fixed : r->att) + oc * H, r->k_contrib, r->k_se + (long)oc * H,
+    const nt_dyn_result *rk = fixed && r->fx ? r->fx : r;   /* ATT_fixed's start months: its own (nt_dyn_fixed.c) */
+    for (int k = 0; k < r->n_k; k++) use[k] = !r->k_skipped[k];
+    nt_status s = nt_summary_pooled((fixed ? r->att_fixed : r->att) + oc * H, rk->k_contrib, rk->k_se + (long)oc * H,
                                     (long)r->n_outcomes * H, use, r->n_k, H, ci, se, lo, hi, err);
     free(use);
     return s;
@@ -90,8 +91,9 @@ static void figures_linearised(const nt_dyn_inference *f, int oc, int H, int h, 
 /* Lock-in month and band break-even at summary horizon h (index hi). */
 static void months_of(const nt_run_state *P, int pg, int oc, int hi, int less, nt_run_path *p)
 {
-    int H = P->st->horizon, hh = P->horizons[hi], arg = -1;
-    const double *att = P->res[pg]->att + oc * H;
+    int H = P->st->horizon, hh = P->horizons[hi], arg = -1, SF = P->st->summary_fixed;
+    const double *att = (SF ? P->res[pg]->att_fixed : P->res[pg]->att) + oc * H;
+    int s = SF * P->res[pg]->n_outcomes + oc;   /* the inference's series */
     double sg = less ? -1 : 1;
     for (int tau = 0; tau < hh; tau++)
         if (!isnan(att[tau]) && (arg < 0 || sg * att[tau] < sg * att[arg])) arg = tau;
@@ -100,11 +102,11 @@ static void months_of(const nt_run_state *P, int pg, int oc, int hi, int less, n
     if (!P->inf) return;
     const nt_dyn_inference *f = P->inf[pg];
     if (hh == H) {
-        p->lockin_month_lower[hi] = f->lockin_month_lower[oc];
-        p->lockin_month_upper[hi] = f->lockin_month_upper[oc];
+        p->lockin_month_lower[hi] = f->lockin_month_lower[s];
+        p->lockin_month_upper[hi] = f->lockin_month_upper[s];
     }
     for (int tau = hh - 1; tau >= 0; tau--) {
-        size_t k = (size_t)oc * H + tau;
+        size_t k = (size_t)s * H + tau;
         double lo = less ? -f->cum_band_upper[k] : f->cum_band_lower[k];
         if (!(lo > 0)) break;
         p->breakeven_band[hi] = tau;
@@ -114,20 +116,21 @@ static void months_of(const nt_run_state *P, int pg, int oc, int hi, int less, n
 static nt_status figures(const nt_run_state *P, int pg, int oc, int earn, nt_run_path *p, nt_error *err)
 {
     const nt_dyn_result *r = P->res[pg];
-    int H = P->st->horizon, B = replicates(P);
+    int H = P->st->horizon, B = replicates(P), SF = P->st->summary_fixed;   /* [summary] estimand */
     double ci = nt_run_ci_level(P);
-    const double *reps = B > 0 ? P->reps[pg] + (size_t)oc * B * H : NULL;
+    const double *reps = B > 0 ? (SF ? P->reps_fixed : P->reps)[pg] + (size_t)oc * B * H : NULL;
+    const double *att = (SF ? r->att_fixed : r->att) + oc * H;
     int less = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
-    nt_status s = nt_summary_cumulative(r->att + oc * H, reps, B, H, less, ci, p->cum, p->cum_lower, p->cum_upper, err);
+    nt_status s = nt_summary_cumulative(att, reps, B, H, less, ci, p->cum, p->cum_lower, p->cum_upper, err);
     for (int tau = 0; tau < H && P->inf; tau++) {
         const nt_dyn_inference *f = P->inf[pg];
-        size_t k = (size_t)oc * H + tau;
+        size_t k = ((size_t)SF * r->n_outcomes + oc) * H + tau;
         p->cum_lower[tau] = less ? -f->cum_upper[k] : f->cum_lower[k];
         p->cum_upper[tau] = less ? -f->cum_lower[k] : f->cum_upper[k];
     }
     for (int h = 0; h < P->n_horizons && !s; h++) {
-        s = nt_summary_compute(r->att + oc * H, reps, B, H, less, P->horizons[h], ci, &p->fig[h], err);
-        if (!s && P->inf) figures_linearised(P->inf[pg], oc, H, P->horizons[h], less, &p->fig[h]);
+        s = nt_summary_compute(att, reps, B, H, less, P->horizons[h], ci, &p->fig[h], err);
+        if (!s && P->inf) figures_linearised(P->inf[pg], SF * r->n_outcomes + oc, H, P->horizons[h], less, &p->fig[h]);
         months_of(P, pg, oc, h, less, p);
         /* The society's undiscounted net benefit (study/nt_cost_benefit.h),
            once per programme and subgroup: on the earnings row only. */

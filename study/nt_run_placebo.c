@@ -2,7 +2,9 @@
    months before inflow, which it cannot have caused.
 
    With [credibility] placebo = yes and linearised inference, for every
-   programme (whole cohort) the study's own estimate is repeated with the
+   programme and study group (the whole cohort and each [subgroups] level,
+   on the group's persons and risk sets as the effects) the study's own
+   estimate is repeated with the
    pre-inflow months of employed, earnings and on_benefit as outcomes
    (/prepanel of the store, data/nt_store_pre.c): the same propensity
    models, start months and matches, each treated person compared with its
@@ -132,8 +134,8 @@ static nt_table *placebo_table(void)
 
 /* The rows of one programme: every series, month by month, then the joint
    test; the values kept in C for the report. */
-static nt_status add_rows(nt_run_state *P, nt_table *t, int pi, const nt_dyn_result *r, const nt_dyn_inference *f,
-                          int first, nt_cred_placebo *C, nt_error *err)
+static nt_status add_rows(nt_run_state *P, nt_table *t, int pi, int g, const nt_dyn_result *r,
+                          const nt_dyn_inference *f, int first, nt_cred_placebo *C, nt_error *err)
 {
     int W = r->horizon;
     double *buf = malloc(3 * (size_t)(r->n_k > 0 ? r->n_k : 1) * sizeof *buf);
@@ -146,7 +148,7 @@ static nt_status add_rows(nt_run_state *P, nt_table *t, int pi, const nt_dyn_res
             double est = r->att[k], se = f->se[k];
             if (nt_table_add_row(t)) { free(buf); return nt_fail(err, NT_ENOMEM, "out of memory"); }
             nt_table_set_str(t, "program", P->st->programs[pi]);
-            nt_table_set_str(t, "subgroup", "");
+            nt_table_set_str(t, "subgroup", P->group_label[g]);
             nt_table_set_str(t, "outcome", pre_series[oc]);
             nt_table_set_str(t, "estimand", "ATT");
             nt_table_set_int(t, "month", first + tau);
@@ -170,7 +172,7 @@ static nt_status add_rows(nt_run_state *P, nt_table *t, int pi, const nt_dyn_res
         }
         if (nt_table_add_row(t)) { free(buf); return nt_fail(err, NT_ENOMEM, "out of memory"); }
         nt_table_set_str(t, "program", P->st->programs[pi]);
-        nt_table_set_str(t, "subgroup", "");
+        nt_table_set_str(t, "subgroup", P->group_label[g]);
         nt_table_set_str(t, "outcome", pre_series[oc]);
         nt_table_set_str(t, "estimand", "joint");
         nt_table_set_num(t, "max_abs_t", mx);
@@ -186,9 +188,9 @@ static nt_status add_rows(nt_run_state *P, nt_table *t, int pi, const nt_dyn_res
     return NT_OK;
 }
 
-/* One programme's placebo estimate and its inference. */
-static nt_status estimate_one(nt_run_state *P, int pi, const nt_dyn_panel *view, int W, nt_dyn_result **r,
-                              nt_dyn_inference **f, nt_error *err)
+/* One programme's placebo estimate on the units of a group and its inference. */
+static nt_status estimate_one(nt_run_state *P, int pi, const nt_dyn_panel *view, int W, const long *units, long nu,
+                              nt_dyn_result **r, nt_dyn_inference **f, nt_error *err)
 {
     nt_dyn_opts d;
     nt_run_dyn_opts(P, pi, 1, &d);
@@ -196,7 +198,7 @@ static nt_status estimate_one(nt_run_state *P, int pi, const nt_dyn_panel *view,
     nt_dyn_lin *lin = NULL;
     nt_status s = nt_dyn_lin_alloc(P->panel->n, W, NT_CRED_PRE_SERIES, &lin, err);
     d.lin = lin;
-    if (!s) s = nt_dyn_estimate(view, P->included, P->n_included, &d, r, err);
+    if (!s) s = nt_dyn_estimate(view, units, nu, &d, r, err);
     if (!s) {
         nt_infer_opts io = {.B = NT_RUN_MULTIPLIER_DRAWS, .seed = nt_mix64(P->st->seed ^ 0x706c616365626fu),
                             .level = nt_run_ci_level(P)};
@@ -267,20 +269,38 @@ nt_status nt_run_placebo(nt_run_state *P, nt_error *err)
         C->placebo_first = first;
         C->placebo_months = W;
     }
-    for (int pi = 0; pi < P->n_prog && !s; pi++) {
-        nt_dyn_result *r = NULL;
-        nt_dyn_inference *f = NULL;
-        s = estimate_one(P, pi, &view, W, &r, &f, err);
-        if (!s) s = nt_cred_placebo_alloc(&C->placebo[pi], W, err);
-        if (!s) s = add_rows(P, t, pi, r, f, first, &C->placebo[pi], err);
-        nt_dyn_result_free(r);
-        nt_dyn_inference_free(f);
-    }
+    long *units = s ? NULL : malloc((size_t)(P->n_included ? P->n_included : 1) * sizeof *units);
+    if (!s && !units) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int pi = 0; pi < P->n_prog && !s; pi++)
+        for (int g = 0; g < P->n_groups && !s; g++) {
+            /* every study group; the whole cohort's path is kept for the report's figure */
+            nt_dyn_panel gv;
+            const nt_dyn_panel *base = nt_run_group_view(P, g, &gv);
+            nt_dyn_panel pv = view;
+            pv.on_index = base->on_index;
+            long nu = 0;
+            for (long i = 0; i < P->n_included; i++)
+                if (P->member[g][P->included[i]]) units[nu++] = P->included[i];
+            nt_dyn_result *r = NULL;
+            nt_dyn_inference *f = NULL;
+            nt_cred_placebo scratch = {0}, *cp = g == 0 ? &C->placebo[pi] : &scratch;
+            s = estimate_one(P, pi, &pv, W, units, nu, &r, &f, err);
+            if (!s) s = nt_cred_placebo_alloc(cp, W, err);
+            if (!s) s = add_rows(P, t, pi, g, r, f, first, cp, err);
+            nt_dyn_result_free(r);
+            nt_dyn_inference_free(f);
+            free(scratch.estimate);
+            free(scratch.lower);
+            free(scratch.upper);
+            free(scratch.shown);
+        }
+    free(units);
     if (!s) {
         char path[4300];
         nt_path_join(path, sizeof path, P->out, "placebo.csv");
         nt_table_set_round(t, st->round);
         nt_table_set_margin(t, "subgroup", NULL);
+        if (P->group_rel) nt_table_set_groups(t, (const char *const *)P->group_label, P->group_rel, P->n_groups);
         s = nt_table_write_csv(t, path, st->min_cell, err);
         if (!s) s = nt_run_disclosure_note(P, "placebo.csv", t, err);
     }

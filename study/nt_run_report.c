@@ -103,9 +103,10 @@ static void one_path(nt_run_state *P, gather *G, int pg, int oc, double *buf)
     const nt_dyn_result *r = P->res[pg];
     const nt_run_path *p = &P->path[(size_t)pg * NO + oc];
     nt_report_path *q = &G->path[(size_t)pg * NO + oc];
-    const double *src[8] = {r->att + oc * H, p->lower, p->upper, p->band_lower, p->band_upper,
-                            p->cum, p->cum_lower, p->cum_upper};
-    for (int i = 0; i < 8; i++) nt_disclose_path(src[i], p->hidden, H, i >= 5, buf + (size_t)i * H);
+    int f = P->st->summary_fixed ? H : 0;   /* [summary] estimand: ATT_fixed's months follow ATT's */
+    const double *src[8] = {(f ? r->att_fixed : r->att) + oc * H, p->lower + f, p->upper + f, p->band_lower + f,
+                            p->band_upper + f, p->cum, p->cum_lower, p->cum_upper};
+    for (int i = 0; i < 8; i++) nt_disclose_path(src[i], p->hidden + f, H, i >= 5, buf + (size_t)i * H);
     for (int tau = 0; tau < H; tau++)  /* no interval around an undefined month */
         if (isnan(buf[tau]))
             for (int i = 1; i < 5; i++) buf[(size_t)i * H + tau] = NAN;
@@ -385,14 +386,20 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         if (!strcmp(P->st->programs[pi], "any")) r->any_prog = pi;
     r->n_warnings = P->rep->n_warnings;
     r->warnings = (const char *const *)P->rep->warnings;
-    nt_report_chapter chapters[2];
-    const nt_report_chapter *ch = NULL;
-    if (nt_run_cred_chapter(P, &ch)) chapters[r->n_chapters++] = *ch;
+    nt_report_chapter chs[4];   /* the further chapters: for whom and when, credibility, time to work, timing-of-events */
+    const nt_report_chapter *ch;
+    r->n_chapters = 0;
+    struct nt_run_when *when = NULL;
+    s = nt_run_when_chapter(P, r, &when, err);   /* "for whom and when", before credibility */
+    if (when) chs[r->n_chapters++] = *nt_run_when_get(when);
+    if (nt_run_cred_chapter(P, &ch)) chs[r->n_chapters++] = *ch;
+    if (nt_run_ttw_chapter(P, &ch)) chs[r->n_chapters++] = *ch;
     nt_toe_report_data *toe = NULL;
-    if (P->toe && !(s = nt_toe_report_build(P, &ch, &toe, err))) chapters[r->n_chapters++] = *ch;
-    r->chapter = chapters;
+    if (!s && P->toe && !(s = nt_toe_report_build(P, &ch, &toe, err))) chs[r->n_chapters++] = *ch;
+    r->chapter = chs;
     if (!s) s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
     nt_toe_report_free(toe);
+    nt_run_when_free(when);
     gather_free(&G);
     return s;
 }

@@ -36,13 +36,16 @@
 
 nt_dyn_pairs *nt_run_sens_pairs(nt_run_state *P, int pi, int g)
 {
-    if (!P->st->sensitivity || g != 0 || P->st->method == NT_METHOD_IPW || P->st->method == NT_METHOD_AIPW)
-        return NULL;
+    if (!P->st->sensitivity || P->st->method == NT_METHOD_IPW || P->st->method == NT_METHOD_AIPW) return NULL;
     nt_error err;
     nt_cred_state *C = nt_run_cred(P, &err);
     if (!C) return NULL;
-    if (!C->pairs && !(C->pairs = calloc((size_t)(P->n_prog ? P->n_prog : 1), sizeof *C->pairs))) return NULL;
-    return &C->pairs[pi];
+    int n = (P->n_prog ? P->n_prog : 1) * P->n_groups;
+    if (!C->pairs) {
+        if (!(C->pairs = calloc((size_t)n, sizeof *C->pairs))) return NULL;
+        C->n_pairs = n;
+    }
+    return &C->pairs[pi * P->n_groups + g];
 }
 
 /* Observed through month t (months since inflow). */
@@ -89,12 +92,12 @@ static nt_status collect(const nt_run_state *P, const nt_dyn_pairs *M, int oc, i
     return NT_OK;
 }
 
-static void add_row(nt_run_state *P, nt_table *t, int pi, int oc, const char *analysis, int h, const double p[3],
-                    double gamma, long n_sets, long n_ctrl)
+static void add_row(nt_run_state *P, nt_table *t, int pi, int g, int oc, const char *analysis, int h,
+                    const double p[3], double gamma, long n_sets, long n_ctrl)
 {
     if (nt_table_add_row(t)) return;
     nt_table_set_str(t, "program", P->st->programs[pi]);
-    nt_table_set_str(t, "subgroup", "");
+    nt_table_set_str(t, "subgroup", P->group_label[g]);
     nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
     nt_table_set_str(t, "analysis", analysis);
     nt_table_set_int(t, "horizon_months", h);
@@ -107,8 +110,9 @@ static void add_row(nt_run_state *P, nt_table *t, int pi, int oc, const char *an
     nt_table_set_basis(t, nt_disclose_basis(n_sets, n_ctrl));
 }
 
-/* One programme: every series and horizon; the figure's values into C. */
-static nt_status programme(nt_run_state *P, nt_table *t, int pi, const nt_dyn_pairs *M, nt_cred_state *C,
+/* One programme and group: every series and horizon; the figure's values
+   (whole cohort) into C. */
+static nt_status programme(nt_run_state *P, nt_table *t, int pi, int g, const nt_dyn_pairs *M, nt_cred_state *C,
                            nt_error *err)
 {
     int NO = P->panel->n_outcomes;
@@ -131,15 +135,15 @@ static nt_status programme(nt_run_state *P, nt_table *t, int pi, const nt_dyn_pa
             int sign = mean >= 0 ? 1 : -1;
             for (int q = 0; q < 3 && !s; q++) p[q] = nt_sens_wilcoxon_p(d, n_sets, sign, G[q], err);
             double gam = nt_sens_wilcoxon_gamma(d, n_sets, sign, alpha, GAMMA_MAX, err);
-            add_row(P, t, pi, oc, "wilcoxon_cumulative", h, p, gam, n_sets, n_ctrl);
+            add_row(P, t, pi, g, oc, "wilcoxon_cumulative", h, p, gam, n_sets, n_ctrl);
             long row = nt_table_rows(t) - 1;
-            if (oc == 0 && hi < NT_CRED_MAX_H)
+            if (oc == 0 && g == 0 && hi < NT_CRED_MAX_H)
                 C->sens_gamma[pi * NT_CRED_MAX_H + hi] = nt_table_shown_num(t, row, "gamma_critical", P->st->min_cell);
             if (!binary || n_sets == 0) continue;
             int msign = mh[1] / mh[0] >= mh[3] / mh[2] ? 1 : -1;
             for (int q = 0; q < 3; q++) p[q] = nt_sens_mh_p(mh[0], mh[1], mh[2], mh[3], msign, G[q]);
             gam = nt_sens_mh_gamma(mh[0], mh[1], mh[2], mh[3], msign, alpha, GAMMA_MAX);
-            add_row(P, t, pi, oc, "mh_month", h, p, gam, n_sets, n_ctrl);
+            add_row(P, t, pi, g, oc, "mh_month", h, p, gam, n_sets, n_ctrl);
         }
     }
     free(d);
@@ -149,22 +153,33 @@ static nt_status programme(nt_run_state *P, nt_table *t, int pi, const nt_dyn_pa
 
 nt_status nt_run_sensitivity(nt_run_state *P, nt_error *err)
 {
-    if (!P->st->sensitivity) return NT_OK;
-    nt_cred_state *C = P->cred;
-    if (!C || !C->pairs) {
+    if (!P->st->sensitivity && !P->st->confounder) return NT_OK;
+    nt_cred_state *C = nt_run_cred(P, err);
+    if (!C) return NT_ENOMEM;
+    if (P->st->sensitivity && !C->pairs)
         nt_run_warn(P, "sensitivity: Rosenbaum bounds need matched sets (method nn, radius or kernel); "
-                       "no sensitivity.csv");
-        return NT_OK;
-    }
+                       "no bounds in sensitivity.csv");
+    if (!C->pairs && !P->st->confounder) return NT_OK;
+    /* the simulated confounder's columns (nt_run_imn.c) after the bounds' */
     static const char *cols[] = {"program", "subgroup", "outcome", "analysis", "horizon_months", "p_gamma_1",
-                                 "p_gamma_1_5", "p_gamma_2", "gamma_critical", "n_matched_sets", "n_control_used"};
+                                 "p_gamma_1_5", "p_gamma_2", "gamma_critical", "n_matched_sets", "n_control_used",
+                                 "confounder", "d", "s", "p00", "p01", "p10", "p11", "outcome_effect",
+                                 "selection_effect", "outcome_effect_observed", "selection_effect_observed",
+                                 "estimate", "se", "se_between", "estimate_study", "draws"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT};
-    nt_table *t = nt_table_alloc(cols, kinds, 11);
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_COUNT, NT_COL_COUNT,
+                                        NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_KEY};
+    nt_table *t = nt_table_alloc(cols, kinds, (int)(sizeof cols / sizeof cols[0]));
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_table_set_margin(t, "subgroup", NULL);
+    if (P->group_rel) nt_table_set_groups(t, (const char *const *)P->group_label, P->group_rel, P->n_groups);
     nt_status s = NT_OK;
-    for (int pi = 0; pi < P->n_prog && !s; pi++) s = programme(P, t, pi, &C->pairs[pi], C, err);
+    for (int pi = 0; pi < P->n_prog && !s && C->pairs; pi++)
+        for (int g = 0; g < P->n_groups && !s; g++)
+            s = programme(P, t, pi, g, &C->pairs[pi * P->n_groups + g], C, err);
+    if (!s) s = nt_run_confounder(P, t, err);
     if (!s) {
         char path[4300];
         nt_path_join(path, sizeof path, P->out, "sensitivity.csv");

@@ -120,21 +120,30 @@ static void effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_resu
         nt_table_limit_basis(t, 0, NT_WHY_DOMINANCE);
 }
 
-int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau)
+int nt_run_effects_limits(const nt_run_state *P, nt_table *t, const nt_dyn_result *r, int oc, int tau)
 {
-    const nt_dyn_result *r = P->res[pg];
+    double *buf = malloc(3 * (size_t)(r->n_k > 0 ? r->n_k : 1) * sizeof *buf);
+    if (!buf) return -1;
+    effects_limits(P, t, r, oc, 0, tau, buf, buf + r->n_k, buf + 2 * r->n_k);
+    free(buf);
+    return 0;
+}
+
+int nt_run_month_dominated(const nt_run_state *P, int pg, int oc, int tau, int fixed)
+{
+    const nt_dyn_result *r = fixed && P->res[pg]->fx ? P->res[pg]->fx : P->res[pg];
     double pi[512];
     if (!r->k_dom || r->n_k > 512 || !pooled_shares(r, 0, tau, pi)) return 0;
     return pooled_dominated(P, r, pi, oc, tau);
 }
 
-long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h)
+long nt_run_window_basis(const nt_run_state *P, int pg, int oc, int h, int fixed)
 {
     const nt_run_path *p = &P->path[(size_t)pg * P->panel->n_outcomes + oc];
-    long basis = LONG_MAX;
+    long basis = LONG_MAX, f = fixed ? P->st->horizon : 0;   /* ATT_fixed's months follow ATT's */
     for (int tau = 0; tau < h && p->hidden; tau++) {
-        if (p->hidden[tau]) return 0;
-        if (p->mbasis[tau] > 0 && p->mbasis[tau] < basis) basis = p->mbasis[tau]; /* a month of no persons has no number */
+        if (p->hidden[f + tau]) return 0;
+        if (p->mbasis[f + tau] > 0 && p->mbasis[f + tau] < basis) basis = p->mbasis[f + tau]; /* a month of no persons has no number */
     }
     return basis; /* LONG_MAX: no month has a number, nothing to protect */
 }
@@ -191,10 +200,11 @@ static nt_status table_effects(nt_run_state *P, nt_error *err)
                     if (nt_effects_table_add(t, &row)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); break; }
                     nt_table_set_num(t, "band_lower", nan ? NAN : p->band_lower[fixed * H + tau]);
                     nt_table_set_num(t, "band_upper", nan ? NAN : p->band_upper[fixed * H + tau]);
-                    if (r->n_k == nk) effects_limits(P, t, r, oc, fixed, tau, buf, buf + nk, buf + 2 * nk);
+                    if (r->n_k == nk) effects_limits(P, t, fixed && r->fx ? r->fx : r, oc, 0, tau, buf, buf + nk, buf + 2 * nk);
                 }
             }
     }
+    if (!s) s = nt_run_never_rows(P, t, err);   /* ATT_never: after every ATT and ATT_fixed row */
     if (!s) s = write_table(P, t, "effects.csv", err);
     if (!s) s = record_shown(P, t, err);
     nt_table_free(t);
@@ -313,16 +323,18 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                                  "lockin_depth_ci_lower", "lockin_depth_ci_upper", "lockin_months_ci_lower",
                                  "lockin_months_ci_upper", "breakeven_ci_lower", "breakeven_ci_upper",
                                  "net_benefit_se", "lockin_depth_month", "lockin_depth_month_ci_lower",
-                                 "lockin_depth_month_ci_upper", "breakeven_band_month"};
+                                 "lockin_depth_month_ci_upper", "breakeven_band_month", "estimand", "share_covered"};
     static const nt_col_kind kinds[] = {NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_KEY, NT_COL_MEAN, NT_COL_STAT,
                                         NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_MEAN, NT_COL_MEAN,
                                         NT_COL_COUNT, NT_COL_COUNT, NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT,
                                         NT_COL_MEAN, NT_COL_MEAN, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
-                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT};
+                                        NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT, NT_COL_STAT,
+                                        NT_COL_KEY, NT_COL_STAT};
     int NO = P->panel->n_outcomes, earn = -1;
     for (int oc = 0; oc < NO; oc++)
         if (magnitude(P->panel->outcome_name[oc])) earn = oc;
-    nt_table *t = nt_table_alloc(cols, kinds, 27);
+    _Static_assert(sizeof cols / sizeof *cols == sizeof kinds / sizeof *kinds, "one kind per column");
+    nt_table *t = nt_table_alloc(cols, kinds, (int)(sizeof cols / sizeof *cols));
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     nt_run_set_margin(P, t, NULL);
     /* a path's minimum is no person-weighted sum of the levels' minima */
@@ -342,6 +354,7 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
                 nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
                 nt_table_set_int(t, "horizon_months", P->horizons[h]);
+                nt_table_set_str(t, "estimand", P->st->summary_fixed ? "ATT_fixed" : "ATT");
                 nt_table_set_num(t, "cumulative_effect", sm->est.cumulative_effect);
                 nt_table_set_num(t, "cumulative_se", sm->cumulative_se);
                 nt_table_set_num(t, "lockin_depth", sm->est.lockin_depth);
@@ -349,7 +362,7 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_num(t, "breakeven_month", sm->est.breakeven_month);
                 nt_table_set_num(t, "cost_per_participant", r->cost_mean);
                 nt_table_set_num(t, "net_benefit", p->net_benefit[h]);
-                nt_table_set_int(t, "n_treated", r->n_treated[0]);
+                nt_table_set_int(t, "n_treated", (P->st->summary_fixed ? r->n_treated_fixed : r->n_treated)[0]);
                 nt_table_set_int(t, "n_control", r->n_control);
                 nt_table_set_num(t, "cumulative_ci_lower", sm->cumulative_lower);
                 nt_table_set_num(t, "cumulative_ci_upper", sm->cumulative_upper);
@@ -365,7 +378,10 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                 nt_table_set_num(t, "lockin_depth_month_ci_lower", p->lockin_month_lower[h]);
                 nt_table_set_num(t, "lockin_depth_month_ci_upper", p->lockin_month_upper[h]);
                 nt_table_set_num(t, "breakeven_band_month", p->breakeven_band[h]);
-                nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h]), NT_WHY_WINDOW);
+                /* the participants in the estimate (contributing at tau 0) over all at risk in the start months */
+                nt_table_set_num(t, "share_covered", r->n_participants > 0 ? (double)r->n_treated_matched[0] /
+                                                                              (double)r->n_participants : NAN);
+                nt_table_limit_basis(t, nt_run_window_basis(P, pg, oc, P->horizons[h], P->st->summary_fixed), NT_WHY_WINDOW);
                 /* The cost: a mean over the treated with a known cost, a magnitude. */
                 static const char *const cost_cols[] = {"cost_per_participant", "net_benefit", "net_benefit_se"};
                 long cost_basis = r->n_cost_known;
@@ -376,11 +392,12 @@ static nt_status table_summary(nt_run_state *P, nt_error *err)
                     cost_why = NT_WHY_DOMINANCE;
                 }
                 for (int c = 0; c < 3; c++) nt_table_limit_cell(t, cost_cols[c], cost_basis, cost_why);
-                long ew = earn >= 0 ? nt_run_window_basis(P, pg, earn, P->horizons[h]) : 0;
+                long ew = earn >= 0 ? nt_run_window_basis(P, pg, earn, P->horizons[h], P->st->summary_fixed) : 0;
                 for (int c = 1; c < 3; c++) nt_table_limit_cell(t, cost_cols[c], ew, NT_WHY_WINDOW);
             }
     }
     if (!s) once_secondary(P, t);
+    if (!s) s = nt_run_never_summary_rows(P, t, err);   /* ATT_never: after every ATT row */
     if (!s) s = write_table(P, t, "summary.csv", err); /* sets the table's rounding */
     if (!s) record_summary(P, t);
     nt_table_free(t);

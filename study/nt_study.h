@@ -104,6 +104,8 @@ typedef struct {
     double bandwidth;      /* extension; 0 = rule of thumb */
     double radius_factor;  /* extension */
     int bias_adjust;       /* radius: regression bias adjustment (issue 14) */
+    int never;             /* also ATT_never (now vs never within the horizon; issue 14) */
+    int censoring;         /* 0 none, 1 ipcw: inverse-probability-of-censoring weights (issue 14) */
     int ai_neighbors;      /* extension; Abadie-Imbens J */
     long min_treated;      /* start months with fewer treated are not estimated
                               (counted in start_months.csv); not a disclosure rule */
@@ -122,6 +124,7 @@ typedef struct {
     /* [outcomes] */
     int n_series;
     char **series;
+    int time_to_work;      /* time_to_work.csv: weighted Kaplan-Meier time to (stable) work (study/nt_run_ttw.c) */
 
     /* [inference] */
     int inference;         /* method: 0 bootstrap (the full person bootstrap), 1 linearised */
@@ -137,6 +140,7 @@ typedef struct {
     nt_study_cost *costs;
 
     /* [cost_benefit] (docs/dynamic.md, "Cost-benefit") */
+    int summary_fixed;     /* [summary] estimand: 1 ATT_fixed (default), 0 ATT: summary.csv, headlines, cost_benefit.csv */
     double discount_rate;  /* per year; cost_benefit.csv reports 0 and this rate */
     int n_benefit_month;
     char **benefit_month;  /* "SCHEME: euros" items (nt_study_benefit_month); none: empty */
@@ -146,6 +150,13 @@ typedef struct {
     int placebo;           /* placebo.csv: "effects" on pre-inflow months (linearised inference) */
     int placebo_first, placebo_last;  /* its months before inflow (negative), cut before the model's history */
     int sensitivity;       /* sensitivity.csv: Rosenbaum bounds and the simulated confounder */
+    int confounder;        /* sensitivity.csv: the simulated confounder (Ichino, Mealli & Nannicini 2008) */
+    int confounder_draws;  /* draws of U per confounder */
+    int n_confounder_grid;
+    char **confounder_grid; /* the values of d and of s (numbers in [0, 1)) */
+    int n_confounder_like;
+    char **confounder_like; /* "var" (0/1) or "var=value": confounders calibrated to observed variables */
+    int confounder_u;      /* private/confounder_u.csv: every draw of U (the R reference reads it) */
 
     /* [disclosure] */
     long min_cell;         /* statistics on fewer persons are emptied; 0 = off */

@@ -21,7 +21,6 @@
 #define AT_C(s, off, T) ((T const *)(const void *)((const char *)(s) + (off)))
 
 /* ------------------------------------------------------------------ helpers */
-
 static nt_status bad(const nt_study *s, const nt_study_value *v, const char *found,
                      const char *expected, nt_error *err)
 {
@@ -193,22 +192,23 @@ static void words_list(const nt_study_words *w, char *buf, size_t size)
 }
 
 /* ------------------------------------------------------ vocabularies, accept */
-
 static const char *method_name(int c) { return nt_method_name((nt_method)c); }
 static const char *trim_name(int c) { return nt_trim_name((nt_trim)c); }
 static const char *kernel_name(int c) { return nt_kernel_name((nt_kernel)c); }
 static const nt_study_words method_words = {nt_method_parse, method_name};
 static const nt_study_words trim_words = {nt_trim_parse, trim_name};
 static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
-static int inference_parse(const char *v) { return !strcmp(v, "bootstrap") ? 0 : !strcmp(v, "linearised") ? 1 : -1; }
-static const char *inference_name(int c) { return c == 0 ? "bootstrap" : c == 1 ? "linearised" : NULL; }
-static const nt_study_words inference_words = {inference_parse, inference_name};
-static int language_parse(const char *v) { return !strcmp(v, "en") ? 0 : !strcmp(v, "nl") ? 1 : -1; }
-static const char *language_name(int c) { return c == 0 ? "en" : c == 1 ? "nl" : NULL; }
-static const nt_study_words language_words = {language_parse, language_name};
+/* A word field of two values, 0 = A and 1 = B. */
+#define TWO_WORDS(name, A, B)                                                                           \
+    static int name##_parse(const char *v) { return !strcmp(v, A) ? 0 : !strcmp(v, B) ? 1 : -1; }    \
+    static const char *name##_name(int c) { return c == 0 ? A : c == 1 ? B : NULL; }                 \
+    static const nt_study_words name##_words = {name##_parse, name##_name};
+TWO_WORDS(inference, "bootstrap", "linearised")
+TWO_WORDS(language, "en", "nl")
+TWO_WORDS(censoring, "none", "ipcw")
+TWO_WORDS(summary, "ATT", "ATT_fixed")   /* [summary] estimand: the field summary_fixed */
 static const nt_study_words calendar_words = {nt_calendar_parse, nt_calendar_name};
-_Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
-                   sizeof(nt_kernel) == sizeof(int),
+_Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) && sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
 
 /* [data] encoding: the field cp1252 (0 utf-8, 1 cp1252). */
@@ -231,7 +231,7 @@ static int person_key_ok(const char *v)
 }
 
 static int not_none(const char *v) { return strcmp(v, "none") != 0; }
-
+static int is_share(const char *v) { double x; return !parse_num(v, &x) && x >= 0 && x < 1; } /* confounder_grid */
 static int is_series(const char *v)
 {
     static const char *const names[] = {"employed", "earnings", "on_benefit", "on_index_benefit",
@@ -253,9 +253,7 @@ static int is_scheme_amount(const char *v)
 }
 
 /* -------------------------------------------------------------- custom keys */
-
-static nt_status parse_decimal(nt_study *s, const nt_study_key *k, const nt_study_value *v,
-                               nt_error *err)
+static nt_status parse_decimal(nt_study *s, const nt_study_key *k, const nt_study_value *v, nt_error *err)
 {
     if (strcmp(v->value, ".") && strcmp(v->value, ",")) return bad(s, v, v->value, k->expected, err);
     *AT(s, k->off, char) = v->value[0];
@@ -390,7 +388,6 @@ static void record_costs(const nt_study *s, const nt_study_key *k, nt_manifest *
 }
 
 /* ------------------------------------------------------------------- checks */
-
 static nt_status missing(const nt_study *s, const char *section, const char *what, nt_error *err)
 {
     return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, section, NULL), NULL, "%s", what);
@@ -476,7 +473,6 @@ static nt_status check_bootstrap(nt_study *s, nt_error *err)
 }
 
 /* ---------------------------------------------------------------- the table */
-
 #define F(field) offsetof(nt_study, field)
 #define MAXI 1e9     /* bound of a count of persons */
 #define BIG INFINITY
@@ -510,27 +506,23 @@ const nt_study_key nt_study_keys[] = {
      "a column name or names joined by '+' (A+B)", .flags = SPELL_SETTING, .unset = "person_id",
      .accept = person_key_ok},
     {"data", "context", NT_KEY_PATH, F(context_file), 0, NULL, 0, 0, NULL, .unset = "none"},
-    {"data", "ignore_unknown_persons", NT_KEY_BOOL, F(ignore_unknown_persons), 0, "no", 0, 0,
-     "yes or no", .flags = SPELL_SETTING},
+    {"data", "ignore_unknown_persons", NT_KEY_BOOL, F(ignore_unknown_persons), 0, "no", 0, 0, "yes or no", .flags = SPELL_SETTING},
 
     {"cohort", "scheme", NT_KEY_LIST, F(schemes), F(n_schemes), NULL, 0, 0, NULL,
      .flags = NT_KEY_REQUIRED | NT_KEY_SPELLS},
     {"cohort", "inflow", NT_KEY_MONTHS, F(inflow_from), F(inflow_to), NULL, 0, 0, "YYYY-MM:YYYY-MM",
      .flags = NT_KEY_REQUIRED | NT_KEY_SPELLS},
 
-    {"treatment", "programs", NT_KEY_LIST, F(programs), F(n_programs), NULL, 0, 0, NULL,
-     .flags = NT_KEY_REQUIRED},
+    {"treatment", "programs", NT_KEY_LIST, F(programs), F(n_programs), NULL, 0, 0, NULL, .flags = NT_KEY_REQUIRED},
     {"treatment", "start_months", NT_KEY_SPAN, F(start_first), F(start_last), "0:23", 0, 1200,
      "a:b with whole months 0 <= a <= b <= 1200 (e.g. 0:23)", .flags = 0},
     {"treatment", "start_interval", NT_KEY_INT, F(start_interval), 0, "3", 1, 1200,
      "a whole number of months from 1 to 1200", .flags = 0},
-    {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200,
-     "a whole number of months from 1 to 1200", .flags = 0},
+    {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200, "a whole number of months from 1 to 1200", .flags = 0},
     {"treatment", "compare", NT_KEY_BOOL, F(compare), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"estimator", "method", NT_KEY_WORD, F(method_word), 0, "radius", 0, 0, NULL, .words = &nt_study_toe_method_words},
-    {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000,
-     "a whole number from 1 to 1000", .flags = 0},
+    {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "caliper", NT_KEY_NUM, F(caliper), 0, "0.2", 0, BIG,
      "a number > 0 (SD of the logit propensity score) or none", .flags = NT_KEY_NONE_OK,
      .unset = "none"},
@@ -545,17 +537,16 @@ const nt_study_key nt_study_keys[] = {
      "none or a list of context-table variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
     {"estimator", "calendar", NT_KEY_WORD, F(calendar), 0, "inflow_quarter", 0, 0, NULL, .words = &calendar_words},
     {"estimator", "trim", NT_KEY_WORD, F(trim), 0, "none", 0, 0, NULL, .words = &trim_words},
-    {"estimator", "kernel", NT_KEY_WORD, F(kernel), 0, "epanechnikov", 0, 0, NULL,
-     .words = &kernel_words},
+    {"estimator", "kernel", NT_KEY_WORD, F(kernel), 0, "epanechnikov", 0, 0, NULL, .words = &kernel_words},
     {"estimator", "bandwidth", NT_KEY_NUM, F(bandwidth), 0, "auto", 0, BIG, "a number > 0 or auto",
      .flags = NT_KEY_NONE_OK, .unset = "auto"},
-    {"estimator", "radius_factor", NT_KEY_NUM, F(radius_factor), 0, "1.5", 0, BIG, "a number > 0",
+    {"estimator", "radius_factor", NT_KEY_NUM, F(radius_factor), 0, "1.5", 0, BIG, "a number > 0", .flags = 0},
+    {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "yes", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "never", NT_KEY_BOOL, F(never), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
+    {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
+    {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI, "a whole number of treated persons >= 1",
      .flags = 0},
-    {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "no", 0, 0, "yes or no", .flags = 0},
-    {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000,
-     "a whole number from 1 to 1000", .flags = 0},
-    {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI,
-     "a whole number of treated persons >= 1", .flags = 0},
     {"estimator", "toe_matching", NT_KEY_WORD, F(toe_matching), 0, "radius", 0, 0, NULL, .words = &method_words},
     {"estimator", "toe_mass_points", NT_KEY_TEXT, F(toe_mass_points), 0, "1:6", 0, 0, "K or K1:K2 (1..6)", .accept = nt_study_toe_mass_points_ok},
     {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &nt_study_toe_criterion_words},
@@ -567,18 +558,20 @@ const nt_study_key nt_study_keys[] = {
     {"outcomes", "series", NT_KEY_LIST, F(series), F(n_series), "employed, earnings, on_benefit", 0,
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",
      .accept = is_series},
+    {"outcomes", "time_to_work", NT_KEY_BOOL, F(time_to_work), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"inference", "method", NT_KEY_WORD, F(inference), 0, "linearised", 0, 0, NULL, .words = &inference_words},
     {"inference", "bootstrap", NT_KEY_INT, F(bootstrap), 0, "200", 0, 1000000,
      "a whole number of replicates from 0 to 1000000", .check = check_bootstrap},
-    {"inference", "ci_level", NT_KEY_NUM, F(ci_level), 0, "0.95", 0, 1,
-     "a number between 0 and 1 (e.g. 0.95)", .flags = 0},
+    {"inference", "ci_level", NT_KEY_NUM, F(ci_level), 0, "0.95", 0, 1, "a number between 0 and 1 (e.g. 0.95)", .flags = 0},
 
     {"subgroups", NULL, NT_KEY_CUSTOM, F(subgroups), F(n_subgroups), NULL, 0, 0, NULL,
      .parse = parse_subgroup, .record = record_subgroups},
     {"cost", NULL, NT_KEY_CUSTOM, F(costs), F(n_costs), NULL, 0, BIG,
      "a cost in euros (a number >= 0)", .parse = parse_cost, .record = record_costs,
      .check = check_costs},
+
+    {"summary", "estimand", NT_KEY_WORD, F(summary_fixed), 0, "ATT_fixed", 0, 0, NULL, .words = &summary_words},
 
     {"cost_benefit", "discount_rate", NT_KEY_NUM, F(discount_rate), 0, "0.0225", -1, 1,
      "a yearly rate above -1 and below 1 (e.g. 0.0225)", .flags = 0},
@@ -594,6 +587,13 @@ const nt_study_key nt_study_keys[] = {
     {"credibility", "placebo_months", NT_KEY_SPAN, F(placebo_first), F(placebo_last), "-36:-13", -1200, -1,
      "a:b with months before inflow -1200 <= a <= b <= -1 (e.g. -36:-13)", .flags = 0},
     {"credibility", "sensitivity", NT_KEY_BOOL, F(sensitivity), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"credibility", "confounder", NT_KEY_BOOL, F(confounder), 0, "no", 0, 0, "yes or no", .flags = 0},
+    {"credibility", "confounder_draws", NT_KEY_INT, F(confounder_draws), 0, "10", 2, 1000, "2 to 1000", .flags = 0},
+    {"credibility", "confounder_grid", NT_KEY_LIST, F(confounder_grid), F(n_confounder_grid), "0.1, 0.2, 0.3, 0.4, 0.5, 0.6",
+     0, 0, "numbers 0 <= x < 1 (e.g. 0.1, 0.3, 0.5)", .flags = 0, .accept = is_share},
+    {"credibility", "confounder_like", NT_KEY_LIST, F(confounder_like), F(n_confounder_like), "none", 0, 0,
+     "none or variables: name (0/1) or name=value", .flags = NT_KEY_NONE_OK, .unset = "none"},
+    {"credibility", "confounder_u", NT_KEY_BOOL, F(confounder_u), 0, "no", 0, 0, "yes or no", .flags = 0},
 
     {"disclosure", "min_cell", NT_KEY_LONG, F(min_cell), 0, "10", 0, MAXI,
      "a whole number of persons >= 0", .flags = 0},
@@ -611,7 +611,6 @@ const nt_study_key nt_study_keys[] = {
 const int nt_study_n_keys = (int)(sizeof nt_study_keys / sizeof nt_study_keys[0]);
 
 /* ------------------------------------------------------------------ by type */
-
 static nt_status set_span(nt_study *s, const nt_study_key *k, const nt_study_value *v, nt_error *err)
 {
     char a[64], b[64];

@@ -41,6 +41,13 @@ nt_status nt_survival_codes(const nt_survival_rows *r, int col, int *code, long 
 /* Disclosure, threads, total time, platform; writes o->out/manifest.json. */
 nt_status nt_survival_finish(nt_manifest *m, const nt_survival_run_opts *o, double t0, nt_error *err);
 
+/* km --weights (study/nt_survival_weights.c): the kept rows joined to the
+   weights file's rows of o->program and o->subgroup on person_id and
+   start_month, one row per weight row, strata 0 treated, 1 control; *buf
+   (stop, event, weight) and *gcode are the caller's to free. */
+nt_status nt_survival_km_join(const nt_survival_run_opts *o, const nt_survival_rows *r, nt_surv_data *d,
+                              double **buf, int **gcode, nt_error *err);
+
 /* The dhazard model of nt_survival_run (study/nt_survival_dhazard.c). */
 nt_status nt_survival_dhazard(const nt_survival_run_opts *o, nt_manifest *m, nt_notes *notes, nt_error *err);
 /* The timing-of-events model of nt_survival_run (study/nt_survival_toe.c). */

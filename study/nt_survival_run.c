@@ -95,17 +95,23 @@ static nt_status run_km(const nt_survival_run_opts *o, nt_manifest *m, nt_notes 
     const char **glab = NULL;
     long ng = 1;
     nt_status s;
-    const char *extra[1] = {o->group};
-    if ((s = nt_survival_rows_load(o, NULL, 0, extra, o->group ? 1 : 0, &r, err))) goto done;
+    const char *extra[2] = {o->group}, *wlab[2] = {"treated", "control"};
+    double *jbuf = NULL;
+    if (o->weights) { extra[0] = "person_id"; extra[1] = "start_month"; }
+    if ((s = nt_survival_rows_load(o, NULL, 0, extra, o->weights ? 2 : o->group ? 1 : 0, &r, err))) goto done;
     nt_surv_data d = {.n = r.n, .start = r.start, .stop = r.stop, .event = r.event, .weight = r.weight, .n_strata = 1};
-    if (o->group) {
+    if (o->weights) {
+        long bad;
+        if ((s = nt_survival_km_join(o, &r, &d, &jbuf, &gcode, err)) || (s = nt_surv_check(&d, &bad, err))) goto done;
+        ng = 2;
+    } else if (o->group) {
         gcode = malloc((size_t)(r.n ? r.n : 1) * sizeof *gcode);
         if (!gcode) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
         if ((s = nt_survival_codes(&r, nt_flat_find(r.f, o->group), gcode, &ng, &glab, err))) goto done;
         d.strata = gcode;
         d.n_strata = (int)ng;
     }
-    if ((s = nt_survival_rows_check(&r, &d, err))) goto done;
+    if (!o->weights && (s = nt_survival_rows_check(&r, &d, err))) goto done;
     const char *dn[5];
     int nn = 0;
     dn[nn++] = o->time; dn[nn++] = o->event;
@@ -119,7 +125,7 @@ static nt_status run_km(const nt_survival_run_opts *o, nt_manifest *m, nt_notes 
     if (km->robust)
         nt_manifest_warning(m, "non-integer weights: standard errors are infinitesimal-jackknife (robust), as R survfit, not Greenwood");
     if ((s = nt_mkdirs(o->out, err))) goto done;
-    if ((s = write_km(o, km, o->group ? glab : NULL, err))) goto done;
+    if ((s = write_km(o, km, o->weights ? wlab : o->group ? glab : NULL, err))) goto done;
     if (o->group && (s = write_logrank(o, &d, gcode, ng, m, notes, err))) goto done;
     nt_manifest_count(m, "groups", (double)ng);
     nt_manifest_setting_str(m, NULL, "conf_type", o->conf == NT_CONF_LOG ? "log" : o->conf == NT_CONF_LOGLOG ? "log-log" : "plain");
@@ -134,6 +140,7 @@ done:
     nt_km_result_free(km);
     free(gcode);
     free(glab);
+    free(jbuf);
     nt_survival_rows_free(&r);
     return s;
 }

@@ -29,6 +29,10 @@ typedef struct {
     const char *event;       /* 0/1; toe: --exit, the exit to work */
     const char *group;       /* km: curves per value, log-rank test; or NULL */
     const char *weight;      /* km, cox: case weights, or NULL */
+    const char *weights;     /* km: a run's private/matching_weights.csv joined on person_id and start_month
+                                (study/nt_survival_weights.c), or NULL */
+    const char *wprogram;    /* km --weights: the programme's rows */
+    const char *subgroup;    /* km --weights: the subgroup's rows (NULL: the whole cohort) */
     const char *covariates;  /* cox, dhazard: comma-separated, X:cat categorical */
     const char *strata;      /* cox, or NULL */
     const char *cluster;     /* cox, dhazard: robust SEs by this id, or NULL */

@@ -20,40 +20,13 @@ rm -rf "$tmp"; mkdir -p "$tmp"
 export NETTO_QUIET=1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/study_ini.sh"
 persons=12000; mc=250
 if [ -n "${NT_SANITIZED:-}" ]; then persons=6000; mc=125; fi   # half the persons, half the units' bases
 
 study() { # name min_cell by
-  cat > "$tmp/reg/$1.ini" <<INI
-[study]
-name = $1
-seed = 7
-[data]
-persons = persons.csv
-benefits = benefits.csv
-programs = programs.csv
-jobs = jobs.csv
-data_end = 2012-12-31
-[cohort]
-scheme = WW, BIJSTAND
-inflow = 2003-01:2004-12
-[treatment]
-programs = any
-start_months = 0:23
-start_interval = 3
-horizon = 36
-[estimator]
-method = radius
-covariates = age, sex, education, migration, region, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24
-[outcomes]
-series = employed, earnings
-[inference]
-method = linearised
-[benchmark]
-by = $3
-[disclosure]
-min_cell = $2
-INI
+  study_ini "$1" 7 any 0:23 3 36 radius "covariates = $nt_covariates" "[outcomes]" "series = employed, earnings" \
+    "[inference]" "method = linearised" "[benchmark]" "by = $3" "[disclosure]" "min_cell = $2" > "$tmp/reg/$1.ini"
 }
 
 "$netto" simulate --persons $persons --seed 11 --scenario regions --out "$tmp/reg" >/dev/null || fail "simulate regions"

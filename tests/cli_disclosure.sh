@@ -21,45 +21,17 @@ export NETTO_QUIET=1
 umask 022
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/study_ini.sh"
 
 "$netto" simulate --persons 3000 --seed 5 --out "$tmp/sim" >/dev/null || fail "simulate"
 # calendar = none: the rows this test needs (controls used many times, dominance) were
 # found in the duration-only estimates; the calendar cells are tested in cli_calendar.sh.
 study() { # name min_cell [round [method]]
-  cat > "$tmp/sim/$1.ini" <<INI
-[study]
-name = $1
-seed = 5
-[data]
-persons = persons.csv
-benefits = benefits.csv
-programs = programs.csv
-jobs = jobs.csv
-data_end = 2012-12-31
-[cohort]
-scheme = WW, BIJSTAND
-inflow = 2003-01:2004-12
-[treatment]
-programs = scholing, any
-start_months = 0:23
-start_interval = 3
-horizon = 36
-[estimator]
-method = ${4:-ipw}
-covariates = age, sex, education, migration, region, scheme, emp_prev12, earn_prev12
-min_treated = 5
-calendar = none
-[outcomes]
-series = employed, earnings
-[inference]
-bootstrap = 10
-[subgroups]
-education = missing, low
-age = 18-39, 40-54, 55-65
-[disclosure]
-min_cell = $2
-round = ${3:-5}
-INI
+  study_ini "$1" 5 "scholing, any" 0:23 3 36 "${4:-ipw}" \
+    "covariates = age, sex, education, migration, region, scheme, emp_prev12, earn_prev12" "min_treated = 5" \
+    "calendar = none" "[outcomes]" "series = employed, earnings" "[inference]" "bootstrap = 10" "[subgroups]" \
+    "education = missing, low" "age = 18-39, 40-54, 55-65" "[disclosure]" "min_cell = $2" "round = ${3:-5}" \
+    > "$tmp/sim/$1.ini"
 }
 study safe 10
 study open 0

@@ -2,7 +2,8 @@
 # netto run (dynamic estimator, bootstrap 0) against an independent R
 # reference: scripts/reference/dynamic_golden.R wrote tests/golden/dynamic_*.csv
 # from the store and study files in tests/data/dynamic/. Every ATT and
-# ATT_fixed row of effects.csv must match: estimate to 1e-6 relative (1e-9
+# ATT_fixed row of effects.csv (and ATT_never, study_ipw_never.ini: never =
+# yes, censoring = ipcw) must match: estimate to 1e-6 relative (1e-9
 # absolute near zero), empty where the golden is empty, counts exactly.
 set -u
 netto="$1"
@@ -16,7 +17,7 @@ compare() {
     function col(name) { return idx[name] }
     FNR == 1 { delete idx; for (i = 1; i <= NF; i++) idx[$i] = i; file++; next }
     {
-      if (file == 2 && $col("estimand") != "ATT" && $col("estimand") != "ATT_fixed") next
+      if (file == 2 && $col("estimand") != "ATT" && $col("estimand") != "ATT_fixed" && $col("estimand") != "ATT_never") next
       key = $col("program") "|" $col("subgroup") "|" $col("outcome") "|" $col("month") "|" $col("estimand")
       v = $col("estimate") "," $col("n_treated") "," $col("n_control") "," $col("n_treated_matched") "," $col("n_control_used")
       if (file == 1) { want[key] = v; nwant++; next }
@@ -41,7 +42,7 @@ compare() {
     }' "$1" "$2"
 }
 
-for m in nn nn_cal ipw ipw_exact ipw_calendar ipw_month radius radius_ba; do
+for m in nn nn_cal ipw ipw_exact ipw_calendar ipw_month radius radius_ba ipw_never; do
   "$netto" run data/dynamic/study_$m.ini --out "$tmp/$m" >"$tmp/$m.out" 2>&1 || { cat "$tmp/$m.out"; fail "netto run study_$m.ini"; }
   echo "study_$m:"
   compare golden/dynamic_$m.csv "$tmp/$m/effects.csv" || fail "effects.csv of study_$m.ini differs from golden/dynamic_$m.csv"

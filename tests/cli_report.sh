@@ -14,45 +14,15 @@ export NETTO_QUIET=1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 have() { command -v "$1" >/dev/null 2>&1; }
+. "$(dirname "$0")/study_ini.sh"
 
 "$netto" simulate --persons 2500 --seed 12 --out "$tmp/sim" >/dev/null || { echo "FAIL: simulate"; exit 1; }
 study() { # name language [source]
-  cat > "$tmp/sim/$1.ini" <<INI
-[study]
-name = $1
-seed = 3
-[data]
-persons = persons.csv
-benefits = benefits.csv
-programs = programs.csv
-jobs = jobs.csv
-data_end = 2012-12-31
-[cohort]
-scheme = WW, BIJSTAND
-inflow = 2003-01:2004-12
-[treatment]
-programs = scholing, any
-start_months = 0:11
-horizon = 60
-[estimator]
-method = ipw
-covariates = age, sex, education, migration, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24
-[outcomes]
-series = employed, earnings, on_benefit
-[inference]
-method = linearised
-bootstrap = 0
-[subgroups]
-education = low, mid, high
-emp_prev12 = 0-0, 1-12
-[cost]
-scholing = 4500
-[disclosure]
-min_cell = 10
-[report]
-language = $2
-${3:+source = $3}
-INI
+  study_ini "$1" 3 "scholing, any" 0:11 "" 60 ipw \
+    "covariates = age, sex, education, migration, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24" \
+    "[outcomes]" "series = employed, earnings, on_benefit" "[inference]" "method = linearised" "bootstrap = 0" \
+    "[subgroups]" "education = low, mid, high" "emp_prev12 = 0-0, 1-12" "[cost]" "scholing = 4500" "[disclosure]" \
+    "min_cell = 10" "[report]" "language = $2" "${3:+source = $3}" > "$tmp/sim/$1.ini"
 }
 study rep_en en
 study rep_nl nl "CBS, bewerking test"
@@ -70,14 +40,14 @@ for lang in en nl; do
   cmp -s "$S/report.pdf" "$S/export/report.pdf" || fail "$lang: export/report.pdf is not the run's"
   # The plots folder: what the report shows, per programme a folder.
   n=$(find "$S/plots" -type f | wc -l)
-  [ "$n" = 20 ] || fail "$lang: plots/ holds $n files, want 20 (2 x 3 per programme, 4 together, 4 for whom)"
+  [ "$n" = 28 ] || fail "$lang: plots/ holds $n files, want 28 (2 x 3 per programme, 4 together, 4 for whom, 2 x 2 per programme for whom and when)"
 
   # Self-contained HTML: figures inline, nothing fetched.
   if grep -Eqi '<script|<link|<img|<iframe| src=|href="(http|file|/|\.)|url\((http|file|/|\.)|@import|@font-face' "$H"; then
     fail "$lang: report.html refers to something outside it"
   fi
   svgs=$(grep -o '<svg' "$H" | wc -l)
-  [ "$svgs" = 10 ] || fail "$lang: $svgs inline figures, want 10"
+  [ "$svgs" = 14 ] || fail "$lang: $svgs inline figures, want 14"
   tables=$(grep -o '<table>' "$H" | wc -l); sources=$(grep -o 'class="source"' "$H" | wc -l)
   [ "$sources" = $((tables + svgs)) ] || fail "$lang: $sources source lines for $tables tables and $svgs figures"
   ids=$(grep -o ' id="[^"]*"' "$H" | sort | uniq -d | head -1)

@@ -22,41 +22,15 @@ rm -rf "$tmp"; mkdir -p "$tmp"
 export NETTO_QUIET=1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/study_ini.sh"
 persons=6000; nmin=28   # of 32 figures (8 groups x 2 outcomes x 2 horizons), some may be suppressed
 if [ -n "${NT_SANITIZED:-}" ]; then persons=2500; nmin=16; fi
 
 study() { # dir name seed subgroups...
   local dir=$1 name=$2 seed=$3; shift 3
-  { cat <<INI
-[study]
-name = $name
-seed = $seed
-[data]
-persons = persons.csv
-benefits = benefits.csv
-programs = programs.csv
-jobs = jobs.csv
-data_end = 2012-12-31
-[cohort]
-scheme = WW, BIJSTAND
-inflow = 2003-01:2004-12
-[treatment]
-programs = any
-start_months = 0:23
-start_interval = 3
-horizon = 96
-[estimator]
-method = radius
-covariates = age, sex, education, migration, region, scheme, emp_prev12, emp_prev24, earn_prev12, ben_prev24
-[outcomes]
-series = employed, earnings, on_benefit
-[inference]
-method = linearised
-[disclosure]
-min_cell = 10
-[subgroups]
-INI
-    for l in "$@"; do echo "$l"; done; } > "$dir/$name.ini"
+  study_ini "$name" "$seed" any 0:23 3 96 radius "covariates = $nt_covariates" "[outcomes]" \
+    "series = employed, earnings, on_benefit" "[inference]" "method = linearised" "[disclosure]" "min_cell = 10" \
+    "[subgroups]" "$@" > "$dir/$name.ini"
 }
 
 # ---- the scores against R, on a small input

@@ -265,7 +265,7 @@ awk -F, '
     next }
   { k = $1 SUBSEP $2 SUBSEP $3; h = $col[FILENAME, "horizon_months"]
     shown = 0
-    for (i = col[FILENAME, "cumulative_effect"]; i <= NF; i++) if ($i != "" && i != col[FILENAME, "n_treated"] && i != col[FILENAME, "n_control"] && i != col[FILENAME, "suppressed"] && i != col[FILENAME, "cost_per_participant"]) shown = 1
+    for (i = col[FILENAME, "cumulative_effect"]; i <= NF; i++) if ($i != "" && i != col[FILENAME, "n_treated"] && i != col[FILENAME, "n_control"] && i != col[FILENAME, "suppressed"] && i != col[FILENAME, "cost_per_participant"] && i != col[FILENAME, "estimand"]) shown = 1
     if (shown && (k in first) && first[k] < h) {
       printf "summary.csv:%d: a total over %d months shown while month %d is suppressed\n", FNR, h, first[k]; bad = 1 } }
   END { exit bad }' "$dir/effects.csv" "$dir/summary.csv" || fail "summary.csv: a total recovers a suppressed month"

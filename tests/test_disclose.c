@@ -235,8 +235,9 @@ static void field(const char *line, int j, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), line ? line : "");
 }
 
-/* cost_benefit.csv's breakeven_month of (prog, group), society, discount
-   rate 0, horizon 96, into be ("" when empty or suppressed). */
+/* cost_benefit.csv's breakeven_month of (prog, group), estimand ATT_fixed
+   (the [summary] default), society, discount rate 0, horizon 96, into be
+   ("" when empty or suppressed). */
 static void net_breakeven(const char *out, const char *prog, const char *group, char *be, size_t size)
 {
     char path[4400];
@@ -248,7 +249,7 @@ static void net_breakeven(const char *out, const char *prog, const char *group, 
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char f[6][64];
         for (int j = 0; j < 6; j++) field(line + 1, j, f[j], sizeof f[j]);
-        if (strcmp(f[0], prog) || strcmp(f[1], group) || strcmp(f[2], "ATT") || strcmp(f[3], "96") ||
+        if (strcmp(f[0], prog) || strcmp(f[1], group) || strcmp(f[2], "ATT_fixed") || strcmp(f[3], "96") ||
             strcmp(f[4], "society") || strcmp(f[5], "0"))
             continue;
         field(line + 1, 11, be, size);

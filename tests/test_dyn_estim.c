@@ -12,6 +12,7 @@
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_glm.h"
 #include "estimators/nt_method.h"
+#include "tests/surv_testdata.h"
 
 #define NP 6
 #define NM 2
@@ -37,10 +38,26 @@
    controls x mean 5.4, y mean .75, Sxx 40.16, Sxy 7.2; b = 27.2 / 90.16,
    ATT = (3 - 5b) - (.75 - 5.4b) = 2.25 + .4b (unadjusted 2.25). Matching
    on y - bx: T1 1 + b, T2 3.5 - .2b. Every control serves one treated
-   (K = KK), so the control terms are 0 and the contributions are the
-   treated's: (1 + b - ATT) / 2 and (3.5 - .2b - ATT) / 2, se =
-   |1.25 - .6b| / sqrt(2). The regression has 6 and 5 units for 3 columns:
-   below the default 10 per column, so the test asks for 1 per column. */
+   (K = KK), so the AI control terms are 0.
+   The regression's term (b's influence): N g = sum_T x - sum_C K x =
+   10 - (1 + 5.5 + 4.3) = -.8; with arm intercepts b's influence function
+   is w_u (x_u - xbar_arm) e_u / 90.16, e the WLS residuals
+   T1 -2 + 5b, T2 2 - 5b, C1 -.75 + 4.4b, C3 1.25 - 5.6b, C4 .25 - 3.2b,
+   so unit u adds .8 w_u (x_u - xbar_arm) e_u / 90.16:
+   T1 (-4)(-2 + 5b), T2 4(2 - 5b), C1 (-3.52)(-.75 + 4.4b),
+   C3 2.24(1.25 - 5.6b), C4 1.28(.25 - 3.2b), each / 90.16 (they sum to 0:
+   b's normal equation).
+   HC2: every residual is taken as e_u / sqrt(1 - h_u), h_u = w_u (1 /
+   W_arm + (x_u - xbar_arm)^2 / 90.16) the leverage (arm weights 2 and 2):
+   T1, T2 .5 + 25/90.16; C1 .5 + 19.36/90.16; C3 .5 (.5 + 31.36/90.16);
+   C4 .5 (.5 + 10.24/90.16) (they sum to 3, the columns). With f_u =
+   1 / sqrt(1 - h_u), the adjusted outcome y - bx + (f - 1) e enters the
+   matching terms and f e the regression's: contributions (/ N = 2)
+   T1 (f_T1 e_T1 - f_C1 e_C1) + f_T1 r_T1 (its matching term 1 + b - ATT
+   is e_T1 - e_C1), T2 f_T2 e_T2 - (f_C3 e_C3 + f_C4 e_C4) / 2 + f_T2 r_T2,
+   controls f_C r_C. Month 0 fits exactly: every residual, term and the
+   SE are 0. The regression has 6 and 5 units for 3 columns: below the
+   default 10 per column, so the test asks for 1 per column. */
 static const double X[NP] = {0, 10, 1, -1.4, 11, 8.6};
 static const float Y[NP][NM] = {{3, 1}, {23, 5}, {2, 0}, {-2.8f, NAN}, {22, 2}, {17.2f, 1}};
 
@@ -126,15 +143,35 @@ static void test_radius_bias_adjust_tiny(void **state)
     nt_dyn_inference *f;
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
     double c[NM];
-    nt_dyn_lin_get(L, 0, 0, c);   /* contributions kept as float: 1e-6 */
-    expect_near(c[0], 0.0, 1e-6);
-    expect_near(c[1], (1 + b - att1) / 2, 1e-6);
-    nt_dyn_lin_get(L, 0, 1, c);
-    expect_near(c[1], (3.5 - 0.2 * b - att1) / 2, 1e-6);
-    nt_dyn_lin_get(L, 0, 2, c);
-    expect_near(c[1], 0.0, 1e-6);
+    const double rT1 = -4 * (-2 + 5 * b) / 90.16, rT2 = 4 * (2 - 5 * b) / 90.16;
+    const double rC[3] = {-3.52 * (-0.75 + 4.4 * b) / 90.16, 2.24 * (1.25 - 5.6 * b) / 90.16,
+                          1.28 * (0.25 - 3.2 * b) / 90.16};
+    /* residuals and HC2 factors: T1, T2, C1, C3, C4 */
+    const double e[5] = {-2 + 5 * b, 2 - 5 * b, -0.75 + 4.4 * b, 1.25 - 5.6 * b, 0.25 - 3.2 * b};
+    const double h[5] = {0.5 + 25 / 90.16, 0.5 + 25 / 90.16, 0.5 + 19.36 / 90.16, 0.5 * (0.5 + 31.36 / 90.16),
+                         0.5 * (0.5 + 10.24 / 90.16)};
+    double fh[5], hs = 0;
+    for (int u = 0; u < 5; u++) { fh[u] = 1 / sqrt(1 - h[u]); hs += h[u]; }
+    expect_near(hs, 3.0, 1e-12);
+    expect_near(e[0] - e[2], 1 + b - att1, 1e-12);
+    expect_near(e[1] - (e[3] + e[4]) / 2, 3.5 - 0.2 * b - att1, 1e-12);
+    const double want[5] = {(fh[0] * e[0] - fh[2] * e[2] + fh[0] * rT1) / 2,
+                            (fh[1] * e[1] - (fh[3] * e[3] + fh[4] * e[4]) / 2 + fh[1] * rT2) / 2, fh[2] * rC[0] / 2,
+                            fh[3] * rC[1] / 2, fh[4] * rC[2] / 2};
+    const long who[5] = {0, 1, 2, 4, 5};
+    double v = 0;
+    for (int u = 0; u < 5; u++) {
+        assert_int_equal(nt_dyn_lin_get(L, 0, who[u], c), 1);   /* contributions kept as float: 1e-6 */
+        expect_near(c[0], 0.0, 1e-6);
+        expect_near(c[1], want[u], 1e-6);
+        v += want[u] * want[u];
+    }
+    expect_near(rT1 + rT2 + rC[0] + rC[1] + rC[2], 0.0, 1e-12);
     expect_near(f->se[0], 0.0, 1e-6);
-    expect_near(f->se[1], fabs(1.25 - 0.6 * b) / sqrt(2.0), 1e-6);
+    expect_near(f->se[1], sqrt(v), 1e-6);
+    /* b held fixed and plain residuals (the former linearisation) give
+       |1.25 - .6b| / sqrt(2) = .756; with the leverages here 1.377 */
+    assert_true(sqrt(v) > fabs(1.25 - 0.6 * b) / sqrt(2.0) + 0.1);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
@@ -147,7 +184,8 @@ static void test_radius_bias_adjust_tiny(void **state)
 }
 
 /* Firth's penalised logit against scripts/reference/firth_golden.R
-   (brglm2's AS_mean, tests/golden/firth.csv), and the 2 x 2 table by hand:
+   (base R Newton iterations on the hat-adjusted score, equal to brglm2's
+   AS_mean; tests/golden/firth.csv), and the 2 x 2 table by hand:
    the logit of the table with 1/2 added to each cell, (0, log 5). */
 static void test_firth(void **state)
 {
@@ -194,6 +232,82 @@ static void test_firth_dynamic(void **state)
     nt_dyn_result_free(r);
 }
 
+/* The linearised SE of bias-adjusted radius against an independent base-R
+   computation (scripts/reference/radius_ba_se.R, tests/golden/radius_ba_se.csv)
+   on a 60-person panel both build from the same formulas (see the script):
+   one start month, months 0..2, covariates x1, x2, censoring in months 1
+   and 2, J = 2 AI neighbours; ATT and se per month to 1e-6 relative. */
+#define GN 60
+#define GM 3
+static void test_radius_bias_adjust_se_golden(void **state)
+{
+    (void)state;
+    static int32_t tm[GN], tt[GN], nobs[GN], adm[GN];
+    static double cost[GN], x[2 * GN];
+    static uint8_t on[GN], emp[GN], inc[GN];
+    static float y[GN * GM];
+    for (int i = 0; i < GN; i++) {
+        double x1 = 2 * sin(1.7 * i + 0.3), xr = floor(4 * x1 + 0.5) / 4, x2 = (11 * i) % 7 < 3, d = i % 3 == 0;
+        tm[i] = d ? 0 : -1;
+        tt[i] = d ? 1 : 0;
+        nobs[i] = i % 7 == 2 ? 2 : i % 11 == 5 ? 1 : GM;
+        adm[i] = GM;
+        cost[i] = NAN;
+        x[i] = x1;
+        x[GN + i] = x2;
+        on[i] = 1;
+        emp[i] = 0;
+        inc[i] = 1;
+        for (int m = 0; m < GM; m++)
+            y[i * GM + m] = m < nobs[i] ? (float)(1 + 2 * xr - x2 + 1.5 * d + 0.5 * ((7 * i + 5 * m) % 9 - 4) +
+                                                  0.25 * m * xr + 0.5 * d * m)
+                                        : NAN;
+    }
+    const float *out[1] = {y};
+    const char *term[2] = {"x1", "x2"};
+    nt_dyn_panel v = {.n = GN, .months = GM, .treat_month = tm, .treat_type = tt, .treat_cost = cost,
+                      .n_observed = nobs, .admin_observed = adm, .n_risk = 1, .on_index = on, .emp_before = emp,
+                      .n_outcomes = 1, .outcome = out, .p = 2, .x = x, .term = term, .included = inc};
+    long units[GN];
+    for (int i = 0; i < GN; i++) units[i] = i;
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = GM;
+    o.method = NT_METHOD_RADIUS;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.full = 1;
+    o.ai_neighbors = 2;
+    o.bias_adjust = 1;
+    o.adjust_per_col = 1;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(GN, GM, 1, &o.lin, &err), NT_OK);
+    nt_dyn_result *r;
+    if (nt_dyn_estimate(&v, units, GN, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(o.lin, r, &io, &f, &err), NT_OK);
+    tcsv *g = tcsv_read("golden/radius_ba_se.csv");
+    assert_non_null(g);
+    assert_int_equal(g->nrow, GM);
+    for (long m = 0; m < g->nrow; m++) {
+        int tau = (int)tcsv_num(g, m, "month");
+        fprintf(stderr, "month %d: att %.10g (R %.10g), se %.10g (R %.10g; b fixed %.10g)\n", tau, r->att[tau],
+                tcsv_num(g, m, "att"), f->se[tau], tcsv_num(g, m, "se"), tcsv_num(g, m, "se_fixed_b"));
+        assert_int_equal(r->n_treated_matched[tau], (long)tcsv_num(g, m, "n_treated"));
+        assert_int_equal(r->n_control_used[tau], (long)tcsv_num(g, m, "n_controls"));
+        assert_true(tnear(r->att[tau], tcsv_num(g, m, "att"), 1e-6));
+        assert_true(tnear(f->se[tau], tcsv_num(g, m, "se"), 1e-6));
+    }
+    tcsv_free(g);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(o.lin);
+    nt_dyn_result_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -201,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_radius_bias_adjust_tiny),
         cmocka_unit_test(test_firth),
         cmocka_unit_test(test_firth_dynamic),
+        cmocka_unit_test(test_radius_bias_adjust_se_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

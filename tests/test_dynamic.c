@@ -329,6 +329,44 @@ static void test_lin_tiny(void **state)
     nt_dyn_result_free(r);
 }
 
+/* effects_by_start.csv's se for weighting: ATT_k(tau) from the (k, tau)
+   terms alone, Var = [sum_i (a_i - ATT_k)^2 + sum_j b_j^2] / n^2 (the
+   propensity model taken as given, as for matching), on the tiny panel,
+   k = 0.
+   IPW tau 0: treated r = 0, 0, 0, rbar = (.5*0 + .5*1 + 1*0 + 1*1)/3 = .5:
+     a = -.5 (x3, no spread); b = n w/W (r - rbar) = w (r - .5): -.25, .25,
+     -.5, .5 -> .625: Var .625/9.
+   IPW tau 2 (P2 censored): W = 2.5, rbar = .6, a = .4, .4, -.6 (ATT 1/15):
+     spread 2/3; b = 1.2 w (r - .6): P1 .24, P4 -.72, P6 .48 -> .8064:
+     Var (2/3 + .8064)/9.
+   AIPW tau 2: mu0 the OLS of y(2) on (1, x) over the observed controls:
+     1 (x = 0), .5 (x = 1): r_c P1 0, P4 -.5, P6 .5, rbar 0; treated
+     P0 1 - 1 = 0, P3 .5, P5 -.5 (ATT 0, spread .5); b: 0, -.6, .6 -> .72:
+     Var 1.22/9.  */
+static void test_weighting_k_se_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_lin *L;
+    nt_error err;
+    nt_dyn_result *r;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    run_lin(NT_METHOD_IPW, L, &r);
+    expect_near(r->k_att[2], 1.0 / 15.0, 1e-9);
+    expect_near(r->k_se[0], sqrt(0.625 / 9), 1e-9);
+    expect_near(r->k_se[2], sqrt((2.0 / 3.0 + 0.8064) / 9), 1e-9);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+    run(NT_METHOD_IPW, &r);   /* without the linearisation: no se */
+    assert_true(isnan(r->k_se[2]));
+    nt_dyn_result_free(r);
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    run_lin(NT_METHOD_AIPW, L, &r);
+    expect_near(r->k_att[2], 0.0, 1e-6);
+    expect_near(r->k_se[2], sqrt(1.22 / 9), 1e-6);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
 /* Differences on the same persons (nt_dyn_proj): NN minus IPW on the tiny
    panel, the contributions of test_lin_tiny (x 3) at tau 2: NN P3 .5,
    P4 .5, P5 -.5, P6 -.5; IPW P0 .09333, P1 -.12, P2 .12, P3 .45333,
@@ -664,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_ipw_tiny),
         cmocka_unit_test(test_disclosure_facts),
         cmocka_unit_test(test_ipw_exact_tiny),
+        cmocka_unit_test(test_weighting_k_se_tiny),
         cmocka_unit_test(test_lin_tiny),
         cmocka_unit_test(test_lin_diff_tiny),
         cmocka_unit_test(test_lin_vs_bootstrap),

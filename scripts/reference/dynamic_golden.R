@@ -85,6 +85,9 @@ stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighb
           get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || method == "ipw",
           calendar %in% c("none", "inflow_quarter", "inflow_month"), calendar == "none" || method == "ipw",
           as.integer(get("inference.bootstrap", "0")) == 0)
+never <- get("estimator.never", "no") == "yes"                  # ATT_never rows (docs/dynamic.md)
+ipcw <- get("estimator.censoring", "none") == "ipcw"           # censoring weights on every estimand
+stopifnot(!(never || ipcw) || (method == "ipw" && calendar == "none" && is.null(ini[["estimator.exact"]])))
 skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
 verbose <- nzchar(Sys.getenv("NT_GOLDEN_VERBOSE"))   # report dropped design columns on stderr
@@ -157,6 +160,64 @@ f$close_all()
 
 observed <- function(person, t) t < months & n_observed[person] > t
 
+## ---------------------------------------------------------------- ATT_never, IPCW
+# estimators/nt_dyn_ipcw.c written out: per block of 12 months s = 1..12,
+# 13..24, ... a logit on the (person, s) rows at risk (the analysed persons,
+# s outer, persons inner), columns intercept, covariates, a dummy per month
+# of the block but the first, (censoring) a programme started before s; a
+# column constant over the rows left out; fewer than 10 events or
+# non-events: the pooled rate. ls[i, t + 1] = sum_{s <= t, at risk} log(1 - h).
+hazard_ls <- function(kind) {
+  ls <- matrix(0, n, months)
+  persons <- which(included)
+  tm <- treat_month[persons]; nob <- n_observed[persons]
+  for (s0 in seq(1, months - 1, by = 12)) {
+    s1 <- min(s0 + 11, months - 1)
+    rp_ <- integer(0); rs_ <- integer(0); yv <- numeric(0)
+    for (s in s0:s1) {
+      if (kind == "start") {
+        ok <- nob > s & !(tm >= 0 & tm < s) & on_index[persons, s + 1]
+        ev <- tm == s
+      } else {
+        ok <- nob >= s
+        ev <- nob == s
+      }
+      rp_ <- c(rp_, persons[ok]); rs_ <- c(rs_, rep(s, sum(ok))); yv <- c(yv, as.numeric(ev[ok]))
+    }
+    if (length(yv) == 0) next
+    h <- rep(mean(yv), length(yv))
+    if (sum(yv) >= 10 && sum(1 - yv) >= 10) {
+      Z <- cbind(1, X[rp_, , drop = FALSE])
+      if (s1 > s0) for (j in 1:(s1 - s0)) Z <- cbind(Z, as.numeric(rs_ - s0 == j))
+      if (kind == "cens") Z <- cbind(Z, as.numeric(treat_month[rp_] >= 0 & treat_month[rp_] < rs_))
+      keepc <- c(TRUE, apply(Z[, -1, drop = FALSE], 2, function(v) any(v != v[1])))
+      Zc <- Z[, keepc, drop = FALSE]
+      fit <- suppressWarnings(glm(yv ~ 0 + Zc, family = binomial(), control = glm.control(epsilon = 1e-12, maxit = 50)))
+      mu <- fit$fitted.values
+      if (!fit$converged || max(abs(fit$linear.predictors)) > 30 || min(mu, 1 - mu) < 1e-10) {
+        # separation: Firth's logit, as netto (nt_glm_firth.c; brglm2's AS_mean is Firth for the logit)
+        suppressPackageStartupMessages(library(brglm2))
+        fit <- glm(yv ~ 0 + Zc, family = binomial(), method = "brglmFit", type = "AS_mean",
+                   control = list(epsilon = 1e-12, maxit = 200))
+        if (verbose) message(sprintf("  %s hazard, months %d-%d: Firth", kind, s0, s1))
+      }
+      stopifnot(fit$converged)
+      h <- fit$fitted.values
+    }
+    ls[cbind(rp_, rs_ + 1)] <- log1p(-h)
+  }
+  t(apply(ls, 1, cumsum))
+}
+ls_start <- if (never) hazard_ls("start") else NULL
+ls_cens <- if (ipcw) hazard_ls("cens") else NULL
+# The weight of a unit of start month k observed in t (nt_dyn_wt).
+wfun <- function(person, k, t, control, nev) {
+  lw <- rep(0, length(person))
+  if (ipcw) lw <- lw + ls_cens[cbind(person, k + 1)] - ls_cens[cbind(person, t + 1)]
+  if (control && nev) lw <- lw + ls_start[cbind(person, k + 1)] - ls_start[cbind(person, t + 1)]
+  exp(lw)
+}
+
 ## ---------------------------------------------------------------- design
 # Model matrix of the interval's (person, k) rows: intercept, covariates,
 # start_month=k dummies for the months after the first. Then, sweeping the
@@ -194,7 +255,7 @@ build_design <- function(person, k, d, first, last) {
 }
 
 ## ---------------------------------------------------------------- one programme
-estimate_program <- function(prog, versus = NULL) {
+estimate_program <- function(prog, versus = NULL, nev = FALSE) {
   code <- if (prog == "any") 0L else match(prog, program_types)
   stopifnot(!is.na(code))
   vcode <- if (is.null(versus)) NA else match(versus, program_types)
@@ -203,8 +264,11 @@ estimate_program <- function(prog, versus = NULL) {
   k_att <- array(NA_real_, c(NK, length(outcomes), H))
   k_contrib <- matrix(0L, NK, H)
   k_nobs <- matrix(0L, NK, H)
-  k_used <- rep(FALSE, NK); k_fixed <- rep(FALSE, NK)
+  k_wsum <- matrix(0, NK, H)                                # summed treated weights (pooling with weights)
+  k_used <- rep(FALSE, NK)
   used_controls <- vector("list", NK)                       # per k: list over tau of persons
+  k_att_f <- list(k_att, k_att); k_nobs_f <- list(k_nobs, k_nobs); k_contrib_f <- list(k_contrib, k_contrib)
+  used_controls_f <- list(used_controls, used_controls); k_wsum_f <- list(k_wsum, k_wsum)
   valid_controls <- integer(0)
   for (first in seq(start_first, start_last, by = interval_len)) {
     last <- min(first + interval_len - 1, start_last)
@@ -234,7 +298,6 @@ estimate_program <- function(prog, versus = NULL) {
       ti <- idx[rd[idx] == 1]; ci <- idx[rd[idx] == 0]
       if (length(ti) < skip_below || length(ci) == 0) next  # start month skipped
       k_used[ki] <- TRUE
-      k_fixed[ki] <- all(admin[rp[ti]] >= k + H)
       valid_controls <- union(valid_controls, rp[ci])
       # Matches: for each treated row, its controls and their weights.
       if (method == "nn") {
@@ -278,7 +341,11 @@ estimate_program <- function(prog, versus = NULL) {
         mine <- mean(vapply(m, function(pr) Y[[1]][pr$t, k + 1] - sum(pr$w * Y[[1]][pr$c, k + 1]), 0))
         stopifnot(abs(mm$est - mine) < 1e-12)
       }
-      used_controls[[ki]] <- vector("list", H)
+      # The paths of treated rows ti with matches m (ATT: every treated of k;
+      # ATT_fixed: those with admin >= k + H, their matches as they are).
+      run_paths <- function(ti, m) {
+      out <- list(att = matrix(NA_real_, length(outcomes), H), nobs = integer(H), contrib = integer(H),
+                  used = vector("list", H), wsum = numeric(H))
       for (tau in 0:(H - 1)) {
         tt <- k + tau
         if (method == "radius") {
@@ -324,13 +391,16 @@ estimate_program <- function(prog, versus = NULL) {
           if (ncontrib > 0) k_att[ki, , tau + 1] <- colMeans(deltas)
         } else {
           ot <- observed(rp[ti], tt); ocn <- observed(rp[ci], tt)
+          if (nev) ocn <- ocn & !(treat_month[rp[ci]] >= 0 & treat_month[rp[ci]] <= tt)   # censored at their start
           nobs <- sum(ot)
           if (!use_cells) {
             ncontrib <- if (sum(wc[ocn]) > 0) nobs else 0L
             used <- rp[ci][ocn & wc > 0]
+            Wt <- wfun(rp[ti], k, tt, FALSE, nev); Wc <- wc * wfun(rp[ci], k, tt, TRUE, nev)
+            k_wsum[ki, tau + 1] <- if (ncontrib > 0) sum(Wt[ot]) else 0
             if (ncontrib > 0) for (o in seq_along(outcomes))  # Hajek over the observed controls
-              k_att[ki, o, tau + 1] <- mean(Y[[o]][rp[ti][ot], tt + 1]) -
-                sum(wc[ocn] * Y[[o]][rp[ci][ocn], tt + 1]) / sum(wc[ocn])
+              k_att[ki, o, tau + 1] <- sum(Wt[ot] * Y[[o]][rp[ti][ot], tt + 1]) / sum(Wt[ot]) -
+                sum(Wc[ocn] * Y[[o]][rp[ci][ocn], tt + 1]) / sum(Wc[ocn])
           } else {                                          # Hajek within each cell
             ct <- cell[rp[ti]]; cc <- cell[rp[ci]]
             Wc <- tapply(wc[ocn], factor(cc[ocn], levels = unique(cell)), sum)
@@ -345,24 +415,46 @@ estimate_program <- function(prog, versus = NULL) {
             }
           }
         }
-        k_nobs[ki, tau + 1] <- nobs
-        k_contrib[ki, tau + 1] <- ncontrib
-        used_controls[[ki]][[tau + 1]] <- unique(used)
+        out$nobs[tau + 1] <- nobs
+        out$contrib[tau + 1] <- ncontrib
+        out$used[[tau + 1]] <- unique(used)
+        out$att[, tau + 1] <- k_att[ki, , tau + 1]
+        out$wsum[tau + 1] <- k_wsum[ki, tau + 1]
+        k_att[ki, , tau + 1] <- NA
+      }
+      out
+      }
+      if (!exists("m", inherits = FALSE)) m <- NULL
+      for (fixed in c(FALSE, TRUE)) {
+        infix <- admin[rp[ti]] >= k + H
+        pa <- if (!fixed) run_paths(ti, m)
+              else run_paths(ti[infix], if (is.null(m)) NULL else m[vapply(m, function(pr) admin[pr$t] >= k + H, TRUE)])
+        f <- if (fixed) 2 else 1
+        k_att_f[[f]][ki, , ] <- pa$att
+        k_nobs_f[[f]][ki, ] <- pa$nobs
+        k_contrib_f[[f]][ki, ] <- pa$contrib
+        used_controls_f[[f]][[ki]] <- pa$used
+        k_wsum_f[[f]][ki, ] <- pa$wsum
       }
     }
   }
-  # ATT(tau) = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau); ATT_fixed over the
-  # start months whose treated are all followed for the whole horizon.
+  # ATT(tau) = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau); ATT_fixed the same
+  # over the treated followed for the whole horizon by the data end
+  # (admin >= k + H), their matches and weights those of tau = 0.
   rows <- NULL
-  for (o in seq_along(outcomes)) for (fixed in c(FALSE, TRUE)) {
-    use <- k_used & (!fixed | k_fixed)
+  for (o in seq_along(outcomes)) for (fixed in if (nev) FALSE else c(FALSE, TRUE)) {
+    f <- if (fixed) 2 else 1
+    k_att <- k_att_f[[f]]; k_nobs <- k_nobs_f[[f]]; k_contrib <- k_contrib_f[[f]]; used_controls <- used_controls_f[[f]]
+    k_wsum <- k_wsum_f[[f]]
+    use <- k_used
     for (tau in 0:(H - 1)) {
       c_k <- k_contrib[, tau + 1] * use
-      est <- if (sum(c_k) > 0) sum((c_k * k_att[, o, tau + 1])[c_k > 0]) / sum(c_k) else NA
+      w_k <- if (ipcw || nev) k_wsum[, tau + 1] * use else c_k   # with weights: pooled by the summed weights
+      est <- if (sum(c_k) > 0) sum((w_k * k_att[, o, tau + 1])[c_k > 0]) / sum(w_k[c_k > 0]) else NA
       ncu <- length(unique(unlist(lapply(which(use), function(ki) used_controls[[ki]][[tau + 1]]))))
       rows <- rbind(rows, data.frame(program = prog, subgroup = if (is.null(versus)) "" else paste0("versus=", versus),
                                      outcome = outcomes[o], month = tau,
-                                     estimand = if (fixed) "ATT_fixed" else "ATT", estimate = est,
+                                     estimand = if (nev) "ATT_never" else if (fixed) "ATT_fixed" else "ATT", estimate = est,
                                      n_treated = sum(k_nobs[use, tau + 1]), n_control = length(valid_controls),
                                      n_treated_matched = sum(c_k), n_control_used = ncu,
                                      stringsAsFactors = FALSE))
@@ -378,7 +470,8 @@ res <- if (get("treatment.compare", "no") == "yes") {
   sp <- programs[programs != "any"]
   do.call(rbind, unlist(lapply(sp, function(m) lapply(setdiff(sp, m), function(l) estimate_program(m, l))),
                         recursive = FALSE))
-} else do.call(rbind, lapply(programs, estimate_program))
+} else do.call(rbind, c(lapply(programs, estimate_program),
+                        if (never) lapply(programs, function(p) estimate_program(p, nev = TRUE))))
 
 ## ---------------------------------------------------------------- output
 # Disclosure control as netto's tables apply it: with min_cell > 0 a row

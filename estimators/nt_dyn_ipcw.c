@@ -1,0 +1,188 @@
+/* ATT_never and inverse-probability-of-censoring weights (IPCW) of the
+   dynamic estimator (docs/dynamic.md, "ATT_never and IPCW"): two
+   discrete-time hazards, each a logit per block of NT_DYN_IPCW_BLOCK months
+   since inflow on the (person, month s) rows at risk in s:
+
+     start      h(s) = P(a programme of any type starts in s | at risk in s, X)
+                at risk: observed in s, on the index benefit in s, no
+                programme started before s;
+     censoring  c(s) = P(not observed in s | observed in s - 1, X, started)
+                (death, emigration and the data end alike), s >= 1;
+
+   columns: the intercept, the person covariates of the panel, a dummy for
+   every month of the block but the first, and for censoring an indicator
+   of a programme started before s. A column constant over the block's rows
+   is left out. A block whose logit fails (separation, no convergence) is
+   fitted by Firth's penalised logit; when that fails too, or the block has
+   fewer than NT_DYN_IPCW_MIN_EVENTS events, the block's hazard is its
+   pooled rate (events / rows at risk, copies counted), the same for
+   everyone.
+
+   Per person, ls(t) = sum_{s=1..t, at risk in s} log(1 - h(s)) (ls(0) = 0),
+   so that the weight of a unit of start month k observed in t is
+   exp(ls(k) - ls(t)) = 1 / prod_{s=k+1..t} (1 - h(s)) (nt_dyn_wt). Beyond
+   the months with risk-set data (the panel's n_risk; `netto run` loads
+   them through the whole horizon when ATT_never is asked for) a person
+   observed and without a start counts as at risk. */
+#include "estimators/nt_dyn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimators/nt_glm.h"
+
+#define NOMEM(err) nt_fail(err, NT_ENOMEM, "out of memory fitting the censoring model")
+#define NT_DYN_IPCW_BLOCK 12
+#define NT_DYN_IPCW_MIN_EVENTS 10
+
+/* Row (person, s) of hazard kind (0 start, 1 censoring): -1 not at risk,
+   else the event (0/1). */
+static int at_risk(const nt_dyn_panel *p, long person, int s, int kind)
+{
+    int32_t nobs = p->n_observed[person], tm = p->treat_month[person];
+    if (kind == 1) {
+        if (s < 1 || nobs < s) return -1;
+        return nobs == s;
+    }
+    if (nobs <= s || (tm >= 0 && tm < s)) return -1;
+    if (s < p->n_risk && !p->on_index[(size_t)person * (size_t)p->n_risk + (size_t)s]) return -1;
+    return tm == s;
+}
+
+typedef struct {
+    long n;            /* rows */
+    long *person;
+    int *s;
+    double *y, *w;
+} hrows;
+
+/* One block [s0, s1]: the rows, the design, the fit; h[r] the hazard of row r. */
+static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const double *pw, long np, int s0, int s1,
+                           int kind, hrows *R, double **h, nt_error *err)
+{
+    R->n = 0;
+    long cap = np * (long)(s1 - s0 + 1);
+    R->person = malloc((size_t)(cap ? cap : 1) * sizeof *R->person);
+    R->s = malloc((size_t)(cap ? cap : 1) * sizeof *R->s);
+    R->y = malloc((size_t)(cap ? cap : 1) * sizeof *R->y);
+    R->w = malloc((size_t)(cap ? cap : 1) * sizeof *R->w);
+    *h = NULL;
+    if (!R->person || !R->s || !R->y || !R->w) return NOMEM(err);
+    double ev = 0, tot = 0;
+    for (int s = s0; s <= s1; s++)
+        for (long a = 0; a < np; a++) {
+            int e = at_risk(p, persons[a], s, kind);
+            if (e < 0) continue;
+            R->person[R->n] = persons[a];
+            R->s[R->n] = s;
+            R->y[R->n] = e;
+            R->w[R->n++] = pw[a];
+            ev += pw[a] * e;
+            tot += pw[a];
+        }
+    long n = R->n;
+    *h = malloc((size_t)(n ? n : 1) * sizeof **h);
+    if (!*h) return NOMEM(err);
+    double rate = tot > 0 ? ev / tot : 0;
+    for (long r = 0; r < n; r++) (*h)[r] = rate;
+    if (ev < NT_DYN_IPCW_MIN_EVENTS || tot - ev < NT_DYN_IPCW_MIN_EVENTS) return NT_OK;
+    /* candidate columns: 1, x, month dummies, started */
+    int nm = s1 - s0, q0 = 1 + p->p + nm + (kind == 1);
+    double *z = malloc((size_t)n * (size_t)q0 * sizeof *z);
+    if (!z) return NOMEM(err);
+    int q = 0;
+    for (int c = 0; c < q0; c++) {
+        double *col = z + (size_t)q * (size_t)n;
+        for (long r = 0; r < n; r++) {
+            long i = R->person[r];
+            int32_t tm = p->treat_month[i];
+            col[r] = c == 0 ? 1
+                   : c <= p->p ? p->x[(size_t)(c - 1) * (size_t)p->n + (size_t)i]
+                   : c <= p->p + nm ? (R->s[r] - s0 == c - p->p ? 1 : 0)
+                   : (tm >= 0 && tm < R->s[r]);
+        }
+        int constant = 1;
+        for (long r = 1; r < n && constant; r++) constant = col[r] == col[0];
+        if (c == 0 || !constant) q++;
+    }
+    nt_glm_opts go;
+    nt_glm_opts_default(&go);
+    go.check_separation = 1;
+    nt_glm_fit *fit = NULL;
+    nt_error e2;
+    nt_status gs = nt_glm_fit_alloc(z, n, q, R->y, R->w, NULL, &go, &fit, &e2);
+    if (gs == NT_ENUMERIC) gs = nt_glm_firth_alloc(z, n, q, R->y, R->w, &fit, &e2);
+    free(z);
+    if (gs == NT_ENOMEM) return NOMEM(err);
+    if (gs == NT_OK)
+        for (long r = 0; r < n; r++) (*h)[r] = fit->mu[r];
+    nt_glm_fit_free(fit);
+    return NT_OK;
+}
+
+static void rows_free(hrows *R)
+{
+    free(R->person);
+    free(R->s);
+    free(R->y);
+    free(R->w);
+    memset(R, 0, sizeof *R);
+}
+
+/* ls for one hazard kind over every person of the units. */
+static nt_status hazard(const nt_dyn_panel *p, const long *persons, const double *pw, long np, int kind, double **out,
+                        nt_error *err)
+{
+    size_t M = (size_t)p->months;
+    double *ls = calloc((size_t)p->n * M + 1, sizeof *ls);
+    if (!ls) return NOMEM(err);
+    nt_status s = NT_OK;
+    for (int s0 = 1; s0 < p->months && !s; s0 += NT_DYN_IPCW_BLOCK) {
+        int s1 = s0 + NT_DYN_IPCW_BLOCK - 1 < p->months - 1 ? s0 + NT_DYN_IPCW_BLOCK - 1 : p->months - 1;
+        hrows R = {0};
+        double *h = NULL;
+        s = fit_block(p, persons, pw, np, s0, s1, kind, &R, &h, err);
+        /* log(1 - h) of the rows at risk, into ls(s) (cumulated below) */
+        for (long r = 0; r < R.n && !s; r++) {
+            double v = h[r] < 1 ? log1p(-h[r]) : log(1e-12);
+            ls[(size_t)R.person[r] * M + (size_t)R.s[r]] = v;
+        }
+        free(h);
+        rows_free(&R);
+    }
+    for (long a = 0; a < np && !s; a++) {
+        double *row = ls + (size_t)persons[a] * M;
+        row[0] = 0;
+        for (size_t t = 1; t < M; t++) row[t] += row[t - 1];
+    }
+    if (s) { free(ls); return s; }
+    *out = ls;
+    return NT_OK;
+}
+
+nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
+                          double **ls_start, double **ls_cens, nt_error *err)
+{
+    *ls_start = *ls_cens = NULL;
+    if ((!o->never && !o->censoring) || p->time_fixed) return NT_OK;
+    /* the persons of the units, in person order, with their copies */
+    double *cnt = calloc((size_t)p->n + 1, sizeof *cnt);
+    long *persons = malloc(((size_t)p->n + 1) * sizeof *persons);
+    if (!cnt || !persons) { free(cnt); free(persons); return NOMEM(err); }
+    for (long u = 0; u < n_units; u++) cnt[unit_person[u]] += (double)nt_dyn_ucount(o->unit_count, u);
+    long np = 0;
+    for (long i = 0; i < p->n; i++)
+        if (cnt[i] > 0) { persons[np] = i; cnt[np++] = cnt[i]; }
+    nt_status s = NT_OK;
+    if (o->never) s = hazard(p, persons, cnt, np, 0, ls_start, err);
+    if (!s && o->censoring) s = hazard(p, persons, cnt, np, 1, ls_cens, err);
+    free(cnt);
+    free(persons);
+    if (s) {
+        free(*ls_start);
+        free(*ls_cens);
+        *ls_start = *ls_cens = NULL;
+    }
+    return s;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The simulated confounder (Ichino, Mealli & Nannicini 2008;
+# docs/credibility.md) against simulator truth. Scenario unobserved (10 000
+# persons, seed 1): selection on a trait theta ~ N(0, 1) that the model does
+# not see (logit 0.8 on starting, 0.6 on finding work), so the matching
+# estimate of `any` over 96 months is biased upward. netto simulate writes
+# theta and its median split trait_high to truth_trait.csv; the test joins
+# trait_high to persons.csv (an extra column the model does not use) and
+# asks for a confounder like it. Checks:
+#   - the true confounder's strength: trait_high's own odds ratios on the
+#     outcome and on participation (outcome_effect_observed,
+#     selection_effect_observed) are well above 1 (the simulator's monthly
+#     odds ratios of trait_high are Phi(0.6)/Phi(-0.6) = 2.65 on finding
+#     work and Phi(0.8)/Phi(-0.8) = 3.72 on starting), and the simulated U
+#     that mimics it has odds ratios within a factor 1.5 of them;
+#   - a confounder of that strength moves the estimate toward the truth:
+#     below the study's estimate by more than 3 of its IMN se, and not
+#     below the truth by more than 3 se (it does not overshoot);
+#   - a grid confounder with d = s = 0.1 moves it less than one with
+#     d = s = 0.3 (the effect falls with the confounder's strength), and
+#     every grid confounder lowers it (Lambda, Gamma > 1 bias upward).
+set -u
+netto="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+tmp="${NT_TMP:-/tmp}/cli_confounder_sim.$$"
+rm -rf "$tmp"; mkdir -p "$tmp"
+fail() { echo "FAIL: $*"; exit 1; }
+here=$(pwd)
+
+"$netto" simulate --persons 10000 --seed 1 --scenario unobserved --out "$tmp/sim" > /dev/null || fail simulate
+cd "$tmp/sim" || fail cd
+[ -s truth_trait.csv ] || fail "no truth_trait.csv"
+awk -F, 'NR > 1 { n++; s += $2; h += $3 } END { m = s / n; if (m < -0.05 || m > 0.05 || h / n < 0.45 || h / n > 0.55) exit 1 }' \
+  truth_trait.csv || fail "truth_trait.csv: the trait is not N(0, 1) with its median split"
+awk -F, 'NR == FNR { t[$1] = $3; next } FNR == 1 { print $0 ",trait_high"; next } { print $0 "," t[$1] }' \
+  truth_trait.csv persons.csv > p2.csv && mv p2.csv persons.csv
+awk '/^\[subgroups\]/ { skip = 1; next } /^\[/ { skip = 0 } skip { next }
+     /^\[treatment\]/ { tr = 1 } /^\[estimator\]/ { tr = 0 } tr && /^programs =/ { print "programs = any"; next }
+     { print }
+     END { print ""; print "[credibility]"; print "confounder = yes"; print "confounder_draws = 5"
+           print "confounder_grid = 0.1, 0.3"; print "confounder_like = trait_high" }' study.ini > imn.ini
+"$netto" run imn.ini --out "$tmp/res" > /dev/null 2> "$tmp/err" || { cat "$tmp/err"; fail run; }
+
+truth=$(awk -F, '$1 == "any" && $2 == "" && $3 == "employed" && $4 < 96 { s += $5 } END { print s }' truth.csv)
+awk -F, -v truth="$truth" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["horizon_months"] == 96 && $c["analysis"] ~ /^confounder/ {
+    k = $c["confounder"]; e[k] = $c["estimate"]; se[k] = $c["se"]; st = $c["estimate_study"]
+    L[k] = $c["outcome_effect"]; G[k] = $c["selection_effect"]; Lo[k] = $c["outcome_effect_observed"]; Go[k] = $c["selection_effect_observed"]
+    printf "%-12s estimate %6.2f (se %.2f)  Lambda %5.2f  Gamma %5.2f  observed %s %s\n", k, e[k], se[k], L[k], G[k], Lo[k], Go[k] }
+  END {
+    printf "study %.2f, truth %.2f\n", st, truth
+    t = "trait_high"
+    if (!(t in e)) { print "no trait_high row"; exit 1 }
+    if (!(Lo[t] > 2 && Go[t] > 2)) { print "trait_high is not a strong confounder"; bad++ }
+    r1 = L[t] / Lo[t]; r2 = G[t] / Go[t]
+    if (r1 < 1 / 1.5 || r1 > 1.5 || r2 < 1 / 1.5 || r2 > 1.5) { print "the simulated U does not mimic trait_high"; bad++ }
+    if (!(e[t] < st - 3 * se[t])) { print "a confounder like trait_high does not lower the estimate"; bad++ }
+    if (!(e[t] > truth - 3 * se[t])) { print "a confounder like trait_high overshoots the truth"; bad++ }
+    if (!(e["d=0.3 s=0.3"] < e["d=0.1 s=0.1"] - 2 * se["d=0.3 s=0.3"])) { print "the effect does not fall with strength"; bad++ }
+    for (k in e) if (k != t && !(e[k] < st)) { print k " does not lower the estimate"; bad++ }
+    exit bad > 0 }' "$tmp/res/sensitivity.csv" || fail "simulated confounder against the simulator's truth"
+
+# The rows pass the output checker (min_cell 10 of the simulated study).
+bash "$here/disclosure_check.sh" "$tmp/res/export" 10 5 > /dev/null || fail "export/ fails the disclosure check"
+
+cd / && rm -rf "$tmp"
+echo "cli_confounder_sim: ok"

@@ -1,0 +1,229 @@
+/* estimators/nt_dyn_fixed.c: ATT_fixed, the fixed-composition path by
+   person, by hand on a tiny panel (docs/dynamic.md, "ATT_fixed"). */
+#include "tests/nt_test.h"
+
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimators/nt_dyn_infer.h"
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_method.h"
+
+/* Eight persons, one binary covariate x, start month 0, horizon 3 (the
+   panel of test_dynamic.c with two changes):
+     person x  treat  employed 0..3   n_observed  admin_observed
+     P0     0  k=0    0 0 1 1         4           4
+     P1     0  -      0 1 1 0         4           4
+     P2     0  -      1 1 . .         2           4   (dies: censored from 2)
+     P3     1  k=0    0 1 . .         2           4   (dies: censored from 2)
+     P4     1  -      0 0 0 1         4           4
+     P5     1  k=0    1 1 . .         2           2   (data end after month 1)
+     P6     1  k=2    1 0 1 1         4           4   (a control at 0)
+     P7     1  k=0 (type 2)           4           4   (neither)
+   The logit on (1, x) is saturated, so every control of a cell ties: NN
+   P0 <- {P1, P2}, P3 and P5 <- {P4, P6}, weight 1/2 each.
+   F_0 (admin_observed >= 0 + 3): P0 and P3. P5 leaves F_0 (the data end
+   cuts its horizon); P3 stays (its death is not known at k and follows
+   the start): it is censored at tau 2 like in ATT.
+   NN, effects of the treated:
+            P0                 P3           P5
+     tau 0  0 - .5 = -.5       0 - .5       1 - .5 = .5
+     tau 1  0 - 1 = -1         1 - 0 = 1    1 - 0 = 1
+     tau 2  1 - 1 = 0 (P2 censored: P1 alone)   .          .
+   ATT:       -1/6, 1/3, 0          ATT_fixed: -1/2, 0, 0
+   (before v2 ATT_fixed was empty: not every treated of month 0 could be
+   followed for the horizon).
+   IPW over F_0 (control weights e/(1-e): 1/2 for x = 0, 1 for x = 1):
+     tau 0: treated 0; controls (.5*0 + .5*1 + 0 + 1)/3 = .5        -> -1/2
+     tau 1: treated (0 + 1)/2; controls (.5 + .5 + 0 + 0)/3 = 1/3   -> 1/6
+     tau 2: treated 1 (P0); controls (.5*1 + 0 + 1)/2.5 = .6        -> .4 */
+typedef struct {
+    int32_t tm[8], tt[8], nobs[8], admin[8];
+    double cost[8], x[8];
+    uint8_t on[8], emp[8], inc[8];
+    float y[32];
+    float *outcome[1];
+    const char *term[1];
+} tiny;
+
+static void tiny_init(tiny *T)
+{
+    static const int tm[8] = {0, -1, -1, 0, -1, 0, 2, 0}, tt[8] = {1, 0, 0, 1, 0, 1, 1, 2};
+    static const int nobs[8] = {4, 4, 2, 2, 4, 2, 4, 4}, admin[8] = {4, 4, 4, 4, 4, 2, 4, 4};
+    static const float y[8][4] = {{0, 0, 1, 1}, {0, 1, 1, 0}, {1, 1, NAN, NAN}, {0, 1, NAN, NAN},
+                                  {0, 0, 0, 1}, {1, 1, NAN, NAN}, {1, 0, 1, 1}, {1, 1, 1, 1}};
+    memset(T, 0, sizeof *T);
+    for (int i = 0; i < 8; i++) {
+        T->tm[i] = tm[i];
+        T->tt[i] = tt[i];
+        T->nobs[i] = nobs[i];
+        T->admin[i] = admin[i];
+        T->cost[i] = NAN;
+        T->x[i] = i < 3 ? 0 : 1;
+        T->on[i] = 1;
+        T->inc[i] = 1;
+        for (int t = 0; t < 4; t++) T->y[i * 4 + t] = y[i][t];
+    }
+    T->outcome[0] = T->y;
+    T->term[0] = "x";
+}
+
+static nt_dyn_panel tiny_view(tiny *T)
+{
+    return (nt_dyn_panel){.n = 8, .months = 4, .treat_month = T->tm, .treat_type = T->tt, .treat_cost = T->cost,
+                          .n_observed = T->nobs, .admin_observed = T->admin, .n_risk = 1, .on_index = T->on,
+                          .emp_before = T->emp, .n_outcomes = 1, .outcome = (const float *const *)T->outcome,
+                          .p = 1, .x = T->x, .term = T->term, .included = T->inc};
+}
+
+static nt_dyn_result *estimate(tiny *T, nt_method method, nt_dyn_lin *lin)
+{
+    nt_dyn_panel v = tiny_view(T);
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 3;
+    o.method = method;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.full = 1;
+    o.ai_neighbors = 1;
+    o.lin = lin;
+    nt_error err;
+    nt_dyn_result *r = NULL;
+    if (nt_dyn_estimate(&v, units, 8, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    return r;
+}
+
+static void test_fixed_nn(void **state)
+{
+    (void)state;
+    tiny T;
+    tiny_init(&T);
+    nt_dyn_result *r = estimate(&T, NT_METHOD_NN, NULL);
+    expect_near(r->att[0], -1.0 / 6, 1e-12);
+    expect_near(r->att[1], 1.0 / 3, 1e-12);
+    expect_near(r->att[2], 0, 1e-12);
+    expect_near(r->att_fixed[0], -0.5, 1e-12);
+    expect_near(r->att_fixed[1], 0, 1e-12);
+    expect_near(r->att_fixed[2], 0, 1e-12);
+    assert_int_equal(r->k_fixed[0], 0);            /* not every treated of month 0 is in F_0 */
+    assert_int_equal(r->n_treated[0], 3);
+    assert_int_equal(r->n_treated_fixed[0], 2);    /* P0, P3 */
+    assert_int_equal(r->n_treated_fixed[2], 1);    /* P3 censored (death) */
+    assert_int_equal(r->n_treated_matched_fixed[1], 2);
+    assert_int_equal(r->n_treated_matched_fixed[2], 1);
+    assert_int_equal(r->n_control_used_fixed[0], 4);
+    assert_int_equal(r->n_control_used_fixed[2], 1);   /* P1 for P0 */
+    /* ATT_fixed's per-start-month slots, and its disclosure facts */
+    assert_int_equal(r->fx->k_contrib[0], 2);
+    expect_near(r->fx->k_att[1], 0, 1e-12);
+    assert_int_equal(r->fx->k_control_used[0], 4);
+    expect_near(r->fx->k_control_wmax[2], 1.0, 1e-12);
+    nt_dyn_result_free(r);
+}
+
+static void test_fixed_ipw(void **state)
+{
+    (void)state;
+    tiny T;
+    tiny_init(&T);
+    nt_dyn_result *r = estimate(&T, NT_METHOD_IPW, NULL);
+    expect_near(r->att_fixed[0], -0.5, 1e-7);
+    expect_near(r->att_fixed[1], 1.0 / 6, 1e-7);
+    expect_near(r->att_fixed[2], 0.4, 1e-7);
+    /* ATT tau 0: treated (0 + 0 + 1)/3 - .5 */
+    expect_near(r->att[0], 1.0 / 3 - 0.5, 1e-7);
+    nt_dyn_result_free(r);
+}
+
+/* Every treated in F: ATT_fixed is ATT, also in the linearisation. */
+static void test_fixed_all(void **state)
+{
+    (void)state;
+    tiny T;
+    tiny_init(&T);
+    T.admin[5] = 4;
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    nt_dyn_result *r = estimate(&T, NT_METHOD_NN, L);
+    assert_int_equal(r->k_fixed[0], 1);
+    for (int tau = 0; tau < 3; tau++) {
+        expect_near(r->att_fixed[tau], r->att[tau], 0);
+        assert_int_equal(r->n_treated_matched_fixed[tau], r->n_treated_matched[tau]);
+    }
+    for (long p = 0; p < 8; p++) {
+        double a[3], b[3];
+        nt_dyn_lin_get(L, 0, p, a);
+        nt_dyn_lin_get(L, 1, p, b);
+        for (int tau = 0; tau < 3; tau++) expect_near(a[tau], b[tau], 0);
+    }
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
+/* The linearisation of ATT_fixed (NN, the matches of the full month) is
+   that of ATT on the panel without P5: the saturated logit ties every
+   control of a cell whatever P5 does, so the matches, the AI residuals
+   among the controls and the treated of F are the same. */
+static void test_fixed_lin(void **state)
+{
+    (void)state;
+    tiny T;
+    tiny_init(&T);
+    nt_dyn_lin *L, *L2;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L2, &err), NT_OK);
+    nt_dyn_result *r = estimate(&T, NT_METHOD_NN, L);
+    tiny U;
+    tiny_init(&U);
+    U.on[5] = 0;   /* P5 not at risk: no row */
+    nt_dyn_result *r2 = estimate(&U, NT_METHOD_NN, L2);
+    for (int tau = 0; tau < 3; tau++) expect_near(r->att_fixed[tau], r2->att[tau], 1e-12);
+    for (int tau = 0; tau < 3; tau++) assert_int_equal(L->n_contrib[3 + tau], L2->n_contrib[tau]);
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f, *f2;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    assert_int_equal(nt_dyn_infer(L2, r2, &io, &f2, &err), NT_OK);
+    for (long p = 0; p < 8; p++) {
+        double a[3], b[3];
+        nt_dyn_lin_get(L, 1, p, a);
+        nt_dyn_lin_get(L2, 0, p, b);
+        for (int tau = 0; tau < 3; tau++) expect_near(a[tau], b[tau], 1e-7);
+    }
+    /* series 1 (ATT_fixed of the one outcome) against series 0 of the run without P5 */
+    for (int tau = 0; tau < 3; tau++) {
+        expect_near(f->se[3 + tau], f2->se[tau], 1e-7);
+        expect_near(f->cum_se[3 + tau], f2->cum_se[tau], 1e-7);
+    }
+    /* and by hand at tau 1: terms P0 -1 - 0, P3 1 - 0 (ATT_fixed 0); the
+       controls' AI residuals with J = 1 within the observed controls:
+       every control has K = 1/2, KK = 1/4: c = sqrt(1/4 - 1/4) = 0. So
+       se^2 = (1 + 1) / 2^2. */
+    expect_near(f->se[3 + 1], sqrt(0.5), 1e-7);
+    nt_dyn_inference_free(f);
+    nt_dyn_inference_free(f2);
+    nt_dyn_lin_free(L);
+    nt_dyn_lin_free(L2);
+    nt_dyn_result_free(r);
+    nt_dyn_result_free(r2);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixed_nn),
+        cmocka_unit_test(test_fixed_ipw),
+        cmocka_unit_test(test_fixed_all),
+        cmocka_unit_test(test_fixed_lin),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,308 @@
+/* estimators/nt_dyn_ipcw.c: ATT_never and the censoring weights of the
+   dynamic estimator, by hand on a tiny panel (docs/dynamic.md, "ATT_never
+   and IPCW"). */
+#include "tests/nt_test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nt_rng.h"
+#include "estimators/nt_dyn_infer.h"
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_method.h"
+
+/* The panel of tests/test_dynamic.c (seven persons, x binary, start month 0,
+   4 months) with risk-set data for months 0..3, and P4 off the index
+   benefit from month 1 on (not at risk of a later start):
+     person x  treat  employed 0..3   index benefit 0..3
+     P0     0  k=0    0 0 1 1         1 1 1 1
+     P1     0  -      0 1 1 0         1 1 1 1
+     P2     0  -      1 1 . .         1 1 1 1     censored from month 2
+     P3     1  k=0    0 1 1 1         1 1 1 1
+     P4     1  -      0 0 0 1         1 0 0 0
+     P5     1  k=0    0 0 0 0         1 1 1 1
+     P6     1  k=2    1 0 1 1         1 1 1 1     starts in month 2
+     P7     1  k=0 (type 2)           neither
+   The start hazard (months 1..3, one block) has one event, fewer than the
+   logit needs, so it is the pooled rate: rows at risk P1 (s 1, 2, 3), P2
+   (1), P6 (1, 2; starts in 2): h = 1/6 for everyone, and a control's
+   weight in month t is (6/5)^(months at risk in 1..t); P4's stays 1.
+   IPW (ATT weights w = .5 for x = 0, 1 for x = 1), ATT_never:
+     tau 0: as ATT: -0.5;
+     tau 1: controls P1 .5 (6/5), P2 .5 (6/5), P4 1, P6 1 (6/5), employed
+            1, 1, 0, 0: 1/3 - 1.2 / 3.4;
+     tau 2: P2 censored, P6 started (censored at its start): P1 .5 (6/5)^2
+            = .72, P4 1, employed 1, 0: 2/3 - .72 / 1.72.
+   NN with replacement (ties share): P0 <- {P1, P2}, P3, P5 <- {P4, P6};
+   equal weights within a set cancel, so ATT_never = ATT but for P6
+   leaving P3's and P5's sets at month 2: tau 2 (1 - 1 + 1 - 0 + 0 - 0)/3. */
+typedef struct {
+    int32_t tm[8], tt[8], nobs[8], adm[8];
+    double cost[8], x[8];
+    uint8_t on[32], emp[32], inc[8];
+    float y[32];
+    const float *out[1];
+    const char *term[1];
+} tiny;
+
+static const nt_dyn_panel *tiny_view(tiny *T, nt_dyn_panel *v)
+{
+    static const int tm[8] = {0, -1, -1, 0, -1, 0, 2, 0};
+    static const int tt[8] = {1, 0, 0, 1, 0, 1, 1, 2};
+    static const int nobs[8] = {4, 4, 2, 4, 4, 4, 4, 4};
+    static const double x[8] = {0, 0, 0, 1, 1, 1, 1, 1};
+    static const float y[8][4] = {{0, 0, 1, 1}, {0, 1, 1, 0}, {1, 1, NAN, NAN}, {0, 1, 1, 1},
+                                  {0, 0, 0, 1}, {0, 0, 0, 0}, {1, 0, 1, 1}, {1, 1, 1, 1}};
+    memset(T, 0, sizeof *T);
+    for (int i = 0; i < 8; i++) {
+        T->tm[i] = tm[i];
+        T->tt[i] = tt[i];
+        T->nobs[i] = nobs[i];
+        T->adm[i] = 4;
+        T->cost[i] = NAN;
+        T->x[i] = x[i];
+        T->inc[i] = 1;
+        for (int t = 0; t < 4; t++) {
+            T->y[i * 4 + t] = y[i][t];
+            T->on[i * 4 + t] = i == 4 && t > 0 ? 0 : 1;
+        }
+    }
+    T->out[0] = T->y;
+    T->term[0] = "x";
+    *v = (nt_dyn_panel){.n = 8, .months = 4, .treat_month = T->tm, .treat_type = T->tt, .treat_cost = T->cost,
+                        .n_observed = T->nobs, .admin_observed = T->adm, .n_risk = 4, .on_index = T->on,
+                        .emp_before = T->emp, .n_outcomes = 1, .outcome = T->out, .p = 1, .x = T->x,
+                        .term = T->term, .included = T->inc};
+    return v;
+}
+
+static nt_dyn_result *tiny_run(nt_method method, int never, int censoring, nt_dyn_lin *lin)
+{
+    tiny T;
+    nt_dyn_panel v;
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 3;
+    o.method = method;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.full = 1;
+    o.ai_neighbors = 1;
+    o.never = never;
+    o.censoring = censoring;
+    o.lin = lin;
+    nt_dyn_result *r = NULL;
+    nt_error err;
+    if (nt_dyn_estimate(tiny_view(&T, &v), units, 8, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    return r;
+}
+
+static void test_never_ipw_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_result *r = tiny_run(NT_METHOD_IPW, 1, 0, NULL);
+    expect_near(r->att[0], -0.5, 1e-12);
+    expect_near(r->att[1], 1.0 / 3 - 1.2 / 3.4, 1e-12);
+    expect_near(r->att[2], 2.0 / 3 - 0.72 / 1.72, 1e-12);
+    /* P6 is not a control at month 2 (started): P1 and P4 are used */
+    assert_int_equal(r->n_control_used[2], 2);
+    assert_int_equal(r->n_control_used[1], 4);
+    nt_dyn_result_free(r);
+    /* without never: the ATT of tests/test_dynamic.c (P6 a control at month 2) */
+    r = tiny_run(NT_METHOD_IPW, 0, 0, NULL);
+    expect_near(r->att[2], 2.0 / 3.0 - 0.6, 1e-12);
+    assert_null(r->k_wcontrib);
+    nt_dyn_result_free(r);
+}
+
+static void test_never_nn_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_result *r = tiny_run(NT_METHOD_NN, 1, 0, NULL);
+    expect_near(r->att[0], -0.5, 1e-12);
+    expect_near(r->att[1], 0.0, 1e-12);
+    expect_near(r->att[2], 1.0 / 3, 1e-12);
+    nt_dyn_result_free(r);
+    r = tiny_run(NT_METHOD_RADIUS, 1, 0, NULL);   /* radius on equal scores: the same sets */
+    expect_near(r->att[2], 1.0 / 3, 1e-12);
+    nt_dyn_result_free(r);
+}
+
+/* Censoring on the tiny panel: rows at risk of censoring (observed in
+   s - 1) s = 1: 8, s = 2: 8 (P2 censored), s = 3: 7; one event: the
+   pooled rate 1/23 for all, so every unit observed in t has the weight
+   (23/22)^t and the weights cancel: the ATT is unchanged, the summed
+   weights are the contributing treated x (23/22)^tau. */
+static void test_ipcw_equal_weights(void **state)
+{
+    (void)state;
+    nt_dyn_result *a = tiny_run(NT_METHOD_IPW, 0, 0, NULL), *b = tiny_run(NT_METHOD_IPW, 0, 1, NULL);
+    for (int tau = 0; tau < 3; tau++) {
+        expect_near(b->att[tau], a->att[tau], 1e-12);
+        expect_near(b->k_wcontrib[tau], (double)b->k_contrib[tau] * pow(23.0 / 22.0, tau), 1e-12);
+    }
+    nt_dyn_result_free(a);
+    nt_dyn_result_free(b);
+}
+
+/* The linearisation of ATT_never (IPW) at tau 2, weights held fixed: the
+   weighted controls v = .72 (P1, y 1) and 1 (P4, y 0), W = 1.72, rbar =
+   .72 / 1.72, three treated (y 1, 1, 0): treated terms y - rbar, control
+   terms -(3 v_j / W)(y_j - rbar), and the logit's term G' H^-1 z (d - e)
+   with G = -sum_j (3 v_j / W)(y_j - rbar) z_j, H = [[5/3, 1], [1, 1]]
+   (the saturated logit: e = 1/3 for x = 0, 1/2 for x = 1). */
+static void test_never_lin_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    nt_dyn_result *r = tiny_run(NT_METHOD_IPW, 1, 0, L);
+    double W = 1.72, rbar = 0.72 / W, A = 2.0 / 3 - rbar;
+    double c1 = -3 * 0.72 / W * (1 - rbar), c4 = -3 * 1.0 / W * (0 - rbar);
+    double G0 = c1 + c4, G1 = c4;                  /* z = (1, 0) for P1, (1, 1) for P4 */
+    double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;   /* H^-1 G */
+    double l0 = a0, l1 = a0 + a1;                  /* a'z for x = 0 and x = 1 */
+    double want[8] = {1 - rbar - A + l0 * (1 - 1.0 / 3), c1 + l0 * (-1.0 / 3), l0 * (-1.0 / 3),
+                      1 - rbar - A + l1 * 0.5,       c4 + l1 * (-0.5),      -rbar - A + l1 * 0.5,
+                      l1 * (-0.5),                   0};
+    double ss = 0;
+    for (int p = 0; p < 8; p++) {
+        double c[3];
+        nt_dyn_lin_get(L, 0, p, c);
+        expect_near(c[2], want[p] / 3, 1e-6);
+        ss += want[p] * want[p] / 9;
+    }
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    expect_near(f->se[2], sqrt(ss), 1e-6);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
+/* Invariants on a random panel large enough for the hazard logits: with
+   no later programme starts ATT_never equals ATT; with no censoring the
+   IPCW ATT equals the ATT; both for nn, radius and ipw. With later starts
+   and censoring the estimates differ but stay finite, and the summed
+   weights exceed the counts once censoring has begun. */
+static void random_view(nt_dyn_panel *v, int later, int censor, int32_t *tm, int32_t *tt, int32_t *nobs,
+                        int32_t *adm, double *cost, double *x, uint8_t *on, uint8_t *emp, uint8_t *inc, float *y)
+{
+    enum { N = 600, M = 30 };
+    nt_rng g;
+    nt_rng_init(&g, 42, 7);
+    for (long i = 0; i < N; i++) {
+        x[i] = nt_rng_normal(&g);
+        x[N + i] = nt_rng_uniform(&g) < 0.5;
+        double e = 1 / (1 + exp(-(-1.5 + 0.5 * x[i])));
+        tm[i] = nt_rng_uniform(&g) < e ? (later ? (int32_t)nt_rng_below(&g, 3) : 0) : -1;   /* no later start without later */
+        if (later && tm[i] < 0 && nt_rng_uniform(&g) < 0.4) tm[i] = 3 + (int32_t)nt_rng_below(&g, 20);
+        tt[i] = tm[i] >= 0;
+        double ch = 1 / (1 + exp(-(-3.5 + 0.8 * x[i])));
+        nobs[i] = M;
+        for (int t = 1; censor && t < M; t++)
+            if (nt_rng_uniform(&g) < ch) { nobs[i] = t; break; }
+        adm[i] = M;
+        cost[i] = NAN;
+        inc[i] = 1;
+        for (int t = 0; t < M; t++) {
+            on[i * M + t] = 1;
+            emp[i * M + t] = 0;
+            double pe = 1 / (1 + exp(-(-1 + 0.7 * x[i] + 0.3 * x[N + i] + (tm[i] >= 0 && t >= tm[i] + 2))));
+            y[i * M + t] = t < nobs[i] ? (float)(nt_rng_uniform(&g) < pe) : NAN;
+        }
+    }
+    *v = (nt_dyn_panel){.n = N, .months = M, .treat_month = tm, .treat_type = tt, .treat_cost = cost,
+                        .n_observed = nobs, .admin_observed = adm, .n_risk = M, .on_index = on,
+                        .emp_before = emp, .n_outcomes = 1, .p = 2, .x = x, .included = inc};
+}
+
+static void test_never_invariants(void **state)
+{
+    (void)state;
+    enum { N = 600, M = 30 };
+    int32_t tm[N], tt[N], nobs[N], adm[N];
+    double cost[N], x[2 * N];
+    static uint8_t on[N * M], emp[N * M];
+    uint8_t inc[N];
+    static float y[N * M];
+    const float *out[1] = {y};
+    const char *term[2] = {"x1", "x2"};
+    long units[N];
+    for (long i = 0; i < N; i++) units[i] = i;
+    const nt_method methods[3] = {NT_METHOD_NN, NT_METHOD_RADIUS, NT_METHOD_IPW};
+    for (int later = 0; later <= 1; later++) {
+        nt_dyn_panel v;
+        random_view(&v, later, !later, tm, tt, nobs, adm, cost, x, on, emp, inc, y);
+        v.outcome = out;
+        v.term = term;
+        for (int mi = 0; mi < 3; mi++) {
+            nt_dyn_opts o;
+            nt_dyn_opts_default(&o);
+            o.program = 0;
+            o.start_first = 0;
+            o.start_last = 2;
+            o.horizon = 20;
+            o.method = methods[mi];
+            o.min_treated = 1;
+            nt_dyn_result *a, *b;
+            nt_error err;
+            assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &a, &err), NT_OK);
+            if (later) o.censoring = 1;   /* no censoring in this panel */
+            else o.never = 1;             /* no later starts in this panel */
+            assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &b, &err), NT_OK);
+            for (int tau = 0; tau < 20; tau++) expect_near(b->att[tau], a->att[tau], 1e-12);
+            nt_dyn_result_free(b);
+            /* both weights on a panel with later starts or censoring */
+            o.never = o.censoring = 1;
+            assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &b, &err), NT_OK);
+            for (int tau = 0; tau < 20; tau++) assert_true(isfinite(b->att[tau]));
+            if (!later) {
+                double w = 0;
+                long c = 0;
+                for (int k = 0; k < b->n_k; k++) { w += b->k_wcontrib[k * 20 + 19]; c += b->k_contrib[k * 20 + 19]; }
+                assert_true(w > (double)c);
+            }
+            nt_dyn_result_free(a);
+            nt_dyn_result_free(b);
+        }
+    }
+}
+
+/* Methods the weights are not built for are refused. */
+static void test_never_refused(void **state)
+{
+    (void)state;
+    tiny T;
+    nt_dyn_panel v;
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.horizon = 3;
+    o.min_treated = 1;
+    o.method = NT_METHOD_AIPW;
+    o.never = 1;
+    nt_dyn_result *r = NULL;
+    nt_error err;
+    assert_int_equal(nt_dyn_estimate(tiny_view(&T, &v), units, 8, &o, &r, &err), NT_EUSAGE);
+    assert_non_null(strstr(err.msg, "aipw"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_never_ipw_tiny),   cmocka_unit_test(test_never_nn_tiny),
+        cmocka_unit_test(test_ipcw_equal_weights), cmocka_unit_test(test_never_lin_tiny),
+        cmocka_unit_test(test_never_invariants), cmocka_unit_test(test_never_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
