@@ -69,7 +69,7 @@ nt_status nt_toe_report_build(const nt_run_state *P, const nt_report_chapter **o
         for (int h = 0; h < NT_REPORT_TOE_CUMS; h++) {
             int T = months[h];
             if (T > H) { q->m_at[h] = q->t_at[h] = at(NAN, NAN, NAN, 1); continue; }
-            long wb = path ? nt_run_window_basis(P, pg, oc, T) : 0;
+            long wb = path ? nt_run_window_basis(P, pg, oc, T, 0) : 0;
             q->m_at[h] = at(r->matching_cum[T - 1], r->matching_cum_lower[T - 1], r->matching_cum_upper[T - 1],
                             path && nt_disclose_stat(wb, mc));
             q->t_at[h] = at(r->toe_cum[T - 1], r->toe_cum_lower[T - 1], r->toe_cum_upper[T - 1], toe_ok);

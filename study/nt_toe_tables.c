@@ -251,7 +251,7 @@ static nt_status write_pairs(nt_run_state *P, nt_error *err)
             if (T > r->horizon) continue;
             double m[3] = {r->matching_cum[T - 1], r->matching_cum_lower[T - 1], r->matching_cum_upper[T - 1]};
             double e[4] = {r->toe_cum[T - 1], r->toe_cum_se[T - 1], r->toe_cum_lower[T - 1], r->toe_cum_upper[T - 1]};
-            pair_row(t, P->st->programs[i], "cumulative", T, m, e, res && oc >= 0 ? nt_run_window_basis(P, i * P->n_groups, oc, T) : 0, r->basis_toe);
+            pair_row(t, P->st->programs[i], "cumulative", T, m, e, res && oc >= 0 ? nt_run_window_basis(P, i * P->n_groups, oc, T, 0) : 0, r->basis_toe);
         }
     }
     nt_status s = write_one(P, t, "toe_vs_matching.csv", err);
