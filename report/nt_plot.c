@@ -242,13 +242,20 @@ static void paths_marker(nt_plot_canvas *cv, const nt_plot_area *A, const nt_plo
 
 void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p)
 {
+    nt_plot_draw_paths_axes(cv, x, y, w, h, p, NULL);
+}
+
+void nt_plot_draw_paths_axes(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p,
+                             const nt_plot_axes *axes)
+{
+    const nt_plot_axes none = {0, 0}, *ax = axes ? axes : &none;
     cairo_t *cr = cv->cr;
     double k = p->y_scale != 0 ? p->y_scale : 1, lo, hi;
     nt_plot_area A = {x + 46, x + w - 8, y + 16, y + h - 30, 36};
     nt_plot_axis_t ya;
     paths_range(p, k, &lo, &hi);
     nt_plot_axis(&ya, lo, hi, 5);
-    if (p->y_max > 0 && ya.hi > p->y_max) ya.hi = ceil(p->y_max / ya.step - 1e-9) * ya.step;
+    if (ax->y_max > 0 && ya.hi > ax->y_max) ya.hi = ceil(ax->y_max / ya.step - 1e-9) * ya.step;
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     if (p->title) {  /* shrunk to the panel's width: side-by-side panels' titles never meet */
         double ts = 8.5;
@@ -267,7 +274,7 @@ void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double
         cairo_line_to(cr, xx, A.y1);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        int label = (int)m + p->x_first;
+        int label = (int)m + ax->x_first;
         snprintf(buf, sizeof buf, "%s%d", label < 0 ? "\u2212" : "", label < 0 ? -label : label);
         nt_plot_text(cv, buf, xx, A.y1 + 10, 7.5, 0, 0.5);
     }

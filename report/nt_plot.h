@@ -58,11 +58,19 @@ typedef struct {
     const nt_plot_series *series;
     double marker;           /* x of a dashed vertical line, or NaN */
     const char *note;        /* its label, or (marker NaN) a note at the top right; may be NULL */
-    int x_first;             /* the x tick label of month 0 (0: months since start; -36: months before inflow) */
-    double y_max;            /* > 0: the y axis ends there (a share's 100%), else at a nice number past the data */
 } nt_plot_paths;
 
 void nt_plot_draw_paths(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p);
+/* Axes other than a paths panel's own: x_first the x tick label of month 0
+   (-36: months relative to inflow, with a true minus sign); y_max > 0: the
+   y axis ends there (a share's 100%) instead of at a nice number past the
+   data. */
+typedef struct {
+    int x_first;
+    double y_max;
+} nt_plot_axes;
+void nt_plot_draw_paths_axes(nt_plot_canvas *cv, double x, double y, double w, double h, const nt_plot_paths *p,
+                             const nt_plot_axes *axes);
 
 typedef struct {
     const char *label;       /* left of the row */

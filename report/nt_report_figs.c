@@ -53,14 +53,14 @@ static void effects(nt_plot_canvas *cv, const nt_fig *f, double w, double h)
         double scale;
         const char *monthly = nt_lang_series(r->lang, r->outcome[oc], 0, &scale);
         nt_plot_series s = {p->est, p->lower, p->upper, p->band_lower, p->band_upper, {rgb[0], rgb[1], rgb[2]}};
-        nt_plot_paths m = {monthly, word(r, NT_W_MONTHS_SINCE), NULL, scale, r->horizon, 1, &s, NAN, NULL, 0, 0};
+        nt_plot_paths m = {monthly, word(r, NT_W_MONTHS_SINCE), NULL, scale, r->horizon, 1, &s, NAN, NULL};
         double y = HEAD_H + oc * ROW_H;
         nt_plot_draw_paths(cv, 0, y, w / 2, ROW_H, &m);
         nt_plot_series c = {p->cum, p->cum_lower, p->cum_upper, NULL, NULL, {rgb[0], rgb[1], rgb[2]}};
         nt_report_breakeven_text(r, &p->breakeven, p->breakeven_net, note, sizeof note);
         nt_plot_paths cm = {nt_lang_series(r->lang, r->outcome[oc], 1, NULL), word(r, NT_W_MONTHS_SINCE), NULL, 1,
                             r->horizon, 1, &c, p->breakeven.hidden || isnan(p->breakeven.est) ? NAN : p->breakeven.est,
-                            note, 0, 0};
+                            note};
         nt_plot_draw_paths(cv, w / 2, y, w / 2, ROW_H, &cm);
     }
     footer(cv, r, 1, w, h);
@@ -87,7 +87,7 @@ static void all_programmes(nt_plot_canvas *cv, const nt_fig *f, double w, double
             s[i].band_lower = s[i].band_upper = NULL;
         }
         const char *title = nt_lang_series(r->lang, r->outcome[oc], f->cumulative ? 1 : 0, &scale);
-        nt_plot_paths m = {title, word(r, NT_W_MONTHS_SINCE), NULL, f->cumulative ? 1 : scale, r->horizon, np, s, NAN, NULL, 0, 0};
+        nt_plot_paths m = {title, word(r, NT_W_MONTHS_SINCE), NULL, f->cumulative ? 1 : scale, r->horizon, np, s, NAN, NULL};
         nt_plot_draw_paths(cv, 0, HEAD_H + 12 * ((np - 1) / 3) + oc * ROW_H, w, ROW_H, &m);
     }
     char kind[600], buf[800];

@@ -63,9 +63,9 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
                            .y_label = L(cv, "participants \u2212 controls, percentage points",
                                         "deelnemers \u2212 controles, procentpunten"),
                            .y_scale = 100, .n_months = W, .n_series = 2, .series = s, .marker = NAN,
-                           .note = L(cv, "dashed: simultaneous 95% band", "gestreept: simultane 95%-band"),
-                           .x_first = C->placebo_first};
-        nt_plot_draw_paths(cv, 0, 0, half, h - 18, &p);
+                           .note = L(cv, "dashed: simultaneous 95% band", "gestreept: simultane 95%-band")};
+        nt_plot_axes ax = {.x_first = C->placebo_first};
+        nt_plot_draw_paths_axes(cv, 0, 0, half, h - 18, &p, &ax);
         double x = nt_plot_legend(cv, 40, h - 8, 0, s[0].rgb, 1, L(cv, "employed", "werkend"));
         nt_plot_legend(cv, x + 12, h - 8, 0, s[1].rgb, 1, L(cv, "on benefit", "in uitkering"));
     }

@@ -431,9 +431,9 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
                            .y_label = nl ? (o ? "% nog zonder stabiel werk" : "% nog zonder werk")
                                          : (o ? "% still without a stable job" : "% still without work"),
                            .y_scale = 100,
-                           .n_months = H + 1, .n_series = 2, .series = c, .marker = NAN, .note = NULL,
-                           .y_max = 100};
-        nt_plot_draw_paths(cv, 0, top, w / 2, ph, &p);
+                           .n_months = H + 1, .n_series = 2, .series = c, .marker = NAN, .note = NULL};
+        nt_plot_axes ax = {.y_max = 100};   /* a share: the axis ends at 100% */
+        nt_plot_draw_paths_axes(cv, 0, top, w / 2, ph, &p, &ax);
         nt_plot_series dfs = {.y = sh + 2 * H1, .lower = sh + 3 * H1, .upper = sh + 4 * H1};
         nt_plot_colour(2, dfs.rgb);
         nt_plot_paths q = {.title = nl ? "Verschil deelnemers \u2212 controles" : "Difference participants \u2212 controls",

@@ -88,7 +88,7 @@ static void test_png_written(void **state)
     }
     nt_plot_series s = {est, lo, hi, blo, bhi, {0.09, 0.29, 0.58}};
     nt_plot_paths p = {"Effect on the employment rate (percentage points)", "Months since programme start", NULL,
-                       100, N, 1, &s, NAN, NULL, 0, 0};
+                       100, N, 1, &s, NAN, NULL};
     nt_error err;
     assert_int_equal(nt_plot_write_png(png, FW, FH, draw_panel, &p, NT_LANG_EN, NULL, NULL, &err), NT_OK);
     assert_int_equal(nt_plot_write_pdf(pdf, FW, FH, draw_panel, &p, NT_LANG_EN, &err), NT_OK);
@@ -145,7 +145,7 @@ static void test_nan_gap(void **state)
         hi[t] = gap ? NAN : 0.6;
     }
     nt_plot_series s = {est, lo, hi, NULL, NULL, {0.09, 0.29, 0.58}};
-    nt_plot_paths p = {"gap", NULL, NULL, 1, N, 1, &s, NAN, NULL, 0, 0};
+    nt_plot_paths p = {"gap", NULL, NULL, 1, N, 1, &s, NAN, NULL};
     nt_error err;
     assert_int_equal(nt_plot_write_png(png, FW, FH, draw_panel, &p, NT_LANG_EN, NULL, NULL, &err), NT_OK);
     cairo_surface_t *img = cairo_image_surface_create_from_png(png);
@@ -210,7 +210,7 @@ static void test_cumulative(void **state)
     snprintf(note, sizeof note, "break-even: month %d", be);
     nt_plot_series s = {cum, clo, chi, NULL, NULL, {0.09, 0.29, 0.58}};
     nt_plot_paths p = {"Cumulative effect (months employed)", "Months since programme start", NULL, 1, N, 1, &s, be,
-                       note, 0, 0};
+                       note};
     texts seen = {0};
     nt_error err;
     assert_int_equal(nt_plot_write_png(png, FW, FH, draw_panel, &p, NT_LANG_EN, collect, &seen, &err), NT_OK);
