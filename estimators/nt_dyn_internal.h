@@ -383,6 +383,20 @@ static inline int nt_dyn_uobs(const nt_dyn_panel *p, const long *unit_person, co
     return nt_dyn_observed(p, nt_dyn_uperson(unit_person, m, u), t);
 }
 
+/* The denominator of a treated unit's matched-control mean: the matched
+   controls alive in t (observed, whether or not started on a programme),
+   each with its censoring weight only. With ATT_never the numerator has
+   the controls not yet started, with the start weight on top, so that the
+   start censoring is inverse-probability weighted within the matched set
+   (E[1{no start by t} W | X] = 1) instead of renormalised away (with one
+   match a renormalised weight cancels: docs/dynamic.md). Without never,
+   alive = observed and the weights agree: the ATT's renormalisation. */
+static inline int nt_dyn_ualive(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, long u, int t)
+{
+    if (m->yc) return t < m->yc->lim[u];
+    return nt_dyn_observed(p, nt_dyn_uperson(unit_person, m, u), t);
+}
+
 static inline double nt_dyn_uy(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int o, long u,
                                int t)
 {

@@ -258,11 +258,11 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        int obs = nt_dyn_cobs(p, pc, t);
+        int obs = nt_dyn_cobs(p, pc, t), alive = nt_dyn_observed(p, pc, t);   /* as range_paths */
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
+        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1, w0 = alive && hw ? nt_dyn_wt(p, pc, km, t, 0) : 1;
         for (int q = 0; q <= NO; q++) {
-            double v = !obs ? 0 : q == 0 ? wj : wj * uyadj(p, unit_person, m, 1, j, q - 1, t);
+            double v = q == 0 ? (alive ? w0 : 0) : !obs ? 0 : wj * uyadj(p, unit_person, m, 1, j, q - 1, t);
             for (int e = 0; e < np; e++) {
                 double *row = P + ((size_t)q * np + e) * nc1;
                 row[j + 1] = row[j] + v * pw[e];
@@ -333,9 +333,9 @@ static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_
         w->contrib[i] = 0;
         if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         double den = 0;
-        for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t))
-                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), km, t, 1) : 1);
+        for (long a = m->start[i]; a < m->start[i + 1]; a++)   /* as matched_tau (nt_dyn_ualive) */
+            if (nt_dyn_ualive(p, unit_person, m, nt + m->pair_c[a], t))
+                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), km, t, 0) : 1);
         if (den <= 0) continue;
         w->contrib[i] = 1;
         double wi = w->tw[i] = hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), km, t, 0) : 1;

@@ -108,11 +108,12 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
         for (long j = 0; j < m->n_c; j++) {
             long pc = unit_person[m->c_unit[j]];
-            int obs = nt_dyn_cobs(p, pc, t);
+            int obs = nt_dyn_cobs(p, pc, t), alive = nt_dyn_observed(p, pc, t);   /* nt_dyn_ualive */
             double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-            double cj = (double)nt_dyn_ucount(count, m->c_unit[j]) * (obs ? nt_dyn_wt(p, pc, k, t, 1) : 1);
+            double cnt = (double)nt_dyn_ucount(count, m->c_unit[j]);
+            double cj = cnt * (obs ? nt_dyn_wt(p, pc, k, t, 1) : 1), c0 = cnt * (alive ? nt_dyn_wt(p, pc, k, t, 0) : 1);
             for (int q = 0; q <= NO; q++) {
-                double v = !obs ? 0 : q == 0 ? cj : cj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
+                double v = q == 0 ? (alive ? c0 : 0) : !obs ? 0 : cj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
                 for (int e = 0; e < np; e++) {
                     double *row = P + ((size_t)q * np + e) * nc1;
                     row[j + 1] = row[j] + v * pw[e];
@@ -245,8 +246,8 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
         *nobs += ci;
         double den = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t))
-                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), k, t, 1) : 1);
+            if (nt_dyn_ualive(p, unit_person, m, nt + m->pair_c[a], t))
+                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), k, t, 0) : 1);
         if (den <= 0) continue;
         double wi = (double)ci * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), k, t, 0) : 1);
         *wcontrib += wi;
