@@ -167,6 +167,24 @@ observed <- function(person, t) t < months & n_observed[person] > t
 # of the block but the first, (censoring) a programme started before s; a
 # column constant over the rows left out; fewer than 10 events or
 # non-events: the pooled rate. ls[i, t + 1] = sum_{s <= t, at risk} log(1 - h).
+# Firth's penalised logit (Firth 1993) by modified-score Newton steps, as
+# scripts/reference/firth_golden.R (base R; the coefficients).
+firth_logit <- function(X, y, w, tol = 1e-13, maxit = 500, maxstep = 5) {
+  b <- rep(0, ncol(X))
+  for (it in seq_len(maxit)) {
+    mu <- as.vector(plogis(X %*% b))
+    v <- w * mu * (1 - mu)
+    Iinv <- solve(crossprod(X, v * X))
+    h <- v * rowSums((X %*% Iinv) * X)
+    step <- as.vector(Iinv %*% crossprod(X, w * (y - mu) + h * (0.5 - mu)))
+    big <- max(abs(step))
+    if (big > maxstep) step <- step * maxstep / big
+    b <- b + step
+    if (big < tol) break
+  }
+  if (big >= tol) stop("Firth iterations did not converge")
+  b
+}
 hazard_ls <- function(kind) {
   ls <- matrix(0, n, months)
   persons <- which(included)
@@ -195,14 +213,13 @@ hazard_ls <- function(kind) {
       fit <- suppressWarnings(glm(yv ~ 0 + Zc, family = binomial(), control = glm.control(epsilon = 1e-12, maxit = 50)))
       mu <- fit$fitted.values
       if (!fit$converged || max(abs(fit$linear.predictors)) > 30 || min(mu, 1 - mu) < 1e-10) {
-        # separation: Firth's logit, as netto (nt_glm_firth.c; brglm2's AS_mean is Firth for the logit)
-        suppressPackageStartupMessages(library(brglm2))
-        fit <- glm(yv ~ 0 + Zc, family = binomial(), method = "brglmFit", type = "AS_mean",
-                   control = list(epsilon = 1e-12, maxit = 200))
+        # separation: Firth's logit, as netto (nt_glm_firth.c), in base R (firth_logit above)
         if (verbose) message(sprintf("  %s hazard, months %d-%d: Firth", kind, s0, s1))
+        h <- as.vector(plogis(Zc %*% firth_logit(Zc, yv, rep(1, length(yv)))))
+      } else {
+        stopifnot(fit$converged)
+        h <- fit$fitted.values
       }
-      stopifnot(fit$converged)
-      h <- fit$fitted.values
     }
     ls[cbind(rp_, rs_ + 1)] <- log1p(-h)
   }
