@@ -219,9 +219,12 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
    the contributing treated's copies and the controls' K_j (the matching
    weights renormalised over the observed controls); sets m->off_t and
    m->off_c to x'b (x centred), so that the matching estimator on y - x'b
-   is the coefficient of D; lin: also the leverages (linearisation). */
+   is the coefficient of D; lin: also the leverages (linearisation). With
+   the weights of ATT_never / IPCW (start month k): the treated weigh
+   c_i W_i, the controls not yet started K_j = W_j sum_i c_i W_i w_ij /
+   den_i, den_i over the alive controls (as the matched mean, nt_dyn_ualive). */
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
-                            int t, int NO, int lin, nt_error *err);
+                            int k, int t, int NO, int lin, nt_error *err);
 /* The regression's term of the bias adjustment's linearisation at the
    month of the last nt_dyn_adjust_tau (with lin): a'z_u w_u f_u e_u for
    unit i of side 0 (treated) or 1 (control), w_u its weight in the WLS

@@ -38,15 +38,19 @@
    a treated unit's control mean divides by the matched controls alive in
    t (started or not, match weights .5) and sums the not-yet-started ones
    with their start weights (inverse-probability weighting within the set,
-   nt_dyn_ualive):
-     tau 1: P0 0 - (.5 1.2 1 + .5 1.2 1) / 1 = -1.2, P3 1 - (.5 0 + .5 1.2 0)
-            = 1, P5 0 - 0 = 0: ATT_never(1) = -0.2 / 3;
-     tau 2: P0 1 - .5 1.44 1 / .5 = -0.44 (P2 censored), P3 1 - .5 0 / 1 = 1
-            (P6 started: in the denominator, not in the sum), P5 0:
-            ATT_never(2) = 0.56 / 3.
-   (Renormalising over the not-yet-started controls, as before, cancelled
-   the equal weights of a set and gave 0 and 1/3: with one match per
-   treated the weights did nothing, the Monte Carlo bias of
+   nt_dyn_ualive); lambda_k = sum_i 1 / sum_i s_i (s_i: the set's summed
+   not-yet-started weights over its denominator) scales the control side
+   so that its weights sum to the treated's:
+     tau 1: control sums P0 1.2 (s 1.2), P3 0 (s .5 + .6 = 1.1), P5 0
+            (s 1.1); lambda = 3 / 3.4; ATT_never(1) = (0 + 1 + 0 - lambda
+            1.2) / 3 = -1/51;
+     tau 2: P0 .5 1.44 1 / .5 = 1.44 (s 1.44; P2 censored), P3 and P5 0
+            (s .5: P6 started, in the denominator, not in the sum);
+            lambda = 3 / 2.44; ATT_never(2) = (1 + 1 + 0 - lambda 1.44) / 3
+            = 14/183.
+   (Renormalising over the not-yet-started controls of each set, as
+   before, cancelled the equal weights of a set and gave 0 and 1/3: with
+   one match per treated the weights did nothing, the Monte Carlo bias of
    docs/dynamic.md.) */
 typedef struct {
     int32_t tm[8], tt[8], nobs[8], adm[8];
@@ -136,12 +140,12 @@ static void test_never_nn_tiny(void **state)
     (void)state;
     nt_dyn_result *r = tiny_run(NT_METHOD_NN, 1, 0, NULL);
     expect_near(r->att[0], -0.5, 1e-12);
-    expect_near(r->att[1], -0.2 / 3, 1e-12);
-    expect_near(r->att[2], 0.56 / 3, 1e-12);
+    expect_near(r->att[1], -1.0 / 51, 1e-12);
+    expect_near(r->att[2], 14.0 / 183, 1e-12);
     nt_dyn_result_free(r);
     r = tiny_run(NT_METHOD_RADIUS, 1, 0, NULL);   /* radius on equal scores: the same sets */
-    expect_near(r->att[1], -0.2 / 3, 1e-12);
-    expect_near(r->att[2], 0.56 / 3, 1e-12);
+    expect_near(r->att[1], -1.0 / 51, 1e-12);
+    expect_near(r->att[2], 14.0 / 183, 1e-12);
     nt_dyn_result_free(r);
 }
 
@@ -288,6 +292,43 @@ static void test_never_invariants(void **state)
     }
 }
 
+/* Bias-adjusted radius with the start weights (nt_dyn_adjust.c), month 1
+   of the tiny panel, every month adjusted (adjust_per_col 1): the WLS of y
+   on (1, D, x) with weights treated c_i W_i = 1 (P0, P3, P5), controls
+   K_j = lambda W_j sum_i w_ij / den_i, lambda = 15/17 (test_never_nn_tiny):
+   P1, P2 .6 lambda, P4 lambda, P6 1.2 lambda (summing to 3). Normal
+   equations [6 3 67/17; 3 3 2; 67/17 2 67/17] theta = (35/17, 1, 1):
+   delta = -17/1172, b = -305/1172. The matched means on y - x b: sum over
+   the treated 1 - 2b, over the control sums 1.2 - 2.2b, so ATT_never(1) =
+   (1 - 2b - lambda (1.2 - 2.2b)) / 3 = -(1 + b) / 51 = -17/1172 = delta
+   (the coefficient of D, as without weights). Month 0 (no weights, x
+   balanced within the sets): -0.5. */
+static void test_never_radius_ba_tiny(void **state)
+{
+    (void)state;
+    tiny T;
+    nt_dyn_panel v;
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 3;
+    o.method = NT_METHOD_RADIUS;
+    o.bias_adjust = 1;
+    o.adjust_per_col = 1;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.never = 1;
+    nt_dyn_result *r = NULL;
+    nt_error err;
+    if (nt_dyn_estimate(tiny_view(&T, &v), units, 8, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    expect_near(r->att[0], -0.5, 1e-12);
+    expect_near(r->att[1], -17.0 / 1172, 1e-12);
+    nt_dyn_result_free(r);
+}
+
 /* Methods the weights are not built for are refused. */
 static void test_never_refused(void **state)
 {
@@ -315,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_never_ipw_tiny),   cmocka_unit_test(test_never_nn_tiny),
         cmocka_unit_test(test_ipcw_equal_weights), cmocka_unit_test(test_never_lin_tiny),
         cmocka_unit_test(test_never_invariants), cmocka_unit_test(test_never_refused),
+        cmocka_unit_test(test_never_radius_ba_tiny),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -189,8 +189,12 @@ hazard_ls <- function(kind) {
   ls <- matrix(0, n, months)
   persons <- which(included)
   tm <- treat_month[persons]; nob <- n_observed[persons]
-  for (s0 in seq(1, months - 1, by = 12)) {
-    s1 <- min(s0 + 11, months - 1)
+  # the start hazard: one logit over all months, fitted on the months with
+  # a start (the others hazard 0), dummies from the first to the last of them;
+  # censoring: a logit per 12-month block
+  block <- if (kind == "start") months else 12
+  for (s0 in seq(1, months - 1, by = block)) {
+    s1 <- min(s0 + block - 1, months - 1)
     rp_ <- integer(0); rs_ <- integer(0); yv <- numeric(0)
     for (s in s0:s1) {
       if (kind == "start") {
@@ -205,20 +209,29 @@ hazard_ls <- function(kind) {
     if (length(yv) == 0) next
     h <- rep(mean(yv), length(yv))
     if (sum(yv) >= 10 && sum(1 - yv) >= 10) {
-      Z <- cbind(1, X[rp_, , drop = FALSE])
-      if (s1 > s0) for (j in 1:(s1 - s0)) Z <- cbind(Z, as.numeric(rs_ - s0 == j))
-      if (kind == "cens") Z <- cbind(Z, as.numeric(treat_month[rp_] >= 0 & treat_month[rp_] < rs_))
+      fm <- rep(TRUE, length(yv)); fs <- s0; ls_ <- s1
+      if (kind == "start") {
+        evm <- tapply(yv, factor(rs_, levels = s0:s1), sum); evm[is.na(evm)] <- 0
+        withev <- (s0:s1)[evm > 0]
+        fs <- min(withev); ls_ <- max(withev)
+        fm <- rs_ %in% withev
+      }
+      rp2 <- rp_[fm]; rs2 <- rs_[fm]; y2 <- yv[fm]
+      Z <- cbind(1, X[rp2, , drop = FALSE])
+      if (ls_ > fs) for (j in 1:(ls_ - fs)) Z <- cbind(Z, as.numeric(rs2 - fs == j))
+      if (kind == "cens") Z <- cbind(Z, as.numeric(treat_month[rp2] >= 0 & treat_month[rp2] < rs2))
       keepc <- c(TRUE, apply(Z[, -1, drop = FALSE], 2, function(v) any(v != v[1])))
       Zc <- Z[, keepc, drop = FALSE]
-      fit <- suppressWarnings(glm(yv ~ 0 + Zc, family = binomial(), control = glm.control(epsilon = 1e-12, maxit = 50)))
+      fit <- suppressWarnings(glm(y2 ~ 0 + Zc, family = binomial(), control = glm.control(epsilon = 1e-12, maxit = 50)))
       mu <- fit$fitted.values
+      h <- rep(0, length(yv))
       if (!fit$converged || max(abs(fit$linear.predictors)) > 30 || min(mu, 1 - mu) < 1e-10) {
         # separation: Firth's logit, as netto (nt_glm_firth.c), in base R (firth_logit above)
         if (verbose) message(sprintf("  %s hazard, months %d-%d: Firth", kind, s0, s1))
-        h <- as.vector(plogis(Zc %*% firth_logit(Zc, yv, rep(1, length(yv)))))
+        h[fm] <- as.vector(plogis(Zc %*% firth_logit(Zc, y2, rep(1, length(y2)))))
       } else {
         stopifnot(fit$converged)
-        h <- fit$fitted.values
+        h[fm] <- fit$fitted.values
       }
     }
     ls[cbind(rp_, rs_ + 1)] <- log1p(-h)
