@@ -141,6 +141,10 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
     nt_glm_opts go;
     nt_glm_opts_default(&go);
     go.check_separation = 1;
+    if (kind == 0) {   /* months with one or two starts: weakly determined dummies; converge as R's reference */
+        go.epsilon = 1e-12;
+        go.maxit = 50;
+    }
     nt_glm_fit *fit = NULL;
     nt_error e2;
     nt_status gs = nt_glm_fit_alloc(z, m, q, ys, ws, NULL, &go, &fit, &e2);
