@@ -87,7 +87,7 @@ stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighb
           as.integer(get("inference.bootstrap", "0")) == 0)
 never <- get("estimator.never", "no") == "yes"                  # ATT_never rows (docs/dynamic.md)
 ipcw <- get("estimator.censoring", "none") == "ipcw"           # censoring weights on every estimand
-stopifnot(!(never || ipcw) || (method == "ipw" && calendar == "none" && is.null(ini[["estimator.exact"]])))
+stopifnot(!(never || ipcw) || (method %in% c("ipw", "radius") && calendar == "none" && is.null(ini[["estimator.exact"]])))
 skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
 verbose <- nzchar(Sys.getenv("NT_GOLDEN_VERBOSE"))   # report dropped design columns on stderr
@@ -380,28 +380,35 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
         tt <- k + tau
         if (method == "radius") {
           nobs <- sum(observed(rp[ti], tt))
-          trow <- integer(0); crow <- integer(0); cw <- numeric(0); used <- integer(0)
+          trow <- integer(0); tw <- numeric(0); crow <- integer(0); cw <- numeric(0); used <- integer(0)
           for (pr in m) {
             if (!observed(pr$t, tt)) next
-            oc <- observed(pr$c, tt)
+            oc <- observed(pr$c, tt)                        # alive: the denominator
             if (!any(oc)) next
-            trow <- c(trow, pr$row)
-            crow <- c(crow, pr$crow[oc]); cw <- c(cw, rep(1 / sum(oc), sum(oc)))
-            used <- c(used, pr$c[oc])
+            # ATT_never: the not-yet-started controls, with their start weights, over
+            # the alive ones' censoring weights (IPW within the set, nt_dyn_ualive)
+            ns <- oc & !(nev & treat_month[pr$c] >= 0 & treat_month[pr$c] <= tt)
+            den <- sum(wfun(pr$c[oc], k, tt, FALSE, nev))
+            wi <- wfun(pr$t, k, tt, FALSE, nev)
+            trow <- c(trow, pr$row); tw <- c(tw, wi)
+            crow <- c(crow, pr$crow[ns]); cw <- c(cw, wi * wfun(pr$c[ns], k, tt, TRUE, nev) / den)
+            used <- c(used, pr$c[ns])
           }
           ncontrib <- length(trow)
-          if (ncontrib > 0) {
+          k_wsum[ki, tau + 1] <- sum(tw)
+          if (ncontrib > 0 && sum(cw) > 0) {
             K <- tapply(cw, crow, sum)                      # K_j over the contributing treated
+            K <- K * sum(tw) / sum(K)                       # lambda_k: the controls' weights sum to the treated's (1 without weights)
             rows_c <- as.integer(names(K))
             rr <- c(trow, rows_c); D <- rep(1:0, c(length(trow), length(rows_c)))
-            wt <- c(rep(1, length(trow)), as.numeric(K))
+            wt <- c(tw, as.numeric(K))
             for (o in seq_along(outcomes)) {
               yy <- Y[[o]][rp[rr], tt + 1]
               if (bias_adjust && length(rr) >= 10 * (2 + ncol(Xa))) {   # 10 units per column
                 Xm <- Xa[rr, , drop = FALSE]
                 k_att[ki, o, tau + 1] <- unname(coef(lm(yy ~ D + Xm, weights = wt))["D"])
               } else {
-                k_att[ki, o, tau + 1] <- mean(yy[D == 1]) - sum(wt[D == 0] * yy[D == 0]) / ncontrib
+                k_att[ki, o, tau + 1] <- sum(tw * yy[D == 1]) / sum(tw) - sum(wt[D == 0] * yy[D == 0]) / sum(tw)
               }
             }
           }
