@@ -253,15 +253,16 @@ static void test_never_invariants(void **state)
     const char *term[2] = {"x1", "x2"};
     long units[N];
     for (long i = 0; i < N; i++) units[i] = i;
-    const nt_method methods[3] = {NT_METHOD_NN, NT_METHOD_RADIUS, NT_METHOD_IPW};
+    const nt_method methods[4] = {NT_METHOD_NN, NT_METHOD_RADIUS, NT_METHOD_IPW, NT_METHOD_RADIUS};   /* the last bias-adjusted */
     for (int later = 0; later <= 1; later++) {
         nt_dyn_panel v;
         random_view(&v, later, !later, tm, tt, nobs, adm, cost, x, on, emp, inc, y);
         v.outcome = out;
         v.term = term;
-        for (int mi = 0; mi < 3; mi++) {
+        for (int mi = 0; mi < 4; mi++) {
             nt_dyn_opts o;
             nt_dyn_opts_default(&o);
+            o.bias_adjust = mi == 3;
             o.program = 0;
             o.start_first = 0;
             o.start_last = 2;
