@@ -153,6 +153,26 @@ static void lin_unit(int q, int NO, const double *L, const uint8_t *alive,
     }
 }
 
+/* With weights: lambda_k (nt_dyn_paths.c), which makes the controls' K
+   sum to the treated's weights; P the alive controls' prefix sums, acc the
+   difference array of the treated's c_i W_i / den_i. */
+static double lambda_k(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m, int k,
+                       int t, const double *P, const double *acc)
+{
+    double sk = 0, st = 0, run = 0;
+    for (long i = 0; i < m->n_t; i++) {
+        long pi = unit_person[m->t_unit[i]];
+        double den = P[m->rhi[i]] - P[m->rlo[i]];
+        if (nt_dyn_observed(p, pi, t) && den > 0) st += (double)nt_dyn_ucount(count, m->t_unit[i]) * nt_dyn_wt(p, pi, k, t, 0);
+    }
+    for (long j = 0; j < m->n_c; j++) {
+        run += acc[j];
+        long pc = unit_person[m->c_unit[j]];
+        if (run > 1e-15 && nt_dyn_cobs(p, pc, t)) sk += run * (double)nt_dyn_ucount(count, m->c_unit[j]) * nt_dyn_wt(p, pc, k, t, 1);
+    }
+    return sk > 0 ? st / sk : 1;
+}
+
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
                             int k, int t, int NO, int lin, nt_error *err)
 {
@@ -185,8 +205,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
     nt_status s = NT_OK;
     if (!P || !acc || !A || !rhs || !z || !y || !alive) { s = NOMEM(err); goto done; }
     long nunits = 0;   /* rows of the regression, copies counted */
-    /* den_i from prefix sums of the alive controls' copies (with weights:
-       times their censoring weight, as range_paths) */
+    /* den_i: prefix sums of the alive controls' copies (x censoring weight) */
     int hw = nt_dyn_has_w(p);
     P[0] = 0;
     for (long j = 0; j < nc; j++) {
@@ -207,23 +226,7 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         for (int c = 2; c < q; c++) rhs[(size_t)NO * q + c] -= ci * z[c];   /* a = -A^-1 (0, 0, N g) */
         nunits += nt_dyn_ucount(count, m->t_unit[i]);
     }
-    /* with weights: lambda_k (nt_dyn_paths.c) makes the controls' K sum to the treated's weights */
-    double run = 0, lam = 1;
-    if (hw) {
-        double sk = 0, st = 0;
-        for (long i = 0; i < nt; i++) {
-            long pi = unit_person[m->t_unit[i]];
-            double den = P[m->rhi[i]] - P[m->rlo[i]];
-            if (nt_dyn_observed(p, pi, t) && den > 0) st += (double)nt_dyn_ucount(count, m->t_unit[i]) * nt_dyn_wt(p, pi, k, t, 0);
-        }
-        for (long j = 0; j < nc; j++) {
-            run += acc[j];
-            long pc = unit_person[m->c_unit[j]];
-            if (run > 1e-15 && nt_dyn_cobs(p, pc, t)) sk += run * (double)nt_dyn_ucount(count, m->c_unit[j]) * nt_dyn_wt(p, pc, k, t, 1);
-        }
-        if (sk > 0) lam = st / sk;
-        run = 0;
-    }
+    double run = 0, lam = hw ? lambda_k(p, unit_person, count, m, k, t, P, acc) : 1;
     for (long j = 0; j < nc; j++) {
         run += acc[j];
         long pc = unit_person[m->c_unit[j]];
