@@ -153,8 +153,28 @@ static void lin_unit(int q, int NO, const double *L, const uint8_t *alive,
     }
 }
 
+/* With weights: lambda_k (nt_dyn_paths.c), which makes the controls' K
+   sum to the treated's weights; P the alive controls' prefix sums, acc the
+   difference array of the treated's c_i W_i / den_i. */
+static double lambda_k(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m, int k,
+                       int t, const double *P, const double *acc)
+{
+    double sk = 0, st = 0, run = 0;
+    for (long i = 0; i < m->n_t; i++) {
+        long pi = unit_person[m->t_unit[i]];
+        double den = P[m->rhi[i]] - P[m->rlo[i]];
+        if (nt_dyn_observed(p, pi, t) && den > 0) st += (double)nt_dyn_ucount(count, m->t_unit[i]) * nt_dyn_wt(p, pi, k, t, 0);
+    }
+    for (long j = 0; j < m->n_c; j++) {
+        run += acc[j];
+        long pc = unit_person[m->c_unit[j]];
+        if (run > 1e-15 && nt_dyn_cobs(p, pc, t)) sk += run * (double)nt_dyn_ucount(count, m->c_unit[j]) * nt_dyn_wt(p, pc, k, t, 1);
+    }
+    return sk > 0 ? st / sk : 1;
+}
+
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
-                            int t, int NO, int lin, nt_error *err)
+                            int k, int t, int NO, int lin, nt_error *err)
 {
     int q = m->qx + 1;
     long nc = m->n_c, nt = m->n_t;
@@ -185,17 +205,19 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
     nt_status s = NT_OK;
     if (!P || !acc || !A || !rhs || !z || !y || !alive) { s = NOMEM(err); goto done; }
     long nunits = 0;   /* rows of the regression, copies counted */
-    /* den_i from prefix sums of the observed controls' copies. */
+    /* den_i: prefix sums of the alive controls' copies (x censoring weight) */
+    int hw = nt_dyn_has_w(p);
     P[0] = 0;
     for (long j = 0; j < nc; j++) {
         long pc = unit_person[m->c_unit[j]];
-        P[j + 1] = P[j] + (nt_dyn_cobs(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0);
+        P[j + 1] = P[j] + (nt_dyn_observed(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) *
+                                                          (hw ? nt_dyn_wt(p, pc, k, t, 0) : 1) : 0);
     }
     for (long i = 0; i < nt; i++) {
         long pi = unit_person[m->t_unit[i]];
         double den = P[m->rhi[i]] - P[m->rlo[i]];
         if (!nt_dyn_observed(p, pi, t) || !(den > 0)) continue;
-        double ci = (double)nt_dyn_ucount(count, m->t_unit[i]);
+        double ci = (double)nt_dyn_ucount(count, m->t_unit[i]) * (hw ? nt_dyn_wt(p, pi, k, t, 0) : 1);
         acc[m->rlo[i]] += ci / den;
         acc[m->rhi[i]] -= ci / den;
         row_of(m, 0, i, z);
@@ -204,12 +226,12 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         for (int c = 2; c < q; c++) rhs[(size_t)NO * q + c] -= ci * z[c];   /* a = -A^-1 (0, 0, N g) */
         nunits += nt_dyn_ucount(count, m->t_unit[i]);
     }
-    double run = 0;
+    double run = 0, lam = hw ? lambda_k(p, unit_person, count, m, k, t, P, acc) : 1;
     for (long j = 0; j < nc; j++) {
         run += acc[j];
         long pc = unit_person[m->c_unit[j]];
         if (!(run > 1e-15) || !nt_dyn_cobs(p, pc, t)) continue;
-        double K = run * (double)nt_dyn_ucount(count, m->c_unit[j]);
+        double K = lam * run * (double)nt_dyn_ucount(count, m->c_unit[j]) * (hw ? nt_dyn_wt(p, pc, k, t, 1) : 1);
         row_of(m, 1, j, z);
         for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pc * p->months + t];
         gram_add(A, rhs, q, NO, z, K, y);
@@ -234,16 +256,18 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
             double den = P[m->rhi[i]] - P[m->rlo[i]];
             if (!nt_dyn_observed(p, pi, t) || !(den > 0)) continue;
             row_of(m, 0, i, z);
-            lin_unit(q, NO, A, alive, rhs, z, (double)nt_dyn_ucount(count, m->t_unit[i]), p, pi, t, m->lin_t, nt, i, y);
+            lin_unit(q, NO, A, alive, rhs, z, (double)nt_dyn_ucount(count, m->t_unit[i]) * (hw ? nt_dyn_wt(p, pi, k, t, 0) : 1),
+                     p, pi, t, m->lin_t, nt, i, y);
         }
         double run = 0;
         for (long j = 0; j < nc; j++) {
             run += acc[j];
             long pc = unit_person[m->c_unit[j]];
-            if (!(run > 1e-15) || !nt_dyn_observed(p, pc, t)) continue;
+            if (!(run > 1e-15) || !nt_dyn_cobs(p, pc, t)) continue;
             row_of(m, 1, j, z);
-            lin_unit(q, NO, A, alive, rhs, z, run * (double)nt_dyn_ucount(count, m->c_unit[j]), p, pc, t, m->lin_c, nc,
-                     j, y);
+            lin_unit(q, NO, A, alive, rhs, z,
+                     lam * run * (double)nt_dyn_ucount(count, m->c_unit[j]) * (hw ? nt_dyn_wt(p, pc, k, t, 1) : 1), p, pc, t,
+                     m->lin_c, nc, j, y);
         }
     }
     for (int o = 0; o < NO; o++) {

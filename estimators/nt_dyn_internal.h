@@ -219,9 +219,12 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
    the contributing treated's copies and the controls' K_j (the matching
    weights renormalised over the observed controls); sets m->off_t and
    m->off_c to x'b (x centred), so that the matching estimator on y - x'b
-   is the coefficient of D; lin: also the leverages (linearisation). */
+   is the coefficient of D; lin: also the leverages (linearisation). With
+   the weights of ATT_never / IPCW (start month k): the treated weigh
+   c_i W_i, the controls not yet started K_j = W_j sum_i c_i W_i w_ij /
+   den_i, den_i over the alive controls (as the matched mean, nt_dyn_ualive). */
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
-                            int t, int NO, int lin, nt_error *err);
+                            int k, int t, int NO, int lin, nt_error *err);
 /* The regression's term of the bias adjustment's linearisation at the
    month of the last nt_dyn_adjust_tau (with lin): a'z_u w_u f_u e_u for
    unit i of side 0 (treated) or 1 (control), w_u its weight in the WLS
@@ -380,6 +383,20 @@ static inline int nt_dyn_uobs(const nt_dyn_panel *p, const long *unit_person, co
 {
     if (m->yc) return t < m->yc->lim[u];
     if (u >= m->n_t) return nt_dyn_cobs(p, nt_dyn_uperson(unit_person, m, u), t);
+    return nt_dyn_observed(p, nt_dyn_uperson(unit_person, m, u), t);
+}
+
+/* The denominator of a treated unit's matched-control mean: the matched
+   controls alive in t (observed, whether or not started on a programme),
+   each with its censoring weight only. With ATT_never the numerator has
+   the controls not yet started, with the start weight on top, so that the
+   start censoring is inverse-probability weighted within the matched set
+   (E[1{no start by t} W | X] = 1) instead of renormalised away (with one
+   match a renormalised weight cancels: docs/dynamic.md). Without never,
+   alive = observed and the weights agree: the ATT's renormalisation. */
+static inline int nt_dyn_ualive(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, long u, int t)
+{
+    if (m->yc) return t < m->yc->lim[u];
     return nt_dyn_observed(p, nt_dyn_uperson(unit_person, m, u), t);
 }
 

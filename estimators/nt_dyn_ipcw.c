@@ -57,18 +57,32 @@ typedef struct {
     double *y, *w;
 } hrows;
 
-/* One block [s0, s1]: the rows, the design, the fit; h[r] the hazard of row r. */
+/* One block [s0, s1]: the rows, the design, the fit; h[r] the hazard of
+   row r. For the start hazard (kind 0, one block over all months) the
+   logit is fitted on the rows of the months with a start (weighted): a
+   month without one has hazard 0 (the logit's limit; its dummy would
+   separate), and the month dummies span the months with starts. */
 static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const double *pw, long np, int s0, int s1,
                            int kind, hrows *R, double **h, nt_error *err)
 {
     R->n = 0;
-    long cap = np * (long)(s1 - s0 + 1);
+    *h = NULL;
+    int span = s1 - s0 + 1;
+    double *evm = calloc((size_t)span, sizeof *evm);
+    if (!evm) return NOMEM(err);
+    long cap = 0;
+    for (int s = s0; s <= s1; s++)
+        for (long a = 0; a < np; a++) {
+            int e = at_risk(p, persons[a], s, kind);
+            if (e < 0) continue;
+            cap++;
+            evm[s - s0] += pw[a] * e;
+        }
     R->person = malloc((size_t)(cap ? cap : 1) * sizeof *R->person);
     R->s = malloc((size_t)(cap ? cap : 1) * sizeof *R->s);
     R->y = malloc((size_t)(cap ? cap : 1) * sizeof *R->y);
     R->w = malloc((size_t)(cap ? cap : 1) * sizeof *R->w);
-    *h = NULL;
-    if (!R->person || !R->s || !R->y || !R->w) return NOMEM(err);
+    if (!R->person || !R->s || !R->y || !R->w) { free(evm); return NOMEM(err); }
     double ev = 0, tot = 0;
     for (int s = s0; s <= s1; s++)
         for (long a = 0; a < np; a++) {
@@ -83,40 +97,67 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
         }
     long n = R->n;
     *h = malloc((size_t)(n ? n : 1) * sizeof **h);
-    if (!*h) return NOMEM(err);
+    if (!*h) { free(evm); return NOMEM(err); }
     double rate = tot > 0 ? ev / tot : 0;
     for (long r = 0; r < n; r++) (*h)[r] = rate;
-    if (ev < NT_DYN_IPCW_MIN_EVENTS || tot - ev < NT_DYN_IPCW_MIN_EVENTS) return NT_OK;
+    if (ev < NT_DYN_IPCW_MIN_EVENTS || tot - ev < NT_DYN_IPCW_MIN_EVENTS) { free(evm); return NT_OK; }
+    /* the rows fitted (kind 0: months with a start) and the dummies' span */
+    int fs = s0, ls = s1;
+    if (kind == 0) {
+        while (fs < s1 && evm[fs - s0] <= 0) fs++;
+        while (ls > fs && evm[ls - s0] <= 0) ls--;
+    }
+    long m = 0;
+    long *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
+    double *ys = malloc((size_t)(n ? n : 1) * sizeof *ys), *ws = malloc((size_t)(n ? n : 1) * sizeof *ws);
+    if (!idx || !ys || !ws) { free(evm); free(idx); free(ys); free(ws); return NOMEM(err); }
+    for (long r = 0; r < n; r++) {
+        if (kind == 0 && evm[R->s[r] - s0] <= 0) { (*h)[r] = 0; continue; }
+        idx[m] = r;
+        ys[m] = R->y[r];
+        ws[m++] = R->w[r];
+    }
+    free(evm);
     /* candidate columns: 1, x, month dummies, started */
-    int nm = s1 - s0, q0 = 1 + p->p + nm + (kind == 1);
-    double *z = malloc((size_t)n * (size_t)q0 * sizeof *z);
-    if (!z) return NOMEM(err);
+    int nm = ls - fs, q0 = 1 + p->p + nm + (kind == 1);
+    double *z = malloc((size_t)(m ? m : 1) * (size_t)q0 * sizeof *z);
+    if (!z) { free(idx); free(ys); free(ws); return NOMEM(err); }
     int q = 0;
     for (int c = 0; c < q0; c++) {
-        double *col = z + (size_t)q * (size_t)n;
-        for (long r = 0; r < n; r++) {
-            long i = R->person[r];
+        double *col = z + (size_t)q * (size_t)m;
+        for (long r = 0; r < m; r++) {
+            long i = R->person[idx[r]];
+            int sr = R->s[idx[r]];
             int32_t tm = p->treat_month[i];
             col[r] = c == 0 ? 1
                    : c <= p->p ? p->x[(size_t)(c - 1) * (size_t)p->n + (size_t)i]
-                   : c <= p->p + nm ? (R->s[r] - s0 == c - p->p ? 1 : 0)
-                   : (tm >= 0 && tm < R->s[r]);
+                   : c <= p->p + nm ? (sr - fs == c - p->p ? 1 : 0)
+                   : (tm >= 0 && tm < sr);
         }
         int constant = 1;
-        for (long r = 1; r < n && constant; r++) constant = col[r] == col[0];
+        for (long r = 1; r < m && constant; r++) constant = col[r] == col[0];
         if (c == 0 || !constant) q++;
     }
     nt_glm_opts go;
     nt_glm_opts_default(&go);
     go.check_separation = 1;
+    if (kind == 0) {   /* months with one or two starts: weakly determined dummies; converge as R's reference */
+        go.epsilon = 1e-12;
+        go.maxit = 50;
+    }
     nt_glm_fit *fit = NULL;
     nt_error e2;
-    nt_status gs = nt_glm_fit_alloc(z, n, q, R->y, R->w, NULL, &go, &fit, &e2);
-    if (gs == NT_ENUMERIC) gs = nt_glm_firth_alloc(z, n, q, R->y, R->w, &fit, &e2);
+    nt_status gs = nt_glm_fit_alloc(z, m, q, ys, ws, NULL, &go, &fit, &e2);
+    if (gs == NT_ENUMERIC) gs = nt_glm_firth_alloc(z, m, q, ys, ws, &fit, &e2);
     free(z);
-    if (gs == NT_ENOMEM) return NOMEM(err);
+    free(ys);
+    free(ws);
+    if (gs == NT_ENOMEM) { free(idx); return NOMEM(err); }
     if (gs == NT_OK)
-        for (long r = 0; r < n; r++) (*h)[r] = fit->mu[r];
+        for (long r = 0; r < m; r++) (*h)[idx[r]] = fit->mu[r];
+    else   /* neither logit: the pooled rate, as with few events */
+        for (long r = 0; r < n; r++) (*h)[r] = rate;
+    free(idx);
     nt_glm_fit_free(fit);
     return NT_OK;
 }
@@ -138,8 +179,9 @@ static nt_status hazard(const nt_dyn_panel *p, const long *persons, const double
     double *ls = calloc((size_t)p->n * M + 1, sizeof *ls);
     if (!ls) return NOMEM(err);
     nt_status s = NT_OK;
-    for (int s0 = 1; s0 < p->months && !s; s0 += NT_DYN_IPCW_BLOCK) {
-        int s1 = s0 + NT_DYN_IPCW_BLOCK - 1 < p->months - 1 ? s0 + NT_DYN_IPCW_BLOCK - 1 : p->months - 1;
+    int block = kind == 0 ? p->months : NT_DYN_IPCW_BLOCK;   /* the start hazard: one logit */
+    for (int s0 = 1; s0 < p->months && !s; s0 += block) {
+        int s1 = s0 + block - 1 < p->months - 1 ? s0 + block - 1 : p->months - 1;
         hrows R = {0};
         double *h = NULL;
         s = fit_block(p, persons, pw, np, s0, s1, kind, &R, &h, err);

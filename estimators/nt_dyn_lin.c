@@ -249,20 +249,21 @@ static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn
 static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int km, int t,
                         linwork *w)
 {
-    int hw = nt_dyn_has_w(p);   /* weights: v_ij = w_ij W_j / den_i, K_j = sum_i W_i v_ij */
+    int hw = nt_dyn_has_w(p);   /* weights: v_ij = lambda_k w_ij W_j / den_i, K_j = sum_i W_i v_ij */
+    double ws = 0, wsi = 0;
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
     size_t nc1 = (size_t)m->n_c + 1;
     double *P = w->P, *A = w->A;
     memset(A, 0, nc1 * (size_t)(np + nq) * sizeof *A);
-    for (int q = 0; q <= NO; q++)
+    for (int q = 0; q <= NO + 1; q++)   /* q = NO + 1: the not-yet-started weights (lambda_k, range_paths) */
         for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        int obs = nt_dyn_cobs(p, pc, t);
+        int obs = nt_dyn_cobs(p, pc, t), alive = nt_dyn_observed(p, pc, t);   /* as range_paths */
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
-        for (int q = 0; q <= NO; q++) {
-            double v = !obs ? 0 : q == 0 ? wj : wj * uyadj(p, unit_person, m, 1, j, q - 1, t);
+        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1, w0 = alive && hw ? nt_dyn_wt(p, pc, km, t, 0) : 1;
+        for (int q = 0; q <= NO + 1; q++) {
+            double v = q == 0 ? (alive ? w0 : 0) : !obs ? 0 : q == NO + 1 ? wj : wj * uyadj(p, unit_person, m, 1, j, q - 1, t);
             for (int e = 0; e < np; e++) {
                 double *row = P + ((size_t)q * np + e) * nc1;
                 row[j + 1] = row[j] + v * pw[e];
@@ -281,10 +282,15 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
             co[1] = 2 * si / h2;
             co[2] = -1 / h2;
         }
-        double den = 0;
-        for (int e = 0; e < np; e++) den += co[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
+        double den = 0, si = 0;
+        for (int e = 0; e < np; e++) {
+            den += co[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
+            si += co[e] * (P[((size_t)(NO + 1) * np + e) * nc1 + hi] - P[((size_t)(NO + 1) * np + e) * nc1 + lo]);
+        }
         if (!(den > 1e-12)) continue;
         w->contrib[i] = 1;
+        ws += wi;
+        wsi += wi * si / den;
         for (int o = 0; o < NO; o++) {
             double num = 0;
             for (int e = 0; e < np; e++) {
@@ -304,6 +310,9 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
             A[(size_t)(np + e) * nc1 + hi] -= wi * wi * sq[e] / (den * den);
         }
     }
+    double lam = hw && wsi > 0 ? ws / wsi : 1;
+    for (long i = 0; i < m->n_t && lam != 1; i++)
+        for (int o = 0; o < NO && w->contrib[i]; o++) w->yhat[(size_t)i * NO + o] *= lam;
     double run[8] = {0};
     for (long j = 0; j < m->n_c; j++) {
         double sj = m->c_score[j] - m->shift, pw = 1, k = 0, kk = 0;
@@ -315,8 +324,8 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
         long pc = unit_person[m->c_unit[j]];
         int obs = nt_dyn_cobs(p, pc, t);
         double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
-        w->K[j] = obs && k > 1e-15 ? k * wj : 0;
-        w->KK[j] = obs && k > 1e-15 ? kk * wj * wj : 0;
+        w->K[j] = obs && k > 1e-15 ? lam * k * wj : 0;
+        w->KK[j] = obs && k > 1e-15 ? lam * lam * kk * wj * wj : 0;
     }
 }
 
@@ -329,16 +338,22 @@ static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_
     long nt = m->n_t;
     memset(w->K, 0, ((size_t)m->n_c + 1) * sizeof *w->K);
     memset(w->KK, 0, ((size_t)m->n_c + 1) * sizeof *w->KK);
+    double ws = 0, wsi = 0;   /* lambda_k, as matched_tau */
     for (long i = 0; i < nt; i++) {
         w->contrib[i] = 0;
         if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
-        double den = 0;
-        for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t))
-                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), km, t, 1) : 1);
+        double den = 0, si = 0;
+        for (long a = m->start[i]; a < m->start[i + 1]; a++) {   /* as matched_tau (nt_dyn_ualive) */
+            long u = nt + m->pair_c[a];
+            if (nt_dyn_ualive(p, unit_person, m, u, t))
+                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, u), km, t, 0) : 1);
+            if (hw && nt_dyn_uobs(p, unit_person, m, u, t)) si += m->w[a] * nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, u), km, t, 1);
+        }
         if (den <= 0) continue;
         w->contrib[i] = 1;
         double wi = w->tw[i] = hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), km, t, 0) : 1;
+        ws += wi;
+        wsi += wi * si / den;
         for (int o = 0; o < NO; o++) w->yhat[(size_t)i * NO + o] = 0;
         for (long a = m->start[i]; a < m->start[i + 1]; a++) {
             long u = nt + m->pair_c[a];
@@ -348,6 +363,13 @@ static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_
             w->KK[m->pair_c[a]] += wi * v * wi * v;
             for (int o = 0; o < NO; o++) w->yhat[(size_t)i * NO + o] += v * nt_dyn_uy(p, unit_person, m, o, u, t);
         }
+    }
+    double lam = hw && wsi > 0 ? ws / wsi : 1;
+    for (long i = 0; i < nt && lam != 1; i++)
+        for (int o = 0; o < NO && w->contrib[i]; o++) w->yhat[(size_t)i * NO + o] *= lam;
+    for (long j = 0; j < m->n_c && lam != 1; j++) {
+        w->K[j] *= lam;
+        w->KK[j] *= lam * lam;
     }
 }
 
@@ -495,19 +517,20 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         double term[64];
         for (int o = 0; o < NO; o++) term[o] = uyadj(p, unit_person, m, 0, i, o, t) - w->yhat[(size_t)i * NO + o];
         for (int o = 0; o < NO && o < 64; o++) t0[o] += term[o];
-        if (m->adj_a)   /* bias-adjusted radius: the regression's term (nt_dyn_adjust.c) */
-            for (int o = 0; o < NO; o++) term[o] += nt_dyn_adjust_term(m, 0, i, o);
-        if (hw) {   /* never / IPCW (no bias adjustment with weights: nt_dyn_ipcw.c refuses it) */
+        if (hw) {   /* never / IPCW; the regression's term carries its WLS weight c_i W_i already */
             double wi = w->tw[i];
             for (int o = 0; o < NO; o++) {
-                double c = wi * (term[o] - Ak[o]);
+                double ra = m->adj_a ? nt_dyn_adjust_term(m, 0, i, o) : 0;
+                double c = wi * (term[o] - Ak[o]) + ra;
                 tq[o] += c * c;   /* centred already: ts stays 0 */
-                term[o] = wi * term[o] - (wi - 1) * Ak[o];
+                term[o] = wi * term[o] - (wi - 1) * Ak[o] + ra;
             }
             if (nt_dyn_lin_add_treated_w(L, fixed, tau, nt_dyn_uperson(unit_person, m, i), term, wi)) return NOMEM(err);
             any++;
             continue;
         }
+        if (m->adj_a)   /* bias-adjusted radius: the regression's term (nt_dyn_adjust.c) */
+            for (int o = 0; o < NO; o++) term[o] += nt_dyn_adjust_term(m, 0, i, o);
         if (yc) {
             for (int o = 0; o < NO; o++) w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)i] = term[o];
             w->role[(size_t)b * nu + (size_t)i] |= 1;

@@ -93,26 +93,32 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
     int H = ctx->horizon, NO = ctx->n_outcomes, k = r->k_month[ki];
     size_t nc1 = (size_t)m->n_c + 1;
     int np = m->epan ? 3 : 1;    /* powers of s kept */
-    double *P = malloc(nc1 * (size_t)np * (size_t)(NO + 1) * sizeof *P);
+    double *P = malloc(nc1 * (size_t)np * (size_t)(NO + 2) * sizeof *P);
     long *cover = malloc(nc1 * sizeof *cover);
-    double *sum = malloc((size_t)NO * sizeof *sum);
-    if (!P || !cover || !sum) { free(P); free(cover); free(sum); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-    /* P[(q * np + e) * nc1 + j]: q = 0 counts, q = 1 + o outcome o; e = power. */
+    double *sum = malloc((size_t)NO * sizeof *sum), *sc = malloc((size_t)(NO ? NO : 1) * sizeof *sc);
+    if (!P || !cover || !sum || !sc) {
+        free(P); free(cover); free(sum); free(sc);
+        return nt_fail(err, NT_ENOMEM, "out of memory");
+    }
+    /* P[(q * np + e) * nc1 + j]: q = 0 counts (alive), q = 1 + o outcome o,
+       q = NO + 1 the not-yet-started controls' weights (lambda_k); e = power. */
+    int hw = nt_dyn_has_w(p);
     for (int tau = 0; tau < H; tau++) {
         int t = nt_dyn_month_t(p, k, tau);
         if (m->xz) {   /* bias-adjusted radius: y - x'b (nt_dyn_adjust.c) */
-            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, t, NO, ctx->lin != NULL, err);
-            if (s) { free(P); free(cover); free(sum); return s; }
+            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, k, t, NO, ctx->lin != NULL, err);
+            if (s) { free(P); free(cover); free(sum); free(sc); return s; }
         }
-        for (int q = 0; q <= NO; q++)
+        for (int q = 0; q <= NO + 1; q++)
             for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
         for (long j = 0; j < m->n_c; j++) {
             long pc = unit_person[m->c_unit[j]];
-            int obs = nt_dyn_cobs(p, pc, t);
+            int obs = nt_dyn_cobs(p, pc, t), alive = nt_dyn_observed(p, pc, t);   /* nt_dyn_ualive */
             double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-            double cj = (double)nt_dyn_ucount(count, m->c_unit[j]) * (obs ? nt_dyn_wt(p, pc, k, t, 1) : 1);
-            for (int q = 0; q <= NO; q++) {
-                double v = !obs ? 0 : q == 0 ? cj : cj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
+            double cnt = (double)nt_dyn_ucount(count, m->c_unit[j]);
+            double cj = cnt * (obs ? nt_dyn_wt(p, pc, k, t, 1) : 1), c0 = cnt * (alive ? nt_dyn_wt(p, pc, k, t, 0) : 1);
+            for (int q = 0; q <= NO + 1; q++) {
+                double v = q == 0 ? (alive ? c0 : 0) : !obs ? 0 : q == NO + 1 ? cj : cj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
                 for (int e = 0; e < np; e++) {
                     double *row = P + ((size_t)q * np + e) * nc1;
                     row[j + 1] = row[j] + v * pw[e];
@@ -120,8 +126,8 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             }
         }
         long nobs = 0, ncontrib = 0;
-        double wcontrib = 0;
-        for (int oc = 0; oc < NO; oc++) sum[oc] = 0;
+        double wcontrib = 0, wsi = 0;
+        for (int oc = 0; oc < NO; oc++) sum[oc] = sc[oc] = 0;
         memset(cover, 0, nc1 * sizeof *cover);
         for (long i = 0; i < m->n_t; i++) {
             long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]);
@@ -138,20 +144,27 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             double den = 0;
             for (int e = 0; e < np; e++) den += coef[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
             if (!(den > 1e-12)) continue;
-            double wi = (double)ci * nt_dyn_wt(p, pi, k, t, 0);
+            double wi = (double)ci * nt_dyn_wt(p, pi, k, t, 0), si = 0;
+            for (int e = 0; e < np; e++) si += coef[e] * (P[((size_t)(NO + 1) * np + e) * nc1 + hi] - P[((size_t)(NO + 1) * np + e) * nc1 + lo]);
+            wsi += wi * si / den;
             for (int oc = 0; oc < NO; oc++) {
                 double num = 0;
                 for (int e = 0; e < np; e++) {
                     const double *row = P + ((size_t)(oc + 1) * np + e) * nc1;
                     num += coef[e] * (row[hi] - row[lo]);
                 }
-                sum[oc] += wi * (nt_dyn_yadj(p, m, 0, i, pi, oc, t) - num / den);
+                if (hw) {   /* as matched_tau: lambda_k below */
+                    sum[oc] += wi * nt_dyn_yadj(p, m, 0, i, pi, oc, t);
+                    sc[oc] += wi * num / den;
+                } else
+                    sum[oc] += wi * (nt_dyn_yadj(p, m, 0, i, pi, oc, t) - num / den);
             }
             cover[lo]++;
             cover[hi]--;
             ncontrib += ci;
             wcontrib += wi;
         }
+        for (int oc = 0; oc < NO && hw && wsi > 0; oc++) sum[oc] -= wcontrib / wsi * sc[oc];   /* lambda_k */
         /* Distinct controls with weight: observed and inside a contributing range. */
         uint8_t *bits = ctx->bits_used + (size_t)tau * (size_t)ctx->bitset_bytes;
         uint8_t *bits_f = ctx->bits_used_fixed + (size_t)tau * (size_t)ctx->bitset_bytes;
@@ -176,13 +189,14 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
         }
         double kvar[64];
         nt_status s = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err) : NT_OK;
-        if (s) { free(P); free(cover); free(sum); return s; }
+        if (s) { free(P); free(cover); free(sum); free(sc); return s; }
         for (int oc = 0; ctx->lin && NO <= 64 && oc < NO; oc++)
             r->k_se[((long)ki * NO + oc) * H + tau] = sqrt(kvar[oc]);
     }
     free(P);
     free(cover);
     free(sum);
+    free(sc);
     return NT_OK;
 }
 
@@ -239,17 +253,24 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
         memset(ai->KK, 0, ((size_t)(m->n_t + m->n_c) + 1) * sizeof *ai->KK);
     }
     long nt = m->n_t;
+    double sc[64] = {0}, ws = 0, wsi = 0;   /* weights: the control means' sums for lambda_k */
     for (long i = 0; i < nt; i++) {
         long ci = nt_dyn_ucount(count, m->t_unit[i]);
         if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         *nobs += ci;
-        double den = 0;
-        for (long a = m->start[i]; a < m->start[i + 1]; a++)
-            if (nt_dyn_uobs(p, unit_person, m, nt + m->pair_c[a], t))
-                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + m->pair_c[a]), k, t, 1) : 1);
+        double den = 0, si = 0;
+        for (long a = m->start[i]; a < m->start[i + 1]; a++) {
+            long u = nt + m->pair_c[a];
+            if (nt_dyn_ualive(p, unit_person, m, u, t))
+                den += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, u), k, t, 0) : 1);
+            if (hw && nt_dyn_uobs(p, unit_person, m, u, t))
+                si += m->w[a] * nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, u), k, t, 1);
+        }
         if (den <= 0) continue;
         double wi = (double)ci * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), k, t, 0) : 1);
         *wcontrib += wi;
+        ws += wi;
+        wsi += wi * si / den;
         for (int oc = 0; oc < NO; oc++) {
             double c = 0;
             for (long a = m->start[i]; a < m->start[i + 1]; a++) {
@@ -257,6 +278,11 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
                 if (nt_dyn_uobs(p, unit_person, m, u, t))
                     c += m->w[a] * (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, u), k, t, 1) : 1) *
                          nt_dyn_uy(p, unit_person, m, oc, u, t);
+            }
+            if (hw) {   /* sum = sum_i w_i y_i - lambda_k sum_i w_i c_i / den_i, below */
+                sum[oc] += wi * nt_dyn_uy(p, unit_person, m, oc, i, t);
+                if (oc < 64) sc[oc] += wi * c / den;
+                continue;
             }
             double dlt = nt_dyn_uy(p, unit_person, m, oc, i, t) - c / den;
             sum[oc] += wi * dlt;
@@ -277,6 +303,10 @@ static void matched_tau(const nt_dyn_panel *p, const long *unit_person, const lo
         }
         *ncontrib += ci;
     }
+    /* lambda_k = sum_i w_i / sum_i w_i s_i / den_i scales the controls'
+       weights so that they sum to the treated's (a Hajek ratio over the
+       start month; 1 without weights) */
+    for (int oc = 0; oc < NO && oc < 64 && hw && wsi > 0; oc++) sum[oc] -= ws / wsi * sc[oc];
 }
 
 /* Weighting at month t: treated mean minus the weighted control mean, both

@@ -87,7 +87,7 @@ stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighb
           as.integer(get("inference.bootstrap", "0")) == 0)
 never <- get("estimator.never", "no") == "yes"                  # ATT_never rows (docs/dynamic.md)
 ipcw <- get("estimator.censoring", "none") == "ipcw"           # censoring weights on every estimand
-stopifnot(!(never || ipcw) || (method == "ipw" && calendar == "none" && is.null(ini[["estimator.exact"]])))
+stopifnot(!(never || ipcw) || (method %in% c("ipw", "radius") && calendar == "none" && is.null(ini[["estimator.exact"]])))
 skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
 verbose <- nzchar(Sys.getenv("NT_GOLDEN_VERBOSE"))   # report dropped design columns on stderr
@@ -167,12 +167,34 @@ observed <- function(person, t) t < months & n_observed[person] > t
 # of the block but the first, (censoring) a programme started before s; a
 # column constant over the rows left out; fewer than 10 events or
 # non-events: the pooled rate. ls[i, t + 1] = sum_{s <= t, at risk} log(1 - h).
+# Firth's penalised logit (Firth 1993) by modified-score Newton steps, as
+# scripts/reference/firth_golden.R (base R; the coefficients).
+firth_logit <- function(X, y, w, tol = 1e-13, maxit = 500, maxstep = 5) {
+  b <- rep(0, ncol(X))
+  for (it in seq_len(maxit)) {
+    mu <- as.vector(plogis(X %*% b))
+    v <- w * mu * (1 - mu)
+    Iinv <- solve(crossprod(X, v * X))
+    h <- v * rowSums((X %*% Iinv) * X)
+    step <- as.vector(Iinv %*% crossprod(X, w * (y - mu) + h * (0.5 - mu)))
+    big <- max(abs(step))
+    if (big > maxstep) step <- step * maxstep / big
+    b <- b + step
+    if (big < tol) break
+  }
+  if (big >= tol) stop("Firth iterations did not converge")
+  b
+}
 hazard_ls <- function(kind) {
   ls <- matrix(0, n, months)
   persons <- which(included)
   tm <- treat_month[persons]; nob <- n_observed[persons]
-  for (s0 in seq(1, months - 1, by = 12)) {
-    s1 <- min(s0 + 11, months - 1)
+  # the start hazard: one logit over all months, fitted on the months with
+  # a start (the others hazard 0), dummies from the first to the last of them;
+  # censoring: a logit per 12-month block
+  block <- if (kind == "start") months else 12
+  for (s0 in seq(1, months - 1, by = block)) {
+    s1 <- min(s0 + block - 1, months - 1)
     rp_ <- integer(0); rs_ <- integer(0); yv <- numeric(0)
     for (s in s0:s1) {
       if (kind == "start") {
@@ -187,22 +209,30 @@ hazard_ls <- function(kind) {
     if (length(yv) == 0) next
     h <- rep(mean(yv), length(yv))
     if (sum(yv) >= 10 && sum(1 - yv) >= 10) {
-      Z <- cbind(1, X[rp_, , drop = FALSE])
-      if (s1 > s0) for (j in 1:(s1 - s0)) Z <- cbind(Z, as.numeric(rs_ - s0 == j))
-      if (kind == "cens") Z <- cbind(Z, as.numeric(treat_month[rp_] >= 0 & treat_month[rp_] < rs_))
+      fm <- rep(TRUE, length(yv)); fs <- s0; ls_ <- s1
+      if (kind == "start") {
+        evm <- tapply(yv, factor(rs_, levels = s0:s1), sum); evm[is.na(evm)] <- 0
+        withev <- (s0:s1)[evm > 0]
+        fs <- min(withev); ls_ <- max(withev)
+        fm <- rs_ %in% withev
+      }
+      rp2 <- rp_[fm]; rs2 <- rs_[fm]; y2 <- yv[fm]
+      Z <- cbind(1, X[rp2, , drop = FALSE])
+      if (ls_ > fs) for (j in 1:(ls_ - fs)) Z <- cbind(Z, as.numeric(rs2 - fs == j))
+      if (kind == "cens") Z <- cbind(Z, as.numeric(treat_month[rp2] >= 0 & treat_month[rp2] < rs2))
       keepc <- c(TRUE, apply(Z[, -1, drop = FALSE], 2, function(v) any(v != v[1])))
       Zc <- Z[, keepc, drop = FALSE]
-      fit <- suppressWarnings(glm(yv ~ 0 + Zc, family = binomial(), control = glm.control(epsilon = 1e-12, maxit = 50)))
+      fit <- suppressWarnings(glm(y2 ~ 0 + Zc, family = binomial(), control = glm.control(epsilon = 1e-12, maxit = 50)))
       mu <- fit$fitted.values
+      h <- rep(0, length(yv))
       if (!fit$converged || max(abs(fit$linear.predictors)) > 30 || min(mu, 1 - mu) < 1e-10) {
-        # separation: Firth's logit, as netto (nt_glm_firth.c; brglm2's AS_mean is Firth for the logit)
-        suppressPackageStartupMessages(library(brglm2))
-        fit <- glm(yv ~ 0 + Zc, family = binomial(), method = "brglmFit", type = "AS_mean",
-                   control = list(epsilon = 1e-12, maxit = 200))
+        # separation: Firth's logit, as netto (nt_glm_firth.c), in base R (firth_logit above)
         if (verbose) message(sprintf("  %s hazard, months %d-%d: Firth", kind, s0, s1))
+        h[fm] <- as.vector(plogis(Zc %*% firth_logit(Zc, y2, rep(1, length(y2)))))
+      } else {
+        stopifnot(fit$converged)
+        h[fm] <- fit$fitted.values
       }
-      stopifnot(fit$converged)
-      h <- fit$fitted.values
     }
     ls[cbind(rp_, rs_ + 1)] <- log1p(-h)
   }
@@ -350,28 +380,35 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
         tt <- k + tau
         if (method == "radius") {
           nobs <- sum(observed(rp[ti], tt))
-          trow <- integer(0); crow <- integer(0); cw <- numeric(0); used <- integer(0)
+          trow <- integer(0); tw <- numeric(0); crow <- integer(0); cw <- numeric(0); used <- integer(0)
           for (pr in m) {
             if (!observed(pr$t, tt)) next
-            oc <- observed(pr$c, tt)
+            oc <- observed(pr$c, tt)                        # alive: the denominator
             if (!any(oc)) next
-            trow <- c(trow, pr$row)
-            crow <- c(crow, pr$crow[oc]); cw <- c(cw, rep(1 / sum(oc), sum(oc)))
-            used <- c(used, pr$c[oc])
+            # ATT_never: the not-yet-started controls, with their start weights, over
+            # the alive ones' censoring weights (IPW within the set, nt_dyn_ualive)
+            ns <- oc & !(nev & treat_month[pr$c] >= 0 & treat_month[pr$c] <= tt)
+            den <- sum(wfun(pr$c[oc], k, tt, FALSE, nev))
+            wi <- wfun(pr$t, k, tt, FALSE, nev)
+            trow <- c(trow, pr$row); tw <- c(tw, wi)
+            crow <- c(crow, pr$crow[ns]); cw <- c(cw, wi * wfun(pr$c[ns], k, tt, TRUE, nev) / den)
+            used <- c(used, pr$c[ns])
           }
           ncontrib <- length(trow)
-          if (ncontrib > 0) {
+          k_wsum[ki, tau + 1] <- sum(tw)
+          if (ncontrib > 0 && sum(cw) > 0) {
             K <- tapply(cw, crow, sum)                      # K_j over the contributing treated
+            K <- K * sum(tw) / sum(K)                       # lambda_k: the controls' weights sum to the treated's (1 without weights)
             rows_c <- as.integer(names(K))
             rr <- c(trow, rows_c); D <- rep(1:0, c(length(trow), length(rows_c)))
-            wt <- c(rep(1, length(trow)), as.numeric(K))
+            wt <- c(tw, as.numeric(K))
             for (o in seq_along(outcomes)) {
               yy <- Y[[o]][rp[rr], tt + 1]
               if (bias_adjust && length(rr) >= 10 * (2 + ncol(Xa))) {   # 10 units per column
                 Xm <- Xa[rr, , drop = FALSE]
                 k_att[ki, o, tau + 1] <- unname(coef(lm(yy ~ D + Xm, weights = wt))["D"])
               } else {
-                k_att[ki, o, tau + 1] <- mean(yy[D == 1]) - sum(wt[D == 0] * yy[D == 0]) / ncontrib
+                k_att[ki, o, tau + 1] <- sum(tw * yy[D == 1]) / sum(tw) - sum(wt[D == 0] * yy[D == 0]) / sum(tw)
               }
             }
           }
