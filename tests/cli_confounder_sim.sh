@@ -11,8 +11,8 @@
 #   - the true confounder's strength: trait_high's own odds ratios on the
 #     outcome and on participation (outcome_effect_observed,
 #     selection_effect_observed) are well above 1 (the simulator's monthly
-#     odds ratios of trait_high are Phi(0.6)/Phi(-0.6) = 2.65 on finding
-#     work and Phi(0.8)/Phi(-0.8) = 3.72 on starting), and the simulated U
+#     odds ratios of the high type are e^(0.6 x 2.04) = 3.40 on finding
+#     work and e^(0.8 x 2.04) = 5.12 on starting), and the simulated U
 #     that mimics it has odds ratios within a factor 1.5 of them;
 #   - a confounder of that strength moves the estimate toward the truth:
 #     below the study's estimate by more than 3 of its IMN se, and not
