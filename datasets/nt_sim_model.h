@@ -282,6 +282,9 @@ nt_status nt_sim_truth_write_ttw(const truth_acc *T, const char *path, nt_error 
 /* truth_region.csv: the truth of programme `any` per region (subgroup
    region=<code>), as truth.csv. */
 nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_error *err);
+/* truth_by_start.csv (nt_sim_truth_k.c): the whole cohort's ATT_k(tau) per
+   programme, outcome, start month k and month tau. */
+nt_status nt_sim_truth_write_by_start(const truth_acc *T, const char *path, nt_error *err);
 /* truth_compare.csv: program, versus, outcome, month, true_att, n_treated. */
 nt_status nt_sim_truth_write_cmp(const truth_acc *T, const char *path, nt_error *err);
 void nt_sim_truth_merge(truth_acc *into, const truth_acc *from);

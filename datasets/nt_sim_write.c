@@ -260,7 +260,8 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             "truth.csv also has `job_chance=q1..q5` (quintiles of the known job-chance score)\n"
             "and `start_year=2003..2006` (calendar year of the start) for studies that ask\n"
             "for them; `truth_region.csv`: `any` per region; `truth_compare.csv`: programme\n"
-            "against programme among the participants of the first (`[treatment] compare`).\n\n"
+            "against programme among the participants of the first (`[treatment] compare`);\n"
+            "`truth_by_start.csv`: the whole cohort's effect per start month (effects_by_start.csv).\n\n"
             "## Model parameters\n\n"
             "| programme | duration (months) | lock-in (logit) | post (logit) | job loss (logit) | wage gain | mean cost |\n"
             "|---|---|---|---|---|---|---|\n",
@@ -484,6 +485,8 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     if ((st = nt_sim_truth_write_cb(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_region.csv");
     if ((st = nt_sim_truth_write_region(&W.accs[0], path, err))) goto done;
+    nt_path_join(path, sizeof path, tmp, "truth_by_start.csv");
+    if ((st = nt_sim_truth_write_by_start(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_compare.csv");
     if ((st = nt_sim_truth_write_cmp(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_time_to_work.csv");

@@ -8,7 +8,9 @@
    METHODS: comma-separated (one ingest for all); OUT: a file name with
    %s for the method, e.g. est_%s_1.csv. A method name may end in _never
    (the estimand ATT_never) and/or _ipcw (censoring weights), e.g.
-   radius_never_ipcw (estimators/nt_dyn_ipcw.c).
+   radius_never_ipcw (estimators/nt_dyn_ipcw.c). Beside each OUT file the
+   per-start-month estimates and SEs (effects_by_start.csv's) in
+   OUT.by_start.csv.
 
    Linked against the libraries; not part of netto (the study run gets the
    same through [inference] method = linearised once wired). */
@@ -201,6 +203,25 @@ int main(int argc, char **argv)
                     inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o]);
         }
     fclose(out);
+    /* Per start month (effects_by_start.csv's ATT_k(tau) and se): OUT with
+       .csv -> .by_start.csv, rows of the start months used. */
+    char kname[4200];
+    snprintf(kname, sizeof kname, "%s", outname);
+    char *dot = strrchr(kname, '.');
+    if (dot && !strcmp(dot, ".csv")) *dot = 0;
+    strncat(kname, ".by_start.csv", sizeof kname - strlen(kname) - 1);
+    FILE *ko = fopen(kname, "w");
+    if (!ko) { perror(kname); return 1; }
+    fprintf(ko, "method,outcome,start_month,month,n_treated,att,se\n");
+    for (int k = 0; k < r->n_k; k++)
+        for (int o = 0; o < NO && !r->k_skipped[k]; o++)
+            for (int tau = 0; tau < H; tau++) {
+                size_t slot = ((size_t)k * NO + o) * H + tau;
+                if (isnan(r->k_att[slot])) continue;
+                fprintf(ko, "%s,%s,%d,%d,%ld,%.10g,%.10g\n", mname, st->series[o], r->k_month[k], tau,
+                        r->k_contrib[(size_t)k * H + tau], r->k_att[slot], r->k_se[slot]);
+            }
+    fclose(ko);
     free(bs);
     free(bs_cum);
     nt_dyn_inference_free(inf);
