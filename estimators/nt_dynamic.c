@@ -44,6 +44,7 @@ void nt_dyn_opts_default(nt_dyn_opts *o)
     o->kernel = NT_KERNEL_EPANECHNIKOV;
     o->ai_neighbors = 2;
     o->min_treated = 10;
+    o->pool_sparse = 1;
 }
 
 /* ------------------------------------------------------------ results */
@@ -139,17 +140,26 @@ static nt_status interval_rows(run_t *R, interval_t *I, long n_units, int *skip,
     const nt_dyn_opts *o = R->o;
     nt_dyn_result *r = R->r;
     nt_dyn_interval *iv = I->iv;
-    for (int k = I->first; k <= I->last; k++)
+    for (int k = I->first; k <= I->last; k++) {
+        long k0 = I->rows.n, any = 0;
         for (long u = 0; u < n_units; u++) {
             int role = nt_dyn_role(R->p, R->unit_person[u], k, o->program);
             if (role >= 0 && nt_dyn_rows_push(&I->rows, u, k, (uint8_t)role)) return NOMEM(err);
             if (role == 1) r->n_participants += nt_dyn_ucount(o->unit_count, u);
+            any += role == 1;
         }
+        /* A month without treated has nothing to estimate, and as the
+           model's reference month (no dummy) its controls would separate
+           the logit: its rows stay out (the column rule would drop them
+           with their dummy anyway). */
+        if (!any) I->rows.n = k0;
+    }
     long n = I->rows.n;
     I->keep = malloc((size_t)(n ? n : 1));
     if (!I->keep) return NOMEM(err);
-    nt_status s = nt_dyn_design_build(R->p, R->unit_person, &I->rows, I->first, I->last, o->history, I->keep,
-                                      &I->d, &iv->n_rows_dropped, err);
+    /* the reference month: the first with rows */
+    nt_status s = nt_dyn_design_build(R->p, R->unit_person, &I->rows, n ? I->rows.k[0] : I->first, I->last,
+                                      o->history, I->keep, &I->d, &iv->n_rows_dropped, err);
     if (s) return s;
     long nk = 0, ntr = 0, wtr = 0, wco = 0;   /* rows; weighted by unit counts */
     for (long i = 0; i < n; i++)
@@ -203,8 +213,11 @@ static nt_status interval_logit(run_t *R, interval_t *I, nt_glm_fit **fit, int *
     nt_glm_opts_default(&go);
     go.check_separation = 1;
     if (o->glm_epsilon > 0) go.epsilon = o->glm_epsilon;
-    if (o->warm && I->index < o->warm->n_intervals && o->warm->interval[I->index].beta) {
-        const nt_dyn_interval *W = &o->warm->interval[I->index];
+    const nt_dyn_interval *W = NULL;   /* the warm model covering the interval's first month */
+    for (int w = 0; o->warm && w < o->warm->n_intervals && !W; w++)
+        if (o->warm->interval[w].beta && o->warm->interval[w].first <= I->first && I->first <= o->warm->interval[w].last)
+            W = &o->warm->interval[w];
+    if (W) {
         start = calloc((size_t)d->q, sizeof *start);
         if (!start) { s = NOMEM(err); goto done; }
         for (int j = 0; j < d->q; j++)
@@ -372,7 +385,9 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
     }
     r->k_treated[ki] = nt + off_support;
     r->k_controls[ki] = nc;
-    r->k_skipped[ki] = wt < o->min_treated || nt == 0 ? 1 : nc == 0 ? 2 : 0;
+    /* pool_sparse: the month's score comes from its interval's (pooled)
+       model, so any treated with a control is estimated within k */
+    r->k_skipped[ki] = (!o->pool_sparse && wt < o->min_treated) || nt == 0 ? 1 : nc == 0 ? 2 : 0;
     if (r->k_skipped[ki]) return NT_OK;
     for (long a = 0; a < m; a++)
         if (!rows->d[I->idx[a]]) nt_dyn_bit_set(R->bits_control, R->unit_person[rows->unit[I->idx[a]]]);
@@ -478,6 +493,42 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
 
 /* ------------------------------------------------------------ entry */
 
+/* The start intervals the logits are fitted on, first[g]..last[g], in
+   order; returns their number. Without pool_sparse the study's intervals
+   of start_interval months. With it, an interval whose treated at risk
+   (copies counted) number fewer than min_treated is pooled with the next
+   one, again until the pool has min_treated (docs/dynamic.md, "Sparse start
+   months"); a pool still short at the end joins the previous one. The
+   pooled model has the start-month dummies of every month it spans. */
+static int plan_intervals(run_t *R, long n_units, int *first, int *last)
+{
+    const nt_dyn_opts *o = R->o;
+    int ni = R->r->n_intervals, ng = 0;
+    long have = 0;
+    for (int iv = 0; iv < ni; iv++) {
+        int f = o->start_first + iv * o->start_interval, l = f + o->start_interval - 1;
+        if (l > o->start_last) l = o->start_last;
+        long wtr = 0;
+        for (int k = f; k <= l && o->pool_sparse; k++)
+            for (long u = 0; u < n_units; u++)
+                if (nt_dyn_role(R->p, R->unit_person[u], k, o->program) == 1) wtr += nt_dyn_ucount(o->unit_count, u);
+        if (ng > 0 && o->pool_sparse && have < o->min_treated) {
+            last[ng - 1] = l;   /* the open pool is still short: this interval joins it */
+            have += wtr;
+            continue;
+        }
+        first[ng] = f;
+        last[ng] = l;
+        have = wtr;
+        ng++;
+    }
+    if (ng > 1 && o->pool_sparse && have < o->min_treated) {   /* short at the end: into the previous */
+        last[ng - 2] = last[ng - 1];
+        ng--;
+    }
+    return ng;
+}
+
 /* The result's arrays and the run's bitsets (the caller frees both on
    failure). */
 static nt_status result_alloc(run_t *R, nt_dyn_result **out, nt_error *err)
@@ -577,12 +628,15 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     for (size_t i = 0; i < ks * (size_t)p->n_outcomes * (size_t)H; i++) r->k_att[i] = r->k_se[i] = NAN;
     for (int ki = 0; ki < NK; ki++) r->k_month[ki] = o->start_first + ki;
     if ((s = nt_dyn_fixed_alloc(r, o->full, err))) goto done;
-    for (int iv = 0; iv < r->n_intervals && !s; iv++) {
-        int first = o->start_first + iv * o->start_interval;
-        int last = first + o->start_interval - 1;
-        if (last > o->start_last) last = o->start_last;
-        s = run_interval(&R, iv, first, last, n_units, err);
+    int *gfirst = malloc((size_t)r->n_intervals * 2 * sizeof *gfirst);
+    if (!gfirst) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    int *glast = gfirst + r->n_intervals, ng = plan_intervals(&R, n_units, gfirst, glast);
+    r->n_intervals = ng;
+    for (int iv = 0; iv < ng && !s; iv++) {
+        r->interval[iv].pooled = (glast[iv] - gfirst[iv]) / o->start_interval + 1;
+        s = run_interval(&R, iv, gfirst[iv], glast[iv], n_units, err);
     }
+    free(gfirst);
     if (s) goto done;
     int *use = malloc(ks * sizeof *use);
     if (!use) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }

@@ -551,6 +551,7 @@ const nt_study_key nt_study_keys[] = {
      "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI,
      "a whole number of treated persons >= 1", .flags = 0},
+    {"estimator", "pool_sparse", NT_KEY_BOOL, F(pool_sparse), 0, "yes", 0, 0, "yes or no", .flags = 0},
 
     {"outcomes", "series", NT_KEY_LIST, F(series), F(n_series), "employed, earnings, on_benefit", 0,
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",
