@@ -231,9 +231,11 @@ static nt_status interval_logit(run_t *R, interval_t *I, nt_glm_fit **fit, int *
         s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model");
         goto done;
     }
-    if (gs == NT_ENUMERIC) {
-        /* Separation or no convergence: Firth's penalised logit (issue 14),
-           so that the interval's start months are not dropped. */
+    if (gs == NT_ENUMERIC || gs == NT_EINPUT) {
+        /* Separation (also a reference level on one side only, which the
+           plain fit's check rejects) or no convergence: Firth's penalised
+           logit (issue 14), so that the interval's start months are not
+           dropped. */
         nt_error e2;
         nt_status fs = nt_glm_firth_alloc(zc ? zc : d->z, nk, d->q, y, fw, fit, &e2);
         if (fs == NT_ENOMEM) { s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model"); goto done; }
@@ -260,6 +262,48 @@ done:
     free(fw);
     free(start);
     return s;
+}
+
+/* After a failed fit: drops the design columns (never the intercept) that
+   are linear combinations of earlier ones over the kept rows (modified
+   Gram-Schmidt, relative residual norm below 1e-9, R's aliasing rule in
+   spirit: their coefficients would be NA, the fitted scores are the
+   same); returns how many, -1 out of memory. */
+static int drop_aliased(interval_t *I)
+{
+    nt_dyn_design *d = &I->d;
+    long n = I->rows.n, nk = 0;
+    for (long i = 0; i < n; i++) nk += I->keep[i];
+    double *Qm = malloc(((size_t)d->q * (size_t)nk + 1) * sizeof *Qm);
+    if (!Qm) return -1;
+    int r = 0, kept = 0;
+    for (int j = 0; j < d->q; j++) {
+        double *v = Qm + (size_t)r * (size_t)nk, n0 = 0, n1 = 0;
+        for (long i = 0, a = 0; i < n; i++)
+            if (I->keep[i]) v[a++] = d->z[(size_t)j * (size_t)n + (size_t)i];
+        for (long a = 0; a < nk; a++) n0 += v[a] * v[a];
+        for (int b = 0; b < r; b++) {
+            const double *u = Qm + (size_t)b * (size_t)nk;
+            double c = 0;
+            for (long a = 0; a < nk; a++) c += u[a] * v[a];
+            for (long a = 0; a < nk; a++) v[a] -= c * u[a];
+        }
+        for (long a = 0; a < nk; a++) n1 += v[a] * v[a];
+        if (j > 0 && !(n1 > 1e-18 * n0)) { free(d->term[j]); continue; }   /* aliased */
+        for (long a = 0; a < nk && n1 > 0; a++) v[a] /= sqrt(n1);
+        r++;
+        if (kept != j) {
+            memmove(d->z + (size_t)kept * (size_t)n, d->z + (size_t)j * (size_t)n, (size_t)n * sizeof *d->z);
+            d->term[kept] = d->term[j];
+            d->bal_col[kept] = d->bal_col[j];
+            d->orig[kept] = d->orig[j];
+        }
+        kept++;
+    }
+    free(Qm);
+    int dropped = d->q - kept;
+    d->q = kept;
+    return dropped;
 }
 
 /* Common support over the model's rows (nt_weight.h) and the caliper in
@@ -460,6 +504,22 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
     int skip = 0;
     nt_status s = interval_rows(R, &I, n_units, &skip, err);
     if (!s && !skip) s = interval_logit(R, &I, &fit, &skip, err);
+    if (!s && skip && I.iv->status && strncmp(I.iv->note, "propensity model failed", 23) == 0) {
+        /* both fits failed: collinear columns? drop them and fit again */
+        int da = drop_aliased(&I);
+        if (da < 0) s = NOMEM(err);
+        if (da > 0) {
+            nt_glm_fit_free(fit);
+            fit = NULL;
+            free(I.eta);
+            free(I.e);
+            I.eta = I.e = NULL;
+            I.iv->status = 0;
+            I.iv->note[0] = 0;
+            skip = 0;
+            s = interval_logit(R, &I, &fit, &skip, err);
+        }
+    }
     uint8_t *fit_keep = NULL;   /* the logit's rows, before trimming (linearisation) */
     R->ctx.design = &I.d;
     if (!s && !skip && R->o->lin && nt_dyn_weighting(R->o)) {

@@ -46,11 +46,11 @@ enum { N = 8 };
 
 typedef struct {
     int32_t treat_month[N], treat_type[N], n_observed[N], admin_observed[N];
-    double treat_cost[N], x[N];
+    double treat_cost[N], x[2 * N];
     uint8_t on_index[N * 2], emp_before[N * 2], included[N];
     float y[N * 4];
     const float *outcome[1];
-    const char *term[1];
+    const char *term[2];
     nt_dyn_panel v;
 } tiny;
 
@@ -67,7 +67,7 @@ static void tiny_init(tiny *t)
         t->treat_type[i] = 1;
         t->n_observed[i] = t->admin_observed[i] = 4;
         t->treat_cost[i] = NAN;
-        t->x[i] = x[i];
+        t->x[i] = t->x[N + i] = x[i];   /* a second column, x again, when p = 2 */
         t->on_index[i * 2] = 1;
         t->on_index[i * 2 + 1] = (uint8_t)risk1[i];
         t->included[i] = 1;
@@ -75,6 +75,7 @@ static void tiny_init(tiny *t)
     }
     t->outcome[0] = t->y;
     t->term[0] = "x";
+    t->term[1] = "x_again";
     t->v = (nt_dyn_panel){.n = N, .months = 4, .treat_month = t->treat_month, .treat_type = t->treat_type,
                           .treat_cost = t->treat_cost, .n_observed = t->n_observed,
                           .admin_observed = t->admin_observed, .n_risk = 2, .on_index = t->on_index,
@@ -248,6 +249,39 @@ static void test_pool_rule(void **state)
     }
 }
 
+/* Collinear covariates: x twice. The plain logit rejects the aliased
+   column, Firth's information matrix is singular; the interval is fitted
+   again without it (not dropped): the same model and estimates as with x
+   alone. */
+static void test_aliased_refit(void **state)
+{
+    (void)state;
+    static tiny t;
+    tiny_init(&t);
+    t.v.p = 2;
+    long units[N] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = 0;
+    o.start_last = 1;
+    o.start_interval = 1;
+    o.horizon = 2;
+    o.method = NT_METHOD_IPW;
+    o.min_treated = 3;
+    o.full = 1;
+    nt_error err;
+    nt_dyn_result *r = NULL;
+    assert_int_equal(nt_dyn_estimate(&t.v, units, N, &o, &r, &err), NT_OK);
+    assert_int_equal(r->n_skipped, 0);
+    assert_int_equal(r->interval[0].status, 0);
+    assert_int_equal(r->interval[0].p, 3);   /* (Intercept), x, start_month=1 */
+    expect_near(beta_of(&r->interval[0], "x"), log(4.0 / 3.0), 1e-8);
+    expect_near(r->att[0], -7.0 / 24.0, 1e-12);
+    expect_near(r->att[1], 0.75, 1e-12);
+    nt_dyn_result_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -256,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_not_pooled_skips),
         cmocka_unit_test(test_pooled_methods_and_se),
         cmocka_unit_test(test_pool_rule),
+        cmocka_unit_test(test_aliased_refit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
