@@ -492,9 +492,12 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
             /* the share of the participants in the estimate (summary.csv share_covered), whole percent */
+            char why[64];   /* pool_sparse: only months without treated (or all below min_treated) */
+            snprintf(why, sizeof why, "%s%ld", d.pool_sparse ? "no treated, fewer than min_treated in all = "
+                                                             : "fewer treated than min_treated = ", d.min_treated);
             warn(P, "%s, %s: %d of %d start months skipped (%s, no controls, or the propensity "
                  "model failed; see start_months.csv); %.0f%% of the participants covered", prog_name(P, pi), gl,
-                 r->n_skipped, r->n_k, d.pool_sparse ? "no treated" : "fewer treated than min_treated",
+                 r->n_skipped, r->n_k, why,
                  r->n_participants > 0 ? floor(100.0 * (double)r->n_treated_matched[0] / (double)r->n_participants) : 0.0);
         }
         for (int iv = 0; iv < r->n_intervals; iv++) {

@@ -42,7 +42,7 @@ compare() {
     }' "$1" "$2"
 }
 
-for m in nn nn_cal ipw ipw_exact ipw_calendar ipw_month radius radius_ba ipw_never; do
+for m in nn nn_cal nn_pool ipw ipw_exact ipw_calendar ipw_month radius radius_ba ipw_never; do
   "$netto" run data/dynamic/study_$m.ini --out "$tmp/$m" >"$tmp/$m.out" 2>&1 || { cat "$tmp/$m.out"; fail "netto run study_$m.ini"; }
   echo "study_$m:"
   compare golden/dynamic_$m.csv "$tmp/$m/effects.csv" || fail "effects.csv of study_$m.ini differs from golden/dynamic_$m.csv"
