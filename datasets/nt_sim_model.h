@@ -73,6 +73,7 @@ typedef struct {
     char name[32];
     prog_par prog[NPROG + 1];          /* 1..4 */
     double het_low, het_high, het_norecent;  /* effect multipliers */
+    int trait_two_point;     /* 1: the trait is a two-point type (scenario unobserved) */
     double start_const, start_bijstand, start_low, start_high, start_norecent, start_age,
         start_benhist, start_dur, start_trait,
         start_early;     /* dip scenario: logit shift per year employed in months -36..-25 (unseen by the study) */

@@ -62,8 +62,16 @@ void nt_sim_model_init(model *m, const char *scenario)
         }
     } else if (!strcmp(scenario, "unobserved")) {
         /* caseworkers pick the more employable: selection on the trait that
-           also raises job finding, so matching on observables is biased up */
+           also raises job finding, so matching on observables is biased up.
+           The structure the timing-of-events model assumes: the trait is a
+           discrete type (two points, mean 0, SD 1) that drives programme
+           start and job finding (not job loss), the programmes act on job
+           finding only (no retention or wage effect) and equally for all. */
         m->start_trait = 0.8;
+        m->trait_two_point = 1;
+        m->loss_trait = 0;
+        m->het_low = m->het_high = m->het_norecent = 1.0;
+        for (int p = 1; p <= NPROG; p++) m->prog[p].retention = m->prog[p].wage = 0;
     } else if (!strcmp(scenario, "regions")) {
         /* region effects of known spread: 1 + 0.5 q_r, q_r = ((7 r mod 15) - 7) / sqrt(56 / 3)
            (mean 0, sd 1 over the 15 regions) */
@@ -198,6 +206,14 @@ static void history_counts(person *p, const spell_buf *b)
 }
 
 /* Attributes and the pre-inflow history, from RNG stream (seed, i). */
+/* The unobserved trait from a standard normal z: z itself, or the two-point
+   type (40% at +sqrt(1.5), 60% at -sqrt(2/3): z above its 60% quantile). */
+static double trait_of(const model *M, double z)
+{
+    if (!M->trait_two_point) return z;
+    return z > 0.2533471031357997 ? 1.224744871391589 : -0.816496580927726;
+}
+
 int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_buf *b)
 {
     nt_rng r;
@@ -231,7 +247,7 @@ int nt_sim_person_draw(const model *M, uint64_t seed, long i, person *p, spell_b
     double wr[NREGION];
     for (int j = 0; j < NREGION; j++) wr[j] = nt_sim_regions[j].share;
     p->region = nt_sim_pick(wr, NREGION, nt_rng_uniform(&r));
-    p->trait = nt_rng_normal(&r);
+    p->trait = trait_of(M, nt_rng_normal(&r));
     p->ww_maxdur = 6 + (int)((p->age - 18) / 2);
     if (p->ww_maxdur > 38) p->ww_maxdur = 38;
 

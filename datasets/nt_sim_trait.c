@@ -1,7 +1,8 @@
 /* truth_trait.csv (scenario unobserved; docs/simulation.md,
-   docs/credibility.md): every person's unobserved trait theta ~ N(0, 1),
-   which raises the monthly odds of a programme start by e^0.8 per SD and
-   of finding work by e^0.6, and its median split trait_high = 1{theta > 0}.
+   docs/credibility.md): every person's unobserved trait theta, a two-point
+   type (+1.2247 for 40%, -0.8165 for 60%: mean 0, SD 1), which raises the
+   monthly odds of a programme start by e^0.8 per SD and of finding work by
+   e^0.6, and trait_high = 1{theta > 0}, the type itself.
    The study never sees it; a test joins trait_high to persons.csv to
    measure the confounder's true strength in the terms of Ichino, Mealli &
    Nannicini (2008) ([credibility] confounder_like = trait_high). */

@@ -289,6 +289,8 @@ static nt_status write_readme(const nt_simulate_opts *o, const model *M, const n
             M->job_nonwestern, M->job_emp12, M->job_ben24, M->job_dur, M->job_trait, M->job_nonemp,
             M->loss_const, M->loss_tenure, M->loss_low, M->loss_bijstand, M->loss_trait, M->job_to_job,
             M->reentry, M->to_bijstand_after_ww, M->exit_other_ww, M->exit_other_bijstand);
+    if (M->trait_two_point)
+        fprintf(fp, "\nThe unobserved trait is a two-point type: +1.2247 (40%%) or -0.8165 (60%%), mean 0, SD 1.\n");
     if (M->cyc_job || M->cyc_start || M->cyc_effect)
         fprintf(fp, "\nBusiness cycle c(m) = sin(2 pi (m - 2003-04) / 60) in calendar month m: programme start\n"
                     "logit %+.2f c(m), job finding logit %+.2f c(m), post-programme effect x (1 %+.2f c(m));\n"

@@ -7,9 +7,10 @@
    central differences of the analytic gradient (step 1e-4, as R's
    optimHess(ndeps = 1e-4)) until max_j |d log L / d theta_j| / N < gtol.
    Starts: K = 1 from the cloglog of each baseline piece's event rate and
-   zero slopes; K >= 2 from the K - 1 optimum plus one new mass point at a
-   fixed list of spread locations (+-1, +-2 in both v) with probability 0.2
-   (n_starts of them). The optimum is put in canonical form (the
+   zero slopes; K >= 2 from the K - 1 optimum plus one new mass point: the
+   log L of every point of a grid (v_exit, v_entry in -2.5..2.5, probability
+   0.1, 0.3, 0.5; the baselines moved to keep the hazards' level) is
+   evaluated and the n_starts best become the starts. The optimum is put in canonical form (the
    most probable type is the reference, the others ordered by v_exit), so
    label switching does not change the reported numbers.
    K minimises AIC = -2 log L + 2p (or BIC = -2 log L + p log N); the search
@@ -32,7 +33,6 @@
 #define HESS_STEP 1e-4
 #define NEWTON_MAX 30
 
-static const double spread[8][2] = {{1, 1}, {-1, -1}, {1, -1}, {-1, 1}, {2, 2}, {-2, -2}, {2, -2}, {-2, 2}};
 
 void nt_toe_result_free(nt_toe_result *r)
 {
@@ -237,8 +237,26 @@ static void canonical(const nt_toe_model *m, int K, double *th)
     }
 }
 
-/* Start s for K mass points from the K - 1 optimum prev. */
-static void start_from(const nt_toe_model *m, int K, const double *prev, int s, double *th)
+/* The new mass point's candidates: a grid of locations (v_exit, v_entry),
+   each coordinate in GRID_V, with probability in GRID_PI. */
+static const double grid_v[] = {-2.5, -1.5, -0.75, 0, 0.75, 1.5, 2.5};
+static const double grid_pi[] = {0.1, 0.3, 0.5};
+#define GRID_NV ((int)(sizeof grid_v / sizeof grid_v[0]))
+#define GRID_NPI ((int)(sizeof grid_pi / sizeof grid_pi[0]))
+#define GRID_N (GRID_NV * GRID_NV * GRID_NPI)
+
+typedef struct {
+    double ve, vp, pi, ll;
+    int idx;
+} candidate;
+
+/* Start for K mass points from the K - 1 optimum prev with the new point
+   at (ve, vp) with probability pi_new; the old points keep their relative
+   weights, and both baselines move by -log(1 - pi + pi e^v) so that the
+   mean of e^v over the types (the hazards' level) stays where the K - 1
+   optimum put it. */
+static void start_at(const nt_toe_model *m, int K, const double *prev, double ve, double vp, double pi_new,
+                     double *th)
 {
     int pb = m->p_base, K1 = K - 1;
     memcpy(th, prev, (size_t)pb * sizeof *th);
@@ -250,10 +268,37 @@ static void start_from(const nt_toe_model *m, int K, const double *prev, int s, 
         cmax = fmax(cmax, prev[pb + 2 * (K1 - 1) + k - 1]);
     }
     for (int k = 0; k < K1; k++) sum += exp((k ? prev[pb + 2 * (K1 - 1) + k - 1] : 0) - cmax);
-    double f = 1 + s / 8;
-    th[pb + 2 * (K - 2)] = f * spread[s % 8][0];
-    th[pb + 2 * (K - 2) + 1] = f * spread[s % 8][1];
-    th[pb + 2 * (K - 1) + K - 2] = cmax + log(sum) + log(0.25); /* pi_new = 0.2 */
+    double se = -log(1 - pi_new + pi_new * exp(ve)), sp = -log(1 - pi_new + pi_new * exp(vp));
+    for (int j = 0; j < m->n_pe; j++) th[j] += se;
+    for (int j = 0; j < m->n_pp; j++) th[m->o_ap + j] += sp;
+    th[pb + 2 * (K - 2)] = ve;
+    th[pb + 2 * (K - 2) + 1] = vp;
+    th[pb + 2 * (K - 1) + K - 2] = cmax + log(sum) + log(pi_new / (1 - pi_new));
+}
+
+static int by_ll(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    if (x->ll != y->ll) return x->ll > y->ll ? -1 : 1; /* NaN-free: -INFINITY for failures */
+    return x->idx - y->idx;                            /* ties: grid order */
+}
+
+/* The grid's candidates by log L at their start (highest first; ties in
+   grid order); -1 out of memory. */
+static int rank_candidates(const nt_toe_model *m, int K, const double *prev, double *th, candidate *c)
+{
+    int n = 0;
+    for (int a = 0; a < GRID_NV; a++)
+        for (int b = 0; b < GRID_NV; b++)
+            for (int q = 0; q < GRID_NPI; q++, n++) {
+                c[n] = (candidate){grid_v[a], grid_v[b], grid_pi[q], -INFINITY, n};
+                start_at(m, K, prev, c[n].ve, c[n].vp, c[n].pi, th);
+                double l;
+                if (nt_toe_model_eval(m, K, th, &l, NULL, NULL)) return -1;
+                if (isfinite(l)) c[n].ll = l;
+            }
+    qsort(c, (size_t)n, sizeof *c, by_ll);
+    return 0;
 }
 
 static void start_k1(const nt_toe_model *m, double *th)
@@ -359,7 +404,8 @@ nt_status nt_toe_fit(const nt_toe_data *d, const nt_toe_opts *opts, nt_toe_resul
     double *prev = calloc((size_t)pmax, sizeof *prev), *cur = calloc((size_t)pmax, sizeof *cur),
            *best = calloc((size_t)pmax, sizeof *best), *chosen = calloc((size_t)pmax, sizeof *chosen);
     nt_toe_result *r = calloc(1, sizeof *r);
-    if (!prev || !cur || !best || !chosen || !r) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    candidate *cand = malloc(GRID_N * sizeof *cand);
+    if (!prev || !cur || !best || !chosen || !r || !cand) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     r->n_rows = m->n;
     r->n_persons = m->n_persons;
     nt_progress pg;
@@ -371,9 +417,13 @@ nt_status nt_toe_fit(const nt_toe_data *d, const nt_toe_opts *opts, nt_toe_resul
            earliest start) is polished to gtol */
         double bl = -INFINITY;
         int bit = 0;
+        if (K > 1 && rank_candidates(m, K, prev, cur, cand)) {
+            s = nt_fail(err, NT_ENOMEM, "out of memory in the timing-of-events fit");
+            goto done;
+        }
         for (int st = 0; st < ns; st++) {
             if (K == 1) start_k1(m, cur);
-            else start_from(m, K, prev, st, cur);
+            else start_at(m, K, prev, cand[st % GRID_N].ve, cand[st % GRID_N].vp, cand[st % GRID_N].pi, cur);
             int it = bfgs(m, K, cur, fmax(o.gtol, 1e-5), o.max_iter, &fail);
             double l = -INFINITY;
             if (fail || nt_toe_model_eval(m, K, cur, &l, NULL, NULL)) {
@@ -420,5 +470,6 @@ done:
     free(cur);
     free(best);
     free(chosen);
+    free(cand);
     return s;
 }

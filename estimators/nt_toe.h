@@ -32,6 +32,10 @@ typedef struct {
     const double *since_entry; /* months since programme start: 0 up to and including the
                                   entry month (these rows are at risk of entry), 1, 2, ... after */
     const double *in_program;  /* 1 while in the programme (rows with since_entry > 0), 0 after */
+    const double *exit_risk;   /* NULL, or 0/1: 0 = the row is not at risk of the exit (its hazard is
+                                  structurally 0 there; y_exit must be 0) */
+    const double *entry_risk;  /* NULL, or 0/1: 0 = the row is not at risk of entry although
+                                  since_entry = 0 (y_entry must be 0) */
     const double *x;           /* n x nx column-major person (or calendar) covariates, NULL if nx = 0;
                                   the same columns enter both hazards */
     int nx;

@@ -4,7 +4,7 @@
              (v_e^k, v_p^k) for k = 2..K | c_k for k = 2..K ]
 
    Person i, rows r, type k with (v_e^1, v_p^1, c_1) = (0, 0, 0):
-     eta_er = a_e[piece_e(r)] + x_r'b_e + d[eff(r)]       (every row)
+     eta_er = a_e[piece_e(r)] + x_r'b_e + d[eff(r)]       (rows at risk of the exit)
      eta_pr = a_p[piece_p(r)] + x_r'b_p                   (rows at risk of entry)
      l_ik   = sum_r [ y_er log(1 - exp(-exp(eta_er + v_e^k))) - (1 - y_er) exp(eta_er + v_e^k) ]
             + sum_r [ y_pr log(1 - exp(-exp(eta_pr + v_p^k))) - (1 - y_pr) exp(eta_pr + v_p^k) ]
@@ -98,6 +98,12 @@ static nt_status check_person(const nt_toe_data *d, long r0, long r1, nt_error *
         if (!entered && se > 0)
             return nt_fail(err, NT_EINPUT, "row %ld: since_entry is positive but person %ld has not entered", r + 1,
                            d->person[r]);
+        if ((d->exit_risk && !is01(d->exit_risk[r])) || (d->entry_risk && !is01(d->entry_risk[r])))
+            return nt_fail(err, NT_EINPUT, "row %ld: exit_risk and entry_risk must be 0 or 1", r + 1);
+        if (d->exit_risk && d->exit_risk[r] == 0 && d->y_exit[r] == 1)
+            return nt_fail(err, NT_EINPUT, "row %ld: an exit to work in a row not at risk of it", r + 1);
+        if (d->entry_risk && d->entry_risk[r] == 0 && d->y_entry[r] == 1)
+            return nt_fail(err, NT_EINPUT, "row %ld: a programme entry in a row not at risk of it", r + 1);
         if (se == 0 && d->in_program[r] == 1)
             return nt_fail(err, NT_EINPUT, "row %ld: in_program = 1 before the programme started", r + 1);
         if (d->y_entry[r] == 1) entered = 1;
@@ -142,8 +148,10 @@ static nt_status check_events(nt_toe_model *m, const nt_toe_data *d, nt_error *e
     double *ev_eff = calloc((size_t)m->n_eff + 1, sizeof *ev_eff);
     if (!ev_eff) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (long r = 0; r < m->n; r++) {
-        m->at_e[m->piece_e[r]] += 1;
-        m->ev_e[m->piece_e[r]] += d->y_exit[r];
+        if (m->piece_e[r] >= 0) {
+            m->at_e[m->piece_e[r]] += 1;
+            m->ev_e[m->piece_e[r]] += d->y_exit[r];
+        }
         if (m->eff[r] >= 0) ev_eff[m->eff[r]] += d->y_exit[r];
         if (m->piece_p[r] >= 0) {
             m->at_p[m->piece_p[r]] += 1;
@@ -228,8 +236,9 @@ nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_
         }
     for (long r = 0; r < n; r++) {
         double se = d->since_entry[r];
-        m->piece_e[r] = piece_of(d->period[r], o->exit_cuts, o->n_exit_cuts);
-        m->piece_p[r] = se > 0 ? -1 : piece_of(d->period[r], o->entry_cuts, o->n_entry_cuts);
+        m->piece_e[r] = d->exit_risk && d->exit_risk[r] == 0 ? -1 : piece_of(d->period[r], o->exit_cuts, o->n_exit_cuts);
+        m->piece_p[r] = se > 0 || (d->entry_risk && d->entry_risk[r] == 0)
+                            ? -1 : piece_of(d->period[r], o->entry_cuts, o->n_entry_cuts);
         if (se <= 0) m->eff[r] = -1;
         else if (d->in_program[r] == 1) m->eff[r] = piece_of(se, o->lockin_cuts, o->n_lockin_cuts);
         else m->eff[r] = nl + piece_of(se, o->post_cuts, o->n_post_cuts);
@@ -288,11 +297,14 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
     double Se = 0, Sp = 0, ee = 0, ep = 0;
     int has_e = 0, has_p = 0;
     for (long r = r0; r < r1; r++) {
-        double eta = th[m->piece_e[r]];
-        for (int j = 0; j < nx; j++) eta += th[m->o_be + j] * d->x[(size_t)j * n + (size_t)r];
-        if (m->eff[r] >= 0) eta += th[m->o_eff + m->eff[r]];
-        if (d->y_exit[r] == 1) { has_e = 1; ee = eta; }
-        else Se += (mue[r - r0] = exp(eta));
+        double eta;
+        if (m->piece_e[r] >= 0) {
+            eta = th[m->piece_e[r]];
+            for (int j = 0; j < nx; j++) eta += th[m->o_be + j] * d->x[(size_t)j * n + (size_t)r];
+            if (m->eff[r] >= 0) eta += th[m->o_eff + m->eff[r]];
+            if (d->y_exit[r] == 1) { has_e = 1; ee = eta; }
+            else Se += (mue[r - r0] = exp(eta));
+        }
         if (m->piece_p[r] < 0) continue;
         eta = th[m->o_ap + m->piece_p[r]];
         for (int j = 0; j < nx; j++) eta += th[m->o_bp + j] * d->x[(size_t)j * n + (size_t)r];
@@ -318,10 +330,13 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         if (has_p) Gp += w[k] * (gp[k] = gfun(exp(ep + q->vp[k])));
     }
     for (long r = r0; r < r1; r++) {
-        double c = d->y_exit[r] == 1 ? Ge : -mue[r - r0] * Ee;
-        s[m->piece_e[r]] += c;
-        for (int j = 0; j < nx; j++) s[m->o_be + j] += c * d->x[(size_t)j * n + (size_t)r];
-        if (m->eff[r] >= 0) s[m->o_eff + m->eff[r]] += c;
+        double c;
+        if (m->piece_e[r] >= 0) {
+            c = d->y_exit[r] == 1 ? Ge : -mue[r - r0] * Ee;
+            s[m->piece_e[r]] += c;
+            for (int j = 0; j < nx; j++) s[m->o_be + j] += c * d->x[(size_t)j * n + (size_t)r];
+            if (m->eff[r] >= 0) s[m->o_eff + m->eff[r]] += c;
+        }
         if (m->piece_p[r] < 0) continue;
         c = d->y_entry[r] == 1 ? Gp : -mup[r - r0] * Ep;
         s[m->o_ap + m->piece_p[r]] += c;

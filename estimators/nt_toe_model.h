@@ -15,7 +15,7 @@ typedef struct {
     const nt_toe_data *d;
     long n, n_persons, n_blocks;
     long *start;          /* n_persons + 1 row offsets */
-    int *piece_e;         /* n: exit-baseline piece */
+    int *piece_e;         /* n: exit-baseline piece, -1 when not at risk of the exit */
     int *piece_p;         /* n: entry-baseline piece, -1 when not at risk of entry */
     int *eff;             /* n: effect index, -1 before the programme */
     int n_pe, n_pp, n_eff, nx;

@@ -680,6 +680,7 @@ static void run_free(nt_run_state *P)
     nt_run_ttw_free(P);
     nt_cost_benefit_free(P);
     nt_run_export_free(P);
+    nt_toe_run_free(P);
     nt_panel_free(P->panel);
     nt_run_context_free(P);
     nt_store_close(P->store);
@@ -755,6 +756,7 @@ nt_status nt_pipeline_run(const nt_study *st, const nt_pipeline_opts *o, nt_pipe
     if ((s = nt_run_paths_compute(&P, err))) goto done;
     if ((s = nt_run_sensitivity(&P, err))) goto done;
     if ((s = nt_run_tables_write(&P, err))) goto done;
+    if (st->toe && (s = nt_toe_run(&P, err))) goto done;
     if ((s = nt_run_differences_write(&P, err))) goto done;
     if ((s = nt_run_compare_write(&P, err))) goto done;
     if ((s = nt_run_ttw_write(&P, err))) goto done;

@@ -100,6 +100,7 @@ typedef struct {
     char **detail;           /* the warnings word for word, exact counts: private/warnings.txt */
     int n_detail;
     nt_dyn_inference **inf;  /* [prog * n_groups + group]: [inference] method = linearised, else NULL */
+    struct nt_toe_compare *toe; /* method = toe: study/nt_toe_run.h, else NULL */
     double infer_seconds;    /* of the estimate stage: the linearisation's terms and the multiplier bootstrap */
     struct nt_cb_state *cb;  /* the cost-benefit (study/nt_cost_benefit.h); its series extend view */
     int out_fd;              /* the output folder, locked for this run (nt_run_out.c); -1 none */
@@ -243,6 +244,16 @@ nt_status nt_run_export_build(nt_run_state *P, char *tmp, size_t size, nt_error 
 nt_status nt_run_export_commit(nt_run_state *P, const char *tmp, nt_error *err);
 void nt_run_export_free(nt_run_state *P);
 
+/* method = toe (study/nt_toe_run.h): fits, simulates and writes the toe
+   tables and plots after the run's own tables; frees P->toe. */
+nt_status nt_toe_run(nt_run_state *P, nt_error *err);
+void nt_toe_run_free(nt_run_state *P);
+/* The report's matching-vs-toe chapter from P->toe, disclosed
+   (study/nt_toe_report.c); *keep owns it and its numbers until freed. */
+typedef struct nt_toe_report_data nt_toe_report_data;
+nt_status nt_toe_report_build(const nt_run_state *P, const nt_report_chapter **out, nt_toe_report_data **keep,
+                              nt_error *err);
+void nt_toe_report_free(nt_toe_report_data *d);
 /* The credibility checks (study/nt_run_cred.h, docs/credibility.md):
    placebo.csv and sensitivity.csv after the main estimates, with the
    estimate's own options (nt_run_dyn_opts) and warnings (nt_run_warn). */

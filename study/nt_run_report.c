@@ -386,7 +386,7 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
         if (!strcmp(P->st->programs[pi], "any")) r->any_prog = pi;
     r->n_warnings = P->rep->n_warnings;
     r->warnings = (const char *const *)P->rep->warnings;
-    nt_report_chapter chs[3];   /* the further chapters: for whom and when, credibility, time to work */
+    nt_report_chapter chs[4];   /* the further chapters: for whom and when, credibility, time to work, timing-of-events */
     const nt_report_chapter *ch;
     r->n_chapters = 0;
     struct nt_run_when *when = NULL;
@@ -394,8 +394,11 @@ nt_status nt_run_report_write(nt_run_state *P, nt_error *err)
     if (when) chs[r->n_chapters++] = *nt_run_when_get(when);
     if (nt_run_cred_chapter(P, &ch)) chs[r->n_chapters++] = *ch;
     if (nt_run_ttw_chapter(P, &ch)) chs[r->n_chapters++] = *ch;
+    nt_toe_report_data *toe = NULL;
+    if (!s && P->toe && !(s = nt_toe_report_build(P, &ch, &toe, err))) chs[r->n_chapters++] = *ch;
     r->chapter = chs;
     if (!s) s = nt_report_write(r, P->out, add_file, P, P->o->on_plot_text, P->o->on_plot_text_ctx, err);
+    nt_toe_report_free(toe);
     nt_run_when_free(when);
     gather_free(&G);
     return s;

@@ -111,6 +111,17 @@ typedef struct {
                               month (without); not a disclosure rule */
     int pool_sparse;       /* sparse start intervals pooled, no start month skipped for
                               sparseness (issue 14 item 5) */
+    /* method = toe (study/nt_toe_run.h, docs/toe.md): the timing-of-events
+       model beside matching with toe_matching, which is then `method` */
+    int method_word;       /* as written: an nt_method, or NT_METHOD_N for toe */
+    int toe;               /* 1 with method = toe */
+    nt_method toe_matching;
+    char *toe_mass_points; /* "K" or "K1:K2" */
+    int toe_criterion;     /* 0 aic, 1 bic */
+    int n_toe_cuts, n_toe_lockin_cuts, n_toe_post_cuts;
+    char **toe_cuts, **toe_lockin_cuts, **toe_post_cuts;  /* months, ascending */
+    int toe_calendar;      /* calendar-year steps in both hazards */
+    int toe_draws;         /* parameter draws for the SEs of the simulated paths */
 
     /* [outcomes] */
     int n_series;

@@ -208,8 +208,7 @@ TWO_WORDS(language, "en", "nl")
 TWO_WORDS(censoring, "none", "ipcw")
 TWO_WORDS(summary, "ATT", "ATT_fixed")   /* [summary] estimand: the field summary_fixed */
 static const nt_study_words calendar_words = {nt_calendar_parse, nt_calendar_name};
-_Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) &&
-                   sizeof(nt_kernel) == sizeof(int),
+_Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) && sizeof(nt_kernel) == sizeof(int),
                "WORD fields are int-sized enums");
 
 /* [data] encoding: the field cp1252 (0 utf-8, 1 cp1252). */
@@ -507,8 +506,7 @@ const nt_study_key nt_study_keys[] = {
      "a column name or names joined by '+' (A+B)", .flags = SPELL_SETTING, .unset = "person_id",
      .accept = person_key_ok},
     {"data", "context", NT_KEY_PATH, F(context_file), 0, NULL, 0, 0, NULL, .unset = "none"},
-    {"data", "ignore_unknown_persons", NT_KEY_BOOL, F(ignore_unknown_persons), 0, "no", 0, 0,
-     "yes or no", .flags = SPELL_SETTING},
+    {"data", "ignore_unknown_persons", NT_KEY_BOOL, F(ignore_unknown_persons), 0, "no", 0, 0, "yes or no", .flags = SPELL_SETTING},
 
     {"cohort", "scheme", NT_KEY_LIST, F(schemes), F(n_schemes), NULL, 0, 0, NULL,
      .flags = NT_KEY_REQUIRED | NT_KEY_SPELLS},
@@ -520,11 +518,10 @@ const nt_study_key nt_study_keys[] = {
      "a:b with whole months 0 <= a <= b <= 1200 (e.g. 0:23)", .flags = 0},
     {"treatment", "start_interval", NT_KEY_INT, F(start_interval), 0, "3", 1, 1200,
      "a whole number of months from 1 to 1200", .flags = 0},
-    {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200,
-     "a whole number of months from 1 to 1200", .flags = 0},
+    {"treatment", "horizon", NT_KEY_INT, F(horizon), 0, "96", 1, 1200, "a whole number of months from 1 to 1200", .flags = 0},
     {"treatment", "compare", NT_KEY_BOOL, F(compare), 0, "no", 0, 0, "yes or no", .flags = 0},
 
-    {"estimator", "method", NT_KEY_WORD, F(method), 0, "radius", 0, 0, NULL, .words = &method_words},
+    {"estimator", "method", NT_KEY_WORD, F(method_word), 0, "radius", 0, 0, NULL, .words = &nt_study_toe_method_words},
     {"estimator", "neighbors", NT_KEY_INT, F(neighbors), 0, "1", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "caliper", NT_KEY_NUM, F(caliper), 0, "0.2", 0, BIG,
      "a number > 0 (SD of the logit propensity score) or none", .flags = NT_KEY_NONE_OK,
@@ -547,12 +544,18 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "yes", 0, 0, "yes or no", .flags = 0},
     {"estimator", "never", NT_KEY_BOOL, F(never), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
-    {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000,
-     "a whole number from 1 to 1000", .flags = 0},
-    {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI,
-     "a whole number of treated persons >= 1", .flags = 0},
+    {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
+    {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI, "a whole number of treated persons >= 1",
+     .flags = 0},
     {"estimator", "pool_sparse", NT_KEY_BOOL, F(pool_sparse), 0, "yes", 0, 0, "yes or no", .flags = 0},
-
+    {"estimator", "toe_matching", NT_KEY_WORD, F(toe_matching), 0, "radius", 0, 0, NULL, .words = &method_words},
+    {"estimator", "toe_mass_points", NT_KEY_TEXT, F(toe_mass_points), 0, "1:6", 0, 0, "K or K1:K2 (1..6)", .accept = nt_study_toe_mass_points_ok},
+    {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &nt_study_toe_criterion_words},
+    NT_STUDY_TOE_CUTS(toe_cuts, "0, 1, 3, 6, 12, 18, 24, 36", "months since inflow", nt_study_toe_cut_ok),
+    NT_STUDY_TOE_CUTS(toe_lockin_cuts, "none", "months since programme start", nt_study_toe_cut_ok),
+    NT_STUDY_TOE_CUTS(toe_post_cuts, "none", "months since programme start", nt_study_toe_cut_ok),
+    {"estimator", "toe_calendar", NT_KEY_BOOL, F(toe_calendar), 0, "yes", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "toe_draws", NT_KEY_INT, F(toe_draws), 0, "100", 2, 100000, "a whole number from 2 to 100000", .check = nt_study_toe_check},
     {"outcomes", "series", NT_KEY_LIST, F(series), F(n_series), "employed, earnings, on_benefit", 0,
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",
      .accept = is_series},
@@ -561,8 +564,7 @@ const nt_study_key nt_study_keys[] = {
     {"inference", "method", NT_KEY_WORD, F(inference), 0, "linearised", 0, 0, NULL, .words = &inference_words},
     {"inference", "bootstrap", NT_KEY_INT, F(bootstrap), 0, "200", 0, 1000000,
      "a whole number of replicates from 0 to 1000000", .check = check_bootstrap},
-    {"inference", "ci_level", NT_KEY_NUM, F(ci_level), 0, "0.95", 0, 1,
-     "a number between 0 and 1 (e.g. 0.95)", .flags = 0},
+    {"inference", "ci_level", NT_KEY_NUM, F(ci_level), 0, "0.95", 0, 1, "a number between 0 and 1 (e.g. 0.95)", .flags = 0},
 
     {"subgroups", NULL, NT_KEY_CUSTOM, F(subgroups), F(n_subgroups), NULL, 0, 0, NULL,
      .parse = parse_subgroup, .record = record_subgroups},

@@ -76,6 +76,20 @@ struct nt_study_key {
     nt_status (*check)(nt_study *s, nt_error *err);
 };
 
+/* method = toe (nt_study_toe_keys.c): a cut point (months >= 0), "K" or
+   "K1:K2", and the check that sets toe, method and tests the cut lists. */
+int nt_study_toe_cut_ok(const char *v);
+int nt_study_toe_mass_points_ok(const char *v);
+nt_status nt_study_toe_check(nt_study *s, nt_error *err);
+/* [estimator] method's words (the matching and weighting methods, then
+   toe = NT_METHOD_N) and toe_criterion's (aic 0, bic 1). */
+extern const nt_study_words nt_study_toe_method_words, nt_study_toe_criterion_words;
+/* A toe cut-list row of the key table (toe_cuts, toe_lockin_cuts,
+   toe_post_cuts; expanded in nt_study_keys.c, with its F). */
+#define NT_STUDY_TOE_CUTS(name, def, what, ok)                                                                 \
+    {"estimator", #name, NT_KEY_LIST, F(name), F(n_##name), def, 0, 0, what " (numbers >= 0, ascending) or none", \
+     .flags = NT_KEY_NONE_OK, .unset = "none", .accept = ok}
+
 extern const nt_study_key nt_study_keys[];
 extern const int nt_study_n_keys;
 

@@ -228,7 +228,7 @@ static void test_errors(void **state)
     } cases[] = {
         {"[estimatr]\nmethod = nn\n", 7, "unknown section"},
         {"[estimator]\nmetod = nn\n", 8, "unknown key \"metod\""},
-        {"[estimator]\nmethod = nnn\n", 8, "nn, radius, kernel, ipw or aipw"},
+        {"[estimator]\nmethod = nnn\n", 8, "nn, radius, kernel, ipw, aipw or toe"},
         {"[estimator]\ncaliper = 0\n", 8, "or none"},
         {"[estimator]\ncaliper = 0.2x\n", 8, "0.2x"},
         {"[estimator]\nneighbors = 0\n", 8, "neighbors"},

@@ -265,6 +265,110 @@ static void test_toe_golden(void **state)
     small_free(&s);
 }
 
+/* Rows outside a hazard's risk set (nt_toe_data.exit_risk / entry_risk):
+   the tiny example with person 2's first row not at risk of the exit and
+   its last row not at risk of entry. Person 2 then has one exit mu and one
+   entry mu:  K = 1: l_2 = -1 - .25 = -1.25, log L = -9.095548686328112 + 1.25
+   = -7.845548686328112;  K = 2: l_2(2) = -2 - .75 = -2.75, log L_2 =
+   log(.5 exp(-1.25) + .5 exp(-2.75)) = -1.741733902577193, log L =
+   -3.374583266800485 - 1.741733902577193 - 3.255066281183651 = -8.371383450561328. */
+static void test_toe_risk_hand(void **state)
+{
+    (void)state;
+    static const double exit_risk[] = {1, 1, 1, 0, 1, 1, 1}, entry_risk[] = {1, 1, 1, 1, 0, 1, 1};
+    nt_toe_data d = tiny_data();
+    d.exit_risk = exit_risk;
+    d.entry_risk = entry_risk;
+    nt_toe_opts o = {0};
+    nt_toe_model *m = NULL;
+    nt_error err = {0};
+    assert_int_equal(nt_toe_model_alloc(&d, &o, &m, &err), NT_OK);
+    double th1[] = {0, log(0.5), log(2), log(0.25)}, ll;
+    assert_int_equal(nt_toe_model_eval(m, 1, th1, &ll, NULL, NULL), 0);
+    expect_near(ll, -7.845548686328112, 1e-13);
+    double th2[] = {0, log(0.5), log(2), log(0.25), log(2), log(3), 0};
+    assert_int_equal(nt_toe_model_eval(m, 2, th2, &ll, NULL, NULL), 0);
+    expect_near(ll, -8.371383450561328, 1e-13);
+    double th3[] = {0.1, -0.3, 0.2, -1, 0.5, -0.4, -1.2, 0.7, -0.2, 0.3};
+    double gw = fmax(fmax(grad_check(m, 1, th1), grad_check(m, 2, th2)), grad_check(m, 3, th3));
+    printf("tiny with rows not at risk: gradient vs central differences, max rel. error %.2e\n", gw);
+    assert_true(gw < 1e-7);
+    nt_toe_model_free(m);
+    /* an event in a row not at risk of it */
+    static const double exit_off[] = {1, 1, 0, 1, 1, 1, 1}, entry_off[] = {0, 1, 1, 1, 1, 1, 1};
+    d.exit_risk = exit_off;
+    d.entry_risk = NULL;
+    assert_int_equal(nt_toe_model_alloc(&d, &o, &m, &err), NT_EINPUT);
+    assert_non_null(strstr(err.msg, "not at risk"));
+    d.exit_risk = NULL;
+    d.entry_risk = entry_off;
+    assert_int_equal(nt_toe_model_alloc(&d, &o, &m, &err), NT_EINPUT);
+    assert_non_null(strstr(err.msg, "not at risk"));
+}
+
+/* Golden with rows not at risk: scripts/reference/toe_risk_golden.R on
+   tests/data/toe_risk.csv (toe_small.csv with exit_risk = 0 in period 1 and
+   entry_risk = 0 in the last row of persons without an entry). */
+static void test_toe_risk_golden(void **state)
+{
+    (void)state;
+    tcsv *t = tcsv_read("data/toe_risk.csv");
+    assert_non_null(t);
+    long n = t->nrow;
+    double *pid = tcsv_column(t, "person"), *x = malloc(2 * (size_t)n * sizeof *x);
+    double *x1 = tcsv_column(t, "x1"), *x2 = tcsv_column(t, "x2");
+    long *person = malloc((size_t)n * sizeof *person);
+    for (long i = 0; i < n; i++) person[i] = (long)pid[i];
+    memcpy(x, x1, (size_t)n * sizeof *x);
+    memcpy(x + n, x2, (size_t)n * sizeof *x);
+    double *cols[8] = {tcsv_column(t, "period"), tcsv_column(t, "y_exit"), tcsv_column(t, "y_entry"),
+                       tcsv_column(t, "since_entry"), tcsv_column(t, "in_program"), tcsv_column(t, "exit_risk"),
+                       tcsv_column(t, "entry_risk"), pid};
+    nt_toe_data d = {.n = n, .person = person, .period = cols[0], .y_exit = cols[1], .y_entry = cols[2],
+                     .since_entry = cols[3], .in_program = cols[4], .exit_risk = cols[5], .entry_risk = cols[6],
+                     .x = x, .nx = 2, .xnames = small_xn};
+    double worst_c = 0, worst_se = 0;
+    for (int K = 1; K <= 2; K++) {
+        tcsv *g = tcsv_read(K == 1 ? "golden/toe_risk_k1.csv" : "golden/toe_risk_k2.csv");
+        assert_non_null(g);
+        nt_toe_opts o = small_opts(K, K);
+        nt_toe_result *r = NULL;
+        nt_error err = {0};
+        assert_int_equal(nt_toe_fit(&d, &o, &r, &err), NT_OK);
+        assert_int_equal(r->p, g->nrow);
+        assert_true(r->converged);
+        printf("risk K = %d: loglik %.10f (R %.10f)\n", K, r->loglik, tcsv_num(g, 0, "loglik"));
+        expect_rel(r->loglik, tcsv_num(g, 0, "loglik"), 1e-6);
+        for (long j = 0; j < g->nrow; j++) {
+            expect_name(r->name[j], tcsv_str(g, j, "name"));
+            double c = tcsv_num(g, j, "coef"), se = tcsv_num(g, j, "se"), sc = tcsv_num(g, j, "se_cluster");
+            expect_near(r->coef[j], c, 1e-6 * fmax(1, fabs(c)));
+            expect_rel(r->se[j], se, 1e-4);
+            expect_rel(r->se_cluster[j], sc, 1e-4);
+            worst_c = fmax(worst_c, fabs(r->coef[j] - c) / fmax(1, fabs(c)));
+            worst_se = fmax(worst_se, fmax(fabs(r->se[j] / se - 1), fabs(r->se_cluster[j] / sc - 1)));
+        }
+        nt_toe_result_free(r);
+        tcsv_free(g);
+    }
+    printf("risk golden: max error coef %.2e (relative to max(1, |coef|)), se %.2e (relative)\n", worst_c, worst_se);
+    tcsv *gl = tcsv_read("golden/toe_risk_glm.csv");
+    nt_toe_opts o = small_opts(1, 1);
+    nt_toe_result *r = NULL;
+    nt_error err = {0};
+    assert_int_equal(nt_toe_fit(&d, &o, &r, &err), NT_OK);
+    for (long j = 0; j < gl->nrow; j++) expect_rel(r->coef[j], tcsv_num(gl, j, "coef"), 1e-6);
+    expect_rel(r->loglik, tcsv_num(gl, 0, "loglik"), 1e-9);
+    nt_toe_result_free(r);
+    tcsv_free(gl);
+    for (int k = 0; k < 8; k++) free(cols[k]);
+    free(x1);
+    free(x2);
+    free(x);
+    free(person);
+    tcsv_free(t);
+}
+
 /* (c) Simulated population: two types, type 2 (probability .4) with
    v_e = v_p = 1.2, so programme entrants are disproportionally fast job
    finders. Hazards as in nt_toe.h with exit pieces (-Inf,6] (6,12] (12,Inf)
@@ -401,6 +505,8 @@ int main(void)
         cmocka_unit_test(test_toe_hand),
         cmocka_unit_test(test_toe_layout_errors),
         cmocka_unit_test(test_toe_golden),
+        cmocka_unit_test(test_toe_risk_hand),
+        cmocka_unit_test(test_toe_risk_golden),
         cmocka_unit_test(test_toe_truth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,412 @@
+/* `[estimator] method = toe` (see nt_toe_run.h): per programme, the
+   person-period rows from the store (data/nt_toe_store), the pieces, the
+   fit (estimators/nt_toe_fit), the employment paths (estimators/
+   nt_toe_sim_paths) and matching's path beside them; the tables and plots
+   are written by nt_toe_tables.c.
+   Pieces: the study's toe_cuts for both baselines; a piece without an
+   event (or with only events) of its hazard is merged into its left
+   neighbour, and the same for the effect pieces (toe_lockin_cuts,
+   toe_post_cuts) on the exits in them, so the fit never meets a piece
+   whose coefficient is -Inf; the cuts used are in the manifest. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/nt_progress.h"
+#include "core/nt_rng.h"
+#include "core/nt_series.h"
+#include "data/nt_toe_store.h"
+#include "estimators/nt_toe.h"
+#include "estimators/nt_toe_sim.h"
+#include "study/nt_run_parts.h"
+#include "study/nt_toe_run.h"
+#include "study/nt_toe_tables.h"
+
+#define MAX_CUTS 64
+
+static int cut_piece(double t, const double *c, int n)
+{
+    int k = 0;
+    while (k < n && c[k] < t) k++;
+    return k;
+}
+
+static int cuts_of(char **v, int n, double *out)
+{
+    int k = 0;
+    for (int i = 0; i < n && k < MAX_CUTS; i++) out[k++] = strtod(v[i], NULL);
+    return k;
+}
+
+/* Drops cuts until every piece has an event and a non-event: ev[k], at[k]
+   per piece are recomputed by the caller's counter. */
+typedef void (*piece_counter)(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which);
+
+static void count_baseline(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which)
+{
+    for (long r = 0; r < t->n; r++) {
+        if (which ? t->since_entry[r] > 0 || t->entry_risk[r] == 0 : t->exit_risk[r] == 0) continue;
+        int k = cut_piece(t->period[r], c, n);
+        at[k] += 1;
+        ev[k] += which ? t->y_entry[r] : t->y_exit[r];
+    }
+}
+
+/* which 0: lock-in pieces, 1: post pieces; only events matter (at = ev + 1). */
+static void count_effect(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which)
+{
+    for (long r = 0; r < t->n; r++) {
+        if (t->since_entry[r] <= 0 || (t->in_program[r] == 1) != which) continue;
+        int k = cut_piece(t->since_entry[r], c, n);
+        ev[k] += t->y_exit[r];
+        at[k] += 1;
+    }
+    for (int k = 0; k <= n; k++) at[k] = ev[k] + 1;
+}
+
+static int merge_pieces(const nt_toe_pp *t, double *c, int n, piece_counter count, int which)
+{
+    double ev[MAX_CUTS + 1], at[MAX_CUTS + 1];
+    for (;;) {
+        memset(ev, 0, sizeof ev);
+        memset(at, 0, sizeof at);
+        count(t, c, n, ev, at, which);
+        int bad = -1;
+        for (int k = 0; k <= n && bad < 0; k++)
+            if (ev[k] == 0 || ev[k] == at[k]) bad = k;
+        if (bad < 0 || n == 0) return n;
+        int drop = bad ? bad - 1 : 0; /* merge into the left neighbour (the first: into the right) */
+        memmove(c + drop, c + drop + 1, (size_t)(n - drop - 1) * sizeof *c);
+        n--;
+    }
+}
+
+typedef struct {
+    double exit[MAX_CUTS], entry[MAX_CUTS], lockin[MAX_CUTS], post[MAX_CUTS];
+    nt_toe_opts o;
+    unsigned char *off[2]; /* exit, entry: per month 0..n_off-1, 1 = the hazard is 0 there */
+    int n_off;
+} toe_cuts;
+
+/* A baseline piece of the study's cuts without an event of its hazard has
+   the MLE hazard 0 (coefficient -Inf): its rows leave that hazard's risk
+   set (the exit hazard in month 0, when nobody starts work in the month of
+   inflow; the entry hazard after the last month with starts) and the
+   simulation keeps the hazard 0 there. which 0: exit, 1: entry. */
+static void zero_pieces(nt_toe_pp *t, const double *c, int n, int which, unsigned char *off, int n_off)
+{
+    double ev[MAX_CUTS + 1] = {0}, at[MAX_CUTS + 1] = {0};
+    count_baseline(t, c, n, ev, at, which);
+    for (long r = 0; r < t->n; r++) {
+        int k = cut_piece(t->period[r], c, n);
+        if (at[k] > 0 && ev[k] == 0) (which ? t->entry_risk : t->exit_risk)[r] = 0;
+    }
+    for (int m = 0; m < n_off; m++) {
+        int k = cut_piece(m, c, n);
+        off[m] = at[k] > 0 && ev[k] == 0;
+    }
+}
+
+static int make_cuts(const nt_study *st, nt_toe_pp *t, toe_cuts *c)
+{
+    memset(&c->o, 0, sizeof c->o);
+    int n = cuts_of(st->toe_cuts, st->n_toe_cuts, c->exit);
+    memcpy(c->entry, c->exit, sizeof c->exit);
+    c->n_off = st->start_last + st->horizon + 1;
+    c->off[0] = calloc((size_t)c->n_off, 1);
+    c->off[1] = calloc((size_t)c->n_off, 1);
+    if (!c->off[0] || !c->off[1]) return -1;
+    zero_pieces(t, c->exit, n, 0, c->off[0], c->n_off);
+    zero_pieces(t, c->entry, n, 1, c->off[1], c->n_off);
+    c->o.n_exit_cuts = merge_pieces(t, c->exit, n, count_baseline, 0);
+    c->o.n_entry_cuts = merge_pieces(t, c->entry, n, count_baseline, 1);
+    c->o.n_lockin_cuts = merge_pieces(t, c->lockin, cuts_of(st->toe_lockin_cuts, st->n_toe_lockin_cuts, c->lockin),
+                                      count_effect, 1);
+    c->o.n_post_cuts = merge_pieces(t, c->post, cuts_of(st->toe_post_cuts, st->n_toe_post_cuts, c->post),
+                                    count_effect, 0);
+    c->o.exit_cuts = c->exit;
+    c->o.entry_cuts = c->entry;
+    c->o.lockin_cuts = c->lockin;
+    c->o.post_cuts = c->post;
+    c->o.ic = st->toe_criterion ? NT_TOE_BIC : NT_TOE_AIC;
+    c->o.k_min = 1;
+    c->o.k_max = NT_TOE_KMAX;
+    const char *v = st->toe_mass_points ? st->toe_mass_points : "1:6";
+    if (sscanf(v, "%d:%d", &c->o.k_min, &c->o.k_max) != 2) c->o.k_max = c->o.k_min = atoi(v);
+    return 0;
+}
+
+static double *nan_array(int n)
+{
+    double *a = malloc((size_t)n * sizeof *a);
+    if (a)
+        for (int i = 0; i < n; i++) a[i] = NAN;
+    return a;
+}
+
+/* Matching's path of the employed outcome for programme pi, whole cohort. */
+static void matching_side(const nt_run_state *P, int pi, nt_toe_compare_row *row)
+{
+    int H = P->st->horizon, oc = -1, pg = pi * P->n_groups;
+    for (int k = 0; k < P->panel->n_outcomes; k++)
+        if (!strcmp(P->panel->outcome_name[k], "employed")) oc = k;
+    if (oc < 0 || !P->res[pg]) return;
+    const nt_run_path *p = &P->path[(size_t)pg * P->panel->n_outcomes + oc];
+    for (int tau = 0; tau < H; tau++) {
+        row->matching[tau] = P->res[pg]->att[oc * H + tau];
+        row->matching_lower[tau] = p->lower[tau];
+        row->matching_upper[tau] = p->upper[tau];
+        row->matching_cum[tau] = p->cum[tau];
+        row->matching_cum_lower[tau] = p->cum_lower[tau];
+        row->matching_cum_upper[tau] = p->cum_upper[tau];
+    }
+}
+
+static int row_alloc(nt_toe_compare_row *r, int H)
+{
+    double **a[] = {&r->matching, &r->matching_lower, &r->matching_upper, &r->matching_cum, &r->matching_cum_lower,
+                    &r->matching_cum_upper, &r->toe, &r->toe_se, &r->toe_lower, &r->toe_upper, &r->toe_cum,
+                    &r->toe_cum_se, &r->toe_cum_lower, &r->toe_cum_upper};
+    r->horizon = H;
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+        if (!(*a[i] = nan_array(H))) return -1;
+    return 0;
+}
+
+static void row_free(nt_toe_compare_row *r)
+{
+    double *a[] = {r->matching, r->matching_lower, r->matching_upper, r->matching_cum, r->matching_cum_lower,
+                   r->matching_cum_upper, r->toe, r->toe_se, r->toe_lower, r->toe_upper, r->toe_cum,
+                   r->toe_cum_se, r->toe_cum_lower, r->toe_cum_upper};
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) free(a[i]);
+}
+
+void nt_toe_run_free(nt_run_state *P)
+{
+    nt_toe_compare *c = P->toe;
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) row_free(&c->row[i]);
+    free(c->row);
+    free(c);
+    P->toe = NULL;
+}
+
+/* The person covariates are centred and scaled for the fit (BFGS converges
+   far faster on columns of one scale: age in years against 0/1 indicators);
+   the table reports the coefficients of the columns as they are:
+   theta = J theta*, b_j = b*_j / sd_j, each baseline piece a = a* - sum_j
+   b*_j m_j / sd_j, and the covariances J V J'. */
+static void scale_columns(nt_toe_pp *t, double *mean, double *sd)
+{
+    for (int j = 0; j < t->nxp; j++) {
+        double *x = t->x + (size_t)j * (size_t)t->n, m = 0, v = 0;
+        for (long r = 0; r < t->n; r++) m += x[r];
+        m /= (double)t->n;
+        for (long r = 0; r < t->n; r++) v += (x[r] - m) * (x[r] - m);
+        v = sqrt(v / (double)t->n);
+        mean[j] = m;
+        sd[j] = v > 0 ? v : 1;
+        for (long r = 0; r < t->n; r++) x[r] = (x[r] - m) / sd[j];
+    }
+}
+
+static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, const double *mean, const double *sd)
+{
+    int p = f->p, npe = o->n_exit_cuts + 1, npp = o->n_entry_cuts + 1;
+    int neff = o->n_lockin_cuts + o->n_post_cuts + 2, oap = npe + nx + neff;
+    int blocks[2][3] = {{0, npe, npe}, {oap, npp, oap + npp}}; /* baseline offset, pieces, covariate offset */
+    double *J = calloc((size_t)p * (size_t)p, sizeof *J), *T = malloc((size_t)p * (size_t)p * sizeof *T);
+    double *th = malloc((size_t)p * sizeof *th);
+    if (!J || !T || !th) { free(J); free(T); free(th); return -1; }
+    for (int j = 0; j < p; j++) J[(size_t)j * p + j] = 1;
+    for (int h = 0; h < 2; h++)
+        for (int j = 0; j < nxp; j++) {
+            int cj = blocks[h][2] + j;
+            J[(size_t)cj * p + cj] = 1 / sd[j];
+            for (int k = 0; k < blocks[h][1]; k++) J[(size_t)(blocks[h][0] + k) * p + cj] = -mean[j] / sd[j];
+        }
+    for (int r = 0; r < p; r++) {
+        th[r] = 0;
+        for (int c = 0; c < p; c++) th[r] += J[(size_t)r * p + c] * f->coef[c];
+    }
+    memcpy(f->coef, th, (size_t)p * sizeof *th);
+    double *V[2] = {f->cov, f->cov_cluster}, *se[2] = {f->se, f->se_cluster};
+    for (int v = 0; v < 2; v++) {
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < p; c++) {
+                double a = 0;
+                for (int k = 0; k < p; k++) a += J[(size_t)r * p + k] * V[v][(size_t)k * p + c];
+                T[(size_t)r * p + c] = a;
+            }
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < p; c++) {
+                double a = 0;
+                for (int k = 0; k < p; k++) a += T[(size_t)r * p + k] * J[(size_t)c * p + k];
+                V[v][(size_t)r * p + c] = a;
+            }
+        for (int j = 0; j < p; j++) se[v][j] = sqrt(V[v][(size_t)j * p + j]);
+    }
+    free(J);
+    free(T);
+    free(th);
+    return 0;
+}
+
+/* The treated of the dynamic estimand: entries in the start months. */
+static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_result *fit, const toe_cuts *c,
+                          int pi, const double *mean, const double *sd, nt_toe_compare_row *row, nt_error *err)
+{
+    const nt_study *st = P->st;
+    long nt = 0, *who = malloc((size_t)t->n_persons * sizeof *who);
+    int *start = malloc((size_t)t->n_persons * sizeof *start), *month = malloc((size_t)t->n_persons * sizeof *month);
+    if (!who || !start || !month) { free(who); free(start); free(month); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    for (long r = 0; r < t->n; r++) {
+        int k = t->start_month[t->person[r]];
+        if (t->y_entry[r] == 1 && k >= st->start_first && k <= st->start_last) {
+            start[nt] = (int)t->period[r];
+            month[nt] = k;
+            who[nt++] = t->person[r];
+        }
+    }
+    row->n_treated_toe = nt;
+    row->n_other_toe = t->n_persons - nt;
+    row->basis_toe = nt < t->n_persons - nt ? nt : t->n_persons - nt;
+    double *xp = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xp);
+    int *inflow = malloc((size_t)(nt ? nt : 1) * sizeof *inflow);
+    nt_status s = NT_OK;
+    if (!xp || !inflow) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long i = 0; i < nt && !s; i++) {
+        long pr = t->panel_row[who[i]];
+        inflow[i] = t->inflow[who[i]];
+        for (int j = 0; j < t->nxp; j++)
+            xp[(size_t)j * (size_t)nt + (size_t)i] =
+                (P->panel->x[(size_t)j * (size_t)P->panel->n + (size_t)pr] - mean[j]) / sd[j];
+    }
+    if (!s && nt > 0) {
+        long target = 200000 / nt;
+        nt_toe_sim_in in = {.fit = fit, .opts = &c->o, .nxp = t->nxp, .ncal = t->nx - t->nxp, .cal_month = t->cal_month,
+                            .n = nt, .xp = xp, .inflow = inflow, .start = start, .month = month, .horizon = st->horizon,
+                            .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
+                            .exit_off = c->off[0], .entry_off = c->off[1], .n_off = c->n_off,
+                            .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
+                            .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
+        nt_toe_sim_out *o = NULL;
+        if (!(s = nt_toe_sim_paths(&in, &o, err))) {
+            size_t b = (size_t)st->horizon * sizeof(double);
+            memcpy(row->toe, o->att, b);
+            memcpy(row->toe_se, o->se, b);
+            memcpy(row->toe_lower, o->lower, b);
+            memcpy(row->toe_upper, o->upper, b);
+            memcpy(row->toe_cum, o->cum, b);
+            memcpy(row->toe_cum_se, o->cum_se, b);
+            memcpy(row->toe_cum_lower, o->cum_lower, b);
+            memcpy(row->toe_cum_upper, o->cum_upper, b);
+        }
+        nt_toe_sim_out_free(o);
+    }
+    free(who);
+    free(start);
+    free(month);
+    free(xp);
+    free(inflow);
+    return s;
+}
+
+static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_error *err)
+{
+    const nt_study *st = P->st;
+    nt_toe_store_opts so = {.program = P->prog_code[pi], .max_period = st->start_last + st->horizon - 1,
+                            .calendar = st->toe_calendar, .n_retention = st->horizon};
+    nt_toe_pp *t = NULL;
+    nt_toe_result *fit = NULL;
+    double *mean = NULL, *sd = NULL;
+    toe_cuts c = {0};
+    nt_status s = nt_toe_store_build(P->store, P->panel, &so, &t, err);
+    if (s) return s;
+    if (make_cuts(st, t, &c)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    mean = malloc((size_t)(t->nxp + 1) * sizeof *mean);
+    sd = malloc((size_t)(t->nxp + 1) * sizeof *sd);
+    if (!mean || !sd) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    scale_columns(t, mean, sd);
+    nt_toe_data d = {.n = t->n, .person = t->person, .period = t->period, .y_exit = t->y_exit,
+                     .y_entry = t->y_entry, .since_entry = t->since_entry, .in_program = t->in_program,
+                     .exit_risk = t->exit_risk, .entry_risk = t->entry_risk,
+                     .x = t->nx ? t->x : NULL, .nx = t->nx, .xnames = (const char *const *)t->xname};
+    double t0 = nt_now();
+    clock_t c0 = clock(); /* process CPU seconds (all threads): the benchmark's measure under load */
+    if (t->n_entries == 0)
+        s = nt_fail(err, NT_EINPUT, "method = toe: no entries into %s in the cohort", st->programs[pi]);
+    if (!s) s = nt_toe_fit(&d, &c.o, &fit, err);
+    if (s) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        nt_fail(err, s, "method = toe, programme %s: %s", st->programs[pi], msg);
+        goto done;
+    }
+    nt_manifest_timing(P->m, "toe_fit", nt_now() - t0);
+    nt_manifest_timing(P->m, "toe_fit_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
+    nt_toe_compare_row *row = &P->toe->row[pi];
+    t0 = nt_now();
+    c0 = clock();
+    if ((s = simulate(P, t, fit, &c, pi, mean, sd, row, err))) goto done;
+    nt_manifest_timing(P->m, "toe_paths", nt_now() - t0);
+    nt_manifest_timing(P->m, "toe_paths_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
+    if (unscale(fit, &c.o, t->nx, t->nxp, mean, sd)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    for (int j = 0; j < t->nxp; j++) { /* the table's bases read the columns as they are */
+        double *x = t->x + (size_t)j * (size_t)t->n;
+        for (long r = 0; r < t->n; r++) x[r] = x[r] * sd[j] + mean[j];
+    }
+    row->program = st->programs[pi];
+    row->mass_points = fit->K;
+    for (int j = 0; j < fit->p; j++) {
+        if (!strncmp(fit->name[j], "exit:lockin", 11) && isnan(row->lockin)) {
+            row->lockin = fit->coef[j];
+            row->lockin_se = fit->se_cluster[j];
+        }
+        if (!strncmp(fit->name[j], "exit:post", 9) && isnan(row->post)) {
+            row->post = fit->coef[j];
+            row->post_se = fit->se_cluster[j];
+        }
+    }
+    matching_side(P, pi, row);
+    s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, err);
+done:
+    free(c.off[0]);
+    free(c.off[1]);
+    free(mean);
+    free(sd);
+    nt_toe_result_free(fit);
+    nt_toe_pp_free(t);
+    return s;
+}
+
+nt_status nt_toe_run(nt_run_state *P, nt_error *err)
+{
+    int np = P->n_prog;
+    if (!(P->toe = calloc(1, sizeof *P->toe)) || !(P->toe->row = calloc((size_t)np, sizeof *P->toe->row)))
+        return nt_fail(err, NT_ENOMEM, "out of memory");
+    P->toe->n = np;
+    P->toe->assumptions = "Matching assumes that the observed characteristics explain both programme start and "
+                          "job finding; the timing-of-events model allows an unobserved type that drives both, "
+                          "but assumes proportional hazards, no anticipation of the start month and an effect on "
+                          "job finding only.";
+    for (int i = 0; i < np; i++) {
+        if (row_alloc(&P->toe->row[i], P->st->horizon)) return nt_fail(err, NT_ENOMEM, "out of memory");
+        P->toe->row[i].lockin = P->toe->row[i].post = NAN;
+        P->toe->row[i].lockin_se = P->toe->row[i].post_se = NAN;
+    }
+    nt_toe_tables *tb = NULL;
+    nt_status s = nt_toe_tables_alloc(&tb, err);
+    nt_progress pr;
+    nt_progress_begin(&pr, "timing-of-events", (double)np);
+    for (int i = 0; i < np && !s; i++) {
+        s = one_program(P, i, tb, err);
+        nt_progress_update(&pr, i + 1, P->st->programs[i]);
+    }
+    nt_progress_end(&pr);
+    if (!s) s = nt_toe_tables_write(tb, P, err);
+    nt_toe_tables_free(tb);
+    return s;
+}

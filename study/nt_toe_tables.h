@@ -1,0 +1,41 @@
+/* The tables and plots of `[estimator] method = toe` (study/nt_toe_run.c;
+   docs/toe.md, "In a study"). Column -> source:
+     toe.csv            program; kind coefficient / heterogeneity: estimate,
+                        se, robust_se (nt_toe_result coef, se, se_cluster),
+                        z, p_value (nt_wald on robust_se); kind mass_point,
+                        probability: v_exit, v_entry, prob; kind fit:
+                        loglik, aic, bic, mass_points of the chosen K
+     toe_fit.csv        one row per programme and K tried (nt_toe_result fits[])
+     toe_effects.csv    effects.csv's columns, method toe, outcome employed,
+                        estimand ATT: the simulated path (nt_toe_compare_row)
+     toe_vs_matching.csv  per programme: quantity effect (month tau) and
+                        cumulative (month = h, the sum over months 0..h-1,
+                        h = 12, 36, 96 up to the horizon): matching and toe
+                        side by side
+     plots/toe_vs_matching_<programme>.png/.pdf
+   Disclosure bases: a baseline piece: its hazard's events in it; an effect
+   piece: the exits in it; a covariate: its hazard's events, and for a 0/1
+   column also the persons on its smaller side; mass points, probabilities
+   and the fit: the smaller of exits and entries; the simulated path: the
+   smaller of the treated simulated and the other persons of the model;
+   matching's cells: the month's (or window's) matched treated and controls
+   used, as in effects.csv and summary.csv. */
+#ifndef NT_TOE_TABLES_H
+#define NT_TOE_TABLES_H
+
+#include "core/nt_error.h"
+#include "data/nt_toe_store.h"
+#include "estimators/nt_toe.h"
+#include "study/nt_run_parts.h"
+
+typedef struct nt_toe_tables nt_toe_tables;
+
+nt_status nt_toe_tables_alloc(nt_toe_tables **out, nt_error *err);
+/* Adds one programme's fit (toe.csv, toe_fit.csv rows). */
+nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
+                            const nt_toe_result *fit, const nt_toe_opts *o, nt_error *err);
+/* Writes the four tables and the plots (P->toe holds the paths). */
+nt_status nt_toe_tables_write(nt_toe_tables *tb, nt_run_state *P, nt_error *err);
+void nt_toe_tables_free(nt_toe_tables *tb);
+
+#endif
