@@ -40,6 +40,10 @@
 #define MAX_SIM_MONTHS (DATA_END_MONTH - WINDOW_FROM + 1)
 #define EARN_L 377580LL          /* lcm(28, 29, 30, 31) */
 #define NPROG NT_SIM_PROGRAMS
+/* The truth's start months: those with at least this many treated (and a
+   control), as netto run estimates them with [estimator] pool_sparse = yes
+   (every start month with a treated; issue 14 item 5). */
+#define TRUTH_MIN_TREATED 1
 #define NSUB 18                  /* all, education low/mid/high, emp_prev12 0 / 1-12, job_chance q1..q5,
                                     start_year 2003..2006, unemployment_rate at the start (3 ranges) */
 #define SUB_JOB 6                /* job_chance=q1 */

@@ -157,12 +157,12 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
     if (!fp) return nt_fail(err, NT_EIO, "cannot write %s: %s", path, strerror(errno));
     static const char *const outcomes[3] = {"employed", "earnings", "on_benefit"};
     fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated,true_att_fixed,true_att_never\n");
-    const int min_treated = 10;
+    const int min_treated = TRUTH_MIN_TREATED;
     int order[NPROG + 1] = {1, 2, 3, 4, 0};
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         for (int s = 0; s < NSUB; s++) {
-            /* start months the study skips: fewer than min_treated treated or no controls */
+            /* start months the study skips: no treated or no controls (pool_sparse) */
             int use[NT_SIM_START_MONTHS];
             for (int k = 0; k < NT_SIM_START_MONTHS; k++)
                 use[k] = T->treated[pr][s][k] >= min_treated && T->controls[s][k] > 0;
@@ -207,7 +207,7 @@ nt_status nt_sim_truth_write(const truth_acc *T, const char *path, nt_error *err
 /* The start months the study uses (as nt_sim_truth_write). */
 static void used_months(const truth_acc *T, int pr, int s, int *use)
 {
-    for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->treated[pr][s][k] >= 10 && T->controls[s][k] > 0;
+    for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->treated[pr][s][k] >= TRUTH_MIN_TREATED && T->controls[s][k] > 0;
 }
 
 nt_status nt_sim_truth_write_cb(const truth_acc *T, const char *path, nt_error *err)

@@ -8,8 +8,8 @@
      true_att_ml(tau) = sum over k and participants of m starting in k,
                         observed in k + tau, of Y^m - Y^l / their number
 
-   over the start months k with at least 10 participants of m and at least
-   one of l (the study's min_treated and "controls present"). */
+   over the start months k with a participant of m and at least one of l
+   (TRUTH_MIN_TREATED: every start month, as pool_sparse estimates). */
 #include "datasets/nt_sim_model.h"
 
 #include <errno.h>
@@ -42,7 +42,7 @@ nt_status nt_sim_truth_write_cmp(const truth_acc *T, const char *path, nt_error 
         for (int l = 1; l <= NPROG; l++) {
             if (l == m) continue;
             int use[NT_SIM_START_MONTHS];
-            for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->treated[m][0][k] >= 10 && T->treated[l][0][k] > 0;
+            for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->treated[m][0][k] >= TRUTH_MIN_TREATED && T->treated[l][0][k] > 0;
             for (int o = 0; o < 3; o++)
                 for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
                     int64_t sum = 0, n = 0;
@@ -74,7 +74,7 @@ nt_status nt_sim_truth_write_region(const truth_acc *T, const char *path, nt_err
     fprintf(fp, "program,subgroup,outcome,month,true_att,n_treated\n");
     for (int r = 0; r < NREGION; r++) {
         int use[NT_SIM_START_MONTHS];
-        for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->reg_treated[r][k] >= 10 && T->reg_controls[r][k] > 0;
+        for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->reg_treated[r][k] >= TRUTH_MIN_TREATED && T->reg_controls[r][k] > 0;
         for (int o = 0; o < 3; o++)
             for (int tau = 0; tau < NT_SIM_HORIZON; tau++) {
                 int64_t sum = 0, n = 0;

@@ -58,7 +58,7 @@ nt_status nt_sim_truth_write_ttw(const truth_acc *T, const char *path, nt_error 
     for (int pi = 0; pi <= NPROG; pi++) {
         int pr = order[pi];
         int use[NT_SIM_START_MONTHS];
-        for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->treated[pr][0][k] >= 10 && T->controls[0][k] > 0;
+        for (int k = 0; k < NT_SIM_START_MONTHS; k++) use[k] = T->treated[pr][0][k] >= TRUTH_MIN_TREATED && T->controls[0][k] > 0;
         for (int o = 0; o < 2; o++) {
             int64_t n[2][NT_SIM_HORIZON + 2] = {{0}}, d[2][NT_SIM_HORIZON + 2] = {{0}};
             for (int q = 0; q < 2; q++)

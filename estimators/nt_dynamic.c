@@ -44,6 +44,7 @@ void nt_dyn_opts_default(nt_dyn_opts *o)
     o->kernel = NT_KERNEL_EPANECHNIKOV;
     o->ai_neighbors = 2;
     o->min_treated = 10;
+    o->pool_sparse = 1;
 }
 
 /* ------------------------------------------------------------ results */
@@ -139,17 +140,26 @@ static nt_status interval_rows(run_t *R, interval_t *I, long n_units, int *skip,
     const nt_dyn_opts *o = R->o;
     nt_dyn_result *r = R->r;
     nt_dyn_interval *iv = I->iv;
-    for (int k = I->first; k <= I->last; k++)
+    for (int k = I->first; k <= I->last; k++) {
+        long k0 = I->rows.n, any = 0;
         for (long u = 0; u < n_units; u++) {
             int role = nt_dyn_role(R->p, R->unit_person[u], k, o->program);
             if (role >= 0 && nt_dyn_rows_push(&I->rows, u, k, (uint8_t)role)) return NOMEM(err);
             if (role == 1) r->n_participants += nt_dyn_ucount(o->unit_count, u);
+            any += role == 1;
         }
+        /* A month without treated has nothing to estimate, and as the
+           model's reference month (no dummy) its controls would separate
+           the logit: its rows stay out (the column rule would drop them
+           with their dummy anyway). */
+        if (!any) I->rows.n = k0;
+    }
     long n = I->rows.n;
     I->keep = malloc((size_t)(n ? n : 1));
     if (!I->keep) return NOMEM(err);
-    nt_status s = nt_dyn_design_build(R->p, R->unit_person, &I->rows, I->first, I->last, o->history, I->keep,
-                                      &I->d, &iv->n_rows_dropped, err);
+    /* the reference month: the first with rows */
+    nt_status s = nt_dyn_design_build(R->p, R->unit_person, &I->rows, n ? I->rows.k[0] : I->first, I->last,
+                                      o->history, I->keep, &I->d, &iv->n_rows_dropped, err);
     if (s) return s;
     long nk = 0, ntr = 0, wtr = 0, wco = 0;   /* rows; weighted by unit counts */
     for (long i = 0; i < n; i++)
@@ -203,8 +213,11 @@ static nt_status interval_logit(run_t *R, interval_t *I, nt_glm_fit **fit, int *
     nt_glm_opts_default(&go);
     go.check_separation = 1;
     if (o->glm_epsilon > 0) go.epsilon = o->glm_epsilon;
-    if (o->warm && I->index < o->warm->n_intervals && o->warm->interval[I->index].beta) {
-        const nt_dyn_interval *W = &o->warm->interval[I->index];
+    const nt_dyn_interval *W = NULL;   /* the warm model covering the interval's first month */
+    for (int w = 0; o->warm && w < o->warm->n_intervals && !W; w++)
+        if (o->warm->interval[w].beta && o->warm->interval[w].first <= I->first && I->first <= o->warm->interval[w].last)
+            W = &o->warm->interval[w];
+    if (W) {
         start = calloc((size_t)d->q, sizeof *start);
         if (!start) { s = NOMEM(err); goto done; }
         for (int j = 0; j < d->q; j++)
@@ -218,9 +231,11 @@ static nt_status interval_logit(run_t *R, interval_t *I, nt_glm_fit **fit, int *
         s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model");
         goto done;
     }
-    if (gs == NT_ENUMERIC) {
-        /* Separation or no convergence: Firth's penalised logit (issue 14),
-           so that the interval's start months are not dropped. */
+    if (gs == NT_ENUMERIC || gs == NT_EINPUT) {
+        /* Separation (also a reference level on one side only, which the
+           plain fit's check rejects) or no convergence: Firth's penalised
+           logit (issue 14), so that the interval's start months are not
+           dropped. */
         nt_error e2;
         nt_status fs = nt_glm_firth_alloc(zc ? zc : d->z, nk, d->q, y, fw, fit, &e2);
         if (fs == NT_ENOMEM) { s = nt_fail(err, NT_ENOMEM, "out of memory fitting the propensity model"); goto done; }
@@ -247,6 +262,48 @@ done:
     free(fw);
     free(start);
     return s;
+}
+
+/* After a failed fit: drops the design columns (never the intercept) that
+   are linear combinations of earlier ones over the kept rows (modified
+   Gram-Schmidt, relative residual norm below 1e-9, R's aliasing rule in
+   spirit: their coefficients would be NA, the fitted scores are the
+   same); returns how many, -1 out of memory. */
+static int drop_aliased(interval_t *I)
+{
+    nt_dyn_design *d = &I->d;
+    long n = I->rows.n, nk = 0;
+    for (long i = 0; i < n; i++) nk += I->keep[i];
+    double *Qm = malloc(((size_t)d->q * (size_t)nk + 1) * sizeof *Qm);
+    if (!Qm) return -1;
+    int r = 0, kept = 0;
+    for (int j = 0; j < d->q; j++) {
+        double *v = Qm + (size_t)r * (size_t)nk, n0 = 0, n1 = 0;
+        for (long i = 0, a = 0; i < n; i++)
+            if (I->keep[i]) v[a++] = d->z[(size_t)j * (size_t)n + (size_t)i];
+        for (long a = 0; a < nk; a++) n0 += v[a] * v[a];
+        for (int b = 0; b < r; b++) {
+            const double *u = Qm + (size_t)b * (size_t)nk;
+            double c = 0;
+            for (long a = 0; a < nk; a++) c += u[a] * v[a];
+            for (long a = 0; a < nk; a++) v[a] -= c * u[a];
+        }
+        for (long a = 0; a < nk; a++) n1 += v[a] * v[a];
+        if (j > 0 && !(n1 > 1e-18 * n0)) { free(d->term[j]); continue; }   /* aliased */
+        for (long a = 0; a < nk && n1 > 0; a++) v[a] /= sqrt(n1);
+        r++;
+        if (kept != j) {
+            memmove(d->z + (size_t)kept * (size_t)n, d->z + (size_t)j * (size_t)n, (size_t)n * sizeof *d->z);
+            d->term[kept] = d->term[j];
+            d->bal_col[kept] = d->bal_col[j];
+            d->orig[kept] = d->orig[j];
+        }
+        kept++;
+    }
+    free(Qm);
+    int dropped = d->q - kept;
+    d->q = kept;
+    return dropped;
 }
 
 /* Common support over the model's rows (nt_weight.h) and the caliper in
@@ -372,7 +429,9 @@ static nt_status interval_month(run_t *R, interval_t *I, int k, long *pos, nt_er
     }
     r->k_treated[ki] = nt + off_support;
     r->k_controls[ki] = nc;
-    r->k_skipped[ki] = wt < o->min_treated || nt == 0 ? 1 : nc == 0 ? 2 : 0;
+    /* pool_sparse: the month's score comes from its interval's (pooled)
+       model, so any treated with a control is estimated within k */
+    r->k_skipped[ki] = (!o->pool_sparse && wt < o->min_treated) || nt == 0 ? 1 : nc == 0 ? 2 : 0;
     if (r->k_skipped[ki]) return NT_OK;
     for (long a = 0; a < m; a++)
         if (!rows->d[I->idx[a]]) nt_dyn_bit_set(R->bits_control, R->unit_person[rows->unit[I->idx[a]]]);
@@ -445,6 +504,22 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
     int skip = 0;
     nt_status s = interval_rows(R, &I, n_units, &skip, err);
     if (!s && !skip) s = interval_logit(R, &I, &fit, &skip, err);
+    if (!s && skip && I.iv->status && strncmp(I.iv->note, "propensity model failed", 23) == 0) {
+        /* both fits failed: collinear columns? drop them and fit again */
+        int da = drop_aliased(&I);
+        if (da < 0) s = NOMEM(err);
+        if (da > 0) {
+            nt_glm_fit_free(fit);
+            fit = NULL;
+            free(I.eta);
+            free(I.e);
+            I.eta = I.e = NULL;
+            I.iv->status = 0;
+            I.iv->note[0] = 0;
+            skip = 0;
+            s = interval_logit(R, &I, &fit, &skip, err);
+        }
+    }
     uint8_t *fit_keep = NULL;   /* the logit's rows, before trimming (linearisation) */
     R->ctx.design = &I.d;
     if (!s && !skip && R->o->lin && nt_dyn_weighting(R->o)) {
@@ -477,6 +552,42 @@ static nt_status run_interval(run_t *R, int index, int first, int last, long n_u
 }
 
 /* ------------------------------------------------------------ entry */
+
+/* The start intervals the logits are fitted on, first[g]..last[g], in
+   order; returns their number. Without pool_sparse the study's intervals
+   of start_interval months. With it, an interval whose treated at risk
+   (copies counted) number fewer than min_treated is pooled with the next
+   one, again until the pool has min_treated (docs/dynamic.md, "Sparse start
+   months"); a pool still short at the end joins the previous one. The
+   pooled model has the start-month dummies of every month it spans. */
+static int plan_intervals(run_t *R, long n_units, int *first, int *last)
+{
+    const nt_dyn_opts *o = R->o;
+    int ni = R->r->n_intervals, ng = 0;
+    long have = 0;
+    for (int iv = 0; iv < ni; iv++) {
+        int f = o->start_first + iv * o->start_interval, l = f + o->start_interval - 1;
+        if (l > o->start_last) l = o->start_last;
+        long wtr = 0;
+        for (int k = f; k <= l && o->pool_sparse; k++)
+            for (long u = 0; u < n_units; u++)
+                if (nt_dyn_role(R->p, R->unit_person[u], k, o->program) == 1) wtr += nt_dyn_ucount(o->unit_count, u);
+        if (ng > 0 && o->pool_sparse && have < o->min_treated) {
+            last[ng - 1] = l;   /* the open pool is still short: this interval joins it */
+            have += wtr;
+            continue;
+        }
+        first[ng] = f;
+        last[ng] = l;
+        have = wtr;
+        ng++;
+    }
+    if (ng > 1 && o->pool_sparse && have < o->min_treated) {   /* short at the end: into the previous */
+        last[ng - 2] = last[ng - 1];
+        ng--;
+    }
+    return ng;
+}
 
 /* The result's arrays and the run's bitsets (the caller frees both on
    failure). */
@@ -576,12 +687,15 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     for (size_t i = 0; i < ks * (size_t)p->n_outcomes * (size_t)H; i++) r->k_att[i] = r->k_se[i] = NAN;
     for (int ki = 0; ki < NK; ki++) r->k_month[ki] = o->start_first + ki;
     if ((s = nt_dyn_fixed_alloc(r, o->full, err))) goto done;
-    for (int iv = 0; iv < r->n_intervals && !s; iv++) {
-        int first = o->start_first + iv * o->start_interval;
-        int last = first + o->start_interval - 1;
-        if (last > o->start_last) last = o->start_last;
-        s = run_interval(&R, iv, first, last, n_units, err);
+    int *gfirst = malloc((size_t)r->n_intervals * 2 * sizeof *gfirst);
+    if (!gfirst) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    int *glast = gfirst + r->n_intervals, ng = plan_intervals(&R, n_units, gfirst, glast);
+    r->n_intervals = ng;
+    for (int iv = 0; iv < ng && !s; iv++) {
+        r->interval[iv].pooled = (glast[iv] - gfirst[iv]) / o->start_interval + 1;
+        s = run_interval(&R, iv, gfirst[iv], glast[iv], n_units, err);
     }
+    free(gfirst);
     if (s) goto done;
     int *use = malloc(ks * sizeof *use);
     if (!use) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }

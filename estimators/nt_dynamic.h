@@ -88,8 +88,12 @@ typedef struct {
     nt_kernel kernel;
     double bandwidth;       /* <= 0: rule of thumb */
     int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */
-    long min_treated;       /* start months (and intervals) with fewer treated are skipped;
-                               an estimation threshold, not disclosure control */
+    long min_treated;       /* fewest treated for a propensity model: with pool_sparse a start
+                               interval with fewer is pooled with the next (the previous at
+                               the end); without, start months and intervals with fewer are
+                               skipped; an estimation threshold, not disclosure control */
+    int pool_sparse;        /* 1 (default): sparse intervals pooled, every start month with a
+                               treated and a control estimated (issue 14 item 5) */
     const double *fallback_cost;  /* per type code: cost when cost_eur is missing (NaN none), or NULL */
     int full;               /* 1: also balance, models, per-start SEs (the main run) */
     /* Called at each start month (progress), or NULL. */
@@ -148,6 +152,8 @@ typedef struct {
     int status;             /* 0 fitted; 1 skipped (see note) */
     int firth;              /* 1: the plain logit failed (separation, no convergence) and
                                Firth's penalised logit was fitted instead (note says why) */
+    int pooled;             /* study intervals (start_interval months each) in this model: > 1 when
+                               sparse ones were pooled (pool_sparse) */
     char note[640];
     long n_rows, n_treated_rows, n_rows_dropped, n_off_support;
     int p;
@@ -176,7 +182,8 @@ typedef struct nt_dyn_result_s {
     int n_k;                      /* start months */
     int *k_month;
     long *k_treated, *k_controls, *k_matched;
-    int *k_skipped;               /* 0 used, 1 too few treated, 2 no controls, 3 model failed */
+    int *k_skipped;               /* 0 used, 1 too few treated (pool_sparse: none kept, or fewer than
+                                     min_treated over all start months), 2 no controls, 3 model failed */
     int *k_fixed;                 /* 1 if all matched treated of k are followed for the whole horizon */
     double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn), else with opts.lin the
                                      (k, tau) terms alone (nt_dyn_lin_matched; weighting: nt_dyn_kvar), else NaN */

@@ -128,6 +128,7 @@ int main(int argc, char **argv)
     d.bandwidth = st->bandwidth;
     d.ai_neighbors = st->ai_neighbors;
     d.min_treated = st->min_treated;
+    d.pool_sparse = st->pool_sparse;
     d.never = never;
     d.censoring = ipcw;
     nt_dyn_lin *L = NULL;

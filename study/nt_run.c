@@ -384,6 +384,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;
     d->min_treated = st->min_treated;
+    d->pool_sparse = st->pool_sparse;
     d->fallback_cost = P->fallback_cost;
     d->full = full;
 }
@@ -491,9 +492,12 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
         if (r->n_skipped > 0) {
             P->rep->n_skipped_months += r->n_skipped;
             /* the share of the participants in the estimate (summary.csv share_covered), whole percent */
-            warn(P, "%s, %s: %d of %d start months skipped (fewer treated than min_treated = %ld, no controls, or the propensity "
+            char why[64];   /* pool_sparse: only months without treated (or all below min_treated) */
+            snprintf(why, sizeof why, "%s%ld", d.pool_sparse ? "no treated, fewer than min_treated in all = "
+                                                             : "fewer treated than min_treated = ", d.min_treated);
+            warn(P, "%s, %s: %d of %d start months skipped (%s, no controls, or the propensity "
                  "model failed; see start_months.csv); %.0f%% of the participants covered", prog_name(P, pi), gl,
-                 r->n_skipped, r->n_k, d.min_treated,
+                 r->n_skipped, r->n_k, why,
                  r->n_participants > 0 ? floor(100.0 * (double)r->n_treated_matched[0] / (double)r->n_participants) : 0.0);
         }
         for (int iv = 0; iv < r->n_intervals; iv++) {
@@ -501,6 +505,10 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
             if (I->firth)
                 warn(P, "%s, %s, start months %d-%d: the propensity model separates; fitted by Firth's penalised logit",
                      prog_name(P, pi), gl, I->first, I->last);
+            if (I->pooled > 1 && !I->status)
+                detail(P, "%s, %s, start months %d-%d: one propensity model over %d start intervals (sparse ones pooled, "
+                       "fewer than min_treated = %ld treated)", prog_name(P, pi), gl, I->first, I->last, I->pooled,
+                       d.min_treated);
             if (!I->status || !I->note[0]) continue;
             /* The estimator's note has exact counts: named by cell and reason here. */
             char a[32], b[32];

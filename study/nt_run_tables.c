@@ -537,7 +537,9 @@ static nt_status table_balance_pscore(nt_run_state *P, nt_error *err)
     for (int c = 0; c < 4; c++) nt_table_set_additive(bt, ratios[c], 0); /* no sums of the levels' */
     nt_run_set_margin(P, pt, NULL);
     nt_run_set_margin(P, st, "status");
-    int npg = P->n_prog * P->n_groups, niv = npg > 0 ? P->res[0]->n_intervals : 0;
+    int npg = P->n_prog * P->n_groups, niv = 0;   /* pooling (pool_sparse) can differ by cell */
+    for (int pg = 0; pg < npg; pg++)
+        if (P->res[pg]->n_intervals > niv) niv = P->res[pg]->n_intervals;
     brow = malloc(((size_t)npg * (size_t)niv + 1) * sizeof *brow);
     srow = malloc(((size_t)npg + 1) * sizeof *srow);
     if (!brow || !srow) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }

@@ -107,8 +107,10 @@ typedef struct {
     int never;             /* also ATT_never (now vs never within the horizon; issue 14) */
     int censoring;         /* 0 none, 1 ipcw: inverse-probability-of-censoring weights (issue 14) */
     int ai_neighbors;      /* extension; Abadie-Imbens J */
-    long min_treated;      /* start months with fewer treated are not estimated
-                              (counted in start_months.csv); not a disclosure rule */
+    long min_treated;      /* fewest treated per propensity model (pool_sparse) or per start
+                              month (without); not a disclosure rule */
+    int pool_sparse;       /* sparse start intervals pooled, no start month skipped for
+                              sparseness (issue 14 item 5) */
     /* method = toe (study/nt_toe_run.h, docs/toe.md): the timing-of-events
        model beside matching with toe_matching, which is then `method` */
     int method_word;       /* as written: an nt_method, or NT_METHOD_N for toe */

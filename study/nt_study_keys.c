@@ -547,6 +547,7 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI, "a whole number of treated persons >= 1",
      .flags = 0},
+    {"estimator", "pool_sparse", NT_KEY_BOOL, F(pool_sparse), 0, "yes", 0, 0, "yes or no", .flags = 0},
     {"estimator", "toe_matching", NT_KEY_WORD, F(toe_matching), 0, "radius", 0, 0, NULL, .words = &method_words},
     {"estimator", "toe_mass_points", NT_KEY_TEXT, F(toe_mass_points), 0, "1:6", 0, 0, "K or K1:K2 (1..6)", .accept = nt_study_toe_mass_points_ok},
     {"estimator", "toe_criterion", NT_KEY_WORD, F(toe_criterion), 0, "aic", 0, 0, NULL, .words = &nt_study_toe_criterion_words},

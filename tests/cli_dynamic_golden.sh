@@ -42,10 +42,18 @@ compare() {
     }' "$1" "$2"
 }
 
-for m in nn nn_cal ipw ipw_exact ipw_calendar ipw_month radius radius_ba radius_ba_never ipw_never; do
+for m in nn nn_cal nn_pool ipw ipw_exact ipw_calendar ipw_month radius radius_ba radius_ba_never ipw_never; do
   "$netto" run data/dynamic/study_$m.ini --out "$tmp/$m" >"$tmp/$m.out" 2>&1 || { cat "$tmp/$m.out"; fail "netto run study_$m.ini"; }
   echo "study_$m:"
   compare golden/dynamic_$m.csv "$tmp/$m/effects.csv" || fail "effects.csv of study_$m.ini differs from golden/dynamic_$m.csv"
 done
+# A pooled start month below min_cell (15) is estimated but not shown alone:
+# bemiddeling's month 5 (13 treated) in effects_by_start.csv, while month 4
+# (33 treated) is shown (report/nt_disclose).
+awk -F, '$1 == "bemiddeling" && $4 == 5 && $7 != "" { bad++ } $1 == "bemiddeling" && $4 == 4 && $7 != "" { shown++ }
+         END { exit !(bad == 0 && shown > 0) }' "$tmp/nn_pool/effects_by_start.csv" ||
+  fail "effects_by_start.csv of study_nn_pool.ini: start month 5 (13 treated < min_cell 15) shown, or month 4 not"
+grep -q '^bemiddeling,,5,used,' "$tmp/nn_pool/start_months.csv" || fail "start_months.csv: bemiddeling's month 5 not used"
+grep -q '^bemiddeling,,4-5,' "$tmp/nn_pool/pscore.csv" || fail "pscore.csv: no pooled model 4-5 for bemiddeling"
 rm -rf "$tmp"
 echo "ok"

@@ -281,7 +281,7 @@ again:
              "[inference]\nbootstrap = 0\n"
              "[subgroups]\nemp_prev12 = 0-0, 1-12\n"
              "[cost]\nloonkostensubsidie = 6000\n"
-             "[disclosure]\nmin_cell = %ld\n", min_treated_known ? "min_treated = 29\n" : "", min_cell);
+             "[disclosure]\nmin_cell = %ld\n", min_treated_known ? "min_treated = 29\npool_sparse = no\n" : "", min_cell);
     snprintf(ini, sizeof ini, "%s/study%ld.ini", data, min_cell);
     snprintf(out, sizeof out, "%s/results%ld", data, min_cell);
     nt_test_write(ini, text);
@@ -393,6 +393,7 @@ static void test_breakeven_agrees(void **state)
     /* (The study keeps the duration-only alignment, calendar = none, of the
        issue it regresses: the default inflow-month cells estimate anew.)
        No disclosure control: the figure, in both. With min_treated = 29
+       (and pool_sparse = no: the issue's sparse months skipped, as then)
        it is the same estimate as above, whose break-even is month 0 (the
        issue's case); where min_cell still sets the estimator's threshold
        (no min_treated key), min_cell = 0 estimates anew: month 12. */

@@ -88,7 +88,8 @@ stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighb
 never <- get("estimator.never", "no") == "yes"                  # ATT_never rows (docs/dynamic.md)
 ipcw <- get("estimator.censoring", "none") == "ipcw"           # censoring weights on every estimand
 stopifnot(!(never || ipcw) || (method %in% c("ipw", "radius") && calendar == "none" && is.null(ini[["estimator.exact"]])))
-skip_below <- as.integer(get("estimator.min_treated", "10"))   # start months with fewer treated are skipped
+skip_below <- as.integer(get("estimator.min_treated", "10"))   # fewest treated per logit (per start month without pooling)
+pool_sparse <- get("estimator.pool_sparse", "yes") == "yes"   # sparse intervals pooled (docs/dynamic.md, "Sparse start months")
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
 verbose <- nzchar(Sys.getenv("NT_GOLDEN_VERBOSE"))   # report dropped design columns on stderr
 store_path <- file.path(dirname(study_path), get("data.store"))
@@ -300,18 +301,36 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
   k_att_f <- list(k_att, k_att); k_nobs_f <- list(k_nobs, k_nobs); k_contrib_f <- list(k_contrib, k_contrib)
   used_controls_f <- list(used_controls, used_controls); k_wsum_f <- list(k_wsum, k_wsum)
   valid_controls <- integer(0)
-  for (first in seq(start_first, start_last, by = interval_len)) {
-    last <- min(first + interval_len - 1, start_last)
-    # Risk sets of the interval's start months, rows in (k, person) order.
+  # Risk sets of start months first..last, rows in (k, person) order.
+  risk_rows <- function(first, last) {
     rp <- integer(0); rk <- integer(0); rd <- integer(0)
     for (k in first:last) {
       at_risk <- included & n_observed > k & on_index[, k + 1] & !(treat_month >= 0 & treat_month < k)
       tr <- at_risk & treat_month == k & (code == 0 | treat_type == code)
       co <- if (is.null(versus)) at_risk & treat_month != k  # another type at k: neither
             else at_risk & treat_month == k & treat_type == vcode   # compare: the starters of `versus` at k
+      if (!any(tr)) next                                   # no treated: no rows (netto's rule)
       i <- which(tr | co)
       rp <- c(rp, i); rk <- c(rk, rep(k, length(i))); rd <- c(rd, as.integer(tr[i]))
     }
+    list(rp = rp, rk = rk, rd = rd)
+  }
+  # The logits' intervals: the study's, or with pooling an interval with
+  # fewer than min_treated treated at risk joins the next (until the pool
+  # has them); a pool still short at the end joins the previous one.
+  gf <- integer(0); gl <- integer(0); have <- 0
+  for (first in seq(start_first, start_last, by = interval_len)) {
+    last <- min(first + interval_len - 1, start_last)
+    ntr <- if (pool_sparse) sum(risk_rows(first, last)$rd) else 0
+    if (length(gf) > 0 && pool_sparse && have < skip_below) { gl[length(gl)] <- last; have <- have + ntr; next }
+    gf <- c(gf, first); gl <- c(gl, last); have <- ntr
+  }
+  if (length(gf) > 1 && pool_sparse && have < skip_below) { gl[length(gl) - 1] <- gl[length(gl)]; gf <- gf[-length(gf)]; gl <- gl[-length(gl)] }
+  for (g in seq_along(gf)) {
+    first <- gf[g]; last <- gl[g]
+    rr <- risk_rows(first, last); rp <- rr$rp; rk <- rr$rk; rd <- rr$rd
+    if (!length(rp)) next
+    first <- min(rk)                                        # the reference month: the first with rows
     des <- build_design(rp, rk, rd, first, last)
     keep <- des$keep
     ntr <- sum(rd[keep]); nco <- sum(keep) - ntr
@@ -326,7 +345,7 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
       ki <- k - start_first + 1
       idx <- which(keep & rk == k)
       ti <- idx[rd[idx] == 1]; ci <- idx[rd[idx] == 0]
-      if (length(ti) < skip_below || length(ci) == 0) next  # start month skipped
+      if ((!pool_sparse && length(ti) < skip_below) || length(ti) == 0 || length(ci) == 0) next  # start month skipped
       k_used[ki] <- TRUE
       valid_controls <- union(valid_controls, rp[ci])
       # Matches: for each treated row, its controls and their weights.
