@@ -358,10 +358,6 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     nt_manifest_timing(P->m, "toe_fit_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
     nt_toe_compare_row *row = &P->toe->row[pi];
     if ((s = nt_toe_loss_fit(t, P->panel, &loss, err))) goto done;
-    if (loss) {
-        row->loss_post = loss->coef[loss->p - 1];
-        row->loss_post_se = loss->se[loss->p - 1];
-    }
     t0 = nt_now();
     c0 = clock();
     if ((s = simulate(P, t, fit, loss, &c, pi, mean, sd, row, err))) goto done;
@@ -413,7 +409,6 @@ nt_status nt_toe_run(nt_run_state *P, nt_error *err)
         if (row_alloc(&P->toe->row[i], P->st->horizon)) return nt_fail(err, NT_ENOMEM, "out of memory");
         P->toe->row[i].lockin = P->toe->row[i].post = NAN;
         P->toe->row[i].lockin_se = P->toe->row[i].post_se = NAN;
-        P->toe->row[i].loss_post = P->toe->row[i].loss_post_se = NAN;
     }
     nt_toe_tables *tb = NULL;
     nt_status s = nt_toe_tables_alloc(&tb, err);

@@ -34,7 +34,6 @@ typedef struct {
     int mass_points;           /* K chosen */
     double lockin, post;       /* the first lock-in and post-programme coefficients (exit logit) */
     double lockin_se, post_se; /* clustered */
-    double loss_post, loss_post_se; /* the post-programme effect on the job-loss hazard (NaN: none) */
 } nt_toe_compare_row;
 
 typedef struct nt_toe_compare {
