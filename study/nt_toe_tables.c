@@ -168,6 +168,21 @@ nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *prog
     return NT_OK;
 }
 
+nt_status nt_toe_tables_add_loss(nt_toe_tables *tb, const char *program, const nt_toe_loss *l, nt_error *err)
+{
+    nt_wald *w = nt_wald_alloc(l->coef, l->se, l->p);
+    if (!w) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int j = 0; j < l->p; j++) {
+        coef_row(tb->coef, program, "coefficient", l->name[j] + 5, "loss", l->coef[j], l->basis[j]);
+        nt_table_set_num(tb->coef, "se", l->se[j]);
+        nt_table_set_num(tb->coef, "robust_se", l->se[j]);
+        nt_table_set_num(tb->coef, "z", w->z[j]);
+        nt_table_set_num(tb->coef, "p_value", w->p_value[j]);
+    }
+    nt_wald_free(w);
+    return NT_OK;
+}
+
 static nt_status write_one(nt_run_state *P, nt_table *t, const char *name, nt_error *err)
 {
     char path[4300];
