@@ -25,6 +25,7 @@
 #define NT_TOE_TABLES_H
 
 #include "core/nt_error.h"
+#include "report/nt_table.h"
 #include "data/nt_toe_store.h"
 #include "estimators/nt_toe.h"
 #include "study/nt_toe_loss.h"
@@ -36,6 +37,9 @@ nt_status nt_toe_tables_alloc(nt_toe_tables **out, nt_error *err);
 /* Adds one programme's fit (toe.csv, toe_fit.csv rows). */
 nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
                             const nt_toe_result *fit, const nt_toe_opts *o, nt_error *err);
+/* Fills the current row's toe_fit.csv columns (all but program) for fit K
+   number k, disclosure basis het; also netto survival toe's toe_fit.csv. */
+void nt_toe_fit_row(nt_table *t, const nt_toe_result *fit, int k, long n_exits, long n_entries, long het);
 /* Adds one programme's job-loss hazard (toe.csv rows kind coefficient,
    hazard loss; se and robust_se both the model-based SE). */
 nt_status nt_toe_tables_add_loss(nt_toe_tables *tb, const char *program, const nt_toe_loss *l, nt_error *err);
