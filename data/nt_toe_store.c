@@ -32,7 +32,57 @@ void nt_toe_pp_free(nt_toe_pp *t)
     free(t->loss);
     free(t->find);
     free(t->dur);
+    free(t->lc_person);
+    free(t->lc_piece);
+    free(t->lc_treated);
+    free(t->lc_at);
+    free(t->lc_loss);
     free(t);
+}
+
+/* Job-loss cells of person i (nt_toe_store.h); -1 out of memory. */
+static int loss_cells(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *o, long i, int em, const double *emi)
+{
+    int tm = p->treat_month[i], M = p->months, treated = tm >= 0 && tm <= em;
+    if (treated && o->program && p->treat_type[i] != o->program) return 0;
+    double at[9] = {0}, lost[9] = {0};
+    int s = 0;
+    for (int d = 0; d + 1 < o->n_retention; d++) {
+        int m = em + d;
+        if (m + 1 >= p->n_observed[i] || m + 1 >= M || isnan(emi[m]) || isnan(emi[m + 1])) break;
+        if (emi[m] != 1) { s = 0; continue; }
+        if (d > 0 && emi[m - 1] != 1) s = 0;
+        int k = 0;
+        while (k < t->n_loss_cuts && t->loss_cuts[k] < s) k++;
+        at[k] += 1;
+        lost[k] += emi[m + 1] == 0;
+        s++;
+    }
+    for (int k = 0; k <= t->n_loss_cuts; k++) {
+        if (at[k] == 0) continue;
+        if (t->n_lcell == t->cap_lcell) {
+            long c = t->cap_lcell ? 2 * t->cap_lcell : 1024;
+            long *pp = realloc(t->lc_person, (size_t)c * sizeof *pp);
+            if (pp) t->lc_person = pp;
+            int *pk = realloc(t->lc_piece, (size_t)c * sizeof *pk);
+            if (pk) t->lc_piece = pk;
+            unsigned char *pt = realloc(t->lc_treated, (size_t)c);
+            if (pt) t->lc_treated = pt;
+            double *pa = realloc(t->lc_at, (size_t)c * sizeof *pa);
+            if (pa) t->lc_at = pa;
+            double *pl = realloc(t->lc_loss, (size_t)c * sizeof *pl);
+            if (pl) t->lc_loss = pl;
+            if (!pp || !pk || !pt || !pa || !pl) return -1;
+            t->cap_lcell = c;
+        }
+        long c = t->n_lcell++;
+        t->lc_person[c] = i;
+        t->lc_piece[c] = k;
+        t->lc_treated[c] = (unsigned char)treated;
+        t->lc_at[c] = at[k];
+        t->lc_loss[c] = lost[k];
+    }
+    return 0;
 }
 
 /* A person's last row and entry month (-1: none); -1 last: no rows. */
@@ -116,14 +166,17 @@ static nt_status add_calendar(nt_toe_pp *t, nt_error *err)
 
 /* Rows of the persons of one store block [b0, b0 + nb); ip and em are the
    block's in_program and employed series; *r the next row. */
-static void fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *o, const double *cov, long b0,
-                       long nb, const double *ip, const double *em, long *r, long *pi, double *ret_num,
-                       double *ret_den, double *tr)
+static int fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *o, const double *cov, long b0,
+                      long nb, const double *ip, const double *em, long *r, long *pi, double *ret_num,
+                      double *ret_den, double *tr)
 {
     const double *em_m = cov, *ed = cov + p->n, *is = cov + 2 * p->n;
     int M = p->months;
     for (long i = b0; i < b0 + nb; i++) {
         const double *ipi = ip + (size_t)(i - b0) * (size_t)M, *emi = em + (size_t)(i - b0) * (size_t)M;
+        if (ed[i] == NT_EXIT_WORK && !isnan(em_m[i]) && p->included[i] && em_m[i] < M &&
+            loss_cells(t, p, o, i, (int)em_m[i], emi))
+            return -1;
         if (ed[i] == NT_EXIT_WORK && !isnan(em_m[i]) && p->included[i])
             for (int d = 0; d < o->n_retention; d++) {
                 int m = (int)em_m[i] + d;
@@ -169,6 +222,7 @@ static void fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts 
         }
         (*pi)++;
     }
+    return 0;
 }
 
 static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, int n_ret)
@@ -222,6 +276,9 @@ nt_status nt_toe_store_build(nt_store *st, const nt_panel *p, const nt_toe_store
     }
     if (n == 0) { s = nt_fail(err, NT_EINPUT, "timing-of-events: no person-months at risk in the cohort"); goto done; }
     if (alloc_rows(t, p, n, np, o->n_retention)) { s = nt_fail(err, NT_ENOMEM, "out of memory for %ld person-months", n); goto done; }
+    static const double lcuts[] = {0, 2, 5, 11, 23};
+    t->n_loss_cuts = (int)(sizeof lcuts / sizeof lcuts[0]);
+    memcpy(t->loss_cuts, lcuts, sizeof lcuts);
     long block = nt_store_chunk_rows(st), r = 0, pi = 0;
     if (block < 1) block = 1024;
     size_t cells = (size_t)block * (size_t)p->months;
@@ -230,7 +287,8 @@ nt_status nt_toe_store_build(nt_store *st, const nt_panel *p, const nt_toe_store
         long nb = b0 + block <= N ? block : N - b0;
         s = nt_store_read_rows(st, b0, nb, NT_SERIES_IN_PROGRAM, buf, err);
         if (!s) s = nt_store_read_rows(st, b0, nb, NT_SERIES_EMPLOYED, buf + cells, err);
-        if (!s) fill_block(t, p, o, cov, b0, nb, buf, buf + cells, &r, &pi, ret_num, ret_den, tr);
+        if (!s && fill_block(t, p, o, cov, b0, nb, buf, buf + cells, &r, &pi, ret_num, ret_den, tr))
+            s = nt_fail(err, NT_ENOMEM, "out of memory for the job-loss cells");
     }
     if (s) goto done;
     for (int d = 0; d < o->n_retention; d++) t->retention[d] = ret_den[d] > 0 ? ret_num[d] / ret_den[d] : NAN;

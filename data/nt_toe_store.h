@@ -41,7 +41,15 @@
    work before any programme start, so that find is untreated), and the
    programme's lock-in lengths: dur[D] =
    persons whose in_program run after the entry month lasted D months and
-   ended while they were still at risk. */
+   ended while they were still at risk.
+   Job loss (the hazard with a post-programme effect, study/nt_toe_loss.c):
+   for every exit to work, the months d = 0..n_retention-2 after it with
+   the person employed in d and observed in d + 1, counted per tenure piece
+   (tenure s = months since the current run of employment began, 0 in its
+   first month; cuts 0, 2, 5, 11, 23) and the losses among them (not
+   employed in d + 1); treated = a start of the programme (type 0: any) up
+   to the exit month, untreated = no start up to it (a first start of
+   another type: neither). */
 #ifndef NT_TOE_STORE_H
 #define NT_TOE_STORE_H
 
@@ -75,6 +83,14 @@ typedef struct {
     double *loss, *find;          /* n_retention: transitions d -> d + 1 after an exit to work */
     long *dur;                    /* dur[D], D = 0..n_dur-1 */
     int n_dur;
+    /* job loss after an exit to work, in cells person x tenure piece */
+    int n_loss_cuts;              /* cuts on tenure s, the months in the current run of employment */
+    double loss_cuts[8];
+    long n_lcell, cap_lcell;
+    long *lc_person;              /* the person's panel row */
+    int *lc_piece;
+    unsigned char *lc_treated;    /* 1: entered this programme before the exit to work */
+    double *lc_at, *lc_loss;      /* months employed with the next month observed; not employed in it */
 } nt_toe_pp;
 
 nt_status nt_toe_store_build(nt_store *st, const nt_panel *p, const nt_toe_store_opts *o, nt_toe_pp **out,

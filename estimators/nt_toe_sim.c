@@ -101,9 +101,19 @@ static int draw_dur(const nt_toe_sim_in *in, long total, double u)
 
 static double hazard(double eta) { return -expm1(-exp(eta)); }
 
+/* Job loss from month tau to tau + 1 at tenure s: the fitted hazard (xl =
+   x'b_l, treated: entered before the exit) or the untreated loss[d]. */
+static double loss_prob(const nt_toe_sim_in *in, const double *thl, double xl, int s, int d, int treated)
+{
+    if (in->loss_np <= 0) return in->loss[d];
+    double eta = thl[piece(s, in->loss_cuts, in->loss_np - 1)] + xl;
+    if (treated) eta += thl[in->loss_np + in->nxp];
+    return hazard(eta);
+}
+
 /* One person's contribution (summed over replications) to y1, y0 [H]. */
-static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, long i, long dur_total,
-                         double *ee, double *ep, double *y1, double *y0)
+static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, const double *thl, long i,
+                         long dur_total, double *ee, double *ep, double *y1, double *y0)
 {
     int er = in->start[i], k = in->month ? in->month[i] : er, H = in->horizon, K = L->K;
     predictors(in, L, th, i, k + H, ee, ep);
@@ -150,20 +160,27 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
             continue;
         }
         /* after the exit: employed in its month with retention[0], then the
-           monthly chain loss[d] / find[d]; finding a job again carries the
-           effect by months since entry (the model's effect on job finding) */
+           monthly chain loss / find[d]; finding a job again carries the
+           effect by months since entry (the model's effect on job finding),
+           losing it the fitted effect on job loss after an entry */
+        double xl = 0;
+        for (int j = 0; in->loss_np > 0 && j < in->nxp; j++)
+            xl += thl[in->loss_np + j] * in->loss_x[(size_t)j * (size_t)in->n + (size_t)i];
         for (int arm = 0; arm < 2; arm++) {
             int e = arm ? e0 : e1, ka = arm ? k0 : er, D = arm ? D0 : D1;
             if (e < 0) continue;
             double *y = arm ? y0 : y1;
-            int emp = unif(in->seed, i, r, k + e, U_EMP) < in->retention[0];
+            int emp = unif(in->seed, i, r, k + e, U_EMP) < in->retention[0], s = 0;
             for (int tau = e; tau < H; tau++) {
                 y[tau] += emp;
                 if (tau + 1 >= H) break;
                 int d = tau - e, t = k + tau + 1;
                 double u = unif(in->seed, i, r, t, U_EMP);
-                if (emp) emp = u >= in->loss[d];
-                else {
+                if (emp) {
+                    emp = u >= loss_prob(in, thl, xl, s, d, ka >= 0);
+                    s++;
+                } else {
+                    s = 0;
                     double f = in->find[d], eff = ka >= 0 && t - ka >= 1 ? effect(in, L, th, t - ka, D) : 0;
                     emp = u < (f > 0 && f < 1 ? hazard(log(-log1p(-f)) + eff) : f);
                 }
@@ -173,8 +190,8 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
 }
 
 /* Mean paths at theta (y1, y0 [H]); -1 out of memory. */
-static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, long dur_total, double *y1,
-                    double *y0)
+static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, const double *thl, long dur_total,
+                    double *y1, double *y0)
 {
     int H = in->horizon, fail = 0;
     long nb = (in->n + SIM_BLOCK - 1) / SIM_BLOCK;
@@ -197,7 +214,7 @@ static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, 
             if (!ee) continue;
             double *a1 = acc + (size_t)b * 2 * (size_t)H, *a0 = a1 + H;
             long i1 = (b + 1) * SIM_BLOCK < in->n ? (b + 1) * SIM_BLOCK : in->n;
-            for (long i = b * SIM_BLOCK; i < i1; i++) person_paths(in, L, th, i, dur_total, ee, ee + kmax + H, a1, a0);
+            for (long i = b * SIM_BLOCK; i < i1; i++) person_paths(in, L, th, thl, i, dur_total, ee, ee + kmax + H, a1, a0);
         }
         free(ee);
     }
@@ -243,6 +260,10 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     int H = in->horizon, p = in->fit->p, B = in->draws;
     if (p != L.pb + 3 * (L.K - 1) || H < 1 || in->reps < 1 || in->n < 1)
         return nt_fail(err, NT_EUSAGE, "timing-of-events paths: the fit does not match the layout, or nothing to simulate");
+    if (in->loss_np > 0 && (!in->loss_coef || !in->loss_cov || !in->find || (in->loss_np > 1 && !in->loss_cuts) ||
+                            (in->nxp > 0 && !in->loss_x)))
+        return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a job-loss hazard without its coefficients, "
+                       "covariance, cuts, columns or the job-finding chain");
     for (long i = 0; i < in->n; i++)
         if (in->start[i] < 0 || (in->month && (in->month[i] < in->start[i] || in->month[i] > in->start[i] + 1)))
             return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month, or one not in or "
@@ -253,20 +274,26 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     double *bt = malloc((size_t)(B > 0 ? B : 1) * 2 * (size_t)H * sizeof *bt);
     double *Lm = malloc((size_t)p * (size_t)p * sizeof *Lm), *th = malloc((size_t)p * sizeof *th);
     double *z = malloc((size_t)p * sizeof *z), *w1 = malloc((size_t)H * 2 * sizeof *w1);
+    int pl = in->loss_np > 0 ? in->loss_np + in->nxp + 1 : 1;
+    double *Ll = malloc((size_t)pl * (size_t)pl * sizeof *Ll), *thl = malloc((size_t)pl * sizeof *thl);
+    double *zl = malloc((size_t)pl * sizeof *zl);
     nt_status s = NT_OK;
-    if (!o || !mem || !bt || !Lm || !th || !z || !w1) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (!o || !mem || !bt || !Lm || !th || !z || !w1 || !Ll || !thl || !zl) {
+        s = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
     o->horizon = H;
     o->att = mem; o->se = mem + H; o->lower = mem + 2 * H; o->upper = mem + 3 * H;
     o->cum = mem + 4 * H; o->cum_se = mem + 5 * H; o->cum_lower = mem + 6 * H; o->cum_upper = mem + 7 * H;
     o->y1 = mem + 8 * H; o->y0 = mem + 9 * H;
     long dur_total = 0;
     for (int d = 0; d < in->n_dur; d++) dur_total += in->dur[d];
-    if (paths_at(in, &L, in->fit->coef, dur_total, o->y1, o->y0)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (paths_at(in, &L, in->fit->coef, in->loss_coef, dur_total, o->y1, o->y0)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int tau = 0; tau < H; tau++) {
         o->att[tau] = o->y1[tau] - o->y0[tau];
         o->cum[tau] = o->att[tau] + (tau ? o->cum[tau - 1] : 0);
     }
-    int ok = B > 1 && !cholesky(in->fit->cov_cluster, p, Lm);
+    int ok = B > 1 && !cholesky(in->fit->cov_cluster, p, Lm) && (in->loss_np <= 0 || !cholesky(in->loss_cov, pl, Ll));
     for (int b = 0; ok && b < B; b++) {
         nt_rng rng;
         nt_rng_init(&rng, nt_mix64(in->seed ^ 0x746f6564726177ULL), (uint64_t)b + 1);
@@ -275,7 +302,14 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
             th[r] = in->fit->coef[r];
             for (int c = 0; c <= r; c++) th[r] += Lm[(size_t)r * (size_t)p + (size_t)c] * z[c];
         }
-        if (paths_at(in, &L, th, dur_total, w1, w1 + H)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        /* the job-loss hazard's draws after the model's (the same stream: the
+           model's draws do not change with it) */
+        for (int j = 0; in->loss_np > 0 && j < pl; j++) zl[j] = nt_rng_normal(&rng);
+        for (int r = 0; in->loss_np > 0 && r < pl; r++) {
+            thl[r] = in->loss_coef[r];
+            for (int c = 0; c <= r; c++) thl[r] += Ll[(size_t)r * (size_t)pl + (size_t)c] * zl[c];
+        }
+        if (paths_at(in, &L, th, thl, dur_total, w1, w1 + H)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
         double c = 0;
         for (int tau = 0; tau < H; tau++) {
             double a = w1[tau] - w1[H + tau];
@@ -306,6 +340,9 @@ done:
     free(th);
     free(z);
     free(w1);
+    free(Ll);
+    free(thl);
+    free(zl);
     if (s) nt_toe_sim_out_free(o);
     else *out = o;
     return s;

@@ -24,6 +24,7 @@
 #include "estimators/nt_toe.h"
 #include "report/nt_table.h"
 #include "study/nt_survival_rows.h"
+#include "study/nt_toe_tables.h"
 
 typedef struct {
     const double *c;
@@ -163,21 +164,8 @@ static nt_status write_fits(const nt_survival_run_opts *o, const nt_toe_result *
     nt_table *t = nt_table_alloc(cols, kinds, 12);
     if (!t) return nt_fail(err, NT_ENOMEM, "out of memory");
     for (int k = 0; k < fit->n_fits; k++) {
-        const nt_toe_kfit *f = &fit->fits[k];
         if (nt_table_add_row(t)) { nt_table_free(t); return nt_fail(err, NT_ENOMEM, "out of memory"); }
-        nt_table_set_int(t, "mass_points", f->K);
-        nt_table_set_int(t, "parameters", f->p);
-        nt_table_set_num(t, "loglik", f->loglik);
-        nt_table_set_num(t, "aic", f->aic);
-        nt_table_set_num(t, "bic", f->bic);
-        nt_table_set_int(t, "iterations", f->iterations);
-        nt_table_set_int(t, "converged", f->converged);
-        nt_table_set_int(t, "chosen", f->K == fit->K);
-        nt_table_set_int(t, "n_persons", fit->n_persons);
-        nt_table_set_int(t, "n_periods", fit->n_rows);
-        nt_table_set_int(t, "n_exits", n_exits);
-        nt_table_set_int(t, "n_entries", n_entries);
-        nt_table_set_basis(t, het);
+        nt_toe_fit_row(t, fit, k, n_exits, n_entries, het);
     }
     char path[4096];
     nt_path_join(path, sizeof path, o->out, "toe_fit.csv");

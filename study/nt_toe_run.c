@@ -21,6 +21,7 @@
 #include "estimators/nt_toe.h"
 #include "estimators/nt_toe_sim.h"
 #include "study/nt_run_parts.h"
+#include "study/nt_toe_loss.h"
 #include "study/nt_toe_run.h"
 #include "study/nt_toe_tables.h"
 
@@ -255,8 +256,9 @@ static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, cons
 }
 
 /* The treated of the dynamic estimand: entries in the start months. */
-static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_result *fit, const toe_cuts *c,
-                          int pi, const double *mean, const double *sd, nt_toe_compare_row *row, nt_error *err)
+static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_result *fit, const nt_toe_loss *loss,
+                          const toe_cuts *c, int pi, const double *mean, const double *sd, nt_toe_compare_row *row,
+                          nt_error *err)
 {
     const nt_study *st = P->st;
     long nt = 0, *who = malloc((size_t)t->n_persons * sizeof *who);
@@ -274,21 +276,26 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     row->n_other_toe = t->n_persons - nt;
     row->basis_toe = nt < t->n_persons - nt ? nt : t->n_persons - nt;
     double *xp = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xp);
+    double *xl = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xl);
     int *inflow = malloc((size_t)(nt ? nt : 1) * sizeof *inflow);
     nt_status s = NT_OK;
-    if (!xp || !inflow) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!xp || !xl || !inflow) s = nt_fail(err, NT_ENOMEM, "out of memory");
     for (long i = 0; i < nt && !s; i++) {
         long pr = t->panel_row[who[i]];
         inflow[i] = t->inflow[who[i]];
-        for (int j = 0; j < t->nxp; j++)
-            xp[(size_t)j * (size_t)nt + (size_t)i] =
-                (P->panel->x[(size_t)j * (size_t)P->panel->n + (size_t)pr] - mean[j]) / sd[j];
+        for (int j = 0; j < t->nxp; j++) {
+            double v = P->panel->x[(size_t)j * (size_t)P->panel->n + (size_t)pr];
+            xp[(size_t)j * (size_t)nt + (size_t)i] = (v - mean[j]) / sd[j];
+            xl[(size_t)j * (size_t)nt + (size_t)i] = v; /* the job-loss hazard reads the columns as they are */
+        }
     }
     if (!s && nt > 0) {
         long target = 200000 / nt;
         nt_toe_sim_in in = {.fit = fit, .opts = &c->o, .nxp = t->nxp, .ncal = t->nx - t->nxp, .cal_month = t->cal_month,
                             .n = nt, .xp = xp, .inflow = inflow, .start = start, .month = month, .horizon = st->horizon,
                             .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
+                            .loss_np = loss ? loss->np : 0, .loss_cuts = loss ? loss->cuts : NULL,
+                            .loss_coef = loss ? loss->coef : NULL, .loss_cov = loss ? loss->cov : NULL, .loss_x = xl,
                             .exit_off = c->off[0], .entry_off = c->off[1], .n_off = c->n_off,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
@@ -310,6 +317,7 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     free(start);
     free(month);
     free(xp);
+    free(xl);
     free(inflow);
     return s;
 }
@@ -321,6 +329,7 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
                             .calendar = st->toe_calendar, .n_retention = st->horizon};
     nt_toe_pp *t = NULL;
     nt_toe_result *fit = NULL;
+    nt_toe_loss *loss = NULL;
     double *mean = NULL, *sd = NULL;
     toe_cuts c = {0};
     nt_status s = nt_toe_store_build(P->store, P->panel, &so, &t, err);
@@ -348,9 +357,10 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     nt_manifest_timing(P->m, "toe_fit", nt_now() - t0);
     nt_manifest_timing(P->m, "toe_fit_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
     nt_toe_compare_row *row = &P->toe->row[pi];
+    if ((s = nt_toe_loss_fit(t, P->panel, &loss, err))) goto done;
     t0 = nt_now();
     c0 = clock();
-    if ((s = simulate(P, t, fit, &c, pi, mean, sd, row, err))) goto done;
+    if ((s = simulate(P, t, fit, loss, &c, pi, mean, sd, row, err))) goto done;
     nt_manifest_timing(P->m, "toe_paths", nt_now() - t0);
     nt_manifest_timing(P->m, "toe_paths_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
     if (unscale(fit, &c.o, t->nx, t->nxp, mean, sd)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
@@ -372,7 +382,9 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     }
     matching_side(P, pi, row);
     s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, err);
+    if (!s && loss) s = nt_toe_tables_add_loss(tb, st->programs[pi], loss, err);
 done:
+    nt_toe_loss_free(loss);
     free(c.off[0]);
     free(c.off[1]);
     free(mean);
@@ -390,8 +402,9 @@ nt_status nt_toe_run(nt_run_state *P, nt_error *err)
     P->toe->n = np;
     P->toe->assumptions = "Matching assumes that the observed characteristics explain both programme start and "
                           "job finding; the timing-of-events model allows an unobserved type that drives both, "
-                          "but assumes proportional hazards, no anticipation of the start month and an effect on "
-                          "job finding only.";
+                          "but assumes proportional hazards, no anticipation of the start month, independent "
+                          "censoring and no unobserved type in job loss after the exit (the programme's effects on "
+                          "job finding and, after it, on job loss are estimated).";
     for (int i = 0; i < np; i++) {
         if (row_alloc(&P->toe->row[i], P->st->horizon)) return nt_fail(err, NT_ENOMEM, "out of memory");
         P->toe->row[i].lockin = P->toe->row[i].post = NAN;

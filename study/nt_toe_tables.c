@@ -147,24 +147,43 @@ nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *prog
     coef_row(tb->coef, program, "fit", "bic", "", fit->bic, het);
     coef_row(tb->coef, program, "fit", "mass_points", "", fit->K, het);
     for (int k = 0; k < fit->n_fits; k++) {
-        const nt_toe_kfit *f = &fit->fits[k];
-        nt_table *ft = tb->fits;
-        if (nt_table_add_row(ft)) return nt_fail(err, NT_ENOMEM, "out of memory");
-        nt_table_set_str(ft, "program", program);
-        nt_table_set_int(ft, "mass_points", f->K);
-        nt_table_set_int(ft, "parameters", f->p);
-        nt_table_set_num(ft, "loglik", f->loglik);
-        nt_table_set_num(ft, "aic", f->aic);
-        nt_table_set_num(ft, "bic", f->bic);
-        nt_table_set_int(ft, "iterations", f->iterations);
-        nt_table_set_int(ft, "converged", f->converged);
-        nt_table_set_int(ft, "chosen", f->K == fit->K);
-        nt_table_set_int(ft, "n_persons", fit->n_persons);
-        nt_table_set_int(ft, "n_periods", fit->n_rows);
-        nt_table_set_int(ft, "n_exits", t->n_exits);
-        nt_table_set_int(ft, "n_entries", t->n_entries);
-        nt_table_set_basis(ft, het);
+        if (nt_table_add_row(tb->fits)) return nt_fail(err, NT_ENOMEM, "out of memory");
+        nt_table_set_str(tb->fits, "program", program);
+        nt_toe_fit_row(tb->fits, fit, k, t->n_exits, t->n_entries, het);
     }
+    return NT_OK;
+}
+
+void nt_toe_fit_row(nt_table *t, const nt_toe_result *fit, int k, long n_exits, long n_entries, long het)
+{
+    const nt_toe_kfit *f = &fit->fits[k];
+    nt_table_set_int(t, "mass_points", f->K);
+    nt_table_set_int(t, "parameters", f->p);
+    nt_table_set_num(t, "loglik", f->loglik);
+    nt_table_set_num(t, "aic", f->aic);
+    nt_table_set_num(t, "bic", f->bic);
+    nt_table_set_int(t, "iterations", f->iterations);
+    nt_table_set_int(t, "converged", f->converged);
+    nt_table_set_int(t, "chosen", f->K == fit->K);
+    nt_table_set_int(t, "n_persons", fit->n_persons);
+    nt_table_set_int(t, "n_periods", fit->n_rows);
+    nt_table_set_int(t, "n_exits", n_exits);
+    nt_table_set_int(t, "n_entries", n_entries);
+    nt_table_set_basis(t, het);
+}
+
+nt_status nt_toe_tables_add_loss(nt_toe_tables *tb, const char *program, const nt_toe_loss *l, nt_error *err)
+{
+    nt_wald *w = nt_wald_alloc(l->coef, l->se, l->p);
+    if (!w) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int j = 0; j < l->p; j++) {
+        coef_row(tb->coef, program, "coefficient", l->name[j] + 5, "loss", l->coef[j], l->basis[j]);
+        nt_table_set_num(tb->coef, "se", l->se[j]);
+        nt_table_set_num(tb->coef, "robust_se", l->se[j]);
+        nt_table_set_num(tb->coef, "z", w->z[j]);
+        nt_table_set_num(tb->coef, "p_value", w->p_value[j]);
+    }
+    nt_wald_free(w);
     return NT_OK;
 }
 

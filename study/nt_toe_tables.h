@@ -5,6 +5,7 @@
                         z, p_value (nt_wald on robust_se); kind mass_point,
                         probability: v_exit, v_entry, prob; kind fit:
                         loglik, aic, bic, mass_points of the chosen K
+                        hazard loss: the job-loss hazard (nt_toe_loss.h)
      toe_fit.csv        one row per programme and K tried (nt_toe_result fits[])
      toe_effects.csv    effects.csv's columns, method toe, outcome employed,
                         estimand ATT: the simulated path (nt_toe_compare_row)
@@ -24,8 +25,10 @@
 #define NT_TOE_TABLES_H
 
 #include "core/nt_error.h"
+#include "report/nt_table.h"
 #include "data/nt_toe_store.h"
 #include "estimators/nt_toe.h"
+#include "study/nt_toe_loss.h"
 #include "study/nt_run_parts.h"
 
 typedef struct nt_toe_tables nt_toe_tables;
@@ -34,6 +37,12 @@ nt_status nt_toe_tables_alloc(nt_toe_tables **out, nt_error *err);
 /* Adds one programme's fit (toe.csv, toe_fit.csv rows). */
 nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
                             const nt_toe_result *fit, const nt_toe_opts *o, nt_error *err);
+/* Fills the current row's toe_fit.csv columns (all but program) for fit K
+   number k, disclosure basis het; also netto survival toe's toe_fit.csv. */
+void nt_toe_fit_row(nt_table *t, const nt_toe_result *fit, int k, long n_exits, long n_entries, long het);
+/* Adds one programme's job-loss hazard (toe.csv rows kind coefficient,
+   hazard loss; se and robust_se both the model-based SE). */
+nt_status nt_toe_tables_add_loss(nt_toe_tables *tb, const char *program, const nt_toe_loss *l, nt_error *err);
 /* Writes the four tables and the plots (P->toe holds the paths). */
 nt_status nt_toe_tables_write(nt_toe_tables *tb, nt_run_state *P, nt_error *err);
 void nt_toe_tables_free(nt_toe_tables *tb);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # [estimator] method = toe in `netto run` (docs/toe.md, "In a study"): on a
-# small simulated cohort (scenario unobserved), the tables toe.csv,
+# small simulated cohort (scenario unobserved), the tables toe.csv (with the
+# job-loss hazard's post-programme effect),
 # toe_fit.csv, toe_effects.csv, toe_vs_matching.csv and the comparison
 # figure and table in the report; the same bytes with 1 and 2 threads; both effects estimated with
 # an SE; the simulated path has an effect with an SE from the start month
@@ -67,9 +68,11 @@ head -1 "$tmp/r1/toe_vs_matching.csv" | grep -qx \
 [ "$(grep -c ',cumulative,' "$tmp/r1/toe_vs_matching.csv")" = 2 ] || fail "cumulative rows at 12 and 36"
 [ "$(awk -F, 'NR > 1' "$tmp/r1/toe_fit.csv" | wc -l)" -ge 1 ] || fail "toe_fit.csv rows"
 [ "$(grep -c ',toe,' "$tmp/r1/toe_effects.csv")" = 36 ] || fail "toe_effects.csv rows"
-awk -F, '$2 == "coefficient" && ($3 == "lockin" || $3 == "post") && $7 > 0 { n++ }
+awk -F, '$2 == "coefficient" && $4 == "exit" && ($3 == "lockin" || $3 == "post") && $7 > 0 { n++ }
+         $2 == "coefficient" && $4 == "loss" && $3 == "post" && $6 > 0 { l++ }
          $2 == "fit" && $3 == "mass_points" { k = $5 }
-         END { if (n != 2 || !(k >= 1 && k <= 2)) { print n, k; exit 1 } }' "$tmp/r1/toe.csv" || fail "effects"
+         END { if (n != 2 || l != 1 || !(k >= 1 && k <= 2)) { print n, l, k; exit 1 } }' "$tmp/r1/toe.csv" \
+  || fail "effects (lock-in, post on job finding; post on job loss)"
 # the simulated path: the start month is treated (the entry is dated to the row before it), so
 # month 0 has an effect with an SE; later months and the cumulative rows of both estimators filled
 awk -F, '$3 == "effect" && $4 == 0 { z = ($9 > 0) } $3 == "effect" && $4 == 6 { s6 = $9 }

@@ -1,0 +1,156 @@
+/* Job loss after an exit to work with a post-programme effect (see nt_toe_loss.h). */
+#include "study/nt_toe_loss.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimators/nt_glm.h"
+
+void nt_toe_loss_free(nt_toe_loss *l)
+{
+    if (!l) return;
+    if (l->name)
+        for (int j = 0; j < l->p; j++) free(l->name[j]);
+    free(l->name);
+    free(l->coef);
+    free(l->basis);
+    free(l);
+}
+
+static int piece_of(double s, const double *c, int n)
+{
+    int k = 0;
+    while (k < n && c[k] < s) k++;
+    return k;
+}
+
+/* The first tenure of store piece k (the cuts are whole months). */
+static double piece_start(const nt_toe_pp *t, int k) { return k ? t->loss_cuts[k - 1] + 1 : 0; }
+
+/* Cuts after merging pieces without a loss or with only losses; returns their number. */
+static int merged_cuts(const nt_toe_pp *t, double *cuts)
+{
+    int n = t->n_loss_cuts;
+    memcpy(cuts, t->loss_cuts, (size_t)n * sizeof *cuts);
+    for (;;) {
+        double at[9] = {0}, ev[9] = {0};
+        for (long c = 0; c < t->n_lcell; c++) {
+            int k = piece_of(piece_start(t, t->lc_piece[c]), cuts, n);
+            at[k] += t->lc_at[c];
+            ev[k] += t->lc_loss[c];
+        }
+        int bad = -1;
+        for (int k = 0; k <= n && bad < 0; k++)
+            if (ev[k] == 0 || ev[k] == at[k]) bad = k;
+        if (bad < 0 || n == 0) return n;
+        int drop = bad ? bad - 1 : 0;
+        memmove(cuts + drop, cuts + drop + 1, (size_t)(n - drop - 1) * sizeof *cuts);
+        n--;
+    }
+}
+
+static int set_names(nt_toe_loss *l, const nt_panel *panel)
+{
+    char b[256];
+    for (int k = 0; k < l->np; k++) {
+        char lo[32] = "-Inf", hi[32] = "Inf";
+        if (k > 0) snprintf(lo, sizeof lo, "%g", l->cuts[k - 1]);
+        if (k < l->np - 1) snprintf(hi, sizeof hi, "%g", l->cuts[k]);
+        snprintf(b, sizeof b, "loss:(%s,%s%s", lo, hi, k < l->np - 1 ? "]" : ")");
+        if (!(l->name[k] = strdup(b))) return -1;
+    }
+    for (int j = 0; j < l->nxp; j++) {
+        snprintf(b, sizeof b, "loss:%s", panel->term[j]);
+        if (!(l->name[l->np + j] = strdup(b))) return -1;
+    }
+    return (l->name[l->p - 1] = strdup("loss:post")) ? 0 : -1;
+}
+
+/* Disclosure bases (nt_toe_loss.h). */
+static void set_bases(nt_toe_loss *l, const nt_toe_pp *t, const nt_panel *panel)
+{
+    for (int k = 0; k < l->np; k++) l->basis[k] = 0;
+    for (long c = 0; c < t->n_lcell; c++)
+        l->basis[piece_of(piece_start(t, t->lc_piece[c]), l->cuts, l->np - 1)] += (long)t->lc_loss[c];
+    for (int j = 0; j < l->nxp; j++) {
+        const double *x = panel->x + (size_t)j * (size_t)panel->n;
+        long ones = 0, zeros = 0, other = 0;
+        for (long c = 0; c < t->n_lcell; c++) {
+            if (c > 0 && t->lc_person[c] == t->lc_person[c - 1]) continue;
+            double v = x[t->lc_person[c]];
+            if (v == 1) ones++;
+            else if (v == 0) zeros++;
+            else other++;
+        }
+        long small = ones < zeros ? ones : zeros, all = (long)l->losses;
+        l->basis[l->np + j] = !other && small < all ? small : all;
+    }
+    l->basis[l->p - 1] = (long)l->losses_treated;
+}
+
+nt_status nt_toe_loss_fit(const nt_toe_pp *t, const nt_panel *panel, nt_toe_loss **out, nt_error *err)
+{
+    *out = NULL;
+    double m[2] = {0}, ev[2] = {0};
+    for (long c = 0; c < t->n_lcell; c++) {
+        m[t->lc_treated[c]] += t->lc_at[c];
+        ev[t->lc_treated[c]] += t->lc_loss[c];
+    }
+    if (ev[1] == 0 || ev[1] == m[1] || ev[0] == 0 || ev[0] == m[0]) return NT_OK;
+    nt_toe_loss *l = calloc(1, sizeof *l);
+    if (!l) return nt_fail(err, NT_ENOMEM, "out of memory");
+    l->np = merged_cuts(t, l->cuts) + 1;
+    l->nxp = panel->p;
+    l->p = l->np + l->nxp + 1;
+    l->months = m[0] + m[1];
+    l->losses = ev[0] + ev[1];
+    l->months_treated = m[1];
+    l->losses_treated = ev[1];
+    long n = t->n_lcell;
+    int p = l->p;
+    l->coef = calloc((size_t)p * ((size_t)p + 2), sizeof *l->coef);
+    l->name = calloc((size_t)p, sizeof *l->name);
+    l->basis = calloc((size_t)p, sizeof *l->basis);
+    double *x = calloc((size_t)n * (size_t)p, sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    nt_glm_fit *f = NULL;
+    nt_status s = NT_OK;
+    if (!l->coef || !l->name || !l->basis || !x || !y || set_names(l, panel)) {
+        s = nt_fail(err, NT_ENOMEM, "out of memory for the job-loss hazard (%ld cells)", n);
+        goto done;
+    }
+    l->se = l->coef + p;
+    l->cov = l->coef + 2 * p;
+    for (long c = 0; c < n; c++) {
+        x[(size_t)piece_of(piece_start(t, t->lc_piece[c]), l->cuts, l->np - 1) * (size_t)n + (size_t)c] = 1;
+        for (int j = 0; j < l->nxp; j++)
+            x[(size_t)(l->np + j) * (size_t)n + (size_t)c] =
+                panel->x[(size_t)j * (size_t)panel->n + (size_t)t->lc_person[c]];
+        x[(size_t)(p - 1) * (size_t)n + (size_t)c] = t->lc_treated[c];
+        y[c] = t->lc_loss[c] / t->lc_at[c];
+    }
+    nt_glm_opts o;
+    nt_glm_opts_default(&o);
+    o.link = NT_LINK_CLOGLOG;
+    o.check_separation = 0;
+    if ((s = nt_glm_fit_alloc(x, n, p, y, t->lc_at, (const char *const *)l->name, &o, &f, err))) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        s = nt_fail(err, s, "the job-loss hazard after the exit to work: %s", msg);
+        goto done;
+    }
+    memcpy(l->coef, f->beta, (size_t)p * sizeof *l->coef);
+    memcpy(l->se, f->se, (size_t)p * sizeof *l->se);
+    memcpy(l->cov, f->cov, (size_t)p * (size_t)p * sizeof *l->cov);
+    l->iterations = f->iterations;
+    l->converged = f->converged;
+    set_bases(l, t, panel);
+done:
+    nt_glm_fit_free(f);
+    free(x);
+    free(y);
+    if (s) nt_toe_loss_free(l);
+    else *out = l;
+    return s;
+}
