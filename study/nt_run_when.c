@@ -32,6 +32,7 @@
 typedef struct {
     double est, lo, hi;
     int hidden, have;
+    int dec;  /* decimals of the estimate as published (disclosure rounding shortens it) */
 } val;
 
 struct nt_run_when {
@@ -69,9 +70,21 @@ static int is(const nt_csv *f, int c, const char *want)
     return s && len == strlen(want) && !memcmp(s, want, len);
 }
 
+/* Digits after the decimal point of field c: 0.085 has 3, 0.07 (rounded) 2. */
+static int decimals_in(const nt_csv *f, int c)
+{
+    size_t len;
+    const char *s = c >= 0 ? nt_csv_field(f, c, &len) : NULL;
+    const char *dot = s && len ? memchr(s, '.', len) : NULL;
+    if (!dot) return 0;
+    int d = 0;
+    for (const char *p = dot + 1; p < s + len && *p >= '0' && *p <= '9'; p++) d++;
+    return d;
+}
+
 static val read_val(const nt_csv *f, int ce, int cl, int cu, int cs)
 {
-    val v = {num(f, ce), num(f, cl), num(f, cu), 0, 1};
+    val v = {num(f, ce), num(f, cl), num(f, cu), 0, 1, decimals_in(f, ce)};
     size_t len = 0;
     if (isnan(v.est) && cs >= 0) nt_csv_field(f, cs, &len);
     v.hidden = isnan(v.est) && len > 0;
@@ -268,7 +281,9 @@ static void draw(nt_plot_canvas *cv, double w, double h, const void *arg)
         for (int i = 0; i < W->n_k[pi]; i++, n++) {
             const val *v = &W->start[pi * W->max_k + i];
             snprintf(tx[n][0], sizeof tx[n][0], T(r, "start month %d", "startmaand %d"), W->k_month[pi * W->max_k + i]);
-            fmt(r, v, scale, 1, e, ci, sizeof e);
+            /* as many decimals as the table has: a rounded 0.20 is 20, not 20.0 */
+            int vd = v->dec - (int)lround(log10(scale));
+            fmt(r, v, scale, vd < 0 ? 0 : vd > 1 ? 1 : vd, e, ci, sizeof e);
             snprintf(tx[n][1], sizeof tx[n][1], "%s", e);
             int ok = v->have && !v->hidden;
             rows[n] = (nt_plot_row){.label = tx[n][0], .text = tx[n][1], .est = ok ? v->est * scale : NAN,

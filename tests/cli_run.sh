@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # netto run on simulated populations with a known truth (issue 7):
-# - default scenario: monthly effects within 3 bootstrap SE of truth.csv in
-#   at least 90% of months, and the cumulative effect over the horizon
-#   within 3 SE, per programme and outcome;
+# - default scenario: the true monthly path inside the estimate's
+#   simultaneous 95% band (linearised inference; bootstrap runs without a band:
+#   within 3 SE) in at least 90% of months, and the cumulative effect over the
+#   horizon within 3 SE, per programme and outcome;
 # - null scenario (with censoring): the cumulative effect within 3 SE of 0;
 # - cost_benefit.csv: net benefits (government, society; rates 0 and the
 #   default) within 3 SE of truth_cost_benefit.csv at every horizon;
@@ -46,7 +47,20 @@ check_cb() { # cost_benefit.csv truth_cost_benefit.csv label
     END { printf "%s cost-benefit: %d rows compared, %d beyond 3 SE\n", label, n, bad; exit !(n >= 40 && bad == 0) }' "$1" "$2"
 }
 
-# Monthly and cumulative comparison with the truth (whole cohort): estimand
+# Monthly and cumulative comparison with the truth (whole cohort). The months
+# of one path share most of their sampling error (one population of matched
+# controls), so a data set that lies 2 SE low lies low in most months at
+# once: a count of months beyond 3 pointwise SE fails far more often than
+# 0.3% per month suggests. Where effects.csv has the simultaneous band (its
+# critical value counts that correlation, docs/inference.md) the monthly check
+# is therefore "truth inside the band"; bootstrap runs without a band keep 3 SE.
+# Over 20 seeds (21-40) of the linearised study below, 6,000 persons, the
+# truth lay outside the band in 120 of 23,040 months (0.5%; beyond 3 SE:
+# 223), and the 90% rule failed for 3 of the 240 paths, all in one seed
+# (3 SE: 4 paths in two seeds). The paths show no bias (mean z per path
+# -0.03..0.20), but only 200 of 240 lie wholly inside their 95% band: the
+# radius SEs of the small late start months are somewhat small
+# (docs/inference.md, coverage by start month). Estimand
 # ATT_fixed (default) against true_att_fixed, ATT against true_att; the
 # cumulative effect is summary.csv's, so on the study's [summary] estimand
 # (default ATT_fixed), compared only when it is the estimand checked.
@@ -57,7 +71,8 @@ check_truth() { # effects.csv summary.csv truth.csv label [estimand [summary's e
     FILENAME == ARGV[1] {
       if ($col[FILENAME, "estimand"] != estimand || $col[FILENAME, "subgroup"] != "") next
       k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"] SUBSEP $col[FILENAME, "month"]
-      est[k] = $col[FILENAME, "estimate"]; se[k] = $col[FILENAME, "se"]; next }
+      est[k] = $col[FILENAME, "estimate"]; se[k] = $col[FILENAME, "se"]
+      bl[k] = $col[FILENAME, "band_lower"]; bu[k] = $col[FILENAME, "band_upper"]; next }
     FILENAME == ARGV[2] {
       if ($col[FILENAME, "subgroup"] != "" || $col[FILENAME, "horizon_months"] != 96) next
       k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"]
@@ -67,8 +82,9 @@ check_truth() { # effects.csv summary.csv truth.csv label [estimand [summary's e
       k = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"] SUBSEP $col[FILENAME, "month"]
       if (!(k in est) || est[k] == "" || se[k] == "") next
       p = $col[FILENAME, "program"] SUBSEP $col[FILENAME, "outcome"]
-      n[p]++; d = est[k] - $col[FILENAME, tcol]; if (d < 0) d = -d
-      if (d <= 3 * se[k]) ok[p]++
+      t = $col[FILENAME, tcol]; n[p]++; z[p] += (est[k] - t) / se[k]; d = est[k] - t; if (d < 0) d = -d
+      if (bl[k] != "" && bu[k] != "") { band[p] = 1; if (t >= bl[k] && t <= bu[k]) ok[p]++ }
+      else if (d <= 3 * se[k]) ok[p]++
       sign = ($col[FILENAME, "outcome"] ~ /benefit/) ? -1 : 1
       tcum[p] += sign * $col[FILENAME, tcol] }
     END {
@@ -77,7 +93,8 @@ check_truth() { # effects.csv summary.csv truth.csv label [estimand [summary's e
         split(p, a, SUBSEP)
         share = ok[p] / n[p]
         d = cum[p] - tcum[p]; if (d < 0) d = -d
-        printf "%s %s %s: %d months, %.2f within 3 SE; cumulative %.4g vs true %.4g (SE %.4g)\n", label, a[1], a[2], n[p], share, cum[p], tcum[p], cse[p]
+        printf "%s %s %s: %d months, %.2f within %s (mean z %.2f); cumulative %.4g vs true %.4g (SE %.4g)\n", label, a[1], a[2], n[p], share,
+               band[p] ? "the band" : "3 SE", z[p] / n[p], cum[p], tcum[p], cse[p]
         if (n[p] < 90 || share < 0.9) { print "  monthly effects too far from the truth"; bad = 1 }
         if (cumok && (cse[p] == "" || d > 3 * cse[p])) { print "  cumulative effect too far from the truth"; bad = 1 }
       }
