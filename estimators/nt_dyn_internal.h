@@ -209,11 +209,12 @@ void nt_dyn_facts_tau(const nt_dyn_panel *p, const long *unit_person, const long
                       int weighting, int ki, int tau, nt_dyn_facts_buf *b, nt_dyn_result *r);
 /* Weighting with exact cells at month t (nt_dyn_cells.c): as the plain
    weighting of nt_dyn_paths.c, with the control weights normalised within
-   each cell; same arguments and outputs. */
+   each cell; same arguments and outputs (wcontrib: the contributing
+   treated's summed weights, ATT_never / IPCW; their copies without). */
 nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const long *count,
                            const nt_dyn_kmatch *m, int t, int NO, uint8_t *bits, uint8_t *bits_f, long *used,
-                           long *used_f, double *sum, long *nobs, long *ncontrib, nt_dyn_paths *ctx, int tau,
-                           int fixed, nt_error *err);
+                           long *used_f, double *sum, long *nobs, long *ncontrib, double *wcontrib,
+                           nt_dyn_paths *ctx, int tau, int fixed, nt_error *err);
 /* Bias-adjusted radius matching at month t (nt_dyn_adjust.c): the WLS of
    each outcome on (1, D, x) over the matched units observed in t, weights
    the contributing treated's copies and the controls' K_j (the matching
@@ -246,9 +247,10 @@ static inline double nt_dyn_yadj(const nt_dyn_panel *p, const nt_dyn_kmatch *m, 
     return y;
 }
 /* AIPW: the OLS of each outcome at month t on the design over the observed
-   controls (beta: NO x qx). */
+   (not yet started) controls of start month k, weighted by their copies
+   and ATT_never / IPCW weights (beta: NO x qx). */
 nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
-                              const nt_dyn_kmatch *m, int t, int NO, double *beta, nt_error *err);
+                              const nt_dyn_kmatch *m, int k, int t, int NO, double *beta, nt_error *err);
 /* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);

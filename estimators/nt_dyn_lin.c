@@ -613,7 +613,9 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
         if (!nt_dyn_observed(p, pi, t)) continue;
         double wi = nt_dyn_wt(p, pi, k, t, 0);
         Sk += wi;
-        for (int o = 0; o < NO; o++) Ak[o] += wi * ((double)p->outcome[o][pi * p->months + t] - rbar[o]);
+        for (int o = 0; o < NO; o++)   /* AIPW: r_i = y_i - mu0_i, as the terms below */
+            Ak[o] += wi * ((double)p->outcome[o][pi * p->months + t] - rbar[o] -
+                           mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL));
     }
     for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
     for (long i = 0; i < m->n_t; i++) {

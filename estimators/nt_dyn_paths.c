@@ -58,16 +58,17 @@ static double mu0(const double *x, long ld, int qx, long r, const double *beta)
 }
 
 /* AIPW: the OLS of each outcome in month t on the design over the observed
-   controls, copies as weights (nt_wls_fit_ridge; a model that cannot be
-   solved leaves beta 0). */
+   controls (with ATT_never: not yet started), copies times the ATT_never /
+   IPCW weight W_j(k, t) as weights (1 without; nt_wls_fit_ridge; a model
+   that cannot be solved leaves beta 0). */
 nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
-                              const nt_dyn_kmatch *m, int t, int NO, double *beta, nt_error *err)
+                              const nt_dyn_kmatch *m, int k, int t, int NO, double *beta, nt_error *err)
 {
     double *y = malloc((size_t)(m->n_c + 1) * sizeof *y), *w = malloc((size_t)(m->n_c + 1) * sizeof *w);
     if (!y || !w) { free(y); free(w); return NOMEM(err); }
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        w[j] = nt_dyn_cobs(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
+        w[j] = nt_dyn_cobs(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) * nt_dyn_wt(p, pc, k, t, 1) : 0;
     }
     nt_status s = NT_OK;
     for (int oc = 0; oc < NO && !s; oc++) {
@@ -323,7 +324,7 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
     double *csum = calloc((size_t)NO, sizeof *csum);
     double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
     if (!csum || (m->xz && !beta)) { free(csum); free(beta); return NOMEM(err); }
-    if (m->xz && nt_dyn_ols_controls(p, unit_person, count, m, t, NO, beta, err)) {
+    if (m->xz && nt_dyn_ols_controls(p, unit_person, count, m, k, t, NO, beta, err)) {
         free(csum);
         free(beta);
         return NT_ENOMEM;
@@ -409,8 +410,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             ctx->kv = ctx->lin ? &kv : NULL;
             if (m->n_cells) {
                 status = nt_dyn_cells_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
-                                          &ncontrib, ctx, tau, fixed, err);
-                wcontrib = (double)ncontrib;
+                                          &ncontrib, &wcontrib, ctx, tau, fixed, err);
             } else
                 status = weighted_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
                                       &ncontrib, &wcontrib, ctx, tau, fixed, err);

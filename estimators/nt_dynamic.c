@@ -658,11 +658,8 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
                    o->lin->n_outcomes != p->n_outcomes || o->lin->finished))
         return nt_fail(err, NT_EUSAGE, "the linearisation needs a fresh accumulator for the panel's persons, "
                                        "horizon and outcomes, and no unit counts");
+    /* every method takes the weights (ipw and aipw within cells: nt_dyn_cells.c) */
     int weights = (o->never || o->censoring) && !p->time_fixed;
-    if (weights && (o->method == NT_METHOD_AIPW || (nt_dyn_weighting(o) && p->exact_cell)))
-        return nt_fail(err, NT_EUSAGE, "ATT_never and censoring weights are built for nn, radius (plain and "
-                                       "bias-adjusted), kernel and ipw (without exact or calendar cells), not for "
-                                       "aipw or ipw within cells");
     nt_gsl_quiet();
     /* ATT_never, IPCW: the hazards, on a copy of the view (nt_dyn_ipcw.c) */
     double *ls_start = NULL, *ls_cens = NULL;

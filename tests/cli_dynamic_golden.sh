@@ -3,7 +3,9 @@
 # reference: scripts/reference/dynamic_golden.R wrote tests/golden/dynamic_*.csv
 # from the store and study files in tests/data/dynamic/. Every ATT and
 # ATT_fixed row of effects.csv (and ATT_never, study_ipw_never.ini: never =
-# yes, censoring = ipcw) must match: estimate to 1e-6 relative (1e-9
+# yes, censoring = ipcw; likewise ipw within exact and calendar cells,
+# study_ipw_cells_never.ini, and aipw, study_aipw_never.ini and, within
+# cells, study_aipw_cells_never.ini: never = yes) must match: estimate to 1e-6 relative (1e-9
 # absolute near zero), empty where the golden is empty, counts exactly.
 set -u
 netto="$1"
@@ -42,7 +44,7 @@ compare() {
     }' "$1" "$2"
 }
 
-for m in nn nn_cal nn_pool ipw ipw_exact ipw_calendar ipw_month radius radius_ba radius_ba_never ipw_never; do
+for m in nn nn_cal nn_pool ipw ipw_exact ipw_calendar ipw_month radius radius_ba radius_ba_never ipw_never ipw_cells_never aipw_never aipw_cells_never; do
   "$netto" run data/dynamic/study_$m.ini --out "$tmp/$m" >"$tmp/$m.out" 2>&1 || { cat "$tmp/$m.out"; fail "netto run study_$m.ini"; }
   echo "study_$m:"
   compare golden/dynamic_$m.csv "$tmp/$m/effects.csv" || fail "effects.csv of study_$m.ini differs from golden/dynamic_$m.csv"

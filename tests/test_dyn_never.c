@@ -289,28 +289,12 @@ static void test_never_radius_ba_tiny(void **state)
     nt_dyn_result_free(r);
 }
 
-/* Methods the weights are not built for are refused. */
-static void test_never_refused(void **state)
-{
-    (void)state;
-    dyn_tiny T;
-    tiny_never_init(&T);
-    nt_dyn_opts o;
-    dyn_tiny_opts(&o, NT_METHOD_AIPW, NULL);
-    o.never = 1;
-    nt_dyn_result *r;
-    nt_error err;
-    assert_int_equal(dyn_tiny_estimate(&T, &o, &r, &err), NT_EUSAGE);
-    assert_non_null(strstr(err.msg, "aipw"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_never_ipw_tiny),   cmocka_unit_test(test_never_nn_tiny),
         cmocka_unit_test(test_ipcw_equal_weights), cmocka_unit_test(test_never_lin_tiny),
-        cmocka_unit_test(test_never_invariants), cmocka_unit_test(test_never_refused),
-        cmocka_unit_test(test_never_radius_ba_tiny),
+        cmocka_unit_test(test_never_invariants), cmocka_unit_test(test_never_radius_ba_tiny),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,15 @@
 # mean over the contributing treated of y - the weighted mean of the
 # observed controls of their cell (docs/dynamic.md); [estimator] calendar
 # (inflow_quarter: netto's default, inflow_month) adds the inflow quarter or
-# month to the cells, with ipw only (the nn studies set calendar = none).
+# month to the cells, with ipw and aipw only (the nn studies set calendar =
+# none). AIPW (method = aipw): y less the outcome model mu0 = lm(y ~ x)
+# fitted in each month on the observed controls (not yet started with
+# ATT_never; x the model's covariate columns, as for the bias adjustment;
+# aliased coefficients count 0), weighted by the ATT_never / IPCW weights
+# W_j, then the IPW contrast of the residuals (plain or within cells).
+# ATT_never and IPCW with ipw and aipw, plain or within cells: the control
+# weights are e/(1-e) x W_j, normalised over the month or within each cell;
+# the treated weigh W_i (IPCW), the pooling over k their summed weights.
 #
 # Radius (method = radius, Lechner, Miquel & Wunsch 2011): per start month
 # the radius r = radius_factor x the largest 1:1 nearest-neighbour distance
@@ -80,14 +88,15 @@ min_cell <- as.integer(get("disclosure.min_cell", "10"))
 calendar <- get("estimator.calendar", "inflow_quarter")   # netto's default (docs/dynamic.md "Calendar time")
 radius_factor <- as.numeric(get("estimator.radius_factor", "1.5"))
 bias_adjust <- get("estimator.bias_adjust", "no") == "yes"
-stopifnot(method %in% c("nn", "ipw", "radius"), as.integer(get("estimator.neighbors", "1")) == 1,
+weighting <- method %in% c("ipw", "aipw")
+stopifnot(method %in% c("nn", "ipw", "aipw", "radius"), as.integer(get("estimator.neighbors", "1")) == 1,
           get("estimator.replace", "yes") == "yes", get("estimator.trim", "none") == "none",
-          get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || method == "ipw",
-          calendar %in% c("none", "inflow_quarter", "inflow_month"), calendar == "none" || method == "ipw",
+          get("estimator.history", "no") == "no", is.null(ini[["estimator.exact"]]) || weighting,
+          calendar %in% c("none", "inflow_quarter", "inflow_month"), calendar == "none" || weighting,
           as.integer(get("inference.bootstrap", "0")) == 0)
 never <- get("estimator.never", "no") == "yes"                  # ATT_never rows (docs/dynamic.md)
 ipcw <- get("estimator.censoring", "none") == "ipcw"           # censoring weights on every estimand
-stopifnot(!(never || ipcw) || (method %in% c("ipw", "radius") && calendar == "none" && is.null(ini[["estimator.exact"]])))
+stopifnot(!(never || ipcw) || weighting || (method == "radius" && calendar == "none" && is.null(ini[["estimator.exact"]])))
 skip_below <- as.integer(get("estimator.min_treated", "10"))   # fewest treated per logit (per start month without pooling)
 pool_sparse <- get("estimator.pool_sparse", "yes") == "yes"   # sparse intervals pooled (docs/dynamic.md, "Sparse start months")
 check_matching <- requireNamespace("Matching", quietly = TRUE)   # Matching 4.10.8
@@ -373,6 +382,8 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
         xcols <- !(colnames(des$Z) == "(Intercept)" | startsWith(colnames(des$Z), "start_month="))
         Xa <- des$Z[, xcols, drop = FALSE]                  # the adjustment's covariates, by row
       } else {
+        xcols <- !(colnames(des$Z) == "(Intercept)" | startsWith(colnames(des$Z), "start_month="))
+        Xa <- des$Z[, xcols, drop = FALSE]                  # aipw: the outcome model's covariates, by row
         wc <- e[ci] / (1 - e[ci])                           # ATT weights of the controls
         if (use_cells) {                                    # no counterpart in the cell: no part
           ti <- ti[cell[rp[ti]] %in% cell[rp[ci]]]
@@ -449,25 +460,40 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
           ot <- observed(rp[ti], tt); ocn <- observed(rp[ci], tt)
           if (nev) ocn <- ocn & !(treat_month[rp[ci]] >= 0 & treat_month[rp[ci]] <= tt)   # censored at their start
           nobs <- sum(ot)
+          # ATT_never / IPCW weights (1 without) multiply the ATT weights e / (1 - e)
+          Wt <- wfun(rp[ti], k, tt, FALSE, nev); Wcw <- wfun(rp[ci], k, tt, TRUE, nev)
+          # residuals r = y - mu0: aipw's outcome model lm(y ~ x) over the observed
+          # (not yet started) controls, weights W_j; aliased columns (NA) count 0
+          resid <- function(o) {
+            yt <- Y[[o]][rp[ti], tt + 1]; yc <- Y[[o]][rp[ci], tt + 1]
+            if (method != "aipw" || !any(ocn)) return(list(t = yt, c = yc))
+            Xc <- Xa[ci[ocn], , drop = FALSE]
+            b <- coef(lm(yc[ocn] ~ Xc, weights = Wcw[ocn])); b[is.na(b)] <- 0
+            mu <- function(rows) as.vector(cbind(1, Xa[rows, , drop = FALSE]) %*% b)
+            list(t = yt - mu(ti), c = yc - mu(ci))
+          }
           if (!use_cells) {
             ncontrib <- if (sum(wc[ocn]) > 0) nobs else 0L
             used <- rp[ci][ocn & wc > 0]
-            Wt <- wfun(rp[ti], k, tt, FALSE, nev); Wc <- wc * wfun(rp[ci], k, tt, TRUE, nev)
+            Wc <- wc * Wcw
             k_wsum[ki, tau + 1] <- if (ncontrib > 0) sum(Wt[ot]) else 0
-            if (ncontrib > 0) for (o in seq_along(outcomes))  # Hajek over the observed controls
-              k_att[ki, o, tau + 1] <- sum(Wt[ot] * Y[[o]][rp[ti][ot], tt + 1]) / sum(Wt[ot]) -
-                sum(Wc[ocn] * Y[[o]][rp[ci][ocn], tt + 1]) / sum(Wc[ocn])
+            if (ncontrib > 0) for (o in seq_along(outcomes)) {   # Hajek over the observed controls
+              r <- resid(o)
+              k_att[ki, o, tau + 1] <- sum(Wt[ot] * r$t[ot]) / sum(Wt[ot]) - sum(Wc[ocn] * r$c[ocn]) / sum(Wc[ocn])
+            }
           } else {                                          # Hajek within each cell
             ct <- cell[rp[ti]]; cc <- cell[rp[ci]]
-            Wc <- tapply(wc[ocn], factor(cc[ocn], levels = unique(cell)), sum)
+            Wc <- tapply((wc * Wcw)[ocn], factor(cc[ocn], levels = unique(cell)), sum)
             Wc[is.na(Wc)] <- 0
             contrib <- ot & Wc[as.character(ct)] > 0
             ncontrib <- sum(contrib)
+            k_wsum[ki, tau + 1] <- sum(Wt[contrib])
             used <- rp[ci][ocn & wc > 0 & cc %in% ct[contrib]]
             if (ncontrib > 0) for (o in seq_along(outcomes)) {
-              yc <- Y[[o]][rp[ci], tt + 1]
-              rbar <- tapply((wc * yc)[ocn], factor(cc[ocn], levels = unique(cell)), sum) / Wc
-              k_att[ki, o, tau + 1] <- mean(Y[[o]][rp[ti][contrib], tt + 1] - rbar[as.character(ct[contrib])])
+              r <- resid(o)
+              rbar <- tapply((wc * Wcw * r$c)[ocn], factor(cc[ocn], levels = unique(cell)), sum) / Wc
+              k_att[ki, o, tau + 1] <- sum(Wt[contrib] * (r$t[contrib] - rbar[as.character(ct[contrib])])) /
+                sum(Wt[contrib])
             }
           }
         }

@@ -1,0 +1,296 @@
+/* ATT_never and the censoring weights with ipw within exact cells
+   (estimators/nt_dyn_cells.c) and with aipw (nt_dyn_paths.c: the outcome
+   model weighted by the weights), by hand on the tiny panel of
+   tests/dyn_tiny.h (docs/dynamic.md, "ATT_never and IPCW").
+
+   The panel of test_dyn_never.c: risk-set data for months 0..3, P4 off the
+   index benefit from month 1 on; the start hazard is the pooled rate 1/6,
+   so a control's start weight in month t is (6/5)^(months at risk in
+   1..t): P1 1.2 (t 1), 1.44 (t 2); P2 1.2 (t 1; censored from 2); P4 1;
+   P6 1.2 (t 1; started in 2, out from then). The propensity logit on x is
+   saturated: e = 1/3 (x = 0), 1/2 (x = 1), ATT weights w = .5 (P1, P2),
+   1 (P4, P6).
+
+   Exact cells (not x, so that the weights differ within a cell):
+     cell 0: P0 (treated), P2, P4      cell 1: P1, P3 (treated), P5 (treated), P6
+   IPW within cells, ATT_never, control weights w_j W_j normalised per cell:
+     tau 0: cell 0 rbar = .5 / 1.5 = 1/3 (P2 y 1, P4 y 0), cell 1 rbar =
+            1 / 1.5 = 2/3 (P1 y 0, P6 y 1); treated y 0, 0, 0:
+            (-1/3 - 2/3 - 2/3) / 3 = -5/9;
+     tau 1: cell 0 P2 .6 (y 1), P4 1 (y 0): rbar 3/8; cell 1 P1 .6 (y 1),
+            P6 1.2 (y 0): rbar 1/3; treated P0 0, P3 1, P5 0:
+            (-3/8 + 2/3 - 1/3) / 3 = -1/72 (without the start weights 0);
+     tau 2: cell 0 P4 alone (y 0), cell 1 P1 alone (y 1; P6 started):
+            (1 + 0 - 1) / 3 = 0, two controls used. */
+#include "tests/nt_test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nt_rng.h"
+#include "estimators/nt_dyn_infer.h"
+#include "estimators/nt_dynamic.h"
+#include "estimators/nt_method.h"
+#include "tests/dyn_tiny.h"
+
+static const int32_t tiny_cell[8] = {0, 1, 0, 1, 0, 1, 1, 0};
+
+typedef struct {
+    int cells;        /* the exact cells above */
+    int p4_y1;        /* P4 employed in month 1 (the aipw tests) */
+    int never, censoring;
+} tiny_cfg;
+
+static nt_dyn_result *tiny_run(nt_method method, tiny_cfg c, nt_dyn_lin *lin)
+{
+    dyn_tiny T;
+    dyn_tiny_init(&T);
+    T.n_risk = 4;
+    for (int i = 0; i < 8; i++)
+        for (int t = 0; t < 4; t++) T.on[i * 4 + t] = i == 4 && t > 0 ? 0 : 1;
+    if (c.p4_y1) T.y[4 * DYN_TINY_M + 1] = 1;
+    nt_dyn_panel *v = dyn_tiny_view(&T);
+    if (c.cells) v->exact_cell = tiny_cell;
+    nt_dyn_opts o;
+    dyn_tiny_opts(&o, method, lin);
+    o.never = c.never;
+    o.censoring = c.censoring;
+    long units[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    nt_dyn_result *r = NULL;
+    nt_error err;
+    if (nt_dyn_estimate(v, units, 8, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    return r;
+}
+
+static void test_ipw_cells_never_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_result *r = tiny_run(NT_METHOD_IPW, (tiny_cfg){.cells = 1, .never = 1}, NULL);
+    expect_near(r->att[0], -5.0 / 9, 1e-12);
+    expect_near(r->att[1], -1.0 / 72, 1e-12);
+    expect_near(r->att[2], 0, 1e-12);
+    assert_int_equal(r->n_control_used[2], 2);
+    assert_int_equal(r->n_control_used[1], 4);
+    assert_int_equal(r->n_treated_matched[2], 3);
+    expect_near(r->k_wcontrib[1], 3, 1e-12);   /* no IPCW: the treated weigh 1 */
+    nt_dyn_result_free(r);
+    /* without the start weights (ATT: P6 a control at month 2 too) */
+    r = tiny_run(NT_METHOD_IPW, (tiny_cfg){.cells = 1}, NULL);
+    expect_near(r->att[1], 0, 1e-12);
+    nt_dyn_result_free(r);
+}
+
+/* Censoring: one event among the rows at risk, the pooled rate 1/23 for
+   all (test_dyn_never.c), every unit observed in t weighs (23/22)^t: the
+   weights cancel within each cell (ipw) and in the outcome model (aipw),
+   the summed treated weights are the contributing treated x (23/22)^tau. */
+static void test_cells_aipw_ipcw_equal_weights(void **state)
+{
+    (void)state;
+    const nt_method methods[2] = {NT_METHOD_IPW, NT_METHOD_AIPW};
+    for (int mi = 0; mi < 2; mi++)
+        for (int cells = 0; cells <= 1; cells++) {
+            if (mi == 0 && !cells) continue;   /* plain ipw: test_dyn_never.c */
+            nt_dyn_result *a = tiny_run(methods[mi], (tiny_cfg){.cells = cells, .p4_y1 = 1}, NULL);
+            nt_dyn_result *b = tiny_run(methods[mi], (tiny_cfg){.cells = cells, .p4_y1 = 1, .censoring = 1}, NULL);
+            for (int tau = 0; tau < 3; tau++) {
+                expect_near(b->att[tau], a->att[tau], 1e-12);
+                expect_near(b->k_wcontrib[tau], (double)b->k_contrib[tau] * pow(23.0 / 22.0, tau), 1e-12);
+            }
+            nt_dyn_result_free(a);
+            nt_dyn_result_free(b);
+        }
+}
+
+/* AIPW with the start weights, P4 employed in month 1 (y 0 1 0 1). Month
+   1: the outcome model y ~ 1 + x over the not-yet-started controls with
+   the weights W_j (saturated: the weighted means per x): mu0(0) = 1 (P1,
+   P2), mu0(1) = (1 x 1 + 1.2 x 0) / 2.2 = 5/11 (P4, P6; unweighted it
+   would be 1/2). Residuals: P1, P2 0, P4 6/11, P6 -5/11.
+     plain: the controls' weighted residual mean (w_j W_j: .6, .6, 1, 1.2)
+            6/11 - 1.2 x 5/11 = 0; the treated P0 0 - 1, P3 1 - 5/11,
+            P5 -5/11: ATT_never(1) = -10/33;
+     cells: cell 0 (P2 .6 r 0, P4 1 r 6/11) rbar = 15/44, cell 1 (P1 .6 r
+            0, P6 1.2 r -5/11) rbar = -10/33; P0 -1 - 15/44, P3 6/11 +
+            10/33, P5 -5/11 + 10/33: ATT_never(1) = -85/396.
+   Month 2 (P2 censored, P6 started; P1 y 1, P4 y 0: mu0 = 1, 0): plain
+   (0 + 1 + 0) / 3, cells the same (every residual 0 but P3's 1). */
+static void test_aipw_never_tiny(void **state)
+{
+    (void)state;
+    nt_dyn_result *r = tiny_run(NT_METHOD_AIPW, (tiny_cfg){.p4_y1 = 1, .never = 1}, NULL);
+    expect_near(r->att[1], -10.0 / 33, 1e-12);
+    expect_near(r->att[2], 1.0 / 3, 1e-12);
+    nt_dyn_result_free(r);
+    r = tiny_run(NT_METHOD_AIPW, (tiny_cfg){.cells = 1, .p4_y1 = 1, .never = 1}, NULL);
+    expect_near(r->att[1], -85.0 / 396, 1e-12);
+    expect_near(r->att[2], 1.0 / 3, 1e-12);
+    nt_dyn_result_free(r);
+}
+
+/* The linearisation of IPW within cells, ATT_never, month 1, the weights
+   held fixed: treated terms r_i - rbar_c (P0 -3/8, P3 2/3, P5 -1/3), control
+   terms -(S_c w_j W_j / W_c)(y_j - rbar_c) (cell 0: S 1, W 1.6: P2 -15/64,
+   P4 15/64; cell 1: S 2, W 1.8: P1 -4/9, P6 4/9), and the logit's term
+   a'z (d - e), a = H^-1 G, G = sum_j (control term_j) z_j, H = [[5/3, 1],
+   [1, 1]] (test_dyn_never.c). */
+static void test_ipw_cells_never_lin(void **state)
+{
+    (void)state;
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    nt_dyn_result *r = tiny_run(NT_METHOD_IPW, (tiny_cfg){.cells = 1, .never = 1}, L);
+    double A = -1.0 / 72;
+    double c2 = -15.0 / 64, c4 = 15.0 / 64, c1 = -4.0 / 9, c6 = 4.0 / 9;
+    double G0 = c1 + c2 + c4 + c6, G1 = c4 + c6;   /* z = (1, x) */
+    double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;
+    double l0 = a0, l1 = a0 + a1;
+    double want[8] = {-3.0 / 8 - A + l0 * (1 - 1.0 / 3), c1 + l0 * (-1.0 / 3), c2 + l0 * (-1.0 / 3),
+                      2.0 / 3 - A + l1 * 0.5,            c4 + l1 * (-0.5),      -1.0 / 3 - A + l1 * 0.5,
+                      c6 + l1 * (-0.5),                  0};
+    double ss = 0;
+    for (int p = 0; p < 8; p++) {
+        double c[3];
+        nt_dyn_lin_get(L, 0, p, c);
+        expect_near(c[1], want[p] / 3, 1e-6);
+        ss += want[p] * want[p] / 9;
+    }
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    expect_near(f->se[1], sqrt(ss), 1e-6);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
+/* The linearisation of AIPW ATT_never at month 1 (outcome model held
+   fixed, as without weights): treated terms r_i - rbar with rbar = 0 (P0
+   -1, P3 6/11, P5 -5/11), control terms -(3 w_j W_j / 3.4) r_j (P1, P2 0,
+   P4 -(3/3.4) 6/11, P6 (3.6/3.4) 5/11), and the logit's term as above. */
+static void test_aipw_never_lin(void **state)
+{
+    (void)state;
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    nt_dyn_result *r = tiny_run(NT_METHOD_AIPW, (tiny_cfg){.p4_y1 = 1, .never = 1}, L);
+    double A = -10.0 / 33;
+    double c4 = -3 / 3.4 * 6.0 / 11, c6 = 3.6 / 3.4 * 5.0 / 11;
+    double G0 = c4 + c6, G1 = c4 + c6;
+    double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;
+    double l0 = a0, l1 = a0 + a1;
+    double want[8] = {-1 - A + l0 * (1 - 1.0 / 3), l0 * (-1.0 / 3),  l0 * (-1.0 / 3),
+                      6.0 / 11 - A + l1 * 0.5,     c4 + l1 * (-0.5), -5.0 / 11 - A + l1 * 0.5,
+                      c6 + l1 * (-0.5),            0};
+    for (int p = 0; p < 8; p++) {
+        double c[3];
+        nt_dyn_lin_get(L, 0, p, c);
+        expect_near(c[1], want[p] / 3, 1e-6);
+    }
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
+/* On a random panel large enough for the hazard logits: with no later
+   starts ATT_never equals ATT, with no censoring the IPCW ATT equals the
+   ATT, for ipw within cells and aipw (plain and within cells); with both
+   weights on a panel with later starts and censoring the estimates are
+   finite and the linearised SEs positive. */
+static void test_cells_aipw_invariants(void **state)
+{
+    (void)state;
+    enum { N = 600, M = 30 };
+    static int32_t tm[N], tt[N], nobs[N], adm[N], cell[N];
+    static double cost[N], x[2 * N];
+    static uint8_t on[N * M], emp[N * M], inc[N];
+    static float y[N * M];
+    const float *out[1] = {y};
+    const char *term[2] = {"x1", "x2"};
+    long units[N];
+    for (long i = 0; i < N; i++) units[i] = i;
+    for (int scen = 0; scen < 3; scen++) {   /* 0: no later starts; 1: no censoring; 2: both */
+        nt_rng g;
+        nt_rng_init(&g, 42, 9);
+        int later = scen >= 1, censor = scen != 1;
+        for (long i = 0; i < N; i++) {
+            x[i] = nt_rng_normal(&g);
+            x[N + i] = nt_rng_uniform(&g) < 0.5;
+            cell[i] = (int32_t)nt_rng_below(&g, 2);
+            double e = 1 / (1 + exp(-(-1.5 + 0.5 * x[i])));
+            tm[i] = nt_rng_uniform(&g) < e ? (later ? (int32_t)nt_rng_below(&g, 3) : 0) : -1;
+            if (later && tm[i] < 0 && nt_rng_uniform(&g) < 0.4) tm[i] = 3 + (int32_t)nt_rng_below(&g, 20);
+            tt[i] = tm[i] >= 0;
+            double ch = 1 / (1 + exp(-(-3.5 + 0.8 * x[i])));
+            nobs[i] = M;
+            for (int t = 1; censor && t < M; t++)
+                if (nt_rng_uniform(&g) < ch) { nobs[i] = t; break; }
+            adm[i] = M;
+            cost[i] = NAN;
+            inc[i] = 1;
+            for (int t = 0; t < M; t++) {
+                on[i * M + t] = 1;
+                emp[i * M + t] = 0;
+                double pe = 1 / (1 + exp(-(-1 + 0.7 * x[i] + 0.3 * x[N + i] + (tm[i] >= 0 && t >= tm[i] + 2))));
+                y[i * M + t] = t < nobs[i] ? (float)(nt_rng_uniform(&g) < pe) : NAN;
+            }
+        }
+        nt_dyn_panel v = {.n = N, .months = M, .treat_month = tm, .treat_type = tt, .treat_cost = cost,
+                          .n_observed = nobs, .admin_observed = adm, .n_risk = M, .on_index = on,
+                          .emp_before = emp, .n_outcomes = 1, .outcome = out, .p = 2, .x = x, .term = term,
+                          .included = inc};
+        for (int mi = 0; mi < 3; mi++) {   /* ipw cells, aipw, aipw cells */
+            v.exact_cell = mi != 1 ? cell : NULL;
+            nt_dyn_opts o;
+            nt_dyn_opts_default(&o);
+            o.program = 0;
+            o.start_first = 0;
+            o.start_last = 2;
+            o.horizon = 20;
+            o.method = mi == 0 ? NT_METHOD_IPW : NT_METHOD_AIPW;
+            o.min_treated = 1;
+            nt_dyn_result *a, *b;
+            nt_error err;
+            assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &a, &err), NT_OK);
+            if (scen < 2) {
+                o.never = scen == 0;
+                o.censoring = scen == 1;
+                assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &b, &err), NT_OK);
+                for (int tau = 0; tau < 20; tau++) expect_near(b->att[tau], a->att[tau], 1e-12);
+                nt_dyn_result_free(b);
+            } else {
+                o.never = o.censoring = 1;
+                nt_dyn_lin *L;
+                assert_int_equal(nt_dyn_lin_alloc(N, 20, 1, &L, &err), NT_OK);
+                o.lin = L;
+                assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &b, &err), NT_OK);
+                nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+                nt_dyn_inference *f;
+                assert_int_equal(nt_dyn_infer(L, b, &io, &f, &err), NT_OK);
+                int differ = 0;
+                for (int tau = 0; tau < 20; tau++) {
+                    assert_true(isfinite(b->att[tau]));
+                    assert_true(f->se[tau] > 0);
+                    differ |= fabs(b->att[tau] - a->att[tau]) > 1e-6;
+                }
+                assert_true(differ);
+                nt_dyn_inference_free(f);
+                nt_dyn_lin_free(L);
+                nt_dyn_result_free(b);
+            }
+            nt_dyn_result_free(a);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ipw_cells_never_tiny), cmocka_unit_test(test_cells_aipw_ipcw_equal_weights),
+        cmocka_unit_test(test_aipw_never_tiny),      cmocka_unit_test(test_ipw_cells_never_lin),
+        cmocka_unit_test(test_aipw_never_lin),       cmocka_unit_test(test_cells_aipw_invariants),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
