@@ -3,9 +3,10 @@
 # (docs/credibility.md, study/nt_run_imn.c) against the base-R reference
 # scripts/reference/imn.R, which redid the procedure on the same store
 # (tests/data/dynamic/study_imn.ini: nn matching, 3 draws, two observed-like
-# confounders and a 2 x 2 grid) with the U draws netto wrote
-# (tests/golden/imn_u.csv) and wrote tests/golden/imn.csv and
-# tests/golden/imn_draws.csv:
+# confounders and a 2 x 2 grid; U per (person, start month) from cells of
+# start interval x D x quartile of the outcome after the start month) with
+# the U draws netto wrote (tests/golden/imn_u.csv.gz) and wrote
+# tests/golden/imn.csv and tests/golden/imn_draws.csv:
 #   - the draws of U are the same (they depend on the study seed only);
 #   - every draw's cumulative effect and odds ratios match to 1e-8
 #     (relative), and its linearised se is still the one R combined
@@ -19,7 +20,7 @@ rm -rf "$tmp"; mkdir -p "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$netto" run data/dynamic/study_imn.ini --out "$tmp/res" > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "run"; }
-cmp -s "$tmp/res/private/confounder_u.csv" golden/imn_u.csv || fail "the draws of U differ from golden/imn_u.csv"
+gzip -dc golden/imn_u.csv.gz | cmp -s - "$tmp/res/private/confounder_u.csv" || fail "the draws of U differ from golden/imn_u.csv.gz"
 
 # compare GOLDEN NETTO KEYS COLS TOL: every golden row's columns in netto's file (matched on the key columns)
 compare() {
