@@ -14,7 +14,7 @@
 #   D_ik = 1: starts the programme in k;
 #   Y_ik: the mean of the first series over months k .. k + H - 1 (the
 #      observed ones, at most the panel's); no observed month: no part;
-#   c_ik: Y_ik's group among G = 4 quantile groups of its band's rows (the
+#   c_ik: Y_ik's group among G = 10 quantile groups of its band's rows (the
 #      band: the study's start interval), the cut points the order
 #      statistics y_(ceiling(m j / G)), j = 1..G-1 (quantile type 1);
 #      cell = (2 b + D) G + c;
@@ -67,7 +67,7 @@ horizons <- c(12, 24, 36, 60)
 horizons <- c(horizons[horizons < H], H)
 X0 <- X
 
-G <- 4L                      # NT_IMN_GROUPS (study/nt_run_imn.c)
+G <- 10L                     # NT_IMN_GROUPS (study/nt_run_imn.c)
 ks <- start_first:start_last
 K <- length(ks)
 
