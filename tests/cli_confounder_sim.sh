@@ -28,26 +28,39 @@
 #   - a grid confounder with d = s = 0.1 moves it less than one with
 #     d = s = 0.3 (the effect falls with the confounder's strength), and
 #     every grid confounder lowers it (Lambda, Gamma > 1 bias upward).
+# Under the sanitizers (NT_SANITIZED) 3,000 persons and 2 draws: the
+# mechanics only (the run, a row per confounder, the U like trait_high
+# below the study's estimate, the disclosure check).
 set -u
+persons=10000 draws=5
+[ -n "${NT_SANITIZED:-}" ] && { persons=3000; draws=2; }
 netto="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 tmp="${NT_TMP:-/tmp}/cli_confounder_sim.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }
 here=$(pwd)
 
-"$netto" simulate --persons 10000 --seed 1 --scenario unobserved --out "$tmp/sim" > /dev/null || fail simulate
+"$netto" simulate --persons $persons --seed 1 --scenario unobserved --out "$tmp/sim" > /dev/null || fail simulate
 cd "$tmp/sim" || fail cd
 [ -s truth_trait.csv ] || fail "no truth_trait.csv"
 awk -F, 'NR > 1 { n++; s += $2; h += $3 } END { m = s / n; if (m < -0.05 || m > 0.05 || h / n < 0.37 || h / n > 0.43) exit 1 }' \
   truth_trait.csv || fail "truth_trait.csv: the trait is not the two-point type (mean 0, 40% high)"
 awk -F, 'NR == FNR { t[$1] = $3; next } FNR == 1 { print $0 ",trait_high"; next } { print $0 "," t[$1] }' \
   truth_trait.csv persons.csv > p2.csv && mv p2.csv persons.csv
-awk '/^\[subgroups\]/ { skip = 1; next } /^\[/ { skip = 0 } skip { next }
+awk -v draws=$draws '/^\[subgroups\]/ { skip = 1; next } /^\[/ { skip = 0 } skip { next }
      /^\[treatment\]/ { tr = 1 } /^\[estimator\]/ { tr = 0 } tr && /^programs =/ { print "programs = any"; next }
      { print }
-     END { print ""; print "[credibility]"; print "confounder = yes"; print "confounder_draws = 5"
+     END { print ""; print "[credibility]"; print "confounder = yes"; print "confounder_draws = " draws
            print "confounder_grid = 0.1, 0.3"; print "confounder_like = trait_high" }' study.ini > imn.ini
 "$netto" run imn.ini --out "$tmp/res" > /dev/null 2> "$tmp/err" || { cat "$tmp/err"; fail run; }
+
+if [ -n "${NT_SANITIZED:-}" ]; then
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["analysis"] ~ /^confounder/ && $c["horizon_months"] == 96 {
+    n++; if ($c["confounder"] == "trait_high" && $c["estimate"] < $c["estimate_study"]) ok = 1 }
+    END { exit !(n == 5 && ok) }' "$tmp/res/sensitivity.csv" || fail "sanitized run: the confounder rows"
+  bash "$here/disclosure_check.sh" "$tmp/res/export" 10 5 > /dev/null || fail "export/ fails the disclosure check"
+  cd / && rm -rf "$tmp"; echo "cli_confounder_sim: ok (sanitized: mechanics only)"; exit 0
+fi
 
 # The study with the true type as a covariate (no sensitivity analysis).
 awk '/^\[credibility\]/ { exit } /^covariates =/ { print $0 ", trait_high"; next } { print }' imn.ini > cov.ini
