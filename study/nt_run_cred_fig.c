@@ -165,18 +165,20 @@ static void compose_imn(nt_doc *doc, const nt_report *r, const nt_run_state *P, 
     const nt_cred_state *C = P->cred;
     nt_doc_para(doc, T(r,
         "Simulated confounder (sensitivity.csv, Ichino, Mealli & Nannicini 2008): a binary variable U the model "
-        "does not see is drawn for every person from chosen shares P(U = 1) among participants and non-participants "
-        "with a high and a low outcome, added to the propensity model, and the effect estimated again (the mean over "
-        "the draws). d is how much more often U = 1 among non-participants with a high outcome than with a low one, s "
+        "does not see is drawn for every person and start month from chosen shares P(U = 1) among participants and "
+        "non-participants of that start period by decile of their outcome afterwards, added to the propensity model, and the effect estimated again (the mean over "
+        "the draws). d is how much more often U = 1 among non-participants in the top outcome decile than in the "
+        "bottom one, s "
         "how much more often among participants than non-participants; Lambda and Gamma are U's odds ratios on the "
         "outcome and on participation. \"like education=low\": U with the shares that variable has. A confounder "
         "whose interval reaches zero would explain the effect away; compare its strength with that of the "
         "variables one can imagine the model misses.",
         "Gesimuleerde verstorende variabele (sensitivity.csv, Ichino, Mealli & Nannicini 2008): een 0/1-variabele U "
-        "die het model niet ziet wordt voor iedereen getrokken met gekozen aandelen P(U = 1) onder deelnemers en "
-        "niet-deelnemers met een hoge en een lage uitkomst, aan het propensitymodel toegevoegd, en het effect "
-        "opnieuw geschat (het gemiddelde over de trekkingen). d is hoeveel vaker U = 1 is onder niet-deelnemers met "
-        "een hoge dan met een lage uitkomst, s hoeveel vaker onder deelnemers dan niet-deelnemers; Lambda en Gamma "
+        "die het model niet ziet wordt per persoon en startmaand getrokken met gekozen aandelen P(U = 1) onder "
+        "deelnemers en niet-deelnemers van die startperiode per deciel van hun latere uitkomst, aan het "
+        "propensitymodel toegevoegd, en het effect "
+        "opnieuw geschat (het gemiddelde over de trekkingen). d is hoeveel vaker U = 1 is onder niet-deelnemers in "
+        "het hoogste dan in het laagste uitkomstdeciel, s hoeveel vaker onder deelnemers dan niet-deelnemers; Lambda en Gamma "
         "zijn de odds ratio's van U op de uitkomst en op deelname. \"als education=low\": U met de aandelen die die "
         "variabele heeft. Een variabele waarvan het interval nul bereikt zou het effect wegverklaren; vergelijk haar "
         "sterkte met die van de variabelen die het model kan missen."));

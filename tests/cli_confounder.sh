@@ -3,9 +3,10 @@
 # (docs/credibility.md, study/nt_run_imn.c) against the base-R reference
 # scripts/reference/imn.R, which redid the procedure on the same store
 # (tests/data/dynamic/study_imn.ini: nn matching, 3 draws, two observed-like
-# confounders and a 2 x 2 grid) with the U draws netto wrote
-# (tests/golden/imn_u.csv) and wrote tests/golden/imn.csv and
-# tests/golden/imn_draws.csv:
+# confounders and a 2 x 2 grid; U per (person, start month) from cells of
+# start interval x D x quartile of the outcome after the start month) with
+# the U draws netto wrote (tests/golden/imn_u.csv.gz) and wrote
+# tests/golden/imn.csv and tests/golden/imn_draws.csv:
 #   - the draws of U are the same (they depend on the study seed only);
 #   - every draw's cumulative effect and odds ratios match to 1e-8
 #     (relative), and its linearised se is still the one R combined
@@ -19,7 +20,7 @@ rm -rf "$tmp"; mkdir -p "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$netto" run data/dynamic/study_imn.ini --out "$tmp/res" > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "run"; }
-cmp -s "$tmp/res/private/confounder_u.csv" golden/imn_u.csv || fail "the draws of U differ from golden/imn_u.csv"
+gzip -dc golden/imn_u.csv.gz | cmp -s - "$tmp/res/private/confounder_u.csv" || fail "the draws of U differ from golden/imn_u.csv.gz"
 
 # compare GOLDEN NETTO KEYS COLS TOL: every golden row's columns in netto's file (matched on the key columns)
 compare() {
@@ -56,6 +57,27 @@ n=$(awk -F, 'NR > 1 && $4 ~ /^confounder_/' "$tmp/res/sensitivity.csv" | wc -l)
 # Same numbers for any thread count.
 "$netto" run data/dynamic/study_imn.ini --out "$tmp/res1" --threads 1 > /dev/null 2>&1 || fail "run --threads 1"
 cmp -s "$tmp/res/sensitivity.csv" "$tmp/res1/sensitivity.csv" || fail "sensitivity.csv differs with --threads 1"
+
+# Study groups: the same study with [subgroups] sex = every level: rows per
+# group; the whole cohort's rows are the run's above (a group's draws have
+# their own stream); each row's estimate_study is its group's cumulative ATT
+# in effects.csv.
+{ cat data/dynamic/study_imn.ini; printf '\n[subgroups]\nsex = M, F\n'; } > "$tmp/groups.ini"
+sed -i "s|^store = .*|store = $(pwd)/data/dynamic/cohort.h5|" "$tmp/groups.ini"
+"$netto" run "$tmp/groups.ini" --out "$tmp/resg" > /dev/null 2> "$tmp/err" || { cat "$tmp/err"; fail "run with subgroups"; }
+awk -F, 'NR == 1 || ($4 ~ /^confounder_/ && $2 == "")' "$tmp/resg/sensitivity.csv" > "$tmp/g0.csv"
+awk -F, 'NR == 1 || $4 ~ /^confounder_/' "$tmp/res/sensitivity.csv" > "$tmp/r0.csv"
+cmp -s "$tmp/g0.csv" "$tmp/r0.csv" || fail "the whole cohort's confounder rows change with subgroups"
+awk -F, 'FNR == 1 { file++; delete c; for (i = 1; i <= NF; i++) c[$i] = i; next }
+  file == 1 && $c["outcome"] == "employed" && $c["estimand"] == "ATT" { cum[$c["program"], $c["subgroup"], $c["month"] + 1] = $c["estimate"]; next }
+  file == 2 && $c["analysis"] ~ /^confounder_/ {
+    g = $c["subgroup"]; n[g]++; h = $c["horizon_months"]; s = 0
+    for (m = 1; m <= h; m++) s += cum[$c["program"], g, m]
+    d = s - $c["estimate_study"]; if (d < 0) d = -d
+    if (d > 1e-6) { print "estimate_study of " g " at " h ": " $c["estimate_study"] ", effects.csv " s; bad++ }
+    if ($c["estimate"] == "" || $c["se"] == "") { print "no estimate for " g; bad++ } }
+  END { if (n[""] != 12 || n["sex=M"] != 12 || n["sex=F"] != 12) { print "rows per group: " n[""] ", " n["sex=M"] ", " n["sex=F"]; bad++ }
+        exit bad > 0 }' "$tmp/resg/effects.csv" "$tmp/resg/sensitivity.csv" || fail "the confounder rows of the study groups"
 
 rm -rf "$tmp"
 echo "cli_confounder: ok"
