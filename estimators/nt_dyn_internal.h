@@ -351,16 +351,20 @@ void nt_dyn_hz_free(nt_dyn_hz *hz);
    gathered at each (k, tau), and at the end G' H^-1 score_p added to each
    person's contribution (estimand 0). Owns hz (nt_dyn_wlin_free). */
 struct nt_dyn_wlin_s;
-nt_status nt_dyn_wlin_alloc(const nt_dyn_panel *p, const long *unit_person, long n_units, nt_dyn_hz *hz_start,
-                            nt_dyn_hz *hz_cens, int horizon, struct nt_dyn_wlin_s **out, nt_error *err);
+nt_status nt_dyn_wlin_alloc(struct nt_dyn_lin_s *L, const nt_dyn_panel *p, const long *unit_person, long n_units,
+                            nt_dyn_hz *hz_start, nt_dyn_hz *hz_cens, int horizon, struct nt_dyn_wlin_s **out,
+                            nt_error *err);
 void nt_dyn_wlin_free(struct nt_dyn_wlin_s *W);
 /* Matching at (k, tau), t = k + tau, after the linearisation's own terms:
    K[j] the controls' Hajek weights (sum_j K_j = sum of the contributing
    treated's weights tw), yhat[i * NO + o] = lambda_k m_i, contrib[i] the
-   contributing treated, yc[o][j] the controls' outcomes. */
+   contributing treated, yc[o][j] the controls' outcomes. With ATT_never
+   also the start censoring's own term of each alive control (estimands
+   0..fixed; the Abadie-Imbens residuals see y given x only). */
 nt_status nt_dyn_wlin_matched(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, const long *unit_person,
-                              const nt_dyn_kmatch *m, int k, int t, int tau, const double *K, const double *yhat,
-                              const uint8_t *contrib, const double *tw, double *const *yc, nt_error *err);
+                              const nt_dyn_kmatch *m, int k, int t, int tau, int fixed, const double *K,
+                              const double *yhat, const uint8_t *contrib, const double *tw, double *const *yc,
+                              nt_error *err);
 /* IPW at (k, tau): rbar the weighted control mean of each outcome. */
 void nt_dyn_wlin_weighted(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, const long *unit_person,
                           const nt_dyn_kmatch *m, int k, int t, int tau, const double *rbar);

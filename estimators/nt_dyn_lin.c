@@ -547,8 +547,8 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         w->skip[j] = !nt_dyn_uobs(p, unit_person, m, nt + j, t);
         for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : uyadj(p, unit_person, m, 1, j, o, t);
     }
-    nt_status ws = L->wl ? nt_dyn_wlin_matched(L->wl, p, unit_person, m, ctx->k, t, tau, w->K, w->yhat, w->contrib,
-                                                w->tw, w->y, err) : NT_OK;   /* the hazards' term (nt_dyn_wlin.c) */
+    nt_status ws = L->wl ? nt_dyn_wlin_matched(L->wl, p, unit_person, m, ctx->k, t, tau, fixed, w->K, w->yhat,
+                                                w->contrib, w->tw, w->y, err) : NT_OK;   /* nt_dyn_wlin.c */
     if (ws) return ws;
     int J = ctx->J > 0 ? ctx->J : 1;
     for (long j = 0; j < m->n_c; j++) {

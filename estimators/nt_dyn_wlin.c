@@ -40,6 +40,7 @@
 
 typedef struct nt_dyn_wlin_s {
     const nt_dyn_panel *p;   /* the estimate's view (with the weights) */
+    nt_dyn_lin *L;           /* the linearisation it adds to */
     double *cnt;             /* [person]: its units (the hazards' case weights) */
     nt_dyn_hz *hz[2];     /* start, censoring */
     int Q[2], *off[2];    /* coefficients per hazard; block b's offset */
@@ -65,12 +66,13 @@ void nt_dyn_wlin_free(nt_dyn_wlin *W)
     free(W);
 }
 
-nt_status nt_dyn_wlin_alloc(const nt_dyn_panel *p, const long *unit_person, long n_units, nt_dyn_hz *hz_start,
-                            nt_dyn_hz *hz_cens, int horizon, nt_dyn_wlin **out, nt_error *err)
+nt_status nt_dyn_wlin_alloc(nt_dyn_lin *L, const nt_dyn_panel *p, const long *unit_person, long n_units,
+                            nt_dyn_hz *hz_start, nt_dyn_hz *hz_cens, int horizon, nt_dyn_wlin **out, nt_error *err)
 {
     nt_dyn_wlin *W = calloc(1, sizeof *W);
     if (!W) { nt_dyn_hz_free(hz_start); nt_dyn_hz_free(hz_cens); return NOMEM(err); }
     W->p = p;
+    W->L = L;
     W->hz[0] = hz_start;
     W->hz[1] = hz_cens;
     if (!(W->cnt = calloc((size_t)p->n + 1, sizeof *W->cnt))) { nt_dyn_wlin_free(W); return NOMEM(err); }
@@ -152,8 +154,8 @@ static int scratch(nt_dyn_wlin *W, size_t n, size_t nt)
 }
 
 nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
-                              int k, int t, int tau, const double *K, const double *yhat, const uint8_t *contrib,
-                              const double *tw, double *const *yc, nt_error *err)
+                              int k, int t, int tau, int fixed, const double *K, const double *yhat,
+                              const uint8_t *contrib, const double *tw, double *const *yc, nt_error *err)
 {
     int NO = W->NO, np = m->epan ? 3 : 1;
     long nt = m->n_t, nc = m->n_c;
@@ -165,96 +167,108 @@ nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long 
     }
     if (!(SK > 0)) return NT_OK;
     for (int o = 0; o < NO; o++) C[o] /= SK;
-    int cens = W->hz[1] != NULL;
-    /* censoring: den_i and s_i of the treated, lambda_k, and R_j */
-    size_t nc1 = (size_t)nc + 1, nr = (size_t)(NO + 1) * (size_t)np * nc1;
-    if (cens && scratch(W, m->range_mode ? nr + (size_t)(NO + 1) * np * nc1 : nc1 * (size_t)NO, 2 * (size_t)nt + 1))
-        return NOMEM(err);
-    double *R = NULL, lam = 1;
-    if (cens) {
-        double *P = W->buf, *sd = W->sden, ws = 0, wsi = 0;
-        if (m->range_mode) {   /* prefix sums of the alive (den) and not-started (s) weights, as range_terms */
-            for (int q = 0; q < 2; q++)
-                for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
-            for (long j = 0; j < nc; j++) {
-                long pc = unit_person[m->c_unit[j]];
-                double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-                double v0 = nt_dyn_observed(p, pc, t) ? nt_dyn_wt(p, pc, k, t, 0) : 0;
-                double v1 = nt_dyn_cobs(p, pc, t) ? nt_dyn_wt(p, pc, k, t, 1) : 0;
-                for (int e = 0; e < np; e++) {
-                    P[(size_t)e * nc1 + j + 1] = P[(size_t)e * nc1 + j] + v0 * pw[e];
-                    P[((size_t)np + e) * nc1 + j + 1] = P[((size_t)np + e) * nc1 + j] + v1 * pw[e];
-                }
+    int cens = W->hz[1] != NULL, nv = 2 * NO + 1;
+    /* den_i and s_i of the treated, lambda_k, and per control three sums
+       over the treated it serves, sum_i f_i w_ij: R_j (f_i = a_i (lambda
+       m_i - lambda Cbar s_i) / den_i), P1_j (a_i / den_i) and P2_j (a_i
+       (m_i / s_i) / den_i), into buf[j * nv + v] */
+    size_t nc1 = (size_t)nc + 1, nr = (size_t)nv * (size_t)np * nc1;
+    if (scratch(W, m->range_mode ? 2 * nr : nc1 * (size_t)nv, 2 * (size_t)nt + 1)) return NOMEM(err);
+    double *P = W->buf, *sd = W->sden, ws = 0, wsi = 0, lam;
+    if (m->range_mode) {   /* prefix sums of the alive (den) and not-started (s) weights, as range_terms */
+        for (int q = 0; q < 2; q++)
+            for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
+        for (long j = 0; j < nc; j++) {
+            long pc = unit_person[m->c_unit[j]];
+            double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
+            double v0 = nt_dyn_observed(p, pc, t) ? nt_dyn_wt(p, pc, k, t, 0) : 0;
+            double v1 = nt_dyn_cobs(p, pc, t) ? nt_dyn_wt(p, pc, k, t, 1) : 0;
+            for (int e = 0; e < np; e++) {
+                P[(size_t)e * nc1 + j + 1] = P[(size_t)e * nc1 + j] + v0 * pw[e];
+                P[((size_t)np + e) * nc1 + j + 1] = P[((size_t)np + e) * nc1 + j] + v1 * pw[e];
             }
-        }
-        for (long i = 0; i < nt; i++) {
-            if (!contrib[i]) continue;
-            double den = 0, si = 0;
-            if (m->range_mode) {
-                long lo = m->rlo[i], hi = m->rhi[i];
-                double co[3] = {1, 0, 0}, s = m->t_score[i] - m->shift, h2 = m->h * m->h;
-                if (m->epan) { co[0] = 1 - s * s / h2; co[1] = 2 * s / h2; co[2] = -1 / h2; }
-                for (int e = 0; e < np; e++) {
-                    den += co[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
-                    si += co[e] * (P[((size_t)np + e) * nc1 + hi] - P[((size_t)np + e) * nc1 + lo]);
-                }
-            } else
-                for (long a = m->start[i]; a < m->start[i + 1]; a++) {
-                    long u = nt + m->pair_c[a], pc = nt_dyn_uperson(unit_person, m, u);
-                    if (nt_dyn_ualive(p, unit_person, m, u, t)) den += m->w[a] * nt_dyn_wt(p, pc, k, t, 0);
-                    if (nt_dyn_uobs(p, unit_person, m, u, t)) si += m->w[a] * nt_dyn_wt(p, pc, k, t, 1);
-                }
-            sd[2 * i] = si / den;
-            sd[2 * i + 1] = den;
-            ws += tw[i];
-            wsi += tw[i] * si / den;
-        }
-        lam = wsi > 0 ? ws / wsi : 1;
-        /* R_j = Wc_j sum_i f_i w_ij, f_i = a_i (yhat_i - lambda Cbar s_i) / den_i */
-        R = m->range_mode ? W->buf + nr : W->buf;
-        double *D = m->range_mode ? W->buf + nr : NULL;
-        memset(R, 0, (m->range_mode ? (size_t)(NO + 1) * np * nc1 : nc1 * (size_t)NO) * sizeof *R);
-        for (long i = 0; i < nt; i++) {
-            if (!contrib[i]) continue;
-            double f[64];
-            for (int o = 0; o < NO; o++) f[o] = tw[i] * (yhat[(size_t)i * NO + o] - lam * C[o] * sd[2 * i]) / sd[2 * i + 1];
-            if (m->range_mode) {
-                long lo = m->rlo[i], hi = m->rhi[i];
-                double co[3] = {1, 0, 0}, s = m->t_score[i] - m->shift, h2 = m->h * m->h;
-                if (m->epan) { co[0] = 1 - s * s / h2; co[1] = 2 * s / h2; co[2] = -1 / h2; }
-                for (int o = 0; o < NO; o++)
-                    for (int e = 0; e < np; e++) {
-                        D[((size_t)o * np + e) * nc1 + lo] += f[o] * co[e];
-                        D[((size_t)o * np + e) * nc1 + hi] -= f[o] * co[e];
-                    }
-            } else
-                for (long a = m->start[i]; a < m->start[i + 1]; a++)
-                    for (int o = 0; o < NO; o++) R[(size_t)m->pair_c[a] * NO + o] += f[o] * m->w[a];
-        }
-        if (m->range_mode) {   /* running sums into R[j * NO + o] (the difference rows are read ahead of it) */
-            double run[64 * 3] = {0};
-            for (long j = 0; j < nc; j++) {
-                double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-                for (int o = 0; o < NO; o++) {
-                    double v = 0;
-                    for (int e = 0; e < np; e++) {
-                        run[o * np + e] += D[((size_t)o * np + e) * nc1 + j];
-                        v += run[o * np + e] * pw[e];
-                    }
-                    W->buf[(size_t)j * NO + o] = v;
-                }
-            }
-            R = W->buf;
         }
     }
+    for (long i = 0; i < nt; i++) {
+        if (!contrib[i]) continue;
+        double den = 0, si = 0;
+        if (m->range_mode) {
+            long lo = m->rlo[i], hi = m->rhi[i];
+            double co[3] = {1, 0, 0}, s = m->t_score[i] - m->shift, h2 = m->h * m->h;
+            if (m->epan) { co[0] = 1 - s * s / h2; co[1] = 2 * s / h2; co[2] = -1 / h2; }
+            for (int e = 0; e < np; e++) {
+                den += co[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
+                si += co[e] * (P[((size_t)np + e) * nc1 + hi] - P[((size_t)np + e) * nc1 + lo]);
+            }
+        } else
+            for (long a = m->start[i]; a < m->start[i + 1]; a++) {
+                long u = nt + m->pair_c[a], pc = nt_dyn_uperson(unit_person, m, u);
+                if (nt_dyn_ualive(p, unit_person, m, u, t)) den += m->w[a] * nt_dyn_wt(p, pc, k, t, 0);
+                if (nt_dyn_uobs(p, unit_person, m, u, t)) si += m->w[a] * nt_dyn_wt(p, pc, k, t, 1);
+            }
+        sd[2 * i] = si / den;
+        sd[2 * i + 1] = den;
+        ws += tw[i];
+        wsi += tw[i] * si / den;
+    }
+    lam = wsi > 0 ? ws / wsi : 1;
+    double *D = m->range_mode ? W->buf + nr : W->buf;
+    memset(D, 0, (m->range_mode ? nr : nc1 * (size_t)nv) * sizeof *D);
+    for (long i = 0; i < nt; i++) {
+        if (!contrib[i]) continue;
+        double f[129], s = sd[2 * i], den = sd[2 * i + 1];
+        for (int o = 0; o < NO; o++) {
+            f[o] = tw[i] * (yhat[(size_t)i * NO + o] - lam * C[o] * s) / den;
+            f[NO + 1 + o] = tw[i] * (s > 0 ? yhat[(size_t)i * NO + o] / (lam * s) : C[o]) / den;
+        }
+        f[NO] = tw[i] / den;
+        if (m->range_mode) {
+            long lo = m->rlo[i], hi = m->rhi[i];
+            double co[3] = {1, 0, 0}, sc = m->t_score[i] - m->shift, h2 = m->h * m->h;
+            if (m->epan) { co[0] = 1 - sc * sc / h2; co[1] = 2 * sc / h2; co[2] = -1 / h2; }
+            for (int v = 0; v < nv; v++)
+                for (int e = 0; e < np; e++) {
+                    D[((size_t)v * np + e) * nc1 + lo] += f[v] * co[e];
+                    D[((size_t)v * np + e) * nc1 + hi] -= f[v] * co[e];
+                }
+        } else
+            for (long a = m->start[i]; a < m->start[i + 1]; a++)
+                for (int v = 0; v < nv; v++) D[(size_t)m->pair_c[a] * nv + v] += f[v] * m->w[a];
+    }
+    if (m->range_mode) {   /* running sums into buf[j * nv + v] (the difference rows are read ahead of it) */
+        double run[129 * 3] = {0};
+        for (long j = 0; j < nc; j++) {
+            double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
+            for (int v = 0; v < nv; v++) {
+                double x = 0;
+                for (int e = 0; e < np; e++) {
+                    run[v * np + e] += D[((size_t)v * np + e) * nc1 + j];
+                    x += run[v * np + e] * pw[e];
+                }
+                W->buf[(size_t)j * nv + v] = x;
+            }
+        }
+    }
+    const double *R = W->buf;
     for (long j = 0; j < nc; j++) {
         long pc = unit_person[m->c_unit[j]];
         int alive = nt_dyn_observed(p, pc, t), ns = K[j] > 0;
-        if (!ns && !(cens && alive)) continue;
-        double wc = cens && alive ? nt_dyn_wt(p, pc, k, t, 0) : 0;
+        if (!alive) continue;
+        const double *Rj = R + (size_t)j * nv;
+        double wc = nt_dyn_wt(p, pc, k, t, 0);
+        /* ATT_never: the start censoring's own noise, -Kt_j (1{not started} Ws_j - 1)(mu_j - Cbar),
+           Kt_j = lambda Wc_j P1_j the control's weight before the start weight, mu_j = P2_j / P1_j
+           the matched controls' mean where it serves (the AI residuals see y given x only) */
+        if (p->never && Rj[NO] > 0) {
+            double kt = lam * wc * Rj[NO], ex = (ns ? nt_dyn_wt(p, pc, k, t, 1) / wc : 0) - 1;
+            for (int o = 0; o < NO; o++)
+                if (nt_dyn_lin_add_control(W->L, fixed, tau, pc, o, -kt * ex * (Rj[NO + 1 + o] / Rj[NO] - C[o])))
+                    return NOMEM(err);
+        }
+        if (!ns && !cens) continue;
         for (int o = 0; o < NO; o++) {
             gs[o] = ns ? -K[j] * (yc[o][j] - C[o]) : 0;
-            gc[o] = gs[o] + (cens ? wc * R[(size_t)j * NO + o] : 0);
+            gc[o] = gs[o] + (cens ? wc * Rj[o] : 0);
         }
         unit_terms(W, p, pc, k, t, tau, 1, ns, gs, gc, 0);
     }

@@ -565,7 +565,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
         pw.ls_start = ls_start;
         pw.ls_cens = ls_cens;
         p = &pw;
-        if (o->lin && (hs = nt_dyn_wlin_alloc(p, unit_person, n_units, hz[0], hz[1], o->horizon, &o->lin->wl, err))) {
+        if (o->lin && (hs = nt_dyn_wlin_alloc(o->lin, p, unit_person, n_units, hz[0], hz[1], o->horizon, &o->lin->wl, err))) {
             free(ls_start);
             free(ls_cens);
             return hs;
