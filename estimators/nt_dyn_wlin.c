@@ -26,7 +26,20 @@
    rows of z (d - h): the two-step (M-estimation) correction. A pooled
    rate is the intercept-only logit; a Firth fit is treated as the ML one.
    The bias adjustment's regression is held fixed here (its own term stays
-   in nt_dyn_lin.c). ATT_fixed (estimand 1) keeps fixed weights. */
+   in nt_dyn_lin.c). ATT_fixed (estimand 1) keeps fixed weights.
+
+   With ATT_never also the start censoring's own term (matching): a
+   control's part of N ATT_k is -Kt_j 1{not started by t} Ws_j (y_j -
+   Cbar) over the alive controls (Kt_j = lambda_k Wc_j sum_i a_i w_ij /
+   den_i, the weight before the start weight Ws_j); the Abadie-Imbens
+   residuals of nt_dyn_lin.c give its variance given x (y_j - mu(x_j)),
+   not that of 1{not started} Ws_j - 1, whose mean given x is 0:
+
+     -Kt_j (1{not started by t} Ws_j - 1)(mu_j - Cbar),
+
+   mu_j = sum_i a_i w_ij (m_i / s_i) / den_i / sum_i a_i w_ij / den_i, the
+   mean of the not-started matched controls over the sets j serves. IPW
+   needs no such term (its control terms are not residualised on x). */
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dyn_internal.h"
 
@@ -153,28 +166,15 @@ static int scratch(nt_dyn_wlin *W, size_t n, size_t nt)
     return 0;
 }
 
-nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
-                              int k, int t, int tau, int fixed, const double *K, const double *yhat,
-                              const uint8_t *contrib, const double *tw, double *const *yc, nt_error *err)
+/* The treated's matched sets at t: sden[2 i] = s_i, sden[2 i + 1] = den_i
+   (buf holds the range mode's prefix sums); returns lambda_k. */
+static double set_sums(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int k,
+                       int t, const uint8_t *contrib, const double *tw)
 {
-    int NO = W->NO, np = m->epan ? 3 : 1;
+    double *P = W->buf, *sd = W->sden, ws = 0, wsi = 0;
     long nt = m->n_t, nc = m->n_c;
-    double SK = 0, C[64] = {0}, gs[64], gc[64];
-    for (long j = 0; j < nc; j++) {
-        if (!(K[j] > 0)) continue;
-        SK += K[j];
-        for (int o = 0; o < NO; o++) C[o] += K[j] * yc[o][j];
-    }
-    if (!(SK > 0)) return NT_OK;
-    for (int o = 0; o < NO; o++) C[o] /= SK;
-    int cens = W->hz[1] != NULL, nv = 2 * NO + 1;
-    /* den_i and s_i of the treated, lambda_k, and per control three sums
-       over the treated it serves, sum_i f_i w_ij: R_j (f_i = a_i (lambda
-       m_i - lambda Cbar s_i) / den_i), P1_j (a_i / den_i) and P2_j (a_i
-       (m_i / s_i) / den_i), into buf[j * nv + v] */
-    size_t nc1 = (size_t)nc + 1, nr = (size_t)nv * (size_t)np * nc1;
-    if (scratch(W, m->range_mode ? 2 * nr : nc1 * (size_t)nv, 2 * (size_t)nt + 1)) return NOMEM(err);
-    double *P = W->buf, *sd = W->sden, ws = 0, wsi = 0, lam;
+    size_t nc1 = (size_t)nc + 1;
+    int np = m->epan ? 3 : 1;
     if (m->range_mode) {   /* prefix sums of the alive (den) and not-started (s) weights, as range_terms */
         for (int q = 0; q < 2; q++)
             for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
@@ -211,7 +211,31 @@ nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long 
         ws += tw[i];
         wsi += tw[i] * si / den;
     }
-    lam = wsi > 0 ? ws / wsi : 1;
+    return wsi > 0 ? ws / wsi : 1;
+}
+
+nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
+                              int k, int t, int tau, int fixed, const double *K, const double *yhat,
+                              const uint8_t *contrib, const double *tw, double *const *yc, nt_error *err)
+{
+    int NO = W->NO, np = m->epan ? 3 : 1;
+    long nt = m->n_t, nc = m->n_c;
+    double SK = 0, C[64] = {0}, gs[64], gc[64];
+    for (long j = 0; j < nc; j++) {
+        if (!(K[j] > 0)) continue;
+        SK += K[j];
+        for (int o = 0; o < NO; o++) C[o] += K[j] * yc[o][j];
+    }
+    if (!(SK > 0)) return NT_OK;
+    for (int o = 0; o < NO; o++) C[o] /= SK;
+    int cens = W->hz[1] != NULL, nv = 2 * NO + 1;
+    /* den_i and s_i of the treated, lambda_k, and per control three sums
+       over the treated it serves, sum_i f_i w_ij: R_j (f_i = a_i (lambda
+       m_i - lambda Cbar s_i) / den_i), P1_j (a_i / den_i) and P2_j (a_i
+       (m_i / s_i) / den_i), into buf[j * nv + v] */
+    size_t nc1 = (size_t)nc + 1, nr = (size_t)nv * (size_t)np * nc1;
+    if (scratch(W, m->range_mode ? 2 * nr : nc1 * (size_t)nv, 2 * (size_t)nt + 1)) return NOMEM(err);
+    double lam = set_sums(W, p, unit_person, m, k, t, contrib, tw), *sd = W->sden;
     double *D = m->range_mode ? W->buf + nr : W->buf;
     memset(D, 0, (m->range_mode ? nr : nc1 * (size_t)nv) * sizeof *D);
     for (long i = 0; i < nt; i++) {
