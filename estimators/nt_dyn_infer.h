@@ -48,6 +48,7 @@ typedef struct nt_dyn_lin_s {
     int weighted;
     double *att;         /* [(f * NO + o) * H + tau], copied when finished */
     struct nt_dyn_linwork_s *work;  /* the estimator's buffers for one start month */
+    struct nt_dyn_wlin_s *wl;       /* ATT_never, IPCW: the hazards' estimation effect (nt_dyn_wlin.c) */
     double seconds;      /* wall time spent on the terms (part of the estimate's time) */
     int finished;
 } nt_dyn_lin;

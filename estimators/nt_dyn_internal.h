@@ -323,8 +323,56 @@ nt_status nt_dyn_kw_add(struct nt_dyn_kw_s *W, const nt_dyn_panel *p, const long
 /* The hazards of nt_dyn_ipcw.c over the units (copies counted): *ls_start
    (o->never) and *ls_cens (o->censoring), n x months each, NULL when not
    asked for. */
+struct nt_dyn_hz_s;
 nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
-                          double **ls_start, double **ls_cens, nt_error *err);
+                          double **ls_start, double **ls_cens, struct nt_dyn_hz_s **hz, nt_error *err);
+/* Row (person, s) of hazard kind (0 start, 1 censoring): -1 not at risk,
+   else the event (0/1). */
+int nt_dyn_ipcw_at_risk(const nt_dyn_panel *p, long person, int s, int kind);
+
+/* A fitted hazard kept for the linearisation (hz of nt_dyn_ipcw_fit, when
+   not NULL): per block of months s0..s1 its logit's kept columns, col[c]
+   the index among them of candidate column c (1, the p covariates, the
+   dummies of months fs+1..lsd, for censoring "started"), -1 left out (a
+   pooled rate: the intercept alone); ch[person * months + t] the sum of
+   the person's hazards over its rows at risk in 1..t. */
+typedef struct {
+    int s0, s1, fs, lsd, q;
+    int *col;
+} nt_dyn_hzblock;
+typedef struct nt_dyn_hz_s {
+    int kind, nb;
+    nt_dyn_hzblock *b;
+    double *ch;
+} nt_dyn_hz;
+void nt_dyn_hz_free(nt_dyn_hz *hz);
+
+/* The estimation effect of the hazards in the linearisation
+   (nt_dyn_wlin.c; docs/inference.md, "ATT_never and IPCW"): the derivative
+   G of N(tau) ATT(tau) with respect to the hazards' coefficients theta,
+   gathered at each (k, tau), and at the end G' H^-1 score_p added to each
+   person's contribution (estimand 0). Owns hz (nt_dyn_wlin_free). */
+struct nt_dyn_wlin_s;
+nt_status nt_dyn_wlin_alloc(struct nt_dyn_lin_s *L, const nt_dyn_panel *p, const long *unit_person, long n_units,
+                            nt_dyn_hz *hz_start, nt_dyn_hz *hz_cens, int horizon, struct nt_dyn_wlin_s **out,
+                            nt_error *err);
+void nt_dyn_wlin_free(struct nt_dyn_wlin_s *W);
+/* Matching at (k, tau), t = k + tau, after the linearisation's own terms:
+   K[j] the controls' Hajek weights (sum_j K_j = sum of the contributing
+   treated's weights tw), yhat[i * NO + o] = lambda_k m_i, contrib[i] the
+   contributing treated, yc[o][j] the controls' outcomes. With ATT_never
+   also the start censoring's own term of each alive control (estimands
+   0..fixed; the Abadie-Imbens residuals see y given x only). */
+nt_status nt_dyn_wlin_matched(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, const long *unit_person,
+                              const nt_dyn_kmatch *m, int k, int t, int tau, int fixed, const double *K,
+                              const double *yhat, const uint8_t *contrib, const double *tw, double *const *yc,
+                              nt_error *err);
+/* IPW at (k, tau): rbar the weighted control mean of each outcome. */
+void nt_dyn_wlin_weighted(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, const long *unit_person,
+                          const nt_dyn_kmatch *m, int k, int t, int tau, const double *rbar);
+/* After the run (r->att known), before nt_dyn_lin_finish: the terms
+   G(tau)' H^-1 score_p into L's estimand 0. */
+nt_status nt_dyn_wlin_finish(struct nt_dyn_wlin_s *W, const nt_dyn_result *r, struct nt_dyn_lin_s *L, nt_error *err);
 
 /* ------------------------------------------------------------ helpers */
 

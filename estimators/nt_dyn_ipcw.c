@@ -38,7 +38,7 @@
 
 /* Row (person, s) of hazard kind (0 start, 1 censoring): -1 not at risk,
    else the event (0/1). */
-static int at_risk(const nt_dyn_panel *p, long person, int s, int kind)
+int nt_dyn_ipcw_at_risk(const nt_dyn_panel *p, long person, int s, int kind)
 {
     int32_t nobs = p->n_observed[person], tm = p->treat_month[person];
     if (kind == 1) {
@@ -62,8 +62,26 @@ typedef struct {
    logit is fitted on the rows of the months with a start (weighted): a
    month without one has hazard 0 (the logit's limit; its dummy would
    separate), and the month dummies span the months with starts. */
+/* The block's model for the linearisation (B not NULL): keep the kept
+   columns (keep NULL: the pooled rate, an intercept-only logit). */
+static int blk_set(nt_dyn_hzblock *B, const nt_dyn_panel *p, int s0, int s1, int fs, int lsd, int kind,
+                   const uint8_t *keep)
+{
+    if (!B) return 0;
+    int q0 = 1 + p->p + (lsd - fs) + (kind == 1);
+    free(B->col);
+    if (!(B->col = malloc((size_t)q0 * sizeof *B->col))) return -1;
+    B->s0 = s0;
+    B->s1 = s1;
+    B->fs = fs;
+    B->lsd = lsd;
+    B->q = 0;
+    for (int c = 0; c < q0; c++) B->col[c] = (keep ? keep[c] : c == 0) ? B->q++ : -1;
+    return 0;
+}
+
 static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const double *pw, long np, int s0, int s1,
-                           int kind, hrows *R, double **h, nt_error *err)
+                           int kind, hrows *R, double **h, nt_dyn_hzblock *B, nt_error *err)
 {
     R->n = 0;
     *h = NULL;
@@ -73,7 +91,7 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
     long cap = 0;
     for (int s = s0; s <= s1; s++)
         for (long a = 0; a < np; a++) {
-            int e = at_risk(p, persons[a], s, kind);
+            int e = nt_dyn_ipcw_at_risk(p, persons[a], s, kind);
             if (e < 0) continue;
             cap++;
             evm[s - s0] += pw[a] * e;
@@ -86,7 +104,7 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
     double ev = 0, tot = 0;
     for (int s = s0; s <= s1; s++)
         for (long a = 0; a < np; a++) {
-            int e = at_risk(p, persons[a], s, kind);
+            int e = nt_dyn_ipcw_at_risk(p, persons[a], s, kind);
             if (e < 0) continue;
             R->person[R->n] = persons[a];
             R->s[R->n] = s;
@@ -100,6 +118,7 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
     if (!*h) { free(evm); return NOMEM(err); }
     double rate = tot > 0 ? ev / tot : 0;
     for (long r = 0; r < n; r++) (*h)[r] = rate;
+    if (blk_set(B, p, s0, s1, s0, s0, kind, NULL)) { free(evm); return NOMEM(err); }
     if (ev < NT_DYN_IPCW_MIN_EVENTS || tot - ev < NT_DYN_IPCW_MIN_EVENTS) { free(evm); return NT_OK; }
     /* the rows fitted (kind 0: months with a start) and the dummies' span */
     int fs = s0, ls = s1;
@@ -121,7 +140,8 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
     /* candidate columns: 1, x, month dummies, started */
     int nm = ls - fs, q0 = 1 + p->p + nm + (kind == 1);
     double *z = malloc((size_t)(m ? m : 1) * (size_t)q0 * sizeof *z);
-    if (!z) { free(idx); free(ys); free(ws); return NOMEM(err); }
+    uint8_t *keep = malloc((size_t)q0);
+    if (!z || !keep) { free(z); free(keep); free(idx); free(ys); free(ws); return NOMEM(err); }
     int q = 0;
     for (int c = 0; c < q0; c++) {
         double *col = z + (size_t)q * (size_t)m;
@@ -136,7 +156,8 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
         }
         int constant = 1;
         for (long r = 1; r < m && constant; r++) constant = col[r] == col[0];
-        if (c == 0 || !constant) q++;
+        keep[c] = c == 0 || !constant;
+        q += keep[c];
     }
     nt_glm_opts go;
     nt_glm_opts_default(&go);
@@ -152,7 +173,9 @@ static nt_status fit_block(const nt_dyn_panel *p, const long *persons, const dou
     free(z);
     free(ys);
     free(ws);
-    if (gs == NT_ENOMEM) { free(idx); return NOMEM(err); }
+    if (gs == NT_OK && blk_set(B, p, s0, s1, fs, ls, kind, keep)) gs = NT_ENOMEM;
+    free(keep);
+    if (gs == NT_ENOMEM) { free(idx); nt_glm_fit_free(fit); return NOMEM(err); }
     if (gs == NT_OK)
         for (long r = 0; r < m; r++) (*h)[idx[r]] = fit->mu[r];
     else   /* neither logit: the pooled rate, as with few events */
@@ -173,22 +196,36 @@ static void rows_free(hrows *R)
 
 /* ls for one hazard kind over every person of the units. */
 static nt_status hazard(const nt_dyn_panel *p, const long *persons, const double *pw, long np, int kind, double **out,
-                        nt_error *err)
+                        nt_dyn_hz **hzo, nt_error *err)
 {
     size_t M = (size_t)p->months;
     double *ls = calloc((size_t)p->n * M + 1, sizeof *ls);
     if (!ls) return NOMEM(err);
+    nt_dyn_hz *hz = NULL;   /* the model for the linearisation (nt_dyn_wlin.c) */
+    if (hzo && (!(hz = *hzo = calloc(1, sizeof *hz)) || !(hz->ch = calloc((size_t)p->n * M + 1, sizeof *hz->ch)))) {
+        free(ls);
+        return NOMEM(err);
+    }
+    if (hz) hz->kind = kind;
     nt_status s = NT_OK;
     int block = kind == 0 ? p->months : NT_DYN_IPCW_BLOCK;   /* the start hazard: one logit */
     for (int s0 = 1; s0 < p->months && !s; s0 += block) {
         int s1 = s0 + block - 1 < p->months - 1 ? s0 + block - 1 : p->months - 1;
         hrows R = {0};
         double *h = NULL;
-        s = fit_block(p, persons, pw, np, s0, s1, kind, &R, &h, err);
+        nt_dyn_hzblock *B = NULL;
+        if (hz) {
+            nt_dyn_hzblock *nb = realloc(hz->b, ((size_t)hz->nb + 1) * sizeof *nb);
+            if (!nb) { s = NOMEM(err); break; }
+            hz->b = nb;
+            B = memset(&hz->b[hz->nb++], 0, sizeof *B);
+        }
+        s = fit_block(p, persons, pw, np, s0, s1, kind, &R, &h, B, err);
         /* log(1 - h) of the rows at risk, into ls(s) (cumulated below) */
         for (long r = 0; r < R.n && !s; r++) {
             double v = h[r] < 1 ? log1p(-h[r]) : log(1e-12);
             ls[(size_t)R.person[r] * M + (size_t)R.s[r]] = v;
+            if (hz) hz->ch[(size_t)R.person[r] * M + (size_t)R.s[r]] = h[r];
         }
         free(h);
         rows_free(&R);
@@ -197,14 +234,16 @@ static nt_status hazard(const nt_dyn_panel *p, const long *persons, const double
         double *row = ls + (size_t)persons[a] * M;
         row[0] = 0;
         for (size_t t = 1; t < M; t++) row[t] += row[t - 1];
+        double *cr = hz ? hz->ch + (size_t)persons[a] * M : NULL;
+        for (size_t t = 1; cr && t < M; t++) cr[t] += cr[t - 1];
     }
-    if (s) { free(ls); return s; }
+    if (s) { free(ls); return s; }   /* *hzo: freed by the caller */
     *out = ls;
     return NT_OK;
 }
 
 nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
-                          double **ls_start, double **ls_cens, nt_error *err)
+                          double **ls_start, double **ls_cens, nt_dyn_hz **hz, nt_error *err)
 {
     *ls_start = *ls_cens = NULL;
     if ((!o->never && !o->censoring) || p->time_fixed) return NT_OK;
@@ -217,14 +256,24 @@ nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n
     for (long i = 0; i < p->n; i++)
         if (cnt[i] > 0) { persons[np] = i; cnt[np++] = cnt[i]; }
     nt_status s = NT_OK;
-    if (o->never) s = hazard(p, persons, cnt, np, 0, ls_start, err);
-    if (!s && o->censoring) s = hazard(p, persons, cnt, np, 1, ls_cens, err);
+    if (o->never) s = hazard(p, persons, cnt, np, 0, ls_start, hz ? &hz[0] : NULL, err);
+    if (!s && o->censoring) s = hazard(p, persons, cnt, np, 1, ls_cens, hz ? &hz[1] : NULL, err);
     free(cnt);
     free(persons);
     if (s) {
         free(*ls_start);
         free(*ls_cens);
         *ls_start = *ls_cens = NULL;
+        for (int k = 0; hz && k < 2; k++) { nt_dyn_hz_free(hz[k]); hz[k] = NULL; }
     }
     return s;
+}
+
+void nt_dyn_hz_free(nt_dyn_hz *hz)
+{
+    if (!hz) return;
+    for (int b = 0; b < hz->nb; b++) free(hz->b[b].col);
+    free(hz->b);
+    free(hz->ch);
+    free(hz);
 }

@@ -547,6 +547,9 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         w->skip[j] = !nt_dyn_uobs(p, unit_person, m, nt + j, t);
         for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : uyadj(p, unit_person, m, 1, j, o, t);
     }
+    nt_status ws = L->wl ? nt_dyn_wlin_matched(L->wl, p, unit_person, m, ctx->k, t, tau, fixed, w->K, w->yhat,
+                                                w->contrib, w->tw, w->y, err) : NT_OK;   /* nt_dyn_wlin.c */
+    if (ws) return ws;
     int J = ctx->J > 0 ? ctx->J : 1;
     for (long j = 0; j < m->n_c; j++) {
         if (!(w->K[j] > 0) || w->skip[j]) continue;
@@ -618,6 +621,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
                            mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL));
     }
     for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
+    if (L->wl && !beta) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, rbar);   /* the hazards' term */
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]];
         if (!nt_dyn_observed(p, pi, t)) continue;

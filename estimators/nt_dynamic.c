@@ -665,13 +665,19 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     double *ls_start = NULL, *ls_cens = NULL;
     nt_dyn_panel pw;
     if (weights) {
-        nt_status hs = nt_dyn_ipcw_fit(p, unit_person, n_units, o, &ls_start, &ls_cens, err);
+        nt_dyn_hz *hz[2] = {NULL, NULL};   /* the hazards' models for the linearisation (nt_dyn_wlin.c) */
+        nt_status hs = nt_dyn_ipcw_fit(p, unit_person, n_units, o, &ls_start, &ls_cens, o->lin ? hz : NULL, err);
         if (hs) return hs;
         pw = *p;
         pw.never = o->never;
         pw.ls_start = ls_start;
         pw.ls_cens = ls_cens;
         p = &pw;
+        if (o->lin && (hs = nt_dyn_wlin_alloc(o->lin, p, unit_person, n_units, hz[0], hz[1], o->horizon, &o->lin->wl, err))) {
+            free(ls_start);
+            free(ls_cens);
+            return hs;
+        }
     }
     nt_dyn_result *r = NULL;
     run_t R = {.p = p, .unit_person = unit_person, .o = o};
@@ -702,6 +708,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     }
     nt_dyn_combine(r, use, r->att);
     s = nt_dyn_fixed_finish(r, use, &R.ctx, err);
+    if (!s && o->lin && o->lin->wl) s = nt_dyn_wlin_finish(o->lin->wl, r, o->lin, err);
     if (!s && o->lin) nt_dyn_lin_finish(o->lin, r);
     free(use);
     if (s) goto done;
@@ -722,6 +729,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
         }
     }
 done:
+    if (o->lin) { nt_dyn_wlin_free(o->lin->wl); o->lin->wl = NULL; }
     nt_dyn_lin_free(R.ctx.lin_fixed);
     free(R.ctx.bits_used);
     free(R.ctx.bits_used_fixed);

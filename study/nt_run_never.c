@@ -50,33 +50,52 @@ nt_status nt_run_never_estimate(nt_run_state *P, int pg, const nt_dyn_opts *d, c
     return s;
 }
 
-nt_status nt_run_never_rows(const nt_run_state *P, nt_table *t, nt_error *err)
+/* One (programme x subgroup, outcome) of the ATT_never run: its result and
+   inference (NULL without the linearisation) into table t. */
+typedef nt_status (*never_fn)(const nt_run_state *P, nt_table *t, int pg, int oc, const nt_dyn_result *r,
+                              const nt_dyn_inference *f, nt_error *err);
+
+/* fn for every programme x subgroup with an ATT_never result and outcome. */
+static nt_status each_never(const nt_run_state *P, nt_table *t, never_fn fn, nt_error *err)
 {
     if (!P->res_never) return NT_OK;
-    int H = P->st->horizon, NO = P->panel->n_outcomes;
     for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
         const nt_dyn_result *r = P->res_never[pg];
         const nt_dyn_inference *f = P->inf_never ? P->inf_never[pg] : NULL;
-        if (!r) continue;
-        for (int oc = 0; oc < NO; oc++)
-            for (int tau = 0; tau < H; tau++) {
-                double est = r->att[oc * H + tau];
-                size_t k = (size_t)oc * H + (size_t)tau;
-                int none = isnan(est) || !f;
-                nt_effect_row row = {
-                    .program = nt_run_program(P, pg), .subgroup = nt_run_group(P, pg),
-                    .outcome = P->panel->outcome_name[oc], .month = tau, .estimand = "ATT_never",
-                    .method = nt_run_method(P), .estimate = est, .se = none ? NAN : f->se[k],
-                    .ci_lower = none ? NAN : f->lower[k], .ci_upper = none ? NAN : f->upper[k],
-                    .n_treated = r->n_treated[tau], .n_control = r->n_control,
-                    .n_treated_matched = r->n_treated_matched[tau], .n_control_used = r->n_control_used[tau]};
-                if (nt_effects_table_add(t, &row)) return nt_fail(err, NT_ENOMEM, "out of memory");
-                nt_table_set_num(t, "band_lower", none ? NAN : f->band_lower[k]);
-                nt_table_set_num(t, "band_upper", none ? NAN : f->band_upper[k]);
-                if (nt_run_effects_limits(P, t, r, oc, tau)) return nt_fail(err, NT_ENOMEM, "out of memory");
-            }
+        for (int oc = 0; r && oc < P->panel->n_outcomes; oc++) {
+            nt_status s = fn(P, t, pg, oc, r, f, err);
+            if (s) return s;
+        }
     }
     return NT_OK;
+}
+
+static nt_status effect_rows(const nt_run_state *P, nt_table *t, int pg, int oc, const nt_dyn_result *r,
+                             const nt_dyn_inference *f, nt_error *err)
+{
+    int H = P->st->horizon;
+    for (int tau = 0; tau < H; tau++) {
+        double est = r->att[oc * H + tau];
+        size_t k = (size_t)oc * H + (size_t)tau;
+        int none = isnan(est) || !f;
+        nt_effect_row row = {
+            .program = nt_run_program(P, pg), .subgroup = nt_run_group(P, pg),
+            .outcome = P->panel->outcome_name[oc], .month = tau, .estimand = "ATT_never",
+            .method = nt_run_method(P), .estimate = est, .se = none ? NAN : f->se[k],
+            .ci_lower = none ? NAN : f->lower[k], .ci_upper = none ? NAN : f->upper[k],
+            .n_treated = r->n_treated[tau], .n_control = r->n_control,
+            .n_treated_matched = r->n_treated_matched[tau], .n_control_used = r->n_control_used[tau]};
+        if (nt_effects_table_add(t, &row)) return nt_fail(err, NT_ENOMEM, "out of memory");
+        nt_table_set_num(t, "band_lower", none ? NAN : f->band_lower[k]);
+        nt_table_set_num(t, "band_upper", none ? NAN : f->band_upper[k]);
+        if (nt_run_effects_limits(P, t, r, oc, tau)) return nt_fail(err, NT_ENOMEM, "out of memory");
+    }
+    return NT_OK;
+}
+
+nt_status nt_run_never_rows(const nt_run_state *P, nt_table *t, nt_error *err)
+{
+    return each_never(P, t, effect_rows, err);
 }
 
 /* The disclosure basis of a window of months 0..h-1: the smallest
@@ -96,48 +115,46 @@ long nt_run_never_window_basis(const nt_run_state *P, int pg, int h)
     return P->res_never && P->res_never[pg] ? window_basis(P->res_never[pg], h) : 0;
 }
 
-nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err)
+static nt_status summary_rows(const nt_run_state *P, nt_table *t, int pg, int oc, const nt_dyn_result *r,
+                              const nt_dyn_inference *f, nt_error *err)
 {
-    if (!P->res_never) return NT_OK;
-    int H = P->st->horizon, NO = P->panel->n_outcomes;
-    for (int pg = 0; pg < P->n_prog * P->n_groups; pg++) {
-        const nt_dyn_result *r = P->res_never[pg];
-        const nt_dyn_inference *f = P->inf_never ? P->inf_never[pg] : NULL;
-        if (!r) continue;
-        for (int oc = 0; oc < NO; oc++) {
-            int less = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
-            for (int hi = 0; hi < P->n_horizons; hi++) {
-                int h = P->horizons[hi];
-                nt_summary sm;
-                nt_status s = nt_summary_compute(r->att + oc * H, NULL, 0, H, less, h, nt_run_ci_level(P), &sm, err);
-                if (s) return s;
-                if (nt_table_add_row(t)) return nt_fail(err, NT_ENOMEM, "out of memory");
-                nt_table_set_str(t, "program", nt_run_program(P, pg));
-                nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
-                nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
-                nt_table_set_int(t, "horizon_months", h);
-                nt_table_set_str(t, "estimand", "ATT_never");
-                nt_table_set_num(t, "cumulative_effect", sm.est.cumulative_effect);
-                nt_table_set_num(t, "lockin_depth", sm.est.lockin_depth);
-                nt_table_set_num(t, "lockin_months", sm.est.lockin_months);
-                nt_table_set_num(t, "breakeven_month", sm.est.breakeven_month);
-                nt_table_set_int(t, "n_treated", r->n_treated[0]);
-                nt_table_set_int(t, "n_control", r->n_control);
-                if (f && !isnan(sm.est.cumulative_effect)) {
-                    size_t k = (size_t)oc * H + (size_t)(h - 1);
-                    nt_table_set_num(t, "cumulative_se", f->cum_se[k]);
-                    nt_table_set_num(t, "cumulative_ci_lower", less ? -f->cum_upper[k] : f->cum_lower[k]);
-                    nt_table_set_num(t, "cumulative_ci_upper", less ? -f->cum_lower[k] : f->cum_upper[k]);
-                    if (h == H) {
-                        nt_table_set_num(t, "breakeven_ci_lower", f->breakeven_lower[oc]);
-                        nt_table_set_num(t, "breakeven_ci_upper", f->breakeven_upper[oc]);
-                    }
-                }
-                nt_table_limit_basis(t, window_basis(r, h), NT_WHY_WINDOW);
+    int H = P->st->horizon;
+    int less = nt_series_less_is_better(nt_series_find(P->panel->outcome_name[oc]));
+    for (int hi = 0; hi < P->n_horizons; hi++) {
+        int h = P->horizons[hi];
+        nt_summary sm;
+        nt_status s = nt_summary_compute(r->att + oc * H, NULL, 0, H, less, h, nt_run_ci_level(P), &sm, err);
+        if (s) return s;
+        if (nt_table_add_row(t)) return nt_fail(err, NT_ENOMEM, "out of memory");
+        nt_table_set_str(t, "program", nt_run_program(P, pg));
+        nt_table_set_str(t, "subgroup", nt_run_group(P, pg));
+        nt_table_set_str(t, "outcome", P->panel->outcome_name[oc]);
+        nt_table_set_int(t, "horizon_months", h);
+        nt_table_set_str(t, "estimand", "ATT_never");
+        nt_table_set_num(t, "cumulative_effect", sm.est.cumulative_effect);
+        nt_table_set_num(t, "lockin_depth", sm.est.lockin_depth);
+        nt_table_set_num(t, "lockin_months", sm.est.lockin_months);
+        nt_table_set_num(t, "breakeven_month", sm.est.breakeven_month);
+        nt_table_set_int(t, "n_treated", r->n_treated[0]);
+        nt_table_set_int(t, "n_control", r->n_control);
+        if (f && !isnan(sm.est.cumulative_effect)) {
+            size_t k = (size_t)oc * H + (size_t)(h - 1);
+            nt_table_set_num(t, "cumulative_se", f->cum_se[k]);
+            nt_table_set_num(t, "cumulative_ci_lower", less ? -f->cum_upper[k] : f->cum_lower[k]);
+            nt_table_set_num(t, "cumulative_ci_upper", less ? -f->cum_lower[k] : f->cum_upper[k]);
+            if (h == H) {
+                nt_table_set_num(t, "breakeven_ci_lower", f->breakeven_lower[oc]);
+                nt_table_set_num(t, "breakeven_ci_upper", f->breakeven_upper[oc]);
             }
         }
+        nt_table_limit_basis(t, window_basis(r, h), NT_WHY_WINDOW);
     }
     return NT_OK;
+}
+
+nt_status nt_run_never_summary_rows(const nt_run_state *P, nt_table *t, nt_error *err)
+{
+    return each_never(P, t, summary_rows, err);
 }
 
 void nt_run_never_free(nt_run_state *P)

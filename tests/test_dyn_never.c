@@ -126,7 +126,44 @@ static void test_ipcw_equal_weights(void **state)
     nt_dyn_result_free(b);
 }
 
-/* The linearisation of ATT_never (IPW) at tau 2, weights held fixed: the
+/* The censoring hazard's term on the tiny panel: the pooled rate 1/23
+   gives every unit observed in t the same weight and the same d log W /
+   d theta, which the estimate does not see (a Hajek ratio), so d ATT /
+   d theta = 0 and the IPCW contributions equal the unweighted ones, for
+   nn (pairs), radius (ranges) and ipw. With one D for all units this
+   checks that each group of terms (the controls' direct terms, their
+   denominators' terms, the treated's with the -ATT part) sums to 0, i.e.
+   the bookkeeping of Cbar, lambda_k and ATT, not a missing group; the
+   formulas themselves were checked against numerical derivatives of the
+   matched estimator (docs/inference.md, "ATT_never and IPCW"). */
+static void test_ipcw_lin_cancels(void **state)
+{
+    (void)state;
+    nt_method ms[3] = {NT_METHOD_NN, NT_METHOD_RADIUS, NT_METHOD_IPW};
+    for (int a = 0; a < 3; a++) {
+        nt_dyn_lin *L[2];
+        nt_dyn_result *r[2];
+        nt_error err;
+        for (int c = 0; c < 2; c++) {
+            assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L[c], &err), NT_OK);
+            r[c] = tiny_run(ms[a], 0, c, L[c]);
+        }
+        assert_non_null(r[1]->k_wcontrib);   /* weighted */
+        assert_null(L[1]->wl);               /* the term's state freed after the run */
+        for (int p = 0; p < 8; p++) {
+            double c0[3], c1[3];
+            nt_dyn_lin_get(L[0], 0, p, c0);
+            nt_dyn_lin_get(L[1], 0, p, c1);
+            for (int tau = 0; tau < 3; tau++) expect_near(c1[tau], c0[tau], 1e-6);
+        }
+        for (int c = 0; c < 2; c++) {
+            nt_dyn_lin_free(L[c]);
+            nt_dyn_result_free(r[c]);
+        }
+    }
+}
+
+/* The linearisation of ATT_never (IPW) at tau 2: the
    weighted controls v = .72 (P1, y 1) and 1 (P4, y 0), W = 1.72, rbar =
    .72 / 1.72, three treated (y 1, 1, 0): treated terms y - rbar, control
    terms -(3 v_j / W)(y_j - rbar), and the logit's term G' H^-1 z (d - e)
@@ -144,9 +181,23 @@ static void test_never_lin_tiny(void **state)
     double G0 = c1 + c4, G1 = c4;                  /* z = (1, 0) for P1, (1, 1) for P4 */
     double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;   /* H^-1 G */
     double l0 = a0, l1 = a0 + a1;                  /* a'z for x = 0 and x = 1 */
-    double want[8] = {1 - rbar - A + l0 * (1 - 1.0 / 3), c1 + l0 * (-1.0 / 3), l0 * (-1.0 / 3),
+    /* The start hazard's term (nt_dyn_wlin.c): the pooled rate h = 1/6 is
+       the intercept-only logit on 6 rows at risk (P1 s = 1..3, P2 s = 1, P6
+       s = 1, 2 with its start), information 6 h (1 - h) = 5/6, scores
+       -1/2 (P1), -1/6 (P2), 2/3 (P6). Only P1's weight depends on it:
+       d log W / d theta = h + h = 1/3 over s = 1, 2, so G = c1 / 3 =
+       d(3 ATT(2)) / d theta, checked against the closed form below. */
+    double h = 1.0 / 6, Gs = c1 / 3, as = Gs / (6 * h * (1 - h));
+    double want[8] = {1 - rbar - A + l0 * (1 - 1.0 / 3), c1 + l0 * (-1.0 / 3) + as * -0.5, l0 * (-1.0 / 3) + as * -h,
                       1 - rbar - A + l1 * 0.5,       c4 + l1 * (-0.5),      -rbar - A + l1 * 0.5,
-                      l1 * (-0.5),                   0};
+                      l1 * (-0.5) + as * (1 - 2 * h), 0};
+    /* ATT(2) as a function of theta = logit h: P1's weight .5 / (1 - h)^2 */
+    double th = log(h / (1 - h)), eps = 1e-5, fv[2];
+    for (int s = 0; s < 2; s++) {
+        double hs = 1 / (1 + exp(-(th + (s ? eps : -eps)))), v1 = 0.5 / ((1 - hs) * (1 - hs));
+        fv[s] = 2.0 / 3 - v1 / (v1 + 1);
+    }
+    expect_near(3 * (fv[1] - fv[0]) / (2 * eps), Gs, 1e-8);
     double ss = 0;
     for (int p = 0; p < 8; p++) {
         double c[3];
@@ -270,16 +321,9 @@ static void test_never_radius_ba_tiny(void **state)
     dyn_tiny T;
     tiny_never_init(&T);
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
-    o.horizon = 3;
-    o.method = NT_METHOD_RADIUS;
+    dyn_tiny_opts(&o, NT_METHOD_RADIUS, NULL);
     o.bias_adjust = 1;
     o.adjust_per_col = 1;
-    o.caliper = 0;
-    o.min_treated = 1;
     o.never = 1;
     nt_dyn_result *r = NULL;
     nt_error err;
@@ -295,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_never_ipw_tiny),   cmocka_unit_test(test_never_nn_tiny),
         cmocka_unit_test(test_ipcw_equal_weights), cmocka_unit_test(test_never_lin_tiny),
         cmocka_unit_test(test_never_invariants), cmocka_unit_test(test_never_radius_ba_tiny),
+        cmocka_unit_test(test_ipcw_lin_cancels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
