@@ -20,7 +20,12 @@
      (and the same for entry rows), chained to a, b, d by the row's design;
      d / d v_e^k = w_ik ([exit event] g(exp(eta_e* + v_e^k)) - exp(v_e^k) S_e), likewise v_p^k;
      d / d c_k   = w_ik - pi_k.
-   Cost per evaluation: O(rows (nx + 1) + persons K). */
+   With job-loss cells (nt_toe_data.loss_*) theta has the loss block
+   [ a_l (n_pl) | b_l (nz) ] after b_p and the mass points (v_e, v_p, v_l):
+     l_ik += sum_c [ ev_c F(eta_lc + v_l^k) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
+     d log L_i / d eta_lc = sum_k w_ik [ ev_c g(exp(eta_lc + v_l^k)) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
+     d / d v_l^k = w_ik sum_c [ the same for type k ].
+   Cost per evaluation: O(rows (nx + 1) + cells (nz + K) + persons K). */
 #include "estimators/nt_toe_model.h"
 
 #include <math.h>
