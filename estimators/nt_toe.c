@@ -207,17 +207,18 @@ static nt_toe_kfit polish(const nt_toe_model *m, int K, double *th, const nt_toe
     return kf;
 }
 
-/* Canonical labels: the most probable type becomes the reference (0, 0, c = 0),
+/* Canonical labels: the most probable type becomes the reference (v = 0, c = 0),
    the others follow in ascending v_exit (then v_entry). Exact reparameterisation. */
 static void canonical(const nt_toe_model *m, int K, double *th)
 {
     if (K < 2) return;
-    int pb = m->p_base, ref = 0, ord[NT_TOE_KMAX], no = 0;
-    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], c[NT_TOE_KMAX];
+    int pb = m->p_base, nv = m->nv, ref = 0, ord[NT_TOE_KMAX], no = 0;
+    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], c[NT_TOE_KMAX];
     for (int k = 0; k < K; k++) {
-        ve[k] = k ? th[pb + 2 * (k - 1)] : 0;
-        vp[k] = k ? th[pb + 2 * (k - 1) + 1] : 0;
-        c[k] = k ? th[pb + 2 * (K - 1) + k - 1] : 0;
+        ve[k] = k ? th[pb + nv * (k - 1)] : 0;
+        vp[k] = k ? th[pb + nv * (k - 1) + 1] : 0;
+        vl[k] = k && nv > 2 ? th[pb + nv * (k - 1) + 2] : 0;
+        c[k] = k ? th[pb + nv * (K - 1) + k - 1] : 0;
         if (c[k] > c[ref]) ref = k;
     }
     for (int k = 0; k < K; k++)
@@ -230,50 +231,57 @@ static void canonical(const nt_toe_model *m, int K, double *th)
         }
     for (int j = 0; j < m->n_pe; j++) th[j] += ve[ref];
     for (int j = 0; j < m->n_pp; j++) th[m->o_ap + j] += vp[ref];
+    for (int j = 0; j < m->n_pl; j++) th[m->o_al + j] += vl[ref];
     for (int k = 0; k < no; k++) {
-        th[pb + 2 * k] = ve[ord[k]] - ve[ref];
-        th[pb + 2 * k + 1] = vp[ord[k]] - vp[ref];
-        th[pb + 2 * (K - 1) + k] = c[ord[k]] - c[ref];
+        th[pb + nv * k] = ve[ord[k]] - ve[ref];
+        th[pb + nv * k + 1] = vp[ord[k]] - vp[ref];
+        if (nv > 2) th[pb + nv * k + 2] = vl[ord[k]] - vl[ref];
+        th[pb + nv * (K - 1) + k] = c[ord[k]] - c[ref];
     }
 }
 
 /* The new mass point's candidates: a grid of locations (v_exit, v_entry),
-   each coordinate in GRID_V, with probability in GRID_PI. */
+   each coordinate in GRID_V, with probability in GRID_PI; with the job-loss
+   hazard also v_loss in GRID_VL (else 0). */
 static const double grid_v[] = {-2.5, -1.5, -0.75, 0, 0.75, 1.5, 2.5};
 static const double grid_pi[] = {0.1, 0.3, 0.5};
+static const double grid_vl[] = {0, -1, 1};
 #define GRID_NV ((int)(sizeof grid_v / sizeof grid_v[0]))
 #define GRID_NPI ((int)(sizeof grid_pi / sizeof grid_pi[0]))
-#define GRID_N (GRID_NV * GRID_NV * GRID_NPI)
+#define GRID_NVL ((int)(sizeof grid_vl / sizeof grid_vl[0]))
+#define GRID_N (GRID_NV * GRID_NV * GRID_NPI * GRID_NVL)
 
 typedef struct {
-    double ve, vp, pi, ll;
+    double ve, vp, vl, pi, ll;
     int idx;
 } candidate;
 
 /* Start for K mass points from the K - 1 optimum prev with the new point
-   at (ve, vp) with probability pi_new; the old points keep their relative
-   weights, and both baselines move by -log(1 - pi + pi e^v) so that the
-   mean of e^v over the types (the hazards' level) stays where the K - 1
+   at c->(ve, vp, vl) with probability c->pi; the old points keep their
+   relative weights, and the baselines move by -log(1 - pi + pi e^v) so that
+   the mean of e^v over the types (the hazards' level) stays where the K - 1
    optimum put it. */
-static void start_at(const nt_toe_model *m, int K, const double *prev, double ve, double vp, double pi_new,
-                     double *th)
+static void start_at(const nt_toe_model *m, int K, const double *prev, const candidate *c, double *th)
 {
-    int pb = m->p_base, K1 = K - 1;
+    int pb = m->p_base, K1 = K - 1, nv = m->nv;
+    double pi_new = c->pi;
     memcpy(th, prev, (size_t)pb * sizeof *th);
     double cmax = 0, sum = 0;
     for (int k = 1; k < K1; k++) {
-        th[pb + 2 * (k - 1)] = prev[pb + 2 * (k - 1)];
-        th[pb + 2 * (k - 1) + 1] = prev[pb + 2 * (k - 1) + 1];
-        th[pb + 2 * (K - 1) + k - 1] = prev[pb + 2 * (K1 - 1) + k - 1];
-        cmax = fmax(cmax, prev[pb + 2 * (K1 - 1) + k - 1]);
+        for (int h = 0; h < nv; h++) th[pb + nv * (k - 1) + h] = prev[pb + nv * (k - 1) + h];
+        th[pb + nv * (K - 1) + k - 1] = prev[pb + nv * (K1 - 1) + k - 1];
+        cmax = fmax(cmax, prev[pb + nv * (K1 - 1) + k - 1]);
     }
-    for (int k = 0; k < K1; k++) sum += exp((k ? prev[pb + 2 * (K1 - 1) + k - 1] : 0) - cmax);
-    double se = -log(1 - pi_new + pi_new * exp(ve)), sp = -log(1 - pi_new + pi_new * exp(vp));
+    for (int k = 0; k < K1; k++) sum += exp((k ? prev[pb + nv * (K1 - 1) + k - 1] : 0) - cmax);
+    double se = -log(1 - pi_new + pi_new * exp(c->ve)), sp = -log(1 - pi_new + pi_new * exp(c->vp)),
+           sl = -log(1 - pi_new + pi_new * exp(c->vl));
     for (int j = 0; j < m->n_pe; j++) th[j] += se;
     for (int j = 0; j < m->n_pp; j++) th[m->o_ap + j] += sp;
-    th[pb + 2 * (K - 2)] = ve;
-    th[pb + 2 * (K - 2) + 1] = vp;
-    th[pb + 2 * (K - 1) + K - 2] = cmax + log(sum) + log(pi_new / (1 - pi_new));
+    for (int j = 0; j < m->n_pl; j++) th[m->o_al + j] += sl;
+    th[pb + nv * (K - 2)] = c->ve;
+    th[pb + nv * (K - 2) + 1] = c->vp;
+    if (nv > 2) th[pb + nv * (K - 2) + 2] = c->vl;
+    th[pb + nv * (K - 1) + K - 2] = cmax + log(sum) + log(pi_new / (1 - pi_new));
 }
 
 static int by_ll(const void *a, const void *b)
@@ -285,19 +293,21 @@ static int by_ll(const void *a, const void *b)
 
 /* The grid's candidates by log L at their start (highest first; ties in
    grid order); -1 out of memory. */
-static int rank_candidates(const nt_toe_model *m, int K, const double *prev, double *th, candidate *c)
+static int rank_candidates(const nt_toe_model *m, int K, const double *prev, double *th, candidate *c, int *nc)
 {
-    int n = 0;
+    int n = 0, nl = m->nv > 2 ? GRID_NVL : 1;
     for (int a = 0; a < GRID_NV; a++)
         for (int b = 0; b < GRID_NV; b++)
-            for (int q = 0; q < GRID_NPI; q++, n++) {
-                c[n] = (candidate){grid_v[a], grid_v[b], grid_pi[q], -INFINITY, n};
-                start_at(m, K, prev, c[n].ve, c[n].vp, c[n].pi, th);
-                double l;
-                if (nt_toe_model_eval(m, K, th, &l, NULL, NULL)) return -1;
-                if (isfinite(l)) c[n].ll = l;
-            }
+            for (int q = 0; q < GRID_NPI; q++)
+                for (int v = 0; v < nl; v++, n++) {
+                    c[n] = (candidate){grid_v[a], grid_v[b], grid_vl[v], grid_pi[q], -INFINITY, n};
+                    start_at(m, K, prev, c + n, th);
+                    double l;
+                    if (nt_toe_model_eval(m, K, th, &l, NULL, NULL)) return -1;
+                    if (isfinite(l)) c[n].ll = l;
+                }
     qsort(c, (size_t)n, sizeof *c, by_ll);
+    *nc = n;
     return 0;
 }
 
@@ -306,6 +316,7 @@ static void start_k1(const nt_toe_model *m, double *th)
     memset(th, 0, (size_t)m->p_base * sizeof *th);
     for (int k = 0; k < m->n_pe; k++) th[k] = log(-log1p(-m->ev_e[k] / m->at_e[k]));
     for (int k = 0; k < m->n_pp; k++) th[m->o_ap + k] = log(-log1p(-m->ev_p[k] / m->at_p[k]));
+    for (int k = 0; k < m->n_pl; k++) th[m->o_al + k] = log(-log1p(-m->ev_l[k] / m->at_l[k]));
 }
 
 static double ic_of(const nt_toe_kfit *f, nt_toe_ic ic) { return ic == NT_TOE_BIC ? f->bic : f->aic; }
@@ -314,9 +325,10 @@ static double ic_of(const nt_toe_kfit *f, nt_toe_ic ic) { return ic == NT_TOE_BI
 static nt_status fill_result(const nt_toe_model *m, int K, const double *th, const nt_toe_kfit *kf,
                              nt_toe_result *r, nt_error *err)
 {
-    int p = nt_toe_model_np(m, K), pb = m->p_base;
+    int p = nt_toe_model_np(m, K), pb = m->p_base, nv = m->nv;
     size_t pp = (size_t)p * (size_t)p;
     r->K = K;
+    r->nv = nv;
     r->p = p;
     r->loglik = kf->loglik;
     r->aic = kf->aic;
@@ -339,19 +351,21 @@ static nt_status fill_result(const nt_toe_model *m, int K, const double *th, con
     for (int j = 0; j < p; j++) {
         char b[256];
         if (j < pb) snprintf(b, sizeof b, "%s", m->base_name[j]);
-        else if (j < pb + 2 * (K - 1))
-            snprintf(b, sizeof b, "%s[%d]", (j - pb) % 2 ? "v_entry" : "v_exit", (j - pb) / 2 + 2);
-        else snprintf(b, sizeof b, "logit_pi[%d]", j - pb - 2 * (K - 1) + 2);
+        else if (j < pb + nv * (K - 1)) {
+            static const char *const vn[] = {"v_exit", "v_entry", "v_loss"};
+            snprintf(b, sizeof b, "%s[%d]", vn[(j - pb) % nv], (j - pb) / nv + 2);
+        } else snprintf(b, sizeof b, "logit_pi[%d]", j - pb - nv * (K - 1) + 2);
         if (!(r->name[j] = malloc(strlen(b) + 1))) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
         strcpy(r->name[j], b);
     }
     for (int k = 0; k < K; k++) {
-        r->v_exit[k] = k ? th[pb + 2 * (k - 1)] : 0;
-        r->v_entry[k] = k ? th[pb + 2 * (k - 1) + 1] : 0;
+        r->v_exit[k] = k ? th[pb + nv * (k - 1)] : 0;
+        r->v_entry[k] = k ? th[pb + nv * (k - 1) + 1] : 0;
+        r->v_loss[k] = k && nv > 2 ? th[pb + nv * (k - 1) + 2] : 0;
     }
     {
         double c[NT_TOE_KMAX], cmax = 0, sum = 0;
-        for (int k = 0; k < K; k++) cmax = fmax(cmax, c[k] = k ? th[pb + 2 * (K - 1) + k - 1] : 0);
+        for (int k = 0; k < K; k++) cmax = fmax(cmax, c[k] = k ? th[pb + nv * (K - 1) + k - 1] : 0);
         for (int k = 0; k < K; k++) sum += exp(c[k] - cmax);
         for (int k = 0; k < K; k++) r->prob[k] = exp(c[k] - cmax) / sum;
     }
@@ -416,14 +430,14 @@ nt_status nt_toe_fit(const nt_toe_data *d, const nt_toe_opts *opts, nt_toe_resul
         /* every start by BFGS to a gradient of 1e-5; the highest log L (then the
            earliest start) is polished to gtol */
         double bl = -INFINITY;
-        int bit = 0;
-        if (K > 1 && rank_candidates(m, K, prev, cur, cand)) {
+        int bit = 0, ncand = 1;
+        if (K > 1 && rank_candidates(m, K, prev, cur, cand, &ncand)) {
             s = nt_fail(err, NT_ENOMEM, "out of memory in the timing-of-events fit");
             goto done;
         }
         for (int st = 0; st < ns; st++) {
             if (K == 1) start_k1(m, cur);
-            else start_at(m, K, prev, cand[st % GRID_N].ve, cand[st % GRID_N].vp, cand[st % GRID_N].pi, cur);
+            else start_at(m, K, prev, cand + st % ncand, cur);
             int it = bfgs(m, K, cur, fmax(o.gtol, 1e-5), o.max_iter, &fail);
             double l = -INFINITY;
             if (fail || nt_toe_model_eval(m, K, cur, &l, NULL, NULL)) {

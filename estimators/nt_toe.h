@@ -9,9 +9,11 @@
    (cloglog link = grouped-time proportional hazards). The treatment effect
    d applies in the months after the entry month (t > t_p): "lockin" while
    in_program = 1, "post" after the programme, each optionally split into
-   pieces of months since programme start. (v_e, v_p) take K mass points with
-   probabilities pi_k = exp(c_k) / sum_m exp(c_m); type 1 is the reference,
-   v = (0, 0), c_1 = 0. Exits other than to work and right censoring end a
+   pieces of months since programme start. With job-loss cells (below) a
+   third hazard, job loss after the exit to work, shares the type:
+     loss:   h_l(s) = 1 - exp(-exp(a_l[piece_l(s)] + z'b_l + v_l)).
+   (v_e, v_p[, v_l]) take K mass points with probabilities
+   pi_k = exp(c_k) / sum_m exp(c_m); type 1 is the reference, v = 0, c_1 = 0. Exits other than to work and right censoring end a
    person's rows without an event (independent censoring). The likelihood,
    the parameterisation and the choice of K are in docs/toe.md. */
 #ifndef NT_TOE_H
@@ -40,6 +42,20 @@ typedef struct {
                                   the same columns enter both hazards */
     int nx;
     const char *const *xnames; /* nx names or NULL ("x1", "x2", ...) */
+    /* Optional third hazard, job loss after the exit to work, in cells (one
+       person, one tenure piece, one value of the covariates); n_loss = 0: none.
+         loss: h_l = 1 - exp(-exp(a_l[loss_piece] + z'b_l + v_l))
+       A cell contributes loss_ev log h_l - (loss_at - loss_ev) exp(eta_l + v_l)
+       to the person's l_ik (the grouped person-months). */
+    long n_loss;
+    const long *loss_person;   /* the person code of the cell (one of person[]); non-decreasing */
+    const int *loss_piece;     /* 0..n_loss_pieces-1 */
+    int n_loss_pieces;
+    const double *loss_at;     /* months at risk of a loss in the cell (> 0) */
+    const double *loss_ev;     /* losses among them (0..loss_at) */
+    const double *loss_z;      /* n_loss x nz column-major (covariates, the post-programme indicator) */
+    int nz;
+    const char *const *loss_names; /* n_loss_pieces + nz names ("loss:(-Inf,0]", "loss:post") or NULL */
 } nt_toe_data;
 
 typedef enum { NT_TOE_AIC = 0, NT_TOE_BIC } nt_toe_ic;
@@ -69,14 +85,15 @@ typedef struct {
 
 typedef struct {
     int K;                     /* mass points of the chosen model */
-    int p;                     /* parameters: exit block, entry block, then 3 (K - 1) */
+    int p;                     /* parameters: exit block, entry block, [loss block], then (nv + 1)(K - 1) */
+    int nv;                    /* coordinates of a mass point: 2 (exit, entry) or 3 (and loss) */
     char **name;               /* p: "exit:(.,3]", "exit:x1", "exit:lockin", "entry:(3,Inf)",
                                   "entry:x1", "v_exit[2]", "v_entry[2]", "logit_pi[2]" */
     double *coef;              /* p, at the maximum (reference type = the most probable) */
     double *se;                /* p: inverse observed information (NaN if singular) */
     double *se_cluster;        /* p: sandwich clustered by person, G/(G-1) adjusted */
     double *cov, *cov_cluster; /* p x p */
-    double v_exit[NT_TOE_KMAX], v_entry[NT_TOE_KMAX], prob[NT_TOE_KMAX];
+    double v_exit[NT_TOE_KMAX], v_entry[NT_TOE_KMAX], v_loss[NT_TOE_KMAX], prob[NT_TOE_KMAX];
     double loglik, aic, bic;
     int iterations;            /* BFGS iterations + Newton steps of the chosen fit */
     int converged;             /* 1 if the gradient test held */

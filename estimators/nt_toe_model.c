@@ -20,7 +20,12 @@
      (and the same for entry rows), chained to a, b, d by the row's design;
      d / d v_e^k = w_ik ([exit event] g(exp(eta_e* + v_e^k)) - exp(v_e^k) S_e), likewise v_p^k;
      d / d c_k   = w_ik - pi_k.
-   Cost per evaluation: O(rows (nx + 1) + persons K). */
+   With job-loss cells (nt_toe_data.loss_*) theta has the loss block
+   [ a_l (n_pl) | b_l (nz) ] after b_p and the mass points (v_e, v_p, v_l):
+     l_ik += sum_c [ ev_c F(eta_lc + v_l^k) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
+     d log L_i / d eta_lc = sum_k w_ik [ ev_c g(exp(eta_lc + v_l^k)) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
+     d / d v_l^k = w_ik sum_c [ the same for type k ].
+   Cost per evaluation: O(rows (nx + 1) + cells (nz + K) + persons K). */
 #include "estimators/nt_toe_model.h"
 
 #include <math.h>
@@ -28,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nt_toe_model_np(const nt_toe_model *m, int K) { return m->p_base + 3 * (K - 1); }
+int nt_toe_model_np(const nt_toe_model *m, int K) { return m->p_base + (m->nv + 1) * (K - 1); }
 
 void nt_toe_model_free(nt_toe_model *m)
 {
@@ -44,6 +49,9 @@ void nt_toe_model_free(nt_toe_model *m)
     free(m->ev_p);
     free(m->at_e);
     free(m->at_p);
+    free(m->lstart);
+    free(m->ev_l);
+    free(m->at_l);
     free(m);
 }
 
@@ -137,6 +145,14 @@ static nt_status build_names(nt_toe_model *m, const nt_toe_data *d, const nt_toe
         for (int k = 0; k < m->n_pp; k++)
             m->base_name[j++] = piece_name("entry:", o->entry_cuts, o->n_entry_cuts, k, "-Inf");
     }
+    for (int k = 0; k < m->n_pl + m->nz; k++) {
+        char b[160];
+        if (d->loss_names && d->loss_names[k]) snprintf(b, sizeof b, "%s", d->loss_names[k]);
+        else if (k < m->n_pl) snprintf(b, sizeof b, "loss:piece%d", k + 1);
+        else snprintf(b, sizeof b, "loss:z%d", k - m->n_pl + 1);
+        if ((m->base_name[j] = malloc(strlen(b) + 1))) strcpy(m->base_name[j], b);
+        j++;
+    }
     for (j = 0; j < m->p_base; j++)
         if (!m->base_name[j]) return nt_fail(err, NT_ENOMEM, "out of memory");
     return NT_OK;
@@ -167,12 +183,54 @@ static nt_status check_events(nt_toe_model *m, const nt_toe_data *d, nt_error *e
         if (m->ev_p[k] == 0 || m->ev_p[k] == m->at_p[k])
             s = nt_fail(err, NT_EINPUT, "%s: %g programme entries in %g rows at risk; merge the baseline pieces",
                         m->base_name[m->o_ap + k], m->ev_p[k], m->at_p[k]);
+    for (int k = 0; k < m->n_pl && !s; k++)
+        if (m->ev_l[k] == 0 || m->ev_l[k] == m->at_l[k])
+            s = nt_fail(err, NT_EINPUT, "%s: %g job losses in %g months at risk; merge the tenure pieces",
+                        m->base_name[m->o_al + k], m->ev_l[k], m->at_l[k]);
     for (int k = 0; k < m->n_eff && !s; k++)
         if (ev_eff[k] == 0)
             s = nt_fail(err, NT_EINPUT, "%s: no exit to work in these months; merge the effect pieces",
                         m->base_name[m->o_eff + k]);
     free(ev_eff);
     return s;
+}
+
+/* The job-loss cells: ranges per person (lstart), checks, events per piece. */
+static nt_status loss_cells(nt_toe_model *m, const nt_toe_data *d, nt_error *err)
+{
+    long nc = d->n_loss, c = 0;
+    m->lstart = malloc((size_t)(m->n_persons + 1) * sizeof *m->lstart);
+    m->ev_l = calloc((size_t)m->n_pl, sizeof *m->ev_l);
+    m->at_l = calloc((size_t)m->n_pl, sizeof *m->at_l);
+    if (!m->lstart || !m->ev_l || !m->at_l) return nt_fail(err, NT_ENOMEM, "out of memory for %ld job-loss cells", nc);
+    for (long i = 0; i < m->n_persons; i++) {
+        long code = d->person[m->start[i]];
+        if (c < nc && d->loss_person[c] < code)
+            return nt_fail(err, NT_EINPUT, "job-loss cell %ld: person %ld has no rows, or the cells are not in "
+                           "person order", c + 1, d->loss_person[c]);
+        m->lstart[i] = c;
+        while (c < nc && d->loss_person[c] == code) c++;
+        if (c - m->lstart[i] > m->max_cells) m->max_cells = (int)(c - m->lstart[i]);
+    }
+    m->lstart[m->n_persons] = c;
+    if (c < nc)
+        return nt_fail(err, NT_EINPUT, "job-loss cell %ld: person %ld has no rows, or the cells are not in person "
+                       "order", c + 1, d->loss_person[c]);
+    for (c = 0; c < nc; c++) {
+        double at = d->loss_at[c], ev = d->loss_ev[c];
+        if (d->loss_piece[c] < 0 || d->loss_piece[c] >= m->n_pl)
+            return nt_fail(err, NT_EINPUT, "job-loss cell %ld: piece %d outside 0..%d", c + 1, d->loss_piece[c],
+                           m->n_pl - 1);
+        if (!(at > 0) || !isfinite(at) || !(ev >= 0) || ev > at)
+            return nt_fail(err, NT_EINPUT, "job-loss cell %ld: months %g and losses %g (expected 0 <= losses <= "
+                           "months, months > 0)", c + 1, at, ev);
+        for (int j = 0; j < m->nz; j++)
+            if (!isfinite(d->loss_z[(size_t)j * (size_t)nc + (size_t)c]))
+                return nt_fail(err, NT_EINPUT, "job-loss cell %ld: column %d is not finite", c + 1, j + 1);
+        m->ev_l[d->loss_piece[c]] += ev;
+        m->at_l[d->loss_piece[c]] += at;
+    }
+    return NT_OK;
 }
 
 nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_model **out, nt_error *err)
@@ -182,6 +240,9 @@ nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_
     if (d->n <= 0 || !d->person || !d->period || !d->y_exit || !d->y_entry || !d->since_entry || !d->in_program ||
         d->nx < 0 || (d->nx > 0 && !d->x))
         return nt_fail(err, NT_EUSAGE, "timing-of-events: no rows, or a required column is missing");
+    if (d->n_loss < 0 || (d->n_loss > 0 && (!d->loss_person || !d->loss_piece || d->n_loss_pieces < 1 ||
+                                            !d->loss_at || !d->loss_ev || d->nz < 0 || (d->nz > 0 && !d->loss_z))))
+        return nt_fail(err, NT_EUSAGE, "timing-of-events: job-loss cells without their columns or pieces");
     if ((s = check_cuts(o->exit_cuts, o->n_exit_cuts, "exit_cuts", err)) ||
         (s = check_cuts(o->entry_cuts, o->n_entry_cuts, "entry_cuts", err)) ||
         (s = check_cuts(o->lockin_cuts, o->n_lockin_cuts, "lockin_cuts", err)) ||
@@ -202,6 +263,15 @@ nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_
     m->o_ap = m->o_eff + m->n_eff;
     m->o_bp = m->o_ap + m->n_pp;
     m->p_base = m->o_bp + m->nx;
+    m->nv = 2;
+    if (d->n_loss > 0) {
+        m->nv = 3;
+        m->n_pl = d->n_loss_pieces;
+        m->nz = d->nz;
+        m->o_al = m->p_base;
+        m->o_bl = m->o_al + m->n_pl;
+        m->p_base = m->o_bl + m->nz;
+    }
     long np = 1;
     for (long r = 1; r < n; r++) {
         if (d->person[r] < d->person[r - 1]) {
@@ -243,7 +313,9 @@ nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_
         else if (d->in_program[r] == 1) m->eff[r] = piece_of(se, o->lockin_cuts, o->n_lockin_cuts);
         else m->eff[r] = nl + piece_of(se, o->post_cuts, o->n_post_cuts);
     }
-    if ((s = build_names(m, d, o, nl, err)) || (s = check_events(m, d, err))) goto fail;
+    if ((m->n_pl && (s = loss_cells(m, d, err))) || (s = build_names(m, d, o, nl, err)) ||
+        (s = check_events(m, d, err)))
+        goto fail;
     *out = m;
     return NT_OK;
 fail:
@@ -253,20 +325,23 @@ fail:
 
 typedef struct {
     int K;
-    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], eve[NT_TOE_KMAX], evp[NT_TOE_KMAX], lpi[NT_TOE_KMAX],
-        pi[NT_TOE_KMAX];
+    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], eve[NT_TOE_KMAX], evp[NT_TOE_KMAX],
+        evl[NT_TOE_KMAX], lpi[NT_TOE_KMAX], pi[NT_TOE_KMAX];
 } mix;
 
 static void mix_set(mix *q, const nt_toe_model *m, int K, const double *th)
 {
     q->K = K;
     double c[NT_TOE_KMAX], cmax = 0, sum = 0;
+    const int nv = m->nv;
     for (int k = 0; k < K; k++) {
-        q->ve[k] = k ? th[m->p_base + 2 * (k - 1)] : 0;
-        q->vp[k] = k ? th[m->p_base + 2 * (k - 1) + 1] : 0;
+        q->ve[k] = k ? th[m->p_base + nv * (k - 1)] : 0;
+        q->vp[k] = k ? th[m->p_base + nv * (k - 1) + 1] : 0;
+        q->vl[k] = k && nv > 2 ? th[m->p_base + nv * (k - 1) + 2] : 0;
         q->eve[k] = exp(q->ve[k]);
         q->evp[k] = exp(q->vp[k]);
-        c[k] = k ? th[m->p_base + 2 * (K - 1) + k - 1] : 0;
+        q->evl[k] = exp(q->vl[k]);
+        c[k] = k ? th[m->p_base + nv * (K - 1) + k - 1] : 0;
         if (c[k] > cmax) cmax = c[k];
     }
     for (int k = 0; k < K; k++) sum += exp(c[k] - cmax);
@@ -285,12 +360,58 @@ static double gfun(double mu)
     return mu / expm1(mu);
 }
 
-/* One person, rows r0..r1-1: returns log L_i; adds its score to s (p) when
-   s is not NULL (s must be zeroed by the caller). mu: max_rows x 2 work. */
-static double person_eval(const nt_toe_model *m, const mix *q, const double *th, long r0, long r1, double *mu,
-                          double *s)
+/* Job-loss cells c0..c1-1 of one person: adds sum_c ev_c F(eta_c + v_l^k)
+   - e^{v_l^k} S_l to l[k] (S_l = sum_c (at_c - ev_c) exp(eta_c)); eta: the
+   cells' predictors (work). */
+static void loss_terms(const nt_toe_model *m, const mix *q, const double *th, long c0, long c1, double *eta,
+                       double *l)
 {
     const nt_toe_data *d = m->d;
+    const size_t nc = (size_t)d->n_loss;
+    double Sl = 0;
+    for (long c = c0; c < c1; c++) {
+        double e = th[m->o_al + d->loss_piece[c]];
+        for (int j = 0; j < m->nz; j++) e += th[m->o_bl + j] * d->loss_z[(size_t)j * nc + (size_t)c];
+        eta[c - c0] = e;
+        Sl += (d->loss_at[c] - d->loss_ev[c]) * exp(e);
+    }
+    for (int k = 0; k < q->K; k++) {
+        l[k] -= q->evl[k] * Sl;
+        for (long c = c0; c < c1; c++)
+            if (d->loss_ev[c] > 0) l[k] += d->loss_ev[c] * logF(eta[c - c0] + q->vl[k]);
+    }
+}
+
+/* The loss cells' score given the posterior weights w (loss_terms' eta). */
+static void loss_score(const nt_toe_model *m, const mix *q, const double *w, long c0, long c1, const double *eta,
+                       double *s, int K)
+{
+    const nt_toe_data *d = m->d;
+    const size_t nc = (size_t)d->n_loss;
+    double El = 0, gl[NT_TOE_KMAX] = {0}, Sl = 0;
+    for (int k = 0; k < K; k++) El += w[k] * q->evl[k];
+    for (long c = c0; c < c1; c++) {
+        double mu = exp(eta[c - c0]), ev = d->loss_ev[c], sc = -(d->loss_at[c] - ev) * mu * El;
+        Sl += (d->loss_at[c] - ev) * mu;
+        for (int k = 0; ev > 0 && k < K; k++) {
+            double g = ev * gfun(exp(eta[c - c0] + q->vl[k]));
+            gl[k] += g;
+            sc += w[k] * g;
+        }
+        s[m->o_al + d->loss_piece[c]] += sc;
+        for (int j = 0; j < m->nz; j++) s[m->o_bl + j] += sc * d->loss_z[(size_t)j * nc + (size_t)c];
+    }
+    for (int k = 1; k < K; k++) s[m->p_base + m->nv * (k - 1) + 2] += w[k] * (gl[k] - q->evl[k] * Sl);
+}
+
+/* One person i, rows r0..r1-1: returns log L_i; adds its score to s (p) when
+   s is not NULL (s must be zeroed by the caller). mu: 2 max_rows + max_cells work. */
+static double person_eval(const nt_toe_model *m, const mix *q, const double *th, long i, double *mu, double *s)
+{
+    const nt_toe_data *d = m->d;
+    const long r0 = m->start[i], r1 = m->start[i + 1];
+    const long c0 = m->lstart ? m->lstart[i] : 0, c1 = m->lstart ? m->lstart[i + 1] : 0;
+    double *etal = mu + 2 * (size_t)m->max_rows;
     const size_t n = (size_t)m->n;
     const int nx = m->nx, K = q->K;
     double *mue = mu, *mup = mu + m->max_rows;
@@ -316,8 +437,10 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         l[k] = q->lpi[k] - q->eve[k] * Se - q->evp[k] * Sp;
         if (has_e) l[k] += logF(ee + q->ve[k]);
         if (has_p) l[k] += logF(ep + q->vp[k]);
-        if (l[k] > lmax) lmax = l[k];
     }
+    if (c1 > c0) loss_terms(m, q, th, c0, c1, etal, l);
+    for (int k = 0; k < K; k++)
+        if (l[k] > lmax) lmax = l[k];
     for (int k = 0; k < K; k++) sum += exp(l[k] - lmax);
     double ll = lmax + log(sum);
     if (!s) return ll;
@@ -343,10 +466,11 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         for (int j = 0; j < nx; j++) s[m->o_bp + j] += c * d->x[(size_t)j * n + (size_t)r];
     }
     for (int k = 1; k < K; k++) {
-        s[m->p_base + 2 * (k - 1)] += w[k] * (ge[k] - q->eve[k] * Se);
-        s[m->p_base + 2 * (k - 1) + 1] += w[k] * (gp[k] - q->evp[k] * Sp);
-        s[m->p_base + 2 * (K - 1) + k - 1] += w[k] - q->pi[k];
+        s[m->p_base + m->nv * (k - 1)] += w[k] * (ge[k] - q->eve[k] * Se);
+        s[m->p_base + m->nv * (k - 1) + 1] += w[k] * (gp[k] - q->evp[k] * Sp);
+        s[m->p_base + m->nv * (K - 1) + k - 1] += w[k] - q->pi[k];
     }
+    if (c1 > c0) loss_score(m, q, w, c0, c1, etal, s, K);
     return ll;
 }
 
@@ -355,10 +479,10 @@ static void block_eval(const nt_toe_model *m, const mix *q, const double *th, lo
                        double *meat, double *work, int p)
 {
     long i0 = b * NT_TOE_BLOCK, i1 = i0 + NT_TOE_BLOCK < m->n_persons ? i0 + NT_TOE_BLOCK : m->n_persons;
-    double *s = work + 2 * (size_t)m->max_rows, acc = 0;
+    double *s = work + 2 * (size_t)m->max_rows + (size_t)m->max_cells, acc = 0;
     for (long i = i0; i < i1; i++) {
         if (g) memset(s, 0, (size_t)p * sizeof *s);
-        acc += person_eval(m, q, th, m->start[i], m->start[i + 1], work, g ? s : NULL);
+        acc += person_eval(m, q, th, i, work, g ? s : NULL);
         if (!g) continue;
         for (int j = 0; j < p; j++) g[j] += s[j];
         if (meat)
@@ -383,7 +507,7 @@ int nt_toe_model_eval(const nt_toe_model *m, int K, const double *theta, double 
     if (!fail) {
 #pragma omp parallel if (nb > 1)
         {
-            double *work = malloc((2 * (size_t)m->max_rows + (size_t)p) * sizeof *work);
+            double *work = malloc((2 * (size_t)m->max_rows + (size_t)m->max_cells + (size_t)p) * sizeof *work);
             if (!work) {
 #pragma omp atomic write
                 fail = 1;

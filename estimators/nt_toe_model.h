@@ -19,9 +19,14 @@ typedef struct {
     int *piece_p;         /* n: entry-baseline piece, -1 when not at risk of entry */
     int *eff;             /* n: effect index, -1 before the programme */
     int n_pe, n_pp, n_eff, nx;
-    int p_base;           /* n_pe + nx + n_eff + n_pp + nx */
+    int p_base;           /* n_pe + nx + n_eff + n_pp + nx [+ n_pl + nz] */
     int o_be, o_eff, o_ap, o_bp; /* offsets in theta (a_e starts at 0, mass points at p_base) */
+    int n_pl, nz, o_al, o_bl;    /* job-loss pieces, columns, offsets (n_pl = 0: no loss hazard) */
+    int nv;               /* coordinates per mass point: 2, or 3 with the loss hazard */
+    long *lstart;         /* n_persons + 1 cell offsets (NULL without the loss hazard) */
+    double *ev_l, *at_l;  /* losses and months per loss piece */
     int max_rows;         /* most rows of one person */
+    int max_cells;        /* most job-loss cells of one person */
     char **base_name;     /* p_base names */
     double *ev_e, *ev_p;  /* events per exit / entry piece (start values) */
     double *at_e, *at_p;  /* rows at risk per piece */
@@ -31,7 +36,7 @@ typedef struct {
 nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_model **out, nt_error *err);
 void nt_toe_model_free(nt_toe_model *m);
 
-/* Parameters for K mass points: p_base + 3 (K - 1). */
+/* Parameters for K mass points: p_base + (nv + 1)(K - 1). */
 int nt_toe_model_np(const nt_toe_model *m, int K);
 
 /* Log-likelihood at theta; grad (p, may be NULL) its gradient; meat (p x p,

@@ -18,8 +18,8 @@ enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_N, U_EMP = U_N };
 
 /* The parameter layout of nt_toe.h for these cuts and columns. */
 typedef struct {
-    int n_pe, n_pp, nl, npo, nx, K;
-    int o_be, o_eff, o_ap, o_bp, pb;
+    int n_pe, n_pp, nl, npo, nx, K, nv;
+    int o_be, o_eff, o_ap, o_bp, o_al, pb;
 } layout;
 
 static layout layout_of(const nt_toe_sim_in *in)
@@ -37,6 +37,12 @@ static layout layout_of(const nt_toe_sim_in *in)
     L.o_ap = L.o_eff + L.nl + L.npo;
     L.o_bp = L.o_ap + L.n_pp;
     L.pb = L.o_bp + L.nx;
+    L.o_al = L.pb;
+    L.nv = 2;
+    if (in->loss_np > 0) { /* pieces | person covariates | post */
+        L.pb += in->loss_np + in->nxp + 1;
+        L.nv = 3;
+    }
     return L;
 }
 
@@ -101,8 +107,9 @@ static int draw_dur(const nt_toe_sim_in *in, long total, double u)
 
 static double hazard(double eta) { return -expm1(-exp(eta)); }
 
-/* Job loss from month tau to tau + 1 at tenure s: the fitted hazard (xl =
-   x'b_l, treated: entered before the exit) or the untreated loss[d]. */
+/* Job loss from month tau to tau + 1 at tenure s: the fitted hazard (thl
+   the fit's loss block, xl = x'b_l + v_l of the type, treated: entered
+   before the exit) or the untreated loss[d]. */
 static double loss_prob(const nt_toe_sim_in *in, const double *thl, double xl, int s, int d, int treated)
 {
     if (in->loss_np <= 0) return in->loss[d];
@@ -112,18 +119,20 @@ static double loss_prob(const nt_toe_sim_in *in, const double *thl, double xl, i
 }
 
 /* One person's contribution (summed over replications) to y1, y0 [H]. */
-static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, const double *thl, long i,
-                         long dur_total, double *ee, double *ep, double *y1, double *y0)
+static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, long i, long dur_total,
+                         double *ee, double *ep, double *y1, double *y0)
 {
+    const double *thl = th + L->o_al;
     int er = in->start[i], k = in->month ? in->month[i] : er, H = in->horizon, K = L->K;
     predictors(in, L, th, i, k + H, ee, ep);
-    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], lw[NT_TOE_KMAX], Se = 0, Sp = 0, lmax = -INFINITY;
+    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], lw[NT_TOE_KMAX], Se = 0, Sp = 0, lmax = -INFINITY;
     for (int t = 0; t < er; t++) { Se += exp(ee[t]); Sp += exp(ep[t]); }
     if (k > er) Se += exp(ee[er]); /* no exit in the entry row before the start month */
     for (int j = 0; j < K; j++) {
-        ve[j] = j ? th[L->pb + 2 * (j - 1)] : 0;
-        vp[j] = j ? th[L->pb + 2 * (j - 1) + 1] : 0;
-        double c = j ? th[L->pb + 2 * (K - 1) + j - 1] : 0;
+        ve[j] = j ? th[L->pb + L->nv * (j - 1)] : 0;
+        vp[j] = j ? th[L->pb + L->nv * (j - 1) + 1] : 0;
+        vl[j] = j && L->nv > 2 ? th[L->pb + L->nv * (j - 1) + 2] : 0;
+        double c = j ? th[L->pb + L->nv * (K - 1) + j - 1] : 0;
         lw[j] = c - exp(ve[j]) * Se - exp(vp[j]) * Sp + log(hazard(ep[er] + vp[j]));
         if (lw[j] > lmax) lmax = lw[j];
     }
@@ -163,9 +172,9 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
            monthly chain loss / find[d]; finding a job again carries the
            effect by months since entry (the model's effect on job finding),
            losing it the fitted effect on job loss after an entry */
-        double xl = 0;
-        for (int j = 0; in->loss_np > 0 && j < in->nxp; j++)
-            xl += thl[in->loss_np + j] * in->loss_x[(size_t)j * (size_t)in->n + (size_t)i];
+        double xl = vl[j]; /* the type drawn above: the same for the three hazards */
+        for (int c = 0; in->loss_np > 0 && c < in->nxp; c++)
+            xl += thl[in->loss_np + c] * in->xp[(size_t)c * (size_t)in->n + (size_t)i];
         for (int arm = 0; arm < 2; arm++) {
             int e = arm ? e0 : e1, ka = arm ? k0 : er, D = arm ? D0 : D1;
             if (e < 0) continue;
@@ -190,8 +199,8 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
 }
 
 /* Mean paths at theta (y1, y0 [H]); -1 out of memory. */
-static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, const double *thl, long dur_total,
-                    double *y1, double *y0)
+static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, long dur_total, double *y1,
+                    double *y0)
 {
     int H = in->horizon, fail = 0;
     long nb = (in->n + SIM_BLOCK - 1) / SIM_BLOCK;
@@ -214,7 +223,7 @@ static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, 
             if (!ee) continue;
             double *a1 = acc + (size_t)b * 2 * (size_t)H, *a0 = a1 + H;
             long i1 = (b + 1) * SIM_BLOCK < in->n ? (b + 1) * SIM_BLOCK : in->n;
-            for (long i = b * SIM_BLOCK; i < i1; i++) person_paths(in, L, th, thl, i, dur_total, ee, ee + kmax + H, a1, a0);
+            for (long i = b * SIM_BLOCK; i < i1; i++) person_paths(in, L, th, i, dur_total, ee, ee + kmax + H, a1, a0);
         }
         free(ee);
     }
@@ -258,12 +267,11 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
 {
     layout L = layout_of(in);
     int H = in->horizon, p = in->fit->p, B = in->draws;
-    if (p != L.pb + 3 * (L.K - 1) || H < 1 || in->reps < 1 || in->n < 1)
+    if (p != L.pb + (L.nv + 1) * (L.K - 1) || H < 1 || in->reps < 1 || in->n < 1)
         return nt_fail(err, NT_EUSAGE, "timing-of-events paths: the fit does not match the layout, or nothing to simulate");
-    if (in->loss_np > 0 && (!in->loss_coef || !in->loss_cov || !in->find || (in->loss_np > 1 && !in->loss_cuts) ||
-                            (in->nxp > 0 && !in->loss_x)))
-        return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a job-loss hazard without its coefficients, "
-                       "covariance, cuts, columns or the job-finding chain");
+    if (in->loss_np > 0 && (!in->find || (in->loss_np > 1 && !in->loss_cuts)))
+        return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a job-loss hazard without its cuts or the "
+                       "job-finding chain");
     for (long i = 0; i < in->n; i++)
         if (in->start[i] < 0 || (in->month && (in->month[i] < in->start[i] || in->month[i] > in->start[i] + 1)))
             return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month, or one not in or "
@@ -274,11 +282,8 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     double *bt = malloc((size_t)(B > 0 ? B : 1) * 2 * (size_t)H * sizeof *bt);
     double *Lm = malloc((size_t)p * (size_t)p * sizeof *Lm), *th = malloc((size_t)p * sizeof *th);
     double *z = malloc((size_t)p * sizeof *z), *w1 = malloc((size_t)H * 2 * sizeof *w1);
-    int pl = in->loss_np > 0 ? in->loss_np + in->nxp + 1 : 1;
-    double *Ll = malloc((size_t)pl * (size_t)pl * sizeof *Ll), *thl = malloc((size_t)pl * sizeof *thl);
-    double *zl = malloc((size_t)pl * sizeof *zl);
     nt_status s = NT_OK;
-    if (!o || !mem || !bt || !Lm || !th || !z || !w1 || !Ll || !thl || !zl) {
+    if (!o || !mem || !bt || !Lm || !th || !z || !w1) {
         s = nt_fail(err, NT_ENOMEM, "out of memory");
         goto done;
     }
@@ -288,12 +293,12 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     o->y1 = mem + 8 * H; o->y0 = mem + 9 * H;
     long dur_total = 0;
     for (int d = 0; d < in->n_dur; d++) dur_total += in->dur[d];
-    if (paths_at(in, &L, in->fit->coef, in->loss_coef, dur_total, o->y1, o->y0)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (paths_at(in, &L, in->fit->coef, dur_total, o->y1, o->y0)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int tau = 0; tau < H; tau++) {
         o->att[tau] = o->y1[tau] - o->y0[tau];
         o->cum[tau] = o->att[tau] + (tau ? o->cum[tau - 1] : 0);
     }
-    int ok = B > 1 && !cholesky(in->fit->cov_cluster, p, Lm) && (in->loss_np <= 0 || !cholesky(in->loss_cov, pl, Ll));
+    int ok = B > 1 && !cholesky(in->fit->cov_cluster, p, Lm);
     for (int b = 0; ok && b < B; b++) {
         nt_rng rng;
         nt_rng_init(&rng, nt_mix64(in->seed ^ 0x746f6564726177ULL), (uint64_t)b + 1);
@@ -302,14 +307,7 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
             th[r] = in->fit->coef[r];
             for (int c = 0; c <= r; c++) th[r] += Lm[(size_t)r * (size_t)p + (size_t)c] * z[c];
         }
-        /* the job-loss hazard's draws after the model's (the same stream: the
-           model's draws do not change with it) */
-        for (int j = 0; in->loss_np > 0 && j < pl; j++) zl[j] = nt_rng_normal(&rng);
-        for (int r = 0; in->loss_np > 0 && r < pl; r++) {
-            thl[r] = in->loss_coef[r];
-            for (int c = 0; c <= r; c++) thl[r] += Ll[(size_t)r * (size_t)pl + (size_t)c] * zl[c];
-        }
-        if (paths_at(in, &L, th, thl, dur_total, w1, w1 + H)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+        if (paths_at(in, &L, th, dur_total, w1, w1 + H)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
         double c = 0;
         for (int tau = 0; tau < H; tau++) {
             double a = w1[tau] - w1[H + tau];
@@ -340,9 +338,6 @@ done:
     free(th);
     free(z);
     free(w1);
-    free(Ll);
-    free(thl);
-    free(zl);
     if (s) nt_toe_sim_out_free(o);
     else *out = o;
     return s;

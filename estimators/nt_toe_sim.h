@@ -20,13 +20,15 @@
    exit to work in month e makes the person employed in month e + d with
    probability retention[d] (observed shares after exits to work, the same
    in both arms: the model lets the programme act on the exit hazard only).
-   With loss_np > 0 job loss is the fitted discrete-time hazard instead:
+   With loss_np > 0 the fit has the job-loss hazard as its third hazard
+   (nt_toe.h: columns loss_np pieces | nxp person covariates | post, and
+   v_loss per type), and job loss is that hazard instead:
      P(not employed in t + 1 | employed in t) = F(a_l[piece(s)] + x'b_l
-                                                  + d_l 1[entered before the exit]),
+                                      + d_l 1[entered before the exit] + v_l,j),
      s = months in the current run of employment (0 in its first month),
-   so that the programme's effect on job loss (d_l) acts in the treated
-   arm (and in the counterfactual after a later entry); its parameters are
-   drawn with the others (independently: a separate likelihood).
+   with the same type j as the exit and entry hazards, so that the
+   programme's effect on job loss (d_l) acts in the treated arm (and in the
+   counterfactual after a later entry).
    ATT(tau) = mean over persons and replications of the difference.
 
    Uncertainty: the whole path is recomputed for `draws` parameter vectors
@@ -58,11 +60,8 @@ typedef struct {
     const double *retention;   /* H: share employed d months after an exit to work */
     const double *loss, *find; /* H: after an exit to work, P(employed -> not) and P(not -> employed)
                                   from month d to d + 1, untreated; NULL: retention[d] alone */
-    int loss_np;               /* > 0: job loss by the fitted hazard instead of loss[] (below) */
+    int loss_np;               /* > 0: job loss by the fit's loss hazard (loss_np pieces) instead of loss[] */
     const double *loss_cuts;   /* loss_np - 1 cuts on tenure s (months in the current job run) */
-    const double *loss_coef;   /* loss_np pieces | nxp person covariates | post-programme effect */
-    const double *loss_cov;    /* its covariance (row-major, loss_np + nxp + 1 square), for the draws */
-    const double *loss_x;      /* n x nxp, column-major: the covariates as loss_coef reads them */
     const long *dur;           /* observed programme lengths: dur[D] persons, D = 0..n_dur-1 */
     const unsigned char *exit_off, *entry_off; /* n_off months since inflow: 1 = the hazard is 0 in
                                   that month (its rows were not at risk in the fit); NULL: none */

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "estimators/nt_glm.h"
 
 void nt_toe_loss_free(nt_toe_loss *l)
 {
@@ -14,7 +13,11 @@ void nt_toe_loss_free(nt_toe_loss *l)
     if (l->name)
         for (int j = 0; j < l->p; j++) free(l->name[j]);
     free(l->name);
-    free(l->coef);
+    free(l->person);
+    free(l->piece);
+    free(l->at);
+    free(l->ev);
+    free(l->z);
     free(l->basis);
     free(l);
 }
@@ -90,7 +93,8 @@ static void set_bases(nt_toe_loss *l, const nt_toe_pp *t, const nt_panel *panel)
     l->basis[l->p - 1] = (long)l->losses_treated;
 }
 
-nt_status nt_toe_loss_fit(const nt_toe_pp *t, const nt_panel *panel, nt_toe_loss **out, nt_error *err)
+nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const double *mean, const double *sd,
+                            nt_toe_loss **out, nt_error *err)
 {
     *out = NULL;
     double m[2] = {0}, ev[2] = {0};
@@ -108,49 +112,44 @@ nt_status nt_toe_loss_fit(const nt_toe_pp *t, const nt_panel *panel, nt_toe_loss
     l->losses = ev[0] + ev[1];
     l->months_treated = m[1];
     l->losses_treated = ev[1];
-    long n = t->n_lcell;
+    long n = t->n_lcell, *code = malloc((size_t)(panel->n > 0 ? panel->n : 1) * sizeof *code);
     int p = l->p;
-    l->coef = calloc((size_t)p * ((size_t)p + 2), sizeof *l->coef);
     l->name = calloc((size_t)p, sizeof *l->name);
     l->basis = calloc((size_t)p, sizeof *l->basis);
-    double *x = calloc((size_t)n * (size_t)p, sizeof *x), *y = malloc((size_t)n * sizeof *y);
-    nt_glm_fit *f = NULL;
-    nt_status s = NT_OK;
-    if (!l->coef || !l->name || !l->basis || !x || !y || set_names(l, panel)) {
-        s = nt_fail(err, NT_ENOMEM, "out of memory for the job-loss hazard (%ld cells)", n);
-        goto done;
+    l->person = malloc((size_t)n * sizeof *l->person);
+    l->piece = malloc((size_t)n * sizeof *l->piece);
+    l->at = malloc((size_t)n * sizeof *l->at);
+    l->ev = malloc((size_t)n * sizeof *l->ev);
+    l->z = malloc((size_t)n * (size_t)(l->nxp + 1) * sizeof *l->z);
+    if (!code || !l->name || !l->basis || !l->person || !l->piece || !l->at || !l->ev || !l->z ||
+        set_names(l, panel)) {
+        free(code);
+        nt_toe_loss_free(l);
+        return nt_fail(err, NT_ENOMEM, "out of memory for the job-loss hazard (%ld cells)", n);
     }
-    l->se = l->coef + p;
-    l->cov = l->coef + 2 * p;
+    for (long r = 0; r < panel->n; r++) code[r] = -1;
+    for (long i = 0; i < t->n_persons; i++) code[t->panel_row[i]] = i;
+    long k = 0; /* cells of persons with rows (all of them: the cells follow exits to work) */
     for (long c = 0; c < n; c++) {
-        x[(size_t)piece_of(piece_start(t, t->lc_piece[c]), l->cuts, l->np - 1) * (size_t)n + (size_t)c] = 1;
+        long pr = t->lc_person[c];
+        if (code[pr] < 0) continue;
+        l->person[k] = code[pr];
+        l->piece[k] = piece_of(piece_start(t, t->lc_piece[c]), l->cuts, l->np - 1);
+        l->at[k] = t->lc_at[c];
+        l->ev[k] = t->lc_loss[c];
         for (int j = 0; j < l->nxp; j++)
-            x[(size_t)(l->np + j) * (size_t)n + (size_t)c] =
-                panel->x[(size_t)j * (size_t)panel->n + (size_t)t->lc_person[c]];
-        x[(size_t)(p - 1) * (size_t)n + (size_t)c] = t->lc_treated[c];
-        y[c] = t->lc_loss[c] / t->lc_at[c];
+            l->z[(size_t)j * (size_t)n + (size_t)k] =
+                (panel->x[(size_t)j * (size_t)panel->n + (size_t)pr] - mean[j]) / sd[j];
+        l->z[(size_t)l->nxp * (size_t)n + (size_t)k] = t->lc_treated[c];
+        k++;
     }
-    nt_glm_opts o;
-    nt_glm_opts_default(&o);
-    o.link = NT_LINK_CLOGLOG;
-    o.check_separation = 0;
-    if ((s = nt_glm_fit_alloc(x, n, p, y, t->lc_at, (const char *const *)l->name, &o, &f, err))) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        s = nt_fail(err, s, "the job-loss hazard after the exit to work: %s", msg);
-        goto done;
+    l->n = k;
+    free(code);
+    if (k != n) {
+        nt_toe_loss_free(l);
+        return nt_fail(err, NT_EINPUT, "job-loss cells of %ld persons without person-period rows", n - k);
     }
-    memcpy(l->coef, f->beta, (size_t)p * sizeof *l->coef);
-    memcpy(l->se, f->se, (size_t)p * sizeof *l->se);
-    memcpy(l->cov, f->cov, (size_t)p * (size_t)p * sizeof *l->cov);
-    l->iterations = f->iterations;
-    l->converged = f->converged;
     set_bases(l, t, panel);
-done:
-    nt_glm_fit_free(f);
-    free(x);
-    free(y);
-    if (s) nt_toe_loss_free(l);
-    else *out = l;
-    return s;
+    *out = l;
+    return NT_OK;
 }

@@ -213,16 +213,18 @@ static void scale_columns(nt_toe_pp *t, double *mean, double *sd)
     }
 }
 
-static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, const double *mean, const double *sd)
+static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, int npl, const double *mean,
+                   const double *sd)
 {
     int p = f->p, npe = o->n_exit_cuts + 1, npp = o->n_entry_cuts + 1;
-    int neff = o->n_lockin_cuts + o->n_post_cuts + 2, oap = npe + nx + neff;
-    int blocks[2][3] = {{0, npe, npe}, {oap, npp, oap + npp}}; /* baseline offset, pieces, covariate offset */
+    int neff = o->n_lockin_cuts + o->n_post_cuts + 2, oap = npe + nx + neff, oal = oap + npp + nx;
+    /* baseline offset, pieces, covariate offset; the job-loss block (npl pieces) third */
+    int blocks[3][3] = {{0, npe, npe}, {oap, npp, oap + npp}, {oal, npl, oal + npl}};
     double *J = calloc((size_t)p * (size_t)p, sizeof *J), *T = malloc((size_t)p * (size_t)p * sizeof *T);
     double *th = malloc((size_t)p * sizeof *th);
     if (!J || !T || !th) { free(J); free(T); free(th); return -1; }
     for (int j = 0; j < p; j++) J[(size_t)j * p + j] = 1;
-    for (int h = 0; h < 2; h++)
+    for (int h = 0; h < (npl > 0 ? 3 : 2); h++)
         for (int j = 0; j < nxp; j++) {
             int cj = blocks[h][2] + j;
             J[(size_t)cj * p + cj] = 1 / sd[j];
@@ -276,17 +278,15 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     row->n_other_toe = t->n_persons - nt;
     row->basis_toe = nt < t->n_persons - nt ? nt : t->n_persons - nt;
     double *xp = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xp);
-    double *xl = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xl);
     int *inflow = malloc((size_t)(nt ? nt : 1) * sizeof *inflow);
     nt_status s = NT_OK;
-    if (!xp || !xl || !inflow) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!xp || !inflow) s = nt_fail(err, NT_ENOMEM, "out of memory");
     for (long i = 0; i < nt && !s; i++) {
         long pr = t->panel_row[who[i]];
         inflow[i] = t->inflow[who[i]];
         for (int j = 0; j < t->nxp; j++) {
             double v = P->panel->x[(size_t)j * (size_t)P->panel->n + (size_t)pr];
             xp[(size_t)j * (size_t)nt + (size_t)i] = (v - mean[j]) / sd[j];
-            xl[(size_t)j * (size_t)nt + (size_t)i] = v; /* the job-loss hazard reads the columns as they are */
         }
     }
     if (!s && nt > 0) {
@@ -295,7 +295,6 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
                             .n = nt, .xp = xp, .inflow = inflow, .start = start, .month = month, .horizon = st->horizon,
                             .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
                             .loss_np = loss ? loss->np : 0, .loss_cuts = loss ? loss->cuts : NULL,
-                            .loss_coef = loss ? loss->coef : NULL, .loss_cov = loss ? loss->cov : NULL, .loss_x = xl,
                             .exit_off = c->off[0], .entry_off = c->off[1], .n_off = c->n_off,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
@@ -317,7 +316,6 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     free(start);
     free(month);
     free(xp);
-    free(xl);
     free(inflow);
     return s;
 }
@@ -339,10 +337,22 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     sd = malloc((size_t)(t->nxp + 1) * sizeof *sd);
     if (!mean || !sd) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     scale_columns(t, mean, sd);
+    if ((s = nt_toe_loss_build(t, P->panel, mean, sd, &loss, err))) goto done;
     nt_toe_data d = {.n = t->n, .person = t->person, .period = t->period, .y_exit = t->y_exit,
                      .y_entry = t->y_entry, .since_entry = t->since_entry, .in_program = t->in_program,
                      .exit_risk = t->exit_risk, .entry_risk = t->entry_risk,
                      .x = t->nx ? t->x : NULL, .nx = t->nx, .xnames = (const char *const *)t->xname};
+    if (loss) { /* the third hazard, sharing the mass points */
+        d.n_loss = loss->n;
+        d.loss_person = loss->person;
+        d.loss_piece = loss->piece;
+        d.n_loss_pieces = loss->np;
+        d.loss_at = loss->at;
+        d.loss_ev = loss->ev;
+        d.loss_z = loss->z;
+        d.nz = loss->nxp + 1;
+        d.loss_names = (const char *const *)loss->name;
+    }
     double t0 = nt_now();
     clock_t c0 = clock(); /* process CPU seconds (all threads): the benchmark's measure under load */
     if (t->n_entries == 0)
@@ -357,13 +367,12 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     nt_manifest_timing(P->m, "toe_fit", nt_now() - t0);
     nt_manifest_timing(P->m, "toe_fit_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
     nt_toe_compare_row *row = &P->toe->row[pi];
-    if ((s = nt_toe_loss_fit(t, P->panel, &loss, err))) goto done;
     t0 = nt_now();
     c0 = clock();
     if ((s = simulate(P, t, fit, loss, &c, pi, mean, sd, row, err))) goto done;
     nt_manifest_timing(P->m, "toe_paths", nt_now() - t0);
     nt_manifest_timing(P->m, "toe_paths_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
-    if (unscale(fit, &c.o, t->nx, t->nxp, mean, sd)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (unscale(fit, &c.o, t->nx, t->nxp, loss ? loss->np : 0, mean, sd)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int j = 0; j < t->nxp; j++) { /* the table's bases read the columns as they are */
         double *x = t->x + (size_t)j * (size_t)t->n;
         for (long r = 0; r < t->n; r++) x[r] = x[r] * sd[j] + mean[j];
@@ -381,8 +390,7 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
         }
     }
     matching_side(P, pi, row);
-    s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, err);
-    if (!s && loss) s = nt_toe_tables_add_loss(tb, st->programs[pi], loss, err);
+    s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, loss, err);
 done:
     nt_toe_loss_free(loss);
     free(c.off[0]);
@@ -403,8 +411,9 @@ nt_status nt_toe_run(nt_run_state *P, nt_error *err)
     P->toe->assumptions = "Matching assumes that the observed characteristics explain both programme start and "
                           "job finding; the timing-of-events model allows an unobserved type that drives both, "
                           "but assumes proportional hazards, no anticipation of the start month, independent "
-                          "censoring and no unobserved type in job loss after the exit (the programme's effects on "
-                          "job finding and, after it, on job loss are estimated).";
+                          "censoring, and that one unobserved type (a discrete distribution) also drives job loss "
+                          "after the exit, each hazard with its own loading (the programme's effects on job finding "
+                          "and, after it, on job loss are estimated).";
     for (int i = 0; i < np; i++) {
         if (row_alloc(&P->toe->row[i], P->st->horizon)) return nt_fail(err, NT_ENOMEM, "out of memory");
         P->toe->row[i].lockin = P->toe->row[i].post = NAN;

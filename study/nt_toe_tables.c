@@ -56,7 +56,8 @@ static int piece_of(double t, const double *c, int n)
 }
 
 /* Disclosure basis of each parameter (nt_toe_tables.h). */
-static int term_bases(const nt_toe_pp *t, const nt_toe_opts *o, const nt_toe_result *fit, long *basis)
+static int term_bases(const nt_toe_pp *t, const nt_toe_opts *o, const nt_toe_result *fit, const nt_toe_loss *l,
+                      long *basis)
 {
     int ne = o->n_exit_cuts + 1, nl = o->n_lockin_cuts + 1, neff = nl + o->n_post_cuts + 1;
     int np = o->n_entry_cuts + 1, nx = t->nx;
@@ -90,6 +91,7 @@ static int term_bases(const nt_toe_pp *t, const nt_toe_opts *o, const nt_toe_res
     for (int k = 0; k < neff; k++) basis[b++] = cnt[ne + k];
     for (int k = 0; k < np; k++) basis[b++] = cnt[ne + neff + k];
     for (int j = 0; j < nx; j++, b++) basis[b] = small[j] >= 0 && small[j] < t->n_entries ? small[j] : t->n_entries;
+    for (int j = 0; l && j < l->p && b < fit->p; j++) basis[b++] = l->basis[j];
     while (b < fit->p) basis[b++] = het;
     free(cnt);
     free(small);
@@ -109,12 +111,13 @@ static void coef_row(nt_table *t, const char *program, const char *kind, const c
 }
 
 nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
-                            const nt_toe_result *fit, const nt_toe_opts *o, nt_error *err)
+                            const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
+                            nt_error *err)
 {
     (void)P;
     long *basis = malloc((size_t)fit->p * sizeof *basis);
     nt_wald *w = nt_wald_alloc(fit->coef, fit->se_cluster, fit->p);
-    if (!basis || !w || term_bases(t, o, fit, basis)) {
+    if (!basis || !w || term_bases(t, o, fit, loss, basis)) {
         free(basis);
         nt_wald_free(w);
         return nt_fail(err, NT_ENOMEM, "out of memory");
@@ -126,6 +129,7 @@ nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *prog
         if (colon && colon - name < (long)sizeof hazard) snprintf(hazard, sizeof hazard, "%.*s", (int)(colon - name), name);
         else if (!strncmp(name, "v_exit", 6)) strcpy(hazard, "exit");
         else if (!strncmp(name, "v_entry", 7)) strcpy(hazard, "entry");
+        else if (!strncmp(name, "v_loss", 6)) strcpy(hazard, "loss");
         coef_row(tb->coef, program, colon ? "coefficient" : "heterogeneity", colon ? colon + 1 : name, hazard,
                  fit->coef[j], basis[j]);
         nt_table_set_num(tb->coef, "se", fit->se[j]);
@@ -140,6 +144,7 @@ nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *prog
         snprintf(term, sizeof term, "type[%d]", k + 1);
         coef_row(tb->coef, program, "mass_point", term, "exit", fit->v_exit[k], het);
         coef_row(tb->coef, program, "mass_point", term, "entry", fit->v_entry[k], het);
+        if (fit->nv > 2) coef_row(tb->coef, program, "mass_point", term, "loss", fit->v_loss[k], het);
         coef_row(tb->coef, program, "probability", term, "", fit->prob[k], het);
     }
     coef_row(tb->coef, program, "fit", "loglik", "", fit->loglik, het);
@@ -170,21 +175,6 @@ void nt_toe_fit_row(nt_table *t, const nt_toe_result *fit, int k, long n_exits, 
     nt_table_set_int(t, "n_exits", n_exits);
     nt_table_set_int(t, "n_entries", n_entries);
     nt_table_set_basis(t, het);
-}
-
-nt_status nt_toe_tables_add_loss(nt_toe_tables *tb, const char *program, const nt_toe_loss *l, nt_error *err)
-{
-    nt_wald *w = nt_wald_alloc(l->coef, l->se, l->p);
-    if (!w) return nt_fail(err, NT_ENOMEM, "out of memory");
-    for (int j = 0; j < l->p; j++) {
-        coef_row(tb->coef, program, "coefficient", l->name[j] + 5, "loss", l->coef[j], l->basis[j]);
-        nt_table_set_num(tb->coef, "se", l->se[j]);
-        nt_table_set_num(tb->coef, "robust_se", l->se[j]);
-        nt_table_set_num(tb->coef, "z", w->z[j]);
-        nt_table_set_num(tb->coef, "p_value", w->p_value[j]);
-    }
-    nt_wald_free(w);
-    return NT_OK;
 }
 
 static nt_status write_one(nt_run_state *P, nt_table *t, const char *name, nt_error *err)

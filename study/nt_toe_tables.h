@@ -34,15 +34,14 @@
 typedef struct nt_toe_tables nt_toe_tables;
 
 nt_status nt_toe_tables_alloc(nt_toe_tables **out, nt_error *err);
-/* Adds one programme's fit (toe.csv, toe_fit.csv rows). */
+/* Adds one programme's fit (toe.csv, toe_fit.csv rows); loss (or NULL):
+   the fit's job-loss hazard, hazard loss, its disclosure bases. */
 nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
-                            const nt_toe_result *fit, const nt_toe_opts *o, nt_error *err);
+                            const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
+                            nt_error *err);
 /* Fills the current row's toe_fit.csv columns (all but program) for fit K
    number k, disclosure basis het; also netto survival toe's toe_fit.csv. */
 void nt_toe_fit_row(nt_table *t, const nt_toe_result *fit, int k, long n_exits, long n_entries, long het);
-/* Adds one programme's job-loss hazard (toe.csv rows kind coefficient,
-   hazard loss; se and robust_se both the model-based SE). */
-nt_status nt_toe_tables_add_loss(nt_toe_tables *tb, const char *program, const nt_toe_loss *l, nt_error *err);
 /* Writes the four tables and the plots (P->toe holds the paths). */
 nt_status nt_toe_tables_write(nt_toe_tables *tb, nt_run_state *P, nt_error *err);
 void nt_toe_tables_free(nt_toe_tables *tb);

@@ -153,21 +153,25 @@ static void test_toe_sim_threads_and_draws(void **state)
     for (int tau = 1; tau < HZ; tau++) assert_true(se[1][tau] < 0.2 * se[0][tau] && se[1][tau] > 0);
 }
 
-/* The job-loss hazard with a post-programme effect (nt_toe_sim.h): one
-   covariate x = 0.5 (b_l = 0.4; in the model's hazards with coefficient
-   0), tenure pieces s <= 2 and s > 2, d_l = log(0.5). The exit to work
-   comes at once in both arms (exit hazard 1 in the start month, untreated
-   there), retention[0] = 1 and nobody finds a job again (find = 0), so by
-   hand y(tau) = prod_{s < tau} (1 - F(exp(a_l[piece(s)] + 0.4 x + d_l T))),
-   T = 1 in the treated arm, 0 in the counterfactual (no entry before the
-   exit). Then the draws: the model's covariance ~0, the job-loss
-   hazard's SD 0.1 -> 0.01: the path's SEs shrink about tenfold. */
+/* The job-loss hazard with a post-programme effect (nt_toe_sim.h), the
+   fit's third hazard: one covariate x = 0.5 (b_l = 0.4; in the exit and
+   entry hazards with coefficient 0), tenure pieces s <= 2 and s > 2,
+   d_l = log(0.5). The exit to work comes at once in both arms (exit hazard
+   1 in the start month, untreated there), retention[0] = 1 and nobody finds
+   a job again (find = 0), so by hand y(tau) = sum_k pi_k prod_{s < tau}
+   (1 - F(exp(a_l[piece(s)] + 0.4 x + d_l T + v_l^k))), T = 1 in the treated
+   arm, 0 in the counterfactual (no entry before the exit). v = 0: K = 1;
+   v = 1: the same with a tenfold smaller SD of the draws (the path's SEs
+   shrink about tenfold); v = 2: K = 2 types with equal probability and
+   v_exit = v_entry = 0, v_loss = (0, log 3): the type's posterior is its
+   prior, and the paths mix the two job-loss hazards. */
 static void test_toe_sim_loss_hazard(void **state)
 {
     (void)state;
-    enum { P6 = 6 };
-    const double th[P6] = {log(50.0), 0, log(0.5), log(2.0), log(0.3), 0};
-    const double thl[4] = {log(0.05), log(0.15), 0.4, log(0.5)}, cuts[1] = {2}, x = 0.5;
+    enum { P10 = 10 };
+    /* a_e, b_e, lock-in, post, a_p, b_p | a_l(s <= 2), a_l(s > 2), b_l, d_l */
+    const double th[P10] = {log(50.0), 0, log(0.5), log(2.0), log(0.3), 0, log(0.05), log(0.15), 0.4, log(0.5)};
+    const double cuts[1] = {2}, x = 0.5, vl2 = log(3.0);
     double ret[HZ], loss[HZ], find[HZ];
     for (int d = 0; d < HZ; d++) { ret[d] = 1; loss[d] = 0.5; find[d] = 0; }
     long dur[D_LEN + 1] = {0, 0, 7};
@@ -175,37 +179,38 @@ static void test_toe_sim_loss_hazard(void **state)
     memset(&o, 0, sizeof o);
     int start = 2, inflow = 2003 * 12;
     double se[2][HZ];
-    for (int v = 0; v < 2; v++) {
+    for (int v = 0; v < 3; v++) {
+        int K = v == 2 ? 2 : 1, p = P10 + 4 * (K - 1);
         nt_toe_result *r = calloc(1, sizeof *r);
-        r->K = 1;
-        r->p = P6;
-        r->coef = malloc(P6 * sizeof *r->coef);
+        r->K = K;
+        r->nv = 3;
+        r->p = p;
+        r->coef = calloc((size_t)p, sizeof *r->coef);
         memcpy(r->coef, th, sizeof th);
-        r->cov_cluster = calloc(P6 * P6, sizeof *r->cov_cluster);
-        for (int j = 0; j < P6; j++) r->cov_cluster[j * (P6 + 1)] = 1e-14;
-        r->prob[0] = 1;
-        double lcov[16] = {0};
-        for (int j = 0; j < 4; j++) lcov[j * 5] = v ? 1e-4 : 1e-2;
+        if (K == 2) r->coef[P10 + 2] = vl2; /* v_exit, v_entry 0; logit_pi 0 */
+        r->cov_cluster = calloc((size_t)(p * p), sizeof *r->cov_cluster);
+        for (int j = 0; j < p; j++) r->cov_cluster[j * (p + 1)] = j < 6 || j >= P10 ? 1e-14 : v == 1 ? 1e-4 : 1e-2;
         nt_toe_sim_in in = {.fit = r, .opts = &o, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow, .start = &start,
                             .horizon = HZ, .retention = ret, .loss = loss, .find = find, .loss_np = 2,
-                            .loss_cuts = cuts, .loss_coef = thl, .loss_cov = lcov, .loss_x = &x, .dur = dur,
-                            .n_dur = D_LEN + 1, .reps = 20000, .draws = 30, .seed = 5};
+                            .loss_cuts = cuts, .dur = dur, .n_dur = D_LEN + 1, .reps = 20000, .draws = 30, .seed = 5};
         nt_toe_sim_out *out = NULL;
         nt_error err;
         assert_int_equal(nt_toe_sim_paths(&in, &out, &err), NT_OK);
         assert_int_equal(out->draws_used, 30);
-        double s1 = 1, s0 = 1;
+        double s1[2] = {1, 1}, s0[2] = {1, 1};
         for (int tau = 0; tau < HZ; tau++) {
-            if (tau > 0) {
-                double eta = thl[tau - 1 <= 2 ? 0 : 1] + thl[2] * x;
-                s1 *= 1 - F(exp(eta + thl[3]));
-                s0 *= 1 - F(exp(eta));
+            if (tau > 0)
+                for (int k = 0; k < K; k++) {
+                    double eta = th[6 + (tau - 1 <= 2 ? 0 : 1)] + th[8] * x + (k ? vl2 : 0);
+                    s1[k] *= 1 - F(exp(eta + th[9]));
+                    s0[k] *= 1 - F(exp(eta));
+                }
+            double e1 = K == 2 ? 0.5 * (s1[0] + s1[1]) : s1[0], e0 = K == 2 ? 0.5 * (s0[0] + s0[1]) : s0[0];
+            if (v != 1) {
+                assert_true(fabs(out->y1[tau] - e1) < 4.5 * sqrt(e1 * (1 - e1) / 20000) + 1e-9);
+                assert_true(fabs(out->y0[tau] - e0) < 4.5 * sqrt(e0 * (1 - e0) / 20000) + 1e-9);
             }
-            if (v == 0) {
-                assert_true(fabs(out->y1[tau] - s1) < 4.5 * sqrt(s1 * (1 - s1) / 20000) + 1e-9);
-                assert_true(fabs(out->y0[tau] - s0) < 4.5 * sqrt(s0 * (1 - s0) / 20000) + 1e-9);
-            }
-            se[v][tau] = out->se[tau];
+            if (v < 2) se[v][tau] = out->se[tau];
         }
         /* halving the loss hazard keeps the treated employed: the effect grows with tau */
         assert_true(out->att[1] > 0 && out->att[HZ - 1] > out->att[1]);
