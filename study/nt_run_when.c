@@ -210,7 +210,7 @@ static const char *level_of(const char *label)
 static val effect_of(const nt_report *r, int pi, int g, int oc)
 {
     const nt_report_value *c = &r->path[((size_t)pi * r->n_groups + g) * r->n_outcomes + oc].cum_at[r->n_horizons - 1];
-    return (val){c->est, c->lower, c->upper, c->hidden, 1};
+    return (val){c->est, c->lower, c->upper, c->hidden, 1, 0};   /* dec: unused, printed with the outcome's decimals */
 }
 
 static int significant(const val *d) { return d->have && !d->hidden && (d->lo > 0 || d->hi < 0); }
