@@ -258,8 +258,9 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
     for (int q = 0; q <= NO + 1; q++)   /* q = NO + 1: the not-yet-started weights (lambda_k, range_paths) */
         for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
     for (long j = 0; j < m->n_c; j++) {
-        long pc = unit_person[m->c_unit[j]];
-        int obs = nt_dyn_cobs(p, pc, t), alive = nt_dyn_observed(p, pc, t);   /* as range_paths */
+        long pc = nt_dyn_uperson(unit_person, m, m->n_t + j);
+        int obs = nt_dyn_uobs(p, unit_person, m, m->n_t + j, t);
+        int alive = nt_dyn_ualive(p, unit_person, m, m->n_t + j, t);   /* as range_paths */
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
         double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1, w0 = alive && hw ? nt_dyn_wt(p, pc, km, t, 0) : 1;
         for (int q = 0; q <= NO + 1; q++) {
@@ -272,8 +273,8 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
     }
     for (long i = 0; i < m->n_t; i++) {
         w->contrib[i] = 0;
-        if (!nt_dyn_observed(p, unit_person[m->t_unit[i]], t)) continue;
-        double wi = w->tw[i] = hw ? nt_dyn_wt(p, unit_person[m->t_unit[i]], km, t, 0) : 1;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
+        double wi = w->tw[i] = hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), km, t, 0) : 1;
         long lo = m->rlo[i], hi = m->rhi[i];
         double co[3] = {1, 0, 0};
         if (m->epan) {
@@ -321,9 +322,8 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
             if (e < np) k += run[e] * pw;
             kk += run[np + e] * pw;
         }
-        long pc = unit_person[m->c_unit[j]];
-        int obs = nt_dyn_cobs(p, pc, t);
-        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
+        int obs = nt_dyn_uobs(p, unit_person, m, m->n_t + j, t);
+        double wj = obs && hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, m->n_t + j), km, t, 1) : 1;
         w->K[j] = obs && k > 1e-15 ? lam * k * wj : 0;
         w->KK[j] = obs && k > 1e-15 ? lam * lam * kk * wj * wj : 0;
     }
