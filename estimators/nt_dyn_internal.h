@@ -323,6 +323,19 @@ nt_status nt_dyn_lin_merge(struct nt_dyn_lin_s *L, int f, const struct nt_dyn_li
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
 
+/* The signed AI residuals of a month's observed controls (nt_dyn_resid.c):
+   the n controls in score order ord (scores sorted), skip[j] set for the
+   unobserved, outcomes y[o][j]; groups of equal score are summed once.
+   *R is made on first use and reused; -1 when out of memory. */
+typedef struct nt_dyn_resid_s nt_dyn_resid;
+int nt_dyn_resid_month(nt_dyn_resid **R, long n, const long *ord, const double *sorted, const uint8_t *skip, int NO,
+                       double *const *y);
+/* Control at rank (score s, outcomes yj) among them: e[o] =
+   sign(yj - mean of its neighbours) sqrt(sample variance of it and its J
+   nearest, ties at the J-th distance included), NaN without neighbours. */
+void nt_dyn_resid_get(const nt_dyn_resid *R, long rank, double s, int J, int NO, const double *yj, double *e);
+void nt_dyn_resid_free(nt_dyn_resid *R);
+
 /* Appends the matched sets of start month k (nt_dyn_pairs.c). */
 struct nt_dyn_pairs_s;
 nt_status nt_dyn_pairs_add(struct nt_dyn_pairs_s *P, const nt_dyn_kmatch *m, const long *unit_person, int k,

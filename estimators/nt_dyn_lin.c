@@ -56,6 +56,7 @@ typedef struct nt_dyn_linwork_s {
     double *tb;
     uint8_t *role;
     size_t cap_tb;
+    nt_dyn_resid *rs;             /* the month's AI residuals by groups of equal score (nt_dyn_resid.c) */
 } linwork;
 
 static void work_free(linwork *w)
@@ -65,6 +66,7 @@ static void work_free(linwork *w)
     for (int o = 0; o < 64; o++) { free(w->y[o]); free(w->e[o]); }
     free(w->ord); free(w->pos); free(w->nb); free(w->contrib); free(w->skip);
     free(w->tb); free(w->role);
+    nt_dyn_resid_free(w->rs);
     free(w);
 }
 
@@ -438,42 +440,6 @@ static int control_order(const nt_dyn_kmatch *m, int k, linwork *w)
     return 0;
 }
 
-/* Signed AI residual of control j among the observed controls (skip[] 0)
-   of the month, its J nearest on the score (exact ties at the J-th
-   distance included; equal distances taken from the lower index first):
-   sign(y_j - mean of the neighbours) sqrt(sample variance over j and its
-   neighbours). The walk and the sums are those of nt_match_resid_many over
-   the observed controls, so the figures are the same, without sorting the
-   controls again for every month. */
-static void resid(const nt_dyn_kmatch *m, const linwork *w, long j, int J, int NO, double *e)
-{
-    long n = m->n_c, q = w->pos[j], Lp = q - 1, Rp = q + 1, got = 0;
-    double s = m->c_score[j], dJ = 0;
-    for (;;) {
-        while (Lp >= 0 && w->skip[w->ord[Lp]]) Lp--;
-        while (Rp < n && w->skip[w->ord[Rp]]) Rp++;
-        if (Lp < 0 && Rp >= n) break;
-        double dl = Lp >= 0 ? s - w->sorted[Lp] : INFINITY, dr = Rp < n ? w->sorted[Rp] - s : INFINITY;
-        int takeL = dl != dr ? dl < dr : w->ord[Lp] < w->ord[Rp];
-        double d = takeL ? dl : dr;
-        long pick = takeL ? w->ord[Lp--] : w->ord[Rp++];
-        if (got < J) { w->nb[got++] = pick; dJ = d; }
-        else if (d <= dJ) w->nb[got++] = pick;
-        else break;
-        if (got >= n) break;
-    }
-    for (int o = 0; o < NO; o++) {
-        if (got == 0) { e[o] = NAN; continue; }
-        const double *yo = w->y[o];
-        double sum = yo[j];
-        for (long u = 0; u < got; u++) sum += yo[w->nb[u]];
-        double mean = sum / (double)(got + 1);
-        double sum2 = (yo[j] - mean) * (yo[j] - mean);
-        for (long u = 0; u < got; u++) sum2 += (yo[w->nb[u]] - mean) * (yo[w->nb[u]] - mean);
-        e[o] = (yo[j] >= (sum - yo[j]) / (double)got ? 1.0 : -1.0) * sqrt(sum2 / (double)got);
-    }
-}
-
 /* nt_dyn_yadj through the month cache: unit i of side 0 (treated) or 1
    (control), minus its bias adjustment when there is one. */
 static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
@@ -548,10 +514,12 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         for (int o = 0; o < NO; o++) w->y[o][j] = w->skip[j] ? 0 : uyadj(p, unit_person, m, 1, j, o, t);
     }
     int J = ctx->J > 0 ? ctx->J : 1;
+    if (nt_dyn_resid_month(&w->rs, m->n_c, w->ord, w->sorted, w->skip, NO, w->y)) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
         if (!(w->K[j] > 0) || w->skip[j]) continue;
-        double e[64];
-        resid(m, w, j, J, NO, e);
+        double e[64], yj[64];
+        for (int o = 0; o < NO; o++) yj[o] = w->y[o][j];
+        nt_dyn_resid_get(w->rs, w->pos[j], m->c_score[j], J, NO, yj, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++) {
             double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o) : 0;
