@@ -103,27 +103,30 @@ static void gram_add(double *A, double *rhs, int q, int NO, const double *z, dou
     }
 }
 
-static void row_of(const nt_dyn_kmatch *m, int side, long i, double *z)
+/* The alive columns of the Cholesky factor L (row-major, lower) into Lc,
+   column-major over the qa alive columns: Lc[j * qa + i] = L[idx[i], idx[j]],
+   i >= j; returns qa. */
+static int compact(const double *L, int q, const uint8_t *alive, int *idx, double *Lc)
 {
-    const double *x = side ? m->xz : m->xt;
-    long ld = side ? m->n_c : m->n_t;
-    z[0] = 1;
-    z[1] = side ? 0 : 1;
-    for (int c = 1; c < m->qx; c++) z[c + 1] = x[(size_t)c * (size_t)ld + (size_t)i] - m->xmean[c];
+    int qa = 0;
+    for (int j = 0; j < q; j++)
+        if (alive[j]) idx[qa++] = j;
+    for (int j = 0; j < qa; j++)
+        for (int i = j; i < qa; i++) Lc[j * qa + i] = L[idx[i] * q + idx[j]];
+    return qa;
 }
 
-/* Leverage h = w z'A^-1 z from the Cholesky factor L (alive columns):
-   ||L^-1 z||^2 w; v is q scratch. */
-static double leverage(const double *L, int q, const uint8_t *alive, const double *z, double w, double *v)
+/* Leverage h = w z'A^-1 z = w ||L^-1 z||^2 from the compact factor (column
+   form of the forward substitution); v is q scratch. */
+static double leverage(const double *Lc, int qa, const int *idx, const double *z, double w, double *v)
 {
+    for (int i = 0; i < qa; i++) v[i] = z[idx[i]];
     double h = 0;
-    for (int j = 0; j < q; j++) {
-        if (!alive[j]) { v[j] = 0; continue; }
-        double a = z[j];
-        for (int k = 0; k < j; k++)
-            if (alive[k]) a -= L[j * q + k] * v[k];
-        v[j] = a / L[j * q + j];
-        h += v[j] * v[j];
+    for (int j = 0; j < qa; j++) {
+        const double *col = Lc + (size_t)j * qa;
+        double x = v[j] / col[j];
+        h += x * x;
+        for (int i = j + 1; i < qa; i++) v[i] -= col[i] * x;
     }
     return w * h;
 }
@@ -131,23 +134,22 @@ static double leverage(const double *L, int q, const uint8_t *alive, const doubl
 /* 1 / sqrt(1 - h); 1 where h is (numerically) 1: the unit's residual is 0. */
 static double hc2(double h) { return 1 - h > 1e-8 ? 1 / sqrt(1 - h) : 1; }
 
-/* One unit of the regression (row z, weight w, person pe) into the
+/* One unit u of the regression (row z, weight w, outcomes y) into the
    linearisation's slots of its side (ld units): per outcome o the shift
    (f - 1) e at [o * ld + u] and the regression's term a'z w f e at
    [(NO + o) * ld + u], e = y - z'theta_o, f = 1 / sqrt(1 - leverage);
    theta and a are the solved rhs (a after the NO outcomes); v is q scratch. */
-static void lin_unit(int q, int NO, const double *L, const uint8_t *alive,
-                     const double *rhs, const double *z, double w, const nt_dyn_panel *p, long pe, int t, double *slot,
-                     long ld, long u, double *v)
+static void lin_unit(int q, int NO, const double *Lc, int qa, const int *idx, const double *rhs, const double *z,
+                     double w, const double *y, double *slot, long ld, long u, double *v)
 {
-    double f = hc2(leverage(L, q, alive, z, w, v)), az = 0;
+    double f = hc2(leverage(Lc, qa, idx, z, w, v)), az = 0;
     const double *a = rhs + (size_t)NO * q;
     for (int c = 0; c < q; c++) az += a[c] * z[c];
     for (int o = 0; o < NO; o++) {
         const double *th = rhs + (size_t)o * q;
         double fit = 0;
         for (int c = 0; c < q; c++) fit += th[c] * z[c];
-        double e = (double)p->outcome[o][pe * p->months + t] - fit;
+        double e = y[o] - fit;
         slot[(size_t)o * (size_t)ld + (size_t)u] = (f - 1) * e;
         slot[(size_t)(NO + o) * (size_t)ld + (size_t)u] = az * w * f * e;
     }
@@ -173,73 +175,181 @@ static double lambda_k(const nt_dyn_panel *p, const long *unit_person, const lon
     return sk > 0 ? st / sk : 1;
 }
 
+/* First call for m (a start month): the outputs, the design's column
+   means over the month's units (centring) and the rows (nt_dyn_gram.c). */
+static nt_status adjust_open(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
+                             int NO, int lin, nt_error *err)
+{
+    int q = m->qx + 1;
+    long nc = m->n_c, nt = m->n_t;
+    m->off_t = calloc((size_t)NO * (size_t)nt + 1, sizeof *m->off_t);
+    m->off_c = calloc((size_t)NO * (size_t)nc + 1, sizeof *m->off_c);
+    m->xmean = calloc((size_t)m->qx, sizeof *m->xmean);
+    m->adj_a = calloc((size_t)q, sizeof *m->adj_a);
+    m->adj_theta = calloc((size_t)NO * (size_t)q + 1, sizeof *m->adj_theta);
+    m->adj_no = NO;
+    if (lin) {
+        m->lin_t = calloc(2 * (size_t)NO * (size_t)nt + 1, sizeof *m->lin_t);
+        m->lin_c = calloc(2 * (size_t)NO * (size_t)nc + 1, sizeof *m->lin_c);
+    }
+    if (!m->off_t || !m->off_c || !m->xmean || !m->adj_a || !m->adj_theta || (lin && (!m->lin_t || !m->lin_c)))
+        return NOMEM(err);
+    for (int c = 1; c < m->qx; c++) {
+        double s = 0;
+        for (long i = 0; i < nt; i++) s += m->xt[(size_t)c * (size_t)nt + (size_t)i];
+        for (long j = 0; j < nc; j++) s += m->xz[(size_t)c * (size_t)nc + (size_t)j];
+        m->xmean[c] = nt + nc > 0 ? s / (double)(nt + nc) : 0;
+    }
+    /* segments of the control Gram only without weights: K_j = c_j run_j */
+    if (!(m->gram = nt_dyn_gram_open(p, unit_person, count, m, !nt_dyn_has_w(p) && !p->never))) return NOMEM(err);
+    return NT_OK;
+}
+
+/* The month's scratch of nt_dyn_adjust_tau. */
+typedef struct {
+    double *P, *acc, *A, *rhs, *z, *y, *Lc;
+    uint8_t *alive;
+    int *idx;
+} adj_buf;
+
+static void buf_free(adj_buf *b)
+{
+    free(b->P); free(b->acc); free(b->A); free(b->rhs); free(b->z); free(b->y); free(b->Lc); free(b->alive);
+    free(b->idx);
+}
+
+static int buf_alloc(adj_buf *b, long nc, int q, int NO)
+{
+    b->P = malloc(((size_t)nc + 1) * sizeof *b->P);
+    b->acc = calloc((size_t)nc + 1, sizeof *b->acc);
+    b->A = calloc((size_t)q * (size_t)q, sizeof *b->A);
+    b->rhs = calloc((size_t)(NO + 1) * (size_t)q, sizeof *b->rhs);
+    b->z = malloc((size_t)q * sizeof *b->z);
+    b->y = malloc((size_t)(NO + q) * sizeof *b->y);
+    b->Lc = malloc((size_t)q * (size_t)q * sizeof *b->Lc);
+    b->alive = malloc((size_t)q);
+    b->idx = malloc((size_t)q * sizeof *b->idx);
+    return !b->P || !b->acc || !b->A || !b->rhs || !b->z || !b->y || !b->Lc || !b->alive || !b->idx;
+}
+
+/* The controls' part of the normal equations at month t (acc: the treated's
+   difference array, lam: lambda_k); returns their copies. Without weights
+   the Gram from the segments (nt_dyn_gram_controls), else unit by unit. */
+static long controls_add(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m, int k,
+                         int t, int NO, double lam, adj_buf *b)
+{
+    int q = m->qx + 1, hw = nt_dyn_has_w(p), segs = nt_dyn_gram_segs(m->gram);
+    long nunits = segs ? nt_dyn_gram_controls(m->gram, b->acc, t, b->A) : 0;
+    double run = 0, *rhs = b->rhs, *y = b->y;
+    for (long j = 0; j < m->n_c; j++) {
+        run += b->acc[j];
+        if (!(run > 1e-15) || !nt_dyn_uobs(p, unit_person, m, m->n_t + j, t)) continue;
+        long pc = nt_dyn_uperson(unit_person, m, m->n_t + j);
+        double K = lam * run * (double)nt_dyn_ucount(count, m->c_unit[j]) * (hw ? nt_dyn_wt(p, pc, k, t, 1) : 1);
+        const double *z = nt_dyn_gram_row(m->gram, 1, j);
+        for (int o = 0; o < NO; o++) y[o] = nt_dyn_uy(p, unit_person, m, o, m->n_t + j, t);
+        if (segs) {
+            for (int c = 0; c < q; c++) {
+                double Kz = K * z[c];
+                for (int o = 0; o < NO; o++) rhs[o * q + c] += Kz * y[o];
+            }
+        } else {
+            gram_add(b->A, rhs, q, NO, z, K, y);
+            nunits += nt_dyn_ucount(count, m->c_unit[j]);
+        }
+        for (int c = 2; c < q; c++) rhs[(size_t)NO * q + c] += K * z[c];
+    }
+    return nunits;
+}
+
+/* The HC2 shifts and regression terms of the units in the regression. */
+static void lin_all(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m, int k,
+                    int t, int NO, double lam, adj_buf *b)
+{
+    int q = m->qx + 1, hw = nt_dyn_has_w(p);
+    long nc = m->n_c, nt = m->n_t;
+    int qa = compact(b->A, q, b->alive, b->idx, b->Lc);
+    double *y = b->y, *v = b->y + NO;
+    for (long i = 0; i < nt; i++) {
+        double den = b->P[m->rhi[i]] - b->P[m->rlo[i]];
+        if (!nt_dyn_uobs(p, unit_person, m, i, t) || !(den > 0)) continue;
+        long pi = nt_dyn_uperson(unit_person, m, i);
+        for (int o = 0; o < NO; o++) y[o] = nt_dyn_uy(p, unit_person, m, o, i, t);
+        lin_unit(q, NO, b->Lc, qa, b->idx, b->rhs, nt_dyn_gram_row(m->gram, 0, i),
+                 (double)nt_dyn_ucount(count, m->t_unit[i]) * (hw ? nt_dyn_wt(p, pi, k, t, 0) : 1), y, m->lin_t, nt, i, v);
+    }
+    double run = 0;
+    for (long j = 0; j < nc; j++) {
+        run += b->acc[j];
+        if (!(run > 1e-15) || !nt_dyn_uobs(p, unit_person, m, nt + j, t)) continue;
+        long pc = nt_dyn_uperson(unit_person, m, nt + j);
+        for (int o = 0; o < NO; o++) y[o] = nt_dyn_uy(p, unit_person, m, o, nt + j, t);
+        lin_unit(q, NO, b->Lc, qa, b->idx, b->rhs, nt_dyn_gram_row(m->gram, 1, j),
+                 lam * run * (double)nt_dyn_ucount(count, m->c_unit[j]) * (hw ? nt_dyn_wt(p, pc, k, t, 1) : 1), y,
+                 m->lin_c, nc, j, v);
+    }
+}
+
+/* off = x'b of every unit (x centred), per outcome. */
+static void offsets(nt_dyn_kmatch *m, int NO, const double *rhs)
+{
+    int q = m->qx + 1;
+    for (int side = 0; side < 2; side++) {
+        long n = side ? m->n_c : m->n_t;
+        double *off = side ? m->off_c : m->off_t;
+        for (long i = 0; i < n; i++) {
+            const double *z = nt_dyn_gram_row(m->gram, side, i);
+            for (int o = 0; o < NO; o++) {
+                const double *bo = rhs + (size_t)o * q;
+                double v = 0;
+                for (int c = 2; c < q; c++) v += z[c] * bo[c];
+                off[(size_t)o * (size_t)n + (size_t)i] = v;
+            }
+        }
+    }
+}
+
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
                             int k, int t, int NO, int lin, nt_error *err)
 {
     int q = m->qx + 1;
     long nc = m->n_c, nt = m->n_t;
     if (!m->off_t) {
-        m->off_t = calloc((size_t)NO * (size_t)nt + 1, sizeof *m->off_t);
-        m->off_c = calloc((size_t)NO * (size_t)nc + 1, sizeof *m->off_c);
-        m->xmean = calloc((size_t)m->qx, sizeof *m->xmean);
-        m->adj_a = calloc((size_t)q, sizeof *m->adj_a);
-        m->adj_theta = calloc((size_t)NO * (size_t)q + 1, sizeof *m->adj_theta);
-        m->adj_no = NO;
-        if (lin) {
-            m->lin_t = calloc(2 * (size_t)NO * (size_t)nt + 1, sizeof *m->lin_t);
-            m->lin_c = calloc(2 * (size_t)NO * (size_t)nc + 1, sizeof *m->lin_c);
-        }
-        if (!m->off_t || !m->off_c || !m->xmean || !m->adj_a || !m->adj_theta || (lin && (!m->lin_t || !m->lin_c)))
-            return NOMEM(err);
-        for (int c = 1; c < m->qx; c++) {
-            double s = 0;
-            for (long i = 0; i < nt; i++) s += m->xt[(size_t)c * (size_t)nt + (size_t)i];
-            for (long j = 0; j < nc; j++) s += m->xz[(size_t)c * (size_t)nc + (size_t)j];
-            m->xmean[c] = nt + nc > 0 ? s / (double)(nt + nc) : 0;
-        }
+        nt_status s = adjust_open(p, unit_person, count, m, NO, lin, err);
+        if (s) return s;
     }
-    double *P = malloc(((size_t)nc + 1) * sizeof *P), *acc = calloc((size_t)nc + 1, sizeof *acc);
-    double *A = calloc((size_t)q * (size_t)q, sizeof *A), *rhs = calloc((size_t)(NO + 1) * (size_t)q, sizeof *rhs);
-    double *z = malloc((size_t)q * sizeof *z), *y = malloc((size_t)(NO > q ? NO : q) * sizeof *y);
-    uint8_t *alive = malloc((size_t)q);
+    adj_buf b = {0};
     nt_status s = NT_OK;
-    if (!P || !acc || !A || !rhs || !z || !y || !alive) { s = NOMEM(err); goto done; }
+    if (buf_alloc(&b, nc, q, NO)) { s = NOMEM(err); goto done; }
+    double *P = b.P, *acc = b.acc, *rhs = b.rhs, *y = b.y;
     long nunits = 0;   /* rows of the regression, copies counted */
     /* den_i: prefix sums of the alive controls' copies (x censoring weight) */
     int hw = nt_dyn_has_w(p);
     P[0] = 0;
     for (long j = 0; j < nc; j++) {
-        long pc = unit_person[m->c_unit[j]];
-        P[j + 1] = P[j] + (nt_dyn_observed(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) *
-                                                          (hw ? nt_dyn_wt(p, pc, k, t, 0) : 1) : 0);
+        double c = 0;
+        if (nt_dyn_ualive(p, unit_person, m, nt + j, t))
+            c = (double)nt_dyn_ucount(count, m->c_unit[j]) *
+                (hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, nt + j), k, t, 0) : 1);
+        P[j + 1] = P[j] + c;
     }
     for (long i = 0; i < nt; i++) {
-        long pi = unit_person[m->t_unit[i]];
         double den = P[m->rhi[i]] - P[m->rlo[i]];
-        if (!nt_dyn_observed(p, pi, t) || !(den > 0)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t) || !(den > 0)) continue;
+        long pi = nt_dyn_uperson(unit_person, m, i);
         double ci = (double)nt_dyn_ucount(count, m->t_unit[i]) * (hw ? nt_dyn_wt(p, pi, k, t, 0) : 1);
         acc[m->rlo[i]] += ci / den;
         acc[m->rhi[i]] -= ci / den;
-        row_of(m, 0, i, z);
-        for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pi * p->months + t];
-        gram_add(A, rhs, q, NO, z, ci, y);
+        const double *z = nt_dyn_gram_row(m->gram, 0, i);
+        for (int o = 0; o < NO; o++) y[o] = nt_dyn_uy(p, unit_person, m, o, i, t);
+        gram_add(b.A, rhs, q, NO, z, ci, y);
         for (int c = 2; c < q; c++) rhs[(size_t)NO * q + c] -= ci * z[c];   /* a = -A^-1 (0, 0, N g) */
         nunits += nt_dyn_ucount(count, m->t_unit[i]);
     }
-    double run = 0, lam = hw ? lambda_k(p, unit_person, count, m, k, t, P, acc) : 1;
-    for (long j = 0; j < nc; j++) {
-        run += acc[j];
-        long pc = unit_person[m->c_unit[j]];
-        if (!(run > 1e-15) || !nt_dyn_cobs(p, pc, t)) continue;
-        double K = lam * run * (double)nt_dyn_ucount(count, m->c_unit[j]) * (hw ? nt_dyn_wt(p, pc, k, t, 1) : 1);
-        row_of(m, 1, j, z);
-        for (int o = 0; o < NO; o++) y[o] = (double)p->outcome[o][pc * p->months + t];
-        gram_add(A, rhs, q, NO, z, K, y);
-        for (int c = 2; c < q; c++) rhs[(size_t)NO * q + c] += K * z[c];
-        nunits += nt_dyn_ucount(count, m->c_unit[j]);
-    }
-    solve_drop(A, q, rhs, NO + 1, alive);
-    int adjusted = alive[0] && alive[1] && nunits >= (long)m->adjust_per_col * q;
+    double lam = hw ? lambda_k(p, unit_person, count, m, k, t, P, acc) : 1;
+    nunits += controls_add(p, unit_person, count, m, k, t, NO, lam, &b);
+    solve_drop(b.A, q, rhs, NO + 1, b.alive);
+    int adjusted = b.alive[0] && b.alive[1] && nunits >= (long)m->adjust_per_col * q;
     if (!adjusted) {
         /* no treated or no control, or too few units: not adjusted */
         memset(rhs, 0, (size_t)(NO + 1) * (size_t)q * sizeof *rhs);
@@ -250,49 +360,10 @@ nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, cons
         memset(m->lin_t, 0, 2 * (size_t)NO * (size_t)nt * sizeof *m->lin_t);
         memset(m->lin_c, 0, 2 * (size_t)NO * (size_t)nc * sizeof *m->lin_c);
     }
-    if (lin && adjusted) {
-        for (long i = 0; i < nt; i++) {
-            long pi = unit_person[m->t_unit[i]];
-            double den = P[m->rhi[i]] - P[m->rlo[i]];
-            if (!nt_dyn_observed(p, pi, t) || !(den > 0)) continue;
-            row_of(m, 0, i, z);
-            lin_unit(q, NO, A, alive, rhs, z, (double)nt_dyn_ucount(count, m->t_unit[i]) * (hw ? nt_dyn_wt(p, pi, k, t, 0) : 1),
-                     p, pi, t, m->lin_t, nt, i, y);
-        }
-        double run = 0;
-        for (long j = 0; j < nc; j++) {
-            run += acc[j];
-            long pc = unit_person[m->c_unit[j]];
-            if (!(run > 1e-15) || !nt_dyn_cobs(p, pc, t)) continue;
-            row_of(m, 1, j, z);
-            lin_unit(q, NO, A, alive, rhs, z,
-                     lam * run * (double)nt_dyn_ucount(count, m->c_unit[j]) * (hw ? nt_dyn_wt(p, pc, k, t, 1) : 1), p, pc, t,
-                     m->lin_c, nc, j, y);
-        }
-    }
-    for (int o = 0; o < NO; o++) {
-        const double *b = rhs + (size_t)o * q;
-        for (long i = 0; i < nt; i++) {
-            row_of(m, 0, i, z);
-            double v = 0;
-            for (int c = 2; c < q; c++) v += z[c] * b[c];
-            m->off_t[(size_t)o * (size_t)nt + (size_t)i] = v;
-        }
-        for (long j = 0; j < nc; j++) {
-            row_of(m, 1, j, z);
-            double v = 0;
-            for (int c = 2; c < q; c++) v += z[c] * b[c];
-            m->off_c[(size_t)o * (size_t)nc + (size_t)j] = v;
-        }
-    }
+    if (lin && adjusted) lin_all(p, unit_person, count, m, k, t, NO, lam, &b);
+    offsets(m, NO, rhs);
 done:
-    free(P);
-    free(acc);
-    free(A);
-    free(rhs);
-    free(z);
-    free(y);
-    free(alive);
+    buf_free(&b);
     return s;
 }
 

@@ -71,13 +71,13 @@ void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const 
     memset(cover, 0, (size_t)(nc + 1) * sizeof *cover);
     for (int e = 0; e < np; e++) S[e * (nc + 1)] = 0;
     for (long j = 0; j < nc; j++) {
-        double q = nt_dyn_cobs(p, unit_person[m->c_unit[j]], t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
+        double q = nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) : 0;
         double s = m->c_score[j] - m->shift, pw[3] = {1, s, s * s};
         for (int e = 0; e < np; e++) S[e * (nc + 1) + j + 1] = S[e * (nc + 1) + j] + q * pw[e];
     }
     for (long i = 0; i < m->n_t; i++) {
         contrib[i] = 0;
-        if (!nt_dyn_observed(p, unit_person[m->t_unit[i]], t)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         long lo = m->rlo[i], hi = m->rhi[i];
         double coef[3] = {1, 0, 0};
         if (m->epan) {
@@ -103,7 +103,7 @@ void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const 
     for (long j = 0; j < nc; j++) {
         c += cover[j];
         for (int e = 0; e < np; e++) run[e] += D[e * (nc + 1) + j];
-        if (c <= 0 || !nt_dyn_cobs(p, unit_person[m->c_unit[j]], t)) continue;
+        if (c <= 0 || !nt_dyn_uobs(p, unit_person, m, m->n_t + j, t)) continue;
         double s = m->c_score[j] - m->shift, pw[3] = {1, s, s * s}, x = 0;
         for (int e = 0; e < np; e++) x += run[e] * pw[e];
         x *= (double)nt_dyn_ucount(count, m->c_unit[j]);

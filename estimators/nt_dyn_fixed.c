@@ -57,6 +57,7 @@ static int sub_kmatch(const nt_dyn_kmatch *m, const uint8_t *in, long nf, nt_dyn
     s->yc = NULL;
     s->off_t = s->off_c = s->xmean = NULL;   /* the bias adjustment's, its own (nt_dyn_adjust_tau) */
     s->adj_a = s->adj_theta = s->lin_t = s->lin_c = NULL;
+    s->gram = NULL;
     s->n_t = nf;
     size_t n1 = (size_t)nf + 1;
     s->t_unit = malloc(n1 * sizeof *s->t_unit);
@@ -115,6 +116,7 @@ static void free_sub(nt_dyn_kmatch *s)
     free(s->adj_theta);
     free(s->lin_t);
     free(s->lin_c);
+    nt_dyn_gram_free(s->gram);
     s->start = NULL;
 }
 

@@ -93,6 +93,7 @@ typedef struct {
        [(adj_no + o) * n] of each treated (lin_t, n = n_t) and control
        (lin_c, n = n_c), f = 1 / sqrt(1 - leverage); 0 outside the WLS. */
     double *lin_t, *lin_c;
+    struct nt_dyn_gram_s *gram;  /* its rows and control Gram, per start month (nt_dyn_gram.c) */
 } nt_dyn_kmatch;
 
 /* ------------------------------------------------------------ month cache */
@@ -226,6 +227,22 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
    den_i, den_i over the alive controls (as the matched mean, nt_dyn_ualive). */
 nt_status nt_dyn_adjust_tau(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
                             int k, int t, int NO, int lin, nt_error *err);
+/* The bias adjustment's per-start-month rows z = (1, D, x - xmean) and,
+   with segs (no weights), the controls' Gram kept by segments of equal
+   run (nt_dyn_gram.c); NULL when out of memory. */
+typedef struct nt_dyn_gram_s nt_dyn_gram;
+nt_dyn_gram *nt_dyn_gram_open(const nt_dyn_panel *p, const long *unit_person, const long *count,
+                              const nt_dyn_kmatch *m, int segs);
+void nt_dyn_gram_free(nt_dyn_gram *g);
+/* Row of treated i (side 0) or control j (side 1): q doubles. */
+const double *nt_dyn_gram_row(const nt_dyn_gram *g, int side, long i);
+int nt_dyn_gram_segs(const nt_dyn_gram *g);
+/* With segs: adds sum_j K_j z_j z_j' over the controls observed in t with
+   run_j > 0 (K_j = c_j run_j, run the running sum of the difference array
+   acc over the control positions) to A's lower triangle (q x q); returns
+   their copies. Months must not decrease between calls, except that a
+   decrease rebuilds. */
+long nt_dyn_gram_controls(nt_dyn_gram *g, const double *acc, int t, double *A);
 /* The regression's term of the bias adjustment's linearisation at the
    month of the last nt_dyn_adjust_tau (with lin): a'z_u w_u f_u e_u for
    unit i of side 0 (treated) or 1 (control), w_u its weight in the WLS
@@ -307,6 +324,19 @@ nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed,
 nt_status nt_dyn_lin_merge(struct nt_dyn_lin_s *L, int f, const struct nt_dyn_lin_s *S, nt_error *err);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */
 void nt_dyn_lin_finish(struct nt_dyn_lin_s *L, const nt_dyn_result *r);
+
+/* The signed AI residuals of a month's observed controls (nt_dyn_resid.c):
+   the n controls in score order ord (scores sorted), skip[j] set for the
+   unobserved, outcomes y[o][j]; groups of equal score are summed once.
+   *R is made on first use and reused; -1 when out of memory. */
+typedef struct nt_dyn_resid_s nt_dyn_resid;
+int nt_dyn_resid_month(nt_dyn_resid **R, long n, const long *ord, const double *sorted, const uint8_t *skip, int NO,
+                       double *const *y);
+/* Control at rank (score s, outcomes yj) among them: e[o] =
+   sign(yj - mean of its neighbours) sqrt(sample variance of it and its J
+   nearest, ties at the J-th distance included), NaN without neighbours. */
+void nt_dyn_resid_get(const nt_dyn_resid *R, long rank, double s, int J, int NO, const double *yj, double *e);
+void nt_dyn_resid_free(nt_dyn_resid *R);
 
 /* Appends the matched sets of start month k (nt_dyn_pairs.c). */
 struct nt_dyn_pairs_s;

@@ -56,6 +56,7 @@ typedef struct nt_dyn_linwork_s {
     double *tb;
     uint8_t *role;
     size_t cap_tb;
+    nt_dyn_resid *rs;             /* the month's AI residuals by groups of equal score (nt_dyn_resid.c) */
 } linwork;
 
 static void work_free(linwork *w)
@@ -65,6 +66,7 @@ static void work_free(linwork *w)
     for (int o = 0; o < 64; o++) { free(w->y[o]); free(w->e[o]); }
     free(w->ord); free(w->pos); free(w->nb); free(w->contrib); free(w->skip);
     free(w->tb); free(w->role);
+    nt_dyn_resid_free(w->rs);
     free(w);
 }
 
@@ -258,8 +260,9 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
     for (int q = 0; q <= NO + 1; q++)   /* q = NO + 1: the not-yet-started weights (lambda_k, range_paths) */
         for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
     for (long j = 0; j < m->n_c; j++) {
-        long pc = unit_person[m->c_unit[j]];
-        int obs = nt_dyn_cobs(p, pc, t), alive = nt_dyn_observed(p, pc, t);   /* as range_paths */
+        long pc = nt_dyn_uperson(unit_person, m, m->n_t + j);
+        int obs = nt_dyn_uobs(p, unit_person, m, m->n_t + j, t);
+        int alive = nt_dyn_ualive(p, unit_person, m, m->n_t + j, t);   /* as range_paths */
         double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
         double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1, w0 = alive && hw ? nt_dyn_wt(p, pc, km, t, 0) : 1;
         for (int q = 0; q <= NO + 1; q++) {
@@ -272,8 +275,8 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
     }
     for (long i = 0; i < m->n_t; i++) {
         w->contrib[i] = 0;
-        if (!nt_dyn_observed(p, unit_person[m->t_unit[i]], t)) continue;
-        double wi = w->tw[i] = hw ? nt_dyn_wt(p, unit_person[m->t_unit[i]], km, t, 0) : 1;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
+        double wi = w->tw[i] = hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, i), km, t, 0) : 1;
         long lo = m->rlo[i], hi = m->rhi[i];
         double co[3] = {1, 0, 0};
         if (m->epan) {
@@ -321,9 +324,8 @@ static void range_terms(const nt_dyn_panel *p, const long *unit_person, const nt
             if (e < np) k += run[e] * pw;
             kk += run[np + e] * pw;
         }
-        long pc = unit_person[m->c_unit[j]];
-        int obs = nt_dyn_cobs(p, pc, t);
-        double wj = obs && hw ? nt_dyn_wt(p, pc, km, t, 1) : 1;
+        int obs = nt_dyn_uobs(p, unit_person, m, m->n_t + j, t);
+        double wj = obs && hw ? nt_dyn_wt(p, nt_dyn_uperson(unit_person, m, m->n_t + j), km, t, 1) : 1;
         w->K[j] = obs && k > 1e-15 ? lam * k * wj : 0;
         w->KK[j] = obs && k > 1e-15 ? lam * lam * kk * wj * wj : 0;
     }
@@ -438,42 +440,6 @@ static int control_order(const nt_dyn_kmatch *m, int k, linwork *w)
     return 0;
 }
 
-/* Signed AI residual of control j among the observed controls (skip[] 0)
-   of the month, its J nearest on the score (exact ties at the J-th
-   distance included; equal distances taken from the lower index first):
-   sign(y_j - mean of the neighbours) sqrt(sample variance over j and its
-   neighbours). The walk and the sums are those of nt_match_resid_many over
-   the observed controls, so the figures are the same, without sorting the
-   controls again for every month. */
-static void resid(const nt_dyn_kmatch *m, const linwork *w, long j, int J, int NO, double *e)
-{
-    long n = m->n_c, q = w->pos[j], Lp = q - 1, Rp = q + 1, got = 0;
-    double s = m->c_score[j], dJ = 0;
-    for (;;) {
-        while (Lp >= 0 && w->skip[w->ord[Lp]]) Lp--;
-        while (Rp < n && w->skip[w->ord[Rp]]) Rp++;
-        if (Lp < 0 && Rp >= n) break;
-        double dl = Lp >= 0 ? s - w->sorted[Lp] : INFINITY, dr = Rp < n ? w->sorted[Rp] - s : INFINITY;
-        int takeL = dl != dr ? dl < dr : w->ord[Lp] < w->ord[Rp];
-        double d = takeL ? dl : dr;
-        long pick = takeL ? w->ord[Lp--] : w->ord[Rp++];
-        if (got < J) { w->nb[got++] = pick; dJ = d; }
-        else if (d <= dJ) w->nb[got++] = pick;
-        else break;
-        if (got >= n) break;
-    }
-    for (int o = 0; o < NO; o++) {
-        if (got == 0) { e[o] = NAN; continue; }
-        const double *yo = w->y[o];
-        double sum = yo[j];
-        for (long u = 0; u < got; u++) sum += yo[w->nb[u]];
-        double mean = sum / (double)(got + 1);
-        double sum2 = (yo[j] - mean) * (yo[j] - mean);
-        for (long u = 0; u < got; u++) sum2 += (yo[w->nb[u]] - mean) * (yo[w->nb[u]] - mean);
-        e[o] = (yo[j] >= (sum - yo[j]) / (double)got ? 1.0 : -1.0) * sqrt(sum2 / (double)got);
-    }
-}
-
 /* nt_dyn_yadj through the month cache: unit i of side 0 (treated) or 1
    (control), minus its bias adjustment when there is one. */
 static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
@@ -551,10 +517,12 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
                                                 w->contrib, w->tw, w->y, err) : NT_OK;   /* nt_dyn_wlin.c */
     if (ws) return ws;
     int J = ctx->J > 0 ? ctx->J : 1;
+    if (nt_dyn_resid_month(&w->rs, m->n_c, w->ord, w->sorted, w->skip, NO, w->y)) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
         if (!(w->K[j] > 0) || w->skip[j]) continue;
-        double e[64];
-        resid(m, w, j, J, NO, e);
+        double e[64], yj[64];
+        for (int o = 0; o < NO; o++) yj[o] = w->y[o][j];
+        nt_dyn_resid_get(w->rs, w->pos[j], m->c_score[j], J, NO, yj, e);
         double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
         for (int o = 0; o < NO; o++) {
             double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o) : 0;

@@ -55,6 +55,7 @@ void nt_dyn_kmatch_free(nt_dyn_kmatch *m)
     free(m->adj_theta);
     free(m->lin_t);
     free(m->lin_c);
+    nt_dyn_gram_free(m->gram);
     memset(m, 0, sizeof *m);
 }
 

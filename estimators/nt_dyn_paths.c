@@ -88,6 +88,46 @@ nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, co
    each treated unit's weighted control mean in O(1): O(n_t + n_c) per month
    instead of O(pairs). Kernel weights 1 - ((s_j - s_i)/h)^2 expand into
    sums of 1, s_j and s_j^2 (scores centred by m->shift). */
+/* nt_dyn_yadj through the month cache (unit i of side 0 treated, 1 control). */
+static double uyadj(const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m, int side, long i, int o,
+                    int t)
+{
+    if (!m->yc) {   /* the panel's row */
+        long pe = nt_dyn_uperson(unit_person, m, side ? m->n_t + i : i);
+        return side ? nt_dyn_yadj(p, m, 1, i, pe, o, t) : nt_dyn_yadj(p, m, 0, i, pe, o, t);
+    }
+    double y = nt_dyn_uy(p, unit_person, m, o, side ? m->n_t + i : i, t);
+    if (side == 0 && m->off_t) y -= m->off_t[(size_t)o * (size_t)m->n_t + (size_t)i];
+    if (side == 1 && m->off_c) y -= m->off_c[(size_t)o * (size_t)m->n_c + (size_t)i];
+    return y;
+}
+
+/* The controls' prefix sums at month t, P[(q * np + e) * (n_c + 1) + j]:
+   q = 0 counts (alive), q = 1 + o outcome o, q = NO + 1 the
+   not-yet-started controls' weights (lambda_k); e = power of the score. */
+static void control_sums(const nt_dyn_panel *p, const long *unit_person, const long *count, const nt_dyn_kmatch *m,
+                         int k, int t, int NO, double *P)
+{
+    size_t nc1 = (size_t)m->n_c + 1;
+    int np = m->epan ? 3 : 1, hw = nt_dyn_has_w(p);
+    for (int q = 0; q <= NO + 1; q++)
+        for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
+    for (long j = 0; j < m->n_c; j++) {
+        long pc = nt_dyn_uperson(unit_person, m, m->n_t + j);
+        int obs = nt_dyn_uobs(p, unit_person, m, m->n_t + j, t), alive = nt_dyn_ualive(p, unit_person, m, m->n_t + j, t);
+        double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
+        double cnt = (double)nt_dyn_ucount(count, m->c_unit[j]);
+        double cj = cnt * (obs && hw ? nt_dyn_wt(p, pc, k, t, 1) : 1), c0 = cnt * (alive && hw ? nt_dyn_wt(p, pc, k, t, 0) : 1);
+        for (int q = 0; q <= NO + 1; q++) {
+            double v = q == 0 ? (alive ? c0 : 0) : !obs ? 0 : q == NO + 1 ? cj : cj * uyadj(p, unit_person, m, 1, j, q - 1, t);
+            for (int e = 0; e < np; e++) {
+                double *row = P + ((size_t)q * np + e) * nc1;
+                row[j + 1] = row[j] + v * pw[e];
+            }
+        }
+    }
+}
+
 static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, const long *count, nt_dyn_kmatch *m,
                              int ki, int fixed, nt_dyn_paths *ctx, nt_dyn_result *r, nt_error *err)
 {
@@ -101,38 +141,39 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
         free(P); free(cover); free(sum); free(sc);
         return nt_fail(err, NT_ENOMEM, "out of memory");
     }
-    /* P[(q * np + e) * nc1 + j]: q = 0 counts (alive), q = 1 + o outcome o,
-       q = NO + 1 the not-yet-started controls' weights (lambda_k); e = power. */
+    /* P: control_sums */
     int hw = nt_dyn_has_w(p);
-    for (int tau = 0; tau < H; tau++) {
+    /* Without weights, the month cache (as pair mode, nt_dyn_ycache): the
+       units' outcomes and observation limits read contiguously, the
+       linearisation's terms added to the rows once per block, and the
+       disclosure facts month by month. */
+    nt_dyn_ycache yc;
+    nt_dyn_facts_buf fb = {0};
+    int cached = !hw && !p->never;
+    if (cached && (nt_dyn_ycache_open(&yc, p, unit_person, m, k, NT_DYN_YCACHE_MONTHS) ||
+                   nt_dyn_facts_buf_alloc(&fb, m))) {
+        if (yc.y) nt_dyn_ycache_close(&yc);
+        nt_dyn_facts_buf_free(&fb);
+        free(P); free(cover); free(sum); free(sc);
+        return nt_fail(err, NT_ENOMEM, "out of memory");
+    }
+    if (cached) m->yc = &yc;
+    nt_status st = NT_OK;
+    for (int tau = 0; tau < H && !st; tau++) {
         int t = nt_dyn_month_t(p, k, tau);
+        if (cached && tau % NT_DYN_YCACHE_MONTHS == 0) nt_dyn_ycache_fill(&yc, p, tau, H);
         if (m->xz) {   /* bias-adjusted radius: y - x'b (nt_dyn_adjust.c) */
-            nt_status s = nt_dyn_adjust_tau(p, unit_person, count, m, k, t, NO, ctx->lin != NULL, err);
-            if (s) { free(P); free(cover); free(sum); free(sc); return s; }
+            st = nt_dyn_adjust_tau(p, unit_person, count, m, k, t, NO, ctx->lin != NULL, err);
+            if (st) break;
         }
-        for (int q = 0; q <= NO + 1; q++)
-            for (int e = 0; e < np; e++) P[((size_t)q * np + e) * nc1] = 0;
-        for (long j = 0; j < m->n_c; j++) {
-            long pc = unit_person[m->c_unit[j]];
-            int obs = nt_dyn_cobs(p, pc, t), alive = nt_dyn_observed(p, pc, t);   /* nt_dyn_ualive */
-            double sj = m->c_score[j] - m->shift, pw[3] = {1, sj, sj * sj};
-            double cnt = (double)nt_dyn_ucount(count, m->c_unit[j]);
-            double cj = cnt * (obs ? nt_dyn_wt(p, pc, k, t, 1) : 1), c0 = cnt * (alive ? nt_dyn_wt(p, pc, k, t, 0) : 1);
-            for (int q = 0; q <= NO + 1; q++) {
-                double v = q == 0 ? (alive ? c0 : 0) : !obs ? 0 : q == NO + 1 ? cj : cj * nt_dyn_yadj(p, m, 1, j, pc, q - 1, t);
-                for (int e = 0; e < np; e++) {
-                    double *row = P + ((size_t)q * np + e) * nc1;
-                    row[j + 1] = row[j] + v * pw[e];
-                }
-            }
-        }
+        control_sums(p, unit_person, count, m, k, t, NO, P);
         long nobs = 0, ncontrib = 0;
         double wcontrib = 0, wsi = 0;
         for (int oc = 0; oc < NO; oc++) sum[oc] = sc[oc] = 0;
         memset(cover, 0, nc1 * sizeof *cover);
         for (long i = 0; i < m->n_t; i++) {
-            long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]);
-            if (!nt_dyn_observed(p, pi, t)) continue;
+            long pi = nt_dyn_uperson(unit_person, m, i), ci = nt_dyn_ucount(count, m->t_unit[i]);
+            if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
             nobs += ci;
             long lo = m->rlo[i], hi = m->rhi[i];
             double coef[3] = {1, 0, 0};
@@ -145,7 +186,7 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             double den = 0;
             for (int e = 0; e < np; e++) den += coef[e] * (P[(size_t)e * nc1 + hi] - P[(size_t)e * nc1 + lo]);
             if (!(den > 1e-12)) continue;
-            double wi = (double)ci * nt_dyn_wt(p, pi, k, t, 0), si = 0;
+            double wi = (double)ci * (hw ? nt_dyn_wt(p, pi, k, t, 0) : 1), si = 0;
             for (int e = 0; e < np; e++) si += coef[e] * (P[((size_t)(NO + 1) * np + e) * nc1 + hi] - P[((size_t)(NO + 1) * np + e) * nc1 + lo]);
             wsi += wi * si / den;
             for (int oc = 0; oc < NO; oc++) {
@@ -155,10 +196,10 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
                     num += coef[e] * (row[hi] - row[lo]);
                 }
                 if (hw) {   /* as matched_tau: lambda_k below */
-                    sum[oc] += wi * nt_dyn_yadj(p, m, 0, i, pi, oc, t);
+                    sum[oc] += wi * uyadj(p, unit_person, m, 0, i, oc, t);
                     sc[oc] += wi * num / den;
                 } else
-                    sum[oc] += wi * (nt_dyn_yadj(p, m, 0, i, pi, oc, t) - num / den);
+                    sum[oc] += wi * (uyadj(p, unit_person, m, 0, i, oc, t) - num / den);
             }
             cover[lo]++;
             cover[hi]--;
@@ -173,8 +214,8 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
         for (long j = 0; j < m->n_c; j++) {
             c += cover[j];
             if (c <= 0) continue;
-            long pc = unit_person[m->c_unit[j]];
-            if (!nt_dyn_cobs(p, pc, t)) continue;
+            long pc = nt_dyn_uperson(unit_person, m, m->n_t + j);
+            if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t)) continue;
             if (nt_dyn_bit_set(bits, pc)) r->n_control_used[tau]++;
             if (fixed && nt_dyn_bit_set(bits_f, pc)) r->n_control_used_fixed[tau]++;
         }
@@ -189,16 +230,25 @@ static nt_status range_paths(const nt_dyn_panel *p, const long *unit_person, con
             r->k_se[slot] = NAN;
         }
         double kvar[64];
-        nt_status s = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err) : NT_OK;
-        if (s) { free(P); free(cover); free(sum); free(sc); return s; }
+        st = ctx->lin ? nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err) : NT_OK;
+        if (st) break;
         for (int oc = 0; ctx->lin && NO <= 64 && oc < NO; oc++)
             r->k_se[((long)ki * NO + oc) * H + tau] = sqrt(kvar[oc]);
+        if (cached) nt_dyn_facts_tau(p, unit_person, count, m, 0, ki, tau, &fb, r);
+        if (cached && ctx->lin && (tau + 1 == H || (tau + 1) % NT_DYN_YCACHE_MONTHS == 0))
+            st = nt_dyn_lin_flush(ctx, m, fixed, err);
+    }
+    if (cached) {
+        m->yc = NULL;
+        nt_dyn_ycache_close(&yc);
+        nt_dyn_facts_buf_free(&fb);
     }
     free(P);
     free(cover);
     free(sum);
     free(sc);
-    return NT_OK;
+    if (st || cached) return st;
+    return nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
 }
 
 /* Buffers of the AI variance of one start month (NN only), sized for its
@@ -367,10 +417,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     int k = r->k_month[ki], weighting = nt_dyn_weighting(o);
     const long *count = o->unit_count;
     ctx->k = k;
-    if (m->range_mode) {
-        nt_status s = range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
-        return s ? s : nt_dyn_facts(p, unit_person, count, m, 0, ki, r, err);
-    }
+    if (m->range_mode) return range_paths(p, unit_person, count, m, ki, fixed, ctx, r, err);
     int do_ai = o->full && o->method == NT_METHOD_NN && !count && NO <= AI_MAX_OUTCOMES && !nt_dyn_has_w(p);
     nt_status status = NT_OK;
     ai_buf ai = {0};
