@@ -17,6 +17,7 @@
 #include "estimators/nt_toe.h"
 #include "estimators/nt_toe_model.h"
 #include "tests/surv_testdata.h"
+#include "tests/toe_grad.h"
 
 /* Three persons, one baseline piece per hazard, no covariates; effects
    "lockin" (in_program = 1) and "post"; theta = (a_e, d_lockin, d_post, a_p)
@@ -48,26 +49,6 @@ static nt_toe_data tiny_data(void)
 {
     return (nt_toe_data){.n = 7, .person = tiny_person, .period = tiny_period, .y_exit = tiny_yexit,
                          .y_entry = tiny_yentry, .since_entry = tiny_since, .in_program = tiny_inprog};
-}
-
-/* max |analytic - central difference| / max(1, |analytic|) over theta */
-static double grad_check(const nt_toe_model *m, int K, const double *th)
-{
-    int p = nt_toe_model_np(m, K);
-    double *g = malloc((size_t)p * sizeof *g), *t = malloc((size_t)p * sizeof *t), ll, l1, l2, worst = 0;
-    assert_int_equal(nt_toe_model_eval(m, K, th, &ll, g, NULL), 0);
-    for (int j = 0; j < p; j++) {
-        double h = 1e-6;
-        memcpy(t, th, (size_t)p * sizeof *t);
-        t[j] += h;
-        nt_toe_model_eval(m, K, t, &l1, NULL, NULL);
-        t[j] -= 2 * h;
-        nt_toe_model_eval(m, K, t, &l2, NULL, NULL);
-        worst = fmax(worst, fabs(g[j] - (l1 - l2) / (2 * h)) / fmax(1, fabs(g[j])));
-    }
-    free(g);
-    free(t);
-    return worst;
 }
 
 static void test_toe_hand(void **state)

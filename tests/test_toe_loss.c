@@ -17,6 +17,7 @@
 #include "estimators/nt_toe.h"
 #include "estimators/nt_toe_model.h"
 #include "tests/surv_testdata.h"
+#include "tests/toe_grad.h"
 
 static double F(double mu) { return log(-expm1(-mu)); }
 
@@ -48,26 +49,6 @@ static nt_toe_data tiny_data(void)
                          .y_entry = tiny_yentry, .since_entry = tiny_since, .in_program = tiny_inprog,
                          .n_loss = 4, .loss_person = cell_person, .loss_piece = cell_piece, .n_loss_pieces = 2,
                          .loss_at = cell_at, .loss_ev = cell_ev, .loss_z = cell_post, .nz = 1};
-}
-
-/* max |analytic - central difference| / max(1, |analytic|) over theta */
-static double grad_check(const nt_toe_model *m, int K, const double *th)
-{
-    int p = nt_toe_model_np(m, K);
-    double *g = malloc((size_t)p * sizeof *g), *t = malloc((size_t)p * sizeof *t), ll, l1, l2, worst = 0;
-    assert_int_equal(nt_toe_model_eval(m, K, th, &ll, g, NULL), 0);
-    for (int j = 0; j < p; j++) {
-        double h = 1e-6;
-        memcpy(t, th, (size_t)p * sizeof *t);
-        t[j] += h;
-        nt_toe_model_eval(m, K, t, &l1, NULL, NULL);
-        t[j] -= 2 * h;
-        nt_toe_model_eval(m, K, t, &l2, NULL, NULL);
-        worst = fmax(worst, fabs(g[j] - (l1 - l2) / (2 * h)) / fmax(1, fabs(g[j])));
-    }
-    free(g);
-    free(t);
-    return worst;
 }
 
 static void test_toe_loss_hand(void **state)

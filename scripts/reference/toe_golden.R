@@ -198,6 +198,21 @@ toe_model <- function(d, cells = NULL, cut_e = c(6, 12), cut_p = 6) {
 }
 
 # interval names carry a comma: written with ';' (the test readers know no quotes)
+# K = 1 by optim (checked against glm) and K = 2 from the given starts,
+# written as tests/golden/<prefix>_k1.csv, _k2.csv and _glm.csv.
+fit_goldens <- function(M, prefix, v2, starts, label = "") {
+  M$check_grad(M$start1() + 0.1, 1)
+  r1 <- M$fit(M$start1(), 1)
+  r2 <- M$fit2(r1, v2, starts)
+  gl <- M$glm_fits()
+  cat(sprintf("glm vs optim K = 1%s: max |coef diff| %.3g, loglik diff %.3g\n", label,
+              max(abs(gl$coef - r1$coef)), gl$loglik[1] - r1$loglik[1]))
+  write_golden(r1, sprintf("tests/golden/%s_k1.csv", prefix))
+  write_golden(r2, sprintf("tests/golden/%s_k2.csv", prefix))
+  write_golden(gl, sprintf("tests/golden/%s_glm.csv", prefix))
+  r2
+}
+
 write_golden <- function(x, f) { x$name <- gsub(",", ";", x$name, fixed = TRUE)
   write.csv(format(x, digits = 17), f, row.names = FALSE, quote = FALSE) }
 
@@ -267,28 +282,12 @@ if (sys.nframe() == 0L) {
   dir.create("tests/golden", showWarnings = FALSE)
   # exit and entry (two hazards)
   M <- toe_model(d)
-  M$check_grad(M$start1() + 0.1, 1)
-  r1 <- M$fit(M$start1(), 1)
-  r2 <- M$fit2(r1, c(1, 1), list(c(-1, -1), c(1, -1), c(-1, 1)))
-  gl <- M$glm_fits()
-  cat(sprintf("glm vs optim K = 1: max |coef diff| %.3g, loglik diff %.3g\n",
-              max(abs(gl$coef - r1$coef)), gl$loglik[1] - r1$loglik[1]))
-  write_golden(r1, "tests/golden/toe_k1.csv")
-  write_golden(r2, "tests/golden/toe_k2.csv")
-  write_golden(gl, "tests/golden/toe_glm.csv")
+  r2 <- fit_goldens(M, "toe", c(1, 1), list(c(-1, -1), c(1, -1), c(-1, 1)))
   cat(sprintf("rows %d, persons %d, exits %d, entries %d\n", nrow(d), M$G, sum(d$y_exit), sum(d$y_entry)))
   print(r2[, 1:4])
   # with job loss (three hazards sharing the mass points)
   ML <- toe_model(d, cells)
-  ML$check_grad(ML$start1() + 0.1, 1)
-  l1 <- ML$fit(ML$start1(), 1)
-  l2 <- ML$fit2(l1, c(1, 1, -1), list(c(-1, -1, 1), c(1, 1, 0), c(1, -1, -1)))
-  ll <- ML$glm_fits()
-  cat(sprintf("glm vs optim K = 1 (three hazards): max |coef diff| %.3g, loglik diff %.3g\n",
-              max(abs(ll$coef - l1$coef)), ll$loglik[1] - l1$loglik[1]))
-  write_golden(l1, "tests/golden/toe_loss_k1.csv")
-  write_golden(l2, "tests/golden/toe_loss_k2.csv")
-  write_golden(ll, "tests/golden/toe_loss_glm.csv")
+  l2 <- fit_goldens(ML, "toe_loss", c(1, 1, -1), list(c(-1, -1, 1), c(1, 1, 0), c(1, -1, -1)), " (three hazards)")
   cat(sprintf("loss cells %d, months %g, losses %g (treated: %g of %g)\n", nrow(cells), sum(cells$at),
               sum(cells$ev), sum(cells$ev[cells$post == 1]), sum(cells$at[cells$post == 1])))
   print(l2[, 1:4])

@@ -24,15 +24,7 @@ d$entry_risk <- as.numeric(!(last & !entered))
 write.csv(d, "tests/data/toe_risk.csv", row.names = FALSE, quote = FALSE)
 
 M <- toe_model(d)
-M$check_grad(M$start1() + 0.1, 1)
-r1 <- M$fit(M$start1(), 1)
-r2 <- M$fit2(r1, c(1, 1), list(c(-1, -1), c(1, -1), c(-1, 1)))
-gl <- M$glm_fits()
-cat(sprintf("glm vs optim K = 1: max |coef diff| %.3g, loglik diff %.3g\n",
-            max(abs(gl$coef - r1$coef)), gl$loglik[1] - r1$loglik[1]))
-write_golden(r1, "tests/golden/toe_risk_k1.csv")
-write_golden(r2, "tests/golden/toe_risk_k2.csv")
-write_golden(gl, "tests/golden/toe_risk_glm.csv")
+r2 <- fit_goldens(M, "toe_risk", c(1, 1), list(c(-1, -1), c(1, -1), c(-1, 1)))
 cat(sprintf("rows %d, persons %d, exits %d, entries %d, rows not at risk: exit %d, entry %d\n", nrow(d), M$G,
             sum(d$y_exit), sum(d$y_entry), sum(d$exit_risk == 0), sum(d$entry_risk == 0 & d$since_entry == 0)))
 print(r2[, 1:4])
