@@ -22,8 +22,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
+#include "tests/nt_test.h"
 
 enum { DYN_TINY_N = 8, DYN_TINY_M = 4 };
 
@@ -97,6 +99,28 @@ static inline nt_status dyn_tiny_estimate(dyn_tiny *T, const nt_dyn_opts *o, nt_
     long units[DYN_TINY_N] = {0, 1, 2, 3, 4, 5, 6, 7};
     *r = NULL;
     return nt_dyn_estimate(dyn_tiny_view(T), units, DYN_TINY_N, o, r, err);
+}
+
+/* The hand computations' check of a linearisation: every person's term at
+   month tau is want[p] / scale; with r, the month's SE is the root of the
+   terms' sum of squares (sqrt(sum want^2) / scale). */
+static inline void dyn_tiny_expect_lin(const nt_dyn_lin *L, const nt_dyn_result *r, int tau,
+                                       const double want[DYN_TINY_N], double scale)
+{
+    double ss = 0;
+    for (int p = 0; p < DYN_TINY_N; p++) {
+        double c[DYN_TINY_M];
+        nt_dyn_lin_get(L, 0, p, c);
+        expect_near(c[tau], want[p] / scale, 1e-6);
+        ss += want[p] * want[p] / (scale * scale);
+    }
+    if (!r) return;
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    nt_error err;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    expect_near(f->se[tau], sqrt(ss), 1e-6);
+    nt_dyn_inference_free(f);
 }
 
 #endif

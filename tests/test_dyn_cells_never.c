@@ -150,18 +150,7 @@ static void test_ipw_cells_never_lin(void **state)
     double want[8] = {-3.0 / 8 - A + l0 * (1 - 1.0 / 3), c1 + l0 * (-1.0 / 3), c2 + l0 * (-1.0 / 3),
                       2.0 / 3 - A + l1 * 0.5,            c4 + l1 * (-0.5),      -1.0 / 3 - A + l1 * 0.5,
                       c6 + l1 * (-0.5),                  0};
-    double ss = 0;
-    for (int p = 0; p < 8; p++) {
-        double c[3];
-        nt_dyn_lin_get(L, 0, p, c);
-        expect_near(c[1], want[p] / 3, 1e-6);
-        ss += want[p] * want[p] / 9;
-    }
-    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
-    nt_dyn_inference *f;
-    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
-    expect_near(f->se[1], sqrt(ss), 1e-6);
-    nt_dyn_inference_free(f);
+    dyn_tiny_expect_lin(L, r, 1, want, 3);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
 }
@@ -185,11 +174,7 @@ static void test_aipw_never_lin(void **state)
     double want[8] = {-1 - A + l0 * (1 - 1.0 / 3), l0 * (-1.0 / 3),  l0 * (-1.0 / 3),
                       6.0 / 11 - A + l1 * 0.5,     c4 + l1 * (-0.5), -5.0 / 11 - A + l1 * 0.5,
                       c6 + l1 * (-0.5),            0};
-    for (int p = 0; p < 8; p++) {
-        double c[3];
-        nt_dyn_lin_get(L, 0, p, c);
-        expect_near(c[1], want[p] / 3, 1e-6);
-    }
+    dyn_tiny_expect_lin(L, NULL, 1, want, 3);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
 }

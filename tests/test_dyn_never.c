@@ -198,18 +198,7 @@ static void test_never_lin_tiny(void **state)
         fv[s] = 2.0 / 3 - v1 / (v1 + 1);
     }
     expect_near(3 * (fv[1] - fv[0]) / (2 * eps), Gs, 1e-8);
-    double ss = 0;
-    for (int p = 0; p < 8; p++) {
-        double c[3];
-        nt_dyn_lin_get(L, 0, p, c);
-        expect_near(c[2], want[p] / 3, 1e-6);
-        ss += want[p] * want[p] / 9;
-    }
-    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
-    nt_dyn_inference *f;
-    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
-    expect_near(f->se[2], sqrt(ss), 1e-6);
-    nt_dyn_inference_free(f);
+    dyn_tiny_expect_lin(L, r, 2, want, 3);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
 }

@@ -83,11 +83,13 @@ static void tiny_init(tiny *t)
                           .term = t->term, .included = t->included};
 }
 
-/* bandwidth: the kernel's (0: the rule of thumb) */
-static nt_dyn_result *run(nt_method method, int pool, nt_dyn_lin *lin, double bandwidth)
+/* bandwidth: the kernel's (0: the rule of thumb); p: columns of x (2: x
+   twice, aliased) */
+static nt_dyn_result *run_cols(nt_method method, int pool, nt_dyn_lin *lin, double bandwidth, int p)
 {
     static tiny t;
     tiny_init(&t);
+    t.v.p = p;
     long units[N] = {0, 1, 2, 3, 4, 5, 6, 7};
     nt_dyn_opts o;
     nt_dyn_opts_default(&o);
@@ -109,6 +111,11 @@ static nt_dyn_result *run(nt_method method, int pool, nt_dyn_lin *lin, double ba
     nt_error err;
     if (nt_dyn_estimate(&t.v, units, N, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
     return r;
+}
+
+static nt_dyn_result *run(nt_method method, int pool, nt_dyn_lin *lin, double bandwidth)
+{
+    return run_cols(method, pool, lin, bandwidth, 1);
 }
 
 static double beta_of(const nt_dyn_interval *iv, const char *term)
@@ -256,23 +263,7 @@ static void test_pool_rule(void **state)
 static void test_aliased_refit(void **state)
 {
     (void)state;
-    static tiny t;
-    tiny_init(&t);
-    t.v.p = 2;
-    long units[N] = {0, 1, 2, 3, 4, 5, 6, 7};
-    nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = 0;
-    o.start_last = 1;
-    o.start_interval = 1;
-    o.horizon = 2;
-    o.method = NT_METHOD_IPW;
-    o.min_treated = 3;
-    o.full = 1;
-    nt_error err;
-    nt_dyn_result *r = NULL;
-    assert_int_equal(nt_dyn_estimate(&t.v, units, N, &o, &r, &err), NT_OK);
+    nt_dyn_result *r = run_cols(NT_METHOD_IPW, 1, NULL, 0, 2);
     assert_int_equal(r->n_skipped, 0);
     assert_int_equal(r->interval[0].status, 0);
     assert_int_equal(r->interval[0].p, 3);   /* (Intercept), x, start_month=1 */
