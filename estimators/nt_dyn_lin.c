@@ -456,7 +456,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
                              const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err)
 {
     /* kvar (with it): the variance of ATT_k(tau) from this (k, tau)'s terms
-       alone, [sum_i (term_i - ATT_k)^2 + sum_j c_j^2 e_j^2] / n^2 */
+       alone, [sum_i (term_i - ATT_k)^2 + sum_j c_j^2 e_j^2] / (n (n - 1)) */
     double ts[64] = {0}, tq[64] = {0}, cq[64] = {0}, t0[64] = {0};   /* t0: the terms without the regression's */
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, np = m->epan ? 3 : 1, nq = m->epan ? 5 : 1;
@@ -544,7 +544,9 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
                 double att = t0[o] / n;   /* sum_i (term_i - ATT_k)^2 (= ts / n without the regression's term) */
                 vt = m->adj_a ? tq[o] - 2 * att * ts[o] + n * att * att : tq[o] - ts[o] * ts[o] / n;
             }
-            kvar[o] = (fmax(vt, 0) + cq[o]) / (n * n);
+            /* the terms are centred at ATT_k: E = V (n - 1) / n (docs/inference.md, per start month) */
+            double df = !hw && any > 1 ? (double)any / (double)(any - 1) : 1;
+            kvar[o] = df * (fmax(vt, 0) + cq[o]) / (n * n);
         }
     return NT_OK;
 }
@@ -684,7 +686,7 @@ double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)
 {
     if (!v->n || o >= 64) return NAN;
     double n = (double)v->n, c = v->tq[o] - v->ts[o] * v->ts[o] / n;
-    return ((c > 0 ? c : 0) + v->cq[o]) / (n * n);
+    return (n > 1 ? n / (n - 1) : 1) * ((c > 0 ? c : 0) + v->cq[o]) / (n * n);   /* as lin_matched's kvar */
 }
 
 /* The entry points: the terms, and the time they take (L->seconds). */

@@ -145,6 +145,9 @@ int main(int argc, char **argv)
     /* Full person bootstrap: sd of the replicates' ATT(tau) and cumulative. */
     int H = d.horizon, NO = p->n_outcomes;
     double *bs = NULL, *bs_cum = NULL;
+    size_t nks = (size_t)r->n_k * NO * H;   /* per start month: the replicates' sums of ATT_k(tau) */
+    double *ks1 = calloc(nks + 1, sizeof *ks1), *ks2 = calloc(nks + 1, sizeof *ks2);
+    long *kcnt = calloc(nks + 1, sizeof *kcnt);
     if (B_full > 0) {
         double *s1 = calloc((size_t)NO * H * 2, sizeof *s1), *s2 = calloc((size_t)NO * H * 2, sizeof *s2);
         long *cnt = calloc((size_t)NO * H * 2, sizeof *cnt);
@@ -169,6 +172,15 @@ int main(int argc, char **argv)
                     if (!isnan(cum)) { s1[kc] += cum; s2[kc] += cum * cum; cnt[kc]++; }
                 }
             }
+            for (int kb = 0; kb < rb->n_k; kb++)   /* the same start month in the estimate */
+                for (int k = 0; k < r->n_k; k++) {
+                    if (r->k_month[k] != rb->k_month[kb] || rb->k_skipped[kb]) continue;
+                    for (size_t s = 0; s < (size_t)NO * H; s++) {
+                        double v = rb->k_att[(size_t)kb * NO * H + s];
+                        size_t q = (size_t)k * NO * H + s;
+                        if (!isnan(v)) { ks1[q] += v; ks2[q] += v * v; kcnt[q]++; }
+                    }
+                }
             nt_dyn_result_free(rb);
         }
         bs = malloc((size_t)NO * H * sizeof *bs);
@@ -213,18 +225,20 @@ int main(int argc, char **argv)
     strncat(kname, ".by_start.csv", sizeof kname - strlen(kname) - 1);
     FILE *ko = fopen(kname, "w");
     if (!ko) { perror(kname); return 1; }
-    fprintf(ko, "method,outcome,start_month,month,n_treated,att,se\n");
+    fprintf(ko, "method,outcome,start_month,month,n_treated,att,se,boot_se\n");
     for (int k = 0; k < r->n_k; k++)
         for (int o = 0; o < NO && !r->k_skipped[k]; o++)
             for (int tau = 0; tau < H; tau++) {
                 size_t slot = ((size_t)k * NO + o) * H + tau;
                 if (isnan(r->k_att[slot])) continue;
-                fprintf(ko, "%s,%s,%d,%d,%ld,%.10g,%.10g\n", mname, st->series[o], r->k_month[k], tau,
-                        r->k_contrib[(size_t)k * H + tau], r->k_att[slot], r->k_se[slot]);
+                double bk = kcnt[slot] > 1 ? sqrt(fmax(ks2[slot] - ks1[slot] * ks1[slot] / kcnt[slot], 0) / (kcnt[slot] - 1)) : NAN;
+                fprintf(ko, "%s,%s,%d,%d,%ld,%.10g,%.10g,%.10g\n", mname, st->series[o], r->k_month[k], tau,
+                        r->k_contrib[(size_t)k * H + tau], r->k_att[slot], r->k_se[slot], bk);
             }
     fclose(ko);
     free(bs);
     free(bs_cum);
+    free(ks1); free(ks2); free(kcnt);
     nt_dyn_inference_free(inf);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);

@@ -75,8 +75,9 @@ check_cb() { # cost_benefit.csv truth_cost_benefit.csv label
 # 223), and the 90% rule failed for 3 of the 240 paths, all in one seed
 # (3 SE: 4 paths in two seeds). The paths show no bias (mean z per path
 # -0.03..0.20), but only 200 of 240 lie wholly inside their 95% band: the
-# radius SEs of the small late start months are somewhat small
-# (docs/inference.md, coverage by start month). Estimand
+# pooled SEs of a small programme matched within the exact and calendar
+# cells (scholing) are 5-17% small after month 35 (docs/inference.md, "The
+# pooled paths of a small programme"; not the per-start SEs). Estimand
 # ATT_fixed (default) against true_att_fixed, ATT against true_att; the
 # cumulative effect is summary.csv's, so on the study's [summary] estimand
 # (default ATT_fixed), compared only when it is the estimand checked.

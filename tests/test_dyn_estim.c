@@ -236,7 +236,8 @@ static void test_firth_dynamic(void **state)
    computation (scripts/reference/radius_ba_se.R, tests/golden/radius_ba_se.csv)
    on a 60-person panel both build from the same formulas (see the script):
    one start month, months 0..2, covariates x1, x2, censoring in months 1
-   and 2, J = 2 AI neighbours; ATT and se per month to 1e-6 relative. */
+   and 2, J = 2 AI neighbours; ATT and se per month to 1e-6 relative, and
+   the per-start se (the squared terms over N (N - 1)). */
 #define GN 60
 #define GM 3
 static void test_radius_bias_adjust_se_golden(void **state)
@@ -301,6 +302,7 @@ static void test_radius_bias_adjust_se_golden(void **state)
         assert_int_equal(r->n_control_used[tau], (long)tcsv_num(g, m, "n_controls"));
         assert_true(tnear(r->att[tau], tcsv_num(g, m, "att"), 1e-6));
         assert_true(tnear(f->se[tau], tcsv_num(g, m, "se"), 1e-6));
+        assert_true(tnear(r->k_se[tau], tcsv_num(g, m, "se_k"), 1e-6));   /* effects_by_start.csv's */
     }
     tcsv_free(g);
     nt_dyn_inference_free(f);

@@ -239,7 +239,29 @@ static void test_lin_tiny(void **state)
     expect_near(f->se[1], sqrt(2.0 / 9), 1e-7);
     expect_near(f->se[2], sqrt(1.0 / 9), 1e-7);
     expect_near(f->cum_se[2], sqrt(5.5 / 9), 1e-7);
+    /* nn's per-start SE is Abadie-Imbens' (nt_match_ai_att_se, as netto
+       match): the sums over n^2 = 9. */
+    expect_near(r->k_se[0], sqrt(0.5 / 9), 1e-9);
+    expect_near(r->k_se[2], sqrt(1.0 / 9), 1e-9);
     assert_int_equal(L->n_contrib[2], r->n_treated_matched[2]);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+
+    /* Radius on the same panel: the scores tie within each cell (radius 0),
+       so every treated takes its cell's two controls at 1/2 and the terms
+       are nn's above. The per-start SE (effects_by_start.csv) of the one
+       start month: the same sums times n / (n - 1) = 3/2 (the treated
+       terms are centred at the estimated ATT_k; docs/inference.md, "Per
+       start month"), so over n (n - 1) = 6; the path's SEs stay over 9. */
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    run_lin(NT_METHOD_RADIUS, L, &r);
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    expect_near(f->se[0], sqrt(0.5 / 9), 1e-7);
+    expect_near(f->se[2], sqrt(1.0 / 9), 1e-7);
+    expect_near(r->k_se[0], sqrt(0.5 / 6), 1e-9);
+    expect_near(r->k_se[1], sqrt(2.0 / 6), 1e-9);
+    expect_near(r->k_se[2], sqrt(1.0 / 6), 1e-9);
     nt_dyn_inference_free(f);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
@@ -257,18 +279,20 @@ static void test_lin_tiny(void **state)
 
 /* effects_by_start.csv's se for weighting: ATT_k(tau) from the (k, tau)
    terms alone, Var = [sum_i (a_i - ATT_k)^2 + sum_j b_j^2] / n^2 (the
-   propensity model taken as given, as for matching), on the tiny panel,
-   k = 0.
+   propensity model taken as given, as for matching) times n / (n - 1)
+   (the a_i are centred at the estimated ATT_k, which takes Var / n off
+   the sum's expectation), on the tiny panel, k = 0, n = 3: the sums
+   below over n (n - 1) = 6.
    IPW tau 0: treated r = 0, 0, 0, rbar = (.5*0 + .5*1 + 1*0 + 1*1)/3 = .5:
      a = -.5 (x3, no spread); b = n w/W (r - rbar) = w (r - .5): -.25, .25,
-     -.5, .5 -> .625: Var .625/9.
+     -.5, .5 -> .625: Var .625/6.
    IPW tau 2 (P2 censored): W = 2.5, rbar = .6, a = .4, .4, -.6 (ATT 1/15):
      spread 2/3; b = 1.2 w (r - .6): P1 .24, P4 -.72, P6 .48 -> .8064:
-     Var (2/3 + .8064)/9.
+     Var (2/3 + .8064)/6.
    AIPW tau 2: mu0 the OLS of y(2) on (1, x) over the observed controls:
      1 (x = 0), .5 (x = 1): r_c P1 0, P4 -.5, P6 .5, rbar 0; treated
      P0 1 - 1 = 0, P3 .5, P5 -.5 (ATT 0, spread .5); b: 0, -.6, .6 -> .72:
-     Var 1.22/9.  */
+     Var 1.22/6.  */
 static void test_weighting_k_se_tiny(void **state)
 {
     (void)state;
@@ -278,8 +302,8 @@ static void test_weighting_k_se_tiny(void **state)
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
     run_lin(NT_METHOD_IPW, L, &r);
     expect_near(r->k_att[2], 1.0 / 15.0, 1e-9);
-    expect_near(r->k_se[0], sqrt(0.625 / 9), 1e-9);
-    expect_near(r->k_se[2], sqrt((2.0 / 3.0 + 0.8064) / 9), 1e-9);
+    expect_near(r->k_se[0], sqrt(0.625 / 6), 1e-9);
+    expect_near(r->k_se[2], sqrt((2.0 / 3.0 + 0.8064) / 6), 1e-9);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
     run(NT_METHOD_IPW, &r);   /* without the linearisation: no se */
@@ -288,7 +312,7 @@ static void test_weighting_k_se_tiny(void **state)
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
     run_lin(NT_METHOD_AIPW, L, &r);
     expect_near(r->k_att[2], 0.0, 1e-6);
-    expect_near(r->k_se[2], sqrt(1.22 / 9), 1e-6);
+    expect_near(r->k_se[2], sqrt(1.22 / 6), 1e-6);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
 }

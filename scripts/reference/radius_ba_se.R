@@ -29,7 +29,8 @@
 # e_u / sqrt(1 - h_u).
 # se = sqrt(sum of squared terms) / N. Also written: se_fixed_b, the same
 # without the r terms and without HC2 (b held fixed, plain residuals: the
-# linearisation before issue 14's follow-up).
+# linearisation before issue 14's follow-up), and se_k, the per-start SE
+# of effects_by_start.csv: the squared terms over N (N - 1).
 # Usage: Rscript scripts/reference/radius_ba_se.R tests/golden/radius_ba_se.csv
 sign0 <- function(v) ifelse(v >= 0, 1, -1)   # netto: a tie (0) counts as +
 args <- commandArgs(trailingOnly = TRUE)
@@ -94,11 +95,17 @@ for (m in 0:(M - 1)) {
   rT <- ru[seq_len(N)]; rC <- rep(0, length(C)); rC[K > 0] <- ru[-seq_len(N)]
   se <- sqrt(sum((hc$tt + rT - att)^2) + sum((hc$cterm + rC)^2)) / N
   se0 <- sqrt(sum((plain$tt - att)^2) + sum(plain$cterm^2)) / N
+  # effects_by_start.csv's se of ATT_k (the one start month): the same
+  # squared terms over N (N - 1), the treated terms being centred at their
+  # mean (docs/inference.md, "Per start month"; netto's kvar centres at the
+  # mean of the HC2 treated terms before the regression's term, which is
+  # ATT_k up to the HC2 shifts: 7e-6 of the variance here)
+  se_k <- sqrt((sum((hc$tt + rT - mean(hc$tt))^2) + sum((hc$cterm + rC)^2)) / (N * (N - 1)))
   rows[[m + 1]] <- data.frame(month = m, att = att, se = se, se_fixed_b = se0, n_treated = N,
-                              n_controls = sum(K > 0))
+                              n_controls = sum(K > 0), se_k = se_k)
 }
 
 df <- do.call(rbind, rows)
-for (j in c("att", "se", "se_fixed_b")) df[[j]] <- sprintf("%.12g", df[[j]])
+for (j in c("att", "se", "se_fixed_b", "se_k")) df[[j]] <- sprintf("%.12g", df[[j]])
 write.csv(df, out, row.names = FALSE, quote = FALSE)
 print(df)
