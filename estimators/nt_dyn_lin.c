@@ -749,7 +749,11 @@ nt_status nt_dyn_lin_merge(nt_dyn_lin *L, int f, const nt_dyn_lin *S, nt_error *
         for (size_t i = 0; i < stride; i++) d[i] = (float)((double)d[i] + (double)v[i]);
         for (size_t i = 0; i < bb; i++) bits[i] |= b[i];
     }
-    for (int tau = 0; tau < H; tau++) L->n_contrib[f * H + tau] += S->n_contrib[tau];
+    for (int tau = 0; tau < H; tau++) {   /* the summed weights too: with weights nt_dyn_lin_get divides by them */
+        L->n_contrib[f * H + tau] += S->n_contrib[tau];
+        L->w_contrib[f * H + tau] += S->w_contrib[tau];
+    }
+    L->weighted |= S->weighted;
     return NT_OK;
 }
 
