@@ -17,8 +17,9 @@
    treated, and the sums are the plain ones. With weights the pooling over
    k uses sum_c S_c (wcontrib).
 
-   Linearisation (docs/inference.md, weighting; per cell), with the weights
-   held fixed as for plain weighting (nt_dyn_lin.c, lin_weighted):
+   Linearisation (docs/inference.md, weighting; per cell), as for plain
+   weighting (nt_dyn_lin.c, lin_weighted), plus the hazards' estimation
+   term of the weights (nt_dyn_wlin_weighted with the cells):
      treated term  W_i (r_i - rbar_c(i)) - (W_i - 1) ATT_k(tau)
      control term  -(S_c w_j W_j / W_c)(r_j - rbar_c)
      G            -= (S_c / W_c) w_j W_j (r_j - rbar_c) x_j.
@@ -104,6 +105,7 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
         if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi)) *oom = 1;
         nt_dyn_kvar_treated(hw ? NULL : ctx->kv, NO, term);   /* per-k SE: unweighted paths only */
     }
+    if (L->wl && hw) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, cs->R, beta, cs->W, cs->S);   /* the hazards' term */
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];

@@ -397,9 +397,14 @@ nt_status nt_dyn_wlin_matched(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, co
                               const nt_dyn_kmatch *m, int k, int t, int tau, int fixed, const double *K,
                               const double *yhat, const uint8_t *contrib, const double *tw, double *const *yc,
                               nt_error *err);
-/* IPW at (k, tau): rbar the weighted control mean of each outcome. */
+/* Weighting at (k, tau), r = y - mu0 (beta: AIPW's outcome model, held
+   fixed; NULL for IPW): rbar the weighted control mean of r per outcome;
+   within exact cells (cW not NULL) rbar[c * NO + o], cW[c] the cell's
+   control weights, cS[c] its contributing treated's weights
+   (nt_dyn_cells.c). */
 void nt_dyn_wlin_weighted(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, const long *unit_person,
-                          const nt_dyn_kmatch *m, int k, int t, int tau, const double *rbar);
+                          const nt_dyn_kmatch *m, int k, int t, int tau, const double *rbar, const double *beta,
+                          const double *cW, const double *cS);
 /* After the run (r->att known), before nt_dyn_lin_finish: the terms
    G(tau)' H^-1 score_p into L's estimand 0. */
 nt_status nt_dyn_wlin_finish(struct nt_dyn_wlin_s *W, const nt_dyn_result *r, struct nt_dyn_lin_s *L, nt_error *err);

@@ -591,7 +591,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
                            mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL));
     }
     for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
-    if (L->wl && !beta) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, rbar);   /* the hazards' term */
+    if (L->wl) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, rbar, beta, NULL, NULL);   /* the hazards' term */
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]];
         if (!nt_dyn_observed(p, pi, t)) continue;
@@ -751,7 +751,11 @@ nt_status nt_dyn_lin_merge(nt_dyn_lin *L, int f, const nt_dyn_lin *S, nt_error *
         for (size_t i = 0; i < stride; i++) d[i] = (float)((double)d[i] + (double)v[i]);
         for (size_t i = 0; i < bb; i++) bits[i] |= b[i];
     }
-    for (int tau = 0; tau < H; tau++) L->n_contrib[f * H + tau] += S->n_contrib[tau];
+    for (int tau = 0; tau < H; tau++) {   /* the summed weights too: with weights nt_dyn_lin_get divides by them */
+        L->n_contrib[f * H + tau] += S->n_contrib[tau];
+        L->w_contrib[f * H + tau] += S->w_contrib[tau];
+    }
+    L->weighted |= S->weighted;
     return NT_OK;
 }
 

@@ -193,14 +193,23 @@ int main(int argc, char **argv)
         free(s1); free(s2); free(cnt); free(draw);
     }
 
-    FILE *out = fopen(outname, "w");
-    if (!out) { perror(outname); return 1; }
+    /* ESTIMAND=ATT_fixed: the fixed-composition path (the inference's series NO + o) in OUT;
+       otherwise the ATT (or ATT_never) in OUT and the fixed path beside it in OUT.fixed.csv */
+    const char *en = getenv("ESTIMAND");
+    int fx0 = en && !strcmp(en, "ATT_fixed");
+    for (int fx = fx0; fx < 2; fx++) {
+    char fname[4200];
+    snprintf(fname, sizeof fname, "%s", outname);
+    if (fx > fx0) {
+        char *fd = strrchr(fname, '.');
+        if (fd && !strcmp(fd, ".csv")) *fd = 0;
+        strncat(fname, ".fixed.csv", sizeof fname - strlen(fname) - 1);
+    }
+    FILE *out = fopen(fname, "w");
+    if (!out) { perror(fname); return 1; }
     fprintf(out, "method,outcome,month,n_treated,att,se,lower,upper,band_lower,band_upper,cum,cum_se,"
                  "cum_band_lower,cum_band_upper,draw_sd,boot_se,boot_cum_se,breakeven,breakeven_lower,"
                  "breakeven_upper,breakeven_band,lockin_depth,lockin_month\n");
-    /* ESTIMAND=ATT_fixed: the fixed-composition path (the inference's series NO + o) */
-    const char *en = getenv("ESTIMAND");
-    int fx = en && !strcmp(en, "ATT_fixed");
     const double *att = fx ? r->att_fixed : r->att;
     const long *ntm = fx ? r->n_treated_matched_fixed : r->n_treated_matched;
     for (int o0 = 0; o0 < NO; o0++)
@@ -216,6 +225,7 @@ int main(int argc, char **argv)
                     inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o]);
         }
     fclose(out);
+    }
     /* Per start month (effects_by_start.csv's ATT_k(tau) and se): OUT with
        .csv -> .by_start.csv, rows of the start months used. */
     char kname[4200];

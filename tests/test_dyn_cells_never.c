@@ -129,12 +129,18 @@ static void test_aipw_never_tiny(void **state)
     nt_dyn_result_free(r);
 }
 
-/* The linearisation of IPW within cells, ATT_never, month 1, the weights
-   held fixed: treated terms r_i - rbar_c (P0 -3/8, P3 2/3, P5 -1/3), control
-   terms -(S_c w_j W_j / W_c)(y_j - rbar_c) (cell 0: S 1, W 1.6: P2 -15/64,
-   P4 15/64; cell 1: S 2, W 1.8: P1 -4/9, P6 4/9), and the logit's term
-   a'z (d - e), a = H^-1 G, G = sum_j (control term_j) z_j, H = [[5/3, 1],
-   [1, 1]] (test_dyn_never.c). */
+/* The linearisation of IPW within cells, ATT_never, month 1: treated terms
+   r_i - rbar_c (P0 -3/8, P3 2/3, P5 -1/3), control terms -(S_c w_j W_j /
+   W_c)(y_j - rbar_c) (cell 0: S 1, W 1.6: P2 -15/64, P4 15/64; cell 1: S
+   2, W 1.8: P1 -4/9, P6 4/9), the logit's term a'z (d - e), a = H^-1 G,
+   G = sum_j (control term_j) z_j, H = [[5/3, 1], [1, 1]]
+   (test_dyn_never.c), and the start hazard's term (nt_dyn_wlin.c): the
+   pooled rate h = 1/6 (intercept-only logit, information 5/6, scores P1
+   -1/2, P2 -1/6, P6 2/3); d log W_j / d theta = h for the controls at risk
+   in month 1 (P1, P2, P6; P4 is off the index benefit), so Gs = (c1 + c2 +
+   c6) / 6 = -15/384 = d(3 ATT(1)) / d theta, checked against the closed
+   form 3 ATT(1) = 1/3 - rbar_0, rbar_0 = .5 v / (.5 v + 1), v = 1 / (1 - h)
+   (cell 1's rbar is 1/3 whatever v). */
 static void test_ipw_cells_never_lin(void **state)
 {
     (void)state;
@@ -147,9 +153,17 @@ static void test_ipw_cells_never_lin(void **state)
     double G0 = c1 + c2 + c4 + c6, G1 = c4 + c6;   /* z = (1, x) */
     double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;
     double l0 = a0, l1 = a0 + a1;
-    double want[8] = {-3.0 / 8 - A + l0 * (1 - 1.0 / 3), c1 + l0 * (-1.0 / 3), c2 + l0 * (-1.0 / 3),
+    double h = 1.0 / 6, Gs = (c1 + c2 + c6) * h, as = Gs / (6 * h * (1 - h));
+    expect_near(Gs, -15.0 / 384, 1e-15);
+    double th = log(h / (1 - h)), eps = 1e-5, fv[2];
+    for (int s = 0; s < 2; s++) {
+        double hs = 1 / (1 + exp(-(th + (s ? eps : -eps)))), v = 1 / (1 - hs);
+        fv[s] = 1.0 / 3 - 0.5 * v / (0.5 * v + 1);
+    }
+    expect_near((fv[1] - fv[0]) / (2 * eps), Gs, 1e-8);
+    double want[8] = {-3.0 / 8 - A + l0 * (1 - 1.0 / 3), c1 + l0 * (-1.0 / 3) + as * -0.5, c2 + l0 * (-1.0 / 3) + as * -h,
                       2.0 / 3 - A + l1 * 0.5,            c4 + l1 * (-0.5),      -1.0 / 3 - A + l1 * 0.5,
-                      c6 + l1 * (-0.5),                  0};
+                      c6 + l1 * (-0.5) + as * (1 - 2 * h), 0};
     dyn_tiny_expect_lin(L, r, 1, want, 3);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
@@ -158,7 +172,10 @@ static void test_ipw_cells_never_lin(void **state)
 /* The linearisation of AIPW ATT_never at month 1 (outcome model held
    fixed, as without weights): treated terms r_i - rbar with rbar = 0 (P0
    -1, P3 6/11, P5 -5/11), control terms -(3 w_j W_j / 3.4) r_j (P1, P2 0,
-   P4 -(3/3.4) 6/11, P6 (3.6/3.4) 5/11), and the logit's term as above. */
+   P4 -(3/3.4) 6/11, P6 (3.6/3.4) 5/11), the logit's term as above, and the
+   start hazard's term: of the controls at risk in month 1 only P6 has a
+   residual, Gs = c6 h, added as Gs / (5/6) x score (P1 -1/2, P2 -1/6, P6
+   2/3). */
 static void test_aipw_never_lin(void **state)
 {
     (void)state;
@@ -171,9 +188,10 @@ static void test_aipw_never_lin(void **state)
     double G0 = c4 + c6, G1 = c4 + c6;
     double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;
     double l0 = a0, l1 = a0 + a1;
-    double want[8] = {-1 - A + l0 * (1 - 1.0 / 3), l0 * (-1.0 / 3),  l0 * (-1.0 / 3),
+    double h = 1.0 / 6, as = c6 * h / (6 * h * (1 - h));
+    double want[8] = {-1 - A + l0 * (1 - 1.0 / 3), l0 * (-1.0 / 3) + as * -0.5, l0 * (-1.0 / 3) + as * -h,
                       6.0 / 11 - A + l1 * 0.5,     c4 + l1 * (-0.5), -5.0 / 11 - A + l1 * 0.5,
-                      c6 + l1 * (-0.5),            0};
+                      c6 + l1 * (-0.5) + as * (1 - 2 * h), 0};
     dyn_tiny_expect_lin(L, NULL, 1, want, 3);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);

@@ -180,6 +180,38 @@ static void test_fixed_lin(void **state)
     nt_dyn_result_free(r2);
 }
 
+/* With the censoring weights (IPCW): the pooled rate makes every unit
+   observed in t weigh the same (7/6 at t = 1: three censorings among 21
+   rows at risk), which cancels in ATT_fixed and its linearisation, so the
+   SE at tau 1 is the unweighted sqrt(1/2) above. The second run of start
+   month 0 (P5 not in F_0) brings its summed weights into estimand 1
+   (nt_dyn_lin_merge; before 2026-11-30 only the counts, so that ATT_fixed's
+   SEs with weights were divided by too small a sum). */
+static void test_fixed_lin_ipcw(void **state)
+{
+    (void)state;
+    dyn_tiny T;
+    tiny_init(&T);
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    nt_dyn_opts o;
+    dyn_tiny_opts(&o, NT_METHOD_NN, L);
+    o.censoring = 1;
+    nt_dyn_result *r;
+    if (dyn_tiny_estimate(&T, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    expect_near(r->att_fixed[1], 0, 1e-12);
+    expect_near(L->w_contrib[1], 3 * 7.0 / 6, 1e-12);       /* ATT: P0, P3, P5 */
+    expect_near(L->w_contrib[3 + 1], 2 * 7.0 / 6, 1e-12);   /* ATT_fixed: P0, P3 */
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    expect_near(f->se[3 + 1], sqrt(0.5), 1e-7);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -188,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_fixed_ipw),
         cmocka_unit_test(test_fixed_all),
         cmocka_unit_test(test_fixed_lin),
+        cmocka_unit_test(test_fixed_lin_ipcw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
