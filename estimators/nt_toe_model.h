@@ -24,8 +24,19 @@ typedef struct {
     int n_pl, nz, o_al, o_bl;    /* job-loss pieces, columns, offsets (n_pl = 0: no loss hazard) */
     int nv;               /* coordinates per mass point: 2, or 3 with the loss hazard */
     long *lstart;         /* n_persons + 1 cell offsets (NULL without the loss hazard) */
+    unsigned char *lnewz; /* per job-loss cell: 1 if z differs from the person's previous cell's */
     double *ev_l, *at_l;  /* losses and months per loss piece */
-    int max_rows;         /* most rows of one person */
+    /* Runs of a person's consecutive non-event rows with the same codes and
+       covariates collapse into one "cell" (its first row crow[c], weight
+       cw[c] = rows in the run); event rows are cells of weight 1. An
+       evaluation costs O(cells nx) instead of O(rows nx). */
+    long n_cells;
+    long *cstart;         /* n_persons + 1 cell offsets */
+    long *crow;           /* n_cells: the cell's first row */
+    double *cw;           /* n_cells: rows in the cell */
+    unsigned char *cnewx; /* n_cells: 1 if the covariates differ from the previous cell's (or first of a person) */
+    int max_rows;         /* most cells of one person */
+    long *n_eval;         /* evaluations so far: [0] log L only, [1] with the gradient (progress lines) */
     int max_cells;        /* most job-loss cells of one person */
     char **base_name;     /* p_base names */
     double *ev_e, *ev_p;  /* events per exit / entry piece (start values) */
