@@ -50,6 +50,10 @@ void nt_toe_model_free(nt_toe_model *m)
     free(m->crow);
     free(m->cw);
     free(m->cnewx);
+    free(m->xstart);
+    free(m->xrow);
+    free(m->zstart);
+    free(m->zrow);
     free(m->ev_e);
     free(m->ev_p);
     free(m->at_e);
@@ -240,6 +244,23 @@ static nt_status loss_cells(nt_toe_model *m, const nt_toe_data *d, nt_error *err
         for (int j = 0; j < m->nz && !m->lnewz[c]; j++)
             m->lnewz[c] = d->loss_z[(size_t)j * (size_t)nc + (size_t)c] != d->loss_z[(size_t)j * (size_t)nc + (size_t)c - 1];
     }
+    long nr = 0; /* z runs, row-major */
+    m->zstart = malloc((size_t)(m->n_persons + 1) * sizeof *m->zstart);
+    if (!m->zstart) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long i = 0; i < m->n_persons; i++) {
+        m->zstart[i] = nr;
+        for (c = m->lstart[i]; c < m->lstart[i + 1]; c++) nr += m->lnewz[c];
+    }
+    m->zstart[m->n_persons] = nr;
+    m->zrow = malloc((size_t)(nr ? nr : 1) * (size_t)(m->nz ? m->nz : 1) * sizeof *m->zrow);
+    if (!m->zrow) return nt_fail(err, NT_ENOMEM, "out of memory for %ld job-loss runs", nr);
+    nr = 0;
+    for (c = 0; c < nc; c++)
+        if (m->lnewz[c]) {
+            for (int j = 0; j < m->nz; j++)
+                m->zrow[(size_t)nr * (size_t)m->nz + (size_t)j] = d->loss_z[(size_t)j * (size_t)nc + (size_t)c];
+            nr++;
+        }
     return NT_OK;
 }
 
@@ -297,6 +318,23 @@ static nt_status build_cells(nt_toe_model *m, const nt_toe_data *d, nt_error *er
     if ((a = realloc(m->piece_e, nc * sizeof *m->piece_e))) m->piece_e = a;
     if ((a = realloc(m->piece_p, nc * sizeof *m->piece_p))) m->piece_p = a;
     if ((a = realloc(m->eff, nc * sizeof *m->eff))) m->eff = a;
+    long nr = 0; /* the covariate runs, row-major: sequential reads in the evaluation */
+    m->xstart = malloc((size_t)(m->n_persons + 1) * sizeof *m->xstart);
+    if (!m->xstart) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long i = 0; i < m->n_persons; i++) {
+        m->xstart[i] = nr;
+        for (long k = m->cstart[i]; k < m->cstart[i + 1]; k++) nr += m->cnewx[k] || k == m->cstart[i];
+    }
+    m->xstart[m->n_persons] = nr;
+    m->xrow = malloc((size_t)(nr ? nr : 1) * (size_t)(m->nx ? m->nx : 1) * sizeof *m->xrow);
+    if (!m->xrow) return nt_fail(err, NT_ENOMEM, "out of memory for %ld covariate runs", nr);
+    nr = 0;
+    for (long k = 0; k < c; k++)
+        if (m->cnewx[k]) {
+            for (int j = 0; j < m->nx; j++)
+                m->xrow[(size_t)nr * (size_t)m->nx + (size_t)j] = d->x[(size_t)j * (size_t)n + (size_t)m->crow[k]];
+            nr++;
+        }
     return NT_OK;
 }
 
@@ -431,16 +469,17 @@ static double gfun(double mu)
 /* Job-loss cells c0..c1-1 of one person: adds sum_c ev_c F(eta_c + v_l^k)
    - e^{v_l^k} S_l to l[k] (S_l = sum_c (at_c - ev_c) exp(eta_c)); eta: the
    cells' predictors, then (from eta + max_cells) their exp (work). */
-static void loss_terms(const nt_toe_model *m, const mix *q, const double *th, long c0, long c1, double *eta,
-                       double *l)
+static void loss_terms(const nt_toe_model *m, const mix *q, const double *th, long i, double *eta, double *l)
 {
     const nt_toe_data *d = m->d;
-    const size_t nc = (size_t)d->n_loss;
+    const long c0 = m->lstart[i], c1 = m->lstart[i + 1];
+    const double *zr = m->zrow + (size_t)m->zstart[i] * (size_t)m->nz - m->nz;
     double Sl = 0, zb = 0, ezb = 1;
     for (long c = c0; c < c1; c++) {
-        if (m->lnewz[c] || c == c0) {
+        if (m->lnewz[c]) {
+            zr += m->nz;
             zb = 0;
-            for (int j = 0; j < m->nz; j++) zb += th[m->o_bl + j] * d->loss_z[(size_t)j * nc + (size_t)c];
+            for (int j = 0; j < m->nz; j++) zb += th[m->o_bl + j] * zr[j];
             ezb = exp(zb);
         }
         eta[c - c0] = th[m->o_al + d->loss_piece[c]] + zb;
@@ -454,19 +493,21 @@ static void loss_terms(const nt_toe_model *m, const mix *q, const double *th, lo
 }
 
 /* The loss cells' score given the posterior weights w (loss_terms' eta). */
-static void loss_score(const nt_toe_model *m, const mix *q, const double *w, long c0, long c1, const double *eta,
-                       double *s, int K)
+static void loss_score(const nt_toe_model *m, const mix *q, const double *w, long i, const double *eta, double *s,
+                       int K)
 {
     const nt_toe_data *d = m->d;
-    const size_t nc = (size_t)d->n_loss;
+    const long c0 = m->lstart[i], c1 = m->lstart[i + 1];
+    const double *zr = m->zrow + (size_t)m->zstart[i] * (size_t)m->nz;
     double El = 0, gl[NT_TOE_KMAX] = {0}, Sl = 0;
     for (int k = 0; k < K; k++) El += w[k] * q->evl[k];
     double sz = 0; /* the cells' scores with the current z, chained to b_l at its change */
     for (long c = c0; c <= c1; c++) {
         if (c == c1 || (m->lnewz[c] && c > c0)) {
-            for (int j = 0; j < m->nz; j++) s[m->o_bl + j] += sz * d->loss_z[(size_t)j * nc + (size_t)c - 1];
+            for (int j = 0; j < m->nz; j++) s[m->o_bl + j] += sz * zr[j];
             if (c == c1) break;
             sz = 0;
+            zr += m->nz;
         }
         double mu = eta[m->max_cells + c - c0], ev = d->loss_ev[c], sc = -(d->loss_at[c] - ev) * mu * El;
         Sl += (d->loss_at[c] - ev) * mu;
@@ -489,19 +530,21 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
     const long k0 = m->cstart[i], k1 = m->cstart[i + 1];
     const long c0 = m->lstart ? m->lstart[i] : 0, c1 = m->lstart ? m->lstart[i + 1] : 0;
     double *etal = mu + 2 * (size_t)m->max_rows;
-    const size_t n = (size_t)m->n;
     const int nx = m->nx, K = q->K;
     double *mue = mu, *mup = mu + m->max_rows;
     const double *ex = q->ex;
+    const double *const xr0 = m->xrow + (size_t)m->xstart[i] * (size_t)nx;
+    const double *xr = xr0 - nx; /* the current covariate run */
     double Se = 0, Sp = 0, ee = 0, ep = 0, xe = 0, xp = 0, exe = 1, exp_ = 1;
     int has_e = 0, has_p = 0;
     for (long c = k0; c < k1; c++) { /* cells: eta = piece + x'b (+ effect); x'b reused while x repeats */
         const long r = m->crow[c];
         double eta;
-        if (m->cnewx[c] || c == k0) {
+        if (m->cnewx[c]) {
+            xr += nx;
             xe = xp = 0;
             for (int j = 0; j < nx; j++) {
-                double v = d->x[(size_t)j * n + (size_t)r];
+                double v = xr[j];
                 xe += th[m->o_be + j] * v;
                 xp += th[m->o_bp + j] * v;
             }
@@ -532,7 +575,7 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         if (has_e) l[k] += logF(ee + q->ve[k]);
         if (has_p) l[k] += logF(ep + q->vp[k]);
     }
-    if (c1 > c0) loss_terms(m, q, th, c0, c1, etal, l);
+    if (c1 > c0) loss_terms(m, q, th, i, etal, l);
     for (int k = 0; k < K; k++)
         if (l[k] > lmax) lmax = l[k];
     for (int k = 0; k < K; k++) sum += exp(l[k] - lmax);
@@ -547,18 +590,18 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         if (has_p) Gp += w[k] * (gp[k] = gfun(exp(ep + q->vp[k])));
     }
     double ce = 0, cp = 0; /* the scores of the cells with the current x, chained to b at its change */
-    long rx = k1 > k0 ? m->crow[k0] : 0;
+    xr = xr0;
     for (long c = k0; c <= k1; c++) {
         if (c == k1 || (m->cnewx[c] && c > k0)) {
             for (int j = 0; j < nx; j++) {
-                double v = d->x[(size_t)j * n + (size_t)rx];
-                s[m->o_be + j] += ce * v;
-                s[m->o_bp + j] += cp * v;
+                s[m->o_be + j] += ce * xr[j];
+                s[m->o_bp + j] += cp * xr[j];
             }
             if (c == k1) break;
             ce = cp = 0;
+            xr += nx;
         }
-        const long r = rx = m->crow[c];
+        const long r = m->crow[c];
         double g;
         if (m->piece_e[c] >= 0) {
             g = d->y_exit[r] == 1 ? Ge : -m->cw[c] * mue[c - k0] * Ee;
@@ -576,7 +619,7 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         s[m->p_base + m->nv * (k - 1) + 1] += w[k] * (gp[k] - q->evp[k] * Sp);
         s[m->p_base + m->nv * (K - 1) + k - 1] += w[k] - q->pi[k];
     }
-    if (c1 > c0) loss_score(m, q, w, c0, c1, etal, s, K);
+    if (c1 > c0) loss_score(m, q, w, i, etal, s, K);
     return ll;
 }
 

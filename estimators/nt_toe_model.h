@@ -25,6 +25,8 @@ typedef struct {
     int nv;               /* coordinates per mass point: 2, or 3 with the loss hazard */
     long *lstart;         /* n_persons + 1 cell offsets (NULL without the loss hazard) */
     unsigned char *lnewz; /* per job-loss cell: 1 if z differs from the person's previous cell's */
+    long *zstart;         /* n_persons + 1: the person's first z run; zrow: runs x nz, row-major */
+    double *zrow;
     double *ev_l, *at_l;  /* losses and months per loss piece */
     /* Runs of a person's consecutive non-event rows with the same codes and
        covariates collapse into one "cell" (its first row crow[c], weight
@@ -35,6 +37,8 @@ typedef struct {
     long *crow;           /* n_cells: the cell's first row */
     double *cw;           /* n_cells: rows in the cell */
     unsigned char *cnewx; /* n_cells: 1 if the covariates differ from the previous cell's (or first of a person) */
+    long *xstart;         /* n_persons + 1: the person's first covariate run (a cell with cnewx = 1) */
+    double *xrow;         /* runs x nx, row-major: the covariates of each run, read in person order */
     int max_rows;         /* most cells of one person */
     long *n_eval;         /* evaluations so far: [0] log L only, [1] with the gradient (progress lines) */
     int max_cells;        /* most job-loss cells of one person */
