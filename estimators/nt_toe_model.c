@@ -25,7 +25,8 @@
      l_ik += sum_c [ ev_c F(eta_lc + v_l^k) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
      d log L_i / d eta_lc = sum_k w_ik [ ev_c g(exp(eta_lc + v_l^k)) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
      d / d v_l^k = w_ik sum_c [ the same for type k ].
-   Cost per evaluation: O(rows (nx + 1) + cells (nz + K) + persons K). */
+   Cost per evaluation: O(cells + covariate runs nx + loss cells K + persons K): a
+   person's runs of equal non-event rows are one weighted cell (nt_toe_model.h). */
 #include "estimators/nt_toe_model.h"
 
 #include <math.h>

@@ -15,9 +15,10 @@ typedef struct {
     const nt_toe_data *d;
     long n, n_persons, n_blocks;
     long *start;          /* n_persons + 1 row offsets */
-    int *piece_e;         /* n: exit-baseline piece, -1 when not at risk of the exit */
-    int *piece_p;         /* n: entry-baseline piece, -1 when not at risk of entry */
-    int *eff;             /* n: effect index, -1 before the programme */
+    int *piece_e;         /* per cell (below; per row until the cells are built): exit-baseline piece,
+                             -1 when not at risk of the exit */
+    int *piece_p;         /* per cell: entry-baseline piece, -1 when not at risk of entry */
+    int *eff;             /* per cell: effect index, -1 before the programme */
     int n_pe, n_pp, n_eff, nx;
     int p_base;           /* n_pe + nx + n_eff + n_pp + nx [+ n_pl + nz] */
     int o_be, o_eff, o_ap, o_bp; /* offsets in theta (a_e starts at 0, mass points at p_base) */
@@ -31,7 +32,7 @@ typedef struct {
     /* Runs of a person's consecutive non-event rows with the same codes and
        covariates collapse into one "cell" (its first row crow[c], weight
        cw[c] = rows in the run); event rows are cells of weight 1. An
-       evaluation costs O(cells nx) instead of O(rows nx). */
+       evaluation costs O(cells + covariate runs nx) instead of O(rows nx). */
     long n_cells;
     long *cstart;         /* n_persons + 1 cell offsets */
     long *crow;           /* n_cells: the cell's first row */
