@@ -127,24 +127,18 @@ static int spd_invert(double *A, int p)
 }
 
 /* Newton steps on log L from th (p): solve (-H) step = g, halve until log L
-   does not fall. The Hessian (2p gradient evaluations) is kept for the next
-   step while a full step shrinks max |g| at least tenfold (near the optimum
-   it hardly changes; the stopping rule is the same). Returns steps taken;
-   *ll and g updated at th. */
+   does not fall. Returns steps taken; *ll and g updated at th. */
 static int newton(const nt_toe_model *m, int K, double *th, double *ll, double *g, double gtol, int *fail)
 {
-    int p = nt_toe_model_np(m, K), steps = 0, fresh = 0;
+    int p = nt_toe_model_np(m, K), steps = 0;
     double scale = 1.0 / (double)m->n_persons;
     double *H = malloc((size_t)p * (size_t)p * sizeof *H), *st = malloc((size_t)p * sizeof *st),
            *t = malloc((size_t)p * sizeof *t), *gt = malloc((size_t)p * sizeof *gt);
     if (!H || !st || !t || !gt) { *fail = 1; goto done; }
     while (steps < NEWTON_MAX && max_abs(g, p, scale) >= gtol) {
-        if (!fresh) {
-            if (hessian(m, K, th, H)) { *fail = 1; break; }
-            for (int j = 0; j < p * p; j++) H[j] = -H[j];
-            if (spd_invert(H, p)) break; /* not at a maximum's neighbourhood: leave it to BFGS's result */
-            fresh = 1;
-        }
+        if (hessian(m, K, th, H)) { *fail = 1; break; }
+        for (int j = 0; j < p * p; j++) H[j] = -H[j];
+        if (spd_invert(H, p)) break; /* not at a maximum's neighbourhood: leave it to BFGS's result */
         for (int j = 0; j < p; j++) {
             st[j] = 0;
             for (int k = 0; k < p; k++) st[j] += H[(size_t)j * (size_t)p + (size_t)k] * g[k];
@@ -156,13 +150,7 @@ static int newton(const nt_toe_model *m, int K, double *th, double *ll, double *
             if (nt_toe_model_eval(m, K, t, &lt, gt, NULL)) { *fail = 1; goto done; }
             if (isfinite(lt) && lt >= *ll - 1e-12 * fabs(*ll)) break;
         }
-        if (h == 20) {
-            if (fresh == 1) break;
-            fresh = 0; /* an old Hessian: renew it and try again */
-            continue;
-        }
-        /* keep H for the next step only after a full step that cut the gradient tenfold */
-        fresh = h == 0 && max_abs(gt, p, scale) < 0.1 * max_abs(g, p, scale) ? 2 : 0;
+        if (h == 20) break;
         memcpy(th, t, (size_t)p * sizeof *th);
         memcpy(g, gt, (size_t)p * sizeof *g);
         *ll = lt;
