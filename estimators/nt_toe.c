@@ -465,8 +465,12 @@ nt_status nt_toe_fit(const nt_toe_data *d, const nt_toe_opts *opts, nt_toe_resul
         kb.bic = -2 * kb.loglik + p * logN;
         r->fits[r->n_fits++] = kb;
         memcpy(prev, best, (size_t)p * sizeof *best);
-        char msg[96];
-        snprintf(msg, sizeof msg, "K = %d loglik %.6f", K, kb.loglik);
+        char msg[256];
+        int w = snprintf(msg, sizeof msg, "K = %d loglik %.6f, %d iterations; %ld + %ld evaluations (log L, gradient) "
+                         "so far", K, kb.loglik, kb.iterations, m->n_eval[0], m->n_eval[1]);
+        if (r->n_fits == 1 && w > 0 && w < (int)sizeof msg)
+            snprintf(msg + w, sizeof msg - (size_t)w, "; %ld persons, %ld rows in %ld cells, %ld covariate runs",
+                     m->n_persons, m->n, m->n_cells, m->xstart[m->n_persons]);
         nt_progress_update(&pg, K, msg);
         if (K < o.k_min) continue;
         if (bestK && ic_of(&kb, o.ic) >= ic_of(&r->fits[bestK - 1], o.ic)) break;

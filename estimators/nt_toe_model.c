@@ -25,7 +25,8 @@
      l_ik += sum_c [ ev_c F(eta_lc + v_l^k) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
      d log L_i / d eta_lc = sum_k w_ik [ ev_c g(exp(eta_lc + v_l^k)) - (at_c - ev_c) exp(eta_lc + v_l^k) ]
      d / d v_l^k = w_ik sum_c [ the same for type k ].
-   Cost per evaluation: O(rows (nx + 1) + cells (nz + K) + persons K). */
+   Cost per evaluation: O(cells + covariate runs nx + loss cells K + persons K): a
+   person's runs of equal non-event rows are one weighted cell (nt_toe_model.h). */
 #include "estimators/nt_toe_model.h"
 
 #include <math.h>
@@ -45,11 +46,21 @@ void nt_toe_model_free(nt_toe_model *m)
     free(m->piece_e);
     free(m->piece_p);
     free(m->eff);
+    free(m->n_eval);
+    free(m->cstart);
+    free(m->crow);
+    free(m->cw);
+    free(m->cnewx);
+    free(m->xstart);
+    free(m->xrow);
+    free(m->zstart);
+    free(m->zrow);
     free(m->ev_e);
     free(m->ev_p);
     free(m->at_e);
     free(m->at_p);
     free(m->lstart);
+    free(m->lnewz);
     free(m->ev_l);
     free(m->at_l);
     free(m);
@@ -202,7 +213,8 @@ static nt_status loss_cells(nt_toe_model *m, const nt_toe_data *d, nt_error *err
     m->lstart = malloc((size_t)(m->n_persons + 1) * sizeof *m->lstart);
     m->ev_l = calloc((size_t)m->n_pl, sizeof *m->ev_l);
     m->at_l = calloc((size_t)m->n_pl, sizeof *m->at_l);
-    if (!m->lstart || !m->ev_l || !m->at_l) return nt_fail(err, NT_ENOMEM, "out of memory for %ld job-loss cells", nc);
+    m->lnewz = malloc((size_t)(nc ? nc : 1));
+    if (!m->lstart || !m->ev_l || !m->at_l || !m->lnewz) return nt_fail(err, NT_ENOMEM, "out of memory for %ld job-loss cells", nc);
     for (long i = 0; i < m->n_persons; i++) {
         long code = d->person[m->start[i]];
         if (c < nc && d->loss_person[c] < code)
@@ -229,7 +241,101 @@ static nt_status loss_cells(nt_toe_model *m, const nt_toe_data *d, nt_error *err
                 return nt_fail(err, NT_EINPUT, "job-loss cell %ld: column %d is not finite", c + 1, j + 1);
         m->ev_l[d->loss_piece[c]] += ev;
         m->at_l[d->loss_piece[c]] += at;
+        m->lnewz[c] = c == 0 || d->loss_person[c] != d->loss_person[c - 1];
+        for (int j = 0; j < m->nz && !m->lnewz[c]; j++)
+            m->lnewz[c] = d->loss_z[(size_t)j * (size_t)nc + (size_t)c] != d->loss_z[(size_t)j * (size_t)nc + (size_t)c - 1];
     }
+    long nr = 0; /* z runs, row-major */
+    m->zstart = malloc((size_t)(m->n_persons + 1) * sizeof *m->zstart);
+    if (!m->zstart) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long i = 0; i < m->n_persons; i++) {
+        m->zstart[i] = nr;
+        for (c = m->lstart[i]; c < m->lstart[i + 1]; c++) nr += m->lnewz[c];
+    }
+    m->zstart[m->n_persons] = nr;
+    m->zrow = malloc((size_t)(nr ? nr : 1) * (size_t)(m->nz ? m->nz : 1) * sizeof *m->zrow);
+    if (!m->zrow) return nt_fail(err, NT_ENOMEM, "out of memory for %ld job-loss runs", nr);
+    nr = 0;
+    for (c = 0; c < nc; c++)
+        if (m->lnewz[c]) {
+            for (int j = 0; j < m->nz; j++)
+                m->zrow[(size_t)nr * (size_t)m->nz + (size_t)j] = d->loss_z[(size_t)j * (size_t)nc + (size_t)c];
+            nr++;
+        }
+    return NT_OK;
+}
+
+static int same_x(const nt_toe_data *d, long r, long q)
+{
+    for (int j = 0; j < d->nx; j++)
+        if (d->x[(size_t)j * (size_t)d->n + (size_t)r] != d->x[(size_t)j * (size_t)d->n + (size_t)q]) return 0;
+    return 1;
+}
+
+/* Collapses each person's runs of consecutive non-event rows with the same
+   piece and effect codes and covariates into cells (nt_toe_model.h); the
+   codes then move from rows to cells. */
+static nt_status build_cells(nt_toe_model *m, const nt_toe_data *d, nt_error *err)
+{
+    long n = m->n, c = 0;
+    m->cstart = malloc((size_t)(m->n_persons + 1) * sizeof *m->cstart);
+    m->n_eval = calloc(2, sizeof *m->n_eval);
+    m->crow = malloc((size_t)n * sizeof *m->crow);
+    m->cw = malloc((size_t)n * sizeof *m->cw);
+    m->cnewx = malloc((size_t)n);
+    if (!m->cstart || !m->crow || !m->cw || !m->cnewx || !m->n_eval)
+        return nt_fail(err, NT_ENOMEM, "out of memory for %ld rows", n);
+    m->max_rows = 0;
+    for (long i = 0; i < m->n_persons; i++) {
+        m->cstart[i] = c;
+        for (long r = m->start[i]; r < m->start[i + 1]; r++) {
+            long q = c > m->cstart[i] ? m->crow[c - 1] : -1;
+            int ev = d->y_exit[r] == 1 || d->y_entry[r] == 1;
+            int sx = q >= 0 && same_x(d, r, q);
+            if (q >= 0 && sx && !ev && d->y_exit[q] != 1 && d->y_entry[q] != 1 && m->piece_e[r] == m->piece_e[q] &&
+                m->piece_p[r] == m->piece_p[q] && m->eff[r] == m->eff[q]) {
+                m->cw[c - 1] += 1;
+                continue;
+            }
+            m->crow[c] = r;
+            m->cw[c] = 1;
+            m->cnewx[c] = (unsigned char)!sx;
+            c++;
+        }
+        if (c - m->cstart[i] > m->max_rows) m->max_rows = (int)(c - m->cstart[i]);
+    }
+    m->cstart[m->n_persons] = c;
+    m->n_cells = c;
+    for (long k = 0; k < c; k++) { /* crow[k] >= k: in place */
+        m->piece_e[k] = m->piece_e[m->crow[k]];
+        m->piece_p[k] = m->piece_p[m->crow[k]];
+        m->eff[k] = m->eff[m->crow[k]];
+    }
+    size_t nc = (size_t)(c ? c : 1);
+    void *a;
+    if ((a = realloc(m->crow, nc * sizeof *m->crow))) m->crow = a;
+    if ((a = realloc(m->cw, nc * sizeof *m->cw))) m->cw = a;
+    if ((a = realloc(m->cnewx, nc))) m->cnewx = a;
+    if ((a = realloc(m->piece_e, nc * sizeof *m->piece_e))) m->piece_e = a;
+    if ((a = realloc(m->piece_p, nc * sizeof *m->piece_p))) m->piece_p = a;
+    if ((a = realloc(m->eff, nc * sizeof *m->eff))) m->eff = a;
+    long nr = 0; /* the covariate runs, row-major: sequential reads in the evaluation */
+    m->xstart = malloc((size_t)(m->n_persons + 1) * sizeof *m->xstart);
+    if (!m->xstart) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long i = 0; i < m->n_persons; i++) {
+        m->xstart[i] = nr;
+        for (long k = m->cstart[i]; k < m->cstart[i + 1]; k++) nr += m->cnewx[k] || k == m->cstart[i];
+    }
+    m->xstart[m->n_persons] = nr;
+    m->xrow = malloc((size_t)(nr ? nr : 1) * (size_t)(m->nx ? m->nx : 1) * sizeof *m->xrow);
+    if (!m->xrow) return nt_fail(err, NT_ENOMEM, "out of memory for %ld covariate runs", nr);
+    nr = 0;
+    for (long k = 0; k < c; k++)
+        if (m->cnewx[k]) {
+            for (int j = 0; j < m->nx; j++)
+                m->xrow[(size_t)nr * (size_t)m->nx + (size_t)j] = d->x[(size_t)j * (size_t)n + (size_t)m->crow[k]];
+            nr++;
+        }
     return NT_OK;
 }
 
@@ -314,7 +420,7 @@ nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_
         else m->eff[r] = nl + piece_of(se, o->post_cuts, o->n_post_cuts);
     }
     if ((m->n_pl && (s = loss_cells(m, d, err))) || (s = build_names(m, d, o, nl, err)) ||
-        (s = check_events(m, d, err)))
+        (s = check_events(m, d, err)) || (s = build_cells(m, d, err)))
         goto fail;
     *out = m;
     return NT_OK;
@@ -327,6 +433,7 @@ typedef struct {
     int K;
     double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], eve[NT_TOE_KMAX], evp[NT_TOE_KMAX],
         evl[NT_TOE_KMAX], lpi[NT_TOE_KMAX], pi[NT_TOE_KMAX];
+    const double *ex; /* exp(theta_j) of the baseline and effect coefficients (p_base): exp(eta) as a product */
 } mix;
 
 static void mix_set(mix *q, const nt_toe_model *m, int K, const double *th)
@@ -362,18 +469,22 @@ static double gfun(double mu)
 
 /* Job-loss cells c0..c1-1 of one person: adds sum_c ev_c F(eta_c + v_l^k)
    - e^{v_l^k} S_l to l[k] (S_l = sum_c (at_c - ev_c) exp(eta_c)); eta: the
-   cells' predictors (work). */
-static void loss_terms(const nt_toe_model *m, const mix *q, const double *th, long c0, long c1, double *eta,
-                       double *l)
+   cells' predictors, then (from eta + max_cells) their exp (work). */
+static void loss_terms(const nt_toe_model *m, const mix *q, const double *th, long i, double *eta, double *l)
 {
     const nt_toe_data *d = m->d;
-    const size_t nc = (size_t)d->n_loss;
-    double Sl = 0;
+    const long c0 = m->lstart[i], c1 = m->lstart[i + 1];
+    const double *zr = m->zrow + (size_t)m->zstart[i] * (size_t)m->nz - m->nz;
+    double Sl = 0, zb = 0, ezb = 1;
     for (long c = c0; c < c1; c++) {
-        double e = th[m->o_al + d->loss_piece[c]];
-        for (int j = 0; j < m->nz; j++) e += th[m->o_bl + j] * d->loss_z[(size_t)j * nc + (size_t)c];
-        eta[c - c0] = e;
-        Sl += (d->loss_at[c] - d->loss_ev[c]) * exp(e);
+        if (m->lnewz[c]) {
+            zr += m->nz;
+            zb = 0;
+            for (int j = 0; j < m->nz; j++) zb += th[m->o_bl + j] * zr[j];
+            ezb = exp(zb);
+        }
+        eta[c - c0] = th[m->o_al + d->loss_piece[c]] + zb;
+        Sl += (d->loss_at[c] - d->loss_ev[c]) * (eta[m->max_cells + c - c0] = q->ex[m->o_al + d->loss_piece[c]] * ezb);
     }
     for (int k = 0; k < q->K; k++) {
         l[k] -= q->evl[k] * Sl;
@@ -383,15 +494,23 @@ static void loss_terms(const nt_toe_model *m, const mix *q, const double *th, lo
 }
 
 /* The loss cells' score given the posterior weights w (loss_terms' eta). */
-static void loss_score(const nt_toe_model *m, const mix *q, const double *w, long c0, long c1, const double *eta,
-                       double *s, int K)
+static void loss_score(const nt_toe_model *m, const mix *q, const double *w, long i, const double *eta, double *s,
+                       int K)
 {
     const nt_toe_data *d = m->d;
-    const size_t nc = (size_t)d->n_loss;
+    const long c0 = m->lstart[i], c1 = m->lstart[i + 1];
+    const double *zr = m->zrow + (size_t)m->zstart[i] * (size_t)m->nz;
     double El = 0, gl[NT_TOE_KMAX] = {0}, Sl = 0;
     for (int k = 0; k < K; k++) El += w[k] * q->evl[k];
-    for (long c = c0; c < c1; c++) {
-        double mu = exp(eta[c - c0]), ev = d->loss_ev[c], sc = -(d->loss_at[c] - ev) * mu * El;
+    double sz = 0; /* the cells' scores with the current z, chained to b_l at its change */
+    for (long c = c0; c <= c1; c++) {
+        if (c == c1 || (m->lnewz[c] && c > c0)) {
+            for (int j = 0; j < m->nz; j++) s[m->o_bl + j] += sz * zr[j];
+            if (c == c1) break;
+            sz = 0;
+            zr += m->nz;
+        }
+        double mu = eta[m->max_cells + c - c0], ev = d->loss_ev[c], sc = -(d->loss_at[c] - ev) * mu * El;
         Sl += (d->loss_at[c] - ev) * mu;
         for (int k = 0; ev > 0 && k < K; k++) {
             double g = ev * gfun(exp(eta[c - c0] + q->vl[k]));
@@ -399,38 +518,57 @@ static void loss_score(const nt_toe_model *m, const mix *q, const double *w, lon
             sc += w[k] * g;
         }
         s[m->o_al + d->loss_piece[c]] += sc;
-        for (int j = 0; j < m->nz; j++) s[m->o_bl + j] += sc * d->loss_z[(size_t)j * nc + (size_t)c];
+        sz += sc;
     }
     for (int k = 1; k < K; k++) s[m->p_base + m->nv * (k - 1) + 2] += w[k] * (gl[k] - q->evl[k] * Sl);
 }
 
 /* One person i, rows r0..r1-1: returns log L_i; adds its score to s (p) when
-   s is not NULL (s must be zeroed by the caller). mu: 2 max_rows + max_cells work. */
+   s is not NULL (s must be zeroed by the caller). mu: 2 max_rows + 2 max_cells work. */
 static double person_eval(const nt_toe_model *m, const mix *q, const double *th, long i, double *mu, double *s)
 {
     const nt_toe_data *d = m->d;
-    const long r0 = m->start[i], r1 = m->start[i + 1];
+    const long k0 = m->cstart[i], k1 = m->cstart[i + 1];
     const long c0 = m->lstart ? m->lstart[i] : 0, c1 = m->lstart ? m->lstart[i + 1] : 0;
     double *etal = mu + 2 * (size_t)m->max_rows;
-    const size_t n = (size_t)m->n;
     const int nx = m->nx, K = q->K;
     double *mue = mu, *mup = mu + m->max_rows;
-    double Se = 0, Sp = 0, ee = 0, ep = 0;
+    const double *ex = q->ex;
+    const double *const xr0 = m->xrow + (size_t)m->xstart[i] * (size_t)nx;
+    const double *xr = xr0 - nx; /* the current covariate run */
+    double Se = 0, Sp = 0, ee = 0, ep = 0, xe = 0, xp = 0, exe = 1, exp_ = 1;
     int has_e = 0, has_p = 0;
-    for (long r = r0; r < r1; r++) {
+    for (long c = k0; c < k1; c++) { /* cells: eta = piece + x'b (+ effect); x'b reused while x repeats */
+        const long r = m->crow[c];
         double eta;
-        if (m->piece_e[r] >= 0) {
-            eta = th[m->piece_e[r]];
-            for (int j = 0; j < nx; j++) eta += th[m->o_be + j] * d->x[(size_t)j * n + (size_t)r];
-            if (m->eff[r] >= 0) eta += th[m->o_eff + m->eff[r]];
-            if (d->y_exit[r] == 1) { has_e = 1; ee = eta; }
-            else Se += (mue[r - r0] = exp(eta));
+        if (m->cnewx[c]) {
+            xr += nx;
+            xe = xp = 0;
+            for (int j = 0; j < nx; j++) {
+                double v = xr[j];
+                xe += th[m->o_be + j] * v;
+                xp += th[m->o_bp + j] * v;
+            }
+            exe = exp(xe);
+            exp_ = exp(xp);
         }
-        if (m->piece_p[r] < 0) continue;
-        eta = th[m->o_ap + m->piece_p[r]];
-        for (int j = 0; j < nx; j++) eta += th[m->o_bp + j] * d->x[(size_t)j * n + (size_t)r];
-        if (d->y_entry[r] == 1) { has_p = 1; ep = eta; }
-        else Sp += (mup[r - r0] = exp(eta));
+        if (m->piece_e[c] >= 0) {
+            if (d->y_exit[r] == 1) {
+                eta = th[m->piece_e[c]] + xe;
+                if (m->eff[c] >= 0) eta += th[m->o_eff + m->eff[c]];
+                has_e = 1;
+                ee = eta;
+            } else {
+                double u = ex[m->piece_e[c]] * exe;
+                if (m->eff[c] >= 0) u *= ex[m->o_eff + m->eff[c]];
+                Se += m->cw[c] * (mue[c - k0] = u);
+            }
+        }
+        if (m->piece_p[c] < 0) continue;
+        if (d->y_entry[r] == 1) {
+            has_p = 1;
+            ep = th[m->o_ap + m->piece_p[c]] + xp;
+        } else Sp += m->cw[c] * (mup[c - k0] = ex[m->o_ap + m->piece_p[c]] * exp_);
     }
     double l[NT_TOE_KMAX], lmax = -INFINITY, sum = 0;
     for (int k = 0; k < K; k++) {
@@ -438,7 +576,7 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         if (has_e) l[k] += logF(ee + q->ve[k]);
         if (has_p) l[k] += logF(ep + q->vp[k]);
     }
-    if (c1 > c0) loss_terms(m, q, th, c0, c1, etal, l);
+    if (c1 > c0) loss_terms(m, q, th, i, etal, l);
     for (int k = 0; k < K; k++)
         if (l[k] > lmax) lmax = l[k];
     for (int k = 0; k < K; k++) sum += exp(l[k] - lmax);
@@ -452,25 +590,37 @@ static double person_eval(const nt_toe_model *m, const mix *q, const double *th,
         if (has_e) Ge += w[k] * (ge[k] = gfun(exp(ee + q->ve[k])));
         if (has_p) Gp += w[k] * (gp[k] = gfun(exp(ep + q->vp[k])));
     }
-    for (long r = r0; r < r1; r++) {
-        double c;
-        if (m->piece_e[r] >= 0) {
-            c = d->y_exit[r] == 1 ? Ge : -mue[r - r0] * Ee;
-            s[m->piece_e[r]] += c;
-            for (int j = 0; j < nx; j++) s[m->o_be + j] += c * d->x[(size_t)j * n + (size_t)r];
-            if (m->eff[r] >= 0) s[m->o_eff + m->eff[r]] += c;
+    double ce = 0, cp = 0; /* the scores of the cells with the current x, chained to b at its change */
+    xr = xr0;
+    for (long c = k0; c <= k1; c++) {
+        if (c == k1 || (m->cnewx[c] && c > k0)) {
+            for (int j = 0; j < nx; j++) {
+                s[m->o_be + j] += ce * xr[j];
+                s[m->o_bp + j] += cp * xr[j];
+            }
+            if (c == k1) break;
+            ce = cp = 0;
+            xr += nx;
         }
-        if (m->piece_p[r] < 0) continue;
-        c = d->y_entry[r] == 1 ? Gp : -mup[r - r0] * Ep;
-        s[m->o_ap + m->piece_p[r]] += c;
-        for (int j = 0; j < nx; j++) s[m->o_bp + j] += c * d->x[(size_t)j * n + (size_t)r];
+        const long r = m->crow[c];
+        double g;
+        if (m->piece_e[c] >= 0) {
+            g = d->y_exit[r] == 1 ? Ge : -m->cw[c] * mue[c - k0] * Ee;
+            s[m->piece_e[c]] += g;
+            ce += g;
+            if (m->eff[c] >= 0) s[m->o_eff + m->eff[c]] += g;
+        }
+        if (m->piece_p[c] < 0) continue;
+        g = d->y_entry[r] == 1 ? Gp : -m->cw[c] * mup[c - k0] * Ep;
+        s[m->o_ap + m->piece_p[c]] += g;
+        cp += g;
     }
     for (int k = 1; k < K; k++) {
         s[m->p_base + m->nv * (k - 1)] += w[k] * (ge[k] - q->eve[k] * Se);
         s[m->p_base + m->nv * (k - 1) + 1] += w[k] * (gp[k] - q->evp[k] * Sp);
         s[m->p_base + m->nv * (K - 1) + k - 1] += w[k] - q->pi[k];
     }
-    if (c1 > c0) loss_score(m, q, w, c0, c1, etal, s, K);
+    if (c1 > c0) loss_score(m, q, w, i, etal, s, K);
     return ll;
 }
 
@@ -479,11 +629,14 @@ static void block_eval(const nt_toe_model *m, const mix *q, const double *th, lo
                        double *meat, double *work, int p)
 {
     long i0 = b * NT_TOE_BLOCK, i1 = i0 + NT_TOE_BLOCK < m->n_persons ? i0 + NT_TOE_BLOCK : m->n_persons;
-    double *s = work + 2 * (size_t)m->max_rows + (size_t)m->max_cells, acc = 0;
+    double *s = work + 2 * (size_t)m->max_rows + 2 * (size_t)m->max_cells, acc = 0;
     for (long i = i0; i < i1; i++) {
-        if (g) memset(s, 0, (size_t)p * sizeof *s);
-        acc += person_eval(m, q, th, i, work, g ? s : NULL);
-        if (!g) continue;
+        if (!meat) { /* the scores straight into the block's gradient */
+            acc += person_eval(m, q, th, i, work, g);
+            continue;
+        }
+        memset(s, 0, (size_t)p * sizeof *s);
+        acc += person_eval(m, q, th, i, work, s);
         for (int j = 0; j < p; j++) g[j] += s[j];
         if (meat)
             for (int j = 0; j < p; j++)
@@ -500,6 +653,11 @@ int nt_toe_model_eval(const nt_toe_model *m, int K, const double *theta, double 
     const size_t pp = (size_t)p * (size_t)p;
     mix q;
     mix_set(&q, m, K, theta);
+    m->n_eval[grad || meat]++;
+    double *ex = malloc((size_t)m->p_base * sizeof *ex);
+    if (!ex) return -1;
+    for (int j = 0; j < m->p_base; j++) ex[j] = exp(theta[j]);
+    q.ex = ex;
     double *bll = malloc((size_t)nb * sizeof *bll);
     double *bg = (grad || meat) ? calloc((size_t)nb * (size_t)p, sizeof *bg) : NULL;
     double *bm = meat ? calloc((size_t)nb * pp, sizeof *bm) : NULL;
@@ -507,7 +665,7 @@ int nt_toe_model_eval(const nt_toe_model *m, int K, const double *theta, double 
     if (!fail) {
 #pragma omp parallel if (nb > 1)
         {
-            double *work = malloc((2 * (size_t)m->max_rows + (size_t)m->max_cells + (size_t)p) * sizeof *work);
+            double *work = malloc((2 * (size_t)m->max_rows + 2 * (size_t)m->max_cells + (size_t)p) * sizeof *work);
             if (!work) {
 #pragma omp atomic write
                 fail = 1;
@@ -537,6 +695,7 @@ int nt_toe_model_eval(const nt_toe_model *m, int K, const double *theta, double 
                 for (int k = j + 1; k < p; k++) meat[(size_t)j * (size_t)p + (size_t)k] = meat[(size_t)k * (size_t)p + (size_t)j];
         }
     }
+    free(ex);
     free(bll);
     free(bg);
     free(bm);

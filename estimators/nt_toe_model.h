@@ -15,17 +15,33 @@ typedef struct {
     const nt_toe_data *d;
     long n, n_persons, n_blocks;
     long *start;          /* n_persons + 1 row offsets */
-    int *piece_e;         /* n: exit-baseline piece, -1 when not at risk of the exit */
-    int *piece_p;         /* n: entry-baseline piece, -1 when not at risk of entry */
-    int *eff;             /* n: effect index, -1 before the programme */
+    int *piece_e;         /* per cell (below; per row until the cells are built): exit-baseline piece,
+                             -1 when not at risk of the exit */
+    int *piece_p;         /* per cell: entry-baseline piece, -1 when not at risk of entry */
+    int *eff;             /* per cell: effect index, -1 before the programme */
     int n_pe, n_pp, n_eff, nx;
     int p_base;           /* n_pe + nx + n_eff + n_pp + nx [+ n_pl + nz] */
     int o_be, o_eff, o_ap, o_bp; /* offsets in theta (a_e starts at 0, mass points at p_base) */
     int n_pl, nz, o_al, o_bl;    /* job-loss pieces, columns, offsets (n_pl = 0: no loss hazard) */
     int nv;               /* coordinates per mass point: 2, or 3 with the loss hazard */
     long *lstart;         /* n_persons + 1 cell offsets (NULL without the loss hazard) */
+    unsigned char *lnewz; /* per job-loss cell: 1 if z differs from the person's previous cell's */
+    long *zstart;         /* n_persons + 1: the person's first z run; zrow: runs x nz, row-major */
+    double *zrow;
     double *ev_l, *at_l;  /* losses and months per loss piece */
-    int max_rows;         /* most rows of one person */
+    /* Runs of a person's consecutive non-event rows with the same codes and
+       covariates collapse into one "cell" (its first row crow[c], weight
+       cw[c] = rows in the run); event rows are cells of weight 1. An
+       evaluation costs O(cells + covariate runs nx) instead of O(rows nx). */
+    long n_cells;
+    long *cstart;         /* n_persons + 1 cell offsets */
+    long *crow;           /* n_cells: the cell's first row */
+    double *cw;           /* n_cells: rows in the cell */
+    unsigned char *cnewx; /* n_cells: 1 if the covariates differ from the previous cell's (or first of a person) */
+    long *xstart;         /* n_persons + 1: the person's first covariate run (a cell with cnewx = 1) */
+    double *xrow;         /* runs x nx, row-major: the covariates of each run, read in person order */
+    int max_rows;         /* most cells of one person */
+    long *n_eval;         /* evaluations so far: [0] log L only, [1] with the gradient (progress lines) */
     int max_cells;        /* most job-loss cells of one person */
     char **base_name;     /* p_base names */
     double *ev_e, *ev_p;  /* events per exit / entry piece (start values) */

@@ -480,6 +480,72 @@ static void test_toe_truth(void **state)
     sim_free(&s);
 }
 
+/* Cells (nt_toe_model.h): the collapsed evaluation equals the row-by-row
+   one. A second covariate that differs in every row (coefficient 0) keeps
+   every row its own cell without changing the model; log L, the gradient
+   and the person-score outer products (1 and 2 threads: the same bytes)
+   must agree. */
+static void test_toe_cells(void **state)
+{
+    (void)state;
+    sim_set s = simulate();
+    double *x2 = malloc((size_t)s.n * 2 * sizeof *x2);
+    assert_non_null(x2);
+    memcpy(x2, s.x, (size_t)s.n * sizeof *x2);
+    for (long r = 0; r < s.n; r++) x2[s.n + r] = (double)r;
+    const char *xn[] = {"x1", "row"};
+    nt_toe_data a = {.n = s.n, .person = s.person, .period = s.period, .y_exit = s.ye, .y_entry = s.yp,
+                     .since_entry = s.se, .in_program = s.inprog, .x = s.x, .nx = 1, .xnames = xn};
+    nt_toe_data b = a;
+    b.x = x2;
+    b.nx = 2;
+    nt_toe_opts o = small_opts(2, 2);
+    nt_toe_model *ma = NULL, *mb = NULL;
+    nt_error err = {0};
+    assert_int_equal(nt_toe_model_alloc(&a, &o, &ma, &err), NT_OK);
+    assert_int_equal(nt_toe_model_alloc(&b, &o, &mb, &err), NT_OK);
+    printf("cells: %ld rows, %ld cells (%ld covariate runs); every row its own cell: %ld\n", s.n, ma->n_cells,
+           ma->xstart[ma->n_persons], mb->n_cells);
+    assert_true(ma->n_cells < s.n / 2);
+    assert_int_equal(mb->n_cells, s.n);
+    /* theta a: a_e(3) b_e d(2) a_p(2) b_p ve vp c; b: the same with 0 for "row" after each b */
+    const double ta[12] = {-2, -2.5, -3, 0.3, -0.3, 0.8, -3, -2.5, -0.2, 1, 1, -0.5};
+    const int map[12] = {0, 1, 2, 3, 5, 6, 7, 8, 9, 11, 12, 13};
+    double tb[14] = {0}, la, lb, ga[12], gb[14], *Ma = malloc(144 * sizeof *Ma), *Mb = malloc(196 * sizeof *Mb);
+    assert_true(Ma && Mb);
+    for (int j = 0; j < 12; j++) tb[map[j]] = ta[j];
+    assert_int_equal(nt_toe_model_eval(ma, 2, ta, &la, ga, Ma), 0);
+    assert_int_equal(nt_toe_model_eval(mb, 2, tb, &lb, gb, Mb), 0);
+    double eg = 0, em = 0;
+    for (int j = 0; j < 12; j++) {
+        eg = fmax(eg, fabs(ga[j] - gb[map[j]]) / fmax(1, fabs(ga[j])));
+        for (int k = 0; k < 12; k++) {
+            double u = Ma[j * 12 + k], v = Mb[map[j] * 14 + map[k]];
+            em = fmax(em, fabs(u - v) / fmax(1, fabs(u)));
+        }
+    }
+    printf("cells vs rows: log L %.12f vs %.12f, max rel. error gradient %.2e, score outer products %.2e\n", la, lb,
+           eg, em);
+    expect_near(la, lb, 1e-9 * fabs(la));
+    assert_true(eg < 1e-10 && em < 1e-10);
+    double l1, l2, g1[12], g2[12], *M1 = malloc(144 * sizeof *M1);
+    assert_non_null(M1);
+    omp_set_num_threads(1);
+    assert_int_equal(nt_toe_model_eval(ma, 2, ta, &l1, g1, M1), 0);
+    omp_set_num_threads(2);
+    assert_int_equal(nt_toe_model_eval(ma, 2, ta, &l2, g2, Ma), 0);
+    assert_memory_equal(&l1, &l2, sizeof l1);
+    assert_memory_equal(g1, g2, sizeof g1);
+    assert_memory_equal(M1, Ma, 144 * sizeof *M1);
+    free(M1);
+    free(Ma);
+    free(Mb);
+    free(x2);
+    nt_toe_model_free(ma);
+    nt_toe_model_free(mb);
+    sim_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_toe_risk_hand),
         cmocka_unit_test(test_toe_risk_golden),
         cmocka_unit_test(test_toe_truth),
+        cmocka_unit_test(test_toe_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
