@@ -28,7 +28,6 @@ void nt_toe_pp_free(nt_toe_pp *t)
     free(t->panel_row);
     free(t->inflow);
     free(t->start_month);
-    free(t->find_n);
     free(t->retention);
     free(t->loss);
     free(t->find);
@@ -178,7 +177,6 @@ static int fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *
         if (ed[i] == NT_EXIT_WORK && !isnan(em_m[i]) && p->included[i] && em_m[i] < M &&
             loss_cells(t, p, o, i, (int)em_m[i], emi))
             return -1;
-        int nf = 0; /* this person's months in find[]'s denominators */
         if (ed[i] == NT_EXIT_WORK && !isnan(em_m[i]) && p->included[i])
             for (int d = 0; d < o->n_retention; d++) {
                 int m = (int)em_m[i] + d;
@@ -191,7 +189,7 @@ static int fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *
                     continue;
                 double *q = tr + (size_t)4 * (size_t)d; /* loss num, den, find num, den */
                 if (emi[m] == 1) { q[0] += emi[m + 1] == 0; q[1] += 1; }
-                else { q[2] += emi[m + 1] == 1; q[3] += 1; nf++; }
+                else { q[2] += emi[m + 1] == 1; q[3] += 1; }
             }
         span s = span_of(p, o, i, em_m[i], ed[i]);
         if (s.last < 0) continue;
@@ -199,7 +197,6 @@ static int fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *
         t->panel_row[q] = i;
         t->inflow[q] = nt_month_of_day((nt_day)is[i]);
         t->start_month[q] = s.start;
-        t->find_n[q] = nf;
         int run = 0, open = s.entry >= 0;
         for (int m = 0; m <= s.last; m++, (*r)++) {
             t->person[*r] = q;
@@ -247,13 +244,12 @@ static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, in
     t->panel_row = malloc((size_t)np * sizeof *t->panel_row);
     t->inflow = malloc((size_t)np * sizeof *t->inflow);
     t->start_month = malloc((size_t)np * sizeof *t->start_month);
-    t->find_n = calloc((size_t)np, sizeof *t->find_n);
     t->retention = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->retention);
     t->loss = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->loss);
     t->find = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->find);
     t->dur = calloc((size_t)t->n_dur, sizeof *t->dur);
     if (!t->person || !t->period || !t->y_exit || !t->y_entry || !t->since_entry || !t->in_program || !t->exit_risk || !t->entry_risk || !t->x ||
-        !t->xname || !t->panel_row || !t->inflow || !t->start_month || !t->find_n || !t->retention || !t->loss || !t->find || !t->dur)
+        !t->xname || !t->panel_row || !t->inflow || !t->start_month || !t->retention || !t->loss || !t->find || !t->dur)
         return NT_ENOMEM;
     for (int j = 0; j < t->nx; j++)
         if (!(t->xname[j] = strdup(p->term[j]))) return NT_ENOMEM;

@@ -78,7 +78,6 @@ typedef struct {
     long *panel_row;              /* n_persons: the person's panel row */
     int *inflow;                  /* n_persons: calendar month of month 0 */
     int *start_month;             /* n_persons: treat_month of an entry, else -1 */
-    int *find_n;                  /* n_persons: months counted in find[]'s denominators (0: none) */
     long n_exits, n_entries;
     double *retention;            /* n_retention */
     double *loss, *find;          /* n_retention: transitions d -> d + 1 after an exit to work */

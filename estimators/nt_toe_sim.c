@@ -118,60 +118,9 @@ static double loss_prob(const nt_toe_sim_in *in, const double *thl, double xl, i
     return hazard(eta);
 }
 
-/* The type's loadings and log-probability weights c_j (type 1 the reference). */
-static void types(const layout *L, const double *th, double *ve, double *vp, double *vl, double *c)
-{
-    for (int j = 0; j < L->K; j++) {
-        ve[j] = j ? th[L->pb + L->nv * (j - 1)] : 0;
-        vp[j] = j ? th[L->pb + L->nv * (j - 1) + 1] : 0;
-        vl[j] = j && L->nv > 2 ? th[L->pb + L->nv * (j - 1) + 2] : 0;
-        c[j] = j ? th[L->pb + L->nv * (L->K - 1) + j - 1] : 0;
-    }
-}
-
-/* x_i'b_e, the person part of the exit index (no calendar steps). */
-static double exit_index(const nt_toe_sim_in *in, const layout *L, const double *th, const double *xp, long n, long i)
-{
-    double xe = 0;
-    for (int j = 0; j < in->nxp; j++) xe += th[L->o_be + j] * xp[(size_t)j * (size_t)n + (size_t)i];
-    return xe;
-}
-
-/* m of nt_toe_sim.h: the weighted mean of x'b_e + E[v_e | no exit and no entry before the exit
-   row, the exit to work in it] over the reference persons; ee, ep hold max ref_exit + 1 months. */
-static double refind_center(const nt_toe_sim_in *in, const layout *L, const double *th, double *ee, double *ep)
-{
-    nt_toe_sim_in r = *in;
-    r.xp = in->ref_xp;
-    r.n = in->n_ref;
-    r.inflow = in->ref_inflow;
-    double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], c[NT_TOE_KMAX], num = 0, den = 0;
-    types(L, th, ve, vp, vl, c);
-    for (long i = 0; i < in->n_ref; i++) {
-        int e = in->ref_exit[i];
-        predictors(&r, L, th, i, e + 1, ee, ep);
-        if (!isfinite(ee[e])) continue;
-        double Se = 0, Sp = 0, lw[NT_TOE_KMAX], lmax = -INFINITY, sw = 0, ev = 0;
-        for (int t = 0; t < e; t++) { Se += exp(ee[t]); Sp += exp(ep[t]); }
-        for (int j = 0; j < L->K; j++) {
-            lw[j] = c[j] - exp(ve[j]) * Se - exp(vp[j]) * Sp + log(hazard(ee[e] + ve[j]));
-            if (lw[j] > lmax) lmax = lw[j];
-        }
-        for (int j = 0; j < L->K; j++) {
-            double w = exp(lw[j] - lmax);
-            sw += w;
-            ev += w * ve[j];
-        }
-        num += in->ref_w[i] * (exit_index(in, L, th, r.xp, r.n, i) + ev / sw);
-        den += in->ref_w[i];
-    }
-    return den > 0 ? num / den : 0;
-}
-
-/* One person's contribution (summed over replications) to y1, y0 [H]; fc: refind_center
-   (n_ref > 0). */
+/* One person's contribution (summed over replications) to y1, y0 [H]. */
 static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, long i, long dur_total,
-                         double fc, double *ee, double *ep, double *y1, double *y0)
+                         double *ee, double *ep, double *y1, double *y0)
 {
     const double *thl = th + L->o_al;
     int er = in->start[i], k = in->month ? in->month[i] : er, H = in->horizon, K = L->K;
@@ -179,13 +128,14 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
     double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], lw[NT_TOE_KMAX], Se = 0, Sp = 0, lmax = -INFINITY;
     for (int t = 0; t < er; t++) { Se += exp(ee[t]); Sp += exp(ep[t]); }
     if (k > er) Se += exp(ee[er]); /* no exit in the entry row before the start month */
-    double cw[NT_TOE_KMAX];
-    types(L, th, ve, vp, vl, cw);
     for (int j = 0; j < K; j++) {
-        lw[j] = cw[j] - exp(ve[j]) * Se - exp(vp[j]) * Sp + log(hazard(ep[er] + vp[j]));
+        ve[j] = j ? th[L->pb + L->nv * (j - 1)] : 0;
+        vp[j] = j ? th[L->pb + L->nv * (j - 1) + 1] : 0;
+        vl[j] = j && L->nv > 2 ? th[L->pb + L->nv * (j - 1) + 2] : 0;
+        double c = j ? th[L->pb + L->nv * (K - 1) + j - 1] : 0;
+        lw[j] = c - exp(ve[j]) * Se - exp(vp[j]) * Sp + log(hazard(ep[er] + vp[j]));
         if (lw[j] > lmax) lmax = lw[j];
     }
-    double xi = in->n_ref > 0 ? exit_index(in, L, th, in->xp, in->n, i) - fc : 0;
     double w[NT_TOE_KMAX], sw = 0;
     for (int j = 0; j < K; j++) sw += (w[j] = exp(lw[j] - lmax));
     for (int r = 0; r < in->reps; r++) {
@@ -220,17 +170,15 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
         }
         /* after the exit: employed in its month with retention[0], then the
            monthly chain loss / find[d]; finding a job again carries the
-           effect by months since entry (the model's effect on job finding)
-           and, with reference persons, the person's exit index and type
-           relative to theirs; losing it the fitted effect on job loss after
-           an entry */
+           effect by months since entry (the model's effect on job finding),
+           losing it the fitted effect on job loss after an entry */
         double xl = vl[j]; /* the type drawn above: the same for the three hazards */
         for (int c = 0; in->loss_np > 0 && c < in->nxp; c++)
             xl += thl[in->loss_np + c] * in->xp[(size_t)c * (size_t)in->n + (size_t)i];
         for (int arm = 0; arm < 2; arm++) {
             int e = arm ? e0 : e1, ka = arm ? k0 : er, D = arm ? D0 : D1;
             if (e < 0) continue;
-            double *y = arm ? y0 : y1, sh = in->n_ref > 0 ? xi + ve[j] : 0;
+            double *y = arm ? y0 : y1;
             int emp = unif(in->seed, i, r, k + e, U_EMP) < in->retention[0], s = 0;
             for (int tau = e; tau < H; tau++) {
                 y[tau] += emp;
@@ -243,7 +191,7 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
                 } else {
                     s = 0;
                     double f = in->find[d], eff = ka >= 0 && t - ka >= 1 ? effect(in, L, th, t - ka, D) : 0;
-                    emp = u < (f > 0 && f < 1 ? hazard(log(-log1p(-f)) + sh + eff) : f);
+                    emp = u < (f > 0 && f < 1 ? hazard(log(-log1p(-f)) + eff) : f);
                 }
             }
         }
@@ -263,16 +211,6 @@ static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, 
         if (k > kmax) kmax = k;
     }
     if (!acc) return -1;
-    double fc = 0;
-    if (in->n_ref > 0) {
-        int emax = 0;
-        for (long i = 0; i < in->n_ref; i++)
-            if (in->ref_exit[i] > emax) emax = in->ref_exit[i];
-        double *b = malloc((size_t)(emax + 1) * 2 * sizeof *b);
-        if (!b) { free(acc); return -1; }
-        fc = refind_center(in, L, th, b, b + emax + 1);
-        free(b);
-    }
 #pragma omp parallel
     {
         double *ee = malloc((size_t)(kmax + H) * 2 * sizeof *ee);
@@ -285,7 +223,7 @@ static int paths_at(const nt_toe_sim_in *in, const layout *L, const double *th, 
             if (!ee) continue;
             double *a1 = acc + (size_t)b * 2 * (size_t)H, *a0 = a1 + H;
             long i1 = (b + 1) * SIM_BLOCK < in->n ? (b + 1) * SIM_BLOCK : in->n;
-            for (long i = b * SIM_BLOCK; i < i1; i++) person_paths(in, L, th, i, dur_total, fc, ee, ee + kmax + H, a1, a0);
+            for (long i = b * SIM_BLOCK; i < i1; i++) person_paths(in, L, th, i, dur_total, ee, ee + kmax + H, a1, a0);
         }
         free(ee);
     }
@@ -334,11 +272,6 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     if (in->loss_np > 0 && (!in->find || (in->loss_np > 1 && !in->loss_cuts)))
         return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a job-loss hazard without its cuts or the "
                        "job-finding chain");
-    for (long i = 0; i < in->n_ref; i++)
-        if (!in->ref_exit || !in->ref_w || !in->ref_inflow || (in->nxp > 0 && !in->ref_xp) || in->ref_exit[i] < 0 ||
-            !(in->ref_w[i] >= 0))
-            return nt_fail(err, NT_EUSAGE, "timing-of-events paths: reference persons without their exit row, "
-                           "weight or covariates");
     for (long i = 0; i < in->n; i++)
         if (in->start[i] < 0 || (in->month && (in->month[i] < in->start[i] || in->month[i] > in->start[i] + 1)))
             return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month, or one not in or "

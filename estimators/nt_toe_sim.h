@@ -66,16 +66,6 @@ typedef struct {
     const unsigned char *exit_off, *entry_off; /* n_off months since inflow: 1 = the hazard is 0 in
                                   that month (its rows were not at risk in the fit); NULL: none */
     int n_off;
-    /* Job finding again after a job loss (n_ref > 0, docs/toe.md "From hazards to employment
-       paths"): by the person's own exit index, cloglog find_ij[d] = cloglog find[d] + x_i'b_e
-       + v_e,j - m, m = the mean of x'b_e + E[v_e | exit history] over the reference persons
-       (the untreated exiters find[] was counted on), weighted by ref_w (their months without a
-       job after the exit); n_ref = 0: find[d] for everyone. */
-    long n_ref;
-    const double *ref_xp;      /* n_ref x nxp, column-major (scaled as xp) */
-    const int *ref_inflow;     /* n_ref: calendar month of month 0 */
-    const int *ref_exit;       /* n_ref: the exit row (the exit to work in it, no entry before) */
-    const double *ref_w;       /* n_ref: weights (> 0) */
     int n_dur;
     int reps;                  /* replications per person (>= 1) */
     int draws;                 /* parameter draws for the SEs (0: none) */

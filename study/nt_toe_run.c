@@ -257,45 +257,6 @@ static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, int 
     return 0;
 }
 
-/* The reference persons of job finding again (nt_toe_sim.h n_ref): the
-   untreated exiters to work find[] was counted on, weighted by their months
-   without a job after the exit. */
-typedef struct {
-    long n;
-    double *xp, *w;
-    int *inflow, *exit;
-} toe_ref;
-
-static void ref_free(toe_ref *r)
-{
-    free(r->xp);
-    free(r->w);
-    free(r->inflow);
-    free(r->exit);
-}
-
-static int ref_build(nt_run_state *P, const nt_toe_pp *t, const double *mean, const double *sd, toe_ref *R)
-{
-    long n = 0, N = P->panel->n;
-    for (long r = 0; r < t->n; r++) n += t->y_exit[r] == 1 && t->find_n[t->person[r]] > 0;
-    R->xp = malloc((size_t)(n ? n : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *R->xp);
-    R->w = malloc((size_t)(n ? n : 1) * sizeof *R->w);
-    R->inflow = malloc((size_t)(n ? n : 1) * sizeof *R->inflow);
-    R->exit = malloc((size_t)(n ? n : 1) * sizeof *R->exit);
-    if (!R->xp || !R->w || !R->inflow || !R->exit) return -1;
-    for (long r = 0; r < t->n; r++) {
-        long q = t->person[r], pr = t->panel_row[q];
-        if (t->y_exit[r] != 1 || t->find_n[q] <= 0) continue;
-        R->exit[R->n] = (int)t->period[r];
-        R->inflow[R->n] = t->inflow[q];
-        R->w[R->n] = t->find_n[q];
-        for (int j = 0; j < t->nxp; j++)
-            R->xp[(size_t)j * (size_t)n + (size_t)R->n] = (P->panel->x[(size_t)j * (size_t)N + (size_t)pr] - mean[j]) / sd[j];
-        R->n++;
-    }
-    return 0;
-}
-
 /* The treated of the dynamic estimand: entries in the start months. */
 static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_result *fit, const nt_toe_loss *loss,
                           const toe_cuts *c, int pi, const double *mean, const double *sd, nt_toe_compare_row *row,
@@ -328,8 +289,6 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
             xp[(size_t)j * (size_t)nt + (size_t)i] = (v - mean[j]) / sd[j];
         }
     }
-    toe_ref ref = {0};
-    if (!s && nt > 0 && ref_build(P, t, mean, sd, &ref)) s = nt_fail(err, NT_ENOMEM, "out of memory");
     if (!s && nt > 0) {
         long target = 200000 / nt;
         nt_toe_sim_in in = {.fit = fit, .opts = &c->o, .nxp = t->nxp, .ncal = t->nx - t->nxp, .cal_month = t->cal_month,
@@ -337,8 +296,6 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
                             .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
                             .loss_np = loss ? loss->np : 0, .loss_cuts = loss ? loss->cuts : NULL,
                             .exit_off = c->off[0], .entry_off = c->off[1], .n_off = c->n_off,
-                            .n_ref = ref.n, .ref_xp = ref.xp, .ref_inflow = ref.inflow, .ref_exit = ref.exit,
-                            .ref_w = ref.w,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
         nt_toe_sim_out *o = NULL;
@@ -360,7 +317,6 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     free(month);
     free(xp);
     free(inflow);
-    ref_free(&ref);
     return s;
 }
 

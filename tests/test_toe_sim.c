@@ -12,8 +12,7 @@
    The simulation (20000 replications) must match within 4.5 binomial SEs;
    byte-identical for 1 and 2 threads; the draws give SEs that shrink with
    a smaller covariance. The job-loss hazard with its post-programme effect
-   by hand, and its draws (test_toe_sim_loss_hazard); job finding again by
-   the person's exit index (test_toe_sim_refind). */
+   by hand, and its draws (test_toe_sim_loss_hazard). */
 #include "tests/nt_test.h"
 
 #include <math.h>
@@ -223,88 +222,12 @@ static void test_toe_sim_loss_hazard(void **state)
     for (int tau = 2; tau < HZ; tau++) assert_true(se[1][tau] < 0.2 * se[0][tau] && se[1][tau] > 0);
 }
 
-/* Job finding again by the person's exit index (nt_toe_sim.h n_ref > 0):
-   the exit comes at once (a_e = log 50), retention[0] = 1, the job is lost
-   the next month (a_l = log 50 in both tenure pieces), then find[d] = 0.2
-   shifted on the cloglog scale by x_i'b_e + v_e - m, b_e = 0.4, x_i = 0.5;
-   two reference persons with x = -1, 1, weights 3, 1 (K = 1: E[v_e] = 0),
-   so m = 0.4 (3 (-1) + 1) / 4 = -0.2 and the shift is 0.2 + 0.2 = 0.4. By
-   hand p(tau) = p(tau - 1) (1 - l) + (1 - p(tau - 1)) g(tau), p(0) = 1,
-   l = F(50) untreated, F(25) treated (d_l = log 0.5), g(tau) = F(exp(
-   cloglog 0.2 + shift + effect(tau))), the effect in the treated arm the
-   lock-in (log 0.5) while tau <= D = 2, then the post effect (log 2); 0 in
-   the counterfactual. Without reference persons the shift is 0. */
-static void test_toe_sim_refind(void **state)
-{
-    (void)state;
-    enum { P10 = 10 };
-    /* a_e, b_e, lock-in, post, a_p, b_p | a_l(s <= 2), a_l(s > 2), b_l, d_l */
-    const double th[P10] = {log(50.0), 0.4, log(0.5), log(2.0), log(0.3), 0, log(50.0), log(50.0), 0, log(0.5)};
-    const double cuts[1] = {2}, x = 0.5, rx[2] = {-1, 1}, rw[2] = {3, 1};
-    const int rin[2] = {2003 * 12, 2003 * 12 + 5}, rex[2] = {1, 2};
-    double ret[HZ], loss[HZ], find[HZ];
-    for (int d = 0; d < HZ; d++) { ret[d] = 1; loss[d] = 0.5; find[d] = 0.2; }
-    long dur[D_LEN + 1] = {0, 0, 7};
-    nt_toe_opts o;
-    memset(&o, 0, sizeof o);
-    int start = 2, inflow = 2003 * 12;
-    for (int v = 0; v < 2; v++) {
-        nt_toe_result *r = calloc(1, sizeof *r);
-        r->K = 1;
-        r->nv = 3;
-        r->p = P10;
-        r->coef = calloc(P10, sizeof *r->coef);
-        memcpy(r->coef, th, sizeof th);
-        r->cov_cluster = calloc(P10 * P10, sizeof *r->cov_cluster);
-        nt_toe_sim_in in = {.fit = r, .opts = &o, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow, .start = &start,
-                            .horizon = HZ, .retention = ret, .loss = loss, .find = find, .loss_np = 2,
-                            .loss_cuts = cuts, .dur = dur, .n_dur = D_LEN + 1, .reps = 20000, .draws = 0, .seed = 3,
-                            .n_ref = v ? 2 : 0, .ref_xp = rx, .ref_inflow = rin, .ref_exit = rex, .ref_w = rw};
-        nt_toe_sim_out *out = NULL;
-        nt_error err;
-        assert_int_equal(nt_toe_sim_paths(&in, &out, &err), NT_OK);
-        double sh = v ? 0.4 : 0, c = log(-log1p(-0.2)), p1 = 1, p0 = 1;
-        for (int tau = 0; tau < HZ; tau++) {
-            if (tau > 0) {
-                double g1 = F(exp(c + sh + (tau <= D_LEN ? th[2] : th[3]))), g0 = F(exp(c + sh));
-                p1 = p1 * (1 - F(25.0)) + (1 - p1) * g1;
-                p0 = p0 * (1 - F(50.0)) + (1 - p0) * g0;
-            }
-            assert_true(fabs(out->y1[tau] - p1) < 4.5 * sqrt(p1 * (1 - p1) / 20000) + 1e-9);
-            assert_true(fabs(out->y0[tau] - p0) < 4.5 * sqrt(p0 * (1 - p0) / 20000) + 1e-9);
-        }
-        nt_toe_sim_out_free(out);
-        free(r->coef);
-        free(r->cov_cluster);
-        free(r);
-    }
-    /* a reference person without its exit row is a usage error */
-    const int bad[2] = {1, -1};
-    nt_toe_result *r = calloc(1, sizeof *r);
-    r->K = 1;
-    r->nv = 3;
-    r->p = P10;
-    r->coef = calloc(P10, sizeof *r->coef);
-    r->cov_cluster = calloc(P10 * P10, sizeof *r->cov_cluster);
-    nt_toe_sim_in in = {.fit = r, .opts = &o, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow, .start = &start,
-                        .horizon = HZ, .retention = ret, .loss = loss, .find = find, .loss_np = 2, .loss_cuts = cuts,
-                        .dur = dur, .n_dur = D_LEN + 1, .reps = 1, .seed = 3, .n_ref = 2, .ref_xp = rx,
-                        .ref_inflow = rin, .ref_exit = bad, .ref_w = rw};
-    nt_toe_sim_out *out = NULL;
-    nt_error err;
-    assert_int_equal(nt_toe_sim_paths(&in, &out, &err), NT_EUSAGE);
-    free(r->coef);
-    free(r->cov_cluster);
-    free(r);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_toe_sim_exact),
         cmocka_unit_test(test_toe_sim_threads_and_draws),
         cmocka_unit_test(test_toe_sim_loss_hazard),
-        cmocka_unit_test(test_toe_sim_refind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
