@@ -392,10 +392,18 @@ static nt_status fill_result(const nt_toe_model *m, int K, const double *th, con
         r->se[j] = sqrt(r->cov[(size_t)j * p + j]);
         r->se_cluster[j] = sqrt(r->cov_cluster[(size_t)j * p + j]);
     }
+    nt_toe_mark_edge(r);
 done:
     free(M);
     free(T);
     return s;
+}
+
+void nt_toe_mark_edge(nt_toe_result *r)
+{
+    int pb = r->p - (r->nv + 1) * (r->K - 1);   /* the loadings follow the hazards' blocks */
+    for (int j = pb; j < pb + r->nv * (r->K - 1); j++)
+        if (fabs(r->coef[j]) > NT_TOE_VEDGE) r->se[j] = r->se_cluster[j] = NAN;
 }
 
 nt_status nt_toe_fit(const nt_toe_data *d, const nt_toe_opts *opts, nt_toe_result **out, nt_error *err)

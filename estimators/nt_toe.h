@@ -90,8 +90,9 @@ typedef struct {
     char **name;               /* p: "exit:(.,3]", "exit:x1", "exit:lockin", "entry:(3,Inf)",
                                   "entry:x1", "v_exit[2]", "v_entry[2]", "logit_pi[2]" */
     double *coef;              /* p, at the maximum (reference type = the most probable) */
-    double *se;                /* p: inverse observed information (NaN if singular) */
-    double *se_cluster;        /* p: sandwich clustered by person, G/(G-1) adjusted */
+    double *se;                /* p: inverse observed information (NaN if singular or at the edge,
+                                  nt_toe_mark_edge) */
+    double *se_cluster;        /* p: sandwich clustered by person, G/(G-1) adjusted (NaN likewise) */
     double *cov, *cov_cluster; /* p x p */
     double v_exit[NT_TOE_KMAX], v_entry[NT_TOE_KMAX], v_loss[NT_TOE_KMAX], prob[NT_TOE_KMAX];
     double loglik, aic, bic;
@@ -106,6 +107,16 @@ typedef struct {
    chosen model. NT_EINPUT for data that break the layout above or a
    baseline/effect piece without an event (its coefficient would be -Inf). */
 nt_status nt_toe_fit(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_result **out, nt_error *err);
+
+/* A loading v (v_exit, v_entry, v_loss of a type) with |v| > NT_TOE_VEDGE
+   = log 1e4 is at the edge of the parameter space: the type's hazard is
+   0 (or its event certain) for all practical purposes and the likelihood
+   is flat in v, so no Wald SE applies (the inverse information is huge,
+   the sandwich arbitrary): their se and se_cluster are set to NaN (cov
+   and cov_cluster kept for the path draws). Called by nt_toe_fit; again
+   by callers that recompute se from cov. */
+#define NT_TOE_VEDGE 9.210340371976184
+void nt_toe_mark_edge(nt_toe_result *r);
 void nt_toe_result_free(nt_toe_result *r);
 
 #endif

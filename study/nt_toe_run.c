@@ -251,6 +251,7 @@ static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, int 
             }
         for (int j = 0; j < p; j++) se[v][j] = sqrt(V[v][(size_t)j * p + j]);
     }
+    nt_toe_mark_edge(f);
     free(J);
     free(T);
     free(th);

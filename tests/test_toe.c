@@ -546,6 +546,51 @@ static void test_toe_cells(void **state)
     sim_free(&s);
 }
 
+/* A type at the edge (nt_toe_mark_edge): 40 persons leave for work within
+   four months, 40 stay 24 months without leaving or starting, 20 start in
+   month 1 and leave in month 3 or 5. With two mass points the stayers'
+   type has v_exit -> -Inf (no exit in 960 months at risk; v_entry too:
+   they never start): the fit stops where the gradient vanishes, far
+   beyond the edge; their se and robust_se are NaN, the other parameters'
+   finite. */
+static void test_toe_edge(void **state)
+{
+    (void)state;
+    enum { NP = 100, MAXR = 24 };
+    static long person[NP * MAXR];
+    static double period[NP * MAXR], ye[NP * MAXR], yp[NP * MAXR], since[NP * MAXR], inprog[NP * MAXR];
+    long n = 0;
+    for (int i = 0; i < NP; i++) {
+        int rows = i < 40 ? 1 + i % 4 : i < 80 ? MAXR : i < 90 ? 3 : 5;
+        for (int r = 1; r <= rows; r++, n++) {
+            person[n] = i;
+            period[n] = r;
+            ye[n] = (i < 40 || i >= 80) && r == rows;
+            yp[n] = i >= 80 && r == 1;
+            since[n] = i >= 80 ? r - 1 : 0;
+            inprog[n] = i >= 80 && r >= 2 && r <= 3;
+        }
+    }
+    nt_toe_data d = {.n = n, .person = person, .period = period, .y_exit = ye, .y_entry = yp,
+                     .since_entry = since, .in_program = inprog};
+    nt_toe_opts o = {.k_min = 2, .k_max = 2};
+    nt_toe_result *r = NULL;
+    nt_error err = {0};
+    assert_int_equal(nt_toe_fit(&d, &o, &r, &err), NT_OK);
+    assert_int_equal(r->K, 2);
+    int edge = 0;
+    for (int j = 0; j < r->p; j++) {
+        int loading = !strncmp(r->name[j], "v_", 2);
+        if (loading && fabs(r->coef[j]) > NT_TOE_VEDGE) {
+            edge++;
+            assert_true(isnan(r->se[j]) && isnan(r->se_cluster[j]));
+        } else assert_true(isfinite(r->se_cluster[j]));
+    }
+    printf("edge: v_exit[2] %.2f (prob %.2f); %d loading(s) beyond the edge\n", r->v_exit[1], r->prob[1], edge);
+    assert_true(edge >= 1 && r->v_exit[1] < -NT_TOE_VEDGE);
+    nt_toe_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_toe_risk_golden),
         cmocka_unit_test(test_toe_truth),
         cmocka_unit_test(test_toe_cells),
+        cmocka_unit_test(test_toe_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
