@@ -1,6 +1,7 @@
 /* The tiny panel of the dynamic estimator's hand computations, shared by
    test_dynamic.c, test_dyn_never.c and test_dyn_fixed.c (each states the
-   changes it makes and the numbers it expects). Header-only.
+   changes it makes and the numbers it expects), and the random panel of
+   the invariant checks (dyn_rand, at the end). Header-only.
 
    Eight persons, one binary covariate x, start month 0 only, 4 months:
      person x  treat  employed months 0..3     note
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/nt_rng.h"
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
@@ -121,6 +123,64 @@ static inline void dyn_tiny_expect_lin(const nt_dyn_lin *L, const nt_dyn_result 
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
     expect_near(f->se[tau], sqrt(ss), 1e-6);
     nt_dyn_inference_free(f);
+}
+
+/* The random panel of the invariant checks (test_dyn_never.c,
+   test_dyn_cells_never.c): 600 persons, 30 months, covariates x1 ~ N(0, 1)
+   and x2 ~ Bernoulli(.5), a start at months 0..2 with probability
+   logit(-1.5 + .5 x1) (at 0 only without later), with later starts at 3..22
+   for 40% of the others (later), censoring at hazard logit(-3.5 + .8 x1)
+   (censor), two exact cells (cells), employment logit(-1 + .7 x1 + .3 x2 +
+   1{two months after the start}). Draws from stream `stream` of seed 42. */
+enum { DYN_RAND_N = 600, DYN_RAND_M = 30 };
+
+typedef struct {
+    int32_t tm[DYN_RAND_N], tt[DYN_RAND_N], nobs[DYN_RAND_N], adm[DYN_RAND_N], cell[DYN_RAND_N];
+    double cost[DYN_RAND_N], x[2 * DYN_RAND_N];
+    uint8_t on[DYN_RAND_N * DYN_RAND_M], emp[DYN_RAND_N * DYN_RAND_M], inc[DYN_RAND_N];
+    float y[DYN_RAND_N * DYN_RAND_M];
+    const float *out[1];
+    const char *term[2];
+    long units[DYN_RAND_N];
+    nt_dyn_panel v;
+} dyn_rand;
+
+static inline nt_dyn_panel *dyn_rand_fill(dyn_rand *R, uint64_t stream, int later, int censor, int cells)
+{
+    enum { N = DYN_RAND_N, M = DYN_RAND_M };
+    nt_rng g;
+    nt_rng_init(&g, 42, stream);
+    for (long i = 0; i < N; i++) {
+        R->units[i] = i;
+        R->x[i] = nt_rng_normal(&g);
+        R->x[N + i] = nt_rng_uniform(&g) < 0.5;
+        if (cells) R->cell[i] = (int32_t)nt_rng_below(&g, 2);
+        double e = 1 / (1 + exp(-(-1.5 + 0.5 * R->x[i])));
+        R->tm[i] = nt_rng_uniform(&g) < e ? (later ? (int32_t)nt_rng_below(&g, 3) : 0) : -1;
+        if (later && R->tm[i] < 0 && nt_rng_uniform(&g) < 0.4) R->tm[i] = 3 + (int32_t)nt_rng_below(&g, 20);
+        R->tt[i] = R->tm[i] >= 0;
+        double ch = 1 / (1 + exp(-(-3.5 + 0.8 * R->x[i])));
+        R->nobs[i] = M;
+        for (int t = 1; censor && t < M; t++)
+            if (nt_rng_uniform(&g) < ch) { R->nobs[i] = t; break; }
+        R->adm[i] = M;
+        R->cost[i] = NAN;
+        R->inc[i] = 1;
+        for (int t = 0; t < M; t++) {
+            R->on[i * M + t] = 1;
+            R->emp[i * M + t] = 0;
+            double pe = 1 / (1 + exp(-(-1 + 0.7 * R->x[i] + 0.3 * R->x[N + i] + (R->tm[i] >= 0 && t >= R->tm[i] + 2))));
+            R->y[i * M + t] = t < R->nobs[i] ? (float)(nt_rng_uniform(&g) < pe) : NAN;
+        }
+    }
+    R->out[0] = R->y;
+    R->term[0] = "x1";
+    R->term[1] = "x2";
+    R->v = (nt_dyn_panel){.n = N, .months = M, .treat_month = R->tm, .treat_type = R->tt, .treat_cost = R->cost,
+                          .n_observed = R->nobs, .admin_observed = R->adm, .n_risk = M, .on_index = R->on,
+                          .emp_before = R->emp, .n_outcomes = 1, .outcome = R->out, .p = 2, .x = R->x,
+                          .term = R->term, .included = R->inc, .exact_cell = cells ? R->cell : NULL};
+    return &R->v;
 }
 
 #endif

@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/nt_rng.h"
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
@@ -205,47 +204,14 @@ static void test_aipw_never_lin(void **state)
 static void test_cells_aipw_invariants(void **state)
 {
     (void)state;
-    enum { N = 600, M = 30 };
-    static int32_t tm[N], tt[N], nobs[N], adm[N], cell[N];
-    static double cost[N], x[2 * N];
-    static uint8_t on[N * M], emp[N * M], inc[N];
-    static float y[N * M];
-    const float *out[1] = {y};
-    const char *term[2] = {"x1", "x2"};
-    long units[N];
-    for (long i = 0; i < N; i++) units[i] = i;
+    enum { N = DYN_RAND_N };
+    static dyn_rand R;
+    long *units = R.units;
     for (int scen = 0; scen < 3; scen++) {   /* 0: no later starts; 1: no censoring; 2: both */
-        nt_rng g;
-        nt_rng_init(&g, 42, 9);
         int later = scen >= 1, censor = scen != 1;
-        for (long i = 0; i < N; i++) {
-            x[i] = nt_rng_normal(&g);
-            x[N + i] = nt_rng_uniform(&g) < 0.5;
-            cell[i] = (int32_t)nt_rng_below(&g, 2);
-            double e = 1 / (1 + exp(-(-1.5 + 0.5 * x[i])));
-            tm[i] = nt_rng_uniform(&g) < e ? (later ? (int32_t)nt_rng_below(&g, 3) : 0) : -1;
-            if (later && tm[i] < 0 && nt_rng_uniform(&g) < 0.4) tm[i] = 3 + (int32_t)nt_rng_below(&g, 20);
-            tt[i] = tm[i] >= 0;
-            double ch = 1 / (1 + exp(-(-3.5 + 0.8 * x[i])));
-            nobs[i] = M;
-            for (int t = 1; censor && t < M; t++)
-                if (nt_rng_uniform(&g) < ch) { nobs[i] = t; break; }
-            adm[i] = M;
-            cost[i] = NAN;
-            inc[i] = 1;
-            for (int t = 0; t < M; t++) {
-                on[i * M + t] = 1;
-                emp[i * M + t] = 0;
-                double pe = 1 / (1 + exp(-(-1 + 0.7 * x[i] + 0.3 * x[N + i] + (tm[i] >= 0 && t >= tm[i] + 2))));
-                y[i * M + t] = t < nobs[i] ? (float)(nt_rng_uniform(&g) < pe) : NAN;
-            }
-        }
-        nt_dyn_panel v = {.n = N, .months = M, .treat_month = tm, .treat_type = tt, .treat_cost = cost,
-                          .n_observed = nobs, .admin_observed = adm, .n_risk = M, .on_index = on,
-                          .emp_before = emp, .n_outcomes = 1, .outcome = out, .p = 2, .x = x, .term = term,
-                          .included = inc};
+        nt_dyn_panel v = *dyn_rand_fill(&R, 9, later, censor, 1);
         for (int mi = 0; mi < 3; mi++) {   /* ipw cells, aipw, aipw cells */
-            v.exact_cell = mi != 1 ? cell : NULL;
+            v.exact_cell = mi != 1 ? R.cell : NULL;
             nt_dyn_opts o;
             nt_dyn_opts_default(&o);
             o.program = 0;

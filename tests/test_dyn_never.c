@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/nt_rng.h"
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
@@ -208,57 +207,15 @@ static void test_never_lin_tiny(void **state)
    IPCW ATT equals the ATT; both for nn, radius and ipw. With later starts
    and censoring the estimates differ but stay finite, and the summed
    weights exceed the counts once censoring has begun. */
-static void random_view(nt_dyn_panel *v, int later, int censor, int32_t *tm, int32_t *tt, int32_t *nobs,
-                        int32_t *adm, double *cost, double *x, uint8_t *on, uint8_t *emp, uint8_t *inc, float *y)
-{
-    enum { N = 600, M = 30 };
-    nt_rng g;
-    nt_rng_init(&g, 42, 7);
-    for (long i = 0; i < N; i++) {
-        x[i] = nt_rng_normal(&g);
-        x[N + i] = nt_rng_uniform(&g) < 0.5;
-        double e = 1 / (1 + exp(-(-1.5 + 0.5 * x[i])));
-        tm[i] = nt_rng_uniform(&g) < e ? (later ? (int32_t)nt_rng_below(&g, 3) : 0) : -1;   /* no later start without later */
-        if (later && tm[i] < 0 && nt_rng_uniform(&g) < 0.4) tm[i] = 3 + (int32_t)nt_rng_below(&g, 20);
-        tt[i] = tm[i] >= 0;
-        double ch = 1 / (1 + exp(-(-3.5 + 0.8 * x[i])));
-        nobs[i] = M;
-        for (int t = 1; censor && t < M; t++)
-            if (nt_rng_uniform(&g) < ch) { nobs[i] = t; break; }
-        adm[i] = M;
-        cost[i] = NAN;
-        inc[i] = 1;
-        for (int t = 0; t < M; t++) {
-            on[i * M + t] = 1;
-            emp[i * M + t] = 0;
-            double pe = 1 / (1 + exp(-(-1 + 0.7 * x[i] + 0.3 * x[N + i] + (tm[i] >= 0 && t >= tm[i] + 2))));
-            y[i * M + t] = t < nobs[i] ? (float)(nt_rng_uniform(&g) < pe) : NAN;
-        }
-    }
-    *v = (nt_dyn_panel){.n = N, .months = M, .treat_month = tm, .treat_type = tt, .treat_cost = cost,
-                        .n_observed = nobs, .admin_observed = adm, .n_risk = M, .on_index = on,
-                        .emp_before = emp, .n_outcomes = 1, .p = 2, .x = x, .included = inc};
-}
-
 static void test_never_invariants(void **state)
 {
     (void)state;
-    enum { N = 600, M = 30 };
-    int32_t tm[N], tt[N], nobs[N], adm[N];
-    double cost[N], x[2 * N];
-    static uint8_t on[N * M], emp[N * M];
-    uint8_t inc[N];
-    static float y[N * M];
-    const float *out[1] = {y};
-    const char *term[2] = {"x1", "x2"};
-    long units[N];
-    for (long i = 0; i < N; i++) units[i] = i;
+    enum { N = DYN_RAND_N };
+    static dyn_rand R;
     const nt_method methods[4] = {NT_METHOD_NN, NT_METHOD_RADIUS, NT_METHOD_IPW, NT_METHOD_RADIUS};   /* the last bias-adjusted */
     for (int later = 0; later <= 1; later++) {
-        nt_dyn_panel v;
-        random_view(&v, later, !later, tm, tt, nobs, adm, cost, x, on, emp, inc, y);
-        v.outcome = out;
-        v.term = term;
+        nt_dyn_panel *v = dyn_rand_fill(&R, 7, later, !later, 0);
+        long *units = R.units;
         for (int mi = 0; mi < 4; mi++) {
             nt_dyn_opts o;
             nt_dyn_opts_default(&o);
@@ -271,15 +228,15 @@ static void test_never_invariants(void **state)
             o.min_treated = 1;
             nt_dyn_result *a, *b;
             nt_error err;
-            assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &a, &err), NT_OK);
+            assert_int_equal(nt_dyn_estimate(v, units, N, &o, &a, &err), NT_OK);
             if (later) o.censoring = 1;   /* no censoring in this panel */
             else o.never = 1;             /* no later starts in this panel */
-            assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &b, &err), NT_OK);
+            assert_int_equal(nt_dyn_estimate(v, units, N, &o, &b, &err), NT_OK);
             for (int tau = 0; tau < 20; tau++) expect_near(b->att[tau], a->att[tau], 1e-12);
             nt_dyn_result_free(b);
             /* both weights on a panel with later starts or censoring */
             o.never = o.censoring = 1;
-            assert_int_equal(nt_dyn_estimate(&v, units, N, &o, &b, &err), NT_OK);
+            assert_int_equal(nt_dyn_estimate(v, units, N, &o, &b, &err), NT_OK);
             for (int tau = 0; tau < 20; tau++) assert_true(isfinite(b->att[tau]));
             if (!later) {
                 double w = 0;

@@ -85,6 +85,20 @@ static void tiny_init(tiny *t)
 
 /* bandwidth: the kernel's (0: the rule of thumb); p: columns of x (2: x
    twice, aliased) */
+/* The defaults with the tiny panel's programme, start months 0..1, two
+   months, method, no caliper. */
+static void base_opts(nt_dyn_opts *o, nt_method method)
+{
+    nt_dyn_opts_default(o);
+    o->program = 1;
+    o->start_first = 0;
+    o->start_last = 1;
+    o->start_interval = 1;
+    o->horizon = 2;
+    o->method = method;
+    o->caliper = 0;
+}
+
 static nt_dyn_result *run_cols(nt_method method, int pool, nt_dyn_lin *lin, double bandwidth, int p)
 {
     static tiny t;
@@ -92,15 +106,8 @@ static nt_dyn_result *run_cols(nt_method method, int pool, nt_dyn_lin *lin, doub
     t.v.p = p;
     long units[N] = {0, 1, 2, 3, 4, 5, 6, 7};
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = 0;
-    o.start_last = 1;
-    o.start_interval = 1;
-    o.horizon = 2;
-    o.method = method;
+    base_opts(&o, method);
     o.bias_adjust = 0;
-    o.caliper = 0;
     o.min_treated = 3;
     o.pool_sparse = pool;
     o.full = 1;
@@ -227,15 +234,8 @@ static void test_pool_rule(void **state)
     tiny_init(&t);
     long units[N] = {0, 1, 2, 3, 4, 5, 6, 7};
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
+    base_opts(&o, NT_METHOD_NN);
     assert_int_equal(o.pool_sparse, 1);   /* the default */
-    o.program = 1;
-    o.start_first = 0;
-    o.start_last = 1;
-    o.start_interval = 1;
-    o.horizon = 2;
-    o.method = NT_METHOD_NN;
-    o.caliper = 0;
     nt_error err;
     for (long mt = 4; mt <= 5; mt++) {
         o.min_treated = mt;
