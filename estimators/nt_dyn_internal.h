@@ -81,7 +81,7 @@ typedef struct {
        AIPW): at the month t being estimated, x'b of each treated and
        control per outcome, [o * n_t + i] and [o * n_c + j]; NULL without. */
     double *off_t, *off_c;
-    int adjust_per_col;          /* the regression's least units per column (opts) */
+    int adjust_per_col;          /* the regression's least units per column (opts; AIPW too) */
     double *xmean;               /* the design's column means over the month's units (centring) */
     /* Its linearisation at the same month (nt_dyn_adjust_term): a = -A^-1
        (0, 0, N g) (q = qx + 1 entries) and the WLS coefficients theta

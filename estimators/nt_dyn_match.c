@@ -371,6 +371,7 @@ static nt_status weights(const nt_dyn_month *mo, const double *score, const uint
             if (keep[a] && !tr[a]) at[nr[0] + nr[1]++] = a;
         if (!s) s = outcome_design(mo, at, nr[0], m, &m->xt, err);
         if (!s) s = outcome_design(mo, at + nr[0], nr[1], m, &m->xz, err);
+        m->adjust_per_col = o->adjust_per_col;   /* the outcome model's least rows per column */
         free(at);
     }
     free(keep);

@@ -60,18 +60,26 @@ static double mu0(const double *x, long ld, int qx, long r, const double *beta)
 /* AIPW: the OLS of each outcome in month t on the design over the observed
    controls (with ATT_never: not yet started), copies times the ATT_never /
    IPCW weight W_j(k, t) as weights (1 without; nt_wls_fit_ridge; a model
-   that cannot be solved leaves beta 0). */
+   that cannot be solved leaves beta 0). Fewer rows (copies counted) than
+   m->adjust_per_col (opts, 10) per column of the design: no model, beta 0,
+   so the month's AIPW is its IPW contrast. A sparse start month's few
+   controls (seed 6 of docs/inference.md: 3 rows, 21 columns) are fitted
+   exactly and the treated's mu0 extrapolated (ATT_k 1,132 of a binary
+   outcome), the rule of the bias-adjusted radius (nt_dyn_adjust.c). */
 nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
                               const nt_dyn_kmatch *m, int k, int t, int NO, double *beta, nt_error *err)
 {
+    memset(beta, 0, (size_t)NO * (size_t)m->qx * sizeof *beta);
     double *y = malloc((size_t)(m->n_c + 1) * sizeof *y), *w = malloc((size_t)(m->n_c + 1) * sizeof *w);
     if (!y || !w) { free(y); free(w); return NOMEM(err); }
+    long rows = 0;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
         w[j] = nt_dyn_cobs(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) * nt_dyn_wt(p, pc, k, t, 1) : 0;
+        if (w[j] > 0) rows += nt_dyn_ucount(count, m->c_unit[j]);
     }
     nt_status s = NT_OK;
-    for (int oc = 0; oc < NO && !s; oc++) {
+    for (int oc = 0; oc < NO && rows >= (long)m->adjust_per_col * m->qx && !s; oc++) {
         for (long j = 0; j < m->n_c; j++)
             y[j] = w[j] > 0 ? (double)p->outcome[oc][unit_person[m->c_unit[j]] * p->months + t] : 0;
         nt_error e2;

@@ -84,7 +84,9 @@ typedef struct {
     int bias_adjust;        /* radius: regression bias adjustment (Lechner, Miquel & Wunsch
                                2011; nt_dyn_adjust.c); ignored by the other methods */
     int adjust_per_col;     /* a month's regression needs this many units per column of
-                               (1, D, x), else that month is not adjusted; default 10 */
+                               (1, D, x), else that month is not adjusted; default 10;
+                               AIPW's outcome model likewise per column of (1, x), else
+                               mu0 = 0 (the IPW contrast) in that start month and month */
     nt_kernel kernel;
     double bandwidth;       /* <= 0: rule of thumb */
     int ai_neighbors;       /* J for the Abadie-Imbens sigma^2 (per start month SEs) */

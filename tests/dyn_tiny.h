@@ -79,7 +79,8 @@ static inline nt_dyn_panel *dyn_tiny_view(dyn_tiny *T)
 }
 
 /* The hand computations' options: programme 1 at start month 0, horizon 3,
-   no caliper, one treated enough, every pass, one AI neighbour. */
+   no caliper, one treated enough, every pass, one AI neighbour, AIPW's
+   outcome model on any number of rows. */
 static inline void dyn_tiny_opts(nt_dyn_opts *o, nt_method method, nt_dyn_lin *lin)
 {
     nt_dyn_opts_default(o);
@@ -93,6 +94,9 @@ static inline void dyn_tiny_opts(nt_dyn_opts *o, nt_method method, nt_dyn_lin *l
     o->full = 1;
     o->ai_neighbors = 1;
     o->lin = lin;
+    /* AIPW's outcome model is fitted on the 2-4 observed controls (the
+       default, 10 rows per column, leaves mu0 = 0: test_dyn_aipw_sparse.c) */
+    if (method == NT_METHOD_AIPW) o->adjust_per_col = 1;
 }
 
 /* nt_dyn_estimate on all eight persons; NT_OK or the status (err filled). */

@@ -26,7 +26,9 @@
 # fitted in each month on the observed controls (not yet started with
 # ATT_never; x the model's covariate columns, as for the bias adjustment;
 # aliased coefficients count 0), weighted by the ATT_never / IPCW weights
-# W_j, then the IPW contrast of the residuals (plain or within cells).
+# W_j, then the IPW contrast of the residuals (plain or within cells); a
+# month with fewer than 10 such controls per column of (1, x) has no model
+# (mu0 = 0: its IPW contrast).
 # ATT_never and IPCW with ipw and aipw, plain or within cells: the control
 # weights are e/(1-e) x W_j, normalised over the month or within each cell;
 # the treated weigh W_i (IPCW), the pooling over k their summed weights.
@@ -463,10 +465,12 @@ estimate_program <- function(prog, versus = NULL, nev = FALSE) {
           # ATT_never / IPCW weights (1 without) multiply the ATT weights e / (1 - e)
           Wt <- wfun(rp[ti], k, tt, FALSE, nev); Wcw <- wfun(rp[ci], k, tt, TRUE, nev)
           # residuals r = y - mu0: aipw's outcome model lm(y ~ x) over the observed
-          # (not yet started) controls, weights W_j; aliased columns (NA) count 0
+          # (not yet started) controls, weights W_j; aliased columns (NA) count 0;
+          # fewer than 10 such controls per column of (1, x): no model (mu0 = 0)
           resid <- function(o) {
             yt <- Y[[o]][rp[ti], tt + 1]; yc <- Y[[o]][rp[ci], tt + 1]
             if (method != "aipw" || !any(ocn)) return(list(t = yt, c = yc))
+            if (sum(Wcw[ocn] > 0) < 10 * (ncol(Xa) + 1)) return(list(t = yt, c = yc))
             Xc <- Xa[ci[ocn], , drop = FALSE]
             b <- coef(lm(yc[ocn] ~ Xc, weights = Wcw[ocn])); b[is.na(b)] <- 0
             mu <- function(rows) as.vector(cbind(1, Xa[rows, , drop = FALSE]) %*% b)
