@@ -17,7 +17,7 @@
 #include "estimators/nt_toe.h"
 #include "estimators/nt_toe_model.h"
 #include "tests/surv_testdata.h"
-#include "tests/toe_grad.h"
+#include "tests/toe_tiny.h"
 
 /* Three persons, one baseline piece per hazard, no covariates; effects
    "lockin" (in_program = 1) and "post"; theta = (a_e, d_lockin, d_post, a_p)
@@ -38,23 +38,12 @@
             l_3(2) = -2 + F(1) + F(.75)     = -3.098028610427
      log L_i = log(.5 exp(l_i(1)) + .5 exp(l_i(2))) = -3.374583266800485,
      -3.144559828986203, -3.255066281183651; log L = -9.774209376970340. */
-static const long tiny_person[] = {1, 1, 1, 2, 2, 3, 3};
-static const double tiny_period[] = {1, 2, 3, 1, 2, 1, 2};
-static const double tiny_yexit[] = {0, 0, 1, 0, 0, 0, 1};
-static const double tiny_yentry[] = {1, 0, 0, 0, 0, 1, 0};
-static const double tiny_since[] = {0, 1, 2, 0, 0, 0, 1};
-static const double tiny_inprog[] = {0, 1, 0, 0, 0, 0, 1};
 
-static nt_toe_data tiny_data(void)
-{
-    return (nt_toe_data){.n = 7, .person = tiny_person, .period = tiny_period, .y_exit = tiny_yexit,
-                         .y_entry = tiny_yentry, .since_entry = tiny_since, .in_program = tiny_inprog};
-}
 
 static void test_toe_hand(void **state)
 {
     (void)state;
-    nt_toe_data d = tiny_data();
+    nt_toe_data d = tiny_exit_entry();
     nt_toe_opts o = {0};
     nt_toe_model *m = NULL;
     nt_error err = {0};
@@ -82,22 +71,22 @@ static void test_toe_layout_errors(void **state)
     nt_error err = {0};
     nt_toe_opts o = {0};
     nt_toe_model *m = NULL;
-    nt_toe_data d = tiny_data();
+    nt_toe_data d = tiny_exit_entry();
     long bad_person[] = {1, 1, 1, 2, 2, 1, 1};
     d.person = bad_person;
     assert_int_equal(nt_toe_model_alloc(&d, &o, &m, &err), NT_EINPUT);
     assert_non_null(strstr(err.msg, "non-decreasing"));
-    d = tiny_data();
+    d = tiny_exit_entry();
     double early_exit[] = {0, 1, 1, 0, 0, 0, 1};
     d.y_exit = early_exit;
     assert_int_equal(nt_toe_model_alloc(&d, &o, &m, &err), NT_EINPUT);
     assert_non_null(strstr(err.msg, "before the last row"));
-    d = tiny_data();
+    d = tiny_exit_entry();
     double no_exit[] = {0, 0, 0, 0, 0, 0, 1};
     d.y_exit = no_exit; /* the post effect has no exit event: its MLE is -Inf */
     assert_int_equal(nt_toe_model_alloc(&d, &o, &m, &err), NT_EINPUT);
     assert_non_null(strstr(err.msg, "exit:post"));
-    d = tiny_data();
+    d = tiny_exit_entry();
     nt_toe_result *r = NULL;
     o.k_min = 3;
     o.k_max = 2;
@@ -105,15 +94,6 @@ static void test_toe_layout_errors(void **state)
     assert_null(r);
 }
 
-/* The goldens write the interval names with ';' for ',' (the CSV has no quotes). */
-static void expect_name(const char *c_name, const char *golden)
-{
-    char b[160];
-    snprintf(b, sizeof b, "%s", c_name);
-    for (char *q = b; *q; q++)
-        if (*q == ',') *q = ';';
-    assert_string_equal(b, golden);
-}
 
 typedef struct {
     tcsv *t;
@@ -257,7 +237,7 @@ static void test_toe_risk_hand(void **state)
 {
     (void)state;
     static const double exit_risk[] = {1, 1, 1, 0, 1, 1, 1}, entry_risk[] = {1, 1, 1, 1, 0, 1, 1};
-    nt_toe_data d = tiny_data();
+    nt_toe_data d = tiny_exit_entry();
     d.exit_risk = exit_risk;
     d.entry_risk = entry_risk;
     nt_toe_opts o = {0};

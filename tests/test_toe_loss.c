@@ -17,7 +17,7 @@
 #include "estimators/nt_toe.h"
 #include "estimators/nt_toe_model.h"
 #include "tests/surv_testdata.h"
-#include "tests/toe_grad.h"
+#include "tests/toe_tiny.h"
 
 static double F(double mu) { return log(-expm1(-mu)); }
 
@@ -33,22 +33,22 @@ static double F(double mu) { return log(-expm1(-mu)); }
    loss mu double (person 1: F(2) - 5, person 3: F(1) + F(.5) - .5); with
    test_toe.c's l_i(2): log L_i = -6.740281089248006, -3.144559828986203,
    -5.405938878802525, log L = -15.290779797036734. */
-static const long tiny_person[] = {1, 1, 1, 2, 2, 3, 3};
-static const double tiny_period[] = {1, 2, 3, 1, 2, 1, 2};
-static const double tiny_yexit[] = {0, 0, 1, 0, 0, 0, 1};
-static const double tiny_yentry[] = {1, 0, 0, 0, 0, 1, 0};
-static const double tiny_since[] = {0, 1, 2, 0, 0, 0, 1};
-static const double tiny_inprog[] = {0, 1, 0, 0, 0, 0, 1};
 static const long cell_person[] = {1, 1, 3, 3};
 static const int cell_piece[] = {0, 1, 0, 1};
 static const double cell_at[] = {2, 3, 1, 2}, cell_ev[] = {1, 0, 1, 1}, cell_post[] = {1, 1, 0, 0};
 
 static nt_toe_data tiny_data(void)
 {
-    return (nt_toe_data){.n = 7, .person = tiny_person, .period = tiny_period, .y_exit = tiny_yexit,
-                         .y_entry = tiny_yentry, .since_entry = tiny_since, .in_program = tiny_inprog,
-                         .n_loss = 4, .loss_person = cell_person, .loss_piece = cell_piece, .n_loss_pieces = 2,
-                         .loss_at = cell_at, .loss_ev = cell_ev, .loss_z = cell_post, .nz = 1};
+    nt_toe_data d = tiny_exit_entry();
+    d.n_loss = 4;
+    d.loss_person = cell_person;
+    d.loss_piece = cell_piece;
+    d.n_loss_pieces = 2;
+    d.loss_at = cell_at;
+    d.loss_ev = cell_ev;
+    d.loss_z = cell_post;
+    d.nz = 1;
+    return d;
 }
 
 static void test_toe_loss_hand(void **state)
@@ -122,15 +122,6 @@ static void test_toe_loss_layout_errors(void **state)
     assert_non_null(strstr(err.msg, "job losses"));
 }
 
-/* The goldens write the interval names with ';' for ',' (the CSV has no quotes). */
-static void expect_name(const char *c_name, const char *golden)
-{
-    char b[128];
-    snprintf(b, sizeof b, "%s", c_name);
-    for (char *q = b; *q; q++)
-        if (*q == ',') *q = ';';
-    assert_string_equal(b, golden);
-}
 
 static const char *const xn[] = {"x1", "x2"};
 static const char *const ln[] = {"loss:(-Inf,0]", "loss:(0,2]", "loss:(2,Inf)", "loss:x1", "loss:post"};
