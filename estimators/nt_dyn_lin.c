@@ -11,6 +11,8 @@
      W_ij = w_ij / sum_j' w_ij',  K_j = sum_i W_ij,  KK_j = sum_i W_ij^2
      treated term  y_i - Yhat_i        control term  -sqrt(K_j^2 - KK_j) e_j
    with e_j the signed AI residual among the month's observed controls.
+   Over a control's start months the terms become -s_j sum_k K_jk e_jk,
+   s_j = sqrt(1 - sum_k KK_jk / (sum_k K_jk)^2) (nt_dyn_ksum.c).
    Range mode (radius, Epanechnikov) uses prefix sums over the score-sorted
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
