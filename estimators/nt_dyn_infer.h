@@ -49,6 +49,7 @@ typedef struct nt_dyn_lin_s {
     double *att;         /* [(f * NO + o) * H + tau], copied when finished */
     struct nt_dyn_linwork_s *work;  /* the estimator's buffers for one start month */
     struct nt_dyn_wlin_s *wl;       /* ATT_never, IPCW: the hazards' estimation effect (nt_dyn_wlin.c) */
+    struct nt_dyn_ksum_s *ks;       /* matching: the controls' AI terms over start months (nt_dyn_ksum.c) */
     double seconds;      /* wall time spent on the terms (part of the estimate's time) */
     int finished;
 } nt_dyn_lin;

@@ -181,6 +181,23 @@ static inline void nt_dyn_kvar_control(nt_dyn_kvar *v, int o, double term)
 }
 /* kvar[o] (NaN without a contributing treated). */
 double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o);
+/* The per-start-month variance's factor n / (n - 1) (1 for n <= 1): terms
+   centred at ATT_k have E sum = V (n - 1) / n (docs/inference.md). */
+static inline double nt_dyn_kvar_df(double n) { return n > 1 ? n / (n - 1) : 1; }
+
+struct nt_dyn_ksum_s;
+/* A matching control's AI term summed over its start months (nt_dyn_ksum.c,
+   docs/inference.md "A control at several start months"): add K e (Ke[o],
+   NaN none), K and KK of person's role at (k, tau) to estimands 0..fixed;
+   merge S's estimand 0 into L's f; apply: each person's rows get
+   -s X, s = sqrt(1 - sum KK / (sum K)^2), and the store is freed (in
+   nt_dyn_lin_finish). -1 out of memory. */
+int nt_dyn_ksum_add(struct nt_dyn_lin_s *L, int fixed, int tau, long person, double K, double KK, const double *Ke);
+int nt_dyn_ksum_merge(struct nt_dyn_lin_s *L, int f, const struct nt_dyn_lin_s *S);
+int nt_dyn_ksum_apply(struct nt_dyn_lin_s *L);
+void nt_dyn_ksum_free(struct nt_dyn_ksum_s *S);
+/* Person's raw row of estimand f (made on first use; NULL out of memory). */
+float *nt_dyn_lin_row(struct nt_dyn_lin_s *L, int f, long person);
 
 /* Effects of start month ki (index into r->k_month) for every tau, into r's
    k slots and the tau counts. */

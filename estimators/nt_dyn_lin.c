@@ -11,6 +11,8 @@
      W_ij = w_ij / sum_j' w_ij',  K_j = sum_i W_ij,  KK_j = sum_i W_ij^2
      treated term  y_i - Yhat_i        control term  -sqrt(K_j^2 - KK_j) e_j
    with e_j the signed AI residual among the month's observed controls.
+   Over a control's start months the terms become -s_j sum_k K_jk e_jk,
+   s_j = sqrt(1 - sum_k KK_jk / (sum_k K_jk)^2) (nt_dyn_ksum.c).
    Range mode (radius, Epanechnikov) uses prefix sums over the score-sorted
    controls for Yhat and difference arrays for K, KK: w_ij is a polynomial
    in s_j (1, or 1 - ((s_j - s_i)/h)^2), so W_ij and W_ij^2 are too.
@@ -142,6 +144,7 @@ void nt_dyn_lin_free(nt_dyn_lin *L)
     free(L->w_contrib);
     free(L->att);
     work_free(L->work);
+    nt_dyn_ksum_free(L->ks);
     free(L);
 }
 
@@ -171,6 +174,8 @@ static float *row_of(nt_dyn_lin *L, int f, long person, uint8_t **bits)
     if (bits) *bits = L->bits[f][c] + (size_t)i * bb;
     return L->chunk[f][c] + (size_t)i * stride;
 }
+
+float *nt_dyn_lin_row(nt_dyn_lin *L, int f, long person) { return row_of(L, f, person, NULL); }
 
 int nt_dyn_lin_get(const nt_dyn_lin *L, int f, long person, double *c)
 {
@@ -523,18 +528,22 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
         double e[64], yj[64];
         for (int o = 0; o < NO; o++) yj[o] = w->y[o][j];
         nt_dyn_resid_get(w->rs, w->pos[j], m->c_score[j], J, NO, yj, e);
-        double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0));
+        double c = sqrt(fmax(w->K[j] * w->K[j] - w->KK[j], 0)), ke[64];
         for (int o = 0; o < NO; o++) {
             double ra = m->adj_a ? nt_dyn_adjust_term(m, 1, j, o) : 0;
-            if (isnan(e[o]) && ra == 0) continue;
-            double ct = (isnan(e[o]) ? 0 : -c * e[o]) + ra;
+            ke[o] = w->K[j] * e[o];   /* the AI term, summed over start months (nt_dyn_ksum.c) */
+            double ck = (isnan(e[o]) ? 0 : -c * e[o]) + ra;   /* this (k, tau)'s term: the per-k SE */
+            if (o < 64 && !(isnan(e[o]) && ra == 0)) cq[o] += ck * ck;
+            if (ra == 0) continue;
+            double ct = ra;
             if (yc) {
                 w->tb[((size_t)o * cap + (size_t)b) * nu + (size_t)(nt + j)] = ct;
                 w->role[(size_t)b * nu + (size_t)(nt + j)] |= 2;
             } else if (nt_dyn_lin_add_control(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), o, ct))
                 return NOMEM(err);
-            if (o < 64) cq[o] += ct * ct;
         }
+        if (nt_dyn_ksum_add(L, fixed, tau, nt_dyn_uperson(unit_person, m, nt + j), w->K[j], w->KK[j], ke))
+            return NOMEM(err);
     }
     if (kvar && NO <= 64)
         for (int o = 0; o < NO; o++) {
@@ -545,7 +554,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
                 vt = m->adj_a ? tq[o] - 2 * att * ts[o] + n * att * att : tq[o] - ts[o] * ts[o] / n;
             }
             /* the terms are centred at ATT_k: E = V (n - 1) / n (docs/inference.md, per start month) */
-            double df = !hw && any > 1 ? (double)any / (double)(any - 1) : 1;
+            double df = hw ? 1 : nt_dyn_kvar_df((double)any);
             kvar[o] = df * (fmax(vt, 0) + cq[o]) / (n * n);
         }
     return NT_OK;
@@ -686,7 +695,7 @@ double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)
 {
     if (!v->n || o >= 64) return NAN;
     double n = (double)v->n, c = v->tq[o] - v->ts[o] * v->ts[o] / n;
-    return (n > 1 ? n / (n - 1) : 1) * ((c > 0 ? c : 0) + v->cq[o]) / (n * n);   /* as lin_matched's kvar */
+    return nt_dyn_kvar_df(n) * ((c > 0 ? c : 0) + v->cq[o]) / (n * n);   /* as lin_matched's kvar */
 }
 
 /* The entry points: the terms, and the time they take (L->seconds). */
@@ -756,7 +765,7 @@ nt_status nt_dyn_lin_merge(nt_dyn_lin *L, int f, const nt_dyn_lin *S, nt_error *
         L->w_contrib[f * H + tau] += S->w_contrib[tau];
     }
     L->weighted |= S->weighted;
-    return NT_OK;
+    return nt_dyn_ksum_merge(L, f, S) ? NOMEM(err) : NT_OK;
 }
 
 void nt_dyn_lin_finish(nt_dyn_lin *L, const nt_dyn_result *r)
@@ -764,7 +773,7 @@ void nt_dyn_lin_finish(nt_dyn_lin *L, const nt_dyn_result *r)
     size_t os = (size_t)L->n_outcomes * (size_t)L->horizon;
     L->att = malloc(2 * os * sizeof *L->att);
     /* Out of memory here leaves the accumulator unfinished: nt_dyn_infer refuses it. */
-    if (!L->att) return;
+    if (!L->att || nt_dyn_ksum_apply(L)) return;
     memcpy(L->att, r->att, os * sizeof *L->att);
     memcpy(L->att + os, r->att_fixed, os * sizeof *L->att);
     work_free(L->work);

@@ -310,6 +310,97 @@ static void test_radius_bias_adjust_se_golden(void **state)
     nt_dyn_result_free(r);
 }
 
+/* A control at two start months (docs/inference.md, "A control at several
+   start months"): five persons, one covariate x, start months 0 and 1,
+   horizon 1, radius with the radius the nearest control's distance
+   (radius_factor 1), J = 1.
+     person  x     treat  y(0)   y(1)
+     T1      0     k=0    3      .5
+     T2      5     k=1    .5     5
+     C       2.5   -      1      2
+     D1     -3     -      0     -1
+     D2      8.5   -      4      6
+   The logit of each start month is monotone in x (T1 and T2 are not at the
+   mean of their risk sets' x, so b != 0), so the nearest control is the
+   nearest in x and the radius takes it alone: T1 (k 0; controls T2, C, D1, D2) <- C (2.5 away; D1 3),
+   T2 (k 1; controls C, D1, D2) <- C (2.5; D2 3.5). ATT(0) = ((3 - 1) +
+   (5 - 2)) / 2 = 2.5, N = 2. C serves one treated at each start month:
+   K = KK = 1 at k 0 and at k 1, so the per-k term sqrt(K^2 - KK) e is 0.
+   Its AI residuals (J = 1: e = (y - y_nb) / sqrt 2, y_nb the nearest other
+   observed control): k 0, month 0: nb T2 (2.5; D1 5.5), e0 = (1 - .5) /
+   sqrt 2; k 1, month 1: nb D1 (5.5; D2 6), e1 = (2 + 1) / sqrt 2.
+   Contributions (/ N): T1 (2 - 2.5) / 2, T2 (3 - 2.5) / 2, and C
+   -s (K0 e0 + K1 e1) / 2 with s = sqrt(1 - (KK0 + KK1) / (K0 + K1)^2) =
+   sqrt(1/2): -(3.5 / 2) / 2. So Var = 2 x .0625 + .765625 = .890625.
+   Why: with C's noise common to months 0 and 1 (a persistent outcome),
+   N ATT = ... - C's e0 - C's e1 has variance sT1^2 + sT2^2 + 4 sC^2; the
+   treated's rows carry KK0 + KK1 = 2 sC^2 of it, C's own row the other
+   (K0 + K1)^2 - KK0 - KK1 = 2 sC^2 (before: 0, Var .125). */
+static void test_control_two_start_months(void **state)
+{
+    (void)state;
+    enum { N5 = 5, M2 = 2 };
+    static const double xs[N5] = {0, 5, 2.5, -3, 8.5};
+    static const float ys[N5][M2] = {{3, 0.5f}, {0.5f, 5}, {1, 2}, {0, -1}, {4, 6}};
+    int32_t tm[N5] = {0, 1, -1, -1, -1}, tt[N5] = {1, 1, 0, 0, 0}, nobs[N5], adm[N5];
+    double cost[N5], x[N5];
+    uint8_t on[N5 * M2], emp[N5 * M2], inc[N5];
+    float y[N5 * M2];
+    for (int i = 0; i < N5; i++) {
+        nobs[i] = adm[i] = M2;
+        cost[i] = NAN;
+        x[i] = xs[i];
+        inc[i] = 1;
+        for (int m = 0; m < M2; m++) {
+            y[i * M2 + m] = ys[i][m];
+            on[i * M2 + m] = 1;
+            emp[i * M2 + m] = 0;
+        }
+    }
+    const float *out[1] = {y};
+    const char *term[1] = {"x"};
+    nt_dyn_panel v = {.n = N5, .months = M2, .treat_month = tm, .treat_type = tt, .treat_cost = cost,
+                      .n_observed = nobs, .admin_observed = adm, .n_risk = M2, .on_index = on, .emp_before = emp,
+                      .n_outcomes = 1, .outcome = out, .p = 1, .x = x, .term = term, .included = inc};
+    long units[N5] = {0, 1, 2, 3, 4};
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = 0;
+    o.start_last = 1;
+    o.start_interval = 1;
+    o.horizon = 1;
+    o.method = NT_METHOD_RADIUS;
+    o.radius_factor = 1;   /* the radius is the nearest control's distance */
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.full = 1;
+    o.ai_neighbors = 1;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(N5, 1, 1, &o.lin, &err), NT_OK);
+    nt_dyn_result *r;
+    if (nt_dyn_estimate(&v, units, N5, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    expect_near(r->att[0], 2.5, 1e-6);
+    assert_int_equal(r->n_treated_matched[0], 2);
+    assert_int_equal(r->n_control_used[0], 1);
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(o.lin, r, &io, &f, &err), NT_OK);
+    const double e0 = 0.5 / sqrt(2.0), e1 = 3 / sqrt(2.0), s = sqrt(1 - 2.0 / 4);
+    const double want[3] = {-0.25, 0.25, -s * (e0 + e1) / 2};
+    double c[1], var = 0;
+    for (int u = 0; u < 3; u++) {
+        nt_dyn_lin_get(o.lin, 0, u, c);   /* before the fix C had no row: its per-k terms were 0 */
+        expect_near(c[0], want[u], 1e-6);
+        var += want[u] * want[u];
+    }
+    expect_near(var, 0.890625, 1e-12);
+    expect_near(f->se[0], sqrt(var), 1e-6);   /* the per-k terms alone: sqrt(.125) = .354 */
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(o.lin);
+    nt_dyn_result_free(r);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -318,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_firth),
         cmocka_unit_test(test_firth_dynamic),
         cmocka_unit_test(test_radius_bias_adjust_se_golden),
+        cmocka_unit_test(test_control_two_start_months),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
