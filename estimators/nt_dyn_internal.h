@@ -320,6 +320,14 @@ int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long pers
    in the same order of start months: a person has one role per start
    month), once per unit and block instead of once per unit and month. */
 nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err);
+/* Weighting with the month cache (nt_dyn_cells.c, nt_dyn_paths.c): the
+   block slot of month t with its buffer ready (-1: t not cached, terms go
+   straight into the rows; -2: out of memory), and unit u's term for
+   outcome o there (role 1 treated, weight 1; 4 control; both add every
+   term, NaN too, as nt_dyn_lin_add_*; pair mode's controls, role 2, skip
+   NaN), added by nt_dyn_lin_flush. */
+int nt_dyn_lin_slot(struct nt_dyn_lin_s *L, const nt_dyn_kmatch *m, int t);
+void nt_dyn_lin_slot_put(struct nt_dyn_lin_s *L, const nt_dyn_kmatch *m, int b, long u, int role, int o, double term);
 /* Adds estimand 0 of S (terms, roles, counts) into estimand f of L. */
 nt_status nt_dyn_lin_merge(struct nt_dyn_lin_s *L, int f, const struct nt_dyn_lin_s *S, nt_error *err);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */

@@ -391,6 +391,22 @@ static int block_ready(linwork *w, const nt_dyn_ycache *c, int NO, int b)
     return 0;
 }
 
+int nt_dyn_lin_slot(nt_dyn_lin *L, const nt_dyn_kmatch *m, int t)
+{
+    const nt_dyn_ycache *c = m->yc;
+    int b = c ? t - c->k - c->tau0 : -1;
+    if (!c || b < 0 || b >= c->nb) return -1;
+    if (work_ready(L, m->n_c, m->n_t, L->n_outcomes, 0) || block_ready(L->work, c, L->n_outcomes, b)) return -2;
+    return b;
+}
+
+void nt_dyn_lin_slot_put(nt_dyn_lin *L, const nt_dyn_kmatch *m, int b, long u, int role, int o, double term)
+{
+    size_t nu = (size_t)m->yc->nu;
+    L->work->tb[((size_t)o * (size_t)m->yc->cap + (size_t)b) * nu + (size_t)u] = term;
+    L->work->role[(size_t)b * nu + (size_t)u] |= (uint8_t)role;
+}
+
 nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err)
 {
     nt_dyn_lin *L = ctx->lin;
@@ -417,7 +433,7 @@ nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed,
                 }
                 for (int o = 0; o < NO; o++) {
                     double x = w->tb[((size_t)o * (size_t)cap + (size_t)b) * nu + u];
-                    if ((role & 1) || !isnan(x)) v[o * H + tau] = (float)((double)v[o * H + tau] + x);
+                    if ((role & 5) || !isnan(x)) v[o * H + tau] = (float)((double)v[o * H + tau] + x);
                 }
             }
         }
@@ -571,11 +587,11 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
     int k = ctx->k, hw = nt_dyn_has_w(p);
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0) continue;
         double wj = m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
         W += wj;
         for (int o = 0; o < NO; o++)
-            rbar[o] += wj * ((double)p->outcome[o][pc * p->months + t] -
+            rbar[o] += wj * (nt_dyn_uy(p, unit_person, m, o, m->n_t + j, t) -
                                   mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL));
     }
     if (W <= 0) return NT_OK;
@@ -592,16 +608,20 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
     }
     for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
     if (L->wl) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, rbar, beta, NULL, NULL);   /* the hazards' term */
+    int b = hw ? -1 : nt_dyn_lin_slot(L, m, t);   /* the month cache's block: terms buffered (no weights) */
+    if (b == -2) return NOMEM(err);
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]];
-        if (!nt_dyn_observed(p, pi, t)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         double term[64], wi = hw ? nt_dyn_wt(p, pi, k, t, 0) : 1;
         for (int o = 0; o < NO; o++) {
-            term[o] = (double)p->outcome[o][pi * p->months + t] -
+            term[o] = nt_dyn_uy(p, unit_person, m, o, i, t) -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
             if (hw) term[o] = wi * term[o] - (wi - 1) * Ak[o];
         }
-        if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi)) return NOMEM(err);
+        if (b >= 0)
+            for (int o = 0; o < NO; o++) nt_dyn_lin_slot_put(L, m, b, i, 1, o, term[o]);
+        else if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi)) return NOMEM(err);
         nt_dyn_kvar_treated(hw ? NULL : ctx->kv, NO, term);   /* per-k SE: unweighted paths only */
         nk++;
     }
@@ -609,12 +629,13 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c && nk > 0; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0) continue;
         double c = nkw * m->w[j] * nt_dyn_wt(p, pc, k, t, 1) / W;
         for (int o = 0; o < NO; o++) {
-            double rj = (double)p->outcome[o][pc * p->months + t] -
+            double rj = nt_dyn_uy(p, unit_person, m, o, m->n_t + j, t) -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
-            if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
+            if (b >= 0) nt_dyn_lin_slot_put(L, m, b, m->n_t + j, 4, o, -c * rj);
+            else if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
             nt_dyn_kvar_control(hw ? NULL : ctx->kv, o, c * rj);
             if (!ctx->G || !m->c_row) continue;
             for (int f = 0; f <= fixed; f++) {
