@@ -402,9 +402,8 @@ int nt_dyn_lin_slot(nt_dyn_lin *L, const nt_dyn_kmatch *m, int t)
 
 void nt_dyn_lin_slot_put(nt_dyn_lin *L, const nt_dyn_kmatch *m, int b, long u, int role, int o, double term)
 {
-    size_t nu = (size_t)m->yc->nu;
-    L->work->tb[((size_t)o * (size_t)m->yc->cap + (size_t)b) * nu + (size_t)u] = term;
-    L->work->role[(size_t)b * nu + (size_t)u] |= (uint8_t)role;
+    L->work->tb[((size_t)o * (size_t)m->yc->cap + (size_t)b) * (size_t)m->yc->nu + (size_t)u] = term;
+    L->work->role[(size_t)b * (size_t)m->yc->nu + (size_t)u] |= (uint8_t)role;
 }
 
 nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err)
@@ -659,13 +658,18 @@ static nt_status lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
     double *a = malloc((size_t)ns * (size_t)q * sizeof *a);
     if (!Hm || !x || !a) { gsl_matrix_free(Hm); gsl_vector_free(x); free(a); return NOMEM(err); }
     nt_status st = NT_OK;
+    int H = L->horizon, NO = L->n_outcomes, use[2] = {0, 0};
+    /* zr: row r of the design; aT[(f q + j) NO H + k] = a[(f NO H + k) q + j]: each tk[k]
+       sums its products in the order j = 0..q-1 as a dot product (same bits), k contiguous. */
+    double *zr = malloc(((size_t)q + 1) * sizeof *zr), *aT = malloc((size_t)ns * (size_t)q * sizeof *aT),
+           *tk = malloc((size_t)NO * H * sizeof *tk + 1);
+    if (!zr || !aT || !tk) { st = NOMEM(err); goto done; }
     for (long r = 0; r < n; r++) {
         if (!fit_keep[r]) continue;
         double v = e[r] * (1 - e[r]);
+        for (int j = 0; j < q; j++) zr[j] = d->z[(size_t)j * (size_t)n + (size_t)r];
         for (int i = 0; i < q; i++)
-            for (int j = 0; j <= i; j++)
-                *gsl_matrix_ptr(Hm, (size_t)i, (size_t)j) +=
-                    v * d->z[(size_t)i * (size_t)n + (size_t)r] * d->z[(size_t)j * (size_t)n + (size_t)r];
+            for (int j = 0; j <= i; j++) *gsl_matrix_ptr(Hm, (size_t)i, (size_t)j) += v * zr[i] * zr[j];
     }
     for (int i = 0; i < q; i++)
         for (int j = 0; j < i; j++) gsl_matrix_set(Hm, (size_t)j, (size_t)i, gsl_matrix_get(Hm, (size_t)i, (size_t)j));
@@ -675,10 +679,11 @@ static nt_status lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
     for (int s = 0; s < ns; s++) {
         gsl_vector_view g = gsl_vector_view_array(ctx->G + (size_t)s * q, (size_t)q);
         gsl_linalg_cholesky_solve(Hm, &g.vector, x);
-        for (int j = 0; j < q; j++) a[(size_t)s * q + j] = gsl_vector_get(x, (size_t)j);
+        for (int j = 0; j < q; j++)
+            aT[((size_t)(s / (NO * H)) * q + (size_t)j) * NO * H + (size_t)(s % (NO * H))] = a[(size_t)s * q + j] =
+                gsl_vector_get(x, (size_t)j);
     }
     /* Estimands without a logit derivative (no fixed start months) get no rows. */
-    int H = L->horizon, NO = L->n_outcomes, use[2] = {0, 0};
     for (int s = 0; s < ns * q; s++) use[s / (NO * H * q)] |= a[s] != 0;
     for (long r = 0; r < n && !st; r++) {
         if (!fit_keep[r]) continue;
@@ -688,18 +693,19 @@ static nt_status lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
             if (!use[f]) continue;
             float *c = row_of(L, f, person, NULL);
             if (!c) { st = NOMEM(err); break; }
-            for (int k = 0; k < NO * H; k++) {
-                const double *as = a + ((size_t)f * NO * H + (size_t)k) * q;
-                double t = 0;
-                for (int j = 0; j < q; j++) t += as[j] * d->z[(size_t)j * (size_t)n + (size_t)r];
-                c[k] = (float)((double)c[k] + t * res);
+            for (int j = 0; j < q; j++) zr[j] = d->z[(size_t)j * (size_t)n + (size_t)r];
+            for (int k = 0; k < NO * H; k++) tk[k] = 0;
+            for (int j = 0; j < q; j++) {
+                const double *aj = aT + ((size_t)f * q + (size_t)j) * NO * H;
+                for (int k = 0; k < NO * H; k++) tk[k] += aj[k] * zr[j];
             }
+            for (int k = 0; k < NO * H; k++) c[k] = (float)((double)c[k] + tk[k] * res);
         }
     }
 done:
     gsl_matrix_free(Hm);
     gsl_vector_free(x);
-    free(a);
+    free(a); free(zr); free(aT); free(tk);
     return st;
 }
 
