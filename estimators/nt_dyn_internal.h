@@ -98,7 +98,10 @@ typedef struct {
 
 /* ------------------------------------------------------------ month cache */
 
-/* Pair mode (nn, Gaussian kernel): the outcomes of a start month's units at
+/* Pair mode (nn, Gaussian kernel) and weighting (ipw, aipw; with ipw the
+   units are all the start month's controls, so the cache matters most
+   there: docs/performance.md), without ATT_never or IPCW weights: the
+   outcomes of a start month's units at
    months tau0 .. tau0 + nb - 1 since start, transposed so that one month's
    values are contiguous (nt_dyn_ycache.c). Step 3 walks every unit once
    per month; reading the panel's rows (person-major) there costs a cache
