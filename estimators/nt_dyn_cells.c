@@ -69,18 +69,18 @@ static nt_status cell_compute(const nt_dyn_panel *p, const long *unit_person, co
     if (!cs->W || !cs->R || !cs->S || !cs->n) return NOMEM(err);
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0) continue;
         double wj = m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
         cs->W[c] += wj;
         for (int o = 0; o < NO; o++)
-            cs->R[c * NO + o] += wj * ((double)p->outcome[o][pc * p->months + t] -
+            cs->R[c * NO + o] += wj * (nt_dyn_uy(p, unit_person, m, o, m->n_t + j, t) -
                                        mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL));
     }
     for (int c = 0; c < C; c++)
         for (int o = 0; o < NO && cs->W[c] > 0; o++) cs->R[c * NO + o] /= cs->W[c];
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]], c = m->t_cell[i], ci = nt_dyn_ucount(count, m->t_unit[i]);
-        if (!nt_dyn_observed(p, pi, t) || !(cs->W[c] > 0)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t) || !(cs->W[c] > 0)) continue;
         cs->n[c] += ci;
         cs->S[c] += (double)ci * nt_dyn_wt(p, pi, k, t, 0);
     }
@@ -93,28 +93,34 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
 {
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, H = ctx->horizon, k = ctx->k, hw = nt_dyn_has_w(p);
+    int b = hw ? -1 : nt_dyn_lin_slot(L, m, t);   /* the month cache's block: terms buffered (no weights) */
+    if (b == -2) { *oom = 1; return; }
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]], c = m->t_cell[i];
-        if (!nt_dyn_observed(p, pi, t) || !(cs->W[c] > 0)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t) || !(cs->W[c] > 0)) continue;
         double term[64], wi = hw ? nt_dyn_wt(p, pi, k, t, 0) : 1;
         for (int o = 0; o < NO && o < 64; o++) {
-            term[o] = (double)p->outcome[o][pi * p->months + t] -
+            term[o] = nt_dyn_uy(p, unit_person, m, o, i, t) -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
             if (hw) term[o] = wi * term[o] - (wi - 1) * Ak[o];
         }
-        if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi)) *oom = 1;
+        if (b >= 0)
+            for (int o = 0; o < NO; o++) nt_dyn_lin_slot_put(L, m, b, i, 1, o, term[o]);
+        else if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi))
+            *oom = 1;
         nt_dyn_kvar_treated(hw ? NULL : ctx->kv, NO, term);   /* per-k SE: unweighted paths only */
     }
     if (L->wl && hw) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, cs->R, beta, cs->W, cs->S);   /* the hazards' term */
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0 || cs->n[c] == 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0 || cs->n[c] == 0) continue;
         double kc = (hw ? cs->S[c] : (double)cs->n[c]) * m->w[j] * (hw ? nt_dyn_wt(p, pc, k, t, 1) : 1) / cs->W[c];
         for (int o = 0; o < NO; o++) {
-            double rj = (double)p->outcome[o][pc * p->months + t] -
+            double rj = nt_dyn_uy(p, unit_person, m, o, m->n_t + j, t) -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
-            if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -kc * rj)) *oom = 1;
+            if (b >= 0) nt_dyn_lin_slot_put(L, m, b, m->n_t + j, 4, o, -kc * rj);
+            else if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -kc * rj)) *oom = 1;
             nt_dyn_kvar_control(hw ? NULL : ctx->kv, o, kc * rj);
             for (int f = 0; f <= fixed; f++) {
                 if (!ctx->G || !m->c_row) continue;
@@ -138,20 +144,20 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
     if (!s) s = cell_compute(p, unit_person, count, m, k, t, NO, beta, &cs, err);
     for (long i = 0; i < m->n_t && !s; i++) {
         long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]), c = m->t_cell[i];
-        if (!nt_dyn_observed(p, pi, t)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         *nobs += ci;
         if (!(cs.W[c] > 0)) continue;
         *ncontrib += ci;
         double wi = (double)ci * nt_dyn_wt(p, pi, k, t, 0);
         *wcontrib += wi;
         for (int o = 0; o < NO; o++)
-            sum[o] += wi * ((double)p->outcome[o][pi * p->months + t] -
+            sum[o] += wi * (nt_dyn_uy(p, unit_person, m, o, i, t) -
                             mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) -
                             cs.R[c * NO + o]);
     }
     for (long j = 0; j < m->n_c && !s; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0 || cs.n[m->c_cell[j]] == 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0 || cs.n[m->c_cell[j]] == 0) continue;
         if (nt_dyn_bit_set(bits, pc)) (*used)++;
         if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
     }

@@ -39,8 +39,8 @@ void nt_dyn_facts_weights(const nt_dyn_panel *p, const long *unit_person, const 
     if (weighting) {
         int any = 0;
         for (long j = 0; j < nc; j++)
-            if (nt_dyn_cobs(p, unit_person[m->c_unit[j]], t) && m->w[j] > 0) { v[j] = m->w[j]; in[j] = 1; any = 1; }
-        for (long i = 0; i < m->n_t; i++) contrib[i] = any && nt_dyn_observed(p, unit_person[m->t_unit[i]], t);
+            if (nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) && m->w[j] > 0) { v[j] = m->w[j]; in[j] = 1; any = 1; }
+        for (long i = 0; i < m->n_t; i++) contrib[i] = any && nt_dyn_uobs(p, unit_person, m, i, t);
         return;
     }
     if (!m->range_mode) {

@@ -98,7 +98,10 @@ typedef struct {
 
 /* ------------------------------------------------------------ month cache */
 
-/* Pair mode (nn, Gaussian kernel): the outcomes of a start month's units at
+/* Pair mode (nn, Gaussian kernel) and weighting (ipw, aipw; with ipw the
+   units are all the start month's controls, so the cache matters most
+   there: docs/performance.md), without ATT_never or IPCW weights: the
+   outcomes of a start month's units at
    months tau0 .. tau0 + nb - 1 since start, transposed so that one month's
    values are contiguous (nt_dyn_ycache.c). Step 3 walks every unit once
    per month; reading the panel's rows (person-major) there costs a cache
@@ -337,6 +340,14 @@ int nt_dyn_lin_add_control(struct nt_dyn_lin_s *L, int fixed, int tau, long pers
    in the same order of start months: a person has one role per start
    month), once per unit and block instead of once per unit and month. */
 nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err);
+/* Weighting with the month cache (nt_dyn_cells.c, nt_dyn_paths.c): the
+   block slot of month t with its buffer ready (-1: t not cached, terms go
+   straight into the rows; -2: out of memory), and unit u's term for
+   outcome o there (role 1 treated, weight 1; 4 control; both add every
+   term, NaN too, as nt_dyn_lin_add_*; pair mode's controls, role 2, skip
+   NaN), added by nt_dyn_lin_flush. */
+int nt_dyn_lin_slot(struct nt_dyn_lin_s *L, const nt_dyn_kmatch *m, int t);
+void nt_dyn_lin_slot_put(struct nt_dyn_lin_s *L, const nt_dyn_kmatch *m, int b, long u, int role, int o, double term);
 /* Adds estimand 0 of S (terms, roles, counts) into estimand f of L. */
 nt_status nt_dyn_lin_merge(struct nt_dyn_lin_s *L, int f, const struct nt_dyn_lin_s *S, nt_error *err);
 /* After the run: (sum of terms - treated roles x ATT) / N(tau). */

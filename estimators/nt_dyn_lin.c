@@ -396,6 +396,21 @@ static int block_ready(linwork *w, const nt_dyn_ycache *c, int NO, int b)
     return 0;
 }
 
+int nt_dyn_lin_slot(nt_dyn_lin *L, const nt_dyn_kmatch *m, int t)
+{
+    const nt_dyn_ycache *c = m->yc;
+    int b = c ? t - c->k - c->tau0 : -1;
+    if (!c || b < 0 || b >= c->nb) return -1;
+    if (work_ready(L, m->n_c, m->n_t, L->n_outcomes, 0) || block_ready(L->work, c, L->n_outcomes, b)) return -2;
+    return b;
+}
+
+void nt_dyn_lin_slot_put(nt_dyn_lin *L, const nt_dyn_kmatch *m, int b, long u, int role, int o, double term)
+{
+    L->work->tb[((size_t)o * (size_t)m->yc->cap + (size_t)b) * (size_t)m->yc->nu + (size_t)u] = term;
+    L->work->role[(size_t)b * (size_t)m->yc->nu + (size_t)u] |= (uint8_t)role;
+}
+
 nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed, nt_error *err)
 {
     nt_dyn_lin *L = ctx->lin;
@@ -422,7 +437,7 @@ nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed,
                 }
                 for (int o = 0; o < NO; o++) {
                     double x = w->tb[((size_t)o * (size_t)cap + (size_t)b) * nu + u];
-                    if ((role & 1) || !isnan(x)) v[o * H + tau] = (float)((double)v[o * H + tau] + x);
+                    if ((role & 5) || !isnan(x)) v[o * H + tau] = (float)((double)v[o * H + tau] + x);
                 }
             }
         }
@@ -580,11 +595,11 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
     int k = ctx->k, hw = nt_dyn_has_w(p);
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0) continue;
         double wj = m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
         W += wj;
         for (int o = 0; o < NO; o++)
-            rbar[o] += wj * ((double)p->outcome[o][pc * p->months + t] -
+            rbar[o] += wj * (nt_dyn_uy(p, unit_person, m, o, m->n_t + j, t) -
                                   mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL));
     }
     if (W <= 0) return NT_OK;
@@ -601,16 +616,20 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
     }
     for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
     if (L->wl) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, rbar, beta, NULL, NULL);   /* the hazards' term */
+    int b = hw ? -1 : nt_dyn_lin_slot(L, m, t);   /* the month cache's block: terms buffered (no weights) */
+    if (b == -2) return NOMEM(err);
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]];
-        if (!nt_dyn_observed(p, pi, t)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         double term[64], wi = hw ? nt_dyn_wt(p, pi, k, t, 0) : 1;
         for (int o = 0; o < NO; o++) {
-            term[o] = (double)p->outcome[o][pi * p->months + t] -
+            term[o] = nt_dyn_uy(p, unit_person, m, o, i, t) -
                       mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
             if (hw) term[o] = wi * term[o] - (wi - 1) * Ak[o];
         }
-        if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi)) return NOMEM(err);
+        if (b >= 0)
+            for (int o = 0; o < NO; o++) nt_dyn_lin_slot_put(L, m, b, i, 1, o, term[o]);
+        else if (nt_dyn_lin_add_treated_w(L, fixed, tau, pi, term, wi)) return NOMEM(err);
         nt_dyn_kvar_treated(hw ? NULL : ctx->kv, NO, term);   /* per-k SE: unweighted paths only */
         nk++;
     }
@@ -618,12 +637,13 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c && nk > 0; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0) continue;
         double c = nkw * m->w[j] * nt_dyn_wt(p, pc, k, t, 1) / W;
         for (int o = 0; o < NO; o++) {
-            double rj = (double)p->outcome[o][pc * p->months + t] -
+            double rj = nt_dyn_uy(p, unit_person, m, o, m->n_t + j, t) -
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
-            if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
+            if (b >= 0) nt_dyn_lin_slot_put(L, m, b, m->n_t + j, 4, o, -c * rj);
+            else if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
             nt_dyn_kvar_control(hw ? NULL : ctx->kv, o, c * rj);
             if (!ctx->G || !m->c_row) continue;
             for (int f = 0; f <= fixed; f++) {
@@ -647,13 +667,18 @@ static nt_status lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
     double *a = malloc((size_t)ns * (size_t)q * sizeof *a);
     if (!Hm || !x || !a) { gsl_matrix_free(Hm); gsl_vector_free(x); free(a); return NOMEM(err); }
     nt_status st = NT_OK;
+    int H = L->horizon, NO = L->n_outcomes, use[2] = {0, 0};
+    /* zr: row r of the design; aT[(f q + j) NO H + k] = a[(f NO H + k) q + j]: each tk[k]
+       sums its products in the order j = 0..q-1 as a dot product (same bits), k contiguous. */
+    double *zr = malloc(((size_t)q + 1) * sizeof *zr), *aT = malloc((size_t)ns * (size_t)q * sizeof *aT),
+           *tk = malloc((size_t)NO * H * sizeof *tk + 1);
+    if (!zr || !aT || !tk) { st = NOMEM(err); goto done; }
     for (long r = 0; r < n; r++) {
         if (!fit_keep[r]) continue;
         double v = e[r] * (1 - e[r]);
+        for (int j = 0; j < q; j++) zr[j] = d->z[(size_t)j * (size_t)n + (size_t)r];
         for (int i = 0; i < q; i++)
-            for (int j = 0; j <= i; j++)
-                *gsl_matrix_ptr(Hm, (size_t)i, (size_t)j) +=
-                    v * d->z[(size_t)i * (size_t)n + (size_t)r] * d->z[(size_t)j * (size_t)n + (size_t)r];
+            for (int j = 0; j <= i; j++) *gsl_matrix_ptr(Hm, (size_t)i, (size_t)j) += v * zr[i] * zr[j];
     }
     for (int i = 0; i < q; i++)
         for (int j = 0; j < i; j++) gsl_matrix_set(Hm, (size_t)j, (size_t)i, gsl_matrix_get(Hm, (size_t)i, (size_t)j));
@@ -663,10 +688,11 @@ static nt_status lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
     for (int s = 0; s < ns; s++) {
         gsl_vector_view g = gsl_vector_view_array(ctx->G + (size_t)s * q, (size_t)q);
         gsl_linalg_cholesky_solve(Hm, &g.vector, x);
-        for (int j = 0; j < q; j++) a[(size_t)s * q + j] = gsl_vector_get(x, (size_t)j);
+        for (int j = 0; j < q; j++)
+            aT[((size_t)(s / (NO * H)) * q + (size_t)j) * NO * H + (size_t)(s % (NO * H))] = a[(size_t)s * q + j] =
+                gsl_vector_get(x, (size_t)j);
     }
     /* Estimands without a logit derivative (no fixed start months) get no rows. */
-    int H = L->horizon, NO = L->n_outcomes, use[2] = {0, 0};
     for (int s = 0; s < ns * q; s++) use[s / (NO * H * q)] |= a[s] != 0;
     for (long r = 0; r < n && !st; r++) {
         if (!fit_keep[r]) continue;
@@ -676,18 +702,19 @@ static nt_status lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_
             if (!use[f]) continue;
             float *c = row_of(L, f, person, NULL);
             if (!c) { st = NOMEM(err); break; }
-            for (int k = 0; k < NO * H; k++) {
-                const double *as = a + ((size_t)f * NO * H + (size_t)k) * q;
-                double t = 0;
-                for (int j = 0; j < q; j++) t += as[j] * d->z[(size_t)j * (size_t)n + (size_t)r];
-                c[k] = (float)((double)c[k] + t * res);
+            for (int j = 0; j < q; j++) zr[j] = d->z[(size_t)j * (size_t)n + (size_t)r];
+            for (int k = 0; k < NO * H; k++) tk[k] = 0;
+            for (int j = 0; j < q; j++) {
+                const double *aj = aT + ((size_t)f * q + (size_t)j) * NO * H;
+                for (int k = 0; k < NO * H; k++) tk[k] += aj[k] * zr[j];
             }
+            for (int k = 0; k < NO * H; k++) c[k] = (float)((double)c[k] + tk[k] * res);
         }
     }
 done:
     gsl_matrix_free(Hm);
     gsl_vector_free(x);
-    free(a);
+    free(a); free(zr); free(aT); free(tk);
     return st;
 }
 

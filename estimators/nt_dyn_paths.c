@@ -389,25 +389,25 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
     }
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
-        if (!nt_dyn_cobs(p, pc, t) || m->w[j] <= 0) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, m->n_t + j, t) || m->w[j] <= 0) continue;
         double wj = m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
         wsum += wj;
         for (int oc = 0; oc < NO; oc++)
-            csum[oc] += wj * ((double)p->outcome[oc][pc * p->months + t] -
+            csum[oc] += wj * (nt_dyn_uy(p, unit_person, m, oc, m->n_t + j, t) -
                                    mu0(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)oc * m->qx : NULL));
         if (nt_dyn_bit_set(bits, pc)) (*used)++;
         if (bits_f && nt_dyn_bit_set(bits_f, pc)) (*used_f)++;
     }
     for (long i = 0; i < m->n_t; i++) {
         long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]);
-        if (!nt_dyn_observed(p, pi, t)) continue;
+        if (!nt_dyn_uobs(p, unit_person, m, i, t)) continue;
         *nobs += ci;
         if (wsum <= 0) continue;
         *ncontrib += ci;
         double wi = (double)ci * nt_dyn_wt(p, pi, k, t, 0);
         *wcontrib += wi;
         for (int oc = 0; oc < NO; oc++)
-            sum[oc] += wi * ((double)p->outcome[oc][pi * p->months + t] -
+            sum[oc] += wi * (nt_dyn_uy(p, unit_person, m, oc, i, t) -
                                      mu0(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)oc * m->qx : NULL));
     }
     for (int oc = 0; oc < NO && *ncontrib > 0; oc++) sum[oc] -= *wcontrib * csum[oc] / wsum;
@@ -432,11 +432,11 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum), kvar[64];
     for (int oc = 0; oc < NO && oc < 64; oc++) kvar[oc] = NAN;
     if (!sum || (do_ai && ai_alloc(&ai, m, NO))) status = NOMEM(err);
-    /* Pairs: the month cache, and the disclosure facts month by month while
-       it holds the month (nt_dyn_ycache). */
+    /* Pairs and weighting: the month cache, and the disclosure facts month
+       by month while it holds the month (nt_dyn_ycache). */
     nt_dyn_ycache yc;
     nt_dyn_facts_buf fb = {0};
-    int cached = !weighting && !status && !p->never && !nt_dyn_has_w(p);   /* the cache knows no weights */
+    int cached = !status && !p->never && !nt_dyn_has_w(p);   /* the cache knows no weights */
     if (cached) {
         if (nt_dyn_ycache_open(&yc, p, unit_person, m, k, NT_DYN_YCACHE_MONTHS) ||
             nt_dyn_facts_buf_alloc(&fb, m)) {
@@ -490,7 +490,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
             r->k_se[slot] = nt_match_ai_att_se(ai.tau, ncontrib, att, ai.K + m->n_t, ai.KK + m->n_t,
                                                ai.sig[oc] + m->n_t, m->n_c, 1);
         }
-        if (cached && !status) nt_dyn_facts_tau(p, unit_person, count, m, 0, ki, tau, &fb, r);
+        if (cached && !status) nt_dyn_facts_tau(p, unit_person, count, m, weighting, ki, tau, &fb, r);
         if (cached && ctx->lin && !status && (tau + 1 == H || (tau + 1) % NT_DYN_YCACHE_MONTHS == 0))
             status = nt_dyn_lin_flush(ctx, m, fixed, err);
     }

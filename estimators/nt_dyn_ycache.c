@@ -1,6 +1,7 @@
-/* The month cache of step 3 in pair mode (nt_dyn_internal.h,
-   nt_dyn_ycache): per start month, the outcomes of its treated and matched
-   controls for a block of months since start, transposed to
+/* The month cache of step 3 in pair and weighting modes (nt_dyn_internal.h,
+   nt_dyn_ycache; not with ATT_never or IPCW weights): per start month, the
+   outcomes of its treated and (matched or weighted) controls for a block of
+   months since start, transposed to
    [outcome][month][unit]. Filled by reading each unit's panel row (months
    contiguous) once per block; the per-month loops of nt_dyn_paths.c,
    nt_dyn_lin.c and nt_dyn_facts.c then read contiguous memory instead of
