@@ -56,7 +56,7 @@ typedef struct nt_dyn_linwork_s {
        treated, 2 control), added to the rows by nt_dyn_lin_flush. */
     double *tb;
     uint8_t *role;
-    size_t cap_tb;
+    size_t cap_tb, cap_role;
     nt_dyn_resid *rs;             /* the month's AI residuals by groups of equal score (nt_dyn_resid.c) */
 } linwork;
 
@@ -379,18 +379,21 @@ static void pair_terms(const nt_dyn_panel *p, const long *unit_person, const nt_
     }
 }
 
-/* The term buffer of the month cache's block (pair mode), cleared at the
-   block's first month; -1 out of memory. */
-static int block_ready(linwork *w, const nt_dyn_ycache *c, int NO, int b)
+/* The term buffer of the month cache's blocks: all NaN and roles 0 outside
+   a start month's blocks (new space filled here, used entries reset by
+   nt_dyn_lin_flush); -1 out of memory. */
+static int block_ready(linwork *w, const nt_dyn_ycache *c, int NO)
 {
-    size_t nu = (size_t)c->nu, need = (size_t)(NO ? NO : 1) * (size_t)c->cap * nu + 1;
+    size_t nr = (size_t)c->cap * (size_t)c->nu + 1, need = (size_t)(NO ? NO : 1) * nr;
     if (need > w->cap_tb) {
-        if (grow((void **)&w->tb, need, sizeof *w->tb) || grow((void **)&w->role, (size_t)c->cap * nu + 1, 1)) return -1;
+        if (grow((void **)&w->tb, need, sizeof *w->tb)) return -1;
+        for (size_t i = w->cap_tb; i < need; i++) w->tb[i] = NAN;
         w->cap_tb = need;
     }
-    if (b == 0) {
-        for (size_t i = 0; i < (size_t)NO * (size_t)c->cap * nu; i++) w->tb[i] = NAN;
-        memset(w->role, 0, (size_t)c->cap * nu);
+    if (nr > w->cap_role) {
+        if (grow((void **)&w->role, nr, 1)) return -1;
+        memset(w->role + w->cap_role, 0, nr - w->cap_role);
+        w->cap_role = nr;
     }
     return 0;
 }
@@ -400,7 +403,7 @@ int nt_dyn_lin_slot(nt_dyn_lin *L, const nt_dyn_kmatch *m, int t)
     const nt_dyn_ycache *c = m->yc;
     int b = c ? t - c->k - c->tau0 : -1;
     if (!c || b < 0 || b >= c->nb) return -1;
-    if (work_ready(L, m->n_c, m->n_t, L->n_outcomes, 0) || block_ready(L->work, c, L->n_outcomes, b)) return -2;
+    if (work_ready(L, m->n_c, m->n_t, L->n_outcomes, 0) || block_ready(L->work, c, L->n_outcomes)) return -2;
     return b;
 }
 
@@ -440,6 +443,9 @@ nt_status nt_dyn_lin_flush(nt_dyn_paths *ctx, const nt_dyn_kmatch *m, int fixed,
                 }
             }
         }
+        for (int b = 0; b < nb; b++)   /* the buffer stays NaN outside a start month's blocks */
+            for (int o = 0; o < NO && w->role[(size_t)b * nu + u]; o++)
+                w->tb[((size_t)o * (size_t)cap + (size_t)b) * nu + u] = NAN;
     }
     memset(w->role, 0, (size_t)cap * nu);
     return NT_OK;
@@ -486,7 +492,7 @@ static nt_status lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
     const nt_dyn_ycache *yc = m->yc;
     int b = yc ? t - yc->k - yc->tau0 : -1;
     if (yc && (b < 0 || b >= yc->nb)) yc = NULL;   /* not cached: terms straight into the rows */
-    if (yc && block_ready(w, yc, NO, b)) return NOMEM(err);
+    if (yc && block_ready(w, yc, NO)) return NOMEM(err);
     size_t nu = yc ? (size_t)yc->nu : 0, cap = yc ? (size_t)yc->cap : 0;
     long any = 0, nt = m->n_t;
     int hw = nt_dyn_has_w(p);
