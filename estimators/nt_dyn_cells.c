@@ -110,7 +110,7 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
             *oom = 1;
         nt_dyn_kvar_treated(hw ? NULL : ctx->kv, NO, term);   /* per-k SE: unweighted paths only */
     }
-    if (L->wl && hw) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, cs->R, beta, cs->W, cs->S);   /* the hazards' term */
+    if (L->wl && hw) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, fixed, cs->R, beta, cs->W, cs->S);   /* the hazards' term */
     const nt_dyn_design *d = ctx->design;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]], c = m->c_cell[j];

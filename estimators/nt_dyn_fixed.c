@@ -27,7 +27,8 @@
    estimands, as before v2); a month with some is run a second time on the
    kmatch of its F_k treated alone (the controls shared), into r->fx and a
    linearisation of its own (ctx->lin_fixed) that is added to estimand 1 of
-   the main one at the end. */
+   the main one at the end; with weights (ATT_never, IPCW) the hazards'
+   derivative of that run goes to ATT_fixed's G (nt_dyn_wlin_second). */
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dyn_internal.h"
 
@@ -159,7 +160,11 @@ nt_status nt_dyn_fixed_paths(const nt_dyn_panel *p, const long *unit_person, con
         /* the weighting's logit derivative of estimand 1 (nt_dyn_lin.c) */
         cf.G = ctx->G ? ctx->G + (size_t)p->n_outcomes * (size_t)H * (size_t)ctx->design->q : NULL;
     }
+    /* the hazards' derivative (ATT_never, IPCW) of this run: estimand 1's (nt_dyn_wlin.c) */
+    struct nt_dyn_wlin_s *wl = cf.lin ? ctx->lin->wl : NULL;
+    if (wl) { cf.lin->wl = wl; nt_dyn_wlin_second(wl, cf.lin); }
     if (!s) s = nt_dyn_month_paths(p, unit_person, o, &sub, ki, 0, &cf, fx, err);
+    if (wl) { nt_dyn_wlin_second(wl, NULL); cf.lin->wl = NULL; }
     free_sub(&sub);
 out:
     free(in);

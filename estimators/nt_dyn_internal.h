@@ -409,7 +409,8 @@ void nt_dyn_hz_free(nt_dyn_hz *hz);
    (nt_dyn_wlin.c; docs/inference.md, "ATT_never and IPCW"): the derivative
    G of N(tau) ATT(tau) with respect to the hazards' coefficients theta,
    gathered at each (k, tau), and at the end G' H^-1 score_p added to each
-   person's contribution (estimand 0). Owns hz (nt_dyn_wlin_free). */
+   person's contribution (estimands 0 and 1: ATT and ATT_fixed, each with
+   its own G). Owns hz (nt_dyn_wlin_free). */
 struct nt_dyn_wlin_s;
 nt_status nt_dyn_wlin_alloc(struct nt_dyn_lin_s *L, const nt_dyn_panel *p, const long *unit_person, long n_units,
                             nt_dyn_hz *hz_start, nt_dyn_hz *hz_cens, int horizon, struct nt_dyn_wlin_s **out,
@@ -429,12 +430,17 @@ nt_status nt_dyn_wlin_matched(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, co
    fixed; NULL for IPW): rbar the weighted control mean of r per outcome;
    within exact cells (cW not NULL) rbar[c * NO + o], cW[c] the cell's
    control weights, cS[c] its contributing treated's weights
-   (nt_dyn_cells.c). */
+   (nt_dyn_cells.c); into estimands 0..fixed as the matched case. */
 void nt_dyn_wlin_weighted(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, const long *unit_person,
-                          const nt_dyn_kmatch *m, int k, int t, int tau, const double *rbar, const double *beta,
-                          const double *cW, const double *cS);
-/* After the run (r->att known), before nt_dyn_lin_finish: the terms
-   G(tau)' H^-1 score_p into L's estimand 0. */
+                          const nt_dyn_kmatch *m, int k, int t, int tau, int fixed, const double *rbar,
+                          const double *beta, const double *cW, const double *cS);
+/* ATT_fixed's second run of a start month (nt_dyn_fixed.c): until called
+   again with NULL, the derivatives go to estimand 1 alone and the start
+   censoring's own term into Lf (the run's accumulator, merged into
+   estimand 1). */
+void nt_dyn_wlin_second(struct nt_dyn_wlin_s *W, struct nt_dyn_lin_s *Lf);
+/* After the run (r->att, r->att_fixed known), before nt_dyn_lin_finish:
+   the terms G(tau)' H^-1 score_p into L's estimands 0 and 1. */
 nt_status nt_dyn_wlin_finish(struct nt_dyn_wlin_s *W, const nt_dyn_result *r, struct nt_dyn_lin_s *L, nt_error *err);
 
 /* ------------------------------------------------------------ helpers */

@@ -620,7 +620,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
                            mu0_at(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL));
     }
     for (int o = 0; o < NO && Sk > 0; o++) Ak[o] /= Sk;
-    if (L->wl) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, rbar, beta, NULL, NULL);   /* the hazards' term */
+    if (L->wl) nt_dyn_wlin_weighted(L->wl, p, unit_person, m, k, t, tau, fixed, rbar, beta, NULL, NULL);   /* the hazards' term */
     int b = hw ? -1 : nt_dyn_lin_slot(L, m, t);   /* the month cache's block: terms buffered (no weights) */
     if (b == -2) return NOMEM(err);
     for (long i = 0; i < m->n_t; i++) {

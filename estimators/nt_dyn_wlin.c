@@ -26,7 +26,16 @@
    rows of z (d - h): the two-step (M-estimation) correction. A pooled
    rate is the intercept-only logit; a Firth fit is treated as the ML one.
    The bias adjustment's regression is held fixed here (its own term stays
-   in nt_dyn_lin.c). ATT_fixed (estimand 1) keeps fixed weights.
+   in nt_dyn_lin.c).
+
+   ATT_fixed (estimand 1; since 2026-12-01, issue 14): the same
+   derivative of N_fixed(tau) ATT_fixed(tau), gathered apart (G and G2
+   per estimand) from the units of its start months: a start month run
+   once serves both estimands (fixed = 1: every term into both), a month
+   run a second time on its F_k treated alone (nt_dyn_fixed.c) adds its
+   terms to estimand 1 only (nt_dyn_wlin_second), and the -ATT part takes
+   ATT_fixed(tau). Its start censoring term (below) goes to the second
+   run's accumulator, merged into estimand 1 as its other terms.
 
    Weighting (ipw, aipw; within exact cells per cell c, nt_dyn_cells.c):
    N ATT_k = sum_c sum_{i in c} a_i (r_i - rbar_c), r = y - mu0, so
@@ -68,8 +77,10 @@ typedef struct nt_dyn_wlin_s {
     nt_dyn_hz *hz[2];     /* start, censoring */
     int Q[2], *off[2];    /* coefficients per hazard; block b's offset */
     int NO, H;
-    double *G[2];         /* [(o * H + tau) * Q + j] */
-    double *G2;           /* censoring: [tau * Q + j] */
+    double *G[2];         /* [((f * NO + o) * H + tau) * Q + j], f the estimand (0 ATT, 1 ATT_fixed) */
+    double *G2;           /* censoring: [(f * H + tau) * Q + j] */
+    nt_dyn_lin *Lt;       /* the start censoring term's accumulator: L, or a second run's (nt_dyn_wlin_second) */
+    int f0, f1;           /* the estimands the current (k, tau) adds to */
     double *buf, *sden;   /* scratch: range mode's difference arrays; treated s_i, den_i */
     size_t cap, cap_t;
 } nt_dyn_wlin;
@@ -95,14 +106,14 @@ nt_status nt_dyn_wlin_alloc(nt_dyn_lin *L, const nt_dyn_panel *p, const long *un
     nt_dyn_wlin *W = calloc(1, sizeof *W);
     if (!W) { nt_dyn_hz_free(hz_start); nt_dyn_hz_free(hz_cens); return NOMEM(err); }
     W->p = p;
-    W->L = L;
+    W->L = W->Lt = L;
     W->hz[0] = hz_start;
     W->hz[1] = hz_cens;
     if (!(W->cnt = calloc((size_t)p->n + 1, sizeof *W->cnt))) { nt_dyn_wlin_free(W); return NOMEM(err); }
     for (long u = 0; u < n_units; u++) W->cnt[unit_person[u]] += 1;
     W->NO = p->n_outcomes;
     W->H = horizon;
-    size_t ns = (size_t)W->NO * (size_t)horizon;
+    size_t ns = 2 * (size_t)W->NO * (size_t)horizon;   /* ATT and ATT_fixed */
     for (int k = 0; k < 2; k++) {
         nt_dyn_hz *hz = W->hz[k];
         if (!hz) continue;
@@ -110,7 +121,7 @@ nt_status nt_dyn_wlin_alloc(nt_dyn_lin *L, const nt_dyn_panel *p, const long *un
         for (int b = 0; b < hz->nb; b++) { W->off[k][b] = W->Q[k]; W->Q[k] += hz->b[b].q; }
         if (!(W->G[k] = calloc(ns * (size_t)W->Q[k] + 1, sizeof *W->G[k]))) { nt_dyn_wlin_free(W); return NOMEM(err); }
     }
-    if (W->hz[1] && !(W->G2 = calloc((size_t)horizon * (size_t)W->Q[1] + 1, sizeof *W->G2))) {
+    if (W->hz[1] && !(W->G2 = calloc(2 * (size_t)horizon * (size_t)W->Q[1] + 1, sizeof *W->G2))) {
         nt_dyn_wlin_free(W);
         return NOMEM(err);
     }
@@ -118,17 +129,25 @@ nt_status nt_dyn_wlin_alloc(nt_dyn_lin *L, const nt_dyn_panel *p, const long *un
     return NT_OK;
 }
 
-static inline void addv(double *G, int H, int Q, int NO, int tau, int j, double v, const double *g)
+void nt_dyn_wlin_second(nt_dyn_wlin *W, nt_dyn_lin *Lf)
 {
-    for (int o = 0; o < NO; o++) G[((size_t)o * H + (size_t)tau) * (size_t)Q + (size_t)j] += g[o] * v;
+    W->Lt = Lf ? Lf : W->L;
 }
 
-/* G += g[o] D_u(k, t) for hazard kind (G laid out [(o * H + tau) * Q + j]). */
+/* Into estimands f0..f1 (the same term: a start month run once serves both). */
+static inline void addv(double *G, int H, int Q, int NO, int f0, int f1, int tau, int j, double v, const double *g)
+{
+    for (int f = f0; f <= f1; f++)
+        for (int o = 0; o < NO; o++) G[(((size_t)f * NO + o) * H + (size_t)tau) * (size_t)Q + (size_t)j] += g[o] * v;
+}
+
+/* G += g[o] D_u(k, t) for hazard kind (G laid out [((f * NO + o) * H + tau) * Q + j]) into W's
+   estimands f0..f1. */
 static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, int kind, double *G, int NO, long u, int k, int t,
                   int tau, const double *g)
 {
     const nt_dyn_hz *hz = W->hz[kind];
-    int Q = W->Q[kind], H = W->H;
+    int Q = W->Q[kind], H = W->H, f0 = W->f0, f1 = W->f1;
     const double *c = hz->ch + (size_t)u * (size_t)p->months;
     int32_t tm = p->treat_month[u];
     for (int b = 0; b < hz->nb; b++) {
@@ -140,12 +159,12 @@ static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, int kind, double 
         if (a == 0) continue;
         for (int cc = 0; cc <= p->p; cc++)
             if (B->col[cc] >= 0)
-                addv(G, H, Q, NO, tau, off + B->col[cc], cc ? a * p->x[(size_t)(cc - 1) * (size_t)p->n + (size_t)u] : a, g);
+                addv(G, H, Q, NO, f0, f1, tau, off + B->col[cc], cc ? a * p->x[(size_t)(cc - 1) * (size_t)p->n + (size_t)u] : a, g);
         for (int s = lo > B->fs + 1 ? lo : B->fs + 1; s <= hi && s <= B->lsd; s++)
             if (B->col[p->p + s - B->fs] >= 0 && c[s] != c[s - 1])
-                addv(G, H, Q, NO, tau, off + B->col[p->p + s - B->fs], c[s] - c[s - 1], g);
+                addv(G, H, Q, NO, f0, f1, tau, off + B->col[p->p + s - B->fs], c[s] - c[s - 1], g);
         int cs = p->p + B->lsd - B->fs + 1, from = lo > tm + 1 ? lo : tm + 1;
-        if (kind == 1 && tm >= 0 && B->col[cs] >= 0 && from <= hi) addv(G, H, Q, NO, tau, off + B->col[cs], c[hi] - c[from - 1], g);
+        if (kind == 1 && tm >= 0 && B->col[cs] >= 0 && from <= hi) addv(G, H, Q, NO, f0, f1, tau, off + B->col[cs], c[hi] - c[from - 1], g);
     }
 }
 
@@ -157,6 +176,14 @@ static void unit_terms(nt_dyn_wlin *W, const nt_dyn_panel *p, long person, int k
     if (!W->hz[1]) return;
     add_d(W, p, 1, W->G[1], W->NO, person, k, t, tau, gc);
     if (!control) add_d(W, p, 1, W->G2, 1, person, k, t, tau, &a);
+}
+
+/* The estimands of this (k, tau): 0..fixed, or ATT_fixed's alone in a second run. */
+static void estimands(nt_dyn_wlin *W, int fixed)
+{
+    int second = W->Lt != W->L;
+    W->f0 = second;
+    W->f1 = second ? 1 : fixed;
 }
 
 static int scratch(nt_dyn_wlin *W, size_t n, size_t nt)
@@ -231,6 +258,7 @@ nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long 
     int NO = W->NO, np = m->epan ? 3 : 1;
     long nt = m->n_t, nc = m->n_c;
     double SK = 0, C[64] = {0}, gs[64], gc[64];
+    estimands(W, fixed);
     for (long j = 0; j < nc; j++) {
         if (!(K[j] > 0)) continue;
         SK += K[j];
@@ -296,7 +324,7 @@ nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long 
         if (p->never && Rj[NO] > 0) {
             double kt = lam * wc * Rj[NO], ex = (ns ? nt_dyn_wt(p, pc, k, t, 1) / wc : 0) - 1;
             for (int o = 0; o < NO; o++)
-                if (nt_dyn_lin_add_control(W->L, fixed, tau, pc, o, -kt * ex * (Rj[NO + 1 + o] / Rj[NO] - C[o])))
+                if (nt_dyn_lin_add_control(W->Lt, fixed, tau, pc, o, -kt * ex * (Rj[NO + 1 + o] / Rj[NO] - C[o])))
                     return NOMEM(err);
         }
         if (!ns && !cens) continue;
@@ -325,11 +353,12 @@ static double mu0_of(const double *x, long ld, int qx, long r, const double *bet
 }
 
 void nt_dyn_wlin_weighted(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
-                          int k, int t, int tau, const double *rbar, const double *beta, const double *cW,
+                          int k, int t, int tau, int fixed, const double *rbar, const double *beta, const double *cW,
                           const double *cS)
 {
     int NO = W->NO;
     double Wc = 0, Sk = 0, g[64];
+    estimands(W, fixed);
     for (long j = 0; j < m->n_c && !cW; j++) {
         long pc = unit_person[m->c_unit[j]];
         if (nt_dyn_cobs(p, pc, t) && m->w[j] > 0) Wc += m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
@@ -376,6 +405,16 @@ static void zrow(const nt_dyn_panel *p, const nt_dyn_hz *hz, const nt_dyn_hzbloc
     }
 }
 
+/* v into person u's slot (o, tau) of estimand f. */
+static int add_f(nt_dyn_lin *L, int f, int tau, long u, int o, double v)
+{
+    if (f == 0) return nt_dyn_lin_add_control(L, 0, tau, u, o, v);
+    float *c = nt_dyn_lin_row(L, f, u);
+    if (!c) return -1;
+    c[o * L->horizon + tau] = (float)((double)c[o * L->horizon + tau] + v);
+    return 0;
+}
+
 nt_status nt_dyn_wlin_finish(nt_dyn_wlin *W, const nt_dyn_result *r, nt_dyn_lin *L, nt_error *err)
 {
     int NO = W->NO, H = W->H;
@@ -388,10 +427,12 @@ nt_status nt_dyn_wlin_finish(nt_dyn_wlin *W, const nt_dyn_result *r, nt_dyn_lin 
         for (int b = 0; b < hz->nb && !st; b++) {
             const nt_dyn_hzblock *B = &hz->b[b];
             int q = B->q, off = W->off[kind][b];
-            size_t ns = (size_t)NO * (size_t)H;
+            size_t ns = (size_t)NO * (size_t)H, nsf = ns;   /* nsf: ATT's series, then ATT_fixed's (with a derivative) */
+            for (size_t i = ns * (size_t)W->Q[kind]; i < 2 * ns * (size_t)W->Q[kind] && nsf == ns; i++)
+                if (W->G[kind][i] != 0) nsf = 2 * ns;
             gsl_matrix *Hm = gsl_matrix_calloc((size_t)q, (size_t)q);
             gsl_vector *x = gsl_vector_alloc((size_t)q), *g = gsl_vector_alloc((size_t)q);
-            double *A = malloc(ns * (size_t)q * sizeof *A), *zr = malloc((size_t)q * sizeof *zr),
+            double *A = malloc(nsf * (size_t)q * sizeof *A), *zr = malloc((size_t)q * sizeof *zr),
                    *sc = malloc((size_t)q * sizeof *sc);
             if (!Hm || !x || !g || !A || !zr || !sc) st = NOMEM(err);
             for (long u = 0; u < L->n && !st; u++) {
@@ -410,12 +451,13 @@ nt_status nt_dyn_wlin_finish(nt_dyn_wlin *W, const nt_dyn_result *r, nt_dyn_lin 
                 for (int j = 0; j < i; j++) gsl_matrix_set(Hm, (size_t)j, (size_t)i, gsl_matrix_get(Hm, (size_t)i, (size_t)j));
             /* a singular information leaves the block's term out, as nt_dyn_lin_score */
             int ok = !st && q > 0 && !gsl_linalg_cholesky_decomp1(Hm);
-            for (size_t sr = 0; sr < ns && ok; sr++) {
-                int tau = (int)(sr % (size_t)H);
-                double att = r->att[sr];
+            for (size_t sr = 0; sr < nsf && ok; sr++) {
+                int tau = (int)(sr % (size_t)H), f = sr >= ns;
+                double att = f ? r->att_fixed[sr - ns] : r->att[sr];
+                size_t g2 = ((size_t)f * (size_t)H + (size_t)tau) * (size_t)W->Q[1];
                 for (int j = 0; j < q; j++) {
                     double v = W->G[kind][sr * (size_t)W->Q[kind] + (size_t)(off + j)];
-                    if (kind == 1) v -= (isnan(att) ? 0 : att) * W->G2[(size_t)tau * (size_t)W->Q[1] + (size_t)(off + j)];
+                    if (kind == 1) v -= (isnan(att) ? 0 : att) * W->G2[g2 + (size_t)(off + j)];
                     gsl_vector_set(g, (size_t)j, v);
                 }
                 gsl_linalg_cholesky_solve(Hm, g, x);
@@ -433,10 +475,10 @@ nt_status nt_dyn_wlin_finish(nt_dyn_wlin *W, const nt_dyn_result *r, nt_dyn_lin 
                     for (int j = 0; j < q; j++) sc[j] += W->cnt[u] * zr[j] * (d - h);
                     any = 1;
                 }
-                for (size_t sr = 0; sr < ns && any && !st; sr++) {
+                for (size_t sr = 0; sr < nsf && any && !st; sr++) {
                     double v = 0;
                     for (int j = 0; j < q; j++) v += A[sr * (size_t)q + (size_t)j] * sc[j];
-                    if (v != 0 && nt_dyn_lin_add_control(L, 0, (int)(sr % (size_t)H), u, (int)(sr / (size_t)H), v))
+                    if (v != 0 && add_f(L, sr >= ns, (int)(sr % (size_t)H), u, (int)(sr % ns / (size_t)H), v))
                         st = NOMEM(err);
                 }
             }

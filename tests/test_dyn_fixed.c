@@ -212,6 +212,164 @@ static void test_fixed_lin_ipcw(void **state)
     nt_dyn_result_free(r);
 }
 
+/* ATT_never's start hazard in ATT_fixed's linearisation (the term of
+   nt_dyn_wlin.c; before 2026-12-01 ATT_fixed kept its weights fixed). The
+   panel of tests/test_dyn_never.c (P4 off the index from month 1, the
+   start hazard the pooled rate h = 1/6 on P1 s = 1..3, P2 s = 1, P6 s =
+   1, 2) with P5 leaving F_0 (data end after month 1, as above), so that
+   start month 0 is run a second time on P0 and P3. IPW, ATT_fixed(1):
+   controls v = .5 (6/5) for P1, P2 (x = 0, y 1), 1 for P4 (y 0, not at
+   risk), 6/5 for P6 (y 0): W = 3.4, rbar = 1.2 / 3.4; treated P0 (y 0), P3
+   (y 1): ATT_fixed(1) = .5 - rbar, N = 2. Terms: treated y - rbar - A,
+   controls c_j = -(2 v_j / W)(y_j - rbar), the propensity logit's a'z (d -
+   e) with G = sum_j c_j z_j (H = [[5/3, 1], [1, 1]] as test_never_lin_tiny),
+   and the start hazard's Gs / (6 h (1 - h)) x score (scores P1 -1/2, P2
+   -1/6, P6 2/3), Gs = d(2 ATT_fixed(1)) / d theta = h (c1 + c2 + c6) (d log
+   v / d theta = h over s = 1 for P1, P2, P6), checked against a central
+   difference of the closed form in theta = logit h. */
+static void test_fixed_lin_never(void **state)
+{
+    (void)state;
+    dyn_tiny T;
+    dyn_tiny_init(&T);
+    T.n_risk = 4;
+    for (int i = 0; i < 8; i++)
+        for (int t = 0; t < 4; t++) T.on[i * 4 + t] = i == 4 && t > 0 ? 0 : 1;
+    T.nobs[5] = T.admin[5] = 2;
+    T.y[5 * 4 + 2] = T.y[5 * 4 + 3] = NAN;
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    nt_dyn_opts o;
+    dyn_tiny_opts(&o, NT_METHOD_IPW, L);
+    o.never = 1;
+    nt_dyn_result *r;
+    if (dyn_tiny_estimate(&T, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    assert_int_equal(r->k_fixed[0], 0);   /* run twice */
+    double W = 3.4, rbar = 1.2 / W, A = 0.5 - rbar, h = 1.0 / 6;
+    expect_near(r->att_fixed[1], A, 1e-12);
+    double c1 = -2 * 0.6 / W * (1 - rbar), c2 = c1, c4 = -2 * 1.0 / W * (0 - rbar), c6 = -2 * 1.2 / W * (0 - rbar);
+    double G0 = c1 + c2 + c4 + c6, G1 = c4 + c6;
+    double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1, l0 = a0, l1 = a0 + a1;
+    double Gs = h * (c1 + c2 + c6), as = Gs / (6 * h * (1 - h));
+    double th = log(h / (1 - h)), eps = 1e-5, fv[2];
+    for (int s = 0; s < 2; s++) {
+        double hs = 1 / (1 + exp(-(th + (s ? eps : -eps)))), v = 0.5 / (1 - hs), v6 = 1 / (1 - hs);
+        fv[s] = 1 - 2 * (2 * v) / (2 * v + 1 + v6);
+    }
+    expect_near((fv[1] - fv[0]) / (2 * eps), Gs, 1e-8);
+    double want[8] = {-0.5 + l0 * (2.0 / 3),      c1 + l0 * (-1.0 / 3) + as * -0.5, c2 + l0 * (-1.0 / 3) + as * -h,
+                      0.5 + l1 * 0.5,             c4 + l1 * -0.5,                   l1 * 0.5,
+                      c6 + l1 * -0.5 + as * (1 - 2 * h), 0};
+    double ss = 0;
+    for (int p = 0; p < 8; p++) {
+        double c[3];
+        nt_dyn_lin_get(L, 1, p, c);
+        expect_near(c[1], want[p] / 2, 1e-6);
+        ss += want[p] * want[p] / 4;
+    }
+    nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
+    nt_dyn_inference *f;
+    assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
+    expect_near(f->se[3 + 1], sqrt(ss), 1e-6);
+    nt_dyn_inference_free(f);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
+/* ATT_fixed(tau) of the random panel (tests/dyn_tiny.h, starts at 0..2 and
+   later, censoring) with a censoring logit (blocks of 12 months, x1, x2, the
+   month dummies, "started"), horizon 20: start months 0 and 2 have every
+   treated in F_k (run once), month 1 loses every third treated to a data
+   end at month 15 (run twice). A person of another programme type (a
+   starter at 0: no role in the estimate) enters ATT_fixed only through the
+   hazards' fits, so its contribution is the hazards' term alone, and
+   d ATT_fixed / d (its frequency weight) is that contribution: checked
+   against the central difference of the estimates with the person counted
+   twice and not at all (unit_count, every other estimate's input the
+   same). ATT's alike (its term, since the fourth session). For ATT_never
+   (IPW, where every part of the estimate is smooth in a frequency weight)
+   a control's whole contribution likewise. */
+static void fixed_rand(dyn_rand *R)
+{
+    enum { N = DYN_RAND_N, M = DYN_RAND_M };
+    for (long i = 0; i < N; i++) {
+        if (R->tm[i] == 0 && i % 5 == 0) R->tt[i] = 2;
+        if (R->tm[i] == 1 && i % 3 == 0) {
+            R->adm[i] = 15;
+            if (R->nobs[i] > 15) R->nobs[i] = 15;
+            for (int t = 15; t < M; t++) R->y[i * M + t] = NAN;
+        }
+    }
+}
+
+static double rand_att(nt_dyn_panel *v, const long *units, long n, const long *count, const nt_dyn_opts *o0,
+                       nt_dyn_lin *L, int f, int tau)
+{
+    nt_dyn_opts o = *o0;
+    o.unit_count = count;
+    o.lin = L;
+    nt_dyn_result *r;
+    nt_error err;
+    if (nt_dyn_estimate(v, units, n, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    double a = f ? r->att_fixed[tau] : r->att[tau];
+    nt_dyn_result_free(r);
+    return a;
+}
+
+static void test_fixed_lin_hazard_numerical(void **state)
+{
+    (void)state;
+    enum { N = DYN_RAND_N, H = 20 };
+    static dyn_rand R;
+    static long units[N], cnt[N];
+    const struct { nt_method m; int never, cells; } cases[5] = {
+        {NT_METHOD_IPW, 0, 0}, {NT_METHOD_NN, 0, 0}, {NT_METHOD_RADIUS, 0, 0}, {NT_METHOD_IPW, 0, 1}, {NT_METHOD_IPW, 1, 0}};
+    for (int c = 0; c < 5; c++) {
+        nt_dyn_panel *v = dyn_rand_fill(&R, 7, 1, 1, cases[c].cells);
+        fixed_rand(&R);
+        nt_dyn_opts o;
+        nt_dyn_opts_default(&o);
+        o.program = 1;
+        o.start_first = 0;
+        o.start_last = 2;
+        o.horizon = H;
+        o.method = cases[c].m;
+        o.min_treated = 1;
+        o.censoring = !cases[c].never;
+        o.never = cases[c].never;
+        nt_dyn_lin *L;
+        nt_error err;
+        assert_int_equal(nt_dyn_lin_alloc(N, H, 1, &L, &err), NT_OK);
+        rand_att(v, R.units, N, NULL, &o, L, 0, 0);
+        /* the person: the starter of type 2 (censoring) with the largest ATT_fixed contribution at
+           tau 5 (the first without one), the first control of every start month (ATT_never) */
+        long p = -1;
+        double cl[2][H], best = -1;
+        for (long i = 0; i < N; i++) {
+            if (o.never ? p >= 0 || R.tm[i] >= 0 || R.nobs[i] < DYN_RAND_M : R.tt[i] != 2) continue;
+            nt_dyn_lin_get(L, 1, i, cl[1]);
+            if (fabs(cl[1][5]) > best) { best = fabs(cl[1][5]); p = i; }
+        }
+        assert_true(p >= 0);
+        nt_dyn_lin_get(L, 0, p, cl[0]);
+        nt_dyn_lin_get(L, 1, p, cl[1]);
+        long n = 0;
+        for (long i = 0; i < N; i++) {
+            cnt[i] = 1 + (i == p);
+            if (i != p) units[n++] = i;
+        }
+        for (int f = 0; f < 2; f++)
+            for (int tau = 5; tau < H; tau += 7) {
+                double up = rand_att(v, R.units, N, cnt, &o, NULL, f, tau), dn = rand_att(v, units, n, NULL, &o, NULL, f, tau);
+                double num = (up - dn) / 2;
+                assert_true(cl[f][tau] != 0);   /* before 2026-12-01 ATT_fixed's was 0 (no row) */
+                expect_near(cl[f][tau], num, 5e-3 * fabs(num));   /* measured: within 3e-3 (second order) */
+            }
+        nt_dyn_lin_free(L);
+    }
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -221,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_fixed_all),
         cmocka_unit_test(test_fixed_lin),
         cmocka_unit_test(test_fixed_lin_ipcw),
+        cmocka_unit_test(test_fixed_lin_never),
+        cmocka_unit_test(test_fixed_lin_hazard_numerical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
