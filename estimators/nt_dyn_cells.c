@@ -23,6 +23,7 @@
      treated term  W_i (r_i - rbar_c(i)) - (W_i - 1) ATT_k(tau)
      control term  -(S_c w_j W_j / W_c)(r_j - rbar_c)
      G            -= (S_c / W_c) w_j W_j (r_j - rbar_c) x_j.
+   AIPW adds its outcome model's term (nt_dyn_aipwlin.c).
    Hand computation: tests/test_dynamic.c (test_ipw_exact_tiny),
    tests/test_dyn_cells_never.c (with the weights). */
 #include "estimators/nt_dyn_infer.h"
@@ -166,6 +167,7 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
     for (int o = 0; o < NO && o < 64 && *wcontrib > 0; o++) Ak[o] = sum[o] / *wcontrib;
     if (!s && ctx->lin) cells_lin(ctx, p, unit_person, m, t, tau, fixed, beta, &cs, Ak, &oom);
     if (!s && oom) s = NOMEM(err);
+    if (!s && ctx->lin) s = nt_dyn_aipw_lin(ctx, p, unit_person, m, t, tau, fixed, beta, cs.W, cs.S, err);   /* AIPW's model */
     cell_free(&cs);
     free(beta);
     return s;

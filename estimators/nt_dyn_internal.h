@@ -323,6 +323,13 @@ nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
 nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                               const nt_dyn_kmatch *m, int t, int tau, int fixed, const double *beta,
                               nt_error *err);
+/* AIPW (beta not NULL) at (k, tau), after the weighting terms: the
+   outcome model's own term -phi_u W_u e_u of each of its units and, with
+   the hazards, its part of their derivative (nt_dyn_aipwlin.c); cW, cS
+   the cells' sums as nt_dyn_wlin_weighted (NULL: one cell). */
+nt_status nt_dyn_aipw_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
+                          int t, int tau, int fixed, const double *beta, const double *cW, const double *cS,
+                          nt_error *err);
 /* After an interval (weighting): the logit's term G' H^-1 x_r (d_r - e_r)
    over the model's rows (fit_keep), e the fitted probabilities. */
 nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
@@ -439,6 +446,11 @@ void nt_dyn_wlin_weighted(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, const 
    censoring's own term into Lf (the run's accumulator, merged into
    estimand 1). */
 void nt_dyn_wlin_second(struct nt_dyn_wlin_s *W, struct nt_dyn_lin_s *Lf);
+/* A control's derivative g[o] of N ATT(tau) in its log weight (start and
+   censoring), times d log W / d theta, into G's estimands as
+   nt_dyn_wlin_weighted: AIPW's outcome model's part (nt_dyn_aipwlin.c). */
+void nt_dyn_wlin_unit(struct nt_dyn_wlin_s *W, const nt_dyn_panel *p, long person, int k, int t, int tau, int fixed,
+                      const double *g);
 /* After the run (r->att, r->att_fixed known), before nt_dyn_lin_finish:
    the terms G(tau)' H^-1 score_p into L's estimands 0 and 1. */
 nt_status nt_dyn_wlin_finish(struct nt_dyn_wlin_s *W, const nt_dyn_result *r, struct nt_dyn_lin_s *L, nt_error *err);

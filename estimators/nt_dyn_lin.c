@@ -657,7 +657,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
             }
         }
     }
-    return NT_OK;
+    return nk > 0 ? nt_dyn_aipw_lin(ctx, p, unit_person, m, t, tau, fixed, beta, NULL, NULL, err) : NT_OK;   /* AIPW's model */
 }
 
 double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)

@@ -42,10 +42,10 @@
      control j, start or censoring:  -(S_c w_j W_j / W_c)(r_j - rbar_c)
      treated i, censoring:           a_i (r_i - rbar_c - ATT(tau))
    (W_c = sum_{j in c} w_j W_j, S_c = sum_{i in c} a_i; one cell without
-   exact); AIPW's outcome model mu0 is held fixed (its coefficients depend
-   on the weights too: on one censoring-scenario population G of AIPW
-   within cells is 3-10% off a central difference late in the path, ipw's
-   agrees to 1e-4 relative).
+   exact), with AIPW's outcome model mu0 held fixed here; its coefficients
+   depend on the weights too, and that part of G (d N ATT / d b times
+   d b / d log W_u for each unit of the outcome model) comes from
+   nt_dyn_aipwlin.c through nt_dyn_wlin_unit.
 
    With ATT_never also the start censoring's own term (matching): a
    control's part of N ATT_k is -Kt_j 1{not started by t} Ws_j (y_j -
@@ -184,6 +184,13 @@ static void estimands(nt_dyn_wlin *W, int fixed)
     int second = W->Lt != W->L;
     W->f0 = second;
     W->f1 = second ? 1 : fixed;
+}
+
+void nt_dyn_wlin_unit(nt_dyn_wlin *W, const nt_dyn_panel *p, long person, int k, int t, int tau, int fixed,
+                      const double *g)
+{
+    estimands(W, fixed);
+    unit_terms(W, p, person, k, t, tau, 1, 1, g, g, 0);
 }
 
 static int scratch(nt_dyn_wlin *W, size_t n, size_t nt)

@@ -168,13 +168,29 @@ static void test_ipw_cells_never_lin(void **state)
     nt_dyn_result_free(r);
 }
 
-/* The linearisation of AIPW ATT_never at month 1 (outcome model held
-   fixed, as without weights): treated terms r_i - rbar with rbar = 0 (P0
-   -1, P3 6/11, P5 -5/11), control terms -(3 w_j W_j / 3.4) r_j (P1, P2 0,
-   P4 -(3/3.4) 6/11, P6 (3.6/3.4) 5/11), the logit's term as above, and the
-   start hazard's term: of the controls at risk in month 1 only P6 has a
-   residual, Gs = c6 h, added as Gs / (5/6) x score (P1 -1/2, P2 -1/6, P6
-   2/3). */
+/* The linearisation of AIPW ATT_never at month 1: treated terms r_i - rbar
+   with rbar = 0 (P0 -1, P3 6/11, P5 -5/11), control terms -(3 w_j W_j /
+   3.4) r_j (P1, P2 0, P4 -(3/3.4) 6/11, P6 (3.6/3.4) 5/11), the logit's
+   term as above; the outcome model's own term (nt_dyn_aipwlin.c) -phi_u
+   W_u e_u, phi_u = x_u' A^-1 g, A = sum_u W_u x_u x_u' = [[4.6, 2.2],
+   [2.2, 2.2]] over P1, P2 (x 0, W 1.2), P4 (x 1, W 1), P6 (x 1, W 1.2),
+   g = sum_i x_i - sum_j kc_j x_j = (0, 2 - 3 x 2.2 / 3.4) = (0, 1/17): for
+   x = 1 phi = g_x / 2.2, so P4 -phi 6/11 and P6 +phi 6/11 (P1, P2 have
+   residual 0); and the start hazard's term Gs / (5/6) x score (P1 -1/2,
+   P2 -1/6, P6 2/3), Gs = d(3 ATT(1)) / d theta against a central
+   difference of the closed form 3 ATT(1) = -2 / (1 + v), v = 1 / (1 -
+   h): rbar = 0 whatever v (the model is saturated and w is constant
+   within x), mu0(1) = 1 / (1 + v). Gs = c6 h + (P6's own term) h: the
+   outcome model held fixed gave c6 h, 2.9% short. */
+static double num_deriv(double (*f)(double), double h)
+{
+    double th = log(h / (1 - h)), eps = 1e-5, fv[2];
+    for (int s = 0; s < 2; s++) fv[s] = f(1 / (1 - 1 / (1 + exp(-(th + (s ? eps : -eps))))));
+    return (fv[1] - fv[0]) / (2 * eps);
+}
+
+static double aipw_never_3att(double v) { return -2 / (1 + v); }
+
 static void test_aipw_never_lin(void **state)
 {
     (void)state;
@@ -187,11 +203,51 @@ static void test_aipw_never_lin(void **state)
     double G0 = c4 + c6, G1 = c4 + c6;
     double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;
     double l0 = a0, l1 = a0 + a1;
-    double h = 1.0 / 6, as = c6 * h / (6 * h * (1 - h));
+    double phi = (2 - 3 * 2.2 / 3.4) / 2.2, own4 = -phi * 6.0 / 11, own6 = phi * 6.0 / 11;
+    double h = 1.0 / 6, Gs = num_deriv(aipw_never_3att, h), as = Gs / (6 * h * (1 - h));
+    expect_near(Gs, (c6 + own6) * h, 1e-8);
     double want[8] = {-1 - A + l0 * (1 - 1.0 / 3), l0 * (-1.0 / 3) + as * -0.5, l0 * (-1.0 / 3) + as * -h,
-                      6.0 / 11 - A + l1 * 0.5,     c4 + l1 * (-0.5), -5.0 / 11 - A + l1 * 0.5,
-                      c6 + l1 * (-0.5) + as * (1 - 2 * h), 0};
-    dyn_tiny_expect_lin(L, NULL, 1, want, 3);
+                      6.0 / 11 - A + l1 * 0.5,     c4 + l1 * (-0.5) + own4, -5.0 / 11 - A + l1 * 0.5,
+                      c6 + l1 * (-0.5) + as * (1 - 2 * h) + own6, 0};
+    dyn_tiny_expect_lin(L, r, 1, want, 3);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+}
+
+/* The same within the cells (test_aipw_never_tiny: ATT_never(1) =
+   -85/396): treated terms r_i - rbar_c - ATT, rbar_0 = 15/44, rbar_1 =
+   -10/33; control terms -(S_c w_j W_j / W_c)(r_j - rbar_c), kc 3/8 (P2),
+   5/8 (P4), 2/3 (P1), 4/3 (P6); the own term with g = (3, 2) - (3, 5/8 +
+   4/3) = (0, 1/24); Gs against a central difference of 3 ATT(1) = -2m/3 -
+   (1 - m)/(v/2 + 1), m = 1 / (1 + v) (rbar_0 = (1 - m)/(v/2 + 1), rbar_1 =
+   -2m/3): 7.5% above the held-fixed (c1 + c2 + c6) h. */
+static double aipw_cells_never_3att(double v)
+{
+    double m = 1 / (1 + v);
+    return -2 * m / 3 - (1 - m) / (v / 2 + 1);
+}
+
+static void test_aipw_cells_never_lin(void **state)
+{
+    (void)state;
+    nt_dyn_lin *L;
+    nt_error err;
+    assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
+    nt_dyn_result *r = tiny_run(NT_METHOD_AIPW, (tiny_cfg){.cells = 1, .p4_y1 = 1, .never = 1}, L);
+    double A = -85.0 / 396, r0 = 15.0 / 44, r1 = -10.0 / 33;
+    double c2 = -3.0 / 8 * (0 - r0), c4 = -5.0 / 8 * (6.0 / 11 - r0), c1 = -2.0 / 3 * (0 - r1),
+           c6 = -4.0 / 3 * (-5.0 / 11 - r1);
+    double G0 = c1 + c2 + c4 + c6, G1 = c4 + c6;
+    double a0 = 1.5 * G0 - 1.5 * G1, a1 = -1.5 * G0 + 2.5 * G1;
+    double l0 = a0, l1 = a0 + a1;
+    double phi = (1.0 / 24) / 2.2, own4 = -phi * 6.0 / 11, own6 = phi * 6.0 / 11;
+    double h = 1.0 / 6, Gs = num_deriv(aipw_cells_never_3att, h), as = Gs / (6 * h * (1 - h));
+    expect_near(Gs, (c1 + c2 + c6 + own6) * h, 1e-8);
+    double want[8] = {-1 - r0 - A + l0 * (1 - 1.0 / 3),  c1 + l0 * (-1.0 / 3) + as * -0.5,
+                      c2 + l0 * (-1.0 / 3) + as * -h,     6.0 / 11 - r1 - A + l1 * 0.5,
+                      c4 + l1 * (-0.5) + own4,            -5.0 / 11 - r1 - A + l1 * 0.5,
+                      c6 + l1 * (-0.5) + as * (1 - 2 * h) + own6, 0};
+    dyn_tiny_expect_lin(L, r, 1, want, 3);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
 }
@@ -259,7 +315,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipw_cells_never_tiny), cmocka_unit_test(test_cells_aipw_ipcw_equal_weights),
         cmocka_unit_test(test_aipw_never_tiny),      cmocka_unit_test(test_ipw_cells_never_lin),
-        cmocka_unit_test(test_aipw_never_lin),       cmocka_unit_test(test_cells_aipw_invariants),
+        cmocka_unit_test(test_aipw_never_lin),       cmocka_unit_test(test_aipw_cells_never_lin),
+        cmocka_unit_test(test_cells_aipw_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
