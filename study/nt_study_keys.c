@@ -544,6 +544,8 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "yes", 0, 0, "yes or no", .flags = 0},
     {"estimator", "never", NT_KEY_BOOL, F(never), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
+    {"estimator", "ipcw_truncate", NT_KEY_NUM, F(ipcw_truncate), 0, "none", 0.5, 1,
+     "a quantile between 0.5 and 1 (e.g. 0.99) or none", .flags = NT_KEY_NONE_OK, .unset = "none"},
     {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI, "a whole number of treated persons >= 1",
      .flags = 0},
