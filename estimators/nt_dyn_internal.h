@@ -488,15 +488,6 @@ static inline double nt_dyn_wt(const nt_dyn_panel *p, long person, int k, int t,
     return lw == 0 ? 1 : exp(lw);
 }
 
-/* 1 when the censoring weight of person at (k, t) is capped
-   (ipcw_truncate): it does not move with the censoring logit. */
-static inline int nt_dyn_wc_capped(const nt_dyn_panel *p, long person, int k, int t)
-{
-    if (!p->lcap_cens) return 0;
-    size_t b = (size_t)person * (size_t)p->months;
-    return p->ls_cens[b + (size_t)k] - p->ls_cens[b + (size_t)t] > p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t];
-}
-
 /* The outcome month of start month k and month tau since start: k + tau
    since inflow, or tau itself for time-fixed (placebo) outcomes. */
 static inline int nt_dyn_month_t(const nt_dyn_panel *p, int k, int tau) { return p->time_fixed ? tau : k + tau; }

@@ -130,7 +130,10 @@ static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, int kind, double 
                   int tau, const double *g)
 {
     const nt_dyn_hz *hz = W->hz[kind];
-    if (kind == 1 && nt_dyn_wc_capped(p, u, k, t)) return;   /* ipcw_truncate: a capped weight is fixed */
+    if (kind == 1 && p->lcap_cens) {   /* ipcw_truncate: a capped weight is fixed */
+        const double *l = p->ls_cens + (size_t)u * (size_t)p->months;
+        if (l[k] - l[t] > p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t]) return;
+    }
     int Q = W->Q[kind], H = W->H;
     const double *c = hz->ch + (size_t)u * (size_t)p->months;
     int32_t tm = p->treat_month[u];
