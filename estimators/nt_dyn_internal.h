@@ -387,10 +387,12 @@ nt_status nt_dyn_kw_add(struct nt_dyn_kw_s *W, const nt_dyn_panel *p, const long
 
 /* The hazards of nt_dyn_ipcw.c over the units (copies counted): *ls_start
    (o->never) and *ls_cens (o->censoring), n x months each, NULL when not
-   asked for. */
+   asked for; *lcap the caps of o->ipcw_truncate (nt_dyn_panel's
+   lcap_cens), NULL without. */
 struct nt_dyn_hz_s;
 nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
-                          double **ls_start, double **ls_cens, struct nt_dyn_hz_s **hz, nt_error *err);
+                          double **ls_start, double **ls_cens, double **lcap, struct nt_dyn_hz_s **hz,
+                          nt_error *err);
 /* Row (person, s) of hazard kind (0 start, 1 censoring): -1 not at risk,
    else the event (0/1). */
 int nt_dyn_ipcw_at_risk(const nt_dyn_panel *p, long person, int s, int kind);
@@ -487,13 +489,19 @@ static inline int nt_dyn_has_w(const nt_dyn_panel *p) { return p->ls_start || p-
 
 /* The weight of a unit observed in t of start month k: 1 / P(observed in t
    | observed in k, X) with IPCW, times for a control (ATT_never)
-   1 / P(no programme start in k+1..t | X, at risk) (nt_dyn_ipcw.c). */
+   1 / P(no programme start in k+1..t | X, at risk) (nt_dyn_ipcw.c); the
+   censoring part capped at lcap_cens (ipcw_truncate) when set. */
 static inline double nt_dyn_wt(const nt_dyn_panel *p, long person, int k, int t, int control)
 {
     if (p->time_fixed) return 1;
     size_t b = (size_t)person * (size_t)p->months;
     double lw = 0;
-    if (p->ls_cens) lw += p->ls_cens[b + (size_t)k] - p->ls_cens[b + (size_t)t];
+    if (p->ls_cens) {
+        double c = p->ls_cens[b + (size_t)k] - p->ls_cens[b + (size_t)t];
+        if (p->lcap_cens && c > p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t])
+            c = p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t];
+        lw += c;
+    }
     if (control && p->ls_start) lw += p->ls_start[b + (size_t)k] - p->ls_start[b + (size_t)t];
     return lw == 0 ? 1 : exp(lw);
 }

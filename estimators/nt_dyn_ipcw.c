@@ -23,7 +23,15 @@
    exp(ls(k) - ls(t)) = 1 / prod_{s=k+1..t} (1 - h(s)) (nt_dyn_wt). Beyond
    the months with risk-set data (the panel's n_risk; `netto run` loads
    them through the whole horizon when ATT_never is asked for) a person
-   observed and without a start counts as at risk. */
+   observed and without a start counts as at risk.
+
+   [estimator] ipcw_truncate = q (Cole & Hernan 2008): the censoring weight
+   W(k, t) of every unit is capped at the q-quantile of W(k, t) over the
+   persons of the units observed in t (copies counted), per start month k
+   and month t (a per-cell cap: the estimators normalise within (k, t), so
+   a cap on the pooled person-months would cut the late months alone). The
+   linearisation holds the caps fixed: a capped weight has no derivative in
+   the censoring logit (nt_dyn_wlin.c). */
 #include "estimators/nt_dyn_internal.h"
 
 #include <math.h>
@@ -242,10 +250,76 @@ static nt_status hazard(const nt_dyn_panel *p, const long *persons, const double
     return NT_OK;
 }
 
-nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
-                          double **ls_start, double **ls_cens, nt_dyn_hz **hz, nt_error *err)
+/* The weighted lower q-quantile of v[0..n) (weights w, sum wt): the least
+   v such that the weight of the values <= it is >= q wt; v and w are
+   reordered (expected linear time, a three-way partition about the middle
+   element). */
+static double wquantile(double *v, double *w, long n, double q, double wt)
 {
-    *ls_start = *ls_cens = NULL;
+    double need = q * wt;
+    long lo = 0, hi = n;   /* the answer is in v[lo..hi) */
+    while (hi - lo > 1) {
+        double piv = v[lo + (hi - lo) / 2], wl = 0, we = 0;
+        long a = lo, b = lo, c = hi;   /* [lo, a) < piv, [a, b) == piv, [c, hi) > piv */
+        while (b < c) {
+            if (v[b] < piv) {
+                double tv = v[a], tw = w[a];
+                v[a] = v[b]; w[a] = w[b]; v[b] = tv; w[b] = tw;
+                wl += w[a++];
+                b++;
+            } else if (v[b] > piv) {
+                c--;
+                double tv = v[c], tw = w[c];
+                v[c] = v[b]; w[c] = w[b]; v[b] = tv; w[b] = tw;
+            } else
+                we += w[b++];
+        }
+        if (need <= wl && a > lo) hi = a;
+        else if (need <= wl + we) return piv;
+        else { need -= wl + we; lo = c; }
+    }
+    return v[lo];
+}
+
+/* ipcw_truncate: the cap of log W(k, t) = ls(k) - ls(t) per start month k
+   and month t of the horizon, the q-quantile over the units' persons
+   observed in t (copies counted); months x months, INFINITY elsewhere. */
+static nt_status caps(const nt_dyn_panel *p, const long *persons, const double *cnt, long np, const nt_dyn_opts *o,
+                      const double *ls, double **out, nt_error *err)
+{
+    size_t M = (size_t)p->months;
+    double *cap = malloc(M * M * sizeof *cap), *v = malloc(((size_t)np + 1) * sizeof *v),
+           *w = malloc(((size_t)np + 1) * sizeof *w);
+    long *obs = malloc(((size_t)np + 1) * sizeof *obs);
+    if (!cap || !v || !w || !obs) { free(cap); free(v); free(w); free(obs); return NOMEM(err); }
+    for (size_t i = 0; i < M * M; i++) cap[i] = INFINITY;
+    for (int t = 1; t < p->months; t++) {
+        long no = 0;
+        for (long a = 0; a < np; a++)
+            if (p->n_observed[persons[a]] > t) obs[no++] = a;
+        for (int k = o->start_first; k <= o->start_last && k < t && no > 0; k++) {
+            if (t - k >= o->horizon) continue;
+            double wt = 0;
+            for (long b = 0; b < no; b++) {
+                const double *l = ls + (size_t)persons[obs[b]] * M;
+                v[b] = l[k] - l[t];
+                w[b] = cnt[obs[b]];
+                wt += w[b];
+            }
+            cap[(size_t)k * M + (size_t)t] = wquantile(v, w, no, o->ipcw_truncate, wt);
+        }
+    }
+    free(v);
+    free(w);
+    free(obs);
+    *out = cap;
+    return NT_OK;
+}
+
+nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
+                          double **ls_start, double **ls_cens, double **lcap, nt_dyn_hz **hz, nt_error *err)
+{
+    *ls_start = *ls_cens = *lcap = NULL;
     if ((!o->never && !o->censoring) || p->time_fixed) return NT_OK;
     /* the persons of the units, in person order, with their copies */
     double *cnt = calloc((size_t)p->n + 1, sizeof *cnt);
@@ -258,12 +332,15 @@ nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n
     nt_status s = NT_OK;
     if (o->never) s = hazard(p, persons, cnt, np, 0, ls_start, hz ? &hz[0] : NULL, err);
     if (!s && o->censoring) s = hazard(p, persons, cnt, np, 1, ls_cens, hz ? &hz[1] : NULL, err);
+    if (!s && o->censoring && o->ipcw_truncate > 0 && o->ipcw_truncate < 1)
+        s = caps(p, persons, cnt, np, o, *ls_cens, lcap, err);
     free(cnt);
     free(persons);
     if (s) {
         free(*ls_start);
         free(*ls_cens);
-        *ls_start = *ls_cens = NULL;
+        free(*lcap);
+        *ls_start = *ls_cens = *lcap = NULL;
         for (int k = 0; hz && k < 2; k++) { nt_dyn_hz_free(hz[k]); hz[k] = NULL; }
     }
     return s;

@@ -25,6 +25,8 @@
    the hazard, H = sum over rows of h (1 - h) z z', score_p = sum over p's
    rows of z (d - h): the two-step (M-estimation) correction. A pooled
    rate is the intercept-only logit; a Firth fit is treated as the ML one.
+   With ipcw_truncate a capped censoring weight is a constant (D = 0;
+   the caps held fixed, as the truncated weights of Cole & Hernan 2008).
    The bias adjustment's regression is held fixed here (its own term stays
    in nt_dyn_lin.c).
 
@@ -147,6 +149,10 @@ static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, int kind, double 
                   int tau, const double *g)
 {
     const nt_dyn_hz *hz = W->hz[kind];
+    if (kind == 1 && p->lcap_cens) {   /* ipcw_truncate: a capped weight is fixed */
+        const double *l = p->ls_cens + (size_t)u * (size_t)p->months;
+        if (l[k] - l[t] > p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t]) return;
+    }
     int Q = W->Q[kind], H = W->H, f0 = W->f0, f1 = W->f1;
     const double *c = hz->ch + (size_t)u * (size_t)p->months;
     int32_t tm = p->treat_month[u];

@@ -662,20 +662,22 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     int weights = (o->never || o->censoring) && !p->time_fixed;
     nt_gsl_quiet();
     /* ATT_never, IPCW: the hazards, on a copy of the view (nt_dyn_ipcw.c) */
-    double *ls_start = NULL, *ls_cens = NULL;
+    double *ls_start = NULL, *ls_cens = NULL, *lcap = NULL;
     nt_dyn_panel pw;
     if (weights) {
         nt_dyn_hz *hz[2] = {NULL, NULL};   /* the hazards' models for the linearisation (nt_dyn_wlin.c) */
-        nt_status hs = nt_dyn_ipcw_fit(p, unit_person, n_units, o, &ls_start, &ls_cens, o->lin ? hz : NULL, err);
+        nt_status hs = nt_dyn_ipcw_fit(p, unit_person, n_units, o, &ls_start, &ls_cens, &lcap, o->lin ? hz : NULL, err);
         if (hs) return hs;
         pw = *p;
         pw.never = o->never;
         pw.ls_start = ls_start;
         pw.ls_cens = ls_cens;
+        pw.lcap_cens = lcap;
         p = &pw;
         if (o->lin && (hs = nt_dyn_wlin_alloc(o->lin, p, unit_person, n_units, hz[0], hz[1], o->horizon, &o->lin->wl, err))) {
             free(ls_start);
             free(ls_cens);
+            free(lcap);
             return hs;
         }
     }
@@ -737,6 +739,7 @@ done:
     free(R.pooled);
     free(ls_start);
     free(ls_cens);
+    free(lcap);
     if (s) { nt_dyn_result_free(r); return s; }
     *out = r;
     return NT_OK;

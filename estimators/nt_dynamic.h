@@ -68,6 +68,9 @@ typedef struct {
        programme start (where at risk of one) and against censoring. */
     int never;
     const double *ls_start, *ls_cens;
+    /* ipcw_truncate: months x months, lcap_cens[k * months + t] the cap of
+       log W(k, t) of the censoring weights (INFINITY none); NULL none. */
+    const double *lcap_cens;
 } nt_dyn_panel;
 
 
@@ -135,6 +138,10 @@ typedef struct {
     /* 1: inverse-probability-of-censoring weights on treated and controls
        (death, emigration, data end), 1 / P(observed in t | observed in k, X). */
     int censoring;
+    /* With censoring: each censoring weight W_i(k, t) capped at the
+       ipcw_truncate quantile of those of the persons observed in t
+       (0.5 < q < 1; 0 = none; nt_dyn_ipcw.c). */
+    double ipcw_truncate;
 } nt_dyn_opts;
 
 /* Balance of one model column: nt_balance_acc_row (nt_balance.h), the ATT

@@ -8,7 +8,8 @@
    METHODS: comma-separated (one ingest for all); OUT: a file name with
    %s for the method, e.g. est_%s_1.csv. A method name may end in _never
    (the estimand ATT_never) and/or _ipcw (censoring weights), e.g.
-   radius_never_ipcw (estimators/nt_dyn_ipcw.c). Beside each OUT file the
+   radius_never_ipcw (estimators/nt_dyn_ipcw.c), then optionally _tNN:
+   [estimator] ipcw_truncate = 0.NN, e.g. ipw_ipcw_t99 (else the study's). Beside each OUT file the
    per-start-month estimates and SEs (effects_by_start.csv's) in
    OUT.by_start.csv.
 
@@ -99,6 +100,13 @@ int main(int argc, char **argv)
     char base[64];
     snprintf(base, sizeof base, "%s", mname);
     char *suf;
+    double trunc = st->ipcw_truncate;   /* a suffix _tNN: ipcw_truncate = 0.NN */
+    if ((suf = strstr(base, "_t")) && suf[2] >= '0' && suf[2] <= '9') {
+        char q[32];
+        snprintf(q, sizeof q, "0.%s", suf + 2);
+        trunc = atof(q);
+        *suf = 0;
+    }
     int ipcw = (suf = strstr(base, "_ipcw")) != NULL;
     if (suf) *suf = 0;
     int never = (suf = strstr(base, "_never")) != NULL;
@@ -131,6 +139,7 @@ int main(int argc, char **argv)
     d.pool_sparse = st->pool_sparse;
     d.never = never;
     d.censoring = ipcw;
+    d.ipcw_truncate = trunc;
     nt_dyn_lin *L = NULL;
     if (nt_dyn_lin_alloc(p->n, d.horizon, p->n_outcomes, &L, &err)) return die(&err);
     d.lin = L;

@@ -381,6 +381,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->radius_factor = st->radius_factor;
     d->bias_adjust = st->bias_adjust;
     d->censoring = st->censoring;
+    d->ipcw_truncate = st->ipcw_truncate;
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;

@@ -106,6 +106,7 @@ typedef struct {
     int bias_adjust;       /* radius: regression bias adjustment (issue 14) */
     int never;             /* also ATT_never (now vs never within the horizon; issue 14) */
     int censoring;         /* 0 none, 1 ipcw: inverse-probability-of-censoring weights (issue 14) */
+    double ipcw_truncate;  /* censoring weights capped at this quantile per (start month, month); 0 = none */
     int ai_neighbors;      /* extension; Abadie-Imbens J */
     long min_treated;      /* fewest treated per propensity model (pool_sparse) or per start
                               month (without); not a disclosure rule */

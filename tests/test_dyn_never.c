@@ -279,13 +279,166 @@ static void test_never_radius_ba_tiny(void **state)
     nt_dyn_result_free(r);
 }
 
+/* ipcw_truncate on a panel of 80 persons, 2 months, start month 0,
+   the censoring logit (1, x, started) fitted on month 1: x = 0 (persons
+   0..39) and x = 1 (40..79), odd persons treated at 0; censored at month 1
+   (n_observed 1): 5 treated and 5 controls of x = 0, 15 and 15 of x = 1.
+   The rates do not depend on the start, so the logit's fit is the rate
+   per x, h = 1/4 (x = 0) and 3/4 (x = 1), and the weights at t = 1 are
+   4/3 (30 persons observed) and 4 (10 observed). The 0.7-quantile of
+   those 40 weights is 4/3: truncated, every weight is 4/3, the Hajek
+   ratios of every method equal the unweighted ones and the summed
+   weights are 4/3 x the contributing treated; the 0.8-quantile is 4 (30
+   of 40 below), which caps nothing: the estimate equals the one without
+   truncation. Untruncated, the weights restore the x = 1 share among the
+   observed (1/4) to 1/2 and the estimate moves. */
+enum { TR_N = 80, TR_M = 2 };
+
+typedef struct {
+    int32_t tm[TR_N], tt[TR_N], nobs[TR_N], adm[TR_N];
+    double cost[TR_N], x[TR_N];
+    uint8_t on[TR_N * TR_M], emp[TR_N * TR_M], inc[TR_N];
+    float y[TR_N * TR_M];
+    const float *out[1];
+    const char *term[1];
+    long units[TR_N];
+    nt_dyn_panel v;
+} trunc_panel;
+
+static nt_dyn_panel *trunc_fill(trunc_panel *T)
+{
+    memset(T, 0, sizeof *T);
+    for (int i = 0; i < TR_N; i++) {
+        int x = i >= 40, tr = i % 2, r = (i % 40) / 2;   /* r: rank 0..19 within (x, treated) */
+        T->units[i] = i;
+        T->x[i] = x;
+        T->tm[i] = tr ? 0 : -1;
+        T->tt[i] = tr;
+        T->cost[i] = tr ? 1000 : NAN;
+        T->nobs[i] = r < (x ? 15 : 5) ? 1 : 2;
+        T->adm[i] = TR_M;
+        T->inc[i] = 1;
+        for (int t = 0; t < TR_M; t++) {
+            T->on[i * TR_M + t] = 1;
+            T->y[i * TR_M + t] = t < T->nobs[i] ? (float)(r % 3 == 0 || (x && tr && t == 1)) : NAN;
+        }
+    }
+    T->out[0] = T->y;
+    T->term[0] = "x";
+    T->v = (nt_dyn_panel){.n = TR_N, .months = TR_M, .treat_month = T->tm, .treat_type = T->tt,
+                          .treat_cost = T->cost, .n_observed = T->nobs, .admin_observed = T->adm, .n_risk = 1,
+                          .on_index = T->on, .emp_before = T->emp, .n_outcomes = 1, .outcome = T->out, .p = 1,
+                          .x = T->x, .term = T->term, .included = T->inc};
+    return &T->v;
+}
+
+static nt_dyn_result *trunc_run(trunc_panel *T, nt_method method, int censoring, double q, nt_dyn_lin *L)
+{
+    nt_dyn_opts o;
+    nt_dyn_opts_default(&o);
+    o.program = 1;
+    o.start_first = o.start_last = 0;
+    o.start_interval = 1;
+    o.horizon = 2;
+    o.method = method;
+    o.caliper = 0;
+    o.min_treated = 1;
+    o.bias_adjust = 0;
+    o.censoring = censoring;
+    o.ipcw_truncate = q;
+    o.lin = L;
+    nt_dyn_result *r = NULL;
+    nt_error err;
+    if (nt_dyn_estimate(trunc_fill(T), T->units, TR_N, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
+    return r;
+}
+
+static void test_ipcw_truncate(void **state)
+{
+    (void)state;
+    static trunc_panel T;
+    const nt_method ms[3] = {NT_METHOD_IPW, NT_METHOD_RADIUS, NT_METHOD_NN};
+    for (int a = 0; a < 3; a++) {
+        nt_dyn_result *u = trunc_run(&T, ms[a], 0, 0, NULL), *w = trunc_run(&T, ms[a], 1, 0, NULL);
+        nt_dyn_result *c = trunc_run(&T, ms[a], 1, 0.7, NULL), *n = trunc_run(&T, ms[a], 1, 0.8, NULL);
+        assert_int_equal(u->k_contrib[1], 20);   /* 15 + 5 treated observed in month 1 */
+        /* untruncated: the treated x = 1 (y = 1 in month 1) weigh 4 against 4/3 */
+        expect_near(w->k_wcontrib[1], 15 * 4.0 / 3 + 5 * 4.0, 1e-6);
+        assert_true(fabs(w->att[1] - u->att[1]) > 0.05);
+        /* capped at 4/3: every weight equal, the unweighted estimate */
+        expect_near(c->k_wcontrib[1], 20 * 4.0 / 3, 1e-6);
+        expect_near(c->att[1], u->att[1], 1e-9);
+        expect_near(c->att[0], u->att[0], 1e-12);
+        /* a cap at the largest weight is no cap */
+        expect_near(n->att[1], w->att[1], 1e-12);
+        expect_near(n->k_wcontrib[1], w->k_wcontrib[1], 1e-12);
+        nt_dyn_result_free(u);
+        nt_dyn_result_free(w);
+        nt_dyn_result_free(c);
+        nt_dyn_result_free(n);
+    }
+    /* The linearisation holds the caps fixed: a capped weight has no
+       derivative in the logit (theta: 1, x, started). With the 0.7 cap the
+       x = 1 units are capped and the x = 0 ones sit at it (not capped), so
+       IPW's G at tau 1 sums g_u D_u over the x = 0 units observed in month
+       1 alone, D_u = h z_u = (1/4)(1, 0, started_u), g_u = (4/3)(y_u -
+       rbar - ATT) for a treated (the -ATT part: G2), -(4/3)(y_u - rbar)
+       for a control (S_k W_j / W_c = 4/3, ATT weights 1). Every weight
+       being 4/3, the other terms are the unweighted ones, and person p
+       gains G' H^-1 z_p (d_p - h_p) / N, H = sum over the 80 rows of h (1 -
+       h) z z', N = 20 x 4/3. */
+    nt_dyn_lin *L[2];
+    nt_dyn_result *r[2];
+    nt_error err;
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(nt_dyn_lin_alloc(TR_N, 2, 1, &L[c], &err), NT_OK);
+        r[c] = trunc_run(&T, NT_METHOD_IPW, c, c ? 0.7 : 0, L[c]);
+    }
+    double yt = 0, yc = 0;
+    int nt = 0, nc = 0;
+    for (int i = 0; i < TR_N; i++)
+        if (T.nobs[i] > 1) {
+            if (T.tm[i] == 0) { yt += T.y[i * TR_M + 1]; nt++; }
+            else { yc += T.y[i * TR_M + 1]; nc++; }
+        }
+    double rbar = yc / nc, att = yt / nt - rbar, G[3] = {0}, Hm[3][4] = {{0}};
+    expect_near(r[1]->att[1], att, 1e-9);
+    for (int i = 0; i < TR_N; i++) {
+        double z[3] = {1, T.x[i], T.tm[i] == 0}, h = T.x[i] ? 0.75 : 0.25;
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++) Hm[a][b] += h * (1 - h) * z[a] * z[b];
+        if (T.x[i] || T.nobs[i] < 2) continue;
+        double y = T.y[i * TR_M + 1], g = T.tm[i] == 0 ? 4.0 / 3 * (y - rbar - att) : -4.0 / 3 * (y - rbar);
+        for (int a = 0; a < 3; a++) G[a] += g * 0.25 * z[a];
+    }
+    for (int a = 0; a < 3; a++) Hm[a][3] = G[a];
+    for (int a = 0; a < 3; a++)   /* H^-1 G by elimination (H positive definite) */
+        for (int b = 0; b < 3; b++) {
+            if (b == a) continue;
+            double f = Hm[b][a] / Hm[a][a];
+            for (int c = 0; c < 4; c++) Hm[b][c] -= f * Hm[a][c];
+        }
+    double A[3] = {Hm[0][3] / Hm[0][0], Hm[1][3] / Hm[1][1], Hm[2][3] / Hm[2][2]}, N = 20 * 4.0 / 3;
+    for (int p = 0; p < TR_N; p++) {
+        double c0[2], c1[2], z[3] = {1, T.x[p], T.tm[p] == 0}, h = T.x[p] ? 0.75 : 0.25;
+        nt_dyn_lin_get(L[0], 0, p, c0);
+        nt_dyn_lin_get(L[1], 0, p, c1);
+        double term = (A[0] * z[0] + A[1] * z[1] + A[2] * z[2]) * ((T.nobs[p] == 1) - h) / N;
+        expect_near(c1[1], c0[1] + term, 1e-8);
+    }
+    for (int c = 0; c < 2; c++) {
+        nt_dyn_lin_free(L[c]);
+        nt_dyn_result_free(r[c]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_never_ipw_tiny),   cmocka_unit_test(test_never_nn_tiny),
         cmocka_unit_test(test_ipcw_equal_weights), cmocka_unit_test(test_never_lin_tiny),
         cmocka_unit_test(test_never_invariants), cmocka_unit_test(test_never_radius_ba_tiny),
-        cmocka_unit_test(test_ipcw_lin_cancels),
+        cmocka_unit_test(test_ipcw_lin_cancels), cmocka_unit_test(test_ipcw_truncate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
