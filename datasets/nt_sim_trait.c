@@ -1,8 +1,11 @@
-/* truth_trait.csv (scenario unobserved; docs/simulation.md,
-   docs/credibility.md): every person's unobserved trait theta, a two-point
-   type (+1.2247 for 40%, -0.8165 for 60%: mean 0, SD 1), which raises the
-   monthly odds of a programme start by e^0.8 per SD and of finding work by
-   e^0.6, and trait_high = 1{theta > 0}, the type itself.
+/* truth_trait.csv (every scenario whose trait acts on something; all of
+   today's; docs/simulation.md, docs/credibility.md): every person's
+   unobserved trait theta, N(0, 1) (scenario unobserved: a two-point type,
+   +1.2247 for 40%, -0.8165 for 60%: mean 0, SD 1, which also raises the
+   monthly odds of a programme start by e^0.8 per SD), which raises the odds
+   of finding work by e^0.6 per SD (and lowers job loss by e^-0.3 outside
+   unobserved), and trait_high = 1{theta > 0} (in unobserved the type
+   itself).
    The study never sees it; a test joins trait_high to persons.csv to
    measure the confounder's true strength in the terms of Ichino, Mealli &
    Nannicini (2008) ([credibility] confounder_like = trait_high). */

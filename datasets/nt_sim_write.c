@@ -492,7 +492,8 @@ nt_status nt_simulate_write(const nt_simulate_opts *o, const char *dir, nt_simul
     nt_path_join(path, sizeof path, tmp, "truth_time_to_work.csv");
     if ((st = nt_sim_truth_write_ttw(&W.accs[0], path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "truth_trait.csv");
-    if (M.start_trait != 0 && (st = nt_sim_trait_write(&M, o->seed, o->persons, o->id_width, path, err))) goto done;
+    if ((M.start_trait != 0 || M.job_trait != 0 || M.loss_trait != 0) &&
+        (st = nt_sim_trait_write(&M, o->seed, o->persons, o->id_width, path, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "context.csv");
     if (M.cyc_job && (st = nt_sim_context_write(path, o->delimiter, F.eol, err))) goto done;
     nt_path_join(path, sizeof path, tmp, "README.md");

@@ -54,6 +54,12 @@ for v in "${variants[@]}"; do
         [ -s "$d/$f" ] || fail "variant '$v': $f missing"
     done
     head -1 "$d/truth.csv" | grep -q '^program,subgroup,outcome,month,true_att' || fail "truth.csv header"
+    # every scenario's trait (docs/simulation.md): one row per person, N(0, 1) outside unobserved
+    [ "$(wc -l <"$d/truth_trait.csv")" = 2001 ] || fail "variant '$v': truth_trait.csv missing or not 2000 persons"
+    case "$v" in
+    *unobserved*) [ "$(tail -n +2 "$d/truth_trait.csv" | cut -d, -f2 | sort -u | wc -l)" = 2 ] || fail "unobserved: trait not two-point" ;;
+    *) [ "$(tail -n +2 "$d/truth_trait.csv" | cut -d, -f2 | sort -u | wc -l)" -gt 1000 ] || fail "variant '$v': trait not continuous" ;;
+    esac
     case "$v" in
     *cycle*) # context.csv: 15 regions x 2000-01..2012-12 (156 months), rates from the cycle
         [ "$(wc -l <"$d/context.csv")" = 2341 ] || fail "context.csv: $(wc -l <"$d/context.csv") lines"
