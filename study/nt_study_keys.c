@@ -2,7 +2,6 @@
    and freeing of one row's value by its type. Map of this file:
      helpers           numbers, yes/no, lists, paths
      custom keys       decimal, [subgroups], [cost]
-     checks            the rules between keys, run after the file is read
      the table         one row per key
      by type           nt_study_key_set, nt_study_key_record, nt_study_key_free */
 #include "study/nt_study_keys.h"
@@ -387,91 +386,6 @@ static void record_costs(const nt_study *s, const nt_study_key *k, nt_manifest *
         nt_manifest_setting_num(m, k->section, s->costs[i].program, s->costs[i].euros);
 }
 
-/* ------------------------------------------------------------------- checks */
-static nt_status missing(const nt_study *s, const char *section, const char *what, nt_error *err)
-{
-    return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, section, NULL), NULL, "%s", what);
-}
-
-/* [data]: the four spell files or a store, never both, never neither; with a
-   store no ingest setting and no [cohort]. */
-static nt_status check_data(nt_study *s, nt_error *err)
-{
-    int n_spell = !!s->persons_path + !!s->benefits_path + !!s->programs_path + !!s->jobs_path;
-    if (!s->store_path) {
-        if (n_spell == 0)
-            return missing(s, "data", "[data] needs the four spell files (persons, benefits, "
-                                      "programs, jobs) or a store", err);
-        if (n_spell == 4) return NT_OK;
-        char msg[256];
-        snprintf(msg, sizeof msg, "[data] is missing%s%s%s%s (all four spell files are needed)",
-                 s->persons_path ? "" : " persons", s->benefits_path ? "" : " benefits",
-                 s->programs_path ? "" : " programs", s->jobs_path ? "" : " jobs");
-        return missing(s, "data", msg, err);
-    }
-    if (n_spell) {
-        static const char *const files[] = {"persons", "benefits", "programs", "jobs"};
-        long first = 0, line = nt_study_line(s, "data", "store");
-        for (int i = 0; i < 4; i++) {
-            long l = nt_study_line(s, "data", files[i]);
-            if (l && (!first || l < first)) first = l;
-        }
-        if (first > line) line = first; /* where the conflict shows: the later of the two */
-        return nt_fail_at(err, NT_EINPUT, s->path, line, NULL,
-                          "[data] gives both a store and spell files; give either the four "
-                          "spell files or a store written by `netto ingest`");
-    }
-    for (int i = 0; i < nt_study_n_keys; i++) {
-        const nt_study_key *k = &nt_study_keys[i];
-        long l = k->flags & NT_KEY_INGEST ? nt_study_line(s, k->section, k->name) : 0;
-        if (l)
-            return nt_fail_at(err, NT_EINPUT, s->path, l, NULL,
-                              "[%s] %s applies to spell files; a store keeps the settings "
-                              "it was ingested with (give them to `netto ingest`)",
-                              k->section, k->name);
-    }
-    long cl = nt_study_line(s, "cohort", NULL);
-    if (cl)
-        return nt_fail_at(err, NT_EINPUT, s->path, cl, NULL,
-                          "[cohort] is not allowed with a store: the store already holds "
-                          "its cohort (set by `netto ingest --scheme --inflow`)");
-    return NT_OK;
-}
-
-/* A cost for a programme that is not evaluated is almost surely a typo,
-   unless `any` is evaluated (then every type in the data may need one; the
-   run checks those names against the data). */
-static nt_status check_costs(nt_study *s, nt_error *err)
-{
-    for (int i = 0; i < s->n_programs; i++)
-        if (!strcmp(s->programs[i], "any")) return NT_OK;
-    for (int i = 0; i < s->n_costs; i++) {
-        int found = 0;
-        for (int j = 0; j < s->n_programs; j++) found |= !strcmp(s->programs[j], s->costs[i].program);
-        if (!found)
-            return nt_fail_at(err, NT_EINPUT, s->path, s->costs[i].line, NULL,
-                              "[cost] %s: not one of the programmes in [treatment] programs",
-                              s->costs[i].program);
-    }
-    return NT_OK;
-}
-
-/* Valid but questionable: a warning for the manifest (the caller prints it). */
-static nt_status check_bootstrap(nt_study *s, nt_error *err)
-{
-    if (!(s->method == NT_METHOD_NN && s->replace && s->bootstrap > 0 && s->inference == 0)) return NT_OK;
-    char **w = realloc(s->warnings, (size_t)(s->n_warnings + 1) * sizeof *w);
-    if (!w) return nomem(err);
-    s->warnings = w;
-    w[s->n_warnings] = strdup("the bootstrap is not valid for nearest-neighbour matching with "
-                              "replacement and a fixed number of neighbours (Abadie & Imbens "
-                              "2008); its standard errors and intervals may be too small or too "
-                              "large: prefer method = radius, kernel or ipw");
-    if (!w[s->n_warnings]) return nomem(err);
-    s->n_warnings++;
-    return NT_OK;
-}
-
 /* ---------------------------------------------------------------- the table */
 #define F(field) offsetof(nt_study, field)
 #define MAXI 1e9     /* bound of a count of persons */
@@ -494,7 +408,7 @@ const nt_study_key nt_study_keys[] = {
     {"data", "benefits", NT_KEY_PATH, F(benefits_path), 0, NULL, 0, 0, NULL, .flags = 0},
     {"data", "programs", NT_KEY_PATH, F(programs_path), 0, NULL, 0, 0, NULL, .flags = 0},
     {"data", "jobs", NT_KEY_PATH, F(jobs_path), 0, NULL, 0, 0, NULL, .flags = 0},
-    {"data", "store", NT_KEY_PATH, F(store_path), 0, NULL, 0, 0, NULL, .check = check_data},
+    {"data", "store", NT_KEY_PATH, F(store_path), 0, NULL, 0, 0, NULL, .check = nt_study_check_data},
     {"data", "data_end", NT_KEY_DATE, F(data_end), 0, NULL, 0, 0, "a date (YYYY-MM-DD or YYYYMMDD)",
      .flags = SPELL_SETTING, .unset = "from the data"},
     {"data", "lenient", NT_KEY_BOOL, F(lenient), 0, "no", 0, 0, "yes or no", .flags = SPELL_SETTING},
@@ -543,7 +457,8 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "bias_adjust", NT_KEY_BOOL, F(bias_adjust), 0, "yes", 0, 0, "yes or no", .flags = 0},
     {"estimator", "never", NT_KEY_BOOL, F(never), 0, "no", 0, 0, "yes or no", .flags = 0},
     {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
-    {"estimator", "ipcw_truncate", NT_KEY_NUM, F(ipcw_truncate), 0, "none", 0.5, 1, "a quantile between 0.5 and 1 or none", .flags = NT_KEY_NONE_OK, .unset = "none"},
+    {"estimator", "ipcw_truncate", NT_KEY_NUM, F(ipcw_truncate), 0, "none", 0.5, 1, "a quantile between 0.5 and 1 or none",
+     .flags = NT_KEY_NONE_OK, .unset = "none", .check = nt_study_check_truncate},
     {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI, "a whole number of treated persons >= 1",
      .flags = 0},
@@ -563,14 +478,14 @@ const nt_study_key nt_study_keys[] = {
 
     {"inference", "method", NT_KEY_WORD, F(inference), 0, "linearised", 0, 0, NULL, .words = &inference_words},
     {"inference", "bootstrap", NT_KEY_INT, F(bootstrap), 0, "200", 0, 1000000,
-     "a whole number of replicates from 0 to 1000000", .check = check_bootstrap},
+     "a whole number of replicates from 0 to 1000000", .check = nt_study_check_bootstrap},
     {"inference", "ci_level", NT_KEY_NUM, F(ci_level), 0, "0.95", 0, 1, "a number between 0 and 1 (e.g. 0.95)", .flags = 0},
 
     {"subgroups", NULL, NT_KEY_CUSTOM, F(subgroups), F(n_subgroups), NULL, 0, 0, NULL,
      .parse = parse_subgroup, .record = record_subgroups},
     {"cost", NULL, NT_KEY_CUSTOM, F(costs), F(n_costs), NULL, 0, BIG,
      "a cost in euros (a number >= 0)", .parse = parse_cost, .record = record_costs,
-     .check = check_costs},
+     .check = nt_study_check_costs},
 
     {"summary", "estimand", NT_KEY_WORD, F(summary_fixed), 0, "ATT_fixed", 0, 0, NULL, .words = &summary_words},
 
