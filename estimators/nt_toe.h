@@ -42,6 +42,12 @@ typedef struct {
                                   the same columns enter both hazards */
     int nx;
     const char *const *xnames; /* nx names or NULL ("x1", "x2", ...) */
+    /* Optional effect groups (observed, constant within a person): the
+       effect pieces are estimated per group, d[g * (lock-in pieces + post
+       pieces) + piece]; NULL: one group (the names without a suffix). */
+    const int *eff_group;      /* n rows: 0..n_eff_groups-1, or NULL */
+    int n_eff_groups;
+    const char *const *eff_group_names; /* n_eff_groups suffixes ("[education=low]") or NULL ("[g1]", ...) */
     /* Optional third hazard, job loss after the exit to work, in cells (one
        person, one tenure piece, one value of the covariates); n_loss = 0: none.
          loss: h_l = 1 - exp(-exp(a_l[loss_piece] + z'b_l + v_l))

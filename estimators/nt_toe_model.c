@@ -1,6 +1,6 @@
 /* Timing-of-events likelihood (see nt_toe.h, nt_toe_model.h, docs/toe.md).
 
-   theta = [ a_e (n_pe) | b_e (nx) | d (n_eff) | a_p (n_pp) | b_p (nx) |
+   theta = [ a_e (n_pe) | b_e (nx) | d (n_eff = effect groups x pieces, group-major) | a_p (n_pp) | b_p (nx) |
              (v_e^k, v_p^k) for k = 2..K | c_k for k = 2..K ]
 
    Person i, rows r, type k with (v_e^1, v_p^1, c_1) = (0, 0, 0):
@@ -125,6 +125,10 @@ static nt_status check_person(const nt_toe_data *d, long r0, long r1, nt_error *
             return nt_fail(err, NT_EINPUT, "row %ld: a programme entry in a row not at risk of it", r + 1);
         if (se == 0 && d->in_program[r] == 1)
             return nt_fail(err, NT_EINPUT, "row %ld: in_program = 1 before the programme started", r + 1);
+        if (d->eff_group && (d->eff_group[r] < 0 || d->eff_group[r] >= d->n_eff_groups ||
+                             d->eff_group[r] != d->eff_group[r0]))
+            return nt_fail(err, NT_EINPUT, "row %ld: effect group %d outside 0..%d or not constant within person %ld",
+                           r + 1, d->eff_group[r], d->n_eff_groups - 1, d->person[r]);
         if (d->y_entry[r] == 1) entered = 1;
         for (int j = 0; j < d->nx; j++)
             if (!isfinite(d->x[(size_t)j * (size_t)d->n + (size_t)r]))
@@ -149,10 +153,21 @@ static nt_status build_names(nt_toe_model *m, const nt_toe_data *d, const nt_toe
             j++;
         }
         if (h) break;
-        for (int k = 0; k < nl; k++)
-            m->base_name[j++] = piece_name("exit:lockin", o->lockin_cuts, o->n_lockin_cuts, k, "0");
-        for (int k = 0; k < m->n_eff - nl; k++)
-            m->base_name[j++] = piece_name("exit:post", o->post_cuts, o->n_post_cuts, k, "0");
+        int per = m->n_eff / m->n_eg;
+        for (int g = 0; g < m->n_eg; g++)
+            for (int k = 0; k < per; k++) {
+                char *a = k < nl ? piece_name("exit:lockin", o->lockin_cuts, o->n_lockin_cuts, k, "0")
+                                 : piece_name("exit:post", o->post_cuts, o->n_post_cuts, k - nl, "0");
+                if (a && d->eff_group) { /* the group's suffix */
+                    char b[400], gb[32];
+                    const char *gs = d->eff_group_names && d->eff_group_names[g] ? d->eff_group_names[g] : gb;
+                    snprintf(gb, sizeof gb, "[g%d]", g + 1);
+                    snprintf(b, sizeof b, "%s%s", a, gs);
+                    free(a);
+                    if ((a = malloc(strlen(b) + 1))) strcpy(a, b);
+                }
+                m->base_name[j++] = a;
+            }
         for (int k = 0; k < m->n_pp; k++)
             m->base_name[j++] = piece_name("entry:", o->entry_cuts, o->n_entry_cuts, k, "-Inf");
     }
@@ -200,7 +215,7 @@ static nt_status check_events(nt_toe_model *m, const nt_toe_data *d, nt_error *e
                         m->base_name[m->o_al + k], m->ev_l[k], m->at_l[k]);
     for (int k = 0; k < m->n_eff && !s; k++)
         if (ev_eff[k] == 0)
-            s = nt_fail(err, NT_EINPUT, "%s: no exit to work in these months; merge the effect pieces",
+            s = nt_fail(err, NT_EINPUT, "%s: no exit to work in these months; merge the effect pieces (or groups)",
                         m->base_name[m->o_eff + k]);
     free(ev_eff);
     return s;
@@ -362,8 +377,11 @@ nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_
     m->nx = d->nx;
     m->n_pe = o->n_exit_cuts + 1;
     m->n_pp = o->n_entry_cuts + 1;
-    int nl = o->n_lockin_cuts + 1;
-    m->n_eff = nl + o->n_post_cuts + 1;
+    int nl = o->n_lockin_cuts + 1, per = nl + o->n_post_cuts + 1;
+    if (d->eff_group && d->n_eff_groups < 1)
+        return free(m), nt_fail(err, NT_EUSAGE, "timing-of-events: effect groups without their number");
+    m->n_eg = d->eff_group ? d->n_eff_groups : 1;
+    m->n_eff = m->n_eg * per;
     m->o_be = m->n_pe;
     m->o_eff = m->o_be + m->nx;
     m->o_ap = m->o_eff + m->n_eff;
@@ -415,9 +433,10 @@ nt_status nt_toe_model_alloc(const nt_toe_data *d, const nt_toe_opts *o, nt_toe_
         m->piece_e[r] = d->exit_risk && d->exit_risk[r] == 0 ? -1 : piece_of(d->period[r], o->exit_cuts, o->n_exit_cuts);
         m->piece_p[r] = se > 0 || (d->entry_risk && d->entry_risk[r] == 0)
                             ? -1 : piece_of(d->period[r], o->entry_cuts, o->n_entry_cuts);
+        int g0 = d->eff_group ? d->eff_group[r] * per : 0;
         if (se <= 0) m->eff[r] = -1;
-        else if (d->in_program[r] == 1) m->eff[r] = piece_of(se, o->lockin_cuts, o->n_lockin_cuts);
-        else m->eff[r] = nl + piece_of(se, o->post_cuts, o->n_post_cuts);
+        else if (d->in_program[r] == 1) m->eff[r] = g0 + piece_of(se, o->lockin_cuts, o->n_lockin_cuts);
+        else m->eff[r] = g0 + nl + piece_of(se, o->post_cuts, o->n_post_cuts);
     }
     if ((m->n_pl && (s = loss_cells(m, d, err))) || (s = build_names(m, d, o, nl, err)) ||
         (s = check_events(m, d, err)) || (s = build_cells(m, d, err)))

@@ -20,6 +20,7 @@ typedef struct {
     int *piece_p;         /* per cell: entry-baseline piece, -1 when not at risk of entry */
     int *eff;             /* per cell: effect index, -1 before the programme */
     int n_pe, n_pp, n_eff, nx;
+    int n_eg;             /* effect groups (1 without nt_toe_data.eff_group): n_eff = n_eg x pieces */
     int p_base;           /* n_pe + nx + n_eff + n_pp + nx [+ n_pl + nz] */
     int o_be, o_eff, o_ap, o_bp; /* offsets in theta (a_e starts at 0, mass points at p_base) */
     int n_pl, nz, o_al, o_bl;    /* job-loss pieces, columns, offsets (n_pl = 0: no loss hazard) */

@@ -18,7 +18,7 @@ enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_N, U_EMP = U_N };
 
 /* The parameter layout of nt_toe.h for these cuts and columns. */
 typedef struct {
-    int n_pe, n_pp, nl, npo, nx, K, nv;
+    int n_pe, n_pp, nl, npo, nx, K, nv, G;
     int o_be, o_eff, o_ap, o_bp, o_al, pb;
 } layout;
 
@@ -34,13 +34,14 @@ static layout layout_of(const nt_toe_sim_in *in)
     L.K = in->fit->K;
     L.o_be = L.n_pe;
     L.o_eff = L.o_be + L.nx;
-    L.o_ap = L.o_eff + L.nl + L.npo;
+    L.G = in->group && in->n_groups > 1 ? in->n_groups : 1;
+    L.o_ap = L.o_eff + L.G * (L.nl + L.npo);
     L.o_bp = L.o_ap + L.n_pp;
     L.pb = L.o_bp + L.nx;
     L.o_al = L.pb;
     L.nv = 2;
-    if (in->loss_np > 0) { /* pieces | person covariates | post */
-        L.pb += in->loss_np + in->nxp + 1;
+    if (in->loss_np > 0) { /* pieces | person covariates | post (one per group) */
+        L.pb += in->loss_np + in->nxp + L.G;
         L.nv = 3;
     }
     return L;
@@ -86,12 +87,13 @@ static void predictors(const nt_toe_sim_in *in, const layout *L, const double *t
 }
 
 /* The effect on the exit logit s months after an entry (s >= 1), in the
-   programme while s <= D. */
-static double effect(const nt_toe_sim_in *in, const layout *L, const double *th, int s, int D)
+   programme while s <= D, of effect group g. */
+static double effect(const nt_toe_sim_in *in, const layout *L, const double *th, int s, int D, int g)
 {
     const nt_toe_opts *o = in->opts;
-    if (s <= D) return th[L->o_eff + piece(s, o->lockin_cuts, o->n_lockin_cuts)];
-    return th[L->o_eff + L->nl + piece(s, o->post_cuts, o->n_post_cuts)];
+    int o_g = L->o_eff + g * (L->nl + L->npo);
+    if (s <= D) return th[o_g + piece(s, o->lockin_cuts, o->n_lockin_cuts)];
+    return th[o_g + L->nl + piece(s, o->post_cuts, o->n_post_cuts)];
 }
 
 static int draw_dur(const nt_toe_sim_in *in, long total, double u)
@@ -109,12 +111,12 @@ static double hazard(double eta) { return -expm1(-exp(eta)); }
 
 /* Job loss from month tau to tau + 1 at tenure s: the fitted hazard (thl
    the fit's loss block, xl = x'b_l + v_l of the type, treated: entered
-   before the exit) or the untreated loss[d]. */
-static double loss_prob(const nt_toe_sim_in *in, const double *thl, double xl, int s, int d, int treated)
+   before the exit; g the effect group) or the untreated loss[d]. */
+static double loss_prob(const nt_toe_sim_in *in, const double *thl, double xl, int s, int d, int treated, int g)
 {
     if (in->loss_np <= 0) return in->loss[d];
     double eta = thl[piece(s, in->loss_cuts, in->loss_np - 1)] + xl;
-    if (treated) eta += thl[in->loss_np + in->nxp];
+    if (treated) eta += thl[in->loss_np + in->nxp + g];
     return hazard(eta);
 }
 
@@ -124,6 +126,7 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
 {
     const double *thl = th + L->o_al;
     int er = in->start[i], k = in->month ? in->month[i] : er, H = in->horizon, K = L->K;
+    int g = L->G > 1 ? in->group[i] : 0;
     predictors(in, L, th, i, k + H, ee, ep);
     double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], lw[NT_TOE_KMAX], Se = 0, Sp = 0, lmax = -INFINITY;
     for (int t = 0; t < er; t++) { Se += exp(ee[t]); Sp += exp(ep[t]); }
@@ -152,11 +155,11 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
             int t = k + tau;
             double ue = unif(in->seed, i, r, t, U_EXIT);
             if (e1 < 0) {
-                double eff = t > er ? effect(in, L, th, t - er, D1) : 0;
+                double eff = t > er ? effect(in, L, th, t - er, D1, g) : 0;
                 if (ue < hazard(ee[t] + ve[j] + eff)) e1 = tau;
             }
             if (e0 < 0) {
-                double eff = k0 >= 0 ? effect(in, L, th, t - k0, D0) : 0;
+                double eff = k0 >= 0 ? effect(in, L, th, t - k0, D0, g) : 0;
                 if (ue < hazard(ee[t] + ve[j] + eff)) e0 = tau;
                 else if (k0 < 0 && t > er && unif(in->seed, i, r, t, U_ENTRY) < hazard(ep[t] + vp[j])) k0 = t;
             }
@@ -186,11 +189,11 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
                 int d = tau - e, t = k + tau + 1;
                 double u = unif(in->seed, i, r, t, U_EMP);
                 if (emp) {
-                    emp = u >= loss_prob(in, thl, xl, s, d, ka >= 0);
+                    emp = u >= loss_prob(in, thl, xl, s, d, ka >= 0, g);
                     s++;
                 } else {
                     s = 0;
-                    double f = in->find[d], eff = ka >= 0 && t - ka >= 1 ? effect(in, L, th, t - ka, D) : 0;
+                    double f = in->find[d], eff = ka >= 0 && t - ka >= 1 ? effect(in, L, th, t - ka, D, g) : 0;
                     emp = u < (f > 0 && f < 1 ? hazard(log(-log1p(-f)) + eff) : f);
                 }
             }
@@ -273,9 +276,10 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
         return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a job-loss hazard without its cuts or the "
                        "job-finding chain");
     for (long i = 0; i < in->n; i++)
-        if (in->start[i] < 0 || (in->month && (in->month[i] < in->start[i] || in->month[i] > in->start[i] + 1)))
-            return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month, or one not in or "
-                           "after its entry row");
+        if (in->start[i] < 0 || (L.G > 1 && (in->group[i] < 0 || in->group[i] >= L.G)) ||
+            (in->month && (in->month[i] < in->start[i] || in->month[i] > in->start[i] + 1)))
+            return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month, one not in or "
+                           "after its entry row, or an effect group out of range");
     nt_toe_sim_out *o = calloc(1, sizeof *o);
     double *mem = o ? calloc((size_t)H * 10, sizeof *mem) : NULL;
     if (o) o->att = mem;

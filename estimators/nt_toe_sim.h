@@ -29,6 +29,9 @@
    with the same type j as the exit and entry hazards, so that the
    programme's effect on job loss (d_l) acts in the treated arm (and in the
    counterfactual after a later entry).
+   With effect groups (the fit's effects per observed group, group-major;
+   loss columns: one post column per group) each person's lock-in, post
+   and job-loss post effects are those of their group, in both arms.
    ATT(tau) = mean over persons and replications of the difference.
 
    Uncertainty: the whole path is recomputed for `draws` parameter vectors
@@ -56,6 +59,8 @@ typedef struct {
     const int *start;          /* n: entry row since inflow (y_entry = 1 there) */
     const int *month;          /* n: start month k (the entry row or the month after it; the
                                   path's month 0), or NULL: the entry row */
+    const int *group;          /* n: the person's effect group (nt_toe_data.eff_group), or NULL: one */
+    int n_groups;              /* effect groups of the fit (0 or 1: one) */
     int horizon;               /* H: tau = 0..H-1 */
     const double *retention;   /* H: share employed d months after an exit to work */
     const double *loss, *find; /* H: after an exit to work, P(employed -> not) and P(not -> employed)

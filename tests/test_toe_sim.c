@@ -222,12 +222,59 @@ static void test_toe_sim_loss_hazard(void **state)
     for (int tau = 2; tau < HZ; tau++) assert_true(se[1][tau] < 0.2 * se[0][tau] && se[1][tau] > 0);
 }
 
+/* Effects by group (nt_toe_sim_in.group): a fit with two effect groups
+   (theta a_e, b_e, lock_0, post_0, lock_1, post_1, a_p, b_p | a_l1, a_l2,
+   b_l, d_l0, d_l1) gives a person of group g the same paths, to the bit, as
+   the one-group fit with group g's lock-in, post and job-loss post effects
+   (the same uniforms); the two groups' paths differ. */
+static void test_toe_sim_groups(void **state)
+{
+    (void)state;
+    const double cuts[1] = {2}, x = 0.5;
+    const double tg[13] = {log(0.4), 0.1, log(0.5), log(2.0), log(0.2), log(4.0), log(0.3), 0, log(0.05), log(0.15),
+                           0.4, log(0.5), log(0.8)};
+    double ret[HZ], loss[HZ], find[HZ];
+    for (int d = 0; d < HZ; d++) { ret[d] = 1; loss[d] = 0.5; find[d] = 0.2; }
+    long dur[D_LEN + 1] = {0, 0, 7};
+    nt_toe_opts o;
+    memset(&o, 0, sizeof o);
+    int start = 2, inflow = 2003 * 12;
+    double y1[2][HZ];
+    for (int g = 0; g < 2; g++) {
+        const double t1[10] = {tg[0], tg[1], tg[2 + 2 * g], tg[3 + 2 * g], tg[6], tg[7], tg[8], tg[9], tg[10],
+                               tg[11 + g]};
+        nt_toe_result r1 = {.K = 1, .nv = 3, .p = 10, .coef = (double *)t1};
+        nt_toe_result r2 = {.K = 1, .nv = 3, .p = 13, .coef = (double *)tg};
+        nt_toe_sim_in in = {.fit = &r1, .opts = &o, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow, .start = &start,
+                            .horizon = HZ, .retention = ret, .loss = loss, .find = find, .loss_np = 2,
+                            .loss_cuts = cuts, .dur = dur, .n_dur = D_LEN + 1, .reps = 2000, .draws = 0, .seed = 11};
+        nt_toe_sim_out *a = NULL, *b = NULL;
+        nt_error err;
+        assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_OK);
+        in.fit = &r2;
+        in.group = &g;
+        in.n_groups = 2;
+        assert_int_equal(nt_toe_sim_paths(&in, &b, &err), NT_OK);
+        assert_memory_equal(a->y1, b->y1, HZ * sizeof(double));
+        assert_memory_equal(a->y0, b->y0, HZ * sizeof(double));
+        memcpy(y1[g], b->y1, sizeof y1[g]);
+        int bad = 2;
+        in.group = &bad; /* a group outside the fit's */
+        nt_toe_sim_out *c = NULL;
+        assert_int_equal(nt_toe_sim_paths(&in, &c, &err), NT_EUSAGE);
+        nt_toe_sim_out_free(a);
+        nt_toe_sim_out_free(b);
+    }
+    assert_true(y1[1][HZ - 1] != y1[0][HZ - 1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_toe_sim_exact),
         cmocka_unit_test(test_toe_sim_threads_and_draws),
         cmocka_unit_test(test_toe_sim_loss_hazard),
+        cmocka_unit_test(test_toe_sim_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,30 +29,45 @@ gfun <- function(mu) ifelse(mu < 1e-300, 1, ifelse(mu > 700, 0, mu / expm1(mu)))
 # d: person-period rows (person, period, y_exit, y_entry, since_entry,
 # in_program, x1, x2, optional exit_risk, entry_risk); cells: NULL or the
 # job-loss cells (person, piece 1..3 on tenure cuts 0, 2, at, ev, x1, post).
-toe_model <- function(d, cells = NULL, cut_e = c(6, 12), cut_p = 6) {
+# egroup: NULL, or the name of a person-constant column of d whose values are
+# the effect groups (toe_effect_by): lock-in and post per group, group-major
+# ("exit:lockin[x2=0]", "exit:post[x2=0]", "exit:lockin[x2=1]", ...), and
+# the job-loss post column per group ("loss:post[x2=0]", ...).
+toe_model <- function(d, cells = NULL, cut_e = c(6, 12), cut_p = 6, egroup = NULL) {
   if (is.null(d$exit_risk)) d$exit_risk <- 1
   if (is.null(d$entry_risk)) d$entry_risk <- 1
   ate <- d$exit_risk == 1
   pe <- factor(piece(d$period[ate], cut_e), levels = 1:3)
-  Xe <- cbind(model.matrix(~ 0 + pe), x1 = d$x1[ate], x2 = d$x2[ate],
-              lockin = as.numeric(d$since_entry[ate] > 0 & d$in_program[ate] == 1),
-              post = as.numeric(d$since_entry[ate] > 0 & d$in_program[ate] == 0))
+  lockin <- as.numeric(d$since_entry[ate] > 0 & d$in_program[ate] == 1)
+  post <- as.numeric(d$since_entry[ate] > 0 & d$in_program[ate] == 0)
+  effn <- c("exit:lockin", "exit:post"); lossn <- "loss:post"
+  if (is.null(egroup)) Eff <- cbind(lockin = lockin, post = post) else {
+    lev <- sort(unique(d[[egroup]])); gv <- d[[egroup]][ate]; sfx <- sprintf("[%s=%s]", egroup, lev)
+    Eff <- do.call(cbind, lapply(lev, function(g) cbind(lockin * (gv == g), post * (gv == g))))
+    effn <- as.vector(rbind(paste0("exit:lockin", sfx), paste0("exit:post", sfx)))
+    lossn <- paste0("loss:post", sfx)
+  }
+  Xe <- cbind(model.matrix(~ 0 + pe), x1 = d$x1[ate], x2 = d$x2[ate], Eff)
   atp <- d$since_entry == 0 & d$entry_risk == 1
   pp <- factor(piece(d$period[atp], cut_p), levels = 1:2)
   Xp <- cbind(model.matrix(~ 0 + pp), x1 = d$x1[atp], x2 = d$x2[atp])
   ye <- d$y_exit[ate]; yp <- d$y_entry[atp]
   persons <- sort(unique(d$person)); G <- length(persons)
   fe <- factor(d$person[ate], persons); fp <- factor(d$person[atp], persons)
-  nm <- c("exit:(-Inf,6]", "exit:(6,12]", "exit:(12,Inf)", "exit:x1", "exit:x2", "exit:lockin", "exit:post",
+  nm <- c("exit:(-Inf,6]", "exit:(6,12]", "exit:(12,Inf)", "exit:x1", "exit:x2", effn,
           "entry:(-Inf,6]", "entry:(6,Inf)", "entry:x1", "entry:x2")
   nv <- 2; Xl <- NULL; pl_n <- 0
   if (!is.null(cells)) {
     nv <- 3
     pl <- factor(cells$piece, levels = 1:3)
-    Xl <- cbind(model.matrix(~ 0 + pl), x1 = cells$x1, post = cells$post)
+    Lp <- if (is.null(egroup)) cbind(post = cells$post) else {
+      cg <- d[[egroup]][match(cells$person, d$person)]
+      do.call(cbind, lapply(lev, function(g) cells$post * (cg == g)))
+    }
+    Xl <- cbind(model.matrix(~ 0 + pl), x1 = cells$x1, Lp)
     fl <- factor(cells$person, persons); at <- cells$at; ev <- cells$ev
     pl_n <- ncol(Xl)
-    nm <- c(nm, "loss:(-Inf,0]", "loss:(0,2]", "loss:(2,Inf)", "loss:x1", "loss:post")
+    nm <- c(nm, "loss:(-Inf,0]", "loss:(0,2]", "loss:(2,Inf)", "loss:x1", lossn)
   }
   pe_n <- ncol(Xe); pp_n <- ncol(Xp); pbase <- pe_n + pp_n + pl_n
   # rowsum over all persons (a person may have no rows of a hazard: zeros)
@@ -159,8 +174,8 @@ toe_model <- function(d, cells = NULL, cut_e = c(6, 12), cut_p = 6) {
   }
   # K = 1 start: cloglog of each piece's event rate, zero slopes (as nt_toe.c)
   start1 <- function() {
-    st <- c(log(-log1p(-tapply(ye, pe, mean))), 0, 0, 0, 0, log(-log1p(-tapply(yp, pp, mean))), 0, 0)
-    if (pl_n) st <- c(st, log(-log1p(-tapply(ev, pl, sum) / tapply(at, pl, sum))), 0, 0)
+    st <- c(log(-log1p(-tapply(ye, pe, mean))), rep(0, pe_n - 3), log(-log1p(-tapply(yp, pp, mean))), 0, 0)
+    if (pl_n) st <- c(st, log(-log1p(-tapply(ev, pl, sum) / tapply(at, pl, sum))), rep(0, pl_n - 3))
     unname(st)
   }
   # the numerical check of the R gradient itself
