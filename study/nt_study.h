@@ -123,6 +123,8 @@ typedef struct {
     char **toe_cuts, **toe_lockin_cuts, **toe_post_cuts;  /* months, ascending */
     int toe_calendar;      /* calendar-year steps in both hazards */
     int toe_draws;         /* parameter draws for the SEs of the simulated paths */
+    int n_toe_effect_by;   /* effects per group of these [subgroups] variables (cross-product); 0: none */
+    char **toe_effect_by;
 
     /* [outcomes] */
     int n_series;

@@ -470,6 +470,8 @@ const nt_study_key nt_study_keys[] = {
     NT_STUDY_TOE_CUTS(toe_lockin_cuts, "none", "months since programme start", nt_study_toe_cut_ok),
     NT_STUDY_TOE_CUTS(toe_post_cuts, "none", "months since programme start", nt_study_toe_cut_ok),
     {"estimator", "toe_calendar", NT_KEY_BOOL, F(toe_calendar), 0, "yes", 0, 0, "yes or no", .flags = 0},
+    {"estimator", "toe_effect_by", NT_KEY_LIST, F(toe_effect_by), F(n_toe_effect_by), "none", 0, 0,
+     "none or a list of [subgroups] variables", .flags = NT_KEY_NONE_OK, .unset = "none", .accept = not_none},
     {"estimator", "toe_draws", NT_KEY_INT, F(toe_draws), 0, "100", 2, 100000, "a whole number from 2 to 100000", .check = nt_study_toe_check},
     {"outcomes", "series", NT_KEY_LIST, F(series), F(n_series), "employed, earnings, on_benefit", 0,
      0, "a panel series: employed, earnings, on_benefit, on_index_benefit or in_program",

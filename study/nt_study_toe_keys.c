@@ -58,5 +58,15 @@ nt_status nt_study_toe_check(nt_study *s, nt_error *err)
                 return nt_fail_at(err, NT_EINPUT, s->path, nt_study_line(s, "estimator", names[l]), NULL,
                                   "[estimator] %s: found \"%s\" after \"%s\", expected ascending months", names[l],
                                   lists[l][i], lists[l][i - 1]);
+    long line = nt_study_line(s, "estimator", "toe_effect_by");
+    for (int i = 0; i < s->n_toe_effect_by; i++) { /* [subgroups] variables (a list names each once) */
+        const char *v = s->toe_effect_by[i];
+        int found = 0;
+        for (int j = 0; j < s->n_subgroups && !found; j++) found = !strcmp(s->subgroups[j].variable, v);
+        if (!found)
+            return nt_fail_at(err, NT_EINPUT, s->path, line, NULL,
+                              "[estimator] toe_effect_by: \"%s\" is not a [subgroups] variable of the study "
+                              "(its groups are the effect groups: add a line %s = ... under [subgroups])", v, v);
+    }
     return NT_OK;
 }

@@ -54,7 +54,7 @@ static int merged_cuts(const nt_toe_pp *t, double *cuts)
     }
 }
 
-static int set_names(nt_toe_loss *l, const nt_panel *panel)
+static int set_names(nt_toe_loss *l, const nt_panel *panel, const nt_toe_groups *eg)
 {
     char b[256];
     for (int k = 0; k < l->np; k++) {
@@ -68,11 +68,15 @@ static int set_names(nt_toe_loss *l, const nt_panel *panel)
         snprintf(b, sizeof b, "loss:%s", panel->term[j]);
         if (!(l->name[l->np + j] = strdup(b))) return -1;
     }
-    return (l->name[l->p - 1] = strdup("loss:post")) ? 0 : -1;
+    for (int g = 0; g < l->G; g++) {
+        snprintf(b, sizeof b, "loss:post%s", eg ? eg->suffix[g] : "");
+        if (!(l->name[l->np + l->nxp + g] = strdup(b))) return -1;
+    }
+    return 0;
 }
 
 /* Disclosure bases (nt_toe_loss.h). */
-static void set_bases(nt_toe_loss *l, const nt_toe_pp *t, const nt_panel *panel)
+static void set_bases(nt_toe_loss *l, const nt_toe_pp *t, const nt_panel *panel, const double *ev_g)
 {
     for (int k = 0; k < l->np; k++) l->basis[k] = 0;
     for (long c = 0; c < t->n_lcell; c++)
@@ -90,11 +94,11 @@ static void set_bases(nt_toe_loss *l, const nt_toe_pp *t, const nt_panel *panel)
         long small = ones < zeros ? ones : zeros, all = (long)l->losses;
         l->basis[l->np + j] = !other && small < all ? small : all;
     }
-    l->basis[l->p - 1] = (long)l->losses_treated;
+    for (int g = 0; g < l->G; g++) l->basis[l->np + l->nxp + g] = (long)ev_g[g];
 }
 
 nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const double *mean, const double *sd,
-                            nt_toe_loss **out, nt_error *err)
+                            const nt_toe_groups *eg, nt_toe_loss **out, nt_error *err)
 {
     *out = NULL;
     double m[2] = {0}, ev[2] = {0};
@@ -103,16 +107,36 @@ nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const dou
         ev[t->lc_treated[c]] += t->lc_loss[c];
     }
     if (ev[1] == 0 || ev[1] == m[1] || ev[0] == 0 || ev[0] == m[0]) return NT_OK;
-    nt_toe_loss *l = calloc(1, sizeof *l);
-    if (!l) return nt_fail(err, NT_ENOMEM, "out of memory");
+    long *code = malloc((size_t)(panel->n > 0 ? panel->n : 1) * sizeof *code);
+    int G = eg ? eg->G : 1;
+    double *mg = calloc((size_t)G * 2, sizeof *mg), *evg = mg ? mg + G : NULL;
+    nt_toe_loss *l = code && mg ? calloc(1, sizeof *l) : NULL;
+    if (!l) { free(code); free(mg); return nt_fail(err, NT_ENOMEM, "out of memory"); }
+    for (long r = 0; r < panel->n; r++) code[r] = -1;
+    for (long i = 0; i < t->n_persons; i++) code[t->panel_row[i]] = i;
+    for (long c = 0; c < t->n_lcell; c++) /* the treated's months and losses per effect group */
+        if (t->lc_treated[c] && code[t->lc_person[c]] >= 0) {
+            int g = eg ? eg->group[code[t->lc_person[c]]] : 0;
+            mg[g] += t->lc_at[c];
+            evg[g] += t->lc_loss[c];
+        }
+    for (int g = 0; g < G; g++)
+        if (evg[g] == 0 || evg[g] == mg[g]) {
+            nt_status s = nt_fail(err, NT_EINPUT, "loss:post%s: %g job losses in %g months employed after the "
+                                  "programme in this effect group (toe_effect_by): its effect on job loss cannot be "
+                                  "estimated; use fewer or wider groups", eg ? eg->suffix[g] : "", evg[g], mg[g]);
+            free(code); free(mg); free(l);
+            return s;
+        }
+    l->G = G;
     l->np = merged_cuts(t, l->cuts) + 1;
     l->nxp = panel->p;
-    l->p = l->np + l->nxp + 1;
+    l->p = l->np + l->nxp + G;
     l->months = m[0] + m[1];
     l->losses = ev[0] + ev[1];
     l->months_treated = m[1];
     l->losses_treated = ev[1];
-    long n = t->n_lcell, *code = malloc((size_t)(panel->n > 0 ? panel->n : 1) * sizeof *code);
+    long n = t->n_lcell;
     int p = l->p;
     l->name = calloc((size_t)p, sizeof *l->name);
     l->basis = calloc((size_t)p, sizeof *l->basis);
@@ -120,15 +144,14 @@ nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const dou
     l->piece = malloc((size_t)n * sizeof *l->piece);
     l->at = malloc((size_t)n * sizeof *l->at);
     l->ev = malloc((size_t)n * sizeof *l->ev);
-    l->z = malloc((size_t)n * (size_t)(l->nxp + 1) * sizeof *l->z);
-    if (!code || !l->name || !l->basis || !l->person || !l->piece || !l->at || !l->ev || !l->z ||
-        set_names(l, panel)) {
+    l->z = malloc((size_t)(n ? n : 1) * (size_t)(l->nxp + G) * sizeof *l->z);
+    if (!l->name || !l->basis || !l->person || !l->piece || !l->at || !l->ev || !l->z ||
+        set_names(l, panel, eg)) {
         free(code);
+        free(mg);
         nt_toe_loss_free(l);
         return nt_fail(err, NT_ENOMEM, "out of memory for the job-loss hazard (%ld cells)", n);
     }
-    for (long r = 0; r < panel->n; r++) code[r] = -1;
-    for (long i = 0; i < t->n_persons; i++) code[t->panel_row[i]] = i;
     long k = 0; /* cells of persons with rows (all of them: the cells follow exits to work) */
     for (long c = 0; c < n; c++) {
         long pr = t->lc_person[c];
@@ -140,16 +163,20 @@ nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const dou
         for (int j = 0; j < l->nxp; j++)
             l->z[(size_t)j * (size_t)n + (size_t)k] =
                 (panel->x[(size_t)j * (size_t)panel->n + (size_t)pr] - mean[j]) / sd[j];
-        l->z[(size_t)l->nxp * (size_t)n + (size_t)k] = t->lc_treated[c];
+        for (int g = 0; g < G; g++)
+            l->z[(size_t)(l->nxp + g) * (size_t)n + (size_t)k] =
+                t->lc_treated[c] && (eg ? eg->group[code[pr]] : 0) == g;
         k++;
     }
     l->n = k;
     free(code);
     if (k != n) {
         nt_toe_loss_free(l);
+        free(mg);
         return nt_fail(err, NT_EINPUT, "job-loss cells of %ld persons without person-period rows", n - k);
     }
-    set_bases(l, t, panel);
+    set_bases(l, t, panel, evg);
+    free(mg);
     *out = l;
     return NT_OK;
 }

@@ -22,15 +22,26 @@
 #include "data/nt_panel.h"
 #include "data/nt_toe_store.h"
 
+/* The effect groups of `[estimator] toe_effect_by` (study/nt_toe_run.c):
+   G groups, the group of each person code of nt_toe_pp (0..G-1), and the
+   label suffix of each ("[education=low,emp_prev12=0-0]"). */
 typedef struct {
-    int np, nxp, p;              /* pieces, person covariates, p = np + nxp + 1 (post last) */
+    int G;
+    int *group;
+    char **suffix;
+} nt_toe_groups;
+
+typedef struct {
+    int np, nxp, p;              /* pieces, person covariates, p = np + nxp + G (the post columns last) */
+    int G;                       /* post columns: one per effect group (1 without toe_effect_by) */
     double cuts[8];              /* np - 1 cuts on tenure */
     long n;                      /* cells */
     long *person;                /* n: the person code of nt_toe_pp.person */
     int *piece;                  /* n */
     double *at, *ev;             /* n: months at risk, losses */
-    double *z;                   /* n x (nxp + 1) column-major: the scaled person columns, T */
-    char **name;                 /* p: loss:(-Inf,0], ..., loss:<column>, loss:post */
+    double *z;                   /* n x (nxp + G) column-major: the scaled person columns, then
+                                    T 1[group g] per effect group */
+    char **name;                 /* p: loss:(-Inf,0], ..., loss:<column>, loss:post (loss:post[group] per group) */
     long *basis;                 /* p: disclosure bases (losses in the piece; among the treated; covariates:
                                     all losses, for a 0/1 column also the persons on its smaller side) */
     double months, losses, months_treated, losses_treated;
@@ -39,9 +50,11 @@ typedef struct {
 /* The job-loss cells of t (panel: the covariate columns; mean, sd: their
    scaling, x* = (x - mean) / sd). *out NULL (and NT_OK) when the treated
    have no employment month or no loss, or the untreated none: the paths
-   then use the untreated chain alone. */
+   then use the untreated chain alone. eg (NULL: none): one post column per
+   effect group; NT_EINPUT when a group's treated have no loss (or only
+   losses) while the others have. */
 nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const double *mean, const double *sd,
-                            nt_toe_loss **out, nt_error *err);
+                            const nt_toe_groups *eg, nt_toe_loss **out, nt_error *err);
 void nt_toe_loss_free(nt_toe_loss *l);
 
 #endif

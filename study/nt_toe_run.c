@@ -42,11 +42,14 @@ static int cuts_of(char **v, int n, double *out)
 }
 
 /* Drops cuts until every piece has an event and a non-event: ev[k], at[k]
-   per piece are recomputed by the caller's counter. */
-typedef void (*piece_counter)(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which);
+   per piece are recomputed by the caller's counter (eg: the effect groups). */
+typedef void (*piece_counter)(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which,
+                              const nt_toe_groups *eg);
 
-static void count_baseline(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which)
+static void count_baseline(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which,
+                           const nt_toe_groups *eg)
 {
+    (void)eg;
     for (long r = 0; r < t->n; r++) {
         if (which ? t->since_entry[r] > 0 || t->entry_risk[r] == 0 : t->exit_risk[r] == 0) continue;
         int k = cut_piece(t->period[r], c, n);
@@ -55,25 +58,39 @@ static void count_baseline(const nt_toe_pp *t, const double *c, int n, double *e
     }
 }
 
-/* which 0: lock-in pieces, 1: post pieces; only events matter (at = ev + 1). */
-static void count_effect(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which)
+/* which 1: lock-in pieces, 0: post pieces; only events matter (at = ev + 1).
+   With effect groups a piece counts the fewest exits of any group in it
+   (the pieces are the same for every group). */
+static void count_effect(const nt_toe_pp *t, const double *c, int n, double *ev, double *at, int which,
+                         const nt_toe_groups *eg)
 {
+    int G = eg ? eg->G : 1;
+    double *eg_ev = calloc((size_t)G * (size_t)(n + 1), sizeof *eg_ev);
+    if (!eg_ev) return; /* out of memory: no merging (the fit reports an empty piece) */
     for (long r = 0; r < t->n; r++) {
         if (t->since_entry[r] <= 0 || (t->in_program[r] == 1) != which) continue;
-        int k = cut_piece(t->since_entry[r], c, n);
-        ev[k] += t->y_exit[r];
-        at[k] += 1;
+        int k = cut_piece(t->since_entry[r], c, n), g = eg ? eg->group[t->person[r]] : 0;
+        eg_ev[(size_t)g * (size_t)(n + 1) + (size_t)k] += t->y_exit[r];
     }
-    for (int k = 0; k <= n; k++) at[k] = ev[k] + 1;
+    for (int k = 0; k <= n; k++) {
+        ev[k] = eg_ev[k];
+        for (int g = 1; g < G; g++) {
+            double e = eg_ev[(size_t)g * (size_t)(n + 1) + (size_t)k];
+            if (e < ev[k]) ev[k] = e;
+        }
+        at[k] = ev[k] + 1;
+    }
+    free(eg_ev);
 }
 
-static int merge_pieces(const nt_toe_pp *t, double *c, int n, piece_counter count, int which)
+static int merge_pieces(const nt_toe_pp *t, double *c, int n, piece_counter count, int which,
+                        const nt_toe_groups *eg)
 {
     double ev[MAX_CUTS + 1], at[MAX_CUTS + 1];
     for (;;) {
         memset(ev, 0, sizeof ev);
         memset(at, 0, sizeof at);
-        count(t, c, n, ev, at, which);
+        count(t, c, n, ev, at, which, eg);
         int bad = -1;
         for (int k = 0; k <= n && bad < 0; k++)
             if (ev[k] == 0 || ev[k] == at[k]) bad = k;
@@ -99,7 +116,7 @@ typedef struct {
 static void zero_pieces(nt_toe_pp *t, const double *c, int n, int which, unsigned char *off, int n_off)
 {
     double ev[MAX_CUTS + 1] = {0}, at[MAX_CUTS + 1] = {0};
-    count_baseline(t, c, n, ev, at, which);
+    count_baseline(t, c, n, ev, at, which, NULL);
     for (long r = 0; r < t->n; r++) {
         int k = cut_piece(t->period[r], c, n);
         if (at[k] > 0 && ev[k] == 0) (which ? t->entry_risk : t->exit_risk)[r] = 0;
@@ -110,7 +127,7 @@ static void zero_pieces(nt_toe_pp *t, const double *c, int n, int which, unsigne
     }
 }
 
-static int make_cuts(const nt_study *st, nt_toe_pp *t, toe_cuts *c)
+static int make_cuts(const nt_study *st, nt_toe_pp *t, const nt_toe_groups *eg, toe_cuts *c)
 {
     memset(&c->o, 0, sizeof c->o);
     int n = cuts_of(st->toe_cuts, st->n_toe_cuts, c->exit);
@@ -121,12 +138,12 @@ static int make_cuts(const nt_study *st, nt_toe_pp *t, toe_cuts *c)
     if (!c->off[0] || !c->off[1]) return -1;
     zero_pieces(t, c->exit, n, 0, c->off[0], c->n_off);
     zero_pieces(t, c->entry, n, 1, c->off[1], c->n_off);
-    c->o.n_exit_cuts = merge_pieces(t, c->exit, n, count_baseline, 0);
-    c->o.n_entry_cuts = merge_pieces(t, c->entry, n, count_baseline, 1);
+    c->o.n_exit_cuts = merge_pieces(t, c->exit, n, count_baseline, 0, NULL);
+    c->o.n_entry_cuts = merge_pieces(t, c->entry, n, count_baseline, 1, NULL);
     c->o.n_lockin_cuts = merge_pieces(t, c->lockin, cuts_of(st->toe_lockin_cuts, st->n_toe_lockin_cuts, c->lockin),
-                                      count_effect, 1);
+                                      count_effect, 1, eg);
     c->o.n_post_cuts = merge_pieces(t, c->post, cuts_of(st->toe_post_cuts, st->n_toe_post_cuts, c->post),
-                                    count_effect, 0);
+                                    count_effect, 0, eg);
     c->o.exit_cuts = c->exit;
     c->o.entry_cuts = c->entry;
     c->o.lockin_cuts = c->lockin;
@@ -213,11 +230,11 @@ static void scale_columns(nt_toe_pp *t, double *mean, double *sd)
     }
 }
 
-static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, int npl, const double *mean,
+static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, int npl, int G, const double *mean,
                    const double *sd)
 {
     int p = f->p, npe = o->n_exit_cuts + 1, npp = o->n_entry_cuts + 1;
-    int neff = o->n_lockin_cuts + o->n_post_cuts + 2, oap = npe + nx + neff, oal = oap + npp + nx;
+    int neff = G * (o->n_lockin_cuts + o->n_post_cuts + 2), oap = npe + nx + neff, oal = oap + npp + nx;
     /* baseline offset, pieces, covariate offset; the job-loss block (npl pieces) third */
     int blocks[3][3] = {{0, npe, npe}, {oap, npp, oap + npp}, {oal, npl, oal + npl}};
     double *J = calloc((size_t)p * (size_t)p, sizeof *J), *T = malloc((size_t)p * (size_t)p * sizeof *T);
@@ -260,8 +277,8 @@ static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, int 
 
 /* The treated of the dynamic estimand: entries in the start months. */
 static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_result *fit, const nt_toe_loss *loss,
-                          const toe_cuts *c, int pi, const double *mean, const double *sd, nt_toe_compare_row *row,
-                          nt_error *err)
+                          const nt_toe_groups *eg, const toe_cuts *c, int pi, const double *mean, const double *sd,
+                          nt_toe_compare_row *row, nt_error *err)
 {
     const nt_study *st = P->st;
     long nt = 0, *who = malloc((size_t)t->n_persons * sizeof *who);
@@ -279,12 +296,13 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     row->n_other_toe = t->n_persons - nt;
     row->basis_toe = nt < t->n_persons - nt ? nt : t->n_persons - nt;
     double *xp = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xp);
-    int *inflow = malloc((size_t)(nt ? nt : 1) * sizeof *inflow);
+    int *inflow = malloc((size_t)(nt ? nt : 1) * sizeof *inflow), *grp = malloc((size_t)(nt ? nt : 1) * sizeof *grp);
     nt_status s = NT_OK;
-    if (!xp || !inflow) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!xp || !inflow || !grp) s = nt_fail(err, NT_ENOMEM, "out of memory");
     for (long i = 0; i < nt && !s; i++) {
         long pr = t->panel_row[who[i]];
         inflow[i] = t->inflow[who[i]];
+        grp[i] = eg ? eg->group[who[i]] : 0;
         for (int j = 0; j < t->nxp; j++) {
             double v = P->panel->x[(size_t)j * (size_t)P->panel->n + (size_t)pr];
             xp[(size_t)j * (size_t)nt + (size_t)i] = (v - mean[j]) / sd[j];
@@ -297,6 +315,7 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
                             .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
                             .loss_np = loss ? loss->np : 0, .loss_cuts = loss ? loss->cuts : NULL,
                             .exit_off = c->off[0], .entry_off = c->off[1], .n_off = c->n_off,
+                            .group = eg ? grp : NULL, .n_groups = eg ? eg->G : 1,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
         nt_toe_sim_out *o = NULL;
@@ -318,7 +337,83 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     free(month);
     free(xp);
     free(inflow);
+    free(grp);
     return s;
+}
+
+static void groups_free(nt_toe_groups *eg)
+{
+    if (eg->suffix)
+        for (int g = 0; g < eg->G; g++) free(eg->suffix[g]);
+    free(eg->suffix);
+    free(eg->group);
+    memset(eg, 0, sizeof *eg);
+}
+
+/* The effect groups of `[estimator] toe_effect_by` (nt_toe_loss.h): the
+   cross-product of the variables' [subgroups] groups (the first variable
+   varies slowest), each person of the model in exactly one group of each
+   variable, else a study error naming the variable. Derived subgroup
+   variables (job_chance, start_year, context columns) are refused: they
+   are not constants of the person at inflow. */
+static nt_status effect_groups(const nt_run_state *P, const nt_toe_pp *t, nt_toe_groups *eg, nt_error *err)
+{
+    const nt_study *st = P->st;
+    long line = nt_study_line(st, "estimator", "toe_effect_by");
+    int G = 1, g0[64], ng[64], nv = st->n_toe_effect_by;
+    if (nv > 64)
+        return nt_fail_at(err, NT_EINPUT, st->path, line, NULL, "[estimator] toe_effect_by: over 64 variables");
+    for (int v = 0; v < nv; v++) {
+        const char *var = st->toe_effect_by[v];
+        int j = 0, off = 1;
+        while (j < st->n_subgroups && strcmp(st->subgroups[j].variable, var)) off += st->subgroups[j++].n_groups;
+        if (j == st->n_subgroups) /* checked when the study was read */
+            return nt_fail_at(err, NT_EINPUT, st->path, line, NULL, "[estimator] toe_effect_by: \"%s\" is not a "
+                              "[subgroups] variable", var);
+        if (nt_run_derived_is(P, var) || nt_run_ctxgroup_is(P, var))
+            return nt_fail_at(err, NT_EINPUT, st->path, line, NULL, "[estimator] toe_effect_by: \"%s\" is a derived "
+                              "subgroup variable (not a constant of the person at inflow); use a cohort column", var);
+        g0[v] = off;
+        ng[v] = st->subgroups[j].n_groups;
+        if (G > 4096 / ng[v])
+            return nt_fail_at(err, NT_EINPUT, st->path, line, NULL, "[estimator] toe_effect_by: over 4096 groups");
+        G *= ng[v];
+    }
+    eg->G = G;
+    eg->group = calloc((size_t)(t->n_persons ? t->n_persons : 1), sizeof *eg->group);
+    eg->suffix = calloc((size_t)G, sizeof *eg->suffix);
+    if (!eg->group || !eg->suffix) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int v = 0; v < nv; v++) {
+        long none = 0, more = 0;
+        for (long i = 0; i < t->n_persons; i++) {
+            int in = 0, q = 0;
+            for (int k = 0; k < ng[v]; k++)
+                if (P->member[g0[v] + k][t->panel_row[i]]) { in++; q = k; }
+            none += in == 0;
+            more += in > 1;
+            eg->group[i] = eg->group[i] * ng[v] + q;
+        }
+        if (none || more)
+            return nt_fail_at(err, NT_EINPUT, st->path, line, NULL, "[estimator] toe_effect_by: %ld of the %ld persons "
+                              "of the timing-of-events model are in no group of \"%s\" and %ld in more than one "
+                              "(overlapping ranges); each must be in exactly one: widen or split its [subgroups] line",
+                              none, t->n_persons, st->toe_effect_by[v], more);
+    }
+    for (int g = 0; g < G; g++) { /* "[education=low,emp_prev12=0-0]" */
+        char b[1024] = "[";
+        size_t o = 1;
+        for (int v = 0, rest = g, div = G; v < nv; v++) {
+            div /= ng[v];
+            int q = rest / div;
+            rest %= div;
+            o += (size_t)snprintf(b + o, o < sizeof b ? sizeof b - o : 0, "%s%s", v ? "," : "",
+                                  P->group_label[g0[v] + q]);
+        }
+        if (o + 2 > sizeof b) return nt_fail(err, NT_EINPUT, "[estimator] toe_effect_by: group labels too long");
+        strcat(b, "]");
+        if (!(eg->suffix[g] = strdup(b))) return nt_fail(err, NT_ENOMEM, "out of memory");
+    }
+    return NT_OK;
 }
 
 static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_error *err)
@@ -331,18 +426,39 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     nt_toe_loss *loss = NULL;
     double *mean = NULL, *sd = NULL;
     toe_cuts c = {0};
+    nt_toe_groups egs = {0}, *eg = NULL; /* toe_effect_by */
+    int *row_group = NULL;
     nt_status s = nt_toe_store_build(P->store, P->panel, &so, &t, err);
     if (s) return s;
-    if (make_cuts(st, t, &c)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (st->n_toe_effect_by > 0) {
+        if ((s = effect_groups(P, t, &egs, err))) goto done;
+        eg = &egs;
+    }
+    if (make_cuts(st, t, eg, &c)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     mean = malloc((size_t)(t->nxp + 1) * sizeof *mean);
     sd = malloc((size_t)(t->nxp + 1) * sizeof *sd);
     if (!mean || !sd) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     scale_columns(t, mean, sd);
-    if ((s = nt_toe_loss_build(t, P->panel, mean, sd, &loss, err))) goto done;
+    if ((s = nt_toe_loss_build(t, P->panel, mean, sd, eg, &loss, err))) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        nt_fail(err, s, "method = toe, programme %s: %s", st->programs[pi], msg);
+        goto done;
+    }
     nt_toe_data d = {.n = t->n, .person = t->person, .period = t->period, .y_exit = t->y_exit,
                      .y_entry = t->y_entry, .since_entry = t->since_entry, .in_program = t->in_program,
                      .exit_risk = t->exit_risk, .entry_risk = t->entry_risk,
                      .x = t->nx ? t->x : NULL, .nx = t->nx, .xnames = (const char *const *)t->xname};
+    if (eg) { /* the person's effect group on each row */
+        if (!(row_group = malloc((size_t)t->n * sizeof *row_group))) {
+            s = nt_fail(err, NT_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (long r = 0; r < t->n; r++) row_group[r] = eg->group[t->person[r]];
+        d.eff_group = row_group;
+        d.n_eff_groups = eg->G;
+        d.eff_group_names = (const char *const *)eg->suffix;
+    }
     if (loss) { /* the third hazard, sharing the mass points */
         d.n_loss = loss->n;
         d.loss_person = loss->person;
@@ -351,7 +467,7 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
         d.loss_at = loss->at;
         d.loss_ev = loss->ev;
         d.loss_z = loss->z;
-        d.nz = loss->nxp + 1;
+        d.nz = loss->nxp + loss->G;
         d.loss_names = (const char *const *)loss->name;
     }
     double t0 = nt_now();
@@ -370,10 +486,13 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     nt_toe_compare_row *row = &P->toe->row[pi];
     t0 = nt_now();
     c0 = clock();
-    if ((s = simulate(P, t, fit, loss, &c, pi, mean, sd, row, err))) goto done;
+    if ((s = simulate(P, t, fit, loss, eg, &c, pi, mean, sd, row, err))) goto done;
     nt_manifest_timing(P->m, "toe_paths", nt_now() - t0);
     nt_manifest_timing(P->m, "toe_paths_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
-    if (unscale(fit, &c.o, t->nx, t->nxp, loss ? loss->np : 0, mean, sd)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
+    if (unscale(fit, &c.o, t->nx, t->nxp, loss ? loss->np : 0, eg ? eg->G : 1, mean, sd)) {
+        s = nt_fail(err, NT_ENOMEM, "out of memory");
+        goto done;
+    }
     for (int j = 0; j < t->nxp; j++) { /* the table's bases read the columns as they are */
         double *x = t->x + (size_t)j * (size_t)t->n;
         for (long r = 0; r < t->n; r++) x[r] = x[r] * sd[j] + mean[j];
@@ -391,8 +510,10 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
         }
     }
     matching_side(P, pi, row);
-    s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, loss, err);
+    s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, loss, eg, err);
 done:
+    free(row_group);
+    groups_free(&egs);
     nt_toe_loss_free(loss);
     free(c.off[0]);
     free(c.off[1]);

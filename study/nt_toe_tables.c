@@ -57,9 +57,10 @@ static int piece_of(double t, const double *c, int n)
 
 /* Disclosure basis of each parameter (nt_toe_tables.h). */
 static int term_bases(const nt_toe_pp *t, const nt_toe_opts *o, const nt_toe_result *fit, const nt_toe_loss *l,
-                      long *basis)
+                      const nt_toe_groups *eg, long *basis)
 {
-    int ne = o->n_exit_cuts + 1, nl = o->n_lockin_cuts + 1, neff = nl + o->n_post_cuts + 1;
+    int ne = o->n_exit_cuts + 1, nl = o->n_lockin_cuts + 1, per = nl + o->n_post_cuts + 1;
+    int neff = (eg ? eg->G : 1) * per; /* per effect group, group-major */
     int np = o->n_entry_cuts + 1, nx = t->nx;
     long *cnt = calloc((size_t)(ne + neff + np), sizeof *cnt), *small = calloc((size_t)nx + 1, sizeof *small);
     if (!cnt || !small) { free(cnt); free(small); return -1; }
@@ -68,8 +69,9 @@ static int term_bases(const nt_toe_pp *t, const nt_toe_opts *o, const nt_toe_res
         if (t->y_exit[r] == 1) {
             cnt[piece_of(t->period[r], o->exit_cuts, o->n_exit_cuts)]++;
             if (se > 0)
-                cnt[ne + (t->in_program[r] == 1 ? piece_of(se, o->lockin_cuts, o->n_lockin_cuts)
-                                                  : nl + piece_of(se, o->post_cuts, o->n_post_cuts))]++;
+                cnt[ne + (eg ? eg->group[t->person[r]] * per : 0) +
+                    (t->in_program[r] == 1 ? piece_of(se, o->lockin_cuts, o->n_lockin_cuts)
+                                           : nl + piece_of(se, o->post_cuts, o->n_post_cuts))]++;
         }
         if (t->y_entry[r] == 1) cnt[ne + neff + piece_of(t->period[r], o->entry_cuts, o->n_entry_cuts)]++;
     }
@@ -112,12 +114,12 @@ static void coef_row(nt_table *t, const char *program, const char *kind, const c
 
 nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
                             const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
-                            nt_error *err)
+                            const nt_toe_groups *eg, nt_error *err)
 {
     (void)P;
     long *basis = malloc((size_t)fit->p * sizeof *basis);
     nt_wald *w = nt_wald_alloc(fit->coef, fit->se_cluster, fit->p);
-    if (!basis || !w || term_bases(t, o, fit, loss, basis)) {
+    if (!basis || !w || term_bases(t, o, fit, loss, eg, basis)) {
         free(basis);
         nt_wald_free(w);
         return nt_fail(err, NT_ENOMEM, "out of memory");

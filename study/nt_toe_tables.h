@@ -38,7 +38,7 @@ nt_status nt_toe_tables_alloc(nt_toe_tables **out, nt_error *err);
    the fit's job-loss hazard, hazard loss, its disclosure bases. */
 nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
                             const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
-                            nt_error *err);
+                            const nt_toe_groups *eg, nt_error *err);
 /* Fills the current row's toe_fit.csv columns (all but program) for fit K
    number k, disclosure basis het; also netto survival toe's toe_fit.csv. */
 void nt_toe_fit_row(nt_table *t, const nt_toe_result *fit, int k, long n_exits, long n_entries, long het);
