@@ -4,6 +4,9 @@
 #     the simulator's programme effects for the treated: lock-in, post and retention per programme
 #     (the effect table of datasets/nt_sim_population.c) times the effect multiplier h, averaged per
 #     person and over the months on the index benefit ("exposure");
+#   scripts/toe_sim_check.py SIMDIR groups
+#     the same by education x work in the 12 months before inflow (the groups of
+#     toe_effect_by = education, emp_prev12 with emp_prev12 = 0-0, 1-12);
 #   scripts/toe_sim_check.py SIMDIR observed
 #     the treated's observed employment by month since their programme start (start months 0..23).
 # The treated: the first programme start within the first WW/BIJSTAND spell starting in 2003-2004.
@@ -31,7 +34,7 @@ for r in csv.DictReader(open(d + "/programs.csv")):
     if not (a <= r["start_date"] <= b): continue
     if p not in treat or r["start_date"] < treat[p][0]: treat[p] = (r["start_date"], r["program"])
 
-def effects():
+def effects(by_group=False):
     post = {"bemiddeling": (0.25, -0.10, -0.20, 3), "scholing": (0.45, -0.20, -0.90, 8),
             "workfirst": (0.35, -0.10, -0.40, 4), "loonkostensubsidie": (0.60, -0.25, -0.50, 6)}
     edu = {r["person_id"]: r["education"] for r in persons}
@@ -47,6 +50,19 @@ def effects():
         acc["x"] += ex; acc["postx"] += po * h * ex
         lx = max(0, min(me, ms + du - 1) - ms + 1); acc["lx"] += lx; acc["lockx"] += lk * lx
         acc["h"] += h
+        if by_group:
+            k = (edu[p] or "missing", "1-12" if emp12 else "0-0")
+            for a, v in (("n", 1), ("post", po * h), ("ret", re * h), ("x", ex), ("postx", po * h * ex),
+                         ("lx", lx), ("lockx", lk * lx)):
+                acc[k + (a,)] += v
+    if by_group:
+        for e in ("low", "mid", "high", "missing"):
+            for w in ("0-0", "1-12"):
+                k = (e, w)
+                if acc[k + ("n",)] == 0: continue
+                print("education=%s,emp_prev12=%s: treated %d  lockin(exposure) %.3f  post(exposure) %.3f  retention(person) %.3f"
+                      % (e, w, acc[k + ("n",)], acc[k + ("lockx",)] / max(1, acc[k + ("lx",)]),
+                         acc[k + ("postx",)] / max(1, acc[k + ("x",)]), acc[k + ("ret",)] / acc[k + ("n",)]))
     print("treated %d  mean h %.3f  post(person) %.3f  post(exposure) %.3f  retention(person) %.3f  lockin(person) %.3f lockin(exposure) %.3f" % (acc["n"], acc["h"]/acc["n"], acc["post"]/acc["n"], acc["postx"]/acc["x"], acc["ret"]/acc["n"], acc["lock"]/acc["n"], acc["lockx"]/acc["lx"]))
 
 def observed():
@@ -69,4 +85,4 @@ def observed():
     print("treated", n)
     for tau in range(H): print(tau, round(num[tau]/den[tau], 4), den[tau])
 
-{"effects": effects, "observed": observed}[what]()
+{"effects": effects, "observed": observed, "groups": lambda: effects(True)}[what]()
