@@ -399,14 +399,14 @@ static nt_status effect_groups(const nt_run_state *P, const nt_toe_pp *t, nt_toe
                               "(overlapping ranges); each must be in exactly one: widen or split its [subgroups] line",
                               none, t->n_persons, st->toe_effect_by[v], more);
     }
-    for (int g = 0; g < G; g++) { /* "[education=low,emp_prev12=0-0]" */
+    for (int g = 0; g < G; g++) { /* "[education=low&emp_prev12=0-0]" */
         char b[1024] = "[";
         size_t o = 1;
         for (int v = 0, rest = g, div = G; v < nv; v++) {
             div /= ng[v];
             int q = rest / div;
             rest %= div;
-            o += (size_t)snprintf(b + o, o < sizeof b ? sizeof b - o : 0, "%s%s", v ? "," : "",
+            o += (size_t)snprintf(b + o, o < sizeof b ? sizeof b - o : 0, "%s%s", v ? "&" : "",
                                   P->group_label[g0[v] + q]);
         }
         if (o + 2 > sizeof b) return nt_fail(err, NT_EINPUT, "[estimator] toe_effect_by: group labels too long");

@@ -4,7 +4,7 @@
 # by education and recent work), the timing-of-events effects per group of
 # two [subgroups] variables (sex x emp_prev12: four groups): toe.csv has the
 # lock-in and post effects on the exit and the post effect on job loss per
-# group, labelled lockin[sex=M,emp_prev12=0-0] etc., with SEs; the paths
+# group, labelled lockin[sex=M&emp_prev12=0-0] etc., with SEs; the paths
 # and the report's section are there; the same bytes with 1 and 2 threads;
 # study errors (exit 1) for a variable that is not a [subgroups] one, a
 # variable whose groups leave persons out or overlap, and a derived one.
@@ -58,15 +58,15 @@ for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv plots/any/toe_v
   [ -s "$tmp/r1/$f" ] || fail "no $f"
   cmp -s "$tmp/r1/$f" "$tmp/r2/$f" || fail "$f differs between 1 and 2 threads"
 done
-# four groups: lock-in and post on the exit, post on job loss, each with an SE (the term is quoted: it has a comma);
+# four groups: lock-in and post on the exit, post on job loss, each with an SE;
 # no ungrouped effect rows
-g='\[sex=[MF],emp_prev12=(0-0|1-12)\]"'
-[ "$(grep -cE "^any,coefficient,\"(lockin|post)$g,exit,[^,]+,[^,]+,[0-9]" "$tmp/r1/toe.csv")" = 8 ] \
+g='\[sex=[MF]&emp_prev12=(0-0|1-12)\]'
+[ "$(grep -cE "^any,coefficient,(lockin|post)$g,exit,[^,]+,[^,]+,[0-9]" "$tmp/r1/toe.csv")" = 8 ] \
   || { grep -E 'lockin|post' "$tmp/r1/toe.csv"; fail "exit effects by group"; }
-[ "$(grep -cE "^any,coefficient,\"post$g,loss,[^,]+,[^,]+,[0-9]" "$tmp/r1/toe.csv")" = 4 ] \
+[ "$(grep -cE "^any,coefficient,post$g,loss,[^,]+,[^,]+,[0-9]" "$tmp/r1/toe.csv")" = 4 ] \
   || { grep -E 'post' "$tmp/r1/toe.csv"; fail "job-loss effects by group"; }
 grep -qE '^any,coefficient,(lockin|post),' "$tmp/r1/toe.csv" && fail "an ungrouped effect row"
-grep -q '"lockin\[sex=M,emp_prev12=0-0\]"' "$tmp/r1/toe.csv" || fail "group label"
+grep -q 'lockin\[sex=M&emp_prev12=0-0\],' "$tmp/r1/toe.csv" || fail "group label"
 awk -F, '$3 == "cumulative" && $4 == 36 { t = $8; s = $9 } END { if (t == "" || !(s > 0)) exit 1 }' \
   "$tmp/r1/toe_vs_matching.csv" || fail "paths"
 grep -q 'Matching and timing-of-events' "$tmp/r1/report.html" || fail "report.html has no matching-vs-toe section"
