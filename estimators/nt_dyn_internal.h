@@ -393,8 +393,9 @@ struct nt_dyn_hz_s;
 nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
                           double **ls_start, double **ls_cens, double **lcap, struct nt_dyn_hz_s **hz,
                           nt_error *err);
-/* Row (person, s) of hazard kind (0 start, 1 censoring): -1 not at risk,
-   else the event (0/1). */
+/* Row (person, s) of hazard kind (0 start, 1 censoring, 2 censoring
+   without the data end: a row whose data end is s is no row): -1 not at
+   risk, else the event (0/1). */
 int nt_dyn_ipcw_at_risk(const nt_dyn_panel *p, long person, int s, int kind);
 
 /* A fitted hazard kept for the linearisation (hz of nt_dyn_ipcw_fit, when
@@ -402,17 +403,27 @@ int nt_dyn_ipcw_at_risk(const nt_dyn_panel *p, long person, int s, int kind);
    the index among them of candidate column c (1, the p covariates, the
    dummies of months fs+1..lsd, for censoring "started"), -1 left out (a
    pooled rate: the intercept alone); ch[person * months + t] the sum of
-   the person's hazards over its rows at risk in 1..t. */
+   the person's hazards over its rows at risk in 1..t. With pst (the pooled
+   censoring model, nt_dyn_cpool.c) the dummies are those of the pieces
+   1..np-1 instead of months, piece d = months pst[d]..pst[d+1]-1. */
 typedef struct {
     int s0, s1, fs, lsd, q;
     int *col;
+    int np, *pst;
 } nt_dyn_hzblock;
 typedef struct nt_dyn_hz_s {
-    int kind, nb;
+    int kind, nb;   /* kind: as nt_dyn_ipcw_at_risk's */
     nt_dyn_hzblock *b;
     double *ch;
 } nt_dyn_hz;
 void nt_dyn_hz_free(nt_dyn_hz *hz);
+/* The dummy columns of block B. */
+static inline int nt_dyn_hz_ndum(const nt_dyn_hzblock *B) { return B->pst ? B->np - 1 : B->lsd - B->fs; }
+/* The pooled censoring hazard (`censoring_model = pooled`): ls (n x months,
+   zero) gets log(1 - c(s)) of every row at risk, hz (kind 2) its block and
+   ch (not cumulated) when not NULL. */
+nt_status nt_dyn_cpool_fit(const nt_dyn_panel *p, const long *persons, const double *pw, long np, double *ls,
+                           nt_dyn_hz *hz, nt_error *err);
 
 /* The estimation effect of the hazards in the linearisation
    (nt_dyn_wlin.c; docs/inference.md, "ATT_never and IPCW"): the derivative

@@ -25,6 +25,9 @@
    them through the whole horizon when ATT_never is asked for) a person
    observed and without a start counts as at risk.
 
+   [estimator] censoring_model = pooled: the censoring hazard is instead
+   one logit over all months without the data end (nt_dyn_cpool.c).
+
    [estimator] ipcw_truncate = q (Cole & Hernan 2008): the censoring weight
    W(k, t) of every unit is capped at the q-quantile of W(k, t) over the
    persons of the units observed in t (copies counted), per start month k
@@ -49,8 +52,9 @@
 int nt_dyn_ipcw_at_risk(const nt_dyn_panel *p, long person, int s, int kind)
 {
     int32_t nobs = p->n_observed[person], tm = p->treat_month[person];
-    if (kind == 1) {
+    if (kind >= 1) {
         if (s < 1 || nobs < s) return -1;
+        if (kind == 2 && nobs == s && p->admin_observed && p->admin_observed[person] == s) return -1;
         return nobs == s;
     }
     if (nobs <= s || (tm >= 0 && tm < s)) return -1;
@@ -204,7 +208,7 @@ static void rows_free(hrows *R)
 
 /* ls for one hazard kind over every person of the units. */
 static nt_status hazard(const nt_dyn_panel *p, const long *persons, const double *pw, long np, int kind, double **out,
-                        nt_dyn_hz **hzo, nt_error *err)
+                        nt_dyn_hz **hzo, nt_error *err)   /* kind 2: the pooled censoring model */
 {
     size_t M = (size_t)p->months;
     double *ls = calloc((size_t)p->n * M + 1, sizeof *ls);
@@ -215,9 +219,9 @@ static nt_status hazard(const nt_dyn_panel *p, const long *persons, const double
         return NOMEM(err);
     }
     if (hz) hz->kind = kind;
-    nt_status s = NT_OK;
+    nt_status s = kind == 2 ? nt_dyn_cpool_fit(p, persons, pw, np, ls, hz, err) : NT_OK;
     int block = kind == 0 ? p->months : NT_DYN_IPCW_BLOCK;   /* the start hazard: one logit */
-    for (int s0 = 1; s0 < p->months && !s; s0 += block) {
+    for (int s0 = 1; s0 < p->months && !s && kind < 2; s0 += block) {
         int s1 = s0 + block - 1 < p->months - 1 ? s0 + block - 1 : p->months - 1;
         hrows R = {0};
         double *h = NULL;
@@ -331,7 +335,7 @@ nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n
         if (cnt[i] > 0) { persons[np] = i; cnt[np++] = cnt[i]; }
     nt_status s = NT_OK;
     if (o->never) s = hazard(p, persons, cnt, np, 0, ls_start, hz ? &hz[0] : NULL, err);
-    if (!s && o->censoring) s = hazard(p, persons, cnt, np, 1, ls_cens, hz ? &hz[1] : NULL, err);
+    if (!s && o->censoring) s = hazard(p, persons, cnt, np, o->censoring_model == 1 ? 2 : 1, ls_cens, hz ? &hz[1] : NULL, err);
     if (!s && o->censoring && o->ipcw_truncate > 0 && o->ipcw_truncate < 1)
         s = caps(p, persons, cnt, np, o, *ls_cens, lcap, err);
     free(cnt);
@@ -349,7 +353,10 @@ nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n
 void nt_dyn_hz_free(nt_dyn_hz *hz)
 {
     if (!hz) return;
-    for (int b = 0; b < hz->nb; b++) free(hz->b[b].col);
+    for (int b = 0; b < hz->nb; b++) {
+        free(hz->b[b].col);
+        free(hz->b[b].pst);
+    }
     free(hz->b);
     free(hz->ch);
     free(hz);

@@ -166,10 +166,17 @@ static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, int kind, double 
         for (int cc = 0; cc <= p->p; cc++)
             if (B->col[cc] >= 0)
                 addv(G, H, Q, NO, f0, f1, tau, off + B->col[cc], cc ? a * p->x[(size_t)(cc - 1) * (size_t)p->n + (size_t)u] : a, g);
-        for (int s = lo > B->fs + 1 ? lo : B->fs + 1; s <= hi && s <= B->lsd; s++)
-            if (B->col[p->p + s - B->fs] >= 0 && c[s] != c[s - 1])
-                addv(G, H, Q, NO, f0, f1, tau, off + B->col[p->p + s - B->fs], c[s] - c[s - 1], g);
-        int cs = p->p + B->lsd - B->fs + 1, from = lo > tm + 1 ? lo : tm + 1;
+        if (B->pst)   /* the pooled censoring model: a dummy per piece */
+            for (int d = 1; d < B->np; d++) {
+                int a0 = lo > B->pst[d] ? lo : B->pst[d], a1 = hi < B->pst[d + 1] - 1 ? hi : B->pst[d + 1] - 1;
+                if (a0 <= a1 && B->col[p->p + d] >= 0 && c[a1] != c[a0 - 1])
+                    addv(G, H, Q, NO, f0, f1, tau, off + B->col[p->p + d], c[a1] - c[a0 - 1], g);
+            }
+        else
+            for (int s = lo > B->fs + 1 ? lo : B->fs + 1; s <= hi && s <= B->lsd; s++)
+                if (B->col[p->p + s - B->fs] >= 0 && c[s] != c[s - 1])
+                    addv(G, H, Q, NO, f0, f1, tau, off + B->col[p->p + s - B->fs], c[s] - c[s - 1], g);
+        int cs = p->p + nt_dyn_hz_ndum(B) + 1, from = lo > tm + 1 ? lo : tm + 1;
         if (kind == 1 && tm >= 0 && B->col[cs] >= 0 && from <= hi) addv(G, H, Q, NO, f0, f1, tau, off + B->col[cs], c[hi] - c[from - 1], g);
     }
 }
@@ -403,17 +410,26 @@ void nt_dyn_wlin_weighted(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *uni
     }
 }
 
+/* The dummy of month s in block B (0: none). */
+static int hz_dum(const nt_dyn_hzblock *B, int s)
+{
+    if (!B->pst) return s > B->fs && s <= B->lsd ? s - B->fs : 0;
+    int d = 0;
+    while (d + 1 < B->np && s >= B->pst[d + 1]) d++;
+    return d;
+}
+
 /* Row (person, s) of block B's logit: z (q values) into zr; h its hazard. */
 static void zrow(const nt_dyn_panel *p, const nt_dyn_hz *hz, const nt_dyn_hzblock *B, long u, int s, double *zr)
 {
-    int nm = B->lsd - B->fs;
+    int nm = nt_dyn_hz_ndum(B), dm = hz_dum(B, s);
     int32_t tm = p->treat_month[u];
-    for (int cc = 0; cc <= p->p + nm + (hz->kind == 1); cc++) {
+    for (int cc = 0; cc <= p->p + nm + (hz->kind >= 1); cc++) {
         int j = B->col[cc];
         if (j < 0) continue;
         zr[j] = cc == 0 ? 1
               : cc <= p->p ? p->x[(size_t)(cc - 1) * (size_t)p->n + (size_t)u]
-              : cc <= p->p + nm ? (s - B->fs == cc - p->p)
+              : cc <= p->p + nm ? (dm == cc - p->p)
               : (tm >= 0 && tm < s);
     }
 }
@@ -451,7 +467,7 @@ nt_status nt_dyn_wlin_finish(nt_dyn_wlin *W, const nt_dyn_result *r, nt_dyn_lin 
             for (long u = 0; u < L->n && !st; u++) {
                 const double *c = hz->ch + (size_t)u * M;
                 for (int s = B->s0; s <= B->s1; s++) {
-                    if (nt_dyn_ipcw_at_risk(p, u, s, kind) < 0) continue;
+                    if (nt_dyn_ipcw_at_risk(p, u, s, hz->kind) < 0) continue;
                     double h = c[s] - c[s - 1];
                     if (!(h > 0)) continue;
                     zrow(p, hz, B, u, s, zr);
@@ -481,7 +497,7 @@ nt_status nt_dyn_wlin_finish(nt_dyn_wlin *W, const nt_dyn_result *r, nt_dyn_lin 
                 int any = 0;
                 memset(sc, 0, (size_t)q * sizeof *sc);
                 for (int s = B->s0; s <= B->s1; s++) {
-                    int d = nt_dyn_ipcw_at_risk(p, u, s, kind);
+                    int d = nt_dyn_ipcw_at_risk(p, u, s, hz->kind);
                     double h = c[s] - c[s - 1];
                     if (d < 0 || !(h > 0)) continue;
                     zrow(p, hz, B, u, s, zr);

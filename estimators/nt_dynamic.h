@@ -138,6 +138,12 @@ typedef struct {
     /* 1: inverse-probability-of-censoring weights on treated and controls
        (death, emigration, data end), 1 / P(observed in t | observed in k, X). */
     int censoring;
+    /* The censoring hazard's model: 0 (block) a logit per 12 months since
+       inflow with a dummy per month, the data end modelled with death and
+       emigration; 1 (pooled) one logit over all months, covariates common
+       to all months, a dummy per piece of 12 months, the data end not
+       modelled (nt_dyn_cpool.c). */
+    int censoring_model;
     /* With censoring: each censoring weight W_i(k, t) capped at the
        ipcw_truncate quantile of those of the persons observed in t
        (0.5 < q < 1; 0 = none; nt_dyn_ipcw.c). */

@@ -9,7 +9,8 @@
    %s for the method, e.g. est_%s_1.csv. A method name may end in _never
    (the estimand ATT_never) and/or _ipcw (censoring weights), e.g.
    radius_never_ipcw (estimators/nt_dyn_ipcw.c), then optionally _tNN:
-   [estimator] ipcw_truncate = 0.NN, e.g. ipw_ipcw_t99 (else the study's). Beside each OUT file the
+   [estimator] ipcw_truncate = 0.NN, e.g. ipw_ipcw_t99 (else the study's); _cp anywhere after the
+   method: censoring_model = pooled, e.g. ipw_ipcw_cp. Beside each OUT file the
    per-start-month estimates and SEs (effects_by_start.csv's) in
    OUT.by_start.csv.
 
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
         trunc = atof(q);
         *suf = 0;
     }
+    int cmodel = st->censoring_model;   /* a suffix _cp: censoring_model = pooled */
+    if ((suf = strstr(base, "_cp"))) { cmodel = 1; memmove(suf, suf + 3, strlen(suf + 3) + 1); }
     int ipcw = (suf = strstr(base, "_ipcw")) != NULL;
     if (suf) *suf = 0;
     int never = (suf = strstr(base, "_never")) != NULL;
@@ -140,6 +143,7 @@ int main(int argc, char **argv)
     d.never = never;
     d.censoring = ipcw;
     d.ipcw_truncate = trunc;
+    d.censoring_model = cmodel;
     nt_dyn_lin *L = NULL;
     if (nt_dyn_lin_alloc(p->n, d.horizon, p->n_outcomes, &L, &err)) return die(&err);
     d.lin = L;

@@ -382,6 +382,7 @@ static void dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d)
     d->bias_adjust = st->bias_adjust;
     d->censoring = st->censoring;
     d->ipcw_truncate = st->ipcw_truncate;
+    d->censoring_model = st->censoring_model;
     d->kernel = st->kernel;
     d->bandwidth = st->bandwidth;
     d->ai_neighbors = st->ai_neighbors;

@@ -107,6 +107,7 @@ typedef struct {
     int never;             /* also ATT_never (now vs never within the horizon; issue 14) */
     int censoring;         /* 0 none, 1 ipcw: inverse-probability-of-censoring weights (issue 14) */
     double ipcw_truncate;  /* censoring weights capped at this quantile per (start month, month); 0 = none */
+    int censoring_model;   /* the censoring hazard: 0 block (a logit per 12 months), 1 pooled (nt_dyn_cpool.c) */
     int ai_neighbors;      /* extension; Abadie-Imbens J */
     long min_treated;      /* fewest treated per propensity model (pool_sparse) or per start
                               month (without); not a disclosure rule */

@@ -90,6 +90,14 @@ static nt_status warn(nt_study *s, const char *msg, nt_error *err)
     return NT_OK;
 }
 
+/* censoring_model chooses the censoring hazard: without IPCW there is none. */
+nt_status nt_study_check_cmodel(nt_study *s, nt_error *err)
+{
+    if (s->censoring_model == 0 || s->censoring == 1) return NT_OK;
+    return warn(s, "[estimator] censoring_model chooses the censoring hazard of censoring = ipcw; "
+                   "without it it has no effect", err);
+}
+
 /* ipcw_truncate caps the censoring weights: without them it has no effect. */
 nt_status nt_study_check_truncate(nt_study *s, nt_error *err)
 {

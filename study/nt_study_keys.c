@@ -205,6 +205,7 @@ static const nt_study_words kernel_words = {nt_kernel_parse, kernel_name};
 TWO_WORDS(inference, "bootstrap", "linearised")
 TWO_WORDS(language, "en", "nl")
 TWO_WORDS(censoring, "none", "ipcw")
+TWO_WORDS(censoring_model, "block", "pooled")
 TWO_WORDS(summary, "ATT", "ATT_fixed")   /* [summary] estimand: the field summary_fixed */
 static const nt_study_words calendar_words = {nt_calendar_parse, nt_calendar_name};
 _Static_assert(sizeof(nt_method) == sizeof(int) && sizeof(nt_trim) == sizeof(int) && sizeof(nt_kernel) == sizeof(int),
@@ -459,6 +460,8 @@ const nt_study_key nt_study_keys[] = {
     {"estimator", "censoring", NT_KEY_WORD, F(censoring), 0, "none", 0, 0, NULL, .words = &censoring_words},
     {"estimator", "ipcw_truncate", NT_KEY_NUM, F(ipcw_truncate), 0, "none", 0.5, 1, "a quantile between 0.5 and 1 or none",
      .flags = NT_KEY_NONE_OK, .unset = "none", .check = nt_study_check_truncate},
+    {"estimator", "censoring_model", NT_KEY_WORD, F(censoring_model), 0, "block", 0, 0, NULL, .words = &censoring_model_words,
+     .check = nt_study_check_cmodel},
     {"estimator", "ai_neighbors", NT_KEY_INT, F(ai_neighbors), 0, "2", 1, 1000, "a whole number from 1 to 1000", .flags = 0},
     {"estimator", "min_treated", NT_KEY_LONG, F(min_treated), 0, "10", 1, MAXI, "a whole number of treated persons >= 1",
      .flags = 0},

@@ -78,11 +78,13 @@ struct nt_study_key {
 
 /* The rules between keys (nt_study_checks.c): [data] (spell files or a
    store), [cost] (evaluated programmes), and warnings for the bootstrap
-   with nn and for ipcw_truncate without censoring = ipcw. */
+   with nn and for ipcw_truncate or censoring_model without censoring =
+   ipcw. */
 nt_status nt_study_check_data(nt_study *s, nt_error *err);
 nt_status nt_study_check_costs(nt_study *s, nt_error *err);
 nt_status nt_study_check_bootstrap(nt_study *s, nt_error *err);
 nt_status nt_study_check_truncate(nt_study *s, nt_error *err);
+nt_status nt_study_check_cmodel(nt_study *s, nt_error *err);
 
 /* method = toe (nt_study_toe_keys.c): a cut point (months >= 0), "K" or
    "K1:K2", and the check that sets toe, method and tests the cut lists. */

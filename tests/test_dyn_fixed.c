@@ -323,9 +323,10 @@ static void test_fixed_lin_hazard_numerical(void **state)
     enum { N = DYN_RAND_N, H = 20 };
     static dyn_rand R;
     static long units[N], cnt[N];
-    const struct { nt_method m; int never, cells; } cases[5] = {
-        {NT_METHOD_IPW, 0, 0}, {NT_METHOD_NN, 0, 0}, {NT_METHOD_RADIUS, 0, 0}, {NT_METHOD_IPW, 0, 1}, {NT_METHOD_IPW, 1, 0}};
-    for (int c = 0; c < 5; c++) {
+    const struct { nt_method m; int never, cells, pooled; } cases[8] = {
+        {NT_METHOD_IPW, 0, 0, 0}, {NT_METHOD_NN, 0, 0, 0}, {NT_METHOD_RADIUS, 0, 0, 0}, {NT_METHOD_IPW, 0, 1, 0},
+        {NT_METHOD_IPW, 1, 0, 0}, {NT_METHOD_IPW, 0, 0, 1}, {NT_METHOD_RADIUS, 0, 0, 1}, {NT_METHOD_IPW, 0, 1, 1}};
+    for (int c = 0; c < 8; c++) {
         nt_dyn_panel *v = dyn_rand_fill(&R, 7, 1, 1, cases[c].cells);
         fixed_rand(&R);
         nt_dyn_opts o;
@@ -338,6 +339,7 @@ static void test_fixed_lin_hazard_numerical(void **state)
         o.min_treated = 1;
         o.censoring = !cases[c].never;
         o.never = cases[c].never;
+        o.censoring_model = cases[c].pooled;   /* the pooled censoring logit (pieces 1-12, 13-29) */
         nt_dyn_lin *L;
         nt_error err;
         assert_int_equal(nt_dyn_lin_alloc(N, H, 1, &L, &err), NT_OK);

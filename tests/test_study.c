@@ -221,6 +221,22 @@ static void test_defaults(void **state)
     assert_int_equal(s->n_warnings, 0);
     expect_near(s->ipcw_truncate, 0.99, 0);
     nt_study_free(s);
+    /* censoring_model likewise (default block) */
+    assert_int_equal(read_text("study_defaults",
+                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
+                               "[treatment]\nprograms = any\n[estimator]\ncensoring_model = pooled\n",
+                               &s, &err), NT_OK);
+    assert_int_equal(s->n_warnings, 1);
+    assert_non_null(strstr(s->warnings[0], "censoring_model"));
+    nt_study_free(s);
+    assert_int_equal(read_text("study_defaults",
+                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
+                               "[treatment]\nprograms = any\n[estimator]\ncensoring = ipcw\n"
+                               "censoring_model = pooled\n",
+                               &s, &err), NT_OK);
+    assert_int_equal(s->n_warnings, 0);
+    assert_int_equal(s->censoring_model, 1);
+    nt_study_free(s);
     /* The default inference (linearised) is valid for nn: no warning. */
     assert_int_equal(read_text("study_defaults",
                                "[study]\nname = mini\n[data]\nstore = c.h5\n"
