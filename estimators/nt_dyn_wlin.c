@@ -157,7 +157,7 @@ static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, ests e, int kind,
                   int t, int tau, const double *g)
 {
     const nt_dyn_hz *hz = W->hz[kind];
-    if (kind == 1 && nt_dyn_cens_capped(p, u, k, t, NULL)) return;   /* ipcw_truncate: a capped weight is fixed */
+    if (kind == 1 && p->lcap_cens && nt_dyn_cens_capped(p, u, k, t, NULL)) return;   /* ipcw_truncate: capped, fixed */
     int Q = W->Q[kind], H = W->H;
     const double *c = hz->ch + (size_t)u * (size_t)p->months;
     int32_t tm = p->treat_month[u];
