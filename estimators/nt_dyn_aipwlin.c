@@ -17,7 +17,9 @@
    The propensity logit's derivative needs nothing: the outcome model's
    weights do not involve the propensity. A (k, t) without a model (the
    rows rule of nt_dyn_ols_controls, or an outcome whose fit failed: beta
-   0) takes no term. Main runs only (no copies). */
+   0) takes no term. Main runs only (no copies). A's Cholesky factor is the
+   fit's own (nt_dyn_ols_controls keeps it: the same rows, weights and
+   ridge; before 2026-12-01 this file built A again). */
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dyn_internal.h"
 
@@ -31,13 +33,13 @@
 static double xcol(const double *x, long ld, int j, long r) { return x[(size_t)j * (size_t)ld + (size_t)r]; }
 
 nt_status nt_dyn_aipw_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
-                          int t, int tau, int fixed, const double *beta, const double *cW, const double *cS,
-                          nt_error *err)
+                          int t, int tau, int fixed, const double *beta, const double *chol, const double *cW,
+                          const double *cS, nt_error *err)
 {
-    if (!beta || !m->xz || !ctx->lin) return NT_OK;
+    if (!beta || !chol || !m->xz || !ctx->lin) return NT_OK;
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, qx = m->qx, k = ctx->k, hw = nt_dyn_has_w(p);
-    long nc = m->n_c, rows = 0;
+    long nc = m->n_c;
     int fitted[64], any = 0;
     for (int o = 0; o < NO && o < 64; o++) {   /* an outcome without a model has beta 0 */
         fitted[o] = 0;
@@ -45,32 +47,14 @@ nt_status nt_dyn_aipw_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *
         any |= fitted[o];
     }
     double *Wu = malloc(((size_t)nc + 1) * sizeof *Wu), *g = calloc((size_t)qx, sizeof *g);
-    gsl_matrix *A = gsl_matrix_calloc((size_t)qx, (size_t)qx), *A2 = gsl_matrix_alloc((size_t)qx, (size_t)qx);
     gsl_vector *gv = gsl_vector_alloc((size_t)qx), *v = gsl_vector_alloc((size_t)qx);
+    gsl_matrix_const_view A = gsl_matrix_const_view_array(chol, (size_t)qx, (size_t)qx);
     nt_status st = NT_OK;
-    if (!Wu || !g || !A || !A2 || !gv || !v) { st = NOMEM(err); goto done; }
+    if (!Wu || !g || !gv || !v) { st = NOMEM(err); goto done; }
     if (!any || NO > 64) goto done;
-    /* the regression's rows and A, as nt_dyn_ols_controls */
-    for (long j = 0; j < nc; j++) {
+    for (long j = 0; j < nc; j++) {   /* the regression's weights, as nt_dyn_ols_controls */
         long pc = unit_person[m->c_unit[j]];
         Wu[j] = nt_dyn_cobs(p, pc, t) ? nt_dyn_wt(p, pc, k, t, 1) : 0;
-        if (!(Wu[j] > 0)) continue;
-        rows++;
-        for (int a = 0; a < qx; a++)
-            for (int b = 0; b <= a; b++)
-                *gsl_matrix_ptr(A, (size_t)a, (size_t)b) += Wu[j] * xcol(m->xz, nc, a, j) * xcol(m->xz, nc, b, j);
-    }
-    if (rows < (long)m->adjust_per_col * qx) goto done;
-    double maxd = 0;
-    for (int a = 0; a < qx; a++) {
-        for (int b = 0; b < a; b++) gsl_matrix_set(A, (size_t)b, (size_t)a, gsl_matrix_get(A, (size_t)a, (size_t)b));
-        if (gsl_matrix_get(A, (size_t)a, (size_t)a) > maxd) maxd = gsl_matrix_get(A, (size_t)a, (size_t)a);
-    }
-    gsl_matrix_memcpy(A2, A);
-    if (gsl_linalg_cholesky_decomp1(A2)) {   /* the ridge of nt_wls_fit_ridge */
-        gsl_matrix_memcpy(A2, A);
-        for (int a = 0; a < qx; a++) *gsl_matrix_ptr(A2, (size_t)a, (size_t)a) += 1e-9 * (maxd > 0 ? maxd : 1);
-        if (gsl_linalg_cholesky_decomp1(A2)) goto done;
     }
     /* g: the treated's weighted covariate sums less the controls' kc_j x_j */
     double Wc = 0, Sk = 0;
@@ -94,7 +78,7 @@ nt_status nt_dyn_aipw_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *
         for (int q = 0; q < qx; q++) g[q] -= kc * xcol(m->xz, nc, q, j);
     }
     for (int q = 0; q < qx; q++) gsl_vector_set(gv, (size_t)q, g[q]);
-    gsl_linalg_cholesky_solve(A2, gv, v);
+    gsl_linalg_cholesky_solve(&A.matrix, gv, v);
     for (long j = 0; j < nc; j++) {
         if (!(Wu[j] > 0)) continue;
         long pc = unit_person[m->c_unit[j]];
@@ -112,8 +96,6 @@ nt_status nt_dyn_aipw_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *
 done:
     free(Wu);
     free(g);
-    gsl_matrix_free(A);
-    gsl_matrix_free(A2);
     gsl_vector_free(gv);
     gsl_vector_free(v);
     return st;

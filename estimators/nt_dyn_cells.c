@@ -139,9 +139,9 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
 {
     cell_sums cs = {0};
     int k = ctx->k;
-    double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
+    double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL, *chol = NULL;
     nt_status s = m->xz && !beta ? NOMEM(err) : NT_OK;
-    if (!s && m->xz) s = nt_dyn_ols_controls(p, unit_person, count, m, k, t, NO, beta, err);
+    if (!s && m->xz) s = nt_dyn_ols_controls(p, unit_person, count, m, k, t, NO, beta, ctx->lin ? &chol : NULL, err);
     if (!s) s = cell_compute(p, unit_person, count, m, k, t, NO, beta, &cs, err);
     for (long i = 0; i < m->n_t && !s; i++) {
         long pi = unit_person[m->t_unit[i]], ci = nt_dyn_ucount(count, m->t_unit[i]), c = m->t_cell[i];
@@ -167,8 +167,9 @@ nt_status nt_dyn_cells_tau(const nt_dyn_panel *p, const long *unit_person, const
     for (int o = 0; o < NO && o < 64 && *wcontrib > 0; o++) Ak[o] = sum[o] / *wcontrib;
     if (!s && ctx->lin) cells_lin(ctx, p, unit_person, m, t, tau, fixed, beta, &cs, Ak, &oom);
     if (!s && oom) s = NOMEM(err);
-    if (!s && ctx->lin) s = nt_dyn_aipw_lin(ctx, p, unit_person, m, t, tau, fixed, beta, cs.W, cs.S, err);   /* AIPW's model */
+    if (!s && ctx->lin) s = nt_dyn_aipw_lin(ctx, p, unit_person, m, t, tau, fixed, beta, chol, cs.W, cs.S, err);   /* AIPW's model */
     cell_free(&cs);
     free(beta);
+    free(chol);
     return s;
 }

@@ -285,9 +285,13 @@ static inline double nt_dyn_yadj(const nt_dyn_panel *p, const nt_dyn_kmatch *m, 
 }
 /* AIPW: the OLS of each outcome at month t on the design over the observed
    (not yet started) controls of start month k, weighted by their copies
-   and ATT_never / IPCW weights (beta: NO x qx). */
+   and ATT_never / IPCW weights (beta: NO x qx, 0 without a model). chol
+   (NULL: not wanted): *chol the Cholesky factor of the fit's X'WX (qx x qx,
+   row-major, ridged as nt_wls_fit_ridge; the caller frees it), NULL
+   without a model. */
 nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
-                              const nt_dyn_kmatch *m, int k, int t, int NO, double *beta, nt_error *err);
+                              const nt_dyn_kmatch *m, int k, int t, int NO, double *beta, double **chol,
+                              nt_error *err);
 /* att[o * horizon + tau] = sum_k c_k(tau) ATT_k(tau) / sum_k c_k(tau) over
    the start months with use_k[k] (c: contributing treated). */
 void nt_dyn_combine(nt_dyn_result *r, const int *use_k, double *att);
@@ -319,17 +323,20 @@ nt_status nt_dyn_fixed_finish(nt_dyn_result *r, const int *use, nt_dyn_paths *ct
 nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                              const nt_dyn_kmatch *m, int t, int tau, int fixed, double *kvar, nt_error *err);
 /* The (k, tau) terms of weighting; beta: the AIPW outcome models (qx per
-   outcome) or NULL; with ctx->G also the logit derivative. */
+   outcome) or NULL, chol their X'WX's factor (nt_dyn_ols_controls; NULL
+   without a model); with ctx->G also the logit derivative. */
 nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                               const nt_dyn_kmatch *m, int t, int tau, int fixed, const double *beta,
-                              nt_error *err);
+                              const double *chol, nt_error *err);
 /* AIPW (beta not NULL) at (k, tau), after the weighting terms: the
    outcome model's own term -phi_u W_u e_u of each of its units and, with
-   the hazards, its part of their derivative (nt_dyn_aipwlin.c); cW, cS
-   the cells' sums as nt_dyn_wlin_weighted (NULL: one cell). */
+   the hazards, its part of their derivative (nt_dyn_aipwlin.c); chol the
+   Cholesky factor of the model's X'WX from nt_dyn_ols_controls (NULL: no
+   model, no term); cW, cS the cells' sums as nt_dyn_wlin_weighted (NULL:
+   one cell). */
 nt_status nt_dyn_aipw_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person, const nt_dyn_kmatch *m,
-                          int t, int tau, int fixed, const double *beta, const double *cW, const double *cS,
-                          nt_error *err);
+                          int t, int tau, int fixed, const double *beta, const double *chol, const double *cW,
+                          const double *cS, nt_error *err);
 /* After an interval (weighting): the logit's term G' H^-1 x_r (d_r - e_r)
    over the model's rows (fit_keep), e the fitted probabilities. */
 nt_status nt_dyn_lin_score(nt_dyn_paths *ctx, const long *unit_person, const nt_dyn_rows *rows,
@@ -498,6 +505,20 @@ static inline int nt_dyn_cobs(const nt_dyn_panel *p, long person, int t)
 /* 1 when the paths weight units (ATT_never, IPCW; nt_dyn_ipcw.c). */
 static inline int nt_dyn_has_w(const nt_dyn_panel *p) { return p->ls_start || p->ls_cens; }
 
+/* ipcw_truncate: 1 when person's censoring weight W(k, t) is capped (its
+   log, ls_cens(k) - ls_cens(t), above lcap_cens of (k, t)); *lw (NULL: not
+   wanted) the log weight, capped. The one rule of the estimate
+   (nt_dyn_wt) and of the linearisation, where a capped weight is a
+   constant (nt_dyn_wlin.c). Needs p->ls_cens. */
+static inline int nt_dyn_cens_capped(const nt_dyn_panel *p, long person, int k, int t, double *lw)
+{
+    size_t b = (size_t)person * (size_t)p->months;
+    double c = p->ls_cens[b + (size_t)k] - p->ls_cens[b + (size_t)t];
+    int capped = p->lcap_cens && c > p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t];
+    if (lw) *lw = capped ? p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t] : c;
+    return capped;
+}
+
 /* The weight of a unit observed in t of start month k: 1 / P(observed in t
    | observed in k, X) with IPCW, times for a control (ATT_never)
    1 / P(no programme start in k+1..t | X, at risk) (nt_dyn_ipcw.c); the
@@ -508,9 +529,8 @@ static inline double nt_dyn_wt(const nt_dyn_panel *p, long person, int k, int t,
     size_t b = (size_t)person * (size_t)p->months;
     double lw = 0;
     if (p->ls_cens) {
-        double c = p->ls_cens[b + (size_t)k] - p->ls_cens[b + (size_t)t];
-        if (p->lcap_cens && c > p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t])
-            c = p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t];
+        double c;
+        nt_dyn_cens_capped(p, person, k, t, &c);
         lw += c;
     }
     if (control && p->ls_start) lw += p->ls_start[b + (size_t)k] - p->ls_start[b + (size_t)t];

@@ -590,7 +590,7 @@ static double mu0_at(const double *x, long ld, int qx, long r, const double *bet
 
 static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                               const nt_dyn_kmatch *m, int t, int tau, int fixed, const double *beta,
-                              nt_error *err)
+                              const double *chol, nt_error *err)
 {
     nt_dyn_lin *L = ctx->lin;
     int NO = p->n_outcomes, H = ctx->horizon;
@@ -657,7 +657,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
             }
         }
     }
-    return nk > 0 ? nt_dyn_aipw_lin(ctx, p, unit_person, m, t, tau, fixed, beta, NULL, NULL, err) : NT_OK;   /* AIPW's model */
+    return nk > 0 ? nt_dyn_aipw_lin(ctx, p, unit_person, m, t, tau, fixed, beta, chol, NULL, NULL, err) : NT_OK;   /* AIPW's model */
 }
 
 double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o)
@@ -679,10 +679,10 @@ nt_status nt_dyn_lin_matched(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lon
 
 nt_status nt_dyn_lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit_person,
                               const nt_dyn_kmatch *m, int t, int tau, int fixed, const double *beta,
-                              nt_error *err)
+                              const double *chol, nt_error *err)
 {
     double t0 = nt_now();
-    nt_status s = lin_weighted(ctx, p, unit_person, m, t, tau, fixed, beta, err);
+    nt_status s = lin_weighted(ctx, p, unit_person, m, t, tau, fixed, beta, chol, err);
     ctx->lin->seconds += nt_now() - t0;
     return s;
 }

@@ -65,27 +65,38 @@ static double mu0(const double *x, long ld, int qx, long r, const double *beta)
    so the month's AIPW is its IPW contrast. A sparse start month's few
    controls (seed 6 of docs/inference.md: 3 rows, 21 columns) are fitted
    exactly and the treated's mu0 extrapolated (ATT_k 1,132 of a binary
-   outcome), the rule of the bias-adjusted radius (nt_dyn_adjust.c). */
+   outcome), the rule of the bias-adjusted radius (nt_dyn_adjust.c).
+   One Gram matrix and Cholesky factor serve every outcome (the weights are
+   the same), kept in *chol for the linearisation (nt_dyn_aipw_lin). */
 nt_status nt_dyn_ols_controls(const nt_dyn_panel *p, const long *unit_person, const long *count,
-                              const nt_dyn_kmatch *m, int k, int t, int NO, double *beta, nt_error *err)
+                              const nt_dyn_kmatch *m, int k, int t, int NO, double *beta, double **chol,
+                              nt_error *err)
 {
     memset(beta, 0, (size_t)NO * (size_t)m->qx * sizeof *beta);
+    if (chol) *chol = NULL;
     double *y = malloc((size_t)(m->n_c + 1) * sizeof *y), *w = malloc((size_t)(m->n_c + 1) * sizeof *w);
-    if (!y || !w) { free(y); free(w); return NOMEM(err); }
+    double *f = malloc(((size_t)m->qx * (size_t)m->qx + 1) * sizeof *f);
+    if (!y || !w || !f) { free(y); free(w); free(f); return NOMEM(err); }
     long rows = 0;
     for (long j = 0; j < m->n_c; j++) {
         long pc = unit_person[m->c_unit[j]];
         w[j] = nt_dyn_cobs(p, pc, t) ? (double)nt_dyn_ucount(count, m->c_unit[j]) * nt_dyn_wt(p, pc, k, t, 1) : 0;
         if (w[j] > 0) rows += nt_dyn_ucount(count, m->c_unit[j]);
     }
-    nt_status s = NT_OK;
-    for (int oc = 0; oc < NO && rows >= (long)m->adjust_per_col * m->qx && !s; oc++) {
+    nt_status s = NT_OK, fs = NT_ENUMERIC;   /* fs: the factor's (singular even with the ridge: no model) */
+    nt_error e2;
+    if (NO > 0 && rows >= (long)m->adjust_per_col * m->qx) {
+        fs = nt_wls_chol_ridge(m->xz, m->n_c, m->qx, w, f, &e2);
+        if (fs == NT_ENOMEM) s = NOMEM(err);
+    }
+    for (int oc = 0; oc < NO && fs == NT_OK && !s; oc++) {
         for (long j = 0; j < m->n_c; j++)
             y[j] = w[j] > 0 ? (double)p->outcome[oc][unit_person[m->c_unit[j]] * p->months + t] : 0;
-        nt_error e2;
-        if (nt_wls_fit_ridge(m->xz, m->n_c, m->qx, y, w, beta + (size_t)oc * m->qx, &e2) == NT_ENOMEM)
+        if (nt_wls_chol_solve(m->xz, m->n_c, m->qx, y, w, f, beta + (size_t)oc * m->qx, &e2) == NT_ENOMEM)
             s = NOMEM(err);
     }
+    if (chol && fs == NT_OK && !s) *chol = f;
+    else free(f);
     free(y);
     free(w);
     return s;
@@ -380,9 +391,9 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
     int k = ctx->k;
     double wsum = 0;
     double *csum = calloc((size_t)NO, sizeof *csum);
-    double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL;
+    double *beta = m->xz ? calloc((size_t)NO * (size_t)m->qx, sizeof *beta) : NULL, *chol = NULL;
     if (!csum || (m->xz && !beta)) { free(csum); free(beta); return NOMEM(err); }
-    if (m->xz && nt_dyn_ols_controls(p, unit_person, count, m, k, t, NO, beta, err)) {
+    if (m->xz && nt_dyn_ols_controls(p, unit_person, count, m, k, t, NO, beta, ctx->lin ? &chol : NULL, err)) {
         free(csum);
         free(beta);
         return NT_ENOMEM;
@@ -411,9 +422,10 @@ static nt_status weighted_tau(const nt_dyn_panel *p, const long *unit_person, co
                                      mu0(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)oc * m->qx : NULL));
     }
     for (int oc = 0; oc < NO && *ncontrib > 0; oc++) sum[oc] -= *wcontrib * csum[oc] / wsum;
-    nt_status s = ctx->lin ? nt_dyn_lin_weighted(ctx, p, unit_person, m, t, tau, fixed, beta, err) : NT_OK;
+    nt_status s = ctx->lin ? nt_dyn_lin_weighted(ctx, p, unit_person, m, t, tau, fixed, beta, chol, err) : NT_OK;
     free(csum);
     free(beta);
+    free(chol);
     return s;
 }
 

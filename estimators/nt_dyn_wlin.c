@@ -82,7 +82,6 @@ typedef struct nt_dyn_wlin_s {
     double *G[2];         /* [((f * NO + o) * H + tau) * Q + j], f the estimand (0 ATT, 1 ATT_fixed) */
     double *G2;           /* censoring: [(f * H + tau) * Q + j] */
     nt_dyn_lin *Lt;       /* the start censoring term's accumulator: L, or a second run's (nt_dyn_wlin_second) */
-    int f0, f1;           /* the estimands the current (k, tau) adds to */
     double *buf, *sden;   /* scratch: range mode's difference arrays; treated s_i, den_i */
     size_t cap, cap_t;
 } nt_dyn_wlin;
@@ -136,24 +135,30 @@ void nt_dyn_wlin_second(nt_dyn_wlin *W, nt_dyn_lin *Lf)
     W->Lt = Lf ? Lf : W->L;
 }
 
-/* Into estimands f0..f1 (the same term: a start month run once serves both). */
-static inline void addv(double *G, int H, int Q, int NO, int f0, int f1, int tau, int j, double v, const double *g)
+/* The estimands a (k, tau) adds to, f0..f1 (0 ATT, 1 ATT_fixed). */
+typedef struct { int f0, f1; } ests;
+
+/* The estimands of this (k, tau): 0..fixed, or ATT_fixed's alone in a second run (nt_dyn_wlin_second). */
+static ests estimands(const nt_dyn_wlin *W, int fixed)
 {
-    for (int f = f0; f <= f1; f++)
+    int second = W->Lt != W->L;
+    return (ests){second, second ? 1 : fixed};
+}
+
+/* Into estimands e.f0..e.f1 (the same term: a start month run once serves both). */
+static inline void addv(double *G, int H, int Q, int NO, ests e, int tau, int j, double v, const double *g)
+{
+    for (int f = e.f0; f <= e.f1; f++)
         for (int o = 0; o < NO; o++) G[(((size_t)f * NO + o) * H + (size_t)tau) * (size_t)Q + (size_t)j] += g[o] * v;
 }
 
-/* G += g[o] D_u(k, t) for hazard kind (G laid out [((f * NO + o) * H + tau) * Q + j]) into W's
-   estimands f0..f1. */
-static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, int kind, double *G, int NO, long u, int k, int t,
-                  int tau, const double *g)
+/* G += g[o] D_u(k, t) for hazard kind (G laid out [((f * NO + o) * H + tau) * Q + j]) into estimands e. */
+static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, ests e, int kind, double *G, int NO, long u, int k,
+                  int t, int tau, const double *g)
 {
     const nt_dyn_hz *hz = W->hz[kind];
-    if (kind == 1 && p->lcap_cens) {   /* ipcw_truncate: a capped weight is fixed */
-        const double *l = p->ls_cens + (size_t)u * (size_t)p->months;
-        if (l[k] - l[t] > p->lcap_cens[(size_t)k * (size_t)p->months + (size_t)t]) return;
-    }
-    int Q = W->Q[kind], H = W->H, f0 = W->f0, f1 = W->f1;
+    if (kind == 1 && p->lcap_cens && nt_dyn_cens_capped(p, u, k, t, NULL)) return;   /* ipcw_truncate: capped, fixed */
+    int Q = W->Q[kind], H = W->H;
     const double *c = hz->ch + (size_t)u * (size_t)p->months;
     int32_t tm = p->treat_month[u];
     for (int b = 0; b < hz->nb; b++) {
@@ -165,45 +170,36 @@ static void add_d(const nt_dyn_wlin *W, const nt_dyn_panel *p, int kind, double 
         if (a == 0) continue;
         for (int cc = 0; cc <= p->p; cc++)
             if (B->col[cc] >= 0)
-                addv(G, H, Q, NO, f0, f1, tau, off + B->col[cc], cc ? a * p->x[(size_t)(cc - 1) * (size_t)p->n + (size_t)u] : a, g);
+                addv(G, H, Q, NO, e, tau, off + B->col[cc], cc ? a * p->x[(size_t)(cc - 1) * (size_t)p->n + (size_t)u] : a, g);
         if (B->pst)   /* the pooled censoring model: a dummy per piece */
             for (int d = 1; d < B->np; d++) {
                 int a0 = lo > B->pst[d] ? lo : B->pst[d], a1 = hi < B->pst[d + 1] - 1 ? hi : B->pst[d + 1] - 1;
                 if (a0 <= a1 && B->col[p->p + d] >= 0 && c[a1] != c[a0 - 1])
-                    addv(G, H, Q, NO, f0, f1, tau, off + B->col[p->p + d], c[a1] - c[a0 - 1], g);
+                    addv(G, H, Q, NO, e, tau, off + B->col[p->p + d], c[a1] - c[a0 - 1], g);
             }
         else
             for (int s = lo > B->fs + 1 ? lo : B->fs + 1; s <= hi && s <= B->lsd; s++)
                 if (B->col[p->p + s - B->fs] >= 0 && c[s] != c[s - 1])
-                    addv(G, H, Q, NO, f0, f1, tau, off + B->col[p->p + s - B->fs], c[s] - c[s - 1], g);
+                    addv(G, H, Q, NO, e, tau, off + B->col[p->p + s - B->fs], c[s] - c[s - 1], g);
         int cs = p->p + nt_dyn_hz_ndum(B) + 1, from = lo > tm + 1 ? lo : tm + 1;
-        if (kind == 1 && tm >= 0 && B->col[cs] >= 0 && from <= hi) addv(G, H, Q, NO, f0, f1, tau, off + B->col[cs], c[hi] - c[from - 1], g);
+        if (kind == 1 && tm >= 0 && B->col[cs] >= 0 && from <= hi) addv(G, H, Q, NO, e, tau, off + B->col[cs], c[hi] - c[from - 1], g);
     }
 }
 
-/* A unit's derivative terms: control (start and censoring) or treated. */
-static void unit_terms(nt_dyn_wlin *W, const nt_dyn_panel *p, long person, int k, int t, int tau, int control,
-                       int ns, const double *gs, const double *gc, double a)
+/* A unit's derivative terms into estimands e: control (start and censoring) or treated. */
+static void unit_terms(nt_dyn_wlin *W, const nt_dyn_panel *p, ests e, long person, int k, int t, int tau,
+                       int control, int ns, const double *gs, const double *gc, double a)
 {
-    if (control && ns && W->hz[0]) add_d(W, p, 0, W->G[0], W->NO, person, k, t, tau, gs);
+    if (control && ns && W->hz[0]) add_d(W, p, e, 0, W->G[0], W->NO, person, k, t, tau, gs);
     if (!W->hz[1]) return;
-    add_d(W, p, 1, W->G[1], W->NO, person, k, t, tau, gc);
-    if (!control) add_d(W, p, 1, W->G2, 1, person, k, t, tau, &a);
-}
-
-/* The estimands of this (k, tau): 0..fixed, or ATT_fixed's alone in a second run. */
-static void estimands(nt_dyn_wlin *W, int fixed)
-{
-    int second = W->Lt != W->L;
-    W->f0 = second;
-    W->f1 = second ? 1 : fixed;
+    add_d(W, p, e, 1, W->G[1], W->NO, person, k, t, tau, gc);
+    if (!control) add_d(W, p, e, 1, W->G2, 1, person, k, t, tau, &a);
 }
 
 void nt_dyn_wlin_unit(nt_dyn_wlin *W, const nt_dyn_panel *p, long person, int k, int t, int tau, int fixed,
                       const double *g)
 {
-    estimands(W, fixed);
-    unit_terms(W, p, person, k, t, tau, 1, 1, g, g, 0);
+    unit_terms(W, p, estimands(W, fixed), person, k, t, tau, 1, 1, g, g, 0);
 }
 
 static int scratch(nt_dyn_wlin *W, size_t n, size_t nt)
@@ -278,7 +274,7 @@ nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long 
     int NO = W->NO, np = m->epan ? 3 : 1;
     long nt = m->n_t, nc = m->n_c;
     double SK = 0, C[64] = {0}, gs[64], gc[64];
-    estimands(W, fixed);
+    ests es = estimands(W, fixed);
     for (long j = 0; j < nc; j++) {
         if (!(K[j] > 0)) continue;
         SK += K[j];
@@ -352,7 +348,7 @@ nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long 
             gs[o] = ns ? -K[j] * (yc[o][j] - C[o]) : 0;
             gc[o] = gs[o] + (cens ? wc * Rj[o] : 0);
         }
-        unit_terms(W, p, pc, k, t, tau, 1, ns, gs, gc, 0);
+        unit_terms(W, p, es, pc, k, t, tau, 1, ns, gs, gc, 0);
     }
     for (long i = 0; i < nt && cens; i++) {
         if (!contrib[i]) continue;
@@ -360,7 +356,7 @@ nt_status nt_dyn_wlin_matched(nt_dyn_wlin *W, const nt_dyn_panel *p, const long 
         for (int o = 0; o < NO; o++)
             gc[o] = tw[i] * (nt_dyn_yadj(p, m, 0, i, pi, o, t) - yhat[(size_t)i * NO + o] +
                              C[o] * (lam * W->sden[2 * i] - 1));
-        unit_terms(W, p, pi, k, t, tau, 0, 0, gs, gc, tw[i]);
+        unit_terms(W, p, es, pi, k, t, tau, 0, 0, gs, gc, tw[i]);
     }
     return NT_OK;
 }
@@ -378,7 +374,7 @@ void nt_dyn_wlin_weighted(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *uni
 {
     int NO = W->NO;
     double Wc = 0, Sk = 0, g[64];
-    estimands(W, fixed);
+    ests es = estimands(W, fixed);
     for (long j = 0; j < m->n_c && !cW; j++) {
         long pc = unit_person[m->c_unit[j]];
         if (nt_dyn_cobs(p, pc, t) && m->w[j] > 0) Wc += m->w[j] * nt_dyn_wt(p, pc, k, t, 1);
@@ -397,7 +393,7 @@ void nt_dyn_wlin_weighted(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *uni
         for (int o = 0; o < NO; o++)
             g[o] = -kc * ((double)p->outcome[o][pc * p->months + t] -
                           mu0_of(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[c * NO + o]);
-        unit_terms(W, p, pc, k, t, tau, 1, 1, g, g, 0);
+        unit_terms(W, p, es, pc, k, t, tau, 1, 1, g, g, 0);
     }
     for (long i = 0; i < m->n_t && W->hz[1]; i++) {
         long pi = unit_person[m->t_unit[i]], c = cW ? m->t_cell[i] : 0;
@@ -406,7 +402,7 @@ void nt_dyn_wlin_weighted(nt_dyn_wlin *W, const nt_dyn_panel *p, const long *uni
         for (int o = 0; o < NO; o++)
             g[o] = a * ((double)p->outcome[o][pi * p->months + t] -
                         mu0_of(m->xt, m->n_t, m->qx, i, beta ? beta + (size_t)o * m->qx : NULL) - rbar[c * NO + o]);
-        unit_terms(W, p, pi, k, t, tau, 0, 0, g, g, a);
+        unit_terms(W, p, es, pi, k, t, tau, 0, 0, g, g, a);
     }
 }
 

@@ -69,15 +69,22 @@ nt_status nt_ipw_estimate(const double *e, const uint8_t *treated, const uint8_t
     return NT_OK;
 }
 
-/* X'WX (both triangles) and X'Wy over the units with w > 0 (w NULL = 1). */
-static void normal_equations(const double *x, long n, int p, const double *y, const double *w, gsl_matrix *A,
-                             gsl_vector *b)
+/* X'Wy over the units with w > 0 (w NULL = 1). */
+static void xwy(const double *x, long n, int p, const double *y, const double *w, gsl_vector *b)
 {
     for (int j = 0; j < p; j++) {
         const double *xj = x + (size_t)j * (size_t)n;
         double bj = 0;
         for (long i = 0; i < n; i++) { double wi = w ? w[i] : 1; if (wi > 0) bj += wi * xj[i] * y[i]; }
         gsl_vector_set(b, (size_t)j, bj);
+    }
+}
+
+/* X'WX (both triangles) over the units with w > 0 (w NULL = 1). */
+static void gram(const double *x, long n, int p, const double *w, gsl_matrix *A)
+{
+    for (int j = 0; j < p; j++) {
+        const double *xj = x + (size_t)j * (size_t)n;
         for (int k = 0; k <= j; k++) {
             const double *xk = x + (size_t)k * (size_t)n;
             double a = 0;
@@ -88,37 +95,56 @@ static void normal_equations(const double *x, long n, int p, const double *y, co
     }
 }
 
-nt_status nt_wls_fit_ridge(const double *x, long n, int p, const double *y, const double *w, double *beta,
-                           nt_error *err)
+nt_status nt_wls_chol_ridge(const double *x, long n, int p, const double *w, double *chol, nt_error *err)
 {
     nt_gsl_quiet();
     nt_status st = NT_OK;
-    gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p), *work = gsl_matrix_alloc((size_t)p, (size_t)p);
-    gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
-    if (!A || !work || !b || !sol) { st = nt_fail(err, NT_ENOMEM, "out of memory in least squares"); goto done; }
-    normal_equations(x, n, p, y, w, A, b);
+    gsl_matrix *A = gsl_matrix_calloc((size_t)p, (size_t)p);
+    gsl_matrix_view work = gsl_matrix_view_array(chol, (size_t)p, (size_t)p);
+    if (!A) return nt_fail(err, NT_ENOMEM, "out of memory in least squares");
+    gram(x, n, p, w, A);
     double maxd = 0;
     for (int j = 0; j < p; j++)
         if (gsl_matrix_get(A, (size_t)j, (size_t)j) > maxd) maxd = gsl_matrix_get(A, (size_t)j, (size_t)j);
-    gsl_matrix_memcpy(work, A);
-    if (gsl_linalg_cholesky_decomp1(work) != GSL_SUCCESS) {
-        gsl_matrix_memcpy(work, A);
-        for (int j = 0; j < p; j++) work->data[j * work->tda + j] += 1e-9 * (maxd > 0 ? maxd : 1);
-        if (gsl_linalg_cholesky_decomp1(work) != GSL_SUCCESS) {
+    gsl_matrix_memcpy(&work.matrix, A);
+    if (gsl_linalg_cholesky_decomp1(&work.matrix) != GSL_SUCCESS) {
+        gsl_matrix_memcpy(&work.matrix, A);
+        for (int j = 0; j < p; j++) chol[(size_t)j * (size_t)p + (size_t)j] += 1e-9 * (maxd > 0 ? maxd : 1);
+        if (gsl_linalg_cholesky_decomp1(&work.matrix) != GSL_SUCCESS)
             st = nt_fail(err, NT_ENUMERIC, "least squares: X'WX is singular even with a ridge");
-            goto done;
-        }
     }
-    if (gsl_linalg_cholesky_solve(work, b, sol) != GSL_SUCCESS) {
+    gsl_matrix_free(A);
+    return st;
+}
+
+nt_status nt_wls_chol_solve(const double *x, long n, int p, const double *y, const double *w, const double *chol,
+                            double *beta, nt_error *err)
+{
+    nt_gsl_quiet();
+    nt_status st = NT_OK;
+    gsl_matrix_const_view f = gsl_matrix_const_view_array(chol, (size_t)p, (size_t)p);
+    gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
+    if (!b || !sol) { st = nt_fail(err, NT_ENOMEM, "out of memory in least squares"); goto done; }
+    xwy(x, n, p, y, w, b);
+    if (gsl_linalg_cholesky_solve(&f.matrix, b, sol) != GSL_SUCCESS) {
         st = nt_fail(err, NT_ENUMERIC, "least squares: the solve failed");
         goto done;
     }
     for (int j = 0; j < p; j++) beta[j] = gsl_vector_get(sol, (size_t)j);
 done:
-    gsl_matrix_free(A);
-    gsl_matrix_free(work);
     gsl_vector_free(b);
     gsl_vector_free(sol);
+    return st;
+}
+
+nt_status nt_wls_fit_ridge(const double *x, long n, int p, const double *y, const double *w, double *beta,
+                           nt_error *err)
+{
+    double *chol = malloc(((size_t)p * (size_t)p + 1) * sizeof *chol);
+    if (!chol) return nt_fail(err, NT_ENOMEM, "out of memory in least squares");
+    nt_status st = nt_wls_chol_ridge(x, n, p, w, chol, err);
+    if (!st) st = nt_wls_chol_solve(x, n, p, y, w, chol, beta, err);
+    free(chol);
     return st;
 }
 
@@ -131,7 +157,8 @@ nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const doub
     gsl_vector *b = gsl_vector_calloc((size_t)p), *sol = gsl_vector_alloc((size_t)p);
     double *d = malloc((size_t)p * sizeof *d);
     if (!A || !b || !sol || !d) { st = nt_fail(err, NT_ENOMEM, "out of memory in least squares"); goto done; }
-    normal_equations(x, n, p, y, w, A, b);
+    gram(x, n, p, w, A);
+    xwy(x, n, p, y, w, b);
     for (int j = 0; j < p; j++) {
         double a = gsl_matrix_get(A, (size_t)j, (size_t)j);
         if (!(a > 0)) { st = nt_fail(err, NT_EINPUT, "least squares: %s is zero in every row used", terms ? terms[j] : "a column"); goto done; }

@@ -47,6 +47,12 @@ nt_status nt_wls_fit(const double *x, long n, int p, const double *y, const doub
    and beta untouched. */
 nt_status nt_wls_fit_ridge(const double *x, long n, int p, const double *y, const double *w, double *beta,
                            nt_error *err);
+/* nt_wls_fit_ridge in two steps, for several y on one design and weights:
+   chol (p x p, row-major) the Cholesky factor of X'WX, ridged as above
+   (still singular: NT_ENUMERIC); then beta of one y from it. */
+nt_status nt_wls_chol_ridge(const double *x, long n, int p, const double *w, double *chol, nt_error *err);
+nt_status nt_wls_chol_solve(const double *x, long n, int p, const double *y, const double *w, const double *chol,
+                            double *beta, nt_error *err);
 
 /* Common support: sets skip[i] = 1 (leaves others unchanged) for units off
    support. MINMAX: e outside [max(min e|D=1, min e|D=0), min(max e|D=1,

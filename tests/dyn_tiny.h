@@ -107,26 +107,42 @@ static inline nt_status dyn_tiny_estimate(dyn_tiny *T, const nt_dyn_opts *o, nt_
     return nt_dyn_estimate(dyn_tiny_view(T), units, DYN_TINY_N, o, r, err);
 }
 
-/* The hand computations' check of a linearisation: every person's term at
-   month tau is want[p] / scale; with r, the month's SE is the root of the
-   terms' sum of squares (sqrt(sum want^2) / scale). */
-static inline void dyn_tiny_expect_lin(const nt_dyn_lin *L, const nt_dyn_result *r, int tau,
-                                       const double want[DYN_TINY_N], double scale)
+/* The linearised inference of L and r (no bootstrap draws); the caller
+   frees it. */
+static inline nt_dyn_inference *dyn_tiny_infer(const nt_dyn_lin *L, const nt_dyn_result *r)
 {
-    double ss = 0;
-    for (int p = 0; p < DYN_TINY_N; p++) {
-        double c[DYN_TINY_M];
-        nt_dyn_lin_get(L, 0, p, c);
-        expect_near(c[tau], want[p] / scale, 1e-6);
-        ss += want[p] * want[p] / (scale * scale);
-    }
-    if (!r) return;
     nt_infer_opts io = {.B = 0, .seed = 1, .level = 0.95};
     nt_dyn_inference *f;
     nt_error err;
     assert_int_equal(nt_dyn_infer(L, r, &io, &f, &err), NT_OK);
-    expect_near(f->se[tau], sqrt(ss), 1e-6);
+    return f;
+}
+
+/* The hand computations' check of a linearisation of estimand e (0 ATT, 1
+   ATT_fixed; one outcome): every person's term at month tau is want[p] /
+   scale; with r, the month's SE is the root of the terms' sum of squares
+   (sqrt(sum want^2) / scale). */
+static inline void dyn_tiny_expect_lin_e(const nt_dyn_lin *L, const nt_dyn_result *r, int e, int tau,
+                                         const double want[DYN_TINY_N], double scale)
+{
+    double ss = 0;
+    for (int p = 0; p < DYN_TINY_N; p++) {
+        double c[DYN_TINY_M];
+        nt_dyn_lin_get(L, e, p, c);
+        expect_near(c[tau], want[p] / scale, 1e-6);
+        ss += want[p] * want[p] / (scale * scale);
+    }
+    if (!r) return;
+    nt_dyn_inference *f = dyn_tiny_infer(L, r);
+    expect_near(f->se[e * L->horizon + tau], sqrt(ss), 1e-6);
     nt_dyn_inference_free(f);
+}
+
+/* The same for ATT. */
+static inline void dyn_tiny_expect_lin(const nt_dyn_lin *L, const nt_dyn_result *r, int tau,
+                                       const double want[DYN_TINY_N], double scale)
+{
+    dyn_tiny_expect_lin_e(L, r, 0, tau, want, scale);
 }
 
 /* The random panel of the invariant checks (test_dyn_never.c,
@@ -135,7 +151,10 @@ static inline void dyn_tiny_expect_lin(const nt_dyn_lin *L, const nt_dyn_result 
    logit(-1.5 + .5 x1) (at 0 only without later), with later starts at 3..22
    for 40% of the others (later), censoring at hazard logit(-3.5 + .8 x1)
    (censor), two exact cells (cells), employment logit(-1 + .7 x1 + .3 x2 +
-   1{two months after the start}). Draws from stream `stream` of seed 42. */
+   1{two months after the start}). Draws from stream `stream` of seed 42.
+   Its store (dyn_rand) also holds smaller hand-made panels (n persons, M
+   months, laid out y[i * M + t]; test_dyn_never.c's truncation panel),
+   viewed by dyn_rand_view. */
 enum { DYN_RAND_N = 600, DYN_RAND_M = 30 };
 
 typedef struct {
@@ -148,6 +167,18 @@ typedef struct {
     long units[DYN_RAND_N];
     nt_dyn_panel v;
 } dyn_rand;
+
+/* The estimator's view of R's first n persons over M months (p covariates,
+   n_risk months of on[] per person; cells: R->cell the exact cells). */
+static inline nt_dyn_panel *dyn_rand_view(dyn_rand *R, long n, int M, int p, int n_risk, int cells)
+{
+    R->out[0] = R->y;
+    R->v = (nt_dyn_panel){.n = n, .months = M, .treat_month = R->tm, .treat_type = R->tt, .treat_cost = R->cost,
+                          .n_observed = R->nobs, .admin_observed = R->adm, .n_risk = n_risk, .on_index = R->on,
+                          .emp_before = R->emp, .n_outcomes = 1, .outcome = R->out, .p = p, .x = R->x,
+                          .term = R->term, .included = R->inc, .exact_cell = cells ? R->cell : NULL};
+    return &R->v;
+}
 
 static inline nt_dyn_panel *dyn_rand_fill(dyn_rand *R, uint64_t stream, int later, int censor, int cells)
 {
@@ -177,14 +208,9 @@ static inline nt_dyn_panel *dyn_rand_fill(dyn_rand *R, uint64_t stream, int late
             R->y[i * M + t] = t < R->nobs[i] ? (float)(nt_rng_uniform(&g) < pe) : NAN;
         }
     }
-    R->out[0] = R->y;
     R->term[0] = "x1";
     R->term[1] = "x2";
-    R->v = (nt_dyn_panel){.n = N, .months = M, .treat_month = R->tm, .treat_type = R->tt, .treat_cost = R->cost,
-                          .n_observed = R->nobs, .admin_observed = R->adm, .n_risk = M, .on_index = R->on,
-                          .emp_before = R->emp, .n_outcomes = 1, .outcome = R->out, .p = 2, .x = R->x,
-                          .term = R->term, .included = R->inc, .exact_cell = cells ? R->cell : NULL};
-    return &R->v;
+    return dyn_rand_view(R, N, M, 2, M, cells);
 }
 
 #endif

@@ -294,18 +294,8 @@ static void test_never_radius_ba_tiny(void **state)
    observed (1/4) to 1/2 and the estimate moves. */
 enum { TR_N = 80, TR_M = 2 };
 
-typedef struct {
-    int32_t tm[TR_N], tt[TR_N], nobs[TR_N], adm[TR_N];
-    double cost[TR_N], x[TR_N];
-    uint8_t on[TR_N * TR_M], emp[TR_N * TR_M], inc[TR_N];
-    float y[TR_N * TR_M];
-    const float *out[1];
-    const char *term[1];
-    long units[TR_N];
-    nt_dyn_panel v;
-} trunc_panel;
-
-static nt_dyn_panel *trunc_fill(trunc_panel *T)
+/* The panel above in the random panel's store (tests/dyn_tiny.h). */
+static nt_dyn_panel *trunc_fill(dyn_rand *T)
 {
     memset(T, 0, sizeof *T);
     for (int i = 0; i < TR_N; i++) {
@@ -323,30 +313,18 @@ static nt_dyn_panel *trunc_fill(trunc_panel *T)
             T->y[i * TR_M + t] = t < T->nobs[i] ? (float)(r % 3 == 0 || (x && tr && t == 1)) : NAN;
         }
     }
-    T->out[0] = T->y;
     T->term[0] = "x";
-    T->v = (nt_dyn_panel){.n = TR_N, .months = TR_M, .treat_month = T->tm, .treat_type = T->tt,
-                          .treat_cost = T->cost, .n_observed = T->nobs, .admin_observed = T->adm, .n_risk = 1,
-                          .on_index = T->on, .emp_before = T->emp, .n_outcomes = 1, .outcome = T->out, .p = 1,
-                          .x = T->x, .term = T->term, .included = T->inc};
-    return &T->v;
+    return dyn_rand_view(T, TR_N, TR_M, 1, 1, 0);
 }
 
-static nt_dyn_result *trunc_run(trunc_panel *T, nt_method method, int censoring, double q, nt_dyn_lin *L)
+static nt_dyn_result *trunc_run(dyn_rand *T, nt_method method, int censoring, double q, nt_dyn_lin *L)
 {
     nt_dyn_opts o;
-    nt_dyn_opts_default(&o);
-    o.program = 1;
-    o.start_first = o.start_last = 0;
-    o.start_interval = 1;
+    dyn_tiny_opts(&o, method, L);   /* the hand computations' options, over 2 months */
     o.horizon = 2;
-    o.method = method;
-    o.caliper = 0;
-    o.min_treated = 1;
     o.bias_adjust = 0;
     o.censoring = censoring;
     o.ipcw_truncate = q;
-    o.lin = L;
     nt_dyn_result *r = NULL;
     nt_error err;
     if (nt_dyn_estimate(trunc_fill(T), T->units, TR_N, &o, &r, &err)) fail_msg("nt_dyn_estimate: %s", err.msg);
@@ -356,7 +334,7 @@ static nt_dyn_result *trunc_run(trunc_panel *T, nt_method method, int censoring,
 static void test_ipcw_truncate(void **state)
 {
     (void)state;
-    static trunc_panel T;
+    static dyn_rand T;
     const nt_method ms[3] = {NT_METHOD_IPW, NT_METHOD_RADIUS, NT_METHOD_NN};
     for (int a = 0; a < 3; a++) {
         nt_dyn_result *u = trunc_run(&T, ms[a], 0, 0, NULL), *w = trunc_run(&T, ms[a], 1, 0, NULL);

@@ -145,6 +145,21 @@ static void test_full(void **state)
     nt_study_free(s);
 }
 
+/* The smallest study (a store, programme any) with `rest` after its
+   [treatment] section, read: one warning, naming `word`, or none (word
+   NULL). The caller frees it. */
+static nt_study *read_warned(const char *rest, const char *word)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "[study]\nname = mini\n[data]\nstore = c.h5\n[treatment]\nprograms = any\n%s", rest);
+    nt_study *s = NULL;
+    nt_error err;
+    assert_int_equal(read_text("study_defaults", text, &s, &err), NT_OK);
+    assert_int_equal(s->n_warnings, word ? 1 : 0);
+    if (word) assert_non_null(strstr(s->warnings[0], word));
+    return s;
+}
+
 static void test_defaults(void **state)
 {
     (void)state;
@@ -195,30 +210,14 @@ static void test_defaults(void **state)
     nt_study_free(s);
 
     /* A bootstrap with nn and replacement: valid, but warned about. */
-    assert_int_equal(read_text("study_defaults",
-                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
-                               "[treatment]\nprograms = any\n[estimator]\nmethod = nn\n"
-                               "caliper = none\nexact = none\n[inference]\nmethod = bootstrap\n",
-                               &s, &err), NT_OK);
+    s = read_warned("[estimator]\nmethod = nn\ncaliper = none\nexact = none\n[inference]\nmethod = bootstrap\n",
+                    "bootstrap");
     assert_int_equal(s->method, NT_METHOD_NN);
     expect_near(s->caliper, 0, 0);
-    assert_int_equal(s->n_warnings, 1);
-    assert_non_null(strstr(s->warnings[0], "bootstrap"));
     nt_study_free(s);
     /* ipcw_truncate without censoring = ipcw: warned about; with it, not. */
-    assert_int_equal(read_text("study_defaults",
-                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
-                               "[treatment]\nprograms = any\n[estimator]\nipcw_truncate = 0.99\n",
-                               &s, &err), NT_OK);
-    assert_int_equal(s->n_warnings, 1);
-    assert_non_null(strstr(s->warnings[0], "ipcw_truncate"));
-    nt_study_free(s);
-    assert_int_equal(read_text("study_defaults",
-                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
-                               "[treatment]\nprograms = any\n[estimator]\ncensoring = ipcw\n"
-                               "ipcw_truncate = 0.99\n",
-                               &s, &err), NT_OK);
-    assert_int_equal(s->n_warnings, 0);
+    nt_study_free(read_warned("[estimator]\nipcw_truncate = 0.99\n", "ipcw_truncate"));
+    s = read_warned("[estimator]\ncensoring = ipcw\nipcw_truncate = 0.99\n", NULL);
     expect_near(s->ipcw_truncate, 0.99, 0);
     nt_study_free(s);
     /* censoring_model likewise (default block) */
@@ -238,13 +237,8 @@ static void test_defaults(void **state)
     assert_int_equal(s->censoring_model, 1);
     nt_study_free(s);
     /* The default inference (linearised) is valid for nn: no warning. */
-    assert_int_equal(read_text("study_defaults",
-                               "[study]\nname = mini\n[data]\nstore = c.h5\n"
-                               "[treatment]\nprograms = any\n[estimator]\nmethod = nn\n"
-                               "caliper = none\nexact = none\n",
-                               &s, &err), NT_OK);
+    s = read_warned("[estimator]\nmethod = nn\ncaliper = none\nexact = none\n", NULL);
     assert_int_equal(s->inference, 1);
-    assert_int_equal(s->n_warnings, 0);
     nt_study_free(s);
 }
 
