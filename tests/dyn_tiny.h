@@ -153,8 +153,8 @@ static inline void dyn_tiny_expect_lin(const nt_dyn_lin *L, const nt_dyn_result 
    (censor), two exact cells (cells), employment logit(-1 + .7 x1 + .3 x2 +
    1{two months after the start}). Draws from stream `stream` of seed 42.
    Its store (dyn_rand) also holds smaller hand-made panels (n persons, M
-   months, laid out y[i * M + t]; test_dyn_never.c's truncation panel),
-   viewed by dyn_rand_view. */
+   months, laid out y[i * M + t]; test_dyn_never.c's truncation panel,
+   test_dyn_cpool.c's censoring panel), viewed by dyn_rand_view. */
 enum { DYN_RAND_N = 600, DYN_RAND_M = 30 };
 
 typedef struct {

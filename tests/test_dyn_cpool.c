@@ -23,21 +23,12 @@
 #include "estimators/nt_dyn_infer.h"
 #include "estimators/nt_dynamic.h"
 #include "estimators/nt_method.h"
+#include "tests/dyn_tiny.h"
 
 enum { CP_N = 160, CP_M = 3 };
 
-typedef struct {
-    int32_t tm[CP_N], tt[CP_N], nobs[CP_N], adm[CP_N];
-    double cost[CP_N], x[CP_N];
-    uint8_t on[CP_N * CP_M], emp[CP_N * CP_M], inc[CP_N];
-    float y[CP_N * CP_M];
-    const float *out[1];
-    const char *term[1];
-    long units[CP_N];
-    nt_dyn_panel v;
-} cp_panel;
-
-static nt_dyn_panel *cp_fill(cp_panel *T)
+/* the panel above in dyn_tiny.h's store of hand-made panels */
+static nt_dyn_panel *cp_fill(dyn_rand *T)
 {
     memset(T, 0, sizeof *T);
     for (int i = 0; i < CP_N; i++) {
@@ -59,16 +50,11 @@ static nt_dyn_panel *cp_fill(cp_panel *T)
             T->y[i * CP_M + t] = t < T->nobs[i] ? (float)(tr && x && t == 2) : NAN;
         }
     }
-    T->out[0] = T->y;
     T->term[0] = "x";
-    T->v = (nt_dyn_panel){.n = CP_N, .months = CP_M, .treat_month = T->tm, .treat_type = T->tt,
-                          .treat_cost = T->cost, .n_observed = T->nobs, .admin_observed = T->adm, .n_risk = 1,
-                          .on_index = T->on, .emp_before = T->emp, .n_outcomes = 1, .outcome = T->out, .p = 1,
-                          .x = T->x, .term = T->term, .included = T->inc};
-    return &T->v;
+    return dyn_rand_view(T, CP_N, CP_M, 1, 1, 0);
 }
 
-static nt_dyn_result *cp_run(cp_panel *T, nt_method method, int model)
+static nt_dyn_result *cp_run(dyn_rand *T, nt_method method, int model)
 {
     nt_dyn_opts o;
     nt_dyn_opts_default(&o);
@@ -91,7 +77,7 @@ static nt_dyn_result *cp_run(cp_panel *T, nt_method method, int model)
 static void test_cpool_weights(void **state)
 {
     (void)state;
-    static cp_panel T;
+    static dyn_rand T;
     nt_dyn_result *p = cp_run(&T, NT_METHOD_IPW, 1), *b = cp_run(&T, NT_METHOD_IPW, 0);
     assert_int_equal(p->k_contrib[1], 40);
     assert_int_equal(p->k_contrib[2], 20);

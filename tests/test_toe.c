@@ -18,6 +18,7 @@
 #include "estimators/nt_toe_model.h"
 #include "tests/surv_testdata.h"
 #include "tests/toe_tiny.h"
+#include "tests/toe_small.h"
 
 /* Three persons, one baseline piece per hazard, no covariates; effects
    "lockin" (in_program = 1) and "post"; theta = (a_e, d_lockin, d_post, a_p)
@@ -95,61 +96,12 @@ static void test_toe_layout_errors(void **state)
 }
 
 
-typedef struct {
-    tcsv *t;
-    nt_toe_data d;
-    double *x;
-} small_set;
-
-static const char *const small_xn[] = {"x1", "x2"};
-static const double cut_e[] = {6, 12}, cut_p[] = {6};
-
-static small_set small_load(void)
-{
-    small_set s = {0};
-    s.t = tcsv_read("data/toe_small.csv");
-    assert_non_null(s.t);
-    long n = s.t->nrow;
-    double *pid = tcsv_column(s.t, "person"), *x1 = tcsv_column(s.t, "x1"), *x2 = tcsv_column(s.t, "x2");
-    long *person = malloc((size_t)n * sizeof *person);
-    for (long i = 0; i < n; i++) person[i] = (long)pid[i];
-    s.x = malloc(2 * (size_t)n * sizeof *s.x);
-    memcpy(s.x, x1, (size_t)n * sizeof *s.x);
-    memcpy(s.x + n, x2, (size_t)n * sizeof *s.x);
-    free(pid);
-    free(x1);
-    free(x2);
-    s.d = (nt_toe_data){.n = n, .person = person, .period = tcsv_column(s.t, "period"),
-                        .y_exit = tcsv_column(s.t, "y_exit"), .y_entry = tcsv_column(s.t, "y_entry"),
-                        .since_entry = tcsv_column(s.t, "since_entry"), .in_program = tcsv_column(s.t, "in_program"),
-                        .x = s.x, .nx = 2, .xnames = small_xn};
-    return s;
-}
-
-static void small_free(small_set *s)
-{
-    free((void *)s->d.person);
-    free((void *)s->d.period);
-    free((void *)s->d.y_exit);
-    free((void *)s->d.y_entry);
-    free((void *)s->d.since_entry);
-    free((void *)s->d.in_program);
-    free(s->x);
-    tcsv_free(s->t);
-}
-
-static nt_toe_opts small_opts(int kmin, int kmax)
-{
-    return (nt_toe_opts){.exit_cuts = cut_e, .n_exit_cuts = 2, .entry_cuts = cut_p, .n_entry_cuts = 1,
-                         .k_min = kmin, .k_max = kmax};
-}
-
 /* Golden: scripts/reference/toe_golden.R (optim BFGS + Newton polish, same
    parameterisation and canonical labels) on tests/data/toe_small.csv. */
 static void test_toe_golden(void **state)
 {
     (void)state;
-    small_set s = small_load();
+    toe_small s = toe_small_load(0);
     double worst_c = 0, worst_se = 0, worst_ll = 0;
     for (int K = 1; K <= 2; K++) {
         tcsv *g = tcsv_read(K == 1 ? "golden/toe_k1.csv" : "golden/toe_k2.csv");
@@ -223,7 +175,7 @@ static void test_toe_golden(void **state)
     printf("toe_small: gradient vs central differences, max rel. error K=2 %.2e, K=3 %.2e\n", g2, g3);
     assert_true(g2 < 1e-6 && g3 < 1e-6);
     nt_toe_model_free(m);
-    small_free(&s);
+    toe_small_free(&s);
 }
 
 /* Rows outside a hazard's risk set (nt_toe_data.exit_risk / entry_risk):
@@ -273,21 +225,7 @@ static void test_toe_risk_hand(void **state)
 static void test_toe_risk_golden(void **state)
 {
     (void)state;
-    tcsv *t = tcsv_read("data/toe_risk.csv");
-    assert_non_null(t);
-    long n = t->nrow;
-    double *pid = tcsv_column(t, "person"), *x = malloc(2 * (size_t)n * sizeof *x);
-    double *x1 = tcsv_column(t, "x1"), *x2 = tcsv_column(t, "x2");
-    long *person = malloc((size_t)n * sizeof *person);
-    for (long i = 0; i < n; i++) person[i] = (long)pid[i];
-    memcpy(x, x1, (size_t)n * sizeof *x);
-    memcpy(x + n, x2, (size_t)n * sizeof *x);
-    double *cols[8] = {tcsv_column(t, "period"), tcsv_column(t, "y_exit"), tcsv_column(t, "y_entry"),
-                       tcsv_column(t, "since_entry"), tcsv_column(t, "in_program"), tcsv_column(t, "exit_risk"),
-                       tcsv_column(t, "entry_risk"), pid};
-    nt_toe_data d = {.n = n, .person = person, .period = cols[0], .y_exit = cols[1], .y_entry = cols[2],
-                     .since_entry = cols[3], .in_program = cols[4], .exit_risk = cols[5], .entry_risk = cols[6],
-                     .x = x, .nx = 2, .xnames = small_xn};
+    toe_small s = toe_small_load(TOE_SMALL_RISK);
     double worst_c = 0, worst_se = 0;
     for (int K = 1; K <= 2; K++) {
         tcsv *g = tcsv_read(K == 1 ? "golden/toe_risk_k1.csv" : "golden/toe_risk_k2.csv");
@@ -295,20 +233,12 @@ static void test_toe_risk_golden(void **state)
         nt_toe_opts o = small_opts(K, K);
         nt_toe_result *r = NULL;
         nt_error err = {0};
-        assert_int_equal(nt_toe_fit(&d, &o, &r, &err), NT_OK);
+        assert_int_equal(nt_toe_fit(&s.d, &o, &r, &err), NT_OK);
         assert_int_equal(r->p, g->nrow);
         assert_true(r->converged);
         printf("risk K = %d: loglik %.10f (R %.10f)\n", K, r->loglik, tcsv_num(g, 0, "loglik"));
         expect_rel(r->loglik, tcsv_num(g, 0, "loglik"), 1e-6);
-        for (long j = 0; j < g->nrow; j++) {
-            expect_name(r->name[j], tcsv_str(g, j, "name"));
-            double c = tcsv_num(g, j, "coef"), se = tcsv_num(g, j, "se"), sc = tcsv_num(g, j, "se_cluster");
-            expect_near(r->coef[j], c, 1e-6 * fmax(1, fabs(c)));
-            expect_rel(r->se[j], se, 1e-4);
-            expect_rel(r->se_cluster[j], sc, 1e-4);
-            worst_c = fmax(worst_c, fabs(r->coef[j] - c) / fmax(1, fabs(c)));
-            worst_se = fmax(worst_se, fmax(fabs(r->se[j] / se - 1), fabs(r->se_cluster[j] / sc - 1)));
-        }
+        expect_golden_rows(r, g, &worst_c, &worst_se);
         nt_toe_result_free(r);
         tcsv_free(g);
     }
@@ -317,17 +247,12 @@ static void test_toe_risk_golden(void **state)
     nt_toe_opts o = small_opts(1, 1);
     nt_toe_result *r = NULL;
     nt_error err = {0};
-    assert_int_equal(nt_toe_fit(&d, &o, &r, &err), NT_OK);
+    assert_int_equal(nt_toe_fit(&s.d, &o, &r, &err), NT_OK);
     for (long j = 0; j < gl->nrow; j++) expect_rel(r->coef[j], tcsv_num(gl, j, "coef"), 1e-6);
     expect_rel(r->loglik, tcsv_num(gl, 0, "loglik"), 1e-9);
     nt_toe_result_free(r);
     tcsv_free(gl);
-    for (int k = 0; k < 8; k++) free(cols[k]);
-    free(x1);
-    free(x2);
-    free(x);
-    free(person);
-    tcsv_free(t);
+    toe_small_free(&s);
 }
 
 /* (c) Simulated population: two types, type 2 (probability .4) with

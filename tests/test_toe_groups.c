@@ -21,6 +21,7 @@
 #include "estimators/nt_toe_model.h"
 #include "tests/surv_testdata.h"
 #include "tests/toe_tiny.h"
+#include "tests/toe_small.h"
 
 static double F(double mu) { return log(-expm1(-mu)); }
 
@@ -134,50 +135,11 @@ static void test_toe_groups_errors(void **state)
     assert_non_null(strstr(err.msg, "exit:post[b]"));
 }
 
-static const char *const xn[] = {"x1", "x2"};
-static const char *const ln[] = {"loss:(-Inf,0]", "loss:(0,2]", "loss:(2,Inf)", "loss:x1", "loss:post[x2=0]",
-                                 "loss:post[x2=1]"};
-static const char *const gn[] = {"[x2=0]", "[x2=1]"};
-static const double cut_e[] = {6, 12}, cut_p[] = {6};
-
 static void test_toe_groups_golden(void **state)
 {
     (void)state;
-    tcsv *t = tcsv_read("data/toe_small.csv"), *c = tcsv_read("data/toe_loss_cells.csv");
-    assert_non_null(t);
-    assert_non_null(c);
-    long n = t->nrow, nc = c->nrow;
-    double *pid = tcsv_column(t, "person"), *x = malloc(2 * (size_t)n * sizeof *x);
-    double *x1 = tcsv_column(t, "x1"), *x2 = tcsv_column(t, "x2");
-    long *person = malloc((size_t)n * sizeof *person), *cperson = malloc((size_t)nc * sizeof *cperson);
-    int *grp = malloc((size_t)n * sizeof *grp);
-    for (long i = 0; i < n; i++) {
-        person[i] = (long)pid[i];
-        grp[i] = (int)x2[i];
-    }
-    memcpy(x, x1, (size_t)n * sizeof *x);
-    memcpy(x + n, x2, (size_t)n * sizeof *x);
-    double *cols[5] = {tcsv_column(t, "period"), tcsv_column(t, "y_exit"), tcsv_column(t, "y_entry"),
-                       tcsv_column(t, "since_entry"), tcsv_column(t, "in_program")};
-    double *cpp = tcsv_column(c, "person"), *cpiece = tcsv_column(c, "piece"), *cat = tcsv_column(c, "at");
-    double *cev = tcsv_column(c, "ev"), *cx1 = tcsv_column(c, "x1"), *cpost = tcsv_column(c, "post");
-    double *z = malloc(3 * (size_t)nc * sizeof *z);
-    int *piece = malloc((size_t)nc * sizeof *piece);
-    for (long i = 0; i < nc; i++) {
-        cperson[i] = (long)cpp[i];
-        piece[i] = (int)cpiece[i] - 1;
-        long r = 0;
-        while (person[r] != cperson[i]) r++; /* the person's x2 */
-        z[i] = cx1[i];
-        z[nc + i] = cpost[i] * (grp[r] == 0);
-        z[2 * nc + i] = cpost[i] * (grp[r] == 1);
-    }
-    nt_toe_data d = {.n = n, .person = person, .period = cols[0], .y_exit = cols[1], .y_entry = cols[2],
-                     .since_entry = cols[3], .in_program = cols[4], .x = x, .nx = 2, .xnames = xn,
-                     .eff_group = grp, .n_eff_groups = 2, .eff_group_names = gn,
-                     .n_loss = nc, .loss_person = cperson, .loss_piece = piece, .n_loss_pieces = 3, .loss_at = cat,
-                     .loss_ev = cev, .loss_z = z, .nz = 3, .loss_names = ln};
-    nt_toe_opts o = {.exit_cuts = cut_e, .n_exit_cuts = 2, .entry_cuts = cut_p, .n_entry_cuts = 1};
+    toe_small s = toe_small_load(TOE_SMALL_LOSS | TOE_SMALL_GROUPS);
+    nt_toe_opts o = small_opts(0, 0);
     double worst_c = 0, worst_se = 0;
     for (int K = 1; K <= 2; K++) {
         tcsv *g = tcsv_read(K == 1 ? "golden/toe_group_k1.csv" : "golden/toe_group_k2.csv");
@@ -185,21 +147,13 @@ static void test_toe_groups_golden(void **state)
         o.k_min = o.k_max = K;
         nt_toe_result *r = NULL;
         nt_error err = {0};
-        assert_int_equal(nt_toe_fit(&d, &o, &r, &err), NT_OK);
+        assert_int_equal(nt_toe_fit(&s.d, &o, &r, &err), NT_OK);
         assert_int_equal(r->p, g->nrow);
         assert_true(r->converged);
         printf("groups K = %d: loglik %.10f (R %.10f), %d iterations\n", K, r->loglik, tcsv_num(g, 0, "loglik"),
                r->iterations);
         expect_rel(r->loglik, tcsv_num(g, 0, "loglik"), 1e-9);
-        for (long j = 0; j < g->nrow; j++) {
-            expect_name(r->name[j], tcsv_str(g, j, "name"));
-            double cf = tcsv_num(g, j, "coef"), se = tcsv_num(g, j, "se"), sc = tcsv_num(g, j, "se_cluster");
-            expect_near(r->coef[j], cf, 1e-6 * fmax(1, fabs(cf)));
-            expect_rel(r->se[j], se, 1e-4);
-            expect_rel(r->se_cluster[j], sc, 1e-4);
-            worst_c = fmax(worst_c, fabs(r->coef[j] - cf) / fmax(1, fabs(cf)));
-            worst_se = fmax(worst_se, fmax(fabs(r->se[j] / se - 1), fabs(r->se_cluster[j] / sc - 1)));
-        }
+        expect_golden_rows(r, g, &worst_c, &worst_se);
         nt_toe_result_free(r);
         tcsv_free(g);
     }
@@ -210,18 +164,14 @@ static void test_toe_groups_golden(void **state)
     o.k_min = o.k_max = 1;
     nt_toe_result *r = NULL;
     nt_error err = {0};
-    assert_int_equal(nt_toe_fit(&d, &o, &r, &err), NT_OK);
+    assert_int_equal(nt_toe_fit(&s.d, &o, &r, &err), NT_OK);
     for (long j = 0; j < gl->nrow; j++) {
         expect_name(r->name[j], tcsv_str(gl, j, "name"));
         expect_near(r->coef[j], tcsv_num(gl, j, "coef"), 1e-6 * fmax(1, fabs(tcsv_num(gl, j, "coef"))));
     }
     nt_toe_result_free(r);
     tcsv_free(gl);
-    for (int k = 0; k < 5; k++) free(cols[k]);
-    free(pid); free(x); free(x1); free(x2); free(person); free(cperson); free(grp);
-    free(cpp); free(cpiece); free(cat); free(cev); free(cx1); free(cpost); free(z); free(piece);
-    tcsv_free(t);
-    tcsv_free(c);
+    toe_small_free(&s);
 }
 
 int main(void)

@@ -1,7 +1,7 @@
-/* Shared by test_toe.c and test_toe_loss.c (each states the likelihood it
-   expects): the three persons' person-months of the hand computations, the
-   check of the goldens' interval names, and the likelihood's gradient
-   against central differences. Header-only. */
+/* Shared by test_toe.c, test_toe_loss.c and test_toe_groups.c (each states
+   the likelihood it expects): the three persons' person-months of the hand
+   computations, the check of the goldens' interval names, and the
+   likelihood's gradient against central differences. Header-only. */
 #ifndef TOE_TINY_H
 #define TOE_TINY_H
 
