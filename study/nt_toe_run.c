@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/nt_progress.h"
@@ -553,14 +554,15 @@ static nt_status unscale_model(toe_model *m, nt_error *err)
     return NT_OK;
 }
 
-/* Does the effect name carry programme pi's type ("[scholing]", "[scholing&...")? */
+/* Does the effect name carry programme prog's type ("[scholing]", "[scholing&..."; the study's
+   spelling, matched as the programme codes are, without case)? */
 static int of_program(const toe_model *m, const char *name, const char *prog)
 {
     if (!m->types) return 1;
     const char *b = strchr(name, '[');
     for (; b; b = strchr(b + 1, '[')) {
         size_t n = strlen(prog);
-        if (!strncmp(b + 1, prog, n) && (b[1 + n] == ']' || b[1 + n] == '&')) return 1;
+        if (!strncasecmp(b + 1, prog, n) && (b[1 + n] == ']' || b[1 + n] == '&')) return 1;
     }
     return 0;
 }
