@@ -32,6 +32,8 @@ void nt_toe_pp_free(nt_toe_pp *t)
     free(t->loss);
     free(t->find);
     free(t->dur);
+    free(t->start_type);
+    free(t->dur_type);
     free(t->lc_person);
     free(t->lc_piece);
     free(t->lc_treated);
@@ -44,7 +46,6 @@ void nt_toe_pp_free(nt_toe_pp *t)
 static int loss_cells(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *o, long i, int em, const double *emi)
 {
     int tm = p->treat_month[i], M = p->months, treated = tm >= 0 && tm <= em;
-    if (treated && o->program && p->treat_type[i] != o->program) return 0;
     double at[9] = {0}, lost[9] = {0};
     int s = 0;
     for (int d = 0; d + 1 < o->n_retention; d++) {
@@ -99,13 +100,12 @@ static span span_of(const nt_panel *p, const nt_toe_store_opts *o, long i, doubl
     if (p->months - 1 < last) last = p->months - 1;
     if (o->max_period < last) last = o->max_period;
     int tm = p->treat_month[i];
-    if (tm >= 0 && o->program && p->treat_type[i] != o->program && tm - 1 < last) last = tm - 1;
     s.last = last;
     if (last < 0) return s;
     s.work = exit_dest == NT_EXIT_WORK && last == (int)exit_month;
     /* the start month is treated: the entry is dated to the row before it
        (a start in month 0, when nobody leaves for work yet, to row 0) */
-    if (tm >= 0 && tm <= last && (!o->program || p->treat_type[i] == o->program)) {
+    if (tm >= 0 && tm <= last) {
         s.entry = tm > 0 ? tm - 1 : 0;
         s.start = tm;
     }
@@ -197,6 +197,8 @@ static int fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *
         t->panel_row[q] = i;
         t->inflow[q] = nt_month_of_day((nt_day)is[i]);
         t->start_month[q] = s.start;
+        int ty = s.entry >= 0 && p->treat_type[i] > 0 && p->treat_type[i] < t->n_types ? p->treat_type[i] : 0;
+        t->start_type[q] = ty;
         int run = 0, open = s.entry >= 0;
         for (int m = 0; m <= s.last; m++, (*r)++) {
             t->person[*r] = q;
@@ -211,7 +213,10 @@ static int fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *
             if (open && m > s.entry) {
                 if (inp) run++;
                 else {
-                    if (run < t->n_dur) t->dur[run]++;
+                    if (run < t->n_dur) {
+                        t->dur[run]++;
+                        t->dur_type[(size_t)ty * (size_t)t->n_dur + (size_t)run]++;
+                    }
                     open = 0;
                 }
             }
@@ -225,7 +230,7 @@ static int fill_block(nt_toe_pp *t, const nt_panel *p, const nt_toe_store_opts *
     return 0;
 }
 
-static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, int n_ret)
+static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, int n_ret, int n_types)
 {
     t->n = n;
     t->n_persons = np;
@@ -248,6 +253,10 @@ static nt_status alloc_rows(nt_toe_pp *t, const nt_panel *p, long n, long np, in
     t->loss = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->loss);
     t->find = calloc((size_t)(n_ret ? n_ret : 1), sizeof *t->find);
     t->dur = calloc((size_t)t->n_dur, sizeof *t->dur);
+    t->n_types = n_types;
+    t->start_type = malloc((size_t)np * sizeof *t->start_type);
+    t->dur_type = calloc((size_t)n_types * (size_t)t->n_dur, sizeof *t->dur_type);
+    if (!t->start_type || !t->dur_type) return NT_ENOMEM;
     if (!t->person || !t->period || !t->y_exit || !t->y_entry || !t->since_entry || !t->in_program || !t->exit_risk || !t->entry_risk || !t->x ||
         !t->xname || !t->panel_row || !t->inflow || !t->start_month || !t->retention || !t->loss || !t->find || !t->dur)
         return NT_ENOMEM;
@@ -275,7 +284,9 @@ nt_status nt_toe_store_build(nt_store *st, const nt_panel *p, const nt_toe_store
         if (sp.last >= 0) { n += sp.last + 1; np++; }
     }
     if (n == 0) { s = nt_fail(err, NT_EINPUT, "timing-of-events: no person-months at risk in the cohort"); goto done; }
-    if (alloc_rows(t, p, n, np, o->n_retention)) { s = nt_fail(err, NT_ENOMEM, "out of memory for %ld person-months", n); goto done; }
+    const char *const *tnames;
+    int n_types = nt_store_program_types(st, &tnames) + 1;
+    if (alloc_rows(t, p, n, np, o->n_retention, n_types)) { s = nt_fail(err, NT_ENOMEM, "out of memory for %ld person-months", n); goto done; }
     static const double lcuts[] = {0, 2, 5, 11, 23};
     t->n_loss_cuts = (int)(sizeof lcuts / sizeof lcuts[0]);
     memcpy(t->loss_cuts, lcuts, sizeof lcuts);

@@ -1,6 +1,8 @@
 /* Person-period rows of the timing-of-events model (estimators/nt_toe.h)
-   from a cohort store and its loaded panel, for one programme type
-   (`[estimator] method = toe`, study/nt_toe_run.c; docs/toe.md).
+   from a cohort store and its loaded panel (`[estimator] method = toe`,
+   study/nt_toe_run.c; docs/toe.md). The entry is the first programme start
+   of any type (nobody is censored by a start); its type is kept
+   (start_type) for effects by programme type.
 
    A person of the analysed cohort (panel included = 1) contributes months
    t = 0, 1, ... since inflow of the index spell (period = t), up to the
@@ -10,13 +12,11 @@
                  other exits, the data end and the panel end are
                  independent censoring, docs/toe.md);
      y_entry     1 in the row before treat_month (row 0 for a start in
-                 month 0) when the first programme start on the index
-                 benefit is of the type asked (type 0: any type) and the
-                 person is still at risk in treat_month: the start month
-                 itself is treated (a start comes before a job found in its
-                 month, as in matching's ATT(0));
-                 a first start of another type ends the rows the month
-                 before it (censored);
+                 month 0) when the person has a first programme start on
+                 the index benefit (any type) and is still at risk in
+                 treat_month: the start month itself is treated (a start
+                 comes before a job found in its month, as in matching's
+                 ATT(0));
      since_entry t - entry row after the entry row, else 0;
      in_program  1 after the entry month while the store's in_program
                  series is not 0 (it holds the type code; read in row blocks of
@@ -24,9 +24,8 @@
      exit_risk   1 (the caller may set 0 where the exit hazard is
                  structurally 0, study/nt_toe_run.c);
      entry_risk  0 in the last row of a person without an entry (row r
-                 stands for a start in month r + 1, which an exit, the
-                 censoring or another programme's start in that row's month
-                 rules out), else 1.
+                 stands for a start in month r + 1, which an exit or the
+                 censoring in that row's month rules out), else 1.
    Covariates: the panel's model columns (person-level, at inflow), then
    with calendar = 1 one step column per calendar year Y after the first,
    1[year of the row's calendar month >= Y], kept only where both sides of
@@ -39,17 +38,17 @@
    P(not employed at d + 1 | employed at d) and find[d] = P(employed at
    d + 1 | not employed at d) (d months after the exit; over the exits to
    work before any programme start, so that find is untreated), and the
-   programme's lock-in lengths: dur[D] =
+   programmes' lock-in lengths: dur[D] =
    persons whose in_program run after the entry month lasted D months and
-   ended while they were still at risk.
+   ended while they were still at risk, and dur_type the same by the type
+   of the start.
    Job loss (the hazard with a post-programme effect, study/nt_toe_loss.c):
    for every exit to work, the months d = 0..n_retention-2 after it with
    the person employed in d and observed in d + 1, counted per tenure piece
    (tenure s = months since the current run of employment began, 0 in its
    first month; cuts 0, 2, 5, 11, 23) and the losses among them (not
-   employed in d + 1); treated = a start of the programme (type 0: any) up
-   to the exit month, untreated = no start up to it (a first start of
-   another type: neither). */
+   employed in d + 1); treated = a programme start (any type) up to the
+   exit month, untreated = no start up to it. */
 #ifndef NT_TOE_STORE_H
 #define NT_TOE_STORE_H
 
@@ -61,7 +60,6 @@
 #define NT_TOE_CAL_MIN 10 /* exits and entries on each side of a calendar step */
 
 typedef struct {
-    int program;      /* type code; 0 = any */
     int max_period;   /* last month since inflow used (>= 0) */
     int calendar;     /* 1: calendar-year steps */
     int n_retention;  /* retention[d], d = 0..n_retention-1 */
@@ -83,13 +81,16 @@ typedef struct {
     double *loss, *find;          /* n_retention: transitions d -> d + 1 after an exit to work */
     long *dur;                    /* dur[D], D = 0..n_dur-1 */
     int n_dur;
+    int n_types;                  /* programme type codes 0..n_types-1 (the store's dictionary + 1) */
+    int *start_type;              /* n_persons: type code of the entry (1..n_types-1), 0 = no entry */
+    long *dur_type;               /* n_types x n_dur: dur by the type of the start (row = type code) */
     /* job loss after an exit to work, in cells person x tenure piece */
     int n_loss_cuts;              /* cuts on tenure s, the months in the current run of employment */
     double loss_cuts[8];
     long n_lcell, cap_lcell;
     long *lc_person;              /* the person's panel row */
     int *lc_piece;
-    unsigned char *lc_treated;    /* 1: entered this programme before the exit to work */
+    unsigned char *lc_treated;    /* 1: a programme start (any type) before the exit to work */
     double *lc_at, *lc_loss;      /* months employed with the next month observed; not employed in it */
 } nt_toe_pp;
 

@@ -20,6 +20,8 @@ enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_N, U_EMP = U_N };
 typedef struct {
     int n_pe, n_pp, nl, npo, nx, K, nv, G;
     int o_be, o_eff, o_ap, o_bp, o_al, pb;
+    int T, Gp;            /* programme types (1: none), person groups; G = T Gp */
+    long *dtot;           /* T: observed lengths per type (with types), else NULL */
 } layout;
 
 static layout layout_of(const nt_toe_sim_in *in)
@@ -34,7 +36,10 @@ static layout layout_of(const nt_toe_sim_in *in)
     L.K = in->fit->K;
     L.o_be = L.n_pe;
     L.o_eff = L.o_be + L.nx;
-    L.G = in->group && in->n_groups > 1 ? in->n_groups : 1;
+    L.Gp = in->group && in->n_groups > 1 ? in->n_groups : 1;
+    L.T = in->type && in->n_types > 1 ? in->n_types : 1;
+    L.G = L.T * L.Gp;
+    L.dtot = NULL;
     L.o_ap = L.o_eff + L.G * (L.nl + L.npo);
     L.o_bp = L.o_ap + L.n_pp;
     L.pb = L.o_bp + L.nx;
@@ -96,12 +101,12 @@ static double effect(const nt_toe_sim_in *in, const layout *L, const double *th,
     return th[o_g + L->nl + piece(s, o->post_cuts, o->n_post_cuts)];
 }
 
-static int draw_dur(const nt_toe_sim_in *in, long total, double u)
+static int draw_dur(const nt_toe_sim_in *in, const long *dur, long total, double u)
 {
     if (total <= 0) return in->horizon;
     double acc = 0, target = u * (double)total;
     for (int d = 0; d < in->n_dur; d++) {
-        acc += (double)in->dur[d];
+        acc += (double)dur[d];
         if (target < acc) return d;
     }
     return in->n_dur - 1;
@@ -120,13 +125,29 @@ static double loss_prob(const nt_toe_sim_in *in, const double *thl, double xl, i
     return hazard(eta);
 }
 
+/* The programme type of a later entry in row t of a person of group pg
+   (with types): drawn from the observed mix in t's entry piece. */
+static int draw_type(const nt_toe_sim_in *in, const layout *L, int t, int pg, double u)
+{
+    const nt_toe_opts *o = in->opts;
+    const double *m = in->mix + ((size_t)piece(t, o->entry_cuts, o->n_entry_cuts) * (size_t)L->Gp + (size_t)pg) * (size_t)L->T;
+    double acc = 0;
+    for (int q = 0; q < L->T - 1; q++) {
+        acc += m[q];
+        if (u < acc) return q;
+    }
+    return L->T - 1;
+}
+
 /* One person's contribution (summed over replications) to y1, y0 [H]. */
 static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, long i, long dur_total,
                          double *ee, double *ep, double *y1, double *y0)
 {
     const double *thl = th + L->o_al;
     int er = in->start[i], k = in->month ? in->month[i] : er, H = in->horizon, K = L->K;
-    int g = L->G > 1 ? in->group[i] : 0;
+    int pg = L->Gp > 1 ? in->group[i] : 0, ty = L->T > 1 ? in->type[i] : 0, g = ty * L->Gp + pg;
+    const long *dur1 = L->T > 1 ? in->dur_type + (size_t)ty * (size_t)in->n_dur : in->dur;
+    long tot1 = L->T > 1 ? L->dtot[ty] : dur_total;
     predictors(in, L, th, i, k + H, ee, ep);
     double ve[NT_TOE_KMAX], vp[NT_TOE_KMAX], vl[NT_TOE_KMAX], lw[NT_TOE_KMAX], Se = 0, Sp = 0, lmax = -INFINITY;
     for (int t = 0; t < er; t++) { Se += exp(ee[t]); Sp += exp(ep[t]); }
@@ -148,8 +169,9 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
             acc += w[j];
             if (u < acc) break;
         }
-        int D1 = draw_dur(in, dur_total, unif(in->seed, i, r, 0, U_DUR1));
-        int D0 = draw_dur(in, dur_total, unif(in->seed, i, r, 0, U_DUR0));
+        int D1 = draw_dur(in, dur1, tot1, unif(in->seed, i, r, 0, U_DUR1));
+        double ud0 = unif(in->seed, i, r, 0, U_DUR0);
+        int D0 = L->T > 1 ? 0 : draw_dur(in, in->dur, dur_total, ud0), g0 = g; /* with types: at the entry */
         int e1 = -1, e0 = -1, k0 = -1;
         for (int tau = 0; tau < H && (e1 < 0 || e0 < 0); tau++) {
             int t = k + tau;
@@ -159,9 +181,16 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
                 if (ue < hazard(ee[t] + ve[j] + eff)) e1 = tau;
             }
             if (e0 < 0) {
-                double eff = k0 >= 0 ? effect(in, L, th, t - k0, D0, g) : 0;
+                double eff = k0 >= 0 ? effect(in, L, th, t - k0, D0, g0) : 0;
                 if (ue < hazard(ee[t] + ve[j] + eff)) e0 = tau;
-                else if (k0 < 0 && t > er && unif(in->seed, i, r, t, U_ENTRY) < hazard(ep[t] + vp[j])) k0 = t;
+                else if (k0 < 0 && t > er && unif(in->seed, i, r, t, U_ENTRY) < hazard(ep[t] + vp[j])) {
+                    k0 = t;
+                    if (L->T > 1) { /* its type from the observed mix (its own stream of uniforms) */
+                        int q = draw_type(in, L, t, pg, unif(in->seed ^ 0x7479706573ULL, i, r, t, U_ENTRY));
+                        g0 = q * L->Gp + pg;
+                        D0 = draw_dur(in, in->dur_type + (size_t)q * (size_t)in->n_dur, L->dtot[q], ud0);
+                    }
+                }
             }
         }
         if (!in->loss || !in->find) {
@@ -179,7 +208,7 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
         for (int c = 0; in->loss_np > 0 && c < in->nxp; c++)
             xl += thl[in->loss_np + c] * in->xp[(size_t)c * (size_t)in->n + (size_t)i];
         for (int arm = 0; arm < 2; arm++) {
-            int e = arm ? e0 : e1, ka = arm ? k0 : er, D = arm ? D0 : D1;
+            int e = arm ? e0 : e1, ka = arm ? k0 : er, D = arm ? D0 : D1, ga = arm ? g0 : g;
             if (e < 0) continue;
             double *y = arm ? y0 : y1;
             int emp = unif(in->seed, i, r, k + e, U_EMP) < in->retention[0], s = 0;
@@ -189,11 +218,11 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
                 int d = tau - e, t = k + tau + 1;
                 double u = unif(in->seed, i, r, t, U_EMP);
                 if (emp) {
-                    emp = u >= loss_prob(in, thl, xl, s, d, ka >= 0, g);
+                    emp = u >= loss_prob(in, thl, xl, s, d, ka >= 0, ga);
                     s++;
                 } else {
                     s = 0;
-                    double f = in->find[d], eff = ka >= 0 && t - ka >= 1 ? effect(in, L, th, t - ka, D, g) : 0;
+                    double f = in->find[d], eff = ka >= 0 && t - ka >= 1 ? effect(in, L, th, t - ka, D, ga) : 0;
                     emp = u < (f > 0 && f < 1 ? hazard(log(-log1p(-f)) + eff) : f);
                 }
             }
@@ -275,8 +304,11 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     if (in->loss_np > 0 && (!in->find || (in->loss_np > 1 && !in->loss_cuts)))
         return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a job-loss hazard without its cuts or the "
                        "job-finding chain");
+    if (L.T > 1 && (!in->mix || !in->dur_type))
+        return nt_fail(err, NT_EUSAGE, "timing-of-events paths: effects by programme type without the mix or the lengths");
     for (long i = 0; i < in->n; i++)
-        if (in->start[i] < 0 || (L.G > 1 && (in->group[i] < 0 || in->group[i] >= L.G)) ||
+        if (in->start[i] < 0 || (L.Gp > 1 && (in->group[i] < 0 || in->group[i] >= L.Gp)) ||
+            (L.T > 1 && (in->type[i] < 0 || in->type[i] >= L.T)) ||
             (in->month && (in->month[i] < in->start[i] || in->month[i] > in->start[i] + 1)))
             return nt_fail(err, NT_EUSAGE, "timing-of-events paths: a negative start month, one not in or "
                            "after its entry row, or an effect group out of range");
@@ -295,8 +327,12 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
     o->att = mem; o->se = mem + H; o->lower = mem + 2 * H; o->upper = mem + 3 * H;
     o->cum = mem + 4 * H; o->cum_se = mem + 5 * H; o->cum_lower = mem + 6 * H; o->cum_upper = mem + 7 * H;
     o->y1 = mem + 8 * H; o->y0 = mem + 9 * H;
-    long dur_total = 0;
+    long dur_total = 0, *dtot = calloc((size_t)L.T, sizeof *dtot);
+    if (!dtot) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int d = 0; d < in->n_dur; d++) dur_total += in->dur[d];
+    for (int q = 0; L.T > 1 && q < L.T; q++)
+        for (int d = 0; d < in->n_dur; d++) dtot[q] += in->dur_type[(size_t)q * (size_t)in->n_dur + (size_t)d];
+    L.dtot = dtot;
     if (paths_at(in, &L, in->fit->coef, dur_total, o->y1, o->y0)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
     for (int tau = 0; tau < H; tau++) {
         o->att[tau] = o->y1[tau] - o->y0[tau];
@@ -337,6 +373,7 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
             (q ? o->cum_upper : o->upper)[tau] = est + zq * se;
         }
 done:
+    free(L.dtot);
     free(bt);
     free(Lm);
     free(th);

@@ -32,6 +32,14 @@
    With effect groups (the fit's effects per observed group, group-major;
    loss columns: one post column per group) each person's lock-in, post
    and job-loss post effects are those of their group, in both arms.
+   With effects by programme type (type != NULL: the fit's effect group of
+   type q and person group g is q * n_groups + g) the treated arm has the
+   treated's type (its effects, its observed lengths dur_type); in the
+   counterfactual a later entry in row k' draws its type from mix, the
+   shares of the types among the observed first starts in the entry piece
+   of k' and the person's group (assumption: given a start and x, the
+   choice among programmes does not depend on the unobserved type), with
+   that type's length and effects.
    ATT(tau) = mean over persons and replications of the difference.
 
    Uncertainty: the whole path is recomputed for `draws` parameter vectors
@@ -60,7 +68,12 @@ typedef struct {
     const int *month;          /* n: start month k (the entry row or the month after it; the
                                   path's month 0), or NULL: the entry row */
     const int *group;          /* n: the person's effect group (nt_toe_data.eff_group), or NULL: one */
-    int n_groups;              /* effect groups of the fit (0 or 1: one) */
+    int n_groups;              /* effect groups of the fit (0 or 1: one); with types: person groups */
+    const int *type;           /* n: the treated's programme type 0..n_types-1, or NULL: no types */
+    int n_types;
+    const double *mix;         /* (entry pieces x n_groups) x n_types: the types' shares among first
+                                  starts by the entry row's piece (opts' entry cuts) and person group */
+    const long *dur_type;      /* n_types x n_dur: observed lengths by type */
     int horizon;               /* H: tau = 0..H-1 */
     const double *retention;   /* H: share employed d months after an exit to work */
     const double *loss, *find; /* H: after an exit to work, P(employed -> not) and P(not -> employed)

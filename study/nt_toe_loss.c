@@ -123,8 +123,8 @@ nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const dou
     for (int g = 0; g < G; g++)
         if (evg[g] == 0 || evg[g] == mg[g]) {
             nt_status s = nt_fail(err, NT_EINPUT, "loss:post%s: %g job losses in %g months employed after the "
-                                  "programme in this effect group (toe_effect_by): its effect on job loss cannot be "
-                                  "estimated; use fewer or wider groups", eg ? eg->suffix[g] : "", evg[g], mg[g]);
+                                  "programme in this effect group (programme type or toe_effect_by): its effect on job "
+                                  "loss cannot be estimated; use fewer or wider groups", eg ? eg->suffix[g] : "", evg[g], mg[g]);
             free(code); free(mg); free(l);
             return s;
         }

@@ -1,8 +1,11 @@
-/* `[estimator] method = toe` (see nt_toe_run.h): per programme, the
-   person-period rows from the store (data/nt_toe_store), the pieces, the
-   fit (estimators/nt_toe_fit), the employment paths (estimators/
-   nt_toe_sim_paths) and matching's path beside them; the tables and plots
-   are written by nt_toe_tables.c.
+/* `[estimator] method = toe` (see nt_toe_run.h): the person-period rows
+   from the store (data/nt_toe_store), the pieces, the fit (estimators/
+   nt_toe_fit), the employment paths (estimators/nt_toe_sim_paths) and
+   matching's path beside them; the tables and plots are written by
+   nt_toe_tables.c. `programs = any`: one fit with the effects pooled over
+   the programme types; the named programmes: one fit for all of them, the
+   effects by programme type (study/nt_toe_types.h), each programme's path
+   and rows from it.
    Pieces: the study's toe_cuts for both baselines; a piece without an
    event (or with only events) of its hazard is merged into its left
    neighbour, and the same for the effect pieces (toe_lockin_cuts,
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/nt_progress.h"
@@ -24,6 +28,7 @@
 #include "study/nt_toe_loss.h"
 #include "study/nt_toe_run.h"
 #include "study/nt_toe_tables.h"
+#include "study/nt_toe_types.h"
 
 #define MAX_CUTS 64
 
@@ -275,17 +280,34 @@ static int unscale(nt_toe_result *f, const nt_toe_opts *o, int nx, int nxp, int 
     return 0;
 }
 
-/* The treated of the dynamic estimand: entries in the start months. */
-static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_result *fit, const nt_toe_loss *loss,
-                          const nt_toe_groups *eg, const toe_cuts *c, int pi, const double *mean, const double *sd,
-                          nt_toe_compare_row *row, nt_error *err)
+/* A fitted model: the rows, the fit and what the paths and tables need. */
+typedef struct {
+    nt_toe_pp *t;
+    nt_toe_result *fit;
+    nt_toe_loss *loss;
+    double *mean, *sd;
+    toe_cuts c;
+    nt_toe_groups pgs, egs, *eg; /* toe_effect_by's person groups; the fit's effect groups (or NULL) */
+    nt_toe_types ty, *types;     /* effects by programme type (named programmes), or NULL */
+    int *row_group;
+} toe_model;
+
+/* The treated of the dynamic estimand: entries in the start months (with
+   types: the starts of programme code). */
+static nt_status simulate(nt_run_state *P, const toe_model *m, int pi, int code, nt_toe_compare_row *row,
+                          nt_error *err)
 {
     const nt_study *st = P->st;
+    const nt_toe_pp *t = m->t;
+    const nt_toe_groups *eg = m->eg;
+    const nt_toe_types *ty = m->types;
+    const double *mean = m->mean, *sd = m->sd;
     long nt = 0, *who = malloc((size_t)t->n_persons * sizeof *who);
     int *start = malloc((size_t)t->n_persons * sizeof *start), *month = malloc((size_t)t->n_persons * sizeof *month);
     if (!who || !start || !month) { free(who); free(start); free(month); return nt_fail(err, NT_ENOMEM, "out of memory"); }
     for (long r = 0; r < t->n; r++) {
         int k = t->start_month[t->person[r]];
+        if (ty && t->start_type[t->person[r]] != code) continue;
         if (t->y_entry[r] == 1 && k >= st->start_first && k <= st->start_last) {
             start[nt] = (int)t->period[r];
             month[nt] = k;
@@ -297,12 +319,14 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     row->basis_toe = nt < t->n_persons - nt ? nt : t->n_persons - nt;
     double *xp = malloc((size_t)(nt ? nt : 1) * (size_t)(t->nxp ? t->nxp : 1) * sizeof *xp);
     int *inflow = malloc((size_t)(nt ? nt : 1) * sizeof *inflow), *grp = malloc((size_t)(nt ? nt : 1) * sizeof *grp);
+    int *typ = malloc((size_t)(nt ? nt : 1) * sizeof *typ);
     nt_status s = NT_OK;
-    if (!xp || !inflow || !grp) s = nt_fail(err, NT_ENOMEM, "out of memory");
+    if (!xp || !inflow || !grp || !typ) s = nt_fail(err, NT_ENOMEM, "out of memory");
     for (long i = 0; i < nt && !s; i++) {
         long pr = t->panel_row[who[i]];
         inflow[i] = t->inflow[who[i]];
-        grp[i] = eg ? eg->group[who[i]] : 0;
+        grp[i] = ty ? ty->pgroup[who[i]] : eg ? eg->group[who[i]] : 0;
+        typ[i] = ty ? ty->index[code] : 0;
         for (int j = 0; j < t->nxp; j++) {
             double v = P->panel->x[(size_t)j * (size_t)P->panel->n + (size_t)pr];
             xp[(size_t)j * (size_t)nt + (size_t)i] = (v - mean[j]) / sd[j];
@@ -310,12 +334,16 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     }
     if (!s && nt > 0) {
         long target = 200000 / nt;
-        nt_toe_sim_in in = {.fit = fit, .opts = &c->o, .nxp = t->nxp, .ncal = t->nx - t->nxp, .cal_month = t->cal_month,
+        const nt_toe_loss *loss = m->loss;
+        const toe_cuts *c = &m->c;
+        nt_toe_sim_in in = {.fit = m->fit, .opts = &c->o, .nxp = t->nxp, .ncal = t->nx - t->nxp, .cal_month = t->cal_month,
                             .n = nt, .xp = xp, .inflow = inflow, .start = start, .month = month, .horizon = st->horizon,
                             .retention = t->retention, .loss = t->loss, .find = t->find, .dur = t->dur, .n_dur = t->n_dur,
                             .loss_np = loss ? loss->np : 0, .loss_cuts = loss ? loss->cuts : NULL,
                             .exit_off = c->off[0], .entry_off = c->off[1], .n_off = c->n_off,
-                            .group = eg ? grp : NULL, .n_groups = eg ? eg->G : 1,
+                            .group = ty ? (ty->Gp > 1 ? grp : NULL) : eg ? grp : NULL,
+                            .n_groups = ty ? ty->Gp : eg ? eg->G : 1, .type = ty ? typ : NULL,
+                            .n_types = ty ? ty->T : 0, .mix = ty ? ty->mix : NULL, .dur_type = ty ? ty->dur : NULL,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
         nt_toe_sim_out *o = NULL;
@@ -338,6 +366,7 @@ static nt_status simulate(nt_run_state *P, const nt_toe_pp *t, const nt_toe_resu
     free(xp);
     free(inflow);
     free(grp);
+    free(typ);
     return s;
 }
 
@@ -416,49 +445,66 @@ static nt_status effect_groups(const nt_run_state *P, const nt_toe_pp *t, nt_toe
     return NT_OK;
 }
 
-static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_error *err)
+static void model_free(toe_model *m)
+{
+    free(m->row_group);
+    groups_free(&m->pgs);
+    groups_free(&m->egs);
+    nt_toe_types_free(&m->ty);
+    nt_toe_loss_free(m->loss);
+    free(m->c.off[0]);
+    free(m->c.off[1]);
+    free(m->mean);
+    free(m->sd);
+    nt_toe_result_free(m->fit);
+    nt_toe_pp_free(m->t);
+    memset(m, 0, sizeof *m);
+}
+
+/* The rows, pieces, groups and the fit; by_type: the effects by programme
+   type (nt_toe_types.h). what: the programme(s), for the messages. */
+static nt_status fit_model(nt_run_state *P, int by_type, const char *what, toe_model *m, nt_error *err)
 {
     const nt_study *st = P->st;
-    nt_toe_store_opts so = {.program = P->prog_code[pi], .max_period = st->start_last + st->horizon - 1,
-                            .calendar = st->toe_calendar, .n_retention = st->horizon};
-    nt_toe_pp *t = NULL;
-    nt_toe_result *fit = NULL;
-    nt_toe_loss *loss = NULL;
-    double *mean = NULL, *sd = NULL;
-    toe_cuts c = {0};
-    nt_toe_groups egs = {0}, *eg = NULL; /* toe_effect_by */
-    int *row_group = NULL;
-    nt_status s = nt_toe_store_build(P->store, P->panel, &so, &t, err);
+    nt_toe_store_opts so = {.max_period = st->start_last + st->horizon - 1, .calendar = st->toe_calendar,
+                            .n_retention = st->horizon};
+    nt_status s = nt_toe_store_build(P->store, P->panel, &so, &m->t, err);
     if (s) return s;
+    nt_toe_pp *t = m->t;
     if (st->n_toe_effect_by > 0) {
-        if ((s = effect_groups(P, t, &egs, err))) goto done;
-        eg = &egs;
+        if ((s = effect_groups(P, t, &m->pgs, err))) return s;
+        m->eg = &m->pgs;
     }
-    if (make_cuts(st, t, eg, &c)) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    mean = malloc((size_t)(t->nxp + 1) * sizeof *mean);
-    sd = malloc((size_t)(t->nxp + 1) * sizeof *sd);
-    if (!mean || !sd) { s = nt_fail(err, NT_ENOMEM, "out of memory"); goto done; }
-    scale_columns(t, mean, sd);
-    if ((s = nt_toe_loss_build(t, P->panel, mean, sd, eg, &loss, err))) {
+    if (by_type) {
+        const char *const *names;
+        nt_store_program_types(P->store, &names);
+        if ((s = nt_toe_types_build(t, names, m->eg, &m->ty, &m->egs, err))) return s;
+        m->types = &m->ty;
+        m->eg = &m->egs;
+    }
+    if (make_cuts(st, t, m->eg, &m->c)) return nt_fail(err, NT_ENOMEM, "out of memory");
+    if (by_type && (s = nt_toe_types_mix(t, &m->c.o, &m->ty, err))) return s;
+    m->mean = malloc((size_t)(t->nxp + 1) * sizeof *m->mean);
+    m->sd = malloc((size_t)(t->nxp + 1) * sizeof *m->sd);
+    if (!m->mean || !m->sd) return nt_fail(err, NT_ENOMEM, "out of memory");
+    scale_columns(t, m->mean, m->sd);
+    if ((s = nt_toe_loss_build(t, P->panel, m->mean, m->sd, m->eg, &m->loss, err))) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        nt_fail(err, s, "method = toe, programme %s: %s", st->programs[pi], msg);
-        goto done;
+        return nt_fail(err, s, "method = toe, programme %s: %s", what, msg);
     }
     nt_toe_data d = {.n = t->n, .person = t->person, .period = t->period, .y_exit = t->y_exit,
                      .y_entry = t->y_entry, .since_entry = t->since_entry, .in_program = t->in_program,
                      .exit_risk = t->exit_risk, .entry_risk = t->entry_risk,
                      .x = t->nx ? t->x : NULL, .nx = t->nx, .xnames = (const char *const *)t->xname};
-    if (eg) { /* the person's effect group on each row */
-        if (!(row_group = malloc((size_t)t->n * sizeof *row_group))) {
-            s = nt_fail(err, NT_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (long r = 0; r < t->n; r++) row_group[r] = eg->group[t->person[r]];
-        d.eff_group = row_group;
-        d.n_eff_groups = eg->G;
-        d.eff_group_names = (const char *const *)eg->suffix;
+    if (m->eg) { /* the person's effect group on each row */
+        if (!(m->row_group = malloc((size_t)t->n * sizeof *m->row_group))) return nt_fail(err, NT_ENOMEM, "out of memory");
+        for (long r = 0; r < t->n; r++) m->row_group[r] = m->eg->group[t->person[r]];
+        d.eff_group = m->row_group;
+        d.n_eff_groups = m->eg->G;
+        d.eff_group_names = (const char *const *)m->eg->suffix;
     }
+    nt_toe_loss *loss = m->loss;
     if (loss) { /* the third hazard, sharing the mass points */
         d.n_loss = loss->n;
         d.loss_person = loss->person;
@@ -472,65 +518,131 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     }
     double t0 = nt_now();
     clock_t c0 = clock(); /* process CPU seconds (all threads): the benchmark's measure under load */
-    if (t->n_entries == 0)
-        s = nt_fail(err, NT_EINPUT, "method = toe: no entries into %s in the cohort", st->programs[pi]);
-    if (!s) s = nt_toe_fit(&d, &c.o, &fit, err);
+    if (t->n_entries == 0) s = nt_fail(err, NT_EINPUT, "method = toe: no entries into %s in the cohort", what);
+    if (!s) s = nt_toe_fit(&d, &m->c.o, &m->fit, err);
     if (s) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        nt_fail(err, s, "method = toe, programme %s: %s", st->programs[pi], msg);
-        goto done;
+        return nt_fail(err, s, "method = toe, programme %s: %s", what, msg);
     }
     nt_manifest_timing(P->m, "toe_fit", nt_now() - t0);
     nt_manifest_timing(P->m, "toe_fit_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
-    nt_toe_compare_row *row = &P->toe->row[pi];
-    t0 = nt_now();
-    c0 = clock();
-    if ((s = simulate(P, t, fit, loss, eg, &c, pi, mean, sd, row, err))) goto done;
+    return NT_OK;
+}
+
+static nt_status paths(nt_run_state *P, const toe_model *m, int pi, nt_error *err)
+{
+    double t0 = nt_now();
+    clock_t c0 = clock();
+    nt_status s = simulate(P, m, pi, P->prog_code[pi], &P->toe->row[pi], err);
+    if (s) return s;
     nt_manifest_timing(P->m, "toe_paths", nt_now() - t0);
     nt_manifest_timing(P->m, "toe_paths_cpu", (double)(clock() - c0) / CLOCKS_PER_SEC);
-    if (unscale(fit, &c.o, t->nx, t->nxp, loss ? loss->np : 0, eg ? eg->G : 1, mean, sd)) {
-        s = nt_fail(err, NT_ENOMEM, "out of memory");
-        goto done;
-    }
+    return NT_OK;
+}
+
+/* The coefficients as the columns are (after every path is simulated). */
+static nt_status unscale_model(toe_model *m, nt_error *err)
+{
+    nt_toe_pp *t = m->t;
+    if (unscale(m->fit, &m->c.o, t->nx, t->nxp, m->loss ? m->loss->np : 0, m->eg ? m->eg->G : 1, m->mean, m->sd))
+        return nt_fail(err, NT_ENOMEM, "out of memory");
     for (int j = 0; j < t->nxp; j++) { /* the table's bases read the columns as they are */
         double *x = t->x + (size_t)j * (size_t)t->n;
-        for (long r = 0; r < t->n; r++) x[r] = x[r] * sd[j] + mean[j];
+        for (long r = 0; r < t->n; r++) x[r] = x[r] * m->sd[j] + m->mean[j];
     }
+    return NT_OK;
+}
+
+/* Does the effect name carry programme prog's type ("[scholing]", "[scholing&..."; the study's
+   spelling, matched as the programme codes are, without case)? */
+static int of_program(const toe_model *m, const char *name, const char *prog)
+{
+    if (!m->types) return 1;
+    const char *b = strchr(name, '[');
+    for (; b; b = strchr(b + 1, '[')) {
+        size_t n = strlen(prog);
+        if (!strncasecmp(b + 1, prog, n) && (b[1 + n] == ']' || b[1 + n] == '&')) return 1;
+    }
+    return 0;
+}
+
+/* Programme pi's compare row (K, its first lock-in and post), matching's
+   path beside it and its toe.csv / toe_fit.csv rows. */
+static nt_status report_program(nt_run_state *P, const toe_model *m, int pi, nt_toe_tables *tb, nt_error *err)
+{
+    const nt_study *st = P->st;
+    const nt_toe_result *fit = m->fit;
+    nt_toe_compare_row *row = &P->toe->row[pi];
     row->program = st->programs[pi];
     row->mass_points = fit->K;
     for (int j = 0; j < fit->p; j++) {
-        if (!strncmp(fit->name[j], "exit:lockin", 11) && isnan(row->lockin)) {
+        if (!strncmp(fit->name[j], "exit:lockin", 11) && isnan(row->lockin) && of_program(m, fit->name[j], st->programs[pi])) {
             row->lockin = fit->coef[j];
             row->lockin_se = fit->se_cluster[j];
         }
-        if (!strncmp(fit->name[j], "exit:post", 9) && isnan(row->post)) {
+        if (!strncmp(fit->name[j], "exit:post", 9) && isnan(row->post) && of_program(m, fit->name[j], st->programs[pi])) {
             row->post = fit->coef[j];
             row->post_se = fit->se_cluster[j];
         }
     }
     matching_side(P, pi, row);
-    s = nt_toe_tables_add(tb, P, st->programs[pi], t, fit, &c.o, loss, eg, err);
-done:
-    free(row_group);
-    groups_free(&egs);
-    nt_toe_loss_free(loss);
-    free(c.off[0]);
-    free(c.off[1]);
-    free(mean);
-    free(sd);
-    nt_toe_result_free(fit);
-    nt_toe_pp_free(t);
+    return nt_toe_tables_add(tb, P, st->programs[pi], m->t, fit, &m->c.o, m->loss, m->eg, err);
+}
+
+/* `programs = any`: one pooled fit (effects pooled over the types). */
+static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_error *err)
+{
+    toe_model m = {0};
+    nt_status s = fit_model(P, 0, P->st->programs[pi], &m, err);
+    if (!s) s = paths(P, &m, pi, err);
+    if (!s) s = unscale_model(&m, err);
+    if (!s) s = report_program(P, &m, pi, tb, err);
+    model_free(&m);
+    return s;
+}
+
+/* The named programmes: one fit with every first start as the entry and
+   the effects by programme type; each programme's path from it. */
+static nt_status named_programs(nt_run_state *P, nt_toe_tables *tb, nt_progress *pr, int *done, nt_error *err)
+{
+    toe_model m = {0};
+    char what[512] = "";
+    size_t o = 0;
+    for (int i = 0; i < P->n_prog; i++)
+        if (P->prog_code[i] > 0 && o < sizeof what)
+            o += (size_t)snprintf(what + o, sizeof what - o, "%s%s", o ? ", " : "", P->st->programs[i]);
+    nt_status s = fit_model(P, 1, what, &m, err);
+    for (int i = 0; i < P->n_prog && !s; i++)
+        if (P->prog_code[i] > 0) {
+            if (m.ty.index[P->prog_code[i]] < 0)
+                s = nt_fail(err, NT_EINPUT, "method = toe: no entries into %s in the cohort", P->st->programs[i]);
+            else s = paths(P, &m, i, err);
+            nt_progress_update(pr, ++*done, P->st->programs[i]);
+        }
+    if (!s) s = unscale_model(&m, err);
+    for (int i = 0; i < P->n_prog && !s; i++)
+        if (P->prog_code[i] > 0) s = report_program(P, &m, i, tb, err);
+    model_free(&m);
     return s;
 }
 
 nt_status nt_toe_run(nt_run_state *P, nt_error *err)
 {
-    int np = P->n_prog;
+    int np = P->n_prog, named = 0;
     if (!(P->toe = calloc(1, sizeof *P->toe)) || !(P->toe->row = calloc((size_t)np, sizeof *P->toe->row)))
         return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (int i = 0; i < np; i++) named += P->prog_code[i] > 0;
     P->toe->n = np;
-    P->toe->assumptions = "Matching assumes that the observed characteristics explain both programme start and "
+    P->toe->assumptions = named ? "Matching assumes that the observed characteristics explain both programme start "
+                          "and job finding; the timing-of-events model allows an unobserved type that drives both, "
+                          "but assumes proportional hazards, no anticipation of the start month, independent "
+                          "censoring, that one unobserved type (a discrete distribution) also drives job loss "
+                          "after the exit, each hazard with its own loading (the programmes' effects on job finding "
+                          "and, after them, on job loss are estimated by programme type, with every first "
+                          "programme start as the entry), and that the choice among programmes, given a start and "
+                          "the observed characteristics, does not depend on the unobserved type."
+                          : "Matching assumes that the observed characteristics explain both programme start and "
                           "job finding; the timing-of-events model allows an unobserved type that drives both, "
                           "but assumes proportional hazards, no anticipation of the start month, independent "
                           "censoring, and that one unobserved type (a discrete distribution) also drives job loss "
@@ -545,10 +657,13 @@ nt_status nt_toe_run(nt_run_state *P, nt_error *err)
     nt_status s = nt_toe_tables_alloc(&tb, err);
     nt_progress pr;
     nt_progress_begin(&pr, "timing-of-events", (double)np);
-    for (int i = 0; i < np && !s; i++) {
-        s = one_program(P, i, tb, err);
-        nt_progress_update(&pr, i + 1, P->st->programs[i]);
-    }
+    int done = 0;
+    for (int i = 0; i < np && !s; i++)
+        if (P->prog_code[i] == 0) {
+            s = one_program(P, i, tb, err);
+            nt_progress_update(&pr, ++done, P->st->programs[i]);
+        }
+    if (!s && named) s = named_programs(P, tb, &pr, &done, err);
     nt_progress_end(&pr);
     if (!s) s = nt_toe_tables_write(tb, P, err);
     nt_toe_tables_free(tb);

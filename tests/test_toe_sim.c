@@ -268,6 +268,119 @@ static void test_toe_sim_groups(void **state)
     assert_true(y1[1][HZ - 1] != y1[0][HZ - 1]);
 }
 
+/* Effects by programme type (nt_toe_sim_in.type, mix, dur_type): theta of
+   a fit with G effect groups (group = type x Gp + person group): a_e, b_e,
+   (lock-in, post) per group, a_p per entry piece, b_p | a_l1, a_l2, b_l,
+   job-loss post per group; G = 1: the one-group fit. */
+static void types_theta(double *th, int G, int npp, const double *eff, const double *lpost)
+{
+    int j = 0;
+    th[j++] = log(0.4);
+    th[j++] = 0.1;
+    for (int g = 0; g < G; g++) { th[j++] = eff[2 * g]; th[j++] = eff[2 * g + 1]; }
+    for (int k = 0; k < npp; k++) th[j++] = log(0.3);
+    th[j++] = 0;
+    th[j++] = log(0.05);
+    th[j++] = log(0.15);
+    th[j++] = 0.4;
+    for (int g = 0; g < G; g++) th[j++] = lpost[g];
+}
+
+/* (a) Two types, no person groups, the mix all on the other type (q = 1)
+   for a treated of type 0: the treated arm is, to the bit, the one-type fit
+   with type 0's effects and lengths, the counterfactual the one-type fit
+   with type 1's (its later entries are all of type 1; the same uniforms).
+   (b) The mix (0.3, 0.7): each replication's counterfactual is one of the
+   two, so y0 = 0.3 y0[type 0] + 0.7 y0[type 1] within the binomial error
+   of the type draw (a replication's two counterfactuals differ by at most
+   1: 4.5 sqrt(0.21 / reps)). (c) Two person groups and entry pieces cut at 0 (every
+   later entry is in piece 1): the mix's cell (piece 1, group 1) is all on
+   type 1, every other cell on type 0, so a treated of type 0 in group 1
+   gets the one-group fit of effect group 0 x 2 + 1 in the treated arm and
+   1 x 2 + 1 in the counterfactual. (d) Usage errors: a type out of range,
+   no mix. */
+static void test_toe_sim_types(void **state)
+{
+    (void)state;
+    const double cuts[1] = {2}, x = 0.5;
+    const double eff[8] = {log(0.5), log(2.0), log(0.2), log(4.0), log(0.7), log(1.5), log(0.1), log(3.0)};
+    const double lpost[4] = {log(0.5), log(0.8), log(0.6), log(1.2)};
+    double ret[HZ], loss[HZ], find[HZ];
+    for (int d = 0; d < HZ; d++) { ret[d] = 1; loss[d] = 0.5; find[d] = 0.2; }
+    long dur_type[2 * (D_LEN + 1)] = {0, 0, 7, 0, 5, 0}; /* type 0: 2 months, type 1: 1 month */
+    nt_toe_opts o;
+    memset(&o, 0, sizeof o);
+    int start = 2, inflow = 2003 * 12, t0 = 0, reps = 20000;
+    nt_error err;
+    /* the one-group paths: {entry pieces, effect group, type of the lengths} */
+    static const int spec[4][3] = {{1, 0, 0}, {1, 1, 1}, {2, 1, 0}, {2, 3, 1}};
+    const double ecut[1] = {0};
+    nt_toe_sim_out *one[4] = {NULL};
+    double th2[13], th4[20];
+    for (int v = 0; v < 4; v++) {
+        nt_toe_opts o1 = o;
+        int npp = spec[v][0], g = spec[v][1];
+        if (npp == 2) { o1.entry_cuts = ecut; o1.n_entry_cuts = 1; }
+        double th[11];
+        types_theta(th, 1, npp, eff + 2 * g, lpost + g);
+        nt_toe_result r1 = {.K = 1, .nv = 3, .p = 9 + npp, .coef = th};
+        nt_toe_sim_in in1 = {.fit = &r1, .opts = &o1, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow,
+                             .start = &start, .horizon = HZ, .retention = ret, .loss = loss, .find = find,
+                             .loss_np = 2, .loss_cuts = cuts, .dur = dur_type + spec[v][2] * (D_LEN + 1),
+                             .n_dur = D_LEN + 1, .reps = reps, .draws = 0, .seed = 11};
+        assert_int_equal(nt_toe_sim_paths(&in1, &one[v], &err), NT_OK);
+    }
+    /* (a) */
+    types_theta(th2, 2, 1, eff, lpost);
+    nt_toe_result r2 = {.K = 1, .nv = 3, .p = 13, .coef = th2};
+    double mix[2] = {0, 1};
+    nt_toe_sim_in in = {.fit = &r2, .opts = &o, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow, .start = &start,
+                        .horizon = HZ, .retention = ret, .loss = loss, .find = find, .loss_np = 2,
+                        .loss_cuts = cuts, .dur = dur_type, .n_dur = D_LEN + 1, .reps = reps, .draws = 0,
+                        .seed = 11, .type = &t0, .n_types = 2, .mix = mix, .dur_type = dur_type};
+    nt_toe_sim_out *a = NULL;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_OK);
+    assert_memory_equal(a->y1, one[0]->y1, HZ * sizeof(double));
+    assert_memory_equal(a->y0, one[1]->y0, HZ * sizeof(double));
+    assert_true(one[0]->y0[HZ - 1] != one[1]->y0[HZ - 1]);
+    nt_toe_sim_out_free(a);
+    /* (b) */
+    mix[0] = 0.3;
+    mix[1] = 0.7;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_OK);
+    assert_memory_equal(a->y1, one[0]->y1, HZ * sizeof(double));
+    for (int tau = 0; tau < HZ; tau++) {
+        double d = one[1]->y0[tau] - one[0]->y0[tau], want = one[0]->y0[tau] + 0.7 * d;
+        assert_true(fabs(a->y0[tau] - want) <= 4.5 * sqrt(0.21 / reps)); /* |a replication's difference| <= 1 */
+    }
+    nt_toe_sim_out_free(a);
+    /* (c) */
+    nt_toe_opts o2 = o;
+    o2.entry_cuts = ecut;
+    o2.n_entry_cuts = 1;
+    types_theta(th4, 4, 2, eff, lpost);
+    nt_toe_result r4 = {.K = 1, .nv = 3, .p = 20, .coef = th4};
+    double mix4[8] = {1, 0, 1, 0, 1, 0, 0, 1}; /* (piece, group) x type */
+    int g1 = 1;
+    in.fit = &r4;
+    in.opts = &o2;
+    in.mix = mix4;
+    in.group = &g1;
+    in.n_groups = 2;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_OK);
+    assert_memory_equal(a->y1, one[2]->y1, HZ * sizeof(double));
+    assert_memory_equal(a->y0, one[3]->y0, HZ * sizeof(double));
+    nt_toe_sim_out_free(a);
+    /* (d) */
+    int bad = 2;
+    in.type = &bad;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_EUSAGE);
+    in.type = &t0;
+    in.mix = NULL;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_EUSAGE);
+    for (int k = 0; k < 4; k++) nt_toe_sim_out_free(one[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_toe_sim_threads_and_draws),
         cmocka_unit_test(test_toe_sim_loss_hazard),
         cmocka_unit_test(test_toe_sim_groups),
+        cmocka_unit_test(test_toe_sim_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
