@@ -16,40 +16,10 @@ tmp="${NT_TMP:-/tmp}/cli_toe_programs.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-"$netto" simulate --persons 2500 --seed 4 --scenario unobserved --out "$tmp/sim" >/dev/null || fail simulate
-cat > "$tmp/sim/toe.ini" <<'INI'
-[study]
-name = toe_programs
-seed = 9
-[data]
-persons = persons.csv
-benefits = benefits.csv
-programs = programs.csv
-jobs = jobs.csv
-data_end = 2012-12-31
-[cohort]
-scheme = WW, BIJSTAND
-inflow = 2003-01:2004-12
-[treatment]
-programs = any, scholing, workfirst
-start_months = 0:23
-horizon = 36
-[estimator]
-method = toe
-covariates = age, sex, education, emp_prev12
-toe_mass_points = 1:2
-toe_cuts = 1, 3, 6, 12, 24
-toe_draws = 20
-toe_calendar = no
-[outcomes]
-series = employed
-[inference]
-method = linearised
-[disclosure]
-min_cell = 10
-[subgroups]
-sex = M, F
-INI
+. "$(dirname "$0")/toe_study.sh"
+toe_study "$netto" "$tmp" unobserved toe_programs || fail simulate
+sed -i 's/^programs = any$/programs = any, scholing, workfirst/' "$tmp/sim/toe.ini"
+printf '%s\n' "[subgroups]" "sex = M, F" >> "$tmp/sim/toe.ini"
 for th in 1 2; do
   NETTO_QUIET=1 "$netto" run "$tmp/sim/toe.ini" --out "$tmp/r$th" --threads $th >"$tmp/out$th" 2>&1 \
     || { cat "$tmp/out$th"; fail "netto run (threads $th)"; }
