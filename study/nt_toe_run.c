@@ -5,7 +5,7 @@
    nt_toe_tables.c. `programs = any`: one fit with the effects pooled over
    the programme types; the named programmes: one fit for all of them, the
    effects by programme type (study/nt_toe_types.h), each programme's path
-   and rows from it.
+   from it and its rows once (nt_toe_tables_add_joint).
    Pieces: the study's toe_cuts for both baselines; a piece without an
    event (or with only events) of its hazard is merged into its left
    neighbour, and the same for the effect pieces (toe_lockin_cuts,
@@ -567,9 +567,9 @@ static int of_program(const toe_model *m, const char *name, const char *prog)
     return 0;
 }
 
-/* Programme pi's compare row (K, its first lock-in and post), matching's
-   path beside it and its toe.csv / toe_fit.csv rows. */
-static nt_status report_program(nt_run_state *P, const toe_model *m, int pi, nt_toe_tables *tb, nt_error *err)
+/* Programme pi's compare row (K, its first lock-in and post) and
+   matching's path beside it. */
+static void report_program(nt_run_state *P, const toe_model *m, int pi)
 {
     const nt_study *st = P->st;
     const nt_toe_result *fit = m->fit;
@@ -587,7 +587,6 @@ static nt_status report_program(nt_run_state *P, const toe_model *m, int pi, nt_
         }
     }
     matching_side(P, pi, row);
-    return nt_toe_tables_add(tb, P, st->programs[pi], m->t, fit, &m->c.o, m->loss, m->eg, err);
 }
 
 /* `programs = any`: one pooled fit (effects pooled over the types). */
@@ -597,7 +596,10 @@ static nt_status one_program(nt_run_state *P, int pi, nt_toe_tables *tb, nt_erro
     nt_status s = fit_model(P, 0, P->st->programs[pi], &m, err);
     if (!s) s = paths(P, &m, pi, err);
     if (!s) s = unscale_model(&m, err);
-    if (!s) s = report_program(P, &m, pi, tb, err);
+    if (!s) {
+        report_program(P, &m, pi);
+        s = nt_toe_tables_add(tb, P, P->st->programs[pi], m.t, m.fit, &m.c.o, m.loss, m.eg, err);
+    }
     model_free(&m);
     return s;
 }
@@ -622,7 +624,8 @@ static nt_status named_programs(nt_run_state *P, nt_toe_tables *tb, nt_progress 
         }
     if (!s) s = unscale_model(&m, err);
     for (int i = 0; i < P->n_prog && !s; i++)
-        if (P->prog_code[i] > 0) s = report_program(P, &m, i, tb, err);
+        if (P->prog_code[i] > 0) report_program(P, &m, i);
+    if (!s) s = nt_toe_tables_add_joint(tb, P, m.t, m.fit, &m.c.o, m.loss, m.eg, err); /* once: one fit */
     model_free(&m);
     return s;
 }

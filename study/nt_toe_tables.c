@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/nt_file.h"
 #include "estimators/nt_stats.h"
@@ -112,28 +113,50 @@ static void coef_row(nt_table *t, const char *program, const char *kind, const c
     nt_table_set_basis(t, basis);
 }
 
-nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
-                            const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
-                            const nt_toe_groups *eg, nt_error *err)
+/* The effect group of each parameter (exit lock-in / post, job-loss post), -1
+   for a shared one; the order of the fit's parameters as term_bases reads it.
+   With effect groups the name must carry the group's suffix. */
+static nt_status param_groups(const nt_toe_pp *t, const nt_toe_opts *o, const nt_toe_result *fit,
+                              const nt_toe_loss *l, const nt_toe_groups *eg, int *grp, nt_error *err)
 {
-    (void)P;
+    int ne = o->n_exit_cuts + 1, per = o->n_lockin_cuts + 1 + o->n_post_cuts + 1;
+    int G = eg ? eg->G : 1, e0 = ne + t->nx, lp = e0 + G * per + o->n_entry_cuts + 1 + t->nx;
+    for (int j = 0; j < fit->p; j++) {
+        grp[j] = j >= e0 && j < e0 + G * per ? (j - e0) / per : -1;
+        if (l && j >= lp + l->np + l->nxp && j < lp + l->p) grp[j] = j - (lp + l->np + l->nxp);
+        if (grp[j] >= 0 && eg && !strstr(fit->name[j], eg->suffix[grp[j]]))
+            return nt_fail(err, NT_EINPUT, "method = toe: toe.csv: %s is not a term of effect group %s (a bug)",
+                           fit->name[j], eg->suffix[grp[j]]);
+    }
+    return NT_OK;
+}
+
+/* The rows of one fit: shared ones under program, effect group g's under
+   owner[g] (owner NULL: all under program). */
+static nt_status add_fit(nt_toe_tables *tb, const char *program, const char *const *owner, const nt_toe_pp *t,
+                         const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
+                         const nt_toe_groups *eg, nt_error *err)
+{
     long *basis = malloc((size_t)fit->p * sizeof *basis);
+    int *grp = malloc((size_t)fit->p * sizeof *grp);
     nt_wald *w = nt_wald_alloc(fit->coef, fit->se_cluster, fit->p);
-    if (!basis || !w || term_bases(t, o, fit, loss, eg, basis)) {
+    if (!basis || !grp || !w || term_bases(t, o, fit, loss, eg, basis)) {
         free(basis);
+        free(grp);
         nt_wald_free(w);
         return nt_fail(err, NT_ENOMEM, "out of memory");
     }
+    nt_status s = owner ? param_groups(t, o, fit, loss, eg, grp, err) : NT_OK;
     long het = t->n_exits < t->n_entries ? t->n_exits : t->n_entries;
-    for (int j = 0; j < fit->p; j++) {
+    for (int j = 0; j < fit->p && !s; j++) {
         const char *name = fit->name[j], *colon = strchr(name, ':');
         char hazard[16] = "";
         if (colon && colon - name < (long)sizeof hazard) snprintf(hazard, sizeof hazard, "%.*s", (int)(colon - name), name);
         else if (!strncmp(name, "v_exit", 6)) strcpy(hazard, "exit");
         else if (!strncmp(name, "v_entry", 7)) strcpy(hazard, "entry");
         else if (!strncmp(name, "v_loss", 6)) strcpy(hazard, "loss");
-        coef_row(tb->coef, program, colon ? "coefficient" : "heterogeneity", colon ? colon + 1 : name, hazard,
-                 fit->coef[j], basis[j]);
+        coef_row(tb->coef, owner && grp[j] >= 0 ? owner[grp[j]] : program, colon ? "coefficient" : "heterogeneity",
+                 colon ? colon + 1 : name, hazard, fit->coef[j], basis[j]);
         nt_table_set_num(tb->coef, "se", fit->se[j]);
         nt_table_set_num(tb->coef, "robust_se", fit->se_cluster[j]);
         nt_table_set_num(tb->coef, "z", w->z[j]);
@@ -141,6 +164,8 @@ nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *prog
     }
     nt_wald_free(w);
     free(basis);
+    free(grp);
+    if (s) return s;
     for (int k = 0; k < fit->K; k++) {
         char term[32];
         snprintf(term, sizeof term, "type[%d]", k + 1);
@@ -159,6 +184,54 @@ nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *prog
         nt_toe_fit_row(tb->fits, fit, k, t->n_exits, t->n_entries, het);
     }
     return NT_OK;
+}
+
+nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
+                            const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
+                            const nt_toe_groups *eg, nt_error *err)
+{
+    (void)P;
+    return add_fit(tb, program, NULL, t, fit, o, loss, eg, err);
+}
+
+/* The programme of effect group g: the type of its persons' starts (the
+   study's spelling when it is one of the study's programmes), or
+   NT_TOE_JOINT when its starters are of more than one type or none. */
+static nt_status group_owners(const nt_run_state *P, const nt_toe_pp *t, const nt_toe_groups *eg,
+                              const char **owner, nt_error *err)
+{
+    const char *const *names = NULL;
+    int nnames = nt_store_program_types(P->store, &names);
+    int *code = calloc((size_t)eg->G, sizeof *code);
+    if (!code) return nt_fail(err, NT_ENOMEM, "out of memory");
+    for (long i = 0; i < t->n_persons; i++) {
+        int c = t->start_type[i], g = eg->group[i];
+        if (c > 0) code[g] = code[g] == 0 || code[g] == c ? c : -1;
+    }
+    nt_status s = NT_OK;
+    for (int g = 0; g < eg->G && !s; g++) {
+        owner[g] = code[g] > 0 && code[g] <= nnames ? names[code[g] - 1] : NT_TOE_JOINT;
+        for (int i = 0; i < P->n_prog; i++)
+            if (code[g] > 0 && P->prog_code[i] == code[g]) owner[g] = P->st->programs[i];
+        if (code[g] > 0 && !strcasecmp(owner[g], NT_TOE_JOINT))
+            s = nt_fail(err, NT_EINPUT, "method = toe: a programme type is named \"%s\", which toe.csv's "
+                        "program column keeps for the rows the programmes share; rename the type", owner[g]);
+    }
+    free(code);
+    return s;
+}
+
+nt_status nt_toe_tables_add_joint(nt_toe_tables *tb, nt_run_state *P, const nt_toe_pp *t,
+                                  const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
+                                  const nt_toe_groups *eg, nt_error *err)
+{
+    if (!eg) return add_fit(tb, NT_TOE_JOINT, NULL, t, fit, o, loss, eg, err);
+    const char **owner = malloc((size_t)eg->G * sizeof *owner);
+    if (!owner) return nt_fail(err, NT_ENOMEM, "out of memory");
+    nt_status s = group_owners(P, t, eg, owner, err);
+    if (!s) s = add_fit(tb, NT_TOE_JOINT, owner, t, fit, o, loss, eg, err);
+    free(owner);
+    return s;
 }
 
 void nt_toe_fit_row(nt_table *t, const nt_toe_result *fit, int k, long n_exits, long n_entries, long het)
