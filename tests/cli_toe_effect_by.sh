@@ -17,14 +17,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 . "$(dirname "$0")/toe_study.sh"
 toe_study "$netto" "$tmp" default toe_by "toe_effect_by = sex, emp_prev12" || fail simulate
 printf '%s\n' "[subgroups]" "sex = M, F" "emp_prev12 = 0-0, 1-12" >> "$tmp/sim/toe.ini"
-for th in 1 2; do
-  NETTO_QUIET=1 "$netto" run "$tmp/sim/toe.ini" --out "$tmp/r$th" --threads $th >"$tmp/out$th" 2>&1 \
-    || { cat "$tmp/out$th"; fail "netto run (threads $th)"; }
-done
-for f in toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv plots/any/toe_vs_matching.png; do
-  [ -s "$tmp/r1/$f" ] || fail "no $f"
-  cmp -s "$tmp/r1/$f" "$tmp/r2/$f" || fail "$f differs between 1 and 2 threads"
-done
+toe_threads "$netto" "$tmp/sim/toe.ini" "$tmp" toe.csv toe_fit.csv toe_effects.csv toe_vs_matching.csv \
+  plots/any/toe_vs_matching.png || fail "1 and 2 threads"
 # four groups: lock-in and post on the exit, post on job loss, each with an SE;
 # no ungrouped effect rows
 g='\[sex=[MF]&emp_prev12=(0-0|1-12)\]'
