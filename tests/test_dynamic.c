@@ -61,6 +61,7 @@ static void tpanel_free(tpanel *p)
      tau 2: 2/3 - (.5*1 + 1*0 + 1*1)/2.5 = 2/3 - .6        -> 0.0666...  */
 static void run_lin(nt_method method, nt_dyn_lin *lin, nt_dyn_result **r);
 static void run(nt_method method, nt_dyn_result **r) { run_lin(method, NULL, r); }
+static void run_cells(nt_method method, const int32_t *cells, nt_dyn_lin *lin, nt_dyn_result **r);
 
 static void run_lin(nt_method method, nt_dyn_lin *lin, nt_dyn_result **r)
 {
@@ -318,6 +319,15 @@ static void test_weighting_k_se_tiny(void **state)
     nt_dyn_result_free(r);
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
     run_lin(NT_METHOD_AIPW, L, &r);
+    expect_near(r->k_att[2], 0.0, 1e-6);
+    expect_near(r->k_se[2], sqrt(1.0 / 6), 1e-6);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+    /* The same within exact cells, all in one cell (nt_dyn_cells.c's path):
+       the same sums. */
+    static const int32_t one[8] = {0};
+    assert_int_equal(nt_dyn_lin_alloc(8, 4, 1, &L, &err), NT_OK);
+    run_cells(NT_METHOD_AIPW, one, L, &r);
     expect_near(r->k_att[2], 0.0, 1e-6);
     expect_near(r->k_se[2], sqrt(1.0 / 6), 1e-6);
     nt_dyn_lin_free(L);
