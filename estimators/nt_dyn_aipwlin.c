@@ -17,7 +17,9 @@
    The propensity logit's derivative needs nothing: the outcome model's
    weights do not involve the propensity. A (k, t) without a model (the
    rows rule of nt_dyn_ols_controls, or an outcome whose fit failed: beta
-   0) takes no term. Main runs only (no copies). A's Cholesky factor is the
+   0) takes no term. Term 1 also joins the control's weighting term in
+   effects_by_start.csv's per-start variance (ctx->kv, unweighted paths;
+   nt_dyn_kvar_flush squares the sum). Main runs only (no copies). A's Cholesky factor is the
    fit's own (nt_dyn_ols_controls keeps it: the same rows, weights and
    ridge; before 2026-12-01 this file built A again). */
 #include "estimators/nt_dyn_infer.h"
@@ -90,6 +92,7 @@ nt_status nt_dyn_aipw_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *
             for (int q = 0; q < qx; q++) e -= xcol(m->xz, nc, q, j) * bo[q];
             term[o] = fitted[o] ? -phi * Wu[j] * e : 0;
             if (term[o] != 0 && nt_dyn_lin_add_control(L, fixed, tau, pc, o, term[o])) { st = NOMEM(err); goto done; }
+            if (!hw && ctx->kv && ctx->kv->cu) nt_dyn_kvar_control(ctx->kv, j, o, -term[o]);   /* per-k SE (as c rj) */
         }
         if (L->wl && hw) nt_dyn_wlin_unit(L->wl, p, pc, k, t, tau, fixed, term);
     }
@@ -99,4 +102,15 @@ done:
     gsl_vector_free(gv);
     gsl_vector_free(v);
     return st;
+}
+
+void nt_dyn_kvar_flush(nt_dyn_kvar *v, long n_c)
+{
+    if (!v || !v->cu) return;
+    for (long j = 0; j < n_c; j++)
+        for (int o = 0; o < v->NO && o < 64; o++) {
+            double *c = v->cu + (size_t)j * (size_t)v->NO + (size_t)o;
+            v->cq[o] += *c * *c;
+            *c = 0;
+        }
 }

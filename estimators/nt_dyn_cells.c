@@ -122,7 +122,7 @@ static void cells_lin(nt_dyn_paths *ctx, const nt_dyn_panel *p, const long *unit
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - cs->R[c * NO + o];
             if (b >= 0) nt_dyn_lin_slot_put(L, m, b, m->n_t + j, 4, o, -kc * rj);
             else if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -kc * rj)) *oom = 1;
-            nt_dyn_kvar_control(hw ? NULL : ctx->kv, o, kc * rj);
+            nt_dyn_kvar_control(hw ? NULL : ctx->kv, j, o, kc * rj);
             for (int f = 0; f <= fixed; f++) {
                 if (!ctx->G || !m->c_row) continue;
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;

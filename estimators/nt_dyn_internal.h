@@ -167,10 +167,18 @@ typedef struct {
    matching has its own in nt_dyn_lin_matched): over the n contributing
    treated with terms a_i and the controls with terms b_j,
      Var = [ sum_i (a_i - abar)^2 + sum_j b_j^2 ] / n^2,
-   abar = ATT_k(tau) (the treated terms average to it). */
+   abar = ATT_k(tau) (the treated terms average to it); for AIPW b_j is
+   the control's weighting term plus its outcome-model term -phi_j e_j, as
+   in the pooled paths (since 2026-12-01). */
 typedef struct nt_dyn_kvar_s {
     long n;
     double ts[64], tq[64], cq[64];
+    /* AIPW: each control's terms at (k, tau) summed over its roles (the
+       weighting term and the outcome model's own, nt_dyn_aipw_lin) before
+       they are squared into cq by nt_dyn_kvar_flush; [j * NO + o], zero
+       between months. NULL: each term squared at once. */
+    double *cu;
+    int NO;
 } nt_dyn_kvar;
 static inline void nt_dyn_kvar_treated(nt_dyn_kvar *v, int NO, const double *term)
 {
@@ -178,10 +186,14 @@ static inline void nt_dyn_kvar_treated(nt_dyn_kvar *v, int NO, const double *ter
     v->n++;
     for (int o = 0; o < NO && o < 64; o++) { v->ts[o] += term[o]; v->tq[o] += term[o] * term[o]; }
 }
-static inline void nt_dyn_kvar_control(nt_dyn_kvar *v, int o, double term)
+static inline void nt_dyn_kvar_control(nt_dyn_kvar *v, long j, int o, double term)
 {
-    if (v && o < 64) v->cq[o] += term * term;
+    if (!v || o >= 64) return;
+    if (v->cu) v->cu[(size_t)j * (size_t)v->NO + (size_t)o] += term;
+    else v->cq[o] += term * term;
 }
+/* cq += the squares of cu's sums over the n_c controls; cu back to 0. */
+void nt_dyn_kvar_flush(nt_dyn_kvar *v, long n_c);
 /* kvar[o] (NaN without a contributing treated). */
 double nt_dyn_kvar_get(const nt_dyn_kvar *v, int o);
 /* The per-start-month variance's factor n / (n - 1) (1 for n <= 1): terms

@@ -649,7 +649,7 @@ static nt_status lin_weighted(nt_dyn_paths *ctx, const nt_dyn_panel *p, const lo
                         mu0_at(m->xz, m->n_c, m->qx, j, beta ? beta + (size_t)o * m->qx : NULL) - rbar[o];
             if (b >= 0) nt_dyn_lin_slot_put(L, m, b, m->n_t + j, 4, o, -c * rj);
             else if (nt_dyn_lin_add_control(L, fixed, tau, pc, o, -c * rj)) return NOMEM(err);
-            nt_dyn_kvar_control(hw ? NULL : ctx->kv, o, c * rj);
+            nt_dyn_kvar_control(hw ? NULL : ctx->kv, j, o, c * rj);
             if (!ctx->G || !m->c_row) continue;
             for (int f = 0; f <= fixed; f++) {
                 double *g = ctx->G + (((size_t)f * NO + o) * H + tau) * (size_t)d->q;

@@ -443,7 +443,10 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     ai_buf ai = {0};
     double *sum = malloc((size_t)(NO ? NO : 1) * sizeof *sum), kvar[64];
     for (int oc = 0; oc < NO && oc < 64; oc++) kvar[oc] = NAN;
-    if (!sum || (do_ai && ai_alloc(&ai, m, NO))) status = NOMEM(err);
+    /* AIPW's per-start variance: each control's terms summed before squaring (nt_dyn_kvar) */
+    int kv_sum = weighting && m->xz && ctx->lin && NO <= 64 && !nt_dyn_has_w(p);
+    double *kcu = kv_sum ? calloc((size_t)m->n_c * (size_t)NO + 1, sizeof *kcu) : NULL;
+    if (!sum || (do_ai && ai_alloc(&ai, m, NO)) || (kv_sum && !kcu)) status = NOMEM(err);
     /* Pairs and weighting: the month cache, and the disclosure facts month
        by month while it holds the month (nt_dyn_ycache). */
     nt_dyn_ycache yc;
@@ -473,7 +476,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
                         &nobs, &ncontrib, &wcontrib);
             if (ctx->lin && (status = nt_dyn_lin_matched(ctx, p, unit_person, m, t, tau, fixed, NO <= 64 ? kvar : NULL, err))) break;
         } else {
-            nt_dyn_kvar kv = {0};
+            nt_dyn_kvar kv = {.cu = kcu, .NO = NO};
             ctx->kv = ctx->lin ? &kv : NULL;
             if (m->n_cells) {
                 status = nt_dyn_cells_tau(p, unit_person, count, m, t, NO, bits, bits_f, used, used_f, sum, &nobs,
@@ -483,6 +486,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
                                       &ncontrib, &wcontrib, ctx, tau, fixed, err);
             ctx->kv = NULL;
             if (status) break;
+            nt_dyn_kvar_flush(&kv, m->n_c);
             for (int oc = 0; oc < NO && oc < 64; oc++) kvar[oc] = nt_dyn_kvar_get(&kv, oc);
         }
         r->k_contrib[(long)ki * H + tau] = ncontrib;
@@ -513,6 +517,7 @@ nt_status nt_dyn_month_paths(const nt_dyn_panel *p, const long *unit_person, con
     }
     ai_free(&ai);
     free(sum);
+    free(kcu);
     if (status || cached) return status;
     return nt_dyn_facts(p, unit_person, count, m, weighting, ki, r, err);
 }

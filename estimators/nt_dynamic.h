@@ -158,6 +158,12 @@ typedef nt_balance_row nt_dyn_balance;
 /* The propensity score's overlap (full run): rows on support counted in
    bins of the logit score, bin b = [LO + b WIDTH, LO + (b+1) WIDTH), the
    first and last bins also holding what lies below or above. */
+/* effects_by_start.csv leaves a (k, tau)'s se and interval empty below this
+   many contributing treated: in the Monte Carlo their intervals covered
+   34-49% (radius; the SE 0 in about half) and 77-83% (aipw), with 5-9
+   treated 83-97% (docs/inference.md, "Small start months" and "no SE below
+   5 treated"). The estimate stays; k_se and the pooled paths do not change. */
+#define NT_DYN_KSE_MIN_TREATED 5
 #define NT_DYN_SCORE_BINS 80
 #define NT_DYN_SCORE_LO (-14.0)
 #define NT_DYN_SCORE_WIDTH 0.25
@@ -201,7 +207,8 @@ typedef struct nt_dyn_result_s {
                                      min_treated over all start months), 2 no controls, 3 model failed */
     int *k_fixed;                 /* 1 if all matched treated of k are followed for the whole horizon */
     double *k_att, *k_se;         /* [(k * n_outcomes + o) * horizon + tau]; se: AI (nn), else with opts.lin the
-                                     (k, tau) terms alone (nt_dyn_lin_matched; weighting: nt_dyn_kvar), else NaN */
+                                     (k, tau) terms alone (nt_dyn_lin_matched; weighting: nt_dyn_kvar), else NaN;
+                                     effects_by_start.csv shows it from NT_DYN_KSE_MIN_TREATED treated */
     long *k_contrib;              /* [k * horizon + tau] */
     double *k_wcontrib;           /* [k * horizon + tau]: with weights (never, censoring) the contributing
                                      treated's summed weights, the pooling weights over k; else NULL */

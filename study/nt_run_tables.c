@@ -645,11 +645,13 @@ static nt_status table_effects_by_start(nt_run_state *P, nt_error *err)
                     nt_table_set_str(t, "method", method_name(P));
                     long slot = ((long)ki * r->n_outcomes + oc) * H + tau;  /* r has the cost-benefit series too */
                     nt_table_set_num(t, "estimate", r->k_att[slot]);
-                    nt_table_set_num(t, "se", r->k_se[slot]);
+                    /* no se below NT_DYN_KSE_MIN_TREATED treated: too unreliable to show (docs/inference.md) */
+                    double se = c < NT_DYN_KSE_MIN_TREATED ? NAN : r->k_se[slot];
+                    nt_table_set_num(t, "se", se);
                     /* t with n - 1 df: the se rests on the n treated's spread (docs/inference.md) */
                     double q = c > 1 ? gsl_cdf_tdist_Pinv(1 - (1 - nt_run_ci_level(P)) / 2, (double)(c - 1)) : z;
-                    nt_table_set_num(t, "ci_lower", r->k_att[slot] - q * r->k_se[slot]);   /* NaN without an se */
-                    nt_table_set_num(t, "ci_upper", r->k_att[slot] + q * r->k_se[slot]);
+                    nt_table_set_num(t, "ci_lower", r->k_att[slot] - q * se);   /* NaN without an se */
+                    nt_table_set_num(t, "ci_upper", r->k_att[slot] + q * se);
                     nt_table_set_int(t, "n_treated_matched", c);
                     nt_table_set_int(t, "n_control", r->k_controls[ki]);
                     if (!r->k_control_used) { nt_table_set_basis(t, nt_disclose_basis(c, r->k_controls[ki])); continue; }

@@ -61,6 +61,7 @@ static void tpanel_free(tpanel *p)
      tau 2: 2/3 - (.5*1 + 1*0 + 1*1)/2.5 = 2/3 - .6        -> 0.0666...  */
 static void run_lin(nt_method method, nt_dyn_lin *lin, nt_dyn_result **r);
 static void run(nt_method method, nt_dyn_result **r) { run_lin(method, NULL, r); }
+static void run_cells(nt_method method, const int32_t *cells, nt_dyn_lin *lin, nt_dyn_result **r);
 
 static void run_lin(nt_method method, nt_dyn_lin *lin, nt_dyn_result **r)
 {
@@ -291,8 +292,15 @@ static void test_lin_tiny(void **state)
      Var (2/3 + .8064)/6.
    AIPW tau 2: mu0 the OLS of y(2) on (1, x) over the observed controls:
      1 (x = 0), .5 (x = 1): r_c P1 0, P4 -.5, P6 .5, rbar 0; treated
-     P0 1 - 1 = 0, P3 .5, P5 -.5 (ATT 0, spread .5); b: 0, -.6, .6 -> .72:
-     Var 1.22/6.  */
+     P0 1 - 1 = 0, P3 .5, P5 -.5 (ATT 0, spread .5); weighting terms
+     kc r: 0, -.6, .6 (kc = 1.2 w: .6, 1.2, 1.2). The outcome model's own
+     term (docs/inference.md, "AIPW's outcome model"; since 2026-12-01 in
+     the per-start SE as in the pooled paths): g = sum_i x_i - sum_j kc_j
+     x_j = (3, 2) - (3, 2.4) = (0, -.4), A = sum_j x_j x_j' = [3 2; 2 2],
+     v = A^-1 g = (.4, -.6), phi = x'v: P1 .4, P4 -.2, P6 -.2, e = r_c,
+     -phi e: P1 0, P4 -.1, P6 .1. Each control's two terms summed, then
+     squared: P4 -(-.6) - .1 = .5, P6 -.6 + .1 = -.5 -> .5: Var (.5 + .5)/6
+     (without the own term 1.22/6).  */
 static void test_weighting_k_se_tiny(void **state)
 {
     (void)state;
@@ -312,7 +320,16 @@ static void test_weighting_k_se_tiny(void **state)
     assert_int_equal(nt_dyn_lin_alloc(8, 3, 1, &L, &err), NT_OK);
     run_lin(NT_METHOD_AIPW, L, &r);
     expect_near(r->k_att[2], 0.0, 1e-6);
-    expect_near(r->k_se[2], sqrt(1.22 / 6), 1e-6);
+    expect_near(r->k_se[2], sqrt(1.0 / 6), 1e-6);
+    nt_dyn_lin_free(L);
+    nt_dyn_result_free(r);
+    /* The same within exact cells, all in one cell (nt_dyn_cells.c's path):
+       the same sums. */
+    static const int32_t one[8] = {0};
+    assert_int_equal(nt_dyn_lin_alloc(8, 4, 1, &L, &err), NT_OK);
+    run_cells(NT_METHOD_AIPW, one, L, &r);
+    expect_near(r->k_att[2], 0.0, 1e-6);
+    expect_near(r->k_se[2], sqrt(1.0 / 6), 1e-6);
     nt_dyn_lin_free(L);
     nt_dyn_result_free(r);
 }
