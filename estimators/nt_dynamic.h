@@ -155,15 +155,15 @@ typedef struct {
    variance. */
 typedef nt_balance_row nt_dyn_balance;
 
-/* The propensity score's overlap (full run): rows on support counted in
-   bins of the logit score, bin b = [LO + b WIDTH, LO + (b+1) WIDTH), the
-   first and last bins also holding what lies below or above. */
 /* effects_by_start.csv leaves a (k, tau)'s se and interval empty below this
    many contributing treated: in the Monte Carlo their intervals covered
    34-49% (radius; the SE 0 in about half) and 77-83% (aipw), with 5-9
    treated 83-97% (docs/inference.md, "Small start months" and "no SE below
    5 treated"). The estimate stays; k_se and the pooled paths do not change. */
 #define NT_DYN_KSE_MIN_TREATED 5
+/* The propensity score's overlap (full run): rows on support counted in
+   bins of the logit score, bin b = [LO + b WIDTH, LO + (b+1) WIDTH), the
+   first and last bins also holding what lies below or above. */
 #define NT_DYN_SCORE_BINS 80
 #define NT_DYN_SCORE_LO (-14.0)
 #define NT_DYN_SCORE_WIDTH 0.25
