@@ -20,7 +20,8 @@ enum { U_TYPE, U_DUR1, U_DUR0, U_EXIT, U_ENTRY, U_N, U_EMP = U_N };
 typedef struct {
     int n_pe, n_pp, nl, npo, nx, K, nv, G;
     int o_be, o_eff, o_ap, o_bp, o_al, pb;
-    int T, Gp;            /* programme types (1: none), person groups; G = T Gp */
+    int T, Gp;            /* programme types (1: none), person groups; G = T Gp, or n_eff by eff_map */
+    const int *map;       /* T x Gp: the effect group of (type, person group), or NULL: type Gp + group */
     long *dtot;           /* T: observed lengths per type (with types), else NULL */
 } layout;
 
@@ -38,7 +39,8 @@ static layout layout_of(const nt_toe_sim_in *in)
     L.o_eff = L.o_be + L.nx;
     L.Gp = in->group && in->n_groups > 1 ? in->n_groups : 1;
     L.T = in->type && in->n_types > 1 ? in->n_types : 1;
-    L.G = L.T * L.Gp;
+    L.map = L.T > 1 ? in->eff_map : NULL;
+    L.G = L.map ? in->n_eff : L.T * L.Gp;
     L.dtot = NULL;
     L.o_ap = L.o_eff + L.G * (L.nl + L.npo);
     L.o_bp = L.o_ap + L.n_pp;
@@ -139,13 +141,16 @@ static int draw_type(const nt_toe_sim_in *in, const layout *L, int t, int pg, do
     return L->T - 1;
 }
 
+/* The fit's effect group of type q and person group pg. */
+static int eff_group(const layout *L, int q, int pg) { return L->map ? L->map[q * L->Gp + pg] : q * L->Gp + pg; }
+
 /* One person's contribution (summed over replications) to y1, y0 [H]. */
 static void person_paths(const nt_toe_sim_in *in, const layout *L, const double *th, long i, long dur_total,
                          double *ee, double *ep, double *y1, double *y0)
 {
     const double *thl = th + L->o_al;
     int er = in->start[i], k = in->month ? in->month[i] : er, H = in->horizon, K = L->K;
-    int pg = L->Gp > 1 ? in->group[i] : 0, ty = L->T > 1 ? in->type[i] : 0, g = ty * L->Gp + pg;
+    int pg = L->Gp > 1 ? in->group[i] : 0, ty = L->T > 1 ? in->type[i] : 0, g = eff_group(L, ty, pg);
     const long *dur1 = L->T > 1 ? in->dur_type + (size_t)ty * (size_t)in->n_dur : in->dur;
     long tot1 = L->T > 1 ? L->dtot[ty] : dur_total;
     predictors(in, L, th, i, k + H, ee, ep);
@@ -187,7 +192,7 @@ static void person_paths(const nt_toe_sim_in *in, const layout *L, const double 
                     k0 = t;
                     if (L->T > 1) { /* its type from the observed mix (its own stream of uniforms) */
                         int q = draw_type(in, L, t, pg, unif(in->seed ^ 0x7479706573ULL, i, r, t, U_ENTRY));
-                        g0 = q * L->Gp + pg;
+                        g0 = eff_group(L, q, pg);
                         D0 = draw_dur(in, in->dur_type + (size_t)q * (size_t)in->n_dur, L->dtot[q], ud0);
                     }
                 }
@@ -306,6 +311,9 @@ nt_status nt_toe_sim_paths(const nt_toe_sim_in *in, nt_toe_sim_out **out, nt_err
                        "job-finding chain");
     if (L.T > 1 && (!in->mix || !in->dur_type))
         return nt_fail(err, NT_EUSAGE, "timing-of-events paths: effects by programme type without the mix or the lengths");
+    for (int c = 0; L.map && c < L.T * L.Gp; c++)
+        if (L.map[c] < 0 || L.map[c] >= L.G)
+            return nt_fail(err, NT_EUSAGE, "timing-of-events paths: the effect-group map points outside the fit's groups");
     for (long i = 0; i < in->n; i++)
         if (in->start[i] < 0 || (L.Gp > 1 && (in->group[i] < 0 || in->group[i] >= L.Gp)) ||
             (L.T > 1 && (in->type[i] < 0 || in->type[i] >= L.T)) ||

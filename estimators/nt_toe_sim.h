@@ -39,7 +39,10 @@
    shares of the types among the observed first starts in the entry piece
    of k' and the person's group (assumption: given a start and x, the
    choice among programmes does not depend on the unobserved type), with
-   that type's length and effects.
+   that type's length and effects. eff_map (NULL: q * n_groups + g) gives
+   the fit's effect group of (type q, person group g) when the groups
+   differ by type (a type whose person groups are pooled into one effect
+   group, study/nt_toe_types.h): both arms take their effects from it.
    ATT(tau) = mean over persons and replications of the difference.
 
    Uncertainty: the whole path is recomputed for `draws` parameter vectors
@@ -74,6 +77,9 @@ typedef struct {
     const double *mix;         /* (entry pieces x n_groups) x n_types: the types' shares among first
                                   starts by the entry row's piece (opts' entry cuts) and person group */
     const long *dur_type;      /* n_types x n_dur: observed lengths by type */
+    const int *eff_map;        /* n_types x n_groups: the fit's effect group 0..n_eff-1 of (type, person
+                                  group), or NULL: type x n_groups + group */
+    int n_eff;                 /* with eff_map: the fit's effect groups */
     int horizon;               /* H: tau = 0..H-1 */
     const double *retention;   /* H: share employed d months after an exit to work */
     const double *loss, *find; /* H: after an exit to work, P(employed -> not) and P(not -> employed)

@@ -97,16 +97,30 @@ static void set_bases(nt_toe_loss *l, const nt_toe_pp *t, const nt_panel *panel,
     for (int g = 0; g < l->G; g++) l->basis[l->np + l->nxp + g] = (long)ev_g[g];
 }
 
-nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const double *mean, const double *sd,
-                            const nt_toe_groups *eg, nt_toe_loss **out, nt_error *err)
+/* The months employed and losses after an exit, m[1], ev[1] of the treated,
+   m[0], ev[0] of the others; 1: the job-loss hazard is fitted. */
+static int loss_totals(const nt_toe_pp *t, double *m, double *ev)
 {
-    *out = NULL;
-    double m[2] = {0}, ev[2] = {0};
+    m[0] = m[1] = ev[0] = ev[1] = 0;
     for (long c = 0; c < t->n_lcell; c++) {
         m[t->lc_treated[c]] += t->lc_at[c];
         ev[t->lc_treated[c]] += t->lc_loss[c];
     }
-    if (ev[1] == 0 || ev[1] == m[1] || ev[0] == 0 || ev[0] == m[0]) return NT_OK;
+    return !(ev[1] == 0 || ev[1] == m[1] || ev[0] == 0 || ev[0] == m[0]);
+}
+
+int nt_toe_loss_used(const nt_toe_pp *t)
+{
+    double m[2], ev[2];
+    return loss_totals(t, m, ev);
+}
+
+nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const double *mean, const double *sd,
+                            const nt_toe_groups *eg, nt_toe_loss **out, nt_error *err)
+{
+    *out = NULL;
+    double m[2], ev[2];
+    if (!loss_totals(t, m, ev)) return NT_OK;
     long *code = malloc((size_t)(panel->n > 0 ? panel->n : 1) * sizeof *code);
     int G = eg ? eg->G : 1;
     double *mg = calloc((size_t)G * 2, sizeof *mg), *evg = mg ? mg + G : NULL;

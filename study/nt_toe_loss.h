@@ -55,6 +55,9 @@ typedef struct {
    losses) while the others have. */
 nt_status nt_toe_loss_build(const nt_toe_pp *t, const nt_panel *panel, const double *mean, const double *sd,
                             const nt_toe_groups *eg, nt_toe_loss **out, nt_error *err);
+/* 1: t has the job-loss hazard (nt_toe_loss_build's *out is not NULL
+   unless an effect group is empty). */
+int nt_toe_loss_used(const nt_toe_pp *t);
 void nt_toe_loss_free(nt_toe_loss *l);
 
 #endif

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "core/nt_progress.h"
@@ -344,6 +343,7 @@ static nt_status simulate(nt_run_state *P, const toe_model *m, int pi, int code,
                             .group = ty ? (ty->Gp > 1 ? grp : NULL) : eg ? grp : NULL,
                             .n_groups = ty ? ty->Gp : eg ? eg->G : 1, .type = ty ? typ : NULL,
                             .n_types = ty ? ty->T : 0, .mix = ty ? ty->mix : NULL, .dur_type = ty ? ty->dur : NULL,
+                            .eff_map = ty ? ty->egroup : NULL, .n_eff = ty ? eg->G : 0,
                             .reps = target < 1 ? 1 : target > 20 ? 20 : (int)target, .draws = st->toe_draws,
                             .seed = nt_mix64(st->seed ^ 0x746f65ULL ^ ((uint64_t)pi << 32)), .level = nt_run_ci_level(P)};
         nt_toe_sim_out *o = NULL;
@@ -481,6 +481,8 @@ static nt_status fit_model(nt_run_state *P, int by_type, const char *what, toe_m
         if ((s = nt_toe_types_build(t, names, m->eg, &m->ty, &m->egs, err))) return s;
         m->types = &m->ty;
         m->eg = &m->egs;
+        for (int q = 0; q < m->ty.T; q++) /* a type whose person groups are pooled */
+            if (m->ty.why && m->ty.why[q]) nt_run_warn(P, m->ty.why[q]);
     }
     if (make_cuts(st, t, m->eg, &m->c)) return nt_fail(err, NT_ENOMEM, "out of memory");
     if (by_type && (s = nt_toe_types_mix(t, &m->c.o, &m->ty, err))) return s;
@@ -554,17 +556,42 @@ static nt_status unscale_model(toe_model *m, nt_error *err)
     return NT_OK;
 }
 
-/* Does the effect name carry programme prog's type ("[scholing]", "[scholing&..."; the study's
-   spelling, matched as the programme codes are, without case)? */
-static int of_program(const toe_model *m, const char *name, const char *prog)
+/* The row's lockin and post (nt_toe_run.h): the first lock-in and post
+   pieces' coefficients of the programme's own effect groups (with types:
+   its type's), averaged over them with the shares of the programme's
+   treated (its entries in the start months) as the weights, the SE from
+   the clustered covariance (w' V w); one group: its coefficients. */
+static void first_effects(const nt_run_state *P, const toe_model *m, int code, nt_toe_compare_row *row)
 {
-    if (!m->types) return 1;
-    const char *b = strchr(name, '[');
-    for (; b; b = strchr(b + 1, '[')) {
-        size_t n = strlen(prog);
-        if (!strncasecmp(b + 1, prog, n) && (b[1 + n] == ']' || b[1 + n] == '&')) return 1;
+    const nt_toe_pp *t = m->t;
+    const nt_toe_result *fit = m->fit;
+    const nt_toe_opts *o = &m->c.o;
+    int G = m->eg ? m->eg->G : 1, per = o->n_lockin_cuts + o->n_post_cuts + 2, o_eff = o->n_exit_cuts + 1 + t->nx;
+    double *w = calloc((size_t)G, sizeof *w), W = 0;
+    if (!w || o_eff + G * per > fit->p || strncmp(fit->name[o_eff], "exit:lockin", 11)) { free(w); return; }
+    for (long r = 0; r < t->n; r++) {
+        long i = t->person[r];
+        int k = t->start_month[i];
+        if (t->y_entry[r] != 1 || k < P->st->start_first || k > P->st->start_last) continue;
+        if (m->types && t->start_type[i] != code) continue;
+        w[m->eg ? m->eg->group[i] : 0] += 1;
+        W += 1;
     }
-    return 0;
+    double *est[2] = {&row->lockin, &row->post}, *se[2] = {&row->lockin_se, &row->post_se};
+    for (int e = 0; e < 2 && W > 0; e++) {
+        int off = e ? o->n_lockin_cuts + 1 : 0;
+        double b = 0, v = 0;
+        for (int g = 0; g < G; g++) {
+            if (w[g] == 0) continue;
+            int jg = o_eff + g * per + off;
+            b += w[g] / W * fit->coef[jg];
+            for (int h = 0; h < G; h++)
+                if (w[h] > 0) v += w[g] / W * w[h] / W * fit->cov_cluster[(size_t)jg * (size_t)fit->p + (size_t)(o_eff + h * per + off)];
+        }
+        *est[e] = b;
+        *se[e] = sqrt(v);
+    }
+    free(w);
 }
 
 /* Programme pi's compare row (K, its first lock-in and post) and
@@ -576,16 +603,7 @@ static void report_program(nt_run_state *P, const toe_model *m, int pi)
     nt_toe_compare_row *row = &P->toe->row[pi];
     row->program = st->programs[pi];
     row->mass_points = fit->K;
-    for (int j = 0; j < fit->p; j++) {
-        if (!strncmp(fit->name[j], "exit:lockin", 11) && isnan(row->lockin) && of_program(m, fit->name[j], st->programs[pi])) {
-            row->lockin = fit->coef[j];
-            row->lockin_se = fit->se_cluster[j];
-        }
-        if (!strncmp(fit->name[j], "exit:post", 9) && isnan(row->post) && of_program(m, fit->name[j], st->programs[pi])) {
-            row->post = fit->coef[j];
-            row->post_se = fit->se_cluster[j];
-        }
-    }
+    first_effects(P, m, P->prog_code[pi], row);
     matching_side(P, pi, row);
 }
 

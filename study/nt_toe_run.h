@@ -32,8 +32,11 @@ typedef struct {
     long n_treated_toe;        /* treated simulated (entries in the start months) */
     long n_other_toe;          /* the other persons of the model */
     int mass_points;           /* K chosen */
-    double lockin, post;       /* the first lock-in and post-programme coefficients (exit logit) */
-    double lockin_se, post_se; /* clustered */
+    double lockin, post;       /* the first lock-in and post-programme coefficients (exit logit) of the
+                                  programme's own type; with person groups (toe_effect_by) their average
+                                  weighted by the programme's treated per effect group (a pooled type:
+                                  its one group) */
+    double lockin_se, post_se; /* clustered (of the average: sqrt(w' V w)) */
 } nt_toe_compare_row;
 
 typedef struct nt_toe_compare {

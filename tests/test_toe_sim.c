@@ -381,6 +381,79 @@ static void test_toe_sim_types(void **state)
     for (int k = 0; k < 4; k++) nt_toe_sim_out_free(one[k]);
 }
 
+/* The effect-group map (nt_toe_sim_in.eff_map, a type whose person groups
+   are pooled, study/nt_toe_types.h): two types, two person groups, type 0
+   pooled (both its groups -> effect group 0), type 1 by group (-> 1, 2):
+   a fit with three effect groups. (a) A treated of type 0 in person group
+   1, the mix all on type 0: both arms are, to the bit, the one-group fit
+   with effect group 0's effects (not group 1's, which type x groups + group
+   would read) and type 0's lengths. (b) Type 1, group 1, the mix all on
+   type 1: the one-group fit of effect group 2. (c) Type 1, group 0, the
+   mix all on type 0: the treated arm is group 1's, the counterfactual the
+   pooled group 0's. (d) A map entry outside the fit's groups: usage error. */
+static void test_toe_sim_type_map(void **state)
+{
+    (void)state;
+    const double cuts[1] = {2}, x = 0.5;
+    const double eff[6] = {log(0.5), log(2.0), log(0.2), log(4.0), log(0.7), log(1.5)};
+    const double lpost[3] = {log(0.5), log(0.8), log(0.6)};
+    double ret[HZ], loss[HZ], find[HZ];
+    for (int d = 0; d < HZ; d++) { ret[d] = 1; loss[d] = 0.5; find[d] = 0.2; }
+    long dur_type[2 * (D_LEN + 1)] = {0, 0, 7, 0, 5, 0}; /* type 0: 2 months, type 1: 1 month */
+    nt_toe_opts o;
+    memset(&o, 0, sizeof o);
+    int start = 2, inflow = 2003 * 12, reps = 5000;
+    nt_error err;
+    static const int spec[3][2] = {{0, 0}, {2, 1}, {1, 1}}; /* {effect group, type of the lengths} */
+    nt_toe_sim_out *one[3] = {NULL};
+    double th1[3][10], th3[16];
+    for (int v = 0; v < 3; v++) {
+        int g = spec[v][0];
+        types_theta(th1[v], 1, 1, eff + 2 * g, lpost + g);
+        nt_toe_result r1 = {.K = 1, .nv = 3, .p = 10, .coef = th1[v]};
+        nt_toe_sim_in in1 = {.fit = &r1, .opts = &o, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow,
+                             .start = &start, .horizon = HZ, .retention = ret, .loss = loss, .find = find,
+                             .loss_np = 2, .loss_cuts = cuts, .dur = dur_type + spec[v][1] * (D_LEN + 1),
+                             .n_dur = D_LEN + 1, .reps = reps, .draws = 0, .seed = 11};
+        assert_int_equal(nt_toe_sim_paths(&in1, &one[v], &err), NT_OK);
+    }
+    types_theta(th3, 3, 1, eff, lpost);
+    nt_toe_result r3 = {.K = 1, .nv = 3, .p = 16, .coef = th3};
+    int map[4] = {0, 0, 1, 2}, ty = 0, pg = 1;
+    double mix[4] = {1, 0, 1, 0}; /* (piece 0, group) x type */
+    nt_toe_sim_in in = {.fit = &r3, .opts = &o, .nxp = 1, .n = 1, .xp = &x, .inflow = &inflow, .start = &start,
+                        .horizon = HZ, .retention = ret, .loss = loss, .find = find, .loss_np = 2,
+                        .loss_cuts = cuts, .dur = dur_type, .n_dur = D_LEN + 1, .reps = reps, .draws = 0,
+                        .seed = 11, .group = &pg, .n_groups = 2, .type = &ty, .n_types = 2, .mix = mix,
+                        .dur_type = dur_type, .eff_map = map, .n_eff = 3};
+    nt_toe_sim_out *a = NULL;
+    /* (a) */
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_OK);
+    assert_memory_equal(a->y1, one[0]->y1, HZ * sizeof(double));
+    assert_memory_equal(a->y0, one[0]->y0, HZ * sizeof(double));
+    nt_toe_sim_out_free(a);
+    /* (b) */
+    ty = 1;
+    double mix1[4] = {0, 1, 0, 1};
+    in.mix = mix1;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_OK);
+    assert_memory_equal(a->y1, one[1]->y1, HZ * sizeof(double));
+    assert_memory_equal(a->y0, one[1]->y0, HZ * sizeof(double));
+    assert_true(one[1]->y1[HZ - 1] != one[0]->y1[HZ - 1]);
+    nt_toe_sim_out_free(a);
+    /* (c) */
+    pg = 0;
+    in.mix = mix;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_OK);
+    assert_memory_equal(a->y1, one[2]->y1, HZ * sizeof(double));
+    assert_memory_equal(a->y0, one[0]->y0, HZ * sizeof(double));
+    nt_toe_sim_out_free(a);
+    /* (d) */
+    map[1] = 3;
+    assert_int_equal(nt_toe_sim_paths(&in, &a, &err), NT_EUSAGE);
+    for (int k = 0; k < 3; k++) nt_toe_sim_out_free(one[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_toe_sim_loss_hazard),
         cmocka_unit_test(test_toe_sim_groups),
         cmocka_unit_test(test_toe_sim_types),
+        cmocka_unit_test(test_toe_sim_type_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
