@@ -632,7 +632,8 @@ static nt_status named_programs(nt_run_state *P, nt_toe_tables *tb, nt_progress 
     for (int i = 0; i < P->n_prog; i++)
         if (P->prog_code[i] > 0 && o < sizeof what)
             o += (size_t)snprintf(what + o, sizeof what - o, "%s%s", o ? ", " : "", P->st->programs[i]);
-    nt_status s = fit_model(P, 1, what, &m, err);
+    nt_status s = nt_toe_tables_check_types(P, err);
+    if (!s) s = fit_model(P, 1, what, &m, err);
     for (int i = 0; i < P->n_prog && !s; i++)
         if (P->prog_code[i] > 0) {
             if (m.ty.index[P->prog_code[i]] < 0)

@@ -208,17 +208,24 @@ static nt_status group_owners(const nt_run_state *P, const nt_toe_pp *t, const n
         int c = t->start_type[i], g = eg->group[i];
         if (c > 0) code[g] = code[g] == 0 || code[g] == c ? c : -1;
     }
-    nt_status s = NT_OK;
-    for (int g = 0; g < eg->G && !s; g++) {
+    for (int g = 0; g < eg->G; g++) {
         owner[g] = code[g] > 0 && code[g] <= nnames ? names[code[g] - 1] : NT_TOE_JOINT;
         for (int i = 0; i < P->n_prog; i++)
             if (code[g] > 0 && P->prog_code[i] == code[g]) owner[g] = P->st->programs[i];
-        if (code[g] > 0 && !strcasecmp(owner[g], NT_TOE_JOINT))
-            s = nt_fail(err, NT_EINPUT, "method = toe: a programme type is named \"%s\", which toe.csv's "
-                        "program column keeps for the rows the programmes share; rename the type", owner[g]);
     }
     free(code);
-    return s;
+    return NT_OK;
+}
+
+nt_status nt_toe_tables_check_types(const nt_run_state *P, nt_error *err)
+{
+    const char *const *names = NULL;
+    int n = nt_store_program_types(P->store, &names);
+    for (int i = 0; i < n; i++)
+        if (!strcasecmp(names[i], NT_TOE_JOINT))
+            return nt_fail(err, NT_EINPUT, "method = toe: a programme type is named \"%s\", which toe.csv's "
+                           "program column keeps for the rows the programmes share; rename the type", names[i]);
+    return NT_OK;
 }
 
 nt_status nt_toe_tables_add_joint(nt_toe_tables *tb, nt_run_state *P, const nt_toe_pp *t,

@@ -46,11 +46,13 @@ nt_status nt_toe_tables_alloc(nt_toe_tables **out, nt_error *err);
 nt_status nt_toe_tables_add(nt_toe_tables *tb, nt_run_state *P, const char *program, const nt_toe_pp *t,
                             const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
                             const nt_toe_groups *eg, nt_error *err);
+/* NT_EINPUT when a programme type of the store is named NT_TOE_JOINT
+   (checked before the joint fit). */
+nt_status nt_toe_tables_check_types(const nt_run_state *P, nt_error *err);
 /* Adds the named programmes' joint fit once: the effect rows of effect
    group g under the programme type of its starters (the study's spelling
    for a study programme, the data's name for another type), every other
-   row and toe_fit.csv's under NT_TOE_JOINT. NT_EINPUT when a type is named
-   joint. */
+   row and toe_fit.csv's under NT_TOE_JOINT. */
 nt_status nt_toe_tables_add_joint(nt_toe_tables *tb, nt_run_state *P, const nt_toe_pp *t,
                                   const nt_toe_result *fit, const nt_toe_opts *o, const nt_toe_loss *loss,
                                   const nt_toe_groups *eg, nt_error *err);

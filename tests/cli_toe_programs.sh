@@ -77,4 +77,9 @@ awk -F, '$2 == "coefficient" && $4 == "exit" && $3 ~ /^(lockin|post)\[[a-z]+&sex
   || { grep -E 'lockin|post' "$tmp/rb/toe.csv"; fail "effects by type x sex, under their type"; }
 grep -q '^scholing,coefficient,lockin\[scholing&sex=M\],' "$tmp/rb/toe.csv" || fail "type x group label"
 grep -q '^joint,fit,loglik,' "$tmp/rb/toe.csv" || fail "toe_effect_by: the fit rows under joint"
+# a programme type named joint (toe.csv's name for the shared rows): a study error (checked before the fit)
+sed 's/,workfirst,/,joint,/' "$tmp/sim/programs.csv" > "$tmp/sim/pj.csv" && mv "$tmp/sim/pj.csv" "$tmp/sim/programs.csv"
+sed 's/^programs = any.*/programs = scholing/' "$tmp/sim/toe.ini" > "$tmp/sim/joint.ini"
+NETTO_QUIET=1 "$netto" run "$tmp/sim/joint.ini" --out "$tmp/rj" --threads 1 >"$tmp/outj" 2>&1 && fail "a type named joint: ran"
+grep -q 'programme type is named "joint"' "$tmp/outj" || { cat "$tmp/outj"; fail "a type named joint: the message"; }
 echo "method = toe by programme type: pooled any, one fit by type, per-programme paths, bytes, labels ok"
