@@ -416,6 +416,10 @@ nt_status nt_dyn_ipcw_fit(const nt_dyn_panel *p, const long *unit_person, long n
    without the data end: a row whose data end is s is no row): -1 not at
    risk, else the event (0/1). */
 int nt_dyn_ipcw_at_risk(const nt_dyn_panel *p, long person, int s, int kind);
+/* The censoring weights' tail per month since start into r->wtail_*
+   (nt_dyn_wtail.c); nothing without p->ls_cens. */
+nt_status nt_dyn_wtail(const nt_dyn_panel *p, const long *unit_person, long n_units, const nt_dyn_opts *o,
+                       nt_dyn_result *r, nt_error *err);
 
 /* A fitted hazard kept for the linearisation (hz of nt_dyn_ipcw_fit, when
    not NULL): per block of months s0..s1 its logit's kept columns, col[c]

@@ -85,6 +85,9 @@ void nt_dyn_result_free(nt_dyn_result *r)
     free(r->k_control_w2);
     free(r->k_control_wmax);
     free(r->k_dom);
+    free(r->wtail_n);
+    free(r->wtail_ess);
+    free(r->wtail_top);
     nt_dyn_result_free(r->fx);
     for (int i = 0; i < r->n_intervals && r->interval; i++) interval_free(&r->interval[i]);
     free(r->interval);
@@ -715,6 +718,7 @@ nt_status nt_dyn_estimate(const nt_dyn_panel *p, const long *unit_person, long n
     free(use);
     if (s) goto done;
     for (long b = 0; b < R.ctx.bitset_bytes; b++) r->n_control += __builtin_popcount(R.bits_control[b]);
+    if (weights && (o->full || o->lin) && (s = nt_dyn_wtail(p, unit_person, n_units, o, r, err))) goto done;
     r->cost_mean = R.cost_n > 0 ? R.cost_sum / (double)R.cost_n : NAN;
     r->n_cost_known = R.cost_n;
     if (o->full) {

@@ -235,6 +235,12 @@ typedef struct nt_dyn_result_s {
        k_contrib, k_skipped and the disclosure facts over the treated of
        F_k; the other fields unused. NULL in results not from nt_dyn_estimate. */
     struct nt_dyn_result_s *fx;
+    /* The censoring weights' tail per month tau (nt_dyn_wtail.c; IPCW with
+       o->full or o->lin, else NULL): the persons observed in k + tau summed
+       over start months k, the Kish effective number of their weights
+       W(k, k + tau) pooled over k (each k's scaled to its persons); the
+       largest weight's share of its (k, tau) sum, max over k. */
+    double *wtail_n, *wtail_ess, *wtail_top;
 } nt_dyn_result;
 
 void nt_dyn_opts_default(nt_dyn_opts *o);

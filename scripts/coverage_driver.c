@@ -12,7 +12,8 @@
    [estimator] ipcw_truncate = 0.NN, e.g. ipw_ipcw_t99 (else the study's); _cp anywhere after the
    method: censoring_model = pooled, e.g. ipw_ipcw_cp. Beside each OUT file the
    per-start-month estimates and SEs (effects_by_start.csv's) in
-   OUT.by_start.csv.
+   OUT.by_start.csv. With IPCW the rows end in the censoring weights' tail
+   of the month (nt_dynamic.h wtail_n, wtail_ess, wtail_top; else NaN).
 
    Linked against the libraries; not part of netto (the study run gets the
    same through [inference] method = linearised once wired). */
@@ -222,7 +223,7 @@ int main(int argc, char **argv)
     if (!out) { perror(fname); return 1; }
     fprintf(out, "method,outcome,month,n_treated,att,se,lower,upper,band_lower,band_upper,cum,cum_se,"
                  "cum_band_lower,cum_band_upper,draw_sd,boot_se,boot_cum_se,breakeven,breakeven_lower,"
-                 "breakeven_upper,breakeven_band,lockin_depth,lockin_month\n");
+                 "breakeven_upper,breakeven_band,lockin_depth,lockin_month,wtail_n,wtail_ess,wtail_top\n");
     const double *att = fx ? r->att_fixed : r->att;
     const long *ntm = fx ? r->n_treated_matched_fixed : r->n_treated_matched;
     for (int o0 = 0; o0 < NO; o0++)
@@ -230,12 +231,14 @@ int main(int argc, char **argv)
             int o = fx * NO + o0;
             size_t k = (size_t)o * H + tau;
             fprintf(out, "%s,%s,%d,%ld,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
-                         "%.10g,%g,%g,%g,%g,%.10g,%g\n",
+                         "%.10g,%g,%g,%g,%g,%.10g,%g,%.10g,%.10g,%.10g\n",
                     mname, st->series[o0], tau, ntm[tau], att[(size_t)o0 * H + tau], inf->se[k], inf->lower[k],
                     inf->upper[k], inf->band_lower[k], inf->band_upper[k], inf->cum[k], inf->cum_se[k],
                     inf->cum_band_lower[k], inf->cum_band_upper[k], inf->draw_sd[k], bs && !fx ? bs[k] : NAN,
                     bs_cum && !fx ? bs_cum[k] : NAN, inf->breakeven[o], inf->breakeven_lower[o], inf->breakeven_upper[o],
-                    inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o]);
+                    inf->breakeven_band[o], inf->lockin_depth[o], inf->lockin_month[o],
+                    r->wtail_n ? r->wtail_n[tau] : NAN, r->wtail_ess ? r->wtail_ess[tau] : NAN,
+                    r->wtail_top ? r->wtail_top[tau] : NAN);
         }
     fclose(out);
     }

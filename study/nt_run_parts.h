@@ -280,6 +280,13 @@ int nt_run_cred_chapter(nt_run_state *P, const nt_report_chapter **chapter);
 struct nt_dyn_pairs_s *nt_run_sens_pairs(nt_run_state *P, int pi, int g);
 void nt_run_dyn_opts(const nt_run_state *P, int pi, int full, nt_dyn_opts *d);
 void nt_run_warn(nt_run_state *P, const char *msg);
+/* IPCW's heavy-tail warning (nt_run_wtail.c): the months whose censoring
+   weights' effective number is below NT_WTAIL_RATIO of the persons
+   observed (the count; *first, *worst and its ratio; -1 none), and the
+   warning's text into buf (1 when there is one). */
+#define NT_WTAIL_RATIO 0.15
+int nt_run_wtail_months(const nt_dyn_result *r, int horizon, int *first, int *worst, double *worst_ratio);
+int nt_run_wtail_text(const nt_dyn_result *r, int horizon, const char *prog, const char *group, char *buf, size_t size);
 
 /* Time to work (nt_run_ttw.c, [outcomes] time_to_work): prepare after the
    panel and groups (checks the employed series, opens the private files),
