@@ -524,13 +524,12 @@ static nt_status estimate_main(nt_run_state *P, nt_error *err)
                      count_text(P, I->n_rows - I->n_treated_rows, b, sizeof b));
             detail(P, "%s, %s, start months %d-%d: %s", prog_name(P, pi), gl, I->first, I->last, I->note);
         }
-        char wt[1024];
-        if (nt_run_wtail_text(r, d.horizon, prog_name(P, pi), gl, wt, sizeof wt)) warn(P, "%s", wt);
         char extra[256];
         snprintf(extra, sizeof extra, "%s, %s", prog_name(P, pi), gl);
         nt_progress_update(&pr, pg + 1, extra);
     }
     nt_progress_end(&pr);
+    if (!s) nt_run_wtail_warn(P, P->st->horizon);
     free(units);
     return s;
 }

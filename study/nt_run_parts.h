@@ -284,9 +284,12 @@ void nt_run_warn(nt_run_state *P, const char *msg);
    weights' effective number is below NT_WTAIL_RATIO of the persons
    observed (the count; *first, *worst and its ratio; -1 none), and the
    warning's text into buf (1 when there is one). */
-#define NT_WTAIL_RATIO 0.15
+#define NT_WTAIL_RATIO 0.20
 int nt_run_wtail_months(const nt_dyn_result *r, int horizon, int *first, int *worst, double *worst_ratio);
 int nt_run_wtail_text(const nt_dyn_result *r, int horizon, const char *prog, const char *group, char *buf, size_t size);
+/* The warnings of the main estimate's results: per subgroup, the programmes
+   with the same flagged months named together in one (a/b/c). */
+void nt_run_wtail_warn(nt_run_state *P, int horizon);
 
 /* Time to work (nt_run_ttw.c, [outcomes] time_to_work): prepare after the
    panel and groups (checks the employed series, opens the private files),

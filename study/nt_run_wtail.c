@@ -6,8 +6,13 @@
    (nt_dynamic.h wtail_ess / wtail_n). In the censoring scenario's Monte
    Carlo the months so flagged had a median SE/SD well below 1 and the
    months not flagged about 1 (docs/inference.md). Shares only, no counts:
-   nothing for disclosure control to judge. */
+   nothing for disclosure control to judge. One warning per subgroup and
+   set of programmes with the same months (the start months' risk sets,
+   and so their weights, are often the programmes' common ones). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "study/nt_run_parts.h"
 
@@ -37,9 +42,43 @@ int nt_run_wtail_text(const nt_dyn_result *r, int horizon, const char *prog, con
     snprintf(buf, size,
              "%s, %s: the censoring weights (IPCW) rest on few persons in %d months since start, the first %d (the "
              "weights' effective number under %.0f%% of the persons observed; month %d: %.0f%%): the monthly SEs "
-             "there understate the spread (by a third to a half in the Monte Carlo) and their intervals are too narrow; read the "
-             "cumulative effect, add persons, or compare ipcw_truncate = 0.99 (biased towards the unweighted "
+             "there understate the spread (by a fifth to a half in the Monte Carlo) and their intervals are too narrow; "
+             "read the cumulative effect, add persons, or compare ipcw_truncate = 0.99 (biased towards the unweighted "
              "estimate; docs/dynamic.md)",
              prog, group, n, first, 100 * NT_WTAIL_RATIO, worst, 100 * q);
     return 1;
+}
+
+/* The same flagged months (count, first, worst and its whole percent). */
+static int same_months(const nt_dyn_result *a, const nt_dyn_result *b, int horizon)
+{
+    int fa, wa, fb, wb;
+    double qa, qb;
+    int na = nt_run_wtail_months(a, horizon, &fa, &wa, &qa), nb = nt_run_wtail_months(b, horizon, &fb, &wb, &qb);
+    return na == nb && fa == fb && wa == wb && lround(100 * qa) == lround(100 * qb);
+}
+
+void nt_run_wtail_warn(nt_run_state *P, int horizon)
+{
+    int np = P->n_prog, ng = P->n_groups, first, worst;
+    double q;
+    char *done = malloc((size_t)(np ? np : 1));
+    if (!done) return;
+    for (int g = 0; g < ng; g++) {
+        memset(done, 0, (size_t)(np ? np : 1));
+        for (int pi = 0; pi < np; pi++) {
+            const nt_dyn_result *r = P->res[pi * ng + g];
+            if (done[pi] || !nt_run_wtail_months(r, horizon, &first, &worst, &q)) continue;
+            char who[512], wt[1536];
+            size_t o = (size_t)snprintf(who, sizeof who, "%s", P->st->programs[pi]);
+            for (int pj = pi + 1; pj < np; pj++)
+                if (!done[pj] && same_months(r, P->res[pj * ng + g], horizon)) {
+                    done[pj] = 1;
+                    if (o < sizeof who) o += (size_t)snprintf(who + o, sizeof who - o, "/%s", P->st->programs[pj]);
+                }
+            const char *gl = P->group_label[g][0] ? P->group_label[g] : "whole cohort";
+            if (nt_run_wtail_text(r, horizon, who, gl, wt, sizeof wt)) nt_run_warn(P, wt);
+        }
+    }
+    free(done);
 }

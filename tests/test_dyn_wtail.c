@@ -10,7 +10,7 @@
    effective number 192^2 / 1109.33 = 33.2 of 64 (52%); month 2: 36 of
    weight 16/9 and 2 of 64 (the two carry two thirds of the weight), sum
    192, sum of squares 8305.78, effective number 4.44 of 38 (12%, under
-   NT_WTAIL_RATIO = 0.15), the largest weight's share 64 / 192: month 2 is
+   NT_WTAIL_RATIO = 0.20), the largest weight's share 64 / 192: month 2 is
    flagged, months 0 and 1 are not. With the x = 1 persons censored at 1/4
    as well (64 -> 48 -> 36) every weight is (4/3)^t: effective number =
    persons, nothing flagged. */
