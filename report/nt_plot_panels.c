@@ -10,6 +10,17 @@ static void x_ticks(nt_plot_canvas *cv, const nt_plot_area *A, const nt_plot_axi
     cairo_t *cr = cv->cr;
     char buf[64];
     int dec = nt_plot_decimals(xa->step);
+    /* a label every m-th tick (multiples of m steps, so 0 keeps its own)
+       when the labels would otherwise touch in a narrow panel */
+    double widest = 0, dx = fabs(nt_plot_x(A, xa, xa->lo + xa->step) - nt_plot_x(A, xa, xa->lo));
+    for (double v = xa->lo; v <= xa->hi + xa->step * 1e-6; v += xa->step) {
+        nt_lang_num(cv->lang, fabs(v) < 1e-12 ? 0 : v, dec, buf, sizeof buf);
+        widest = fmax(widest, nt_plot_text_width(cv, buf, 7.5, 0));
+    }
+    static const long every[] = {1, 2, 4, 5, 10, 20, 40, 50, 100};   /* m x step stays a round number */
+    long m = 1;
+    for (int i = 0; i < 9 && (m = every[i]) * dx < widest + 5; i++) {}
+    dec = nt_plot_decimals((double)m * xa->step);
     cairo_set_line_width(cr, 0.5);
     for (double v = xa->lo; v <= xa->hi + xa->step * 1e-6; v += xa->step) {
         double x = nt_plot_x(A, xa, v);
@@ -17,6 +28,7 @@ static void x_ticks(nt_plot_canvas *cv, const nt_plot_area *A, const nt_plot_axi
         cairo_move_to(cr, x, A->y0);
         cairo_line_to(cr, x, A->y1);
         cairo_stroke(cr);
+        if (lround(v / xa->step) % m) continue;
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
         nt_lang_num(cv->lang, fabs(v) < 1e-12 ? 0 : v, dec, buf, sizeof buf);
         nt_plot_text(cv, buf, x, A->y1 + 10, 7.5, 0, 0.5);

@@ -293,6 +293,47 @@ static void test_warnings_dutch(void **state)
     assert_string_equal(buf, "a warning no one translated");
 }
 
+/* The forest plot's x labels: in a wide panel every tick (step 2.5 from
+   -15 to 5) has its label; in a narrow one, where they would touch, every
+   second (multiples of 5, without decimals), the gridlines all there. */
+typedef struct {
+    char all[4096];
+    size_t n;
+} alltext;
+
+static void collect_all(void *ctx, const char *png_path, const char *text)
+{
+    (void)png_path;
+    alltext *t = ctx;
+    if (t->n < sizeof t->all) t->n += (size_t)snprintf(t->all + t->n, sizeof t->all - t->n, "|%s", text);
+}
+
+static void draw_forest(nt_plot_canvas *cv, double w, double h, const void *fig)
+{
+    nt_plot_draw_forest(cv, 0, 0, w, h, "difference", fig, 2);
+}
+
+static void test_forest_tick_labels(void **state)
+{
+    (void)state;
+    const char *dir = nt_test_dir("plot_forest");
+    char png[4200];
+    nt_path_join(png, sizeof png, dir, "forest.png");
+    nt_plot_row rows[2] = {{"a", "-5.7", -5.7, -12.7, 1.2, {0.1, 0.3, 0.6}},
+                           {"b", "-0.2", -0.2, -5.3, 4.8, {0.1, 0.3, 0.6}}};
+    nt_error err;
+    alltext wide = {{0}, 0}, narrow = {{0}, 0};
+    assert_int_equal(nt_plot_write_png(png, 700, 120, draw_forest, rows, NT_LANG_EN, collect_all, &wide, &err), NT_OK);
+    assert_int_equal(nt_plot_write_png(png, 150, 120, draw_forest, rows, NT_LANG_EN, collect_all, &narrow, &err), NT_OK);
+    assert_non_null(strstr(wide.all, "12.5|"));
+    assert_non_null(strstr(wide.all, "2.5|"));
+    assert_null(strstr(narrow.all, "12.5"));
+    assert_null(strstr(narrow.all, "2.5"));
+    assert_non_null(strstr(narrow.all, "10|"));
+    assert_null(strstr(narrow.all, "10.0"));
+    assert_non_null(strstr(narrow.all, "|0|"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_cumulative),
         cmocka_unit_test(test_lang_numbers),
         cmocka_unit_test(test_warnings_dutch),
+        cmocka_unit_test(test_forest_tick_labels),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     nt_plot_cleanup();
